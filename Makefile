@@ -1,0 +1,44 @@
+# Builds recsys-build and the engine's unit tests (the nginx module is built
+# by build.sh through nginx's own build system, from the `config` script).
+#
+#   make BUILD=build                         optimised
+#   make BUILD=build/sanitize SANITIZE=1     ASan + UBSan
+
+BUILD    ?= build
+CC       ?= gcc
+OPT      ?= -O2 -g
+
+ifeq ($(SANITIZE),1)
+OPT      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+endif
+
+CPPFLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iengine
+CFLAGS   := -std=c99 -Wall -Wextra -Werror -fopenmp $(OPT)
+LDFLAGS  := -fopenmp $(OPT)
+LDLIBS   := -llmdb -ljansson -lm
+
+ENGINE   := recsys_status recsys_text recsys_model recsys_query recsys_csv \
+            recsys_dict recsys_ingest recsys_itemcf recsys_writer \
+            recsys_build recsys_gen recsys_inspect
+OBJS     := $(ENGINE:%=$(BUILD)/obj/%.o)
+TESTS    := $(patsubst t/engine/%.c,$(BUILD)/tests/%,$(wildcard t/engine/test_*.c))
+
+all: $(BUILD)/recsys-build $(TESTS)
+
+$(BUILD)/obj/%.o: engine/%.c $(wildcard engine/*.h) | $(BUILD)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/recsys-build: $(BUILD)/obj/recsys_main.o $(OBJS)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: t/engine/%.c t/engine/tap.h $(OBJS) $(wildcard engine/*.h) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) -It/engine $(CFLAGS) $< $(OBJS) $(LDFLAGS) $(LDLIBS) -o $@
+
+$(BUILD)/obj $(BUILD)/tests:
+	mkdir -p $@
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all clean

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# build.sh: install what is missing, build, run, test.
+#
+#   ./build.sh                  build the module and recsys-build into build/
+#   ./build.sh run              build, generate the sample data, build the
+#                               model and run nginx in the foreground on
+#                               127.0.0.1:${PORT:-8080} (Ctrl-C stops it)
+#   ./build.sh test             build and run the whole suite with prove
+#   ./build.sh test --sanitize  the same with ASan+UBSan builds
+#   ./build.sh clean            remove build/
+#
+# NGINX_SRC=/path/to/nginx-x.y.z builds the module against that source tree
+# instead of Debian's nginx-dev sources.  Nothing is written outside build/
+# (and the system packages that the install step adds).
+
+set -eu
+
+ROOT=$(cd "$(dirname "$0")" && pwd)
+BUILD="$ROOT/build"
+DEBIAN_SRC=/usr/share/nginx/src
+NGINX_SRC=${NGINX_SRC:-}
+NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
+PACKAGES="nginx nginx-dev libjansson-dev liblmdb-dev lmdb-utils gcc make perl curl"
+
+say() { printf 'build.sh: %s\n' "$*"; }
+die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
+
+install_packages() {
+    local missing="" p
+    for p in $PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
+            || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    [ "$(id -u)" = 0 ] || die "missing packages:$missing (run as root or install them)"
+    say "installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+# The module, through nginx's own build system.  Debian's nginx-dev tree is
+# copied into build/ because configure writes its Makefile into the tree.
+build_module() {
+    local src objdir flags stamp want
+    objdir="$BUILD/nginx"
+    if [ -n "$NGINX_SRC" ]; then
+        src="$NGINX_SRC"
+        [ -x "$src/configure" ] || die "NGINX_SRC=$src has no configure script"
+        flags=(--with-compat)
+    else
+        [ -f "$DEBIAN_SRC/conf_flags" ] || die "$DEBIAN_SRC/conf_flags not found (is nginx-dev installed?)"
+        mkdir -p "$objdir"
+        if [ ! -x "$objdir/src/configure" ] || [ "$DEBIAN_SRC/conf_flags" -nt "$objdir/src/configure" ]; then
+            rm -rf "$objdir/src"
+            cp -a "$DEBIAN_SRC" "$objdir/src"
+        fi
+        src="$objdir/src"
+        # shellcheck disable=SC1091
+        . "$DEBIAN_SRC/conf_flags"
+        flags=("${NGX_CONF_FLAGS[@]}")
+    fi
+
+    stamp="$objdir/configured"
+    want="$src ${flags[*]} $(cksum < "$ROOT/config")"
+    mkdir -p "$objdir"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -f "$src/objs/Makefile" ]; then
+        say "configuring nginx module build in $src"
+        (cd "$src" && ./configure "${flags[@]}" --add-dynamic-module="$ROOT" \
+            > "$objdir/configure.log" 2>&1) \
+            || { tail -20 "$objdir/configure.log"; die "nginx configure failed (log: $objdir/configure.log)"; }
+        echo "$want" > "$stamp"
+    fi
+
+    (cd "$src" && make -s -f objs/Makefile modules > "$objdir/make.log" 2>&1) \
+        || { tail -40 "$objdir/make.log"; die "module build failed (log: $objdir/make.log)"; }
+    cp -p "$src/objs/ngx_http_recsys_module.so" "$BUILD/ngx_http_recsys_module.so"
+}
+
+build_engine() {
+    make -s -C "$ROOT" BUILD="$1" ${2:+SANITIZE=$2} -j"$(nproc)" all
+}
+
+build_all() {
+    install_packages
+    mkdir -p "$BUILD"
+    build_engine "$BUILD" ""
+    build_module
+    say "built $BUILD/ngx_http_recsys_module.so and $BUILD/recsys-build"
+}
+
+cmd_run() {
+    local port=${PORT:-8080} dir="$BUILD/run" user
+    build_all
+    mkdir -p "$dir/logs" "$dir/tmp"
+    if [ ! -f "$dir/sample/interactions.csv" ]; then
+        "$BUILD/recsys-build" gen --out "$dir/sample"
+    fi
+    "$BUILD/recsys-build" build --interactions "$dir/sample/interactions.csv" \
+        --items "$dir/sample/items.csv" --out "$dir/model.mdb"
+    user=""
+    [ "$(id -u)" = 0 ] && user="user root;"
+    sed -e "s|@MODULE@|$BUILD/ngx_http_recsys_module.so|" \
+        -e "s|@MODEL@|$dir/model.mdb|" \
+        -e "s|@PORT@|$port|" \
+        -e "s|@USER@|$user|" \
+        "$ROOT/conf/nginx.conf.in" > "$dir/nginx.conf"
+    "$NGINX_BIN" -t -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log"
+    cat <<EOF
+
+recsys is serving on http://127.0.0.1:$port (Ctrl-C stops it); try:
+  curl -s 'http://127.0.0.1:$port/recommend?user=u00001&n=5'
+  curl -s 'http://127.0.0.1:$port/recommend?item=v00120&n=5'
+  curl -s 'http://127.0.0.1:$port/recommend?user=nobody&n=5'
+  curl -s 'http://127.0.0.1:$port/recommend?user=u00001&algo=popular&n=3'
+error log: $dir/logs/error.log
+EOF
+    exec "$NGINX_BIN" -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log"
+}
+
+cmd_test() {
+    local sanitize=0 arg
+    for arg in "$@"; do
+        case "$arg" in
+            --sanitize) sanitize=1 ;;
+            *) die "unknown test option $arg" ;;
+        esac
+    done
+    build_all
+    if [ "$sanitize" = 1 ]; then
+        say "sanitizer build (ASan+UBSan) in $BUILD/sanitize"
+        build_engine "$BUILD/sanitize" 1
+        export RECSYS_BUILD_DIR="$BUILD/sanitize"
+        export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+        export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    else
+        export RECSYS_BUILD_DIR="$BUILD"
+    fi
+    cd "$ROOT"
+    prove -r t/
+}
+
+case "${1:-build}" in
+    build) build_all ;;
+    run) shift; cmd_run "$@" ;;
+    test) shift; cmd_test "$@" ;;
+    clean) rm -rf "$BUILD" ;;
+    *) die "unknown command $1 (build, run, test, clean)" ;;
+esac

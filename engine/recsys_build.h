@@ -1,0 +1,47 @@
+/*
+ * recsys_build.h: turning ingested data into a published model file.
+ *
+ * The builder's pipeline after ingest: one value per (user, item) pair (the
+ * latest row wins), each user's seen set and recent history, popularity,
+ * item-CF neighbours, each user's precomputed item-CF list, and then the
+ * file itself, written to a temporary name and renamed into place.
+ */
+
+#ifndef RECSYS_BUILD_H
+#define RECSYS_BUILD_H
+
+#include <stdint.h>
+
+#include "recsys_ingest.h"
+
+
+typedef struct {
+    uint32_t     neighbors;         /* item-CF neighbours per item */
+    uint32_t     history;           /* stored history items per user */
+    uint32_t     user_top;          /* precomputed list length per user */
+    const char  *model_id;          /* NULL: build time and a digest */
+    const char  *interactions;      /* input names, for the model's params */
+    const char  *items;
+    int          quiet;
+} recsys_build_opts_t;
+
+typedef struct {
+    double       seconds_prepare;
+    double       seconds_itemcf;
+    double       seconds_users;
+    double       seconds_write;
+    uint64_t     pairs;             /* distinct (user, item) pairs */
+    uint64_t     file_size;
+    char         model_id[64];
+} recsys_build_stats_t;
+
+
+void recsys_build_defaults(recsys_build_opts_t *o);
+
+/* Builds and publishes the model at out; "why" in err on failure. */
+int recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
+    const char *out, recsys_build_stats_t *stats, char *err, size_t errlen);
+
+double recsys_build_now(void);
+
+#endif /* RECSYS_BUILD_H */

@@ -1,0 +1,75 @@
+/*
+ * recsys_csr.h: ragged arrays of (index, score) entries while building.
+ *
+ * The builder's in-memory form of a list blob (see recsys_schema.h): row r
+ * holds entries[offsets[r] .. offsets[r + 1]).  recsys_csr_view() lends the
+ * same memory to the read-side functions as a recsys_list_t, so request-time
+ * code can run over a model before it is written.
+ */
+
+#ifndef RECSYS_CSR_H
+#define RECSYS_CSR_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "recsys_model.h"
+
+
+typedef struct {
+    uint32_t         n_rows;
+    uint32_t         n_entries;
+    uint32_t        *offsets;       /* n_rows + 1 */
+    recsys_entry_t  *entries;
+} recsys_csr_t;
+
+
+static inline int
+recsys_csr_alloc(recsys_csr_t *c, uint32_t n_rows, uint64_t n_entries)
+{
+    if (n_entries > UINT32_MAX) {
+        return -1;
+    }
+
+    c->n_rows = n_rows;
+    c->n_entries = (uint32_t) n_entries;
+    c->offsets = calloc((size_t) n_rows + 1, sizeof(uint32_t));
+    c->entries = malloc((size_t) (n_entries ? n_entries : 1)
+                        * sizeof(recsys_entry_t));
+
+    if (c->offsets == NULL || c->entries == NULL) {
+        free(c->offsets);
+        free(c->entries);
+        c->offsets = NULL;
+        c->entries = NULL;
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static inline void
+recsys_csr_free(recsys_csr_t *c)
+{
+    free(c->offsets);
+    free(c->entries);
+    c->offsets = NULL;
+    c->entries = NULL;
+}
+
+
+static inline recsys_list_t
+recsys_csr_view(const recsys_csr_t *c)
+{
+    recsys_list_t  l;
+
+    l.offsets = (const unsigned char *) c->offsets;
+    l.entries = (const unsigned char *) c->entries;
+    l.n_rows = c->n_rows;
+    l.n_entries = c->n_entries;
+
+    return l;
+}
+
+#endif /* RECSYS_CSR_H */

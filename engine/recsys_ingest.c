@@ -1,0 +1,954 @@
+/*
+ * recsys_ingest.c: interaction logs and catalogs into recsys_data_t.
+ *
+ * Rows stream through recsys_csv one at a time; only the interned ids and a
+ * 24-byte event per row are kept, never the text of the log.  Numbers are
+ * parsed by hand (plain decimals, no locale) because strtod dominates a
+ * multi-million-row ingest.
+ */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "recsys_csv.h"
+#include "recsys_ingest.h"
+#include "recsys_status.h"
+#include "recsys_text.h"
+
+
+typedef struct {
+    int  user;
+    int  item;
+    int  rating;
+    int  ts;
+    int  needed;        /* fields a row must have */
+} recsys_columns_t;
+
+
+static int recsys_ingest_fail(char *err, size_t errlen, const char *path,
+    uint64_t line, const char *why);
+
+
+int
+recsys_data_init(recsys_data_t *d)
+{
+    memset(d, 0, sizeof(recsys_data_t));
+
+    if (recsys_dict_init(&d->users, 1024) != RECSYS_OK
+        || recsys_dict_init(&d->items, 1024) != RECSYS_OK)
+    {
+        recsys_data_free(d);
+        return RECSYS_ENOMEM;
+    }
+
+    return RECSYS_OK;
+}
+
+
+void
+recsys_data_free(recsys_data_t *d)
+{
+    size_t  i;
+
+    recsys_dict_free(&d->users);
+    recsys_dict_free(&d->items);
+    free(d->events);
+
+    if (d->item_meta != NULL) {
+        for (i = 0; i < d->cap_meta; i++) {
+            free(d->item_meta[i]);
+        }
+
+        free(d->item_meta);
+    }
+
+    memset(d, 0, sizeof(recsys_data_t));
+}
+
+
+static int
+recsys_ingest_fail(char *err, size_t errlen, const char *path, uint64_t line,
+    const char *why)
+{
+    snprintf(err, errlen, "%s:%llu: %s", path, (unsigned long long) line,
+             why);
+    return RECSYS_EINVAL;
+}
+
+
+/* Plain decimal: [-+]digits[.digits]; no exponent, no locale. */
+static int
+recsys_parse_number(const char *p, size_t len, double *out)
+{
+    int      neg, digits;
+    double   v, scale;
+    size_t   i;
+
+    i = 0;
+    neg = 0;
+
+    if (i < len && (p[i] == '-' || p[i] == '+')) {
+        neg = p[i] == '-';
+        i++;
+    }
+
+    v = 0.0;
+    digits = 0;
+
+    for ( /* void */ ; i < len && p[i] >= '0' && p[i] <= '9'; i++) {
+        v = v * 10.0 + (p[i] - '0');
+        digits++;
+    }
+
+    if (i < len && p[i] == '.') {
+        scale = 0.1;
+
+        for (i++; i < len && p[i] >= '0' && p[i] <= '9'; i++) {
+            v += (p[i] - '0') * scale;
+            scale *= 0.1;
+            digits++;
+        }
+    }
+
+    if (i != len || digits == 0 || !isfinite(v)) {
+        return 0;
+    }
+
+    *out = neg ? -v : v;
+
+    return 1;
+}
+
+
+static int
+recsys_parse_int64(const char *p, size_t len, int64_t *out)
+{
+    size_t    i;
+    uint64_t  v;
+
+    if (len == 0 || len > 18) {
+        return 0;
+    }
+
+    v = 0;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            return 0;
+        }
+
+        v = v * 10 + (uint64_t) (p[i] - '0');
+    }
+
+    *out = (int64_t) v;
+
+    return 1;
+}
+
+
+static int
+recsys_name_is(const recsys_field_t *f, const char *const *names)
+{
+    size_t  n;
+
+    for ( /* void */ ; *names != NULL; names++) {
+        n = strlen(*names);
+
+        if (f->len == n && strncasecmp(f->p, *names, n) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+recsys_name_starts(const recsys_field_t *f, const char *const *prefixes)
+{
+    size_t  n;
+
+    for ( /* void */ ; *prefixes != NULL; prefixes++) {
+        n = strlen(*prefixes);
+
+        if (f->len >= n && strncasecmp(f->p, *prefixes, n) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static const char *const  recsys_user_prefixes[] = {
+    "user", "uid", "visitor", "customer", "account", "member", "viewer",
+    "listener", "player", NULL
+};
+
+static const char *const  recsys_item_prefixes[] = {
+    "item", "iid", "movie", "track", "song", "video", "game", "product",
+    "content", "show", "episode", NULL
+};
+
+static const char *const  recsys_rating_names[] = {
+    "rating", "score", "value", "weight", "stars", NULL
+};
+
+static const char *const  recsys_ts_prefixes[] = {
+    "timestamp", "time", "ts", "epoch", "date", NULL
+};
+
+
+/*
+ * Decides whether the first record is a header and where the columns are.
+ * Returns 1 for a header, 0 for data, or a negative status.
+ */
+static int
+recsys_ingest_columns(recsys_csv_t *csv, recsys_columns_t *cols, char *err,
+    size_t errlen)
+{
+    int              header, k;
+    double           v;
+    recsys_field_t  *f;
+
+    cols->user = -1;
+    cols->item = -1;
+    cols->rating = -1;
+    cols->ts = -1;
+
+    header = 0;
+
+    for (k = 0; k < (int) csv->n_fields; k++) {
+        f = &csv->fields[k];
+
+        if (recsys_name_starts(f, recsys_user_prefixes)
+            || recsys_name_starts(f, recsys_item_prefixes)
+            || recsys_name_is(f, recsys_rating_names)
+            || recsys_name_starts(f, recsys_ts_prefixes))
+        {
+            header = 1;
+        }
+    }
+
+    if (csv->n_fields >= 3
+        && !recsys_parse_number(csv->fields[2].p, csv->fields[2].len, &v))
+    {
+        header = 1;
+    }
+
+    if (!header) {
+        if (csv->n_fields < 2) {
+            return recsys_ingest_fail(err, errlen, csv->path, csv->line,
+                                      "expected user and item fields");
+        }
+
+        cols->user = 0;
+        cols->item = 1;
+        cols->rating = csv->n_fields >= 3 ? 2 : -1;
+        cols->ts = csv->n_fields >= 4 ? 3 : -1;
+        cols->needed = csv->n_fields >= 4 ? 4 : (int) csv->n_fields;
+
+        return 0;
+    }
+
+    for (k = 0; k < (int) csv->n_fields; k++) {
+        f = &csv->fields[k];
+
+        if (cols->user < 0 && recsys_name_starts(f, recsys_user_prefixes)) {
+            cols->user = k;
+
+        } else if (cols->item < 0
+                   && recsys_name_starts(f, recsys_item_prefixes))
+        {
+            cols->item = k;
+
+        } else if (cols->rating < 0
+                   && recsys_name_is(f, recsys_rating_names))
+        {
+            cols->rating = k;
+
+        } else if (cols->ts < 0 && recsys_name_starts(f, recsys_ts_prefixes))
+        {
+            cols->ts = k;
+        }
+    }
+
+    if (cols->user < 0 || cols->item < 0) {
+        return recsys_ingest_fail(err, errlen, csv->path, csv->line,
+                                  "the header names no user or no item "
+                                  "column");
+    }
+
+    cols->needed = 0;
+    for (k = 0; k < 4; k++) {
+        int c = k == 0 ? cols->user : k == 1 ? cols->item
+                : k == 2 ? cols->rating : cols->ts;
+
+        if (c + 1 > cols->needed) {
+            cols->needed = c + 1;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+recsys_ingest_meta_slot(recsys_data_t *d, uint32_t item)
+{
+    size_t   cap;
+    char   **meta;
+
+    if (item < d->cap_meta) {
+        return RECSYS_OK;
+    }
+
+    cap = d->cap_meta ? d->cap_meta : 1024;
+    while (cap <= item) {
+        cap *= 2;
+    }
+
+    meta = realloc(d->item_meta, cap * sizeof(char *));
+    if (meta == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    memset(meta + d->cap_meta, 0, (cap - d->cap_meta) * sizeof(char *));
+    d->item_meta = meta;
+    d->cap_meta = cap;
+
+    return RECSYS_OK;
+}
+
+
+static int
+recsys_ingest_event(recsys_data_t *d, recsys_csv_t *csv,
+    const recsys_columns_t *cols, char *err, size_t errlen)
+{
+    char             why[96];
+    double           v;
+    int64_t          ts;
+    recsys_event_t  *e, *events;
+    recsys_field_t  *uf, *itf;
+
+    if ((int) csv->n_fields < cols->needed) {
+        snprintf(why, sizeof(why), "expected %d fields, found %u",
+                 cols->needed, csv->n_fields);
+        return recsys_ingest_fail(err, errlen, csv->path, csv->line, why);
+    }
+
+    uf = &csv->fields[cols->user];
+    itf = &csv->fields[cols->item];
+
+    if (!recsys_id_valid(uf->p, uf->len)) {
+        return recsys_ingest_fail(err, errlen, csv->path, csv->line,
+                                  "user id must be 1 to 256 bytes of UTF-8");
+    }
+
+    if (!recsys_id_valid(itf->p, itf->len)) {
+        return recsys_ingest_fail(err, errlen, csv->path, csv->line,
+                                  "item id must be 1 to 256 bytes of UTF-8");
+    }
+
+    v = 1.0;
+    if (cols->rating >= 0
+        && !recsys_parse_number(csv->fields[cols->rating].p,
+                                csv->fields[cols->rating].len, &v))
+    {
+        return recsys_ingest_fail(err, errlen, csv->path, csv->line,
+                                  "rating is not a number");
+    }
+
+    ts = RECSYS_NO_TIME;
+    if (cols->ts >= 0
+        && !recsys_parse_int64(csv->fields[cols->ts].p,
+                               csv->fields[cols->ts].len, &ts))
+    {
+        return recsys_ingest_fail(err, errlen, csv->path, csv->line,
+                                  "timestamp is not a whole number of "
+                                  "Unix seconds");
+    }
+
+    if (d->n_events == d->cap_events) {
+        d->cap_events = d->cap_events ? d->cap_events * 2 : 1 << 16;
+        events = realloc(d->events, d->cap_events * sizeof(recsys_event_t));
+        if (events == NULL) {
+            return recsys_ingest_fail(err, errlen, csv->path, csv->line,
+                                      "out of memory");
+        }
+
+        d->events = events;
+    }
+
+    e = &d->events[d->n_events];
+
+    if (recsys_dict_intern(&d->users, uf->p, uf->len, &e->user) != RECSYS_OK
+        || recsys_dict_intern(&d->items, itf->p, itf->len, &e->item)
+           != RECSYS_OK)
+    {
+        return recsys_ingest_fail(err, errlen, csv->path, csv->line,
+                                  "out of memory");
+    }
+
+    e->value = (float) v;
+    e->pad = 0;
+    e->ts = ts;
+    d->n_events++;
+
+    return RECSYS_OK;
+}
+
+
+int
+recsys_ingest_interactions(recsys_data_t *d, const char *path, char *err,
+    size_t errlen)
+{
+    int               rc, first;
+    recsys_csv_t      csv;
+    recsys_columns_t  cols;
+
+    rc = recsys_csv_open(&csv, path, 0);
+    if (rc != RECSYS_OK) {
+        snprintf(err, errlen, "%s: %s", path, csv.err);
+        return rc;
+    }
+
+    first = 1;
+
+    while ((rc = recsys_csv_next(&csv)) == 1) {
+        if (first) {
+            first = 0;
+
+            rc = recsys_ingest_columns(&csv, &cols, err, errlen);
+            if (rc < 0) {
+                goto done;
+            }
+
+            d->has_rating = cols.rating >= 0;
+
+            if (rc == 1) {
+                continue;
+            }
+        }
+
+        rc = recsys_ingest_event(d, &csv, &cols, err, errlen);
+        if (rc != RECSYS_OK) {
+            goto done;
+        }
+    }
+
+    if (rc < 0) {
+        recsys_ingest_fail(err, errlen, path, csv.line, csv.err);
+        goto done;
+    }
+
+    if (d->n_events == 0) {
+        snprintf(err, errlen, "%s: no interactions", path);
+        rc = RECSYS_EINVAL;
+        goto done;
+    }
+
+    rc = RECSYS_OK;
+
+done:
+
+    recsys_csv_close(&csv);
+    return rc;
+}
+
+
+char *
+recsys_ingest_render_meta(const char *title, size_t title_len,
+    const char **genres, const size_t *genre_lens, size_t n_genres)
+{
+    char    *s, *frag;
+    size_t   i, len;
+    json_t  *obj, *arr, *str;
+
+    obj = json_object();
+    arr = json_array();
+
+    if (obj == NULL || arr == NULL) {
+        json_decref(obj);
+        json_decref(arr);
+        return NULL;
+    }
+
+    str = title_len > 0 ? json_stringn(title, title_len) : json_null();
+
+    for (i = 0; i < n_genres; i++) {
+        if (genre_lens[i] > 0) {
+            json_array_append_new(arr, json_stringn(genres[i],
+                                                    genre_lens[i]));
+        }
+    }
+
+    if (str == NULL || json_array_size(arr) != n_genres) {
+        json_decref(str);
+        json_decref(obj);
+        json_decref(arr);
+        return NULL;
+    }
+
+    json_object_set_new(obj, "title", str);
+    json_object_set_new(obj, "genres", arr);
+
+    s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(obj);
+
+    if (s == NULL) {
+        return NULL;
+    }
+
+    /* strip the braces: the fragment is spliced into a larger object */
+
+    len = strlen(s);
+    frag = malloc(len - 1);
+    if (frag != NULL) {
+        memcpy(frag, s + 1, len - 2);
+        frag[len - 2] = '\0';
+    }
+
+    free(s);
+
+    return frag;
+}
+
+
+/* Splits a '|'-separated genre list; "(no genres listed)" is none. */
+static size_t
+recsys_split_genres(const char *p, size_t len, const char **out,
+    size_t *lens, size_t max)
+{
+    size_t       n;
+    const char  *end, *bar;
+
+    if (len == 0 || (len == 18 && memcmp(p, "(no genres listed)", 18) == 0))
+    {
+        return 0;
+    }
+
+    n = 0;
+    end = p + len;
+
+    while (p <= end && n < max) {
+        bar = memchr(p, '|', end - p);
+        if (bar == NULL) {
+            bar = end;
+        }
+
+        if (bar > p) {
+            out[n] = p;
+            lens[n] = bar - p;
+            n++;
+        }
+
+        p = bar + 1;
+    }
+
+    return n;
+}
+
+
+static int
+recsys_ingest_item_meta(recsys_data_t *d, const char *path, uint64_t line,
+    const char *id, size_t id_len, const char *title, size_t title_len,
+    const char **genres, const size_t *genre_lens, size_t n_genres,
+    char *err, size_t errlen)
+{
+    uint32_t  item;
+
+    if (!recsys_id_valid(id, id_len)) {
+        return recsys_ingest_fail(err, errlen, path, line,
+                                  "item id must be 1 to 256 bytes of UTF-8");
+    }
+
+    if (recsys_dict_intern(&d->items, id, id_len, &item) != RECSYS_OK
+        || recsys_ingest_meta_slot(d, item) != RECSYS_OK)
+    {
+        return recsys_ingest_fail(err, errlen, path, line, "out of memory");
+    }
+
+    if (d->item_meta[item] != NULL) {
+        return recsys_ingest_fail(err, errlen, path, line,
+                                  "duplicate item id");
+    }
+
+    d->item_meta[item] = recsys_ingest_render_meta(title, title_len, genres,
+                                                   genre_lens, n_genres);
+    if (d->item_meta[item] == NULL) {
+        return recsys_ingest_fail(err, errlen, path, line,
+                                  "title or genres are not valid UTF-8");
+    }
+
+    d->catalog_items++;
+
+    return RECSYS_OK;
+}
+
+
+static int
+recsys_ingest_catalog_csv(recsys_data_t *d, const char *path, char *err,
+    size_t errlen)
+{
+    int               rc, first, k, c_id, c_title, c_genres, needed;
+    size_t            n_genres, lens[64];
+    const char       *genres[64];
+    recsys_csv_t      csv;
+    recsys_field_t   *f;
+
+    static const char *const  id_names[] = {
+        "id", "itemid", "item_id", "item", "movieid", "movie_id", NULL
+    };
+    static const char *const  title_names[] = { "title", "name", NULL };
+    static const char *const  genre_names[] = {
+        "genres", "genre", "categories", "category", NULL
+    };
+
+    rc = recsys_csv_open(&csv, path, ',');
+    if (rc != RECSYS_OK) {
+        snprintf(err, errlen, "%s: %s", path, csv.err);
+        return rc;
+    }
+
+    first = 1;
+    c_id = 0;
+    c_title = 1;
+    c_genres = 2;
+
+    while ((rc = recsys_csv_next(&csv)) == 1) {
+        if (first) {
+            first = 0;
+
+            if (recsys_name_is(&csv.fields[0], id_names)) {
+                c_title = -1;
+                c_genres = -1;
+
+                for (k = 1; k < (int) csv.n_fields; k++) {
+                    f = &csv.fields[k];
+
+                    if (c_title < 0 && recsys_name_is(f, title_names)) {
+                        c_title = k;
+
+                    } else if (c_genres < 0
+                               && recsys_name_is(f, genre_names))
+                    {
+                        c_genres = k;
+                    }
+                }
+
+                continue;
+            }
+        }
+
+        needed = 1;
+        if (c_title + 1 > needed) {
+            needed = c_title + 1;
+        }
+        if (c_genres + 1 > needed) {
+            needed = c_genres + 1;
+        }
+
+        if ((int) csv.n_fields < needed) {
+            rc = recsys_ingest_fail(err, errlen, path, csv.line,
+                                    "too few fields for id,title,genres");
+            goto done;
+        }
+
+        n_genres = 0;
+        if (c_genres >= 0) {
+            n_genres = recsys_split_genres(csv.fields[c_genres].p,
+                                           csv.fields[c_genres].len,
+                                           genres, lens, 64);
+        }
+
+        rc = recsys_ingest_item_meta(d, path, csv.line,
+                                     csv.fields[c_id].p, csv.fields[c_id].len,
+                                     c_title >= 0 ? csv.fields[c_title].p
+                                                  : NULL,
+                                     c_title >= 0 ? csv.fields[c_title].len
+                                                  : 0,
+                                     genres, lens, n_genres, err, errlen);
+        if (rc != RECSYS_OK) {
+            goto done;
+        }
+    }
+
+    if (rc < 0) {
+        recsys_ingest_fail(err, errlen, path, csv.line, csv.err);
+        goto done;
+    }
+
+    rc = RECSYS_OK;
+
+done:
+
+    recsys_csv_close(&csv);
+    return rc;
+}
+
+
+static int
+recsys_ingest_catalog_jsonl(recsys_data_t *d, const char *path, char *err,
+    size_t errlen)
+{
+    int            rc;
+    FILE          *fp;
+    char          *line, idbuf[32], why[300];
+    size_t         cap, n_genres, k, lens[64];
+    ssize_t        len;
+    uint64_t       lineno;
+    json_t        *obj, *id, *title, *g, *e;
+    const char    *genres[64], *idp;
+    size_t         id_len;
+    json_error_t   jerr;
+
+    fp = fopen(path, "rb");
+    if (fp == NULL) {
+        snprintf(err, errlen, "%s: cannot open", path);
+        return RECSYS_EIO;
+    }
+
+    line = NULL;
+    cap = 0;
+    lineno = 0;
+    rc = RECSYS_OK;
+
+    while ((len = getline(&line, &cap, fp)) >= 0) {
+        lineno++;
+
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'
+                           || line[len - 1] == ' '))
+        {
+            len--;
+        }
+
+        if (len == 0) {
+            continue;
+        }
+
+        obj = json_loadb(line, len, 0, &jerr);
+        if (obj == NULL || !json_is_object(obj)) {
+            snprintf(why, sizeof(why), "not a JSON object: %s",
+                     obj == NULL ? jerr.text : "another JSON value");
+            json_decref(obj);
+            rc = recsys_ingest_fail(err, errlen, path, lineno, why);
+            break;
+        }
+
+        id = json_object_get(obj, "id");
+        title = json_object_get(obj, "title");
+        g = json_object_get(obj, "genres");
+
+        if (json_is_integer(id)) {
+            snprintf(idbuf, sizeof(idbuf), "%" JSON_INTEGER_FORMAT,
+                     json_integer_value(id));
+            idp = idbuf;
+            id_len = strlen(idbuf);
+
+        } else if (json_is_string(id)) {
+            idp = json_string_value(id);
+            id_len = json_string_length(id);
+
+        } else {
+            json_decref(obj);
+            rc = recsys_ingest_fail(err, errlen, path, lineno,
+                                    "\"id\" must be a string or an integer");
+            break;
+        }
+
+        n_genres = 0;
+
+        if (json_is_string(g)) {
+            n_genres = recsys_split_genres(json_string_value(g),
+                                           json_string_length(g),
+                                           genres, lens, 64);
+
+        } else if (json_is_array(g)) {
+            json_array_foreach(g, k, e) {
+                if (!json_is_string(e) || n_genres == 64) {
+                    continue;
+                }
+
+                genres[n_genres] = json_string_value(e);
+                lens[n_genres] = json_string_length(e);
+                n_genres++;
+            }
+        }
+
+        rc = recsys_ingest_item_meta(d, path, lineno, idp, id_len,
+                                     json_is_string(title)
+                                         ? json_string_value(title) : NULL,
+                                     json_is_string(title)
+                                         ? json_string_length(title) : 0,
+                                     genres, lens, n_genres, err, errlen);
+        json_decref(obj);
+
+        if (rc != RECSYS_OK) {
+            break;
+        }
+    }
+
+    free(line);
+    fclose(fp);
+
+    return rc;
+}
+
+
+int
+recsys_ingest_catalog(recsys_data_t *d, const char *path, char *err,
+    size_t errlen)
+{
+    int          c;
+    FILE        *fp;
+    size_t       len;
+
+    len = strlen(path);
+
+    if ((len > 6 && strcmp(path + len - 6, ".jsonl") == 0)
+        || (len > 7 && strcmp(path + len - 7, ".ndjson") == 0)
+        || (len > 5 && strcmp(path + len - 5, ".json") == 0))
+    {
+        return recsys_ingest_catalog_jsonl(d, path, err, errlen);
+    }
+
+    fp = fopen(path, "rb");
+    if (fp == NULL) {
+        snprintf(err, errlen, "%s: cannot open", path);
+        return RECSYS_EIO;
+    }
+
+    do {
+        c = fgetc(fp);
+    } while (c == ' ' || c == '\n' || c == '\r' || c == '\t');
+
+    fclose(fp);
+
+    if (c == '{') {
+        return recsys_ingest_catalog_jsonl(d, path, err, errlen);
+    }
+
+    return recsys_ingest_catalog_csv(d, path, err, errlen);
+}
+
+
+/* The natural order of a dict's ids, as a permutation. */
+
+static const recsys_dict_t  *recsys_sort_dict;
+
+static int
+recsys_ingest_cmp_ids(const void *a, const void *b)
+{
+    size_t       alen, blen;
+    const char  *ap, *bp;
+
+    ap = recsys_dict_key(recsys_sort_dict, *(const uint32_t *) a, &alen);
+    bp = recsys_dict_key(recsys_sort_dict, *(const uint32_t *) b, &blen);
+
+    return recsys_id_cmp(ap, alen, bp, blen);
+}
+
+
+/* Rebuilds dict d in natural order; map[old] = new. */
+static int
+recsys_ingest_renumber(recsys_dict_t *d, uint32_t **map_out)
+{
+    int             rc;
+    size_t          len;
+    uint32_t        i, n, *order, *map, index;
+    const char     *key;
+    recsys_dict_t   nd;
+
+    n = d->n;
+    order = malloc((size_t) (n ? n : 1) * sizeof(uint32_t));
+    map = malloc((size_t) (n ? n : 1) * sizeof(uint32_t));
+
+    if (order == NULL || map == NULL
+        || recsys_dict_init(&nd, n) != RECSYS_OK)
+    {
+        free(order);
+        free(map);
+        return RECSYS_ENOMEM;
+    }
+
+    for (i = 0; i < n; i++) {
+        order[i] = i;
+    }
+
+    recsys_sort_dict = d;
+    qsort(order, n, sizeof(uint32_t), recsys_ingest_cmp_ids);
+    recsys_sort_dict = NULL;
+
+    for (i = 0; i < n; i++) {
+        key = recsys_dict_key(d, order[i], &len);
+
+        rc = recsys_dict_intern(&nd, key, len, &index);
+        if (rc != RECSYS_OK) {
+            recsys_dict_free(&nd);
+            free(order);
+            free(map);
+            return rc;
+        }
+
+        map[order[i]] = index;
+    }
+
+    free(order);
+    recsys_dict_free(d);
+    *d = nd;
+    *map_out = map;
+
+    return RECSYS_OK;
+}
+
+
+int
+recsys_ingest_finish(recsys_data_t *d, char *err, size_t errlen)
+{
+    size_t     i;
+    char     **meta;
+    uint32_t  *umap, *imap;
+
+    if (recsys_ingest_renumber(&d->users, &umap) != RECSYS_OK) {
+        snprintf(err, errlen, "renumbering users: out of memory");
+        return RECSYS_ENOMEM;
+    }
+
+    if (recsys_ingest_renumber(&d->items, &imap) != RECSYS_OK) {
+        free(umap);
+        snprintf(err, errlen, "renumbering items: out of memory");
+        return RECSYS_ENOMEM;
+    }
+
+    for (i = 0; i < d->n_events; i++) {
+        d->events[i].user = umap[d->events[i].user];
+        d->events[i].item = imap[d->events[i].item];
+    }
+
+    meta = calloc(d->items.n ? d->items.n : 1, sizeof(char *));
+    if (meta == NULL) {
+        free(umap);
+        free(imap);
+        snprintf(err, errlen, "renumbering items: out of memory");
+        return RECSYS_ENOMEM;
+    }
+
+    for (i = 0; i < d->cap_meta && i < d->items.n; i++) {
+        meta[imap[i]] = d->item_meta[i];
+    }
+
+    free(d->item_meta);
+    d->item_meta = meta;
+    d->cap_meta = d->items.n;
+
+    free(umap);
+    free(imap);
+
+    return RECSYS_OK;
+}

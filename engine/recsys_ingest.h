@@ -1,0 +1,61 @@
+/*
+ * recsys_ingest.h: reading interaction logs and item catalogs.
+ *
+ * Interactions: CSV or TSV, header optional.  With a header, columns are
+ * found by name (a user... column, an item..., movie..., track... or
+ * similar column, rating/score/value/weight, timestamp/time/ts); without one they are user, item, [rating],
+ * [timestamp].  Catalog: CSV (id,title,genres with '|'-separated genres,
+ * header optional) or JSON Lines ({"id":..,"title":..,"genres":[..]}).
+ * Every row is checked; the first bad one stops the ingest with
+ * "FILE:LINE: why" in err.  Ids are interned in order of first sight;
+ * recsys_ingest_finish() renumbers them into the natural id order.
+ */
+
+#ifndef RECSYS_INGEST_H
+#define RECSYS_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recsys_dict.h"
+
+#define RECSYS_NO_TIME  INT64_MIN
+
+
+typedef struct {
+    uint32_t  user;
+    uint32_t  item;
+    float     value;        /* the rating, or 1 for implicit rows */
+    uint32_t  pad;
+    int64_t   ts;           /* Unix seconds, or RECSYS_NO_TIME */
+} recsys_event_t;
+
+typedef struct {
+    recsys_dict_t     users;
+    recsys_dict_t     items;
+    recsys_event_t   *events;       /* in file order */
+    size_t            n_events;
+    size_t            cap_events;
+    int               has_rating;
+    char            **item_meta;    /* per item: JSON fragment or NULL */
+    size_t            cap_meta;
+    uint32_t          catalog_items;
+} recsys_data_t;
+
+
+int recsys_data_init(recsys_data_t *d);
+void recsys_data_free(recsys_data_t *d);
+
+int recsys_ingest_catalog(recsys_data_t *d, const char *path, char *err,
+    size_t errlen);
+int recsys_ingest_interactions(recsys_data_t *d, const char *path,
+    char *err, size_t errlen);
+
+/* Renumbers users and items in natural id order (events and meta follow). */
+int recsys_ingest_finish(recsys_data_t *d, char *err, size_t errlen);
+
+/* Renders the meta JSON fragment of an item: "title":..,"genres":[..]. */
+char *recsys_ingest_render_meta(const char *title, size_t title_len,
+    const char **genres, const size_t *genre_lens, size_t n_genres);
+
+#endif /* RECSYS_INGEST_H */

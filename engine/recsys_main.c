@@ -1,0 +1,324 @@
+/*
+ * recsys_main.c: the recsys-build command line.
+ *
+ *   recsys-build build   --interactions FILE [--items FILE] --out MODEL ...
+ *   recsys-build gen     --out DIR [--users N] [--items N] [--events N] ...
+ *   recsys-build inspect MODEL [stats | user ID | item ID]
+ *
+ * Parses flags, runs one command and turns its status into the exit code.
+ * Every error is one line on stderr, "recsys-build: FILE:LINE: why" for
+ * bad input, and a failed build never touches the published model.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "recsys_build.h"
+#include "recsys_gen.h"
+#include "recsys_ingest.h"
+#include "recsys_inspect.h"
+#include "recsys_schema.h"
+#include "recsys_status.h"
+
+#define RECSYS_VERSION  "0.1.0"
+
+
+static const char  recsys_usage[] =
+    "usage:\n"
+    "  recsys-build build --interactions FILE [--items FILE] --out MODEL\n"
+    "        [--neighbors K] [--history H] [--user-top R] [--model-id ID]\n"
+    "        [--quiet]\n"
+    "  recsys-build gen --out DIR [--users N] [--items N] [--events N]\n"
+    "        [--seed S] [--segments N] [--series N] [--bundles N]\n"
+    "  recsys-build inspect MODEL [stats | user ID | item ID]\n"
+    "  recsys-build --version\n";
+
+
+static int
+recsys_main_fail(const char *fmt, const char *a, const char *b)
+{
+    fprintf(stderr, "recsys-build: ");
+    fprintf(stderr, fmt, a, b);
+    fprintf(stderr, "\n");
+
+    return 1;
+}
+
+
+/* A whole number in [min, max], or 0 after printing why. */
+static int
+recsys_main_number(const char *flag, const char *s, uint64_t min,
+    uint64_t max, uint64_t *out)
+{
+    char                *end;
+    unsigned long long   v;
+
+    if (s == NULL || *s < '0' || *s > '9') {
+        recsys_main_fail("%s needs a whole number%s", flag, "");
+        return 0;
+    }
+
+    errno = 0;
+    v = strtoull(s, &end, 10);
+
+    if (errno != 0 || *end != '\0' || v < min || v > max) {
+        fprintf(stderr, "recsys-build: %s must be a whole number from %llu "
+                "to %llu\n", flag, (unsigned long long) min,
+                (unsigned long long) max);
+        return 0;
+    }
+
+    *out = v;
+
+    return 1;
+}
+
+
+static double
+recsys_main_peak_mib(void)
+{
+    struct rusage  ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+
+    return ru.ru_maxrss / 1024.0;
+}
+
+
+static int
+recsys_main_build(int argc, char **argv)
+{
+    int                   i, rc;
+    char                  err[1024];
+    double                t0, t_ingest;
+    uint64_t              v;
+    const char           *interactions, *items, *out;
+    recsys_data_t         d;
+    recsys_build_opts_t   o;
+    recsys_build_stats_t  stats;
+
+    recsys_build_defaults(&o);
+    interactions = NULL;
+    items = NULL;
+    out = NULL;
+
+    for (i = 0; i < argc; i++) {
+        const char  *flag = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (strcmp(flag, "--quiet") == 0) {
+            o.quiet = 1;
+            continue;
+        }
+
+        if (val == NULL) {
+            return recsys_main_fail("%s needs a value%s", flag, "");
+        }
+
+        i++;
+
+        if (strcmp(flag, "--interactions") == 0) {
+            interactions = val;
+
+        } else if (strcmp(flag, "--items") == 0) {
+            items = val;
+
+        } else if (strcmp(flag, "--out") == 0) {
+            out = val;
+
+        } else if (strcmp(flag, "--model-id") == 0) {
+            if (strlen(val) == 0 || strlen(val) > 63
+                || strspn(val, "abcdefghijklmnopqrstuvwxyz"
+                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
+                   != strlen(val))
+            {
+                return recsys_main_fail("--model-id: 1 to 63 characters of "
+                                        "A-Z a-z 0-9 . _ : -%s%s", "", "");
+            }
+
+            o.model_id = val;
+
+        } else if (strcmp(flag, "--neighbors") == 0) {
+            if (!recsys_main_number(flag, val, 1, 1000, &v)) {
+                return 1;
+            }
+            o.neighbors = (uint32_t) v;
+
+        } else if (strcmp(flag, "--history") == 0) {
+            if (!recsys_main_number(flag, val, 1, 10000, &v)) {
+                return 1;
+            }
+            o.history = (uint32_t) v;
+
+        } else if (strcmp(flag, "--user-top") == 0) {
+            if (!recsys_main_number(flag, val, 1, 10000, &v)) {
+                return 1;
+            }
+            o.user_top = (uint32_t) v;
+
+        } else {
+            return recsys_main_fail("unknown flag %s%s", flag, "");
+        }
+    }
+
+    if (interactions == NULL || out == NULL) {
+        fprintf(stderr, "recsys-build: build needs --interactions and --out"
+                "\n%s", recsys_usage);
+        return 2;
+    }
+
+    o.interactions = interactions;
+    o.items = items;
+
+    t0 = recsys_build_now();
+
+    if (recsys_data_init(&d) != RECSYS_OK) {
+        return recsys_main_fail("out of memory%s%s", "", "");
+    }
+
+    rc = RECSYS_OK;
+
+    if (items != NULL) {
+        rc = recsys_ingest_catalog(&d, items, err, sizeof(err));
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_ingest_interactions(&d, interactions, err, sizeof(err));
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_ingest_finish(&d, err, sizeof(err));
+    }
+
+    t_ingest = recsys_build_now() - t0;
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_model(&d, &o, out, &stats, err, sizeof(err));
+    }
+
+    if (rc != RECSYS_OK) {
+        recsys_data_free(&d);
+        return recsys_main_fail("%s%s", err, "");
+    }
+
+    if (!o.quiet) {
+        printf("model %s written to %s\n", stats.model_id, out);
+        printf("  %u users, %u items (%u in the catalog), %zu rows, "
+               "%llu user-item pairs\n",
+               d.users.n, d.items.n, d.catalog_items, d.n_events,
+               (unsigned long long) stats.pairs);
+        printf("  seconds: ingest %.3f, prepare %.3f, itemcf %.3f, "
+               "user lists %.3f, write %.3f, total %.3f\n",
+               t_ingest, stats.seconds_prepare, stats.seconds_itemcf,
+               stats.seconds_users, stats.seconds_write,
+               recsys_build_now() - t0);
+        printf("  peak memory %.1f MiB\n", recsys_main_peak_mib());
+    }
+
+    recsys_data_free(&d);
+
+    return 0;
+}
+
+
+static int
+recsys_main_gen(int argc, char **argv)
+{
+    int                i, rc;
+    char               err[1024];
+    uint64_t           v;
+    recsys_gen_opts_t  o;
+
+    recsys_gen_defaults(&o);
+
+    for (i = 0; i + 1 < argc; i += 2) {
+        const char  *flag = argv[i], *val = argv[i + 1];
+
+        if (strcmp(flag, "--out") == 0) {
+            o.out_dir = val;
+            continue;
+        }
+
+        if (!recsys_main_number(flag, val, 0, UINT32_MAX, &v)) {
+            return 1;
+        }
+
+        if (strcmp(flag, "--users") == 0) {
+            o.users = (uint32_t) v;
+
+        } else if (strcmp(flag, "--items") == 0) {
+            o.items = (uint32_t) v;
+
+        } else if (strcmp(flag, "--events") == 0) {
+            o.events = v;
+
+        } else if (strcmp(flag, "--seed") == 0) {
+            o.seed = v;
+
+        } else if (strcmp(flag, "--segments") == 0) {
+            o.segments = (uint32_t) v;
+
+        } else if (strcmp(flag, "--series") == 0) {
+            o.series = (uint32_t) v;
+
+        } else if (strcmp(flag, "--bundles") == 0) {
+            o.bundles = (uint32_t) v;
+
+        } else if (strcmp(flag, "--noise-users") == 0) {
+            o.noise_users = (uint32_t) v;
+
+        } else {
+            return recsys_main_fail("unknown flag %s%s", flag, "");
+        }
+    }
+
+    if (i != argc || o.out_dir == NULL) {
+        fprintf(stderr, "recsys-build: gen needs --out DIR and a value for "
+                "every flag\n%s", recsys_usage);
+        return 2;
+    }
+
+    rc = recsys_gen_run(&o, err, sizeof(err));
+    if (rc != RECSYS_OK) {
+        return recsys_main_fail("%s%s", err, "");
+    }
+
+    return 0;
+}
+
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0
+        || strcmp(argv[1], "-h") == 0)
+    {
+        fputs(recsys_usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("recsys-build %s (model format %d)\n", RECSYS_VERSION,
+               RECSYS_FORMAT_VERSION);
+        return 0;
+    }
+
+    if (strcmp(argv[1], "build") == 0) {
+        return recsys_main_build(argc - 2, argv + 2);
+    }
+
+    if (strcmp(argv[1], "gen") == 0) {
+        return recsys_main_gen(argc - 2, argv + 2);
+    }
+
+    if (strcmp(argv[1], "inspect") == 0) {
+        return recsys_inspect_main(argc - 2, argv + 2);
+    }
+
+    fprintf(stderr, "recsys-build: unknown command \"%s\"\n%s", argv[1],
+            recsys_usage);
+
+    return 2;
+}

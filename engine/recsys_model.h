@@ -1,0 +1,114 @@
+/*
+ * recsys_model.h: the read side of a model file.
+ *
+ * recsys_model_open() maps a published snapshot read-only, checks its
+ * header (magic, endian probe, format version) and the structure of every
+ * blob it will serve from, and keeps one read transaction open for the
+ * model's lifetime: the file is immutable, so every pointer handed out here
+ * stays valid until recsys_model_close().  Lookups are zero-copy: lists and
+ * item records are read in place from the memory map.
+ */
+
+#ifndef RECSYS_MODEL_H
+#define RECSYS_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recsys_schema.h"
+#include "recsys_status.h"
+
+
+typedef struct recsys_model_s  recsys_model_t;
+
+/* A validated list blob; rows are read with recsys_list_row(). */
+typedef struct {
+    const unsigned char  *offsets;    /* uint32[n_rows + 1] */
+    const unsigned char  *entries;    /* recsys_entry_t[n_entries] */
+    uint32_t              n_rows;
+    uint32_t              n_entries;
+} recsys_list_t;
+
+/* One row of a list: n entries of 8 bytes starting at p. */
+typedef struct {
+    const unsigned char  *p;
+    uint32_t              n;
+} recsys_row_t;
+
+/* An item's pre-rendered parts, pointing into the map. */
+typedef struct {
+    const char  *ext;           /* external id, not NUL-terminated */
+    const char  *id_json;       /* "242" with quotes */
+    const char  *meta_json;     /* "title":"...","genres":[...] */
+    uint16_t     ext_len;
+    uint16_t     id_json_len;
+    uint32_t     meta_json_len;
+} recsys_item_t;
+
+
+/*
+ * Opens and validates the model at path.  On failure returns a negative
+ * status and writes a reason into err (NUL-terminated, at most errlen).
+ */
+int recsys_model_open(const char *path, recsys_model_t **model, char *err,
+    size_t errlen);
+void recsys_model_close(recsys_model_t *model);
+
+const char *recsys_model_id(const recsys_model_t *model);
+const recsys_header_t *recsys_model_header(const recsys_model_t *model);
+
+/* RECSYS_OK with the index, or RECSYS_ENOTFOUND. */
+int recsys_model_user(const recsys_model_t *model, const char *id,
+    size_t len, uint32_t *user);
+int recsys_model_item(const recsys_model_t *model, const char *id,
+    size_t len, uint32_t *item);
+
+/* item must be < n_items. */
+void recsys_model_item_get(const recsys_model_t *model, uint32_t item,
+    recsys_item_t *out);
+
+/* A named list blob, or NULL when the model does not have it. */
+const recsys_list_t *recsys_model_list(const recsys_model_t *model,
+    const char *name);
+
+/* Reads a meta value (params, stats) as text; RECSYS_ENOTFOUND if absent. */
+int recsys_model_meta(const recsys_model_t *model, const char *key,
+    const char **value, size_t *len);
+
+
+static inline recsys_row_t
+recsys_list_row(const recsys_list_t *list, uint32_t row)
+{
+    recsys_row_t  r;
+    uint32_t      from, to;
+
+    if (list == NULL || row >= list->n_rows) {
+        r.p = NULL;
+        r.n = 0;
+        return r;
+    }
+
+    from = recsys_get_u32(list->offsets + (size_t) row * 4);
+    to = recsys_get_u32(list->offsets + (size_t) row * 4 + 4);
+
+    r.p = list->entries + (size_t) from * sizeof(recsys_entry_t);
+    r.n = to - from;
+
+    return r;
+}
+
+
+static inline uint32_t
+recsys_row_item(recsys_row_t row, uint32_t i)
+{
+    return recsys_get_u32(row.p + (size_t) i * sizeof(recsys_entry_t));
+}
+
+
+static inline float
+recsys_row_score(recsys_row_t row, uint32_t i)
+{
+    return recsys_get_f32(row.p + (size_t) i * sizeof(recsys_entry_t) + 4);
+}
+
+#endif /* RECSYS_MODEL_H */

@@ -1,0 +1,158 @@
+/*
+ * recsys_schema.h: the one definition of the model file format.
+ *
+ * A model is one immutable LMDB environment in a single file (MDB_NOSUBDIR).
+ * The builder writes it under a temporary name, syncs it and renames it over
+ * the published path; readers open it MDB_RDONLY | MDB_NOLOCK | MDB_NOSUBDIR.
+ *
+ * Named databases (all keys and values are byte strings):
+ *
+ *   "meta"   key "header"    -> recsys_header_t (fixed size, see below)
+ *            key "model_id"  -> ASCII model id, e.g. "20261128T235900Z-3f9a"
+ *            key "params"    -> JSON object text: the builder's parameters
+ *            key "stats"     -> JSON object text: counts and timings
+ *
+ *   "users"  key external user id (1..256 bytes, raw) -> uint32 user index
+ *   "items"  key external item id (1..256 bytes, raw) -> uint32 item index
+ *
+ *   "blobs"  key blob name -> one packed array, read in place from the map:
+ *
+ *     "item.records"      table, row per item index: the item's rendered JSON
+ *     "item.nbrs"         list, row per item: item-CF neighbours, best first
+ *     "user.hist"         list, row per user: recent history, newest first,
+ *                         score = the interaction's weight
+ *     "user.seen"         list, row per user: every item the user has seen,
+ *                         sorted by item index, score = interaction value
+ *     "user.recs.itemcf"  list, row per user: precomputed item-CF top list,
+ *                         best first, seen items excluded
+ *     "popular"           list, one row: items by popularity, best first,
+ *                         score = share of users who interacted
+ *
+ * Every multi-byte number is stored in the writer's native byte order; the
+ * header's endian probe lets a reader on another byte order refuse the file.
+ * LMDB aligns values to 2 bytes only, so readers decode numbers with memcpy
+ * (recsys_get_u32 and friends), never through cast pointers.
+ *
+ * list blob:   recsys_list_head_t
+ *              uint32 offsets[n_rows + 1]       entry index of each row start
+ *              recsys_entry_t entries[n_entries] (8 bytes each)
+ *
+ * table blob:  recsys_table_head_t
+ *              uint32 offsets[n_rows + 1]       byte offset into data
+ *              uint8  data[data_size]
+ *   an item record at data[offsets[i]] .. data[offsets[i + 1]]:
+ *              uint16 ext_len, uint16 id_json_len,
+ *              ext id bytes, id JSON ("242" with quotes, escaped),
+ *              meta JSON fragment ("title":"...","genres":[...]) to the end
+ *
+ * A change to anything here bumps RECSYS_FORMAT_VERSION.
+ */
+
+#ifndef RECSYS_SCHEMA_H
+#define RECSYS_SCHEMA_H
+
+#include <stdint.h>
+#include <string.h>
+
+#define RECSYS_MAGIC            "RECSYSMD"
+#define RECSYS_MAGIC_LEN        8
+#define RECSYS_FORMAT_VERSION   1
+#define RECSYS_ENDIAN_PROBE     0x01020304u
+
+#define RECSYS_DB_META          "meta"
+#define RECSYS_DB_USERS         "users"
+#define RECSYS_DB_ITEMS         "items"
+#define RECSYS_DB_BLOBS         "blobs"
+#define RECSYS_MAX_DBS          8
+
+#define RECSYS_META_HEADER      "header"
+#define RECSYS_META_MODEL_ID    "model_id"
+#define RECSYS_META_PARAMS      "params"
+#define RECSYS_META_STATS       "stats"
+
+#define RECSYS_BLOB_ITEM_RECORDS  "item.records"
+#define RECSYS_BLOB_ITEM_NBRS     "item.nbrs"
+#define RECSYS_BLOB_USER_HIST     "user.hist"
+#define RECSYS_BLOB_USER_SEEN     "user.seen"
+#define RECSYS_BLOB_USER_ITEMCF   "user.recs.itemcf"
+#define RECSYS_BLOB_POPULAR       "popular"
+
+#define RECSYS_LIST_MAGIC       0x5453494cu     /* "LIST" */
+#define RECSYS_TABLE_MAGIC      0x4c425454u     /* "TTBL" */
+
+#define RECSYS_ID_MAX           256
+#define RECSYS_MODEL_ID_MAX     64
+
+/* algorithms present in a model (recsys_header_t.algos) */
+#define RECSYS_ALGO_POPULAR     0x0001u
+#define RECSYS_ALGO_ITEMCF      0x0002u
+
+
+typedef struct {
+    char      magic[RECSYS_MAGIC_LEN];
+    uint32_t  endian;           /* RECSYS_ENDIAN_PROBE as written */
+    uint32_t  format_version;
+    uint32_t  n_users;
+    uint32_t  n_items;
+    uint64_t  n_interactions;
+    int64_t   build_time;       /* Unix seconds, UTC */
+    uint32_t  algos;            /* RECSYS_ALGO_* bits */
+    uint32_t  user_top;         /* length cap of the per-user top lists */
+} recsys_header_t;
+
+typedef struct {
+    uint32_t  magic;            /* RECSYS_LIST_MAGIC */
+    uint32_t  n_rows;
+    uint32_t  n_entries;
+    uint32_t  reserved;
+} recsys_list_head_t;
+
+typedef struct {
+    uint32_t  item;
+    float     score;
+} recsys_entry_t;
+
+typedef struct {
+    uint32_t  magic;            /* RECSYS_TABLE_MAGIC */
+    uint32_t  n_rows;
+    uint32_t  data_size;
+    uint32_t  reserved;
+} recsys_table_head_t;
+
+_Static_assert(sizeof(recsys_header_t) == 48, "header layout");
+_Static_assert(sizeof(recsys_list_head_t) == 16, "list head layout");
+_Static_assert(sizeof(recsys_entry_t) == 8, "entry layout");
+_Static_assert(sizeof(recsys_table_head_t) == 16, "table head layout");
+_Static_assert(sizeof(float) == 4, "IEEE single floats");
+
+
+static inline uint32_t
+recsys_get_u32(const void *p)
+{
+    uint32_t  v;
+
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+
+static inline uint16_t
+recsys_get_u16(const void *p)
+{
+    uint16_t  v;
+
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+
+static inline float
+recsys_get_f32(const void *p)
+{
+    float  v;
+
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+#endif /* RECSYS_SCHEMA_H */

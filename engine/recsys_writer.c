@@ -1,0 +1,241 @@
+/*
+ * recsys_writer.c: the model file's write side and atomic publication.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "recsys_schema.h"
+#include "recsys_status.h"
+#include "recsys_writer.h"
+
+
+static int
+recsys_writer_fail(recsys_writer_t *w, int status, const char *what,
+    const char *why)
+{
+    snprintf(w->err, sizeof(w->err), "%s: %s: %s", w->tmp ? w->tmp : "",
+             what, why);
+    return status;
+}
+
+
+int
+recsys_writer_open(recsys_writer_t *w, const char *path, size_t map_size)
+{
+    int     rc;
+    size_t  len;
+
+    memset(w, 0, sizeof(recsys_writer_t));
+
+    len = strlen(path);
+    w->path = strdup(path);
+    w->tmp = malloc(len + 32);
+
+    if (w->path == NULL || w->tmp == NULL) {
+        recsys_writer_abort(w);
+        snprintf(w->err, sizeof(w->err), "out of memory");
+        return RECSYS_ENOMEM;
+    }
+
+    snprintf(w->tmp, len + 32, "%s.tmp.%ld", path, (long) getpid());
+    unlink(w->tmp);
+
+    rc = mdb_env_create(&w->env);
+    if (rc != 0) {
+        return recsys_writer_fail(w, RECSYS_ELMDB, "mdb_env_create",
+                                  mdb_strerror(rc));
+    }
+
+    mdb_env_set_maxdbs(w->env, RECSYS_MAX_DBS);
+    mdb_env_set_mapsize(w->env, map_size);
+
+    /* one writer, a private file: no lock file, sync once at the end */
+    rc = mdb_env_open(w->env, w->tmp,
+                      MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0644);
+    if (rc != 0) {
+        return recsys_writer_fail(w, RECSYS_EIO, "create", mdb_strerror(rc));
+    }
+
+    rc = mdb_txn_begin(w->env, NULL, 0, &w->txn);
+    if (rc != 0) {
+        return recsys_writer_fail(w, RECSYS_ELMDB, "mdb_txn_begin",
+                                  mdb_strerror(rc));
+    }
+
+    if ((rc = mdb_dbi_open(w->txn, RECSYS_DB_META, MDB_CREATE, &w->meta))
+        || (rc = mdb_dbi_open(w->txn, RECSYS_DB_USERS, MDB_CREATE, &w->users))
+        || (rc = mdb_dbi_open(w->txn, RECSYS_DB_ITEMS, MDB_CREATE, &w->items))
+        || (rc = mdb_dbi_open(w->txn, RECSYS_DB_BLOBS, MDB_CREATE, &w->blobs)))
+    {
+        return recsys_writer_fail(w, RECSYS_ELMDB, "mdb_dbi_open",
+                                  mdb_strerror(rc));
+    }
+
+    return RECSYS_OK;
+}
+
+
+static MDB_dbi
+recsys_writer_dbi(recsys_writer_t *w, recsys_wdb_t db)
+{
+    switch (db) {
+    case RECSYS_W_USERS:
+        return w->users;
+    case RECSYS_W_ITEMS:
+        return w->items;
+    case RECSYS_W_BLOBS:
+        return w->blobs;
+    default:
+        return w->meta;
+    }
+}
+
+
+int
+recsys_writer_put(recsys_writer_t *w, recsys_wdb_t db, const void *key,
+    size_t key_len, const void *val, size_t val_len, int append)
+{
+    int      rc;
+    MDB_val  k, v;
+
+    k.mv_data = (void *) key;
+    k.mv_size = key_len;
+    v.mv_data = (void *) val;
+    v.mv_size = val_len;
+
+    rc = mdb_put(w->txn, recsys_writer_dbi(w, db), &k, &v,
+                 append ? MDB_APPEND : 0);
+    if (rc != 0) {
+        return recsys_writer_fail(w, RECSYS_ELMDB, "mdb_put",
+                                  mdb_strerror(rc));
+    }
+
+    return RECSYS_OK;
+}
+
+
+int
+recsys_writer_reserve(recsys_writer_t *w, recsys_wdb_t db, const char *key,
+    size_t size, void **data)
+{
+    int      rc;
+    MDB_val  k, v;
+
+    k.mv_data = (void *) key;
+    k.mv_size = strlen(key);
+    v.mv_data = NULL;
+    v.mv_size = size;
+
+    rc = mdb_put(w->txn, recsys_writer_dbi(w, db), &k, &v, MDB_RESERVE);
+    if (rc != 0) {
+        return recsys_writer_fail(w, RECSYS_ELMDB, key, mdb_strerror(rc));
+    }
+
+    *data = v.mv_data;
+
+    return RECSYS_OK;
+}
+
+
+static int
+recsys_writer_fsync_path(const char *path, int flags)
+{
+    int  fd, rc;
+
+    fd = open(path, flags);
+    if (fd < 0) {
+        return -1;
+    }
+
+    rc = fsync(fd);
+    close(fd);
+
+    return rc;
+}
+
+
+int
+recsys_writer_publish(recsys_writer_t *w)
+{
+    int    rc;
+    char  *dir, *slash;
+
+    rc = mdb_txn_commit(w->txn);
+    w->txn = NULL;
+
+    if (rc != 0) {
+        return recsys_writer_fail(w, RECSYS_ELMDB, "commit",
+                                  mdb_strerror(rc));
+    }
+
+    rc = mdb_env_sync(w->env, 1);
+    mdb_env_close(w->env);
+    w->env = NULL;
+
+    if (rc != 0) {
+        return recsys_writer_fail(w, RECSYS_EIO, "sync", mdb_strerror(rc));
+    }
+
+    if (recsys_writer_fsync_path(w->tmp, O_RDONLY) != 0) {
+        return recsys_writer_fail(w, RECSYS_EIO, "fsync", strerror(errno));
+    }
+
+    if (rename(w->tmp, w->path) != 0) {
+        return recsys_writer_fail(w, RECSYS_EIO, "rename", strerror(errno));
+    }
+
+    dir = strdup(w->path);
+    if (dir != NULL) {
+        slash = strrchr(dir, '/');
+
+        if (slash == NULL) {
+            strcpy(dir, ".");
+
+        } else if (slash == dir) {
+            dir[1] = '\0';
+
+        } else {
+            *slash = '\0';
+        }
+
+        /* the rename is durable once the directory is */
+        recsys_writer_fsync_path(dir, O_RDONLY | O_DIRECTORY);
+        free(dir);
+    }
+
+    free(w->tmp);
+    free(w->path);
+    w->tmp = NULL;
+    w->path = NULL;
+
+    return RECSYS_OK;
+}
+
+
+void
+recsys_writer_abort(recsys_writer_t *w)
+{
+    if (w->txn != NULL) {
+        mdb_txn_abort(w->txn);
+        w->txn = NULL;
+    }
+
+    if (w->env != NULL) {
+        mdb_env_close(w->env);
+        w->env = NULL;
+    }
+
+    if (w->tmp != NULL) {
+        unlink(w->tmp);
+    }
+
+    free(w->tmp);
+    free(w->path);
+    w->tmp = NULL;
+    w->path = NULL;
+}

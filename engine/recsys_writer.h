@@ -1,0 +1,57 @@
+/*
+ * recsys_writer.h: writing a model file and publishing it atomically.
+ *
+ * recsys_writer_open() creates "<path>.tmp.<pid>" in the published file's
+ * directory and one write transaction over it.  Values are put with
+ * recsys_writer_put() or written in place with recsys_writer_reserve().
+ * recsys_writer_publish() commits, syncs the file, renames it over path and
+ * syncs the directory: readers see the old file or the new one, never a
+ * mix.  recsys_writer_abort() removes the temporary file; the published
+ * model is never touched before publish.
+ */
+
+#ifndef RECSYS_WRITER_H
+#define RECSYS_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+
+
+typedef struct {
+    MDB_env     *env;
+    MDB_txn     *txn;
+    MDB_dbi      meta;
+    MDB_dbi      users;
+    MDB_dbi      items;
+    MDB_dbi      blobs;
+    char        *path;
+    char        *tmp;
+    char         err[512];
+} recsys_writer_t;
+
+/* Which database a value goes to. */
+typedef enum {
+    RECSYS_W_META = 0,
+    RECSYS_W_USERS,
+    RECSYS_W_ITEMS,
+    RECSYS_W_BLOBS
+} recsys_wdb_t;
+
+
+int recsys_writer_open(recsys_writer_t *w, const char *path,
+    size_t map_size);
+
+/* append: keys arrive in LMDB's key order (MDB_APPEND, a bulk load). */
+int recsys_writer_put(recsys_writer_t *w, recsys_wdb_t db, const void *key,
+    size_t key_len, const void *val, size_t val_len, int append);
+
+/* Reserves size bytes for a value and returns where to write them. */
+int recsys_writer_reserve(recsys_writer_t *w, recsys_wdb_t db,
+    const char *key, size_t size, void **data);
+
+int recsys_writer_publish(recsys_writer_t *w);
+void recsys_writer_abort(recsys_writer_t *w);
+
+#endif /* RECSYS_WRITER_H */

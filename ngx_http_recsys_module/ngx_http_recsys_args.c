@@ -1,0 +1,318 @@
+/*
+ * ngx_http_recsys_args.c: the query string, decoded once and checked.
+ *
+ * Input policy (README, "HTTP API"): each known argument at most once; ids
+ * are percent-decoded exactly once ('+' is a space) and must then be 1 to
+ * 256 bytes of valid UTF-8 without NUL; n and offset are plain decimal
+ * integers in range; lists are comma-separated and capped by
+ * recsys_max_list.  A violation names the argument in args->bad and never
+ * echoes the input.  Unknown arguments are ignored.
+ */
+
+#include "ngx_http_recsys_module.h"
+
+#include "recsys_text.h"
+
+
+typedef enum {
+    NGX_HTTP_RECSYS_ARG_USER = 0,
+    NGX_HTTP_RECSYS_ARG_ITEM,
+    NGX_HTTP_RECSYS_ARG_N,
+    NGX_HTTP_RECSYS_ARG_OFFSET,
+    NGX_HTTP_RECSYS_ARG_ALGO,
+    NGX_HTTP_RECSYS_ARG_EXCLUDE,
+    NGX_HTTP_RECSYS_ARG_UNKNOWN
+} ngx_http_recsys_arg_e;
+
+
+static ngx_str_t  ngx_http_recsys_arg_names[] = {
+    ngx_string("user"),
+    ngx_string("item"),
+    ngx_string("n"),
+    ngx_string("offset"),
+    ngx_string("algo"),
+    ngx_string("exclude")
+};
+
+
+static ngx_http_recsys_arg_e
+ngx_http_recsys_arg_lookup(u_char *name, size_t len)
+{
+    ngx_uint_t  k;
+
+    for (k = 0; k < NGX_HTTP_RECSYS_ARG_UNKNOWN; k++) {
+        if (ngx_http_recsys_arg_names[k].len == len
+            && ngx_strncmp(ngx_http_recsys_arg_names[k].data, name, len) == 0)
+        {
+            return (ngx_http_recsys_arg_e) k;
+        }
+    }
+
+    return NGX_HTTP_RECSYS_ARG_UNKNOWN;
+}
+
+
+static ngx_int_t
+ngx_http_recsys_hex(u_char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    return -1;
+}
+
+
+/*
+ * Percent-decodes src into pool memory.  NGX_DECLINED for a malformed
+ * escape, NGX_ERROR when out of memory.
+ */
+static ngx_int_t
+ngx_http_recsys_unescape(ngx_pool_t *pool, ngx_str_t *src, ngx_str_t *dst)
+{
+    u_char     *p, *last, *d;
+    ngx_int_t   hi, lo;
+
+    if (ngx_strlchr(src->data, src->data + src->len, '%') == NULL
+        && ngx_strlchr(src->data, src->data + src->len, '+') == NULL)
+    {
+        *dst = *src;
+        return NGX_OK;
+    }
+
+    d = ngx_pnalloc(pool, src->len ? src->len : 1);
+    if (d == NULL) {
+        return NGX_ERROR;
+    }
+
+    dst->data = d;
+    p = src->data;
+    last = p + src->len;
+
+    while (p < last) {
+        if (*p == '+') {
+            *d++ = ' ';
+            p++;
+            continue;
+        }
+
+        if (*p != '%') {
+            *d++ = *p++;
+            continue;
+        }
+
+        if (last - p < 3) {
+            return NGX_DECLINED;
+        }
+
+        hi = ngx_http_recsys_hex(p[1]);
+        lo = ngx_http_recsys_hex(p[2]);
+
+        if (hi < 0 || lo < 0) {
+            return NGX_DECLINED;
+        }
+
+        *d++ = (u_char) (hi * 16 + lo);
+        p += 3;
+    }
+
+    dst->len = d - dst->data;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_recsys_decode_id(ngx_http_request_t *r, ngx_str_t *src,
+    ngx_str_t *dst)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_recsys_unescape(r->pool, src, dst);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (!recsys_id_valid((const char *) dst->data, dst->len)) {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_recsys_parse_uint(ngx_str_t *s, ngx_uint_t min, ngx_uint_t max,
+    ngx_uint_t *out)
+{
+    size_t      i;
+    ngx_uint_t  v;
+
+    if (s->len == 0 || s->len > 6) {
+        return NGX_DECLINED;
+    }
+
+    v = 0;
+
+    for (i = 0; i < s->len; i++) {
+        if (s->data[i] < '0' || s->data[i] > '9') {
+            return NGX_DECLINED;
+        }
+
+        v = v * 10 + (s->data[i] - '0');
+    }
+
+    if (v < min || v > max) {
+        return NGX_DECLINED;
+    }
+
+    *out = v;
+
+    return NGX_OK;
+}
+
+
+/* Every element of a comma-separated list must be a valid id. */
+static ngx_int_t
+ngx_http_recsys_check_list(ngx_str_t *list, ngx_uint_t max)
+{
+    u_char      *p, *last, *comma;
+    ngx_uint_t   count;
+
+    p = list->data;
+    last = p + list->len;
+    count = 0;
+
+    for ( ;; ) {
+        comma = ngx_strlchr(p, last, ',');
+        if (comma == NULL) {
+            comma = last;
+        }
+
+        if (!recsys_id_valid((const char *) p, comma - p) || ++count > max) {
+            return NGX_DECLINED;
+        }
+
+        if (comma == last) {
+            return NGX_OK;
+        }
+
+        p = comma + 1;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_recsys_set_arg(ngx_http_request_t *r,
+    ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args,
+    ngx_http_recsys_arg_e k, ngx_str_t *raw)
+{
+    ngx_int_t  rc;
+    ngx_str_t  value;
+
+    rc = ngx_http_recsys_unescape(r->pool, raw, &value);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    switch (k) {
+
+    case NGX_HTTP_RECSYS_ARG_USER:
+        args->user = value;
+        return recsys_id_valid((const char *) value.data, value.len)
+               ? NGX_OK : NGX_DECLINED;
+
+    case NGX_HTTP_RECSYS_ARG_ITEM:
+        args->item = value;
+        return recsys_id_valid((const char *) value.data, value.len)
+               ? NGX_OK : NGX_DECLINED;
+
+    case NGX_HTTP_RECSYS_ARG_N:
+        return ngx_http_recsys_parse_uint(&value, 1, rlcf->max_n, &args->n);
+
+    case NGX_HTTP_RECSYS_ARG_OFFSET:
+        return ngx_http_recsys_parse_uint(&value, 0,
+                                          NGX_HTTP_RECSYS_OFFSET_MAX,
+                                          &args->offset);
+
+    case NGX_HTTP_RECSYS_ARG_ALGO:
+        args->algo = value;
+        return value.len > 0 ? NGX_OK : NGX_DECLINED;
+
+    case NGX_HTTP_RECSYS_ARG_EXCLUDE:
+        args->exclude = value;
+        return ngx_http_recsys_check_list(&value, rlcf->max_list);
+
+    default:
+        return NGX_OK;
+    }
+}
+
+
+ngx_int_t
+ngx_http_recsys_parse_args(ngx_http_request_t *r,
+    ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args)
+{
+    u_char                 *p, *last, *amp, *eq;
+    ngx_int_t               rc;
+    ngx_str_t               raw;
+    ngx_uint_t              seen;
+    ngx_http_recsys_arg_e   k;
+
+    ngx_memzero(args, sizeof(ngx_http_recsys_args_t));
+    args->n = rlcf->default_n;
+
+    seen = 0;
+    p = r->args.data;
+    last = p + r->args.len;
+
+    while (p < last) {
+        amp = ngx_strlchr(p, last, '&');
+        if (amp == NULL) {
+            amp = last;
+        }
+
+        eq = ngx_strlchr(p, amp, '=');
+
+        k = ngx_http_recsys_arg_lookup(p, (eq ? eq : amp) - p);
+
+        if (k != NGX_HTTP_RECSYS_ARG_UNKNOWN) {
+            if (seen & (1 << k)) {
+                args->bad = (const char *) ngx_http_recsys_arg_names[k].data;
+                return NGX_DECLINED;
+            }
+
+            seen |= 1 << k;
+
+            raw.data = eq ? eq + 1 : amp;
+            raw.len = amp - raw.data;
+
+            rc = ngx_http_recsys_set_arg(r, rlcf, args, k, &raw);
+
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            if (rc != NGX_OK) {
+                args->bad = (const char *) ngx_http_recsys_arg_names[k].data;
+                return NGX_DECLINED;
+            }
+        }
+
+        p = amp + 1;
+    }
+
+    args->has_user = (seen >> NGX_HTTP_RECSYS_ARG_USER) & 1;
+    args->has_item = (seen >> NGX_HTTP_RECSYS_ARG_ITEM) & 1;
+    args->has_algo = (seen >> NGX_HTTP_RECSYS_ARG_ALGO) & 1;
+    args->has_n = (seen >> NGX_HTTP_RECSYS_ARG_N) & 1;
+    args->has_exclude = (seen >> NGX_HTTP_RECSYS_ARG_EXCLUDE) & 1;
+
+    return NGX_OK;
+}

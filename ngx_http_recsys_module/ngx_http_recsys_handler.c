@@ -1,0 +1,261 @@
+/*
+ * ngx_http_recsys_handler.c: the /recommend content handler.
+ *
+ * Method check, arguments, the worker's current model, id lookups, one
+ * engine query with request-pool memory, then the JSON writer.  Status
+ * codes: 405 for a method other than GET/HEAD, 400 for a bad argument,
+ * 404 for an unknown item= id, 503 when no model is loaded.  Client
+ * mistakes are logged at INFO, since they are not the server's fault.
+ */
+
+#include "ngx_http_recsys_module.h"
+
+
+static void *
+ngx_http_recsys_pool_alloc(void *ctx, size_t size)
+{
+    return ngx_palloc(ctx, size);
+}
+
+
+static ngx_int_t
+ngx_http_recsys_bad_request(ngx_http_request_t *r, const char *name)
+{
+    u_char  *msg, *last;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "recsys: invalid argument \"%s\"", name);
+
+    msg = ngx_pnalloc(r->pool, sizeof("invalid argument: ") + 16);
+    if (msg == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    last = ngx_snprintf(msg, sizeof("invalid argument: ") + 15,
+                        "invalid argument: %s", name);
+    *last = '\0';
+
+    return ngx_http_recsys_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
+                                      (const char *) msg);
+}
+
+
+/* The user id: from recsys_user when set, else the user argument. */
+static ngx_int_t
+ngx_http_recsys_user(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
+    ngx_http_recsys_args_t *args, ngx_str_t *user)
+{
+    ngx_str_t  raw;
+
+    if (rlcf->user == NULL) {
+        *user = args->has_user ? args->user : (ngx_str_t) ngx_null_string;
+        return NGX_OK;
+    }
+
+    if (ngx_http_complex_value(r, rlcf->user, &raw) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (raw.len == 0) {
+        /* no cookie, no header: an anonymous visitor */
+        *user = raw;
+        return NGX_OK;
+    }
+
+    return ngx_http_recsys_decode_id(r, &raw, user);
+}
+
+
+static ngx_int_t
+ngx_http_recsys_algo(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
+    ngx_http_recsys_args_t *args, recsys_qalgo_t *algo)
+{
+    ngx_str_t  name;
+
+    if (args->has_algo) {
+        name = args->algo;
+
+    } else if (rlcf->algo != NULL) {
+        if (ngx_http_complex_value(r, rlcf->algo, &name) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+    } else {
+        *algo = RECSYS_Q_HYBRID;
+        return NGX_OK;
+    }
+
+    if (recsys_qalgo_parse((const char *) name.data, name.len, algo)
+        != RECSYS_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* Maps exclude= ids to item indexes; unknown ids are simply not there. */
+static ngx_int_t
+ngx_http_recsys_exclude(ngx_http_request_t *r, recsys_model_t *model,
+    ngx_str_t *list, recsys_query_t *q)
+{
+    u_char    *p, *last, *comma;
+    uint32_t  *items, index;
+
+    q->exclude = NULL;
+    q->n_exclude = 0;
+
+    if (list->len == 0) {
+        return NGX_OK;
+    }
+
+    items = ngx_palloc(r->pool, (list->len / 2 + 1) * sizeof(uint32_t));
+    if (items == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = list->data;
+    last = p + list->len;
+
+    for ( ;; ) {
+        comma = ngx_strlchr(p, last, ',');
+        if (comma == NULL) {
+            comma = last;
+        }
+
+        if (recsys_model_item(model, (const char *) p, comma - p, &index)
+            == RECSYS_OK)
+        {
+            items[q->n_exclude++] = index;
+        }
+
+        if (comma == last) {
+            break;
+        }
+
+        p = comma + 1;
+    }
+
+    q->exclude = items;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_recsys_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                    rc;
+    ngx_str_t                    user, *item;
+    recsys_alloc_t               alloc;
+    recsys_query_t               q;
+    recsys_model_t              *model;
+    recsys_result_t              res;
+    recsys_qalgo_t               algo;
+    ngx_http_recsys_args_t       args;
+    ngx_http_recsys_loc_conf_t  *rlcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_recsys_send_error(r, NGX_HTTP_NOT_ALLOWED,
+                                          "method_not_allowed",
+                                          "use GET or HEAD");
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_recsys_module);
+
+    rc = ngx_http_recsys_parse_args(r, rlcf, &args);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_recsys_bad_request(r, args.bad);
+    }
+
+    rc = ngx_http_recsys_user(r, rlcf, &args, &user);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_recsys_bad_request(r, "user");
+    }
+
+    rc = ngx_http_recsys_algo(r, rlcf, &args, &algo);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_recsys_bad_request(r, "algo");
+    }
+
+    model = ngx_http_recsys_store_get(r, rlcf->store);
+    if (model == NULL) {
+        return ngx_http_recsys_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                          "unavailable",
+                                          "no usable model is loaded");
+    }
+
+    ngx_memzero(&q, sizeof(recsys_query_t));
+    q.algo = algo;
+    q.n = (uint32_t) args.n;
+    q.offset = (uint32_t) args.offset;
+    q.user = RECSYS_NO_INDEX;
+    q.item = RECSYS_NO_INDEX;
+
+    if (user.len > 0
+        && recsys_model_user(model, (const char *) user.data, user.len,
+                             &q.user)
+           != RECSYS_OK)
+    {
+        q.user = RECSYS_NO_INDEX;
+    }
+
+    item = NULL;
+
+    if (args.has_item) {
+        if (recsys_model_item(model, (const char *) args.item.data,
+                              args.item.len, &q.item)
+            != RECSYS_OK)
+        {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "recsys: unknown item");
+            return ngx_http_recsys_send_error(r, NGX_HTTP_NOT_FOUND,
+                                              "not_found", "unknown item");
+        }
+
+        item = &args.item;
+
+        /* similar items come from the item-CF neighbour lists */
+        algo = RECSYS_Q_ITEMCF;
+    }
+
+    if (ngx_http_recsys_exclude(r, model, &args.exclude, &q) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    alloc.alloc = ngx_http_recsys_pool_alloc;
+    alloc.ctx = r->pool;
+
+    if (recsys_query_run(model, &q, &alloc, &res) != RECSYS_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "recsys: query failed on model \"%s\"",
+                      recsys_model_id(model));
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_recsys_send_result(r, rlcf, model, algo,
+                                       user.len ? &user : NULL, item, &res);
+}

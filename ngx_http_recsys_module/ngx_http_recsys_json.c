@@ -1,0 +1,319 @@
+/*
+ * ngx_http_recsys_json.c: writing responses.
+ *
+ * A result body is mostly copies of fragments the builder pre-rendered
+ * (each item's id and its "title"/"genres" members); only scores and the
+ * echoed user id are formatted here.  The buffer is sized from an upper
+ * bound computed first, written once, and checked against that bound.
+ * ETag is the model id and a CRC of the body, so nginx's not-modified
+ * filter answers If-None-Match with 304.
+ */
+
+#include "ngx_http_recsys_module.h"
+
+
+#define NGX_HTTP_RECSYS_SCORE_MAX  32
+
+
+static ngx_str_t  ngx_http_recsys_json_type = ngx_string("application/json");
+
+
+/* Bytes needed for s as a JSON string body (without quotes). */
+static size_t
+ngx_http_recsys_json_escaped_len(ngx_str_t *s)
+{
+    size_t  i, n;
+
+    n = 0;
+
+    for (i = 0; i < s->len; i++) {
+        if (s->data[i] == '"' || s->data[i] == '\\') {
+            n += 2;
+
+        } else if (s->data[i] < 0x20 || s->data[i] == 0x7f) {
+            n += 6;
+
+        } else {
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
+static u_char *
+ngx_http_recsys_json_escape(u_char *p, ngx_str_t *s)
+{
+    size_t  i;
+
+    for (i = 0; i < s->len; i++) {
+        if (s->data[i] == '"' || s->data[i] == '\\') {
+            *p++ = '\\';
+            *p++ = s->data[i];
+
+        } else if (s->data[i] < 0x20 || s->data[i] == 0x7f) {
+            p = ngx_sprintf(p, "\\u%04xd", (ngx_uint_t) s->data[i]);
+
+        } else {
+            *p++ = s->data[i];
+        }
+    }
+
+    return p;
+}
+
+
+/* A score with at most 6 decimals, trailing zeros dropped. */
+static u_char *
+ngx_http_recsys_json_score(u_char *p, float score)
+{
+    double  v;
+
+    v = score;
+
+    if (!(v > -1e12 && v < 1e12)) {
+        v = 0.0;    /* NaN or absurd: never break the JSON */
+    }
+
+    if (v < 0) {
+        *p++ = '-';
+        v = -v;
+    }
+
+    p = ngx_sprintf(p, "%.6f", v);
+
+    while (p[-1] == '0') {
+        p--;
+    }
+
+    if (p[-1] == '.') {
+        p--;
+    }
+
+    return p;
+}
+
+
+static ngx_int_t
+ngx_http_recsys_send_body(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *body, size_t len, ngx_str_t *etag, time_t ttl)
+{
+    ngx_int_t         rc;
+    ngx_buf_t        *b;
+    ngx_chain_t       out;
+    ngx_table_elt_t  *cc;
+
+    r->headers_out.status = status;
+    r->headers_out.content_type = ngx_http_recsys_json_type;
+    r->headers_out.content_type_len = ngx_http_recsys_json_type.len;
+    r->headers_out.content_length_n = len;
+
+    if (etag != NULL) {
+        r->headers_out.etag = ngx_list_push(&r->headers_out.headers);
+        if (r->headers_out.etag == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        r->headers_out.etag->hash = 1;
+#if (nginx_version >= 1023000)
+        r->headers_out.etag->next = NULL;
+#endif
+        ngx_str_set(&r->headers_out.etag->key, "ETag");
+        r->headers_out.etag->value = *etag;
+    }
+
+    if (ttl > 0) {
+        cc = ngx_list_push(&r->headers_out.headers);
+        if (cc == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        cc->value.data = ngx_pnalloc(r->pool,
+                                     sizeof("max-age=") + NGX_TIME_T_LEN);
+        if (cc->value.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        cc->hash = 1;
+#if (nginx_version >= 1023000)
+        cc->next = NULL;
+#endif
+        ngx_str_set(&cc->key, "Cache-Control");
+        cc->value.len = ngx_sprintf(cc->value.data, "max-age=%T", ttl)
+                        - cc->value.data;
+    }
+
+    if (r->method == NGX_HTTP_HEAD) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = body;
+    b->last = body + len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_http_recsys_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *error, const char *message)
+{
+    size_t            len;
+    u_char           *body, *p;
+    ngx_table_elt_t  *allow;
+
+    len = sizeof("{\"error\":\"\",\"message\":\"\"}") - 1
+          + ngx_strlen(error) + ngx_strlen(message);
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* error and message are fixed texts of this module: no escaping */
+    p = ngx_sprintf(body, "{\"error\":\"%s\",\"message\":\"%s\"}",
+                    error, message);
+
+    if (status == NGX_HTTP_NOT_ALLOWED) {
+        allow = ngx_list_push(&r->headers_out.headers);
+        if (allow == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        allow->hash = 1;
+#if (nginx_version >= 1023000)
+        allow->next = NULL;
+#endif
+        ngx_str_set(&allow->key, "Allow");
+        ngx_str_set(&allow->value, "GET, HEAD");
+    }
+
+    return ngx_http_recsys_send_body(r, status, body, p - body, NULL, 0);
+}
+
+
+ngx_int_t
+ngx_http_recsys_send_result(ngx_http_request_t *r,
+    ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model,
+    recsys_qalgo_t algo, ngx_str_t *user, ngx_str_t *item,
+    recsys_result_t *res)
+{
+    size_t          len;
+    u_char         *body, *p;
+    uint32_t        k;
+    ngx_str_t       etag;
+    const char     *id, *algo_name;
+    recsys_item_t   it;
+
+    id = recsys_model_id(model);
+    algo_name = recsys_qalgo_name(algo);
+
+    /* measure: an upper bound, checked after writing */
+
+    len = sizeof("{\"model\":\"\",\"algo\":\"\",\"user\":null,"
+                 "\"item\":\"\",\"fallback\":\"popular\",\"items\":[]}")
+          + ngx_strlen(id) + ngx_strlen(algo_name);
+
+    if (user != NULL) {
+        len += 2 + ngx_http_recsys_json_escaped_len(user);
+    }
+
+    if (item != NULL) {
+        len += ngx_http_recsys_json_escaped_len(item);
+    }
+
+    for (k = 0; k < res->n; k++) {
+        recsys_model_item_get(model, res->items[k].item, &it);
+        len += sizeof("{\"id\":,\"score\":,},") + it.id_json_len
+               + it.meta_json_len + NGX_HTTP_RECSYS_SCORE_MAX;
+    }
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* write */
+
+    p = ngx_sprintf(body, "{\"model\":\"%s\",\"algo\":\"%s\",\"user\":",
+                    id, algo_name);
+
+    if (user != NULL) {
+        *p++ = '"';
+        p = ngx_http_recsys_json_escape(p, user);
+        *p++ = '"';
+
+    } else {
+        p = ngx_cpymem(p, "null", 4);
+    }
+
+    if (item != NULL) {
+        p = ngx_cpymem(p, ",\"item\":\"", sizeof(",\"item\":\"") - 1);
+        p = ngx_http_recsys_json_escape(p, item);
+        *p++ = '"';
+    }
+
+    if (res->fallback == RECSYS_FALLBACK_POPULAR) {
+        p = ngx_cpymem(p, ",\"fallback\":\"popular\",\"items\":[",
+                       sizeof(",\"fallback\":\"popular\",\"items\":[") - 1);
+
+    } else {
+        p = ngx_cpymem(p, ",\"fallback\":null,\"items\":[",
+                       sizeof(",\"fallback\":null,\"items\":[") - 1);
+    }
+
+    for (k = 0; k < res->n; k++) {
+        recsys_model_item_get(model, res->items[k].item, &it);
+
+        if (k > 0) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, "{\"id\":", sizeof("{\"id\":") - 1);
+        p = ngx_cpymem(p, it.id_json, it.id_json_len);
+        p = ngx_cpymem(p, ",\"score\":", sizeof(",\"score\":") - 1);
+        p = ngx_http_recsys_json_score(p, res->items[k].score);
+        *p++ = ',';
+        p = ngx_cpymem(p, it.meta_json, it.meta_json_len);
+        *p++ = '}';
+    }
+
+    *p++ = ']';
+    *p++ = '}';
+
+    if ((size_t) (p - body) > len) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "recsys: response overran its buffer");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    etag.data = ngx_pnalloc(r->pool, ngx_strlen(id) + 12);
+    if (etag.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    etag.len = ngx_sprintf(etag.data, "\"%s-%08xD\"", id,
+                           ngx_crc32_short(body, p - body))
+               - etag.data;
+
+    return ngx_http_recsys_send_body(r, NGX_HTTP_OK, body, p - body, &etag,
+                                     rlcf->cache_ttl);
+}

@@ -1,0 +1,281 @@
+/*
+ * ngx_http_recsys_module.c: directives, configuration and process hooks.
+ *
+ *   recsys;                          content handler for this location
+ *   recsys_model PATH;               the published model file
+ *   recsys_user VALUE;               complex value; default: the user arg
+ *   recsys_algo VALUE;               complex value; default: hybrid
+ *   recsys_default_n N;  recsys_max_n N;  recsys_max_list N;
+ *   recsys_reload_interval TIME;     how often a worker stats the path
+ *   recsys_cache_ttl TIME;           Cache-Control max-age, 0: none
+ *
+ * Every default is written once, in merge_loc_conf.  Models are opened in
+ * each worker after fork (init_process) and closed at exit.
+ */
+
+#include "ngx_http_recsys_module.h"
+
+
+static void *ngx_http_recsys_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_recsys_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_recsys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_recsys_init_process(ngx_cycle_t *cycle);
+static void ngx_http_recsys_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_command_t  ngx_http_recsys_commands[] = {
+
+    { ngx_string("recsys"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_recsys,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("recsys_model"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_recsys_loc_conf_t, model_path),
+      NULL },
+
+    { ngx_string("recsys_user"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_recsys_loc_conf_t, user),
+      NULL },
+
+    { ngx_string("recsys_algo"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_recsys_loc_conf_t, algo),
+      NULL },
+
+    { ngx_string("recsys_default_n"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_recsys_loc_conf_t, default_n),
+      NULL },
+
+    { ngx_string("recsys_max_n"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_recsys_loc_conf_t, max_n),
+      NULL },
+
+    { ngx_string("recsys_max_list"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_recsys_loc_conf_t, max_list),
+      NULL },
+
+    { ngx_string("recsys_reload_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_recsys_loc_conf_t, reload_interval),
+      NULL },
+
+    { ngx_string("recsys_cache_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_recsys_loc_conf_t, cache_ttl),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_recsys_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_recsys_create_main_conf,      /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_recsys_create_loc_conf,       /* create location configuration */
+    ngx_http_recsys_merge_loc_conf         /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_recsys_module = {
+    NGX_MODULE_V1,
+    &ngx_http_recsys_module_ctx,           /* module context */
+    ngx_http_recsys_commands,              /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_recsys_init_process,          /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_recsys_exit_process,          /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static void *
+ngx_http_recsys_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_recsys_main_conf_t  *rmcf;
+
+    rmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_recsys_main_conf_t));
+    if (rmcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&rmcf->stores, cf->pool, 4,
+                       sizeof(ngx_http_recsys_store_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return rmcf;
+}
+
+
+static void *
+ngx_http_recsys_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_recsys_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_recsys_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->model_path = { 0, NULL };
+     *     conf->store = NULL;
+     *     conf->enable = 0;
+     */
+
+    conf->user = NGX_CONF_UNSET_PTR;
+    conf->algo = NGX_CONF_UNSET_PTR;
+    conf->default_n = NGX_CONF_UNSET_UINT;
+    conf->max_n = NGX_CONF_UNSET_UINT;
+    conf->max_list = NGX_CONF_UNSET_UINT;
+    conf->reload_interval = NGX_CONF_UNSET_MSEC;
+    conf->cache_ttl = NGX_CONF_UNSET;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_recsys_loc_conf_t *prev = parent;
+    ngx_http_recsys_loc_conf_t *conf = child;
+
+    ngx_conf_merge_str_value(conf->model_path, prev->model_path, "");
+    ngx_conf_merge_ptr_value(conf->user, prev->user, NULL);
+    ngx_conf_merge_ptr_value(conf->algo, prev->algo, NULL);
+    ngx_conf_merge_uint_value(conf->default_n, prev->default_n, 10);
+    ngx_conf_merge_uint_value(conf->max_n, prev->max_n, 100);
+    ngx_conf_merge_uint_value(conf->max_list, prev->max_list, 100);
+    ngx_conf_merge_msec_value(conf->reload_interval, prev->reload_interval,
+                              1000);
+    ngx_conf_merge_sec_value(conf->cache_ttl, prev->cache_ttl, 0);
+
+    if (conf->max_n < 1 || conf->max_n > 10000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "recsys_max_n must be from 1 to 10000, not %ui",
+                           conf->max_n);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->default_n < 1 || conf->default_n > conf->max_n) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "recsys_default_n must be from 1 to "
+                           "recsys_max_n (%ui), not %ui",
+                           conf->max_n, conf->default_n);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->max_list < 1 || conf->max_list > 10000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "recsys_max_list must be from 1 to 10000, "
+                           "not %ui", conf->max_list);
+        return NGX_CONF_ERROR;
+    }
+
+    if (!conf->enable) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->model_path.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"recsys\" needs \"recsys_model\" in the same "
+                           "location or above it");
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &conf->model_path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    conf->store = ngx_http_recsys_store_add(cf, &conf->model_path,
+                                            conf->reload_interval);
+    if (conf->store == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_recsys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_recsys_loc_conf_t *rlcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (rlcf->enable) {
+        return "is duplicate";
+    }
+
+    rlcf->enable = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_recsys_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_recsys_init_process(ngx_cycle_t *cycle)
+{
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    ngx_http_recsys_store_open_all(cycle);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_recsys_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_recsys_store_close_all(cycle);
+}

@@ -1,0 +1,110 @@
+/*
+ * ngx_http_recsys_module.h: what the module's files share.
+ *
+ * The module is glue around the engine (engine/): directives and
+ * configuration (ngx_http_recsys_module.c), query arguments
+ * (ngx_http_recsys_args.c), the per-worker model lifecycle
+ * (ngx_http_recsys_store.c), the content handler
+ * (ngx_http_recsys_handler.c) and the JSON writer (ngx_http_recsys_json.c).
+ */
+
+#ifndef _NGX_HTTP_RECSYS_MODULE_H_INCLUDED_
+#define _NGX_HTTP_RECSYS_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "recsys_model.h"
+#include "recsys_query.h"
+
+
+#define NGX_HTTP_RECSYS_OFFSET_MAX  10000
+
+
+/* One model path, shared by the locations that name it; per worker. */
+typedef struct {
+    ngx_str_t                 path;         /* NUL-terminated */
+    ngx_msec_t                interval;
+    recsys_model_t           *model;
+    ngx_msec_t                next_check;
+    ngx_uint_t                checked;      /* stat()ed at least once */
+    dev_t                     dev;          /* the file now served */
+    ino_t                     ino;
+    time_t                    mtime;
+    off_t                     size;
+    dev_t                     bad_dev;      /* the last file refused */
+    ino_t                     bad_ino;
+    time_t                    bad_mtime;
+    off_t                     bad_size;
+    ngx_uint_t                missing_logged;
+} ngx_http_recsys_store_t;
+
+
+typedef struct {
+    ngx_array_t               stores;       /* ngx_http_recsys_store_t * */
+} ngx_http_recsys_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                enable;
+    ngx_str_t                 model_path;
+    ngx_http_recsys_store_t  *store;
+    ngx_http_complex_value_t *user;
+    ngx_http_complex_value_t *algo;
+    ngx_uint_t                default_n;
+    ngx_uint_t                max_n;
+    ngx_uint_t                max_list;
+    ngx_msec_t                reload_interval;
+    time_t                    cache_ttl;
+} ngx_http_recsys_loc_conf_t;
+
+
+/* The request's arguments after decoding and validation. */
+typedef struct {
+    ngx_str_t                 user;
+    ngx_str_t                 item;
+    ngx_str_t                 algo;
+    ngx_str_t                 exclude;
+    ngx_uint_t                n;
+    ngx_uint_t                offset;
+    unsigned                  has_user:1;
+    unsigned                  has_item:1;
+    unsigned                  has_algo:1;
+    unsigned                  has_n:1;
+    unsigned                  has_exclude:1;
+    const char               *bad;          /* name of a bad argument */
+} ngx_http_recsys_args_t;
+
+
+extern ngx_module_t  ngx_http_recsys_module;
+
+
+/* ngx_http_recsys_args.c */
+ngx_int_t ngx_http_recsys_parse_args(ngx_http_request_t *r,
+    ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args);
+ngx_int_t ngx_http_recsys_decode_id(ngx_http_request_t *r, ngx_str_t *src,
+    ngx_str_t *dst);
+
+/* ngx_http_recsys_store.c */
+ngx_http_recsys_store_t *ngx_http_recsys_store_add(ngx_conf_t *cf,
+    ngx_str_t *path, ngx_msec_t interval);
+void ngx_http_recsys_store_open_all(ngx_cycle_t *cycle);
+void ngx_http_recsys_store_close_all(ngx_cycle_t *cycle);
+recsys_model_t *ngx_http_recsys_store_get(ngx_http_request_t *r,
+    ngx_http_recsys_store_t *store);
+
+/* ngx_http_recsys_json.c */
+ngx_int_t ngx_http_recsys_send_error(ngx_http_request_t *r,
+    ngx_uint_t status, const char *error, const char *message);
+ngx_int_t ngx_http_recsys_send_result(ngx_http_request_t *r,
+    ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model,
+    recsys_qalgo_t algo, ngx_str_t *user, ngx_str_t *item,
+    recsys_result_t *res);
+
+/* ngx_http_recsys_handler.c */
+ngx_int_t ngx_http_recsys_handler(ngx_http_request_t *r);
+
+
+#endif /* _NGX_HTTP_RECSYS_MODULE_H_INCLUDED_ */
