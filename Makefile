@@ -20,7 +20,7 @@ LDLIBS   := -llmdb -ljansson -lm
 
 ENGINE   := recsys_status recsys_text recsys_model recsys_query recsys_csv \
             recsys_dict recsys_ingest recsys_itemcf recsys_writer \
-            recsys_build recsys_gen recsys_inspect
+            recsys_build recsys_gen recsys_inspect recsys_train
 OBJS     := $(ENGINE:%=$(BUILD)/obj/%.o)
 TESTS    := $(patsubst t/engine/%.c,$(BUILD)/tests/%,$(wildcard t/engine/test_*.c))
 

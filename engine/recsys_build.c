@@ -2,12 +2,9 @@
  * recsys_build.c: the model-building pipeline.
  *
  * Steps, each over dense uint32 indexes:
- *   group    counting sort of the events by user (stable, so file order is
- *            kept inside a user), then per user: sort by item, keep the
- *            latest row of each item (timestamp, then file order);
- *   seen     the kept rows by item: the user-item matrix, by user;
- *   history  the kept rows newest first, the first `history` of them;
- *   by item  the matrix transposed, for similarity and popularity;
+ *   train    one value per (user, item), laid out by user, by item and in
+ *            time order (recsys_train.c); by user it is the "seen" list;
+ *   history  each user's newest `history` items, newest first;
  *   itemcf   top-k cosine neighbours (recsys_itemcf.c);
  *   users    each user's item-CF list, scored by recsys_score_itemcf(), the
  *            very function the module falls back to at request time;
@@ -27,20 +24,13 @@
 #include "recsys_query.h"
 #include "recsys_schema.h"
 #include "recsys_status.h"
+#include "recsys_train.h"
 #include "recsys_writer.h"
 
 
 typedef struct {
-    uint32_t  item;
-    float     value;
-    int64_t   ts;
-    uint64_t  seq;
-} recsys_row_rec_t;
-
-typedef struct {
-    recsys_csr_t   seen;        /* by user: (item, value), item order */
+    recsys_train_t train;       /* by_user is the seen list */
     recsys_csr_t   hist;        /* by user: (item, value), newest first */
-    recsys_csr_t   by_item;     /* by item: (user, value) */
     recsys_csr_t   popular;     /* one row */
     recsys_csr_t   nbrs;        /* by item */
     recsys_csr_t   recs;        /* by user */
@@ -69,206 +59,39 @@ recsys_build_now(void)
 }
 
 
+/* Each user's newest `history` items, newest first, from train.seq. */
 static int
-recsys_build_cmp_item(const void *a, const void *b)
+recsys_build_history(const recsys_build_opts_t *o, recsys_parts_t *parts)
 {
-    const recsys_row_rec_t  *x = a, *y = b;
+    uint32_t             u, n, j, from;
+    uint64_t             total;
+    const recsys_csr_t  *seq;
 
-    if (x->item != y->item) {
-        return x->item < y->item ? -1 : 1;
+    seq = &parts->train.seq;
+
+    total = 0;
+    for (u = 0; u < seq->n_rows; u++) {
+        n = seq->offsets[u + 1] - seq->offsets[u];
+        total += n < o->history ? n : o->history;
     }
 
-    if (x->ts != y->ts) {
-        return x->ts < y->ts ? -1 : 1;
-    }
-
-    return x->seq < y->seq ? -1 : (x->seq > y->seq);
-}
-
-
-static int
-recsys_build_cmp_recent(const void *a, const void *b)
-{
-    const recsys_row_rec_t  *x = a, *y = b;
-
-    if (x->ts != y->ts) {
-        return x->ts > y->ts ? -1 : 1;
-    }
-
-    return x->seq > y->seq ? -1 : (x->seq < y->seq);
-}
-
-
-/*
- * Groups events by user, keeps the latest row per (user, item) and fills
- * parts->seen and parts->hist.
- */
-static int
-recsys_build_users(recsys_data_t *d, const recsys_build_opts_t *o,
-    recsys_parts_t *parts, uint64_t *pairs)
-{
-    size_t             i;
-    uint32_t           n_users, u;
-    uint64_t          *start, *kept, total_seen, total_hist;
-    recsys_row_rec_t  *rows;
-
-    n_users = d->users.n;
-
-    start = calloc((size_t) n_users + 1, sizeof(uint64_t));
-    kept = calloc((size_t) n_users + 1, sizeof(uint64_t));
-    rows = malloc((d->n_events ? d->n_events : 1) * sizeof(recsys_row_rec_t));
-
-    if (start == NULL || kept == NULL || rows == NULL) {
-        free(start);
-        free(kept);
-        free(rows);
+    if (recsys_csr_alloc(&parts->hist, seq->n_rows, total) != 0) {
         return RECSYS_ENOMEM;
     }
 
-    for (i = 0; i < d->n_events; i++) {
-        start[d->events[i].user + 1]++;
-    }
+    total = 0;
+    for (u = 0; u < seq->n_rows; u++) {
+        parts->hist.offsets[u] = (uint32_t) total;
+        n = seq->offsets[u + 1] - seq->offsets[u];
+        n = n < o->history ? n : o->history;
+        from = seq->offsets[u + 1];
 
-    for (u = 0; u < n_users; u++) {
-        start[u + 1] += start[u];
-    }
-
-    for (i = 0; i < d->n_events; i++) {
-        recsys_row_rec_t  *r;
-
-        u = d->events[i].user;
-        r = &rows[start[u] + kept[u]++];
-        r->item = d->events[i].item;
-        r->value = d->events[i].value;
-        r->ts = d->events[i].ts;
-        r->seq = i;
-    }
-
-    /* per user: sort by item and keep the latest row of each */
-
-#pragma omp parallel for schedule(dynamic, 256)
-    for (u = 0; u < n_users; u++) {
-        uint64_t           a, b, j, w;
-        recsys_row_rec_t  *seg;
-
-        a = start[u];
-        b = start[u + 1];
-        seg = rows + a;
-
-        qsort(seg, b - a, sizeof(recsys_row_rec_t), recsys_build_cmp_item);
-
-        w = 0;
-        for (j = 0; j < b - a; j++) {
-            if (j + 1 < b - a && seg[j + 1].item == seg[j].item) {
-                continue;
-            }
-
-            seg[w++] = seg[j];
-        }
-
-        kept[u] = w;
-    }
-
-    total_seen = 0;
-    total_hist = 0;
-    for (u = 0; u < n_users; u++) {
-        total_seen += kept[u];
-        total_hist += kept[u] < o->history ? kept[u] : o->history;
-    }
-
-    *pairs = total_seen;
-
-    if (recsys_csr_alloc(&parts->seen, n_users, total_seen) != 0
-        || recsys_csr_alloc(&parts->hist, n_users, total_hist) != 0)
-    {
-        free(start);
-        free(kept);
-        free(rows);
-        return RECSYS_ENOMEM;
-    }
-
-    total_seen = 0;
-    total_hist = 0;
-    for (u = 0; u < n_users; u++) {
-        parts->seen.offsets[u] = (uint32_t) total_seen;
-        parts->hist.offsets[u] = (uint32_t) total_hist;
-        total_seen += kept[u];
-        total_hist += kept[u] < o->history ? kept[u] : o->history;
-    }
-
-    parts->seen.offsets[n_users] = (uint32_t) total_seen;
-    parts->hist.offsets[n_users] = (uint32_t) total_hist;
-
-#pragma omp parallel for schedule(dynamic, 256)
-    for (u = 0; u < n_users; u++) {
-        uint64_t           j, n;
-        recsys_entry_t    *e;
-        recsys_row_rec_t  *seg;
-
-        seg = rows + start[u];
-        n = kept[u];
-
-        e = parts->seen.entries + parts->seen.offsets[u];
         for (j = 0; j < n; j++) {
-            e[j].item = seg[j].item;
-            e[j].score = seg[j].value;
-        }
-
-        qsort(seg, n, sizeof(recsys_row_rec_t), recsys_build_cmp_recent);
-
-        e = parts->hist.entries + parts->hist.offsets[u];
-        n = parts->hist.offsets[u + 1] - parts->hist.offsets[u];
-        for (j = 0; j < n; j++) {
-            e[j].item = seg[j].item;
-            e[j].score = seg[j].value;
+            parts->hist.entries[total++] = seq->entries[from - 1 - j];
         }
     }
 
-    free(start);
-    free(kept);
-    free(rows);
-
-    return RECSYS_OK;
-}
-
-
-/* The user-item matrix by item: the transpose of parts->seen. */
-static int
-recsys_build_by_item(uint32_t n_items, recsys_parts_t *parts)
-{
-    uint32_t       u, e, i, *fill;
-    recsys_csr_t  *s, *t;
-
-    s = &parts->seen;
-    t = &parts->by_item;
-
-    if (recsys_csr_alloc(t, n_items, s->n_entries) != 0) {
-        return RECSYS_ENOMEM;
-    }
-
-    fill = calloc((size_t) n_items + 1, sizeof(uint32_t));
-    if (fill == NULL) {
-        return RECSYS_ENOMEM;
-    }
-
-    for (e = 0; e < s->n_entries; e++) {
-        t->offsets[s->entries[e].item + 1]++;
-    }
-
-    for (i = 0; i < n_items; i++) {
-        t->offsets[i + 1] += t->offsets[i];
-    }
-
-    for (u = 0; u < s->n_rows; u++) {
-        for (e = s->offsets[u]; e < s->offsets[u + 1]; e++) {
-            i = s->entries[e].item;
-            t->entries[t->offsets[i] + fill[i]].item = u;
-            t->entries[t->offsets[i] + fill[i]].score = s->entries[e].score;
-            fill[i]++;
-        }
-    }
-
-    free(fill);
+    parts->hist.offsets[seq->n_rows] = (uint32_t) total;
 
     return RECSYS_OK;
 }
@@ -303,7 +126,7 @@ recsys_build_popular(uint32_t n_users, recsys_parts_t *parts)
     uint32_t             i, n, *order, count;
     const recsys_csr_t  *t;
 
-    t = &parts->by_item;
+    t = &parts->train.by_item;
 
     order = malloc(((size_t) t->n_rows + 1) * sizeof(uint32_t));
     if (order == NULL) {
@@ -378,7 +201,7 @@ recsys_build_recs(const recsys_build_opts_t *o, recsys_parts_t *parts)
     recsys_list_t    nbrs;
     recsys_entry_t  *slots;
 
-    n_users = parts->seen.n_rows;
+    n_users = parts->train.n_users;
     k = o->user_top;
     nbrs = recsys_csr_view(&parts->nbrs);
     failed = 0;
@@ -413,7 +236,7 @@ recsys_build_recs(const recsys_build_opts_t *o, recsys_parts_t *parts)
         alloc.ctx = &arena;
 
         hist_list = recsys_csr_view(&parts->hist);
-        seen_list = recsys_csr_view(&parts->seen);
+        seen_list = recsys_csr_view(&parts->train.by_user);
 
         if (arena.base == NULL || out == NULL) {
 #pragma omp atomic write
@@ -730,7 +553,7 @@ recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
 
     now = time(NULL);
 
-    map_size = recsys_build_list_size(&parts->seen)
+    map_size = recsys_build_list_size(&parts->train.by_user)
                + recsys_build_list_size(&parts->hist)
                + recsys_build_list_size(&parts->recs)
                + recsys_build_list_size(&parts->nbrs)
@@ -779,8 +602,8 @@ recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
     }
 
     if (rc == RECSYS_OK) {
-        rc = recsys_build_write_list(&w, RECSYS_BLOB_USER_SEEN, &parts->seen,
-                                     &digest);
+        rc = recsys_build_write_list(&w, RECSYS_BLOB_USER_SEEN,
+                                     &parts->train.by_user, &digest);
     }
 
     if (rc == RECSYS_OK) {
@@ -872,9 +695,8 @@ recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
 static void
 recsys_build_free_parts(recsys_parts_t *parts)
 {
-    recsys_csr_free(&parts->seen);
+    recsys_train_free(&parts->train);
     recsys_csr_free(&parts->hist);
-    recsys_csr_free(&parts->by_item);
     recsys_csr_free(&parts->popular);
     recsys_csr_free(&parts->nbrs);
     recsys_csr_free(&parts->recs);
@@ -894,9 +716,10 @@ recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
 
     t0 = recsys_build_now();
 
-    rc = recsys_build_users(d, o, &parts, &stats->pairs);
+    rc = recsys_train_build(d, &parts.train);
     if (rc == RECSYS_OK) {
-        rc = recsys_build_by_item(d->items.n, &parts);
+        stats->pairs = parts.train.by_user.n_entries;
+        rc = recsys_build_history(o, &parts);
     }
 
     if (rc == RECSYS_OK) {
@@ -907,8 +730,8 @@ recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
     stats->seconds_prepare = t1 - t0;
 
     if (rc == RECSYS_OK) {
-        rc = recsys_itemcf_cosine(&parts.seen, &parts.by_item, o->neighbors,
-                                  &parts.nbrs);
+        rc = recsys_itemcf_cosine(&parts.train.by_user, &parts.train.by_item,
+                                  o->neighbors, &parts.nbrs);
     }
 
     t0 = recsys_build_now();

@@ -40,7 +40,8 @@ recsys_data_init(recsys_data_t *d)
     memset(d, 0, sizeof(recsys_data_t));
 
     if (recsys_dict_init(&d->users, 1024) != RECSYS_OK
-        || recsys_dict_init(&d->items, 1024) != RECSYS_OK)
+        || recsys_dict_init(&d->items, 1024) != RECSYS_OK
+        || recsys_dict_init(&d->genres, 64) != RECSYS_OK)
     {
         recsys_data_free(d);
         return RECSYS_ENOMEM;
@@ -57,15 +58,18 @@ recsys_data_free(recsys_data_t *d)
 
     recsys_dict_free(&d->users);
     recsys_dict_free(&d->items);
+    recsys_dict_free(&d->genres);
     free(d->events);
 
-    if (d->item_meta != NULL) {
-        for (i = 0; i < d->cap_meta; i++) {
-            free(d->item_meta[i]);
-        }
-
-        free(d->item_meta);
+    for (i = 0; i < d->cap_meta; i++) {
+        free(d->item_meta[i]);
+        free(d->item_title[i]);
+        free(d->item_genres[i]);
     }
+
+    free(d->item_meta);
+    free(d->item_title);
+    free(d->item_genres);
 
     memset(d, 0, sizeof(recsys_data_t));
 }
@@ -301,8 +305,9 @@ recsys_ingest_columns(recsys_csv_t *csv, recsys_columns_t *cols, char *err,
 static int
 recsys_ingest_meta_slot(recsys_data_t *d, uint32_t item)
 {
-    size_t   cap;
-    char   **meta;
+    size_t     cap;
+    char     **meta, **title;
+    uint32_t **genres;
 
     if (item < d->cap_meta) {
         return RECSYS_OK;
@@ -318,8 +323,26 @@ recsys_ingest_meta_slot(recsys_data_t *d, uint32_t item)
         return RECSYS_ENOMEM;
     }
 
-    memset(meta + d->cap_meta, 0, (cap - d->cap_meta) * sizeof(char *));
     d->item_meta = meta;
+
+    title = realloc(d->item_title, cap * sizeof(char *));
+    if (title == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    d->item_title = title;
+
+    genres = realloc(d->item_genres, cap * sizeof(uint32_t *));
+    if (genres == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    d->item_genres = genres;
+
+    memset(meta + d->cap_meta, 0, (cap - d->cap_meta) * sizeof(char *));
+    memset(title + d->cap_meta, 0, (cap - d->cap_meta) * sizeof(char *));
+    memset(genres + d->cap_meta, 0,
+           (cap - d->cap_meta) * sizeof(uint32_t *));
     d->cap_meta = cap;
 
     return RECSYS_OK;
@@ -561,7 +584,8 @@ recsys_ingest_item_meta(recsys_data_t *d, const char *path, uint64_t line,
     const char **genres, const size_t *genre_lens, size_t n_genres,
     char *err, size_t errlen)
 {
-    uint32_t  item;
+    size_t     i;
+    uint32_t   item, *ids;
 
     if (!recsys_id_valid(id, id_len)) {
         return recsys_ingest_fail(err, errlen, path, line,
@@ -584,6 +608,34 @@ recsys_ingest_item_meta(recsys_data_t *d, const char *path, uint64_t line,
     if (d->item_meta[item] == NULL) {
         return recsys_ingest_fail(err, errlen, path, line,
                                   "title or genres are not valid UTF-8");
+    }
+
+    d->item_title[item] = malloc(title_len + 1);
+    d->item_genres[item] = malloc((n_genres + 1) * sizeof(uint32_t));
+
+    if (d->item_title[item] == NULL || d->item_genres[item] == NULL) {
+        return recsys_ingest_fail(err, errlen, path, line, "out of memory");
+    }
+
+    if (title_len > 0) {
+        memcpy(d->item_title[item], title, title_len);
+    }
+
+    d->item_title[item][title_len] = '\0';
+    d->item_genres[item][0] = 0;
+
+    for (i = 0; i < n_genres; i++) {
+        ids = d->item_genres[item];
+
+        if (recsys_dict_intern(&d->genres, genres[i], genre_lens[i],
+                               &ids[1 + ids[0]])
+            != RECSYS_OK)
+        {
+            return recsys_ingest_fail(err, errlen, path, line,
+                                      "out of memory");
+        }
+
+        ids[0]++;
     }
 
     d->catalog_items++;
@@ -911,9 +963,9 @@ recsys_ingest_renumber(recsys_dict_t *d, uint32_t **map_out)
 int
 recsys_ingest_finish(recsys_data_t *d, char *err, size_t errlen)
 {
-    size_t     i;
-    char     **meta;
-    uint32_t  *umap, *imap;
+    size_t      i;
+    char      **meta, **title;
+    uint32_t   *umap, *imap, **genres;
 
     if (recsys_ingest_renumber(&d->users, &umap) != RECSYS_OK) {
         snprintf(err, errlen, "renumbering users: out of memory");
@@ -932,7 +984,13 @@ recsys_ingest_finish(recsys_data_t *d, char *err, size_t errlen)
     }
 
     meta = calloc(d->items.n ? d->items.n : 1, sizeof(char *));
-    if (meta == NULL) {
+    title = calloc(d->items.n ? d->items.n : 1, sizeof(char *));
+    genres = calloc(d->items.n ? d->items.n : 1, sizeof(uint32_t *));
+
+    if (meta == NULL || title == NULL || genres == NULL) {
+        free(meta);
+        free(title);
+        free(genres);
         free(umap);
         free(imap);
         snprintf(err, errlen, "renumbering items: out of memory");
@@ -941,10 +999,16 @@ recsys_ingest_finish(recsys_data_t *d, char *err, size_t errlen)
 
     for (i = 0; i < d->cap_meta && i < d->items.n; i++) {
         meta[imap[i]] = d->item_meta[i];
+        title[imap[i]] = d->item_title[i];
+        genres[imap[i]] = d->item_genres[i];
     }
 
     free(d->item_meta);
+    free(d->item_title);
+    free(d->item_genres);
     d->item_meta = meta;
+    d->item_title = title;
+    d->item_genres = genres;
     d->cap_meta = d->items.n;
 
     free(umap);

@@ -38,7 +38,10 @@ typedef struct {
     size_t            cap_events;
     int               has_rating;
     char            **item_meta;    /* per item: JSON fragment or NULL */
+    char            **item_title;   /* per item: raw title or NULL */
+    uint32_t        **item_genres;  /* per item: {n, genre...} or NULL */
     size_t            cap_meta;
+    recsys_dict_t     genres;       /* genre names, first-seen order */
     uint32_t          catalog_items;
 } recsys_data_t;
 

@@ -1,0 +1,49 @@
+/*
+ * recsys_train.h: the training data every builder algorithm reads.
+ *
+ * After ingest the builder reduces the log to one value per (user, item)
+ * pair (the latest row wins) and lays it out three ways, all with dense
+ * uint32 indexes in natural id order (so "the smaller index" is "the
+ * smaller id" for numeric ids):
+ *
+ *   by_user   row per user: (item, value) sorted by item index
+ *   by_item   row per item: (user, value) sorted by user index
+ *   seq       row per user: (item, value) oldest first (timestamp, then
+ *             file order); seq_time holds the matching timestamps
+ *
+ * item_genres is a row per item of genre indexes (score 1), genre_names the
+ * catalog's genre names in index order.  An algorithm reads this and
+ * writes its own results; it never changes the training data.
+ */
+
+#ifndef RECSYS_TRAIN_H
+#define RECSYS_TRAIN_H
+
+#include <stdint.h>
+
+#include "recsys_csr.h"
+#include "recsys_ingest.h"
+
+
+typedef struct {
+    uint32_t          n_users;
+    uint32_t          n_items;
+    recsys_csr_t      by_user;
+    recsys_csr_t      by_item;
+    recsys_csr_t      seq;
+    int64_t          *seq_time;     /* parallel to seq.entries; or NULL */
+    recsys_csr_t      item_genres;  /* may have n_rows == 0: no catalog */
+    uint32_t          n_genres;
+    char            **genre_names;
+    int               explicit_ratings;
+} recsys_train_t;
+
+
+/*
+ * Lays out ingested data (after recsys_ingest_finish) as training data.
+ * The events are read, not changed.  RECSYS_OK or RECSYS_ENOMEM.
+ */
+int recsys_train_build(const recsys_data_t *d, recsys_train_t *t);
+void recsys_train_free(recsys_train_t *t);
+
+#endif /* RECSYS_TRAIN_H */
