@@ -137,8 +137,9 @@ cmd_test() {
     else
         export RECSYS_BUILD_DIR="$BUILD"
     fi
+    export RECSYS_BUILD="$RECSYS_BUILD_DIR/recsys-build"
     cd "$ROOT"
-    prove -r t/
+    prove t/*.t "$RECSYS_BUILD_DIR"/tests/test_*
 }
 
 case "${1:-build}" in
