@@ -42,9 +42,10 @@ install_packages() {
 
 # The module, through nginx's own build system.  Debian's nginx-dev tree is
 # copied into build/ because configure writes its Makefile into the tree.
+# build_module OUTDIR [EXTRA_CFLAGS]: OUTDIR/ngx_http_recsys_module.so
 build_module() {
-    local src objdir flags stamp want
-    objdir="$BUILD/nginx"
+    local out="$1" extra="${2:-}" src objdir flags stamp want
+    objdir="$out/nginx"
     if [ -n "$NGINX_SRC" ]; then
         src="$NGINX_SRC"
         [ -x "$src/configure" ] || die "NGINX_SRC=$src has no configure script"
@@ -61,6 +62,9 @@ build_module() {
         . "$DEBIAN_SRC/conf_flags"
         flags=("${NGX_CONF_FLAGS[@]}")
     fi
+    if [ -n "$extra" ]; then
+        flags+=("--with-cc-opt=$extra" "--with-ld-opt=$extra")
+    fi
 
     stamp="$objdir/configured"
     want="$src ${flags[*]} $(cksum < "$ROOT/config")"
@@ -75,7 +79,7 @@ build_module() {
 
     (cd "$src" && make -s -f objs/Makefile modules > "$objdir/make.log" 2>&1) \
         || { tail -40 "$objdir/make.log"; die "module build failed (log: $objdir/make.log)"; }
-    cp -p "$src/objs/ngx_http_recsys_module.so" "$BUILD/ngx_http_recsys_module.so"
+    cp -p "$src/objs/ngx_http_recsys_module.so" "$out/ngx_http_recsys_module.so"
 }
 
 build_engine() {
@@ -86,7 +90,7 @@ build_all() {
     install_packages
     mkdir -p "$BUILD"
     build_engine "$BUILD" ""
-    build_module
+    build_module "$BUILD"
     say "built $BUILD/ngx_http_recsys_module.so and $BUILD/recsys-build"
 }
 
@@ -131,7 +135,14 @@ cmd_test() {
     if [ "$sanitize" = 1 ]; then
         say "sanitizer build (ASan+UBSan) in $BUILD/sanitize"
         build_engine "$BUILD/sanitize" 1
+        # the module too: an instrumented .so in the stock nginx, with the
+        # sanitizer runtime preloaded into nginx (nginx itself is not
+        # instrumented, and its deliberate exit-time leaks are not ours)
+        build_module "$BUILD/sanitize" "-fsanitize=address,undefined -fno-omit-frame-pointer"
         export RECSYS_BUILD_DIR="$BUILD/sanitize"
+        export RECSYS_MODULE="$BUILD/sanitize/ngx_http_recsys_module.so"
+        export RECSYS_NGINX_PRELOAD
+        RECSYS_NGINX_PRELOAD=$(gcc -print-file-name=libasan.so)
         export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
         export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     else
