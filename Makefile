@@ -20,9 +20,11 @@ LDLIBS   := -llmdb -ljansson -lm
 
 ENGINE   := recsys_status recsys_text recsys_model recsys_query recsys_csv \
             recsys_dict recsys_ingest recsys_itemcf recsys_writer \
-            recsys_build recsys_gen recsys_inspect recsys_train
+            recsys_build recsys_build_write recsys_gen recsys_inspect \
+            recsys_train
 OBJS     := $(ENGINE:%=$(BUILD)/obj/%.o)
-TESTS    := $(patsubst t/engine/%.c,$(BUILD)/tests/%,$(wildcard t/engine/test_*.c))
+UNITS    := test_gen test_text test_csv test_dict test_topk
+TESTS    := $(UNITS:%=$(BUILD)/tests/%)
 
 all: $(BUILD)/recsys-build $(TESTS)
 

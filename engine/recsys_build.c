@@ -5,46 +5,45 @@
  *   train    one value per (user, item), laid out by user, by item and in
  *            time order (recsys_train.c); by user it is the "seen" list;
  *   history  each user's newest `history` items, newest first;
- *   itemcf   top-k cosine neighbours (recsys_itemcf.c);
- *   users    each user's item-CF list, scored by recsys_score_itemcf(), the
- *            very function the module falls back to at request time;
- *   write    the LMDB file (recsys_writer.c), published atomically.
+ *   popular  distinct users per item; trending: the same with a time decay;
+ *   sources  each algorithm's item-to-item and per-user lists;
+ *   hybrid   each user's default blend of the sources' lists, through
+ *            recsys_blend(), the function the module runs at request time;
+ *   write    the LMDB file (recsys_build_write.c), published atomically.
+ * Per-user lists of item-based sources are scored from the stored history
+ * by recsys_score_history(), the module's own request-time function, so a
+ * precomputed list and a request-time answer agree.
  */
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
-#include "recsys_build.h"
-#include "recsys_csr.h"
+#include "recsys_build_parts.h"
 #include "recsys_itemcf.h"
 #include "recsys_query.h"
-#include "recsys_schema.h"
 #include "recsys_status.h"
-#include "recsys_train.h"
-#include "recsys_writer.h"
-
-
-typedef struct {
-    recsys_train_t train;       /* by_user is the seen list */
-    recsys_csr_t   hist;        /* by user: (item, value), newest first */
-    recsys_csr_t   popular;     /* one row */
-    recsys_csr_t   nbrs;        /* by item */
-    recsys_csr_t   recs;        /* by user */
-} recsys_parts_t;
 
 
 void
 recsys_build_defaults(recsys_build_opts_t *o)
 {
+    int  s;
+
     memset(o, 0, sizeof(recsys_build_opts_t));
 
     o->neighbors = 50;
     o->history = 100;
     o->user_top = 100;
+    o->sparse_user = 3;
+    o->trending_days = 30.0;
+    o->similarity = "cosine";
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        o->weights[s] = -1.0f;
+    }
 }
 
 
@@ -164,7 +163,82 @@ recsys_build_popular(uint32_t n_users, recsys_parts_t *parts)
 }
 
 
-/* A bump allocator for one thread's scoring scratch, reset per user. */
+/* Popularity with an exponential time decay: what is watched now. */
+static int
+recsys_build_trending(const recsys_build_opts_t *o, recsys_parts_t *parts)
+{
+    double              *score, half, lambda;
+    int64_t              t_max, t;
+    uint32_t             u, e, i, n;
+    recsys_topk_t        top;
+    recsys_scored_t     *heap;
+    const recsys_train_t *tr;
+
+    tr = &parts->train;
+
+    if (tr->seq_time == NULL || tr->by_user.n_entries == 0
+        || tr->seq_time[0] == RECSYS_NO_TIME)
+    {
+        return RECSYS_OK;       /* no timestamps: no trending list */
+    }
+
+    t_max = INT64_MIN;
+    for (e = 0; e < tr->seq.n_entries; e++) {
+        if (tr->seq_time[e] > t_max) {
+            t_max = tr->seq_time[e];
+        }
+    }
+
+    score = calloc((size_t) tr->n_items + 1, sizeof(double));
+    heap = malloc(((size_t) tr->n_items + 1) * sizeof(recsys_scored_t));
+
+    if (score == NULL || heap == NULL) {
+        free(score);
+        free(heap);
+        return RECSYS_ENOMEM;
+    }
+
+    half = o->trending_days * 86400.0;
+    lambda = half > 0 ? log(2.0) / half : 0.0;
+
+    for (u = 0; u < tr->n_users; u++) {
+        for (e = tr->seq.offsets[u]; e < tr->seq.offsets[u + 1]; e++) {
+            t = tr->seq_time[e];
+            score[tr->seq.entries[e].item] += exp(-lambda * (double) (t_max - t));
+        }
+    }
+
+    recsys_topk_init(&top, heap, tr->n_items);
+
+    for (i = 0; i < tr->n_items; i++) {
+        if (score[i] > 0.0) {
+            recsys_topk_push(&top, i, (float) (score[i] / tr->n_users));
+        }
+    }
+
+    n = recsys_topk_sort(&top);
+    free(score);
+
+    if (recsys_csr_alloc(&parts->trending, 1, n) != 0) {
+        free(heap);
+        return RECSYS_ENOMEM;
+    }
+
+    parts->trending.offsets[0] = 0;
+    parts->trending.offsets[1] = n;
+
+    for (i = 0; i < n; i++) {
+        parts->trending.entries[i].item = heap[i].item;
+        parts->trending.entries[i].score = heap[i].score;
+    }
+
+    free(heap);
+    parts->sources |= 1u << RECSYS_SRC_TRENDING;
+
+    return RECSYS_OK;
+}
+
+
 typedef struct {
     char    *base;
     size_t   size;
@@ -192,18 +266,109 @@ recsys_arena_alloc(void *ctx, size_t size)
 }
 
 
+/* What each thread needs to compute one user's list. */
+typedef struct {
+    recsys_parts_t             *parts;
+    const recsys_build_opts_t  *o;
+    recsys_alloc_t              alloc;
+    recsys_arena_t              arena;
+    int                         what;   /* a source, or RECSYS_ALGO_HYBRID */
+    recsys_list_t               nbrs;
+    recsys_list_t               hist;
+    recsys_list_t               seen;
+    recsys_list_t               recs[RECSYS_NSRC];
+} recsys_user_job_t;
+
+
+/*
+ * The hybrid blend's inputs for a known user with no session, exactly as
+ * recsys_query.c builds them: each weighted source's stored list for the
+ * user, popular and trending as their best user_top items; each scaled by
+ * its best score.
+ */
 static int
-recsys_build_recs(const recsys_build_opts_t *o, recsys_parts_t *parts)
+recsys_build_user_hybrid(recsys_user_job_t *j, uint32_t u,
+    const recsys_filter_t *filter, recsys_scored_t *out, uint32_t *n)
 {
-    int              failed;
+    int                  s;
+    uint32_t             k;
+    recsys_parts_t      *p;
+    recsys_list_t        pop;
+    recsys_blend_src_t   src[RECSYS_NSRC];
+
+    p = j->parts;
+    k = 0;
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        if (!(p->w[s] > 0.0f)) {
+            continue;
+        }
+
+        memset(&src[k], 0, sizeof(recsys_blend_src_t));
+        src[k].weight = p->w[s];
+
+        if (s == RECSYS_SRC_POPULAR || s == RECSYS_SRC_TRENDING) {
+            pop = recsys_csr_view(s == RECSYS_SRC_POPULAR ? &p->popular
+                                                          : &p->trending);
+            src[k].row = recsys_list_row(&pop, 0);
+            if (src[k].row.n > j->o->user_top) {
+                src[k].row.n = j->o->user_top;
+            }
+
+        } else {
+            src[k].row = recsys_list_row(&j->recs[s], u);
+        }
+
+        if (src[k].row.p == NULL || src[k].row.n == 0) {
+            continue;
+        }
+
+        src[k].norm = recsys_row_score(src[k].row, 0);
+
+        if (src[k].norm > 0.0f) {
+            k++;
+        }
+    }
+
+    return recsys_blend(src, k, filter, j->o->user_top, &j->alloc, out, n);
+}
+
+
+static int
+recsys_build_user_list(recsys_user_job_t *j, uint32_t u, recsys_scored_t *out,
+    uint32_t *n)
+{
+    recsys_filter_t  filter;
+
+    memset(&filter, 0, sizeof(filter));
+    filter.seen = recsys_list_row(&j->seen, u);
+
+    j->arena.used = 0;
+
+    if (j->what == RECSYS_ALGO_HYBRID) {
+        return recsys_build_user_hybrid(j, u, &filter, out, n);
+    }
+
+    return recsys_score_history(&j->nbrs, recsys_list_row(&j->hist, u), 0,
+                                &filter, j->o->user_top, &j->alloc, out, n);
+}
+
+
+/*
+ * Fills dst with one list per user: the source `what` scored from each
+ * user's stored history, or the hybrid blend.  Parallel over users.
+ */
+static int
+recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
+    int what, recsys_csr_t *dst)
+{
+    int              failed, s;
     uint32_t         n_users, u, k, *count;
     uint64_t         total;
-    recsys_list_t    nbrs;
     recsys_entry_t  *slots;
 
     n_users = parts->train.n_users;
     k = o->user_top;
-    nbrs = recsys_csr_view(&parts->nbrs);
     failed = 0;
 
     count = calloc((size_t) n_users + 1, sizeof(uint32_t));
@@ -215,48 +380,50 @@ recsys_build_recs(const recsys_build_opts_t *o, recsys_parts_t *parts)
         return RECSYS_ENOMEM;
     }
 
-#pragma omp parallel
+#pragma omp parallel private(s)
     {
-        size_t            max_nbrs;
-        uint32_t          n, t;
-        recsys_row_t      hist, seen;
-        recsys_alloc_t    alloc;
-        recsys_arena_t    arena;
-        recsys_scored_t  *out;
-        recsys_list_t     hist_list, seen_list;
+        uint32_t           n, t;
+        recsys_scored_t   *out;
+        recsys_user_job_t  job;
 
-        /* scratch: the accumulator for history x neighbours, the output */
-        max_nbrs = (size_t) o->history * o->neighbors;
-        arena.size = 4096 + 4 * max_nbrs * 16 + 32 * (size_t) k;
-        arena.base = malloc(arena.size);
-        arena.used = 0;
+        memset(&job, 0, sizeof(job));
+        job.parts = parts;
+        job.o = o;
+        job.what = what;
+        job.alloc.alloc = recsys_arena_alloc;
+        job.alloc.ctx = &job.arena;
+        job.hist = recsys_csr_view(&parts->hist);
+        job.seen = recsys_csr_view(&parts->train.by_user);
+
+        if (what >= 0 && what < RECSYS_NSRC) {
+            job.nbrs = recsys_csr_view(&parts->nbrs[what]);
+        }
+
+        for (s = 0; s < RECSYS_NSRC; s++) {
+            job.recs[s] = recsys_csr_view(&parts->recs[s]);
+        }
+
+        /* scratch: an accumulator over history x neighbours, or over the
+         * sources' lists, twice over for the hash table's slack */
+        job.arena.size = 4096
+            + 64 * ((size_t) o->history * o->neighbors
+                    + (size_t) RECSYS_NSRC * k)
+            + 32 * (size_t) k;
+        job.arena.base = malloc(job.arena.size);
         out = malloc(((size_t) k + 1) * sizeof(recsys_scored_t));
 
-        alloc.alloc = recsys_arena_alloc;
-        alloc.ctx = &arena;
-
-        hist_list = recsys_csr_view(&parts->hist);
-        seen_list = recsys_csr_view(&parts->train.by_user);
-
-        if (arena.base == NULL || out == NULL) {
+        if (job.arena.base == NULL || out == NULL) {
 #pragma omp atomic write
             failed = 1;
         }
 
 #pragma omp for schedule(dynamic, 128)
         for (u = 0; u < n_users; u++) {
-            if (arena.base == NULL || out == NULL) {
+            if (job.arena.base == NULL || out == NULL) {
                 continue;
             }
 
-            arena.used = 0;
-            hist = recsys_list_row(&hist_list, u);
-            seen = recsys_list_row(&seen_list, u);
-
-            if (recsys_score_itemcf(&nbrs, hist, seen, NULL, k, &alloc, out,
-                                    &n)
-                != RECSYS_OK)
-            {
+            if (recsys_build_user_list(&job, u, out, &n) != RECSYS_OK) {
 #pragma omp atomic write
                 failed = 1;
                 continue;
@@ -269,7 +436,7 @@ recsys_build_recs(const recsys_build_opts_t *o, recsys_parts_t *parts)
             }
         }
 
-        free(arena.base);
+        free(job.arena.base);
         free(out);
     }
 
@@ -284,7 +451,7 @@ recsys_build_recs(const recsys_build_opts_t *o, recsys_parts_t *parts)
         total += count[u];
     }
 
-    if (recsys_csr_alloc(&parts->recs, n_users, total) != 0) {
+    if (recsys_csr_alloc(dst, n_users, total) != 0) {
         free(count);
         free(slots);
         return RECSYS_ENOMEM;
@@ -292,13 +459,13 @@ recsys_build_recs(const recsys_build_opts_t *o, recsys_parts_t *parts)
 
     total = 0;
     for (u = 0; u < n_users; u++) {
-        parts->recs.offsets[u] = (uint32_t) total;
-        memcpy(parts->recs.entries + total, slots + (size_t) u * k,
+        dst->offsets[u] = (uint32_t) total;
+        memcpy(dst->entries + total, slots + (size_t) u * k,
                (size_t) count[u] * sizeof(recsys_entry_t));
         total += count[u];
     }
 
-    parts->recs.offsets[n_users] = (uint32_t) total;
+    dst->offsets[n_users] = (uint32_t) total;
 
     free(count);
     free(slots);
@@ -307,385 +474,51 @@ recsys_build_recs(const recsys_build_opts_t *o, recsys_parts_t *parts)
 }
 
 
-static size_t
-recsys_build_list_size(const recsys_csr_t *c)
-{
-    return sizeof(recsys_list_head_t) + ((size_t) c->n_rows + 1) * 4
-           + (size_t) c->n_entries * sizeof(recsys_entry_t);
-}
-
-
+/*
+ * The default blend: the weights given on the command line, else these
+ * defaults for the sources the model has (chosen on MovieLens validation
+ * data; see the README), as a one-row list.
+ */
 static int
-recsys_build_write_list(recsys_writer_t *w, const char *name,
-    const recsys_csr_t *c, uint32_t *digest)
+recsys_build_weights(const recsys_build_opts_t *o, recsys_parts_t *parts)
 {
-    int                  rc;
-    char                *p;
-    size_t               i, n;
-    recsys_list_head_t   head;
+    int       s;
+    uint32_t  n;
 
-    rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, name,
-                               recsys_build_list_size(c), (void **) &p);
-    if (rc != RECSYS_OK) {
-        return rc;
-    }
+    static const float  defaults[RECSYS_NSRC] = {
+        /* itemcf usercf content popular trending cluster assoc markov
+         * hmm lstm */
+        1.0f, 0.5f, 0.2f, 0.05f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f
+    };
 
-    memset(&head, 0, sizeof(head));
-    head.magic = RECSYS_LIST_MAGIC;
-    head.n_rows = c->n_rows;
-    head.n_entries = c->n_entries;
+    n = 0;
 
-    memcpy(p, &head, sizeof(head));
-    p += sizeof(head);
-    memcpy(p, c->offsets, ((size_t) c->n_rows + 1) * 4);
-    p += ((size_t) c->n_rows + 1) * 4;
-    n = (size_t) c->n_entries * sizeof(recsys_entry_t);
-    memcpy(p, c->entries, n);
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        parts->w[s] = o->weights[s] >= 0.0f ? o->weights[s] : defaults[s];
 
-    /* FNV-1a over the entries: the model id's digest */
-    for (i = 0; i < n; i++) {
-        *digest = (*digest ^ (unsigned char) p[i]) * 16777619u;
-    }
-
-    return RECSYS_OK;
-}
-
-
-/* The item table: per item its external id, id JSON and meta JSON. */
-static int
-recsys_build_write_items(recsys_writer_t *w, recsys_data_t *d, size_t *size)
-{
-    int                   rc;
-    char                 *p, **ids, *data;
-    size_t                len, total, meta_len;
-    uint16_t              u16;
-    uint32_t              i, n, off;
-    json_t               *js;
-    const char           *ext, *meta;
-    recsys_table_head_t   head;
-
-    static const char     no_meta[] = "\"title\":null,\"genres\":[]";
-
-    n = d->items.n;
-    ids = calloc((size_t) n + 1, sizeof(char *));
-    if (ids == NULL) {
-        return RECSYS_ENOMEM;
-    }
-
-    total = 0;
-    rc = RECSYS_OK;
-
-    for (i = 0; i < n; i++) {
-        ext = recsys_dict_key(&d->items, i, &len);
-        js = json_stringn(ext, len);
-        ids[i] = js != NULL ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
-        json_decref(js);
-
-        if (ids[i] == NULL) {
-            rc = RECSYS_ENOMEM;
-            goto done;
+        if (!(parts->sources & (1u << s))) {
+            parts->w[s] = 0.0f;
         }
 
-        meta = d->item_meta[i] != NULL ? d->item_meta[i] : no_meta;
-        total += 4 + len + strlen(ids[i]) + strlen(meta);
-    }
-
-    if (total > UINT32_MAX) {
-        rc = RECSYS_ELIMIT;
-        goto done;
-    }
-
-    *size = sizeof(head) + ((size_t) n + 1) * 4 + total;
-
-    rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, RECSYS_BLOB_ITEM_RECORDS,
-                               *size, (void **) &p);
-    if (rc != RECSYS_OK) {
-        goto done;
-    }
-
-    memset(&head, 0, sizeof(head));
-    head.magic = RECSYS_TABLE_MAGIC;
-    head.n_rows = n;
-    head.data_size = (uint32_t) total;
-    memcpy(p, &head, sizeof(head));
-
-    data = p + sizeof(head) + ((size_t) n + 1) * 4;
-    off = 0;
-
-    for (i = 0; i < n; i++) {
-        memcpy(p + sizeof(head) + (size_t) i * 4, &off, 4);
-
-        ext = recsys_dict_key(&d->items, i, &len);
-        meta = d->item_meta[i] != NULL ? d->item_meta[i] : no_meta;
-        meta_len = strlen(meta);
-
-        u16 = (uint16_t) len;
-        memcpy(data + off, &u16, 2);
-        u16 = (uint16_t) strlen(ids[i]);
-        memcpy(data + off + 2, &u16, 2);
-        memcpy(data + off + 4, ext, len);
-        memcpy(data + off + 4 + len, ids[i], u16);
-        memcpy(data + off + 4 + len + u16, meta, meta_len);
-
-        off += (uint32_t) (4 + len + u16 + meta_len);
-    }
-
-    memcpy(p + sizeof(head) + (size_t) n * 4, &off, 4);
-
-done:
-
-    for (i = 0; i < n; i++) {
-        free(ids[i]);
-    }
-
-    free(ids);
-
-    return rc;
-}
-
-
-static const recsys_dict_t  *recsys_build_sort_dict;
-
-/* LMDB's default key order: bytewise, a prefix first. */
-static int
-recsys_build_cmp_key(const void *a, const void *b)
-{
-    int          c;
-    size_t       alen, blen;
-    const char  *ap, *bp;
-
-    ap = recsys_dict_key(recsys_build_sort_dict, *(const uint32_t *) a,
-                         &alen);
-    bp = recsys_dict_key(recsys_build_sort_dict, *(const uint32_t *) b,
-                         &blen);
-
-    c = memcmp(ap, bp, alen < blen ? alen : blen);
-    if (c != 0) {
-        return c;
-    }
-
-    return alen < blen ? -1 : (alen > blen);
-}
-
-
-/* Writes id -> index for every id of a dict, as a sorted bulk load. */
-static int
-recsys_build_write_index(recsys_writer_t *w, recsys_wdb_t db,
-    const recsys_dict_t *dict)
-{
-    int          rc;
-    size_t       len;
-    uint32_t     i, *order;
-    const char  *key;
-
-    order = malloc(((size_t) dict->n + 1) * sizeof(uint32_t));
-    if (order == NULL) {
-        return RECSYS_ENOMEM;
-    }
-
-    for (i = 0; i < dict->n; i++) {
-        order[i] = i;
-    }
-
-    recsys_build_sort_dict = dict;
-    qsort(order, dict->n, sizeof(uint32_t), recsys_build_cmp_key);
-    recsys_build_sort_dict = NULL;
-
-    rc = RECSYS_OK;
-
-    for (i = 0; i < dict->n; i++) {
-        key = recsys_dict_key(dict, order[i], &len);
-
-        rc = recsys_writer_put(w, db, key, len, &order[i], 4, 1);
-        if (rc != RECSYS_OK) {
-            break;
+        if (parts->w[s] > 0.0f) {
+            n++;
         }
     }
 
-    free(order);
-
-    return rc;
-}
-
-
-static int
-recsys_build_put_meta(recsys_writer_t *w, const char *key, const char *val,
-    size_t len)
-{
-    return recsys_writer_put(w, RECSYS_W_META, key, strlen(key), val, len,
-                             0);
-}
-
-
-static int
-recsys_build_put_json(recsys_writer_t *w, const char *key, json_t *obj)
-{
-    int    rc;
-    char  *s;
-
-    s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(obj);
-
-    if (s == NULL) {
+    if (recsys_csr_alloc(&parts->weights, 1, n) != 0) {
         return RECSYS_ENOMEM;
     }
 
-    rc = recsys_build_put_meta(w, key, s, strlen(s));
-    free(s);
+    parts->weights.offsets[0] = 0;
+    parts->weights.offsets[1] = n;
+    n = 0;
 
-    return rc;
-}
-
-
-static int
-recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
-    recsys_parts_t *parts, const char *out, recsys_build_stats_t *stats,
-    char *err, size_t errlen)
-{
-    int               rc;
-    char              ts[32];
-    size_t            map_size, items_size;
-    time_t            now;
-    uint32_t          digest;
-    struct tm         tm;
-    recsys_header_t   h;
-    recsys_writer_t   w;
-
-    now = time(NULL);
-
-    map_size = recsys_build_list_size(&parts->train.by_user)
-               + recsys_build_list_size(&parts->hist)
-               + recsys_build_list_size(&parts->recs)
-               + recsys_build_list_size(&parts->nbrs)
-               + recsys_build_list_size(&parts->popular)
-               + (d->users.pool_len + d->items.pool_len) * 2
-               + ((size_t) d->users.n + d->items.n) * 64;
-
-    /* item records: ids twice, meta, slack for JSON escapes */
-    map_size += d->items.pool_len * 8 + (size_t) d->items.n * 64;
-    {
-        uint32_t  i;
-
-        for (i = 0; i < d->items.n; i++) {
-            if (d->item_meta[i] != NULL) {
-                map_size += strlen(d->item_meta[i]);
-            }
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        if (parts->w[s] > 0.0f) {
+            parts->weights.entries[n].item = (uint32_t) s;
+            parts->weights.entries[n].score = parts->w[s];
+            n++;
         }
-    }
-
-    map_size = map_size * 2 + 64 * 1024 * 1024;
-
-    rc = recsys_writer_open(&w, out, map_size);
-    if (rc != RECSYS_OK) {
-        snprintf(err, errlen, "%s", w.err);
-        recsys_writer_abort(&w);
-        return rc;
-    }
-
-    digest = 2166136261u;
-
-    rc = recsys_build_write_items(&w, d, &items_size);
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_list(&w, RECSYS_BLOB_POPULAR,
-                                     &parts->popular, &digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_list(&w, RECSYS_BLOB_ITEM_NBRS, &parts->nbrs,
-                                     &digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_list(&w, RECSYS_BLOB_USER_HIST, &parts->hist,
-                                     &digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_list(&w, RECSYS_BLOB_USER_SEEN,
-                                     &parts->train.by_user, &digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_list(&w, RECSYS_BLOB_USER_ITEMCF,
-                                     &parts->recs, &digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_index(&w, RECSYS_W_USERS, &d->users);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_index(&w, RECSYS_W_ITEMS, &d->items);
-    }
-
-    if (o->model_id != NULL) {
-        snprintf(stats->model_id, sizeof(stats->model_id), "%s",
-                 o->model_id);
-
-    } else {
-        gmtime_r(&now, &tm);
-        strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
-        snprintf(stats->model_id, sizeof(stats->model_id), "%s-%04x", ts,
-                 (digest ^ (digest >> 16)) & 0xffff);
-    }
-
-    memset(&h, 0, sizeof(h));
-    memcpy(h.magic, RECSYS_MAGIC, RECSYS_MAGIC_LEN);
-    h.endian = RECSYS_ENDIAN_PROBE;
-    h.format_version = RECSYS_FORMAT_VERSION;
-    h.n_users = d->users.n;
-    h.n_items = d->items.n;
-    h.n_interactions = d->n_events;
-    h.build_time = (int64_t) now;
-    h.algos = RECSYS_ALGO_POPULAR | RECSYS_ALGO_ITEMCF;
-    h.user_top = o->user_top;
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_put_meta(&w, RECSYS_META_HEADER, (char *) &h,
-                                   sizeof(h));
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_put_meta(&w, RECSYS_META_MODEL_ID, stats->model_id,
-                                   strlen(stats->model_id));
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_put_json(&w, RECSYS_META_PARAMS,
-                 json_pack("{s:s, s:i, s:i, s:i, s:s?, s:s?}",
-                           "similarity", "cosine",
-                           "neighbors", (json_int_t) o->neighbors,
-                           "history", (json_int_t) o->history,
-                           "user_top", (json_int_t) o->user_top,
-                           "interactions", o->interactions,
-                           "items", o->items));
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_put_json(&w, RECSYS_META_STATS,
-                 json_pack("{s:i, s:i, s:I, s:I, s:i, s:b, s:I}",
-                           "users", (json_int_t) d->users.n,
-                           "items", (json_int_t) d->items.n,
-                           "rows", (json_int_t) d->n_events,
-                           "pairs", (json_int_t) stats->pairs,
-                           "catalog_items", (json_int_t) d->catalog_items,
-                           "explicit", d->has_rating,
-                           "build_time", (json_int_t) now));
-    }
-
-    if (rc != RECSYS_OK) {
-        snprintf(err, errlen, "writing %s: %s", out,
-                 w.err[0] ? w.err : recsys_strerror(rc));
-        recsys_writer_abort(&w);
-        return rc;
-    }
-
-    rc = recsys_writer_publish(&w);
-    if (rc != RECSYS_OK) {
-        snprintf(err, errlen, "publishing %s: %s", out, w.err);
-        recsys_writer_abort(&w);
-        return rc;
     }
 
     return RECSYS_OK;
@@ -695,11 +528,22 @@ recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
 static void
 recsys_build_free_parts(recsys_parts_t *parts)
 {
+    int  s;
+
     recsys_train_free(&parts->train);
     recsys_csr_free(&parts->hist);
     recsys_csr_free(&parts->popular);
-    recsys_csr_free(&parts->nbrs);
-    recsys_csr_free(&parts->recs);
+    recsys_csr_free(&parts->trending);
+    recsys_csr_free(&parts->hybrid);
+    recsys_csr_free(&parts->weights);
+    recsys_csr_free(&parts->user_nbrs);
+    recsys_csr_free(&parts->user_segment);
+    recsys_csr_free(&parts->segment_top);
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        recsys_csr_free(&parts->nbrs[s]);
+        recsys_csr_free(&parts->recs[s]);
+    }
 }
 
 
@@ -723,7 +567,12 @@ recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
     }
 
     if (rc == RECSYS_OK) {
-        rc = recsys_build_popular(d->users.n, &parts);
+        rc = recsys_build_popular(parts.train.n_users, &parts);
+        parts.sources |= 1u << RECSYS_SRC_POPULAR;
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_trending(o, &parts);
     }
 
     t1 = recsys_build_now();
@@ -731,14 +580,25 @@ recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
 
     if (rc == RECSYS_OK) {
         rc = recsys_itemcf_cosine(&parts.train.by_user, &parts.train.by_item,
-                                  o->neighbors, &parts.nbrs);
+                                  o->neighbors, &parts.nbrs[RECSYS_SRC_ITEMCF]);
+        parts.sources |= 1u << RECSYS_SRC_ITEMCF;
     }
 
     t0 = recsys_build_now();
     stats->seconds_itemcf = t0 - t1;
 
     if (rc == RECSYS_OK) {
-        rc = recsys_build_recs(o, &parts);
+        rc = recsys_build_user_lists(o, &parts, RECSYS_SRC_ITEMCF,
+                                     &parts.recs[RECSYS_SRC_ITEMCF]);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_weights(o, &parts);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_user_lists(o, &parts, RECSYS_ALGO_HYBRID,
+                                     &parts.hybrid);
     }
 
     t1 = recsys_build_now();

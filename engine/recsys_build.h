@@ -19,6 +19,10 @@ typedef struct {
     uint32_t     neighbors;         /* item-CF neighbours per item */
     uint32_t     history;           /* stored history items per user */
     uint32_t     user_top;          /* precomputed list length per user */
+    uint32_t     sparse_user;       /* fewer items than this: sparse */
+    double       trending_days;     /* half-life of "trending" */
+    const char  *similarity;        /* item-CF: cosine, ... */
+    float        weights[16];       /* hybrid weights by source; < 0: auto */
     const char  *model_id;          /* NULL: build time and a digest */
     const char  *interactions;      /* input names, for the model's params */
     const char  *items;

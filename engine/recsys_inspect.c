@@ -29,12 +29,16 @@ recsys_inspect_item_line(const recsys_model_t *m, uint32_t item, float score)
 
 static void
 recsys_inspect_row(const recsys_model_t *m, const char *title,
-    const char *list, uint32_t row)
+    const recsys_list_t *list, uint32_t row)
 {
     uint32_t      j;
     recsys_row_t  r;
 
-    r = recsys_list_row(recsys_model_list(m, list), row);
+    if (list == NULL) {
+        return;
+    }
+
+    r = recsys_list_row(list, row);
 
     printf("%s (%u, first %d):\n", title, r.n, RECSYS_INSPECT_ROWS);
 
@@ -60,17 +64,11 @@ recsys_inspect_meta(const recsys_model_t *m, const char *key)
 static void
 recsys_inspect_stats(const recsys_model_t *m)
 {
+    int                     k;
     char                    when[64];
     time_t                  t;
     struct tm               tm;
     const recsys_header_t  *h;
-    const recsys_list_t    *l;
-
-    static const char  *lists[] = {
-        RECSYS_BLOB_POPULAR, RECSYS_BLOB_ITEM_NBRS, RECSYS_BLOB_USER_HIST,
-        RECSYS_BLOB_USER_SEEN, RECSYS_BLOB_USER_ITEMCF, NULL
-    };
-    const char        **name;
 
     h = recsys_model_header(m);
     t = (time_t) h->build_time;
@@ -84,27 +82,26 @@ recsys_inspect_stats(const recsys_model_t *m)
     printf("%-14s %u\n", "items", h->n_items);
     printf("%-14s %llu\n", "interactions",
            (unsigned long long) h->n_interactions);
-    printf("%-14s %s%s\n", "algorithms",
-           h->algos & RECSYS_ALGO_POPULAR ? "popular " : "",
-           h->algos & RECSYS_ALGO_ITEMCF ? "itemcf" : "");
+    printf("%-14s", "sources");
+
+    for (k = 0; k < RECSYS_NSRC; k++) {
+        if (h->sources & (1u << k)) {
+            printf(" %s", recsys_source_name(k));
+        }
+    }
+
+    printf("\n");
 
     recsys_inspect_meta(m, RECSYS_META_PARAMS);
     recsys_inspect_meta(m, RECSYS_META_STATS);
-
-    for (name = lists; *name != NULL; name++) {
-        l = recsys_model_list(m, *name);
-        if (l != NULL) {
-            printf("%-14s %u rows, %u entries\n", *name, l->n_rows,
-                   l->n_entries);
-        }
-    }
+    recsys_inspect_meta(m, RECSYS_META_GENRES);
 }
 
 
 int
 recsys_inspect_main(int argc, char **argv)
 {
-    int              rc;
+    int              rc, k;
     char             err[512];
     uint32_t         index;
     recsys_item_t    it;
@@ -138,8 +135,17 @@ recsys_inspect_main(int argc, char **argv)
         } else {
             printf("user %s (index %u)\n", argv[2], index);
             recsys_inspect_row(m, "history, newest first",
-                               RECSYS_BLOB_USER_HIST, index);
-            recsys_inspect_row(m, "itemcf", RECSYS_BLOB_USER_ITEMCF, index);
+                               recsys_model_list(m, RECSYS_L_USER_HIST),
+                               index);
+            recsys_inspect_row(m, "hybrid",
+                               recsys_model_list(m, RECSYS_L_HYBRID), index);
+
+            for (k = 0; k < RECSYS_NSRC; k++) {
+                recsys_inspect_row(m, recsys_source_name(k),
+                                   recsys_model_source_list(m,
+                                       RECSYS_L_USER_RECS, k),
+                                   index);
+            }
         }
 
     } else if (argc == 3 && strcmp(argv[1], "item") == 0) {
@@ -153,8 +159,12 @@ recsys_inspect_main(int argc, char **argv)
             recsys_model_item_get(m, index, &it);
             printf("item %s (index %u): %.*s\n", argv[2], index,
                    (int) it.meta_json_len, it.meta_json);
-            recsys_inspect_row(m, "neighbours", RECSYS_BLOB_ITEM_NBRS,
-                               index);
+            for (k = 0; k < RECSYS_NSRC; k++) {
+                recsys_inspect_row(m, recsys_source_name(k),
+                                   recsys_model_source_list(m,
+                                       RECSYS_L_ITEM_NBRS, k),
+                                   index);
+            }
         }
 
     } else {

@@ -18,25 +18,15 @@
 #include "recsys_model.h"
 
 
-#define RECSYS_ROWS_ONE    0
-#define RECSYS_ROWS_USERS  1
-#define RECSYS_ROWS_ITEMS  2
-
-typedef struct {
-    const char     *name;
-    int             rows;
-    int             required;
-} recsys_list_spec_t;
-
-static const recsys_list_spec_t  recsys_list_specs[] = {
-    { RECSYS_BLOB_POPULAR,     RECSYS_ROWS_ONE,   1 },
-    { RECSYS_BLOB_ITEM_NBRS,   RECSYS_ROWS_ITEMS, 0 },
-    { RECSYS_BLOB_USER_HIST,   RECSYS_ROWS_USERS, 1 },
-    { RECSYS_BLOB_USER_SEEN,   RECSYS_ROWS_USERS, 1 },
-    { RECSYS_BLOB_USER_ITEMCF, RECSYS_ROWS_USERS, 0 },
-};
-
-#define RECSYS_N_LISTS  (sizeof(recsys_list_specs) / sizeof(recsys_list_specs[0]))
+/* what the rows and the entries of a list index */
+typedef enum {
+    RECSYS_SPACE_ONE = 0,
+    RECSYS_SPACE_USERS,
+    RECSYS_SPACE_ITEMS,
+    RECSYS_SPACE_GENRES,
+    RECSYS_SPACE_SEGMENTS,
+    RECSYS_SPACE_SOURCES
+} recsys_space_t;
 
 
 struct recsys_model_s {
@@ -48,20 +38,49 @@ struct recsys_model_s {
     MDB_dbi           blobs;
     recsys_header_t   header;
     char              id[RECSYS_MODEL_ID_MAX + 1];
-    recsys_list_t     lists[RECSYS_N_LISTS];
-    int               has_list[RECSYS_N_LISTS];
+    recsys_list_t     lists[RECSYS_L_COUNT];
+    int               has[RECSYS_L_COUNT];
     const unsigned char  *item_offsets;
     const unsigned char  *item_data;
+    const unsigned char  *genre_offsets;
+    const unsigned char  *genre_data;
 };
+
+
+typedef struct {
+    const char     *name;
+    recsys_space_t  rows;
+    recsys_space_t  entries;
+    int             required;
+} recsys_list_spec_t;
+
+static const recsys_list_spec_t  recsys_fixed_lists[] = {
+    { RECSYS_BLOB_POPULAR,      RECSYS_SPACE_ONE,      RECSYS_SPACE_ITEMS, 1 },
+    { RECSYS_BLOB_TRENDING,     RECSYS_SPACE_ONE,      RECSYS_SPACE_ITEMS, 0 },
+    { RECSYS_BLOB_ITEM_GENRES,  RECSYS_SPACE_ITEMS,    RECSYS_SPACE_GENRES, 0 },
+    { RECSYS_BLOB_USER_HIST,    RECSYS_SPACE_USERS,    RECSYS_SPACE_ITEMS, 1 },
+    { RECSYS_BLOB_USER_SEEN,    RECSYS_SPACE_USERS,    RECSYS_SPACE_ITEMS, 1 },
+    { RECSYS_BLOB_WEIGHTS,      RECSYS_SPACE_ONE,      RECSYS_SPACE_SOURCES, 0 },
+    { RECSYS_BLOB_USER_NBRS,    RECSYS_SPACE_USERS,    RECSYS_SPACE_USERS, 0 },
+    { RECSYS_BLOB_USER_SEGMENT, RECSYS_SPACE_USERS,    RECSYS_SPACE_SEGMENTS, 0 },
+    { RECSYS_BLOB_SEGMENT_TOP,  RECSYS_SPACE_SEGMENTS, RECSYS_SPACE_ITEMS, 0 },
+    { RECSYS_BLOB_USER_HYBRID,  RECSYS_SPACE_USERS,    RECSYS_SPACE_ITEMS, 0 },
+};
+
+#define RECSYS_N_FIXED  \
+    (sizeof(recsys_fixed_lists) / sizeof(recsys_fixed_lists[0]))
 
 
 static int recsys_model_fail(char *err, size_t errlen, int status,
     const char *what, const char *why);
 static int recsys_model_read_header(recsys_model_t *m, char *err,
     size_t errlen);
-static int recsys_model_read_list(recsys_model_t *m, size_t k, char *err,
-    size_t errlen);
+static int recsys_model_read_list(recsys_model_t *m, const char *name,
+    recsys_space_t rows_space, recsys_space_t entries_space, int required,
+    recsys_list_t *list, int *has, char *err, size_t errlen);
 static int recsys_model_read_items(recsys_model_t *m, char *err,
+    size_t errlen);
+static int recsys_model_read_genres(recsys_model_t *m, char *err,
     size_t errlen);
 static int recsys_model_blob(recsys_model_t *m, const char *name,
     MDB_val *val);
@@ -72,6 +91,7 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
     size_t errlen)
 {
     int              rc;
+    char             name[64];
     size_t           k;
     recsys_model_t  *m;
 
@@ -130,8 +150,41 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
         goto failed;
     }
 
-    for (k = 0; k < RECSYS_N_LISTS; k++) {
-        rc = recsys_model_read_list(m, k, err, errlen);
+    rc = recsys_model_read_genres(m, err, errlen);
+    if (rc != RECSYS_OK) {
+        goto failed;
+    }
+
+    for (k = 0; k < RECSYS_N_FIXED; k++) {
+        rc = recsys_model_read_list(m, recsys_fixed_lists[k].name,
+                                    recsys_fixed_lists[k].rows,
+                                    recsys_fixed_lists[k].entries,
+                                    recsys_fixed_lists[k].required,
+                                    &m->lists[k], &m->has[k], err, errlen);
+        if (rc != RECSYS_OK) {
+            goto failed;
+        }
+    }
+
+    for (k = 0; k < RECSYS_NSRC; k++) {
+        snprintf(name, sizeof(name), "%s%s", RECSYS_BLOB_ITEM_NBRS,
+                 recsys_source_name((int) k));
+        rc = recsys_model_read_list(m, name, RECSYS_SPACE_ITEMS,
+                                    RECSYS_SPACE_ITEMS, 0,
+                                    &m->lists[RECSYS_L_ITEM_NBRS + k],
+                                    &m->has[RECSYS_L_ITEM_NBRS + k],
+                                    err, errlen);
+        if (rc != RECSYS_OK) {
+            goto failed;
+        }
+
+        snprintf(name, sizeof(name), "%s%s", RECSYS_BLOB_USER_RECS,
+                 recsys_source_name((int) k));
+        rc = recsys_model_read_list(m, name, RECSYS_SPACE_USERS,
+                                    RECSYS_SPACE_ITEMS, 0,
+                                    &m->lists[RECSYS_L_USER_RECS + k],
+                                    &m->has[RECSYS_L_USER_RECS + k],
+                                    err, errlen);
         if (rc != RECSYS_OK) {
             goto failed;
         }
@@ -300,35 +353,124 @@ recsys_model_read_items(recsys_model_t *m, char *err, size_t errlen)
 }
 
 
+/* The genre names: a table of raw names, one row per genre. */
 static int
-recsys_model_read_list(recsys_model_t *m, size_t k, char *err, size_t errlen)
+recsys_model_read_genres(recsys_model_t *m, char *err, size_t errlen)
 {
-    uint32_t                   rows, r, prev, cur, e, item;
-    MDB_val                    v;
-    recsys_list_t             *list;
-    recsys_list_head_t         head;
-    const unsigned char       *p;
-    const recsys_list_spec_t  *spec;
+    uint32_t              g, from, to;
+    MDB_val               v;
+    recsys_table_head_t   head;
+    const unsigned char  *p;
 
-    spec = &recsys_list_specs[k];
-    list = &m->lists[k];
+    if (recsys_model_blob(m, RECSYS_BLOB_GENRE_NAMES, &v) != 0) {
+        return m->header.n_genres == 0
+               ? RECSYS_OK
+               : recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                   RECSYS_BLOB_GENRE_NAMES, "missing");
+    }
 
-    if (recsys_model_blob(m, spec->name, &v) != 0) {
-        if (spec->required) {
-            return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, spec->name,
+    p = v.mv_data;
+
+    if (v.mv_size < sizeof(head)) {
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                 RECSYS_BLOB_GENRE_NAMES, "truncated");
+    }
+
+    memcpy(&head, p, sizeof(head));
+
+    if (head.magic != RECSYS_TABLE_MAGIC
+        || head.n_rows != m->header.n_genres
+        || v.mv_size != sizeof(head) + ((size_t) head.n_rows + 1) * 4
+                        + head.data_size)
+    {
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                 RECSYS_BLOB_GENRE_NAMES, "bad size");
+    }
+
+    m->genre_offsets = p + sizeof(head);
+    m->genre_data = m->genre_offsets + ((size_t) head.n_rows + 1) * 4;
+
+    from = 0;
+    for (g = 0; g <= head.n_rows; g++) {
+        to = recsys_get_u32(m->genre_offsets + (size_t) g * 4);
+        if (to < from || to > head.data_size || (g == 0 && to != 0)) {
+            return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                     RECSYS_BLOB_GENRE_NAMES, "bad offsets");
+        }
+        from = to;
+    }
+
+    return RECSYS_OK;
+}
+
+
+int
+recsys_model_genre(const recsys_model_t *m, const char *name, size_t len,
+    uint32_t *genre)
+{
+    uint32_t  g, from, to;
+
+    for (g = 0; g < m->header.n_genres; g++) {
+        from = recsys_get_u32(m->genre_offsets + (size_t) g * 4);
+        to = recsys_get_u32(m->genre_offsets + (size_t) g * 4 + 4);
+
+        if (to - from == len && memcmp(m->genre_data + from, name, len) == 0)
+        {
+            *genre = g;
+            return RECSYS_OK;
+        }
+    }
+
+    return RECSYS_ENOTFOUND;
+}
+
+
+static uint32_t
+recsys_model_space(const recsys_model_t *m, recsys_space_t space)
+{
+    switch (space) {
+    case RECSYS_SPACE_USERS:
+        return m->header.n_users;
+    case RECSYS_SPACE_ITEMS:
+        return m->header.n_items;
+    case RECSYS_SPACE_GENRES:
+        return m->header.n_genres;
+    case RECSYS_SPACE_SEGMENTS:
+        return m->header.n_segments;
+    case RECSYS_SPACE_SOURCES:
+        return RECSYS_NSRC;
+    default:
+        return 1;
+    }
+}
+
+
+static int
+recsys_model_read_list(recsys_model_t *m, const char *name,
+    recsys_space_t rows_space, recsys_space_t entries_space, int required,
+    recsys_list_t *list, int *has, char *err, size_t errlen)
+{
+    uint32_t              rows, limit, r, prev, cur, e, item;
+    MDB_val               v;
+    recsys_list_head_t    head;
+    const unsigned char  *p;
+
+    if (recsys_model_blob(m, name, &v) != 0) {
+        if (required) {
+            return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
                                      "missing");
         }
 
         return RECSYS_OK;
     }
 
-    rows = spec->rows == RECSYS_ROWS_USERS ? m->header.n_users
-           : spec->rows == RECSYS_ROWS_ITEMS ? m->header.n_items : 1;
+    rows = recsys_model_space(m, rows_space);
+    limit = recsys_model_space(m, entries_space);
 
     p = v.mv_data;
 
     if (v.mv_size < sizeof(head)) {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, spec->name,
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
                                  "truncated");
     }
 
@@ -338,7 +480,7 @@ recsys_model_read_list(recsys_model_t *m, size_t k, char *err, size_t errlen)
         || v.mv_size != sizeof(head) + ((size_t) rows + 1) * 4
                         + (size_t) head.n_entries * sizeof(recsys_entry_t))
     {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, spec->name,
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
                                  "bad size");
     }
 
@@ -349,33 +491,33 @@ recsys_model_read_list(recsys_model_t *m, size_t k, char *err, size_t errlen)
 
     prev = recsys_get_u32(list->offsets);
     if (prev != 0) {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, spec->name,
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
                                  "bad offsets");
     }
 
     for (r = 1; r <= rows; r++) {
         cur = recsys_get_u32(list->offsets + (size_t) r * 4);
         if (cur < prev) {
-            return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
-                                     spec->name, "bad offsets");
+            return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
+                                     "bad offsets");
         }
         prev = cur;
     }
 
     if (prev != head.n_entries) {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, spec->name,
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
                                  "bad offsets");
     }
 
     for (e = 0; e < head.n_entries; e++) {
         item = recsys_get_u32(list->entries + (size_t) e * 8);
-        if (item >= m->header.n_items) {
-            return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
-                                     spec->name, "item index out of range");
+        if (item >= limit) {
+            return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
+                                     "index out of range");
         }
     }
 
-    m->has_list[k] = 1;
+    *has = 1;
 
     return RECSYS_OK;
 }
@@ -455,17 +597,52 @@ recsys_model_item_get(const recsys_model_t *m, uint32_t item,
 
 
 const recsys_list_t *
-recsys_model_list(const recsys_model_t *m, const char *name)
+recsys_model_list(const recsys_model_t *m, recsys_list_id_t id)
 {
-    size_t  k;
+    return m->has[id] ? &m->lists[id] : NULL;
+}
 
-    for (k = 0; k < RECSYS_N_LISTS; k++) {
-        if (m->has_list[k] && strcmp(recsys_list_specs[k].name, name) == 0) {
-            return &m->lists[k];
+
+const recsys_list_t *
+recsys_model_source_list(const recsys_model_t *m, recsys_list_id_t base,
+    int source)
+{
+    if (source < 0 || source >= RECSYS_NSRC) {
+        return NULL;
+    }
+
+    return recsys_model_list(m, (recsys_list_id_t) (base + source));
+}
+
+
+static const char  *recsys_source_names[RECSYS_NSRC] = {
+    "itemcf", "usercf", "content", "popular", "trending", "cluster",
+    "assoc", "markov", "hmm", "lstm"
+};
+
+
+const char *
+recsys_source_name(int source)
+{
+    return source >= 0 && source < RECSYS_NSRC ? recsys_source_names[source]
+                                               : "";
+}
+
+
+int
+recsys_source_parse(const char *name, size_t len)
+{
+    int  k;
+
+    for (k = 0; k < RECSYS_NSRC; k++) {
+        if (strlen(recsys_source_names[k]) == len
+            && memcmp(recsys_source_names[k], name, len) == 0)
+        {
+            return k;
         }
     }
 
-    return NULL;
+    return -1;
 }
 
 

@@ -63,13 +63,41 @@ int recsys_model_user(const recsys_model_t *model, const char *id,
 int recsys_model_item(const recsys_model_t *model, const char *id,
     size_t len, uint32_t *item);
 
+/* A genre by name (exact bytes): RECSYS_OK or RECSYS_ENOTFOUND. */
+int recsys_model_genre(const recsys_model_t *model, const char *name,
+    size_t len, uint32_t *genre);
+
 /* item must be < n_items. */
 void recsys_model_item_get(const recsys_model_t *model, uint32_t item,
     recsys_item_t *out);
 
-/* A named list blob, or NULL when the model does not have it. */
+/* The lists a model may hold; see recsys_schema.h for their layouts. */
+typedef enum {
+    RECSYS_L_POPULAR = 0,
+    RECSYS_L_TRENDING,
+    RECSYS_L_ITEM_GENRES,
+    RECSYS_L_USER_HIST,
+    RECSYS_L_USER_SEEN,
+    RECSYS_L_WEIGHTS,
+    RECSYS_L_USER_NBRS,
+    RECSYS_L_USER_SEGMENT,
+    RECSYS_L_SEGMENT_TOP,
+    RECSYS_L_HYBRID,
+    RECSYS_L_ITEM_NBRS,                         /* + source */
+    RECSYS_L_USER_RECS = RECSYS_L_ITEM_NBRS + RECSYS_NSRC,  /* + source */
+    RECSYS_L_COUNT = RECSYS_L_USER_RECS + RECSYS_NSRC
+} recsys_list_id_t;
+
+/* A list, or NULL when the model does not have it. */
 const recsys_list_t *recsys_model_list(const recsys_model_t *model,
-    const char *name);
+    recsys_list_id_t id);
+/* base is RECSYS_L_ITEM_NBRS or RECSYS_L_USER_RECS. */
+const recsys_list_t *recsys_model_source_list(const recsys_model_t *model,
+    recsys_list_id_t base, int source);
+
+/* Source names ("itemcf", ...) and back; -1 for an unknown name. */
+const char *recsys_source_name(int source);
+int recsys_source_parse(const char *name, size_t len);
 
 /* Reads a meta value (params, stats) as text; RECSYS_ENOTFOUND if absent. */
 int recsys_model_meta(const recsys_model_t *model, const char *key,

@@ -1,13 +1,18 @@
 /*
  * recsys_query.c: request-time recommendation from a model's lists.
  *
- * Known user: the builder's precomputed item-CF list answers most requests
- * by copying entries; only when exclusions or a deep offset run past that
- * list's cap is the user scored again from the stored history, with the
- * same function the builder used, so both paths rank identically.  hybrid
- * (for now: item-CF first, then popular items to fill up to n) and popular
- * skip what the user has seen.  Unknown or anonymous users get popular
- * items and the "popular" fallback.
+ * Paths, cheapest first:
+ *   - a known user, no session history: the source's (or the hybrid's)
+ *     precomputed list, filtered; when filters exhaust a list that the
+ *     builder cut at user_top, the list is computed again from the same
+ *     inputs the builder used (stored history, per-source lists);
+ *   - a session history (history=, with or without a known user): the
+ *     item-based sources score it over their item-to-item lists, and the
+ *     hybrid blends them with the user-based sources' stored lists;
+ *   - neither: popular items, "fallback":"popular".
+ * hybrid answers are filled up with popular items when the sources run
+ * dry.  Seen items, exclusions, session items and genre filters apply on
+ * every path.
  */
 
 #include <string.h>
@@ -15,33 +20,48 @@
 #include "recsys_query.h"
 
 
-static const char  *recsys_qalgo_names[RECSYS_Q_NALGOS] = {
-    "hybrid", "itemcf", "popular"
+#define RECSYS_QUERY_HISTORY_MAX  100
+
+
+static const char  *recsys_fallback_names[] = {
+    NULL, "popular", "segment", "content", "itemcf"
 };
 
 
 int
-recsys_qalgo_parse(const char *name, size_t len, recsys_qalgo_t *algo)
+recsys_algo_parse(const char *name, size_t len)
 {
-    size_t  k;
-
-    for (k = 0; k < RECSYS_Q_NALGOS; k++) {
-        if (strlen(recsys_qalgo_names[k]) == len
-            && memcmp(recsys_qalgo_names[k], name, len) == 0)
-        {
-            *algo = (recsys_qalgo_t) k;
-            return RECSYS_OK;
-        }
+    if (len == 6 && memcmp(name, "hybrid", 6) == 0) {
+        return RECSYS_ALGO_HYBRID;
     }
 
-    return RECSYS_EINVAL;
+    if (len == 4 && memcmp(name, "next", 4) == 0) {
+        return RECSYS_ALGO_NEXT;
+    }
+
+    return recsys_source_parse(name, len);
 }
 
 
 const char *
-recsys_qalgo_name(recsys_qalgo_t algo)
+recsys_algo_name(int algo)
 {
-    return (unsigned) algo < RECSYS_Q_NALGOS ? recsys_qalgo_names[algo] : "";
+    if (algo == RECSYS_ALGO_HYBRID) {
+        return "hybrid";
+    }
+
+    if (algo == RECSYS_ALGO_NEXT) {
+        return "next";
+    }
+
+    return recsys_source_name(algo);
+}
+
+
+const char *
+recsys_fallback_name(recsys_fallback_t fallback)
+{
+    return recsys_fallback_names[fallback];
 }
 
 
@@ -151,91 +171,37 @@ recsys_row_contains(recsys_row_t sorted, uint32_t item)
 }
 
 
-typedef struct {
-    uint32_t  item;
-    double    score;
-} recsys_acc_slot_t;
-
-
 int
-recsys_score_itemcf(const recsys_list_t *nbrs, recsys_row_t hist,
-    recsys_row_t seen, const recsys_itemset_t *skip, uint32_t need,
-    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out)
+recsys_filter_pass(const recsys_filter_t *f, uint32_t item)
 {
-    double              w;
-    uint32_t            h, j, c, size, mask, total, i;
-    recsys_row_t        row;
-    recsys_topk_t       top;
-    recsys_acc_slot_t  *acc;
+    uint32_t      j, k;
+    recsys_row_t  g;
 
-    *n_out = 0;
-
-    if (nbrs == NULL || need == 0) {
-        return RECSYS_OK;
+    if (f == NULL) {
+        return 1;
     }
 
-    total = 0;
-    for (h = 0; h < hist.n; h++) {
-        total += recsys_list_row(nbrs, recsys_row_item(hist, h)).n;
+    if (recsys_itemset_has(f->skip, item)
+        || recsys_row_contains(f->seen, item))
+    {
+        return 0;
     }
 
-    size = 16;
-    while (size < total * 2) {
-        size *= 2;
+    if (f->n_genres == 0) {
+        return 1;
     }
 
-    mask = size - 1;
-    acc = a->alloc(a->ctx, (size_t) size * sizeof(recsys_acc_slot_t));
-    if (acc == NULL) {
-        return RECSYS_ENOMEM;
-    }
+    g = recsys_list_row(f->item_genres, item);
 
-    for (i = 0; i < size; i++) {
-        acc[i].item = RECSYS_NO_INDEX;
-    }
-
-    /* accumulate in history order, in double, then round once */
-
-    for (h = 0; h < hist.n; h++) {
-        w = recsys_row_score(hist, h);
-        row = recsys_list_row(nbrs, recsys_row_item(hist, h));
-
-        for (j = 0; j < row.n; j++) {
-            c = recsys_row_item(row, j);
-
-            for (i = recsys_hash_u32(c) & mask;
-                 acc[i].item != RECSYS_NO_INDEX && acc[i].item != c;
-                 i = (i + 1) & mask)
-            {
-                /* probe */
+    for (j = 0; j < g.n; j++) {
+        for (k = 0; k < f->n_genres; k++) {
+            if (recsys_row_item(g, j) == f->genres[k]) {
+                return 1;
             }
-
-            if (acc[i].item == RECSYS_NO_INDEX) {
-                acc[i].item = c;
-                acc[i].score = 0.0;
-            }
-
-            acc[i].score += w * (double) recsys_row_score(row, j);
         }
     }
 
-    recsys_topk_init(&top, out, need);
-
-    for (i = 0; i < size; i++) {
-        c = acc[i].item;
-
-        if (c == RECSYS_NO_INDEX || recsys_row_contains(seen, c)
-            || recsys_itemset_has(skip, c))
-        {
-            continue;
-        }
-
-        recsys_topk_push(&top, c, (float) acc[i].score);
-    }
-
-    *n_out = recsys_topk_sort(&top);
-
-    return RECSYS_OK;
+    return 0;
 }
 
 
@@ -251,79 +217,842 @@ recsys_row_empty(void)
 }
 
 
-/* Appends list entries that pass the filters until out holds need. */
-static uint32_t
-recsys_query_take(recsys_row_t row, recsys_row_t seen,
-    const recsys_itemset_t *skip, recsys_scored_t *out, uint32_t have,
-    uint32_t need)
+/* A scored accumulator: open addressing from item to a double sum. */
+
+typedef struct {
+    uint32_t  item;
+    double    score;
+} recsys_acc_slot_t;
+
+typedef struct {
+    recsys_acc_slot_t  *slots;
+    uint32_t            mask;
+} recsys_acc_t;
+
+
+static int
+recsys_acc_init(recsys_acc_t *acc, uint32_t capacity, recsys_alloc_t *a)
 {
-    uint32_t  j, c;
+    uint32_t  size, i;
 
-    for (j = 0; j < row.n && have < need; j++) {
-        c = recsys_row_item(row, j);
-
-        if (recsys_itemset_has(skip, c) || recsys_row_contains(seen, c)) {
-            continue;
-        }
-
-        out[have].item = c;
-        out[have].score = recsys_row_score(row, j);
-        have++;
+    size = 16;
+    while (size < capacity * 2) {
+        size *= 2;
     }
 
-    return have;
+    acc->slots = a->alloc(a->ctx, (size_t) size * sizeof(recsys_acc_slot_t));
+    if (acc->slots == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    for (i = 0; i < size; i++) {
+        acc->slots[i].item = RECSYS_NO_INDEX;
+    }
+
+    acc->mask = size - 1;
+
+    return RECSYS_OK;
 }
 
 
+static void
+recsys_acc_add(recsys_acc_t *acc, uint32_t item, double v)
+{
+    uint32_t  i;
+
+    for (i = recsys_hash_u32(item) & acc->mask;
+         acc->slots[i].item != RECSYS_NO_INDEX && acc->slots[i].item != item;
+         i = (i + 1) & acc->mask)
+    {
+        /* probe */
+    }
+
+    if (acc->slots[i].item == RECSYS_NO_INDEX) {
+        acc->slots[i].item = item;
+        acc->slots[i].score = 0.0;
+    }
+
+    acc->slots[i].score += v;
+}
+
+
+/* Rounds once and keeps the best `need` that pass the filter. */
 static uint32_t
-recsys_query_fill_popular(const recsys_model_t *m, recsys_row_t seen,
-    recsys_itemset_t *skip, recsys_scored_t *out, uint32_t have,
-    uint32_t need)
+recsys_acc_top(recsys_acc_t *acc, const recsys_filter_t *filter,
+    uint32_t need, recsys_scored_t *out)
+{
+    uint32_t        i;
+    recsys_topk_t   top;
+
+    recsys_topk_init(&top, out, need);
+
+    for (i = 0; i <= acc->mask; i++) {
+        if (acc->slots[i].item == RECSYS_NO_INDEX
+            || !recsys_filter_pass(filter, acc->slots[i].item))
+        {
+            continue;
+        }
+
+        recsys_topk_push(&top, acc->slots[i].item,
+                         (float) acc->slots[i].score);
+    }
+
+    return recsys_topk_sort(&top);
+}
+
+
+int
+recsys_score_history(const recsys_list_t *nbrs, recsys_row_t hist,
+    uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t need,
+    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out)
+{
+    int           rc;
+    double        w;
+    uint32_t      h, j, total, n;
+    recsys_acc_t  acc;
+    recsys_row_t  row;
+
+    *n_out = 0;
+
+    if (nbrs == NULL || need == 0) {
+        return RECSYS_OK;
+    }
+
+    total = 0;
+    for (h = 0; h < hist.n; h++) {
+        n = recsys_list_row(nbrs, recsys_row_item(hist, h)).n;
+        total += max_nbrs && n > max_nbrs ? max_nbrs : n;
+    }
+
+    rc = recsys_acc_init(&acc, total, a);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    /* in history order, in double, rounded once: both paths agree */
+
+    for (h = 0; h < hist.n; h++) {
+        w = recsys_row_score(hist, h);
+        row = recsys_list_row(nbrs, recsys_row_item(hist, h));
+        n = max_nbrs && row.n > max_nbrs ? max_nbrs : row.n;
+
+        for (j = 0; j < n; j++) {
+            recsys_acc_add(&acc, recsys_row_item(row, j),
+                           w * (double) recsys_row_score(row, j));
+        }
+    }
+
+    *n_out = recsys_acc_top(&acc, filter, need, out);
+
+    return RECSYS_OK;
+}
+
+
+int
+recsys_blend(const recsys_blend_src_t *src, uint32_t n_src,
+    const recsys_filter_t *filter, uint32_t need, recsys_alloc_t *a,
+    recsys_scored_t *out, uint32_t *n_out)
+{
+    int           rc;
+    double        scale;
+    uint32_t      s, j, total, n;
+    recsys_acc_t  acc;
+
+    *n_out = 0;
+
+    total = 0;
+    for (s = 0; s < n_src; s++) {
+        total += src[s].row.p != NULL ? src[s].row.n : src[s].n_scored;
+    }
+
+    rc = recsys_acc_init(&acc, total, a);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    for (s = 0; s < n_src; s++) {
+        if (src[s].weight == 0.0f || !(src[s].norm > 0.0f)) {
+            continue;
+        }
+
+        scale = (double) src[s].weight / (double) src[s].norm;
+
+        if (src[s].row.p != NULL) {
+            for (j = 0; j < src[s].row.n; j++) {
+                recsys_acc_add(&acc, recsys_row_item(src[s].row, j),
+                               scale * recsys_row_score(src[s].row, j));
+            }
+
+        } else {
+            n = src[s].n_scored;
+
+            for (j = 0; j < n; j++) {
+                recsys_acc_add(&acc, src[s].scored[j].item,
+                               scale * src[s].scored[j].score);
+            }
+        }
+    }
+
+    *n_out = recsys_acc_top(&acc, filter, need, out);
+
+    return RECSYS_OK;
+}
+
+
+void
+recsys_default_weights(const recsys_model_t *m, float *weights)
+{
+    uint32_t      j, s;
+    recsys_row_t  row;
+
+    memset(weights, 0, RECSYS_NSRC * sizeof(float));
+
+    row = recsys_list_row(recsys_model_list(m, RECSYS_L_WEIGHTS), 0);
+
+    for (j = 0; j < row.n; j++) {
+        s = recsys_row_item(row, j);
+        weights[s] = recsys_row_score(row, j);
+    }
+}
+
+
+/* The state of one request while it runs. */
+typedef struct {
+    const recsys_model_t   *m;
+    const recsys_query_t   *q;
+    recsys_alloc_t         *a;
+    recsys_filter_t         filter;
+    recsys_itemset_t        skip;
+    recsys_row_t            hist;       /* what history scoring walks */
+    recsys_scored_t        *out;
+    uint32_t                need;
+    uint32_t                have;
+    float                   weights[RECSYS_NSRC];
+    recsys_blend_src_t      blend[RECSYS_NSRC];
+    int                     blend_src[RECSYS_NSRC];
+    uint32_t                n_blend;
+} recsys_qctx_t;
+
+
+static int
+recsys_is_item_source(int s)
+{
+    return s == RECSYS_SRC_ITEMCF || s == RECSYS_SRC_CONTENT
+           || s == RECSYS_SRC_MARKOV;
+}
+
+
+/* Appends list entries that pass the filter until out holds need. */
+static void
+recsys_query_take(recsys_qctx_t *c, recsys_row_t row,
+    const recsys_filter_t *filter)
+{
+    uint32_t  j, item;
+
+    for (j = 0; j < row.n && c->have < c->need; j++) {
+        item = recsys_row_item(row, j);
+
+        if (!recsys_filter_pass(filter, item)) {
+            continue;
+        }
+
+        c->out[c->have].item = item;
+        c->out[c->have].score = recsys_row_score(row, j);
+        c->have++;
+    }
+}
+
+
+/* Popular items fill what is left: seen, listed and filtered ones skipped. */
+static void
+recsys_query_fill(recsys_qctx_t *c, recsys_list_id_t list)
 {
     uint32_t  k;
 
-    for (k = 0; k < have; k++) {
-        recsys_itemset_add(skip, out[k].item);
+    for (k = 0; k < c->have; k++) {
+        recsys_itemset_add(&c->skip, c->out[k].item);
     }
 
-    return recsys_query_take(
-               recsys_list_row(recsys_model_list(m, RECSYS_BLOB_POPULAR), 0),
-               seen, skip, out, have, need);
+    recsys_query_take(c, recsys_list_row(recsys_model_list(c->m, list), 0),
+                      &c->filter);
+}
+
+
+/*
+ * The history that request-time scoring walks.  Without a session it is
+ * the user's stored history with its stored weights, exactly what the
+ * builder scored.  With one, the session items (most recent first, weight
+ * 1) come first and the stored items follow with their weights scaled into
+ * (0, 1]; the whole is capped at max_history.
+ */
+static int
+recsys_query_history(recsys_qctx_t *c)
+{
+    float                 top;
+    uint32_t              cap, n, j, k;
+    unsigned char        *p;
+    recsys_row_t          stored;
+    const recsys_query_t *q;
+
+    q = c->q;
+    cap = q->max_history ? q->max_history : RECSYS_QUERY_HISTORY_MAX;
+
+    stored = recsys_row_empty();
+    if (q->user != RECSYS_NO_INDEX) {
+        stored = recsys_list_row(recsys_model_list(c->m, RECSYS_L_USER_HIST),
+                                 q->user);
+    }
+
+    if (q->n_history == 0) {
+        c->hist = stored;
+        c->hist.n = stored.n < cap ? stored.n : cap;
+        return RECSYS_OK;
+    }
+
+    p = c->a->alloc(c->a->ctx, (size_t) cap * sizeof(recsys_entry_t));
+    if (p == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    n = 0;
+
+    for (k = q->n_history; k > 0 && n < cap; k--) {
+        recsys_entry_t  e;
+
+        e.item = q->history[k - 1];
+        e.score = 1.0f;
+        memcpy(p + (size_t) n++ * sizeof(e), &e, sizeof(e));
+    }
+
+    top = 0.0f;
+    for (j = 0; j < stored.n; j++) {
+        if (recsys_row_score(stored, j) > top) {
+            top = recsys_row_score(stored, j);
+        }
+    }
+
+    for (j = 0; j < stored.n && n < cap && top > 0.0f; j++) {
+        recsys_entry_t  e;
+
+        e.item = recsys_row_item(stored, j);
+        e.score = recsys_row_score(stored, j) / top;
+        memcpy(p + (size_t) n++ * sizeof(e), &e, sizeof(e));
+    }
+
+    c->hist.p = p;
+    c->hist.n = n;
+
+    return RECSYS_OK;
+}
+
+
+/* Scores the history over a source's item-to-item list into out. */
+static int
+recsys_query_score(recsys_qctx_t *c, int s, recsys_scored_t *out,
+    uint32_t need, uint32_t *n)
+{
+    recsys_row_t          hist;
+    const recsys_list_t  *nbrs;
+
+    nbrs = recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s);
+    hist = c->hist;
+
+    if (s == RECSYS_SRC_MARKOV && hist.n > 1) {
+        hist.n = 1;     /* a first-order chain: the latest item only */
+    }
+
+    return recsys_score_history(nbrs, hist, c->q->max_nbrs, &c->filter,
+                                need, c->a, out, n);
+}
+
+
+/* One source, for a known user or a session history. */
+static int
+recsys_query_source(recsys_qctx_t *c, int s, recsys_result_t *res)
+{
+    uint32_t              seg;
+    recsys_row_t          recs, row;
+    const recsys_list_t  *list;
+    const recsys_query_t *q;
+
+    q = c->q;
+    list = recsys_model_source_list(c->m, RECSYS_L_USER_RECS, s);
+
+    if (s == RECSYS_SRC_POPULAR || s == RECSYS_SRC_TRENDING) {
+        if (recsys_model_list(c->m, s == RECSYS_SRC_POPULAR
+                                    ? RECSYS_L_POPULAR : RECSYS_L_TRENDING)
+            == NULL)
+        {
+            return RECSYS_ENOTFOUND;
+        }
+
+        recsys_query_take(c,
+            recsys_list_row(recsys_model_list(c->m,
+                                s == RECSYS_SRC_POPULAR ? RECSYS_L_POPULAR
+                                                        : RECSYS_L_TRENDING),
+                            0),
+            &c->filter);
+        return RECSYS_OK;
+    }
+
+    if (s == RECSYS_SRC_CLUSTER && q->user != RECSYS_NO_INDEX) {
+        row = recsys_list_row(recsys_model_list(c->m, RECSYS_L_USER_SEGMENT),
+                              q->user);
+        if (recsys_model_list(c->m, RECSYS_L_SEGMENT_TOP) == NULL) {
+            return RECSYS_ENOTFOUND;
+        }
+
+        if (row.n > 0) {
+            seg = recsys_row_item(row, 0);
+            recsys_query_take(c,
+                recsys_list_row(recsys_model_list(c->m,
+                                                  RECSYS_L_SEGMENT_TOP), seg),
+                &c->filter);
+            return RECSYS_OK;
+        }
+    }
+
+    if (q->n_history == 0 && q->user != RECSYS_NO_INDEX && list != NULL) {
+        recs = recsys_list_row(list, q->user);
+
+        /* the builder left seen items out of this list already */
+        c->filter.seen = recsys_row_empty();
+        recsys_query_take(c, recs, &c->filter);
+        c->filter.seen = recsys_list_row(
+                             recsys_model_list(c->m, RECSYS_L_USER_SEEN),
+                             q->user);
+
+        if (c->have == c->need || recs.n < recsys_model_header(c->m)->user_top
+            || !recsys_is_item_source(s))
+        {
+            return RECSYS_OK;
+        }
+
+        /* the precomputed list was cut short: score from the history */
+    }
+
+    if (recsys_is_item_source(s)
+        && recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s) != NULL)
+    {
+        return recsys_query_score(c, s, c->out, c->need, &c->have);
+    }
+
+    if (list == NULL) {
+        return RECSYS_ENOTFOUND;
+    }
+
+    /* a user-based source asked for an anonymous session: item-CF answers */
+
+    if (recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, RECSYS_SRC_ITEMCF)
+        == NULL)
+    {
+        return RECSYS_ENOTFOUND;
+    }
+
+    res->fallback = RECSYS_FALLBACK_ITEMCF;
+    res->algo = RECSYS_SRC_ITEMCF;
+
+    return recsys_query_score(c, RECSYS_SRC_ITEMCF, c->out, c->need,
+                              &c->have);
+}
+
+
+/* Adds source s to the blend inputs, scored at request time if needed. */
+static int
+recsys_query_blend_input(recsys_qctx_t *c, int s)
+{
+    int                    rc;
+    uint32_t               n, want;
+    recsys_scored_t       *scored;
+    recsys_blend_src_t    *b;
+    const recsys_list_t   *list;
+    const recsys_query_t  *q;
+
+    q = c->q;
+    b = &c->blend[c->n_blend];
+    memset(b, 0, sizeof(recsys_blend_src_t));
+    b->weight = c->weights[s];
+
+    if (s == RECSYS_SRC_POPULAR || s == RECSYS_SRC_TRENDING) {
+        b->row = recsys_list_row(recsys_model_list(c->m,
+                                     s == RECSYS_SRC_POPULAR
+                                     ? RECSYS_L_POPULAR : RECSYS_L_TRENDING),
+                                 0);
+        /* a prior, not a candidate flood: its best user_top items */
+        want = recsys_model_header(c->m)->user_top;
+        b->row.n = b->row.n < want ? b->row.n : want;
+
+    } else if (q->n_history > 0 && recsys_is_item_source(s)) {
+        want = recsys_model_header(c->m)->user_top;
+        want = want > c->need ? want : c->need;
+
+        scored = c->a->alloc(c->a->ctx, (size_t) want * sizeof(*scored));
+        if (scored == NULL) {
+            return RECSYS_ENOMEM;
+        }
+
+        rc = recsys_query_score(c, s, scored, want, &n);
+        if (rc != RECSYS_OK) {
+            return rc;
+        }
+
+        b->scored = scored;
+        b->n_scored = n;
+        b->norm = n > 0 ? scored[0].score : 0.0f;
+
+    } else if (q->user != RECSYS_NO_INDEX) {
+        list = recsys_model_source_list(c->m, RECSYS_L_USER_RECS, s);
+        b->row = recsys_list_row(list, q->user);
+
+    } else {
+        return RECSYS_OK;
+    }
+
+    if (b->row.p != NULL) {
+        b->norm = b->row.n > 0 ? recsys_row_score(b->row, 0) : 0.0f;
+    }
+
+    if (b->norm > 0.0f) {
+        c->blend_src[c->n_blend++] = s;
+    }
+
+    return RECSYS_OK;
 }
 
 
 static int
-recsys_query_itemcf(const recsys_model_t *m, const recsys_query_t *q,
-    recsys_row_t seen, recsys_itemset_t *skip, recsys_alloc_t *a,
-    recsys_scored_t *out, uint32_t need, uint32_t *have)
+recsys_query_hybrid(recsys_qctx_t *c)
 {
-    int                   rc;
-    recsys_row_t          recs, hist;
+    int                    rc, s, custom;
+    recsys_row_t           recs;
+    const recsys_query_t  *q;
+
+    q = c->q;
+    custom = q->weights != NULL;
+
+    if (q->n_history == 0 && !custom && !q->explain
+        && q->user != RECSYS_NO_INDEX)
+    {
+        /* the builder's blend, stored as the "hybrid" list */
+        recs = recsys_list_row(recsys_model_list(c->m, RECSYS_L_HYBRID),
+                               q->user);
+        if (recs.p != NULL) {
+            c->filter.seen = recsys_row_empty();
+            recsys_query_take(c, recs, &c->filter);
+            c->filter.seen = recsys_list_row(
+                                 recsys_model_list(c->m, RECSYS_L_USER_SEEN),
+                                 q->user);
+
+            if (c->have == c->need
+                || recs.n < recsys_model_header(c->m)->user_top)
+            {
+                return RECSYS_OK;
+            }
+
+            c->have = 0;
+        }
+    }
+
+    c->n_blend = 0;
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        if (c->weights[s] > 0.0f) {
+            rc = recsys_query_blend_input(c, s);
+            if (rc != RECSYS_OK) {
+                return rc;
+            }
+        }
+    }
+
+    return recsys_blend(c->blend, c->n_blend, &c->filter, c->need, c->a,
+                        c->out, &c->have);
+}
+
+
+/* item=I: the item's neighbours in one item-to-item list. */
+static int
+recsys_query_similar(recsys_qctx_t *c, recsys_result_t *res)
+{
+    int                   s;
+    recsys_row_t          row;
     const recsys_list_t  *nbrs;
 
-    nbrs = recsys_model_list(m, RECSYS_BLOB_ITEM_NBRS);
-    if (nbrs == NULL) {
+    s = recsys_is_item_source(c->q->algo) ? c->q->algo : RECSYS_SRC_ITEMCF;
+
+    nbrs = recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s);
+    row = recsys_list_row(nbrs, c->q->item);
+
+    if (row.n == 0 && s == RECSYS_SRC_ITEMCF) {
+        /* an item nobody has watched yet: what it is, not who saw it */
+        nbrs = recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS,
+                                        RECSYS_SRC_CONTENT);
+        if (nbrs != NULL) {
+            s = RECSYS_SRC_CONTENT;
+            row = recsys_list_row(nbrs, c->q->item);
+            res->fallback = RECSYS_FALLBACK_CONTENT;
+        }
+    }
+
+    if (nbrs == NULL && s != RECSYS_SRC_ITEMCF) {
         return RECSYS_ENOTFOUND;
     }
 
-    recs = recsys_list_row(recsys_model_list(m, RECSYS_BLOB_USER_ITEMCF),
-                           q->user);
+    res->algo = s;
+    recsys_query_take(c, row, &c->filter);
 
-    /* the builder left seen items out of this list already */
-    *have = recsys_query_take(recs, recsys_row_empty(), skip, out, 0, need);
+    return RECSYS_OK;
+}
 
-    if (*have == need || recs.n < recsys_model_header(m)->user_top) {
-        return RECSYS_OK;
+
+/* The value of item in a blend input, 0 when absent. */
+static float
+recsys_blend_value(const recsys_blend_src_t *b, uint32_t item)
+{
+    uint32_t  j;
+
+    if (b->row.p != NULL) {
+        for (j = 0; j < b->row.n; j++) {
+            if (recsys_row_item(b->row, j) == item) {
+                return recsys_row_score(b->row, j);
+            }
+        }
+
+        return 0.0f;
     }
 
-    /* the precomputed list was cut short: score from the history */
+    for (j = 0; j < b->n_scored; j++) {
+        if (b->scored[j].item == item) {
+            return b->scored[j].score;
+        }
+    }
 
-    hist = recsys_list_row(recsys_model_list(m, RECSYS_BLOB_USER_HIST),
-                           q->user);
+    return 0.0f;
+}
 
-    rc = recsys_score_itemcf(nbrs, hist, seen, skip, need, a, out, have);
 
-    return rc;
+/* sim_s(h, item) from h's row of source s, 0 when item is not there. */
+static float
+recsys_query_sim(recsys_qctx_t *c, int s, uint32_t h, uint32_t item)
+{
+    uint32_t      j, n;
+    recsys_row_t  row;
+
+    row = recsys_list_row(recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS,
+                                                   s),
+                          h);
+    n = c->q->max_nbrs && row.n > c->q->max_nbrs ? c->q->max_nbrs : row.n;
+
+    for (j = 0; j < n; j++) {
+        if (recsys_row_item(row, j) == item) {
+            return recsys_row_score(row, j);
+        }
+    }
+
+    return 0.0f;
+}
+
+
+/*
+ * The history items behind one result: each history item h is credited
+ * with what it added to the item's score through the item-based sources
+ * in play (weighted and scaled like the blend); the largest credits win.
+ */
+static void
+recsys_query_because(recsys_qctx_t *c, int algo, uint32_t item,
+    recsys_why_t *why)
+{
+    int       s;
+    float     scale, v, credit[RECSYS_BECAUSE_MAX];
+    uint32_t  h, hist_n, k, j, b, hi;
+
+    why->n_because = 0;
+    hist_n = c->hist.n;
+
+    for (h = 0; h < hist_n; h++) {
+        hi = recsys_row_item(c->hist, h);
+        v = 0.0f;
+
+        for (s = 0; s < RECSYS_NSRC; s++) {
+            if (!recsys_is_item_source(s)
+                || (algo != RECSYS_ALGO_HYBRID && algo != s))
+            {
+                continue;
+            }
+
+            if (s == RECSYS_SRC_MARKOV && h > 0) {
+                continue;
+            }
+
+            scale = 1.0f;
+
+            if (algo == RECSYS_ALGO_HYBRID) {
+                scale = 0.0f;
+
+                for (b = 0; b < c->n_blend; b++) {
+                    if (c->blend_src[b] == s) {
+                        scale = c->blend[b].weight / c->blend[b].norm;
+                    }
+                }
+            }
+
+            if (scale > 0.0f) {
+                v += scale * recsys_row_score(c->hist, h)
+                     * recsys_query_sim(c, s, hi, item);
+            }
+        }
+
+        if (!(v > 0.0f)) {
+            continue;
+        }
+
+        /* insert into the short list, largest credit first */
+
+        for (k = 0; k < why->n_because && credit[k] >= v; k++) {
+            /* find the place */
+        }
+
+        if (k == RECSYS_BECAUSE_MAX) {
+            continue;
+        }
+
+        j = why->n_because < RECSYS_BECAUSE_MAX ? why->n_because
+                                                : RECSYS_BECAUSE_MAX - 1;
+
+        for ( /* void */ ; j > k; j--) {
+            why->because[j] = why->because[j - 1];
+            credit[j] = credit[j - 1];
+        }
+
+        why->because[k] = hi;
+        credit[k] = v;
+
+        if (why->n_because < RECSYS_BECAUSE_MAX) {
+            why->n_because++;
+        }
+    }
+}
+
+
+static int
+recsys_query_explain(recsys_qctx_t *c, recsys_result_t *res)
+{
+    uint32_t       k, b;
+    recsys_why_t  *why;
+
+    why = c->a->alloc(c->a->ctx, (size_t) (res->n ? res->n : 1)
+                                 * sizeof(recsys_why_t));
+    if (why == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    memset(why, 0, (size_t) (res->n ? res->n : 1) * sizeof(recsys_why_t));
+
+    for (k = 0; k < res->n; k++) {
+        if (res->algo == RECSYS_ALGO_HYBRID) {
+            for (b = 0; b < c->n_blend; b++) {
+                why[k].contrib[c->blend_src[b]] =
+                    c->blend[b].weight / c->blend[b].norm
+                    * recsys_blend_value(&c->blend[b], res->items[k].item);
+            }
+
+        } else if (res->algo >= 0 && res->algo < RECSYS_NSRC) {
+            why[k].contrib[res->algo] = res->items[k].score;
+        }
+
+        if (c->q->item != RECSYS_NO_INDEX) {
+            why[k].because[0] = c->q->item;
+            why[k].n_because = 1;
+            continue;
+        }
+
+        recsys_query_because(c, res->algo, res->items[k].item, &why[k]);
+    }
+
+    res->why = why;
+
+    return RECSYS_OK;
+}
+
+
+static int
+recsys_query_init(recsys_qctx_t *c, const recsys_model_t *m,
+    const recsys_query_t *q, recsys_alloc_t *a)
+{
+    int       rc;
+    uint32_t  k;
+
+    memset(c, 0, sizeof(recsys_qctx_t));
+    c->m = m;
+    c->q = q;
+    c->a = a;
+    c->need = q->offset + q->n;
+
+    c->out = a->alloc(a->ctx, (size_t) (c->need ? c->need : 1)
+                              * sizeof(recsys_scored_t));
+    if (c->out == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    rc = recsys_itemset_init(&c->skip, q->n_exclude + q->n_history + c->need,
+                             a);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    for (k = 0; k < q->n_exclude; k++) {
+        recsys_itemset_add(&c->skip, q->exclude[k]);
+    }
+
+    /* what the session has consumed is not recommended back */
+    for (k = 0; k < q->n_history; k++) {
+        recsys_itemset_add(&c->skip, q->history[k]);
+    }
+
+    c->filter.skip = &c->skip;
+    c->filter.seen = recsys_row_empty();
+
+    if (q->user != RECSYS_NO_INDEX) {
+        c->filter.seen = recsys_list_row(
+                             recsys_model_list(m, RECSYS_L_USER_SEEN),
+                             q->user);
+    }
+
+    if (q->n_genres > 0) {
+        c->filter.item_genres = recsys_model_list(m, RECSYS_L_ITEM_GENRES);
+        c->filter.genres = q->genres;
+        c->filter.n_genres = q->n_genres;
+    }
+
+    if (q->weights != NULL) {
+        memcpy(c->weights, q->weights, sizeof(c->weights));
+
+    } else {
+        recsys_default_weights(m, c->weights);
+    }
+
+    return recsys_query_history(c);
+}
+
+
+/* algo=next: the best sequence model this model has. */
+static int
+recsys_query_next_source(const recsys_model_t *m)
+{
+    static const int  order[] = {
+        RECSYS_SRC_LSTM, RECSYS_SRC_MARKOV, RECSYS_SRC_HMM
+    };
+    size_t            k;
+
+    for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+        if (recsys_model_source_list(m, RECSYS_L_USER_RECS, order[k]) != NULL
+            || recsys_model_source_list(m, RECSYS_L_ITEM_NBRS, order[k])
+               != NULL)
+        {
+            return order[k];
+        }
+    }
+
+    return -1;
 }
 
 
@@ -331,69 +1060,55 @@ int
 recsys_query_run(const recsys_model_t *m, const recsys_query_t *q,
     recsys_alloc_t *a, recsys_result_t *res)
 {
-    int                rc;
-    uint32_t           need, have, k;
-    recsys_row_t       seen;
-    recsys_itemset_t   skip;
-    recsys_scored_t   *out;
+    int            rc, algo;
+    recsys_qctx_t  c;
 
-    res->items = NULL;
-    res->n = 0;
-    res->fallback = RECSYS_FALLBACK_NONE;
+    memset(res, 0, sizeof(recsys_result_t));
 
-    need = q->offset + q->n;
-
-    out = a->alloc(a->ctx, (size_t) (need ? need : 1)
-                           * sizeof(recsys_scored_t));
-    if (out == NULL) {
-        return RECSYS_ENOMEM;
-    }
-
-    rc = recsys_itemset_init(&skip, q->n_exclude + need, a);
+    rc = recsys_query_init(&c, m, q, a);
     if (rc != RECSYS_OK) {
         return rc;
     }
 
-    for (k = 0; k < q->n_exclude; k++) {
-        recsys_itemset_add(&skip, q->exclude[k]);
+    algo = q->algo;
+    if (algo == RECSYS_ALGO_NEXT) {
+        algo = recsys_query_next_source(m);
+        if (algo < 0) {
+            return RECSYS_ENOTFOUND;
+        }
     }
 
-    seen = recsys_row_empty();
-
-    if (q->user != RECSYS_NO_INDEX) {
-        seen = recsys_list_row(recsys_model_list(m, RECSYS_BLOB_USER_SEEN),
-                               q->user);
-    }
-
-    have = 0;
+    res->algo = algo;
 
     if (q->item != RECSYS_NO_INDEX) {
-        have = recsys_query_take(
-                   recsys_list_row(recsys_model_list(m,
-                                                     RECSYS_BLOB_ITEM_NBRS),
-                                   q->item),
-                   seen, &skip, out, 0, need);
+        rc = recsys_query_similar(&c, res);
 
-    } else if (q->user == RECSYS_NO_INDEX) {
+    } else if (q->user == RECSYS_NO_INDEX && q->n_history == 0) {
         res->fallback = RECSYS_FALLBACK_POPULAR;
-        have = recsys_query_fill_popular(m, seen, &skip, out, 0, need);
+        res->algo = RECSYS_SRC_POPULAR;
+        recsys_query_fill(&c, RECSYS_L_POPULAR);
+
+    } else if (algo == RECSYS_ALGO_HYBRID) {
+        rc = recsys_query_hybrid(&c);
+        if (rc == RECSYS_OK) {
+            recsys_query_fill(&c, RECSYS_L_POPULAR);
+        }
 
     } else {
-        if (q->algo == RECSYS_Q_ITEMCF || q->algo == RECSYS_Q_HYBRID) {
-            rc = recsys_query_itemcf(m, q, seen, &skip, a, out, need, &have);
-            if (rc != RECSYS_OK) {
-                return rc;
-            }
-        }
-
-        if (q->algo == RECSYS_Q_HYBRID || q->algo == RECSYS_Q_POPULAR) {
-            have = recsys_query_fill_popular(m, seen, &skip, out, have, need);
-        }
+        rc = recsys_query_source(&c, algo, res);
     }
 
-    if (have > q->offset) {
-        res->items = out + q->offset;
-        res->n = have - q->offset;
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    if (c.have > q->offset) {
+        res->items = c.out + q->offset;
+        res->n = c.have - q->offset;
+    }
+
+    if (q->explain) {
+        return recsys_query_explain(&c, res);
     }
 
     return RECSYS_OK;

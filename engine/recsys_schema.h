@@ -15,18 +15,36 @@
  *   "users"  key external user id (1..256 bytes, raw) -> uint32 user index
  *   "items"  key external item id (1..256 bytes, raw) -> uint32 item index
  *
- *   "blobs"  key blob name -> one packed array, read in place from the map:
+ *   "blobs"  key blob name -> one packed array, read in place from the map.
+ *            Lists (see below) and their rows:
  *
- *     "item.records"      table, row per item index: the item's rendered JSON
- *     "item.nbrs"         list, row per item: item-CF neighbours, best first
- *     "user.hist"         list, row per user: recent history, newest first,
- *                         score = the interaction's weight
- *     "user.seen"         list, row per user: every item the user has seen,
- *                         sorted by item index, score = interaction value
- *     "user.recs.itemcf"  list, row per user: precomputed item-CF top list,
- *                         best first, seen items excluded
- *     "popular"           list, one row: items by popularity, best first,
- *                         score = share of users who interacted
+ *     "item.records"        table, row per item: the item's rendered JSON
+ *     "genre.names"         table, row per genre: the genre's name (raw)
+ *     "popular"             one row: items by popularity, best first,
+ *                           score = share of users who interacted
+ *     "trending"            one row: items by time-decayed popularity
+ *     "item.genres"         row per item: (genre index, 1)
+ *     "item.nbrs.<src>"     row per item: that source's item-to-item list,
+ *                           best first (itemcf: cosine neighbours; content:
+ *                           TF-IDF neighbours; markov: next-item
+ *                           probabilities); request-time scoring of a
+ *                           history walks these rows
+ *     "user.hist"           row per user: recent history, newest first,
+ *                           score = the interaction's weight
+ *     "user.seen"           row per user: every item the user has seen,
+ *                           sorted by item index, score = value
+ *     "user.recs.<src>"     row per user: the source's precomputed top list,
+ *                           best first, seen items excluded
+ *     "user.recs.hybrid"    row per user: the default blend, the same way
+ *     "hybrid.weights"      one row: (source, weight), the default blend
+ *     "user.nbrs"           row per user: (user, similarity), user-CF
+ *     "user.segment"        row per user: zero or one (segment, 1) entry
+ *     "segment.top"         row per segment: (item, share), best first
+ *
+ *   <src> is a source name of recsys_source_names (recsys_query.c):
+ *   itemcf, usercf, content, popular, trending, cluster, assoc, markov,
+ *   hmm, lstm.  Optional blobs are simply absent; the header's `sources`
+ *   bits say which sources the model has.
  *
  * Every multi-byte number is stored in the writer's native byte order; the
  * header's endian probe lets a reader on another byte order refuse the file.
@@ -56,7 +74,7 @@
 
 #define RECSYS_MAGIC            "RECSYSMD"
 #define RECSYS_MAGIC_LEN        8
-#define RECSYS_FORMAT_VERSION   1
+#define RECSYS_FORMAT_VERSION   2
 #define RECSYS_ENDIAN_PROBE     0x01020304u
 
 #define RECSYS_DB_META          "meta"
@@ -71,11 +89,21 @@
 #define RECSYS_META_STATS       "stats"
 
 #define RECSYS_BLOB_ITEM_RECORDS  "item.records"
-#define RECSYS_BLOB_ITEM_NBRS     "item.nbrs"
+#define RECSYS_BLOB_GENRE_NAMES   "genre.names"
+#define RECSYS_BLOB_POPULAR       "popular"
+#define RECSYS_BLOB_TRENDING      "trending"
+#define RECSYS_BLOB_ITEM_GENRES   "item.genres"
+#define RECSYS_BLOB_ITEM_NBRS     "item.nbrs."      /* + source name */
 #define RECSYS_BLOB_USER_HIST     "user.hist"
 #define RECSYS_BLOB_USER_SEEN     "user.seen"
-#define RECSYS_BLOB_USER_ITEMCF   "user.recs.itemcf"
-#define RECSYS_BLOB_POPULAR       "popular"
+#define RECSYS_BLOB_USER_RECS     "user.recs."      /* + source name */
+#define RECSYS_BLOB_WEIGHTS       "hybrid.weights"
+#define RECSYS_BLOB_USER_NBRS     "user.nbrs"
+#define RECSYS_BLOB_USER_SEGMENT  "user.segment"
+#define RECSYS_BLOB_SEGMENT_TOP   "segment.top"
+#define RECSYS_BLOB_USER_HYBRID   "user.recs.hybrid"
+
+#define RECSYS_META_GENRES      "genres"        /* JSON array of names */
 
 #define RECSYS_LIST_MAGIC       0x5453494cu     /* "LIST" */
 #define RECSYS_TABLE_MAGIC      0x4c425454u     /* "TTBL" */
@@ -83,9 +111,18 @@
 #define RECSYS_ID_MAX           256
 #define RECSYS_MODEL_ID_MAX     64
 
-/* algorithms present in a model (recsys_header_t.algos) */
-#define RECSYS_ALGO_POPULAR     0x0001u
-#define RECSYS_ALGO_ITEMCF      0x0002u
+/* sources of recommendations (bits of recsys_header_t.sources) */
+#define RECSYS_SRC_ITEMCF       0
+#define RECSYS_SRC_USERCF       1
+#define RECSYS_SRC_CONTENT      2
+#define RECSYS_SRC_POPULAR      3
+#define RECSYS_SRC_TRENDING     4
+#define RECSYS_SRC_CLUSTER      5
+#define RECSYS_SRC_ASSOC        6
+#define RECSYS_SRC_MARKOV       7
+#define RECSYS_SRC_HMM          8
+#define RECSYS_SRC_LSTM         9
+#define RECSYS_NSRC             10
 
 
 typedef struct {
@@ -96,8 +133,12 @@ typedef struct {
     uint32_t  n_items;
     uint64_t  n_interactions;
     int64_t   build_time;       /* Unix seconds, UTC */
-    uint32_t  algos;            /* RECSYS_ALGO_* bits */
+    uint32_t  sources;          /* 1 << RECSYS_SRC_* for each present */
     uint32_t  user_top;         /* length cap of the per-user top lists */
+    uint32_t  n_genres;
+    uint32_t  n_segments;
+    uint32_t  sparse_user;      /* users with fewer items are "sparse" */
+    uint32_t  reserved[3];
 } recsys_header_t;
 
 typedef struct {
@@ -119,7 +160,7 @@ typedef struct {
     uint32_t  reserved;
 } recsys_table_head_t;
 
-_Static_assert(sizeof(recsys_header_t) == 48, "header layout");
+_Static_assert(sizeof(recsys_header_t) == 72, "header layout");
 _Static_assert(sizeof(recsys_list_head_t) == 16, "list head layout");
 _Static_assert(sizeof(recsys_entry_t) == 8, "entry layout");
 _Static_assert(sizeof(recsys_table_head_t) == 16, "table head layout");

@@ -5,8 +5,9 @@
  * are percent-decoded exactly once ('+' is a space) and must then be 1 to
  * 256 bytes of valid UTF-8 without NUL; n and offset are plain decimal
  * integers in range; lists are comma-separated and capped by
- * recsys_max_list.  A violation names the argument in args->bad and never
- * echoes the input.  Unknown arguments are ignored.
+ * recsys_max_list; weights w_<source> are decimals from 0 to 10.  A
+ * violation names the argument in args->bad and never echoes the input.
+ * Unknown arguments are ignored.
  */
 
 #include "ngx_http_recsys_module.h"
@@ -21,7 +22,11 @@ typedef enum {
     NGX_HTTP_RECSYS_ARG_OFFSET,
     NGX_HTTP_RECSYS_ARG_ALGO,
     NGX_HTTP_RECSYS_ARG_EXCLUDE,
-    NGX_HTTP_RECSYS_ARG_UNKNOWN
+    NGX_HTTP_RECSYS_ARG_HISTORY,
+    NGX_HTTP_RECSYS_ARG_GENRE,
+    NGX_HTTP_RECSYS_ARG_EXPLAIN,
+    NGX_HTTP_RECSYS_ARG_WEIGHT,         /* w_<source>, one bit per source */
+    NGX_HTTP_RECSYS_ARG_UNKNOWN = NGX_HTTP_RECSYS_ARG_WEIGHT + RECSYS_NSRC
 } ngx_http_recsys_arg_e;
 
 
@@ -31,16 +36,26 @@ static ngx_str_t  ngx_http_recsys_arg_names[] = {
     ngx_string("n"),
     ngx_string("offset"),
     ngx_string("algo"),
-    ngx_string("exclude")
+    ngx_string("exclude"),
+    ngx_string("history"),
+    ngx_string("genre"),
+    ngx_string("explain")
 };
 
 
 static ngx_http_recsys_arg_e
 ngx_http_recsys_arg_lookup(u_char *name, size_t len)
 {
+    int         s;
     ngx_uint_t  k;
 
-    for (k = 0; k < NGX_HTTP_RECSYS_ARG_UNKNOWN; k++) {
+    if (len > 2 && name[0] == 'w' && name[1] == '_') {
+        s = recsys_source_parse((const char *) name + 2, len - 2);
+        return s < 0 ? NGX_HTTP_RECSYS_ARG_UNKNOWN
+                     : (ngx_http_recsys_arg_e) (NGX_HTTP_RECSYS_ARG_WEIGHT + s);
+    }
+
+    for (k = 0; k < NGX_HTTP_RECSYS_ARG_WEIGHT; k++) {
         if (ngx_http_recsys_arg_names[k].len == len
             && ngx_strncmp(ngx_http_recsys_arg_names[k].data, name, len) == 0)
         {
@@ -49,6 +64,23 @@ ngx_http_recsys_arg_lookup(u_char *name, size_t len)
     }
 
     return NGX_HTTP_RECSYS_ARG_UNKNOWN;
+}
+
+
+/* The argument's name for a 400 message ("w" for any weight). */
+static const char *
+ngx_http_recsys_arg_name(ngx_http_recsys_arg_e k)
+{
+    static const char  *weight_names[RECSYS_NSRC] = {
+        "w_itemcf", "w_usercf", "w_content", "w_popular", "w_trending",
+        "w_cluster", "w_assoc", "w_markov", "w_hmm", "w_lstm"
+    };
+
+    if (k >= NGX_HTTP_RECSYS_ARG_WEIGHT) {
+        return weight_names[k - NGX_HTTP_RECSYS_ARG_WEIGHT];
+    }
+
+    return (const char *) ngx_http_recsys_arg_names[k].data;
 }
 
 
@@ -178,6 +210,53 @@ ngx_http_recsys_parse_uint(ngx_str_t *s, ngx_uint_t min, ngx_uint_t max,
 }
 
 
+/*
+ * A blend weight: a plain decimal from 0 to NGX_HTTP_RECSYS_WEIGHT_MAX
+ * with at most 4 decimals.
+ */
+ngx_int_t
+ngx_http_recsys_parse_weight(u_char *p, size_t len, float *w)
+{
+    size_t      i, frac;
+    ngx_uint_t  v, scale;
+    ngx_int_t   dot;
+
+    if (len == 0 || len > 8) {
+        return NGX_DECLINED;
+    }
+
+    v = 0;
+    scale = 1;
+    frac = 0;
+    dot = 0;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] == '.' && !dot && i > 0) {
+            dot = 1;
+            continue;
+        }
+
+        if (p[i] < '0' || p[i] > '9' || (dot && ++frac > 4)) {
+            return NGX_DECLINED;
+        }
+
+        v = v * 10 + (p[i] - '0');
+
+        if (dot) {
+            scale *= 10;
+        }
+    }
+
+    if (v > NGX_HTTP_RECSYS_WEIGHT_MAX * scale) {
+        return NGX_DECLINED;
+    }
+
+    *w = (float) v / (float) scale;
+
+    return NGX_OK;
+}
+
+
 /* Every element of a comma-separated list must be a valid id. */
 static ngx_int_t
 ngx_http_recsys_check_list(ngx_str_t *list, ngx_uint_t max)
@@ -249,7 +328,32 @@ ngx_http_recsys_set_arg(ngx_http_request_t *r,
         args->exclude = value;
         return ngx_http_recsys_check_list(&value, rlcf->max_list);
 
+    case NGX_HTTP_RECSYS_ARG_HISTORY:
+        args->history = value;
+        return ngx_http_recsys_check_list(&value, rlcf->max_list);
+
+    case NGX_HTTP_RECSYS_ARG_GENRE:
+        args->genre = value;
+        return ngx_http_recsys_check_list(&value, 16);
+
+    case NGX_HTTP_RECSYS_ARG_EXPLAIN:
+        if (value.len == 1 && (value.data[0] == '0' || value.data[0] == '1'))
+        {
+            args->explain = value.data[0] == '1';
+            return NGX_OK;
+        }
+
+        return NGX_DECLINED;
+
     default:
+        if (k >= NGX_HTTP_RECSYS_ARG_WEIGHT
+            && k < NGX_HTTP_RECSYS_ARG_UNKNOWN)
+        {
+            args->has_weights = 1;
+            return ngx_http_recsys_parse_weight(value.data, value.len,
+                       &args->weight[k - NGX_HTTP_RECSYS_ARG_WEIGHT]);
+        }
+
         return NGX_OK;
     }
 }
@@ -260,13 +364,18 @@ ngx_http_recsys_parse_args(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args)
 {
     u_char                 *p, *last, *amp, *eq;
+    int                     s;
     ngx_int_t               rc;
     ngx_str_t               raw;
-    ngx_uint_t              seen;
+    uint64_t                seen;
     ngx_http_recsys_arg_e   k;
 
     ngx_memzero(args, sizeof(ngx_http_recsys_args_t));
     args->n = rlcf->default_n;
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        args->weight[s] = -1.0f;
+    }
 
     seen = 0;
     p = r->args.data;
@@ -283,12 +392,12 @@ ngx_http_recsys_parse_args(ngx_http_request_t *r,
         k = ngx_http_recsys_arg_lookup(p, (eq ? eq : amp) - p);
 
         if (k != NGX_HTTP_RECSYS_ARG_UNKNOWN) {
-            if (seen & (1 << k)) {
-                args->bad = (const char *) ngx_http_recsys_arg_names[k].data;
+            if (seen & ((uint64_t) 1 << k)) {
+                args->bad = ngx_http_recsys_arg_name(k);
                 return NGX_DECLINED;
             }
 
-            seen |= 1 << k;
+            seen |= (uint64_t) 1 << k;
 
             raw.data = eq ? eq + 1 : amp;
             raw.len = amp - raw.data;
@@ -300,7 +409,7 @@ ngx_http_recsys_parse_args(ngx_http_request_t *r,
             }
 
             if (rc != NGX_OK) {
-                args->bad = (const char *) ngx_http_recsys_arg_names[k].data;
+                args->bad = ngx_http_recsys_arg_name(k);
                 return NGX_DECLINED;
             }
         }
@@ -312,7 +421,6 @@ ngx_http_recsys_parse_args(ngx_http_request_t *r,
     args->has_item = (seen >> NGX_HTTP_RECSYS_ARG_ITEM) & 1;
     args->has_algo = (seen >> NGX_HTTP_RECSYS_ARG_ALGO) & 1;
     args->has_n = (seen >> NGX_HTTP_RECSYS_ARG_N) & 1;
-    args->has_exclude = (seen >> NGX_HTTP_RECSYS_ARG_EXCLUDE) & 1;
 
     return NGX_OK;
 }

@@ -11,6 +11,9 @@
 #include "ngx_http_recsys_module.h"
 
 
+static const uint32_t  ngx_http_recsys_no_genre = RECSYS_NO_INDEX;
+
+
 static void *
 ngx_http_recsys_pool_alloc(void *ctx, size_t size)
 {
@@ -68,7 +71,7 @@ ngx_http_recsys_user(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
 
 static ngx_int_t
 ngx_http_recsys_algo(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
-    ngx_http_recsys_args_t *args, recsys_qalgo_t *algo)
+    ngx_http_recsys_args_t *args, int *algo)
 {
     ngx_str_t  name;
 
@@ -81,30 +84,30 @@ ngx_http_recsys_algo(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
         }
 
     } else {
-        *algo = RECSYS_Q_HYBRID;
+        *algo = RECSYS_ALGO_HYBRID;
         return NGX_OK;
     }
 
-    if (recsys_qalgo_parse((const char *) name.data, name.len, algo)
-        != RECSYS_OK)
-    {
-        return NGX_DECLINED;
-    }
+    *algo = recsys_algo_parse((const char *) name.data, name.len);
 
-    return NGX_OK;
+    return *algo < 0 ? NGX_DECLINED : NGX_OK;
 }
 
 
-/* Maps exclude= ids to item indexes; unknown ids are simply not there. */
+/*
+ * Maps a comma-separated list of ids (or genre names) to indexes; ids the
+ * model does not know are left out.
+ */
 static ngx_int_t
-ngx_http_recsys_exclude(ngx_http_request_t *r, recsys_model_t *model,
-    ngx_str_t *list, recsys_query_t *q)
+ngx_http_recsys_map_list(ngx_http_request_t *r, recsys_model_t *model,
+    ngx_str_t *list, int genres, const uint32_t **out, uint32_t *n)
 {
+    int        rc;
     u_char    *p, *last, *comma;
     uint32_t  *items, index;
 
-    q->exclude = NULL;
-    q->n_exclude = 0;
+    *out = NULL;
+    *n = 0;
 
     if (list->len == 0) {
         return NGX_OK;
@@ -124,10 +127,12 @@ ngx_http_recsys_exclude(ngx_http_request_t *r, recsys_model_t *model,
             comma = last;
         }
 
-        if (recsys_model_item(model, (const char *) p, comma - p, &index)
-            == RECSYS_OK)
-        {
-            items[q->n_exclude++] = index;
+        rc = genres ? recsys_model_genre(model, (const char *) p, comma - p,
+                                         &index)
+                    : recsys_model_item(model, (const char *) p, comma - p,
+                                        &index);
+        if (rc == RECSYS_OK) {
+            items[(*n)++] = index;
         }
 
         if (comma == last) {
@@ -137,22 +142,55 @@ ngx_http_recsys_exclude(ngx_http_request_t *r, recsys_model_t *model,
         p = comma + 1;
     }
 
-    q->exclude = items;
+    *out = items;
 
     return NGX_OK;
+}
+
+
+/* The blend weights: the model's, then the location's, then the request's. */
+static const float *
+ngx_http_recsys_weights(ngx_http_request_t *r, recsys_model_t *model,
+    ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args)
+{
+    int     s;
+    float  *w;
+
+    if (!rlcf->has_weights && !args->has_weights) {
+        return NULL;
+    }
+
+    w = ngx_palloc(r->pool, RECSYS_NSRC * sizeof(float));
+    if (w == NULL) {
+        return NULL;
+    }
+
+    recsys_default_weights(model, w);
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        if (rlcf->weight[s] >= 0.0f) {
+            w[s] = rlcf->weight[s];
+        }
+
+        if (args->weight[s] >= 0.0f) {
+            w[s] = args->weight[s];
+        }
+    }
+
+    return w;
 }
 
 
 ngx_int_t
 ngx_http_recsys_handler(ngx_http_request_t *r)
 {
+    int                          algo;
     ngx_int_t                    rc;
     ngx_str_t                    user, *item;
     recsys_alloc_t               alloc;
     recsys_query_t               q;
     recsys_model_t              *model;
     recsys_result_t              res;
-    recsys_qalgo_t               algo;
     ngx_http_recsys_args_t       args;
     ngx_http_recsys_loc_conf_t  *rlcf;
 
@@ -214,6 +252,9 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
     q.offset = (uint32_t) args.offset;
     q.user = RECSYS_NO_INDEX;
     q.item = RECSYS_NO_INDEX;
+    q.explain = args.explain;
+    q.max_history = (uint32_t) rlcf->max_history;
+    q.max_nbrs = (uint32_t) rlcf->max_nbrs;
 
     if (user.len > 0
         && recsys_model_user(model, (const char *) user.data, user.len,
@@ -237,25 +278,45 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
         }
 
         item = &args.item;
-
-        /* similar items come from the item-CF neighbour lists */
-        algo = RECSYS_Q_ITEMCF;
     }
 
-    if (ngx_http_recsys_exclude(r, model, &args.exclude, &q) != NGX_OK) {
+    if (ngx_http_recsys_map_list(r, model, &args.exclude, 0, &q.exclude,
+                                 &q.n_exclude)
+        != NGX_OK
+        || ngx_http_recsys_map_list(r, model, &args.history, 0, &q.history,
+                                    &q.n_history)
+           != NGX_OK
+        || ngx_http_recsys_map_list(r, model, &args.genre, 1, &q.genres,
+                                    &q.n_genres)
+           != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    if (args.genre.len > 0 && q.n_genres == 0) {
+        /* no genre of the request exists in this model: nothing matches */
+        q.genres = &ngx_http_recsys_no_genre;
+        q.n_genres = 1;
+    }
+
+    q.weights = ngx_http_recsys_weights(r, model, rlcf, &args);
 
     alloc.alloc = ngx_http_recsys_pool_alloc;
     alloc.ctx = r->pool;
 
-    if (recsys_query_run(model, &q, &alloc, &res) != RECSYS_OK) {
+    rc = recsys_query_run(model, &q, &alloc, &res);
+
+    if (rc == RECSYS_ENOTFOUND) {
+        return ngx_http_recsys_bad_request(r, "algo");
+    }
+
+    if (rc != RECSYS_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "recsys: query failed on model \"%s\"",
-                      recsys_model_id(model));
+                      "recsys: query failed on model \"%s\": %s",
+                      recsys_model_id(model), recsys_strerror(rc));
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_recsys_send_result(r, rlcf, model, algo,
+    return ngx_http_recsys_send_result(r, rlcf, model,
                                        user.len ? &user : NULL, item, &res);
 }

@@ -210,27 +210,95 @@ ngx_http_recsys_send_error(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+/* Bytes the explanation of one item may take. */
+static size_t
+ngx_http_recsys_why_len(recsys_model_t *model, recsys_why_t *why)
+{
+    int            s;
+    size_t         len;
+    uint32_t       k;
+    recsys_item_t  it;
+
+    len = sizeof(",\"sources\":{},\"because\":[]");
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        len += ngx_strlen(recsys_source_name(s)) + 4
+               + NGX_HTTP_RECSYS_SCORE_MAX;
+    }
+
+    for (k = 0; k < why->n_because; k++) {
+        recsys_model_item_get(model, why->because[k], &it);
+        len += it.id_json_len + 1;
+    }
+
+    return len;
+}
+
+
+static u_char *
+ngx_http_recsys_why_write(u_char *p, recsys_model_t *model, recsys_why_t *why)
+{
+    int            s, first;
+    uint32_t       k;
+    recsys_item_t  it;
+
+    p = ngx_cpymem(p, ",\"sources\":{", sizeof(",\"sources\":{") - 1);
+    first = 1;
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        if (why->contrib[s] == 0.0f) {
+            continue;
+        }
+
+        if (!first) {
+            *p++ = ',';
+        }
+
+        first = 0;
+        p = ngx_sprintf(p, "\"%s\":", recsys_source_name(s));
+        p = ngx_http_recsys_json_score(p, why->contrib[s]);
+    }
+
+    p = ngx_cpymem(p, "},\"because\":[", sizeof("},\"because\":[") - 1);
+
+    for (k = 0; k < why->n_because; k++) {
+        recsys_model_item_get(model, why->because[k], &it);
+
+        if (k > 0) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, it.id_json, it.id_json_len);
+    }
+
+    *p++ = ']';
+
+    return p;
+}
+
+
 ngx_int_t
 ngx_http_recsys_send_result(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model,
-    recsys_qalgo_t algo, ngx_str_t *user, ngx_str_t *item,
-    recsys_result_t *res)
+    ngx_str_t *user, ngx_str_t *item, recsys_result_t *res)
 {
     size_t          len;
     u_char         *body, *p;
     uint32_t        k;
     ngx_str_t       etag;
-    const char     *id, *algo_name;
+    const char     *id, *algo_name, *fallback;
     recsys_item_t   it;
 
     id = recsys_model_id(model);
-    algo_name = recsys_qalgo_name(algo);
+    algo_name = recsys_algo_name(res->algo);
+    fallback = recsys_fallback_name(res->fallback);
 
     /* measure: an upper bound, checked after writing */
 
     len = sizeof("{\"model\":\"\",\"algo\":\"\",\"user\":null,"
-                 "\"item\":\"\",\"fallback\":\"popular\",\"items\":[]}")
-          + ngx_strlen(id) + ngx_strlen(algo_name);
+                 "\"item\":\"\",\"fallback\":\"\",\"items\":[]}")
+          + ngx_strlen(id) + ngx_strlen(algo_name)
+          + (fallback ? ngx_strlen(fallback) : 4);
 
     if (user != NULL) {
         len += 2 + ngx_http_recsys_json_escaped_len(user);
@@ -244,6 +312,10 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
         recsys_model_item_get(model, res->items[k].item, &it);
         len += sizeof("{\"id\":,\"score\":,},") + it.id_json_len
                + it.meta_json_len + NGX_HTTP_RECSYS_SCORE_MAX;
+
+        if (res->why != NULL) {
+            len += ngx_http_recsys_why_len(model, &res->why[k]);
+        }
     }
 
     body = ngx_pnalloc(r->pool, len);
@@ -271,9 +343,8 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
         *p++ = '"';
     }
 
-    if (res->fallback == RECSYS_FALLBACK_POPULAR) {
-        p = ngx_cpymem(p, ",\"fallback\":\"popular\",\"items\":[",
-                       sizeof(",\"fallback\":\"popular\",\"items\":[") - 1);
+    if (fallback != NULL) {
+        p = ngx_sprintf(p, ",\"fallback\":\"%s\",\"items\":[", fallback);
 
     } else {
         p = ngx_cpymem(p, ",\"fallback\":null,\"items\":[",
@@ -293,6 +364,11 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
         p = ngx_http_recsys_json_score(p, res->items[k].score);
         *p++ = ',';
         p = ngx_cpymem(p, it.meta_json, it.meta_json_len);
+
+        if (res->why != NULL) {
+            p = ngx_http_recsys_why_write(p, model, &res->why[k]);
+        }
+
         *p++ = '}';
     }
 

@@ -6,6 +6,9 @@
  *   recsys_user VALUE;               complex value; default: the user arg
  *   recsys_algo VALUE;               complex value; default: hybrid
  *   recsys_default_n N;  recsys_max_n N;  recsys_max_list N;
+ *   recsys_max_history N;            history items scored per request
+ *   recsys_max_neighbors N;          neighbours walked per history item
+ *   recsys_weights SRC=W ...;        hybrid weights over the model's
  *   recsys_reload_interval TIME;     how often a worker stats the path
  *   recsys_cache_ttl TIME;           Cache-Control max-age, 0: none
  *
@@ -21,6 +24,8 @@ static void *ngx_http_recsys_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_recsys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_http_recsys_merge_weights(ngx_conf_t *cf,
+    ngx_http_recsys_loc_conf_t *conf);
 static ngx_int_t ngx_http_recsys_init_process(ngx_cycle_t *cycle);
 static void ngx_http_recsys_exit_process(ngx_cycle_t *cycle);
 
@@ -74,6 +79,27 @@ static ngx_command_t  ngx_http_recsys_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_recsys_loc_conf_t, max_list),
+      NULL },
+
+    { ngx_string("recsys_max_history"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_recsys_loc_conf_t, max_history),
+      NULL },
+
+    { ngx_string("recsys_max_neighbors"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_recsys_loc_conf_t, max_nbrs),
+      NULL },
+
+    { ngx_string("recsys_weights"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_conf_set_str_array_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_recsys_loc_conf_t, weights),
       NULL },
 
     { ngx_string("recsys_reload_interval"),
@@ -169,6 +195,9 @@ ngx_http_recsys_create_loc_conf(ngx_conf_t *cf)
     conf->default_n = NGX_CONF_UNSET_UINT;
     conf->max_n = NGX_CONF_UNSET_UINT;
     conf->max_list = NGX_CONF_UNSET_UINT;
+    conf->max_history = NGX_CONF_UNSET_UINT;
+    conf->max_nbrs = NGX_CONF_UNSET_UINT;
+    conf->weights = NGX_CONF_UNSET_PTR;
     conf->reload_interval = NGX_CONF_UNSET_MSEC;
     conf->cache_ttl = NGX_CONF_UNSET;
 
@@ -188,6 +217,22 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->default_n, prev->default_n, 10);
     ngx_conf_merge_uint_value(conf->max_n, prev->max_n, 100);
     ngx_conf_merge_uint_value(conf->max_list, prev->max_list, 100);
+    ngx_conf_merge_uint_value(conf->max_history, prev->max_history, 50);
+    ngx_conf_merge_uint_value(conf->max_nbrs, prev->max_nbrs, 50);
+    ngx_conf_merge_ptr_value(conf->weights, prev->weights, NULL);
+
+    if (ngx_http_recsys_merge_weights(cf, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->max_history < 1 || conf->max_history > 1000
+        || conf->max_nbrs < 1 || conf->max_nbrs > 1000)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "recsys_max_history and recsys_max_neighbors "
+                           "must be from 1 to 1000");
+        return NGX_CONF_ERROR;
+    }
     ngx_conf_merge_msec_value(conf->reload_interval, prev->reload_interval,
                               1000);
     ngx_conf_merge_sec_value(conf->cache_ttl, prev->cache_ttl, 0);
@@ -234,6 +279,56 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->store == NULL) {
         return NGX_CONF_ERROR;
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/* recsys_weights itemcf=0.5 content=0.3 ...: parsed once, here. */
+static char *
+ngx_http_recsys_merge_weights(ngx_conf_t *cf,
+    ngx_http_recsys_loc_conf_t *conf)
+{
+    int          s;
+    u_char      *eq;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        conf->weight[s] = -1.0f;
+    }
+
+    conf->has_weights = 0;
+
+    if (conf->weights == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    value = conf->weights->elts;
+
+    for (i = 0; i < conf->weights->nelts; i++) {
+        eq = ngx_strlchr(value[i].data, value[i].data + value[i].len, '=');
+        s = eq ? recsys_source_parse((const char *) value[i].data,
+                                     eq - value[i].data)
+               : -1;
+
+        if (s < 0
+            || ngx_http_recsys_parse_weight(eq + 1,
+                                            value[i].data + value[i].len
+                                            - eq - 1,
+                                            &conf->weight[s])
+               != NGX_OK)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "recsys_weights: \"%V\" is not "
+                               "SOURCE=WEIGHT with a known source and a "
+                               "weight from 0 to %d", &value[i],
+                               NGX_HTTP_RECSYS_WEIGHT_MAX);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    conf->has_weights = 1;
 
     return NGX_CONF_OK;
 }

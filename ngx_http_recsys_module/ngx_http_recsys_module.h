@@ -56,8 +56,13 @@ typedef struct {
     ngx_uint_t                default_n;
     ngx_uint_t                max_n;
     ngx_uint_t                max_list;
+    ngx_uint_t                max_history;
+    ngx_uint_t                max_nbrs;
     ngx_msec_t                reload_interval;
     time_t                    cache_ttl;
+    ngx_array_t              *weights;      /* "source=weight" strings */
+    float                     weight[RECSYS_NSRC];  /* < 0: the model's */
+    unsigned                  has_weights:1;
 } ngx_http_recsys_loc_conf_t;
 
 
@@ -67,15 +72,21 @@ typedef struct {
     ngx_str_t                 item;
     ngx_str_t                 algo;
     ngx_str_t                 exclude;
+    ngx_str_t                 history;
+    ngx_str_t                 genre;
     ngx_uint_t                n;
     ngx_uint_t                offset;
+    float                     weight[RECSYS_NSRC];  /* < 0: not given */
     unsigned                  has_user:1;
     unsigned                  has_item:1;
     unsigned                  has_algo:1;
     unsigned                  has_n:1;
-    unsigned                  has_exclude:1;
+    unsigned                  has_weights:1;
+    unsigned                  explain:1;
     const char               *bad;          /* name of a bad argument */
 } ngx_http_recsys_args_t;
+
+#define NGX_HTTP_RECSYS_WEIGHT_MAX  10
 
 
 extern ngx_module_t  ngx_http_recsys_module;
@@ -86,6 +97,7 @@ ngx_int_t ngx_http_recsys_parse_args(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args);
 ngx_int_t ngx_http_recsys_decode_id(ngx_http_request_t *r, ngx_str_t *src,
     ngx_str_t *dst);
+ngx_int_t ngx_http_recsys_parse_weight(u_char *p, size_t len, float *w);
 
 /* ngx_http_recsys_store.c */
 ngx_http_recsys_store_t *ngx_http_recsys_store_add(ngx_conf_t *cf,
@@ -100,8 +112,7 @@ ngx_int_t ngx_http_recsys_send_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *error, const char *message);
 ngx_int_t ngx_http_recsys_send_result(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model,
-    recsys_qalgo_t algo, ngx_str_t *user, ngx_str_t *item,
-    recsys_result_t *res);
+    ngx_str_t *user, ngx_str_t *item, recsys_result_t *res);
 
 /* ngx_http_recsys_handler.c */
 ngx_int_t ngx_http_recsys_handler(ngx_http_request_t *r);

@@ -1,0 +1,41 @@
+/*
+ * recsys_build_parts.h: what the builder computes before writing a model.
+ *
+ * One field per blob of the model file (recsys_schema.h): the pipeline
+ * (recsys_build.c) fills them, the writer (recsys_build_write.c) stores the
+ * ones that are present (n_rows > 0).
+ */
+
+#ifndef RECSYS_BUILD_PARTS_H
+#define RECSYS_BUILD_PARTS_H
+
+#include "recsys_build.h"
+#include "recsys_csr.h"
+#include "recsys_schema.h"
+#include "recsys_train.h"
+
+
+typedef struct {
+    recsys_train_t   train;         /* by_user is the "seen" list */
+    recsys_csr_t     hist;          /* by user, newest first */
+    recsys_csr_t     popular;       /* one row */
+    recsys_csr_t     trending;      /* one row */
+    recsys_csr_t     nbrs[RECSYS_NSRC];     /* item-to-item lists */
+    recsys_csr_t     recs[RECSYS_NSRC];     /* per-user lists */
+    recsys_csr_t     hybrid;        /* per-user default blend */
+    recsys_csr_t     weights;       /* one row: (source, weight) */
+    recsys_csr_t     user_nbrs;
+    recsys_csr_t     user_segment;
+    recsys_csr_t     segment_top;
+    uint32_t         n_segments;
+    uint32_t         sources;       /* 1 << source for each present */
+    float            w[RECSYS_NSRC];
+} recsys_parts_t;
+
+
+/* Writes and publishes the model; "why" in err on failure. */
+int recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
+    recsys_parts_t *parts, const char *out, recsys_build_stats_t *stats,
+    char *err, size_t errlen);
+
+#endif /* RECSYS_BUILD_PARTS_H */

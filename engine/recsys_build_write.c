@@ -1,0 +1,593 @@
+/*
+ * recsys_build_write.c: storing the builder's results as a model file.
+ *
+ * Every list goes into the "blobs" database through MDB_RESERVE, written
+ * in place; the id indexes are bulk-loaded in LMDB key order (MDB_APPEND);
+ * the item table carries each item's pre-rendered JSON.  The model id is
+ * the build time and a digest of the lists, unless given.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "recsys_build_parts.h"
+#include "recsys_model.h"
+#include "recsys_status.h"
+#include "recsys_writer.h"
+
+
+static size_t
+recsys_build_list_size(const recsys_csr_t *c)
+{
+    return sizeof(recsys_list_head_t) + ((size_t) c->n_rows + 1) * 4
+           + (size_t) c->n_entries * sizeof(recsys_entry_t);
+}
+
+
+static int
+recsys_build_write_list(recsys_writer_t *w, const char *name,
+    const recsys_csr_t *c, uint32_t *digest)
+{
+    int                  rc;
+    char                *p;
+    size_t               i, n;
+    recsys_list_head_t   head;
+
+    rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, name,
+                               recsys_build_list_size(c), (void **) &p);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    memset(&head, 0, sizeof(head));
+    head.magic = RECSYS_LIST_MAGIC;
+    head.n_rows = c->n_rows;
+    head.n_entries = c->n_entries;
+
+    memcpy(p, &head, sizeof(head));
+    p += sizeof(head);
+    memcpy(p, c->offsets, ((size_t) c->n_rows + 1) * 4);
+    p += ((size_t) c->n_rows + 1) * 4;
+    n = (size_t) c->n_entries * sizeof(recsys_entry_t);
+    memcpy(p, c->entries, n);
+
+    /* FNV-1a over the entries: the model id's digest */
+    for (i = 0; i < n; i++) {
+        *digest = (*digest ^ (unsigned char) p[i]) * 16777619u;
+    }
+
+    return RECSYS_OK;
+}
+
+
+/* The item table: per item its external id, id JSON and meta JSON. */
+static int
+recsys_build_write_items(recsys_writer_t *w, recsys_data_t *d, size_t *size)
+{
+    int                   rc;
+    char                 *p, **ids, *data;
+    size_t                len, total, meta_len;
+    uint16_t              u16;
+    uint32_t              i, n, off;
+    json_t               *js;
+    const char           *ext, *meta;
+    recsys_table_head_t   head;
+
+    static const char     no_meta[] = "\"title\":null,\"genres\":[]";
+
+    n = d->items.n;
+    ids = calloc((size_t) n + 1, sizeof(char *));
+    if (ids == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    total = 0;
+    rc = RECSYS_OK;
+
+    for (i = 0; i < n; i++) {
+        ext = recsys_dict_key(&d->items, i, &len);
+        js = json_stringn(ext, len);
+        ids[i] = js != NULL ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
+        json_decref(js);
+
+        if (ids[i] == NULL) {
+            rc = RECSYS_ENOMEM;
+            goto done;
+        }
+
+        meta = d->item_meta[i] != NULL ? d->item_meta[i] : no_meta;
+        total += 4 + len + strlen(ids[i]) + strlen(meta);
+    }
+
+    if (total > UINT32_MAX) {
+        rc = RECSYS_ELIMIT;
+        goto done;
+    }
+
+    *size = sizeof(head) + ((size_t) n + 1) * 4 + total;
+
+    rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, RECSYS_BLOB_ITEM_RECORDS,
+                               *size, (void **) &p);
+    if (rc != RECSYS_OK) {
+        goto done;
+    }
+
+    memset(&head, 0, sizeof(head));
+    head.magic = RECSYS_TABLE_MAGIC;
+    head.n_rows = n;
+    head.data_size = (uint32_t) total;
+    memcpy(p, &head, sizeof(head));
+
+    data = p + sizeof(head) + ((size_t) n + 1) * 4;
+    off = 0;
+
+    for (i = 0; i < n; i++) {
+        memcpy(p + sizeof(head) + (size_t) i * 4, &off, 4);
+
+        ext = recsys_dict_key(&d->items, i, &len);
+        meta = d->item_meta[i] != NULL ? d->item_meta[i] : no_meta;
+        meta_len = strlen(meta);
+
+        u16 = (uint16_t) len;
+        memcpy(data + off, &u16, 2);
+        u16 = (uint16_t) strlen(ids[i]);
+        memcpy(data + off + 2, &u16, 2);
+        memcpy(data + off + 4, ext, len);
+        memcpy(data + off + 4 + len, ids[i], u16);
+        memcpy(data + off + 4 + len + u16, meta, meta_len);
+
+        off += (uint32_t) (4 + len + u16 + meta_len);
+    }
+
+    memcpy(p + sizeof(head) + (size_t) n * 4, &off, 4);
+
+done:
+
+    for (i = 0; i < n; i++) {
+        free(ids[i]);
+    }
+
+    free(ids);
+
+    return rc;
+}
+
+
+static const recsys_dict_t  *recsys_build_sort_dict;
+
+/* LMDB's default key order: bytewise, a prefix first. */
+static int
+recsys_build_cmp_key(const void *a, const void *b)
+{
+    int          c;
+    size_t       alen, blen;
+    const char  *ap, *bp;
+
+    ap = recsys_dict_key(recsys_build_sort_dict, *(const uint32_t *) a,
+                         &alen);
+    bp = recsys_dict_key(recsys_build_sort_dict, *(const uint32_t *) b,
+                         &blen);
+
+    c = memcmp(ap, bp, alen < blen ? alen : blen);
+    if (c != 0) {
+        return c;
+    }
+
+    return alen < blen ? -1 : (alen > blen);
+}
+
+
+/* Writes id -> index for every id of a dict, as a sorted bulk load. */
+static int
+recsys_build_write_index(recsys_writer_t *w, recsys_wdb_t db,
+    const recsys_dict_t *dict)
+{
+    int          rc;
+    size_t       len;
+    uint32_t     i, *order;
+    const char  *key;
+
+    order = malloc(((size_t) dict->n + 1) * sizeof(uint32_t));
+    if (order == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    for (i = 0; i < dict->n; i++) {
+        order[i] = i;
+    }
+
+    recsys_build_sort_dict = dict;
+    qsort(order, dict->n, sizeof(uint32_t), recsys_build_cmp_key);
+    recsys_build_sort_dict = NULL;
+
+    rc = RECSYS_OK;
+
+    for (i = 0; i < dict->n; i++) {
+        key = recsys_dict_key(dict, order[i], &len);
+
+        rc = recsys_writer_put(w, db, key, len, &order[i], 4, 1);
+        if (rc != RECSYS_OK) {
+            break;
+        }
+    }
+
+    free(order);
+
+    return rc;
+}
+
+
+static int
+recsys_build_put_meta(recsys_writer_t *w, const char *key, const char *val,
+    size_t len)
+{
+    return recsys_writer_put(w, RECSYS_W_META, key, strlen(key), val, len,
+                             0);
+}
+
+
+static int
+recsys_build_put_json(recsys_writer_t *w, const char *key, json_t *obj)
+{
+    int    rc;
+    char  *s;
+
+    s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(obj);
+
+    if (s == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    rc = recsys_build_put_meta(w, key, s, strlen(s));
+    free(s);
+
+    return rc;
+}
+
+
+/* The genre names as a table of raw names. */
+static int
+recsys_build_write_genres(recsys_writer_t *w, const recsys_train_t *t)
+{
+    int                   rc;
+    char                 *p;
+    size_t                total, len;
+    uint32_t              g, off;
+    recsys_table_head_t   head;
+
+    if (t->n_genres == 0) {
+        return RECSYS_OK;
+    }
+
+    total = 0;
+    for (g = 0; g < t->n_genres; g++) {
+        total += strlen(t->genre_names[g]);
+    }
+
+    rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, RECSYS_BLOB_GENRE_NAMES,
+                               sizeof(head) + ((size_t) t->n_genres + 1) * 4
+                               + total, (void **) &p);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    memset(&head, 0, sizeof(head));
+    head.magic = RECSYS_TABLE_MAGIC;
+    head.n_rows = t->n_genres;
+    head.data_size = (uint32_t) total;
+    memcpy(p, &head, sizeof(head));
+
+    off = 0;
+    for (g = 0; g < t->n_genres; g++) {
+        len = strlen(t->genre_names[g]);
+        memcpy(p + sizeof(head) + (size_t) g * 4, &off, 4);
+        memcpy(p + sizeof(head) + ((size_t) t->n_genres + 1) * 4 + off,
+               t->genre_names[g], len);
+        off += (uint32_t) len;
+    }
+
+    memcpy(p + sizeof(head) + (size_t) t->n_genres * 4, &off, 4);
+
+    return RECSYS_OK;
+}
+
+
+/* Writes a list when present, named base + suffix. */
+static int
+recsys_build_write_named(recsys_writer_t *w, const char *base,
+    const char *suffix, const recsys_csr_t *c, uint32_t *digest)
+{
+    char  name[64];
+
+    if (c->offsets == NULL) {
+        return RECSYS_OK;
+    }
+
+    snprintf(name, sizeof(name), "%s%s", base, suffix);
+
+    return recsys_build_write_list(w, name, c, digest);
+}
+
+
+static size_t
+recsys_build_map_size(recsys_data_t *d, recsys_parts_t *parts)
+{
+    int      s;
+    size_t   size;
+    uint32_t i;
+
+    size = recsys_build_list_size(&parts->train.by_user)
+           + recsys_build_list_size(&parts->train.item_genres)
+           + recsys_build_list_size(&parts->hist)
+           + recsys_build_list_size(&parts->popular)
+           + recsys_build_list_size(&parts->trending)
+           + recsys_build_list_size(&parts->hybrid)
+           + recsys_build_list_size(&parts->weights)
+           + recsys_build_list_size(&parts->user_nbrs)
+           + recsys_build_list_size(&parts->user_segment)
+           + recsys_build_list_size(&parts->segment_top);
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        size += recsys_build_list_size(&parts->nbrs[s])
+                + recsys_build_list_size(&parts->recs[s]);
+    }
+
+    size += (d->users.pool_len + d->items.pool_len) * 2
+            + ((size_t) d->users.n + d->items.n) * 64;
+
+    /* item records: ids twice, meta, slack for JSON escapes */
+    size += d->items.pool_len * 8 + (size_t) d->items.n * 64;
+
+    for (i = 0; i < d->items.n; i++) {
+        if (d->item_meta[i] != NULL) {
+            size += strlen(d->item_meta[i]);
+        }
+    }
+
+    return size * 2 + 64 * 1024 * 1024;
+}
+
+
+static int
+recsys_build_write_lists(recsys_writer_t *w, recsys_parts_t *parts,
+    uint32_t *digest)
+{
+    int  rc, s;
+
+    rc = recsys_build_write_named(w, RECSYS_BLOB_POPULAR, "",
+                                  &parts->popular, digest);
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_TRENDING, "",
+                                      &parts->trending, digest);
+    }
+
+    if (rc == RECSYS_OK && parts->train.n_genres > 0) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_ITEM_GENRES, "",
+                                      &parts->train.item_genres, digest);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_USER_HIST, "",
+                                      &parts->hist, digest);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_USER_SEEN, "",
+                                      &parts->train.by_user, digest);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_WEIGHTS, "",
+                                      &parts->weights, digest);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_USER_HYBRID, "",
+                                      &parts->hybrid, digest);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_USER_NBRS, "",
+                                      &parts->user_nbrs, digest);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_USER_SEGMENT, "",
+                                      &parts->user_segment, digest);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_SEGMENT_TOP, "",
+                                      &parts->segment_top, digest);
+    }
+
+    for (s = 0; s < RECSYS_NSRC && rc == RECSYS_OK; s++) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_ITEM_NBRS,
+                                      recsys_source_name(s), &parts->nbrs[s],
+                                      digest);
+
+        if (rc == RECSYS_OK) {
+            rc = recsys_build_write_named(w, RECSYS_BLOB_USER_RECS,
+                                          recsys_source_name(s),
+                                          &parts->recs[s], digest);
+        }
+    }
+
+    return rc;
+}
+
+
+static json_t *
+recsys_build_params_json(const recsys_build_opts_t *o, recsys_parts_t *parts)
+{
+    int      s;
+    json_t  *params, *weights;
+
+    params = json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:s?, s:s?}",
+                       "similarity", o->similarity,
+                       "neighbors", (json_int_t) o->neighbors,
+                       "history", (json_int_t) o->history,
+                       "user_top", (json_int_t) o->user_top,
+                       "sparse_user", (json_int_t) o->sparse_user,
+                       "trending_days", o->trending_days,
+                       "interactions", o->interactions,
+                       "items", o->items);
+    weights = json_object();
+
+    if (params == NULL || weights == NULL) {
+        json_decref(params);
+        json_decref(weights);
+        return NULL;
+    }
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        if (parts->w[s] > 0.0f) {
+            json_object_set_new(weights, recsys_source_name(s),
+                                json_real(parts->w[s]));
+        }
+    }
+
+    json_object_set_new(params, "weights", weights);
+
+    return params;
+}
+
+
+static json_t *
+recsys_build_genres_json(recsys_parts_t *parts)
+{
+    uint32_t  g;
+    json_t   *arr;
+
+    arr = json_array();
+
+    for (g = 0; arr != NULL && g < parts->train.n_genres; g++) {
+        json_array_append_new(arr, json_string(parts->train.genre_names[g]));
+    }
+
+    return arr;
+}
+
+
+int
+recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
+    recsys_parts_t *parts, const char *out, recsys_build_stats_t *stats,
+    char *err, size_t errlen)
+{
+    int               rc;
+    char              ts[32];
+    size_t            items_size;
+    time_t            now;
+    uint32_t          digest;
+    struct tm         tm;
+    recsys_header_t   h;
+    recsys_writer_t   w;
+
+    now = time(NULL);
+
+    rc = recsys_writer_open(&w, out, recsys_build_map_size(d, parts));
+    if (rc != RECSYS_OK) {
+        snprintf(err, errlen, "%s", w.err);
+        recsys_writer_abort(&w);
+        return rc;
+    }
+
+    digest = 2166136261u;
+
+    rc = recsys_build_write_items(&w, d, &items_size);
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_genres(&w, &parts->train);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_lists(&w, parts, &digest);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_index(&w, RECSYS_W_USERS, &d->users);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_index(&w, RECSYS_W_ITEMS, &d->items);
+    }
+
+    if (o->model_id != NULL) {
+        snprintf(stats->model_id, sizeof(stats->model_id), "%s",
+                 o->model_id);
+
+    } else {
+        gmtime_r(&now, &tm);
+        strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
+        snprintf(stats->model_id, sizeof(stats->model_id), "%s-%04x", ts,
+                 (digest ^ (digest >> 16)) & 0xffff);
+    }
+
+    memset(&h, 0, sizeof(h));
+    memcpy(h.magic, RECSYS_MAGIC, RECSYS_MAGIC_LEN);
+    h.endian = RECSYS_ENDIAN_PROBE;
+    h.format_version = RECSYS_FORMAT_VERSION;
+    h.n_users = d->users.n;
+    h.n_items = d->items.n;
+    h.n_interactions = d->n_events;
+    h.build_time = (int64_t) now;
+    h.sources = parts->sources;
+    h.user_top = o->user_top;
+    h.n_genres = parts->train.n_genres;
+    h.n_segments = parts->n_segments;
+    h.sparse_user = o->sparse_user;
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_put_meta(&w, RECSYS_META_HEADER, (char *) &h,
+                                   sizeof(h));
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_put_meta(&w, RECSYS_META_MODEL_ID, stats->model_id,
+                                   strlen(stats->model_id));
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_put_json(&w, RECSYS_META_PARAMS,
+                                   recsys_build_params_json(o, parts));
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_put_json(&w, RECSYS_META_GENRES,
+                                   recsys_build_genres_json(parts));
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_put_json(&w, RECSYS_META_STATS,
+                 json_pack("{s:i, s:i, s:I, s:I, s:i, s:b, s:I}",
+                           "users", (json_int_t) d->users.n,
+                           "items", (json_int_t) d->items.n,
+                           "rows", (json_int_t) d->n_events,
+                           "pairs", (json_int_t) stats->pairs,
+                           "catalog_items", (json_int_t) d->catalog_items,
+                           "explicit", d->has_rating,
+                           "build_time", (json_int_t) now));
+    }
+
+    if (rc != RECSYS_OK) {
+        snprintf(err, errlen, "writing %s: %s", out,
+                 w.err[0] ? w.err : recsys_strerror(rc));
+        recsys_writer_abort(&w);
+        return rc;
+    }
+
+    rc = recsys_writer_publish(&w);
+    if (rc != RECSYS_OK) {
+        snprintf(err, errlen, "publishing %s: %s", out, w.err);
+        recsys_writer_abort(&w);
+        return rc;
+    }
+
+    return RECSYS_OK;
+}
