@@ -40,6 +40,8 @@ recsys_build_defaults(recsys_build_opts_t *o)
     o->sparse_user = 3;
     o->trending_days = 30.0;
     o->similarity = "cosine";
+    o->shrink = 0.0f;
+    o->min_support = 1;
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         o->weights[s] = -1.0f;
@@ -551,9 +553,10 @@ int
 recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
     const char *out, recsys_build_stats_t *stats, char *err, size_t errlen)
 {
-    int             rc;
-    double          t0, t1;
-    recsys_parts_t  parts;
+    int                   rc;
+    double                t0, t1;
+    recsys_parts_t        parts;
+    recsys_itemcf_opts_t  icf;
 
     memset(&parts, 0, sizeof(parts));
     memset(stats, 0, sizeof(recsys_build_stats_t));
@@ -579,8 +582,14 @@ recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
     stats->seconds_prepare = t1 - t0;
 
     if (rc == RECSYS_OK) {
-        rc = recsys_itemcf_cosine(&parts.train.by_user, &parts.train.by_item,
-                                  o->neighbors, &parts.nbrs[RECSYS_SRC_ITEMCF]);
+        memset(&icf, 0, sizeof(icf));
+        icf.similarity = (recsys_sim_t) recsys_sim_parse(o->similarity);
+        icf.k = o->neighbors;
+        icf.shrink = o->shrink;
+        icf.min_support = o->min_support;
+
+        rc = recsys_itemcf_build(&parts.train, &icf,
+                                 &parts.nbrs[RECSYS_SRC_ITEMCF]);
         parts.sources |= 1u << RECSYS_SRC_ITEMCF;
     }
 

@@ -22,6 +22,8 @@ typedef struct {
     uint32_t     sparse_user;       /* fewer items than this: sparse */
     double       trending_days;     /* half-life of "trending" */
     const char  *similarity;        /* item-CF: cosine, ... */
+    float        shrink;            /* item-CF similarity shrinkage */
+    uint32_t     min_support;       /* item-CF: least co-users of a pair */
     float        weights[16];       /* hybrid weights by source; < 0: auto */
     const char  *model_id;          /* NULL: build time and a digest */
     const char  *interactions;      /* input names, for the model's params */

@@ -429,8 +429,11 @@ recsys_build_params_json(const recsys_build_opts_t *o, recsys_parts_t *parts)
     int      s;
     json_t  *params, *weights;
 
-    params = json_pack("{s:s, s:i, s:i, s:i, s:i, s:f, s:s?, s:s?}",
+    params = json_pack("{s:s, s:f, s:i, s:i, s:i, s:i, s:i, s:f, s:s?, "
+                       "s:s?}",
                        "similarity", o->similarity,
+                       "shrink", (double) o->shrink,
+                       "min_support", (json_int_t) o->min_support,
                        "neighbors", (json_int_t) o->neighbors,
                        "history", (json_int_t) o->history,
                        "user_top", (json_int_t) o->user_top,

@@ -1,12 +1,19 @@
 /*
- * recsys_itemcf.c: item-item cosine similarity, top-k per item.
+ * recsys_itemcf.c: item-item similarity, top-k per item.
  *
- * For item i, the dot products with every co-consumed item j come from one
- * walk: for each user u of i, for each item j of u, acc[j] += r(u,i) r(u,j).
- * The work is the sum over users of their degree squared, done once per
- * ordered pair; each thread owns a dense accumulator over all items and
- * the list of slots it touched, so resetting costs only what was used.
- * cosine(i, j) = dot(i, j) / (|i| |j|) over the full user-item matrix.
+ * For item i, the sums over co-consuming users come from one walk: for
+ * each user u of i, for each item j of u, accumulate x(u,i) x(u,j) (and,
+ * for Pearson, x(u,i)^2 and x(u,j)^2 over the co-rated users only) and the
+ * co-user count.  The work is the sum over users of their degree squared;
+ * each thread owns dense accumulators over all items plus the list of
+ * slots it touched, so resetting costs only what was used.
+ *
+ *   cosine    x = r;            sim = dot / (|x_i| |x_j|), full norms
+ *   adjusted  x = r - mean(u);  the same (adjusted cosine)
+ *   pearson   x = r - mean(i);  sim = dot / sqrt(sum_co x_i^2 sum_co x_j^2)
+ *   jaccard   sim = c / (n_i + n_j - c) on the binary matrix
+ * then sim * c / (c + shrink) when shrink > 0, and pairs with fewer than
+ * min_support co-users dropped.
  */
 
 #include <math.h>
@@ -18,152 +25,361 @@
 #include "recsys_topk.h"
 
 
+static const char  *recsys_sim_names[] = {
+    "cosine", "adjusted", "pearson", "jaccard"
+};
+
+
 int
-recsys_itemcf_cosine(const recsys_csr_t *by_user, const recsys_csr_t *by_item,
-    uint32_t k, recsys_csr_t *nbrs)
+recsys_sim_parse(const char *name)
 {
-    int              failed;
+    int  k;
+
+    for (k = 0; k < 4; k++) {
+        if (strcmp(name, recsys_sim_names[k]) == 0) {
+            return k;
+        }
+    }
+
+    return -1;
+}
+
+
+const char *
+recsys_sim_name(recsys_sim_t sim)
+{
+    return (unsigned) sim < 4 ? recsys_sim_names[sim] : "";
+}
+
+
+/* x(u,i) for every entry of by_user, and the norms of the item columns. */
+static int
+recsys_itemcf_values(const recsys_train_t *t, recsys_sim_t sim, float **xu,
+    double **norm)
+{
+    double    *mean, s;
+    uint32_t   u, i, e;
+
+    *xu = malloc(((size_t) t->by_user.n_entries + 1) * sizeof(float));
+    *norm = calloc((size_t) t->n_items + 1, sizeof(double));
+    mean = calloc((size_t) (t->n_users > t->n_items ? t->n_users : t->n_items)
+                  + 1, sizeof(double));
+
+    if (*xu == NULL || *norm == NULL || mean == NULL) {
+        free(mean);
+        return RECSYS_ENOMEM;
+    }
+
+    if (sim == RECSYS_SIM_ADJUSTED) {
+        for (u = 0; u < t->n_users; u++) {
+            s = 0.0;
+            for (e = t->by_user.offsets[u]; e < t->by_user.offsets[u + 1];
+                 e++)
+            {
+                s += t->by_user.entries[e].score;
+            }
+
+            e = t->by_user.offsets[u + 1] - t->by_user.offsets[u];
+            mean[u] = e ? s / e : 0.0;
+        }
+
+    } else if (sim == RECSYS_SIM_PEARSON) {
+        for (i = 0; i < t->n_items; i++) {
+            s = 0.0;
+            for (e = t->by_item.offsets[i]; e < t->by_item.offsets[i + 1];
+                 e++)
+            {
+                s += t->by_item.entries[e].score;
+            }
+
+            e = t->by_item.offsets[i + 1] - t->by_item.offsets[i];
+            mean[i] = e ? s / e : 0.0;
+        }
+    }
+
+    for (u = 0; u < t->n_users; u++) {
+        for (e = t->by_user.offsets[u]; e < t->by_user.offsets[u + 1]; e++) {
+            i = t->by_user.entries[e].item;
+
+            switch (sim) {
+            case RECSYS_SIM_ADJUSTED:
+                (*xu)[e] = (float) (t->by_user.entries[e].score - mean[u]);
+                break;
+            case RECSYS_SIM_PEARSON:
+                (*xu)[e] = (float) (t->by_user.entries[e].score - mean[i]);
+                break;
+            case RECSYS_SIM_JACCARD:
+                (*xu)[e] = 1.0f;
+                break;
+            default:
+                (*xu)[e] = t->by_user.entries[e].score;
+            }
+
+            (*norm)[i] += (double) (*xu)[e] * (*xu)[e];
+        }
+    }
+
+    for (i = 0; i < t->n_items; i++) {
+        (*norm)[i] = sqrt((*norm)[i]);
+    }
+
+    free(mean);
+
+    return RECSYS_OK;
+}
+
+
+/* The entry index of (u, i) in by_user: rows are sorted by item. */
+static uint32_t
+recsys_itemcf_find(const recsys_csr_t *by_user, uint32_t u, uint32_t i)
+{
+    uint32_t  lo, hi, mid;
+
+    lo = by_user->offsets[u];
+    hi = by_user->offsets[u + 1];
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (by_user->entries[mid].item < i) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return lo;
+}
+
+
+typedef struct {
+    double    *xy;
+    double    *xx;
+    double    *yy;
+    uint32_t  *count;
+    uint32_t  *touched;
+    recsys_scored_t  *heap;
+} recsys_itemcf_scratch_t;
+
+
+static double
+recsys_itemcf_sim(const recsys_itemcf_opts_t *o,
+    const recsys_itemcf_scratch_t *s, const double *norm, const uint32_t *deg,
+    uint32_t i, uint32_t j)
+{
+    double    sim, d;
+    uint32_t  c;
+
+    c = s->count[j];
+
+    switch (o->similarity) {
+    case RECSYS_SIM_JACCARD:
+        sim = (double) c / (double) (deg[i] + deg[j] - c);
+        break;
+    case RECSYS_SIM_PEARSON:
+        d = sqrt(s->xx[j] * s->yy[j]);
+        sim = d > 0.0 ? s->xy[j] / d : 0.0;
+        break;
+    default:
+        d = norm[i] * norm[j];
+        sim = d > 0.0 ? s->xy[j] / d : 0.0;
+    }
+
+    if (o->shrink > 0.0f) {
+        sim *= (double) c / ((double) c + o->shrink);
+    }
+
+    return sim;
+}
+
+
+/* One item's neighbours into heap; returns how many. */
+static uint32_t
+recsys_itemcf_item(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
+    const float *xu, const double *norm, const uint32_t *deg,
+    recsys_itemcf_scratch_t *s, uint32_t i)
+{
+    int            pearson;
+    double         sim, xi;
+    uint32_t       e, f, u, j, n, ei;
+    recsys_topk_t  top;
+
+    pearson = o->similarity == RECSYS_SIM_PEARSON;
+    n = 0;
+
+    for (e = t->by_item.offsets[i]; e < t->by_item.offsets[i + 1]; e++) {
+        u = t->by_item.entries[e].item;
+        ei = recsys_itemcf_find(&t->by_user, u, i);
+        xi = xu[ei];
+
+        for (f = t->by_user.offsets[u]; f < t->by_user.offsets[u + 1]; f++) {
+            j = t->by_user.entries[f].item;
+
+            if (s->count[j]++ == 0) {
+                s->touched[n++] = j;
+            }
+
+            s->xy[j] += xi * xu[f];
+
+            if (pearson) {
+                s->xx[j] += xi * xi;
+                s->yy[j] += (double) xu[f] * xu[f];
+            }
+        }
+    }
+
+    recsys_topk_init(&top, s->heap, o->k);
+
+    for (e = 0; e < n; e++) {
+        j = s->touched[e];
+
+        if (j != i && s->count[j] >= o->min_support) {
+            sim = recsys_itemcf_sim(o, s, norm, deg, i, j);
+
+            if (sim > 0.0) {
+                recsys_topk_push(&top, j, (float) sim);
+            }
+        }
+
+        s->xy[j] = 0.0;
+        s->count[j] = 0;
+
+        if (pearson) {
+            s->xx[j] = 0.0;
+            s->yy[j] = 0.0;
+        }
+    }
+
+    return recsys_topk_sort(&top);
+}
+
+
+int
+recsys_itemcf_build(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
+    recsys_csr_t *nbrs)
+{
+    int              rc, failed;
+    float           *xu;
     double          *norm;
-    uint32_t         n_items, i, *count;
+    uint32_t         n_items, i, k, *count, *deg;
+    uint64_t         total;
     recsys_entry_t  *slots;
 
-    n_items = by_item->n_rows;
+    n_items = t->n_items;
+    k = o->k;
     failed = 0;
 
-    norm = malloc((size_t) (n_items ? n_items : 1) * sizeof(double));
+    rc = recsys_itemcf_values(t, o->similarity, &xu, &norm);
+
     count = calloc((size_t) n_items + 1, sizeof(uint32_t));
+    deg = calloc((size_t) n_items + 1, sizeof(uint32_t));
     slots = malloc(((size_t) n_items * k + 1) * sizeof(recsys_entry_t));
 
-    if (norm == NULL || count == NULL || slots == NULL) {
+    if (rc != RECSYS_OK || count == NULL || deg == NULL || slots == NULL) {
+        free(xu);
         free(norm);
         free(count);
+        free(deg);
         free(slots);
         return RECSYS_ENOMEM;
     }
 
     for (i = 0; i < n_items; i++) {
-        uint32_t  e;
-        double    s;
-
-        s = 0.0;
-        for (e = by_item->offsets[i]; e < by_item->offsets[i + 1]; e++) {
-            s += (double) by_item->entries[e].score
-                 * by_item->entries[e].score;
-        }
-
-        norm[i] = sqrt(s);
+        deg[i] = t->by_item.offsets[i + 1] - t->by_item.offsets[i];
     }
 
 #pragma omp parallel
     {
-        double           *acc;
-        uint32_t         *touched, n_touched, e, f, u, j, t;
-        float             r;
-        recsys_topk_t     top;
-        recsys_scored_t  *heap;
+        uint32_t                 n, q;
+        recsys_itemcf_scratch_t  s;
 
-        acc = calloc((size_t) n_items + 1, sizeof(double));
-        touched = malloc(((size_t) n_items + 1) * sizeof(uint32_t));
-        heap = malloc(((size_t) k + 1) * sizeof(recsys_scored_t));
+        s.xy = calloc((size_t) n_items + 1, sizeof(double));
+        s.xx = calloc((size_t) n_items + 1, sizeof(double));
+        s.yy = calloc((size_t) n_items + 1, sizeof(double));
+        s.count = calloc((size_t) n_items + 1, sizeof(uint32_t));
+        s.touched = malloc(((size_t) n_items + 1) * sizeof(uint32_t));
+        s.heap = malloc(((size_t) k + 1) * sizeof(recsys_scored_t));
 
-        if (acc == NULL || touched == NULL || heap == NULL) {
+        if (s.xy == NULL || s.xx == NULL || s.yy == NULL || s.count == NULL
+            || s.touched == NULL || s.heap == NULL)
+        {
 #pragma omp atomic write
             failed = 1;
         }
 
 #pragma omp for schedule(dynamic, 64)
         for (i = 0; i < n_items; i++) {
-            if (acc == NULL || touched == NULL || heap == NULL
-                || norm[i] == 0.0)
-            {
+            if (failed) {
                 continue;
             }
 
-            n_touched = 0;
+            n = recsys_itemcf_item(t, o, xu, norm, deg, &s, i);
+            count[i] = n;
 
-            for (e = by_item->offsets[i]; e < by_item->offsets[i + 1]; e++) {
-                u = by_item->entries[e].item;
-                r = by_item->entries[e].score;
-
-                for (f = by_user->offsets[u]; f < by_user->offsets[u + 1];
-                     f++)
-                {
-                    j = by_user->entries[f].item;
-
-                    if (acc[j] == 0.0) {
-                        touched[n_touched++] = j;
-                    }
-
-                    acc[j] += (double) r * by_user->entries[f].score;
-
-                    if (acc[j] == 0.0) {
-                        /* a zero sum must not be listed twice */
-                        acc[j] = 1e-300;
-                    }
-                }
-            }
-
-            recsys_topk_init(&top, heap, k);
-
-            for (t = 0; t < n_touched; t++) {
-                j = touched[t];
-
-                if (j != i && acc[j] > 1e-300 && norm[j] > 0.0) {
-                    recsys_topk_push(&top, j,
-                                     (float) (acc[j] / (norm[i] * norm[j])));
-                }
-
-                acc[j] = 0.0;
-            }
-
-            count[i] = recsys_topk_sort(&top);
-
-            for (t = 0; t < count[i]; t++) {
-                slots[(size_t) i * k + t].item = heap[t].item;
-                slots[(size_t) i * k + t].score = heap[t].score;
+            for (q = 0; q < n; q++) {
+                slots[(size_t) i * k + q].item = s.heap[q].item;
+                slots[(size_t) i * k + q].score = s.heap[q].score;
             }
         }
 
-        free(acc);
-        free(touched);
-        free(heap);
+        free(s.xy);
+        free(s.xx);
+        free(s.yy);
+        free(s.count);
+        free(s.touched);
+        free(s.heap);
     }
 
+    free(xu);
     free(norm);
+    free(deg);
 
-    if (failed) {
+    total = 0;
+    for (i = 0; !failed && i < n_items; i++) {
+        total += count[i];
+    }
+
+    if (failed || recsys_csr_alloc(nbrs, n_items, total) != 0) {
         free(count);
         free(slots);
         return RECSYS_ENOMEM;
     }
 
-    {
-        uint64_t  total;
-
-        total = 0;
-        for (i = 0; i < n_items; i++) {
-            total += count[i];
-        }
-
-        if (recsys_csr_alloc(nbrs, n_items, total) != 0) {
-            free(count);
-            free(slots);
-            return RECSYS_ENOMEM;
-        }
-
-        total = 0;
-        for (i = 0; i < n_items; i++) {
-            nbrs->offsets[i] = (uint32_t) total;
-            memcpy(nbrs->entries + total, slots + (size_t) i * k,
-                   (size_t) count[i] * sizeof(recsys_entry_t));
-            total += count[i];
-        }
-
-        nbrs->offsets[n_items] = (uint32_t) total;
+    total = 0;
+    for (i = 0; i < n_items; i++) {
+        nbrs->offsets[i] = (uint32_t) total;
+        memcpy(nbrs->entries + total, slots + (size_t) i * k,
+               (size_t) count[i] * sizeof(recsys_entry_t));
+        total += count[i];
     }
+
+    nbrs->offsets[n_items] = (uint32_t) total;
 
     free(count);
     free(slots);
 
     return RECSYS_OK;
+}
+
+
+int
+recsys_itemcf_cosine(const recsys_csr_t *by_user, const recsys_csr_t *by_item,
+    uint32_t k, recsys_csr_t *nbrs)
+{
+    recsys_train_t        t;
+    recsys_itemcf_opts_t  o;
+
+    memset(&t, 0, sizeof(t));
+    t.n_users = by_user->n_rows;
+    t.n_items = by_item->n_rows;
+    t.by_user = *by_user;
+    t.by_item = *by_item;
+
+    memset(&o, 0, sizeof(o));
+    o.similarity = RECSYS_SIM_COSINE;
+    o.k = k;
+    o.min_support = 1;
+
+    return recsys_itemcf_build(&t, &o, nbrs);
 }

@@ -17,9 +17,12 @@
 #include <sys/resource.h>
 
 #include "recsys_build.h"
+#include "recsys_eval.h"
 #include "recsys_gen.h"
 #include "recsys_ingest.h"
 #include "recsys_inspect.h"
+#include "recsys_itemcf.h"
+#include "recsys_model.h"
 #include "recsys_schema.h"
 #include "recsys_status.h"
 
@@ -29,10 +32,15 @@
 static const char  recsys_usage[] =
     "usage:\n"
     "  recsys-build build --interactions FILE [--items FILE] --out MODEL\n"
-    "        [--neighbors K] [--history H] [--user-top R] [--model-id ID]\n"
-    "        [--quiet]\n"
+    "        [--neighbors K] [--similarity cosine|adjusted|pearson|jaccard]\n"
+    "        [--shrink S] [--min-support N] [--history H] [--user-top R]\n"
+    "        [--weights SRC=W,...] [--sparse-user N] [--trending-days D]\n"
+    "        [--model-id ID] [--quiet]\n"
     "  recsys-build gen --out DIR [--users N] [--items N] [--events N]\n"
     "        [--seed S] [--segments N] [--series N] [--bundles N]\n"
+    "  recsys-build eval --interactions FILE [--protocol p1|p2|loo|kfold]\n"
+    "        [--k 10] [--folds 5] [--seed 42] [--algos mostpop,sar]\n"
+    "        [--json F] [--html F]\n"
     "  recsys-build inspect MODEL [stats | user ID | item ID]\n"
     "  recsys-build --version\n";
 
@@ -77,6 +85,66 @@ recsys_main_number(const char *flag, const char *s, uint64_t min,
 }
 
 
+/* A decimal number in [min, max], or 0 after printing why. */
+static int
+recsys_main_decimal(const char *flag, const char *s, double min, double max,
+    double *out)
+{
+    char    *end;
+    double   v;
+
+    errno = 0;
+    v = s != NULL ? strtod(s, &end) : 0.0;
+
+    if (s == NULL || errno != 0 || end == s || *end != '\0' || !(v >= min)
+        || !(v <= max))
+    {
+        fprintf(stderr, "recsys-build: %s must be a number from %g to %g\n",
+                flag, min, max);
+        return 0;
+    }
+
+    *out = v;
+
+    return 1;
+}
+
+
+/* --weights itemcf=1,content=0.2: weights by source name. */
+static int
+recsys_main_weights(const char *s, float *weights)
+{
+    int          src;
+    char        *end;
+    double       w;
+    const char  *eq, *comma;
+
+    while (*s != '\0') {
+        eq = strchr(s, '=');
+        comma = strchr(s, ',');
+        if (comma == NULL) {
+            comma = s + strlen(s);
+        }
+
+        src = eq != NULL && eq < comma ? recsys_source_parse(s, eq - s) : -1;
+        w = src >= 0 ? strtod(eq + 1, &end) : -1.0;
+
+        if (src < 0 || end != comma || !(w >= 0.0) || w > 10.0) {
+            fprintf(stderr, "recsys-build: --weights takes SOURCE=WEIGHT,... "
+                    "with weights from 0 to 10 and sources among itemcf, "
+                    "usercf, content, popular, trending, cluster, assoc, "
+                    "markov, hmm, lstm\n");
+            return 0;
+        }
+
+        weights[src] = (float) w;
+        s = *comma ? comma + 1 : comma;
+    }
+
+    return 1;
+}
+
+
 static double
 recsys_main_peak_mib(void)
 {
@@ -93,7 +161,7 @@ recsys_main_build(int argc, char **argv)
 {
     int                   i, rc;
     char                  err[1024];
-    double                t0, t_ingest;
+    double                t0, t_ingest, f;
     uint64_t              v;
     const char           *interactions, *items, *out;
     recsys_data_t         d;
@@ -151,6 +219,43 @@ recsys_main_build(int argc, char **argv)
                 return 1;
             }
             o.history = (uint32_t) v;
+
+        } else if (strcmp(flag, "--similarity") == 0) {
+            if (recsys_sim_parse(val) < 0) {
+                return recsys_main_fail("--similarity: one of cosine, "
+                                        "adjusted, pearson, jaccard%s%s",
+                                        "", "");
+            }
+            o.similarity = val;
+
+        } else if (strcmp(flag, "--shrink") == 0) {
+            if (!recsys_main_decimal(flag, val, 0.0, 1e6, &f)) {
+                return 1;
+            }
+            o.shrink = (float) f;
+
+        } else if (strcmp(flag, "--min-support") == 0) {
+            if (!recsys_main_number(flag, val, 1, 1000000, &v)) {
+                return 1;
+            }
+            o.min_support = (uint32_t) v;
+
+        } else if (strcmp(flag, "--sparse-user") == 0) {
+            if (!recsys_main_number(flag, val, 0, 1000000, &v)) {
+                return 1;
+            }
+            o.sparse_user = (uint32_t) v;
+
+        } else if (strcmp(flag, "--trending-days") == 0) {
+            if (!recsys_main_decimal(flag, val, 0.01, 1e5, &f)) {
+                return 1;
+            }
+            o.trending_days = f;
+
+        } else if (strcmp(flag, "--weights") == 0) {
+            if (!recsys_main_weights(val, o.weights)) {
+                return 1;
+            }
 
         } else if (strcmp(flag, "--user-top") == 0) {
             if (!recsys_main_number(flag, val, 1, 10000, &v)) {
@@ -311,6 +416,10 @@ main(int argc, char **argv)
 
     if (strcmp(argv[1], "gen") == 0) {
         return recsys_main_gen(argc - 2, argv + 2);
+    }
+
+    if (strcmp(argv[1], "eval") == 0) {
+        return recsys_eval_main(argc - 2, argv + 2);
     }
 
     if (strcmp(argv[1], "inspect") == 0) {
