@@ -153,13 +153,18 @@ recsys_itemcf_find(const recsys_csr_t *by_user, uint32_t u, uint32_t i)
 }
 
 
+/* the dot product and the co-user count share a cache line */
 typedef struct {
-    double    *xy;
-    double    *xx;
-    double    *yy;
-    uint32_t  *count;
-    uint32_t  *touched;
-    recsys_scored_t  *heap;
+    double    xy;
+    uint32_t  count;
+} recsys_itemcf_acc_t;
+
+typedef struct {
+    recsys_itemcf_acc_t  *acc;
+    double               *xx;
+    double               *yy;
+    uint32_t             *touched;
+    recsys_scored_t      *heap;
 } recsys_itemcf_scratch_t;
 
 
@@ -171,7 +176,7 @@ recsys_itemcf_sim(const recsys_itemcf_opts_t *o,
     double    sim, d;
     uint32_t  c;
 
-    c = s->count[j];
+    c = s->acc[j].count;
 
     switch (o->similarity) {
     case RECSYS_SIM_JACCARD:
@@ -179,11 +184,11 @@ recsys_itemcf_sim(const recsys_itemcf_opts_t *o,
         break;
     case RECSYS_SIM_PEARSON:
         d = sqrt(s->xx[j] * s->yy[j]);
-        sim = d > 0.0 ? s->xy[j] / d : 0.0;
+        sim = d > 0.0 ? s->acc[j].xy / d : 0.0;
         break;
     default:
         d = norm[i] * norm[j];
-        sim = d > 0.0 ? s->xy[j] / d : 0.0;
+        sim = d > 0.0 ? s->acc[j].xy / d : 0.0;
     }
 
     if (o->shrink > 0.0f) {
@@ -200,10 +205,12 @@ recsys_itemcf_item(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
     const float *xu, const double *norm, const uint32_t *deg,
     recsys_itemcf_scratch_t *s, uint32_t i)
 {
-    int            pearson;
-    double         sim, xi;
-    uint32_t       e, f, u, j, n, ei;
-    recsys_topk_t  top;
+    int                   pearson;
+    double                sim, xi;
+    uint32_t              e, f, u, j, n, ei, last;
+    recsys_topk_t         top;
+    recsys_itemcf_acc_t  *a;
+    const recsys_entry_t *row;
 
     pearson = o->similarity == RECSYS_SIM_PEARSON;
     n = 0;
@@ -212,15 +219,18 @@ recsys_itemcf_item(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
         u = t->by_item.entries[e].item;
         ei = recsys_itemcf_find(&t->by_user, u, i);
         xi = xu[ei];
+        row = t->by_user.entries;
+        last = t->by_user.offsets[u + 1];
 
-        for (f = t->by_user.offsets[u]; f < t->by_user.offsets[u + 1]; f++) {
-            j = t->by_user.entries[f].item;
+        for (f = t->by_user.offsets[u]; f < last; f++) {
+            j = row[f].item;
+            a = &s->acc[j];
 
-            if (s->count[j]++ == 0) {
+            if (a->count++ == 0) {
                 s->touched[n++] = j;
             }
 
-            s->xy[j] += xi * xu[f];
+            a->xy += xi * xu[f];
 
             if (pearson) {
                 s->xx[j] += xi * xi;
@@ -234,7 +244,7 @@ recsys_itemcf_item(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
     for (e = 0; e < n; e++) {
         j = s->touched[e];
 
-        if (j != i && s->count[j] >= o->min_support) {
+        if (j != i && s->acc[j].count >= o->min_support) {
             sim = recsys_itemcf_sim(o, s, norm, deg, i, j);
 
             if (sim > 0.0) {
@@ -242,8 +252,8 @@ recsys_itemcf_item(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
             }
         }
 
-        s->xy[j] = 0.0;
-        s->count[j] = 0;
+        s->acc[j].xy = 0.0;
+        s->acc[j].count = 0;
 
         if (pearson) {
             s->xx[j] = 0.0;
@@ -294,14 +304,13 @@ recsys_itemcf_build(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
         uint32_t                 n, q;
         recsys_itemcf_scratch_t  s;
 
-        s.xy = calloc((size_t) n_items + 1, sizeof(double));
+        s.acc = calloc((size_t) n_items + 1, sizeof(recsys_itemcf_acc_t));
         s.xx = calloc((size_t) n_items + 1, sizeof(double));
         s.yy = calloc((size_t) n_items + 1, sizeof(double));
-        s.count = calloc((size_t) n_items + 1, sizeof(uint32_t));
         s.touched = malloc(((size_t) n_items + 1) * sizeof(uint32_t));
         s.heap = malloc(((size_t) k + 1) * sizeof(recsys_scored_t));
 
-        if (s.xy == NULL || s.xx == NULL || s.yy == NULL || s.count == NULL
+        if (s.acc == NULL || s.xx == NULL || s.yy == NULL
             || s.touched == NULL || s.heap == NULL)
         {
 #pragma omp atomic write
@@ -323,10 +332,9 @@ recsys_itemcf_build(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
             }
         }
 
-        free(s.xy);
+        free(s.acc);
         free(s.xx);
         free(s.yy);
-        free(s.count);
         free(s.touched);
         free(s.heap);
     }
