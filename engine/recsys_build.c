@@ -532,7 +532,10 @@ recsys_build_free_parts(recsys_parts_t *parts)
 {
     int  s;
 
-    recsys_train_free(&parts->train);
+    if (!parts->borrowed) {
+        recsys_train_free(&parts->train);
+    }
+
     recsys_csr_free(&parts->hist);
     recsys_csr_free(&parts->popular);
     recsys_csr_free(&parts->trending);
@@ -549,37 +552,32 @@ recsys_build_free_parts(recsys_parts_t *parts)
 }
 
 
-int
-recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
-    const char *out, recsys_build_stats_t *stats, char *err, size_t errlen)
+/* Everything after the training data: history, sources, blend, file. */
+static int
+recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
+    const recsys_build_opts_t *o, const char *out,
+    recsys_build_stats_t *stats, char *err, size_t errlen)
 {
     int                   rc;
     double                t0, t1;
-    recsys_parts_t        parts;
     recsys_itemcf_opts_t  icf;
-
-    memset(&parts, 0, sizeof(parts));
-    memset(stats, 0, sizeof(recsys_build_stats_t));
 
     t0 = recsys_build_now();
 
-    rc = recsys_train_build(d, &parts.train);
+    stats->pairs = parts->train.by_user.n_entries;
+    rc = recsys_build_history(o, parts);
+
     if (rc == RECSYS_OK) {
-        stats->pairs = parts.train.by_user.n_entries;
-        rc = recsys_build_history(o, &parts);
+        rc = recsys_build_popular(parts->train.n_users, parts);
+        parts->sources |= 1u << RECSYS_SRC_POPULAR;
     }
 
     if (rc == RECSYS_OK) {
-        rc = recsys_build_popular(parts.train.n_users, &parts);
-        parts.sources |= 1u << RECSYS_SRC_POPULAR;
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_trending(o, &parts);
+        rc = recsys_build_trending(o, parts);
     }
 
     t1 = recsys_build_now();
-    stats->seconds_prepare = t1 - t0;
+    stats->seconds_prepare += t1 - t0;
 
     if (rc == RECSYS_OK) {
         memset(&icf, 0, sizeof(icf));
@@ -588,26 +586,26 @@ recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
         icf.shrink = o->shrink;
         icf.min_support = o->min_support;
 
-        rc = recsys_itemcf_build(&parts.train, &icf,
-                                 &parts.nbrs[RECSYS_SRC_ITEMCF]);
-        parts.sources |= 1u << RECSYS_SRC_ITEMCF;
+        rc = recsys_itemcf_build(&parts->train, &icf,
+                                 &parts->nbrs[RECSYS_SRC_ITEMCF]);
+        parts->sources |= 1u << RECSYS_SRC_ITEMCF;
     }
 
     t0 = recsys_build_now();
     stats->seconds_itemcf = t0 - t1;
 
     if (rc == RECSYS_OK) {
-        rc = recsys_build_user_lists(o, &parts, RECSYS_SRC_ITEMCF,
-                                     &parts.recs[RECSYS_SRC_ITEMCF]);
+        rc = recsys_build_user_lists(o, parts, RECSYS_SRC_ITEMCF,
+                                     &parts->recs[RECSYS_SRC_ITEMCF]);
     }
 
     if (rc == RECSYS_OK) {
-        rc = recsys_build_weights(o, &parts);
+        rc = recsys_build_weights(o, parts);
     }
 
     if (rc == RECSYS_OK) {
-        rc = recsys_build_user_lists(o, &parts, RECSYS_ALGO_HYBRID,
-                                     &parts.hybrid);
+        rc = recsys_build_user_lists(o, parts, RECSYS_ALGO_HYBRID,
+                                     &parts->hybrid);
     }
 
     t1 = recsys_build_now();
@@ -615,15 +613,158 @@ recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
 
     if (rc != RECSYS_OK) {
         snprintf(err, errlen, "building the model: %s", recsys_strerror(rc));
-        recsys_build_free_parts(&parts);
         return rc;
     }
 
-    rc = recsys_build_write(d, o, &parts, out, stats, err, errlen);
+    rc = recsys_build_write(d, o, parts, out, stats, err, errlen);
 
     stats->seconds_write = recsys_build_now() - t1;
+
+    return rc;
+}
+
+
+int
+recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
+    const char *out, recsys_build_stats_t *stats, char *err, size_t errlen)
+{
+    int             rc;
+    double          t0;
+    recsys_parts_t  parts;
+
+    memset(&parts, 0, sizeof(parts));
+    memset(stats, 0, sizeof(recsys_build_stats_t));
+
+    t0 = recsys_build_now();
+
+    rc = recsys_train_build(d, &parts.train);
+    if (rc != RECSYS_OK) {
+        snprintf(err, errlen, "laying out the data: %s", recsys_strerror(rc));
+        return rc;
+    }
+
+    stats->seconds_prepare = recsys_build_now() - t0;
+
+    rc = recsys_build_parts(d, &parts, o, out, stats, err, errlen);
 
     recsys_build_free_parts(&parts);
 
     return rc;
+}
+
+
+int
+recsys_build_from_train(recsys_data_t *d, const recsys_train_t *train,
+    const recsys_build_opts_t *o, const char *out,
+    recsys_build_stats_t *stats, char *err, size_t errlen)
+{
+    int             rc;
+    recsys_parts_t  parts;
+
+    memset(&parts, 0, sizeof(parts));
+    memset(stats, 0, sizeof(recsys_build_stats_t));
+
+    parts.train = *train;
+    parts.borrowed = 1;
+
+    rc = recsys_build_parts(d, &parts, o, out, stats, err, errlen);
+
+    recsys_build_free_parts(&parts);
+
+    return rc;
+}
+
+
+int
+recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
+    size_t errlen)
+{
+    int          src, sim;
+    char         name[32], *end;
+    double       v;
+    size_t       len;
+    const char  *p, *eq, *comma;
+
+    for (p = settings; p != NULL && *p != '\0'; p = *comma ? comma + 1 : comma)
+    {
+        comma = strchr(p, ',');
+        if (comma == NULL) {
+            comma = p + strlen(p);
+        }
+
+        eq = memchr(p, '=', comma - p);
+        len = eq != NULL ? (size_t) (eq - p) : 0;
+
+        if (eq == NULL || len == 0 || len >= sizeof(name)) {
+            snprintf(err, errlen, "\"%.*s\" is not name=value",
+                     (int) (comma - p), p);
+            return RECSYS_EINVAL;
+        }
+
+        memcpy(name, p, len);
+        name[len] = '\0';
+        v = strtod(eq + 1, &end);
+
+        if (strcmp(name, "similarity") == 0) {
+            sim = -1;
+            for (src = 0; src < 4; src++) {
+                if ((size_t) (comma - eq - 1)
+                        == strlen(recsys_sim_name((recsys_sim_t) src))
+                    && memcmp(eq + 1, recsys_sim_name((recsys_sim_t) src),
+                              comma - eq - 1) == 0)
+                {
+                    sim = src;
+                }
+            }
+
+            if (sim < 0) {
+                snprintf(err, errlen, "similarity: cosine, adjusted, "
+                         "pearson or jaccard");
+                return RECSYS_EINVAL;
+            }
+
+            o->similarity = recsys_sim_name((recsys_sim_t) sim);
+            continue;
+        }
+
+        if (end != comma || !(v >= 0.0) || v > 1e6) {
+            snprintf(err, errlen, "%s: not a number from 0 to 1e6", name);
+            return RECSYS_EINVAL;
+        }
+
+        if (strcmp(name, "neighbors") == 0 && v >= 1) {
+            o->neighbors = (uint32_t) v;
+
+        } else if (strcmp(name, "history") == 0 && v >= 1) {
+            o->history = (uint32_t) v;
+
+        } else if (strcmp(name, "user_top") == 0 && v >= 1) {
+            o->user_top = (uint32_t) v;
+
+        } else if (strcmp(name, "shrink") == 0) {
+            o->shrink = (float) v;
+
+        } else if (strcmp(name, "min_support") == 0 && v >= 1) {
+            o->min_support = (uint32_t) v;
+
+        } else if (strcmp(name, "sparse_user") == 0) {
+            o->sparse_user = (uint32_t) v;
+
+        } else if (strcmp(name, "trending_days") == 0 && v > 0) {
+            o->trending_days = v;
+
+        } else if (strncmp(name, "w_", 2) == 0
+                   && (src = recsys_source_parse(name + 2, len - 2)) >= 0
+                   && v <= 10)
+        {
+            o->weights[src] = (float) v;
+
+        } else {
+            snprintf(err, errlen, "unknown setting or value out of range: "
+                     "%s", name);
+            return RECSYS_EINVAL;
+        }
+    }
+
+    return RECSYS_OK;
 }

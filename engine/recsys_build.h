@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "recsys_ingest.h"
+#include "recsys_train.h"
 
 
 typedef struct {
@@ -47,6 +48,21 @@ void recsys_build_defaults(recsys_build_opts_t *o);
 /* Builds and publishes the model at out; "why" in err on failure. */
 int recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
     const char *out, recsys_build_stats_t *stats, char *err, size_t errlen);
+
+/*
+ * The same from training data laid out already (over d's ids), which the
+ * build reads and does not free: evaluation builds a model per split.
+ */
+int recsys_build_from_train(recsys_data_t *d, const recsys_train_t *train,
+    const recsys_build_opts_t *o, const char *out,
+    recsys_build_stats_t *stats, char *err, size_t errlen);
+
+/*
+ * Applies "name=value,name=value" settings (the builder's long flag names
+ * without dashes) to o; RECSYS_EINVAL with the reason in err.
+ */
+int recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
+    size_t errlen);
 
 double recsys_build_now(void);
 

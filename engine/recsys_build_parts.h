@@ -17,6 +17,7 @@
 
 typedef struct {
     recsys_train_t   train;         /* by_user is the "seen" list */
+    int              borrowed;      /* train belongs to the caller */
     recsys_csr_t     hist;          /* by user, newest first */
     recsys_csr_t     popular;       /* one row */
     recsys_csr_t     trending;      /* one row */

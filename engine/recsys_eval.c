@@ -36,6 +36,10 @@
 static const recsys_recommender_t  *recsys_eval_algos[] = {
     &recsys_baseline_mostpop,
     &recsys_baseline_sar,
+    &recsys_served_itemcf,
+    &recsys_served_popular,
+    &recsys_served_trending,
+    &recsys_served_hybrid,
     NULL
 };
 

@@ -126,6 +126,12 @@ typedef struct {
 } recsys_eval_report_t;
 
 
+/* What the module serves, built per split (recsys_eval_served.c). */
+extern const recsys_recommender_t  recsys_served_itemcf;
+extern const recsys_recommender_t  recsys_served_popular;
+extern const recsys_recommender_t  recsys_served_trending;
+extern const recsys_recommender_t  recsys_served_hybrid;
+
 void recsys_eval_defaults(recsys_eval_opts_t *o);
 
 /* "p1" ... "kfold" and back; -1 / NULL when unknown. */

@@ -284,6 +284,7 @@ recsys_train_build(const recsys_data_t *d, recsys_train_t *t)
     t->n_users = d->users.n;
     t->n_items = d->items.n;
     t->explicit_ratings = d->has_rating;
+    t->data = d;
 
     rc = recsys_train_users(d, t);
 

@@ -36,6 +36,7 @@ typedef struct {
     uint32_t          n_genres;
     char            **genre_names;
     int               explicit_ratings;
+    const recsys_data_t  *data;     /* the ingested rows it came from */
 } recsys_train_t;
 
 

@@ -1,0 +1,202 @@
+/*
+ * recsys_eval_served.c: evaluating what the module serves.
+ *
+ * These recommenders do not re-implement any algorithm: fit() builds a
+ * real model file from the split's train rows with the builder's own
+ * pipeline (recsys_build_from_train), opens it with the module's read side
+ * (recsys_model_open), and score() asks recsys_query_run() for the user's
+ * list, exactly as nginx does for GET /recommend?user=U&algo=A.  The list's
+ * order becomes the scores, so the evaluation ranks what would be served.
+ * Parameters are the builder's settings: "itemcf:neighbors=100,shrink=5".
+ */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "recsys_build.h"
+#include "recsys_eval.h"
+#include "recsys_query.h"
+#include "recsys_status.h"
+
+
+typedef struct {
+    recsys_model_t  *model;
+    int              algo;
+} recsys_served_t;
+
+
+/* A per-call allocator: blocks on a list, all freed at the end. */
+typedef struct recsys_served_block_s  recsys_served_block_t;
+
+struct recsys_served_block_s {
+    recsys_served_block_t  *next;
+    double                  data[1];
+};
+
+
+static void *
+recsys_served_alloc(void *ctx, size_t size)
+{
+    recsys_served_block_t  **head, *b;
+
+    head = ctx;
+    b = malloc(sizeof(recsys_served_block_t) + size);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->next = *head;
+    *head = b;
+
+    return b->data;
+}
+
+
+static void
+recsys_served_free_blocks(recsys_served_block_t *b)
+{
+    recsys_served_block_t  *next;
+
+    for ( /* void */ ; b != NULL; b = next) {
+        next = b->next;
+        free(b);
+    }
+}
+
+
+static int
+recsys_served_fit(const recsys_train_t *train, const char *params,
+    void **state, char *err, size_t errlen, int algo)
+{
+    int                   rc;
+    char                  dir[4096], path[4200];
+    const char           *tmp;
+    recsys_served_t      *s;
+    recsys_build_opts_t   o;
+    recsys_build_stats_t  stats;
+
+    recsys_build_defaults(&o);
+    o.quiet = 1;
+    o.model_id = "eval";
+
+    rc = recsys_build_set(&o, params, err, errlen);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof(dir), "%s/recsys-eval-XXXXXX",
+             tmp != NULL && *tmp ? tmp : "/tmp");
+
+    if (mkdtemp(dir) == NULL) {
+        snprintf(err, errlen, "%s: cannot create a temporary directory",
+                 dir);
+        return RECSYS_EIO;
+    }
+
+    snprintf(path, sizeof(path), "%s/model.mdb", dir);
+
+    s = calloc(1, sizeof(recsys_served_t));
+    if (s == NULL) {
+        rmdir(dir);
+        return RECSYS_ENOMEM;
+    }
+
+    s->algo = algo;
+
+    rc = recsys_build_from_train((recsys_data_t *) train->data, train, &o,
+                                 path, &stats, err, errlen);
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_model_open(path, &s->model, err, errlen);
+    }
+
+    /* the open model keeps its mapping; the name is no longer needed */
+    unlink(path);
+    rmdir(dir);
+
+    if (rc != RECSYS_OK) {
+        free(s);
+        return rc;
+    }
+
+    *state = s;
+
+    return RECSYS_OK;
+}
+
+
+static int
+recsys_served_score(const void *state, uint32_t user, double *scores)
+{
+    int                     rc;
+    uint32_t                i, n_items;
+    recsys_alloc_t          a;
+    recsys_query_t          q;
+    recsys_result_t         res;
+    const recsys_served_t  *s;
+    recsys_served_block_t  *blocks;
+
+    s = state;
+    n_items = recsys_model_header(s->model)->n_items;
+
+    for (i = 0; i < n_items; i++) {
+        scores[i] = -INFINITY;
+    }
+
+    memset(&q, 0, sizeof(q));
+    q.algo = s->algo;
+    q.user = user;
+    q.item = RECSYS_NO_INDEX;
+    q.n = recsys_model_header(s->model)->user_top;
+
+    blocks = NULL;
+    a.alloc = recsys_served_alloc;
+    a.ctx = &blocks;
+
+    rc = recsys_query_run(s->model, &q, &a, &res);
+
+    for (i = 0; rc == RECSYS_OK && i < res.n; i++) {
+        scores[res.items[i].item] = (double) (res.n - i);
+    }
+
+    recsys_served_free_blocks(blocks);
+
+    return rc;
+}
+
+
+static void
+recsys_served_free(void *state)
+{
+    recsys_served_t  *s;
+
+    s = state;
+
+    if (s != NULL) {
+        recsys_model_close(s->model);
+        free(s);
+    }
+}
+
+
+#define RECSYS_SERVED(name, label, algo)                                      \
+    static int                                                                \
+    recsys_served_fit_##name(const recsys_train_t *train, const char *params, \
+        void **state, char *err, size_t errlen)                               \
+    {                                                                         \
+        return recsys_served_fit(train, params, state, err, errlen, algo);    \
+    }                                                                         \
+                                                                              \
+    const recsys_recommender_t  recsys_served_##name = {                      \
+        #name, label, recsys_served_fit_##name, recsys_served_score, NULL,    \
+        recsys_served_free                                                    \
+    }
+
+RECSYS_SERVED(itemcf, "item-CF", RECSYS_SRC_ITEMCF);
+RECSYS_SERVED(popular, "popular", RECSYS_SRC_POPULAR);
+RECSYS_SERVED(trending, "trending", RECSYS_SRC_TRENDING);
+RECSYS_SERVED(hybrid, "hybrid", RECSYS_ALGO_HYBRID);
