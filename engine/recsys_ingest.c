@@ -26,6 +26,7 @@ typedef struct {
     int  item;
     int  rating;
     int  ts;
+    int  event;
     int  needed;        /* fields a row must have */
 } recsys_columns_t;
 
@@ -203,6 +204,10 @@ static const char *const  recsys_rating_names[] = {
     "rating", "score", "value", "weight", "stars", NULL
 };
 
+static const char *const  recsys_event_names[] = {
+    "event", "action", "type", "kind", "event_type", NULL
+};
+
 static const char *const  recsys_ts_prefixes[] = {
     "timestamp", "time", "ts", "epoch", "date", NULL
 };
@@ -224,6 +229,7 @@ recsys_ingest_columns(recsys_csv_t *csv, recsys_columns_t *cols, char *err,
     cols->item = -1;
     cols->rating = -1;
     cols->ts = -1;
+    cols->event = -1;
 
     header = 0;
 
@@ -233,7 +239,8 @@ recsys_ingest_columns(recsys_csv_t *csv, recsys_columns_t *cols, char *err,
         if (recsys_name_starts(f, recsys_user_prefixes)
             || recsys_name_starts(f, recsys_item_prefixes)
             || recsys_name_is(f, recsys_rating_names)
-            || recsys_name_starts(f, recsys_ts_prefixes))
+            || recsys_name_starts(f, recsys_ts_prefixes)
+            || recsys_name_is(f, recsys_event_names))
         {
             header = 1;
         }
@@ -276,6 +283,10 @@ recsys_ingest_columns(recsys_csv_t *csv, recsys_columns_t *cols, char *err,
         {
             cols->rating = k;
 
+        } else if (cols->event < 0 && recsys_name_is(f, recsys_event_names))
+        {
+            cols->event = k;
+
         } else if (cols->ts < 0 && recsys_name_starts(f, recsys_ts_prefixes))
         {
             cols->ts = k;
@@ -289,9 +300,9 @@ recsys_ingest_columns(recsys_csv_t *csv, recsys_columns_t *cols, char *err,
     }
 
     cols->needed = 0;
-    for (k = 0; k < 4; k++) {
+    for (k = 0; k < 5; k++) {
         int c = k == 0 ? cols->user : k == 1 ? cols->item
-                : k == 2 ? cols->rating : cols->ts;
+                : k == 2 ? cols->rating : k == 3 ? cols->ts : cols->event;
 
         if (c + 1 > cols->needed) {
             cols->needed = c + 1;
@@ -354,10 +365,11 @@ recsys_ingest_event(recsys_data_t *d, recsys_csv_t *csv,
     const recsys_columns_t *cols, char *err, size_t errlen)
 {
     char             why[96];
+    float            w;
     double           v;
     int64_t          ts;
     recsys_event_t  *e, *events;
-    recsys_field_t  *uf, *itf;
+    recsys_field_t  *uf, *itf, *f;
 
     if ((int) csv->n_fields < cols->needed) {
         snprintf(why, sizeof(why), "expected %d fields, found %u",
@@ -385,6 +397,20 @@ recsys_ingest_event(recsys_data_t *d, recsys_csv_t *csv,
     {
         return recsys_ingest_fail(err, errlen, csv->path, csv->line,
                                   "rating is not a number");
+    }
+
+    if (cols->event >= 0) {
+        f = &csv->fields[cols->event];
+
+        if (!recsys_ingest_event_weight(d, f->p, f->len, &w)) {
+            snprintf(why, sizeof(why), "unknown event \"%.*s\" (give it a "
+                     "weight with --event-weights)",
+                     (int) (f->len < 40 ? f->len : 40), f->p);
+            return recsys_ingest_fail(err, errlen, csv->path, csv->line,
+                                      why);
+        }
+
+        v *= w;
     }
 
     ts = RECSYS_NO_TIME;
@@ -453,6 +479,7 @@ recsys_ingest_interactions(recsys_data_t *d, const char *path, char *err,
             }
 
             d->has_rating = cols.rating >= 0;
+            d->has_events = cols.event >= 0;
 
             if (rc == 1) {
                 continue;
@@ -482,6 +509,49 @@ done:
 
     recsys_csv_close(&csv);
     return rc;
+}
+
+
+int
+recsys_ingest_event_weight(const recsys_data_t *d, const char *name,
+    size_t len, float *weight)
+{
+    char         *end;
+    double        v;
+    size_t        n;
+    const char   *p, *eq, *comma, *spec;
+
+    static const char  defaults[] =
+        "view=1,play=1,watch=1,listen=1,click=1,rate=1,like=3,share=3,"
+        "favorite=5,purchase=5,skip=-1,dislike=-3";
+
+    spec = d->event_weights != NULL ? d->event_weights : defaults;
+
+    for (p = spec; *p != '\0'; p = *comma ? comma + 1 : comma) {
+        comma = strchr(p, ',');
+        if (comma == NULL) {
+            comma = p + strlen(p);
+        }
+
+        eq = memchr(p, '=', comma - p);
+        if (eq == NULL) {
+            continue;
+        }
+
+        n = eq - p;
+
+        if (n == len && strncasecmp(p, name, len) == 0) {
+            v = strtod(eq + 1, &end);
+            if (end != comma) {
+                return 0;
+            }
+
+            *weight = (float) v;
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

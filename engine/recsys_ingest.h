@@ -6,6 +6,9 @@
  * similar column, rating/score/value/weight, timestamp/time/ts); without one they are user, item, [rating],
  * [timestamp].  Catalog: CSV (id,title,genres with '|'-separated genres,
  * header optional) or JSON Lines ({"id":..,"title":..,"genres":[..]}).
+ * An event column (event/action/type) names what happened; each name has a
+ * weight (recsys_ingest_event_weight: defaults below, or --event-weights)
+ * and a user's rows for one item then add up, negative events included.
  * Every row is checked; the first bad one stops the ingest with
  * "FILE:LINE: why" in err.  Ids are interned in order of first sight;
  * recsys_ingest_finish() renumbers them into the natural id order.
@@ -37,6 +40,9 @@ typedef struct {
     size_t            n_events;
     size_t            cap_events;
     int               has_rating;
+    int               has_events;   /* an event column: values are summed */
+    const char       *event_weights;    /* "view=1,like=3,..." or NULL */
+    double            decay_days;   /* > 0: values halve every this long */
     char            **item_meta;    /* per item: JSON fragment or NULL */
     char            **item_title;   /* per item: raw title or NULL */
     uint32_t        **item_genres;  /* per item: {n, genre...} or NULL */
@@ -56,6 +62,14 @@ int recsys_ingest_interactions(recsys_data_t *d, const char *path,
 
 /* Renumbers users and items in natural id order (events and meta follow). */
 int recsys_ingest_finish(recsys_data_t *d, char *err, size_t errlen);
+
+/*
+ * The weight of an event name under d->event_weights, else the defaults:
+ * view, play, watch, listen, click, rate = 1; like, share = 3; favorite,
+ * purchase = 5; skip = -1; dislike = -3.  0 when the name is unknown.
+ */
+int recsys_ingest_event_weight(const recsys_data_t *d, const char *name,
+    size_t len, float *weight);
 
 /* Renders the meta JSON fragment of an item: "title":..,"genres":[..]. */
 char *recsys_ingest_render_meta(const char *title, size_t title_len,

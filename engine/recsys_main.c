@@ -35,6 +35,7 @@ static const char  recsys_usage[] =
     "        [--neighbors K] [--similarity cosine|adjusted|pearson|jaccard]\n"
     "        [--shrink S] [--min-support N] [--history H] [--user-top R]\n"
     "        [--weights SRC=W,...] [--sparse-user N] [--trending-days D]\n"
+    "        [--event-weights NAME=W,...] [--decay-days D]\n"
     "        [--model-id ID] [--quiet]\n"
     "  recsys-build gen --out DIR [--users N] [--items N] [--events N]\n"
     "        [--seed S] [--segments N] [--series N] [--bundles N]\n"
@@ -161,7 +162,8 @@ recsys_main_build(int argc, char **argv)
 {
     int                   i, rc;
     char                  err[1024];
-    double                t0, t_ingest, f;
+    double                t0, t_ingest, f, decay;
+    const char           *event_weights;
     uint64_t              v;
     const char           *interactions, *items, *out;
     recsys_data_t         d;
@@ -169,6 +171,8 @@ recsys_main_build(int argc, char **argv)
     recsys_build_stats_t  stats;
 
     recsys_build_defaults(&o);
+    event_weights = NULL;
+    decay = 0.0;
     interactions = NULL;
     items = NULL;
     out = NULL;
@@ -257,6 +261,14 @@ recsys_main_build(int argc, char **argv)
                 return 1;
             }
 
+        } else if (strcmp(flag, "--event-weights") == 0) {
+            event_weights = val;
+
+        } else if (strcmp(flag, "--decay-days") == 0) {
+            if (!recsys_main_decimal(flag, val, 0.0, 1e6, &decay)) {
+                return 1;
+            }
+
         } else if (strcmp(flag, "--user-top") == 0) {
             if (!recsys_main_number(flag, val, 1, 10000, &v)) {
                 return 1;
@@ -282,6 +294,9 @@ recsys_main_build(int argc, char **argv)
     if (recsys_data_init(&d) != RECSYS_OK) {
         return recsys_main_fail("out of memory%s%s", "", "");
     }
+
+    d.event_weights = event_weights;
+    d.decay_days = decay;
 
     rc = RECSYS_OK;
 

@@ -3,11 +3,14 @@
  *
  * A counting sort groups the events by user (stable, so file order is kept
  * inside a user); each user's rows are then sorted by item and only the
- * latest row of each item is kept (timestamp, then file order).  Those kept
+ * latest row of each item is kept (timestamp, then file order); with an
+ * event column the rows' values add up instead, and with a decay each value
+ * halves every decay_days before the newest row of the log.  Those kept
  * rows, by item index, are by_user; by timestamp, seq; transposed, by_item.
  * Users are independent, so the per-user sorts run on all threads.
  */
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +60,8 @@ static int
 recsys_train_users(const recsys_data_t *d, recsys_train_t *t)
 {
     size_t               i;
+    double               decay;
+    int64_t              t_max;
     uint32_t             n_users, u;
     uint64_t            *start, *kept, total;
     recsys_train_row_t  *rows;
@@ -94,8 +99,19 @@ recsys_train_users(const recsys_data_t *d, recsys_train_t *t)
         r->seq = i;
     }
 
+    /* time decay: a value halves every decay_days before the newest row */
+    t_max = INT64_MIN;
+    for (i = 0; i < d->n_events; i++) {
+        if (d->events[i].ts > t_max) {
+            t_max = d->events[i].ts;
+        }
+    }
+
+    decay = d->decay_days > 0.0 ? log(2.0) / (d->decay_days * 86400.0) : 0.0;
+
 #pragma omp parallel for schedule(dynamic, 256)
     for (u = 0; u < n_users; u++) {
+        double               sum;
         uint64_t             j, w, n;
         recsys_train_row_t  *seg;
 
@@ -105,12 +121,27 @@ recsys_train_users(const recsys_data_t *d, recsys_train_t *t)
         qsort(seg, n, sizeof(recsys_train_row_t), recsys_train_cmp_item);
 
         w = 0;
+        sum = 0.0;
         for (j = 0; j < n; j++) {
+            sum += seg[j].value;
+
             if (j + 1 < n && seg[j + 1].item == seg[j].item) {
                 continue;
             }
 
-            seg[w++] = seg[j];
+            /* the latest row stands; with events, the rows add up */
+            seg[w] = seg[j];
+            if (d->has_events) {
+                seg[w].value = (float) sum;
+            }
+
+            if (decay > 0.0 && seg[w].ts != RECSYS_NO_TIME) {
+                seg[w].value *= (float) exp(-decay
+                                            * (double) (t_max - seg[w].ts));
+            }
+
+            w++;
+            sum = 0.0;
         }
 
         kept[u] = w;
