@@ -24,7 +24,8 @@ ENGINE   := recsys_status recsys_text recsys_model recsys_query recsys_csv \
             recsys_train recsys_mt19937 recsys_split recsys_metrics \
             recsys_baseline recsys_eval recsys_eval_main recsys_eval_served
 OBJS     := $(ENGINE:%=$(BUILD)/obj/%.o)
-UNITS    := test_gen test_text test_csv test_dict test_topk test_metrics
+UNITS    := test_gen test_text test_csv test_dict test_topk test_metrics \
+            test_ingest test_model
 TESTS    := $(UNITS:%=$(BUILD)/tests/%)
 
 all: $(BUILD)/recsys-build $(TESTS)

@@ -117,7 +117,7 @@ recsys_csv_fill(recsys_csv_t *csv)
 static int
 recsys_csv_find_end(recsys_csv_t *csv, size_t *end, uint64_t *newlines)
 {
-    int          quoted;
+    int          quoted, at_start;
     char        *p, *last, *nl;
     uint64_t     lines;
 
@@ -132,22 +132,46 @@ recsys_csv_find_end(recsys_csv_t *csv, size_t *end, uint64_t *newlines)
         return 1;
     }
 
+    /*
+     * As recsys_csv_split reads it: a quote opens a quoted field only at a
+     * field's start; inside one, "" is a quote and a lone " closes it.
+     */
     quoted = 0;
+    at_start = 1;
     lines = 0;
 
     for ( /* void */ ; p < last; p++) {
-        if (*p == '"') {
-            quoted = !quoted;
+        if (quoted) {
+            if (*p == '"') {
+                if (p + 1 == last && !csv->eof) {
+                    return 0;       /* "" or the end: read on to know */
+                }
 
-        } else if (*p == '\n') {
-            if (!quoted) {
-                *end = p - csv->buf;
-                *newlines = lines;
-                return 1;
+                if (p + 1 < last && p[1] == '"') {
+                    p++;
+
+                } else {
+                    quoted = 0;
+                }
+
+            } else if (*p == '\n') {
+                lines++;
             }
 
-            lines++;
+            continue;
         }
+
+        if (*p == '\n') {
+            *end = p - csv->buf;
+            *newlines = lines;
+            return 1;
+        }
+
+        if (*p == '"' && at_start) {
+            quoted = 1;
+        }
+
+        at_start = *p == csv->delim;
     }
 
     if (csv->eof) {
@@ -188,6 +212,27 @@ recsys_csv_next(recsys_csv_t *csv)
             continue;
         }
 
+        if (csv->delim == 0) {
+            /* the first line decides: a tab makes it TSV */
+            p = csv->buf + csv->pos;
+            end = csv->len - csv->pos;
+            p = memchr(p, '\n', end) != NULL ? memchr(p, '\n', end)
+                                              : csv->buf + csv->len;
+
+            if (p == csv->buf + csv->len && !csv->eof) {
+                rc = recsys_csv_fill(csv);
+                if (rc != RECSYS_OK) {
+                    return rc;
+                }
+
+                continue;
+            }
+
+            csv->delim = memchr(csv->buf + csv->pos, '\t',
+                                p - (csv->buf + csv->pos)) != NULL
+                         ? '\t' : ',';
+        }
+
         rc = recsys_csv_find_end(csv, &end, &newlines);
 
         if (rc == 0) {
@@ -219,10 +264,6 @@ recsys_csv_next(recsys_csv_t *csv)
 
         if (len == 0) {
             continue;
-        }
-
-        if (csv->delim == 0) {
-            csv->delim = memchr(p, '\t', len) != NULL ? '\t' : ',';
         }
 
         rc = recsys_csv_split(csv, p, len);

@@ -204,6 +204,17 @@ static const char *const  recsys_rating_names[] = {
     "rating", "score", "value", "weight", "stars", NULL
 };
 
+static const char *const  recsys_header_names[] = {
+    "user", "userid", "user_id", "uid", "visitor", "customer", "account",
+    "item", "itemid", "item_id", "iid", "movie", "movieid", "movie_id",
+    "track", "trackid", "track_id", "song", "songid", "song_id", "video",
+    "videoid", "video_id", "game", "gameid", "game_id", "product",
+    "productid", "product_id", "content", "contentid", "content_id",
+    "rating", "score", "value", "weight", "stars", "timestamp", "time",
+    "ts", "epoch", "date", "event", "action", "type", "kind", "event_type",
+    NULL
+};
+
 static const char *const  recsys_event_names[] = {
     "event", "action", "type", "kind", "event_type", NULL
 };
@@ -223,6 +234,7 @@ recsys_ingest_columns(recsys_csv_t *csv, recsys_columns_t *cols, char *err,
 {
     int              header, k;
     double           v;
+    int64_t          ts;
     recsys_field_t  *f;
 
     cols->user = -1;
@@ -231,23 +243,24 @@ recsys_ingest_columns(recsys_csv_t *csv, recsys_columns_t *cols, char *err,
     cols->ts = -1;
     cols->event = -1;
 
-    header = 0;
+    /*
+     * A header: a field that cannot be data where it stands (a rating or
+     * a timestamp that is not a number), or a row made only of known
+     * column names.  "user1,item1" is data.
+     */
+    header = 1;
 
     for (k = 0; k < (int) csv->n_fields; k++) {
-        f = &csv->fields[k];
-
-        if (recsys_name_starts(f, recsys_user_prefixes)
-            || recsys_name_starts(f, recsys_item_prefixes)
-            || recsys_name_is(f, recsys_rating_names)
-            || recsys_name_starts(f, recsys_ts_prefixes)
-            || recsys_name_is(f, recsys_event_names))
-        {
-            header = 1;
+        if (!recsys_name_is(&csv->fields[k], recsys_header_names)) {
+            header = 0;
         }
     }
 
-    if (csv->n_fields >= 3
-        && !recsys_parse_number(csv->fields[2].p, csv->fields[2].len, &v))
+    if ((csv->n_fields >= 3
+         && !recsys_parse_number(csv->fields[2].p, csv->fields[2].len, &v))
+        || (csv->n_fields >= 4
+            && !recsys_parse_int64(csv->fields[3].p, csv->fields[3].len,
+                                   &ts)))
     {
         header = 1;
     }
@@ -560,7 +573,7 @@ recsys_ingest_render_meta(const char *title, size_t title_len,
     const char **genres, const size_t *genre_lens, size_t n_genres)
 {
     char    *s, *frag;
-    size_t   i, len;
+    size_t   i, len, kept;
     json_t  *obj, *arr, *str;
 
     obj = json_object();
@@ -574,14 +587,16 @@ recsys_ingest_render_meta(const char *title, size_t title_len,
 
     str = title_len > 0 ? json_stringn(title, title_len) : json_null();
 
+    kept = 0;
     for (i = 0; i < n_genres; i++) {
         if (genre_lens[i] > 0) {
             json_array_append_new(arr, json_stringn(genres[i],
                                                     genre_lens[i]));
+            kept++;
         }
     }
 
-    if (str == NULL || json_array_size(arr) != n_genres) {
+    if (str == NULL || json_array_size(arr) != kept) {
         json_decref(str);
         json_decref(obj);
         json_decref(arr);

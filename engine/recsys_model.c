@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <lmdb.h>
 
 #include "recsys_model.h"
@@ -93,6 +95,7 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
     int              rc;
     char             name[64];
     size_t           k;
+    struct stat      st;
     recsys_model_t  *m;
 
     *model = NULL;
@@ -101,6 +104,13 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
     if (m == NULL) {
         return recsys_model_fail(err, errlen, RECSYS_ENOMEM, "open",
                                  "out of memory");
+    }
+
+    /* LMDB would try to initialise an empty file: refuse it here */
+    if (stat(path, &st) == 0 && st.st_size < 2 * 4096) {
+        free(m);
+        return recsys_model_fail(err, errlen, RECSYS_EFORMAT, "open",
+                                 "too small for an LMDB file");
     }
 
     rc = mdb_env_create(&m->env);

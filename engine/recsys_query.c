@@ -84,6 +84,10 @@ recsys_itemset_init(recsys_itemset_t *set, uint32_t capacity,
 {
     uint32_t  size;
 
+    if (capacity > (1u << 28)) {
+        return RECSYS_ENOMEM;
+    }
+
     size = 16;
     while (size < capacity * 2) {
         size *= 2;
@@ -234,6 +238,10 @@ static int
 recsys_acc_init(recsys_acc_t *acc, uint32_t capacity, recsys_alloc_t *a)
 {
     uint32_t  size, i;
+
+    if (capacity > (1u << 28)) {
+        return RECSYS_ENOMEM;
+    }
 
     size = 16;
     while (size < capacity * 2) {

@@ -29,6 +29,8 @@ ngx_http_recsys_bad_request(ngx_http_request_t *r, const char *name)
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "recsys: invalid argument \"%s\"", name);
 
+    ngx_http_recsys_counters.bad_request++;
+
     msg = ngx_pnalloc(r->pool, sizeof("invalid argument: ") + 16);
     if (msg == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -191,6 +193,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
     recsys_query_t               q;
     recsys_model_t              *model;
     recsys_result_t              res;
+    ngx_http_recsys_ctx_t       *ctx;
     ngx_http_recsys_args_t       args;
     ngx_http_recsys_loc_conf_t  *rlcf;
 
@@ -211,6 +214,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
     }
 
     rlcf = ngx_http_get_module_loc_conf(r, ngx_http_recsys_module);
+    ngx_http_recsys_counters.requests++;
 
     rc = ngx_http_recsys_parse_args(r, rlcf, &args);
     if (rc == NGX_ERROR) {
@@ -241,6 +245,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
 
     model = ngx_http_recsys_store_get(r, rlcf->store);
     if (model == NULL) {
+        ngx_http_recsys_counters.unavailable++;
         return ngx_http_recsys_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
                                           "unavailable",
                                           "no usable model is loaded");
@@ -273,6 +278,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
         {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "recsys: unknown item");
+            ngx_http_recsys_counters.not_found++;
             return ngx_http_recsys_send_error(r, NGX_HTTP_NOT_FOUND,
                                               "not_found", "unknown item");
         }
@@ -316,6 +322,23 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
                       recsys_model_id(model), recsys_strerror(rc));
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    ctx = ngx_palloc(r->pool, sizeof(ngx_http_recsys_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the model may be replaced after this request: copy its id */
+    ctx->model = (const char *) ngx_pstrdup(r->pool,
+                     &(ngx_str_t) { ngx_strlen(recsys_model_id(model)),
+                                    (u_char *) recsys_model_id(model) });
+    ctx->algo = recsys_algo_name(res.algo);
+    ctx->fallback = recsys_fallback_name(res.fallback);
+    ctx->count = res.n;
+    ngx_http_set_ctx(r, ctx, ngx_http_recsys_module);
+
+    ngx_http_recsys_counters.ok++;
+    ngx_http_recsys_counters.fallback += res.fallback != RECSYS_FALLBACK_NONE;
 
     return ngx_http_recsys_send_result(r, rlcf, model,
                                        user.len ? &user : NULL, item, &res);

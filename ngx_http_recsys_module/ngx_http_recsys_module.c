@@ -11,6 +11,7 @@
  *   recsys_weights SRC=W ...;        hybrid weights over the model's
  *   recsys_reload_interval TIME;     how often a worker stats the path
  *   recsys_cache_ttl TIME;           Cache-Control max-age, 0: none
+ *   recsys_status;                   in another location: JSON status
  *
  * Every default is written once, in merge_loc_conf.  Models are opened in
  * each worker after fork (init_process) and closed at exit.
@@ -24,6 +25,9 @@ static void *ngx_http_recsys_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_recsys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+static char *ngx_http_recsys_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_recsys_preconfiguration(ngx_conf_t *cf);
 static char *ngx_http_recsys_merge_weights(ngx_conf_t *cf,
     ngx_http_recsys_loc_conf_t *conf);
 static ngx_int_t ngx_http_recsys_init_process(ngx_cycle_t *cycle);
@@ -35,6 +39,13 @@ static ngx_command_t  ngx_http_recsys_commands[] = {
     { ngx_string("recsys"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_recsys,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("recsys_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_recsys_status,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -121,7 +132,7 @@ static ngx_command_t  ngx_http_recsys_commands[] = {
 
 
 static ngx_http_module_t  ngx_http_recsys_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_recsys_preconfiguration,      /* preconfiguration */
     NULL,                                  /* postconfiguration */
 
     ngx_http_recsys_create_main_conf,      /* create main configuration */
@@ -351,6 +362,25 @@ ngx_http_recsys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf->handler = ngx_http_recsys_handler;
 
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_recsys_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_recsys_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_recsys_preconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_recsys_add_variables(cf);
 }
 
 

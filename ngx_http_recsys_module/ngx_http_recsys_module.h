@@ -39,12 +39,37 @@ typedef struct {
     time_t                    bad_mtime;
     off_t                     bad_size;
     ngx_uint_t                missing_logged;
+    time_t                    loaded_at;
 } ngx_http_recsys_store_t;
 
 
 typedef struct {
     ngx_array_t               stores;       /* ngx_http_recsys_store_t * */
 } ngx_http_recsys_main_conf_t;
+
+
+/* What a request answered with, for the $recsys_* variables. */
+typedef struct {
+    const char               *model;
+    const char               *algo;
+    const char               *fallback;
+    ngx_uint_t                count;
+} ngx_http_recsys_ctx_t;
+
+
+/* This worker's counters, shown by recsys_status. */
+typedef struct {
+    ngx_atomic_uint_t         requests;
+    ngx_atomic_uint_t         ok;
+    ngx_atomic_uint_t         bad_request;
+    ngx_atomic_uint_t         not_found;
+    ngx_atomic_uint_t         unavailable;
+    ngx_atomic_uint_t         fallback;
+    ngx_atomic_uint_t         reloads;
+    ngx_atomic_uint_t         refused;
+} ngx_http_recsys_counters_t;
+
+extern ngx_http_recsys_counters_t  ngx_http_recsys_counters;
 
 
 typedef struct {
@@ -116,6 +141,10 @@ ngx_int_t ngx_http_recsys_send_result(ngx_http_request_t *r,
 
 /* ngx_http_recsys_handler.c */
 ngx_int_t ngx_http_recsys_handler(ngx_http_request_t *r);
+
+/* ngx_http_recsys_status.c */
+ngx_int_t ngx_http_recsys_status_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_recsys_add_variables(ngx_conf_t *cf);
 
 
 #endif /* _NGX_HTTP_RECSYS_MODULE_H_INCLUDED_ */

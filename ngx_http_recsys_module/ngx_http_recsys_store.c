@@ -189,6 +189,8 @@ ngx_http_recsys_store_check(ngx_http_recsys_store_t *store, ngx_log_t *log)
         store->bad_mtime = fi.st_mtime;
         store->bad_size = fi.st_size;
 
+        ngx_http_recsys_counters.refused++;
+
         ngx_log_error(NGX_LOG_ERR, log, 0,
                       "recsys: model \"%V\" refused: %s (%s)%s",
                       &store->path, err, recsys_strerror(rc),
@@ -204,6 +206,8 @@ ngx_http_recsys_store_check(ngx_http_recsys_store_t *store, ngx_log_t *log)
     store->ino = fi.st_ino;
     store->mtime = fi.st_mtime;
     store->size = fi.st_size;
+    store->loaded_at = ngx_time();
+    ngx_http_recsys_counters.reloads++;
 
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "recsys: model \"%V\" loaded, id %s",
