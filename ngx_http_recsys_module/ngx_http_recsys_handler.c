@@ -187,6 +187,8 @@ ngx_int_t
 ngx_http_recsys_handler(ngx_http_request_t *r)
 {
     int                          algo;
+    size_t                       len;
+    u_char                      *id;
     ngx_int_t                    rc;
     ngx_str_t                    user, *item;
     recsys_alloc_t               alloc;
@@ -329,9 +331,14 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
     }
 
     /* the model may be replaced after this request: copy its id */
-    ctx->model = (const char *) ngx_pstrdup(r->pool,
-                     &(ngx_str_t) { ngx_strlen(recsys_model_id(model)),
-                                    (u_char *) recsys_model_id(model) });
+    len = ngx_strlen(recsys_model_id(model));
+    id = ngx_pnalloc(r->pool, len + 1);
+    if (id == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(id, recsys_model_id(model), len + 1);
+    ctx->model = (const char *) id;
     ctx->algo = recsys_algo_name(res.algo);
     ctx->fallback = recsys_fallback_name(res.fallback);
     ctx->count = res.n;

@@ -1,0 +1,86 @@
+#!/usr/bin/perl
+
+# 07-status: recsys_status (JSON and Prometheus text) with per-worker
+# counters and the loaded model; the $recsys_* variables in a header; ETag
+# and If-None-Match (304); Cache-Control from recsys_cache_ttl.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Test::More;
+use RecsysTest qw(build_model tmpdir);
+
+RecsysTest::skip_unless_built();
+
+my $tmp = tmpdir();
+my $model = build_model(interactions => "$FindBin::Bin/data/cf-interactions.csv",
+                        items => "$FindBin::Bin/data/cf-items.csv",
+                        out => "$tmp/model.mdb", model_id => 'status-1');
+
+my $srv = RecsysTest::start_nginx(
+    http => "    recsys_model $model;\n",
+    locations => <<'EOF');
+        location = /recommend {
+            recsys;
+            recsys_cache_ttl 30s;
+            add_header X-Recsys "$recsys_model $recsys_algo $recsys_fallback $recsys_count";
+        }
+        location = /status {
+            recsys_status;
+        }
+EOF
+
+# one of each outcome, counted by hand: 2 ok (one with a fallback), 1 bad
+# request, 1 unknown item
+my ($d, $res) = $srv->json('/recommend?user=u1&n=2');
+is($res->{status}, 200, 'known user answers');
+is($res->{headers}{'x-recsys'}, 'status-1 hybrid  ' . scalar @{ $d->{items} },
+   '$recsys_model, $recsys_algo, $recsys_count (and no fallback)');
+is($res->{headers}{'cache-control'}, 'max-age=30',
+   'Cache-Control follows recsys_cache_ttl');
+
+my $etag = $res->{headers}{etag};
+like($etag // '', qr/\A"status-1-[0-9a-f]{8}"\z/, 'ETag is the model id and a checksum');
+
+my $res2 = $srv->get('/recommend?user=u1&n=2', { 'If-None-Match' => $etag });
+is($res2->{status}, 304, 'If-None-Match with the same ETag: 304');
+is($res2->{content} // '', '', '304 has no body');
+
+my $res3 = $srv->get('/recommend?user=u1&n=3', { 'If-None-Match' => $etag });
+is($res3->{status}, 200, 'another answer has another ETag: 200');
+
+($d, $res) = $srv->json('/recommend?user=nobody&n=2');
+is($res->{headers}{'x-recsys'}, 'status-1 popular popular 2',
+   '$recsys_fallback for an unknown user');
+
+is($srv->get('/recommend?n=zero')->{status}, 400, 'a bad request');
+is($srv->get('/recommend?item=no-such-item')->{status}, 404, 'an unknown item');
+
+my $st = $srv->json('/status');
+is($st->{models}[0]{id}, 'status-1', 'status shows the loaded model id');
+is($st->{models}[0]{path}, $model, 'status shows the model path');
+ok($st->{models}[0]{users} > 0 && $st->{models}[0]{items} > 0,
+   'status shows the model size');
+# 4 requests above plus the 304 and the n=3 one: 6; ok counts the 200s and
+# the 304 (a 304 is an answered request whose body the client has)
+is($st->{counters}{requests}, 6, 'requests counted');
+is($st->{counters}{ok}, 4, 'answered requests counted');
+is($st->{counters}{bad_request}, 1, '400s counted');
+is($st->{counters}{not_found}, 1, '404s counted');
+is($st->{counters}{fallback}, 1, 'fallbacks counted');
+is($st->{counters}{reloads}, 1, 'one model load');
+
+my $prom = $srv->get('/status?format=prometheus');
+is($prom->{status}, 200, 'Prometheus format answers');
+like($prom->{headers}{'content-type'}, qr{\Atext/plain}, 'as text');
+like($prom->{content}, qr/^recsys_requests_total\{pid="\d+"\} 6$/m,
+     'requests counter in Prometheus text');
+like($prom->{content},
+     qr/^recsys_model_loaded\{pid="\d+",path="\Q$model\E",id="status-1"\} 1$/m,
+     'loaded model in Prometheus text');
+
+$srv->finish;
+done_testing();
