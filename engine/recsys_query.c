@@ -432,6 +432,7 @@ typedef struct {
     recsys_filter_t         filter;
     recsys_itemset_t        skip;
     recsys_row_t            hist;       /* what history scoring walks */
+    uint32_t                max_nbrs;   /* per history item, 0: all */
     recsys_scored_t        *out;
     uint32_t                need;
     uint32_t                have;
@@ -488,8 +489,9 @@ recsys_query_fill(recsys_qctx_t *c, recsys_list_id_t list)
 
 /*
  * The history that request-time scoring walks.  Without a session it is
- * the user's stored history with its stored weights, exactly what the
- * builder scored.  With one, the session items (most recent first, weight
+ * the user's stored history with its stored weights and every neighbour,
+ * exactly what the builder scored (bounded by the model's own --history
+ * and --neighbors).  With one, the session items (most recent first, weight
  * 1) come first and the stored items follow with their weights scaled into
  * (0, 1]; the whole is capped at max_history.
  */
@@ -512,10 +514,13 @@ recsys_query_history(recsys_qctx_t *c)
     }
 
     if (q->n_history == 0) {
+        /* exactly what the builder scored: no request caps apply */
         c->hist = stored;
-        c->hist.n = stored.n < cap ? stored.n : cap;
+        c->max_nbrs = 0;
         return RECSYS_OK;
     }
+
+    c->max_nbrs = q->max_nbrs;
 
     p = c->a->alloc(c->a->ctx, (size_t) cap * sizeof(recsys_entry_t));
     if (p == NULL) {
@@ -569,7 +574,7 @@ recsys_query_score(recsys_qctx_t *c, int s, recsys_scored_t *out,
         hist.n = 1;     /* a first-order chain: the latest item only */
     }
 
-    return recsys_score_history(nbrs, hist, c->q->max_nbrs, &c->filter,
+    return recsys_score_history(nbrs, hist, c->max_nbrs, &c->filter,
                                 need, c->a, out, n);
 }
 
@@ -848,7 +853,7 @@ recsys_query_sim(recsys_qctx_t *c, int s, uint32_t h, uint32_t item)
     row = recsys_list_row(recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS,
                                                    s),
                           h);
-    n = c->q->max_nbrs && row.n > c->q->max_nbrs ? c->q->max_nbrs : row.n;
+    n = c->max_nbrs && row.n > c->max_nbrs ? c->max_nbrs : row.n;
 
     for (j = 0; j < n; j++) {
         if (recsys_row_item(row, j) == item) {
@@ -882,9 +887,10 @@ recsys_query_because(recsys_qctx_t *c, int algo, uint32_t item,
 
         for (s = 0; s < RECSYS_NSRC; s++) {
             if (!recsys_is_item_source(s)
-                || (algo != RECSYS_ALGO_HYBRID && algo != s))
+                || (algo != RECSYS_ALGO_HYBRID && algo != s)
+                || why->contrib[s] == 0.0f)
             {
-                continue;
+                continue;   /* only the sources that scored the item */
             }
 
             if (s == RECSYS_SRC_MARKOV && h > 0) {
@@ -944,6 +950,7 @@ recsys_query_because(recsys_qctx_t *c, int algo, uint32_t item,
 static int
 recsys_query_explain(recsys_qctx_t *c, recsys_result_t *res)
 {
+    float          v, total;
     uint32_t       k, b;
     recsys_why_t  *why;
 
@@ -957,10 +964,19 @@ recsys_query_explain(recsys_qctx_t *c, recsys_result_t *res)
 
     for (k = 0; k < res->n; k++) {
         if (res->algo == RECSYS_ALGO_HYBRID) {
+            total = 0.0f;
+
             for (b = 0; b < c->n_blend; b++) {
-                why[k].contrib[c->blend_src[b]] =
-                    c->blend[b].weight / c->blend[b].norm
+                v = c->blend[b].weight / c->blend[b].norm
                     * recsys_blend_value(&c->blend[b], res->items[k].item);
+                why[k].contrib[c->blend_src[b]] = v;
+                total += v;
+            }
+
+            if (total == 0.0f) {
+                /* no source scored it: the popular fill added it */
+                why[k].contrib[RECSYS_SRC_POPULAR] = res->items[k].score;
+                continue;
             }
 
         } else if (res->algo >= 0 && res->algo < RECSYS_NSRC) {

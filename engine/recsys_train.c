@@ -123,6 +123,12 @@ recsys_train_users(const recsys_data_t *d, recsys_train_t *t)
         w = 0;
         sum = 0.0;
         for (j = 0; j < n; j++) {
+            /* each row fades with its own age */
+            if (decay > 0.0 && seg[j].ts != RECSYS_NO_TIME) {
+                seg[j].value *= (float) exp(-decay
+                                            * (double) (t_max - seg[j].ts));
+            }
+
             sum += seg[j].value;
 
             if (j + 1 < n && seg[j + 1].item == seg[j].item) {
@@ -133,11 +139,6 @@ recsys_train_users(const recsys_data_t *d, recsys_train_t *t)
             seg[w] = seg[j];
             if (d->has_events) {
                 seg[w].value = (float) sum;
-            }
-
-            if (decay > 0.0 && seg[w].ts != RECSYS_NO_TIME) {
-                seg[w].value *= (float) exp(-decay
-                                            * (double) (t_max - seg[w].ts));
             }
 
             w++;

@@ -30,6 +30,8 @@ static char *ngx_http_recsys_status(ngx_conf_t *cf, ngx_command_t *cmd,
 static ngx_int_t ngx_http_recsys_preconfiguration(ngx_conf_t *cf);
 static char *ngx_http_recsys_merge_weights(ngx_conf_t *cf,
     ngx_http_recsys_loc_conf_t *conf);
+static char *ngx_http_recsys_weights_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_recsys_init_process(ngx_cycle_t *cycle);
 static void ngx_http_recsys_exit_process(ngx_cycle_t *cycle);
 
@@ -108,7 +110,7 @@ static ngx_command_t  ngx_http_recsys_commands[] = {
 
     { ngx_string("recsys_weights"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_conf_set_str_array_slot,
+      ngx_http_recsys_weights_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_recsys_loc_conf_t, weights),
       NULL },
@@ -289,6 +291,40 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                                             conf->reload_interval);
     if (conf->store == NULL) {
         return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* recsys_weights SRC=W ...: every argument kept, checked at merge. */
+static char *
+ngx_http_recsys_weights_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_recsys_loc_conf_t *rlcf = conf;
+
+    ngx_str_t   *value, *w;
+    ngx_uint_t   i;
+
+    if (rlcf->weights != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    rlcf->weights = ngx_array_create(cf->pool, cf->args->nelts,
+                                     sizeof(ngx_str_t));
+    if (rlcf->weights == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        w = ngx_array_push(rlcf->weights);
+        if (w == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *w = value[i];
     }
 
     return NGX_CONF_OK;

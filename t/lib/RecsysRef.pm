@@ -275,4 +275,413 @@ sub similar {
     return [grep { !$seen->{ $_->[0] } } @{ $self->{nbrs}{$i} || [] }];
 }
 
+
+# ---------------------------------------------------------------------------
+# model_ref(): the reference for the builder's options and the request-time
+# paths (t/08-t/10): similarity variants, shrinkage, minimum support,
+# implicit events, time decay, sessions, the hybrid blend, explanations and
+# trending.  Written from the README's definitions only:
+#
+#   values    ratings: the latest row of (user, item) (ts, then file line);
+#             events: the sum of the rows' event weights (the pair's time and
+#             line are its latest row's); --decay-days D: each value times
+#             0.5^((t_max - t) / (D * 86400)), t the row's time, t_max the
+#             newest row of the log (with events: each row, then the sum).
+#   cosine    sum_co x_i x_j / (|x_i| |x_j|), x = value, full column norms
+#   adjusted  the same with x = value - mean of the user's values
+#   pearson   x = value - mean of the item's values; sums over co-users only:
+#             sum x_i x_j / sqrt(sum x_i^2 * sum x_j^2)
+#   jaccard   c / (n_i + n_j - c) on the binary matrix (c = co-users)
+#   shrink S  sim * c / (c + S); pairs with c < min_support dropped; only
+#             sim > 0 kept; neighbours by sim desc then index asc, first K.
+#   itemcf    score(c) = sum over history (item, weight) of weight * sim(h, c)
+#             over h's first K (or max_nbrs) neighbours; filtered afterwards.
+#   session   the session's known items, most recent (last) first, weight 1,
+#             then the user's stored history with weights / max weight; the
+#             whole capped at max_history.
+#   hybrid    sum over sources of w_s * score_s(i) / max_s, a source's input
+#             being its list for the user (itemcf: the precomputed first
+#             user_top items, or with a session the request-time ranking's
+#             first max(user_top, need)), popular and trending their best
+#             user_top items (unfiltered); filtered, ranked, then filled up
+#             with unseen popular items (popularity as the score).
+#   because   history items h by credit_h = sum over item sources of
+#             scale_s * weight(h) * sim(h, item), credit > 0, first three.
+#   trending  sum over the item's users of 0.5^((t_max - t) / (D * 86400))
+#             (t: the pair's time, D = trending_days) / number of users.
+# Scores closer than 1e-9 (relative) count as equal: index order decides.
+# ---------------------------------------------------------------------------
+
+push @EXPORT_OK, qw(parse_event_log model_ref near_ties);
+
+our %DEFAULT_EVENT_WEIGHTS = (
+    view => 1, play => 1, watch => 1, listen => 1, click => 1, rate => 1,
+    like => 3, share => 3, favorite => 5, purchase => 5, skip => -1,
+    dislike => -3,
+);
+
+
+# parse_event_log($file): rows [user, item, event, ts, line] from a CSV
+# fixture whose header names its columns (user..., item..., event/action/
+# type/kind, timestamp/time/ts).  No quoting.
+sub parse_event_log {
+    my ($file) = @_;
+    my (@rows, %col);
+
+    open my $fh, '<:raw', $file or die "open $file: $!";
+    my $n = 0;
+    while (my $l = <$fh>) {
+        $n++;
+        $l =~ s/\r?\n\z//;
+        next if $l eq '';
+        my @f = split /,/, $l, -1;
+        if ($n == 1) {
+            for my $k (0 .. $#f) {
+                my $h = lc $f[$k];
+                $col{user} //= $k if $h =~ /\Auser/;
+                $col{item} //= $k if $h =~ /\A(?:item|movie|track)/;
+                $col{event} //= $k if $h =~ /\A(?:event|action|type|kind)\z/;
+                $col{ts} //= $k if $h =~ /\A(?:timestamp|time|ts)\z/;
+            }
+            die "$file: header lacks user, item or event"
+                unless defined $col{user} && defined $col{item}
+                       && defined $col{event};
+            next;
+        }
+        push @rows, [$f[ $col{user} ], $f[ $col{item} ], $f[ $col{event} ],
+                     defined $col{ts} ? $f[ $col{ts} ] : undef, $n];
+    }
+    close $fh;
+    return \@rows;
+}
+
+
+# _rank(\%score, \%idx): [[item, score], ...] by score desc, index asc.
+sub _rank {
+    my ($score, $idx) = @_;
+    return [map { [$_, $score->{$_}] }
+            sort {
+                my ($x, $y) = ($score->{$a}, $score->{$b});
+                (abs($x - $y) <= 1e-9 * (1 + abs $x) ? 0 : $y <=> $x)
+                    || $idx->{$a} <=> $idx->{$b}
+            } keys %$score];
+}
+
+
+# near_ties($list, $eps): adjacent entries of a ranking whose scores differ
+# by less than $eps relative (plus 1e-6) without being equal: orders that
+# float rounding could flip.
+sub near_ties {
+    my ($list, $eps) = @_;
+    $eps //= 2e-5;
+    my @bad;
+    for my $k (1 .. $#$list) {
+        my ($p, $q) = ($list->[$k - 1], $list->[$k]);
+        my $d = abs($p->[1] - $q->[1]);
+        my $big = abs $p->[1] > abs $q->[1] ? abs $p->[1] : abs $q->[1];
+        push @bad, "$p->[0] ($p->[1]) ~ $q->[0] ($q->[1])"
+            if $d > 1e-9 * (1 + abs $p->[1]) && $d < $eps * $big + 1e-6;
+    }
+    return @bad;
+}
+
+
+# model_ref(rows => parse_interactions() | events => parse_event_log(),
+#           event_weights => {..}, K, H, user_top, similarity, shrink,
+#           min_support, decay_days, trending_days, weights => {src => w}):
+# a RecsysRef::Model.
+sub model_ref {
+    my (%o) = @_;
+    my $K = $o{K} // 50;
+    my $H = $o{H} // 100;
+    my $sim_name = $o{similarity} // 'cosine';
+    my $S = $o{shrink} // 0;
+    my $min_support = $o{min_support} // 1;
+    my $D = $o{decay_days};
+    my $TD = $o{trending_days} // 30;
+    my $rows = $o{events} // $o{rows};
+    my (%val, %time, %line, %users, %items, $t_max);
+
+    for my $row (@$rows) {
+        my $ts = $row->[3];
+        $t_max = $ts if defined $ts && $ts ne ''
+                        && (!defined $t_max || $ts > $t_max);
+    }
+    my $decay = sub {
+        my ($v, $t) = @_;
+        return $v unless $D && defined $t && $t ne '';
+        return $v * 0.5 ** (($t_max - $t) / ($D * 86400));
+    };
+
+    if ($o{events}) {
+        my $ew = $o{event_weights} // \%DEFAULT_EVENT_WEIGHTS;
+        for my $row (@{ $o{events} }) {
+            my ($u, $i, $ev, $ts, $ln) = @$row;
+            my $w = $ew->{$ev};
+            die "line $ln: unknown event '$ev'" unless defined $w;
+            $users{$u} = $items{$i} = 1;
+            $ts = 0 unless defined $ts && $ts ne '';
+            $val{$u}{$i} += $decay->($w, $ts);
+            if (!defined $time{$u}{$i} || $ts >= $time{$u}{$i}) {
+                $time{$u}{$i} = $ts;
+                $line{$u}{$i} = $ln;
+            }
+        }
+    } else {
+        for my $row (@$rows) {
+            my ($u, $i, $r, $ts, $ln) = @$row;
+            $users{$u} = $items{$i} = 1;
+            $ts = 0 unless defined $ts && $ts ne '';
+            if (!defined $time{$u}{$i} || $ts >= $time{$u}{$i}) {
+                $val{$u}{$i} = defined $r && $r ne '' ? $r : 1;
+                $time{$u}{$i} = $ts;
+                $line{$u}{$i} = $ln;
+            }
+        }
+        for my $u (keys %val) {
+            $val{$u}{$_} = $decay->($val{$u}{$_}, $time{$u}{$_})
+                for keys %{ $val{$u} };
+        }
+    }
+
+    my @items = sort { cmp_index($a, $b) } keys %items;
+    my %idx;
+    @idx{@items} = 0 .. $#items;
+    my @users = sort keys %users;
+
+    # x(u, i) for the chosen similarity
+    my (%x, %mean_u, %mean_i, %deg);
+    for my $u (@users) {
+        my @v = values %{ $val{$u} };
+        my $s = 0;
+        $s += $_ for @v;
+        $mean_u{$u} = $s / @v;
+    }
+    for my $i (@items) {
+        my ($s, $n) = (0, 0);
+        for my $u (@users) {
+            next unless exists $val{$u}{$i};
+            $s += $val{$u}{$i};
+            $n++;
+        }
+        $mean_i{$i} = $s / $n;
+        $deg{$i} = $n;
+    }
+    for my $u (@users) {
+        for my $i (keys %{ $val{$u} }) {
+            my $v = $val{$u}{$i};
+            $x{$u}{$i} = $sim_name eq 'adjusted' ? $v - $mean_u{$u}
+                       : $sim_name eq 'pearson'  ? $v - $mean_i{$i}
+                       : $sim_name eq 'jaccard'  ? 1
+                       : $v;
+        }
+    }
+    my %norm;
+    for my $i (@items) {
+        my $s = 0;
+        for my $u (@users) {
+            $s += $x{$u}{$i} ** 2 if exists $x{$u}{$i};
+        }
+        $norm{$i} = sqrt $s;
+    }
+
+    my (%sim, %nbrs, %co);
+    for my $i (@items) {
+        my %row;
+        for my $j (@items) {
+            next if $j eq $i;
+            my ($c, $xy, $xx, $yy) = (0, 0, 0, 0);
+            for my $u (@users) {
+                next unless exists $x{$u}{$i} && exists $x{$u}{$j};
+                $c++;
+                $xy += $x{$u}{$i} * $x{$u}{$j};
+                $xx += $x{$u}{$i} ** 2;
+                $yy += $x{$u}{$j} ** 2;
+            }
+            $co{$i}{$j} = $c;
+            next if $c == 0 || $c < $min_support;
+            my $s;
+            if ($sim_name eq 'jaccard') {
+                $s = $c / ($deg{$i} + $deg{$j} - $c);
+            } elsif ($sim_name eq 'pearson') {
+                my $d = sqrt($xx * $yy);
+                $s = $d > 0 ? $xy / $d : 0;
+            } else {
+                my $d = $norm{$i} * $norm{$j};
+                $s = $d > 0 ? $xy / $d : 0;
+            }
+            $s *= $c / ($c + $S) if $S > 0;
+            next unless $s > 0;
+            $sim{$i}{$j} = $row{$j} = $s;
+        }
+        my $l = _rank(\%row, \%idx);
+        splice @$l, $K if @$l > $K;
+        $nbrs{$i} = $l;
+    }
+
+    my (%hist, %seen);
+    for my $u (@users) {
+        my @h = sort { $time{$u}{$b} <=> $time{$u}{$a}
+                       || $line{$u}{$b} <=> $line{$u}{$a} } keys %{ $val{$u} };
+        $seen{$u} = { map { $_ => 1 } @h };
+        splice @h, $H if @h > $H;
+        $hist{$u} = [map { [$_, $val{$u}{$_}] } @h];
+    }
+
+    my (%count, %trend);
+    for my $u (@users) {
+        for my $i (keys %{ $val{$u} }) {
+            $count{$i}++;
+            $trend{$i} += 0.5 ** (($t_max - $time{$u}{$i}) / ($TD * 86400))
+                if defined $t_max;
+        }
+    }
+    my %pop = map { $_ => $count{$_} / @users } @items;
+    $_ /= @users for values %trend;
+
+    my $self = bless {
+        K => $K, H => $H, user_top => $o{user_top} // 100,
+        weights => { %{ $o{weights} // { itemcf => 1, popular => 0.05 } } },
+        items => \@items, users => \@users, index => \%idx, value => \%val,
+        time => \%time, t_max => $t_max, x => \%x, co => \%co, sim => \%sim,
+        nbrs => \%nbrs, hist => \%hist, seen => \%seen,
+        popular => _rank(\%pop, \%idx),
+        trending => defined $t_max ? _rank(\%trend, \%idx) : [],
+    }, 'RecsysRef::Model';
+
+    for my $u (@users) {
+        my $s = $seen{$u};
+        $self->{itemcf}{$u} = $self->score_hist($hist{$u},
+                                                pass => sub { !$s->{ $_[0] } });
+    }
+    return $self;
+}
+
+
+package RecsysRef::Model;
+
+# The object model_ref() returns: the fields above plus these methods.
+
+sub rank { RecsysRef::_rank($_[1], $_[0]{index}) }
+
+sub nb { $_[0]{nbrs}{ $_[1] } || [] }
+
+# sim_in_row($h, $c, $max_nbrs): sim(h, c) if c is among h's first
+# min(K, max_nbrs) neighbours, else 0.
+sub sim_in_row {
+    my ($self, $h, $c, $cap) = @_;
+    my @l = @{ $self->nb($h) };
+    splice @l, $cap if defined $cap && @l > $cap;
+    for (@l) { return $_->[1] if $_->[0] eq $c }
+    return 0;
+}
+
+# score_hist(\@hist, max_nbrs => N, pass => sub { item }): item-CF ranking
+# of a weighted history ([[item, weight], ...]).
+sub score_hist {
+    my ($self, $hist, %o) = @_;
+    my %score;
+    for my $h (@$hist) {
+        my @l = @{ $self->nb($h->[0]) };
+        splice @l, $o{max_nbrs} if defined $o{max_nbrs} && @l > $o{max_nbrs};
+        $score{ $_->[0] } += $h->[1] * $_->[1] for @l;
+    }
+    my $pass = $o{pass} || sub { 1 };
+    delete $score{$_} for grep { !$pass->($_) } keys %score;
+    return $self->rank(\%score);
+}
+
+# session_hist(\@ids, user => U, max_history => M): the weighted history a
+# session request walks.
+sub session_hist {
+    my ($self, $ids, %o) = @_;
+    my @h = map { [$_, 1] } reverse grep { exists $self->{index}{$_} } @$ids;
+    my $u = $o{user};
+    if (defined $u && $self->{hist}{$u}) {
+        my $top = 0;
+        for (@{ $self->{hist}{$u} }) { $top = $_->[1] if $_->[1] > $top }
+        push @h, map { [$_->[0], $_->[1] / $top] } @{ $self->{hist}{$u} }
+            if $top > 0;
+    }
+    my $m = $o{max_history} // 50;
+    splice @h, $m if @h > $m;
+    return \@h;
+}
+
+sub _head {
+    my ($l, $n) = @_;
+    return [@$l > $n ? @$l[0 .. $n - 1] : @$l];
+}
+
+# blend(user => U, session => \@ids, weights => {..}, pass => sub,
+#       max_history => M, max_nbrs => N, need => n): the hybrid ranking
+# (fill included) as [[item, score], ...]; in list context also
+# { item => { source => contribution } }, { source => scale } and the
+# weighted history the explanation uses.
+sub blend {
+    my ($self, %o) = @_;
+    my $u = $o{user};
+    my $R = $self->{user_top};
+    my $w = { %{ $self->{weights} }, %{ $o{weights} || {} } };
+    my $pass = $o{pass} || sub { 1 };
+    my $seen = defined $u ? $self->{seen}{$u} || {} : {};
+    my $ok = sub { !$seen->{ $_[0] } && $pass->($_[0]) };
+    my ($hist, @inputs);
+
+    if ($o{session} && @{ $o{session} }) {
+        $hist = $self->session_hist($o{session}, user => $u,
+                                    max_history => $o{max_history});
+        my $need = $o{need} // 0;
+        push @inputs, ['itemcf', _head(
+            $self->score_hist($hist, max_nbrs => $o{max_nbrs}, pass => $ok),
+            $R > $need ? $R : $need)];
+    } else {
+        # the stored history, as is (weights not scaled)
+        $hist = _head($self->{hist}{$u} || [], $o{max_history} // 50);
+        push @inputs, ['itemcf', _head($self->{itemcf}{$u} || [], $R)];
+    }
+    push @inputs, ['popular', _head($self->{popular}, $R)];
+    push @inputs, ['trending', _head($self->{trending}, $R)];
+
+    my (%score, %contrib, %scale);
+    for my $in (@inputs) {
+        my ($s, $list) = @$in;
+        next unless ($w->{$s} // 0) > 0 && @$list && $list->[0][1] > 0;
+        $scale{$s} = $w->{$s} / $list->[0][1];
+        for (@$list) {
+            my $v = $scale{$s} * $_->[1];
+            $score{ $_->[0] } += $v;
+            $contrib{ $_->[0] }{$s} += $v;
+        }
+    }
+    delete $score{$_} for grep { !$ok->($_) } keys %score;
+    my $out = $self->rank(\%score);
+    my %have = map { $_->[0] => 1 } @$out;
+    push @$out, grep { !$have{ $_->[0] } && $ok->($_->[0]) }
+                @{ $self->{popular} };
+    return wantarray ? ($out, \%contrib, \%scale, $hist) : $out;
+}
+
+# because($item, \@hist, { source => scale }, max_nbrs => N): up to three
+# history items by credit desc (ties: history order), with their credits.
+sub because {
+    my ($self, $c, $hist, $scale, %o) = @_;
+    my @cr;
+    my $k = 0;
+    for my $h (@$hist) {
+        my $v = 0;
+        for my $s (keys %$scale) {
+            next unless $s eq 'itemcf';
+            $v += $scale->{$s} * $h->[1]
+                  * $self->sim_in_row($h->[0], $c, $o{max_nbrs});
+        }
+        push @cr, [$h->[0], $v, $k++] if $v > 0;
+    }
+    @cr = sort { $b->[1] <=> $a->[1] || $a->[2] <=> $b->[2] } @cr;
+    splice @cr, 3 if @cr > 3;
+    return \@cr;
+}
+
+package RecsysRef;
+
 1;

@@ -1,0 +1,497 @@
+/*
+ * test_ease.c: unit test of EASE^R (recsys_ease.c).
+ *
+ * Small seeded random matrices are laid out by hand as recsys_train_t;
+ * every expectation comes from dense reference code below, written from
+ * the definitions in recsys_ease.h: G = X^T X + lambda I over the kept
+ * items, its inverse by plain Gauss-Jordan elimination with partial
+ * pivoting (nothing shared with LAPACK), B = -P / diag(P), diag(B) = 0,
+ * and the top-k rows and the scores from B.  Prints TAP.
+ */
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recsys_ease.h"
+#include "recsys_status.h"
+#include "recsys_train.h"
+#include "tap.h"
+
+
+#define T_MAXU  40
+#define T_MAXI  24
+
+
+typedef struct {
+    int       nu;
+    int       ni;
+    double    r[T_MAXU][T_MAXI];    /* 0: no train row */
+} t_matrix_t;
+
+
+static uint32_t  t_rand_state = 12345;
+
+
+static double
+t_rand(void)
+{
+    t_rand_state = t_rand_state * 1103515245u + 12345u;
+    return (double) ((t_rand_state >> 8) & 0xffff) / 65536.0;
+}
+
+
+/* A random matrix: density p, ratings in {0.5 .. 5}; item ni-1 empty. */
+static void
+t_random(t_matrix_t *m, int nu, int ni, double p)
+{
+    int  u, i;
+
+    memset(m, 0, sizeof(t_matrix_t));
+    m->nu = nu;
+    m->ni = ni;
+
+    for (u = 0; u < nu; u++) {
+        for (i = 0; i < ni - 1; i++) {
+            if (t_rand() < p) {
+                m->r[u][i] = 0.5 * (1 + (int) (t_rand() * 10));
+            }
+        }
+    }
+}
+
+
+/* Lays m out as train data: by_user and by_item, sorted by index. */
+static void
+t_train(const t_matrix_t *m, recsys_train_t *t)
+{
+    int       u, i, n;
+    uint32_t  e;
+
+    memset(t, 0, sizeof(recsys_train_t));
+    t->n_users = m->nu;
+    t->n_items = m->ni;
+
+    n = 0;
+    for (u = 0; u < m->nu; u++) {
+        for (i = 0; i < m->ni; i++) {
+            n += m->r[u][i] > 0.0;
+        }
+    }
+
+    if (recsys_csr_alloc(&t->by_user, m->nu, n) != 0
+        || recsys_csr_alloc(&t->by_item, m->ni, n) != 0)
+    {
+        printf("Bail out! out of memory\n");
+        exit(1);
+    }
+
+    e = 0;
+    for (u = 0; u < m->nu; u++) {
+        t->by_user.offsets[u] = e;
+
+        for (i = 0; i < m->ni; i++) {
+            if (m->r[u][i] > 0.0) {
+                t->by_user.entries[e].item = i;
+                t->by_user.entries[e].score = (float) m->r[u][i];
+                e++;
+            }
+        }
+    }
+
+    t->by_user.offsets[m->nu] = e;
+
+    e = 0;
+    for (i = 0; i < m->ni; i++) {
+        t->by_item.offsets[i] = e;
+
+        for (u = 0; u < m->nu; u++) {
+            if (m->r[u][i] > 0.0) {
+                t->by_item.entries[e].item = u;
+                t->by_item.entries[e].score = (float) m->r[u][i];
+                e++;
+            }
+        }
+    }
+
+    t->by_item.offsets[m->ni] = e;
+}
+
+
+static void
+t_train_free(recsys_train_t *t)
+{
+    recsys_csr_free(&t->by_user);
+    recsys_csr_free(&t->by_item);
+}
+
+
+/* Inverts a (n x n, row-major) into inv by Gauss-Jordan; 0 if singular. */
+static int
+t_invert(const double *a, int n, double *inv)
+{
+    int      r, c, k, piv;
+    double  *w, f, tmp;
+
+    w = malloc((size_t) n * 2 * n * sizeof(double));
+
+    for (r = 0; r < n; r++) {
+        for (c = 0; c < n; c++) {
+            w[r * 2 * n + c] = a[r * n + c];
+            w[r * 2 * n + n + c] = r == c;
+        }
+    }
+
+    for (c = 0; c < n; c++) {
+        piv = c;
+        for (r = c + 1; r < n; r++) {
+            if (fabs(w[r * 2 * n + c]) > fabs(w[piv * 2 * n + c])) {
+                piv = r;
+            }
+        }
+
+        if (w[piv * 2 * n + c] == 0.0) {
+            free(w);
+            return 0;
+        }
+
+        for (k = 0; k < 2 * n; k++) {
+            tmp = w[c * 2 * n + k];
+            w[c * 2 * n + k] = w[piv * 2 * n + k];
+            w[piv * 2 * n + k] = tmp;
+        }
+
+        f = w[c * 2 * n + c];
+        for (k = 0; k < 2 * n; k++) {
+            w[c * 2 * n + k] /= f;
+        }
+
+        for (r = 0; r < n; r++) {
+            if (r != c) {
+                f = w[r * 2 * n + c];
+                for (k = 0; k < 2 * n; k++) {
+                    w[r * 2 * n + k] -= f * w[c * 2 * n + k];
+                }
+            }
+        }
+    }
+
+    for (r = 0; r < n; r++) {
+        for (c = 0; c < n; c++) {
+            inv[r * n + c] = w[r * 2 * n + n + c];
+        }
+    }
+
+    free(w);
+
+    return 1;
+}
+
+
+/*
+ * The reference B over the items kept[0 .. nk) (indexes into m),
+ * row-major nk x nk.
+ */
+static void
+t_reference(const t_matrix_t *m, const int *kept, int nk, double lambda,
+    int values, double *b)
+{
+    int      a, c, u;
+    double  *g, *p, x, y;
+
+    g = calloc((size_t) nk * nk, sizeof(double));
+    p = calloc((size_t) nk * nk, sizeof(double));
+
+    for (a = 0; a < nk; a++) {
+        for (c = 0; c < nk; c++) {
+            for (u = 0; u < m->nu; u++) {
+                x = m->r[u][kept[a]];
+                y = m->r[u][kept[c]];
+
+                if (!values) {
+                    x = x > 0.0;
+                    y = y > 0.0;
+                }
+
+                g[a * nk + c] += x * y;
+            }
+        }
+
+        g[a * nk + a] += lambda;
+    }
+
+    if (!t_invert(g, nk, p)) {
+        printf("Bail out! singular reference\n");
+        exit(1);
+    }
+
+    for (a = 0; a < nk; a++) {
+        for (c = 0; c < nk; c++) {
+            b[a * nk + c] = a == c ? 0.0 : -p[a * nk + c] / p[c * nk + c];
+        }
+    }
+
+    free(g);
+    free(p);
+}
+
+
+/* The largest |B - reference| over the kept items. */
+static double
+t_b_error(const recsys_ease_t *e, const double *ref)
+{
+    size_t  a, n;
+    double  d, worst;
+
+    n = e->n_kept;
+    worst = 0.0;
+
+    for (a = 0; a < n * n; a++) {
+        d = fabs(e->b[a] - ref[a]);
+        worst = d > worst ? d : worst;
+    }
+
+    return worst;
+}
+
+
+/* Checks the served rows against the reference B; returns mismatches. */
+static int
+t_check_topk(const recsys_csr_t *rows, const int *kept, int nk, int ni,
+    const double *ref, uint32_t k)
+{
+    int       a, c, q, bad, n, best, used[T_MAXI];
+    uint32_t  e, from, to;
+    double    v, bv;
+
+    bad = 0;
+
+    for (a = 0; a < ni; a++) {
+        for (c = 0; c < nk && kept[c] != a; c++) {
+            /* find a's slot */
+        }
+
+        from = rows->offsets[a];
+        to = rows->offsets[a + 1];
+
+        if (c == nk) {
+            bad += to != from;
+            continue;
+        }
+
+        /* selection of the k best positive off-diagonal entries */
+        memset(used, 0, sizeof(used));
+        n = 0;
+
+        for (q = 0; q < (int) k; q++) {
+            best = -1;
+            bv = 0.0;
+
+            for (e = 0; e < (uint32_t) nk; e++) {
+                v = ref[c * nk + e];
+
+                if (used[e] || (int) e == c || !(v > 0.0)) {
+                    continue;
+                }
+
+                if (best < 0 || v > bv + 1e-12) {
+                    best = e;
+                    bv = v;
+                }
+            }
+
+            if (best < 0) {
+                break;
+            }
+
+            used[best] = 1;
+
+            if (from + n >= to
+                || rows->entries[from + n].item != (uint32_t) kept[best]
+                || fabs(rows->entries[from + n].score - bv) > 1e-6)
+            {
+                bad++;
+            }
+
+            n++;
+        }
+
+        bad += (int) (to - from) != n;
+    }
+
+    return bad;
+}
+
+
+static void
+t_case(const char *name, const t_matrix_t *m, double lambda, int values,
+    uint32_t max_items, uint32_t k)
+{
+    int                 kept[T_MAXI], nk, i, j, a, c, u, deg[T_MAXI], tmp;
+    int                 bad;
+    double             *ref, *scores, want;
+    recsys_csr_t        rows;
+    recsys_ease_t       e;
+    recsys_train_t      t;
+    recsys_ease_opts_t  o;
+
+    t_train(m, &t);
+
+    recsys_ease_defaults(&o);
+    o.lambda = lambda;
+    o.values = values;
+    o.max_items = max_items;
+    o.k = k;
+
+    /* the kept items: the max_items most popular with a row, ascending */
+    nk = 0;
+    for (i = 0; i < m->ni; i++) {
+        deg[i] = 0;
+        for (u = 0; u < m->nu; u++) {
+            deg[i] += m->r[u][i] > 0.0;
+        }
+
+        if (deg[i] > 0) {
+            kept[nk++] = i;
+        }
+    }
+
+    for (i = 0; i < nk; i++) {
+        for (j = i + 1; j < nk; j++) {
+            if (deg[kept[j]] > deg[kept[i]]
+                || (deg[kept[j]] == deg[kept[i]] && kept[j] < kept[i]))
+            {
+                tmp = kept[i];
+                kept[i] = kept[j];
+                kept[j] = tmp;
+            }
+        }
+    }
+
+    nk = nk < (int) max_items ? nk : (int) max_items;
+
+    for (i = 0; i < nk; i++) {
+        for (j = i + 1; j < nk; j++) {
+            if (kept[j] < kept[i]) {
+                tmp = kept[i];
+                kept[i] = kept[j];
+                kept[j] = tmp;
+            }
+        }
+    }
+
+    ref = malloc(((size_t) nk * nk + 1) * sizeof(double));
+    t_reference(m, kept, nk, lambda, values, ref);
+
+    tap_is_int(recsys_ease_fit(&t, &o, &e), RECSYS_OK, "%s: fit", name);
+    tap_is_int(e.n_kept, nk, "%s: %d items kept", name, nk);
+
+    bad = 0;
+    for (i = 0; i < nk && i < (int) e.n_kept; i++) {
+        bad += e.kept[i] != (uint32_t) kept[i];
+    }
+
+    tap_is_int(bad, 0, "%s: the kept items are the most popular", name);
+    tap_is_num(t_b_error(&e, ref), 0.0, 1e-10,
+               "%s: B equals the Gauss-Jordan reference", name);
+
+    /* exact scores: x_u B, -inf outside the kept items */
+    scores = malloc((size_t) m->ni * sizeof(double));
+    bad = 0;
+
+    for (u = 0; u < m->nu; u++) {
+        recsys_ease_score(&e, &t, u, scores);
+
+        for (i = 0; i < m->ni; i++) {
+            for (c = 0; c < nk && kept[c] != i; c++) {
+                /* find i's slot */
+            }
+
+            if (c == nk) {
+                bad += scores[i] != -INFINITY;
+                continue;
+            }
+
+            want = 0.0;
+            for (a = 0; a < nk; a++) {
+                if (m->r[u][kept[a]] > 0.0) {
+                    want += (values ? m->r[u][kept[a]] : 1.0)
+                            * ref[a * nk + c];
+                }
+            }
+
+            bad += fabs(scores[i] - want) > 1e-9;
+        }
+    }
+
+    tap_is_int(bad, 0, "%s: dense scores are x_u B", name);
+
+    tap_is_int(recsys_ease_topk(&e, k, &rows), RECSYS_OK, "%s: top %u",
+               name, k);
+    tap_is_int(rows.n_rows, m->ni, "%s: a row per item", name);
+    tap_is_int(t_check_topk(&rows, kept, nk, m->ni, ref, k), 0,
+               "%s: rows are the best positive B, best first", name);
+    recsys_csr_free(&rows);
+
+    free(scores);
+    free(ref);
+    recsys_ease_free(&e);
+    t_train_free(&t);
+}
+
+
+int
+main(void)
+{
+    t_matrix_t          m;
+    recsys_csr_t        rows;
+    recsys_ease_t       e;
+    recsys_train_t      t;
+    recsys_ease_opts_t  o;
+
+    t_random(&m, 30, 12, 0.35);
+    t_case("binary", &m, 5.0, 0, 20000, 4);
+    t_case("values", &m, 40.0, 1, 20000, 20);
+    t_case("pruned", &m, 2.0, 0, 6, 3);
+    t_case("small lambda", &m, 0.01, 0, 20000, 11);
+
+    t_random(&m, T_MAXU, T_MAXI, 0.2);
+    t_case("wider", &m, 10.0, 0, 20000, 8);
+    t_case("wider pruned", &m, 10.0, 1, 9, 5);
+
+    /* bad options */
+    t_train(&m, &t);
+    recsys_ease_defaults(&o);
+    o.lambda = 0.0;
+    tap_is_int(recsys_ease_fit(&t, &o, &e), RECSYS_EINVAL, "lambda 0");
+    recsys_ease_free(&e);
+
+    o.lambda = 10.0;
+    o.max_items = 0;
+    tap_is_int(recsys_ease_fit(&t, &o, &e), RECSYS_EINVAL, "max_items 0");
+    recsys_ease_free(&e);
+
+    /* the builder's one call */
+    recsys_ease_defaults(&o);
+    o.k = 3;
+    tap_is_int(recsys_ease_build(&t, &o, &rows), RECSYS_OK, "build");
+    tap_ok(rows.n_rows == t.n_items && rows.n_entries <= 3 * t.n_items,
+           "build: at most k per row");
+    recsys_csr_free(&rows);
+
+    t_train_free(&t);
+
+    /* no train rows at all */
+    memset(&m, 0, sizeof(m));
+    m.nu = 3;
+    m.ni = 4;
+    t_train(&m, &t);
+    recsys_ease_defaults(&o);
+    tap_is_int(recsys_ease_build(&t, &o, &rows), RECSYS_OK, "empty train");
+    tap_is_int(rows.n_entries, 0, "empty train: empty rows");
+    recsys_csr_free(&rows);
+    t_train_free(&t);
+
+    return tap_done();
+}
