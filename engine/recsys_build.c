@@ -22,7 +22,9 @@
 #include <time.h>
 
 #include "recsys_build_parts.h"
+#include "recsys_content.h"
 #include "recsys_itemcf.h"
+#include "recsys_usercf.h"
 #include "recsys_query.h"
 #include "recsys_status.h"
 
@@ -42,6 +44,8 @@ recsys_build_defaults(recsys_build_opts_t *o)
     o->similarity = "cosine";
     o->shrink = 0.0f;
     o->min_support = 1;
+    o->user_neighbors = 50;
+    o->content = 1;
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         o->weights[s] = -1.0f;
@@ -552,6 +556,92 @@ recsys_build_free_parts(recsys_parts_t *parts)
 }
 
 
+/* User-CF: each user's neighbours and top list (recsys_usercf.c). */
+static int
+recsys_build_usercf(const recsys_build_opts_t *o, recsys_parts_t *parts)
+{
+    int                   rc;
+    recsys_usercf_opts_t  uo;
+
+    recsys_usercf_defaults(&uo);
+    uo.k = o->user_neighbors;
+    uo.top = o->user_top;
+
+    rc = recsys_usercf_neighbors(&parts->train, &uo, &parts->user_nbrs);
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_usercf_recommend(&parts->train, &parts->user_nbrs, &uo,
+                                     &parts->recs[RECSYS_SRC_USERCF]);
+    }
+
+    if (rc == RECSYS_OK) {
+        parts->sources |= 1u << RECSYS_SRC_USERCF;
+    }
+
+    return rc;
+}
+
+
+/*
+ * Content: item neighbours by TF-IDF cosine over genres, tags and title
+ * words (recsys_content.c); users' lists are scored from their history
+ * over those neighbours, like item-CF, so that request time agrees.  No
+ * features at all (a log without a catalog or tags): no content source.
+ */
+static int
+recsys_build_content(recsys_data_t *d, const recsys_build_opts_t *o,
+    recsys_parts_t *parts, char *err, size_t errlen)
+{
+    int                     rc;
+    recsys_content_t        c;
+    recsys_content_opts_t   co;
+    recsys_content_tags_t   tags;
+
+    recsys_content_defaults(&co);
+    co.neighbors = o->neighbors;
+    co.top = o->user_top;
+
+    memset(&tags, 0, sizeof(tags));
+    memset(&c, 0, sizeof(c));
+
+    if (o->tags != NULL) {
+        rc = recsys_content_tags_read(&tags, &d->items, o->tags, err,
+                                      errlen);
+        if (rc != RECSYS_OK) {
+            recsys_content_tags_free(&tags);
+            return rc;
+        }
+    }
+
+    rc = recsys_content_build(&c, d, &parts->train,
+                              o->tags != NULL ? &tags : NULL, &co);
+
+    if (rc == RECSYS_OK && c.n_features > 0) {
+        rc = recsys_content_neighbors(&c, &co,
+                                      &parts->nbrs[RECSYS_SRC_CONTENT]);
+
+        if (rc == RECSYS_OK) {
+            rc = recsys_build_user_lists(o, parts, RECSYS_SRC_CONTENT,
+                                         &parts->recs[RECSYS_SRC_CONTENT]);
+        }
+
+        if (rc == RECSYS_OK) {
+            parts->sources |= 1u << RECSYS_SRC_CONTENT;
+        }
+    }
+
+    recsys_content_free(&c);
+    recsys_content_tags_free(&tags);
+
+    if (rc != RECSYS_OK) {
+        snprintf(err, errlen, "building content features: %s",
+                 recsys_strerror(rc));
+    }
+
+    return rc;
+}
+
+
 /* Everything after the training data: history, sources, blend, file. */
 static int
 recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
@@ -597,6 +687,17 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
     if (rc == RECSYS_OK) {
         rc = recsys_build_user_lists(o, parts, RECSYS_SRC_ITEMCF,
                                      &parts->recs[RECSYS_SRC_ITEMCF]);
+    }
+
+    if (rc == RECSYS_OK && o->user_neighbors > 0) {
+        rc = recsys_build_usercf(o, parts);
+    }
+
+    if (rc == RECSYS_OK && o->content) {
+        rc = recsys_build_content(d, o, parts, err, errlen);
+        if (rc != RECSYS_OK) {
+            return rc;
+        }
     }
 
     if (rc == RECSYS_OK) {
@@ -746,6 +847,12 @@ recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
 
         } else if (strcmp(name, "min_support") == 0 && v >= 1) {
             o->min_support = (uint32_t) v;
+
+        } else if (strcmp(name, "user_neighbors") == 0) {
+            o->user_neighbors = (uint32_t) v;
+
+        } else if (strcmp(name, "content") == 0) {
+            o->content = v != 0;
 
         } else if (strcmp(name, "sparse_user") == 0) {
             o->sparse_user = (uint32_t) v;

@@ -25,6 +25,9 @@ typedef struct {
     const char  *similarity;        /* item-CF: cosine, ... */
     float        shrink;            /* item-CF similarity shrinkage */
     uint32_t     min_support;       /* item-CF: least co-users of a pair */
+    uint32_t     user_neighbors;    /* user-CF: neighbours per user, 0: off */
+    const char  *tags;              /* tags file for content, or NULL */
+    int          content;           /* build the content source */
     float        weights[16];       /* hybrid weights by source; < 0: auto */
     const char  *model_id;          /* NULL: build time and a digest */
     const char  *interactions;      /* input names, for the model's params */

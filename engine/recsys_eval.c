@@ -37,6 +37,8 @@ static const recsys_recommender_t  *recsys_eval_algos[] = {
     &recsys_baseline_mostpop,
     &recsys_baseline_sar,
     &recsys_served_itemcf,
+    &recsys_served_usercf,
+    &recsys_served_content,
     &recsys_served_popular,
     &recsys_served_trending,
     &recsys_served_hybrid,

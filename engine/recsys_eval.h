@@ -128,6 +128,8 @@ typedef struct {
 
 /* What the module serves, built per split (recsys_eval_served.c). */
 extern const recsys_recommender_t  recsys_served_itemcf;
+extern const recsys_recommender_t  recsys_served_usercf;
+extern const recsys_recommender_t  recsys_served_content;
 extern const recsys_recommender_t  recsys_served_popular;
 extern const recsys_recommender_t  recsys_served_trending;
 extern const recsys_recommender_t  recsys_served_hybrid;

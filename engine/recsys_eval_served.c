@@ -82,6 +82,12 @@ recsys_served_fit(const recsys_train_t *train, const char *params,
     o.quiet = 1;
     o.model_id = "eval";
 
+    /* build only what the algorithm serves from; params may add more */
+    if (algo != RECSYS_ALGO_HYBRID) {
+        o.user_neighbors = algo == RECSYS_SRC_USERCF ? o.user_neighbors : 0;
+        o.content = algo == RECSYS_SRC_CONTENT;
+    }
+
     rc = recsys_build_set(&o, params, err, errlen);
     if (rc != RECSYS_OK) {
         return rc;
@@ -197,6 +203,8 @@ recsys_served_free(void *state)
     }
 
 RECSYS_SERVED(itemcf, "item-CF", RECSYS_SRC_ITEMCF);
+RECSYS_SERVED(usercf, "user-CF", RECSYS_SRC_USERCF);
+RECSYS_SERVED(content, "content", RECSYS_SRC_CONTENT);
 RECSYS_SERVED(popular, "popular", RECSYS_SRC_POPULAR);
 RECSYS_SERVED(trending, "trending", RECSYS_SRC_TRENDING);
 RECSYS_SERVED(hybrid, "hybrid", RECSYS_ALGO_HYBRID);

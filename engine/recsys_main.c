@@ -31,7 +31,8 @@
 
 static const char  recsys_usage[] =
     "usage:\n"
-    "  recsys-build build --interactions FILE [--items FILE] --out MODEL\n"
+    "  recsys-build build --interactions FILE [--items FILE] [--tags FILE]\n"
+    "        --out MODEL [--user-neighbors K]\n"
     "        [--neighbors K] [--similarity cosine|adjusted|pearson|jaccard]\n"
     "        [--shrink S] [--min-support N] [--history H] [--user-top R]\n"
     "        [--weights SRC=W,...] [--sparse-user N] [--trending-days D]\n"
@@ -185,6 +186,11 @@ recsys_main_build(int argc, char **argv)
             continue;
         }
 
+        if (strcmp(flag, "--no-content") == 0) {
+            o.content = 0;
+            continue;
+        }
+
         if (val == NULL) {
             return recsys_main_fail("%s needs a value%s", flag, "");
         }
@@ -268,6 +274,15 @@ recsys_main_build(int argc, char **argv)
             if (!recsys_main_decimal(flag, val, 0.0, 1e6, &decay)) {
                 return 1;
             }
+
+        } else if (strcmp(flag, "--tags") == 0) {
+            o.tags = val;
+
+        } else if (strcmp(flag, "--user-neighbors") == 0) {
+            if (!recsys_main_number(flag, val, 0, 1000, &v)) {
+                return 1;
+            }
+            o.user_neighbors = (uint32_t) v;
 
         } else if (strcmp(flag, "--user-top") == 0) {
             if (!recsys_main_number(flag, val, 1, 10000, &v)) {

@@ -1,0 +1,731 @@
+/*
+ * recsys_usercf.c: user-user similarity, user-CF top lists, predictions.
+ *
+ * Neighbours.  For user u, one walk over u's items and each item's users
+ * (by_item, or the item's fixed sample when it has more users than
+ * max_item_users) fills a dense per-thread accumulator indexed by user,
+ * one record per user so that an update touches one cache line: the
+ * co-rated count and, for cosine, sum r_u r_v, for Pearson the five sums
+ * (r_u, r_v, r_u r_v, r_u^2, r_v^2) over the co-rated items from which the
+ * correlation follows in one step:
+ *   cov = n sxy - sx sy,  var_u = n sxx - sx^2,  var_v = n syy - sy^2.
+ * The users touched are kept in a list, so resetting costs only what was
+ * used.  A bounded heap keeps the best k; the rows are packed into a csr.
+ *
+ * Top lists.  For user u, each neighbour's row adds sim * r into a dense
+ * per-thread accumulator over items; the items u has seen are flagged and
+ * skipped; a heap keeps the best `top`.
+ */
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recsys_status.h"
+#include "recsys_topk.h"
+#include "recsys_usercf.h"
+
+
+/* similarities at or below this are zero up to rounding */
+#define RECSYS_USERCF_EPS  1e-9
+
+
+typedef struct {
+    uint64_t        hash;
+    recsys_entry_t  e;
+} recsys_usercf_draw_t;
+
+
+void
+recsys_usercf_defaults(recsys_usercf_opts_t *o)
+{
+    o->sim = RECSYS_USERCF_COSINE;
+    o->k = 50;
+    o->shrink = 0.0f;
+    o->max_item_users = 2000;
+    o->top = 100;
+    o->normalize = 0;
+}
+
+
+static uint64_t
+recsys_usercf_hash(uint32_t item, uint32_t user)
+{
+    uint64_t  x;
+
+    /* splitmix64 of the pair */
+    x = ((uint64_t) item << 32) | user;
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+
+    return x ^ (x >> 31);
+}
+
+
+static int
+recsys_usercf_cmp_draw(const void *a, const void *b)
+{
+    const recsys_usercf_draw_t  *x = a, *y = b;
+
+    if (x->hash != y->hash) {
+        return x->hash < y->hash ? -1 : 1;
+    }
+
+    return x->e.item < y->e.item ? -1 : (x->e.item > y->e.item);
+}
+
+
+static int
+recsys_usercf_cmp_entry(const void *a, const void *b)
+{
+    const recsys_entry_t  *x = a, *y = b;
+
+    return x->item < y->item ? -1 : (x->item > y->item);
+}
+
+
+/*
+ * The walk rows of items with more than cap users: a row per item, empty
+ * for the others, holding the cap users with the smallest hash, sorted by
+ * user index.  *any is 0 when no item needed one (sample left empty).
+ */
+static int
+recsys_usercf_sample(const recsys_csr_t *by_item, uint32_t cap,
+    recsys_csr_t *sample, int *any)
+{
+    int       failed;
+    uint32_t  i, n_items, deg, max_deg;
+    uint64_t  total;
+
+    n_items = by_item->n_rows;
+    *any = 0;
+    memset(sample, 0, sizeof(recsys_csr_t));
+
+    if (cap == 0) {
+        return RECSYS_OK;
+    }
+
+    total = 0;
+    max_deg = 0;
+    for (i = 0; i < n_items; i++) {
+        deg = by_item->offsets[i + 1] - by_item->offsets[i];
+
+        if (deg > cap) {
+            total += cap;
+            max_deg = deg > max_deg ? deg : max_deg;
+        }
+    }
+
+    if (total == 0) {
+        return RECSYS_OK;
+    }
+
+    if (recsys_csr_alloc(sample, n_items, total) != 0) {
+        return RECSYS_ENOMEM;
+    }
+
+    total = 0;
+    for (i = 0; i < n_items; i++) {
+        sample->offsets[i] = (uint32_t) total;
+        deg = by_item->offsets[i + 1] - by_item->offsets[i];
+        total += deg > cap ? cap : 0;
+    }
+
+    sample->offsets[n_items] = (uint32_t) total;
+    failed = 0;
+
+#pragma omp parallel
+    {
+        uint32_t               j, from;
+        recsys_usercf_draw_t  *draw;
+
+        draw = malloc((size_t) max_deg * sizeof(recsys_usercf_draw_t));
+        if (draw == NULL) {
+#pragma omp atomic write
+            failed = 1;
+        }
+
+#pragma omp for schedule(dynamic, 16)
+        for (i = 0; i < n_items; i++) {
+            from = by_item->offsets[i];
+            deg = by_item->offsets[i + 1] - from;
+
+            if (draw == NULL || deg <= cap) {
+                continue;
+            }
+
+            for (j = 0; j < deg; j++) {
+                draw[j].e = by_item->entries[from + j];
+                draw[j].hash = recsys_usercf_hash(i, draw[j].e.item);
+            }
+
+            qsort(draw, deg, sizeof(recsys_usercf_draw_t),
+                  recsys_usercf_cmp_draw);
+
+            for (j = 0; j < cap; j++) {
+                sample->entries[sample->offsets[i] + j] = draw[j].e;
+            }
+
+            qsort(sample->entries + sample->offsets[i], cap,
+                  sizeof(recsys_entry_t), recsys_usercf_cmp_entry);
+        }
+
+        free(draw);
+    }
+
+    if (failed) {
+        recsys_csr_free(sample);
+        return RECSYS_ENOMEM;
+    }
+
+    *any = 1;
+
+    return RECSYS_OK;
+}
+
+
+/* Packs per-row results (count[r] entries at slots + r * k) into a csr. */
+static int
+recsys_usercf_pack(uint32_t n_rows, uint32_t k, const uint32_t *count,
+    const recsys_entry_t *slots, recsys_csr_t *out)
+{
+    uint32_t  r;
+    uint64_t  total;
+
+    total = 0;
+    for (r = 0; r < n_rows; r++) {
+        total += count[r];
+    }
+
+    if (total > UINT32_MAX) {
+        return RECSYS_ELIMIT;
+    }
+
+    if (recsys_csr_alloc(out, n_rows, total) != 0) {
+        return RECSYS_ENOMEM;
+    }
+
+    total = 0;
+    for (r = 0; r < n_rows; r++) {
+        out->offsets[r] = (uint32_t) total;
+
+        if (count[r] > 0) {
+            memcpy(out->entries + total, slots + (size_t) r * k,
+                   (size_t) count[r] * sizeof(recsys_entry_t));
+        }
+
+        total += count[r];
+    }
+
+    out->offsets[n_rows] = (uint32_t) total;
+
+    return RECSYS_OK;
+}
+
+
+/* The similarity of one accumulated pair, before shrinkage. */
+static double
+recsys_usercf_pair(const recsys_usercf_opts_t *o, const double *a,
+    uint32_t n, double norm_u, double norm_v)
+{
+    double  cov, var_u, var_v, s;
+
+    if (o->sim == RECSYS_USERCF_COSINE) {
+        if (norm_u == 0.0 || norm_v == 0.0) {
+            return 0.0;
+        }
+
+        return a[0] / (norm_u * norm_v);
+    }
+
+    /* a: sx, sy, sxy, sxx, syy over the n co-rated items */
+
+    if (n < 2) {
+        return 0.0;
+    }
+
+    cov = n * a[2] - a[0] * a[1];
+    var_u = n * a[3] - a[0] * a[0];
+    var_v = n * a[4] - a[1] * a[1];
+
+    /* constant over the co-rated items, up to rounding */
+    if (var_u <= 1e-12 * n * a[3] || var_v <= 1e-12 * n * a[4]) {
+        return 0.0;
+    }
+
+    s = cov / sqrt(var_u * var_v);
+
+    return s > 1.0 ? 1.0 : (s < -1.0 ? -1.0 : s);
+}
+
+
+int
+recsys_usercf_neighbors(const recsys_train_t *t,
+    const recsys_usercf_opts_t *o, recsys_csr_t *nbrs)
+{
+    int                  rc, failed, sampled;
+    double              *norm;
+    uint32_t             n_users, u, k, stride, cap, *count;
+    recsys_csr_t         sample;
+    recsys_entry_t      *slots;
+    const recsys_csr_t  *by_user, *by_item;
+
+    by_user = &t->by_user;
+    by_item = &t->by_item;
+    n_users = by_user->n_rows;
+    k = o->k;
+    cap = o->max_item_users;
+    stride = o->sim == RECSYS_USERCF_PEARSON ? 6 : 2;
+    failed = 0;
+
+    memset(nbrs, 0, sizeof(recsys_csr_t));
+
+    rc = recsys_usercf_sample(by_item, cap, &sample, &sampled);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    norm = malloc(((size_t) n_users + 1) * sizeof(double));
+    count = calloc((size_t) n_users + 1, sizeof(uint32_t));
+    slots = malloc(((size_t) n_users * k + 1) * sizeof(recsys_entry_t));
+
+    if (norm == NULL || count == NULL || slots == NULL) {
+        rc = RECSYS_ENOMEM;
+        goto done;
+    }
+
+    for (u = 0; u < n_users; u++) {
+        uint32_t  e;
+        double    s;
+
+        s = 0.0;
+        for (e = by_user->offsets[u]; e < by_user->offsets[u + 1]; e++) {
+            s += (double) by_user->entries[e].score
+                 * by_user->entries[e].score;
+        }
+
+        norm[u] = sqrt(s);
+    }
+
+#pragma omp parallel
+    {
+        double                *acc, *a, ru, rv, sim;
+        uint32_t              *touched, n_touched, e, f, i, v, x, to, n;
+        recsys_topk_t          top;
+        recsys_scored_t       *heap;
+        const recsys_entry_t  *w;
+
+        acc = calloc((size_t) n_users * stride + 1, sizeof(double));
+        touched = malloc(((size_t) n_users + 1) * sizeof(uint32_t));
+        heap = malloc(((size_t) k + 1) * sizeof(recsys_scored_t));
+
+        if (acc == NULL || touched == NULL || heap == NULL) {
+#pragma omp atomic write
+            failed = 1;
+        }
+
+#pragma omp for schedule(dynamic, 64)
+        for (u = 0; u < n_users; u++) {
+            if (acc == NULL || touched == NULL || heap == NULL || k == 0) {
+                continue;
+            }
+
+            n_touched = 0;
+
+            for (e = by_user->offsets[u]; e < by_user->offsets[u + 1]; e++) {
+                i = by_user->entries[e].item;
+                ru = by_user->entries[e].score;
+
+                if (sampled && sample.offsets[i + 1] > sample.offsets[i]) {
+                    w = sample.entries + sample.offsets[i];
+                    to = sample.offsets[i + 1] - sample.offsets[i];
+
+                } else {
+                    w = by_item->entries + by_item->offsets[i];
+                    to = by_item->offsets[i + 1] - by_item->offsets[i];
+                }
+
+                for (f = 0; f < to; f++) {
+                    v = w[f].item;
+                    rv = w[f].score;
+
+                    a = acc + (size_t) v * stride;
+
+                    if (a[0] == 0.0) {
+                        touched[n_touched++] = v;
+                    }
+
+                    a[0] += 1.0;
+
+                    if (stride == 2) {
+                        a[1] += ru * rv;
+
+                    } else {
+                        a[1] += ru;
+                        a[2] += rv;
+                        a[3] += ru * rv;
+                        a[4] += ru * ru;
+                        a[5] += rv * rv;
+                    }
+                }
+            }
+
+            recsys_topk_init(&top, heap, k);
+
+            for (x = 0; x < n_touched; x++) {
+                v = touched[x];
+                a = acc + (size_t) v * stride;
+
+                n = (uint32_t) a[0];
+
+                if (v != u) {
+                    sim = recsys_usercf_pair(o, a + 1, n, norm[u], norm[v]);
+
+                    if (o->shrink > 0.0f) {
+                        sim *= n / (n + (double) o->shrink);
+                    }
+
+                    if (sim > RECSYS_USERCF_EPS) {
+                        recsys_topk_push(&top, v, (float) sim);
+                    }
+                }
+
+                memset(a, 0, stride * sizeof(double));
+            }
+
+            count[u] = recsys_topk_sort(&top);
+
+            for (x = 0; x < count[u]; x++) {
+                slots[(size_t) u * k + x].item = heap[x].item;
+                slots[(size_t) u * k + x].score = heap[x].score;
+            }
+        }
+
+        free(acc);
+        free(touched);
+        free(heap);
+    }
+
+    rc = failed ? RECSYS_ENOMEM
+                : recsys_usercf_pack(n_users, k, count, slots, nbrs);
+
+done:
+
+    recsys_csr_free(&sample);
+    free(norm);
+    free(count);
+    free(slots);
+
+    return rc;
+}
+
+
+int
+recsys_usercf_recommend(const recsys_train_t *t, const recsys_csr_t *nbrs,
+    const recsys_usercf_opts_t *o, recsys_csr_t *recs)
+{
+    int                  rc, failed;
+    uint32_t             n_users, n_items, u, r, *count;
+    recsys_entry_t      *slots;
+    const recsys_csr_t  *by_user;
+
+    by_user = &t->by_user;
+    n_users = by_user->n_rows;
+    n_items = t->n_items;
+    r = o->top;
+    failed = 0;
+
+    memset(recs, 0, sizeof(recsys_csr_t));
+
+    count = calloc((size_t) n_users + 1, sizeof(uint32_t));
+    slots = malloc(((size_t) n_users * r + 1) * sizeof(recsys_entry_t));
+
+    if (count == NULL || slots == NULL) {
+        free(count);
+        free(slots);
+        return RECSYS_ENOMEM;
+    }
+
+#pragma omp parallel
+    {
+        double           *acc, *wsum, s, score;
+        uint32_t         *touched, n_touched, e, f, v, i, x;
+        unsigned char    *flag;
+        recsys_topk_t     top;
+        recsys_scored_t  *heap;
+
+        acc = calloc((size_t) n_items + 1, sizeof(double));
+        wsum = calloc((size_t) n_items + 1, sizeof(double));
+        touched = malloc(((size_t) n_items + 1) * sizeof(uint32_t));
+        flag = calloc((size_t) n_items + 1, 1);
+        heap = malloc(((size_t) r + 1) * sizeof(recsys_scored_t));
+
+        if (acc == NULL || wsum == NULL || touched == NULL || flag == NULL
+            || heap == NULL)
+        {
+#pragma omp atomic write
+            failed = 1;
+        }
+
+#pragma omp for schedule(dynamic, 64)
+        for (u = 0; u < n_users; u++) {
+            if (acc == NULL || wsum == NULL || touched == NULL
+                || flag == NULL || heap == NULL || r == 0
+                || u >= nbrs->n_rows)
+            {
+                continue;
+            }
+
+            n_touched = 0;
+
+            for (e = nbrs->offsets[u]; e < nbrs->offsets[u + 1]; e++) {
+                v = nbrs->entries[e].item;
+                s = nbrs->entries[e].score;
+
+                for (f = by_user->offsets[v]; f < by_user->offsets[v + 1];
+                     f++)
+                {
+                    i = by_user->entries[f].item;
+
+                    if (flag[i] == 0) {
+                        flag[i] = 1;
+                        touched[n_touched++] = i;
+                    }
+
+                    acc[i] += s * by_user->entries[f].score;
+                    wsum[i] += fabs(s);
+                }
+            }
+
+            for (e = by_user->offsets[u]; e < by_user->offsets[u + 1]; e++) {
+                flag[by_user->entries[e].item] |= 2;
+            }
+
+            recsys_topk_init(&top, heap, r);
+
+            for (x = 0; x < n_touched; x++) {
+                i = touched[x];
+
+                if (!(flag[i] & 2)) {
+                    score = acc[i];
+
+                    if (o->normalize && wsum[i] > 0.0) {
+                        score /= wsum[i];
+                    }
+
+                    if (score > 0.0 && (float) score > 0.0f) {
+                        recsys_topk_push(&top, i, (float) score);
+                    }
+                }
+
+                acc[i] = 0.0;
+                wsum[i] = 0.0;
+                flag[i] = 0;
+            }
+
+            for (e = by_user->offsets[u]; e < by_user->offsets[u + 1]; e++) {
+                flag[by_user->entries[e].item] = 0;
+            }
+
+            count[u] = recsys_topk_sort(&top);
+
+            for (x = 0; x < count[u]; x++) {
+                slots[(size_t) u * r + x].item = heap[x].item;
+                slots[(size_t) u * r + x].score = heap[x].score;
+            }
+        }
+
+        free(acc);
+        free(wsum);
+        free(touched);
+        free(flag);
+        free(heap);
+    }
+
+    rc = failed ? RECSYS_ENOMEM
+                : recsys_usercf_pack(n_users, r, count, slots, recs);
+
+    free(count);
+    free(slots);
+
+    return rc;
+}
+
+
+int
+recsys_usercf_means_init(recsys_usercf_means_t *m, const recsys_train_t *t)
+{
+    double               s, all;
+    uint32_t             u, i, e, n;
+    const recsys_csr_t  *c;
+
+    memset(m, 0, sizeof(recsys_usercf_means_t));
+
+    m->user_mean = malloc(((size_t) t->n_users + 1) * sizeof(double));
+    m->item_mean = malloc(((size_t) t->n_items + 1) * sizeof(double));
+
+    if (m->user_mean == NULL || m->item_mean == NULL) {
+        recsys_usercf_means_free(m);
+        return RECSYS_ENOMEM;
+    }
+
+    c = &t->by_user;
+    all = 0.0;
+    m->min_value = c->n_entries ? c->entries[0].score : 0.0f;
+    m->max_value = m->min_value;
+
+    for (e = 0; e < c->n_entries; e++) {
+        all += c->entries[e].score;
+
+        if (c->entries[e].score < m->min_value) {
+            m->min_value = c->entries[e].score;
+        }
+
+        if (c->entries[e].score > m->max_value) {
+            m->max_value = c->entries[e].score;
+        }
+    }
+
+    m->global_mean = c->n_entries ? all / c->n_entries : 0.0;
+
+    for (u = 0; u < t->n_users; u++) {
+        s = 0.0;
+        n = c->offsets[u + 1] - c->offsets[u];
+
+        for (e = c->offsets[u]; e < c->offsets[u + 1]; e++) {
+            s += c->entries[e].score;
+        }
+
+        m->user_mean[u] = n ? s / n : m->global_mean;
+    }
+
+    c = &t->by_item;
+
+    for (i = 0; i < t->n_items; i++) {
+        s = 0.0;
+        n = i < c->n_rows ? c->offsets[i + 1] - c->offsets[i] : 0;
+
+        for (e = 0; e < n; e++) {
+            s += c->entries[c->offsets[i] + e].score;
+        }
+
+        m->item_mean[i] = n ? s / n : m->global_mean;
+    }
+
+    return RECSYS_OK;
+}
+
+
+void
+recsys_usercf_means_free(recsys_usercf_means_t *m)
+{
+    free(m->user_mean);
+    free(m->item_mean);
+    m->user_mean = NULL;
+    m->item_mean = NULL;
+}
+
+
+/* r(u, i) from by_user's row u (sorted by item); 0 when u lacks i. */
+static int
+recsys_usercf_rating(const recsys_csr_t *by_user, uint32_t u, uint32_t i,
+    double *r)
+{
+    uint32_t  lo, hi, mid;
+
+    lo = by_user->offsets[u];
+    hi = by_user->offsets[u + 1];
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (by_user->entries[mid].item == i) {
+            *r = by_user->entries[mid].score;
+            return 1;
+        }
+
+        if (by_user->entries[mid].item < i) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return 0;
+}
+
+
+static double
+recsys_usercf_clip(const recsys_usercf_means_t *m, double p)
+{
+    if (p < m->min_value) {
+        return m->min_value;
+    }
+
+    if (p > m->max_value) {
+        return m->max_value;
+    }
+
+    return p;
+}
+
+
+double
+recsys_usercf_predict_user(const recsys_train_t *t, const recsys_csr_t *nbrs,
+    const recsys_usercf_means_t *m, uint32_t u, uint32_t i)
+{
+    double    num, den, r, s;
+    uint32_t  e, v;
+
+    num = 0.0;
+    den = 0.0;
+
+    for (e = nbrs->offsets[u]; e < nbrs->offsets[u + 1]; e++) {
+        v = nbrs->entries[e].item;
+        s = nbrs->entries[e].score;
+
+        if (recsys_usercf_rating(&t->by_user, v, i, &r)) {
+            num += s * (r - m->user_mean[v]);
+            den += fabs(s);
+        }
+    }
+
+    if (den == 0.0) {
+        return recsys_usercf_clip(m, m->user_mean[u]);
+    }
+
+    return recsys_usercf_clip(m, m->user_mean[u] + num / den);
+}
+
+
+double
+recsys_usercf_predict_item(const recsys_train_t *t,
+    const recsys_csr_t *item_nbrs, const recsys_usercf_means_t *m,
+    uint32_t u, uint32_t i)
+{
+    double    num, den, r, s;
+    uint32_t  e, j;
+
+    num = 0.0;
+    den = 0.0;
+
+    if (i < item_nbrs->n_rows) {
+        for (e = item_nbrs->offsets[i]; e < item_nbrs->offsets[i + 1]; e++) {
+            j = item_nbrs->entries[e].item;
+            s = item_nbrs->entries[e].score;
+
+            if (recsys_usercf_rating(&t->by_user, u, j, &r)) {
+                num += s * (r - m->item_mean[j]);
+                den += fabs(s);
+            }
+        }
+    }
+
+    if (den == 0.0) {
+        return recsys_usercf_clip(m, m->item_mean[i]);
+    }
+
+    return recsys_usercf_clip(m, m->item_mean[i] + num / den);
+}
