@@ -55,15 +55,21 @@ is(join(' ', map { sprintf '%s:%.4f', @$_ } @$u4), '100:1.8155 25:0.6534',
 my $tsv = write_file("$tmp/cf.tsv",
     join '', map { join("\t", @$_[0 .. 3]) . "\n" } @$rows);
 
+# hybrid here is item-CF, then popular items to fill (the other sources
+# have tests of their own)
+my @itemcf_only = ('--weights', 'usercf=0,content=0,popular=0');
+
 my $m_csv = build_model(interactions => $csv, items => "$data/cf-items.csv",
                         out => "$tmp/cf.mdb", model_id => 'cf-1',
-                        args => ['--neighbors', 3, '--history', 2]);
+                        args => ['--neighbors', 3, '--history', 2,
+                                 @itemcf_only]);
 my $m_tsv = build_model(interactions => $tsv, out => "$tmp/cf-tsv.mdb",
                         model_id => 'cf-tsv',
                         args => ['--neighbors', 3, '--history', 2,
-                                 '--user-top', 100]);
+                                 '--user-top', 100, @itemcf_only]);
 my $m_def = build_model(interactions => $csv, items => "$data/cf-items.csv",
-                        out => "$tmp/cf-default.mdb", model_id => 'cf-default');
+                        out => "$tmp/cf-default.mdb", model_id => 'cf-default',
+                        args => [@itemcf_only]);
 
 my $srv = RecsysTest::start_nginx(locations => <<"EOF");
         location /recommend {

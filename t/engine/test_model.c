@@ -880,6 +880,10 @@ t_build(const char *log, const char *catalog, uint32_t k, uint32_t h,
     o.user_top = top;
     o.model_id = "test-model-1";
 
+    /* this reference covers item-CF and popularity: no other sources */
+    o.user_neighbors = 0;
+    o.content = 0;
+
     /* only item-CF and popular in the blend, with these weights */
     for (s = 0; s < RECSYS_NSRC; s++) {
         o.weights[s] = 0.0f;
