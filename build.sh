@@ -7,6 +7,12 @@
 #                               127.0.0.1:${PORT:-8080} (Ctrl-C stops it)
 #   ./build.sh test             build and run the whole suite with prove
 #   ./build.sh test --sanitize  the same with ASan+UBSan builds
+#   ./build.sh bench            serving speed beside a static location, on
+#                               loopback (bench/bench.sh)
+#   ./build.sh bench-build      builder speed at 1M/5M/20M rows
+#                               (bench/bench-build.sh)
+#   ./build.sh quality          served answers scored like `recsys-build
+#                               eval` (bench/quality.sh)
 #   ./build.sh clean            remove build/
 #
 # NGINX_SRC=/path/to/nginx-x.y.z builds the module against that source tree
@@ -79,7 +85,9 @@ build_module() {
 
     (cd "$src" && make -s -f objs/Makefile modules > "$objdir/make.log" 2>&1) \
         || { tail -40 "$objdir/make.log"; die "module build failed (log: $objdir/make.log)"; }
-    cp -p "$src/objs/ngx_http_recsys_module.so" "$out/ngx_http_recsys_module.so"
+    # a new file renamed into place: a running nginx keeps its mapping
+    cp -p "$src/objs/ngx_http_recsys_module.so" "$out/ngx_http_recsys_module.so.tmp"
+    mv -f "$out/ngx_http_recsys_module.so.tmp" "$out/ngx_http_recsys_module.so"
 }
 
 build_engine() {
@@ -157,6 +165,9 @@ case "${1:-build}" in
     build) build_all ;;
     run) shift; cmd_run "$@" ;;
     test) shift; cmd_test "$@" ;;
+    bench) shift; build_all; exec "$ROOT/bench/bench.sh" "$@" ;;
+    bench-build) shift; build_all; exec "$ROOT/bench/bench-build.sh" "$@" ;;
+    quality) shift; build_all; exec "$ROOT/bench/quality.sh" "$@" ;;
     clean) rm -rf "$BUILD" ;;
-    *) die "unknown command $1 (build, run, test, clean)" ;;
+    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, clean)" ;;
 esac

@@ -4,12 +4,17 @@
  *   recsys-build eval --interactions FILE [--items FILE]
  *       [--protocol p1|p2|loo|kfold] [--k 10] [--folds 5] [--seed 42]
  *       [--algos mostpop,sar[:half_life=DAYS]] [--json OUT.json]
- *       [--html OUT.html] [--quiet]
+ *       [--html OUT.html] [--save-split DIR] [--quiet]
  *
  * Parses the flags, ingests the log, runs recsys_eval_run() and writes the
  * reports.  The table goes to stdout (unless --quiet); every error is one
  * line on stderr, "recsys-build: ...", with exit code 2 for a bad command
  * line and 1 for a failed run.
+ *
+ * --save-split DIR also writes the protocol's split as two CSV files,
+ * DIR/train.csv and DIR/test.csv (the first fold for kfold), so that a
+ * model built from train.csv by `recsys-build build` can be served and
+ * scored against test.csv by an outside client (bench/quality.sh).
  */
 
 #include <errno.h>
@@ -17,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "recsys_eval.h"
 #include "recsys_ingest.h"
@@ -28,7 +35,7 @@ static const char  recsys_eval_usage[] =
     "usage: recsys-build eval --interactions FILE [--items FILE]\n"
     "        [--protocol p1|p2|loo|kfold] [--k 10] [--folds 5] [--seed 42]\n"
     "        [--algos mostpop,sar] [--json OUT.json] [--html OUT.html]\n"
-    "        [--quiet]\n";
+    "        [--save-split DIR] [--quiet]\n";
 
 
 /* A whole number in [min, max], or 0 after printing why. */
@@ -67,13 +74,216 @@ recsys_eval_main_now(void)
 }
 
 
+/*
+ * Writes an id as one CSV field: as it is, or quoted (RFC 4180) when it
+ * holds a comma, a quote, a line break or surrounding space.
+ */
+static void
+recsys_eval_main_field(FILE *f, const char *s, size_t len)
+{
+    size_t  i;
+    int     quote;
+
+    quote = len == 0 || s[0] == ' ' || s[len - 1] == ' ';
+
+    for (i = 0; i < len && !quote; i++) {
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n'
+                || s[i] == '\t';
+    }
+
+    if (!quote) {
+        fwrite(s, 1, len, f);
+        return;
+    }
+
+    fputc('"', f);
+
+    for (i = 0; i < len; i++) {
+        if (s[i] == '"') {
+            fputc('"', f);
+        }
+
+        fputc(s[i], f);
+    }
+
+    fputc('"', f);
+}
+
+
+/*
+ * Writes a value as the shortest plain decimal (no exponent: the ingest
+ * reads none) that reads back as the same float.
+ */
+static void
+recsys_eval_main_value(FILE *f, float v)
+{
+    int   prec;
+    char  buf[64];
+
+    for (prec = 0; prec < 12; prec++) {
+        snprintf(buf, sizeof(buf), "%.*f", prec, (double) v);
+
+        if ((float) strtod(buf, NULL) == v) {
+            break;
+        }
+    }
+
+    fputs(buf, f);
+}
+
+
+/*
+ * Writes the rows with (assign[i] == test_value) == want_test to path, in
+ * file order, as user,item[,rating][,timestamp] with a header and the
+ * original external ids.  A column the log did not have is left out, so
+ * a model built from the file sees the same rows.
+ */
+static int
+recsys_eval_main_write_rows(const recsys_data_t *d, const uint8_t *assign,
+    uint8_t test_value, int want_test, int has_ts, const char *path,
+    char *err, size_t errlen)
+{
+    FILE                  *f;
+    size_t                 i, len;
+    const char            *key;
+    const recsys_event_t  *e;
+
+    f = fopen(path, "w");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        return RECSYS_EIO;
+    }
+
+    fprintf(f, "user,item%s%s\n", d->has_rating ? ",rating" : "",
+            has_ts ? ",timestamp" : "");
+
+    for (i = 0; i < d->n_events; i++) {
+        if ((assign[i] == test_value) != want_test) {
+            continue;
+        }
+
+        e = &d->events[i];
+
+        key = recsys_dict_key(&d->users, e->user, &len);
+        recsys_eval_main_field(f, key, len);
+        fputc(',', f);
+
+        key = recsys_dict_key(&d->items, e->item, &len);
+        recsys_eval_main_field(f, key, len);
+
+        if (d->has_rating) {
+            fputc(',', f);
+            recsys_eval_main_value(f, e->value);
+        }
+
+        if (has_ts) {
+            fputc(',', f);
+            if (e->ts != RECSYS_NO_TIME) {
+                fprintf(f, "%lld", (long long) e->ts);
+            }
+        }
+
+        fputc('\n', f);
+    }
+
+    if (ferror(f)) {
+        fclose(f);
+        snprintf(err, errlen, "%s: write failed", path);
+        return RECSYS_EIO;
+    }
+
+    if (fclose(f) != 0) {
+        snprintf(err, errlen, "%s: write failed: %s", path, strerror(errno));
+        return RECSYS_EIO;
+    }
+
+    return RECSYS_OK;
+}
+
+
+/*
+ * --save-split DIR: the split recsys_eval_run() makes for o (the same
+ * split functions, seed and index spaces), as DIR/train.csv and
+ * DIR/test.csv.  For kfold the test rows are fold 0, as in the first fold
+ * of the evaluation.
+ */
+static int
+recsys_eval_main_save_split(const recsys_data_t *d,
+    const recsys_eval_opts_t *o, const char *dir, char *err, size_t errlen)
+{
+    int       rc, has_ts;
+    char      path[4200];
+    size_t    i;
+    uint8_t  *assign, test_value;
+
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
+        return RECSYS_EIO;
+    }
+
+    assign = malloc(d->n_events ? d->n_events : 1);
+    if (assign == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return RECSYS_ENOMEM;
+    }
+
+    test_value = RECSYS_SPLIT_TEST;
+
+    switch (o->protocol) {
+    case RECSYS_EVAL_P1:
+        rc = recsys_split_p1(d->events, d->n_events, d->items.n, o->seed,
+                             assign);
+        break;
+    case RECSYS_EVAL_P2:
+        rc = recsys_split_p2(d->events, d->n_events, d->users.n, o->seed,
+                             assign);
+        break;
+    case RECSYS_EVAL_LOO:
+        rc = recsys_split_loo(d->events, d->n_events, d->users.n, assign);
+        break;
+    default:
+        rc = recsys_split_kfold(d->n_events, o->folds, o->seed, assign);
+        test_value = 0;
+        break;
+    }
+
+    if (rc != RECSYS_OK) {
+        free(assign);
+        snprintf(err, errlen, "splitting: %s", recsys_strerror(rc));
+        return rc;
+    }
+
+    has_ts = 0;
+    for (i = 0; i < d->n_events; i++) {
+        if (d->events[i].ts != RECSYS_NO_TIME) {
+            has_ts = 1;
+            break;
+        }
+    }
+
+    snprintf(path, sizeof(path), "%s/train.csv", dir);
+    rc = recsys_eval_main_write_rows(d, assign, test_value, 0, has_ts, path,
+                                     err, errlen);
+
+    if (rc == RECSYS_OK) {
+        snprintf(path, sizeof(path), "%s/test.csv", dir);
+        rc = recsys_eval_main_write_rows(d, assign, test_value, 1, has_ts,
+                                         path, err, errlen);
+    }
+
+    free(assign);
+
+    return rc;
+}
+
+
 int
 recsys_eval_main(int argc, char **argv)
 {
     int                   i, p, rc;
     char                  err[1024];
     double                t0, t_ingest;
-    const char           *items, *json, *html;
+    const char           *items, *json, *html, *save_split;
     recsys_data_t         d;
     recsys_eval_opts_t    o;
     recsys_eval_report_t  rep;
@@ -82,6 +292,7 @@ recsys_eval_main(int argc, char **argv)
     items = NULL;
     json = NULL;
     html = NULL;
+    save_split = NULL;
 
     for (i = 0; i < argc; i++) {
         const char  *flag = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -120,6 +331,9 @@ recsys_eval_main(int argc, char **argv)
 
         } else if (strcmp(flag, "--html") == 0) {
             html = val;
+
+        } else if (strcmp(flag, "--save-split") == 0) {
+            save_split = val;
 
         } else if (strcmp(flag, "--algos") == 0) {
             o.algos = val;
@@ -208,6 +422,16 @@ recsys_eval_main(int argc, char **argv)
         fprintf(stderr, "recsys-build: %s: no interactions to evaluate\n",
                 o.interactions);
         return 1;
+    }
+
+    if (save_split != NULL) {
+        rc = recsys_eval_main_save_split(&d, &o, save_split, err,
+                                         sizeof(err));
+        if (rc != RECSYS_OK) {
+            recsys_data_free(&d);
+            fprintf(stderr, "recsys-build: eval: %s\n", err);
+            return 1;
+        }
     }
 
     rc = recsys_eval_run(&d, &o, &rep, err, sizeof(err));

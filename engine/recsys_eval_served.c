@@ -156,6 +156,13 @@ recsys_served_score(const void *state, uint32_t user, double *scores)
     memset(&q, 0, sizeof(q));
     q.algo = s->algo;
     q.user = user;
+
+    /* a user with no train rows is unknown to a model built from them */
+    if (recsys_list_row(recsys_model_list(s->model, RECSYS_L_USER_SEEN),
+                        user).n == 0)
+    {
+        q.user = RECSYS_NO_INDEX;
+    }
     q.item = RECSYS_NO_INDEX;
     q.n = recsys_model_header(s->model)->user_top;
 
