@@ -5,8 +5,8 @@
  * (each item's id and its "title"/"genres" members); only scores and the
  * echoed user id are formatted here.  The buffer is sized from an upper
  * bound computed first, written once, and checked against that bound.
- * ETag is the model id and a CRC of the body, so nginx's not-modified
- * filter answers If-None-Match with 304.
+ * ETag is the model id and a CRC of what the answer depends on (query and
+ * user), so nginx's not-modified filter answers If-None-Match with 304.
  */
 
 #include "ngx_http_recsys_module.h"
@@ -64,11 +64,17 @@ ngx_http_recsys_json_escape(u_char *p, ngx_str_t *s)
 }
 
 
-/* A score with at most 6 decimals, trailing zeros dropped. */
+/*
+ * A score with at most 6 decimals, trailing zeros dropped: fixed point by
+ * hand, a few dozen instructions where a printf-style call costs hundreds.
+ */
 static u_char *
 ngx_http_recsys_json_score(u_char *p, float score)
 {
-    double  v;
+    u_char    digits[24], *d;
+    double    v;
+    uint64_t  fixed, whole, frac;
+    int       n;
 
     v = score;
 
@@ -81,14 +87,33 @@ ngx_http_recsys_json_score(u_char *p, float score)
         v = -v;
     }
 
-    p = ngx_sprintf(p, "%.6f", v);
+    fixed = (uint64_t) (v * 1e6 + 0.5);
+    whole = fixed / 1000000;
+    frac = fixed % 1000000;
 
-    while (p[-1] == '0') {
-        p--;
+    d = digits + sizeof(digits);
+
+    do {
+        *--d = (u_char) ('0' + whole % 10);
+        whole /= 10;
+    } while (whole);
+
+    p = ngx_cpymem(p, d, digits + sizeof(digits) - d);
+
+    if (frac == 0) {
+        return p;
     }
 
-    if (p[-1] == '.') {
-        p--;
+    for (n = 6; frac % 10 == 0; n--) {
+        frac /= 10;
+    }
+
+    *p++ = '.';
+    p += n;
+
+    for (d = p; n > 0; n--) {
+        *--d = (u_char) ('0' + frac % 10);
+        frac /= 10;
     }
 
     return p;
@@ -282,14 +307,15 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model,
     ngx_str_t *user, ngx_str_t *item, recsys_result_t *res)
 {
-    size_t          len;
+    size_t          len, id_len;
     u_char         *body, *p;
-    uint32_t        k;
+    uint32_t        k, crc;
     ngx_str_t       etag;
     const char     *id, *algo_name, *fallback;
-    recsys_item_t   it;
+    recsys_item_t  *its;
 
     id = recsys_model_id(model);
+    id_len = ngx_strlen(id);
     algo_name = recsys_algo_name(res->algo);
     fallback = recsys_fallback_name(res->fallback);
 
@@ -308,10 +334,15 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
         len += ngx_http_recsys_json_escaped_len(item);
     }
 
+    its = ngx_palloc(r->pool, (res->n ? res->n : 1) * sizeof(recsys_item_t));
+    if (its == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     for (k = 0; k < res->n; k++) {
-        recsys_model_item_get(model, res->items[k].item, &it);
-        len += sizeof("{\"id\":,\"score\":,},") + it.id_json_len
-               + it.meta_json_len + NGX_HTTP_RECSYS_SCORE_MAX;
+        recsys_model_item_get(model, res->items[k].item, &its[k]);
+        len += sizeof("{\"id\":,\"score\":,},") + its[k].id_json_len
+               + its[k].meta_json_len + NGX_HTTP_RECSYS_SCORE_MAX;
 
         if (res->why != NULL) {
             len += ngx_http_recsys_why_len(model, &res->why[k]);
@@ -325,8 +356,11 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
 
     /* write */
 
-    p = ngx_sprintf(body, "{\"model\":\"%s\",\"algo\":\"%s\",\"user\":",
-                    id, algo_name);
+    p = ngx_cpymem(body, "{\"model\":\"", sizeof("{\"model\":\"") - 1);
+    p = ngx_cpymem(p, id, id_len);
+    p = ngx_cpymem(p, "\",\"algo\":\"", sizeof("\",\"algo\":\"") - 1);
+    p = ngx_cpymem(p, algo_name, ngx_strlen(algo_name));
+    p = ngx_cpymem(p, "\",\"user\":", sizeof("\",\"user\":") - 1);
 
     if (user != NULL) {
         *p++ = '"';
@@ -344,7 +378,9 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
     }
 
     if (fallback != NULL) {
-        p = ngx_sprintf(p, ",\"fallback\":\"%s\",\"items\":[", fallback);
+        p = ngx_cpymem(p, ",\"fallback\":\"", sizeof(",\"fallback\":\"") - 1);
+        p = ngx_cpymem(p, fallback, ngx_strlen(fallback));
+        p = ngx_cpymem(p, "\",\"items\":[", sizeof("\",\"items\":[") - 1);
 
     } else {
         p = ngx_cpymem(p, ",\"fallback\":null,\"items\":[",
@@ -352,18 +388,16 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
     }
 
     for (k = 0; k < res->n; k++) {
-        recsys_model_item_get(model, res->items[k].item, &it);
-
         if (k > 0) {
             *p++ = ',';
         }
 
         p = ngx_cpymem(p, "{\"id\":", sizeof("{\"id\":") - 1);
-        p = ngx_cpymem(p, it.id_json, it.id_json_len);
+        p = ngx_cpymem(p, its[k].id_json, its[k].id_json_len);
         p = ngx_cpymem(p, ",\"score\":", sizeof(",\"score\":") - 1);
         p = ngx_http_recsys_json_score(p, res->items[k].score);
         *p++ = ',';
-        p = ngx_cpymem(p, it.meta_json, it.meta_json_len);
+        p = ngx_cpymem(p, its[k].meta_json, its[k].meta_json_len);
 
         if (res->why != NULL) {
             p = ngx_http_recsys_why_write(p, model, &res->why[k]);
@@ -381,14 +415,26 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    etag.data = ngx_pnalloc(r->pool, ngx_strlen(id) + 12);
+    /*
+     * The answer is a function of the model, the query string and the
+     * user (who may come from a cookie or a header): that is the ETag,
+     * cheaper to hash than the body.
+     */
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, r->args.data, r->args.len);
+    ngx_crc32_update(&crc, (u_char *) "\n", 1);
+    if (user != NULL) {
+        ngx_crc32_update(&crc, user->data, user->len);
+    }
+    ngx_crc32_update(&crc, (u_char *) algo_name, ngx_strlen(algo_name));
+    ngx_crc32_final(crc);
+
+    etag.data = ngx_pnalloc(r->pool, id_len + 12);
     if (etag.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    etag.len = ngx_sprintf(etag.data, "\"%s-%08xD\"", id,
-                           ngx_crc32_short(body, p - body))
-               - etag.data;
+    etag.len = ngx_sprintf(etag.data, "\"%s-%08xD\"", id, crc) - etag.data;
 
     return ngx_http_recsys_send_body(r, NGX_HTTP_OK, body, p - body, &etag,
                                      rlcf->cache_ttl);
