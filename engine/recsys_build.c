@@ -548,11 +548,98 @@ recsys_build_free_parts(recsys_parts_t *parts)
     recsys_csr_free(&parts->user_nbrs);
     recsys_csr_free(&parts->user_segment);
     recsys_csr_free(&parts->segment_top);
+    recsys_csr_free(&parts->user_mean);
+    recsys_csr_free(&parts->item_mean);
+    recsys_csr_free(&parts->value_range);
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         recsys_csr_free(&parts->nbrs[s]);
         recsys_csr_free(&parts->recs[s]);
     }
+}
+
+
+/* One mean per row of m (rows without entries get none). */
+static int
+recsys_build_row_means(const recsys_csr_t *m, recsys_csr_t *out)
+{
+    double    sum;
+    uint32_t  r, e, n;
+
+    n = 0;
+    for (r = 0; r < m->n_rows; r++) {
+        n += m->offsets[r + 1] > m->offsets[r];
+    }
+
+    if (recsys_csr_alloc(out, m->n_rows, n) != 0) {
+        return RECSYS_ENOMEM;
+    }
+
+    n = 0;
+    for (r = 0; r < m->n_rows; r++) {
+        out->offsets[r] = n;
+
+        if (m->offsets[r + 1] == m->offsets[r]) {
+            continue;
+        }
+
+        sum = 0.0;
+        for (e = m->offsets[r]; e < m->offsets[r + 1]; e++) {
+            sum += m->entries[e].score;
+        }
+
+        out->entries[n].item = 0;
+        out->entries[n].score = (float) (sum / (m->offsets[r + 1]
+                                                - m->offsets[r]));
+        n++;
+    }
+
+    out->offsets[m->n_rows] = n;
+
+    return RECSYS_OK;
+}
+
+
+/* Means and the value range, for rating predictions (recsys_predict.c). */
+static int
+recsys_build_means(recsys_parts_t *parts)
+{
+    float               lo, hi;
+    double              sum;
+    uint32_t            e;
+    const recsys_csr_t *m;
+
+    m = &parts->train.by_user;
+
+    if (recsys_build_row_means(m, &parts->user_mean) != RECSYS_OK
+        || recsys_build_row_means(&parts->train.by_item, &parts->item_mean)
+           != RECSYS_OK
+        || recsys_csr_alloc(&parts->value_range, 1, 3) != 0)
+    {
+        return RECSYS_ENOMEM;
+    }
+
+    sum = 0.0;
+    lo = m->n_entries ? m->entries[0].score : 0.0f;
+    hi = lo;
+
+    for (e = 0; e < m->n_entries; e++) {
+        sum += m->entries[e].score;
+        lo = m->entries[e].score < lo ? m->entries[e].score : lo;
+        hi = m->entries[e].score > hi ? m->entries[e].score : hi;
+    }
+
+    parts->value_range.offsets[0] = 0;
+    parts->value_range.offsets[1] = 3;
+    parts->value_range.entries[0].item = 0;
+    parts->value_range.entries[0].score =
+        (float) (m->n_entries ? sum / m->n_entries : 0.0);
+    parts->value_range.entries[1].item = 1;
+    parts->value_range.entries[1].score = lo;
+    parts->value_range.entries[2].item = 2;
+    parts->value_range.entries[2].score = hi;
+
+    return RECSYS_OK;
 }
 
 
@@ -664,6 +751,10 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
 
     if (rc == RECSYS_OK) {
         rc = recsys_build_trending(o, parts);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_means(parts);
     }
 
     t1 = recsys_build_now();

@@ -28,6 +28,9 @@ typedef struct {
     recsys_csr_t     user_nbrs;
     recsys_csr_t     user_segment;
     recsys_csr_t     segment_top;
+    recsys_csr_t     user_mean;     /* row per user: (0, mean) */
+    recsys_csr_t     item_mean;     /* row per item: (0, mean) */
+    recsys_csr_t     value_range;   /* (0, mean), (1, min), (2, max) */
     uint32_t         n_segments;
     uint32_t         sources;       /* 1 << source for each present */
     float            w[RECSYS_NSRC];

@@ -330,7 +330,10 @@ recsys_build_map_size(recsys_data_t *d, recsys_parts_t *parts)
            + recsys_build_list_size(&parts->weights)
            + recsys_build_list_size(&parts->user_nbrs)
            + recsys_build_list_size(&parts->user_segment)
-           + recsys_build_list_size(&parts->segment_top);
+           + recsys_build_list_size(&parts->segment_top)
+           + recsys_build_list_size(&parts->user_mean)
+           + recsys_build_list_size(&parts->item_mean)
+           + recsys_build_list_size(&parts->value_range);
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         size += recsys_build_list_size(&parts->nbrs[s])
@@ -405,6 +408,21 @@ recsys_build_write_lists(recsys_writer_t *w, recsys_parts_t *parts,
     if (rc == RECSYS_OK) {
         rc = recsys_build_write_named(w, RECSYS_BLOB_SEGMENT_TOP, "",
                                       &parts->segment_top, digest);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_USER_MEAN, "",
+                                      &parts->user_mean, digest);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_ITEM_MEAN, "",
+                                      &parts->item_mean, digest);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_VALUE_RANGE, "",
+                                      &parts->value_range, digest);
     }
 
     for (s = 0; s < RECSYS_NSRC && rc == RECSYS_OK; s++) {

@@ -18,6 +18,7 @@
 
 #include "recsys_build.h"
 #include "recsys_eval.h"
+#include "recsys_predict.h"
 #include "recsys_query.h"
 #include "recsys_status.h"
 
@@ -182,6 +183,28 @@ recsys_served_score(const void *state, uint32_t user, double *scores)
 }
 
 
+/* Rating predictions as served with predict=1: user-kNN or item-kNN. */
+static int
+recsys_served_predict(const void *state, uint32_t user, uint32_t item,
+    double *rating)
+{
+    int                     rc;
+    recsys_prediction_t     p;
+    const recsys_served_t  *s;
+
+    s = state;
+
+    rc = recsys_predict(s->model, user, item, &p);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    *rating = s->algo == RECSYS_SRC_USERCF ? p.user_knn : p.item_knn;
+
+    return RECSYS_OK;
+}
+
+
 static void
 recsys_served_free(void *state)
 {
@@ -196,7 +219,7 @@ recsys_served_free(void *state)
 }
 
 
-#define RECSYS_SERVED(name, label, algo)                                      \
+#define RECSYS_SERVED(name, label, algo, predict)                             \
     static int                                                                \
     recsys_served_fit_##name(const recsys_train_t *train, const char *params, \
         void **state, char *err, size_t errlen)                               \
@@ -205,13 +228,13 @@ recsys_served_free(void *state)
     }                                                                         \
                                                                               \
     const recsys_recommender_t  recsys_served_##name = {                      \
-        #name, label, recsys_served_fit_##name, recsys_served_score, NULL,    \
+        #name, label, recsys_served_fit_##name, recsys_served_score, predict, \
         recsys_served_free                                                    \
     }
 
-RECSYS_SERVED(itemcf, "item-CF", RECSYS_SRC_ITEMCF);
-RECSYS_SERVED(usercf, "user-CF", RECSYS_SRC_USERCF);
-RECSYS_SERVED(content, "content", RECSYS_SRC_CONTENT);
-RECSYS_SERVED(popular, "popular", RECSYS_SRC_POPULAR);
-RECSYS_SERVED(trending, "trending", RECSYS_SRC_TRENDING);
-RECSYS_SERVED(hybrid, "hybrid", RECSYS_ALGO_HYBRID);
+RECSYS_SERVED(itemcf, "item-CF", RECSYS_SRC_ITEMCF, recsys_served_predict);
+RECSYS_SERVED(usercf, "user-CF", RECSYS_SRC_USERCF, recsys_served_predict);
+RECSYS_SERVED(content, "content", RECSYS_SRC_CONTENT, NULL);
+RECSYS_SERVED(popular, "popular", RECSYS_SRC_POPULAR, NULL);
+RECSYS_SERVED(trending, "trending", RECSYS_SRC_TRENDING, NULL);
+RECSYS_SERVED(hybrid, "hybrid", RECSYS_ALGO_HYBRID, NULL);

@@ -27,7 +27,8 @@ typedef enum {
     RECSYS_SPACE_ITEMS,
     RECSYS_SPACE_GENRES,
     RECSYS_SPACE_SEGMENTS,
-    RECSYS_SPACE_SOURCES
+    RECSYS_SPACE_SOURCES,
+    RECSYS_SPACE_STATS          /* 0 mean, 1 min, 2 max */
 } recsys_space_t;
 
 
@@ -67,6 +68,9 @@ static const recsys_list_spec_t  recsys_fixed_lists[] = {
     { RECSYS_BLOB_USER_SEGMENT, RECSYS_SPACE_USERS,    RECSYS_SPACE_SEGMENTS, 0 },
     { RECSYS_BLOB_SEGMENT_TOP,  RECSYS_SPACE_SEGMENTS, RECSYS_SPACE_ITEMS, 0 },
     { RECSYS_BLOB_USER_HYBRID,  RECSYS_SPACE_USERS,    RECSYS_SPACE_ITEMS, 0 },
+    { RECSYS_BLOB_USER_MEAN,    RECSYS_SPACE_USERS,    RECSYS_SPACE_ONE, 0 },
+    { RECSYS_BLOB_ITEM_MEAN,    RECSYS_SPACE_ITEMS,    RECSYS_SPACE_ONE, 0 },
+    { RECSYS_BLOB_VALUE_RANGE,  RECSYS_SPACE_ONE,      RECSYS_SPACE_STATS, 0 },
 };
 
 #define RECSYS_N_FIXED  \
@@ -449,6 +453,8 @@ recsys_model_space(const recsys_model_t *m, recsys_space_t space)
         return m->header.n_segments;
     case RECSYS_SPACE_SOURCES:
         return RECSYS_NSRC;
+    case RECSYS_SPACE_STATS:
+        return 3;
     default:
         return 1;
     }

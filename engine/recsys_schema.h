@@ -40,6 +40,9 @@
  *     "user.nbrs"           row per user: (user, similarity), user-CF
  *     "user.segment"        row per user: zero or one (segment, 1) entry
  *     "segment.top"         row per segment: (item, share), best first
+ *     "user.mean"           row per user: one entry (0, mean value)
+ *     "item.mean"           row per item: one entry (0, mean value)
+ *     "value.range"         one row: (0, global mean), (1, min), (2, max)
  *
  *   <src> is a source name of recsys_source_names (recsys_query.c):
  *   itemcf, usercf, content, popular, trending, cluster, assoc, markov,
@@ -102,6 +105,9 @@
 #define RECSYS_BLOB_USER_SEGMENT  "user.segment"
 #define RECSYS_BLOB_SEGMENT_TOP   "segment.top"
 #define RECSYS_BLOB_USER_HYBRID   "user.recs.hybrid"
+#define RECSYS_BLOB_USER_MEAN     "user.mean"
+#define RECSYS_BLOB_ITEM_MEAN     "item.mean"
+#define RECSYS_BLOB_VALUE_RANGE   "value.range"
 
 #define RECSYS_META_GENRES      "genres"        /* JSON array of names */
 

@@ -25,6 +25,7 @@ typedef enum {
     NGX_HTTP_RECSYS_ARG_HISTORY,
     NGX_HTTP_RECSYS_ARG_GENRE,
     NGX_HTTP_RECSYS_ARG_EXPLAIN,
+    NGX_HTTP_RECSYS_ARG_PREDICT,
     NGX_HTTP_RECSYS_ARG_WEIGHT,         /* w_<source>, one bit per source */
     NGX_HTTP_RECSYS_ARG_UNKNOWN = NGX_HTTP_RECSYS_ARG_WEIGHT + RECSYS_NSRC
 } ngx_http_recsys_arg_e;
@@ -39,7 +40,8 @@ static ngx_str_t  ngx_http_recsys_arg_names[] = {
     ngx_string("exclude"),
     ngx_string("history"),
     ngx_string("genre"),
-    ngx_string("explain")
+    ngx_string("explain"),
+    ngx_string("predict")
 };
 
 
@@ -337,9 +339,16 @@ ngx_http_recsys_set_arg(ngx_http_request_t *r,
         return ngx_http_recsys_check_list(&value, 16);
 
     case NGX_HTTP_RECSYS_ARG_EXPLAIN:
+    case NGX_HTTP_RECSYS_ARG_PREDICT:
         if (value.len == 1 && (value.data[0] == '0' || value.data[0] == '1'))
         {
-            args->explain = value.data[0] == '1';
+            if (k == NGX_HTTP_RECSYS_ARG_EXPLAIN) {
+                args->explain = value.data[0] == '1';
+
+            } else {
+                args->predict = value.data[0] == '1';
+            }
+
             return NGX_OK;
         }
 

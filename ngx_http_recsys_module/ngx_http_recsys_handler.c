@@ -183,6 +183,33 @@ ngx_http_recsys_weights(ngx_http_request_t *r, recsys_model_t *model,
 }
 
 
+/* predict=1: a known user and an item= give two predicted ratings. */
+static ngx_int_t
+ngx_http_recsys_prediction(ngx_http_request_t *r, recsys_model_t *model,
+    recsys_query_t *q, ngx_str_t *user, ngx_str_t *item)
+{
+    recsys_prediction_t  p;
+
+    if (item == NULL) {
+        return ngx_http_recsys_bad_request(r, "item");
+    }
+
+    if (q->user == RECSYS_NO_INDEX) {
+        ngx_http_recsys_counters.not_found++;
+        return ngx_http_recsys_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
+                                          "unknown user");
+    }
+
+    if (recsys_predict(model, q->user, q->item, &p) != RECSYS_OK) {
+        return ngx_http_recsys_bad_request(r, "predict");
+    }
+
+    ngx_http_recsys_counters.ok++;
+
+    return ngx_http_recsys_send_prediction(r, model, user, item, &p);
+}
+
+
 ngx_int_t
 ngx_http_recsys_handler(ngx_http_request_t *r)
 {
@@ -286,6 +313,10 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
         }
 
         item = &args.item;
+    }
+
+    if (args.predict) {
+        return ngx_http_recsys_prediction(r, model, &q, &user, item);
     }
 
     if (ngx_http_recsys_map_list(r, model, &args.exclude, 0, &q.exclude,

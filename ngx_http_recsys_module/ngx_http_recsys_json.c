@@ -439,3 +439,46 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
     return ngx_http_recsys_send_body(r, NGX_HTTP_OK, body, p - body, &etag,
                                      rlcf->cache_ttl);
 }
+
+
+ngx_int_t
+ngx_http_recsys_send_prediction(ngx_http_request_t *r, recsys_model_t *model,
+    ngx_str_t *user, ngx_str_t *item, recsys_prediction_t *pr)
+{
+    size_t       len;
+    u_char      *body, *p;
+    const char  *id;
+
+    id = recsys_model_id(model);
+
+    len = sizeof("{\"model\":\"\",\"user\":\"\",\"item\":\"\","
+                 "\"prediction\":{\"user_knn\":,\"item_knn\":,"
+                 "\"user_mean\":,\"item_mean\":,\"user_support\":,"
+                 "\"item_support\":}}")
+          + ngx_strlen(id) + ngx_http_recsys_json_escaped_len(user)
+          + ngx_http_recsys_json_escaped_len(item)
+          + 4 * NGX_HTTP_RECSYS_SCORE_MAX + 2 * NGX_INT_T_LEN;
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(body, "{\"model\":\"%s\",\"user\":\"", id);
+    p = ngx_http_recsys_json_escape(p, user);
+    p = ngx_cpymem(p, "\",\"item\":\"", sizeof("\",\"item\":\"") - 1);
+    p = ngx_http_recsys_json_escape(p, item);
+    p = ngx_cpymem(p, "\",\"prediction\":{\"user_knn\":",
+                   sizeof("\",\"prediction\":{\"user_knn\":") - 1);
+    p = ngx_http_recsys_json_score(p, (float) pr->user_knn);
+    p = ngx_cpymem(p, ",\"item_knn\":", sizeof(",\"item_knn\":") - 1);
+    p = ngx_http_recsys_json_score(p, (float) pr->item_knn);
+    p = ngx_cpymem(p, ",\"user_mean\":", sizeof(",\"user_mean\":") - 1);
+    p = ngx_http_recsys_json_score(p, (float) pr->user_mean);
+    p = ngx_cpymem(p, ",\"item_mean\":", sizeof(",\"item_mean\":") - 1);
+    p = ngx_http_recsys_json_score(p, (float) pr->item_mean);
+    p = ngx_sprintf(p, ",\"user_support\":%d,\"item_support\":%d}}",
+                    pr->user_support, pr->item_support);
+
+    return ngx_http_recsys_send_body(r, NGX_HTTP_OK, body, p - body, NULL, 0);
+}

@@ -17,6 +17,7 @@
 #include <ngx_http.h>
 
 #include "recsys_model.h"
+#include "recsys_predict.h"
 #include "recsys_query.h"
 
 
@@ -108,6 +109,7 @@ typedef struct {
     unsigned                  has_n:1;
     unsigned                  has_weights:1;
     unsigned                  explain:1;
+    unsigned                  predict:1;
     const char               *bad;          /* name of a bad argument */
 } ngx_http_recsys_args_t;
 
@@ -135,6 +137,9 @@ recsys_model_t *ngx_http_recsys_store_get(ngx_http_request_t *r,
 /* ngx_http_recsys_json.c */
 ngx_int_t ngx_http_recsys_send_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *error, const char *message);
+ngx_int_t ngx_http_recsys_send_prediction(ngx_http_request_t *r,
+    recsys_model_t *model, ngx_str_t *user, ngx_str_t *item,
+    recsys_prediction_t *p);
 ngx_int_t ngx_http_recsys_send_result(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model,
     ngx_str_t *user, ngx_str_t *item, recsys_result_t *res);
