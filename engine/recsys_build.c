@@ -22,7 +22,9 @@
 #include <time.h>
 
 #include "recsys_build_parts.h"
+#include "recsys_cluster.h"
 #include "recsys_content.h"
+#include "recsys_rules.h"
 #include "recsys_itemcf.h"
 #include "recsys_usercf.h"
 #include "recsys_query.h"
@@ -46,6 +48,14 @@ recsys_build_defaults(recsys_build_opts_t *o)
     o->min_support = 1;
     o->user_neighbors = 50;
     o->content = 1;
+    o->segments = 1;
+    o->k = 0;
+    o->eps = 0.3f;
+    o->rules = 1;
+    o->rule_support = 0.05;
+    o->rule_confidence = 0.5;
+    o->rule_lift = 1.5;
+    o->rule_min_value = -1.0f;     /* auto: 4 for ratings, else any */
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         o->weights[s] = -1.0f;
@@ -551,6 +561,8 @@ recsys_build_free_parts(recsys_parts_t *parts)
     recsys_csr_free(&parts->user_mean);
     recsys_csr_free(&parts->item_mean);
     recsys_csr_free(&parts->value_range);
+    recsys_csr_free(&parts->segment_genres);
+    free(parts->rules);
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         recsys_csr_free(&parts->nbrs[s]);
@@ -638,6 +650,273 @@ recsys_build_means(recsys_parts_t *parts)
     parts->value_range.entries[1].score = lo;
     parts->value_range.entries[2].item = 2;
     parts->value_range.entries[2].score = hi;
+
+    return RECSYS_OK;
+}
+
+
+/* Per segment, its strongest genres (the analyst's view). */
+static int
+recsys_build_segment_genres(const recsys_cluster_t *c, recsys_csr_t *out)
+{
+    uint32_t         g, k, n, total;
+    recsys_topk_t    top;
+    recsys_scored_t  heap[5];
+
+    if (recsys_csr_alloc(out, c->k, (uint64_t) c->k * 5) != 0) {
+        return RECSYS_ENOMEM;
+    }
+
+    total = 0;
+    for (k = 0; k < c->k; k++) {
+        recsys_topk_init(&top, heap, 5);
+
+        for (g = 0; g < c->dim; g++) {
+            if (c->profile[(size_t) k * c->dim + g] > 0.0f) {
+                recsys_topk_push(&top, g, c->profile[(size_t) k * c->dim + g]);
+            }
+        }
+
+        n = recsys_topk_sort(&top);
+        out->offsets[k] = total;
+
+        for (g = 0; g < n; g++) {
+            out->entries[total].item = heap[g].item;
+            out->entries[total].score = heap[g].score;
+            total++;
+        }
+    }
+
+    out->offsets[c->k] = total;
+    out->n_entries = total;
+
+    return RECSYS_OK;
+}
+
+
+/*
+ * Segments of users by their genre profiles (recsys_cluster.c): each
+ * user's segment, each segment's top items and genres, and per user the
+ * segment's top items minus what the user has seen (the "cluster" source,
+ * and the answer for sparse users).  No catalog genres: no segments.
+ */
+static int
+recsys_build_segments(const recsys_build_opts_t *o, recsys_parts_t *parts)
+{
+    int                    rc;
+    uint32_t               u, n, total, k, m, j;
+    recsys_csr_t          *recs;
+    recsys_cluster_t       c;
+    recsys_scored_t       *out;
+    recsys_cluster_opts_t  co;
+
+    if (parts->train.n_genres == 0) {
+        return RECSYS_OK;
+    }
+
+    recsys_cluster_defaults(&co);
+    co.method = o->dbscan ? RECSYS_CLUSTER_DBSCAN : RECSYS_CLUSTER_KMEANS;
+    co.kmeans.k = o->k;
+    co.dbscan.eps = o->eps;
+
+    memset(&c, 0, sizeof(c));
+    rc = recsys_cluster_build(&parts->train, &co, &c);
+
+    if (rc != RECSYS_OK || c.k == 0) {
+        recsys_cluster_free(&c);
+        return rc == RECSYS_EINVAL ? RECSYS_OK : rc;
+    }
+
+    parts->n_segments = c.k;
+    k = o->user_top;
+    recs = &parts->recs[RECSYS_SRC_CLUSTER];
+    out = malloc(((size_t) k + 1) * sizeof(recsys_scored_t));
+
+    total = 0;
+    for (u = 0; u < c.n_users; u++) {
+        total += c.assign[u] >= 0;
+    }
+
+    if (out == NULL
+        || recsys_csr_alloc(&parts->user_segment, c.n_users, total) != 0
+        || recsys_csr_alloc(&parts->segment_top, c.k, c.top.n_entries) != 0
+        || recsys_csr_alloc(&parts->recs[RECSYS_SRC_CLUSTER], c.n_users,
+                            (uint64_t) c.n_users * k) != 0
+        || recsys_build_segment_genres(&c, &parts->segment_genres)
+           != RECSYS_OK)
+    {
+        free(out);
+        recsys_cluster_free(&c);
+        return RECSYS_ENOMEM;
+    }
+
+    memcpy(parts->segment_top.offsets, c.top.offsets,
+           ((size_t) c.k + 1) * sizeof(uint32_t));
+    memcpy(parts->segment_top.entries, c.top.entries,
+           (size_t) c.top.n_entries * sizeof(recsys_entry_t));
+
+    total = 0;
+    n = 0;
+    for (u = 0; u < c.n_users; u++) {
+        parts->user_segment.offsets[u] = total;
+
+        if (c.assign[u] >= 0) {
+            parts->user_segment.entries[total].item = (uint32_t) c.assign[u];
+            parts->user_segment.entries[total].score = 1.0f;
+            total++;
+        }
+
+        recs->offsets[u] = n;
+        m = recsys_cluster_recommend(&c, &parts->train.by_user, u, out,
+                                     o->user_top);
+
+        for (j = 0; j < m; j++) {
+            recs->entries[n].item = out[j].item;
+            recs->entries[n].score = out[j].score;
+            n++;
+        }
+    }
+
+    parts->user_segment.offsets[c.n_users] = total;
+    recs->offsets[c.n_users] = n;
+    recs->n_entries = n;
+    parts->sources |= 1u << RECSYS_SRC_CLUSTER;
+
+    free(out);
+    recsys_cluster_free(&c);
+
+    return RECSYS_OK;
+}
+
+
+/*
+ * Association rules (recsys_rules.c): FP-growth over each user's items
+ * (those with value >= rule_min_value), rules with up to 3 antecedent
+ * items, packed for reading in place; per user, the consequents of the
+ * rules their whole history fires (the "assoc" source).
+ */
+static int
+recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
+{
+    int                  rc;
+    uint32_t             u, n, j, m, cap, *hist, n_rules;
+    recsys_csr_t         tx, *recs;
+    recsys_list_t        seen;
+    recsys_rule_t       *rules;
+    recsys_scored_t     *out;
+    recsys_itemsets_t    sets;
+    recsys_mine_opts_t   mo;
+    recsys_rules_hit_t  *hits;
+    recsys_rules_opts_t  ro;
+    recsys_rules_view_t  view;
+
+    memset(&tx, 0, sizeof(tx));
+    memset(&sets, 0, sizeof(sets));
+    rules = NULL;
+
+    /* explicit ratings: a transaction is what the user liked */
+    rc = recsys_rules_tx_users(&parts->train,
+                               o->rule_min_value >= 0.0f
+                               ? o->rule_min_value
+                               : (parts->train.explicit_ratings ? 4.0f
+                                                                : -1e30f),
+                               &tx);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    mo.min_count = (uint32_t) (o->rule_support * tx.n_rows);
+    mo.min_count = mo.min_count < 2 ? 2 : mo.min_count;
+    mo.max_len = 4;
+    mo.max_sets = 5000000;
+
+    rc = recsys_rules_fpgrowth(&tx, parts->train.n_items, &mo, &sets);
+
+    if (rc == RECSYS_OK) {
+        ro.min_support = o->rule_support;
+        ro.min_confidence = o->rule_confidence;
+        ro.min_lift = o->rule_lift;
+        ro.max_ante = 3;
+        ro.max_rules = 1000000;
+
+        rc = recsys_rules_generate(&sets, tx.n_rows, &ro, &rules, &n_rules);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_rules_pack(rules, n_rules, parts->train.n_items,
+                               &parts->rules, &parts->rules_size);
+        parts->n_rules = n_rules;
+    }
+
+    recsys_itemsets_free(&sets);
+    free(rules);
+    recsys_csr_free(&tx);
+
+    if (rc == RECSYS_ELIMIT) {
+        return RECSYS_OK;       /* too dense to mine at this support */
+    }
+
+    if (rc != RECSYS_OK
+        || recsys_rules_view(parts->rules, parts->rules_size, &view)
+           != RECSYS_OK)
+    {
+        return rc != RECSYS_OK ? rc : RECSYS_ECORRUPT;
+    }
+
+    /* each user's list: the rules their whole history fires */
+
+    cap = 64;
+    seen = recsys_csr_view(&parts->train.by_user);
+    recs = &parts->recs[RECSYS_SRC_ASSOC];
+    out = malloc(((size_t) o->user_top + 1) * sizeof(recsys_scored_t));
+    hist = malloc(((size_t) parts->train.n_items + 1) * sizeof(uint32_t));
+    hits = malloc(((size_t) o->history * cap + 1)
+                  * sizeof(recsys_rules_hit_t));
+
+    if (out == NULL || hist == NULL || hits == NULL
+        || recsys_csr_alloc(recs, parts->train.n_users,
+                            (uint64_t) parts->train.n_users * o->user_top)
+           != 0)
+    {
+        free(out);
+        free(hist);
+        free(hits);
+        return RECSYS_ENOMEM;
+    }
+
+    n = 0;
+    for (u = 0; u < parts->train.n_users; u++) {
+        recs->offsets[u] = n;
+        m = 0;
+
+        /* the stored history, sorted by item as the scorer wants it */
+        for (j = parts->train.by_user.offsets[u];
+             j < parts->train.by_user.offsets[u + 1] && m < o->history; j++)
+        {
+            hist[m++] = parts->train.by_user.entries[j].item;
+        }
+
+        m = recsys_rules_score(&view, hist, m, cap, hits,
+                               o->history * cap, out, NULL, o->user_top);
+
+        for (j = 0; j < m; j++) {
+            if (recsys_row_contains(recsys_list_row(&seen, u), out[j].item)) {
+                continue;
+            }
+
+            recs->entries[n].item = out[j].item;
+            recs->entries[n].score = out[j].score;
+            n++;
+        }
+    }
+
+    recs->offsets[parts->train.n_users] = n;
+    recs->n_entries = n;
+    parts->sources |= 1u << RECSYS_SRC_ASSOC;
+
+    free(out);
+    free(hist);
+    free(hits);
 
     return RECSYS_OK;
 }
@@ -782,6 +1061,14 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
 
     if (rc == RECSYS_OK && o->user_neighbors > 0) {
         rc = recsys_build_usercf(o, parts);
+    }
+
+    if (rc == RECSYS_OK && o->segments) {
+        rc = recsys_build_segments(o, parts);
+    }
+
+    if (rc == RECSYS_OK && o->rules) {
+        rc = recsys_build_rules(o, parts);
     }
 
     if (rc == RECSYS_OK && o->content) {
@@ -944,6 +1231,21 @@ recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
 
         } else if (strcmp(name, "content") == 0) {
             o->content = v != 0;
+
+        } else if (strcmp(name, "segments") == 0) {
+            o->segments = v != 0;
+
+        } else if (strcmp(name, "k") == 0) {
+            o->k = (uint32_t) v;
+
+        } else if (strcmp(name, "rules") == 0) {
+            o->rules = v != 0;
+
+        } else if (strcmp(name, "rule_support") == 0 && v <= 1) {
+            o->rule_support = v;
+
+        } else if (strcmp(name, "rule_min_value") == 0) {
+            o->rule_min_value = (float) v;
 
         } else if (strcmp(name, "sparse_user") == 0) {
             o->sparse_user = (uint32_t) v;

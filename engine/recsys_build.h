@@ -28,6 +28,15 @@ typedef struct {
     uint32_t     user_neighbors;    /* user-CF: neighbours per user, 0: off */
     const char  *tags;              /* tags file for content, or NULL */
     int          content;           /* build the content source */
+    int          segments;          /* build user segments (k-means) */
+    uint32_t     k;                 /* segments, 0: chosen by silhouette */
+    int          dbscan;            /* DBSCAN instead of k-means */
+    float        eps;               /* DBSCAN radius */
+    int          rules;             /* mine association rules */
+    double       rule_support;      /* least share of transactions */
+    double       rule_confidence;
+    double       rule_lift;
+    float        rule_min_value;    /* an item counts when value >= this */
     float        weights[16];       /* hybrid weights by source; < 0: auto */
     const char  *model_id;          /* NULL: build time and a digest */
     const char  *interactions;      /* input names, for the model's params */

@@ -31,6 +31,10 @@ typedef struct {
     recsys_csr_t     user_mean;     /* row per user: (0, mean) */
     recsys_csr_t     item_mean;     /* row per item: (0, mean) */
     recsys_csr_t     value_range;   /* (0, mean), (1, min), (2, max) */
+    recsys_csr_t     segment_genres;    /* row per segment: top genres */
+    unsigned char   *rules;         /* packed rules (recsys_rules_read.h) */
+    size_t           rules_size;
+    uint32_t         n_rules;
     uint32_t         n_segments;
     uint32_t         sources;       /* 1 << source for each present */
     float            w[RECSYS_NSRC];

@@ -333,7 +333,9 @@ recsys_build_map_size(recsys_data_t *d, recsys_parts_t *parts)
            + recsys_build_list_size(&parts->segment_top)
            + recsys_build_list_size(&parts->user_mean)
            + recsys_build_list_size(&parts->item_mean)
-           + recsys_build_list_size(&parts->value_range);
+           + recsys_build_list_size(&parts->value_range)
+           + recsys_build_list_size(&parts->segment_genres)
+           + parts->rules_size;
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         size += recsys_build_list_size(&parts->nbrs[s])
@@ -360,7 +362,8 @@ static int
 recsys_build_write_lists(recsys_writer_t *w, recsys_parts_t *parts,
     uint32_t *digest)
 {
-    int  rc, s;
+    int    rc, s;
+    void  *blob;
 
     rc = recsys_build_write_named(w, RECSYS_BLOB_POPULAR, "",
                                   &parts->popular, digest);
@@ -408,6 +411,19 @@ recsys_build_write_lists(recsys_writer_t *w, recsys_parts_t *parts,
     if (rc == RECSYS_OK) {
         rc = recsys_build_write_named(w, RECSYS_BLOB_SEGMENT_TOP, "",
                                       &parts->segment_top, digest);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_SEGMENT_GENRES, "",
+                                      &parts->segment_genres, digest);
+    }
+
+    if (rc == RECSYS_OK && parts->rules != NULL) {
+        rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, RECSYS_BLOB_RULES,
+                                   parts->rules_size, &blob);
+        if (rc == RECSYS_OK) {
+            memcpy(blob, parts->rules, parts->rules_size);
+        }
     }
 
     if (rc == RECSYS_OK) {

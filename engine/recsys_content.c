@@ -59,13 +59,13 @@ typedef struct {
 void
 recsys_content_defaults(recsys_content_opts_t *o)
 {
-    o->genre_weight = 1.0f;
+    o->genre_weight = 0.5f;
     o->tag_weight = 1.0f;
-    o->title_weight = 0.5f;
-    o->max_posting = 2000;
+    o->title_weight = 1.0f;
+    o->max_posting = 1000;
     o->neighbors = 50;
     o->top = 100;
-    o->profile_features = 200;
+    o->profile_features = 0;
     o->recency_half_life = 0.0f;
     o->center = 1;
 }

@@ -39,6 +39,8 @@ static const recsys_recommender_t  *recsys_eval_algos[] = {
     &recsys_served_itemcf,
     &recsys_served_usercf,
     &recsys_served_content,
+    &recsys_served_cluster,
+    &recsys_served_assoc,
     &recsys_served_popular,
     &recsys_served_trending,
     &recsys_served_hybrid,

@@ -130,6 +130,8 @@ typedef struct {
 extern const recsys_recommender_t  recsys_served_itemcf;
 extern const recsys_recommender_t  recsys_served_usercf;
 extern const recsys_recommender_t  recsys_served_content;
+extern const recsys_recommender_t  recsys_served_cluster;
+extern const recsys_recommender_t  recsys_served_assoc;
 extern const recsys_recommender_t  recsys_served_popular;
 extern const recsys_recommender_t  recsys_served_trending;
 extern const recsys_recommender_t  recsys_served_hybrid;

@@ -87,6 +87,8 @@ recsys_served_fit(const recsys_train_t *train, const char *params,
     if (algo != RECSYS_ALGO_HYBRID) {
         o.user_neighbors = algo == RECSYS_SRC_USERCF ? o.user_neighbors : 0;
         o.content = algo == RECSYS_SRC_CONTENT;
+        o.segments = algo == RECSYS_SRC_CLUSTER;
+        o.rules = algo == RECSYS_SRC_ASSOC;
     }
 
     rc = recsys_build_set(&o, params, err, errlen);
@@ -235,6 +237,8 @@ recsys_served_free(void *state)
 RECSYS_SERVED(itemcf, "item-CF", RECSYS_SRC_ITEMCF, recsys_served_predict);
 RECSYS_SERVED(usercf, "user-CF", RECSYS_SRC_USERCF, recsys_served_predict);
 RECSYS_SERVED(content, "content", RECSYS_SRC_CONTENT, NULL);
+RECSYS_SERVED(cluster, "segments", RECSYS_SRC_CLUSTER, NULL);
+RECSYS_SERVED(assoc, "rules", RECSYS_SRC_ASSOC, NULL);
 RECSYS_SERVED(popular, "popular", RECSYS_SRC_POPULAR, NULL);
 RECSYS_SERVED(trending, "trending", RECSYS_SRC_TRENDING, NULL);
 RECSYS_SERVED(hybrid, "hybrid", RECSYS_ALGO_HYBRID, NULL);

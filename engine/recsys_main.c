@@ -32,7 +32,10 @@
 static const char  recsys_usage[] =
     "usage:\n"
     "  recsys-build build --interactions FILE [--items FILE] [--tags FILE]\n"
-    "        --out MODEL [--user-neighbors K]\n"
+    "        --out MODEL [--user-neighbors K] [--no-content]\n"
+    "        [--segments K] [--dbscan] [--eps E] [--no-segments]\n"
+    "        [--rule-support S] [--rule-confidence C] [--rule-lift L]\n"
+    "        [--rule-min-value V] [--no-rules]\n"
     "        [--neighbors K] [--similarity cosine|adjusted|pearson|jaccard]\n"
     "        [--shrink S] [--min-support N] [--history H] [--user-top R]\n"
     "        [--weights SRC=W,...] [--sparse-user N] [--trending-days D]\n"
@@ -186,8 +189,15 @@ recsys_main_build(int argc, char **argv)
             continue;
         }
 
-        if (strcmp(flag, "--no-content") == 0) {
-            o.content = 0;
+        if (strcmp(flag, "--no-content") == 0
+            || strcmp(flag, "--no-segments") == 0
+            || strcmp(flag, "--no-rules") == 0
+            || strcmp(flag, "--dbscan") == 0)
+        {
+            o.content = flag[5] == 'c' ? 0 : o.content;
+            o.segments = flag[5] == 's' ? 0 : o.segments;
+            o.rules = flag[5] == 'r' ? 0 : o.rules;
+            o.dbscan = flag[2] == 'd' ? 1 : o.dbscan;
             continue;
         }
 
@@ -273,6 +283,37 @@ recsys_main_build(int argc, char **argv)
         } else if (strcmp(flag, "--decay-days") == 0) {
             if (!recsys_main_decimal(flag, val, 0.0, 1e6, &decay)) {
                 return 1;
+            }
+
+        } else if (strcmp(flag, "--segments") == 0) {
+            if (!recsys_main_number(flag, val, 0, 1000, &v)) {
+                return 1;
+            }
+            o.k = (uint32_t) v;
+
+        } else if (strcmp(flag, "--eps") == 0) {
+            if (!recsys_main_decimal(flag, val, 0.001, 2.0, &f)) {
+                return 1;
+            }
+            o.eps = (float) f;
+
+        } else if (strcmp(flag, "--rule-support") == 0
+                   || strcmp(flag, "--rule-confidence") == 0
+                   || strcmp(flag, "--rule-lift") == 0
+                   || strcmp(flag, "--rule-min-value") == 0)
+        {
+            if (!recsys_main_decimal(flag, val, 0.0, 1e6, &f)) {
+                return 1;
+            }
+
+            if (flag[7] == 's') {
+                o.rule_support = f;
+            } else if (flag[7] == 'c') {
+                o.rule_confidence = f;
+            } else if (flag[7] == 'l') {
+                o.rule_lift = f;
+            } else {
+                o.rule_min_value = (float) f;
             }
 
         } else if (strcmp(flag, "--tags") == 0) {

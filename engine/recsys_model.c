@@ -18,6 +18,7 @@
 #include <lmdb.h>
 
 #include "recsys_model.h"
+#include "recsys_rules_read.h"
 
 
 /* what the rows and the entries of a list index */
@@ -47,6 +48,8 @@ struct recsys_model_s {
     const unsigned char  *item_data;
     const unsigned char  *genre_offsets;
     const unsigned char  *genre_data;
+    recsys_rules_view_t   rules;
+    int                   has_rules;
 };
 
 
@@ -71,6 +74,8 @@ static const recsys_list_spec_t  recsys_fixed_lists[] = {
     { RECSYS_BLOB_USER_MEAN,    RECSYS_SPACE_USERS,    RECSYS_SPACE_ONE, 0 },
     { RECSYS_BLOB_ITEM_MEAN,    RECSYS_SPACE_ITEMS,    RECSYS_SPACE_ONE, 0 },
     { RECSYS_BLOB_VALUE_RANGE,  RECSYS_SPACE_ONE,      RECSYS_SPACE_STATS, 0 },
+    { RECSYS_BLOB_SEGMENT_GENRES, RECSYS_SPACE_SEGMENTS, RECSYS_SPACE_GENRES,
+      0 },
 };
 
 #define RECSYS_N_FIXED  \
@@ -99,6 +104,7 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
     int              rc;
     char             name[64];
     size_t           k;
+    MDB_val          v;
     struct stat      st;
     recsys_model_t  *m;
 
@@ -167,6 +173,18 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
     rc = recsys_model_read_genres(m, err, errlen);
     if (rc != RECSYS_OK) {
         goto failed;
+    }
+
+    if (recsys_model_blob(m, RECSYS_BLOB_RULES, &v) == 0) {
+        if (recsys_rules_view(v.mv_data, v.mv_size, &m->rules) != RECSYS_OK
+            || m->rules.n_items != m->header.n_items)
+        {
+            rc = recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                   RECSYS_BLOB_RULES, "bad rules");
+            goto failed;
+        }
+
+        m->has_rules = 1;
     }
 
     for (k = 0; k < RECSYS_N_FIXED; k++) {
@@ -659,6 +677,13 @@ recsys_source_parse(const char *name, size_t len)
     }
 
     return -1;
+}
+
+
+const recsys_rules_view_t *
+recsys_model_rules(const recsys_model_t *m)
+{
+    return m->has_rules ? &m->rules : NULL;
 }
 
 

@@ -86,6 +86,7 @@ typedef enum {
     RECSYS_L_USER_MEAN,
     RECSYS_L_ITEM_MEAN,
     RECSYS_L_VALUE_RANGE,
+    RECSYS_L_SEGMENT_GENRES,
     RECSYS_L_ITEM_NBRS,                         /* + source */
     RECSYS_L_USER_RECS = RECSYS_L_ITEM_NBRS + RECSYS_NSRC,  /* + source */
     RECSYS_L_COUNT = RECSYS_L_USER_RECS + RECSYS_NSRC
@@ -101,6 +102,11 @@ const recsys_list_t *recsys_model_source_list(const recsys_model_t *model,
 /* Source names ("itemcf", ...) and back; -1 for an unknown name. */
 const char *recsys_source_name(int source);
 int recsys_source_parse(const char *name, size_t len);
+
+/* The packed association rules, or NULL (recsys_rules_read.h). */
+struct recsys_rules_view_s;
+const struct recsys_rules_view_s *recsys_model_rules(
+    const recsys_model_t *model);
 
 /* Reads a meta value (params, stats) as text; RECSYS_ENOTFOUND if absent. */
 int recsys_model_meta(const recsys_model_t *model, const char *key,

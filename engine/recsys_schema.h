@@ -40,6 +40,9 @@
  *     "user.nbrs"           row per user: (user, similarity), user-CF
  *     "user.segment"        row per user: zero or one (segment, 1) entry
  *     "segment.top"         row per segment: (item, share), best first
+ *     "segment.genres"      row per segment: (genre, profile weight), best
+ *     "packed.rules"        association rules, the layout of
+ *                           recsys_rules_read.h (validated there)
  *     "user.mean"           row per user: one entry (0, mean value)
  *     "item.mean"           row per item: one entry (0, mean value)
  *     "value.range"         one row: (0, global mean), (1, min), (2, max)
@@ -104,6 +107,8 @@
 #define RECSYS_BLOB_USER_NBRS     "user.nbrs"
 #define RECSYS_BLOB_USER_SEGMENT  "user.segment"
 #define RECSYS_BLOB_SEGMENT_TOP   "segment.top"
+#define RECSYS_BLOB_SEGMENT_GENRES "segment.genres"
+#define RECSYS_BLOB_RULES         "packed.rules"
 #define RECSYS_BLOB_USER_HYBRID   "user.recs.hybrid"
 #define RECSYS_BLOB_USER_MEAN     "user.mean"
 #define RECSYS_BLOB_ITEM_MEAN     "item.mean"

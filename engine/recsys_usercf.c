@@ -42,7 +42,7 @@ recsys_usercf_defaults(recsys_usercf_opts_t *o)
     o->sim = RECSYS_USERCF_COSINE;
     o->k = 50;
     o->shrink = 0.0f;
-    o->max_item_users = 2000;
+    o->max_item_users = 200;
     o->top = 100;
     o->normalize = 0;
 }

@@ -421,6 +421,7 @@ t_property(void)
  *     explained by {0,2}->1 (record 0)
  *   history {2}: {2}->0 .75, {2}->1 .75, a tie          -> 0, 1
  *   history {0} with cap 1: only {0,2}->1 is tried, needs 2 -> nothing
+ *   history {2} with room for one hit: {2}->0 (record 5) only -> 0
  *   history {1,2}: {1,2}->0 (1), {1}->0 (.8), {2}->0 (.75) -> 0 (1.0),
  *     explained by record 3; {2}->1 has its consequent in the history
  */
@@ -550,30 +551,35 @@ t_tiny(void)
     tap_ok(ok, "view: groups by smallest antecedent item, order kept");
 
     hist[0] = 0;
-    n = recsys_rules_score(&v, hist, 1, 16, hits, out, because, 8);
+    n = recsys_rules_score(&v, hist, 1, 16, hits, 64, out, because, 8);
     tap_ok(n == 1 && out[0].item == 1 && fabs(out[0].score - .8) < 1e-6
            && because[0] == 2, "history {0}: item 1 at .8 by {0}->1");
 
     hist[0] = 0;
     hist[1] = 2;
-    n = recsys_rules_score(&v, hist, 2, 16, hits, out, because, 8);
+    n = recsys_rules_score(&v, hist, 2, 16, hits, 64, out, because, 8);
     tap_ok(n == 1 && out[0].item == 1 && out[0].score == 1.0f
            && because[0] == 0,
            "history {0,2}: item 1 at 1.0 by {0,2}->1, item 0 excluded");
 
     hist[0] = 2;
-    n = recsys_rules_score(&v, hist, 1, 16, hits, out, NULL, 8);
+    n = recsys_rules_score(&v, hist, 1, 16, hits, 64, out, NULL, 8);
     tap_ok(n == 2 && out[0].item == 0 && out[1].item == 1
            && out[0].score == out[1].score,
            "history {2}: a tie at .75 goes to the smaller item");
 
     hist[0] = 0;
-    n = recsys_rules_score(&v, hist, 1, 1, hits, out, because, 8);
+    n = recsys_rules_score(&v, hist, 1, 1, hits, 64, out, because, 8);
     tap_is_int(n, 0, "cap 1: only the first rule of a group is tried");
+
+    hist[0] = 2;
+    n = recsys_rules_score(&v, hist, 1, 16, hits, 1, out, because, 8);
+    tap_ok(n == 1 && out[0].item == 0 && because[0] == 5,
+           "a full scratch skips the rules after it");
 
     hist[0] = 1;
     hist[1] = 2;
-    n = recsys_rules_score(&v, hist, 2, 16, hits, out, because, 1);
+    n = recsys_rules_score(&v, hist, 2, 16, hits, 64, out, because, 1);
     tap_ok(n == 1 && out[0].item == 0 && out[0].score == 1.0f
            && because[0] == 3, "history {1,2}: item 0 at 1.0 by record 3");
 
@@ -955,7 +961,8 @@ t_gen(void)
         hist[0] = bi[b][0] < bi[b][1] ? bi[b][0] : bi[b][1];
         hist[1] = bi[b][0] < bi[b][1] ? bi[b][1] : bi[b][0];
 
-        got = recsys_rules_score(&v, hist, 2, 4096, hits, out, because, 10);
+        got = recsys_rules_score(&v, hist, 2, 4096, hits, 2 * 4096, out,
+                                 because, 10);
         for (j = 0; j < got && out[j].item != bi[b][2]; j++) {
             /* void */
         }

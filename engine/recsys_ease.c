@@ -1,0 +1,422 @@
+/*
+ * recsys_ease.c: EASE^R fitted with LAPACK, served as top-k item rows.
+ *
+ * One dense n x n buffer of doubles (n = kept items) goes through every
+ * stage in place: G = X^T X + lambda I, then its Cholesky factor, then
+ * P = G^-1, then B.  Row a of G is accumulated by one thread from a walk
+ * item -> users -> items (the item-CF walk), so no two threads write one
+ * cell and the sums are the same whatever the thread count.
+ *
+ * G is symmetric, so the row-major buffer is also its column-major self:
+ * LAPACKE is called in column-major order, which spares the transposed
+ * copy LAPACKE makes for row-major input (another n^2 doubles).  dpotri
+ * leaves P in the column-major lower triangle, which is the row-major
+ * upper one; the lower one is mirrored from it.
+ *
+ * The solve runs on OpenBLAS's own threads and is called outside any
+ * OpenMP region, so the two thread pools never run at once.
+ */
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lapacke.h>
+
+#include "recsys_ease.h"
+#include "recsys_status.h"
+#include "recsys_topk.h"
+
+
+void
+recsys_ease_defaults(recsys_ease_opts_t *o)
+{
+    o->lambda = 500.0;
+    o->max_items = 20000;
+    o->k = 200;
+    o->values = 0;
+}
+
+
+void
+recsys_ease_free(recsys_ease_t *m)
+{
+    free(m->kept);
+    free(m->slot);
+    free(m->b);
+    memset(m, 0, sizeof(recsys_ease_t));
+}
+
+
+/* popular first, ties to the smaller index */
+typedef struct {
+    uint32_t  item;
+    uint32_t  deg;
+} recsys_ease_pop_t;
+
+
+static int
+recsys_ease_cmp_pop(const void *a, const void *b)
+{
+    const recsys_ease_pop_t  *x = a, *y = b;
+
+    if (x->deg != y->deg) {
+        return x->deg > y->deg ? -1 : 1;
+    }
+
+    return x->item < y->item ? -1 : (x->item > y->item);
+}
+
+
+static int
+recsys_ease_cmp_u32(const void *a, const void *b)
+{
+    uint32_t  x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+
+    return x < y ? -1 : (x > y);
+}
+
+
+/* Chooses the kept items and their slots. */
+static int
+recsys_ease_keep(const recsys_train_t *t, uint32_t max_items,
+    recsys_ease_t *m)
+{
+    uint32_t            i, n, deg;
+    recsys_ease_pop_t  *pop;
+
+    m->kept = malloc(((size_t) t->n_items + 1) * sizeof(uint32_t));
+    m->slot = malloc(((size_t) t->n_items + 1) * sizeof(uint32_t));
+    pop = malloc(((size_t) t->n_items + 1) * sizeof(recsys_ease_pop_t));
+
+    if (m->kept == NULL || m->slot == NULL || pop == NULL) {
+        free(pop);
+        return RECSYS_ENOMEM;
+    }
+
+    n = 0;
+    for (i = 0; i < t->n_items; i++) {
+        deg = t->by_item.offsets[i + 1] - t->by_item.offsets[i];
+
+        if (deg > 0) {
+            pop[n].item = i;
+            pop[n].deg = deg;
+            n++;
+        }
+    }
+
+    if (n > max_items) {
+        qsort(pop, n, sizeof(recsys_ease_pop_t), recsys_ease_cmp_pop);
+        n = max_items;
+    }
+
+    for (i = 0; i < n; i++) {
+        m->kept[i] = pop[i].item;
+    }
+
+    free(pop);
+
+    qsort(m->kept, n, sizeof(uint32_t), recsys_ease_cmp_u32);
+
+    for (i = 0; i < t->n_items; i++) {
+        m->slot[i] = RECSYS_EASE_NONE;
+    }
+
+    for (i = 0; i < n; i++) {
+        m->slot[m->kept[i]] = i;
+    }
+
+    m->n_kept = n;
+
+    return RECSYS_OK;
+}
+
+
+/* G = X^T X + lambda I over the kept items, into m->b. */
+static void
+recsys_ease_gram(const recsys_train_t *t, double lambda, int values,
+    recsys_ease_t *m)
+{
+    size_t  n;
+    int64_t a;
+
+    n = m->n_kept;
+
+#pragma omp parallel for schedule(dynamic, 16)
+    for (a = 0; a < (int64_t) n; a++) {
+        double                x;
+        double               *row;
+        uint32_t              e, f, u, s, last;
+        const recsys_entry_t *ue;
+
+        row = m->b + (size_t) a * n;
+        memset(row, 0, n * sizeof(double));
+
+        for (e = t->by_item.offsets[m->kept[a]];
+             e < t->by_item.offsets[m->kept[a] + 1];
+             e++)
+        {
+            u = t->by_item.entries[e].item;
+            x = values ? (double) t->by_item.entries[e].score : 1.0;
+            ue = t->by_user.entries;
+            last = t->by_user.offsets[u + 1];
+
+            for (f = t->by_user.offsets[u]; f < last; f++) {
+                s = m->slot[ue[f].item];
+
+                if (s != RECSYS_EASE_NONE) {
+                    row[s] += values ? x * (double) ue[f].score : 1.0;
+                }
+            }
+        }
+
+        row[a] += lambda;
+    }
+}
+
+
+int
+recsys_ease_fit(const recsys_train_t *t, const recsys_ease_opts_t *o,
+    recsys_ease_t *m)
+{
+    int         rc;
+    double     *d;
+    size_t      n;
+    int64_t     i;
+    lapack_int  info;
+
+    memset(m, 0, sizeof(recsys_ease_t));
+
+    if (!(o->lambda > 0.0) || o->max_items == 0
+        || o->max_items > RECSYS_EASE_MAX_ITEMS)
+    {
+        return RECSYS_EINVAL;
+    }
+
+    m->n_items = t->n_items;
+    m->values = o->values;
+
+    rc = recsys_ease_keep(t, o->max_items, m);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    n = m->n_kept;
+
+    m->b = malloc((n * n + 1) * sizeof(double));
+    d = malloc((n + 1) * sizeof(double));
+
+    if (m->b == NULL || d == NULL) {
+        free(d);
+        return RECSYS_ENOMEM;
+    }
+
+    if (n == 0) {
+        free(d);
+        return RECSYS_OK;
+    }
+
+    recsys_ease_gram(t, o->lambda, o->values, m);
+
+    info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int) n, m->b,
+                               (lapack_int) n);
+    if (info == 0) {
+        info = LAPACKE_dpotri_work(LAPACK_COL_MAJOR, 'L', (lapack_int) n,
+                                   m->b, (lapack_int) n);
+    }
+
+    if (info != 0) {
+        free(d);
+        return RECSYS_EINVAL;
+    }
+
+    /* P sits in the row-major upper triangle: mirror it, take diag(P) */
+    for (i = 0; i < (int64_t) n; i++) {
+        d[i] = m->b[(size_t) i * n + i];
+    }
+
+#pragma omp parallel for schedule(dynamic, 16)
+    for (i = 0; i < (int64_t) n; i++) {
+        size_t   j;
+        double  *row;
+
+        row = m->b + (size_t) i * n;
+
+        for (j = 0; j < (size_t) i; j++) {
+            row[j] = m->b[j * n + (size_t) i];
+        }
+    }
+
+    /* B[i][j] = -P[i][j] / P[j][j], diag 0: rows are independent now */
+#pragma omp parallel for schedule(static)
+    for (i = 0; i < (int64_t) n; i++) {
+        size_t   j;
+        double  *row;
+
+        row = m->b + (size_t) i * n;
+
+        for (j = 0; j < n; j++) {
+            row[j] = -row[j] / d[j];
+        }
+
+        row[i] = 0.0;
+    }
+
+    free(d);
+
+    return RECSYS_OK;
+}
+
+
+int
+recsys_ease_topk(const recsys_ease_t *m, uint32_t k, recsys_csr_t *nbrs)
+{
+    int              failed;
+    size_t           n;
+    int64_t          a;
+    uint32_t         i, *count;
+    uint64_t         total;
+    recsys_entry_t  *slots;
+
+    n = m->n_kept;
+    failed = 0;
+
+    count = calloc((size_t) n + 1, sizeof(uint32_t));
+    slots = malloc((n * k + 1) * sizeof(recsys_entry_t));
+
+    if (count == NULL || slots == NULL) {
+        free(count);
+        free(slots);
+        return RECSYS_ENOMEM;
+    }
+
+#pragma omp parallel
+    {
+        size_t            j;
+        uint32_t          q, c;
+        const double     *row;
+        recsys_topk_t     top;
+        recsys_scored_t  *heap;
+
+        heap = malloc(((size_t) k + 1) * sizeof(recsys_scored_t));
+
+        if (heap == NULL) {
+#pragma omp atomic write
+            failed = 1;
+        }
+
+#pragma omp for schedule(dynamic, 32)
+        for (a = 0; a < (int64_t) n; a++) {
+            if (heap == NULL) {
+                continue;
+            }
+
+            row = m->b + (size_t) a * n;
+            recsys_topk_init(&top, heap, k);
+
+            for (j = 0; j < n; j++) {
+                if (row[j] > 0.0 && j != (size_t) a) {
+                    recsys_topk_push(&top, m->kept[j], (float) row[j]);
+                }
+            }
+
+            c = recsys_topk_sort(&top);
+            count[a] = c;
+
+            for (q = 0; q < c; q++) {
+                slots[(size_t) a * k + q].item = heap[q].item;
+                slots[(size_t) a * k + q].score = heap[q].score;
+            }
+        }
+
+        free(heap);
+    }
+
+    total = 0;
+    for (a = 0; a < (int64_t) n; a++) {
+        total += count[a];
+    }
+
+    if (failed || recsys_csr_alloc(nbrs, m->n_items, total) != 0) {
+        free(count);
+        free(slots);
+        return RECSYS_ENOMEM;
+    }
+
+    total = 0;
+    for (i = 0; i < m->n_items; i++) {
+        nbrs->offsets[i] = (uint32_t) total;
+
+        if (m->slot[i] == RECSYS_EASE_NONE) {
+            continue;
+        }
+
+        a = m->slot[i];
+        memcpy(nbrs->entries + total, slots + (size_t) a * k,
+               (size_t) count[a] * sizeof(recsys_entry_t));
+        total += count[a];
+    }
+
+    nbrs->offsets[m->n_items] = (uint32_t) total;
+
+    free(count);
+    free(slots);
+
+    return RECSYS_OK;
+}
+
+
+void
+recsys_ease_score(const recsys_ease_t *m, const recsys_train_t *t,
+    uint32_t user, double *scores)
+{
+    double          w;
+    size_t          n, a;
+    uint32_t        e, s, i;
+    const double   *row;
+
+    n = m->n_kept;
+
+    for (i = 0; i < m->n_items; i++) {
+        scores[i] = -INFINITY;
+    }
+
+    for (a = 0; a < n; a++) {
+        scores[m->kept[a]] = 0.0;
+    }
+
+    for (e = t->by_user.offsets[user]; e < t->by_user.offsets[user + 1]; e++)
+    {
+        s = m->slot[t->by_user.entries[e].item];
+
+        if (s == RECSYS_EASE_NONE) {
+            continue;
+        }
+
+        w = m->values ? (double) t->by_user.entries[e].score : 1.0;
+        row = m->b + (size_t) s * n;
+
+        for (a = 0; a < n; a++) {
+            scores[m->kept[a]] += w * row[a];
+        }
+    }
+}
+
+
+int
+recsys_ease_build(const recsys_train_t *t, const recsys_ease_opts_t *o,
+    recsys_csr_t *nbrs)
+{
+    int            rc;
+    recsys_ease_t  m;
+
+    rc = recsys_ease_fit(t, o, &m);
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_ease_topk(&m, o->k, nbrs);
+    }
+
+    recsys_ease_free(&m);
+
+    return rc;
+}
