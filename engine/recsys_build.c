@@ -789,6 +789,15 @@ recsys_build_segments(const recsys_build_opts_t *o, recsys_parts_t *parts)
 }
 
 
+static int
+recsys_build_cmp_u32(const void *a, const void *b)
+{
+    uint32_t  x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+
+    return x < y ? -1 : (x > y);
+}
+
+
 /*
  * Association rules (recsys_rules.c): FP-growth over each user's items
  * (those with value >= rule_min_value), rules with up to 3 antecedent
@@ -890,11 +899,11 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
         m = 0;
 
         /* the stored history, sorted by item as the scorer wants it */
-        for (j = parts->train.by_user.offsets[u];
-             j < parts->train.by_user.offsets[u + 1] && m < o->history; j++)
-        {
-            hist[m++] = parts->train.by_user.entries[j].item;
+        for (j = parts->hist.offsets[u]; j < parts->hist.offsets[u + 1]; j++) {
+            hist[m++] = parts->hist.entries[j].item;
         }
+
+        qsort(hist, m, sizeof(uint32_t), recsys_build_cmp_u32);
 
         m = recsys_rules_score(&view, hist, m, cap, hits,
                                o->history * cap, out, NULL, o->user_top);

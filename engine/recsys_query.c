@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "recsys_query.h"
+#include "recsys_rules_read.h"
 
 
 #define RECSYS_QUERY_HISTORY_MAX  100
@@ -433,6 +434,7 @@ typedef struct {
     recsys_itemset_t        skip;
     recsys_row_t            hist;       /* what history scoring walks */
     uint32_t                max_nbrs;   /* per history item, 0: all */
+    uint32_t               *rules_because;  /* algo=assoc: rule per item */
     recsys_scored_t        *out;
     uint32_t                need;
     uint32_t                have;
@@ -579,6 +581,75 @@ recsys_query_score(recsys_qctx_t *c, int s, recsys_scored_t *out,
 }
 
 
+/*
+ * algo=assoc for a session: the rules whose whole antecedent is among the
+ * history items fire; an item scores the best confidence among its rules
+ * (recsys_rules_read.c), and explain names that rule.
+ */
+static int
+recsys_query_rules(recsys_qctx_t *c, recsys_result_t *res)
+{
+    uint32_t                    n, j, k, want, *items, *because, cap;
+    recsys_scored_t            *out;
+    recsys_rules_hit_t         *hits;
+    const recsys_rules_view_t  *v;
+
+    v = recsys_model_rules(c->m);
+    cap = 64;
+    n = c->hist.n;
+
+    items = c->a->alloc(c->a->ctx, (size_t) (n ? n : 1) * sizeof(uint32_t));
+    hits = c->a->alloc(c->a->ctx, (size_t) (n * cap + 1)
+                                  * sizeof(recsys_rules_hit_t));
+    want = c->need + c->q->n_exclude + c->q->n_history + c->filter.seen.n;
+    out = c->a->alloc(c->a->ctx, (size_t) want * sizeof(recsys_scored_t));
+    because = c->a->alloc(c->a->ctx, (size_t) want * sizeof(uint32_t));
+
+    if (items == NULL || hits == NULL || out == NULL || because == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    /* the scorer wants the history as a sorted set */
+    for (j = 0; j < n; j++) {
+        items[j] = recsys_row_item(c->hist, j);
+
+        for (k = j; k > 0 && items[k - 1] > items[k]; k--) {
+            uint32_t  t = items[k];
+
+            items[k] = items[k - 1];
+            items[k - 1] = t;
+        }
+    }
+
+    for (j = 0, k = 0; j < n; j++) {
+        if (k == 0 || items[j] != items[k - 1]) {
+            items[k++] = items[j];
+        }
+    }
+
+    n = recsys_rules_score(v, items, k, cap, hits, k * cap, out, because,
+                           want);
+
+    c->rules_because = c->a->alloc(c->a->ctx,
+                                   (size_t) (c->need ? c->need : 1)
+                                   * sizeof(uint32_t));
+    if (c->rules_because == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    for (j = 0; j < n && c->have < c->need; j++) {
+        if (recsys_filter_pass(&c->filter, out[j].item)) {
+            c->rules_because[c->have] = because[j];
+            c->out[c->have++] = out[j];
+        }
+    }
+
+    res->algo = RECSYS_SRC_ASSOC;
+
+    return RECSYS_OK;
+}
+
+
 /* One source, for a known user or a session history. */
 static int
 recsys_query_source(recsys_qctx_t *c, int s, recsys_result_t *res)
@@ -625,6 +696,10 @@ recsys_query_source(recsys_qctx_t *c, int s, recsys_result_t *res)
         }
     }
 
+    if (s == RECSYS_SRC_ASSOC && q->explain && recsys_model_rules(c->m)) {
+        return recsys_query_rules(c, res);  /* to name each item's rule */
+    }
+
     if (q->n_history == 0 && q->user != RECSYS_NO_INDEX && list != NULL) {
         recs = recsys_list_row(list, q->user);
 
@@ -648,6 +723,10 @@ recsys_query_source(recsys_qctx_t *c, int s, recsys_result_t *res)
         && recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s) != NULL)
     {
         return recsys_query_score(c, s, c->out, c->need, &c->have);
+    }
+
+    if (s == RECSYS_SRC_ASSOC && recsys_model_rules(c->m) != NULL) {
+        return recsys_query_rules(c, res);
     }
 
     if (list == NULL) {
@@ -963,6 +1042,9 @@ recsys_query_explain(recsys_qctx_t *c, recsys_result_t *res)
     memset(why, 0, (size_t) (res->n ? res->n : 1) * sizeof(recsys_why_t));
 
     for (k = 0; k < res->n; k++) {
+        why[k].rule = c->rules_because != NULL
+                      ? c->rules_because[k + c->q->offset] : RECSYS_NO_INDEX;
+
         if (res->algo == RECSYS_ALGO_HYBRID) {
             total = 0.0f;
 
@@ -1058,6 +1140,40 @@ recsys_query_init(recsys_qctx_t *c, const recsys_model_t *m,
 }
 
 
+/*
+ * A known user with fewer items than the model's sparse_user threshold and
+ * no session: collaborative lists say little about them, so hybrid answers
+ * from their segment ("fallback":"segment").  Returns 1 when it did.
+ */
+static int
+recsys_query_sparse(recsys_qctx_t *c, recsys_result_t *res)
+{
+    recsys_row_t  seg;
+
+    if (c->q->user == RECSYS_NO_INDEX || c->q->n_history > 0
+        || c->filter.seen.n >= recsys_model_header(c->m)->sparse_user)
+    {
+        return 0;
+    }
+
+    seg = recsys_list_row(recsys_model_list(c->m, RECSYS_L_USER_SEGMENT),
+                          c->q->user);
+    if (seg.n == 0) {
+        return 0;
+    }
+
+    recsys_query_take(c,
+        recsys_list_row(recsys_model_list(c->m, RECSYS_L_SEGMENT_TOP),
+                        recsys_row_item(seg, 0)),
+        &c->filter);
+
+    res->algo = RECSYS_SRC_CLUSTER;
+    res->fallback = RECSYS_FALLBACK_SEGMENT;
+
+    return 1;
+}
+
+
 /* algo=next: the best sequence model this model has. */
 static int
 recsys_query_next_source(const recsys_model_t *m)
@@ -1110,6 +1226,9 @@ recsys_query_run(const recsys_model_t *m, const recsys_query_t *q,
     } else if (q->user == RECSYS_NO_INDEX && q->n_history == 0) {
         res->fallback = RECSYS_FALLBACK_POPULAR;
         res->algo = RECSYS_SRC_POPULAR;
+        recsys_query_fill(&c, RECSYS_L_POPULAR);
+
+    } else if (algo == RECSYS_ALGO_HYBRID && recsys_query_sparse(&c, res)) {
         recsys_query_fill(&c, RECSYS_L_POPULAR);
 
     } else if (algo == RECSYS_ALGO_HYBRID) {

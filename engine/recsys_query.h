@@ -69,6 +69,8 @@ typedef struct {
     float             contrib[RECSYS_NSRC];
     uint32_t          because[RECSYS_BECAUSE_MAX];
     uint32_t          n_because;
+    uint32_t          rule;         /* algo=assoc: the rule's record, or
+                                       RECSYS_NO_INDEX */
 } recsys_why_t;
 
 typedef struct {

@@ -242,6 +242,7 @@ ngx_http_recsys_why_len(recsys_model_t *model, recsys_why_t *why)
     int            s;
     size_t         len;
     uint32_t       k;
+    recsys_rule_t  rule;
     recsys_item_t  it;
 
     len = sizeof(",\"sources\":{},\"because\":[]");
@@ -256,6 +257,22 @@ ngx_http_recsys_why_len(recsys_model_t *model, recsys_why_t *why)
         len += it.id_json_len + 1;
     }
 
+    if (why->rule != RECSYS_NO_INDEX) {
+        recsys_rules_get(recsys_model_rules(model), why->rule, &rule);
+
+        len += sizeof(",\"rule\":{\"if\":[],\"then\":,\"support\":,"
+                      "\"confidence\":,\"lift\":}")
+               + 3 * NGX_HTTP_RECSYS_SCORE_MAX;
+
+        for (k = 0; k < rule.n_ante; k++) {
+            recsys_model_item_get(model, rule.ante[k], &it);
+            len += it.id_json_len + 1;
+        }
+
+        recsys_model_item_get(model, rule.cons, &it);
+        len += it.id_json_len;
+    }
+
     return len;
 }
 
@@ -265,6 +282,7 @@ ngx_http_recsys_why_write(u_char *p, recsys_model_t *model, recsys_why_t *why)
 {
     int            s, first;
     uint32_t       k;
+    recsys_rule_t  rule;
     recsys_item_t  it;
 
     p = ngx_cpymem(p, ",\"sources\":{", sizeof(",\"sources\":{") - 1);
@@ -297,6 +315,34 @@ ngx_http_recsys_why_write(u_char *p, recsys_model_t *model, recsys_why_t *why)
     }
 
     *p++ = ']';
+
+    if (why->rule == RECSYS_NO_INDEX) {
+        return p;
+    }
+
+    recsys_rules_get(recsys_model_rules(model), why->rule, &rule);
+    p = ngx_cpymem(p, ",\"rule\":{\"if\":[", sizeof(",\"rule\":{\"if\":[") - 1);
+
+    for (k = 0; k < rule.n_ante; k++) {
+        recsys_model_item_get(model, rule.ante[k], &it);
+
+        if (k > 0) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, it.id_json, it.id_json_len);
+    }
+
+    recsys_model_item_get(model, rule.cons, &it);
+    p = ngx_cpymem(p, "],\"then\":", sizeof("],\"then\":") - 1);
+    p = ngx_cpymem(p, it.id_json, it.id_json_len);
+    p = ngx_cpymem(p, ",\"support\":", sizeof(",\"support\":") - 1);
+    p = ngx_http_recsys_json_score(p, rule.support);
+    p = ngx_cpymem(p, ",\"confidence\":", sizeof(",\"confidence\":") - 1);
+    p = ngx_http_recsys_json_score(p, rule.confidence);
+    p = ngx_cpymem(p, ",\"lift\":", sizeof(",\"lift\":") - 1);
+    p = ngx_http_recsys_json_score(p, rule.lift);
+    *p++ = '}';
 
     return p;
 }

@@ -19,6 +19,7 @@
 #include "recsys_model.h"
 #include "recsys_predict.h"
 #include "recsys_query.h"
+#include "recsys_rules_read.h"
 
 
 #define NGX_HTTP_RECSYS_OFFSET_MAX  10000
