@@ -24,11 +24,11 @@ ENGINE   := recsys_status recsys_text recsys_model recsys_query recsys_csv \
             recsys_train recsys_mt19937 recsys_split recsys_metrics \
             recsys_baseline recsys_eval recsys_eval_main recsys_eval_served \
             recsys_usercf recsys_content recsys_predict recsys_cluster \
-            recsys_rules recsys_rules_read
+            recsys_rules recsys_rules_read recsys_markov recsys_hmm recsys_gru
 OBJS     := $(ENGINE:%=$(BUILD)/obj/%.o)
 UNITS    := test_gen test_text test_csv test_dict test_topk test_metrics \
             test_ingest test_model test_usercf test_content test_cluster \
-            test_rules
+            test_rules test_markov test_hmm test_gru
 TESTS    := $(UNITS:%=$(BUILD)/tests/%)
 
 all: $(BUILD)/recsys-build $(TESTS)

@@ -24,6 +24,9 @@
 #include "recsys_build_parts.h"
 #include "recsys_cluster.h"
 #include "recsys_content.h"
+#include "recsys_gru.h"
+#include "recsys_hmm.h"
+#include "recsys_markov.h"
 #include "recsys_rules.h"
 #include "recsys_itemcf.h"
 #include "recsys_usercf.h"
@@ -56,6 +59,11 @@ recsys_build_defaults(recsys_build_opts_t *o)
     o->rule_confidence = 0.5;
     o->rule_lift = 1.5;
     o->rule_min_value = -1.0f;     /* auto: 4 for ratings, else any */
+    o->markov = 1;
+    o->hmm = 0;
+    o->hmm_states = 32;
+    o->lstm = 0;
+    o->lstm_epochs = 10;
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         o->weights[s] = -1.0f;
@@ -563,6 +571,8 @@ recsys_build_free_parts(recsys_parts_t *parts)
     recsys_csr_free(&parts->value_range);
     recsys_csr_free(&parts->segment_genres);
     free(parts->rules);
+    free(parts->packed[0]);
+    free(parts->packed[1]);
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         recsys_csr_free(&parts->nbrs[s]);
@@ -931,6 +941,96 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
 }
 
 
+/*
+ * Sequence models on each user's items in time order: a first-order
+ * Markov chain (next-item lists, which also answer item=I&algo=markov),
+ * and optionally a hidden Markov model and a GRU (recsys_hmm.c,
+ * recsys_gru.c), packed for request-time scoring of sessions.  Per-user
+ * lists come from the same scoring functions.
+ */
+static int
+recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
+{
+    int                   rc;
+    recsys_hmm_t          hmm;
+    recsys_gru_t          gru;
+    recsys_hmm_opts_t     ho;
+    recsys_gru_opts_t     go;
+    recsys_markov_opts_t  mo;
+
+    rc = RECSYS_OK;
+
+    if (o->markov) {
+        recsys_markov_defaults(&mo);
+        rc = recsys_markov_build(&parts->train, &mo,
+                                 &parts->nbrs[RECSYS_SRC_MARKOV]);
+
+        if (rc == RECSYS_OK) {
+            rc = recsys_markov_user_top(&parts->nbrs[RECSYS_SRC_MARKOV],
+                                        &parts->train, mo.window, mo.decay,
+                                        o->user_top, 1,
+                                        &parts->recs[RECSYS_SRC_MARKOV]);
+        }
+
+        if (rc == RECSYS_OK) {
+            parts->sources |= 1u << RECSYS_SRC_MARKOV;
+        }
+    }
+
+    if (rc == RECSYS_OK && o->hmm) {
+        memset(&hmm, 0, sizeof(hmm));
+        recsys_hmm_defaults(&ho);
+        ho.n_states = o->hmm_states;
+
+        rc = recsys_hmm_train(&parts->train, &ho, &hmm);
+
+        if (rc == RECSYS_OK) {
+            rc = recsys_hmm_pack(&hmm, 100, ho.max_len, &parts->packed[0],
+                                 &parts->packed_size[0]);
+        }
+
+        recsys_hmm_free(&hmm);
+
+        if (rc == RECSYS_OK) {
+            rc = recsys_hmm_user_top(parts->packed[0], parts->packed_size[0],
+                                     &parts->train, o->user_top, 1,
+                                     &parts->recs[RECSYS_SRC_HMM]);
+        }
+
+        if (rc == RECSYS_OK) {
+            parts->sources |= 1u << RECSYS_SRC_HMM;
+        }
+    }
+
+    if (rc == RECSYS_OK && o->lstm) {
+        memset(&gru, 0, sizeof(gru));
+        recsys_gru_defaults(&go);
+        go.epochs = o->lstm_epochs;
+
+        rc = recsys_gru_train(&parts->train, &go, &gru);
+
+        if (rc == RECSYS_OK) {
+            rc = recsys_gru_pack(&gru, go.max_len, &parts->packed[1],
+                                 &parts->packed_size[1]);
+        }
+
+        recsys_gru_free(&gru);
+
+        if (rc == RECSYS_OK) {
+            rc = recsys_gru_user_top(parts->packed[1], parts->packed_size[1],
+                                     &parts->train, o->user_top, 1,
+                                     &parts->recs[RECSYS_SRC_LSTM]);
+        }
+
+        if (rc == RECSYS_OK) {
+            parts->sources |= 1u << RECSYS_SRC_LSTM;
+        }
+    }
+
+    return rc;
+}
+
+
 /* User-CF: each user's neighbours and top list (recsys_usercf.c). */
 static int
 recsys_build_usercf(const recsys_build_opts_t *o, recsys_parts_t *parts)
@@ -1078,6 +1178,10 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
 
     if (rc == RECSYS_OK && o->rules) {
         rc = recsys_build_rules(o, parts);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_sequences(o, parts);
     }
 
     if (rc == RECSYS_OK && o->content) {
@@ -1249,6 +1353,21 @@ recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
 
         } else if (strcmp(name, "rules") == 0) {
             o->rules = v != 0;
+
+        } else if (strcmp(name, "markov") == 0) {
+            o->markov = v != 0;
+
+        } else if (strcmp(name, "hmm") == 0) {
+            o->hmm = v != 0;
+
+        } else if (strcmp(name, "hmm_states") == 0 && v >= 1) {
+            o->hmm_states = (uint32_t) v;
+
+        } else if (strcmp(name, "lstm") == 0) {
+            o->lstm = v != 0;
+
+        } else if (strcmp(name, "lstm_epochs") == 0 && v >= 1) {
+            o->lstm_epochs = (uint32_t) v;
 
         } else if (strcmp(name, "rule_support") == 0 && v <= 1) {
             o->rule_support = v;

@@ -37,6 +37,11 @@ typedef struct {
     double       rule_confidence;
     double       rule_lift;
     float        rule_min_value;    /* an item counts when value >= this */
+    int          markov;            /* first-order Markov next items */
+    int          hmm;               /* hidden Markov model (off: slow) */
+    uint32_t     hmm_states;
+    int          lstm;              /* GRU next-item model (off: slow) */
+    uint32_t     lstm_epochs;
     float        weights[16];       /* hybrid weights by source; < 0: auto */
     const char  *model_id;          /* NULL: build time and a digest */
     const char  *interactions;      /* input names, for the model's params */

@@ -335,7 +335,8 @@ recsys_build_map_size(recsys_data_t *d, recsys_parts_t *parts)
            + recsys_build_list_size(&parts->item_mean)
            + recsys_build_list_size(&parts->value_range)
            + recsys_build_list_size(&parts->segment_genres)
-           + parts->rules_size;
+           + parts->rules_size + parts->packed_size[0]
+           + parts->packed_size[1];
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         size += recsys_build_list_size(&parts->nbrs[s])
@@ -423,6 +424,20 @@ recsys_build_write_lists(recsys_writer_t *w, recsys_parts_t *parts,
                                    parts->rules_size, &blob);
         if (rc == RECSYS_OK) {
             memcpy(blob, parts->rules, parts->rules_size);
+        }
+    }
+
+    for (s = 0; s < 2 && rc == RECSYS_OK; s++) {
+        if (parts->packed[s] == NULL) {
+            continue;
+        }
+
+        rc = recsys_writer_reserve(w, RECSYS_W_BLOBS,
+                                   s == 0 ? RECSYS_BLOB_HMM
+                                          : RECSYS_BLOB_LSTM,
+                                   parts->packed_size[s], &blob);
+        if (rc == RECSYS_OK) {
+            memcpy(blob, parts->packed[s], parts->packed_size[s]);
         }
     }
 

@@ -89,6 +89,9 @@ recsys_served_fit(const recsys_train_t *train, const char *params,
         o.content = algo == RECSYS_SRC_CONTENT;
         o.segments = algo == RECSYS_SRC_CLUSTER;
         o.rules = algo == RECSYS_SRC_ASSOC;
+        o.markov = algo == RECSYS_SRC_MARKOV || algo == RECSYS_ALGO_NEXT;
+        o.hmm = algo == RECSYS_SRC_HMM;
+        o.lstm = algo == RECSYS_SRC_LSTM;
     }
 
     rc = recsys_build_set(&o, params, err, errlen);
@@ -239,6 +242,9 @@ RECSYS_SERVED(usercf, "user-CF", RECSYS_SRC_USERCF, recsys_served_predict);
 RECSYS_SERVED(content, "content", RECSYS_SRC_CONTENT, NULL);
 RECSYS_SERVED(cluster, "segments", RECSYS_SRC_CLUSTER, NULL);
 RECSYS_SERVED(assoc, "rules", RECSYS_SRC_ASSOC, NULL);
+RECSYS_SERVED(markov, "Markov", RECSYS_SRC_MARKOV, NULL);
+RECSYS_SERVED(hmm, "HMM", RECSYS_SRC_HMM, NULL);
+RECSYS_SERVED(lstm, "GRU", RECSYS_SRC_LSTM, NULL);
 RECSYS_SERVED(popular, "popular", RECSYS_SRC_POPULAR, NULL);
 RECSYS_SERVED(trending, "trending", RECSYS_SRC_TRENDING, NULL);
 RECSYS_SERVED(hybrid, "hybrid", RECSYS_ALGO_HYBRID, NULL);

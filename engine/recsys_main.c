@@ -35,7 +35,8 @@ static const char  recsys_usage[] =
     "        --out MODEL [--user-neighbors K] [--no-content]\n"
     "        [--segments K] [--dbscan] [--eps E] [--no-segments]\n"
     "        [--rule-support S] [--rule-confidence C] [--rule-lift L]\n"
-    "        [--rule-min-value V] [--no-rules]\n"
+    "        [--rule-min-value V] [--no-rules] [--no-markov] [--hmm]\n"
+    "        [--lstm] [--user-neighbors K]\n"
     "        [--neighbors K] [--similarity cosine|adjusted|pearson|jaccard]\n"
     "        [--shrink S] [--min-support N] [--history H] [--user-top R]\n"
     "        [--weights SRC=W,...] [--sparse-user N] [--trending-days D]\n"
@@ -189,15 +190,24 @@ recsys_main_build(int argc, char **argv)
             continue;
         }
 
+        if (strcmp(flag, "--hmm") == 0 || strcmp(flag, "--lstm") == 0
+            || strcmp(flag, "--no-markov") == 0)
+        {
+            o.hmm = strcmp(flag, "--hmm") == 0 ? 1 : o.hmm;
+            o.lstm = strcmp(flag, "--lstm") == 0 ? 1 : o.lstm;
+            o.markov = strcmp(flag, "--no-markov") == 0 ? 0 : o.markov;
+            continue;
+        }
+
         if (strcmp(flag, "--no-content") == 0
             || strcmp(flag, "--no-segments") == 0
             || strcmp(flag, "--no-rules") == 0
             || strcmp(flag, "--dbscan") == 0)
         {
-            o.content = flag[5] == 'c' ? 0 : o.content;
-            o.segments = flag[5] == 's' ? 0 : o.segments;
-            o.rules = flag[5] == 'r' ? 0 : o.rules;
-            o.dbscan = flag[2] == 'd' ? 1 : o.dbscan;
+            o.content = strcmp(flag, "--no-content") == 0 ? 0 : o.content;
+            o.segments = strcmp(flag, "--no-segments") == 0 ? 0 : o.segments;
+            o.rules = strcmp(flag, "--no-rules") == 0 ? 0 : o.rules;
+            o.dbscan = strcmp(flag, "--dbscan") == 0 ? 1 : o.dbscan;
             continue;
         }
 

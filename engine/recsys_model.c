@@ -18,6 +18,8 @@
 #include <lmdb.h>
 
 #include "recsys_model.h"
+#include "recsys_gru.h"
+#include "recsys_hmm.h"
 #include "recsys_rules_read.h"
 
 
@@ -50,6 +52,7 @@ struct recsys_model_s {
     const unsigned char  *genre_data;
     recsys_rules_view_t   rules;
     int                   has_rules;
+    MDB_val               packed[2];    /* hmm, lstm; mv_data NULL: none */
 };
 
 
@@ -185,6 +188,34 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
         }
 
         m->has_rules = 1;
+    }
+
+    if (recsys_model_blob(m, RECSYS_BLOB_HMM, &v) == 0) {
+        recsys_hmm_head_t  hh;
+
+        if (recsys_hmm_check(v.mv_data, v.mv_size, &hh) != RECSYS_OK
+            || hh.n_items != m->header.n_items)
+        {
+            rc = recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                   RECSYS_BLOB_HMM, "bad model");
+            goto failed;
+        }
+
+        m->packed[0] = v;
+    }
+
+    if (recsys_model_blob(m, RECSYS_BLOB_LSTM, &v) == 0) {
+        recsys_gru_head_t  gh;
+
+        if (recsys_gru_check(v.mv_data, v.mv_size, &gh) != RECSYS_OK
+            || gh.n_items != m->header.n_items)
+        {
+            rc = recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                   RECSYS_BLOB_LSTM, "bad model");
+            goto failed;
+        }
+
+        m->packed[1] = v;
     }
 
     for (k = 0; k < RECSYS_N_FIXED; k++) {
@@ -677,6 +708,26 @@ recsys_source_parse(const char *name, size_t len)
     }
 
     return -1;
+}
+
+
+int
+recsys_model_packed(const recsys_model_t *m, int source, const void **p,
+    size_t *size)
+{
+    const MDB_val  *v;
+
+    v = source == RECSYS_SRC_HMM ? &m->packed[0]
+        : source == RECSYS_SRC_LSTM ? &m->packed[1] : NULL;
+
+    if (v == NULL || v->mv_data == NULL) {
+        return RECSYS_ENOTFOUND;
+    }
+
+    *p = v->mv_data;
+    *size = v->mv_size;
+
+    return RECSYS_OK;
 }
 
 

@@ -108,6 +108,10 @@ struct recsys_rules_view_s;
 const struct recsys_rules_view_s *recsys_model_rules(
     const recsys_model_t *model);
 
+/* The packed HMM or LSTM (a GRU) of source; RECSYS_ENOTFOUND if absent. */
+int recsys_model_packed(const recsys_model_t *model, int source,
+    const void **p, size_t *size);
+
 /* Reads a meta value (params, stats) as text; RECSYS_ENOTFOUND if absent. */
 int recsys_model_meta(const recsys_model_t *model, const char *key,
     const char **value, size_t *len);

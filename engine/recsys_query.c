@@ -17,6 +17,9 @@
 
 #include <string.h>
 
+#include "recsys_gru.h"
+#include "recsys_hmm.h"
+#include "recsys_markov.h"
 #include "recsys_query.h"
 #include "recsys_rules_read.h"
 
@@ -561,23 +564,101 @@ recsys_query_history(recsys_qctx_t *c)
 }
 
 
-/* Scores the history over a source's item-to-item list into out. */
+/* Whether a source can score a session at request time. */
+static int
+recsys_is_session_source(const recsys_qctx_t *c, int s)
+{
+    const void  *p;
+    size_t       size;
+
+    if (s == RECSYS_SRC_ITEMCF || s == RECSYS_SRC_CONTENT
+        || s == RECSYS_SRC_MARKOV)
+    {
+        return recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s) != NULL;
+    }
+
+    return (s == RECSYS_SRC_HMM || s == RECSYS_SRC_LSTM)
+           && recsys_model_packed(c->m, s, &p, &size) == RECSYS_OK;
+}
+
+
+/*
+ * The sequence models: the history in time order (oldest first), scored
+ * by the model's own function, then filtered; they are asked for enough
+ * candidates to survive what the filter takes away.
+ */
+static int
+recsys_query_sequence(recsys_qctx_t *c, int s, recsys_scored_t *out,
+    uint32_t need, uint32_t *n)
+{
+    int                    rc;
+    size_t                 size;
+    uint32_t               j, want, got, *seq;
+    const void            *p;
+    recsys_scored_t       *cand;
+    recsys_markov_opts_t   mo;
+
+    *n = 0;
+    seq = c->a->alloc(c->a->ctx, (size_t) (c->hist.n + 1) * sizeof(uint32_t));
+    want = need + c->q->n_exclude + c->q->n_history + c->filter.seen.n;
+    cand = c->a->alloc(c->a->ctx, (size_t) want * sizeof(recsys_scored_t));
+
+    if (seq == NULL || cand == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    for (j = 0; j < c->hist.n; j++) {
+        seq[c->hist.n - 1 - j] = recsys_row_item(c->hist, j);
+    }
+
+    if (s == RECSYS_SRC_MARKOV) {
+        recsys_markov_defaults(&mo);
+        rc = recsys_markov_score(
+                 recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s), seq,
+                 c->hist.n, mo.window, mo.decay, recsys_row_empty(), NULL, 0,
+                 want, c->a, cand, &got);
+
+    } else {
+        rc = recsys_model_packed(c->m, s, &p, &size);
+        if (rc != RECSYS_OK) {
+            return rc;
+        }
+
+        rc = s == RECSYS_SRC_HMM
+             ? recsys_hmm_score(p, size, seq, c->hist.n, recsys_row_empty(),
+                                NULL, 0, want, c->a, cand, &got)
+             : recsys_gru_score(p, size, seq, c->hist.n, recsys_row_empty(),
+                                NULL, 0, want, c->a, cand, &got);
+    }
+
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    for (j = 0; j < got && *n < need; j++) {
+        if (recsys_filter_pass(&c->filter, cand[j].item)) {
+            out[(*n)++] = cand[j];
+        }
+    }
+
+    return RECSYS_OK;
+}
+
+
+/* Scores the history with a session-capable source into out. */
 static int
 recsys_query_score(recsys_qctx_t *c, int s, recsys_scored_t *out,
     uint32_t need, uint32_t *n)
 {
-    recsys_row_t          hist;
-    const recsys_list_t  *nbrs;
-
-    nbrs = recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s);
-    hist = c->hist;
-
-    if (s == RECSYS_SRC_MARKOV && hist.n > 1) {
-        hist.n = 1;     /* a first-order chain: the latest item only */
+    if (s == RECSYS_SRC_MARKOV || s == RECSYS_SRC_HMM
+        || s == RECSYS_SRC_LSTM)
+    {
+        return recsys_query_sequence(c, s, out, need, n);
     }
 
-    return recsys_score_history(nbrs, hist, c->max_nbrs, &c->filter,
-                                need, c->a, out, n);
+    return recsys_score_history(
+               recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s),
+               c->hist, c->max_nbrs, &c->filter, need, c->a, out, n);
 }
 
 
@@ -719,8 +800,8 @@ recsys_query_source(recsys_qctx_t *c, int s, recsys_result_t *res)
         /* the precomputed list was cut short: score from the history */
     }
 
-    if (recsys_is_item_source(s)
-        && recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s) != NULL)
+    if (recsys_is_session_source(c, s)
+        && (c->hist.n > 0 || list == NULL || q->n_history > 0))
     {
         return recsys_query_score(c, s, c->out, c->need, &c->have);
     }
@@ -774,7 +855,7 @@ recsys_query_blend_input(recsys_qctx_t *c, int s)
         want = recsys_model_header(c->m)->user_top;
         b->row.n = b->row.n < want ? b->row.n : want;
 
-    } else if (q->n_history > 0 && recsys_is_item_source(s)) {
+    } else if (q->n_history > 0 && recsys_is_session_source(c, s)) {
         want = recsys_model_header(c->m)->user_top;
         want = want > c->need ? want : c->need;
 

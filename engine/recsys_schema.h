@@ -43,6 +43,9 @@
  *     "segment.genres"      row per segment: (genre, profile weight), best
  *     "packed.rules"        association rules, the layout of
  *                           recsys_rules_read.h (validated there)
+ *     "packed.hmm"          the hidden Markov model (recsys_hmm.h)
+ *     "packed.lstm"         the recurrent next-item model, a GRU
+ *                           (recsys_gru.h)
  *     "user.mean"           row per user: one entry (0, mean value)
  *     "item.mean"           row per item: one entry (0, mean value)
  *     "value.range"         one row: (0, global mean), (1, min), (2, max)
@@ -109,6 +112,8 @@
 #define RECSYS_BLOB_SEGMENT_TOP   "segment.top"
 #define RECSYS_BLOB_SEGMENT_GENRES "segment.genres"
 #define RECSYS_BLOB_RULES         "packed.rules"
+#define RECSYS_BLOB_HMM           "packed.hmm"
+#define RECSYS_BLOB_LSTM          "packed.lstm"
 #define RECSYS_BLOB_USER_HYBRID   "user.recs.hybrid"
 #define RECSYS_BLOB_USER_MEAN     "user.mean"
 #define RECSYS_BLOB_ITEM_MEAN     "item.mean"

@@ -7,8 +7,10 @@
  * 2. Training through the real ingest path on one short sequence watched
  *    by many users: the loss falls and the packed model then predicts the
  *    next item of every prefix, also when read from an odd address.
- * 3. Thread count does not change the trained model; packed blobs of the
- *    wrong size or magic are refused; exclusions are honoured.
+ * 3. Packed blobs of the wrong size or magic are refused; exclusions are
+ *    honoured; per-user lists.
+ * 4. Thread count does not change the trained model (a seeded random log
+ *    big enough for the trainer to use its threads).
  * Prints TAP.
  */
 
@@ -210,12 +212,17 @@ t_gradient(void)
 }
 
 
+/*
+ * random 0: every user of T_USERS watches items 1..T_LEN in order;
+ * random 1: 400 users watch 10..39 distinct items each out of 300, seeded.
+ */
 static int
-t_load(recsys_data_t *d, recsys_train_t *t)
+t_load(int random, recsys_data_t *d, recsys_train_t *t)
 {
-    int    u, i, ts;
-    char   path[128], err[512];
-    FILE  *fp;
+    int       u, i, k, len, ts;
+    char      path[128], err[512], seen[300];
+    FILE     *fp;
+    uint64_t  r;
 
     snprintf(path, sizeof(path), "%s/seq.csv", t_dir);
     fp = fopen(path, "w");
@@ -223,12 +230,31 @@ t_load(recsys_data_t *d, recsys_train_t *t)
         return 0;
     }
 
-    /* every user watches items 1..T_LEN in order */
     fprintf(fp, "userId,itemId,rating,timestamp\n");
     ts = 1000;
-    for (u = 0; u < T_USERS; u++) {
-        for (i = 0; i < T_LEN; i++) {
-            fprintf(fp, "%d,%d,5,%d\n", u + 1, i + 1, ts++);
+    r = 5;
+
+    for (u = 0; u < (random ? 400 : T_USERS); u++) {
+        if (!random) {
+            for (i = 0; i < T_LEN; i++) {
+                fprintf(fp, "%d,%d,5,%d\n", u + 1, i + 1, ts++);
+            }
+
+            continue;
+        }
+
+        memset(seen, 0, sizeof(seen));
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        len = 10 + (int) ((r >> 33) % 30);
+
+        for (k = 0; k < len; k++) {
+            r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+            i = (int) ((r >> 33) % 300);
+
+            if (!seen[i]) {
+                seen[i] = 1;
+                fprintf(fp, "%d,%d,5,%d\n", u + 1, i + 1, ts++);
+            }
         }
     }
 
@@ -246,20 +272,20 @@ t_load(recsys_data_t *d, recsys_train_t *t)
 
     unlink(path);
 
-    return t->n_items == T_LEN && t->n_users == T_USERS;
+    return random || (t->n_items == T_LEN && t->n_users == T_USERS);
 }
 
 
 static void
 t_training(void)
 {
-    int                 ok, same;
-    void               *buf, *buf2;
-    size_t              size, size2;
+    int                 ok;
+    void               *buf;
+    size_t              size;
     double              loss[40];
     uint32_t            p, n, hist[T_LEN], right;
     unsigned char      *odd;
-    recsys_gru_t        m, m2;
+    recsys_gru_t        m;
     recsys_csr_t        top;
     recsys_data_t       d;
     recsys_alloc_t      a;
@@ -274,7 +300,7 @@ t_training(void)
     none.p = NULL;
     none.n = 0;
 
-    ok = t_load(&d, &t);
+    ok = t_load(0, &d, &t);
     tap_ok(ok, "%d users x %d items through the ingest path", T_USERS,
            T_LEN);
     if (!ok) {
@@ -291,7 +317,8 @@ t_training(void)
     o.max_len = 10;
     o.loss = loss;
 
-    tap_is_int(recsys_gru_train(&t, &o, &m), RECSYS_OK, "train (full softmax)");
+    tap_is_int(recsys_gru_train(&t, &o, &m), RECSYS_OK,
+               "train (full softmax)");
     tap_ok(loss[o.epochs - 1] < 0.25 * loss[0],
            "loss falls: %.4f in epoch 1, %.4f in epoch %u", loss[0],
            loss[o.epochs - 1], o.epochs);
@@ -358,35 +385,62 @@ t_training(void)
            "with re-watches allowed the list is full");
     recsys_csr_free(&top);
 
-    /* the same model whatever the thread count (sampled softmax this time) */
-    o.negatives = 3;
-    o.epochs = 3;
-    o.loss = NULL;
+    free(buf);
+    recsys_gru_free(&m);
+
+    o.dim = 0;
+    tap_is_int(recsys_gru_train(&t, &o, &m), RECSYS_EINVAL, "dim 0 refused");
+
+    recsys_train_free(&t);
+    recsys_data_free(&d);
+}
+
+
+/*
+ * The same model whatever the thread count, on a log big enough for the
+ * trainer to use a team (it keeps small batches on one thread).
+ */
+static void
+t_threads(void)
+{
+    int                 same;
+    void               *buf, *buf2;
+    size_t              size, size2;
+    recsys_gru_t        m, m2;
+    recsys_data_t       d;
+    recsys_train_t      t;
+    recsys_gru_opts_t   o;
+
+    if (!t_load(1, &d, &t)) {
+        tap_ok(0, "random log through the ingest path");
+        return;
+    }
+
+    recsys_gru_defaults(&o);
+    o.dim = 32;
+    o.hidden = 32;
+    o.epochs = 1;
+    o.negatives = 16;
 
 #ifdef _OPENMP
     omp_set_num_threads(1);
 #endif
-    recsys_gru_free(&m);
     recsys_gru_train(&t, &o, &m);
 #ifdef _OPENMP
     omp_set_num_threads(2);
 #endif
     recsys_gru_train(&t, &o, &m2);
 
-    free(buf);
     recsys_gru_pack(&m, 5, &buf, &size);
     recsys_gru_pack(&m2, 5, &buf2, &size2);
     same = size == size2 && memcmp(buf, buf2, size) == 0;
-    tap_ok(same, "1 and 2 threads train bit-identical models");
+    tap_ok(same, "1 and 2 threads train bit-identical models (%u users, "
+           "%u rows)", t.n_users, t.seq.n_entries);
 
     free(buf);
     free(buf2);
     recsys_gru_free(&m);
     recsys_gru_free(&m2);
-
-    o.dim = 0;
-    tap_is_int(recsys_gru_train(&t, &o, &m), RECSYS_EINVAL, "dim 0 refused");
-
     recsys_train_free(&t);
     recsys_data_free(&d);
 }
@@ -403,6 +457,7 @@ main(void)
 
     t_gradient();
     t_training();
+    t_threads();
 
     rmdir(t_dir);
 

@@ -1,0 +1,1701 @@
+/*
+ * recsys_gru.c: training, packing and request-time scoring of the GRU
+ * next-item model described in recsys_gru.h.
+ *
+ * A window's gradient is computed by recsys_gru_window(): the forward pass
+ * keeps h_t, z_t, r_t and n_t of every step, the output layer turns each
+ * step's prediction error into dL/dh_t right away, and backpropagation
+ * through time then walks the steps backwards.  The gradient lands in a
+ * slot: the dense part (W, U, b) in full, the sparse part (embedding rows,
+ * output rows) as one row per position or per negative, to be scattered
+ * into the model-shaped accumulators in a fixed order.  The outer products
+ * (dW, dU, the negatives' dO) are summed over the window's steps one
+ * gradient row at a time, after the backward walk, so each row stays in
+ * cache while it is built.
+ *
+ * All vector loops go through recsys_gru_dot() (eight partial sums in a
+ * fixed order) and recsys_gru_axpy() (element-wise, vectorised with OpenMP
+ * SIMD when built with OpenMP): no result depends on what the compiler
+ * vectorises, only on the order written here.
+ *
+ * The request path (recsys_gru_check, recsys_gru_score) reads the packed
+ * form through memcpy, allocates only from the caller's allocator and
+ * compiles without OpenMP; it needs expf and tanhf (libm).
+ */
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recsys_gru.h"
+#include "recsys_status.h"
+#include "recsys_topk.h"
+
+
+#ifdef _OPENMP
+#define RECSYS_GRU_OMP(x)  _Pragma(x)
+#else
+#define RECSYS_GRU_OMP(x)
+#endif
+
+#define RECSYS_GRU_UNSEEN_BIAS  -100.0f
+#define RECSYS_GRU_BETA1        0.9
+#define RECSYS_GRU_BETA2        0.999
+#define RECSYS_GRU_EPS          1e-8
+#define RECSYS_GRU_PAR_WORK     (1u << 21)  /* multiply-adds worth a team */
+
+
+/* one window's activations and scratch */
+typedef struct {
+    uint32_t   cap;         /* longest window */
+    float     *H;           /* cap * h: H[t] = h_t, H[0] = 0 */
+    float     *Z;           /* cap * h: gate values of step t at t */
+    float     *R;
+    float     *N;
+    float     *Q;           /* cap * h: r_t * h_t-1 */
+    float     *dHo;         /* cap * h: dL/dh_t+1 from the output layer */
+    float     *dAs;         /* cap * 3h: dL/d(gate pre-activations) */
+    float     *DL;          /* cap * n_shared: dL/dlogit of the shared
+                               candidates */
+    float     *logit;       /* n_neg + 1, or n_items */
+    float     *a;           /* 3h */
+    float     *dh;          /* h */
+    float     *dhp;         /* h */
+    float     *dq;          /* h */
+} recsys_gru_work_t;
+
+/* one window's gradient */
+typedef struct {
+    float     *dense;       /* dW (3h d) | dU (3h h) | db (3h) */
+    float     *dX;          /* cap * d: per input position */
+    float     *dOt;         /* cap * h: per target (sampled softmax) */
+    float     *dbt;         /* cap */
+    float     *dOn;         /* n_shared * h: negatives, or every item */
+    float     *dbn;         /* n_shared */
+    uint32_t  *neg;         /* n_neg */
+    uint32_t   from;        /* the window: x[from .. from + len) */
+    uint32_t   len;
+    double     loss;
+} recsys_gru_slot_t;
+
+typedef struct {
+    unsigned char  *base;
+    size_t          size;
+    size_t          used;
+} recsys_gru_arena_t;
+
+typedef struct {
+    recsys_gru_head_t     head;
+    const unsigned char  *E;
+    const unsigned char  *W;
+    const unsigned char  *U;
+    const unsigned char  *b;
+    const unsigned char  *O;
+    const unsigned char  *bo;
+} recsys_gru_view_t;
+
+
+void
+recsys_gru_defaults(recsys_gru_opts_t *o)
+{
+    o->dim = 64;
+    o->hidden = 64;
+    o->epochs = 10;
+    o->max_len = 50;
+    o->negatives = 64;
+    o->batch = 16;
+    o->lr = 0.005f;
+    o->seed = 42;
+    o->loss = NULL;
+}
+
+
+static uint64_t
+recsys_gru_rand(uint64_t *state)
+{
+    uint64_t  z;
+
+    z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+
+    return z ^ (z >> 31);
+}
+
+
+static double
+recsys_gru_unit(uint64_t *state)
+{
+    /* the top 53 bits, scaled to [0, 1) */
+    return (double) (recsys_gru_rand(state) >> 11) / 9007199254740992.0;
+}
+
+
+/*
+ * Eight partial sums in a fixed order: the same result in the builder and
+ * in the module, whatever the compiler vectorises.
+ */
+static float
+recsys_gru_dot(const float *a, const float *b, uint32_t n)
+{
+    float     s0, s1, s2, s3, s4, s5, s6, s7;
+    uint32_t  k;
+
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0f;
+
+    for (k = 0; k + 8 <= n; k += 8) {
+        s0 += a[k] * b[k];
+        s1 += a[k + 1] * b[k + 1];
+        s2 += a[k + 2] * b[k + 2];
+        s3 += a[k + 3] * b[k + 3];
+        s4 += a[k + 4] * b[k + 4];
+        s5 += a[k + 5] * b[k + 5];
+        s6 += a[k + 6] * b[k + 6];
+        s7 += a[k + 7] * b[k + 7];
+    }
+
+    for ( /* void */ ; k < n; k++) {
+        s0 += a[k] * b[k];
+    }
+
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+}
+
+
+/*
+ * y += alpha x, element by element: vectorising it (OpenMP SIMD in the
+ * builder) changes no result.
+ */
+static void
+recsys_gru_axpy(float *restrict y, float alpha, const float *restrict x,
+    uint32_t n)
+{
+    uint32_t  k;
+
+RECSYS_GRU_OMP("omp simd")
+    for (k = 0; k < n; k++) {
+        y[k] += alpha * x[k];
+    }
+}
+
+
+static float
+recsys_gru_sigmoid(float x)
+{
+    return 1.0f / (1.0f + expf(-x));
+}
+
+
+int
+recsys_gru_alloc(recsys_gru_t *m, uint32_t n_items, uint32_t dim,
+    uint32_t hidden)
+{
+    memset(m, 0, sizeof(recsys_gru_t));
+
+    if (dim == 0 || hidden == 0 || dim > RECSYS_GRU_MAX_DIM
+        || hidden > RECSYS_GRU_MAX_DIM)
+    {
+        return RECSYS_EINVAL;
+    }
+
+    m->n_items = n_items;
+    m->dim = dim;
+    m->hidden = hidden;
+
+    m->E = calloc((size_t) n_items * dim + 1, sizeof(float));
+    m->W = calloc((size_t) 3 * hidden * dim, sizeof(float));
+    m->U = calloc((size_t) 3 * hidden * hidden, sizeof(float));
+    m->b = calloc((size_t) 3 * hidden, sizeof(float));
+    m->O = calloc((size_t) n_items * hidden + 1, sizeof(float));
+    m->bo = calloc((size_t) n_items + 1, sizeof(float));
+
+    if (m->E == NULL || m->W == NULL || m->U == NULL || m->b == NULL
+        || m->O == NULL || m->bo == NULL)
+    {
+        recsys_gru_free(m);
+        return RECSYS_ENOMEM;
+    }
+
+    return RECSYS_OK;
+}
+
+
+void
+recsys_gru_free(recsys_gru_t *m)
+{
+    free(m->E);
+    free(m->W);
+    free(m->U);
+    free(m->b);
+    free(m->O);
+    free(m->bo);
+    memset(m, 0, sizeof(recsys_gru_t));
+}
+
+
+static void
+recsys_gru_uniform(float *p, size_t n, double scale, uint64_t *rng)
+{
+    size_t  k;
+
+    for (k = 0; k < n; k++) {
+        p[k] = (float) ((2.0 * recsys_gru_unit(rng) - 1.0) * scale);
+    }
+}
+
+
+void
+recsys_gru_init(recsys_gru_t *m, uint64_t seed)
+{
+    size_t    d, h;
+    uint64_t  rng;
+
+    d = m->dim;
+    h = m->hidden;
+    rng = seed;
+
+    recsys_gru_uniform(m->E, (size_t) m->n_items * d, 1.0 / sqrt((double) d),
+                       &rng);
+    recsys_gru_uniform(m->W, 3 * h * d, 1.0 / sqrt((double) d), &rng);
+    recsys_gru_uniform(m->U, 3 * h * h, 1.0 / sqrt((double) h), &rng);
+    recsys_gru_uniform(m->O, (size_t) m->n_items * h, 1.0 / sqrt((double) h),
+                       &rng);
+
+    memset(m->b, 0, 3 * h * sizeof(float));
+    memset(m->bo, 0, (size_t) m->n_items * sizeof(float));
+}
+
+
+static int
+recsys_gru_work_alloc(recsys_gru_work_t *w, uint32_t cap, uint32_t h,
+    uint32_t n_shared)
+{
+    size_t  ch;
+
+    ch = (size_t) cap * h;
+
+    memset(w, 0, sizeof(recsys_gru_work_t));
+    w->cap = cap;
+    w->H = malloc(ch * sizeof(float));
+    w->Z = malloc(ch * sizeof(float));
+    w->R = malloc(ch * sizeof(float));
+    w->N = malloc(ch * sizeof(float));
+    w->Q = malloc(ch * sizeof(float));
+    w->dHo = malloc(ch * sizeof(float));
+    w->dAs = malloc(3 * ch * sizeof(float));
+    w->DL = malloc(((size_t) cap * n_shared + 1) * sizeof(float));
+    w->logit = malloc(((size_t) n_shared + 1) * sizeof(float));
+    w->a = malloc((size_t) 3 * h * sizeof(float));
+    w->dh = malloc((size_t) h * sizeof(float));
+    w->dhp = malloc((size_t) h * sizeof(float));
+    w->dq = malloc((size_t) h * sizeof(float));
+
+    if (w->H == NULL || w->Z == NULL || w->R == NULL || w->N == NULL
+        || w->Q == NULL || w->dHo == NULL || w->dAs == NULL || w->DL == NULL
+        || w->logit == NULL || w->a == NULL || w->dh == NULL
+        || w->dhp == NULL || w->dq == NULL)
+    {
+        return RECSYS_ENOMEM;
+    }
+
+    return RECSYS_OK;
+}
+
+
+static void
+recsys_gru_work_free(recsys_gru_work_t *w)
+{
+    free(w->H);
+    free(w->Z);
+    free(w->R);
+    free(w->N);
+    free(w->Q);
+    free(w->dHo);
+    free(w->dAs);
+    free(w->DL);
+    free(w->logit);
+    free(w->a);
+    free(w->dh);
+    free(w->dhp);
+    free(w->dq);
+    memset(w, 0, sizeof(recsys_gru_work_t));
+}
+
+
+static size_t
+recsys_gru_dense_size(uint32_t d, uint32_t h)
+{
+    return (size_t) 3 * h * d + (size_t) 3 * h * h + (size_t) 3 * h;
+}
+
+
+static int
+recsys_gru_slot_alloc(recsys_gru_slot_t *g, uint32_t cap, uint32_t d,
+    uint32_t h, uint32_t n_shared, uint32_t n_neg)
+{
+    memset(g, 0, sizeof(recsys_gru_slot_t));
+
+    g->dense = malloc(recsys_gru_dense_size(d, h) * sizeof(float));
+    g->dX = malloc((size_t) cap * d * sizeof(float));
+    g->dOt = malloc((size_t) cap * h * sizeof(float));
+    g->dbt = malloc((size_t) cap * sizeof(float));
+    g->dOn = malloc(((size_t) n_shared * h + 1) * sizeof(float));
+    g->dbn = malloc(((size_t) n_shared + 1) * sizeof(float));
+    g->neg = malloc(((size_t) n_neg + 1) * sizeof(uint32_t));
+
+    if (g->dense == NULL || g->dX == NULL || g->dOt == NULL || g->dbt == NULL
+        || g->dOn == NULL || g->dbn == NULL || g->neg == NULL)
+    {
+        return RECSYS_ENOMEM;
+    }
+
+    return RECSYS_OK;
+}
+
+
+static void
+recsys_gru_slot_free(recsys_gru_slot_t *g)
+{
+    free(g->dense);
+    free(g->dX);
+    free(g->dOt);
+    free(g->dbt);
+    free(g->dOn);
+    free(g->dbn);
+    free(g->neg);
+    memset(g, 0, sizeof(recsys_gru_slot_t));
+}
+
+
+/*
+ * Loss and gradient of the window seq[0 .. n), 2 <= n <= w->cap, into g.
+ * n_neg 0: full softmax over all items, g->dOn/dbn shaped like O/bo;
+ * else sampled softmax over the target and neg[0 .. n_neg).
+ *
+ * The outer products (dW, dU, dOn) are not accumulated step by step: the
+ * per-step factors are kept (dAs, DL) and each gradient row is summed over
+ * the window's steps at the end, so it stays in cache while it is built.
+ */
+static void
+recsys_gru_window(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
+    const uint32_t *neg, uint32_t n_neg, const float *logq,
+    recsys_gru_work_t *w, recsys_gru_slot_t *g)
+{
+    float         *hp, *hc, *x, *dW, *dU, *db, *o, *dl, *dA, *row;
+    float          z, r, nn, v, mx, p;
+    double         sum, lse;
+    uint32_t       T, t, j, k, d, h, y, n_shared, c;
+    const float   *Uz, *Ur, *Un;
+
+    d = m->dim;
+    h = m->hidden;
+    T = n - 1;
+    n_shared = n_neg ? n_neg : m->n_items;
+
+    dW = g->dense;
+    dU = dW + (size_t) 3 * h * d;
+    db = dU + (size_t) 3 * h * h;
+
+    memset(g->dX, 0, (size_t) T * d * sizeof(float));
+    memset(w->H, 0, (size_t) h * sizeof(float));
+    g->loss = 0.0;
+
+    Uz = m->U;
+    Ur = m->U + (size_t) h * h;
+    Un = m->U + (size_t) 2 * h * h;
+
+    /* forward through the GRU, and the output layer at each step */
+
+    for (t = 0; t < T; t++) {
+        x = m->E + (size_t) seq[t] * d;
+        hp = w->H + (size_t) t * h;
+        hc = hp + h;
+
+        for (j = 0; j < 3 * h; j++) {
+            w->a[j] = m->b[j] + recsys_gru_dot(m->W + (size_t) j * d, x, d);
+        }
+
+        for (j = 0; j < h; j++) {
+            z = recsys_gru_sigmoid(w->a[j]
+                                   + recsys_gru_dot(Uz + (size_t) j * h, hp,
+                                                    h));
+            r = recsys_gru_sigmoid(w->a[h + j]
+                                   + recsys_gru_dot(Ur + (size_t) j * h, hp,
+                                                    h));
+            w->Z[(size_t) t * h + j] = z;
+            w->R[(size_t) t * h + j] = r;
+            w->Q[(size_t) t * h + j] = r * hp[j];
+        }
+
+        for (j = 0; j < h; j++) {
+            nn = tanhf(w->a[2 * h + j]
+                       + recsys_gru_dot(Un + (size_t) j * h,
+                                        w->Q + (size_t) t * h, h));
+            z = w->Z[(size_t) t * h + j];
+            w->N[(size_t) t * h + j] = nn;
+            hc[j] = (1.0f - z) * hp[j] + z * nn;
+        }
+
+        /* softmax cross-entropy of predicting seq[t + 1] from hc */
+
+        y = seq[t + 1];
+        o = w->dHo + (size_t) t * h;
+        dl = w->DL + (size_t) t * n_shared;
+        memset(o, 0, (size_t) h * sizeof(float));
+
+        if (n_neg == 0) {
+            mx = -INFINITY;
+            for (c = 0; c < m->n_items; c++) {
+                v = recsys_gru_dot(m->O + (size_t) c * h, hc, h) + m->bo[c];
+                w->logit[c] = v;
+                mx = v > mx ? v : mx;
+            }
+
+            sum = 0.0;
+            for (c = 0; c < m->n_items; c++) {
+                sum += exp((double) (w->logit[c] - mx));
+            }
+
+            lse = mx + log(sum);
+            g->loss += lse - w->logit[y];
+
+            for (c = 0; c < m->n_items; c++) {
+                dl[c] = (float) exp(w->logit[c] - lse)
+                        - (c == y ? 1.0f : 0.0f);
+                recsys_gru_axpy(o, dl[c], m->O + (size_t) c * h, h);
+            }
+
+            continue;
+        }
+
+        /* sampled: logit[0] the target, logit[1 + k] negative k */
+
+        w->logit[0] = recsys_gru_dot(m->O + (size_t) y * h, hc, h) + m->bo[y]
+                      - (logq != NULL ? logq[y] : 0.0f);
+        mx = w->logit[0];
+
+        for (k = 0; k < n_neg; k++) {
+            c = neg[k];
+
+            if (c == y) {
+                continue;
+            }
+
+            v = recsys_gru_dot(m->O + (size_t) c * h, hc, h) + m->bo[c]
+                - (logq != NULL ? logq[c] : 0.0f);
+            w->logit[1 + k] = v;
+            mx = v > mx ? v : mx;
+        }
+
+        sum = exp((double) (w->logit[0] - mx));
+        for (k = 0; k < n_neg; k++) {
+            if (neg[k] != y) {
+                sum += exp((double) (w->logit[1 + k] - mx));
+            }
+        }
+
+        lse = mx + log(sum);
+        g->loss += lse - w->logit[0];
+
+        p = (float) exp(w->logit[0] - lse) - 1.0f;
+        recsys_gru_axpy(o, p, m->O + (size_t) y * h, h);
+
+        row = g->dOt + (size_t) t * h;
+        for (j = 0; j < h; j++) {
+            row[j] = p * hc[j];
+        }
+
+        g->dbt[t] = p;
+
+        for (k = 0; k < n_neg; k++) {
+            c = neg[k];
+
+            if (c == y) {
+                dl[k] = 0.0f;
+                continue;
+            }
+
+            dl[k] = (float) exp(w->logit[1 + k] - lse);
+            recsys_gru_axpy(o, dl[k], m->O + (size_t) c * h, h);
+        }
+    }
+
+    /* backpropagation through time: the step-local part */
+
+    memset(w->dh, 0, (size_t) h * sizeof(float));
+
+    for (t = T; t > 0; t--) {
+        float  *Zt, *Rt, *Nt, *dAz, *dAr, *dAn;
+
+        hp = w->H + (size_t) (t - 1) * h;
+        Zt = w->Z + (size_t) (t - 1) * h;
+        Rt = w->R + (size_t) (t - 1) * h;
+        Nt = w->N + (size_t) (t - 1) * h;
+        o = w->dHo + (size_t) (t - 1) * h;
+        dA = w->dAs + (size_t) (t - 1) * 3 * h;
+        row = g->dX + (size_t) (t - 1) * d;
+
+        dAz = dA;
+        dAr = dA + h;
+        dAn = dA + 2 * h;
+
+        for (j = 0; j < h; j++) {
+            v = w->dh[j] + o[j];
+            z = Zt[j];
+            nn = Nt[j];
+
+            dAn[j] = v * z * (1.0f - nn * nn);
+            dAz[j] = v * (nn - hp[j]) * z * (1.0f - z);
+            w->dhp[j] = v * (1.0f - z);
+            w->dq[j] = 0.0f;
+        }
+
+        /* through U_n (r * h_prev) */
+
+        for (j = 0; j < h; j++) {
+            recsys_gru_axpy(w->dq, dAn[j], Un + (size_t) j * h, h);
+        }
+
+        for (j = 0; j < h; j++) {
+            r = Rt[j];
+            dAr[j] = w->dq[j] * hp[j] * r * (1.0f - r);
+            w->dhp[j] += w->dq[j] * r;
+        }
+
+        for (j = 0; j < h; j++) {
+            recsys_gru_axpy(w->dhp, dAz[j], Uz + (size_t) j * h, h);
+            recsys_gru_axpy(w->dhp, dAr[j], Ur + (size_t) j * h, h);
+        }
+
+        for (j = 0; j < 3 * h; j++) {
+            recsys_gru_axpy(row, dA[j], m->W + (size_t) j * d, d);
+        }
+
+        memcpy(w->dh, w->dhp, (size_t) h * sizeof(float));
+    }
+
+    /* the outer products, one gradient row at a time */
+
+    for (j = 0; j < 3 * h; j++) {
+        row = dW + (size_t) j * d;
+        memset(row, 0, (size_t) d * sizeof(float));
+        v = 0.0f;
+
+        for (t = 0; t < T; t++) {
+            p = w->dAs[(size_t) t * 3 * h + j];
+            recsys_gru_axpy(row, p, m->E + (size_t) seq[t] * d, d);
+            v += p;
+        }
+
+        db[j] = v;
+
+        row = dU + (size_t) j * h;
+        memset(row, 0, (size_t) h * sizeof(float));
+
+        for (t = 0; t < T; t++) {
+            recsys_gru_axpy(row, w->dAs[(size_t) t * 3 * h + j],
+                            j < 2 * h ? w->H + (size_t) t * h
+                                      : w->Q + (size_t) t * h,
+                            h);
+        }
+    }
+
+    for (k = 0; k < n_shared; k++) {
+        row = g->dOn + (size_t) k * h;
+        memset(row, 0, (size_t) h * sizeof(float));
+        v = 0.0f;
+
+        for (t = 0; t < T; t++) {
+            p = w->DL[(size_t) t * n_shared + k];
+            recsys_gru_axpy(row, p, w->H + (size_t) (t + 1) * h, h);
+            v += p;
+        }
+
+        g->dbn[k] = v;
+    }
+}
+
+
+int
+recsys_gru_loss_grad(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
+    const uint32_t *neg, uint32_t n_neg, const float *logq,
+    recsys_gru_t *grad, double *loss)
+{
+    int                rc;
+    size_t             d, h, k;
+    uint32_t           t;
+    recsys_gru_work_t  w;
+    recsys_gru_slot_t  g;
+
+    if (n < 2 || grad->n_items != m->n_items || grad->dim != m->dim
+        || grad->hidden != m->hidden)
+    {
+        return RECSYS_EINVAL;
+    }
+
+    for (t = 0; t < n; t++) {
+        if (seq[t] >= m->n_items) {
+            return RECSYS_EINVAL;
+        }
+    }
+
+    for (t = 0; t < n_neg; t++) {
+        if (neg[t] >= m->n_items) {
+            return RECSYS_EINVAL;
+        }
+    }
+
+    d = m->dim;
+    h = m->hidden;
+
+    rc = recsys_gru_work_alloc(&w, n, m->hidden,
+                               n_neg ? n_neg + 1 : m->n_items);
+    if (rc == RECSYS_OK) {
+        rc = recsys_gru_slot_alloc(&g, n, m->dim, m->hidden,
+                                   n_neg ? n_neg : m->n_items, n_neg);
+    }
+
+    if (rc != RECSYS_OK) {
+        recsys_gru_work_free(&w);
+        recsys_gru_slot_free(&g);
+        return rc;
+    }
+
+    recsys_gru_window(m, seq, n, neg, n_neg, logq, &w, &g);
+
+    memcpy(grad->W, g.dense, 3 * h * d * sizeof(float));
+    memcpy(grad->U, g.dense + 3 * h * d, 3 * h * h * sizeof(float));
+    memcpy(grad->b, g.dense + 3 * h * d + 3 * h * h, 3 * h * sizeof(float));
+    memset(grad->E, 0, (size_t) m->n_items * d * sizeof(float));
+
+    for (t = 0; t + 1 < n; t++) {
+        recsys_gru_axpy(grad->E + seq[t] * d, 1.0f, g.dX + t * d,
+                        (uint32_t) d);
+    }
+
+    if (n_neg == 0) {
+        memcpy(grad->O, g.dOn, (size_t) m->n_items * h * sizeof(float));
+        memcpy(grad->bo, g.dbn, (size_t) m->n_items * sizeof(float));
+
+    } else {
+        memset(grad->O, 0, (size_t) m->n_items * h * sizeof(float));
+        memset(grad->bo, 0, (size_t) m->n_items * sizeof(float));
+
+        for (t = 0; t + 1 < n; t++) {
+            recsys_gru_axpy(grad->O + seq[t + 1] * h, 1.0f, g.dOt + t * h,
+                            (uint32_t) h);
+            grad->bo[seq[t + 1]] += g.dbt[t];
+        }
+
+        for (k = 0; k < n_neg; k++) {
+            recsys_gru_axpy(grad->O + neg[k] * h, 1.0f, g.dOn + k * h,
+                            (uint32_t) h);
+            grad->bo[neg[k]] += g.dbn[k];
+        }
+    }
+
+    *loss = g.loss;
+
+    recsys_gru_work_free(&w);
+    recsys_gru_slot_free(&g);
+
+    return RECSYS_OK;
+}
+
+
+/* Adam on n consecutive parameters */
+static void
+recsys_gru_adam(float *p, float *g, float *mo, float *ve, size_t n,
+    double lr_t)
+{
+    size_t  k;
+    double  gk, mk, vk;
+
+    for (k = 0; k < n; k++) {
+        gk = g[k];
+        mk = RECSYS_GRU_BETA1 * mo[k] + (1.0 - RECSYS_GRU_BETA1) * gk;
+        vk = RECSYS_GRU_BETA2 * ve[k] + (1.0 - RECSYS_GRU_BETA2) * gk * gk;
+        mo[k] = (float) mk;
+        ve[k] = (float) vk;
+        p[k] -= (float) (lr_t * mk / (sqrt(vk) + RECSYS_GRU_EPS));
+        g[k] = 0.0f;
+    }
+}
+
+
+/* The trainer's state beyond the model. */
+typedef struct {
+    uint32_t           *x;          /* every user's items, in seq order */
+    uint32_t           *wfrom;      /* windows */
+    uint32_t           *wlen;
+    uint32_t           *order;
+    uint32_t            n_win;
+    float              *logq;       /* n_items */
+    double             *cdf;        /* n_items, cumulative q */
+    float              *mdense, *vdense, *gdense;
+    float              *mE, *vE, *gE;
+    float              *mO, *vO, *gO;
+    float              *mbo, *vbo, *gbo;
+    unsigned char      *touchE, *touchO;
+    uint32_t           *listE, *listO;
+    recsys_gru_work_t  *work;
+    recsys_gru_slot_t  *slot;
+    uint32_t            n_slots;
+} recsys_gru_trainer_t;
+
+
+static void
+recsys_gru_trainer_free(recsys_gru_trainer_t *tr)
+{
+    uint32_t  j;
+
+    free(tr->x);
+    free(tr->wfrom);
+    free(tr->wlen);
+    free(tr->order);
+    free(tr->logq);
+    free(tr->cdf);
+    free(tr->mdense);
+    free(tr->vdense);
+    free(tr->gdense);
+    free(tr->mE);
+    free(tr->vE);
+    free(tr->gE);
+    free(tr->mO);
+    free(tr->vO);
+    free(tr->gO);
+    free(tr->mbo);
+    free(tr->vbo);
+    free(tr->gbo);
+    free(tr->touchE);
+    free(tr->touchO);
+    free(tr->listE);
+    free(tr->listO);
+
+    for (j = 0; tr->work != NULL && j < tr->n_slots; j++) {
+        recsys_gru_work_free(&tr->work[j]);
+        recsys_gru_slot_free(&tr->slot[j]);
+    }
+
+    free(tr->work);
+    free(tr->slot);
+}
+
+
+/*
+ * Windows of at most L items, the last one ending at the newest item, each
+ * starting at the item where the next one's predictions end.
+ */
+static int
+recsys_gru_windows(const recsys_train_t *t, uint32_t L,
+    recsys_gru_trainer_t *tr)
+{
+    uint32_t  u, from, to, len, n;
+    uint64_t  e;
+
+    tr->x = malloc(((size_t) t->seq.n_entries + 1) * sizeof(uint32_t));
+    if (tr->x == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    for (e = 0; e < t->seq.n_entries; e++) {
+        tr->x[e] = t->seq.entries[e].item;
+    }
+
+    for (n = 0; n < 2; n++) {
+        tr->n_win = 0;
+
+        for (u = 0; u < t->seq.n_rows; u++) {
+            from = t->seq.offsets[u];
+
+            /* consecutive windows share one item: no transition lost */
+            for (to = t->seq.offsets[u + 1]; to - from >= 2; to -= len - 1) {
+                len = to - from < L ? to - from : L;
+
+                if (n == 1) {
+                    tr->wfrom[tr->n_win] = to - len;
+                    tr->wlen[tr->n_win] = len;
+                    tr->order[tr->n_win] = tr->n_win;
+                }
+
+                tr->n_win++;
+            }
+        }
+
+        if (n == 0) {
+            tr->wfrom = malloc(((size_t) tr->n_win + 1) * sizeof(uint32_t));
+            tr->wlen = malloc(((size_t) tr->n_win + 1) * sizeof(uint32_t));
+            tr->order = malloc(((size_t) tr->n_win + 1) * sizeof(uint32_t));
+
+            if (tr->wfrom == NULL || tr->wlen == NULL || tr->order == NULL) {
+                return RECSYS_ENOMEM;
+            }
+        }
+    }
+
+    return RECSYS_OK;
+}
+
+
+/* Sampling law q(j) ~ count(j)^0.75, its logs and its cumulative sums. */
+static int
+recsys_gru_law(const recsys_train_t *t, recsys_gru_t *m,
+    recsys_gru_trainer_t *tr)
+{
+    double    *cnt, total;
+    uint32_t   i;
+    uint64_t   e;
+
+    cnt = calloc((size_t) m->n_items + 1, sizeof(double));
+    tr->logq = malloc(((size_t) m->n_items + 1) * sizeof(float));
+    tr->cdf = malloc(((size_t) m->n_items + 1) * sizeof(double));
+
+    if (cnt == NULL || tr->logq == NULL || tr->cdf == NULL) {
+        free(cnt);
+        return RECSYS_ENOMEM;
+    }
+
+    for (e = 0; e < t->seq.n_entries; e++) {
+        cnt[tr->x[e]] += 1.0;
+    }
+
+    total = 0.0;
+    for (i = 0; i < m->n_items; i++) {
+        total += pow(cnt[i], 0.75);
+        tr->cdf[i] = total;
+    }
+
+    for (i = 0; i < m->n_items; i++) {
+        if (cnt[i] > 0.0) {
+            tr->logq[i] = (float) log(pow(cnt[i], 0.75) / total);
+
+        } else {
+            tr->logq[i] = 0.0f;
+            m->bo[i] = RECSYS_GRU_UNSEEN_BIAS;
+            memset(m->O + (size_t) i * m->hidden, 0,
+                   m->hidden * sizeof(float));
+        }
+    }
+
+    free(cnt);
+
+    return RECSYS_OK;
+}
+
+
+static uint32_t
+recsys_gru_sample(const double *cdf, uint32_t n, uint64_t *rng)
+{
+    double    u;
+    uint32_t  lo, hi, mid;
+
+    u = recsys_gru_unit(rng) * cdf[n - 1];
+    lo = 0;
+    hi = n - 1;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (cdf[mid] > u) {
+            hi = mid;
+
+        } else {
+            lo = mid + 1;
+        }
+    }
+
+    return lo;
+}
+
+
+static int
+recsys_gru_trainer_alloc(recsys_gru_trainer_t *tr, const recsys_gru_t *m,
+    const recsys_gru_opts_t *o)
+{
+    size_t    nd, nE, nO, ni;
+    uint32_t  j, n_shared;
+
+    nd = recsys_gru_dense_size(m->dim, m->hidden);
+    nE = (size_t) m->n_items * m->dim + 1;
+    nO = (size_t) m->n_items * m->hidden + 1;
+    ni = (size_t) m->n_items + 1;
+
+    tr->mdense = calloc(nd, sizeof(float));
+    tr->vdense = calloc(nd, sizeof(float));
+    tr->gdense = calloc(nd, sizeof(float));
+    tr->mE = calloc(nE, sizeof(float));
+    tr->vE = calloc(nE, sizeof(float));
+    tr->gE = calloc(nE, sizeof(float));
+    tr->mO = calloc(nO, sizeof(float));
+    tr->vO = calloc(nO, sizeof(float));
+    tr->gO = calloc(nO, sizeof(float));
+    tr->mbo = calloc(ni, sizeof(float));
+    tr->vbo = calloc(ni, sizeof(float));
+    tr->gbo = calloc(ni, sizeof(float));
+    tr->touchE = calloc(ni, 1);
+    tr->touchO = calloc(ni, 1);
+    tr->listE = malloc(ni * sizeof(uint32_t));
+    tr->listO = malloc(ni * sizeof(uint32_t));
+
+    tr->n_slots = o->batch;
+    tr->work = calloc(o->batch, sizeof(recsys_gru_work_t));
+    tr->slot = calloc(o->batch, sizeof(recsys_gru_slot_t));
+
+    if (tr->mdense == NULL || tr->vdense == NULL || tr->gdense == NULL
+        || tr->mE == NULL || tr->vE == NULL || tr->gE == NULL
+        || tr->mO == NULL || tr->vO == NULL || tr->gO == NULL
+        || tr->mbo == NULL || tr->vbo == NULL || tr->gbo == NULL
+        || tr->touchE == NULL || tr->touchO == NULL || tr->listE == NULL
+        || tr->listO == NULL || tr->work == NULL || tr->slot == NULL)
+    {
+        return RECSYS_ENOMEM;
+    }
+
+    n_shared = o->negatives ? o->negatives : m->n_items;
+
+    for (j = 0; j < o->batch; j++) {
+        if (recsys_gru_work_alloc(&tr->work[j], o->max_len, m->hidden,
+                                  n_shared + 1)
+            != RECSYS_OK
+            || recsys_gru_slot_alloc(&tr->slot[j], o->max_len, m->dim,
+                                     m->hidden, n_shared, o->negatives)
+               != RECSYS_OK)
+        {
+            return RECSYS_ENOMEM;
+        }
+    }
+
+    return RECSYS_OK;
+}
+
+
+/* Adds the batch's slots, in slot order, into the trainer's gradients. */
+static void
+recsys_gru_reduce(recsys_gru_trainer_t *tr, const recsys_gru_t *m,
+    uint32_t nb, uint32_t n_neg, uint32_t *nE, uint32_t *nO)
+{
+    size_t              nd, k;
+    uint32_t            j, t, row, d, h, n_shared;
+    recsys_gru_slot_t  *g;
+
+    d = m->dim;
+    h = m->hidden;
+    nd = recsys_gru_dense_size(d, h);
+
+    /* serial: cheap next to the windows, and no barrier to wait at */
+
+    for (j = 0; j < nb; j++) {
+        recsys_gru_axpy(tr->gdense, 1.0f, tr->slot[j].dense, (uint32_t) nd);
+    }
+
+    n_shared = n_neg ? n_neg : m->n_items;
+
+    for (j = 0; j < nb; j++) {
+        g = &tr->slot[j];
+
+        for (t = 0; t + 1 < g->len; t++) {
+            row = tr->x[g->from + t];
+
+            if (!tr->touchE[row]) {
+                tr->touchE[row] = 1;
+                tr->listE[(*nE)++] = row;
+            }
+
+            recsys_gru_axpy(tr->gE + (size_t) row * d, 1.0f,
+                            g->dX + (size_t) t * d, d);
+
+            if (n_neg == 0) {
+                continue;
+            }
+
+            row = tr->x[g->from + t + 1];
+
+            if (!tr->touchO[row]) {
+                tr->touchO[row] = 1;
+                tr->listO[(*nO)++] = row;
+            }
+
+            recsys_gru_axpy(tr->gO + (size_t) row * h, 1.0f,
+                            g->dOt + (size_t) t * h, h);
+            tr->gbo[row] += g->dbt[t];
+        }
+
+        for (k = 0; k < n_shared; k++) {
+            row = n_neg ? g->neg[k] : (uint32_t) k;
+
+            if (!tr->touchO[row]) {
+                tr->touchO[row] = 1;
+                tr->listO[(*nO)++] = row;
+            }
+
+            recsys_gru_axpy(tr->gO + (size_t) row * h, 1.0f,
+                            g->dOn + k * h, h);
+            tr->gbo[row] += g->dbn[k];
+        }
+    }
+}
+
+
+/* One Adam step over the dense parameters and the touched rows. */
+static void
+recsys_gru_step(recsys_gru_trainer_t *tr, recsys_gru_t *m, double scale,
+    double lr_t, uint32_t nE, uint32_t nO)
+{
+    size_t    nd, k, h3d, h3h;
+    uint32_t  d, h;
+
+    d = m->dim;
+    h = m->hidden;
+    nd = recsys_gru_dense_size(d, h);
+    h3d = (size_t) 3 * h * d;
+    h3h = (size_t) 3 * h * h;
+
+    for (k = 0; k < nd; k++) {
+        tr->gdense[k] = (float) (tr->gdense[k] * scale);
+    }
+
+    recsys_gru_adam(m->W, tr->gdense, tr->mdense, tr->vdense, h3d, lr_t);
+    recsys_gru_adam(m->U, tr->gdense + h3d, tr->mdense + h3d,
+                    tr->vdense + h3d, h3h, lr_t);
+    recsys_gru_adam(m->b, tr->gdense + h3d + h3h, tr->mdense + h3d + h3h,
+                    tr->vdense + h3d + h3h, (size_t) 3 * h, lr_t);
+
+    for (k = 0; k < nE; k++) {
+        size_t    off;
+        uint32_t  c;
+
+        off = (size_t) tr->listE[k] * d;
+
+        for (c = 0; c < d; c++) {
+            tr->gE[off + c] = (float) (tr->gE[off + c] * scale);
+        }
+
+        recsys_gru_adam(m->E + off, tr->gE + off, tr->mE + off, tr->vE + off,
+                        d, lr_t);
+        tr->touchE[tr->listE[k]] = 0;
+    }
+
+    for (k = 0; k < nO; k++) {
+        size_t    off;
+        uint32_t  c, row;
+
+        row = tr->listO[k];
+        off = (size_t) row * h;
+
+        for (c = 0; c < h; c++) {
+            tr->gO[off + c] = (float) (tr->gO[off + c] * scale);
+        }
+
+        tr->gbo[row] = (float) (tr->gbo[row] * scale);
+
+        recsys_gru_adam(m->O + off, tr->gO + off, tr->mO + off, tr->vO + off,
+                        h, lr_t);
+        recsys_gru_adam(m->bo + row, tr->gbo + row, tr->mbo + row,
+                        tr->vbo + row, 1, lr_t);
+        tr->touchO[row] = 0;
+    }
+}
+
+
+int
+recsys_gru_train(const recsys_train_t *t, const recsys_gru_opts_t *o,
+    recsys_gru_t *m)
+{
+    int                   rc, par;
+    double                loss, preds, bp1, bp2, lr_t, per_pos;
+    uint32_t              ep, b0, nb, j, k, tmp, nE, nO, n_items;
+    uint64_t              rng, bpreds;
+    recsys_gru_trainer_t  tr;
+
+    if (o->dim == 0 || o->hidden == 0 || o->dim > RECSYS_GRU_MAX_DIM
+        || o->hidden > RECSYS_GRU_MAX_DIM || o->max_len < 2 || o->batch == 0
+        || o->epochs == 0 || !(o->lr > 0.0f) || isinf(o->lr))
+    {
+        return RECSYS_EINVAL;
+    }
+
+    n_items = t->n_items;
+
+    memset(&tr, 0, sizeof(recsys_gru_trainer_t));
+
+    rc = recsys_gru_alloc(m, n_items, o->dim, o->hidden);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    recsys_gru_init(m, o->seed);
+
+    rc = recsys_gru_windows(t, o->max_len, &tr);
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_gru_law(t, m, &tr);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_gru_trainer_alloc(&tr, m, o);
+    }
+
+    if (rc != RECSYS_OK) {
+        recsys_gru_trainer_free(&tr);
+        recsys_gru_free(m);
+        return rc;
+    }
+
+    /* the serial stream for shuffles and negatives, apart from the init */
+    rng = o->seed ^ 0x5851f42d4c957f2dULL;
+    per_pos = 3.0 * (3.0 * o->hidden * (o->dim + o->hidden)
+                     + (double) ((o->negatives ? o->negatives : n_items) + 1)
+                       * o->hidden);
+    bp1 = 1.0;
+    bp2 = 1.0;
+
+    for (ep = 0; ep < o->epochs; ep++) {
+        loss = 0.0;
+        preds = 0.0;
+
+        for (j = tr.n_win; j > 1; j--) {
+            k = (uint32_t) (recsys_gru_rand(&rng) % j);
+            tmp = tr.order[j - 1];
+            tr.order[j - 1] = tr.order[k];
+            tr.order[k] = tmp;
+        }
+
+        for (b0 = 0; b0 < tr.n_win; b0 += nb) {
+            nb = tr.n_win - b0;
+            if (nb > o->batch) {
+                nb = o->batch;
+            }
+
+            bpreds = 0;
+
+            for (j = 0; j < nb; j++) {
+                tr.slot[j].from = tr.wfrom[tr.order[b0 + j]];
+                tr.slot[j].len = tr.wlen[tr.order[b0 + j]];
+                bpreds += tr.slot[j].len - 1;
+
+                for (k = 0; k < o->negatives; k++) {
+                    tr.slot[j].neg[k] = recsys_gru_sample(tr.cdf, n_items,
+                                                          &rng);
+                }
+            }
+
+            /* small batches run on this thread: no team to wait for */
+            par = (double) bpreds * per_pos > RECSYS_GRU_PAR_WORK;
+            (void) par;                 /* read by OpenMP only */
+
+RECSYS_GRU_OMP("omp parallel for schedule(dynamic, 1) if (par)")
+            for (j = 0; j < nb; j++) {
+                recsys_gru_window(m, tr.x + tr.slot[j].from, tr.slot[j].len,
+                                  tr.slot[j].neg, o->negatives, tr.logq,
+                                  &tr.work[j], &tr.slot[j]);
+            }
+
+            for (j = 0; j < nb; j++) {
+                loss += tr.slot[j].loss;
+            }
+
+            preds += (double) bpreds;
+
+            nE = 0;
+            nO = 0;
+            recsys_gru_reduce(&tr, m, nb, o->negatives, &nE, &nO);
+
+            bp1 *= RECSYS_GRU_BETA1;
+            bp2 *= RECSYS_GRU_BETA2;
+            lr_t = o->lr * sqrt(1.0 - bp2) / (1.0 - bp1);
+
+            recsys_gru_step(&tr, m, 1.0 / (double) bpreds, lr_t, nE, nO);
+        }
+
+        if (o->loss != NULL) {
+            o->loss[ep] = preds > 0.0 ? loss / preds : 0.0;
+        }
+    }
+
+    recsys_gru_trainer_free(&tr);
+
+    return RECSYS_OK;
+}
+
+
+int
+recsys_gru_pack(const recsys_gru_t *m, uint32_t max_len, void **buf,
+    size_t *size)
+{
+    size_t             sz, off, ni, d, h;
+    unsigned char     *p;
+    recsys_gru_head_t  head;
+
+    if (max_len == 0) {
+        return RECSYS_EINVAL;
+    }
+
+    ni = m->n_items;
+    d = m->dim;
+    h = m->hidden;
+
+    sz = sizeof(recsys_gru_head_t)
+         + 4 * (ni * (d + h + 1) + 3 * h * (d + h + 1));
+
+    p = malloc(sz);
+    if (p == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    memset(&head, 0, sizeof(head));
+    head.magic = RECSYS_GRU_MAGIC;
+    head.n_items = m->n_items;
+    head.dim = m->dim;
+    head.hidden = m->hidden;
+    head.max_len = max_len;
+
+    off = 0;
+    memcpy(p + off, &head, sizeof(head));
+    off += sizeof(head);
+    memcpy(p + off, m->E, 4 * ni * d);
+    off += 4 * ni * d;
+    memcpy(p + off, m->W, 4 * 3 * h * d);
+    off += 4 * 3 * h * d;
+    memcpy(p + off, m->U, 4 * 3 * h * h);
+    off += 4 * 3 * h * h;
+    memcpy(p + off, m->b, 4 * 3 * h);
+    off += 4 * 3 * h;
+    memcpy(p + off, m->O, 4 * ni * h);
+    off += 4 * ni * h;
+    memcpy(p + off, m->bo, 4 * ni);
+
+    *buf = p;
+    *size = sz;
+
+    return RECSYS_OK;
+}
+
+
+static int
+recsys_gru_view(const void *packed, size_t size, recsys_gru_view_t *v)
+{
+    size_t                ni, d, h;
+    const unsigned char  *p;
+
+    if (packed == NULL || size < sizeof(recsys_gru_head_t)) {
+        return RECSYS_EFORMAT;
+    }
+
+    p = packed;
+    memcpy(&v->head, p, sizeof(recsys_gru_head_t));
+
+    if (v->head.magic != RECSYS_GRU_MAGIC) {
+        return RECSYS_EFORMAT;
+    }
+
+    ni = v->head.n_items;
+    d = v->head.dim;
+    h = v->head.hidden;
+
+    if (d == 0 || h == 0 || d > RECSYS_GRU_MAX_DIM || h > RECSYS_GRU_MAX_DIM
+        || v->head.max_len == 0
+        || size != sizeof(recsys_gru_head_t)
+                   + 4 * (ni * (d + h + 1) + 3 * h * (d + h + 1)))
+    {
+        return RECSYS_ECORRUPT;
+    }
+
+    v->E = p + sizeof(recsys_gru_head_t);
+    v->W = v->E + 4 * ni * d;
+    v->U = v->W + 4 * 3 * h * d;
+    v->b = v->U + 4 * 3 * h * h;
+    v->O = v->b + 4 * 3 * h;
+    v->bo = v->O + 4 * ni * h;
+
+    return RECSYS_OK;
+}
+
+
+int
+recsys_gru_check(const void *packed, size_t size, recsys_gru_head_t *head)
+{
+    int                rc;
+    recsys_gru_view_t  v;
+
+    rc = recsys_gru_view(packed, size, &v);
+
+    if (rc == RECSYS_OK && head != NULL) {
+        *head = v.head;
+    }
+
+    return rc;
+}
+
+
+static uint32_t
+recsys_gru_hash(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+
+    return x;
+}
+
+
+static int
+recsys_gru_row_has(recsys_row_t sorted, uint32_t item)
+{
+    uint32_t  lo, hi, mid, v;
+
+    lo = 0;
+    hi = sorted.n;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        v = recsys_row_item(sorted, mid);
+
+        if (v == item) {
+            return 1;
+        }
+
+        if (v < item) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+recsys_gru_set_has(const uint32_t *set, uint32_t mask, uint32_t item)
+{
+    uint32_t  i;
+
+    if (set == NULL) {
+        return 0;
+    }
+
+    for (i = recsys_gru_hash(item) & mask;
+         set[i] != RECSYS_NO_INDEX;
+         i = (i + 1) & mask)
+    {
+        if (set[i] == item) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* row r (n floats) of a packed matrix into the aligned buffer dst */
+static const float *
+recsys_gru_row(const unsigned char *base, uint32_t r, uint32_t n, float *dst)
+{
+    memcpy(dst, base + (size_t) r * n * 4, (size_t) n * 4);
+    return dst;
+}
+
+
+int
+recsys_gru_score(const void *packed, size_t size, const uint32_t *hist,
+    uint32_t n_hist, recsys_row_t seen, const uint32_t *exclude,
+    uint32_t n_exclude, uint32_t need, recsys_alloc_t *a,
+    recsys_scored_t *out, uint32_t *n_out)
+{
+    int                rc;
+    float             *x, *hc, *av, *q, *z, *nn, *row, *bias, bo, s, r;
+    uint32_t           d, h, k, j, item, i, t, *xset, xmask, size2;
+    recsys_topk_t      top;
+    recsys_scored_t    cand;
+    recsys_gru_view_t  v;
+
+    *n_out = 0;
+
+    rc = recsys_gru_view(packed, size, &v);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    if (need == 0) {
+        return RECSYS_OK;
+    }
+
+    if (n_exclude > (1u << 28)) {
+        return RECSYS_ELIMIT;
+    }
+
+    d = v.head.dim;
+    h = v.head.hidden;
+    k = d > h ? d : h;
+
+    x = a->alloc(a->ctx, (size_t) d * sizeof(float));
+    hc = a->alloc(a->ctx, (size_t) h * sizeof(float));
+    av = a->alloc(a->ctx, (size_t) 3 * h * sizeof(float));
+    bias = a->alloc(a->ctx, (size_t) 3 * h * sizeof(float));
+    q = a->alloc(a->ctx, (size_t) h * sizeof(float));
+    z = a->alloc(a->ctx, (size_t) h * sizeof(float));
+    nn = a->alloc(a->ctx, (size_t) h * sizeof(float));
+    row = a->alloc(a->ctx, (size_t) k * sizeof(float));
+
+    if (x == NULL || hc == NULL || av == NULL || bias == NULL || q == NULL
+        || z == NULL || nn == NULL || row == NULL)
+    {
+        return RECSYS_ENOMEM;
+    }
+
+    xset = NULL;
+    xmask = 0;
+
+    if (exclude != NULL && n_exclude > 0) {
+        size2 = 16;
+        while (size2 < n_exclude * 2) {
+            size2 *= 2;
+        }
+
+        xset = a->alloc(a->ctx, (size_t) size2 * sizeof(uint32_t));
+        if (xset == NULL) {
+            return RECSYS_ENOMEM;
+        }
+
+        memset(xset, 0xff, (size_t) size2 * sizeof(uint32_t));
+        xmask = size2 - 1;
+
+        for (j = 0; j < n_exclude; j++) {
+            for (i = recsys_gru_hash(exclude[j]) & xmask;
+                 xset[i] != RECSYS_NO_INDEX && xset[i] != exclude[j];
+                 i = (i + 1) & xmask)
+            {
+                /* probe */
+            }
+
+            xset[i] = exclude[j];
+        }
+    }
+
+    memcpy(bias, v.b, (size_t) 3 * h * 4);
+    memset(hc, 0, (size_t) h * sizeof(float));
+
+    t = n_hist > v.head.max_len ? n_hist - v.head.max_len : 0;
+
+    for ( /* void */ ; t < n_hist; t++) {
+        item = hist[t];
+
+        if (item >= v.head.n_items) {
+            continue;
+        }
+
+        memcpy(x, v.E + (size_t) item * d * 4, (size_t) d * 4);
+
+        for (j = 0; j < 3 * h; j++) {
+            av[j] = bias[j] + recsys_gru_dot(recsys_gru_row(v.W, j, d, row),
+                                             x, d);
+        }
+
+        for (j = 0; j < h; j++) {
+            z[j] = recsys_gru_sigmoid(av[j]
+                       + recsys_gru_dot(recsys_gru_row(v.U, j, h, row), hc,
+                                        h));
+            r = recsys_gru_sigmoid(av[h + j]
+                    + recsys_gru_dot(recsys_gru_row(v.U, h + j, h, row), hc,
+                                     h));
+            q[j] = r * hc[j];
+        }
+
+        for (j = 0; j < h; j++) {
+            nn[j] = tanhf(av[2 * h + j]
+                          + recsys_gru_dot(recsys_gru_row(v.U, 2 * h + j, h,
+                                                          row),
+                                           q, h));
+        }
+
+        for (j = 0; j < h; j++) {
+            hc[j] = (1.0f - z[j]) * hc[j] + z[j] * nn[j];
+        }
+    }
+
+    recsys_topk_init(&top, out, need);
+
+    for (i = 0; i < v.head.n_items; i++) {
+        memcpy(&bo, v.bo + (size_t) i * 4, 4);
+        s = recsys_gru_dot(recsys_gru_row(v.O, i, h, row), hc, h) + bo;
+
+        if (top.n == top.k) {
+            cand.item = i;
+            cand.score = s;
+
+            if (!recsys_scored_better(&cand, &top.heap[0])) {
+                continue;
+            }
+        }
+
+        if (recsys_gru_row_has(seen, i) || recsys_gru_set_has(xset, xmask, i))
+        {
+            continue;
+        }
+
+        recsys_topk_push(&top, i, s);
+    }
+
+    *n_out = recsys_topk_sort(&top);
+
+    return RECSYS_OK;
+}
+
+
+static void *
+recsys_gru_arena_alloc(void *ctx, size_t size)
+{
+    void                *p;
+    recsys_gru_arena_t  *a;
+
+    a = ctx;
+    size = (size + 15) & ~(size_t) 15;
+
+    if (a->used + size > a->size) {
+        return NULL;
+    }
+
+    p = a->base + a->used;
+    a->used += size;
+
+    return p;
+}
+
+
+int
+recsys_gru_user_top(const void *packed, size_t size, const recsys_train_t *t,
+    uint32_t k, int exclude_seen, recsys_csr_t *out)
+{
+    int                rc, failed, par;
+    uint32_t           n_users, u, *count;
+    uint64_t           total;
+    recsys_list_t      seen_list;
+    recsys_entry_t    *slots;
+    recsys_gru_view_t  v;
+
+    rc = recsys_gru_view(packed, size, &v);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    n_users = t->n_users;
+    seen_list = recsys_csr_view(&t->by_user);
+    failed = 0;
+
+    count = calloc((size_t) n_users + 1, sizeof(uint32_t));
+    slots = malloc(((size_t) n_users * k + 1) * sizeof(recsys_entry_t));
+
+    if (count == NULL || slots == NULL) {
+        free(count);
+        free(slots);
+        return RECSYS_ENOMEM;
+    }
+
+    /* a team only for enough users: small calls run on this thread */
+    par = (double) n_users * v.head.n_items * v.head.hidden
+          > RECSYS_GRU_PAR_WORK;
+    (void) par;                 /* read by OpenMP only */
+
+RECSYS_GRU_OMP("omp parallel if (par)")
+    {
+        uint32_t            n, j, from, len, *hist;
+        recsys_row_t        seen;
+        recsys_alloc_t      alloc;
+        recsys_scored_t    *res;
+        recsys_gru_arena_t  arena;
+
+        arena.size = 4096 + 16 * ((size_t) v.head.dim + 10 * v.head.hidden);
+        arena.base = malloc(arena.size);
+        arena.used = 0;
+        res = malloc(((size_t) k + 1) * sizeof(recsys_scored_t));
+        hist = malloc(((size_t) v.head.max_len + 1) * sizeof(uint32_t));
+
+        alloc.alloc = recsys_gru_arena_alloc;
+        alloc.ctx = &arena;
+
+        if (arena.base == NULL || res == NULL || hist == NULL) {
+RECSYS_GRU_OMP("omp atomic write")
+            failed = 1;
+        }
+
+RECSYS_GRU_OMP("omp for schedule(dynamic, 16)")
+        for (u = 0; u < n_users; u++) {
+            if (arena.base == NULL || res == NULL || hist == NULL) {
+                continue;
+            }
+
+            arena.used = 0;
+
+            from = t->seq.offsets[u];
+            len = t->seq.offsets[u + 1] - from;
+            if (len > v.head.max_len) {
+                from += len - v.head.max_len;
+                len = v.head.max_len;
+            }
+
+            for (j = 0; j < len; j++) {
+                hist[j] = t->seq.entries[from + j].item;
+            }
+
+            seen.p = NULL;
+            seen.n = 0;
+            if (exclude_seen) {
+                seen = recsys_list_row(&seen_list, u);
+            }
+
+            if (recsys_gru_score(packed, size, hist, len, seen, NULL, 0, k,
+                                 &alloc, res, &n)
+                != RECSYS_OK)
+            {
+RECSYS_GRU_OMP("omp atomic write")
+                failed = 1;
+                continue;
+            }
+
+            count[u] = n;
+            for (j = 0; j < n; j++) {
+                slots[(size_t) u * k + j].item = res[j].item;
+                slots[(size_t) u * k + j].score = res[j].score;
+            }
+        }
+
+        free(arena.base);
+        free(res);
+        free(hist);
+    }
+
+    if (failed) {
+        free(count);
+        free(slots);
+        return RECSYS_ENOMEM;
+    }
+
+    total = 0;
+    for (u = 0; u < n_users; u++) {
+        total += count[u];
+    }
+
+    if (recsys_csr_alloc(out, n_users, total) != 0) {
+        free(count);
+        free(slots);
+        return RECSYS_ENOMEM;
+    }
+
+    total = 0;
+    for (u = 0; u < n_users; u++) {
+        out->offsets[u] = (uint32_t) total;
+        memcpy(out->entries + total, slots + (size_t) u * k,
+               (size_t) count[u] * sizeof(recsys_entry_t));
+        total += count[u];
+    }
+
+    out->offsets[n_users] = (uint32_t) total;
+
+    free(count);
+    free(slots);
+
+    return RECSYS_OK;
+}
