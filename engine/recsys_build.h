@@ -42,6 +42,13 @@ typedef struct {
     uint32_t     hmm_states;
     int          lstm;              /* GRU next-item model (off: slow) */
     uint32_t     lstm_epochs;
+    int          ease;              /* EASE^R over the ease_items most
+                                       popular items (a dense n^3 solve) */
+    double       ease_lambda;
+    uint32_t     ease_items;        /* catalog cap: the most popular kept */
+    int          rp3beta;           /* RP3beta item-item walk */
+    int          als;               /* implicit ALS */
+    uint32_t     als_factors;
     float        weights[16];       /* hybrid weights by source; < 0: auto */
     const char  *model_id;          /* NULL: build time and a digest */
     const char  *interactions;      /* input names, for the model's params */

@@ -18,7 +18,6 @@
  * q's capped weights, so that scores stay exact.
  */
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +92,22 @@ recsys_content_space(char ch)
 
 
 static int
+recsys_content_digit(unsigned char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+
+/* A word byte: an ASCII letter or digit, or any non-ASCII byte. */
+static int
+recsys_content_wordch(unsigned char ch)
+{
+    return recsys_content_digit(ch) || (ch >= 'a' && ch <= 'z')
+           || (ch >= 'A' && ch <= 'Z') || ch >= 0x80;
+}
+
+
+static int
 recsys_content_integer(const char *p, size_t len)
 {
     size_t  i;
@@ -104,7 +119,7 @@ recsys_content_integer(const char *p, size_t len)
     }
 
     for ( /* void */ ; i < len; i++) {
-        if (p[i] < '0' || p[i] > '9') {
+        if (!recsys_content_digit((unsigned char) p[i])) {
             return 0;
         }
     }
@@ -133,7 +148,10 @@ recsys_content_tags_count(recsys_content_tags_t *tags, uint32_t n_items,
 {
     size_t    k, w;
 
-    qsort(pairs, n, sizeof(recsys_content_pair_t), recsys_content_cmp_pair);
+    if (n > 0) {
+        qsort(pairs, n, sizeof(recsys_content_pair_t),
+              recsys_content_cmp_pair);
+    }
 
     w = 0;
     for (k = 0; k < n; k++) {
@@ -442,10 +460,10 @@ recsys_content_words(const char *title, size_t len, char *out,
     }
 
     year = end >= 6 && title[end - 1] == ')' && title[end - 6] == '('
-           && isdigit((unsigned char) title[end - 5])
-           && isdigit((unsigned char) title[end - 4])
-           && isdigit((unsigned char) title[end - 3])
-           && isdigit((unsigned char) title[end - 2]);
+           && recsys_content_digit((unsigned char) title[end - 5])
+           && recsys_content_digit((unsigned char) title[end - 4])
+           && recsys_content_digit((unsigned char) title[end - 3])
+           && recsys_content_digit((unsigned char) title[end - 2]);
 
     if (year) {
         end -= 6;
@@ -462,17 +480,13 @@ recsys_content_words(const char *title, size_t len, char *out,
     i = 0;
 
     while (i < end && n < max) {
-        while (i < end && !isalnum((unsigned char) out[i])
-               && (unsigned char) out[i] < 0x80)
-        {
+        while (i < end && !recsys_content_wordch((unsigned char) out[i])) {
             i++;
         }
 
         s = i;
 
-        while (i < end && (isalnum((unsigned char) out[i])
-                           || (unsigned char) out[i] >= 0x80))
-        {
+        while (i < end && recsys_content_wordch((unsigned char) out[i])) {
             i++;
         }
 

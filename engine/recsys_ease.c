@@ -137,17 +137,16 @@ static void
 recsys_ease_gram(const recsys_train_t *t, double lambda, int values,
     recsys_ease_t *m)
 {
-    size_t  n;
-    int64_t a;
+    size_t   n;
+    int64_t  a;
 
     n = m->n_kept;
 
 #pragma omp parallel for schedule(dynamic, 16)
     for (a = 0; a < (int64_t) n; a++) {
-        double                x;
-        double               *row;
-        uint32_t              e, f, u, s, last;
-        const recsys_entry_t *ue;
+        double                 x, *row;
+        uint32_t               e, f, u, s, last;
+        const recsys_entry_t  *ue;
 
         row = m->b + (size_t) a * n;
         memset(row, 0, n * sizeof(double));

@@ -44,6 +44,12 @@ static const recsys_recommender_t  *recsys_eval_algos[] = {
     &recsys_served_markov,
     &recsys_served_hmm,
     &recsys_served_lstm,
+    &recsys_served_ease,
+    &recsys_served_rp3beta,
+    &recsys_served_als,
+    &recsys_model_ease,
+    &recsys_model_als,
+    &recsys_model_rp3,
     &recsys_served_popular,
     &recsys_served_trending,
     &recsys_served_hybrid,
@@ -248,16 +254,167 @@ recsys_eval_top_k(const double *scores, const uint32_t *candidates,
 
 
 /*
- * Parses an --algos list ("name[:params],...") into rep->results, or only
+ * The end of one algorithm's text in an --algos list: pieces are separated
+ * by commas, and a piece that is a setting ("name=value", no colon before
+ * its '=') belongs to the algorithm before it, so
+ * "itemcf:shrink=10,neighbors=100,hybrid" holds two algorithms.
+ */
+static const char *
+recsys_eval_spec_end(const char *p)
+{
+    const char  *end, *next, *eq, *colon;
+
+    end = strchr(p, ',');
+
+    while (end != NULL) {
+        next = strchr(end + 1, ',');
+        eq = strchr(end + 1, '=');
+        colon = strchr(end + 1, ':');
+
+        if (eq == NULL || (next != NULL && eq > next)
+            || (colon != NULL && colon < eq))
+        {
+            break;
+        }
+
+        end = next;
+    }
+
+    return end != NULL ? end : p + strlen(p);
+}
+
+
+/*
+ * Adds the grid points of one spec to rep: a setting's value may list
+ * alternatives separated by '|' ("ease:ease_lambda=100|500,values=0|1"),
+ * and every combination becomes an algorithm of its own, the first
+ * setting varying slowest.  Counts them in *n (also when rep is NULL).
+ */
+static int
+recsys_eval_add_grid(const recsys_recommender_t *a, const char *spec,
+    size_t len, size_t name_len, recsys_eval_report_t *rep, size_t *n,
+    char *err, size_t errlen)
+{
+    char                   *out, *o;
+    size_t                  i, s, n_set, pick[16], n_alt[16], combos;
+    const char             *p, *end, *set[16], *alt;
+    recsys_eval_result_t   *r;
+
+    /* the settings and their alternative counts */
+    n_set = 0;
+    combos = 1;
+
+    if (name_len < len) {
+        for (p = spec + name_len + 1; p < spec + len; p = end + 1) {
+            end = memchr(p, ',', spec + len - p);
+            end = end != NULL ? end : spec + len;
+
+            if (n_set == 16) {
+                snprintf(err, errlen, "--algos: at most 16 settings per "
+                         "algorithm");
+                return RECSYS_EINVAL;
+            }
+
+            set[n_set] = p;
+            n_alt[n_set] = 1;
+            for (alt = p; alt < end; alt++) {
+                n_alt[n_set] += *alt == '|';
+            }
+
+            combos *= n_alt[n_set];
+            pick[n_set++] = 0;
+
+            if (combos > RECSYS_EVAL_MAX_ALGOS) {
+                break;
+            }
+        }
+    }
+
+    if (*n + combos > RECSYS_EVAL_MAX_ALGOS) {
+        snprintf(err, errlen, "--algos: at most %d algorithms (grid points "
+                 "included)", RECSYS_EVAL_MAX_ALGOS);
+        return RECSYS_EINVAL;
+    }
+
+    *n += combos;
+
+    if (rep == NULL) {
+        return RECSYS_OK;
+    }
+
+    for (i = 0; i < combos; i++) {
+        r = &rep->results[rep->n_results++];
+        r->algo = a;
+        r->spec = malloc(len + 1);
+
+        if (r->spec == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return RECSYS_ENOMEM;
+        }
+
+        /* the name, then each setting with its picked alternative */
+        out = r->spec;
+        memcpy(out, spec, name_len);
+        o = out + name_len;
+
+        for (s = 0; s < n_set; s++) {
+            const char  *eq, *v, *vend, *send;
+            size_t       k;
+
+            send = memchr(set[s], ',', spec + len - set[s]);
+            send = send != NULL ? send : spec + len;
+            eq = memchr(set[s], '=', send - set[s]);
+
+            *o++ = s == 0 ? ':' : ',';
+
+            if (eq == NULL) {
+                memcpy(o, set[s], send - set[s]);
+                o += send - set[s];
+                continue;
+            }
+
+            memcpy(o, set[s], eq + 1 - set[s]);
+            o += eq + 1 - set[s];
+
+            v = eq + 1;
+            for (k = 0; k < pick[s]; k++) {
+                v = memchr(v, '|', send - v) + 1;
+            }
+
+            vend = memchr(v, '|', send - v);
+            vend = vend != NULL ? vend : send;
+            memcpy(o, v, vend - v);
+            o += vend - v;
+        }
+
+        *o = '\0';
+        r->params = n_set > 0 ? out + name_len + 1 : NULL;
+
+        /* the next combination: the last setting varies fastest */
+        for (s = n_set; s-- > 0; ) {
+            if (++pick[s] < n_alt[s]) {
+                break;
+            }
+            pick[s] = 0;
+        }
+    }
+
+    return RECSYS_OK;
+}
+
+
+/*
+ * Parses an --algos list ("name[:settings],...", settings "k=v,k=v",
+ * values with '|' alternatives for a grid) into rep->results, or only
  * checks it when rep is NULL.
  */
 static int
 recsys_eval_parse_algos(const char *algos, recsys_eval_report_t *rep,
     char *err, size_t errlen)
 {
+    int                          rc;
     size_t                       len, name_len, n;
     const char                  *p, *end, *colon;
-    recsys_eval_result_t        *r;
     const recsys_recommender_t  *a, **known;
 
     if (rep != NULL) {
@@ -272,8 +429,8 @@ recsys_eval_parse_algos(const char *algos, recsys_eval_report_t *rep,
     n = 0;
 
     for (p = algos; ; p = end + 1) {
-        end = strchr(p, ',');
-        len = end != NULL ? (size_t) (end - p) : strlen(p);
+        end = recsys_eval_spec_end(p);
+        len = (size_t) (end - p);
 
         colon = memchr(p, ':', len);
         name_len = colon != NULL ? (size_t) (colon - p) : len;
@@ -300,28 +457,12 @@ recsys_eval_parse_algos(const char *algos, recsys_eval_report_t *rep,
             return RECSYS_EINVAL;
         }
 
-        if (n++ == RECSYS_EVAL_MAX_ALGOS) {
-            snprintf(err, errlen, "--algos: at most %d algorithms",
-                     RECSYS_EVAL_MAX_ALGOS);
-            return RECSYS_EINVAL;
+        rc = recsys_eval_add_grid(a, p, len, name_len, rep, &n, err, errlen);
+        if (rc != RECSYS_OK) {
+            return rc;
         }
 
-        if (rep != NULL) {
-            r = &rep->results[rep->n_results++];
-            r->algo = a;
-            r->spec = malloc(len + 1);
-
-            if (r->spec == NULL) {
-                snprintf(err, errlen, "out of memory");
-                return RECSYS_ENOMEM;
-            }
-
-            memcpy(r->spec, p, len);
-            r->spec[len] = '\0';
-            r->params = colon != NULL ? r->spec + name_len + 1 : NULL;
-        }
-
-        if (end == NULL) {
+        if (*end == '\0') {
             break;
         }
     }
@@ -437,6 +578,52 @@ recsys_eval_fold_prepare(const recsys_event_t *test, size_t n_test,
 
 
 /*
+ * Peak memory of one algorithm: Linux lets a process reset its own
+ * high-water mark (writing 5 to /proc/self/clear_refs), and VmHWM in
+ * /proc/self/status is then the largest resident set since.  The figure
+ * includes what the evaluation itself holds (the log, the split), the
+ * same for every algorithm.  Elsewhere it is 0: unknown.
+ */
+static void
+recsys_eval_peak_reset(void)
+{
+    FILE  *f;
+
+    f = fopen("/proc/self/clear_refs", "w");
+    if (f != NULL) {
+        fputs("5", f);
+        fclose(f);
+    }
+}
+
+
+static double
+recsys_eval_peak_mib(void)
+{
+    FILE    *f;
+    char     line[256];
+    double   kib;
+
+    kib = 0.0;
+    f = fopen("/proc/self/status", "r");
+    if (f == NULL) {
+        return 0.0;
+    }
+
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (strncmp(line, "VmHWM:", 6) == 0) {
+            kib = strtod(line + 6, NULL);
+            break;
+        }
+    }
+
+    fclose(f);
+
+    return kib / 1024.0;
+}
+
+
+/*
  * Fits one algorithm on a fold and scores it: metric[RECSYS_METRIC_*] of
  * the fold, and the seconds spent.
  */
@@ -448,7 +635,7 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
     int                     rc, failed;
     void                   *state;
     size_t                  i;
-    double                  t0, t1, pred;
+    double                  t0, t1, pred, peak;
     uint32_t                k, x, *lists, *list_len, distinct;
     uint8_t                *seen;
     recsys_metrics_user_t  *per_user;
@@ -458,6 +645,7 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
     k = o->k;
     state = NULL;
 
+    recsys_eval_peak_reset();
     t0 = recsys_eval_now();
 
     rc = a->fit(train, r->params, &state, err, errlen);
@@ -590,6 +778,8 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
 done:
 
     *rec_seconds = recsys_eval_now() - t1;
+    peak = recsys_eval_peak_mib();
+    r->peak_mib = peak > r->peak_mib ? peak : r->peak_mib;
 
     a->free(state);
     free(lists);
@@ -692,14 +882,37 @@ recsys_eval_fold(const recsys_data_t *d, const recsys_eval_opts_t *o,
 }
 
 
+/* The protocol's split of d's rows (for kfold: the fold of each row). */
+static int
+recsys_eval_assign(const recsys_data_t *d, const recsys_eval_opts_t *o,
+    uint8_t *assign)
+{
+    switch (o->protocol) {
+    case RECSYS_EVAL_P1:
+        return recsys_split_p1(d->events, d->n_events, d->items.n, o->seed,
+                               assign);
+    case RECSYS_EVAL_P2:
+        return recsys_split_p2(d->events, d->n_events, d->users.n, o->seed,
+                               assign);
+    case RECSYS_EVAL_LOO:
+        return recsys_split_loo(d->events, d->n_events, d->users.n, assign);
+    default:
+        return recsys_split_kfold(d->n_events, o->folds, o->seed, assign);
+    }
+}
+
+
 int
 recsys_eval_run(const recsys_data_t *d, const recsys_eval_opts_t *o,
     recsys_eval_report_t *rep, char *err, size_t errlen)
 {
     int                    rc;
+    size_t                 i;
     double                 t0, v[RECSYS_SPLIT_MAX_FOLDS];
     uint8_t               *assign;
     uint32_t               f, a, m;
+    recsys_data_t          vd;
+    recsys_event_t        *vrows;
     recsys_eval_result_t  *r;
 
     memset(rep, 0, sizeof(recsys_eval_report_t));
@@ -760,25 +973,39 @@ recsys_eval_run(const recsys_data_t *d, const recsys_eval_opts_t *o,
         return RECSYS_ENOMEM;
     }
 
-    switch (o->protocol) {
-    case RECSYS_EVAL_P1:
-        rc = recsys_split_p1(d->events, d->n_events, d->items.n, o->seed,
-                             assign);
-        break;
-    case RECSYS_EVAL_P2:
-        rc = recsys_split_p2(d->events, d->n_events, d->users.n, o->seed,
-                             assign);
-        break;
-    case RECSYS_EVAL_LOO:
-        rc = recsys_split_loo(d->events, d->n_events, d->users.n, assign);
-        break;
-    default:
-        rc = recsys_split_kfold(d->n_events, o->folds, o->seed, assign);
-        break;
+    vrows = NULL;
+    rc = recsys_eval_assign(d, o, assign);
+
+    if (rc == RECSYS_OK && o->validation) {
+        /* the train rows of the protocol's (first) split, split again */
+        vrows = malloc((d->n_events ? d->n_events : 1)
+                       * sizeof(recsys_event_t));
+        if (vrows == NULL) {
+            rc = RECSYS_ENOMEM;
+
+        } else {
+            vd = *d;
+            vd.events = vrows;
+            vd.n_events = 0;
+
+            for (i = 0; i < d->n_events; i++) {
+                if (assign[i] != (o->protocol == RECSYS_EVAL_KFOLD
+                                  ? 0 : RECSYS_SPLIT_TEST))
+                {
+                    vrows[vd.n_events++] = d->events[i];
+                }
+            }
+
+            vd.cap_events = vd.n_events;
+            d = &vd;
+            rep->rows = vd.n_events;
+            rc = recsys_eval_assign(d, o, assign);
+        }
     }
 
     if (rc != RECSYS_OK) {
         free(assign);
+        free(vrows);
         snprintf(err, errlen, "splitting: %s", recsys_strerror(rc));
         return rc;
     }
@@ -791,6 +1018,7 @@ recsys_eval_run(const recsys_data_t *d, const recsys_eval_opts_t *o,
     }
 
     free(assign);
+    free(vrows);
 
     if (rc != RECSYS_OK) {
         return rc;
@@ -945,7 +1173,7 @@ void
 recsys_eval_print(const recsys_eval_report_t *rep, FILE *f)
 {
     int       cols[RECSYS_EVAL_N_COLUMNS];
-    char      buf[64];
+    char      buf[512];
     size_t    n_cols, c, w[RECSYS_EVAL_N_COLUMNS + 2];
     uint32_t  a;
 
@@ -960,6 +1188,12 @@ recsys_eval_print(const recsys_eval_report_t *rep, FILE *f)
     }
 
     fprintf(f, "\n");
+
+    if (rep->opts.validation) {
+        fprintf(f, "  validation: the train rows split again the same way; "
+                "the test rows are not used\n");
+    }
+
     recsys_eval_split_summary(rep, f);
     fprintf(f, "\n");
 
@@ -984,7 +1218,7 @@ recsys_eval_print(const recsys_eval_report_t *rep, FILE *f)
         recsys_eval_header(rep, cols[c], buf, sizeof(buf));
         fprintf(f, "  %*s", (int) w[c + 1], buf);
     }
-    fprintf(f, "  %*s\n", (int) w[n_cols + 1], "fit s");
+    fprintf(f, "  %*s  %8s\n", (int) w[n_cols + 1], "fit s", "peak MiB");
 
     for (a = 0; a < rep->n_results; a++) {
         const recsys_eval_result_t  *r = &rep->results[a];
@@ -997,7 +1231,8 @@ recsys_eval_print(const recsys_eval_report_t *rep, FILE *f)
             fprintf(f, "  %*s", (int) w[c + 1], buf);
         }
 
-        fprintf(f, "  %*.3f\n", (int) w[n_cols + 1], r->fit_seconds);
+        fprintf(f, "  %*.3f  %8.0f\n", (int) w[n_cols + 1], r->fit_seconds,
+                r->peak_mib);
 
         if (rep->n_folds < 2) {
             continue;
@@ -1072,6 +1307,8 @@ recsys_eval_json(const recsys_eval_report_t *rep)
                    recsys_eval_protocol_name(rep->opts.protocol)));
     bad |= json_object_set_new(root, "protocol_text", json_string(
                    recsys_eval_protocol_texts[rep->opts.protocol]));
+    bad |= json_object_set_new(root, "validation",
+                               json_boolean(rep->opts.validation));
     bad |= json_object_set_new(root, "k", json_integer(rep->opts.k));
     bad |= json_object_set_new(root, "seed", json_integer(rep->opts.seed));
     bad |= json_object_set_new(root, "folds", json_integer(rep->n_folds));
@@ -1103,6 +1340,7 @@ recsys_eval_json(const recsys_eval_report_t *rep)
 
         bad |= json_object_set_new(o, "algo", json_string(r->algo->name));
         bad |= json_object_set_new(o, "label", json_string(r->algo->label));
+        bad |= json_object_set_new(o, "spec", json_string(r->spec));
         bad |= json_object_set_new(o, "params", r->params != NULL
                                    ? json_string(r->params) : json_null());
         bad |= json_object_set_new(o, "metrics",
@@ -1124,6 +1362,7 @@ recsys_eval_json(const recsys_eval_report_t *rep)
 
         bad |= json_object_set_new(o, "fit_seconds",
                                    json_real(r->fit_seconds));
+        bad |= json_object_set_new(o, "peak_mib", json_real(r->peak_mib));
         bad |= json_object_set_new(o, "recommend_seconds",
                                    json_real(r->recommend_seconds));
         bad |= json_array_append_new(results, o);
@@ -1208,7 +1447,7 @@ static const char  *recsys_eval_colors[] = {
 static void
 recsys_eval_svg(const recsys_eval_report_t *rep, FILE *f)
 {
-    char      buf[64];
+    char      buf[512];
     double    top, v, sd, x, y, h, bar, group, width, height, plot_h, step;
     uint32_t  a, g, t, ticks;
 
@@ -1311,7 +1550,7 @@ recsys_eval_write_html(const recsys_eval_report_t *rep, const char *path,
     char *err, size_t errlen)
 {
     int       cols[RECSYS_EVAL_N_COLUMNS];
-    char      buf[64];
+    char      buf[512];
     FILE     *f;
     size_t    n_cols, c;
     uint32_t  a, i;
@@ -1374,7 +1613,7 @@ recsys_eval_write_html(const recsys_eval_report_t *rep, const char *path,
         recsys_eval_header(rep, cols[c], buf, sizeof(buf));
         fprintf(f, "<th>%s</th>", buf);
     }
-    fprintf(f, "<th>fit s</th></tr>\n");
+    fprintf(f, "<th>fit s</th><th>peak MiB</th></tr>\n");
 
     for (a = 0; a < rep->n_results; a++) {
         const recsys_eval_result_t  *r = &rep->results[a];
@@ -1396,7 +1635,8 @@ recsys_eval_write_html(const recsys_eval_report_t *rep, const char *path,
             fprintf(f, "</td>");
         }
 
-        fprintf(f, "<td>%.3f</td></tr>\n", r->fit_seconds);
+        fprintf(f, "<td>%.3f</td><td>%.0f</td></tr>\n", r->fit_seconds,
+                r->peak_mib);
     }
 
     fprintf(f, "</table>\n");

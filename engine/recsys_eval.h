@@ -36,7 +36,7 @@
 #include "recsys_train.h"
 
 #define RECSYS_EVAL_MAX_K      1000
-#define RECSYS_EVAL_MAX_ALGOS  32
+#define RECSYS_EVAL_MAX_ALGOS  64
 
 
 /*
@@ -89,6 +89,7 @@ typedef struct {
     uint32_t                 folds;         /* kfold only */
     uint32_t                 seed;
     const char              *algos;         /* "mostpop,sar:half_life=7" */
+    int                      validation;    /* carve from train, below */
     int                      quiet;         /* the command: no table */
 } recsys_eval_opts_t;
 
@@ -108,6 +109,9 @@ typedef struct {
     double                       sd[RECSYS_METRIC_N];       /* fold s.d. */
     double                      *per_fold;  /* folds x RECSYS_METRIC_N */
     double                       fit_seconds;       /* fold mean */
+    double                       peak_mib;  /* largest resident set while
+                                               fitting and recommending,
+                                               0 when unknown */
     double                       recommend_seconds; /* fold mean */
     int                          predicts;  /* RMSE/MAE present */
 } recsys_eval_result_t;
@@ -135,6 +139,12 @@ extern const recsys_recommender_t  recsys_served_assoc;
 extern const recsys_recommender_t  recsys_served_markov;
 extern const recsys_recommender_t  recsys_served_hmm;
 extern const recsys_recommender_t  recsys_served_lstm;
+extern const recsys_recommender_t  recsys_served_ease;
+extern const recsys_recommender_t  recsys_served_rp3beta;
+extern const recsys_recommender_t  recsys_served_als;
+extern const recsys_recommender_t  recsys_model_ease;
+extern const recsys_recommender_t  recsys_model_als;
+extern const recsys_recommender_t  recsys_model_rp3;
 extern const recsys_recommender_t  recsys_served_popular;
 extern const recsys_recommender_t  recsys_served_trending;
 extern const recsys_recommender_t  recsys_served_hybrid;
@@ -156,6 +166,12 @@ const recsys_recommender_t *recsys_eval_find(const char *name, size_t len);
 int recsys_eval_check_algos(const char *algos, char *err, size_t errlen);
 
 /*
+ * Validation (o->validation): the protocol splits d as usual, then only
+ * its train rows are kept (in file order) and split again by the same
+ * protocol and seed; algorithms are scored on that second split, so
+ * choosing settings by these figures never looks at the test rows.  For
+ * kfold, fold 0's train rows are split into folds again.
+ *
  * Runs the evaluation of d (ingested and finished) under o.  The report is
  * filled even for zero users evaluated.  RECSYS_OK, or a status with the
  * reason in err: RECSYS_EINVAL (bad options, unknown algorithm, an

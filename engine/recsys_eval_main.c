@@ -4,7 +4,8 @@
  *   recsys-build eval --interactions FILE [--items FILE]
  *       [--protocol p1|p2|loo|kfold] [--k 10] [--folds 5] [--seed 42]
  *       [--algos mostpop,sar[:half_life=DAYS]] [--json OUT.json]
- *       [--html OUT.html] [--save-split DIR] [--quiet]
+ *       [--html OUT.html] [--save-split DIR] [--validation | --tune]
+ *       [--quiet]
  *
  * Parses the flags, ingests the log, runs recsys_eval_run() and writes the
  * reports.  The table goes to stdout (unless --quiet); every error is one
@@ -15,6 +16,11 @@
  * DIR/train.csv and DIR/test.csv (the first fold for kfold), so that a
  * model built from train.csv by `recsys-build build` can be served and
  * scored against test.csv by an outside client (bench/quality.sh).
+ *
+ * Settings may list alternatives, "ease:ease_lambda=100|500|1000": each is
+ * evaluated (a grid).  --validation scores on a split carved from the
+ * train rows only; --tune does that for the grid, keeps each algorithm's
+ * best setting and then scores those on the test rows.
  */
 
 #include <errno.h>
@@ -35,7 +41,9 @@ static const char  recsys_eval_usage[] =
     "usage: recsys-build eval --interactions FILE [--items FILE]\n"
     "        [--protocol p1|p2|loo|kfold] [--k 10] [--folds 5] [--seed 42]\n"
     "        [--algos mostpop,sar] [--json OUT.json] [--html OUT.html]\n"
-    "        [--save-split DIR] [--quiet]\n";
+    "        [--save-split DIR] [--validation | --tune] [--quiet]\n"
+    "  settings may list alternatives for a grid: "
+    "itemcf:shrink=0|10|50,neighbors=50|100\n";
 
 
 /* A whole number in [min, max], or 0 after printing why. */
@@ -277,11 +285,98 @@ recsys_eval_main_save_split(const recsys_data_t *d,
 }
 
 
+/*
+ * --tune: every algorithm (grid points included) is scored on the
+ * validation split carved from the protocol's train rows; for each
+ * algorithm name the setting with the best nDCG@k there (the first on a
+ * tie) is kept, and *chosen is the --algos list of those, for the run on
+ * the test rows.  The validation table is printed unless --quiet.
+ */
+static int
+recsys_eval_main_tune(const recsys_data_t *d, const recsys_eval_opts_t *o,
+    char **chosen, char *err, size_t errlen)
+{
+    int                    rc;
+    char                  *out;
+    size_t                 len;
+    uint32_t               a, b, best;
+    recsys_eval_opts_t     vo;
+    recsys_eval_report_t   rep;
+    const recsys_eval_result_t  *r;
+
+    vo = *o;
+    vo.validation = 1;
+
+    rc = recsys_eval_run(d, &vo, &rep, err, errlen);
+    if (rc != RECSYS_OK) {
+        recsys_eval_report_free(&rep);
+        return rc;
+    }
+
+    if (!o->quiet) {
+        recsys_eval_print(&rep, stdout);
+        printf("\n");
+    }
+
+    len = 1;
+    for (a = 0; a < rep.n_results; a++) {
+        len += strlen(rep.results[a].spec) + 1;
+    }
+
+    out = malloc(len);
+    if (out == NULL) {
+        recsys_eval_report_free(&rep);
+        snprintf(err, errlen, "out of memory");
+        return RECSYS_ENOMEM;
+    }
+
+    out[0] = '\0';
+
+    for (a = 0; a < rep.n_results; a++) {
+        r = &rep.results[a];
+
+        /* once per algorithm name, at its first grid point */
+        for (b = 0; b < a && rep.results[b].algo != r->algo; b++) {
+            /* void */
+        }
+
+        if (b < a) {
+            continue;
+        }
+
+        best = a;
+        for (b = a + 1; b < rep.n_results; b++) {
+            if (rep.results[b].algo == r->algo
+                && rep.results[b].metric[RECSYS_METRIC_NDCG]
+                   > rep.results[best].metric[RECSYS_METRIC_NDCG])
+            {
+                best = b;
+            }
+        }
+
+        if (out[0] != '\0') {
+            strcat(out, ",");
+        }
+
+        strcat(out, rep.results[best].spec);
+    }
+
+    if (!o->quiet) {
+        printf("chosen on validation (best nDCG@%u): %s\n\n", o->k, out);
+    }
+
+    recsys_eval_report_free(&rep);
+    *chosen = out;
+
+    return RECSYS_OK;
+}
+
+
 int
 recsys_eval_main(int argc, char **argv)
 {
-    int                   i, p, rc;
-    char                  err[1024];
+    int                   i, p, rc, tune;
+    char                  err[1024], *chosen;
     double                t0, t_ingest;
     const char           *items, *json, *html, *save_split;
     recsys_data_t         d;
@@ -289,6 +384,8 @@ recsys_eval_main(int argc, char **argv)
     recsys_eval_report_t  rep;
 
     recsys_eval_defaults(&o);
+    tune = 0;
+    chosen = NULL;
     items = NULL;
     json = NULL;
     html = NULL;
@@ -299,6 +396,16 @@ recsys_eval_main(int argc, char **argv)
 
         if (strcmp(flag, "--quiet") == 0) {
             o.quiet = 1;
+            continue;
+        }
+
+        if (strcmp(flag, "--validation") == 0) {
+            o.validation = 1;
+            continue;
+        }
+
+        if (strcmp(flag, "--tune") == 0) {
+            tune = 1;
             continue;
         }
 
@@ -434,6 +541,18 @@ recsys_eval_main(int argc, char **argv)
         }
     }
 
+    if (tune) {
+        rc = recsys_eval_main_tune(&d, &o, &chosen, err, sizeof(err));
+        if (rc != RECSYS_OK) {
+            recsys_data_free(&d);
+            fprintf(stderr, "recsys-build: eval: %s\n", err);
+            return rc == RECSYS_EINVAL ? 2 : 1;
+        }
+
+        o.algos = chosen;
+        o.validation = 0;
+    }
+
     rc = recsys_eval_run(&d, &o, &rep, err, sizeof(err));
     rep.seconds_ingest = t_ingest;
 
@@ -453,6 +572,7 @@ recsys_eval_main(int argc, char **argv)
 
     recsys_eval_report_free(&rep);
     recsys_data_free(&d);
+    free(chosen);
 
     if (rc != RECSYS_OK) {
         fprintf(stderr, "recsys-build: eval: %s\n", err);

@@ -279,7 +279,7 @@ recsys_model_ease_score(const void *state, uint32_t user, double *scores)
 
 
 const recsys_recommender_t  recsys_model_ease = {
-    "ease", "EASE",
+    "ease-dense", "EASE (dense)",
     recsys_model_ease_fit, recsys_model_ease_score, NULL,
     recsys_model_ease_free
 };
@@ -375,7 +375,7 @@ recsys_model_als_score(const void *state, uint32_t user, double *scores)
 
 
 const recsys_recommender_t  recsys_model_als = {
-    "als", "ALS",
+    "als-dense", "ALS (dense)",
     recsys_model_als_fit, recsys_model_als_score, NULL,
     recsys_model_als_free
 };
@@ -464,7 +464,7 @@ recsys_model_rp3_score(const void *state, uint32_t user, double *scores)
 
 
 const recsys_recommender_t  recsys_model_rp3 = {
-    "rp3", "RP3beta",
+    "rp3beta-dense", "RP3beta (dense)",
     recsys_model_rp3_fit, recsys_model_rp3_score, NULL,
     recsys_model_rp3_free
 };

@@ -36,7 +36,8 @@ static const char  recsys_usage[] =
     "        [--segments K] [--dbscan] [--eps E] [--no-segments]\n"
     "        [--rule-support S] [--rule-confidence C] [--rule-lift L]\n"
     "        [--rule-min-value V] [--no-rules] [--no-markov] [--hmm]\n"
-    "        [--lstm] [--user-neighbors K]\n"
+    "        [--lstm] [--no-ease] [--als] [--no-rp3beta]\n"
+    "        [--ease-lambda L] [--ease-items N] [--als-factors F]\n"
     "        [--neighbors K] [--similarity cosine|adjusted|pearson|jaccard]\n"
     "        [--shrink S] [--min-support N] [--history H] [--user-top R]\n"
     "        [--weights SRC=W,...] [--sparse-user N] [--trending-days D]\n"
@@ -46,7 +47,7 @@ static const char  recsys_usage[] =
     "        [--seed S] [--segments N] [--series N] [--bundles N]\n"
     "  recsys-build eval --interactions FILE [--protocol p1|p2|loo|kfold]\n"
     "        [--k 10] [--folds 5] [--seed 42] [--algos mostpop,sar]\n"
-    "        [--json F] [--html F]\n"
+    "        [--json F] [--html F] [--validation | --tune]\n"
     "  recsys-build inspect MODEL [stats | user ID | item ID]\n"
     "  recsys-build --version\n";
 
@@ -190,6 +191,17 @@ recsys_main_build(int argc, char **argv)
             continue;
         }
 
+        if (strcmp(flag, "--ease") == 0 || strcmp(flag, "--als") == 0
+            || strcmp(flag, "--no-rp3beta") == 0
+            || strcmp(flag, "--no-ease") == 0)
+        {
+            o.ease = strcmp(flag, "--ease") == 0 ? 1 : o.ease;
+            o.ease = strcmp(flag, "--no-ease") == 0 ? 0 : o.ease;
+            o.als = strcmp(flag, "--als") == 0 ? 1 : o.als;
+            o.rp3beta = strcmp(flag, "--no-rp3beta") == 0 ? 0 : o.rp3beta;
+            continue;
+        }
+
         if (strcmp(flag, "--hmm") == 0 || strcmp(flag, "--lstm") == 0
             || strcmp(flag, "--no-markov") == 0)
         {
@@ -300,6 +312,24 @@ recsys_main_build(int argc, char **argv)
                 return 1;
             }
             o.k = (uint32_t) v;
+
+        } else if (strcmp(flag, "--ease-lambda") == 0) {
+            if (!recsys_main_decimal(flag, val, 0.001, 1e9, &f)) {
+                return 1;
+            }
+            o.ease_lambda = f;
+
+        } else if (strcmp(flag, "--ease-items") == 0) {
+            if (!recsys_main_number(flag, val, 1, 46000, &v)) {
+                return 1;
+            }
+            o.ease_items = (uint32_t) v;
+
+        } else if (strcmp(flag, "--als-factors") == 0) {
+            if (!recsys_main_number(flag, val, 1, 1024, &v)) {
+                return 1;
+            }
+            o.als_factors = (uint32_t) v;
 
         } else if (strcmp(flag, "--eps") == 0) {
             if (!recsys_main_decimal(flag, val, 0.001, 2.0, &f)) {

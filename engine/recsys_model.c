@@ -682,7 +682,7 @@ recsys_model_source_list(const recsys_model_t *m, recsys_list_id_t base,
 
 static const char  *recsys_source_names[RECSYS_NSRC] = {
     "itemcf", "usercf", "content", "popular", "trending", "cluster",
-    "assoc", "markov", "hmm", "lstm"
+    "assoc", "markov", "hmm", "lstm", "ease", "rp3beta", "als"
 };
 
 

@@ -572,7 +572,8 @@ recsys_is_session_source(const recsys_qctx_t *c, int s)
     size_t       size;
 
     if (s == RECSYS_SRC_ITEMCF || s == RECSYS_SRC_CONTENT
-        || s == RECSYS_SRC_MARKOV)
+        || s == RECSYS_SRC_MARKOV || s == RECSYS_SRC_EASE
+        || s == RECSYS_SRC_RP3BETA)
     {
         return recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s) != NULL;
     }

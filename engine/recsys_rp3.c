@@ -111,7 +111,7 @@ recsys_rp3_build(const recsys_train_t *t, const recsys_rp3_opts_t *o,
     {
         double           *acc, w, sum;
         uint8_t          *mark;
-        uint32_t         *touched, n, e, f, u, x, q, c, last;
+        uint32_t         *touched, n, e, f, u, x, y, q, c, last;
         recsys_topk_t     top;
         recsys_scored_t  *heap;
 
@@ -159,15 +159,15 @@ recsys_rp3_build(const recsys_train_t *t, const recsys_rp3_opts_t *o,
             recsys_topk_init(&top, heap, k);
 
             for (x = 0; x < n; x++) {
-                j = touched[x];
-                w = acc[j] * pen[j];
+                y = touched[x];
+                w = acc[y] * pen[y];
 
-                if (w > 0.0 && j != (uint32_t) i) {
-                    recsys_topk_push(&top, j, (float) w);
+                if (w > 0.0 && y != (uint32_t) i) {
+                    recsys_topk_push(&top, y, (float) w);
                 }
 
-                acc[j] = 0.0;
-                mark[j] = 0;
+                acc[y] = 0.0;
+                mark[y] = 0;
             }
 
             c = recsys_topk_sort(&top);

@@ -52,7 +52,7 @@
  *
  *   <src> is a source name of recsys_source_names (recsys_query.c):
  *   itemcf, usercf, content, popular, trending, cluster, assoc, markov,
- *   hmm, lstm.  Optional blobs are simply absent; the header's `sources`
+ *   hmm, lstm, ease, rp3beta, als.  Optional blobs are simply absent; the header's `sources`
  *   bits say which sources the model has.
  *
  * Every multi-byte number is stored in the writer's native byte order; the
@@ -138,7 +138,10 @@
 #define RECSYS_SRC_MARKOV       7
 #define RECSYS_SRC_HMM          8
 #define RECSYS_SRC_LSTM         9
-#define RECSYS_NSRC             10
+#define RECSYS_SRC_EASE         10
+#define RECSYS_SRC_RP3BETA      11
+#define RECSYS_SRC_ALS          12
+#define RECSYS_NSRC             13
 
 
 typedef struct {

@@ -75,7 +75,8 @@ ngx_http_recsys_arg_name(ngx_http_recsys_arg_e k)
 {
     static const char  *weight_names[RECSYS_NSRC] = {
         "w_itemcf", "w_usercf", "w_content", "w_popular", "w_trending",
-        "w_cluster", "w_assoc", "w_markov", "w_hmm", "w_lstm"
+        "w_cluster", "w_assoc", "w_markov", "w_hmm", "w_lstm", "w_ease",
+        "w_rp3beta", "w_als"
     };
 
     if (k >= NGX_HTTP_RECSYS_ARG_WEIGHT) {

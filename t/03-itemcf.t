@@ -57,7 +57,8 @@ my $tsv = write_file("$tmp/cf.tsv",
 
 # hybrid here is item-CF, then popular items to fill (the other sources
 # have tests of their own)
-my @itemcf_only = ('--weights', 'usercf=0,content=0,popular=0');
+my @itemcf_only = ('--weights',
+                   'itemcf=1,usercf=0,content=0,popular=0,rp3beta=0,ease=0,als=0');
 
 my $m_csv = build_model(interactions => $csv, items => "$data/cf-items.csv",
                         out => "$tmp/cf.mdb", model_id => 'cf-1',

@@ -90,10 +90,12 @@ for my $protocol (sort keys %golden) {
            "$protocol $algo: no rating errors for a ranking-only model");
         ok(defined $by_algo{$algo}{fit_seconds},
            "$protocol $algo: fit seconds reported");
+        ok(defined $by_algo{$algo}{peak_mib},
+           "$protocol $algo: peak memory reported");
     }
 
     like($out, qr/^algo\s+MAP\s+nDCG\@10\s+P\@10\s+R\@10\s+HR\@10\s+coverage
-                  \s+fit\ s$/xm, "$protocol: the table's header");
+                  \s+fit\ s\s+peak\ MiB$/xm, "$protocol: the table's header");
     like($out, qr/^SAR\s+\Q$want->{sar}[0]\E\s/m,
          "$protocol: the table shows SAR's MAP");
 

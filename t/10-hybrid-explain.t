@@ -42,7 +42,7 @@ my $csv = "$data/hyb-ratings.csv";
 my $rows = parse_interactions($csv);
 
 # the blend pinned in the model: sources the model may grow get weight 0
-my $pin = 'usercf=0,content=0,trending=0';
+my $pin = 'usercf=0,content=0,trending=0,rp3beta=0,ease=0,als=0';
 my %ref = (
     h => model_ref(rows => $rows, K => 3, H => 3, user_top => 3,
                    weights => { itemcf => 1, popular => 0.05 }),

@@ -14,10 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "recsys_ease.h"
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "train_fixture.h"
 
 
 #define T_MAXU  40
@@ -116,14 +121,6 @@ t_train(const t_matrix_t *m, recsys_train_t *t)
     }
 
     t->by_item.offsets[m->ni] = e;
-}
-
-
-static void
-t_train_free(recsys_train_t *t)
-{
-    recsys_csr_free(&t->by_user);
-    recsys_csr_free(&t->by_item);
 }
 
 
@@ -490,6 +487,29 @@ main(void)
     recsys_ease_defaults(&o);
     tap_is_int(recsys_ease_build(&t, &o, &rows), RECSYS_OK, "empty train");
     tap_is_int(rows.n_entries, 0, "empty train: empty rows");
+    recsys_csr_free(&rows);
+    t_train_free(&t);
+
+    /* the same rows on one thread and on four */
+    t_train_random(&t, 300, 400, 0.05, t_rand);
+    recsys_ease_defaults(&o);
+    o.lambda = 20.0;
+    o.k = 30;
+#ifdef _OPENMP
+    omp_set_num_threads(1);
+#endif
+    tap_is_int(recsys_ease_build(&t, &o, &rows), RECSYS_OK, "1 thread");
+#ifdef _OPENMP
+    omp_set_num_threads(4);
+#endif
+    {
+        recsys_csr_t  again;
+
+        tap_is_int(recsys_ease_build(&t, &o, &again), RECSYS_OK,
+                   "4 threads");
+        tap_ok(t_csr_same(&rows, &again), "the same rows on 1 and 4 threads");
+        recsys_csr_free(&again);
+    }
     recsys_csr_free(&rows);
     t_train_free(&t);
 

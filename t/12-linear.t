@@ -1,0 +1,233 @@
+#!/usr/bin/perl
+
+# 12-linear: the linear and factor sources (EASE^R, RP3beta, ALS) served by
+# nginx, against references written here from the papers' formulas on a
+# hand-made binary fixture (9 users, 8 items):
+#   EASE   G = X'X + lambda I, P = G^-1 by Gauss-Jordan, B = -P / diag(P)
+#          with a zero diagonal; a user's scores are x_u B (exact, seen
+#          items out, positive scores only); a session's are the sum of the
+#          positive B rows of its items.
+#   RP3beta  W[i][j] = sum_u (x_ui/deg_i)^a (x_uj/deg_u)^a / deg_j^b,
+#          zero diagonal, each row divided by its sum; a user's scores are
+#          the sum of the rows of the items seen.
+#   ALS    no closed form: the answers are checked for shape (the user's
+#          items never come back, the list is stable, it differs from
+#          popularity).
+# The hybrid blend with these sources: with all other weights 0, the
+# blend of EASE alone ranks as EASE does.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Test::More;
+use RecsysTest qw(build_model tmpdir write_file check_items);
+
+RecsysTest::skip_unless_built();
+
+my $tmp = tmpdir();
+
+# user -> items (binary); ids are numbers, so index order is numeric
+my %seen = (
+    1 => [1, 2, 3],
+    2 => [1, 2, 4],
+    3 => [2, 3, 5],
+    4 => [1, 3, 6, 7],
+    5 => [4, 5, 6],
+    6 => [5, 6, 7, 8],
+    7 => [1, 8],
+    8 => [2, 4, 6, 8],
+    9 => [3, 7],
+);
+my @items = (1 .. 8);
+my @users = sort { $a <=> $b } keys %seen;
+
+my $csv = write_file("$tmp/lin.csv", "userId,itemId,rating,timestamp\n"
+    . join('', map { my $u = $_; my $t = 1000 * $u;
+                     map { "$u,$_,4," . $t++ . "\n" } @{ $seen{$u} } }
+               @users));
+
+my $lambda = 2;
+
+# --- EASE reference ---------------------------------------------------
+my $n = @items;
+my @g = map { [(0) x $n] } 1 .. $n;
+for my $u (@users) {
+    for my $a (@{ $seen{$u} }) {
+        $g[$a - 1][$_ - 1]++ for @{ $seen{$u} };
+    }
+}
+$g[$_][$_] += $lambda for 0 .. $n - 1;
+
+# Gauss-Jordan with partial pivoting on [G | I]
+my @m = map { [@{ $g[$_] }, (0) x $n] } 0 .. $n - 1;
+for my $r (0 .. $n - 1) {
+    @{ $m[$r] }[$n .. 2 * $n - 1] = map { $_ == $r ? 1 : 0 } 0 .. $n - 1;
+}
+for my $c (0 .. $n - 1) {
+    my ($p) = sort { abs($m[$b][$c]) <=> abs($m[$a][$c]) } $c .. $n - 1;
+    @m[$c, $p] = @m[$p, $c];
+    my $d = $m[$c][$c];
+    $_ /= $d for @{ $m[$c] };
+    for my $r (0 .. $n - 1) {
+        next if $r == $c;
+        my $f = $m[$r][$c];
+        next unless $f;
+        $m[$r][$_] -= $f * $m[$c][$_] for 0 .. 2 * $n - 1;
+    }
+}
+my @p = map { [@{ $m[$_] }[$n .. 2 * $n - 1]] } 0 .. $n - 1;
+
+# the inverse really is one: G P = I
+{
+    my $worst = 0;
+    for my $i (0 .. $n - 1) {
+        for my $j (0 .. $n - 1) {
+            my $s = 0;
+            $s += $g[$i][$_] * $p[$_][$j] for 0 .. $n - 1;
+            my $e = abs($s - ($i == $j ? 1 : 0));
+            $worst = $e if $e > $worst;
+        }
+    }
+    ok($worst < 1e-9, 'reference: G times its Gauss-Jordan inverse is I');
+}
+
+my @bm = map { my $i = $_;
+               [map { $i == $_ ? 0 : -$p[$i][$_] / $p[$_][$_] } 0 .. $n - 1] }
+         0 .. $n - 1;
+
+sub ranked {
+    my ($score, $exclude) = @_;
+    my %x = map { $_ => 1 } @$exclude;
+    return [map { [$_, $score->{$_}] }
+            sort { $score->{$b} <=> $score->{$a} || $a <=> $b }
+            grep { !$x{$_} && $score->{$_} > 1e-12 } keys %$score];
+}
+
+sub ease_user {
+    my ($hist) = @_;
+    my %s;
+    for my $c (@items) {
+        $s{$c} = 0;
+        $s{$c} += $bm[$_ - 1][$c - 1] for @$hist;
+    }
+    return ranked(\%s, $hist);
+}
+
+sub ease_session {
+    my ($hist) = @_;
+    my %s;
+    for my $c (@items) {
+        $s{$c} = 0;
+        for my $h (@$hist) {
+            my $w = $bm[$h - 1][$c - 1];
+            $s{$c} += $w if $w > 0;
+        }
+    }
+    return ranked(\%s, $hist);
+}
+
+# --- RP3beta reference ------------------------------------------------
+my ($alpha, $beta) = (0.4, 0.4);
+my (%deg_i, %deg_u);
+for my $u (@users) {
+    $deg_u{$u} = @{ $seen{$u} };
+    $deg_i{$_}++ for @{ $seen{$u} };
+}
+my %w;
+for my $i (@items) {
+    my %row;
+    for my $u (@users) {
+        next unless grep { $_ == $i } @{ $seen{$u} };
+        for my $j (@{ $seen{$u} }) {
+            next if $j == $i;
+            $row{$j} += (1 / $deg_i{$i}) ** $alpha * (1 / $deg_u{$u}) ** $alpha;
+        }
+    }
+    $row{$_} /= $deg_i{$_} ** $beta for keys %row;
+    my $sum = 0;
+    $sum += $_ for values %row;
+    $w{$i} = { map { $_ => $row{$_} / $sum } keys %row };
+}
+
+sub rp3_user {
+    my ($hist) = @_;
+    my %s = map { $_ => 0 } @items;
+    for my $h (@$hist) {
+        $s{$_} += $w{$h}{$_} for keys %{ $w{$h} };
+    }
+    return ranked(\%s, $hist);
+}
+
+# --- the served answers ------------------------------------------------
+my $model = build_model(interactions => $csv, out => "$tmp/lin.mdb",
+    model_id => 'lin-1',
+    args => ['--als', '--ease-lambda', $lambda, '--no-content',
+             '--no-segments', '--no-rules', '--sparse-user', 0]);
+
+my $srv = RecsysTest::start_nginx(locations => <<"EOF");
+        location /recommend {
+            recsys;
+            recsys_model $model;
+        }
+        location = /ease-only {
+            recsys;
+            recsys_model $model;
+            recsys_weights itemcf=0 usercf=0 popular=0 trending=0 rp3beta=0 als=0 markov=0 ease=1;
+        }
+EOF
+
+for my $u (@users) {
+    my $want = ease_user($seen{$u});
+    my $got = $srv->json("/recommend?user=$u&algo=ease&n=8");
+    check_items([@{ $got->{items} }[0 .. $#$want]], $want,
+                "user $u algo=ease");
+
+    my $blend = $srv->json("/ease-only?user=$u&n=8");
+    is(join(' ', map { $_->{id} } @{ $blend->{items} }[0 .. $#$want]),
+       join(' ', map { $_->[0] } @$want),
+       "user $u: the hybrid with only EASE weighted ranks as EASE");
+
+    $want = rp3_user($seen{$u});
+    $got = $srv->json("/recommend?user=$u&algo=rp3beta&n=8");
+    check_items([@{ $got->{items} }[0 .. $#$want]], $want,
+                "user $u algo=rp3beta");
+
+    $got = $srv->json("/recommend?user=$u&algo=als&n=4");
+    my %mine = map { $_ => 1 } @{ $seen{$u} };
+    my @ids = map { $_->{id} } @{ $got->{items} };
+    ok(@ids >= 1 && !grep({ $mine{$_} } @ids),
+       "user $u algo=als: answers, none of the user's items");
+    is(join(' ', map { $_->{id} }
+                 @{ $srv->json("/recommend?user=$u&algo=als&n=4")->{items} }),
+       join(' ', @ids), "user $u algo=als: the same list twice");
+}
+
+for my $h ([1, 2], [3, 7], [4, 5, 8]) {
+    my $want = ease_session($h);
+    my $q = join ',', @$h;
+    my $got = $srv->json("/recommend?history=$q&algo=ease&n=8");
+    check_items([@{ $got->{items} }[0 .. $#$want]], $want,
+                "history=$q algo=ease");
+
+    $want = rp3_user($h);
+    $got = $srv->json("/recommend?history=$q&algo=rp3beta&n=8");
+    check_items([@{ $got->{items} }[0 .. $#$want]], $want,
+                "history=$q algo=rp3beta");
+}
+
+# every answer of ALS for user 1 differs from plain popularity somewhere
+{
+    my @als = map { join ' ', map { $_->{id} }
+                    @{ $srv->json("/recommend?user=$_&algo=als&n=3")->{items} } }
+              @users;
+    my @pop = map { join ' ', map { $_->{id} }
+                    @{ $srv->json("/recommend?user=$_&algo=popular&n=3")->{items} } }
+              @users;
+    ok(join('/', @als) ne join('/', @pop), 'ALS answers are not popularity');
+}
+
+$srv->finish;
+done_testing();

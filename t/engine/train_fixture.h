@@ -1,0 +1,107 @@
+/*
+ * train_fixture.h: train matrices for the engine's unit tests, laid out by
+ * hand as recsys_train_t (by_user and by_item csr), and a bitwise csr
+ * comparison.  Header-only: each test program includes it once.
+ */
+
+#ifndef TRAIN_FIXTURE_H
+#define TRAIN_FIXTURE_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recsys_csr.h"
+#include "recsys_train.h"
+
+
+static void
+t_train_free(recsys_train_t *t)
+{
+    recsys_csr_free(&t->by_user);
+    recsys_csr_free(&t->by_item);
+}
+
+
+/*
+ * A random nu x ni train matrix, each cell present with probability p and
+ * a value from 0.5 to 4.5, drawn from rnd (uniform in [0, 1)).
+ */
+static void
+t_train_random(recsys_train_t *t, uint32_t nu, uint32_t ni, double p,
+    double (*rnd)(void))
+{
+    uint32_t  u, i, e, n, *fill;
+    uint8_t  *on;
+
+    on = calloc((size_t) nu * ni, 1);
+    fill = calloc((size_t) ni + 1, sizeof(uint32_t));
+    n = 0;
+
+    for (u = 0; u < nu; u++) {
+        for (i = 0; i < ni; i++) {
+            if (rnd() < p) {
+                on[(size_t) u * ni + i] = 1 + (uint8_t) (rnd() * 9);
+                n++;
+            }
+        }
+    }
+
+    memset(t, 0, sizeof(recsys_train_t));
+    t->n_users = nu;
+    t->n_items = ni;
+
+    if (recsys_csr_alloc(&t->by_user, nu, n) != 0
+        || recsys_csr_alloc(&t->by_item, ni, n) != 0)
+    {
+        printf("Bail out! out of memory\n");
+        exit(1);
+    }
+
+    e = 0;
+    for (u = 0; u < nu; u++) {
+        t->by_user.offsets[u] = e;
+
+        for (i = 0; i < ni; i++) {
+            if (on[(size_t) u * ni + i]) {
+                t->by_user.entries[e].item = i;
+                t->by_user.entries[e].score = 0.5f * on[(size_t) u * ni + i];
+                t->by_item.offsets[i + 1]++;
+                e++;
+            }
+        }
+    }
+
+    t->by_user.offsets[nu] = e;
+
+    for (i = 0; i < ni; i++) {
+        t->by_item.offsets[i + 1] += t->by_item.offsets[i];
+    }
+
+    for (u = 0; u < nu; u++) {
+        for (e = t->by_user.offsets[u]; e < t->by_user.offsets[u + 1]; e++) {
+            i = t->by_user.entries[e].item;
+            t->by_item.entries[t->by_item.offsets[i] + fill[i]].item = u;
+            t->by_item.entries[t->by_item.offsets[i] + fill[i]].score =
+                t->by_user.entries[e].score;
+            fill[i]++;
+        }
+    }
+
+    free(on);
+    free(fill);
+}
+
+
+/* Two csr are the same bits. */
+static int
+t_csr_same(const recsys_csr_t *a, const recsys_csr_t *b)
+{
+    return a->n_rows == b->n_rows && a->n_entries == b->n_entries
+           && memcmp(a->offsets, b->offsets,
+                     ((size_t) a->n_rows + 1) * sizeof(uint32_t)) == 0
+           && memcmp(a->entries, b->entries,
+                     (size_t) a->n_entries * sizeof(recsys_entry_t)) == 0;
+}
+
+#endif /* TRAIN_FIXTURE_H */
