@@ -14,7 +14,7 @@
 #
 # Prints, per data set: the rows the log really has (gen deduplicates, so a
 # little below the size asked for), the builder's own seconds per stage
-# (ingest, prepare, itemcf, user lists, write, ...; wall time measured
+# (ingest, prepare, itemcf, usercf, ..., ease, hybrid, write; wall time measured
 # inside the builder) with ingest rows per second, and for the whole
 # process wall time, CPU time (user + sys, and their ratio to wall: the
 # builder's threads), peak RSS and the model file size; gen's wall time

@@ -30,7 +30,9 @@
 #     the other processes.
 #     Scenarios: hybrid (default algo), itemcf, item= (similar items),
 #     history= (10 items, no user), unknown user (popular fallback),
-#     explain=1, n=100, popular, trending.  An algorithm the model lacks
+#     explain=1, n=100, popular, trending, and each other source for the
+#     same users: usercf, content, cluster, assoc, markov, ease, rp3beta,
+#     als.  An algorithm the model lacks
 #     (a 400 "invalid argument: algo" to one curl) is skipped.
 #  3. Instructions per request.  For static and every scenario, a fresh
 #     single-process nginx (master_process off) under
@@ -54,6 +56,8 @@
 #   CONNECTIONS=64       wrk -c
 #   HEAVY=50             rows a user needs to count as heavy
 #   SCENARIOS="..."      subset, e.g. "hybrid item history"
+#   BUILD_ARGS="--als"   extra flags for recsys-build build (the default adds
+#                        ALS, off in a default model, so it is measured too)
 #   CALLGRIND_REQUESTS=2000   requests per callgrind run (0 skips part 3)
 #   REQUESTS=1000000     requests of the memory check (0 skips part 4)
 #   RSS_MAX_SECONDS=600  time bound of the memory check
@@ -80,7 +84,7 @@ REQUESTS=${REQUESTS:-1000000}
 RSS_MAX_SECONDS=${RSS_MAX_SECONDS:-600}
 RSS_CHUNK_SECONDS=${RSS_CHUNK_SECONDS:-10}
 RSS_WARMUP_SECONDS=${RSS_WARMUP_SECONDS:-5}
-ALL_SCENARIOS="hybrid itemcf item history unknown explain n100 popular trending"
+ALL_SCENARIOS="hybrid itemcf item history unknown explain n100 popular trending usercf content cluster assoc markov ease rp3beta als"
 SCENARIOS=${SCENARIOS:-$ALL_SCENARIOS}
 LUA="$ROOT/bench/rotate.lua"
 
@@ -107,8 +111,9 @@ fi
 
 MODEL="$WORK/model.mdb"
 say "building the model"
+# shellcheck disable=SC2086
 "$RB" build --interactions "$INTERACTIONS" ${ITEMS:+--items "$ITEMS"} \
-    --out "$MODEL" > "$WORK/logs/build.log" 2>&1 \
+    ${BUILD_ARGS-"--als"} --out "$MODEL" > "$WORK/logs/build.log" 2>&1 \
     || { cat "$WORK/logs/build.log" >&2; die "recsys-build build failed"; }
 
 # Paths files, one per scenario, from the interactions file (first two
@@ -150,6 +155,9 @@ perl -e '
         trending => [ map { "/recommend?user=" . esc($_) . "&algo=trending" } @heavy ],
         static   => [ "/static" ],
     );
+    for my $algo (qw(usercf content cluster assoc markov ease rp3beta als)) {
+        $files{$algo} = [ map { "/recommend?user=" . esc($_) . "&algo=$algo" } @heavy ];
+    }
     for my $name (keys %files) {
         open my $out, ">", "$dir/$name.txt" or die "$dir/$name.txt: $!\n";
         print $out "$_\n" for @{$files{$name}};

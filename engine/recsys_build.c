@@ -91,6 +91,40 @@ recsys_build_now(void)
 }
 
 
+/*
+ * Adds the seconds since t0 to the stage called name (a new stage at the
+ * end, or one already there) and returns the time now.
+ */
+static double
+recsys_build_stage(recsys_build_stats_t *stats, const char *name, double t0)
+{
+    double     now;
+    uint32_t   i;
+
+    now = recsys_build_now();
+
+    for (i = 0; i < stats->n_stages; i++) {
+        if (strcmp(stats->stages[i].name, name) == 0) {
+            break;
+        }
+    }
+
+    if (i == stats->n_stages) {
+        if (i == RECSYS_BUILD_MAX_STAGES) {
+            return now;
+        }
+
+        stats->stages[i].name = name;
+        stats->stages[i].seconds = 0.0;
+        stats->n_stages++;
+    }
+
+    stats->stages[i].seconds += now - t0;
+
+    return now;
+}
+
+
 /* Each user's newest `history` items, newest first, from train.seq. */
 static int
 recsys_build_history(const recsys_build_opts_t *o, recsys_parts_t *parts)
@@ -1205,9 +1239,11 @@ recsys_build_dense_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
  * their binary training matrix); known users get lists scored exactly.
  */
 static int
-recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts)
+recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
+    recsys_build_stats_t *stats)
 {
     int                rc;
+    double             t0;
     recsys_als_t       als;
     recsys_ease_t      ease;
     recsys_rp3_opts_t  ro;
@@ -1215,6 +1251,7 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts)
     recsys_ease_opts_t eo;
 
     rc = RECSYS_OK;
+    t0 = recsys_build_now();
 
     if (o->rp3beta) {
         recsys_rp3_defaults(&ro);
@@ -1229,6 +1266,8 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts)
         if (rc == RECSYS_OK) {
             parts->sources |= 1u << RECSYS_SRC_RP3BETA;
         }
+
+        t0 = recsys_build_stage(stats, "rp3beta", t0);
     }
 
     if (rc == RECSYS_OK && o->ease) {
@@ -1253,6 +1292,8 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts)
         if (rc == RECSYS_OK) {
             parts->sources |= 1u << RECSYS_SRC_EASE;
         }
+
+        t0 = recsys_build_stage(stats, "ease", t0);
     }
 
     if (rc == RECSYS_OK && o->als) {
@@ -1273,6 +1314,8 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts)
         if (rc == RECSYS_OK) {
             parts->sources |= 1u << RECSYS_SRC_ALS;
         }
+
+        recsys_build_stage(stats, "als", t0);
     }
 
     return rc;
@@ -1372,7 +1415,7 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
     recsys_build_stats_t *stats, char *err, size_t errlen)
 {
     int                   rc;
-    double                t0, t1;
+    double                t0;
     recsys_itemcf_opts_t  icf;
 
     t0 = recsys_build_now();
@@ -1393,8 +1436,7 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
         rc = recsys_build_means(parts);
     }
 
-    t1 = recsys_build_now();
-    stats->seconds_prepare += t1 - t0;
+    t0 = recsys_build_stage(stats, "prepare", t0);
 
     if (rc == RECSYS_OK) {
         memset(&icf, 0, sizeof(icf));
@@ -1408,32 +1450,36 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
         parts->sources |= 1u << RECSYS_SRC_ITEMCF;
     }
 
-    t0 = recsys_build_now();
-    stats->seconds_itemcf = t0 - t1;
-
     if (rc == RECSYS_OK) {
         rc = recsys_build_user_lists(o, parts, RECSYS_SRC_ITEMCF,
                                      &parts->recs[RECSYS_SRC_ITEMCF]);
     }
 
+    t0 = recsys_build_stage(stats, "itemcf", t0);
+
     if (rc == RECSYS_OK && o->user_neighbors > 0) {
         rc = recsys_build_usercf(o, parts);
+        t0 = recsys_build_stage(stats, "usercf", t0);
     }
 
     if (rc == RECSYS_OK && o->segments) {
         rc = recsys_build_segments(o, parts);
+        t0 = recsys_build_stage(stats, "segments", t0);
     }
 
     if (rc == RECSYS_OK && o->rules) {
         rc = recsys_build_rules(o, parts);
+        t0 = recsys_build_stage(stats, "rules", t0);
     }
 
     if (rc == RECSYS_OK) {
         rc = recsys_build_sequences(o, parts);
+        t0 = recsys_build_stage(stats, "sequences", t0);
     }
 
     if (rc == RECSYS_OK) {
-        rc = recsys_build_linear(o, parts);
+        rc = recsys_build_linear(o, parts, stats);
+        t0 = recsys_build_now();
     }
 
     if (rc == RECSYS_OK && o->content) {
@@ -1441,6 +1487,8 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
         if (rc != RECSYS_OK) {
             return rc;
         }
+
+        t0 = recsys_build_stage(stats, "content", t0);
     }
 
     if (rc == RECSYS_OK) {
@@ -1452,8 +1500,7 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
                                      &parts->hybrid);
     }
 
-    t1 = recsys_build_now();
-    stats->seconds_users = t1 - t0;
+    t0 = recsys_build_stage(stats, "hybrid", t0);
 
     if (rc != RECSYS_OK) {
         snprintf(err, errlen, "building the model: %s", recsys_strerror(rc));
@@ -1462,7 +1509,7 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
 
     rc = recsys_build_write(d, o, parts, out, stats, err, errlen);
 
-    stats->seconds_write = recsys_build_now() - t1;
+    recsys_build_stage(stats, "write", t0);
 
     return rc;
 }
@@ -1487,7 +1534,7 @@ recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
         return rc;
     }
 
-    stats->seconds_prepare = recsys_build_now() - t0;
+    recsys_build_stage(stats, "prepare", t0);
 
     rc = recsys_build_parts(d, &parts, o, out, stats, err, errlen);
 

@@ -56,11 +56,17 @@ typedef struct {
     int          quiet;
 } recsys_build_opts_t;
 
+#define RECSYS_BUILD_MAX_STAGES  24
+
+/* the wall seconds of one stage of a build ("itemcf", "write", ...) */
 typedef struct {
-    double       seconds_prepare;
-    double       seconds_itemcf;
-    double       seconds_users;
-    double       seconds_write;
+    const char  *name;
+    double       seconds;
+} recsys_build_stage_t;
+
+typedef struct {
+    recsys_build_stage_t  stages[RECSYS_BUILD_MAX_STAGES];  /* in order */
+    uint32_t     n_stages;
     uint64_t     pairs;             /* distinct (user, item) pairs */
     uint64_t     file_size;
     char         model_id[64];

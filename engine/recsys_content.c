@@ -662,8 +662,10 @@ recsys_content_raw(recsys_content_t *c, const recsys_data_t *d,
 
         /* sort the row by feature and merge repeats */
 
-        qsort(a + from, n - from, sizeof(recsys_entry_t),
-              recsys_content_cmp_feature);
+        if (n - from > 1) {
+            qsort(a + from, n - from, sizeof(recsys_entry_t),
+                  recsys_content_cmp_feature);
+        }
 
         w = from;
         for (k = from; k < n; k++) {

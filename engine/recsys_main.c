@@ -167,6 +167,7 @@ static int
 recsys_main_build(int argc, char **argv)
 {
     int                   i, rc;
+    uint32_t              s;
     char                  err[1024];
     double                t0, t_ingest, f, decay;
     const char           *event_weights;
@@ -425,11 +426,12 @@ recsys_main_build(int argc, char **argv)
                "%llu user-item pairs\n",
                d.users.n, d.items.n, d.catalog_items, d.n_events,
                (unsigned long long) stats.pairs);
-        printf("  seconds: ingest %.3f, prepare %.3f, itemcf %.3f, "
-               "user lists %.3f, write %.3f, total %.3f\n",
-               t_ingest, stats.seconds_prepare, stats.seconds_itemcf,
-               stats.seconds_users, stats.seconds_write,
-               recsys_build_now() - t0);
+        printf("  seconds: ingest %.3f", t_ingest);
+        for (s = 0; s < stats.n_stages; s++) {
+            printf(", %s %.3f", stats.stages[s].name,
+                   stats.stages[s].seconds);
+        }
+        printf(", total %.3f\n", recsys_build_now() - t0);
         printf("  peak memory %.1f MiB\n", recsys_main_peak_mib());
     }
 
