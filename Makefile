@@ -6,7 +6,7 @@
 
 BUILD    ?= build
 CC       ?= gcc
-OPT      ?= -O2 -g
+OPT      ?= -O3 -g
 
 ifeq ($(SANITIZE),1)
 OPT      := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \

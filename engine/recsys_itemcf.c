@@ -205,7 +205,7 @@ recsys_itemcf_item(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
     const float *xu, const double *norm, const uint32_t *deg,
     recsys_itemcf_scratch_t *s, uint32_t i)
 {
-    int                   pearson;
+    int                   pearson, bound;
     double                sim, xi;
     uint32_t              e, f, u, j, n, ei, last;
     recsys_topk_t         top;
@@ -241,10 +241,24 @@ recsys_itemcf_item(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
 
     recsys_topk_init(&top, s->heap, o->k);
 
+    /*
+     * Once the heap is full, a cosine whose upper bound dot / (|x_i| |x_j|)
+     * is clearly below the worst kept score cannot enter: the margin
+     * (1e-6, above float rounding) keeps every candidate that could round
+     * to a tie, so the lists are exactly those of computing each one.
+     * Shrinkage only lowers a cosine, so the bound holds with it too.
+     */
+    bound = o->similarity == RECSYS_SIM_COSINE
+            || o->similarity == RECSYS_SIM_ADJUSTED;
+
     for (e = 0; e < n; e++) {
         j = s->touched[e];
 
-        if (j != i && s->acc[j].count >= o->min_support) {
+        if (j != i && s->acc[j].count >= o->min_support
+            && !(bound && top.n == top.k && top.k > 0
+                 && s->acc[j].xy < (double) top.heap[0].score
+                                   * (1.0 - 1e-6) * norm[i] * norm[j]))
+        {
             sim = recsys_itemcf_sim(o, s, norm, deg, i, j);
 
             if (sim > 0.0) {
@@ -265,6 +279,61 @@ recsys_itemcf_item(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
 }
 
 
+/* an item and the work its row takes: the sum of its users' degrees */
+typedef struct {
+    uint64_t  cost;
+    uint32_t  item;
+} recsys_itemcf_job_t;
+
+
+/* costliest first, so the threads finish together; ties by item */
+static int
+recsys_itemcf_cmp_job(const void *a, const void *b)
+{
+    const recsys_itemcf_job_t  *x = a, *y = b;
+
+    if (x->cost != y->cost) {
+        return x->cost > y->cost ? -1 : 1;
+    }
+
+    return x->item < y->item ? -1 : x->item > y->item;
+}
+
+
+/*
+ * The items in the order the threads take them.  Rows cost very
+ * different amounts (a popular item walks the histories of most users),
+ * and handing out the costliest first keeps a thread from starting a
+ * long row when the others are done.  NULL when out of memory.
+ */
+static recsys_itemcf_job_t *
+recsys_itemcf_jobs(const recsys_train_t *t)
+{
+    uint32_t              i, e, u;
+    recsys_itemcf_job_t  *jobs;
+
+    jobs = malloc(((size_t) t->n_items + 1) * sizeof(recsys_itemcf_job_t));
+    if (jobs == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < t->n_items; i++) {
+        jobs[i].item = i;
+        jobs[i].cost = 0;
+
+        for (e = t->by_item.offsets[i]; e < t->by_item.offsets[i + 1]; e++) {
+            u = t->by_item.entries[e].item;
+            jobs[i].cost += t->by_user.offsets[u + 1] - t->by_user.offsets[u];
+        }
+    }
+
+    qsort(jobs, t->n_items, sizeof(recsys_itemcf_job_t),
+          recsys_itemcf_cmp_job);
+
+    return jobs;
+}
+
+
 int
 recsys_itemcf_build(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
     recsys_csr_t *nbrs)
@@ -272,9 +341,10 @@ recsys_itemcf_build(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
     int              rc, failed;
     float           *xu;
     double          *norm;
-    uint32_t         n_items, i, k, *count, *deg;
-    uint64_t         total;
-    recsys_entry_t  *slots;
+    uint32_t              n_items, i, x, k, *count, *deg;
+    uint64_t              total;
+    recsys_entry_t       *slots;
+    recsys_itemcf_job_t  *jobs;
 
     n_items = t->n_items;
     k = o->k;
@@ -285,13 +355,17 @@ recsys_itemcf_build(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
     count = calloc((size_t) n_items + 1, sizeof(uint32_t));
     deg = calloc((size_t) n_items + 1, sizeof(uint32_t));
     slots = malloc(((size_t) n_items * k + 1) * sizeof(recsys_entry_t));
+    jobs = recsys_itemcf_jobs(t);
 
-    if (rc != RECSYS_OK || count == NULL || deg == NULL || slots == NULL) {
+    if (rc != RECSYS_OK || count == NULL || deg == NULL || slots == NULL
+        || jobs == NULL)
+    {
         free(xu);
         free(norm);
         free(count);
         free(deg);
         free(slots);
+        free(jobs);
         return RECSYS_ENOMEM;
     }
 
@@ -301,7 +375,7 @@ recsys_itemcf_build(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
 
 #pragma omp parallel
     {
-        uint32_t                 n, q;
+        uint32_t                 n, q, item;
         recsys_itemcf_scratch_t  s;
 
         s.acc = calloc((size_t) n_items + 1, sizeof(recsys_itemcf_acc_t));
@@ -317,18 +391,19 @@ recsys_itemcf_build(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
             failed = 1;
         }
 
-#pragma omp for schedule(dynamic, 64)
-        for (i = 0; i < n_items; i++) {
+#pragma omp for schedule(dynamic, 16)
+        for (x = 0; x < n_items; x++) {
             if (failed) {
                 continue;
             }
 
-            n = recsys_itemcf_item(t, o, xu, norm, deg, &s, i);
-            count[i] = n;
+            item = jobs[x].item;
+            n = recsys_itemcf_item(t, o, xu, norm, deg, &s, item);
+            count[item] = n;
 
             for (q = 0; q < n; q++) {
-                slots[(size_t) i * k + q].item = s.heap[q].item;
-                slots[(size_t) i * k + q].score = s.heap[q].score;
+                slots[(size_t) item * k + q].item = s.heap[q].item;
+                slots[(size_t) item * k + q].score = s.heap[q].score;
             }
         }
 
@@ -342,6 +417,7 @@ recsys_itemcf_build(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
     free(xu);
     free(norm);
     free(deg);
+    free(jobs);
 
     total = 0;
     for (i = 0; !failed && i < n_items; i++) {
