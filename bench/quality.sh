@@ -38,7 +38,9 @@
 #                       items.csv), an interactions file, or "gen" for the
 #                       synthetic sample (recsys-build gen defaults)
 #   PROTOCOL=p1         p1, p2 or loo (kfold averages folds: not comparable)
-#   ALGOS=popular,itemcf,hybrid
+#   ALGOS=popular,itemcf,usercf,content,rp3beta,ease,als,hybrid
+#                       (with als, the served model is built with --als and
+#                       --weights als=0, so its hybrid is the default one)
 #   K=10                list length (eval --k and n=)
 #   SEED=42             split seed
 #   CATALOG=1           pass the catalog to eval and build (0: log only)
@@ -54,7 +56,7 @@ BENCH_NAME=quality
 
 DATA=${DATA:-$ROOT/../shared/data/ml-latest-small}
 PROTOCOL=${PROTOCOL:-p1}
-ALGOS=${ALGOS:-popular,itemcf,hybrid}
+ALGOS=${ALGOS:-popular,itemcf,usercf,content,rp3beta,ease,als,hybrid}
 K=${K:-10}
 SEED=${SEED:-42}
 CATALOG=${CATALOG:-1}
@@ -110,8 +112,13 @@ say "recsys-build eval --protocol $PROTOCOL --algos $ALGOS"
 # ---------------------------------------------------- 2. served model
 
 say "recsys-build build from split/train.csv"
+case ",$ALGOS," in
+    *,als,*) EXTRA="--als --weights als=0" ;;
+    *) EXTRA="" ;;
+esac
+# shellcheck disable=SC2086
 "$RB" build --interactions "$WORK/split/train.csv" ${ITEMS:+--items "$ITEMS"} \
-    --out "$WORK/model.mdb" > "$WORK/logs/build.log" 2>&1 \
+    $EXTRA --out "$WORK/model.mdb" > "$WORK/logs/build.log" 2>&1 \
     || { cat "$WORK/logs/build.log" >&2; die "recsys-build build failed"; }
 
 PORT=$(free_port)

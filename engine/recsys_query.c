@@ -676,8 +676,10 @@ recsys_query_rules(recsys_qctx_t *c, recsys_result_t *res)
     recsys_rules_hit_t         *hits;
     const recsys_rules_view_t  *v;
 
+    /* the first 128 rules of each history item's bucket: its one-item
+     * antecedents come first (recsys_rules_pack), then longer ones */
     v = recsys_model_rules(c->m);
-    cap = 64;
+    cap = 128;
     n = c->hist.n;
 
     items = c->a->alloc(c->a->ctx, (size_t) (n ? n : 1) * sizeof(uint32_t));

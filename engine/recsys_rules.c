@@ -1540,7 +1540,7 @@ recsys_rules_pack(const recsys_rule_t *rules, uint32_t n_rules,
     uint32_t n_items, unsigned char **blob, size_t *size)
 {
     size_t               sz;
-    uint32_t             i, g, *off, *fill;
+    uint32_t             i, g, len, *off, *fill;
     unsigned char       *p, *recs;
     recsys_rule_t        r;
     recsys_rules_head_t  head;
@@ -1590,18 +1590,32 @@ recsys_rules_pack(const recsys_rule_t *rules, uint32_t n_rules,
 
     recs = p + sizeof(head) + ((size_t) n_items + 1) * 4;
 
-    for (i = 0; i < n_rules; i++) {
-        memset(&r, 0, sizeof(recsys_rule_t));
-        memcpy(r.ante, rules[i].ante, rules[i].n_ante * sizeof(uint32_t));
-        r.n_ante = rules[i].n_ante;
-        r.cons = rules[i].cons;
-        r.support = rules[i].support;
-        r.confidence = rules[i].confidence;
-        r.lift = rules[i].lift;
+    /*
+     * Inside an antecedent item's bucket, shorter antecedents first, each
+     * length in the order given (by lift): a reader that looks at only the
+     * first rules of a bucket (to bound a request's cost) sees the rules a
+     * single history item fires before those that need more items.
+     */
+    for (len = 1; len <= RECSYS_RULES_MAX_ANTE; len++) {
+        for (i = 0; i < n_rules; i++) {
+            if (rules[i].n_ante != len) {
+                continue;
+            }
 
-        g = r.ante[0];
-        memcpy(recs + (size_t) (off[g] + fill[g]++) * sizeof(recsys_rule_t),
-               &r, sizeof(recsys_rule_t));
+            memset(&r, 0, sizeof(recsys_rule_t));
+            memcpy(r.ante, rules[i].ante,
+                   rules[i].n_ante * sizeof(uint32_t));
+            r.n_ante = rules[i].n_ante;
+            r.cons = rules[i].cons;
+            r.support = rules[i].support;
+            r.confidence = rules[i].confidence;
+            r.lift = rules[i].lift;
+
+            g = r.ante[0];
+            memcpy(recs + (size_t) (off[g] + fill[g]++)
+                          * sizeof(recsys_rule_t),
+                   &r, sizeof(recsys_rule_t));
+        }
     }
 
     free(off);
