@@ -303,11 +303,21 @@ t_gen(void)
         return;
     }
 
+    /*
+     * The default catalogue and users with 60 rows each on average (the
+     * default is 30).  A planted bundle is 3 items of one segment's genres
+     * watched by users of every segment; for a user with 5 or 10 rows, 3
+     * of them from another segment make the genre profile genuinely
+     * ambiguous, and at the default size k-means scores ARI 0.871 (all of
+     * its misses are such users: see the test without them below).  At
+     * 60 rows it is 0.934, at 100 rows 0.961.
+     */
     recsys_gen_defaults(&o);
     o.out_dir = tmpl;
+    o.events = 120000;
 
     rc = recsys_gen_run(&o, err, sizeof(err));
-    tap_ok(rc == RECSYS_OK, "generate the default data set (%s)",
+    tap_ok(rc == RECSYS_OK, "generate the default data set, 120000 rows (%s)",
            rc == RECSYS_OK ? "ok" : err);
     if (rc != RECSYS_OK) {
         return;
@@ -427,8 +437,8 @@ t_gen(void)
     }
     ari = recsys_cluster_ari(a, b, m);
     printf("# k-means k=6: ARI %.4f over %u non-noise users\n", ari, m);
-    tap_ok(rc == RECSYS_OK && k == T_SEGMENTS && ari >= 0.85,
-           "k-means k=6 recovers the planted segments: ARI %.3f (>= .85; "
+    tap_ok(rc == RECSYS_OK && k == T_SEGMENTS && ari >= 0.9,
+           "k-means k=6 recovers the planted segments: ARI %.3f (>= .9; "
            "see the next test for the gap to 1)", ari);
 
     for (i = 0, m = 0; i < n; i++) {
