@@ -313,22 +313,73 @@ recsys_acc_top(recsys_acc_t *acc, const recsys_filter_t *filter,
 }
 
 
-int
-recsys_score_history(const recsys_list_t *nbrs, recsys_row_t hist,
-    uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t need,
-    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out)
+/*
+ * The best `want` entries that pass the filter, in no particular order,
+ * and the best score in *best (0 when none): the set recsys_acc_top()
+ * keeps, found by selection, for a blend input, which sums its members
+ * and needs no order.
+ */
+static int
+recsys_acc_best(recsys_acc_t *acc, const recsys_filter_t *filter,
+    uint32_t want, recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out,
+    float *best)
+{
+    uint32_t          i, n, b;
+    recsys_scored_t  *cand;
+
+    *n_out = 0;
+    *best = 0.0f;
+
+    cand = a->alloc(a->ctx, ((size_t) acc->mask + 1) * sizeof(*cand));
+    if (cand == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    n = 0;
+    for (i = 0; i <= acc->mask; i++) {
+        if (acc->slots[i].item != RECSYS_NO_INDEX
+            && recsys_filter_pass(filter, acc->slots[i].item))
+        {
+            cand[n].item = acc->slots[i].item;
+            cand[n].score = (float) acc->slots[i].score;
+            n++;
+        }
+    }
+
+    if (n > want) {
+        if (want == 0) {
+            return RECSYS_OK;
+        }
+
+        recsys_topk_select(cand, n, want);
+        n = want;
+    }
+
+    b = 0;
+    for (i = 0; i < n; i++) {
+        out[i] = cand[i];
+
+        if (recsys_scored_better(&cand[i], &cand[b])) {
+            b = i;
+        }
+    }
+
+    *n_out = n;
+    *best = n > 0 ? cand[b].score : 0.0f;
+
+    return RECSYS_OK;
+}
+
+
+/* Sums history weight x neighbour score over the history into acc. */
+static int
+recsys_score_acc(const recsys_list_t *nbrs, recsys_row_t hist,
+    uint32_t max_nbrs, recsys_alloc_t *a, recsys_acc_t *acc)
 {
     int           rc;
     double        w;
     uint32_t      h, j, total, n;
-    recsys_acc_t  acc;
     recsys_row_t  row;
-
-    *n_out = 0;
-
-    if (nbrs == NULL || need == 0) {
-        return RECSYS_OK;
-    }
 
     total = 0;
     for (h = 0; h < hist.n; h++) {
@@ -336,7 +387,7 @@ recsys_score_history(const recsys_list_t *nbrs, recsys_row_t hist,
         total += max_nbrs && n > max_nbrs ? max_nbrs : n;
     }
 
-    rc = recsys_acc_init(&acc, total, a);
+    rc = recsys_acc_init(acc, total, a);
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -349,14 +400,65 @@ recsys_score_history(const recsys_list_t *nbrs, recsys_row_t hist,
         n = max_nbrs && row.n > max_nbrs ? max_nbrs : row.n;
 
         for (j = 0; j < n; j++) {
-            recsys_acc_add(&acc, recsys_row_item(row, j),
+            recsys_acc_add(acc, recsys_row_item(row, j),
                            w * (double) recsys_row_score(row, j));
         }
+    }
+
+    return RECSYS_OK;
+}
+
+
+int
+recsys_score_history(const recsys_list_t *nbrs, recsys_row_t hist,
+    uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t need,
+    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out)
+{
+    int           rc;
+    recsys_acc_t  acc;
+
+    *n_out = 0;
+
+    if (nbrs == NULL || need == 0) {
+        return RECSYS_OK;
+    }
+
+    rc = recsys_score_acc(nbrs, hist, max_nbrs, a, &acc);
+    if (rc != RECSYS_OK) {
+        return rc;
     }
 
     *n_out = recsys_acc_top(&acc, filter, need, out);
 
     return RECSYS_OK;
+}
+
+
+/*
+ * The same list as recsys_score_history() as a set: the same members, in
+ * no particular order, and the best score.
+ */
+static int
+recsys_score_history_set(const recsys_list_t *nbrs, recsys_row_t hist,
+    uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t want,
+    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out, float *best)
+{
+    int           rc;
+    recsys_acc_t  acc;
+
+    *n_out = 0;
+    *best = 0.0f;
+
+    if (nbrs == NULL || want == 0) {
+        return RECSYS_OK;
+    }
+
+    rc = recsys_score_acc(nbrs, hist, max_nbrs, a, &acc);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    return recsys_acc_best(&acc, filter, want, a, out, n_out, best);
 }
 
 
@@ -867,14 +969,26 @@ recsys_query_blend_input(recsys_qctx_t *c, int s)
             return RECSYS_ENOMEM;
         }
 
-        rc = recsys_query_score(c, s, scored, want, &n);
+        if (s == RECSYS_SRC_MARKOV || s == RECSYS_SRC_HMM
+            || s == RECSYS_SRC_LSTM)
+        {
+            rc = recsys_query_score(c, s, scored, want, &n);
+            b->norm = n > 0 ? scored[0].score : 0.0f;
+
+        } else {
+            /* the blend sums its inputs: their members, not their order */
+            rc = recsys_score_history_set(
+                     recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s),
+                     c->hist, c->max_nbrs, &c->filter, want, c->a, scored,
+                     &n, &b->norm);
+        }
+
         if (rc != RECSYS_OK) {
             return rc;
         }
 
         b->scored = scored;
         b->n_scored = n;
-        b->norm = n > 0 ? scored[0].score : 0.0f;
 
     } else if (q->user != RECSYS_NO_INDEX) {
         list = recsys_model_source_list(c->m, RECSYS_L_USER_RECS, s);
@@ -1037,45 +1151,53 @@ static void
 recsys_query_because(recsys_qctx_t *c, int algo, uint32_t item,
     recsys_why_t *why)
 {
-    int       s;
-    float     scale, v, credit[RECSYS_BECAUSE_MAX];
-    uint32_t  h, hist_n, k, j, b, hi;
+    int       s, src[RECSYS_NSRC];
+    float     scale, v, credit[RECSYS_BECAUSE_MAX], sc[RECSYS_NSRC];
+    uint32_t  h, hist_n, k, j, b, hi, n_src, x;
 
     why->n_because = 0;
     hist_n = c->hist.n;
 
-    for (h = 0; h < hist_n; h++) {
+    /* the sources that scored the item, and their blend scales */
+    n_src = 0;
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        if (!recsys_is_item_source(s)
+            || (algo != RECSYS_ALGO_HYBRID && algo != s)
+            || why->contrib[s] == 0.0f)
+        {
+            continue;
+        }
+
+        scale = 1.0f;
+
+        if (algo == RECSYS_ALGO_HYBRID) {
+            scale = 0.0f;
+
+            for (b = 0; b < c->n_blend; b++) {
+                if (c->blend_src[b] == s) {
+                    scale = c->blend[b].weight / c->blend[b].norm;
+                }
+            }
+        }
+
+        if (scale > 0.0f) {
+            src[n_src] = s;
+            sc[n_src++] = scale;
+        }
+    }
+
+    for (h = 0; h < hist_n && n_src > 0; h++) {
         hi = recsys_row_item(c->hist, h);
         v = 0.0f;
 
-        for (s = 0; s < RECSYS_NSRC; s++) {
-            if (!recsys_is_item_source(s)
-                || (algo != RECSYS_ALGO_HYBRID && algo != s)
-                || why->contrib[s] == 0.0f)
-            {
-                continue;   /* only the sources that scored the item */
-            }
-
-            if (s == RECSYS_SRC_MARKOV && h > 0) {
+        for (x = 0; x < n_src; x++) {
+            if (src[x] == RECSYS_SRC_MARKOV && h > 0) {
                 continue;
             }
 
-            scale = 1.0f;
-
-            if (algo == RECSYS_ALGO_HYBRID) {
-                scale = 0.0f;
-
-                for (b = 0; b < c->n_blend; b++) {
-                    if (c->blend_src[b] == s) {
-                        scale = c->blend[b].weight / c->blend[b].norm;
-                    }
-                }
-            }
-
-            if (scale > 0.0f) {
-                v += scale * recsys_row_score(c->hist, h)
-                     * recsys_query_sim(c, s, hi, item);
-            }
+            v += sc[x] * recsys_row_score(c->hist, h)
+                 * recsys_query_sim(c, src[x], hi, item);
         }
 
         if (!(v > 0.0f)) {

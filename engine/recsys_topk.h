@@ -7,6 +7,7 @@
  * item index: the one ranking rule used by the builder and at request time,
  * so that precomputed and request-time lists agree exactly.
  * recsys_topk_sort() leaves the kept items best first.
+ * recsys_topk_select() finds the same set in an array without ordering it.
  */
 
 #ifndef RECSYS_TOPK_H
@@ -131,6 +132,78 @@ recsys_topk_sort(recsys_topk_t *t)
     }
 
     return t->n;
+}
+
+/*
+ * Puts a[0 .. k) the k best of a[0 .. n) (by recsys_scored_better, a
+ * strict order since items differ), in no particular order: a
+ * quickselect with a median-of-three pivot.  0 < k < n.
+ */
+static inline void
+recsys_topk_select(recsys_scored_t *a, uint32_t n, uint32_t k)
+{
+    int64_t          lo, hi, i, j, mid;
+    recsys_scored_t  pivot, t;
+
+    lo = 0;
+    hi = (int64_t) n - 1;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        /* the median of a[lo], a[mid], a[hi] */
+        if (recsys_scored_better(&a[mid], &a[lo])) {
+            t = a[mid];
+            a[mid] = a[lo];
+            a[lo] = t;
+        }
+
+        if (recsys_scored_better(&a[hi], &a[lo])) {
+            t = a[hi];
+            a[hi] = a[lo];
+            a[lo] = t;
+        }
+
+        if (recsys_scored_better(&a[hi], &a[mid])) {
+            t = a[hi];
+            a[hi] = a[mid];
+            a[mid] = t;
+        }
+
+        pivot = a[mid];
+        i = lo;
+        j = hi;
+
+        while (i <= j) {
+            while (recsys_scored_better(&a[i], &pivot)) {
+                i++;
+            }
+
+            while (recsys_scored_better(&pivot, &a[j])) {
+                j--;
+            }
+
+            if (i <= j) {
+                t = a[i];
+                a[i] = a[j];
+                a[j] = t;
+                i++;
+                j--;
+            }
+        }
+
+        /* a[lo .. j] are at least as good as the pivot, a[i .. hi] no
+         * better; between them, the pivot itself */
+        if ((int64_t) k - 1 <= j) {
+            hi = j;
+
+        } else if ((int64_t) k - 1 >= i) {
+            lo = i;
+
+        } else {
+            return;
+        }
+    }
 }
 
 #endif /* RECSYS_TOPK_H */

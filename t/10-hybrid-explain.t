@@ -340,6 +340,17 @@ for my $c ([[10, 8]], [[1, 3, 5]], [[9]], [[2, 'nope', 7], 'h4'],
     my $plain = q200($path, $path, algo => 'hybrid', user => $u,
                      fallback => undef);
     check_items($plain->{items}, $want, $path);
+
+    # n=2: each session source keeps its best max(user_top 3, 2) = 3 of
+    # more candidates before the blend (a selection, not a sort)
+    my $path2 = '/h?history=' . join(',', @$s) . '&n=2'
+                . (defined $u ? "&user=$u" : '');
+    my ($want2) = $m->blend(user => $u, session => $s, need => 2,
+                            pass => sub { !$skip{ $_[0] } });
+    my $two = q200($path2, $path2, algo => 'hybrid', user => $u,
+                   fallback => undef);
+    check_items($two->{items}, [grep { defined } @$want2[0, 1]], $path2);
+
     my $d = q200("$path&explain=1", "$path&explain=1", user => $u);
     check_explain($d, $plain, "$path&explain=1", $m, $contrib, $scale, $hist);
     for my $it (@$want) {
