@@ -67,6 +67,9 @@ recsys_build_defaults(recsys_build_opts_t *o)
     o->hmm_states = 32;
     o->lstm = 0;
     o->lstm_epochs = 10;
+    o->lstm_dim = 64;
+    o->lstm_hidden = 64;
+    o->rule_gap = 0.0;
     o->ease = 1;
     o->ease_lambda = 500.0;
     o->ease_items = 2000;
@@ -931,7 +934,8 @@ recsys_build_cmp_u32(const void *a, const void *b)
 
 /*
  * Association rules (recsys_rules.c): FP-growth over each user's items
- * (those with value >= rule_min_value), rules with up to 3 antecedent
+ * (those with value >= rule_min_value), or over sessions (rule_gap), rules
+ * with up to 3 antecedent
  * items, packed for reading in place; per user, the consequents of the
  * rules their whole history fires (the "assoc" source).
  */
@@ -954,13 +958,21 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
     memset(&sets, 0, sizeof(sets));
     rules = NULL;
 
-    /* explicit ratings: a transaction is what the user liked */
-    rc = recsys_rules_tx_users(&parts->train,
-                               o->rule_min_value >= 0.0f
-                               ? o->rule_min_value
-                               : (parts->train.explicit_ratings ? 4.0f
-                                                                : -1e30f),
-                               &tx);
+    if (o->rule_gap > 0.0) {
+        /* sessions: what was watched together, cut at long pauses */
+        rc = recsys_rules_tx_sessions(&parts->train, (int64_t) o->rule_gap,
+                                      2, &tx);
+
+    } else {
+        /* explicit ratings: a transaction is what the user liked */
+        rc = recsys_rules_tx_users(&parts->train,
+                                   o->rule_min_value >= 0.0f
+                                   ? o->rule_min_value
+                                   : (parts->train.explicit_ratings
+                                      ? 4.0f : -1e30f),
+                                   &tx);
+    }
+
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -1127,6 +1139,8 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
         memset(&gru, 0, sizeof(gru));
         recsys_gru_defaults(&go);
         go.epochs = o->lstm_epochs;
+        go.dim = o->lstm_dim;
+        go.hidden = o->lstm_hidden;
 
         rc = recsys_gru_train(&parts->train, &go, &gru);
 
@@ -1687,6 +1701,15 @@ recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
 
         } else if (strcmp(name, "lstm_epochs") == 0 && v >= 1) {
             o->lstm_epochs = (uint32_t) v;
+
+        } else if (strcmp(name, "lstm_dim") == 0 && v >= 1 && v <= 1024) {
+            o->lstm_dim = (uint32_t) v;
+
+        } else if (strcmp(name, "lstm_hidden") == 0 && v >= 1 && v <= 1024) {
+            o->lstm_hidden = (uint32_t) v;
+
+        } else if (strcmp(name, "rule_gap") == 0 && v >= 0) {
+            o->rule_gap = v;
 
         } else if (strcmp(name, "rule_support") == 0 && v <= 1) {
             o->rule_support = v;

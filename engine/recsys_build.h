@@ -37,11 +37,16 @@ typedef struct {
     double       rule_confidence;
     double       rule_lift;
     float        rule_min_value;    /* an item counts when value >= this */
+    double       rule_gap;          /* > 0: transactions are sessions cut
+                                       at gaps of more seconds than this;
+                                       0: one transaction per user */
     int          markov;            /* first-order Markov next items */
     int          hmm;               /* hidden Markov model (off: slow) */
     uint32_t     hmm_states;
     int          lstm;              /* GRU next-item model (off: slow) */
     uint32_t     lstm_epochs;
+    uint32_t     lstm_dim;          /* item embedding size */
+    uint32_t     lstm_hidden;       /* recurrent state size */
     int          ease;              /* EASE^R over the ease_items most
                                        popular items (a dense n^3 solve) */
     double       ease_lambda;

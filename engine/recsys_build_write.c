@@ -472,6 +472,61 @@ recsys_build_write_lists(recsys_writer_t *w, recsys_parts_t *parts,
 }
 
 
+/* The settings of the optional sources the model has, for its meta. */
+static void
+recsys_build_source_params(const recsys_build_opts_t *o,
+    const recsys_parts_t *parts, json_t *params)
+{
+    uint32_t  has;
+
+    has = parts->sources;
+
+    if (has & (1u << RECSYS_SRC_USERCF)) {
+        json_object_set_new(params, "user_neighbors",
+                            json_integer(o->user_neighbors));
+    }
+
+    if (has & (1u << RECSYS_SRC_CLUSTER)) {
+        json_object_set_new(params, "segments", json_pack("{s:s, s:i, s:f}",
+                            "method", o->dbscan ? "dbscan" : "kmeans",
+                            "k", (json_int_t) o->k, "eps", (double) o->eps));
+    }
+
+    if (has & (1u << RECSYS_SRC_ASSOC)) {
+        json_object_set_new(params, "rules",
+                            json_pack("{s:f, s:f, s:f, s:f, s:f}",
+                                      "support", o->rule_support,
+                                      "confidence", o->rule_confidence,
+                                      "lift", o->rule_lift,
+                                      "min_value", (double) o->rule_min_value,
+                                      "gap_seconds", o->rule_gap));
+    }
+
+    if (has & (1u << RECSYS_SRC_HMM)) {
+        json_object_set_new(params, "hmm_states",
+                            json_integer(o->hmm_states));
+    }
+
+    if (has & (1u << RECSYS_SRC_LSTM)) {
+        json_object_set_new(params, "lstm", json_pack("{s:i, s:i, s:i}",
+                            "epochs", (json_int_t) o->lstm_epochs,
+                            "dim", (json_int_t) o->lstm_dim,
+                            "hidden", (json_int_t) o->lstm_hidden));
+    }
+
+    if (has & (1u << RECSYS_SRC_EASE)) {
+        json_object_set_new(params, "ease", json_pack("{s:f, s:i}",
+                            "lambda", o->ease_lambda,
+                            "items", (json_int_t) o->ease_items));
+    }
+
+    if (has & (1u << RECSYS_SRC_ALS)) {
+        json_object_set_new(params, "als_factors",
+                            json_integer(o->als_factors));
+    }
+}
+
+
 static json_t *
 recsys_build_params_json(const recsys_build_opts_t *o, recsys_parts_t *parts)
 {
@@ -506,6 +561,7 @@ recsys_build_params_json(const recsys_build_opts_t *o, recsys_parts_t *parts)
     }
 
     json_object_set_new(params, "weights", weights);
+    recsys_build_source_params(o, parts, params);
 
     return params;
 }

@@ -35,8 +35,9 @@ static const char  recsys_usage[] =
     "        --out MODEL [--user-neighbors K] [--no-content]\n"
     "        [--segments K] [--dbscan] [--eps E] [--no-segments]\n"
     "        [--rule-support S] [--rule-confidence C] [--rule-lift L]\n"
-    "        [--rule-min-value V] [--no-rules] [--no-markov] [--hmm]\n"
-    "        [--lstm] [--no-ease] [--als] [--no-rp3beta]\n"
+    "        [--rule-min-value V] [--rule-gap SECONDS] [--no-rules]\n"
+    "        [--no-markov] [--hmm] [--hmm-states N] [--lstm] [--lstm-epochs N]\n"
+    "        [--lstm-dim D] [--lstm-hidden H] [--no-ease] [--als] [--no-rp3beta]\n"
     "        [--ease-lambda L] [--ease-items N] [--als-factors F]\n"
     "        [--neighbors K] [--similarity cosine|adjusted|pearson|jaccard]\n"
     "        [--shrink S] [--min-support N] [--history H] [--user-top R]\n"
@@ -355,6 +356,37 @@ recsys_main_build(int argc, char **argv)
                 o.rule_lift = f;
             } else {
                 o.rule_min_value = (float) f;
+            }
+
+        } else if (strcmp(flag, "--rule-gap") == 0) {
+            if (!recsys_main_decimal(flag, val, 0.0, 1e9, &f)) {
+                return 1;
+            }
+            o.rule_gap = f;
+
+        } else if (strcmp(flag, "--hmm-states") == 0) {
+            if (!recsys_main_number(flag, val, 2, 1000, &v)) {
+                return 1;
+            }
+            o.hmm_states = (uint32_t) v;
+
+        } else if (strcmp(flag, "--lstm-epochs") == 0) {
+            if (!recsys_main_number(flag, val, 1, 1000, &v)) {
+                return 1;
+            }
+            o.lstm_epochs = (uint32_t) v;
+
+        } else if (strcmp(flag, "--lstm-dim") == 0
+                   || strcmp(flag, "--lstm-hidden") == 0)
+        {
+            if (!recsys_main_number(flag, val, 1, 256, &v)) {
+                return 1;
+            }
+
+            if (flag[7] == 'd') {
+                o.lstm_dim = (uint32_t) v;
+            } else {
+                o.lstm_hidden = (uint32_t) v;
             }
 
         } else if (strcmp(flag, "--tags") == 0) {

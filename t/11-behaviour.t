@@ -33,15 +33,26 @@ my $model = build_model(interactions => "$tmp/g/interactions.csv",
                                  '--rule-min-value', '0',
                                  '--sparse-user', '8']);
 
+# the same log with sessions as transactions: cut at pauses over 6 hours
+my $gap = 6 * 3600;
+my $model_s = build_model(interactions => "$tmp/g/interactions.csv",
+                          items => "$tmp/g/items.csv", out => "$tmp/s.mdb",
+                          model_id => 'behaviour-sessions',
+                          args => ['--rule-gap', $gap, '--rule-support',
+                                   '0.002', '--no-segments']);
+
 my $srv = RecsysTest::start_nginx(
     http => "    recsys_model $model;\n",
-    locations => "        location /recommend { recsys; recsys_max_n 20; }\n");
+    locations => "        location /recommend { recsys; recsys_max_n 20; }\n"
+               . "        location /sessions { recsys; recsys_max_n 20;"
+               . " recsys_model $model_s; }\n");
 
 # interactions: per user the set of items, and per item its users
-my (%items_of, %users_of);
+my (%items_of, %users_of, %rows_of);
 for my $line (split /\n/, slurp("$tmp/g/interactions.csv")) {
     next if $line =~ /^userId/;
-    my ($u, $i) = split /,/, $line;
+    my ($u, $i, undef, $t) = split /,/, $line;
+    push @{ $rows_of{$u} }, [$t, $i];
     $items_of{$u}{$i} = 1;
     $users_of{$i}{$u} = 1;
 }
@@ -97,6 +108,43 @@ for my $b (@bundles) {
         ok(abs($it->{rule}{confidence} - $confidence) < 1e-4,
            "bundle $a -> $c: confidence $confidence")
             or diag "got $it->{rule}{confidence}";
+    }
+}
+
+# session rules: transactions are each user's rows in time order, cut
+# where two rows are more than $gap seconds apart; sessions of one item
+# are no transaction
+my @sessions;
+for my $u (sort keys %rows_of) {
+    my @rows = sort { $a->[0] <=> $b->[0] } @{ $rows_of{$u} };
+    my @cur;
+    for my $k (0 .. $#rows) {
+        if ($k > 0 && $rows[$k][0] - $rows[$k - 1][0] > $gap) {
+            push @sessions, {map { $_ => 1 } @cur} if @cur >= 2;
+            @cur = ();
+        }
+        push @cur, $rows[$k][1];
+    }
+    push @sessions, {map { $_ => 1 } @cur} if @cur >= 2;
+}
+ok(@sessions > $n_users, scalar(@sessions) . ' sessions of 2 or more items');
+
+for my $b (@bundles) {
+    my ($a, @rest) = @$b;
+    my $d = $srv->json("/sessions?history=$a&algo=assoc&n=20&explain=1");
+    my %got = map { $_->{id} => $_ } @{ $d->{items} };
+    my $with_a = grep { $_->{$a} } @sessions;
+
+    for my $c (@rest) {
+        my $both = grep { $_->{$a} && $_->{$c} } @sessions;
+        my $it = $got{$c};
+
+        ok($it, "session bundle $a: $c recommended by a rule") or next;
+        ok(abs($it->{rule}{support} - $both / @sessions) < 1e-4
+           && abs($it->{rule}{confidence} - $both / $with_a) < 1e-4,
+           "session bundle $a -> $c: support " . $both / @sessions
+           . ", confidence " . $both / $with_a)
+            or diag "got $it->{rule}{support}, $it->{rule}{confidence}";
     }
 }
 
