@@ -495,10 +495,9 @@ int
 recsys_als_top(const recsys_train_t *t, const recsys_als_t *m, uint32_t top,
     recsys_csr_t *lists)
 {
-    int              failed;
+    int              rc, failed;
     int64_t          u;
     uint32_t        *count, f;
-    uint64_t         total;
     recsys_entry_t  *slots;
 
     f = m->factors;
@@ -573,29 +572,11 @@ recsys_als_top(const recsys_train_t *t, const recsys_als_t *m, uint32_t top,
         free(store);
     }
 
-    total = 0;
-    for (u = 0; u < (int64_t) m->n_users; u++) {
-        total += count[u];
-    }
-
-    if (failed || recsys_csr_alloc(lists, m->n_users, total) != 0) {
-        free(count);
-        free(slots);
-        return RECSYS_ENOMEM;
-    }
-
-    total = 0;
-    for (u = 0; u < (int64_t) m->n_users; u++) {
-        lists->offsets[u] = (uint32_t) total;
-        memcpy(lists->entries + total, slots + (size_t) u * top,
-               (size_t) count[u] * sizeof(recsys_entry_t));
-        total += count[u];
-    }
-
-    lists->offsets[m->n_users] = (uint32_t) total;
+    rc = failed ? RECSYS_ENOMEM
+                : recsys_csr_pack(lists, m->n_users, top, count, slots);
 
     free(count);
     free(slots);
 
-    return RECSYS_OK;
+    return rc;
 }

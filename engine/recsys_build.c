@@ -440,29 +440,10 @@ static int
 recsys_build_pack_slots(int failed, uint32_t n_users, uint32_t k,
     uint32_t *count, recsys_entry_t *slots, recsys_csr_t *dst)
 {
-    int       rc;
-    uint32_t  u;
-    uint64_t  total;
+    int  rc;
 
-    total = 0;
-    for (u = 0; u < n_users; u++) {
-        total += count[u];
-    }
-
-    rc = RECSYS_ENOMEM;
-
-    if (!failed && recsys_csr_alloc(dst, n_users, total) == 0) {
-        total = 0;
-        for (u = 0; u < n_users; u++) {
-            dst->offsets[u] = (uint32_t) total;
-            memcpy(dst->entries + total, slots + (size_t) u * k,
-                   (size_t) count[u] * sizeof(recsys_entry_t));
-            total += count[u];
-        }
-
-        dst->offsets[n_users] = (uint32_t) total;
-        rc = RECSYS_OK;
-    }
+    rc = failed ? RECSYS_ENOMEM
+                : recsys_csr_pack(dst, n_users, k, count, slots);
 
     free(count);
     free(slots);

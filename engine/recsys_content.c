@@ -991,45 +991,6 @@ recsys_content_score(const recsys_content_t *c, uint32_t cap,
 }
 
 
-/* Packs count[r] entries at slots + r * k into a csr. */
-static int
-recsys_content_pack(uint32_t n_rows, uint32_t k, const uint32_t *count,
-    const recsys_entry_t *slots, recsys_csr_t *out)
-{
-    uint32_t  r;
-    uint64_t  total;
-
-    total = 0;
-    for (r = 0; r < n_rows; r++) {
-        total += count[r];
-    }
-
-    if (total > UINT32_MAX) {
-        return RECSYS_ELIMIT;
-    }
-
-    if (recsys_csr_alloc(out, n_rows, total) != 0) {
-        return RECSYS_ENOMEM;
-    }
-
-    total = 0;
-    for (r = 0; r < n_rows; r++) {
-        out->offsets[r] = (uint32_t) total;
-
-        if (count[r] > 0) {
-            memcpy(out->entries + total, slots + (size_t) r * k,
-                   (size_t) count[r] * sizeof(recsys_entry_t));
-        }
-
-        total += count[r];
-    }
-
-    out->offsets[n_rows] = (uint32_t) total;
-
-    return RECSYS_OK;
-}
-
-
 int
 recsys_content_neighbors(const recsys_content_t *c,
     const recsys_content_opts_t *o, recsys_csr_t *nbrs)
@@ -1094,7 +1055,7 @@ recsys_content_neighbors(const recsys_content_t *c,
     }
 
     rc = failed ? RECSYS_ENOMEM
-                : recsys_content_pack(n_items, k, count, slots, nbrs);
+                : recsys_csr_pack(nbrs, n_items, k, count, slots);
 
     free(count);
     free(slots);
@@ -1271,7 +1232,7 @@ recsys_content_recommend(const recsys_content_t *c, const recsys_train_t *t,
     }
 
     rc = failed ? RECSYS_ENOMEM
-                : recsys_content_pack(n_users, r, count, slots, recs);
+                : recsys_csr_pack(recs, n_users, r, count, slots);
 
     free(count);
     free(slots);

@@ -5,6 +5,9 @@
  * holds entries[offsets[r] .. offsets[r + 1]).  recsys_csr_view() lends the
  * same memory to the read-side functions as a recsys_list_t, so request-time
  * code can run over a model before it is written.
+ *
+ * recsys_csr_pack() is how parallel builders finish: each row's results
+ * are computed into fixed slots (k per row, count[r] used), then packed.
  */
 
 #ifndef RECSYS_CSR_H
@@ -12,6 +15,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "recsys_model.h"
 
@@ -56,6 +60,48 @@ recsys_csr_free(recsys_csr_t *c)
     free(c->entries);
     c->offsets = NULL;
     c->entries = NULL;
+}
+
+
+/*
+ * Packs count[r] entries at slots + r * k, for every row r, into c.
+ * RECSYS_OK, RECSYS_ELIMIT (more than 2^32 - 1 entries) or RECSYS_ENOMEM.
+ */
+static inline int
+recsys_csr_pack(recsys_csr_t *c, uint32_t n_rows, uint32_t k,
+    const uint32_t *count, const recsys_entry_t *slots)
+{
+    uint32_t  r;
+    uint64_t  total;
+
+    total = 0;
+    for (r = 0; r < n_rows; r++) {
+        total += count[r];
+    }
+
+    if (total > UINT32_MAX) {
+        return RECSYS_ELIMIT;
+    }
+
+    if (recsys_csr_alloc(c, n_rows, total) != 0) {
+        return RECSYS_ENOMEM;
+    }
+
+    total = 0;
+    for (r = 0; r < n_rows; r++) {
+        c->offsets[r] = (uint32_t) total;
+
+        if (count[r] > 0) {
+            memcpy(c->entries + total, slots + (size_t) r * k,
+                   (size_t) count[r] * sizeof(recsys_entry_t));
+        }
+
+        total += count[r];
+    }
+
+    c->offsets[n_rows] = (uint32_t) total;
+
+    return RECSYS_OK;
 }
 
 

@@ -1571,7 +1571,6 @@ recsys_gru_user_top(const void *packed, size_t size, const recsys_train_t *t,
 {
     int                rc, failed, par;
     uint32_t           n_users, u, *count;
-    uint64_t           total;
     recsys_list_t      seen_list;
     recsys_entry_t    *slots;
     recsys_gru_view_t  v;
@@ -1673,29 +1672,10 @@ RECSYS_GRU_OMP("omp atomic write")
         return RECSYS_ENOMEM;
     }
 
-    total = 0;
-    for (u = 0; u < n_users; u++) {
-        total += count[u];
-    }
-
-    if (recsys_csr_alloc(out, n_users, total) != 0) {
-        free(count);
-        free(slots);
-        return RECSYS_ENOMEM;
-    }
-
-    total = 0;
-    for (u = 0; u < n_users; u++) {
-        out->offsets[u] = (uint32_t) total;
-        memcpy(out->entries + total, slots + (size_t) u * k,
-               (size_t) count[u] * sizeof(recsys_entry_t));
-        total += count[u];
-    }
-
-    out->offsets[n_users] = (uint32_t) total;
+    rc = recsys_csr_pack(out, n_users, k, count, slots);
 
     free(count);
     free(slots);
 
-    return RECSYS_OK;
+    return rc;
 }

@@ -338,11 +338,10 @@ int
 recsys_itemcf_build(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
     recsys_csr_t *nbrs)
 {
-    int              rc, failed;
-    float           *xu;
-    double          *norm;
+    int                   rc, failed;
+    float                *xu;
+    double               *norm;
     uint32_t              n_items, i, x, k, *count, *deg;
-    uint64_t              total;
     recsys_entry_t       *slots;
     recsys_itemcf_job_t  *jobs;
 
@@ -419,31 +418,13 @@ recsys_itemcf_build(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
     free(deg);
     free(jobs);
 
-    total = 0;
-    for (i = 0; !failed && i < n_items; i++) {
-        total += count[i];
-    }
-
-    if (failed || recsys_csr_alloc(nbrs, n_items, total) != 0) {
-        free(count);
-        free(slots);
-        return RECSYS_ENOMEM;
-    }
-
-    total = 0;
-    for (i = 0; i < n_items; i++) {
-        nbrs->offsets[i] = (uint32_t) total;
-        memcpy(nbrs->entries + total, slots + (size_t) i * k,
-               (size_t) count[i] * sizeof(recsys_entry_t));
-        total += count[i];
-    }
-
-    nbrs->offsets[n_items] = (uint32_t) total;
+    rc = failed ? RECSYS_ENOMEM
+                : recsys_csr_pack(nbrs, n_items, k, count, slots);
 
     free(count);
     free(slots);
 
-    return RECSYS_OK;
+    return rc;
 }
 
 

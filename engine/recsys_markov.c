@@ -231,7 +231,6 @@ recsys_markov_build(const recsys_train_t *t, const recsys_markov_opts_t *o,
     int                   rc, failed, par;
     double                total_pos, alpha;
     uint32_t              n_items, k, i, e, n_pop, *off, *succ, *occ, *count;
-    uint64_t              total;
     recsys_entry_t       *slots;
     recsys_markov_pop_t  *pop;
 
@@ -365,26 +364,7 @@ RECSYS_MARKOV_OMP("omp for schedule(dynamic, 64)")
         goto done;
     }
 
-    total = 0;
-    for (i = 0; i < n_items; i++) {
-        total += count[i];
-    }
-
-    if (recsys_csr_alloc(next, n_items, total) != 0) {
-        rc = RECSYS_ENOMEM;
-        goto done;
-    }
-
-    total = 0;
-    for (i = 0; i < n_items; i++) {
-        next->offsets[i] = (uint32_t) total;
-        memcpy(next->entries + total, slots + (size_t) i * k,
-               (size_t) count[i] * sizeof(recsys_entry_t));
-        total += count[i];
-    }
-
-    next->offsets[n_items] = (uint32_t) total;
-    rc = RECSYS_OK;
+    rc = recsys_csr_pack(next, n_items, k, count, slots);
 
 done:
 
@@ -586,9 +566,8 @@ recsys_markov_user_top(const recsys_csr_t *next, const recsys_train_t *t,
     uint32_t window, float decay, uint32_t k, int exclude_seen,
     recsys_csr_t *out)
 {
-    int              failed, par;
+    int              rc, failed, par;
     uint32_t         n_users, u, row_max, i, *count;
-    uint64_t         total;
     recsys_list_t    list, seen_list;
     recsys_entry_t  *slots;
 
@@ -692,29 +671,10 @@ RECSYS_MARKOV_OMP("omp atomic write")
         return RECSYS_ENOMEM;
     }
 
-    total = 0;
-    for (u = 0; u < n_users; u++) {
-        total += count[u];
-    }
-
-    if (recsys_csr_alloc(out, n_users, total) != 0) {
-        free(count);
-        free(slots);
-        return RECSYS_ENOMEM;
-    }
-
-    total = 0;
-    for (u = 0; u < n_users; u++) {
-        out->offsets[u] = (uint32_t) total;
-        memcpy(out->entries + total, slots + (size_t) u * k,
-               (size_t) count[u] * sizeof(recsys_entry_t));
-        total += count[u];
-    }
-
-    out->offsets[n_users] = (uint32_t) total;
+    rc = recsys_csr_pack(out, n_users, k, count, slots);
 
     free(count);
     free(slots);
 
-    return RECSYS_OK;
+    return rc;
 }

@@ -70,7 +70,6 @@ recsys_rp3_build(const recsys_train_t *t, const recsys_rp3_opts_t *o,
     double          *pen;
     int64_t          i;
     uint32_t         n_items, k, j, deg, *count;
-    uint64_t         total;
     recsys_entry_t  *slots;
 
     if (!(o->alpha > 0.0) || !(o->beta >= 0.0)) {
@@ -195,25 +194,7 @@ recsys_rp3_build(const recsys_train_t *t, const recsys_rp3_opts_t *o,
         goto done;
     }
 
-    total = 0;
-    for (j = 0; j < n_items; j++) {
-        total += count[j];
-    }
-
-    if (recsys_csr_alloc(nbrs, n_items, total) != 0) {
-        failed = RECSYS_ENOMEM;
-        goto done;
-    }
-
-    total = 0;
-    for (j = 0; j < n_items; j++) {
-        nbrs->offsets[j] = (uint32_t) total;
-        memcpy(nbrs->entries + total, slots + (size_t) j * k,
-               (size_t) count[j] * sizeof(recsys_entry_t));
-        total += count[j];
-    }
-
-    nbrs->offsets[n_items] = (uint32_t) total;
+    failed = recsys_csr_pack(nbrs, n_items, k, count, slots);
 
 done:
 

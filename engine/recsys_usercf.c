@@ -185,45 +185,6 @@ recsys_usercf_sample(const recsys_csr_t *by_item, uint32_t cap,
 }
 
 
-/* Packs per-row results (count[r] entries at slots + r * k) into a csr. */
-static int
-recsys_usercf_pack(uint32_t n_rows, uint32_t k, const uint32_t *count,
-    const recsys_entry_t *slots, recsys_csr_t *out)
-{
-    uint32_t  r;
-    uint64_t  total;
-
-    total = 0;
-    for (r = 0; r < n_rows; r++) {
-        total += count[r];
-    }
-
-    if (total > UINT32_MAX) {
-        return RECSYS_ELIMIT;
-    }
-
-    if (recsys_csr_alloc(out, n_rows, total) != 0) {
-        return RECSYS_ENOMEM;
-    }
-
-    total = 0;
-    for (r = 0; r < n_rows; r++) {
-        out->offsets[r] = (uint32_t) total;
-
-        if (count[r] > 0) {
-            memcpy(out->entries + total, slots + (size_t) r * k,
-                   (size_t) count[r] * sizeof(recsys_entry_t));
-        }
-
-        total += count[r];
-    }
-
-    out->offsets[n_rows] = (uint32_t) total;
-
-    return RECSYS_OK;
-}
-
-
 /* The similarity of one accumulated pair, before shrinkage. */
 static double
 recsys_usercf_pair(const recsys_usercf_opts_t *o, const double *a,
@@ -408,7 +369,7 @@ recsys_usercf_neighbors(const recsys_train_t *t,
     }
 
     rc = failed ? RECSYS_ENOMEM
-                : recsys_usercf_pack(n_users, k, count, slots, nbrs);
+                : recsys_csr_pack(nbrs, n_users, k, count, slots);
 
 done:
 
@@ -544,7 +505,7 @@ recsys_usercf_recommend(const recsys_train_t *t, const recsys_csr_t *nbrs,
     }
 
     rc = failed ? RECSYS_ENOMEM
-                : recsys_usercf_pack(n_users, r, count, slots, recs);
+                : recsys_csr_pack(recs, n_users, r, count, slots);
 
     free(count);
     free(slots);
