@@ -346,7 +346,6 @@ typedef struct {
     recsys_list_t               nbrs;
     recsys_list_t               hist;
     recsys_list_t               seen;
-    recsys_list_t               ones;   /* seen items, all weighing 1 */
     recsys_list_t               recs[RECSYS_NSRC];
 } recsys_user_job_t;
 
@@ -420,13 +419,6 @@ recsys_build_user_list(recsys_user_job_t *j, uint32_t u, recsys_scored_t *out,
         return recsys_build_user_hybrid(j, u, &filter, out, n);
     }
 
-    if (j->what == RECSYS_SRC_RP3BETA) {
-        /* a binary model: every seen item weighs 1 */
-        return recsys_score_history(&j->nbrs, recsys_list_row(&j->ones, u),
-                                    0, &filter, j->o->user_top, &j->alloc,
-                                    out, n);
-    }
-
     return recsys_score_history(&j->nbrs, recsys_list_row(&j->hist, u), 0,
                                 &filter, j->o->user_top, &j->alloc, out, n);
 }
@@ -454,23 +446,22 @@ recsys_build_pack_slots(int failed, uint32_t n_users, uint32_t k,
 
 /*
  * Fills dst with one list per user: the source `what` scored from each
- * user's stored history, or the hybrid blend.  Parallel over users.
+ * user's row of hist (item, weight), or the hybrid blend (hist NULL).
+ * Parallel over users.
  */
 static int
 recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
-    int what, recsys_csr_t *dst)
+    int what, const recsys_csr_t *hist, recsys_csr_t *dst)
 {
-    int              failed, s;
-    size_t           max_hist, max_nbrs;
-    uint32_t         n_users, u, k, *count, e;
-    recsys_csr_t     ones;
-    recsys_entry_t  *slots;
-    const recsys_csr_t  *h, *nb;
+    int                  failed, s;
+    size_t               max_hist, max_nbrs;
+    uint32_t             n_users, u, k, *count, e;
+    recsys_entry_t      *slots;
+    const recsys_csr_t  *nb;
 
     n_users = parts->train.n_users;
     k = o->user_top;
     failed = 0;
-    memset(&ones, 0, sizeof(ones));
 
     count = calloc((size_t) n_users + 1, sizeof(uint32_t));
     slots = malloc(((size_t) n_users * k + 1) * sizeof(recsys_entry_t));
@@ -481,34 +472,14 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
         return RECSYS_ENOMEM;
     }
 
-    if (what == RECSYS_SRC_RP3BETA) {
-        /* the seen lists with every weight 1 */
-        if (recsys_csr_alloc(&ones, n_users, parts->train.by_user.n_entries)
-            != 0)
-        {
-            free(count);
-            free(slots);
-            return RECSYS_ENOMEM;
-        }
-
-        memcpy(ones.offsets, parts->train.by_user.offsets,
-               ((size_t) n_users + 1) * sizeof(uint32_t));
-
-        for (e = 0; e < ones.n_entries; e++) {
-            ones.entries[e].item = parts->train.by_user.entries[e].item;
-            ones.entries[e].score = 1.0f;
-        }
-    }
-
     /* the scratch a user may need: the longest history walked times the
      * longest neighbour row, or the sources' lists for the blend */
-    h = what == RECSYS_SRC_RP3BETA ? &ones : &parts->hist;
     nb = what >= 0 && what < RECSYS_NSRC ? &parts->nbrs[what] : NULL;
     max_hist = 0;
     max_nbrs = 0;
 
-    for (u = 0; u < h->n_rows; u++) {
-        e = h->offsets[u + 1] - h->offsets[u];
+    for (u = 0; hist != NULL && u < hist->n_rows; u++) {
+        e = hist->offsets[u + 1] - hist->offsets[u];
         max_hist = e > max_hist ? e : max_hist;
     }
 
@@ -529,9 +500,8 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
         job.what = what;
         job.alloc.alloc = recsys_arena_alloc;
         job.alloc.ctx = &job.arena;
-        job.hist = recsys_csr_view(&parts->hist);
+        job.hist = recsys_csr_view(hist != NULL ? hist : &parts->hist);
         job.seen = recsys_csr_view(&parts->train.by_user);
-        job.ones = recsys_csr_view(&ones);
 
         if (what >= 0 && what < RECSYS_NSRC) {
             job.nbrs = recsys_csr_view(&parts->nbrs[what]);
@@ -576,8 +546,6 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
         free(job.arena.base);
         free(out);
     }
-
-    recsys_csr_free(&ones);
 
     return recsys_build_pack_slots(failed, n_users, k, count, slots, dst);
 }
@@ -1227,6 +1195,28 @@ recsys_build_dense_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
 }
 
 
+/* Every user's seen items, each with weight 1. */
+static int
+recsys_build_binary_seen(const recsys_train_t *t, recsys_csr_t *ones)
+{
+    uint32_t  e;
+
+    if (recsys_csr_alloc(ones, t->n_users, t->by_user.n_entries) != 0) {
+        return RECSYS_ENOMEM;
+    }
+
+    memcpy(ones->offsets, t->by_user.offsets,
+           ((size_t) t->n_users + 1) * sizeof(uint32_t));
+
+    for (e = 0; e < ones->n_entries; e++) {
+        ones->entries[e].item = t->by_user.entries[e].item;
+        ones->entries[e].score = 1.0f;
+    }
+
+    return RECSYS_OK;
+}
+
+
 /*
  * The linear and factor models (recsys_ease.c, recsys_rp3.c,
  * recsys_als.c).  EASE and RP3beta also keep item-to-item lists, which
@@ -1239,6 +1229,7 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
 {
     int                rc;
     double             t0;
+    recsys_csr_t       ones;
     recsys_als_t       als;
     recsys_ease_t      ease;
     recsys_rp3_opts_t  ro;
@@ -1253,10 +1244,19 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
         rc = recsys_rp3_build(&parts->train, &ro,
                               &parts->nbrs[RECSYS_SRC_RP3BETA]);
 
+        /* a binary model: users are scored from what they saw, each 1 */
+        memset(&ones, 0, sizeof(ones));
+
         if (rc == RECSYS_OK) {
-            rc = recsys_build_user_lists(o, parts, RECSYS_SRC_RP3BETA,
+            rc = recsys_build_binary_seen(&parts->train, &ones);
+        }
+
+        if (rc == RECSYS_OK) {
+            rc = recsys_build_user_lists(o, parts, RECSYS_SRC_RP3BETA, &ones,
                                          &parts->recs[RECSYS_SRC_RP3BETA]);
         }
+
+        recsys_csr_free(&ones);
 
         if (rc == RECSYS_OK) {
             parts->sources |= 1u << RECSYS_SRC_RP3BETA;
@@ -1383,6 +1383,7 @@ recsys_build_content(recsys_data_t *d, const recsys_build_opts_t *o,
 
         if (rc == RECSYS_OK) {
             rc = recsys_build_user_lists(o, parts, RECSYS_SRC_CONTENT,
+                                         &parts->hist,
                                          &parts->recs[RECSYS_SRC_CONTENT]);
         }
 
@@ -1447,6 +1448,7 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
 
     if (rc == RECSYS_OK) {
         rc = recsys_build_user_lists(o, parts, RECSYS_SRC_ITEMCF,
+                                     &parts->hist,
                                      &parts->recs[RECSYS_SRC_ITEMCF]);
     }
 
@@ -1491,7 +1493,7 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
     }
 
     if (rc == RECSYS_OK) {
-        rc = recsys_build_user_lists(o, parts, RECSYS_ALGO_HYBRID,
+        rc = recsys_build_user_lists(o, parts, RECSYS_ALGO_HYBRID, NULL,
                                      &parts->hybrid);
     }
 

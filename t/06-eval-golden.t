@@ -18,14 +18,13 @@ use File::Spec;
 use JSON::PP;
 use Test::More;
 use Time::HiRes qw(time);
-use RecsysTest qw(repo_root tmpdir slurp);
+use RecsysTest qw(repo_root movielens_dir tmpdir slurp);
 
 my $root = repo_root();
 my $dir = $ENV{RECSYS_BUILD_DIR} // 'build';
 $dir = File::Spec->rel2abs($dir, $root);
 my $bin = "$dir/recsys-build";
-my $data = File::Spec->catfile($root, File::Spec->updir, qw(shared data
-                               ml-latest-small ratings.csv));
+my $data = File::Spec->catfile(movielens_dir(), 'ratings.csv');
 
 plan skip_all => "$bin missing (run ./build.sh)" unless -x $bin;
 plan skip_all => "$data missing (the MovieLens sample is not here)"

@@ -17,14 +17,12 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
-use File::Spec;
 use Test::More;
-use RecsysTest qw(repo_root build_model tmpdir slurp);
+use RecsysTest qw(movielens_dir build_model tmpdir slurp);
 
 RecsysTest::skip_unless_built();
 
-my $dir = File::Spec->catdir(repo_root(), File::Spec->updir, qw(shared data
-                             ml-latest-small));
+my $dir = movielens_dir();
 plan skip_all => "$dir missing (the MovieLens sample is not here)"
     unless -r "$dir/ratings.csv" && -r "$dir/movies.csv" && -r "$dir/tags.csv";
 

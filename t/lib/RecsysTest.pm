@@ -26,7 +26,7 @@ use POSIX qw(:sys_wait_h _exit);
 use Test::More;
 use Time::HiRes qw(sleep time);
 
-our @EXPORT_OK = qw(repo_root builder_path module_path nginx_bin
+our @EXPORT_OK = qw(repo_root movielens_dir builder_path module_path nginx_bin
                     skip_unless_built builder build_model tmpdir
                     write_file slurp publish free_port decode_json_strict
                     is_number check_shape check_items check_error);
@@ -40,6 +40,13 @@ sub repo_root {
     my $lib = dirname(abs_path(__FILE__));
     return abs_path(File::Spec->catdir($lib, File::Spec->updir,
                                        File::Spec->updir));
+}
+
+# The MovieLens sample next to the repository (../shared/data/
+# ml-latest-small); tests that need it skip when it is absent.
+sub movielens_dir {
+    return File::Spec->catdir(repo_root(), File::Spec->updir,
+                              qw(shared data ml-latest-small));
 }
 
 sub builder_path { $ENV{RECSYS_BUILD} || repo_root() . '/build/recsys-build' }
