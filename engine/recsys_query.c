@@ -25,6 +25,7 @@
 
 
 #define RECSYS_QUERY_HISTORY_MAX  100
+#define RECSYS_EXPLAIN_HISTORY    20
 
 
 static const char  *recsys_fallback_names[] = {
@@ -585,6 +586,10 @@ recsys_query_fill(recsys_qctx_t *c, recsys_list_id_t list)
 {
     uint32_t  k;
 
+    if (c->have >= c->need) {
+        return;
+    }
+
     for (k = 0; k < c->have; k++) {
         recsys_itemset_add(&c->skip, c->out[k].item);
     }
@@ -1010,20 +1015,44 @@ recsys_query_blend_input(recsys_qctx_t *c, int s)
 }
 
 
+/* The blend inputs of the request's weights, scored where needed. */
+static int
+recsys_query_blend_inputs(recsys_qctx_t *c)
+{
+    int  rc, s;
+
+    c->n_blend = 0;
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        if (c->weights[s] > 0.0f) {
+            rc = recsys_query_blend_input(c, s);
+            if (rc != RECSYS_OK) {
+                return rc;
+            }
+        }
+    }
+
+    return RECSYS_OK;
+}
+
+
 static int
 recsys_query_hybrid(recsys_qctx_t *c)
 {
-    int                    rc, s, custom;
+    int                    rc;
     recsys_row_t           recs;
     const recsys_query_t  *q;
 
     q = c->q;
-    custom = q->weights != NULL;
 
-    if (q->n_history == 0 && !custom && !q->explain
+    if (q->n_history == 0 && q->weights == NULL
         && q->user != RECSYS_NO_INDEX)
     {
-        /* the builder's blend, stored as the "hybrid" list */
+        /*
+         * The builder's blend, stored as the "hybrid" list.  explain=1
+         * also needs the inputs (stored per-source rows for a known user
+         * without a session), to credit each source: no scoring.
+         */
         recs = recsys_list_row(recsys_model_list(c->m, RECSYS_L_HYBRID),
                                q->user);
         if (recs.p != NULL) {
@@ -1036,22 +1065,17 @@ recsys_query_hybrid(recsys_qctx_t *c)
             if (c->have == c->need
                 || recs.n < recsys_model_header(c->m)->user_top)
             {
-                return RECSYS_OK;
+                return q->explain ? recsys_query_blend_inputs(c)
+                                  : RECSYS_OK;
             }
 
             c->have = 0;
         }
     }
 
-    c->n_blend = 0;
-
-    for (s = 0; s < RECSYS_NSRC; s++) {
-        if (c->weights[s] > 0.0f) {
-            rc = recsys_query_blend_input(c, s);
-            if (rc != RECSYS_OK) {
-                return rc;
-            }
-        }
+    rc = recsys_query_blend_inputs(c);
+    if (rc != RECSYS_OK) {
+        return rc;
     }
 
     return recsys_blend(c->blend, c->n_blend, &c->filter, c->need, c->a,
@@ -1094,84 +1118,166 @@ recsys_query_similar(recsys_qctx_t *c, recsys_result_t *res)
 }
 
 
-/* The value of item in a blend input, 0 when absent. */
-static float
-recsys_blend_value(const recsys_blend_src_t *b, uint32_t item)
+/*
+ * The result items as a small map from item to position, with a 256-bit
+ * filter in front so that walking a list costs a few instructions per
+ * entry that is not a result.
+ */
+typedef struct {
+    uint64_t   bits[4];
+    uint32_t  *slots;       /* item, position; RECSYS_NO_INDEX: empty */
+    uint32_t   mask;
+} recsys_resmap_t;
+
+
+static int
+recsys_resmap_init(recsys_resmap_t *rm, const recsys_result_t *res,
+    recsys_alloc_t *a)
 {
-    uint32_t  j;
+    uint32_t  size, k, i, item;
 
-    if (b->row.p != NULL) {
-        for (j = 0; j < b->row.n; j++) {
-            if (recsys_row_item(b->row, j) == item) {
-                return recsys_row_score(b->row, j);
-            }
-        }
-
-        return 0.0f;
+    size = 16;
+    while (size < res->n * 2) {
+        size *= 2;
     }
 
-    for (j = 0; j < b->n_scored; j++) {
-        if (b->scored[j].item == item) {
-            return b->scored[j].score;
-        }
+    rm->slots = a->alloc(a->ctx, (size_t) size * 2 * sizeof(uint32_t));
+    if (rm->slots == NULL) {
+        return RECSYS_ENOMEM;
     }
 
-    return 0.0f;
+    memset(rm->slots, 0xff, (size_t) size * 2 * sizeof(uint32_t));
+    memset(rm->bits, 0, sizeof(rm->bits));
+    rm->mask = size - 1;
+
+    for (k = 0; k < res->n; k++) {
+        item = res->items[k].item;
+        rm->bits[(item >> 6) & 3] |= (uint64_t) 1 << (item & 63);
+
+        for (i = recsys_hash_u32(item) & rm->mask;
+             rm->slots[2 * i] != RECSYS_NO_INDEX;
+             i = (i + 1) & rm->mask)
+        {
+            /* probe */
+        }
+
+        rm->slots[2 * i] = item;
+        rm->slots[2 * i + 1] = k;
+    }
+
+    return RECSYS_OK;
 }
 
 
-/* sim_s(h, item) from h's row of source s, 0 when item is not there. */
-static float
-recsys_query_sim(recsys_qctx_t *c, int s, uint32_t h, uint32_t item)
+/* The item's position among the results, RECSYS_NO_INDEX if not one. */
+static inline uint32_t
+recsys_resmap_find(const recsys_resmap_t *rm, uint32_t item)
 {
-    uint32_t      j, n;
-    recsys_row_t  row;
+    uint32_t  i;
 
-    row = recsys_list_row(recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS,
-                                                   s),
-                          h);
-    n = c->max_nbrs && row.n > c->max_nbrs ? c->max_nbrs : row.n;
+    if (!(rm->bits[(item >> 6) & 3] & ((uint64_t) 1 << (item & 63)))) {
+        return RECSYS_NO_INDEX;
+    }
 
-    for (j = 0; j < n; j++) {
-        if (recsys_row_item(row, j) == item) {
-            return recsys_row_score(row, j);
+    for (i = recsys_hash_u32(item) & rm->mask;
+         rm->slots[2 * i] != RECSYS_NO_INDEX;
+         i = (i + 1) & rm->mask)
+    {
+        if (rm->slots[2 * i] == item) {
+            return rm->slots[2 * i + 1];
         }
     }
 
-    return 0.0f;
+    return RECSYS_NO_INDEX;
 }
 
 
 /*
- * The history items behind one result: each history item h is credited
- * with what it added to the item's score through the item-based sources
- * in play (weighted and scaled like the blend); the largest credits win.
+ * Each blend input's part in each result's score: weight / norm x the
+ * item's value in that input (0 when absent), one pass over each input.
  */
 static void
-recsys_query_because(recsys_qctx_t *c, int algo, uint32_t item,
+recsys_query_contrib(recsys_qctx_t *c, const recsys_resmap_t *rm,
     recsys_why_t *why)
 {
-    int       s, src[RECSYS_NSRC];
-    float     scale, v, credit[RECSYS_BECAUSE_MAX], sc[RECSYS_NSRC];
-    uint32_t  h, hist_n, k, j, b, hi, n_src, x;
+    float                      scale;
+    uint32_t                   b, j, k, n;
+    const recsys_blend_src_t  *in;
 
-    why->n_because = 0;
-    hist_n = c->hist.n;
+    for (b = 0; b < c->n_blend; b++) {
+        in = &c->blend[b];
+        scale = in->weight / in->norm;
+        n = in->row.p != NULL ? in->row.n : in->n_scored;
 
-    /* the sources that scored the item, and their blend scales */
-    n_src = 0;
+        for (j = 0; j < n; j++) {
+            if (in->row.p != NULL) {
+                k = recsys_resmap_find(rm, recsys_row_item(in->row, j));
+                if (k != RECSYS_NO_INDEX
+                    && why[k].contrib[c->blend_src[b]] == 0.0f)
+                {
+                    why[k].contrib[c->blend_src[b]] =
+                        scale * recsys_row_score(in->row, j);
+                }
+
+            } else {
+                k = recsys_resmap_find(rm, in->scored[j].item);
+                if (k != RECSYS_NO_INDEX
+                    && why[k].contrib[c->blend_src[b]] == 0.0f)
+                {
+                    why[k].contrib[c->blend_src[b]] =
+                        scale * in->scored[j].score;
+                }
+            }
+        }
+    }
+}
+
+
+/*
+ * The history items behind the results: each history item h is credited
+ * with what it added to a result's score through the item-based sources
+ * that scored that result (weighted and scaled like the blend); the
+ * largest credits win, the earlier history item on a tie.  Each history
+ * item's row is walked once per source, for all results together.  Only
+ * the newest explain_history items (session items first, then the stored
+ * history, newest first) are credited: "because you just watched" is what
+ * a reader expects, and it bounds the walk to explain_history rows.
+ */
+static int
+recsys_query_because(recsys_qctx_t *c, const recsys_resmap_t *rm,
+    const recsys_result_t *res, recsys_why_t *why)
+{
+    int           s;
+    float         scale, v, w, *credit;
+    uint32_t      h, hist_n, k, j, b, i, n, x;
+    recsys_row_t  row;
+
+    hist_n = c->q->explain_history ? c->q->explain_history
+                                   : RECSYS_EXPLAIN_HISTORY;
+    hist_n = c->hist.n < hist_n ? c->hist.n : hist_n;
+
+    if (hist_n == 0 || res->n == 0) {
+        return RECSYS_OK;
+    }
+
+    credit = c->a->alloc(c->a->ctx,
+                         (size_t) res->n * hist_n * sizeof(float));
+    if (credit == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    memset(credit, 0, (size_t) res->n * hist_n * sizeof(float));
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         if (!recsys_is_item_source(s)
-            || (algo != RECSYS_ALGO_HYBRID && algo != s)
-            || why->contrib[s] == 0.0f)
+            || (res->algo != RECSYS_ALGO_HYBRID && res->algo != s))
         {
             continue;
         }
 
         scale = 1.0f;
 
-        if (algo == RECSYS_ALGO_HYBRID) {
+        if (res->algo == RECSYS_ALGO_HYBRID) {
             scale = 0.0f;
 
             for (b = 0; b < c->n_blend; b++) {
@@ -1181,63 +1287,91 @@ recsys_query_because(recsys_qctx_t *c, int algo, uint32_t item,
             }
         }
 
-        if (scale > 0.0f) {
-            src[n_src] = s;
-            sc[n_src++] = scale;
+        if (!(scale > 0.0f)) {
+            continue;
+        }
+
+        for (k = 0; k < res->n && why[k].contrib[s] == 0.0f; k++) {
+            /* is any result scored by s? */
+        }
+
+        if (k == res->n) {
+            continue;
+        }
+
+        for (h = 0; h < hist_n; h++) {
+            if (s == RECSYS_SRC_MARKOV && h > 0) {
+                break;      /* Markov follows the latest item only */
+            }
+
+            w = recsys_row_score(c->hist, h);
+            row = recsys_list_row(recsys_model_source_list(
+                                      c->m, RECSYS_L_ITEM_NBRS, s),
+                                  recsys_row_item(c->hist, h));
+            n = c->max_nbrs && row.n > c->max_nbrs ? c->max_nbrs : row.n;
+
+            for (j = 0; j < n; j++) {
+                k = recsys_resmap_find(rm, recsys_row_item(row, j));
+                if (k != RECSYS_NO_INDEX && why[k].contrib[s] != 0.0f) {
+                    credit[(size_t) k * hist_n + h] +=
+                        scale * w * recsys_row_score(row, j);
+                }
+            }
         }
     }
 
-    for (h = 0; h < hist_n && n_src > 0; h++) {
-        hi = recsys_row_item(c->hist, h);
-        v = 0.0f;
+    for (k = 0; k < res->n; k++) {
+        why[k].n_because = 0;
 
-        for (x = 0; x < n_src; x++) {
-            if (src[x] == RECSYS_SRC_MARKOV && h > 0) {
+        if (c->q->item != RECSYS_NO_INDEX) {
+            continue;
+        }
+
+        for (h = 0; h < hist_n; h++) {
+            v = credit[(size_t) k * hist_n + h];
+            if (!(v > 0.0f)) {
                 continue;
             }
 
-            v += sc[x] * recsys_row_score(c->hist, h)
-                 * recsys_query_sim(c, src[x], hi, item);
-        }
+            /* insert into the short list, largest credit first */
 
-        if (!(v > 0.0f)) {
-            continue;
-        }
+            for (i = 0; i < why[k].n_because && why[k].credit[i] >= v; i++) {
+                /* find the place */
+            }
 
-        /* insert into the short list, largest credit first */
+            if (i == RECSYS_BECAUSE_MAX) {
+                continue;
+            }
 
-        for (k = 0; k < why->n_because && credit[k] >= v; k++) {
-            /* find the place */
-        }
+            x = why[k].n_because < RECSYS_BECAUSE_MAX
+                ? why[k].n_because : RECSYS_BECAUSE_MAX - 1;
 
-        if (k == RECSYS_BECAUSE_MAX) {
-            continue;
-        }
+            for ( /* void */ ; x > i; x--) {
+                why[k].because[x] = why[k].because[x - 1];
+                why[k].credit[x] = why[k].credit[x - 1];
+            }
 
-        j = why->n_because < RECSYS_BECAUSE_MAX ? why->n_because
-                                                : RECSYS_BECAUSE_MAX - 1;
+            why[k].because[i] = recsys_row_item(c->hist, h);
+            why[k].credit[i] = v;
 
-        for ( /* void */ ; j > k; j--) {
-            why->because[j] = why->because[j - 1];
-            credit[j] = credit[j - 1];
-        }
-
-        why->because[k] = hi;
-        credit[k] = v;
-
-        if (why->n_because < RECSYS_BECAUSE_MAX) {
-            why->n_because++;
+            if (why[k].n_because < RECSYS_BECAUSE_MAX) {
+                why[k].n_because++;
+            }
         }
     }
+
+    return RECSYS_OK;
 }
 
 
 static int
 recsys_query_explain(recsys_qctx_t *c, recsys_result_t *res)
 {
-    float          v, total;
-    uint32_t       k, b;
-    recsys_why_t  *why;
+    int               rc;
+    float             total;
+    uint32_t          k, b;
+    recsys_why_t     *why;
+    recsys_resmap_t   rm;
 
     why = c->a->alloc(c->a->ctx, (size_t) (res->n ? res->n : 1)
                                  * sizeof(recsys_why_t));
@@ -1247,6 +1381,15 @@ recsys_query_explain(recsys_qctx_t *c, recsys_result_t *res)
 
     memset(why, 0, (size_t) (res->n ? res->n : 1) * sizeof(recsys_why_t));
 
+    rc = recsys_resmap_init(&rm, res, c->a);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    if (res->algo == RECSYS_ALGO_HYBRID) {
+        recsys_query_contrib(c, &rm, why);
+    }
+
     for (k = 0; k < res->n; k++) {
         why[k].rule = c->rules_because != NULL
                       ? c->rules_because[k + c->q->offset] : RECSYS_NO_INDEX;
@@ -1255,29 +1398,30 @@ recsys_query_explain(recsys_qctx_t *c, recsys_result_t *res)
             total = 0.0f;
 
             for (b = 0; b < c->n_blend; b++) {
-                v = c->blend[b].weight / c->blend[b].norm
-                    * recsys_blend_value(&c->blend[b], res->items[k].item);
-                why[k].contrib[c->blend_src[b]] = v;
-                total += v;
+                total += why[k].contrib[c->blend_src[b]];
             }
 
             if (total == 0.0f) {
                 /* no source scored it: the popular fill added it */
                 why[k].contrib[RECSYS_SRC_POPULAR] = res->items[k].score;
-                continue;
             }
 
         } else if (res->algo >= 0 && res->algo < RECSYS_NSRC) {
             why[k].contrib[res->algo] = res->items[k].score;
         }
+    }
 
-        if (c->q->item != RECSYS_NO_INDEX) {
+    if (c->q->item != RECSYS_NO_INDEX) {
+        for (k = 0; k < res->n; k++) {
             why[k].because[0] = c->q->item;
             why[k].n_because = 1;
-            continue;
         }
 
-        recsys_query_because(c, res->algo, res->items[k].item, &why[k]);
+    } else {
+        rc = recsys_query_because(c, &rm, res, why);
+        if (rc != RECSYS_OK) {
+            return rc;
+        }
     }
 
     res->why = why;

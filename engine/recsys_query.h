@@ -62,12 +62,15 @@ typedef struct {
     const float      *weights;      /* RECSYS_NSRC weights; NULL: model's */
     uint32_t          max_history;  /* history items scored, 0: 100 */
     uint32_t          max_nbrs;     /* neighbours per history item, 0: all */
+    uint32_t          explain_history;  /* newest history items explain
+                                           credits, 0: 20 */
 } recsys_query_t;
 
 /* Why an item was recommended (explain=1). */
 typedef struct {
     float             contrib[RECSYS_NSRC];
     uint32_t          because[RECSYS_BECAUSE_MAX];
+    float             credit[RECSYS_BECAUSE_MAX];   /* each one's part */
     uint32_t          n_because;
     uint32_t          rule;         /* algo=assoc: the rule's record, or
                                        RECSYS_NO_INDEX */

@@ -289,6 +289,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
     q.explain = args.explain;
     q.max_history = (uint32_t) rlcf->max_history;
     q.max_nbrs = (uint32_t) rlcf->max_nbrs;
+    q.explain_history = (uint32_t) rlcf->explain_history;
 
     if (user.len > 0
         && recsys_model_user(model, (const char *) user.data, user.len,

@@ -270,12 +270,17 @@ ngx_http_recsys_why_len(recsys_model_t *model, recsys_why_t *why)
     recsys_rule_t  rule;
     recsys_item_t  it;
 
-    len = sizeof(",\"sources\":{},\"because\":[]");
+    static size_t  sources_len;
 
-    for (s = 0; s < RECSYS_NSRC; s++) {
-        len += ngx_strlen(recsys_source_name(s)) + 4
-               + NGX_HTTP_RECSYS_SCORE_MAX;
+    if (sources_len == 0) {
+        /* every source named with a score: computed once */
+        for (s = 0; s < RECSYS_NSRC; s++) {
+            sources_len += ngx_strlen(recsys_source_name(s)) + 4
+                           + NGX_HTTP_RECSYS_SCORE_MAX;
+        }
     }
+
+    len = sizeof(",\"sources\":{},\"because\":[]") + sources_len;
 
     for (k = 0; k < why->n_because; k++) {
         recsys_model_item_get(model, why->because[k], &it);
@@ -307,6 +312,7 @@ ngx_http_recsys_why_write(u_char *p, recsys_model_t *model, recsys_why_t *why)
 {
     int            s, first;
     uint32_t       k;
+    const char    *name;
     recsys_rule_t  rule;
     recsys_item_t  it;
 
@@ -323,7 +329,11 @@ ngx_http_recsys_why_write(u_char *p, recsys_model_t *model, recsys_why_t *why)
         }
 
         first = 0;
-        p = ngx_sprintf(p, "\"%s\":", recsys_source_name(s));
+        name = recsys_source_name(s);
+        *p++ = '"';
+        p = ngx_cpymem(p, name, ngx_strlen(name));
+        *p++ = '"';
+        *p++ = ':';
         p = ngx_http_recsys_json_score(p, why->contrib[s]);
     }
 

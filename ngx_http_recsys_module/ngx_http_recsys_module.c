@@ -7,6 +7,7 @@
  *   recsys_algo VALUE;               complex value; default: hybrid
  *   recsys_default_n N;  recsys_max_n N;  recsys_max_list N;
  *   recsys_max_history N;            history items scored per request
+ *   recsys_explain_history N;        newest history items explain=1 credits
  *   recsys_max_neighbors N;          neighbours walked per history item
  *   recsys_weights SRC=W ...;        hybrid weights over the model's
  *   recsys_reload_interval TIME;     how often a worker stats the path
@@ -99,6 +100,13 @@ static ngx_command_t  ngx_http_recsys_commands[] = {
       ngx_conf_set_num_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_recsys_loc_conf_t, max_history),
+      NULL },
+
+    { ngx_string("recsys_explain_history"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_recsys_loc_conf_t, explain_history),
       NULL },
 
     { ngx_string("recsys_max_neighbors"),
@@ -210,6 +218,7 @@ ngx_http_recsys_create_loc_conf(ngx_conf_t *cf)
     conf->max_list = NGX_CONF_UNSET_UINT;
     conf->max_history = NGX_CONF_UNSET_UINT;
     conf->max_nbrs = NGX_CONF_UNSET_UINT;
+    conf->explain_history = NGX_CONF_UNSET_UINT;
     conf->weights = NGX_CONF_UNSET_PTR;
     conf->reload_interval = NGX_CONF_UNSET_MSEC;
     conf->cache_ttl = NGX_CONF_UNSET;
@@ -232,6 +241,8 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->max_list, prev->max_list, 100);
     ngx_conf_merge_uint_value(conf->max_history, prev->max_history, 50);
     ngx_conf_merge_uint_value(conf->max_nbrs, prev->max_nbrs, 50);
+    ngx_conf_merge_uint_value(conf->explain_history, prev->explain_history,
+                              20);
     ngx_conf_merge_ptr_value(conf->weights, prev->weights, NULL);
 
     if (ngx_http_recsys_merge_weights(cf, conf) != NGX_CONF_OK) {
@@ -239,11 +250,12 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     if (conf->max_history < 1 || conf->max_history > 1000
-        || conf->max_nbrs < 1 || conf->max_nbrs > 1000)
+        || conf->max_nbrs < 1 || conf->max_nbrs > 1000
+        || conf->explain_history < 1 || conf->explain_history > 1000)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "recsys_max_history and recsys_max_neighbors "
-                           "must be from 1 to 1000");
+                           "recsys_max_history, recsys_max_neighbors and "
+                           "recsys_explain_history must be from 1 to 1000");
         return NGX_CONF_ERROR;
     }
     ngx_conf_merge_msec_value(conf->reload_interval, prev->reload_interval,

@@ -123,6 +123,11 @@ my $srv = RecsysTest::start_nginx(locations => <<"EOF");
             recsys_model $model{h};
             recsys_weights popular=1;
         }
+        location = /e1 {
+            recsys;
+            recsys_model $model{h};
+            recsys_explain_history 1;
+        }
         location = /h100 {
             recsys;
             recsys_model $model{h100};
@@ -398,6 +403,29 @@ for my $c (['/h', $ref{h}, 'hyb-3'], ['/t7', $ref{t7}, 'hyb-t7']) {
     check_items($d->{items},
                 [grep { $_->[0] !~ /\A(?:10|9)\z/ } @{ $r->{trending} }],
                 "$path: session items left out");
+}
+
+# recsys_explain_history 1: only the newest history item can be named
+{
+    my ($cut, @bad) = (0);
+    for my $u (@users) {
+        my $path = "/e1?user=$u&algo=itemcf&n=20&explain=1";
+        my $d = q200($path, $path, algo => 'itemcf', user => $u);
+        my $newest = $m->{hist}{$u}[0][0];
+        for my $it (@{ $d->{items} }) {
+            my @got = @{ $it->{because} || [] };
+            my $w = join ' ', map { $_->[0] }
+                    @{ $m->because($it->{id}, $m->{hist}{$u}, { itemcf => 1 },
+                                   explain_history => 1) };
+            my $all = $m->because($it->{id}, $m->{hist}{$u}, { itemcf => 1 });
+            $cut++ if @$all > 1;
+            push @bad, "$path $it->{id}: because [@got], want [$w]"
+                if join(' ', @got) ne $w || grep { $_ ne $newest } @got;
+        }
+    }
+    ok(!@bad, 'recsys_explain_history 1: because is the newest history '
+              . 'item when it contributes, nothing else') or diag join "\n", @bad;
+    ok($cut, 'fixture: the cut drops history items that contribute');
 }
 
 $srv->finish;

@@ -668,7 +668,8 @@ sub because {
     my ($self, $c, $hist, $scale, %o) = @_;
     my @cr;
     my $k = 0;
-    for my $h (@$hist) {
+    # only the newest explain_history items (default 20) are credited
+    for my $h (@{ _head($hist, $o{explain_history} // 20) }) {
         my $v = 0;
         for my $s (keys %$scale) {
             next unless $s eq 'itemcf';
