@@ -289,25 +289,37 @@ recsys_acc_add(recsys_acc_t *acc, uint32_t item, double v)
 }
 
 
-/* Rounds once and keeps the best `need` that pass the filter. */
+/*
+ * Rounds once and keeps the best `need` that pass the filter.  Once `need`
+ * are kept, a candidate that would not displace the worst of them is
+ * dropped before the filter is asked: the same set, fewer lookups.
+ */
 static uint32_t
 recsys_acc_top(recsys_acc_t *acc, const recsys_filter_t *filter,
     uint32_t need, recsys_scored_t *out)
 {
-    uint32_t        i;
-    recsys_topk_t   top;
+    uint32_t         i;
+    recsys_topk_t    top;
+    recsys_scored_t  cand;
 
     recsys_topk_init(&top, out, need);
 
     for (i = 0; i <= acc->mask; i++) {
-        if (acc->slots[i].item == RECSYS_NO_INDEX
-            || !recsys_filter_pass(filter, acc->slots[i].item))
+        if (acc->slots[i].item == RECSYS_NO_INDEX) {
+            continue;
+        }
+
+        cand.item = acc->slots[i].item;
+        cand.score = (float) acc->slots[i].score;
+
+        if ((top.n == top.k
+             && (top.k == 0 || !recsys_scored_better(&cand, &top.heap[0])))
+            || !recsys_filter_pass(filter, cand.item))
         {
             continue;
         }
 
-        recsys_topk_push(&top, acc->slots[i].item,
-                         (float) acc->slots[i].score);
+        recsys_topk_push(&top, cand.item, cand.score);
     }
 
     return recsys_topk_sort(&top);
