@@ -503,19 +503,14 @@ recsys_als_top(const recsys_train_t *t, const recsys_als_t *m, uint32_t top,
     f = m->factors;
     failed = 0;
 
-    count = calloc((size_t) m->n_users + 1, sizeof(uint32_t));
-    slots = malloc(((size_t) m->n_users * top + 1) * sizeof(recsys_entry_t));
-
-    if (count == NULL || slots == NULL) {
-        free(count);
-        free(slots);
+    if (recsys_slots_alloc(m->n_users, top, &count, &slots) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
 
 #pragma omp parallel
     {
         double            s;
-        uint32_t          i, k, e, end, q, c;
+        uint32_t          i, k, e, end, c;
         const float      *x, *y;
         recsys_topk_t     heap;
         recsys_scored_t  *store;
@@ -561,22 +556,13 @@ recsys_als_top(const recsys_train_t *t, const recsys_als_t *m, uint32_t top,
             }
 
             c = recsys_topk_sort(&heap);
-            count[u] = c;
-
-            for (q = 0; q < c; q++) {
-                slots[(size_t) u * top + q].item = store[q].item;
-                slots[(size_t) u * top + q].score = store[q].score;
-            }
+            recsys_slots_put(count, slots, top, u, store, c);
         }
 
         free(store);
     }
 
-    rc = failed ? RECSYS_ENOMEM
-                : recsys_csr_pack(lists, m->n_users, top, count, slots);
-
-    free(count);
-    free(slots);
+    rc = recsys_slots_pack(failed, m->n_users, top, count, slots, lists);
 
     return rc;
 }

@@ -428,22 +428,6 @@ recsys_build_user_list(recsys_user_job_t *j, uint32_t u, recsys_scored_t *out,
  * Packs per-user lists computed into fixed slots (k per user, count[u]
  * used) into a csr, unless computing them failed; frees count and slots.
  */
-static int
-recsys_build_pack_slots(int failed, uint32_t n_users, uint32_t k,
-    uint32_t *count, recsys_entry_t *slots, recsys_csr_t *dst)
-{
-    int  rc;
-
-    rc = failed ? RECSYS_ENOMEM
-                : recsys_csr_pack(dst, n_users, k, count, slots);
-
-    free(count);
-    free(slots);
-
-    return rc;
-}
-
-
 /*
  * Fills dst with one list per user: the source `what` scored from each
  * user's row of hist (item, weight), or the hybrid blend (hist NULL).
@@ -463,12 +447,7 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
     k = o->user_top;
     failed = 0;
 
-    count = calloc((size_t) n_users + 1, sizeof(uint32_t));
-    slots = malloc(((size_t) n_users * k + 1) * sizeof(recsys_entry_t));
-
-    if (count == NULL || slots == NULL) {
-        free(count);
-        free(slots);
+    if (recsys_slots_alloc(n_users, k, &count, &slots) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
 
@@ -490,7 +469,7 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
 
 #pragma omp parallel private(s)
     {
-        uint32_t           n, t;
+        uint32_t           n;
         recsys_scored_t   *out;
         recsys_user_job_t  job;
 
@@ -536,18 +515,14 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
                 continue;
             }
 
-            count[u] = n;
-            for (t = 0; t < n; t++) {
-                slots[(size_t) u * k + t].item = out[t].item;
-                slots[(size_t) u * k + t].score = out[t].score;
-            }
+            recsys_slots_put(count, slots, k, u, out, n);
         }
 
         free(job.arena.base);
         free(out);
     }
 
-    return recsys_build_pack_slots(failed, n_users, k, count, slots, dst);
+    return recsys_slots_pack(failed, n_users, k, count, slots, dst);
 }
 
 
@@ -622,6 +597,182 @@ recsys_build_weights(const recsys_build_opts_t *o, recsys_parts_t *parts)
 }
 
 
+/*
+ * A source's scale in the session list: its weight over the mean of its
+ * rows' best scores.  One constant per source keeps each source's own
+ * calibration across rows (EASE's x B is a sum of unnormalised weights)
+ * and puts the sources on a common footing, as the full blend's division
+ * by each source's best does per request.
+ */
+static float
+recsys_build_session_scale(const recsys_csr_t *nbrs, float weight)
+{
+    double    sum;
+    uint32_t  h, rows;
+
+    sum = 0.0;
+    rows = 0;
+
+    for (h = 0; h < nbrs->n_rows; h++) {
+        if (nbrs->offsets[h + 1] > nbrs->offsets[h]
+            && nbrs->entries[nbrs->offsets[h]].score > 0.0f)
+        {
+            sum += nbrs->entries[nbrs->offsets[h]].score;
+            rows++;
+        }
+    }
+
+    return rows > 0 && sum > 0.0 ? (float) (weight / (sum / rows)) : 0.0f;
+}
+
+
+/*
+ * The session list: for each item h, one row that blends the item-to-item
+ * sources of the default weights, c_s x sim_s(h, i) with c_s from
+ * recsys_build_session_scale(), over each source's whole row of h, the
+ * best `neighbors` kept; and one row of (source, c_s), with which explain=1
+ * splits a session score by source.  An anonymous session with the default blend is scored over these
+ * rows alone (recsys_query.c), one walk instead of one per source.  Not
+ * built when the blend has a sequence model (Markov, HMM, GRU): those
+ * score a session in order, not as a sum over its items.
+ */
+static int
+recsys_build_session(const recsys_build_opts_t *o, recsys_parts_t *parts)
+{
+    static const int  list_src[] = {
+        RECSYS_SRC_ITEMCF, RECSYS_SRC_CONTENT, RECSYS_SRC_EASE,
+        RECSYS_SRC_RP3BETA
+    };
+
+    int              failed, src[4];
+    float            w[4];
+    uint32_t         n_src, n_items, h, k, *count, x;
+    recsys_entry_t  *slots;
+
+    if (parts->w[RECSYS_SRC_MARKOV] > 0.0f || parts->w[RECSYS_SRC_HMM] > 0.0f
+        || parts->w[RECSYS_SRC_LSTM] > 0.0f)
+    {
+        return RECSYS_OK;
+    }
+
+    n_src = 0;
+    n_items = 0;
+
+    for (x = 0; x < 4; x++) {
+        if (parts->w[list_src[x]] > 0.0f
+            && parts->nbrs[list_src[x]].offsets != NULL)
+        {
+            src[n_src] = list_src[x];
+            w[n_src] = recsys_build_session_scale(&parts->nbrs[list_src[x]],
+                                                  parts->w[list_src[x]]);
+            n_items = parts->nbrs[list_src[x]].n_rows;
+
+            if (w[n_src] > 0.0f) {
+                n_src++;
+            }
+        }
+    }
+
+    k = o->neighbors;
+
+    if (n_src == 0 || k == 0) {
+        return RECSYS_OK;
+    }
+
+    failed = 0;
+    if (recsys_slots_alloc(n_items, k, &count, &slots) != RECSYS_OK) {
+        return RECSYS_ENOMEM;
+    }
+
+#pragma omp parallel
+    {
+        double           *acc;
+        unsigned char    *mark;
+        uint32_t         *touched, n_touched, j, n, y, i, t;
+        recsys_row_t      row;
+        recsys_list_t     view;
+        recsys_topk_t     top;
+        recsys_scored_t  *heap;
+
+        acc = malloc(((size_t) n_items + 1) * sizeof(double));
+        mark = calloc((size_t) n_items + 1, 1);
+        touched = malloc(((size_t) n_items + 1) * sizeof(uint32_t));
+        heap = malloc(((size_t) k + 1) * sizeof(recsys_scored_t));
+
+        if (acc == NULL || mark == NULL || touched == NULL || heap == NULL) {
+#pragma omp atomic write
+            failed = 1;
+
+            free(mark);
+            mark = NULL;
+        }
+
+#pragma omp for schedule(dynamic, 256)
+        for (h = 0; h < n_items; h++) {
+            if (mark == NULL) {
+                continue;
+            }
+
+            n_touched = 0;
+
+            for (y = 0; y < n_src; y++) {
+                view = recsys_csr_view(&parts->nbrs[src[y]]);
+                row = recsys_list_row(&view, h);
+
+                for (j = 0; j < row.n; j++) {
+                    i = recsys_row_item(row, j);
+
+                    if (!mark[i]) {
+                        mark[i] = 1;
+                        acc[i] = 0.0;
+                        touched[n_touched++] = i;
+                    }
+
+                    acc[i] += (double) w[y] * recsys_row_score(row, j);
+                }
+            }
+
+            recsys_topk_init(&top, heap, k);
+
+            for (t = 0; t < n_touched; t++) {
+                i = touched[t];
+
+                if (acc[i] > 0.0) {
+                    recsys_topk_push(&top, i, (float) acc[i]);
+                }
+
+                mark[i] = 0;
+            }
+
+            n = recsys_topk_sort(&top);
+            recsys_slots_put(count, slots, k, h, heap, n);
+        }
+
+        free(acc);
+        free(mark);
+        free(touched);
+        free(heap);
+    }
+
+    if (recsys_csr_alloc(&parts->session_scales, 1, n_src) != 0) {
+        free(count);
+        free(slots);
+        return RECSYS_ENOMEM;
+    }
+
+    parts->session_scales.offsets[0] = 0;
+    parts->session_scales.offsets[1] = n_src;
+
+    for (x = 0; x < n_src; x++) {
+        parts->session_scales.entries[x].item = (uint32_t) src[x];
+        parts->session_scales.entries[x].score = w[x];
+    }
+
+    return recsys_slots_pack(failed, n_items, k, count, slots,
+                                   &parts->session);
+}
+
+
 static void
 recsys_build_free_parts(recsys_parts_t *parts)
 {
@@ -635,6 +786,8 @@ recsys_build_free_parts(recsys_parts_t *parts)
     recsys_csr_free(&parts->popular);
     recsys_csr_free(&parts->trending);
     recsys_csr_free(&parts->hybrid);
+    recsys_csr_free(&parts->session);
+    recsys_csr_free(&parts->session_scales);
     recsys_csr_free(&parts->weights);
     recsys_csr_free(&parts->user_nbrs);
     recsys_csr_free(&parts->user_segment);
@@ -1132,12 +1285,7 @@ recsys_build_dense_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
     k = o->user_top;
     failed = 0;
 
-    count = calloc((size_t) n_users + 1, sizeof(uint32_t));
-    slots = malloc(((size_t) n_users * k + 1) * sizeof(recsys_entry_t));
-
-    if (count == NULL || slots == NULL) {
-        free(count);
-        free(slots);
+    if (recsys_slots_alloc(n_users, k, &count, &slots) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
 
@@ -1179,19 +1327,14 @@ recsys_build_dense_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
             }
 
             n = recsys_topk_sort(&top);
-            count[u] = n;
-
-            for (i = 0; i < n; i++) {
-                slots[(size_t) u * k + i].item = heap[i].item;
-                slots[(size_t) u * k + i].score = heap[i].score;
-            }
+            recsys_slots_put(count, slots, k, u, heap, n);
         }
 
         free(scores);
         free(heap);
     }
 
-    return recsys_build_pack_slots(failed, n_users, k, count, slots, dst);
+    return recsys_slots_pack(failed, n_users, k, count, slots, dst);
 }
 
 
@@ -1495,6 +1638,10 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
     if (rc == RECSYS_OK) {
         rc = recsys_build_user_lists(o, parts, RECSYS_ALGO_HYBRID, NULL,
                                      &parts->hybrid);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_session(o, parts);
     }
 
     t0 = recsys_build_stage(stats, "hybrid", t0);

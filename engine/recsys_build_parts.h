@@ -24,6 +24,8 @@ typedef struct {
     recsys_csr_t     nbrs[RECSYS_NSRC];     /* item-to-item lists */
     recsys_csr_t     recs[RECSYS_NSRC];     /* per-user lists */
     recsys_csr_t     hybrid;        /* per-user default blend */
+    recsys_csr_t     session;       /* per-item blend for sessions */
+    recsys_csr_t     session_scales;    /* one row: (source, its scale) */
     recsys_csr_t     weights;       /* one row: (source, weight) */
     recsys_csr_t     user_nbrs;
     recsys_csr_t     user_segment;

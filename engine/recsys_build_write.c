@@ -314,6 +314,49 @@ recsys_build_write_named(recsys_writer_t *w, const char *base,
 }
 
 
+/* "item.hash": each item's slot, found from its id (recsys_schema.h). */
+static int
+recsys_build_write_item_hash(recsys_writer_t *w, recsys_data_t *d)
+{
+    int             rc;
+    size_t          len;
+    uint32_t        n_slots, i, s, v;
+    unsigned char  *p;
+    const char     *ext;
+
+    n_slots = 16;
+    while (n_slots < 2 * d->items.n) {
+        n_slots *= 2;
+    }
+
+    rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, RECSYS_BLOB_ITEM_HASH,
+                               ((size_t) n_slots + 2) * 4, (void **) &p);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    v = RECSYS_HASH_MAGIC;
+    memcpy(p, &v, 4);
+    memcpy(p + 4, &n_slots, 4);
+    memset(p + 8, 0xff, (size_t) n_slots * 4);
+
+    for (i = 0; i < d->items.n; i++) {
+        ext = recsys_dict_key(&d->items, i, &len);
+
+        for (s = recsys_id_hash(ext, len) & (n_slots - 1);
+             recsys_get_u32(p + 8 + (size_t) s * 4) != RECSYS_HASH_EMPTY;
+             s = (s + 1) & (n_slots - 1))
+        {
+            /* probe */
+        }
+
+        memcpy(p + 8 + (size_t) s * 4, &i, 4);
+    }
+
+    return RECSYS_OK;
+}
+
+
 static size_t
 recsys_build_map_size(recsys_data_t *d, recsys_parts_t *parts)
 {
@@ -328,6 +371,8 @@ recsys_build_map_size(recsys_data_t *d, recsys_parts_t *parts)
            + recsys_build_list_size(&parts->trending)
            + recsys_build_list_size(&parts->hybrid)
            + recsys_build_list_size(&parts->weights)
+           + recsys_build_list_size(&parts->session)
+           + recsys_build_list_size(&parts->session_scales)
            + recsys_build_list_size(&parts->user_nbrs)
            + recsys_build_list_size(&parts->user_segment)
            + recsys_build_list_size(&parts->segment_top)
@@ -346,8 +391,9 @@ recsys_build_map_size(recsys_data_t *d, recsys_parts_t *parts)
     size += (d->users.pool_len + d->items.pool_len) * 2
             + ((size_t) d->users.n + d->items.n) * 64;
 
-    /* item records: ids twice, meta, slack for JSON escapes */
-    size += d->items.pool_len * 8 + (size_t) d->items.n * 64;
+    /* item records: ids twice, meta, slack for JSON escapes; the hash */
+    size += d->items.pool_len * 8 + (size_t) d->items.n * 64
+            + (size_t) d->items.n * 16 + 64;
 
     for (i = 0; i < d->items.n; i++) {
         if (d->item_meta[i] != NULL) {
@@ -397,6 +443,16 @@ recsys_build_write_lists(recsys_writer_t *w, recsys_parts_t *parts,
     if (rc == RECSYS_OK) {
         rc = recsys_build_write_named(w, RECSYS_BLOB_USER_HYBRID, "",
                                       &parts->hybrid, digest);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_SESSION, "",
+                                      &parts->session, digest);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_named(w, RECSYS_BLOB_SESSION_SCALES, "",
+                                      &parts->session_scales, digest);
     }
 
     if (rc == RECSYS_OK) {
@@ -609,6 +665,10 @@ recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
     digest = 2166136261u;
 
     rc = recsys_build_write_items(&w, d, &items_size);
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_item_hash(&w, d);
+    }
 
     if (rc == RECSYS_OK) {
         rc = recsys_build_write_genres(&w, &parts->train);

@@ -1005,19 +1005,13 @@ recsys_content_neighbors(const recsys_content_t *c,
 
     memset(nbrs, 0, sizeof(recsys_csr_t));
 
-    count = calloc((size_t) n_items + 1, sizeof(uint32_t));
-    slots = malloc(((size_t) n_items * k + 1) * sizeof(recsys_entry_t));
-
-    if (count == NULL || slots == NULL) {
-        free(count);
-        free(slots);
+    if (recsys_slots_alloc(n_items, k, &count, &slots) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
 
 #pragma omp parallel
     {
         int                       ok;
-        uint32_t                  x;
         recsys_topk_t             top;
         recsys_content_scratch_t  s;
 
@@ -1043,22 +1037,13 @@ recsys_content_neighbors(const recsys_content_t *c,
                                  1.0, &top);
             s.flag[i] = 0;
 
-            count[i] = recsys_topk_sort(&top);
-
-            for (x = 0; x < count[i]; x++) {
-                slots[(size_t) i * k + x].item = s.heap[x].item;
-                slots[(size_t) i * k + x].score = s.heap[x].score;
-            }
+            recsys_slots_put(count, slots, k, i, s.heap, recsys_topk_sort(&top));
         }
 
         recsys_content_scratch_free(&s);
     }
 
-    rc = failed ? RECSYS_ENOMEM
-                : recsys_csr_pack(nbrs, n_items, k, count, slots);
-
-    free(count);
-    free(slots);
+    rc = recsys_slots_pack(failed, n_items, k, count, slots, nbrs);
 
     return rc;
 }
@@ -1096,12 +1081,7 @@ recsys_content_recommend(const recsys_content_t *c, const recsys_train_t *t,
 
     memset(recs, 0, sizeof(recsys_csr_t));
 
-    count = calloc((size_t) n_users + 1, sizeof(uint32_t));
-    slots = malloc(((size_t) n_users * r + 1) * sizeof(recsys_entry_t));
-
-    if (count == NULL || slots == NULL) {
-        free(count);
-        free(slots);
+    if (recsys_slots_alloc(n_users, r, &count, &slots) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
 
@@ -1216,12 +1196,7 @@ recsys_content_recommend(const recsys_content_t *c, const recsys_train_t *t,
                 }
             }
 
-            count[u] = recsys_topk_sort(&top);
-
-            for (x = 0; x < count[u]; x++) {
-                slots[(size_t) u * r + x].item = s.heap[x].item;
-                slots[(size_t) u * r + x].score = s.heap[x].score;
-            }
+            recsys_slots_put(count, slots, r, u, s.heap, recsys_topk_sort(&top));
         }
 
         recsys_content_scratch_free(&s);
@@ -1231,11 +1206,7 @@ recsys_content_recommend(const recsys_content_t *c, const recsys_train_t *t,
         free(q);
     }
 
-    rc = failed ? RECSYS_ENOMEM
-                : recsys_csr_pack(recs, n_users, r, count, slots);
-
-    free(count);
-    free(slots);
+    rc = recsys_slots_pack(failed, n_users, r, count, slots, recs);
 
     return rc;
 }

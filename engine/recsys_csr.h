@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "recsys_model.h"
+#include "recsys_topk.h"
 
 
 typedef struct {
@@ -102,6 +103,58 @@ recsys_csr_pack(recsys_csr_t *c, uint32_t n_rows, uint32_t k,
     c->offsets[n_rows] = (uint32_t) total;
 
     return RECSYS_OK;
+}
+
+
+/* count[n_rows + 1] zeroed and slots for k entries per row. */
+static inline int
+recsys_slots_alloc(uint32_t n_rows, uint32_t k, uint32_t **count,
+    recsys_entry_t **slots)
+{
+    *count = calloc((size_t) n_rows + 1, sizeof(uint32_t));
+    *slots = malloc(((size_t) n_rows * k + 1) * sizeof(recsys_entry_t));
+
+    if (*count == NULL || *slots == NULL) {
+        free(*count);
+        free(*slots);
+        *count = NULL;
+        *slots = NULL;
+        return RECSYS_ENOMEM;
+    }
+
+    return RECSYS_OK;
+}
+
+
+/* Row r's n best (n <= k) into its slots. */
+static inline void
+recsys_slots_put(uint32_t *count, recsys_entry_t *slots, uint32_t k,
+    uint32_t r, const recsys_scored_t *best, uint32_t n)
+{
+    uint32_t  j;
+
+    count[r] = n;
+
+    for (j = 0; j < n; j++) {
+        slots[(size_t) r * k + j].item = best[j].item;
+        slots[(size_t) r * k + j].score = best[j].score;
+    }
+}
+
+
+/* recsys_csr_pack() unless a worker failed (RECSYS_ENOMEM); frees both. */
+static inline int
+recsys_slots_pack(int failed, uint32_t n_rows, uint32_t k, uint32_t *count,
+    recsys_entry_t *slots, recsys_csr_t *dst)
+{
+    int  rc;
+
+    rc = failed ? RECSYS_ENOMEM : recsys_csr_pack(dst, n_rows, k, count, slots);
+
+    free(count);
+    free(slots);
+
+    return rc;
 }
 
 

@@ -292,7 +292,7 @@ recsys_ease_topk(const recsys_ease_t *m, uint32_t k, recsys_csr_t *nbrs)
 #pragma omp parallel
     {
         size_t            j;
-        uint32_t          q, c;
+        uint32_t          c;
         const double     *row;
         recsys_topk_t     top;
         recsys_scored_t  *heap;
@@ -320,12 +320,7 @@ recsys_ease_topk(const recsys_ease_t *m, uint32_t k, recsys_csr_t *nbrs)
             }
 
             c = recsys_topk_sort(&top);
-            count[a] = c;
-
-            for (q = 0; q < c; q++) {
-                slots[(size_t) a * k + q].item = heap[q].item;
-                slots[(size_t) a * k + q].score = heap[q].score;
-            }
+            recsys_slots_put(count, slots, k, a, heap, c);
         }
 
         free(heap);

@@ -1265,12 +1265,7 @@ recsys_hmm_user_top(const void *packed, size_t size, const recsys_train_t *t,
     seen_list = recsys_csr_view(&t->by_user);
     failed = 0;
 
-    count = calloc((size_t) n_users + 1, sizeof(uint32_t));
-    slots = malloc(((size_t) n_users * k + 1) * sizeof(recsys_entry_t));
-
-    if (count == NULL || slots == NULL) {
-        free(count);
-        free(slots);
+    if (recsys_slots_alloc(n_users, k, &count, &slots) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
 
@@ -1336,11 +1331,7 @@ RECSYS_HMM_OMP("omp atomic write")
                 continue;
             }
 
-            count[u] = n;
-            for (j = 0; j < n; j++) {
-                slots[(size_t) u * k + j].item = res[j].item;
-                slots[(size_t) u * k + j].score = res[j].score;
-            }
+            recsys_slots_put(count, slots, k, u, res, n);
         }
 
         free(arena.base);
@@ -1354,10 +1345,7 @@ RECSYS_HMM_OMP("omp atomic write")
         return RECSYS_ENOMEM;
     }
 
-    rc = recsys_csr_pack(out, n_users, k, count, slots);
-
-    free(count);
-    free(slots);
+    rc = recsys_slots_pack(0, n_users, k, count, slots, out);
 
     return rc;
 }

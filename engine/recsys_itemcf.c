@@ -374,7 +374,7 @@ recsys_itemcf_build(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
 
 #pragma omp parallel
     {
-        uint32_t                 n, q, item;
+        uint32_t                 n, item;
         recsys_itemcf_scratch_t  s;
 
         s.acc = calloc((size_t) n_items + 1, sizeof(recsys_itemcf_acc_t));
@@ -398,12 +398,7 @@ recsys_itemcf_build(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
 
             item = jobs[x].item;
             n = recsys_itemcf_item(t, o, xu, norm, deg, &s, item);
-            count[item] = n;
-
-            for (q = 0; q < n; q++) {
-                slots[(size_t) item * k + q].item = s.heap[q].item;
-                slots[(size_t) item * k + q].score = s.heap[q].score;
-            }
+            recsys_slots_put(count, slots, k, item, s.heap, n);
         }
 
         free(s.acc);
@@ -418,11 +413,7 @@ recsys_itemcf_build(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
     free(deg);
     free(jobs);
 
-    rc = failed ? RECSYS_ENOMEM
-                : recsys_csr_pack(nbrs, n_items, k, count, slots);
-
-    free(count);
-    free(slots);
+    rc = recsys_slots_pack(failed, n_items, k, count, slots, nbrs);
 
     return rc;
 }

@@ -347,12 +347,7 @@ RECSYS_MARKOV_OMP("omp for schedule(dynamic, 64)")
                 }
             }
 
-            count[i] = recsys_topk_sort(&top);
-
-            for (j = 0; j < count[i]; j++) {
-                slots[(size_t) i * k + j].item = heap[j].item;
-                slots[(size_t) i * k + j].score = heap[j].score;
-            }
+            recsys_slots_put(count, slots, k, i, heap, recsys_topk_sort(&top));
         }
 
         free(heap);
@@ -583,12 +578,7 @@ recsys_markov_user_top(const recsys_csr_t *next, const recsys_train_t *t,
         }
     }
 
-    count = calloc((size_t) n_users + 1, sizeof(uint32_t));
-    slots = malloc(((size_t) n_users * k + 1) * sizeof(recsys_entry_t));
-
-    if (count == NULL || slots == NULL) {
-        free(count);
-        free(slots);
+    if (recsys_slots_alloc(n_users, k, &count, &slots) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
 
@@ -653,11 +643,7 @@ RECSYS_MARKOV_OMP("omp atomic write")
                 continue;
             }
 
-            count[u] = n;
-            for (j = 0; j < n; j++) {
-                slots[(size_t) u * k + j].item = res[j].item;
-                slots[(size_t) u * k + j].score = res[j].score;
-            }
+            recsys_slots_put(count, slots, k, u, res, n);
         }
 
         free(arena.base);
@@ -671,10 +657,7 @@ RECSYS_MARKOV_OMP("omp atomic write")
         return RECSYS_ENOMEM;
     }
 
-    rc = recsys_csr_pack(out, n_users, k, count, slots);
-
-    free(count);
-    free(slots);
+    rc = recsys_slots_pack(0, n_users, k, count, slots, out);
 
     return rc;
 }

@@ -48,6 +48,8 @@ struct recsys_model_s {
     int               has[RECSYS_L_COUNT];
     const unsigned char  *item_offsets;
     const unsigned char  *item_data;
+    const unsigned char  *item_hash;    /* slots; NULL: the B-tree only */
+    uint32_t              item_hash_mask;
     const unsigned char  *genre_offsets;
     const unsigned char  *genre_data;
     recsys_rules_view_t   rules;
@@ -79,6 +81,9 @@ static const recsys_list_spec_t  recsys_fixed_lists[] = {
     { RECSYS_BLOB_VALUE_RANGE,  RECSYS_SPACE_ONE,      RECSYS_SPACE_STATS, 0 },
     { RECSYS_BLOB_SEGMENT_GENRES, RECSYS_SPACE_SEGMENTS, RECSYS_SPACE_GENRES,
       0 },
+    { RECSYS_BLOB_SESSION,      RECSYS_SPACE_ITEMS,    RECSYS_SPACE_ITEMS, 0 },
+    { RECSYS_BLOB_SESSION_SCALES, RECSYS_SPACE_ONE,    RECSYS_SPACE_SOURCES,
+      0 },
 };
 
 #define RECSYS_N_FIXED  \
@@ -95,6 +100,8 @@ static int recsys_model_read_list(recsys_model_t *m, const char *name,
 static int recsys_model_read_items(recsys_model_t *m, char *err,
     size_t errlen);
 static int recsys_model_read_genres(recsys_model_t *m, char *err,
+    size_t errlen);
+static int recsys_model_read_item_hash(recsys_model_t *m, char *err,
     size_t errlen);
 static int recsys_model_blob(recsys_model_t *m, const char *name,
     MDB_val *val);
@@ -412,6 +419,60 @@ recsys_model_read_items(recsys_model_t *m, char *err, size_t errlen)
         }
     }
 
+    return recsys_model_read_item_hash(m, err, errlen);
+}
+
+
+/*
+ * The optional "item.hash": a power-of-two table, every slot empty or an
+ * item index, fewer items than slots (so every probe ends).
+ */
+static int
+recsys_model_read_item_hash(recsys_model_t *m, char *err, size_t errlen)
+{
+    uint32_t              n_slots, s, v, used;
+    MDB_val               val;
+    const unsigned char  *p;
+
+    m->item_hash = NULL;
+
+    if (recsys_model_blob(m, RECSYS_BLOB_ITEM_HASH, &val) != 0) {
+        return RECSYS_OK;
+    }
+
+    p = val.mv_data;
+
+    if (val.mv_size < 8 || recsys_get_u32(p) != RECSYS_HASH_MAGIC) {
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                 RECSYS_BLOB_ITEM_HASH, "bad header");
+    }
+
+    n_slots = recsys_get_u32(p + 4);
+
+    if (n_slots == 0 || (n_slots & (n_slots - 1)) != 0
+        || n_slots <= m->header.n_items
+        || val.mv_size != ((size_t) n_slots + 2) * 4)
+    {
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                 RECSYS_BLOB_ITEM_HASH, "bad size");
+    }
+
+    used = 0;
+
+    for (s = 0; s < n_slots; s++) {
+        v = recsys_get_u32(p + 8 + (size_t) s * 4);
+
+        if (v != RECSYS_HASH_EMPTY) {
+            if (v >= m->header.n_items || ++used >= n_slots) {
+                return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                         RECSYS_BLOB_ITEM_HASH, "bad slot");
+            }
+        }
+    }
+
+    m->item_hash = p + 8;
+    m->item_hash_mask = n_slots - 1;
+
     return RECSYS_OK;
 }
 
@@ -637,7 +698,38 @@ int
 recsys_model_item(const recsys_model_t *m, const char *id, size_t len,
     uint32_t *item)
 {
-    return recsys_model_index(m, m->items, m->header.n_items, id, len, item);
+    uint32_t       s, v, n;
+    recsys_item_t  it;
+
+    if (m->item_hash == NULL) {
+        return recsys_model_index(m, m->items, m->header.n_items, id, len,
+                                  item);
+    }
+
+    if (len == 0 || len > RECSYS_ID_MAX) {
+        return RECSYS_ENOTFOUND;
+    }
+
+    s = recsys_id_hash(id, len) & m->item_hash_mask;
+
+    for (n = 0; n <= m->item_hash_mask; n++) {
+        v = recsys_get_u32(m->item_hash + (size_t) s * 4);
+
+        if (v == RECSYS_HASH_EMPTY) {
+            return RECSYS_ENOTFOUND;
+        }
+
+        recsys_model_item_get(m, v, &it);
+
+        if (it.ext_len == len && memcmp(it.ext, id, len) == 0) {
+            *item = v;
+            return RECSYS_OK;
+        }
+
+        s = (s + 1) & m->item_hash_mask;
+    }
+
+    return RECSYS_ENOTFOUND;
 }
 
 

@@ -15,6 +15,7 @@
  * every path.
  */
 
+#include <math.h>
 #include <string.h>
 
 #include "recsys_gru.h"
@@ -236,21 +237,26 @@ typedef struct {
 typedef struct {
     recsys_acc_slot_t  *slots;
     uint32_t            mask;
+    uint32_t            shift;      /* 32 - log2(size): the hash's top bits */
+    uint32_t           *used;       /* slots taken, in order; NULL: none */
+    uint32_t            n_used;
 } recsys_acc_t;
 
 
 static int
 recsys_acc_init(recsys_acc_t *acc, uint32_t capacity, recsys_alloc_t *a)
 {
-    uint32_t  size, i;
+    uint32_t  size;
 
     if (capacity > (1u << 28)) {
         return RECSYS_ENOMEM;
     }
 
     size = 16;
+    acc->shift = 28;
     while (size < capacity * 2) {
         size *= 2;
+        acc->shift--;
     }
 
     acc->slots = a->alloc(a->ctx, (size_t) size * sizeof(recsys_acc_slot_t));
@@ -258,22 +264,24 @@ recsys_acc_init(recsys_acc_t *acc, uint32_t capacity, recsys_alloc_t *a)
         return RECSYS_ENOMEM;
     }
 
-    for (i = 0; i < size; i++) {
-        acc->slots[i].item = RECSYS_NO_INDEX;
-    }
+    /* all bits set: every item RECSYS_NO_INDEX (the score is not read) */
+    memset(acc->slots, 0xff, (size_t) size * sizeof(recsys_acc_slot_t));
 
     acc->mask = size - 1;
+    acc->used = NULL;
+    acc->n_used = 0;
 
     return RECSYS_OK;
 }
 
 
-static void
+static inline void
 recsys_acc_add(recsys_acc_t *acc, uint32_t item, double v)
 {
     uint32_t  i;
 
-    for (i = recsys_hash_u32(item) & acc->mask;
+    /* Fibonacci hashing: one multiply, the product's top bits */
+    for (i = (item * 0x9e3779b1u) >> acc->shift;
          acc->slots[i].item != RECSYS_NO_INDEX && acc->slots[i].item != item;
          i = (i + 1) & acc->mask)
     {
@@ -283,6 +291,10 @@ recsys_acc_add(recsys_acc_t *acc, uint32_t item, double v)
     if (acc->slots[i].item == RECSYS_NO_INDEX) {
         acc->slots[i].item = item;
         acc->slots[i].score = 0.0;
+
+        if (acc->used != NULL) {
+            acc->used[acc->n_used++] = i;
+        }
     }
 
     acc->slots[i].score += v;
@@ -560,6 +572,8 @@ typedef struct {
     recsys_blend_src_t      blend[RECSYS_NSRC];
     int                     blend_src[RECSYS_NSRC];
     uint32_t                n_blend;
+    double                  session_scale;  /* > 0: the session list
+                                               answered, its S x this */
 } recsys_qctx_t;
 
 
@@ -1048,6 +1062,153 @@ recsys_query_blend_inputs(recsys_qctx_t *c)
 }
 
 
+/*
+ * An anonymous session with the default blend, over the model's session
+ * list (one row per item that already blends the item-to-item sources,
+ * recsys_build.c): S(i) = sum over the history of weight x row_h(i), over
+ * the first max_nbrs entries of each row.  S is scaled so that its best
+ * item scores W, the sum of the blended sources' weights, as each source's
+ * best would in the full blend, and the popular and trending priors are
+ * added as they are there (weight / their best x score over their first
+ * user_top items).  Session and excluded items are entered blocked (minus
+ * infinity) before scoring, so no per-candidate filter runs but genre=.
+ */
+static int
+recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
+{
+    int             rc, p;
+    double          best, scale, factor, v;
+    uint32_t        h, j, n, total, top_n, i, u;
+    recsys_acc_t    acc;
+    recsys_row_t    row, prior[2], scales;
+    recsys_topk_t   top;
+    recsys_filter_t genre;
+    float           w_list, w_prior[2];
+
+    /* the blended sources, as the builder listed them */
+    scales = recsys_list_row(recsys_model_list(c->m, RECSYS_L_SESSION_SCALES),
+                             0);
+    w_list = 0.0f;
+    for (j = 0; j < scales.n; j++) {
+        w_list += c->weights[recsys_row_item(scales, j)];
+    }
+
+    top_n = recsys_model_header(c->m)->user_top;
+    total = c->q->n_exclude + c->q->n_history;
+
+    for (p = 0; p < 2; p++) {
+        w_prior[p] = c->weights[p == 0 ? RECSYS_SRC_POPULAR
+                                       : RECSYS_SRC_TRENDING];
+        prior[p] = recsys_row_empty();
+
+        if (w_prior[p] > 0.0f) {
+            prior[p] = recsys_list_row(recsys_model_list(c->m,
+                           p == 0 ? RECSYS_L_POPULAR : RECSYS_L_TRENDING), 0);
+            prior[p].n = prior[p].n < top_n ? prior[p].n : top_n;
+            total += prior[p].n;
+        }
+    }
+
+    for (h = 0; h < c->hist.n; h++) {
+        n = recsys_list_row(list, recsys_row_item(c->hist, h)).n;
+        total += c->max_nbrs && n > c->max_nbrs ? c->max_nbrs : n;
+    }
+
+    rc = recsys_acc_init(&acc, total, c->a);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    /* the passes below walk the slots taken, not the whole table */
+    acc.used = c->a->alloc(c->a->ctx, ((size_t) total + 1) * sizeof(uint32_t));
+    if (acc.used == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    for (j = 0; j < c->q->n_exclude; j++) {
+        recsys_acc_add(&acc, c->q->exclude[j], -HUGE_VAL);
+    }
+
+    for (j = 0; j < c->q->n_history; j++) {
+        recsys_acc_add(&acc, c->q->history[j], -HUGE_VAL);
+    }
+
+    for (h = 0; h < c->hist.n; h++) {
+        v = recsys_row_score(c->hist, h);
+        row = recsys_list_row(list, recsys_row_item(c->hist, h));
+        n = c->max_nbrs && row.n > c->max_nbrs ? c->max_nbrs : row.n;
+
+        for (j = 0; j < n; j++) {
+            recsys_acc_add(&acc, recsys_row_item(row, j),
+                           v * (double) recsys_row_score(row, j));
+        }
+    }
+
+    genre = c->filter;
+    genre.skip = NULL;
+    genre.seen = recsys_row_empty();
+
+    best = 0.0;
+    for (u = 0; u < acc.n_used; u++) {
+        i = acc.used[u];
+
+        if (acc.slots[i].score > best
+            && (genre.n_genres == 0
+                || recsys_filter_pass(&genre, acc.slots[i].item)))
+        {
+            best = acc.slots[i].score;
+        }
+    }
+
+    if (!(best > 0.0)) {
+        return RECSYS_OK;       /* nothing scored: popular fills */
+    }
+
+    scale = w_list / best;
+    c->session_scale = scale;
+
+    for (p = 0; p < 2; p++) {
+        if (prior[p].n == 0 || !(recsys_row_score(prior[p], 0) > 0.0f)) {
+            continue;
+        }
+
+        factor = (double) w_prior[p] / recsys_row_score(prior[p], 0) / scale;
+
+        for (j = 0; j < prior[p].n; j++) {
+            recsys_acc_add(&acc, recsys_row_item(prior[p], j),
+                           factor * recsys_row_score(prior[p], j));
+        }
+    }
+
+    recsys_topk_init(&top, c->out, c->need);
+
+    for (u = 0; u < acc.n_used; u++) {
+        recsys_scored_t  cand;
+
+        i = acc.used[u];
+
+        if (!(acc.slots[i].score > 0.0)) {
+            continue;
+        }
+
+        cand.item = acc.slots[i].item;
+        cand.score = (float) (acc.slots[i].score * scale);
+
+        if ((top.n == top.k && !recsys_scored_better(&cand, &top.heap[0]))
+            || (genre.n_genres > 0 && !recsys_filter_pass(&genre, cand.item)))
+        {
+            continue;
+        }
+
+        recsys_topk_push(&top, cand.item, cand.score);
+    }
+
+    c->have = recsys_topk_sort(&top);
+
+    return RECSYS_OK;
+}
+
+
 static int
 recsys_query_hybrid(recsys_qctx_t *c)
 {
@@ -1056,6 +1217,15 @@ recsys_query_hybrid(recsys_qctx_t *c)
     const recsys_query_t  *q;
 
     q = c->q;
+
+    if (q->n_history > 0 && q->weights == NULL
+        && q->user == RECSYS_NO_INDEX
+        && recsys_model_list(c->m, RECSYS_L_SESSION) != NULL
+        && recsys_model_list(c->m, RECSYS_L_SESSION_SCALES) != NULL)
+    {
+        return recsys_query_session(c, recsys_model_list(c->m,
+                                                         RECSYS_L_SESSION));
+    }
 
     if (q->n_history == 0 && q->weights == NULL
         && q->user != RECSYS_NO_INDEX)
@@ -1140,6 +1310,11 @@ typedef struct {
     uint32_t  *slots;       /* item, position; RECSYS_NO_INDEX: empty */
     uint32_t   mask;
 } recsys_resmap_t;
+
+
+static void recsys_query_pick_because(recsys_qctx_t *c,
+    const recsys_result_t *res, recsys_why_t *why, const float *credit,
+    uint32_t hist_n);
 
 
 static int
@@ -1245,6 +1420,129 @@ recsys_query_contrib(recsys_qctx_t *c, const recsys_resmap_t *rm,
 }
 
 
+/* How many of the newest history items explain=1 credits. */
+static uint32_t
+recsys_query_explain_history(const recsys_qctx_t *c)
+{
+    uint32_t  n;
+
+    n = c->q->explain_history ? c->q->explain_history
+                              : RECSYS_EXPLAIN_HISTORY;
+
+    return c->hist.n < n ? c->hist.n : n;
+}
+
+
+/* sim_s(h, item): the first entry for item in h's whole row of source s. */
+static float
+recsys_query_row_score(const recsys_list_t *nbrs, uint32_t h, uint32_t item)
+{
+    uint32_t      j;
+    recsys_row_t  row;
+
+    row = recsys_list_row(nbrs, h);
+
+    for (j = 0; j < row.n; j++) {
+        if (recsys_row_item(row, j) == item) {
+            return recsys_row_score(row, j);
+        }
+    }
+
+    return 0.0f;
+}
+
+
+/*
+ * explain=1 for an answer of the session list.  A result i got
+ * scale x w_h x row_h(i) from each history item h whose row holds it
+ * within max_nbrs: that is h's credit (for the newest explain_history
+ * items), and it is split by source as scale x w_h x c_s x sim_s(h, i), the
+ * terms the builder summed into row_h(i).  The priors add
+ * weight / their best x their score, as in the answer.
+ */
+static int
+recsys_query_session_explain(recsys_qctx_t *c, const recsys_resmap_t *rm,
+    const recsys_result_t *res, recsys_why_t *why)
+{
+    int                   p, s;
+    float                *credit, w, v, w_p;
+    uint32_t              h, j, k, n, x, hist_n, top_n;
+    recsys_row_t          row, scales, prior;
+    const recsys_list_t  *list;
+
+    list = recsys_model_list(c->m, RECSYS_L_SESSION);
+    scales = recsys_list_row(recsys_model_list(c->m, RECSYS_L_SESSION_SCALES),
+                             0);
+    hist_n = recsys_query_explain_history(c);
+
+    credit = c->a->alloc(c->a->ctx,
+                         ((size_t) res->n * hist_n + 1) * sizeof(float));
+    if (credit == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    memset(credit, 0, ((size_t) res->n * hist_n + 1) * sizeof(float));
+
+    for (h = 0; h < c->hist.n; h++) {
+        w = recsys_row_score(c->hist, h);
+        row = recsys_list_row(list, recsys_row_item(c->hist, h));
+        n = c->max_nbrs && row.n > c->max_nbrs ? c->max_nbrs : row.n;
+
+        for (j = 0; j < n; j++) {
+            k = recsys_resmap_find(rm, recsys_row_item(row, j));
+            if (k == RECSYS_NO_INDEX) {
+                continue;
+            }
+
+            v = (float) c->session_scale * w;
+
+            if (h < hist_n) {
+                credit[(size_t) k * hist_n + h] = v * recsys_row_score(row, j);
+            }
+
+            for (x = 0; x < scales.n; x++) {
+                s = (int) recsys_row_item(scales, x);
+                why[k].contrib[s] += v * recsys_row_score(scales, x)
+                    * recsys_query_row_score(
+                          recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS,
+                                                   s),
+                          recsys_row_item(c->hist, h),
+                          recsys_row_item(row, j));
+            }
+        }
+    }
+
+    top_n = recsys_model_header(c->m)->user_top;
+
+    for (p = 0; p < 2; p++) {
+        s = p == 0 ? RECSYS_SRC_POPULAR : RECSYS_SRC_TRENDING;
+        w_p = c->weights[s];
+        prior = recsys_list_row(recsys_model_list(c->m,
+                    p == 0 ? RECSYS_L_POPULAR : RECSYS_L_TRENDING), 0);
+
+        if (!(w_p > 0.0f) || prior.n == 0
+            || !(recsys_row_score(prior, 0) > 0.0f))
+        {
+            continue;
+        }
+
+        n = prior.n < top_n ? prior.n : top_n;
+
+        for (j = 0; j < n; j++) {
+            k = recsys_resmap_find(rm, recsys_row_item(prior, j));
+            if (k != RECSYS_NO_INDEX) {
+                why[k].contrib[s] += w_p / recsys_row_score(prior, 0)
+                                     * recsys_row_score(prior, j);
+            }
+        }
+    }
+
+    recsys_query_pick_because(c, res, why, credit, hist_n);
+
+    return RECSYS_OK;
+}
+
+
 /*
  * The history items behind the results: each history item h is credited
  * with what it added to a result's score through the item-based sources
@@ -1260,13 +1558,11 @@ recsys_query_because(recsys_qctx_t *c, const recsys_resmap_t *rm,
     const recsys_result_t *res, recsys_why_t *why)
 {
     int           s;
-    float         scale, v, w, *credit;
-    uint32_t      h, hist_n, k, j, b, i, n, x;
+    float         scale, w, *credit;
+    uint32_t      h, hist_n, k, j, b, n;
     recsys_row_t  row;
 
-    hist_n = c->q->explain_history ? c->q->explain_history
-                                   : RECSYS_EXPLAIN_HISTORY;
-    hist_n = c->hist.n < hist_n ? c->hist.n : hist_n;
+    hist_n = recsys_query_explain_history(c);
 
     if (hist_n == 0 || res->n == 0) {
         return RECSYS_OK;
@@ -1332,12 +1628,22 @@ recsys_query_because(recsys_qctx_t *c, const recsys_resmap_t *rm,
         }
     }
 
+    recsys_query_pick_because(c, res, why, credit, hist_n);
+
+    return RECSYS_OK;
+}
+
+
+/* Up to RECSYS_BECAUSE_MAX history items per result by credit[k][h]. */
+static void
+recsys_query_pick_because(recsys_qctx_t *c, const recsys_result_t *res,
+    recsys_why_t *why, const float *credit, uint32_t hist_n)
+{
+    float     v;
+    uint32_t  k, h, i, x;
+
     for (k = 0; k < res->n; k++) {
         why[k].n_because = 0;
-
-        if (c->q->item != RECSYS_NO_INDEX) {
-            continue;
-        }
 
         for (h = 0; h < hist_n; h++) {
             v = credit[(size_t) k * hist_n + h];
@@ -1371,8 +1677,6 @@ recsys_query_because(recsys_qctx_t *c, const recsys_resmap_t *rm,
             }
         }
     }
-
-    return RECSYS_OK;
 }
 
 
@@ -1396,6 +1700,31 @@ recsys_query_explain(recsys_qctx_t *c, recsys_result_t *res)
     rc = recsys_resmap_init(&rm, res, c->a);
     if (rc != RECSYS_OK) {
         return rc;
+    }
+
+    if (c->session_scale > 0.0) {
+        rc = recsys_query_session_explain(c, &rm, res, why);
+        if (rc != RECSYS_OK) {
+            return rc;
+        }
+
+        for (k = 0; k < res->n; k++) {
+            why[k].rule = RECSYS_NO_INDEX;
+            total = 0.0f;
+
+            for (b = 0; b < RECSYS_NSRC; b++) {
+                total += why[k].contrib[b];
+            }
+
+            if (total == 0.0f) {
+                /* no source scored it: the popular fill added it */
+                why[k].contrib[RECSYS_SRC_POPULAR] = res->items[k].score;
+            }
+        }
+
+        res->why = why;
+
+        return RECSYS_OK;
     }
 
     if (res->algo == RECSYS_ALGO_HYBRID) {

@@ -19,6 +19,14 @@
  *            Lists (see below) and their rows:
  *
  *     "item.records"        table, row per item: the item's rendered JSON
+ *     "item.hash"           optional: from an item's external id to its
+ *                           index without a B-tree search: uint32 magic
+ *                           (RECSYS_HASH_MAGIC), uint32 n_slots (a power
+ *                           of two, at least twice the items), uint32
+ *                           slots[n_slots] (item index, RECSYS_HASH_EMPTY:
+ *                           none), probed linearly from recsys_id_hash(id)
+ *                           & (n_slots - 1); a slot's item is the id's when
+ *                           its record's external id is byte-equal
  *     "genre.names"         table, row per genre: the genre's name (raw)
  *     "popular"             one row: items by popularity, best first,
  *                           score = share of users who interacted
@@ -36,6 +44,13 @@
  *     "user.recs.<src>"     row per user: the source's precomputed top list,
  *                           best first, seen items excluded
  *     "user.recs.hybrid"    row per user: the default blend, the same way
+ *     "item.session"        row per item: the item-to-item sources of the
+ *                           default blend (itemcf, content, ease, rp3beta)
+ *                           in one row, sum of c_s x that source's score,
+ *                           best first (optional: an anonymous session
+ *                           with the default blend is scored over it)
+ *     "session.scales"      one row: (source, c_s), c_s = the source's
+ *                           weight / the mean of its rows' best scores
  *     "hybrid.weights"      one row: (source, weight), the default blend
  *     "user.nbrs"           row per user: (user, similarity), user-CF
  *     "user.segment"        row per user: zero or one (segment, 1) entry
@@ -72,7 +87,9 @@
  *              ext id bytes, id JSON ("242" with quotes, escaped),
  *              meta JSON fragment ("title":"...","genres":[...]) to the end
  *
- * A change to anything here bumps RECSYS_FORMAT_VERSION.
+ * A change to anything here that a reader of the same version would misread
+ * bumps RECSYS_FORMAT_VERSION; a new optional blob, which such a reader
+ * ignores, does not.
  */
 
 #ifndef RECSYS_SCHEMA_H
@@ -115,13 +132,19 @@
 #define RECSYS_BLOB_HMM           "packed.hmm"
 #define RECSYS_BLOB_LSTM          "packed.lstm"
 #define RECSYS_BLOB_USER_HYBRID   "user.recs.hybrid"
+#define RECSYS_BLOB_SESSION       "item.session"
+#define RECSYS_BLOB_SESSION_SCALES "session.scales"
 #define RECSYS_BLOB_USER_MEAN     "user.mean"
 #define RECSYS_BLOB_ITEM_MEAN     "item.mean"
 #define RECSYS_BLOB_VALUE_RANGE   "value.range"
 
 #define RECSYS_META_GENRES      "genres"        /* JSON array of names */
 
+#define RECSYS_BLOB_ITEM_HASH     "item.hash"
+
 #define RECSYS_LIST_MAGIC       0x5453494cu     /* "LIST" */
+#define RECSYS_HASH_MAGIC       0x48534148u     /* "HASH" */
+#define RECSYS_HASH_EMPTY       0xffffffffu
 #define RECSYS_TABLE_MAGIC      0x4c425454u     /* "TTBL" */
 
 #define RECSYS_ID_MAX           256
@@ -193,6 +216,25 @@ recsys_get_u32(const void *p)
 
     memcpy(&v, p, sizeof(v));
     return v;
+}
+
+
+/* FNV-1a over an external id: the "item.hash" table's hash. */
+static inline uint32_t
+recsys_id_hash(const void *id, size_t len)
+{
+    size_t                i;
+    uint32_t              h;
+    const unsigned char  *p;
+
+    p = id;
+    h = 2166136261u;
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ p[i]) * 16777619u;
+    }
+
+    return h;
 }
 
 

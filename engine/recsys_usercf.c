@@ -355,12 +355,7 @@ recsys_usercf_neighbors(const recsys_train_t *t,
                 memset(a, 0, stride * sizeof(double));
             }
 
-            count[u] = recsys_topk_sort(&top);
-
-            for (x = 0; x < count[u]; x++) {
-                slots[(size_t) u * k + x].item = heap[x].item;
-                slots[(size_t) u * k + x].score = heap[x].score;
-            }
+            recsys_slots_put(count, slots, k, u, heap, recsys_topk_sort(&top));
         }
 
         free(acc);
@@ -399,12 +394,7 @@ recsys_usercf_recommend(const recsys_train_t *t, const recsys_csr_t *nbrs,
 
     memset(recs, 0, sizeof(recsys_csr_t));
 
-    count = calloc((size_t) n_users + 1, sizeof(uint32_t));
-    slots = malloc(((size_t) n_users * r + 1) * sizeof(recsys_entry_t));
-
-    if (count == NULL || slots == NULL) {
-        free(count);
-        free(slots);
+    if (recsys_slots_alloc(n_users, r, &count, &slots) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
 
@@ -489,12 +479,7 @@ recsys_usercf_recommend(const recsys_train_t *t, const recsys_csr_t *nbrs,
                 flag[by_user->entries[e].item] = 0;
             }
 
-            count[u] = recsys_topk_sort(&top);
-
-            for (x = 0; x < count[u]; x++) {
-                slots[(size_t) u * r + x].item = heap[x].item;
-                slots[(size_t) u * r + x].score = heap[x].score;
-            }
+            recsys_slots_put(count, slots, r, u, heap, recsys_topk_sort(&top));
         }
 
         free(acc);
@@ -504,11 +489,7 @@ recsys_usercf_recommend(const recsys_train_t *t, const recsys_csr_t *nbrs,
         free(heap);
     }
 
-    rc = failed ? RECSYS_ENOMEM
-                : recsys_csr_pack(recs, n_users, r, count, slots);
-
-    free(count);
-    free(slots);
+    rc = recsys_slots_pack(failed, n_users, r, count, slots, recs);
 
     return rc;
 }

@@ -218,6 +218,131 @@ for my $h ([1, 2], [3, 7], [4, 5, 8]) {
                 "history=$q algo=rp3beta");
 }
 
+# --- an anonymous session with the default blend: the session list ---
+# A model whose default blend is ease=1, rp3beta=0.5, popular=0.05.  The
+# builder folds EASE and RP3beta into one row per item:
+#   c_s = weight_s / mean over items of the best score of s's row
+#   row_h(i) = c_ease B+[h][i] + c_rp3 W[h][i]   (all entries: 8 items)
+# and a session scores S(i) = sum over its items of row_h(i), its items
+# left out, scaled so that the best scores 1.5 (the blended weights), plus
+# the popular prior 0.05 x pop(i) / pop(best).
+my $sess_model = build_model(interactions => $csv, out => "$tmp/sess.mdb",
+    model_id => 'lin-sess',
+    args => ['--ease-lambda', $lambda, '--no-content', '--no-segments',
+             '--no-rules', '--sparse-user', 0, '--weights',
+             'ease=1,rp3beta=0.5,popular=0.05,itemcf=0,usercf=0,markov=0']);
+my $sess_srv = RecsysTest::start_nginx(locations => <<"EOF");
+        location /recommend {
+            recsys;
+            recsys_model $sess_model;
+        }
+        location = /e2 {
+            recsys;
+            recsys_model $sess_model;
+            recsys_explain_history 2;
+        }
+EOF
+
+my %bpos = map { my $h = $_;
+                 ($h => { map { $bm[$h - 1][$_ - 1] > 0
+                                ? ($_ => $bm[$h - 1][$_ - 1]) : () } @items }) }
+           @items;
+sub best_mean {
+    my ($rows) = @_;
+    my ($sum, $n) = (0, 0);
+    for my $h (@items) {
+        my @v = sort { $b <=> $a } values %{ $rows->{$h} };
+        next unless @v && $v[0] > 0;
+        $sum += $v[0];
+        $n++;
+    }
+    return $sum / $n;
+}
+my %c = (ease => 1 / best_mean(\%bpos), rp3beta => 0.5 / best_mean(\%w));
+my %pop = map { $_ => $deg_i{$_} / @users } @items;
+my $pop_best = (sort { $b <=> $a } values %pop)[0];
+
+# (ranking with fill, { item => { source => part } }, { item => [[h, credit]] })
+sub session_ref {
+    my ($ids) = @_;
+    my %in = map { $_ => 1 } @$ids;
+    my @hist = reverse @$ids;           # newest first
+    my (%s, %part);
+    for my $h (@hist) {
+        for my $i (@items) {
+            my $e = $c{ease} * ($bpos{$h}{$i} // 0);
+            my $r = $c{rp3beta} * ($w{$h}{$i} // 0);
+            next unless $e + $r > 0;
+            $s{$i} += $e + $r;
+            $part{$i}{ease} += $e if $e;
+            $part{$i}{rp3beta} += $r if $r;
+        }
+    }
+    delete $s{$_} for keys %in;
+    my ($best) = sort { $b <=> $a } values %s;
+    my $scale = 1.5 / $best;
+    my (%final, %why, %credit);
+    for my $i (keys %s) {
+        $final{$i} = $scale * $s{$i};
+        $why{$i}{$_} = $scale * $part{$i}{$_} for keys %{ $part{$i} };
+    }
+    for my $i (@items) {
+        next if $in{$i};
+        $final{$i} += 0.05 * $pop{$i} / $pop_best;
+        $why{$i}{popular} = 0.05 * $pop{$i} / $pop_best;
+    }
+    for my $i (keys %final) {
+        my $k = 0;
+        $credit{$i} = [map { [$_->[0], $_->[1]] }
+                       sort { $b->[1] <=> $a->[1] || $a->[2] <=> $b->[2] }
+                       map { my $h = $_;
+                             my $v = $c{ease} * ($bpos{$h}{$i} // 0)
+                                     + $c{rp3beta} * ($w{$h}{$i} // 0);
+                             [$h, $scale * $v, $k++] } @hist];
+    }
+    my $rank = [map { [$_, $final{$_}] }
+                sort { $final{$b} <=> $final{$a} || $a <=> $b } keys %final];
+    return ($rank, \%why, \%credit);
+}
+
+for my $h ([1, 2], [3, 7], [4, 5, 8], [6]) {
+    my $q = join ',', @$h;
+    my ($want, $why, $credit) = session_ref($h);
+    my $got = $sess_srv->json("/recommend?history=$q&n=8");
+    check_items($got->{items}, $want, "history=$q (default blend)");
+
+    my $e = $sess_srv->json("/recommend?history=$q&n=8&explain=1");
+    is(join(' ', map { $_->{id} } @{ $e->{items} }),
+       join(' ', map { $_->{id} } @{ $got->{items} }),
+       "history=$q: explain=1 answers the same items");
+    my @bad;
+    for my $it (@{ $e->{items} }) {
+        my ($id, $src) = ($it->{id}, $it->{sources} || {});
+        my $sum = 0;
+        $sum += $_ for values %$src;
+        push @bad, "$id: sources add up to $sum, score $it->{score}"
+            if abs($sum - $it->{score}) > 1e-4;
+        for my $k (sort keys %{ { %$src, %{ $why->{$id} || {} } } }) {
+            my ($g, $w) = ($src->{$k} // 0, $why->{$id}{$k} // 0);
+            push @bad, "$id: $k got $g, want $w" if abs($g - $w) > 1e-4;
+        }
+        my @cr = grep { $_->[1] > 1e-12 } @{ $credit->{$id} || [] };
+        my $wb = join ' ', map { $_->[0] } @cr[0 .. ($#cr < 2 ? $#cr : 2)];
+        push @bad, "$id: because [@{ $it->{because} }], want [$wb]"
+            if join(' ', @{ $it->{because} }) ne $wb;
+    }
+    ok(!@bad, "history=$q&explain=1: sources and because from the reference")
+        or diag join "\n", @bad;
+
+    # recsys_explain_history 2: only the two newest session items are named
+    my @newest = (reverse @$h)[0 .. ($#$h < 1 ? $#$h : 1)];
+    my %ok = map { $_ => 1 } @newest;
+    my $e2 = $sess_srv->json("/e2?history=$q&n=8&explain=1");
+    ok(!grep({ !$ok{$_} } map { @{ $_->{because} } } @{ $e2->{items} }),
+       "history=$q: recsys_explain_history 2 names only @newest");
+}
+$sess_srv->finish;
+
 # every answer of ALS for user 1 differs from plain popularity somewhere
 {
     my @als = map { join ' ', map { $_->{id} }

@@ -632,9 +632,14 @@ sub blend {
         $hist = $self->session_hist($o{session}, user => $u,
                                     max_history => $o{max_history});
         my $need = $o{need} // 0;
-        push @inputs, ['itemcf', _head(
-            $self->score_hist($hist, max_nbrs => $o{max_nbrs}, pass => $ok),
-            $R > $need ? $R : $need)];
+        my $scored = $self->score_hist($hist, max_nbrs => $o{max_nbrs},
+                                       pass => $ok);
+        # an anonymous session with the model's blend is scored over the
+        # session list, whole; otherwise each source keeps its best
+        # max(user_top, need) before the blend
+        push @inputs, ['itemcf', !defined $u && !$o{weights}
+                                 ? $scored
+                                 : _head($scored, $R > $need ? $R : $need)];
     } else {
         # the stored history, as is (weights not scaled)
         $hist = _head($self->{hist}{$u} || [], $o{max_history} // 50);
