@@ -16,6 +16,7 @@
  */
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "recsys_gru.h"
@@ -590,12 +591,18 @@ static void
 recsys_query_take(recsys_qctx_t *c, recsys_row_t row,
     const recsys_filter_t *filter)
 {
+    int       pass_all;
     uint32_t  j, item;
+
+    /* nothing to leave out: no lookup per entry */
+    pass_all = filter == NULL
+               || ((filter->skip == NULL || filter->skip->n == 0)
+                   && filter->seen.n == 0 && filter->n_genres == 0);
 
     for (j = 0; j < row.n && c->have < c->need; j++) {
         item = recsys_row_item(row, j);
 
-        if (!recsys_filter_pass(filter, item)) {
+        if (!pass_all && !recsys_filter_pass(filter, item)) {
             continue;
         }
 
@@ -1063,6 +1070,177 @@ recsys_query_blend_inputs(recsys_qctx_t *c)
 
 
 /*
+ * The session scores: the request's scratch when it has one (dense arrays
+ * over the items, all zero between requests: an add is a store and a
+ * mark, no hashing, no branch on first touch), else a hash accumulator
+ * from the request's pool.  Both walk the items in first-touch order, so
+ * they give the same sums in the same order and the same answer.
+ */
+typedef struct {
+    recsys_scratch_t  *dense;
+    recsys_acc_t       acc;
+    uint32_t           n;
+} recsys_sacc_t;
+
+
+struct recsys_scratch_s {
+    double         *score;
+    unsigned char  *mark;
+    uint32_t       *touched;
+    uint32_t        n_items;
+};
+
+
+recsys_scratch_t *
+recsys_scratch_create(uint32_t n_items)
+{
+    recsys_scratch_t  *s;
+
+    s = calloc(1, sizeof(recsys_scratch_t));
+    if (s == NULL) {
+        return NULL;
+    }
+
+    s->score = calloc((size_t) n_items + 1, sizeof(double));
+    s->mark = calloc((size_t) n_items + 1, 1);
+    s->touched = malloc(((size_t) n_items + 1) * sizeof(uint32_t));
+    s->n_items = n_items;
+
+    if (s->score == NULL || s->mark == NULL || s->touched == NULL) {
+        recsys_scratch_destroy(s);
+        return NULL;
+    }
+
+    return s;
+}
+
+
+void
+recsys_scratch_destroy(recsys_scratch_t *s)
+{
+    if (s != NULL) {
+        free(s->score);
+        free(s->mark);
+        free(s->touched);
+        free(s);
+    }
+}
+
+
+uint32_t
+recsys_scratch_items(const recsys_scratch_t *s)
+{
+    return s->n_items;
+}
+
+
+static int
+recsys_sacc_init(recsys_sacc_t *sa, recsys_qctx_t *c, uint32_t total)
+{
+    int  rc;
+
+    memset(sa, 0, sizeof(recsys_sacc_t));
+    sa->dense = c->q->scratch;
+
+    if (sa->dense != NULL
+        && sa->dense->n_items == recsys_model_header(c->m)->n_items)
+    {
+        return RECSYS_OK;
+    }
+
+    sa->dense = NULL;
+
+    rc = recsys_acc_init(&sa->acc, total, c->a);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    /* the passes walk the slots taken, not the whole table */
+    sa->acc.used = c->a->alloc(c->a->ctx,
+                               ((size_t) total + 1) * sizeof(uint32_t));
+
+    return sa->acc.used != NULL ? RECSYS_OK : RECSYS_ENOMEM;
+}
+
+
+static inline void
+recsys_sacc_add(recsys_sacc_t *sa, uint32_t item, double v)
+{
+    recsys_scratch_t  *d;
+
+    d = sa->dense;
+
+    if (d == NULL) {
+        recsys_acc_add(&sa->acc, item, v);
+        sa->n = sa->acc.n_used;
+        return;
+    }
+
+    d->touched[sa->n] = item;
+    sa->n += d->mark[item] ^ 1;
+    d->mark[item] = 1;
+    d->score[item] += v;
+}
+
+
+/* A row's first n entries times v, into the dense arrays. */
+static inline void
+recsys_sacc_add_dense(recsys_sacc_t *sa, recsys_row_t row, uint32_t n,
+    double v)
+{
+    uint32_t           j, item, k;
+    recsys_scratch_t  *d;
+
+    d = sa->dense;
+    k = sa->n;
+
+    for (j = 0; j < n; j++) {
+        item = recsys_row_item(row, j);
+        d->touched[k] = item;
+        k += d->mark[item] ^ 1;
+        d->mark[item] = 1;
+        d->score[item] += v * (double) recsys_row_score(row, j);
+    }
+
+    sa->n = k;
+}
+
+
+static inline uint32_t
+recsys_sacc_item(const recsys_sacc_t *sa, uint32_t k)
+{
+    return sa->dense != NULL ? sa->dense->touched[k]
+                             : sa->acc.slots[sa->acc.used[k]].item;
+}
+
+
+static inline double
+recsys_sacc_score(const recsys_sacc_t *sa, uint32_t k)
+{
+    return sa->dense != NULL ? sa->dense->score[sa->dense->touched[k]]
+                             : sa->acc.slots[sa->acc.used[k]].score;
+}
+
+
+/* The scratch back to all zeros for the next request. */
+static void
+recsys_sacc_done(recsys_sacc_t *sa)
+{
+    uint32_t           k;
+    recsys_scratch_t  *d;
+
+    d = sa->dense;
+
+    if (d != NULL) {
+        for (k = 0; k < sa->n; k++) {
+            d->score[d->touched[k]] = 0.0;
+            d->mark[d->touched[k]] = 0;
+        }
+    }
+}
+
+
+/*
  * An anonymous session with the default blend, over the model's session
  * list (one row per item that already blends the item-to-item sources,
  * recsys_build.c): S(i) = sum over the history of weight x row_h(i), over
@@ -1076,14 +1254,14 @@ recsys_query_blend_inputs(recsys_qctx_t *c)
 static int
 recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
 {
-    int             rc, p;
-    double          best, scale, factor, v;
-    uint32_t        h, j, n, total, top_n, i, u;
-    recsys_acc_t    acc;
-    recsys_row_t    row, prior[2], scales;
-    recsys_topk_t   top;
-    recsys_filter_t genre;
-    float           w_list, w_prior[2];
+    int              rc, p;
+    double           best, scale, factor, v;
+    uint32_t         h, j, n, total, top_n, k, item;
+    recsys_sacc_t    sa;
+    recsys_row_t     row, prior[2], scales;
+    recsys_topk_t    top;
+    recsys_filter_t  genre;
+    float            w_list, w_prior[2];
 
     /* the blended sources, as the builder listed them */
     scales = recsys_list_row(recsys_model_list(c->m, RECSYS_L_SESSION_SCALES),
@@ -1114,23 +1292,17 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
         total += c->max_nbrs && n > c->max_nbrs ? c->max_nbrs : n;
     }
 
-    rc = recsys_acc_init(&acc, total, c->a);
+    rc = recsys_sacc_init(&sa, c, total);
     if (rc != RECSYS_OK) {
         return rc;
     }
 
-    /* the passes below walk the slots taken, not the whole table */
-    acc.used = c->a->alloc(c->a->ctx, ((size_t) total + 1) * sizeof(uint32_t));
-    if (acc.used == NULL) {
-        return RECSYS_ENOMEM;
-    }
-
     for (j = 0; j < c->q->n_exclude; j++) {
-        recsys_acc_add(&acc, c->q->exclude[j], -HUGE_VAL);
+        recsys_sacc_add(&sa, c->q->exclude[j], -HUGE_VAL);
     }
 
     for (j = 0; j < c->q->n_history; j++) {
-        recsys_acc_add(&acc, c->q->history[j], -HUGE_VAL);
+        recsys_sacc_add(&sa, c->q->history[j], -HUGE_VAL);
     }
 
     for (h = 0; h < c->hist.n; h++) {
@@ -1138,9 +1310,14 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
         row = recsys_list_row(list, recsys_row_item(c->hist, h));
         n = c->max_nbrs && row.n > c->max_nbrs ? c->max_nbrs : row.n;
 
+        if (sa.dense != NULL) {
+            recsys_sacc_add_dense(&sa, row, n, v);
+            continue;
+        }
+
         for (j = 0; j < n; j++) {
-            recsys_acc_add(&acc, recsys_row_item(row, j),
-                           v * (double) recsys_row_score(row, j));
+            recsys_sacc_add(&sa, recsys_row_item(row, j),
+                            v * (double) recsys_row_score(row, j));
         }
     }
 
@@ -1149,18 +1326,17 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
     genre.seen = recsys_row_empty();
 
     best = 0.0;
-    for (u = 0; u < acc.n_used; u++) {
-        i = acc.used[u];
-
-        if (acc.slots[i].score > best
+    for (k = 0; k < sa.n; k++) {
+        if (recsys_sacc_score(&sa, k) > best
             && (genre.n_genres == 0
-                || recsys_filter_pass(&genre, acc.slots[i].item)))
+                || recsys_filter_pass(&genre, recsys_sacc_item(&sa, k))))
         {
-            best = acc.slots[i].score;
+            best = recsys_sacc_score(&sa, k);
         }
     }
 
     if (!(best > 0.0)) {
+        recsys_sacc_done(&sa);
         return RECSYS_OK;       /* nothing scored: popular fills */
     }
 
@@ -1175,28 +1351,40 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
         factor = (double) w_prior[p] / recsys_row_score(prior[p], 0) / scale;
 
         for (j = 0; j < prior[p].n; j++) {
-            recsys_acc_add(&acc, recsys_row_item(prior[p], j),
-                           factor * recsys_row_score(prior[p], j));
+            recsys_sacc_add(&sa, recsys_row_item(prior[p], j),
+                            factor * recsys_row_score(prior[p], j));
         }
     }
 
     recsys_topk_init(&top, c->out, c->need);
 
-    for (u = 0; u < acc.n_used; u++) {
+    for (k = 0; k < sa.n; k++) {
         recsys_scored_t  cand;
 
-        i = acc.used[u];
+        v = recsys_sacc_score(&sa, k);
+        item = recsys_sacc_item(&sa, k);
 
-        if (!(acc.slots[i].score > 0.0)) {
+        if (sa.dense != NULL) {
+            /* read once: back to zero for the next request */
+            sa.dense->score[item] = 0.0;
+            sa.dense->mark[item] = 0;
+        }
+
+        if (!(v > 0.0)) {
             continue;
         }
 
-        cand.item = acc.slots[i].item;
-        cand.score = (float) (acc.slots[i].score * scale);
+        cand.item = item;
+        cand.score = (float) (v * scale);
 
-        if ((top.n == top.k && !recsys_scored_better(&cand, &top.heap[0]))
-            || (genre.n_genres > 0 && !recsys_filter_pass(&genre, cand.item)))
+        if (top.n == top.k
+            && (cand.score < top.heap[0].score
+                || !recsys_scored_better(&cand, &top.heap[0])))
         {
+            continue;
+        }
+
+        if (genre.n_genres > 0 && !recsys_filter_pass(&genre, item)) {
             continue;
         }
 

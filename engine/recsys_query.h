@@ -46,6 +46,18 @@ typedef enum {
 #define RECSYS_NO_INDEX      UINT32_MAX
 #define RECSYS_BECAUSE_MAX   3
 
+/*
+ * Dense per-item arrays a caller may keep across requests (one per thread
+ * and model: recsys_scratch_create(n_items of the model)); a session
+ * scored with it skips hashing.  Without one (NULL) the same answer comes
+ * from the request's allocator.
+ */
+typedef struct recsys_scratch_s  recsys_scratch_t;
+
+recsys_scratch_t *recsys_scratch_create(uint32_t n_items);
+void recsys_scratch_destroy(recsys_scratch_t *s);
+uint32_t recsys_scratch_items(const recsys_scratch_t *s);
+
 typedef struct {
     int               algo;
     uint32_t          user;         /* RECSYS_NO_INDEX: anonymous/unknown */
@@ -64,6 +76,7 @@ typedef struct {
     uint32_t          max_nbrs;     /* neighbours per history item, 0: all */
     uint32_t          explain_history;  /* newest history items explain
                                            credits, 0: 20 */
+    recsys_scratch_t *scratch;      /* NULL: none */
 } recsys_query_t;
 
 /* Why an item was recommended (explain=1). */

@@ -290,6 +290,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
     q.max_history = (uint32_t) rlcf->max_history;
     q.max_nbrs = (uint32_t) rlcf->max_nbrs;
     q.explain_history = (uint32_t) rlcf->explain_history;
+    q.scratch = rlcf->store->scratch;
 
     if (user.len > 0
         && recsys_model_user(model, (const char *) user.data, user.len,

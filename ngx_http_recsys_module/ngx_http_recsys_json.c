@@ -81,11 +81,10 @@ static const u_char  ngx_http_recsys_digits2[] =
 static u_char *
 ngx_http_recsys_json_score(u_char *p, float score)
 {
-    u_char      digits[24], *d, frac6[6];
+    u_char      digits[24], *d;
     double      v;
     uint64_t    fixed, whole;
     uint32_t    frac, hi, mid, lo;
-    ngx_uint_t  n, k;
 
     v = score;
 
@@ -124,21 +123,15 @@ ngx_http_recsys_json_score(u_char *p, float score)
     mid = (frac / 100) % 100;
     lo = frac % 100;
 
-    frac6[0] = ngx_http_recsys_digits2[2 * hi];
-    frac6[1] = ngx_http_recsys_digits2[2 * hi + 1];
-    frac6[2] = ngx_http_recsys_digits2[2 * mid];
-    frac6[3] = ngx_http_recsys_digits2[2 * mid + 1];
-    frac6[4] = ngx_http_recsys_digits2[2 * lo];
-    frac6[5] = ngx_http_recsys_digits2[2 * lo + 1];
-
-    for (n = 6; frac6[n - 1] == '0'; n--) {
-        /* trailing zeros go; frac != 0 leaves at least one digit */
-    }
-
+    /* all six digits in place, then the trailing zeros taken back */
     *p++ = '.';
+    ngx_memcpy(p, &ngx_http_recsys_digits2[2 * hi], 2);
+    ngx_memcpy(p + 2, &ngx_http_recsys_digits2[2 * mid], 2);
+    ngx_memcpy(p + 4, &ngx_http_recsys_digits2[2 * lo], 2);
+    p += 6;
 
-    for (k = 0; k < n; k++) {
-        *p++ = frac6[k];
+    while (p[-1] == '0') {
+        p--;        /* frac != 0 leaves at least one digit */
     }
 
     return p;

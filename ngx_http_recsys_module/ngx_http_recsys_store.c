@@ -117,6 +117,8 @@ ngx_http_recsys_store_close_all(ngx_cycle_t *cycle)
     for (i = 0; i < rmcf->stores.nelts; i++) {
         recsys_model_close(stores[i]->model);
         stores[i]->model = NULL;
+        recsys_scratch_destroy(stores[i]->scratch);
+        stores[i]->scratch = NULL;
     }
 }
 
@@ -142,6 +144,7 @@ ngx_http_recsys_store_check(ngx_http_recsys_store_t *store, ngx_log_t *log)
     char             err[512];
     ngx_err_t        e;
     ngx_uint_t       level;
+    uint32_t         n_items;
     ngx_file_info_t  fi;
     recsys_model_t  *model;
 
@@ -202,6 +205,24 @@ ngx_http_recsys_store_check(ngx_http_recsys_store_t *store, ngx_log_t *log)
     recsys_model_close(store->model);
 
     store->model = model;
+
+    /* a session's scores, one double and one byte per item, per worker */
+    n_items = recsys_model_header(model)->n_items;
+
+    if (store->scratch == NULL
+        || recsys_scratch_items(store->scratch) != n_items)
+    {
+        recsys_scratch_destroy(store->scratch);
+        store->scratch = recsys_scratch_create(n_items);
+
+        if (store->scratch == NULL) {
+            ngx_log_error(NGX_LOG_WARN, log, 0,
+                          "recsys: no memory for the session arrays of "
+                          "\"%V\", sessions use the request pool",
+                          &store->path);
+        }
+    }
+
     store->dev = fi.st_dev;
     store->ino = fi.st_ino;
     store->mtime = fi.st_mtime;
