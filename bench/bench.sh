@@ -32,7 +32,11 @@
 #     history= (10 items, no user), unknown user (popular fallback),
 #     explain=1, n=100, popular, trending, and each other source for the
 #     same users: usercf, content, cluster, assoc, markov, ease, rp3beta,
-#     als.  An algorithm the model lacks
+#     als.  n=100 answers are about ten times the median size, so n100 is
+#     paired with /static-big, a file of the median n=100 answer's size
+#     served by nginx's static module (open_file_cache on): the same bytes
+#     on the wire; n100s runs the same requests against /static.  An
+#     algorithm the model lacks
 #     (a 400 "invalid argument: algo" to one curl) is skipped.
 #  3. Instructions per request.  For static and every scenario, a fresh
 #     single-process nginx (master_process off) under
@@ -84,7 +88,7 @@ REQUESTS=${REQUESTS:-1000000}
 RSS_MAX_SECONDS=${RSS_MAX_SECONDS:-600}
 RSS_CHUNK_SECONDS=${RSS_CHUNK_SECONDS:-10}
 RSS_WARMUP_SECONDS=${RSS_WARMUP_SECONDS:-5}
-ALL_SCENARIOS="hybrid itemcf item history unknown explain n100 popular trending usercf content cluster assoc markov ease rp3beta als"
+ALL_SCENARIOS="hybrid itemcf item history unknown explain n100 n100s popular trending usercf content cluster assoc markov ease rp3beta als"
 SCENARIOS=${SCENARIOS:-$ALL_SCENARIOS}
 LUA="$ROOT/bench/rotate.lua"
 
@@ -151,6 +155,8 @@ perl -e '
         unknown  => [ map { "/recommend?user=bench-unknown-$_" } 1 .. 1000 ],
         explain  => [ map { "/recommend?user=" . esc($_) . "&explain=1" } @heavy ],
         n100     => [ map { "/recommend?user=" . esc($_) . "&n=100" } @heavy ],
+        n100s    => [ map { "/recommend?user=" . esc($_) . "&n=100" } @heavy ],
+        "static-n100" => [ "/static-big" ],
         popular  => [ map { "/recommend?user=" . esc($_) . "&algo=popular" } @heavy ],
         trending => [ map { "/recommend?user=" . esc($_) . "&algo=trending" } @heavy ],
         static   => [ "/static" ],
@@ -200,9 +206,20 @@ STATIC_LEN=$(awk '{ print $2 }' "$WORK/sizes.txt" | sort -n \
     | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }')
 SIZE_RANGE=$(awk '{ print $2 }' "$WORK/sizes.txt" | sort -n | sed -n '1p;$p' | paste -sd- -)
 [ "$STATIC_LEN" -lt 4000 ] || STATIC_LEN=4000   # nginx caps a config token at 4 KiB
+
+# n=100 answers are ten times larger: their scenario is paired with a static
+# file of their median size (n100s keeps the small /static, for comparison)
+head -200 "$WORK/paths/n100.txt" \
+    | awk -v b="$BASE" '{ printf "url = \"%s%s\"\noutput = \"/dev/null\"\n", b, $0 }' \
+    > "$WORK/sizes-n100.curl"
+curl -s -K "$WORK/sizes-n100.curl" -w '%{http_code} %{size_download}\n' > "$WORK/sizes-n100.txt"
+BIG_LEN=$(awk '$1 == 200 { print $2 }' "$WORK/sizes-n100.txt" | sort -n \
+    | awk '{ v[NR] = $1 } END { print NR ? ((NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2)) : 1 }')
+head -c "$BIG_LEN" /dev/zero | tr '\0' x > "$WORK/static-big.json"
 stop_pid "$NGINX_PID"
 
-write_conf "$WORK/nginx.conf" "$PORT" "$MODEL" on "$AFFINITY" "$STATIC_LEN"
+write_conf "$WORK/nginx.conf" "$PORT" "$MODEL" on "$AFFINITY" "$STATIC_LEN" \
+    "$WORK/static-big.json"
 : > "$WORK/logs/error.log"
 start_nginx "$WORK/nginx.conf"
 MASTER=$NGINX_PID
@@ -258,7 +275,9 @@ run_wrk warmup "$WORK/paths/hybrid.txt" 2
 for s in $RUN; do
     for r in $(seq 1 "$ROUNDS"); do
         say "wrk: static, then $s (round $r of $ROUNDS, ${DURATION}s each)"
-        run_wrk static "$WORK/paths/static.txt" "$DURATION"
+        static_paths="$WORK/paths/static.txt"
+        [ -f "$WORK/paths/static-$s.txt" ] && static_paths="$WORK/paths/static-$s.txt"
+        run_wrk static "$static_paths" "$DURATION"
         echo "$s $r $RESULT" >> "$WORK/results.txt"
         run_wrk "$s" "$WORK/paths/$s.txt" "$DURATION"
         echo "$s $r $RESULT" >> "$WORK/results.txt"
@@ -399,6 +418,8 @@ BUSY=$(awk -v a="${LOAD_START%% *}" -v b="${LOAD_END%% *}" -v n="$NCPU" \
     sed -n 's/^  /          /p' "$WORK/logs/build.log"
     echo "          sources: $("$RB" inspect "$MODEL" stats | awk '$1 == "sources" { $1 = ""; print substr($0, 2) }')"
     echo "static    /static returns $STATIC_LEN bytes = median hybrid answer (sample of $(wc -l < "$WORK/sizes.txt"): $SIZE_RANGE bytes)"
+    echo "          n100 is paired with /static-big, a $BIG_LEN-byte file (the median n=100 answer)"
+    echo "          served by nginx's static module; n100s is the same scenario against /static"
     [ -n "$SKIPPED" ] && echo "skipped  $SKIPPED"
     echo
     echo "-- throughput (mean of rounds; ratios against the static run just before)"

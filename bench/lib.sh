@@ -95,11 +95,19 @@ free_port() {
 }
 
 # write_conf FILE PORT MODEL MASTER(on|off) AFFINITY(line or "") STATIC_LEN
+#            [BIG_FILE]: BIG_FILE, if given, is served as /static-big (a
+#            static file of another size, through nginx's static module)
 write_conf() {
     local file=$1 port=$2 model=$3 master=$4 affinity=$5 static_len=$6
-    local user="" body
+    local big=${7:-} user="" body big_loc=
     [ "$(id -u)" = 0 ] && user="user root;"
     body=$(head -c "$static_len" /dev/zero | tr '\0' x)
+    [ -n "$big" ] && big_loc="location = /static-big {
+            default_type application/json;
+            alias $big;
+            open_file_cache max=16;
+            open_file_cache_valid 1h;
+        }"
     cat > "$file" <<EOF
 load_module $MODULE;
 
@@ -139,6 +147,8 @@ http {
             default_type application/json;
             return 200 '$body';
         }
+
+        $big_loc
     }
 }
 EOF
