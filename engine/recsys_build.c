@@ -679,6 +679,22 @@ recsys_build_session(const recsys_build_opts_t *o, recsys_parts_t *parts)
         return RECSYS_OK;
     }
 
+    if (recsys_csr_alloc(&parts->session_scales, 1, n_src) != 0) {
+        return RECSYS_ENOMEM;
+    }
+
+    parts->session_scales.offsets[0] = 0;
+    parts->session_scales.offsets[1] = n_src;
+
+    for (x = 0; x < n_src; x++) {
+        parts->session_scales.entries[x].item = (uint32_t) src[x];
+        parts->session_scales.entries[x].score = w[x];
+    }
+
+    if (n_src == 1) {
+        return RECSYS_OK;   /* the source's own rows serve (recsys_query.c) */
+    }
+
     failed = 0;
     if (recsys_slots_alloc(n_items, k, &count, &slots) != RECSYS_OK) {
         return RECSYS_ENOMEM;
@@ -752,20 +768,6 @@ recsys_build_session(const recsys_build_opts_t *o, recsys_parts_t *parts)
         free(mark);
         free(touched);
         free(heap);
-    }
-
-    if (recsys_csr_alloc(&parts->session_scales, 1, n_src) != 0) {
-        free(count);
-        free(slots);
-        return RECSYS_ENOMEM;
-    }
-
-    parts->session_scales.offsets[0] = 0;
-    parts->session_scales.offsets[1] = n_src;
-
-    for (x = 0; x < n_src; x++) {
-        parts->session_scales.entries[x].item = (uint32_t) src[x];
-        parts->session_scales.entries[x].score = w[x];
     }
 
     return recsys_slots_pack(failed, n_items, k, count, slots,

@@ -222,20 +222,32 @@ recsys_itemcf_item(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
         row = t->by_user.entries;
         last = t->by_user.offsets[u + 1];
 
-        for (f = t->by_user.offsets[u]; f < last; f++) {
-            j = row[f].item;
-            a = &s->acc[j];
+        if (pearson) {
+            for (f = t->by_user.offsets[u]; f < last; f++) {
+                j = row[f].item;
+                a = &s->acc[j];
 
-            if (a->count++ == 0) {
-                s->touched[n++] = j;
-            }
+                if (a->count++ == 0) {
+                    s->touched[n++] = j;
+                }
 
-            a->xy += xi * xu[f];
-
-            if (pearson) {
+                a->xy += xi * xu[f];
                 s->xx[j] += xi * xi;
                 s->yy[j] += (double) xu[f] * xu[f];
             }
+
+            continue;
+        }
+
+        /* the hot loop: no branch on first touch (the slot is rewritten
+         * until the count leaves zero) */
+        for (f = t->by_user.offsets[u]; f < last; f++) {
+            j = row[f].item;
+            a = &s->acc[j];
+            s->touched[n] = j;
+            n += a->count == 0;
+            a->count++;
+            a->xy += xi * xu[f];
         }
     }
 

@@ -1241,6 +1241,46 @@ recsys_sacc_done(recsys_sacc_t *sa)
 
 
 /*
+ * The rows an anonymous session walks: the session list; with a single
+ * blended source the builder writes none (it would be that source's rows
+ * times c_s, which the scaling to the best cancels) and the source's own
+ * rows are walked (*single = 1).  NULL: the model has neither.
+ */
+static const recsys_list_t *
+recsys_query_session_list(const recsys_model_t *m, int *single)
+{
+    recsys_row_t          scales;
+    const recsys_list_t  *list;
+
+    list = recsys_model_list(m, RECSYS_L_SESSION_SCALES);
+    if (list == NULL) {
+        return NULL;
+    }
+
+    scales = recsys_list_row(list, 0);
+
+    if (single != NULL) {
+        *single = 0;
+    }
+
+    if (recsys_model_list(m, RECSYS_L_SESSION) != NULL) {
+        return recsys_model_list(m, RECSYS_L_SESSION);
+    }
+
+    if (scales.n != 1) {
+        return NULL;
+    }
+
+    if (single != NULL) {
+        *single = 1;
+    }
+
+    return recsys_model_source_list(m, RECSYS_L_ITEM_NBRS,
+                                    (int) recsys_row_item(scales, 0));
+}
+
+
+/*
  * An anonymous session with the default blend, over the model's session
  * list (one row per item that already blends the item-to-item sources,
  * recsys_build.c): S(i) = sum over the history of weight x row_h(i), over
@@ -1408,11 +1448,10 @@ recsys_query_hybrid(recsys_qctx_t *c)
 
     if (q->n_history > 0 && q->weights == NULL
         && q->user == RECSYS_NO_INDEX
-        && recsys_model_list(c->m, RECSYS_L_SESSION) != NULL
-        && recsys_model_list(c->m, RECSYS_L_SESSION_SCALES) != NULL)
+        && recsys_query_session_list(c->m, NULL) != NULL)
     {
-        return recsys_query_session(c, recsys_model_list(c->m,
-                                                         RECSYS_L_SESSION));
+        return recsys_query_session(c, recsys_query_session_list(c->m,
+                                                                 NULL));
     }
 
     if (q->n_history == 0 && q->weights == NULL
@@ -1652,13 +1691,13 @@ static int
 recsys_query_session_explain(recsys_qctx_t *c, const recsys_resmap_t *rm,
     const recsys_result_t *res, recsys_why_t *why)
 {
-    int                   p, s;
+    int                   p, s, single;
     float                *credit, w, v, w_p;
     uint32_t              h, j, k, n, x, hist_n, top_n;
     recsys_row_t          row, scales, prior;
     const recsys_list_t  *list;
 
-    list = recsys_model_list(c->m, RECSYS_L_SESSION);
+    list = recsys_query_session_list(c->m, &single);
     scales = recsys_list_row(recsys_model_list(c->m, RECSYS_L_SESSION_SCALES),
                              0);
     hist_n = recsys_query_explain_history(c);
@@ -1686,6 +1725,13 @@ recsys_query_session_explain(recsys_qctx_t *c, const recsys_resmap_t *rm,
 
             if (h < hist_n) {
                 credit[(size_t) k * hist_n + h] = v * recsys_row_score(row, j);
+            }
+
+            if (single) {
+                /* the row is the source's own */
+                s = (int) recsys_row_item(scales, 0);
+                why[k].contrib[s] += v * recsys_row_score(row, j);
+                continue;
             }
 
             for (x = 0; x < scales.n; x++) {

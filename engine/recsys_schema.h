@@ -48,7 +48,9 @@
  *                           default blend (itemcf, content, ease, rp3beta)
  *                           in one row, sum of c_s x that source's score,
  *                           best first (optional: an anonymous session
- *                           with the default blend is scored over it)
+ *                           with the default blend is scored over it; not
+ *                           written when one source is blended, whose own
+ *                           "item.nbrs.<src>" rows then serve)
  *     "session.scales"      one row: (source, c_s), c_s = the source's
  *                           weight / the mean of its rows' best scores
  *     "hybrid.weights"      one row: (source, weight), the default blend
