@@ -314,23 +314,35 @@ recsys_build_write_named(recsys_writer_t *w, const char *base,
 }
 
 
-/* "item.hash": each item's slot, found from its id (recsys_schema.h). */
+/* "item.hash" or "user.hash": the dictionary's ids (recsys_schema.h). */
 static int
-recsys_build_write_item_hash(recsys_writer_t *w, recsys_data_t *d)
+recsys_build_write_hash(recsys_writer_t *w, const char *name,
+    const recsys_dict_t *dict)
 {
     int             rc;
-    size_t          len;
-    uint32_t        n_slots, i, s, v;
-    unsigned char  *p;
+    size_t          len, size, bytes;
+    uint32_t        n_slots, i, s, v, off;
+    unsigned char  *p, *slots, *offs, *keys;
     const char     *ext;
 
     n_slots = 16;
-    while (n_slots < 2 * d->items.n) {
+    while (n_slots <= 2 * dict->n) {
         n_slots *= 2;
     }
 
-    rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, RECSYS_BLOB_ITEM_HASH,
-                               ((size_t) n_slots + 2) * 4, (void **) &p);
+    bytes = 0;
+    for (i = 0; i < dict->n; i++) {
+        recsys_dict_key(dict, i, &len);
+        bytes += len;
+    }
+
+    if (bytes > UINT32_MAX) {
+        return RECSYS_ELIMIT;
+    }
+
+    size = 12 + (size_t) n_slots * 4 + ((size_t) dict->n + 1) * 4 + bytes;
+
+    rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, name, size, (void **) &p);
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -338,20 +350,31 @@ recsys_build_write_item_hash(recsys_writer_t *w, recsys_data_t *d)
     v = RECSYS_HASH_MAGIC;
     memcpy(p, &v, 4);
     memcpy(p + 4, &n_slots, 4);
-    memset(p + 8, 0xff, (size_t) n_slots * 4);
+    memcpy(p + 8, &dict->n, 4);
 
-    for (i = 0; i < d->items.n; i++) {
-        ext = recsys_dict_key(&d->items, i, &len);
+    slots = p + 12;
+    offs = slots + (size_t) n_slots * 4;
+    keys = offs + ((size_t) dict->n + 1) * 4;
+    memset(slots, 0xff, (size_t) n_slots * 4);
+    off = 0;
+
+    for (i = 0; i < dict->n; i++) {
+        ext = recsys_dict_key(dict, i, &len);
+        memcpy(offs + (size_t) i * 4, &off, 4);
+        memcpy(keys + off, ext, len);
+        off += (uint32_t) len;
 
         for (s = recsys_id_hash(ext, len) & (n_slots - 1);
-             recsys_get_u32(p + 8 + (size_t) s * 4) != RECSYS_HASH_EMPTY;
+             recsys_get_u32(slots + (size_t) s * 4) != RECSYS_HASH_EMPTY;
              s = (s + 1) & (n_slots - 1))
         {
             /* probe */
         }
 
-        memcpy(p + 8 + (size_t) s * 4, &i, 4);
+        memcpy(slots + (size_t) s * 4, &i, 4);
     }
+
+    memcpy(offs + (size_t) dict->n * 4, &off, 4);
 
     return RECSYS_OK;
 }
@@ -391,9 +414,10 @@ recsys_build_map_size(recsys_data_t *d, recsys_parts_t *parts)
     size += (d->users.pool_len + d->items.pool_len) * 2
             + ((size_t) d->users.n + d->items.n) * 64;
 
-    /* item records: ids twice, meta, slack for JSON escapes; the hash */
+    /* item records: ids twice, meta, slack for JSON escapes; the hashes */
     size += d->items.pool_len * 8 + (size_t) d->items.n * 64
-            + (size_t) d->items.n * 16 + 64;
+            + d->items.pool_len + d->users.pool_len
+            + ((size_t) d->items.n + d->users.n) * 24 + 256;
 
     for (i = 0; i < d->items.n; i++) {
         if (d->item_meta[i] != NULL) {
@@ -667,7 +691,11 @@ recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
     rc = recsys_build_write_items(&w, d, &items_size);
 
     if (rc == RECSYS_OK) {
-        rc = recsys_build_write_item_hash(&w, d);
+        rc = recsys_build_write_hash(&w, RECSYS_BLOB_ITEM_HASH, &d->items);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_hash(&w, RECSYS_BLOB_USER_HASH, &d->users);
     }
 
     if (rc == RECSYS_OK) {

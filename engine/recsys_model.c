@@ -35,6 +35,16 @@ typedef enum {
 } recsys_space_t;
 
 
+/* An "item.hash" or "user.hash" blob, read in place. */
+typedef struct {
+    const unsigned char  *slots;
+    const unsigned char  *offs;
+    const unsigned char  *keys;
+    uint32_t              mask;
+    uint32_t              n;
+} recsys_hash_view_t;
+
+
 struct recsys_model_s {
     MDB_env          *env;
     MDB_txn          *txn;
@@ -48,8 +58,8 @@ struct recsys_model_s {
     int               has[RECSYS_L_COUNT];
     const unsigned char  *item_offsets;
     const unsigned char  *item_data;
-    const unsigned char  *item_hash;    /* slots; NULL: the B-tree only */
-    uint32_t              item_hash_mask;
+    recsys_hash_view_t    item_hash;    /* slots NULL: the B-tree only */
+    recsys_hash_view_t    user_hash;
     const unsigned char  *genre_offsets;
     const unsigned char  *genre_data;
     recsys_rules_view_t   rules;
@@ -101,8 +111,8 @@ static int recsys_model_read_items(recsys_model_t *m, char *err,
     size_t errlen);
 static int recsys_model_read_genres(recsys_model_t *m, char *err,
     size_t errlen);
-static int recsys_model_read_item_hash(recsys_model_t *m, char *err,
-    size_t errlen);
+static int recsys_model_read_hash(recsys_model_t *m, const char *name,
+    uint32_t n, recsys_hash_view_t *view, char *err, size_t errlen);
 static int recsys_model_blob(recsys_model_t *m, const char *name,
     MDB_val *val);
 
@@ -366,6 +376,7 @@ recsys_model_blob(recsys_model_t *m, const char *name, MDB_val *val)
 static int
 recsys_model_read_items(recsys_model_t *m, char *err, size_t errlen)
 {
+    int                   rc;
     uint32_t              i, from, to, ext_len, id_len;
     MDB_val               v;
     recsys_table_head_t   head;
@@ -419,59 +430,86 @@ recsys_model_read_items(recsys_model_t *m, char *err, size_t errlen)
         }
     }
 
-    return recsys_model_read_item_hash(m, err, errlen);
+    rc = recsys_model_read_hash(m, RECSYS_BLOB_ITEM_HASH, m->header.n_items,
+                                &m->item_hash, err, errlen);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    return recsys_model_read_hash(m, RECSYS_BLOB_USER_HASH, m->header.n_users,
+                                  &m->user_hash, err, errlen);
 }
 
 
 /*
- * The optional "item.hash": a power-of-two table, every slot empty or an
- * item index, fewer items than slots (so every probe ends).
+ * An optional id hash: a power-of-two table with more slots than ids,
+ * every slot empty or an index below n, the ids' offsets in order, each id
+ * 1 to RECSYS_ID_MAX bytes.  A missing blob leaves view->slots NULL.
  */
 static int
-recsys_model_read_item_hash(recsys_model_t *m, char *err, size_t errlen)
+recsys_model_read_hash(recsys_model_t *m, const char *name, uint32_t n,
+    recsys_hash_view_t *view, char *err, size_t errlen)
 {
-    uint32_t              n_slots, s, v, used;
+    size_t                fixed;
+    uint32_t              n_slots, s, v, used, from, to;
     MDB_val               val;
     const unsigned char  *p;
 
-    m->item_hash = NULL;
+    memset(view, 0, sizeof(recsys_hash_view_t));
 
-    if (recsys_model_blob(m, RECSYS_BLOB_ITEM_HASH, &val) != 0) {
+    if (recsys_model_blob(m, name, &val) != 0) {
         return RECSYS_OK;
     }
 
     p = val.mv_data;
 
-    if (val.mv_size < 8 || recsys_get_u32(p) != RECSYS_HASH_MAGIC) {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
-                                 RECSYS_BLOB_ITEM_HASH, "bad header");
+    if (val.mv_size < 12 || recsys_get_u32(p) != RECSYS_HASH_MAGIC
+        || recsys_get_u32(p + 8) != n)
+    {
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
+                                 "bad header");
     }
 
     n_slots = recsys_get_u32(p + 4);
+    fixed = 12 + (size_t) n_slots * 4 + ((size_t) n + 1) * 4;
 
-    if (n_slots == 0 || (n_slots & (n_slots - 1)) != 0
-        || n_slots <= m->header.n_items
-        || val.mv_size != ((size_t) n_slots + 2) * 4)
+    if (n_slots == 0 || (n_slots & (n_slots - 1)) != 0 || n_slots <= n
+        || val.mv_size < fixed
+        || val.mv_size - fixed != recsys_get_u32(p + fixed - 4))
     {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
-                                 RECSYS_BLOB_ITEM_HASH, "bad size");
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
+                                 "bad size");
+    }
+
+    view->slots = p + 12;
+    view->offs = view->slots + (size_t) n_slots * 4;
+    view->keys = p + fixed;
+
+    for (v = 0; v < n; v++) {
+        from = recsys_get_u32(view->offs + (size_t) v * 4);
+        to = recsys_get_u32(view->offs + (size_t) v * 4 + 4);
+
+        if (to <= from || to - from > RECSYS_ID_MAX) {
+            view->slots = NULL;
+            return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
+                                     "bad id");
+        }
     }
 
     used = 0;
 
     for (s = 0; s < n_slots; s++) {
-        v = recsys_get_u32(p + 8 + (size_t) s * 4);
+        v = recsys_get_u32(view->slots + (size_t) s * 4);
 
-        if (v != RECSYS_HASH_EMPTY) {
-            if (v >= m->header.n_items || ++used >= n_slots) {
-                return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
-                                         RECSYS_BLOB_ITEM_HASH, "bad slot");
-            }
+        if (v != RECSYS_HASH_EMPTY && (v >= n || ++used >= n_slots)) {
+            view->slots = NULL;
+            return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
+                                     "bad slot");
         }
     }
 
-    m->item_hash = p + 8;
-    m->item_hash_mask = n_slots - 1;
+    view->mask = n_slots - 1;
+    view->n = n;
 
     return RECSYS_OK;
 }
@@ -686,11 +724,61 @@ recsys_model_index(const recsys_model_t *m, MDB_dbi dbi, uint32_t limit,
 }
 
 
+/* The index of id in an id hash; RECSYS_ENOTFOUND if it is not there. */
+static int
+recsys_model_hash_find(const recsys_hash_view_t *h, const char *id,
+    size_t len, uint32_t *index)
+{
+    uint32_t  s, v, n, from, to;
+
+    s = recsys_id_hash(id, len) & h->mask;
+
+    for (n = 0; n <= h->mask; n++) {
+        v = recsys_get_u32(h->slots + (size_t) s * 4);
+
+        if (v == RECSYS_HASH_EMPTY) {
+            return RECSYS_ENOTFOUND;
+        }
+
+        from = recsys_get_u32(h->offs + (size_t) v * 4);
+        to = recsys_get_u32(h->offs + (size_t) v * 4 + 4);
+
+        if (to - from == len && memcmp(h->keys + from, id, len) == 0) {
+            *index = v;
+            return RECSYS_OK;
+        }
+
+        s = (s + 1) & h->mask;
+    }
+
+    return RECSYS_ENOTFOUND;
+}
+
+
+/* An id's index: through the id hash when the file has one. */
+static int
+recsys_model_lookup(const recsys_model_t *m, const recsys_hash_view_t *h,
+    MDB_dbi dbi, uint32_t limit, const char *id, size_t len,
+    uint32_t *index)
+{
+    if (h->slots == NULL) {
+        return recsys_model_index(m, dbi, limit, id, len, index);
+    }
+
+    if (len == 0 || len > RECSYS_ID_MAX) {
+        return RECSYS_ENOTFOUND;
+    }
+
+    return recsys_model_hash_find(h, id, len, index);
+}
+
+
 int
 recsys_model_user(const recsys_model_t *m, const char *id, size_t len,
     uint32_t *user)
 {
-    return recsys_model_index(m, m->users, m->header.n_users, id, len, user);
+    return recsys_model_lookup(m, &m->user_hash, m->users, m->header.n_users,
+                               id, len, user);
 }
 
 
@@ -698,38 +786,8 @@ int
 recsys_model_item(const recsys_model_t *m, const char *id, size_t len,
     uint32_t *item)
 {
-    uint32_t       s, v, n;
-    recsys_item_t  it;
-
-    if (m->item_hash == NULL) {
-        return recsys_model_index(m, m->items, m->header.n_items, id, len,
-                                  item);
-    }
-
-    if (len == 0 || len > RECSYS_ID_MAX) {
-        return RECSYS_ENOTFOUND;
-    }
-
-    s = recsys_id_hash(id, len) & m->item_hash_mask;
-
-    for (n = 0; n <= m->item_hash_mask; n++) {
-        v = recsys_get_u32(m->item_hash + (size_t) s * 4);
-
-        if (v == RECSYS_HASH_EMPTY) {
-            return RECSYS_ENOTFOUND;
-        }
-
-        recsys_model_item_get(m, v, &it);
-
-        if (it.ext_len == len && memcmp(it.ext, id, len) == 0) {
-            *item = v;
-            return RECSYS_OK;
-        }
-
-        s = (s + 1) & m->item_hash_mask;
-    }
-
-    return RECSYS_ENOTFOUND;
+    return recsys_model_lookup(m, &m->item_hash, m->items, m->header.n_items,
+                               id, len, item);
 }
 
 

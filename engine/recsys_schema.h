@@ -19,14 +19,16 @@
  *            Lists (see below) and their rows:
  *
  *     "item.records"        table, row per item: the item's rendered JSON
- *     "item.hash"           optional: from an item's external id to its
- *                           index without a B-tree search: uint32 magic
+ *     "item.hash"           optional: from an external id to its index
+ *     "user.hash"           without a B-tree search (the "items"/"users"
+ *                           databases say the same): uint32 magic
  *                           (RECSYS_HASH_MAGIC), uint32 n_slots (a power
- *                           of two, at least twice the items), uint32
- *                           slots[n_slots] (item index, RECSYS_HASH_EMPTY:
- *                           none), probed linearly from recsys_id_hash(id)
- *                           & (n_slots - 1); a slot's item is the id's when
- *                           its record's external id is byte-equal
+ *                           of two, more than twice the ids), uint32 n_ids,
+ *                           uint32 slots[n_slots] (index, RECSYS_HASH_EMPTY:
+ *                           none), uint32 key_offsets[n_ids + 1], the ids'
+ *                           bytes; probed linearly from recsys_id_hash(id)
+ *                           & (n_slots - 1), a slot holds the id when its
+ *                           index's bytes are equal
  *     "genre.names"         table, row per genre: the genre's name (raw)
  *     "popular"             one row: items by popularity, best first,
  *                           score = share of users who interacted
@@ -143,6 +145,7 @@
 #define RECSYS_META_GENRES      "genres"        /* JSON array of names */
 
 #define RECSYS_BLOB_ITEM_HASH     "item.hash"
+#define RECSYS_BLOB_USER_HASH     "user.hash"
 
 #define RECSYS_LIST_MAGIC       0x5453494cu     /* "LIST" */
 #define RECSYS_HASH_MAGIC       0x48534148u     /* "HASH" */

@@ -1505,6 +1505,56 @@ t_patch_record(unsigned char *v, size_t *size, void *ctx)
 }
 
 
+/* An id hash: its first slot names an index past the ids. */
+static void
+t_patch_hash_slot(unsigned char *v, size_t *size, void *ctx)
+{
+    uint32_t  n;
+
+    (void) size;
+    (void) ctx;
+
+    memcpy(&n, v + 8, 4);
+    memcpy(v + 12, &n, 4);
+}
+
+
+/* An id hash: every slot taken (index 0), so no probe would stop. */
+static void
+t_patch_hash_full(unsigned char *v, size_t *size, void *ctx)
+{
+    uint32_t  s, n_slots, zero;
+
+    (void) size;
+    (void) ctx;
+
+    zero = 0;
+    memcpy(&n_slots, v + 4, 4);
+
+    for (s = 0; s < n_slots; s++) {
+        memcpy(v + 12 + (size_t) s * 4, &zero, 4);
+    }
+}
+
+
+static void t_expect_open(const char *path, int want, const char *why_part,
+    const char *what);
+
+
+/* A patched copy of model named file, opened expecting want; one check. */
+static void
+t_patch_expect(const char *model, const char *file, const char *db,
+    const char *key, t_patch_pt patch, void *ctx, int want,
+    const char *why_part, const char *what)
+{
+    char  path[512];
+
+    t_path(path, sizeof(path), file);
+    t_patch_copy(model, path, db, key, patch, ctx);
+    t_expect_open(path, want, why_part, what);
+}
+
+
 /* Opens path, expecting status want and a reason; one check. */
 static void
 t_expect_open(const char *path, int want, const char *why_part,
@@ -1589,7 +1639,7 @@ static void
 t_check_foreign(const char *model)
 {
     int              rc;
-    char             path[512], err[256], *junk;
+    char             path[512], path2[512], err[256], *junk;
     size_t           k;
     uint32_t         rv[2], item, len;
     uint64_t         state;
@@ -1679,11 +1729,8 @@ t_check_foreign(const char *model)
                  t_patch_magic, NULL);
     t_expect_open(path, RECSYS_EFORMAT, "magic", "header with another magic");
 
-    t_path(path, sizeof(path), "endian.mdb");
-    t_patch_copy(model, path, RECSYS_DB_META, RECSYS_META_HEADER,
-                 t_patch_endian, NULL);
-    t_expect_open(path, RECSYS_EFORMAT, "byte order",
-                  "header from the other byte order");
+    t_patch_expect(model, "endian.mdb", RECSYS_DB_META, RECSYS_META_HEADER, t_patch_endian, NULL,
+                   RECSYS_EFORMAT, "byte order", "header from the other byte order");
 
     t_path(path, sizeof(path), "noid.mdb");
     t_patch_copy(model, path, RECSYS_DB_META, RECSYS_META_MODEL_ID, NULL,
@@ -1693,32 +1740,20 @@ t_check_foreign(const char *model)
     /* offsets: a row start past the end of the entries */
     rv[0] = 1;
     rv[1] = 1000;
-    t_path(path, sizeof(path), "offset.mdb");
-    t_patch_copy(model, path, RECSYS_DB_BLOBS, RECSYS_BLOB_USER_SEEN,
-                 t_patch_offset, rv);
-    t_expect_open(path, RECSYS_ECORRUPT, RECSYS_BLOB_USER_SEEN,
-                  "user.seen with a row offset out of range");
+    t_patch_expect(model, "offset.mdb", RECSYS_DB_BLOBS, RECSYS_BLOB_USER_SEEN, t_patch_offset, rv,
+                   RECSYS_ECORRUPT, RECSYS_BLOB_USER_SEEN, "user.seen with a row offset out of range");
 
     rv[0] = T_NU;
     rv[1] = 0xffffffffu;
-    t_path(path, sizeof(path), "offset2.mdb");
-    t_patch_copy(model, path, RECSYS_DB_BLOBS, RECSYS_BLOB_USER_RECS "itemcf",
-                 t_patch_offset, rv);
-    t_expect_open(path, RECSYS_ECORRUPT, RECSYS_BLOB_USER_RECS "itemcf",
-                  "user.recs.itemcf whose last offset is past the entries");
+    t_patch_expect(model, "offset2.mdb", RECSYS_DB_BLOBS, RECSYS_BLOB_USER_RECS "itemcf", t_patch_offset, rv,
+                   RECSYS_ECORRUPT, RECSYS_BLOB_USER_RECS "itemcf", "user.recs.itemcf whose last offset is past the entries");
 
     item = T_NI;
-    t_path(path, sizeof(path), "entry.mdb");
-    t_patch_copy(model, path, RECSYS_DB_BLOBS, RECSYS_BLOB_ITEM_NBRS "itemcf",
-                 t_patch_entry, &item);
-    t_expect_open(path, RECSYS_ECORRUPT, RECSYS_BLOB_ITEM_NBRS "itemcf",
-                  "item.nbrs with an item index out of range");
+    t_patch_expect(model, "entry.mdb", RECSYS_DB_BLOBS, RECSYS_BLOB_ITEM_NBRS "itemcf", t_patch_entry, &item,
+                   RECSYS_ECORRUPT, RECSYS_BLOB_ITEM_NBRS "itemcf", "item.nbrs with an item index out of range");
 
-    t_path(path, sizeof(path), "trunc.mdb");
-    t_patch_copy(model, path, RECSYS_DB_BLOBS, RECSYS_BLOB_POPULAR,
-                 t_patch_truncate, NULL);
-    t_expect_open(path, RECSYS_ECORRUPT, RECSYS_BLOB_POPULAR,
-                  "popular cut short by one entry");
+    t_patch_expect(model, "trunc.mdb", RECSYS_DB_BLOBS, RECSYS_BLOB_POPULAR, t_patch_truncate, NULL,
+                   RECSYS_ECORRUPT, RECSYS_BLOB_POPULAR, "popular cut short by one entry");
 
     t_path(path, sizeof(path), "nopop.mdb");
     t_patch_copy(model, path, RECSYS_DB_BLOBS, RECSYS_BLOB_POPULAR, NULL,
@@ -1727,11 +1762,49 @@ t_check_foreign(const char *model)
                   "popular missing");
 
     len = 60000;
-    t_path(path, sizeof(path), "record.mdb");
-    t_patch_copy(model, path, RECSYS_DB_BLOBS, RECSYS_BLOB_ITEM_RECORDS,
-                 t_patch_record, &len);
-    t_expect_open(path, RECSYS_ECORRUPT, RECSYS_BLOB_ITEM_RECORDS,
-                  "an item record whose id runs past the record");
+    t_patch_expect(model, "record.mdb", RECSYS_DB_BLOBS, RECSYS_BLOB_ITEM_RECORDS, t_patch_record, &len,
+                   RECSYS_ECORRUPT, RECSYS_BLOB_ITEM_RECORDS, "an item record whose id runs past the record");
+
+    /* the id hashes: a slot naming no item, every slot taken, none */
+    t_patch_expect(model, "hslot.mdb", RECSYS_DB_BLOBS, RECSYS_BLOB_ITEM_HASH, t_patch_hash_slot, NULL,
+                   RECSYS_ECORRUPT, RECSYS_BLOB_ITEM_HASH, "item.hash with a slot past the items");
+
+    t_patch_expect(model, "hfull.mdb", RECSYS_DB_BLOBS, RECSYS_BLOB_USER_HASH, t_patch_hash_full, NULL,
+                   RECSYS_ECORRUPT, RECSYS_BLOB_USER_HASH, "user.hash with no empty slot (a probe would not end)");
+
+    t_path(path, sizeof(path), "hnone.mdb");
+    t_patch_copy(model, path, RECSYS_DB_BLOBS, RECSYS_BLOB_USER_HASH, NULL,
+                 NULL);
+    t_path(path2, sizeof(path2), "hnone2.mdb");
+    t_patch_copy(path, path2, RECSYS_DB_BLOBS, RECSYS_BLOB_ITEM_HASH, NULL,
+                 NULL);
+    {
+        int              ok;
+        char             err[256];
+        uint32_t         i, u, idx;
+        recsys_model_t  *m;
+
+        ok = recsys_model_open(path2, &m, err, sizeof(err)) == RECSYS_OK;
+
+        for (u = 0; ok && u < T_NU; u++) {
+            ok = recsys_model_user(m, t_users[u], strlen(t_users[u]), &idx)
+                 == RECSYS_OK && idx == u;
+        }
+
+        for (i = 0; ok && i < T_NI; i++) {
+            ok = recsys_model_item(m, t_items[i], strlen(t_items[i]), &idx)
+                 == RECSYS_OK && idx == i;
+        }
+
+        ok = ok && recsys_model_item(m, "alice", 5, &idx) == RECSYS_ENOTFOUND;
+
+        tap_ok(ok, "without the id hashes (an older file) ids are found "
+               "through the databases");
+
+        if (m != NULL) {
+            recsys_model_close(m);
+        }
+    }
 }
 
 
