@@ -1188,37 +1188,47 @@ static inline void
 recsys_sacc_add_dense(recsys_sacc_t *sa, recsys_row_t row, uint32_t n,
     double v)
 {
-    uint32_t           j, item, k;
-    recsys_scratch_t  *d;
+    double         *score;
+    uint32_t        j, item, k, *touched;
+    unsigned char  *mark;
 
-    d = sa->dense;
+    /* locals: stores through them cannot change them (no reloads) */
+    score = sa->dense->score;
+    mark = sa->dense->mark;
+    touched = sa->dense->touched;
     k = sa->n;
 
     for (j = 0; j < n; j++) {
         item = recsys_row_item(row, j);
-        d->touched[k] = item;
-        k += d->mark[item] ^ 1;
-        d->mark[item] = 1;
-        d->score[item] += v * (double) recsys_row_score(row, j);
+        touched[k] = item;
+        k += mark[item] ^ 1;
+        mark[item] = 1;
+        score[item] += v * (double) recsys_row_score(row, j);
     }
 
     sa->n = k;
 }
 
 
+/*
+ * The k-th item touched and its score.  touched and score are the dense
+ * arrays (NULL: the hash), passed as locals so that the byte stores of the
+ * passes cannot make the compiler reload them.
+ */
 static inline uint32_t
-recsys_sacc_item(const recsys_sacc_t *sa, uint32_t k)
+recsys_sacc_item(const recsys_sacc_t *sa, const uint32_t *touched,
+    uint32_t k)
 {
-    return sa->dense != NULL ? sa->dense->touched[k]
-                             : sa->acc.slots[sa->acc.used[k]].item;
+    return touched != NULL ? touched[k] : sa->acc.slots[sa->acc.used[k]].item;
 }
 
 
 static inline double
-recsys_sacc_score(const recsys_sacc_t *sa, uint32_t k)
+recsys_sacc_score(const recsys_sacc_t *sa, const uint32_t *touched,
+    const double *score, uint32_t k)
 {
-    return sa->dense != NULL ? sa->dense->score[sa->dense->touched[k]]
-                             : sa->acc.slots[sa->acc.used[k]].score;
+    return touched != NULL ? score[touched[k]]
+                           : sa->acc.slots[sa->acc.used[k]].score;
 }
 
 
@@ -1295,9 +1305,10 @@ static int
 recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
 {
     int              rc, p;
-    double           best, scale, factor, v;
-    uint32_t         h, j, n, total, top_n, k, item;
+    double           best, scale, factor, v, *score;
+    uint32_t         h, j, n, total, top_n, k, item, *touched;
     recsys_sacc_t    sa;
+    unsigned char   *mark;
     recsys_row_t     row, prior[2], scales;
     recsys_topk_t    top;
     recsys_filter_t  genre;
@@ -1365,13 +1376,20 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
     genre.skip = NULL;
     genre.seen = recsys_row_empty();
 
+    touched = sa.dense != NULL ? sa.dense->touched : NULL;
+    score = sa.dense != NULL ? sa.dense->score : NULL;
+    mark = sa.dense != NULL ? sa.dense->mark : NULL;
+
     best = 0.0;
     for (k = 0; k < sa.n; k++) {
-        if (recsys_sacc_score(&sa, k) > best
+        v = recsys_sacc_score(&sa, touched, score, k);
+
+        if (v > best
             && (genre.n_genres == 0
-                || recsys_filter_pass(&genre, recsys_sacc_item(&sa, k))))
+                || recsys_filter_pass(&genre,
+                                      recsys_sacc_item(&sa, touched, k))))
         {
-            best = recsys_sacc_score(&sa, k);
+            best = v;
         }
     }
 
@@ -1401,13 +1419,13 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
     for (k = 0; k < sa.n; k++) {
         recsys_scored_t  cand;
 
-        v = recsys_sacc_score(&sa, k);
-        item = recsys_sacc_item(&sa, k);
+        v = recsys_sacc_score(&sa, touched, score, k);
+        item = recsys_sacc_item(&sa, touched, k);
 
-        if (sa.dense != NULL) {
+        if (touched != NULL) {
             /* read once: back to zero for the next request */
-            sa.dense->score[item] = 0.0;
-            sa.dense->mark[item] = 0;
+            score[item] = 0.0;
+            mark[item] = 0;
         }
 
         if (!(v > 0.0)) {
