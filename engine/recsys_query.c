@@ -29,6 +29,12 @@
 #define RECSYS_QUERY_HISTORY_MAX  100
 #define RECSYS_EXPLAIN_HISTORY    20
 
+#if defined(__GNUC__)
+#define RECSYS_PREFETCH(p)  __builtin_prefetch(p)
+#else
+#define RECSYS_PREFETCH(p)  ((void) (p))
+#endif
+
 
 static const char  *recsys_fallback_names[] = {
     NULL, "popular", "segment", "content", "itemcf"
@@ -1339,8 +1345,14 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
     }
 
     for (h = 0; h < c->hist.n; h++) {
-        n = recsys_list_row(list, recsys_row_item(c->hist, h)).n;
-        total += c->max_nbrs && n > c->max_nbrs ? c->max_nbrs : n;
+        row = recsys_list_row(list, recsys_row_item(c->hist, h));
+        n = c->max_nbrs && row.n > c->max_nbrs ? c->max_nbrs : row.n;
+        total += n;
+
+        /* the rows are scattered over the map: ask for all of them now,
+         * so their cache misses overlap instead of queueing */
+        RECSYS_PREFETCH(row.p);
+        RECSYS_PREFETCH((const unsigned char *) row.p + 64);
     }
 
     rc = recsys_sacc_init(&sa, c, total);
@@ -1637,6 +1649,10 @@ recsys_query_contrib(recsys_qctx_t *c, const recsys_resmap_t *rm,
     const recsys_blend_src_t  *in;
 
     for (b = 0; b < c->n_blend; b++) {
+        RECSYS_PREFETCH(c->blend[b].row.p);
+    }
+
+    for (b = 0; b < c->n_blend; b++) {
         in = &c->blend[b];
         scale = in->weight / in->norm;
         n = in->row.p != NULL ? in->row.n : in->n_scored;
@@ -1857,6 +1873,13 @@ recsys_query_because(recsys_qctx_t *c, const recsys_resmap_t *rm,
 
         if (k == res->n) {
             continue;
+        }
+
+        for (h = 0; h < hist_n; h++) {
+            /* all the rows asked for first: their misses overlap */
+            RECSYS_PREFETCH(recsys_list_row(recsys_model_source_list(
+                                c->m, RECSYS_L_ITEM_NBRS, s),
+                                recsys_row_item(c->hist, h)).p);
         }
 
         for (h = 0; h < hist_n; h++) {
