@@ -792,6 +792,30 @@ recsys_model_item(const recsys_model_t *m, const char *id, size_t len,
 
 
 void
+recsys_model_items_prefetch(const recsys_model_t *m,
+    const recsys_scored_t *items, uint32_t n)
+{
+#if defined(__GNUC__)
+    uint32_t  k, from;
+
+    for (k = 0; k < n; k++) {
+        __builtin_prefetch(m->item_offsets + (size_t) items[k].item * 4);
+    }
+
+    for (k = 0; k < n; k++) {
+        from = recsys_get_u32(m->item_offsets + (size_t) items[k].item * 4);
+        __builtin_prefetch(m->item_data + from);
+        __builtin_prefetch(m->item_data + from + 64);
+    }
+#else
+    (void) m;
+    (void) items;
+    (void) n;
+#endif
+}
+
+
+void
 recsys_model_item_get(const recsys_model_t *m, uint32_t item,
     recsys_item_t *out)
 {

@@ -17,6 +17,7 @@
 
 #include "recsys_schema.h"
 #include "recsys_status.h"
+#include "recsys_topk.h"
 
 
 typedef struct recsys_model_s  recsys_model_t;
@@ -66,6 +67,14 @@ int recsys_model_item(const recsys_model_t *model, const char *id,
 /* A genre by name (exact bytes): RECSYS_OK or RECSYS_ENOTFOUND. */
 int recsys_model_genre(const recsys_model_t *model, const char *name,
     size_t len, uint32_t *genre);
+
+/*
+ * Asks the CPU for the records of n items (items[k].item) ahead of
+ * recsys_model_item_get(): the records are scattered over the map, and
+ * fetched together their cache misses overlap instead of queueing.
+ */
+void recsys_model_items_prefetch(const recsys_model_t *model,
+    const recsys_scored_t *items, uint32_t n);
 
 /* item must be < n_items. */
 void recsys_model_item_get(const recsys_model_t *model, uint32_t item,

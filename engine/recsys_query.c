@@ -2162,6 +2162,26 @@ recsys_query_next_source(const recsys_model_t *m)
 }
 
 
+static void
+recsys_query_prefetch_user(const recsys_model_t *m, uint32_t user)
+{
+    size_t                k;
+    const recsys_list_t  *l;
+
+    static const recsys_list_id_t  lists[] = {
+        RECSYS_L_HYBRID, RECSYS_L_USER_SEEN, RECSYS_L_USER_HIST
+    };
+
+    for (k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+        l = recsys_model_list(m, lists[k]);
+
+        if (l != NULL && user < l->n_rows) {
+            RECSYS_PREFETCH(l->offsets + (size_t) user * 4);
+        }
+    }
+}
+
+
 int
 recsys_query_run(const recsys_model_t *m, const recsys_query_t *q,
     recsys_alloc_t *a, recsys_result_t *res)
@@ -2170,6 +2190,11 @@ recsys_query_run(const recsys_model_t *m, const recsys_query_t *q,
     recsys_qctx_t  c;
 
     memset(res, 0, sizeof(recsys_result_t));
+
+    if (q->user != RECSYS_NO_INDEX) {
+        /* a known user's rows start at these offsets: ask for them all */
+        recsys_query_prefetch_user(m, q->user);
+    }
 
     rc = recsys_query_init(&c, m, q, a);
     if (rc != RECSYS_OK) {

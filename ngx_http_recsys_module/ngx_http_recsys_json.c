@@ -413,6 +413,8 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    recsys_model_items_prefetch(model, res->items, res->n);
+
     for (k = 0; k < res->n; k++) {
         recsys_model_item_get(model, res->items[k].item, &its[k]);
         len += sizeof("{\"id\":,\"score\":,},") + its[k].id_json_len
