@@ -1085,8 +1085,16 @@ recsys_query_blend_inputs(recsys_qctx_t *c)
 typedef struct {
     recsys_scratch_t  *dense;
     recsys_acc_t       acc;
-    uint32_t           n;
+    uint32_t           n;           /* items touched, dense; the hash
+                                       counts its own (acc.n_used) */
 } recsys_sacc_t;
+
+
+static inline uint32_t
+recsys_sacc_count(const recsys_sacc_t *sa)
+{
+    return sa->dense != NULL ? sa->n : sa->acc.n_used;
+}
 
 
 struct recsys_scratch_s {
@@ -1178,7 +1186,6 @@ recsys_sacc_add(recsys_sacc_t *sa, uint32_t item, double v)
 
     if (d == NULL) {
         recsys_acc_add(&sa->acc, item, v);
-        sa->n = sa->acc.n_used;
         return;
     }
 
@@ -1393,7 +1400,7 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
     mark = sa.dense != NULL ? sa.dense->mark : NULL;
 
     best = 0.0;
-    for (k = 0; k < sa.n; k++) {
+    for (k = 0; k < recsys_sacc_count(&sa); k++) {
         v = recsys_sacc_score(&sa, touched, score, k);
 
         if (v > best
@@ -1428,7 +1435,7 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
 
     recsys_topk_init(&top, c->out, c->need);
 
-    for (k = 0; k < sa.n; k++) {
+    for (k = 0; k < recsys_sacc_count(&sa); k++) {
         recsys_scored_t  cand;
 
         v = recsys_sacc_score(&sa, touched, score, k);
@@ -1472,16 +1479,17 @@ recsys_query_hybrid(recsys_qctx_t *c)
 {
     int                    rc;
     recsys_row_t           recs;
+    const recsys_list_t   *session;
     const recsys_query_t  *q;
 
     q = c->q;
 
-    if (q->n_history > 0 && q->weights == NULL
-        && q->user == RECSYS_NO_INDEX
-        && recsys_query_session_list(c->m, NULL) != NULL)
-    {
-        return recsys_query_session(c, recsys_query_session_list(c->m,
-                                                                 NULL));
+    session = q->n_history > 0 && q->weights == NULL
+              && q->user == RECSYS_NO_INDEX
+              ? recsys_query_session_list(c->m, NULL) : NULL;
+
+    if (session != NULL) {
+        return recsys_query_session(c, session);
     }
 
     if (q->n_history == 0 && q->weights == NULL
@@ -1914,7 +1922,7 @@ static void
 recsys_query_pick_because(recsys_qctx_t *c, const recsys_result_t *res,
     recsys_why_t *why, const float *credit, uint32_t hist_n)
 {
-    float     v;
+    float     v, kept[RECSYS_BECAUSE_MAX];     /* the kept items' credits */
     uint32_t  k, h, i, x;
 
     for (k = 0; k < res->n; k++) {
@@ -1928,7 +1936,7 @@ recsys_query_pick_because(recsys_qctx_t *c, const recsys_result_t *res,
 
             /* insert into the short list, largest credit first */
 
-            for (i = 0; i < why[k].n_because && why[k].credit[i] >= v; i++) {
+            for (i = 0; i < why[k].n_because && kept[i] >= v; i++) {
                 /* find the place */
             }
 
@@ -1941,11 +1949,11 @@ recsys_query_pick_because(recsys_qctx_t *c, const recsys_result_t *res,
 
             for ( /* void */ ; x > i; x--) {
                 why[k].because[x] = why[k].because[x - 1];
-                why[k].credit[x] = why[k].credit[x - 1];
+                kept[x] = kept[x - 1];
             }
 
             why[k].because[i] = recsys_row_item(c->hist, h);
-            why[k].credit[i] = v;
+            kept[i] = v;
 
             if (why[k].n_because < RECSYS_BECAUSE_MAX) {
                 why[k].n_because++;

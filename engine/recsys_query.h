@@ -83,7 +83,6 @@ typedef struct {
 typedef struct {
     float             contrib[RECSYS_NSRC];
     uint32_t          because[RECSYS_BECAUSE_MAX];
-    float             credit[RECSYS_BECAUSE_MAX];   /* each one's part */
     uint32_t          n_because;
     uint32_t          rule;         /* algo=assoc: the rule's record, or
                                        RECSYS_NO_INDEX */
