@@ -245,8 +245,6 @@ typedef struct {
     recsys_acc_slot_t  *slots;
     uint32_t            mask;
     uint32_t            shift;      /* 32 - log2(size): the hash's top bits */
-    uint32_t           *used;       /* slots taken, in order; NULL: none */
-    uint32_t            n_used;
 } recsys_acc_t;
 
 
@@ -275,8 +273,6 @@ recsys_acc_init(recsys_acc_t *acc, uint32_t capacity, recsys_alloc_t *a)
     memset(acc->slots, 0xff, (size_t) size * sizeof(recsys_acc_slot_t));
 
     acc->mask = size - 1;
-    acc->used = NULL;
-    acc->n_used = 0;
 
     return RECSYS_OK;
 }
@@ -298,10 +294,6 @@ recsys_acc_add(recsys_acc_t *acc, uint32_t item, double v)
     if (acc->slots[i].item == RECSYS_NO_INDEX) {
         acc->slots[i].item = item;
         acc->slots[i].score = 0.0;
-
-        if (acc->used != NULL) {
-            acc->used[acc->n_used++] = i;
-        }
     }
 
     acc->slots[i].score += v;
@@ -1076,25 +1068,19 @@ recsys_query_blend_inputs(recsys_qctx_t *c)
 
 
 /*
- * The session scores: the request's scratch when it has one (dense arrays
- * over the items, all zero between requests: an add is a store and a
- * mark, no hashing, no branch on first touch), else a hash accumulator
- * from the request's pool.  Both walk the items in first-touch order, so
- * they give the same sums in the same order and the same answer.
+ * The session scores, in dense arrays over the items: a score (double) and
+ * a mark (byte) per item, all zero between requests, and the items touched
+ * in first-touch order.  An add is a store and a mark: no hashing, no
+ * branch on first touch.  The arrays are the worker's scratch when the
+ * request has one of the model's size (the module keeps one per worker),
+ * else they come zeroed from the request's allocator.
  */
 typedef struct {
-    recsys_scratch_t  *dense;
-    recsys_acc_t       acc;
-    uint32_t           n;           /* items touched, dense; the hash
-                                       counts its own (acc.n_used) */
+    double         *score;
+    unsigned char  *mark;
+    uint32_t       *touched;
+    uint32_t        n;          /* items touched */
 } recsys_sacc_t;
-
-
-static inline uint32_t
-recsys_sacc_count(const recsys_sacc_t *sa)
-{
-    return sa->dense != NULL ? sa->n : sa->acc.n_used;
-}
 
 
 struct recsys_scratch_s {
@@ -1149,99 +1135,84 @@ recsys_scratch_items(const recsys_scratch_t *s)
 
 
 static int
-recsys_sacc_init(recsys_sacc_t *sa, recsys_qctx_t *c, uint32_t total)
+recsys_sacc_init(recsys_sacc_t *sa, recsys_qctx_t *c)
 {
-    int  rc;
+    size_t             n;
+    recsys_scratch_t  *d;
 
-    memset(sa, 0, sizeof(recsys_sacc_t));
-    sa->dense = c->q->scratch;
+    sa->n = 0;
+    d = c->q->scratch;
+    n = (size_t) recsys_model_header(c->m)->n_items + 1;
 
-    if (sa->dense != NULL
-        && sa->dense->n_items == recsys_model_header(c->m)->n_items)
-    {
+    if (d != NULL && (size_t) d->n_items + 1 == n) {
+        sa->score = d->score;
+        sa->mark = d->mark;
+        sa->touched = d->touched;
         return RECSYS_OK;
     }
 
-    sa->dense = NULL;
+    sa->score = c->a->alloc(c->a->ctx, n * sizeof(double));
+    sa->mark = c->a->alloc(c->a->ctx, n);
+    sa->touched = c->a->alloc(c->a->ctx, n * sizeof(uint32_t));
 
-    rc = recsys_acc_init(&sa->acc, total, c->a);
-    if (rc != RECSYS_OK) {
-        return rc;
+    if (sa->score == NULL || sa->mark == NULL || sa->touched == NULL) {
+        return RECSYS_ENOMEM;
     }
 
-    /* the passes walk the slots taken, not the whole table */
-    sa->acc.used = c->a->alloc(c->a->ctx,
-                               ((size_t) total + 1) * sizeof(uint32_t));
+    memset(sa->score, 0, n * sizeof(double));
+    memset(sa->mark, 0, n);
 
-    return sa->acc.used != NULL ? RECSYS_OK : RECSYS_ENOMEM;
+    return RECSYS_OK;
 }
 
 
 static inline void
 recsys_sacc_add(recsys_sacc_t *sa, uint32_t item, double v)
 {
-    recsys_scratch_t  *d;
-
-    d = sa->dense;
-
-    if (d == NULL) {
-        recsys_acc_add(&sa->acc, item, v);
-        return;
-    }
-
-    d->touched[sa->n] = item;
-    sa->n += d->mark[item] ^ 1;
-    d->mark[item] = 1;
-    d->score[item] += v;
-}
-
-
-/* A row's first n entries times v, into the dense arrays. */
-static inline void
-recsys_sacc_add_dense(recsys_sacc_t *sa, recsys_row_t row, uint32_t n,
-    double v)
-{
-    double         *score;
-    uint32_t        j, item, k, *touched;
-    unsigned char  *mark;
-
-    /* locals: stores through them cannot change them (no reloads) */
-    score = sa->dense->score;
-    mark = sa->dense->mark;
-    touched = sa->dense->touched;
-    k = sa->n;
-
-    for (j = 0; j < n; j++) {
-        item = recsys_row_item(row, j);
-        touched[k] = item;
-        k += mark[item] ^ 1;
-        mark[item] = 1;
-        score[item] += v * (double) recsys_row_score(row, j);
-    }
-
-    sa->n = k;
+    sa->touched[sa->n] = item;
+    sa->n += sa->mark[item] ^ 1;
+    sa->mark[item] = 1;
+    sa->score[item] += v;
 }
 
 
 /*
- * The k-th item touched and its score.  touched and score are the dense
- * arrays (NULL: the hash), passed as locals so that the byte stores of the
- * passes cannot make the compiler reload them.
+ * A row's first n entries times v, into the arrays.  Returns the largest
+ * score an item reached during the adds (at least *best) and lowers *low
+ * to the smallest term added: when no term is negative a score only
+ * grows, so the largest reached is the largest final score.
  */
-static inline uint32_t
-recsys_sacc_item(const recsys_sacc_t *sa, const uint32_t *touched,
-    uint32_t k)
-{
-    return touched != NULL ? touched[k] : sa->acc.slots[sa->acc.used[k]].item;
-}
-
-
 static inline double
-recsys_sacc_score(const recsys_sacc_t *sa, const uint32_t *touched,
-    const double *score, uint32_t k)
+recsys_sacc_add_row(recsys_sacc_t *sa, recsys_row_t row, uint32_t n,
+    double v, double best, double *low)
 {
-    return touched != NULL ? score[touched[k]]
-                           : sa->acc.slots[sa->acc.used[k]].score;
+    double         *score, t, s, lo;
+    uint32_t        j, item, k, *touched;
+    unsigned char  *mark;
+
+    /* locals: stores through them cannot change them (no reloads) */
+    score = sa->score;
+    mark = sa->mark;
+    touched = sa->touched;
+    k = sa->n;
+    lo = *low;
+
+    for (j = 0; j < n; j++) {
+        item = recsys_row_item(row, j);
+        t = v * (double) recsys_row_score(row, j);
+        touched[k] = item;
+        k += mark[item] ^ 1;
+        mark[item] = 1;
+        s = score[item] + t;
+        score[item] = s;
+        best = s > best ? s : best;
+        lo = t < lo ? t : lo;
+    }
+
+    sa->n = k;
+    *low = lo;
+
+    return best;
 }
 
 
@@ -1249,16 +1220,11 @@ recsys_sacc_score(const recsys_sacc_t *sa, const uint32_t *touched,
 static void
 recsys_sacc_done(recsys_sacc_t *sa)
 {
-    uint32_t           k;
-    recsys_scratch_t  *d;
+    uint32_t  k;
 
-    d = sa->dense;
-
-    if (d != NULL) {
-        for (k = 0; k < sa->n; k++) {
-            d->score[d->touched[k]] = 0.0;
-            d->mark[d->touched[k]] = 0;
-        }
+    for (k = 0; k < sa->n; k++) {
+        sa->score[sa->touched[k]] = 0.0;
+        sa->mark[sa->touched[k]] = 0;
     }
 }
 
@@ -1318,14 +1284,15 @@ static int
 recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
 {
     int              rc, p;
-    double           best, scale, factor, v, *score;
-    uint32_t         h, j, n, total, top_n, k, item, *touched;
+    double           best, low, scale, factor, v, *score;
+    uint32_t         h, j, n, top_n, k, item, *touched;
     recsys_sacc_t    sa;
     unsigned char   *mark;
     recsys_row_t     row, prior[2], scales;
     recsys_topk_t    top;
     recsys_filter_t  genre;
-    float            w_list, w_prior[2];
+    float            w_list, w_prior[2], threshold;
+    recsys_scored_t  cand;
 
     /* the blended sources, as the builder listed them */
     scales = recsys_list_row(recsys_model_list(c->m, RECSYS_L_SESSION_SCALES),
@@ -1336,7 +1303,6 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
     }
 
     top_n = recsys_model_header(c->m)->user_top;
-    total = c->q->n_exclude + c->q->n_history;
 
     for (p = 0; p < 2; p++) {
         w_prior[p] = c->weights[p == 0 ? RECSYS_SRC_POPULAR
@@ -1347,22 +1313,18 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
             prior[p] = recsys_list_row(recsys_model_list(c->m,
                            p == 0 ? RECSYS_L_POPULAR : RECSYS_L_TRENDING), 0);
             prior[p].n = prior[p].n < top_n ? prior[p].n : top_n;
-            total += prior[p].n;
         }
     }
 
     for (h = 0; h < c->hist.n; h++) {
-        row = recsys_list_row(list, recsys_row_item(c->hist, h));
-        n = c->max_nbrs && row.n > c->max_nbrs ? c->max_nbrs : row.n;
-        total += n;
-
         /* the rows are scattered over the map: ask for all of them now,
          * so their cache misses overlap instead of queueing */
+        row = recsys_list_row(list, recsys_row_item(c->hist, h));
         RECSYS_PREFETCH(row.p);
         RECSYS_PREFETCH((const unsigned char *) row.p + 64);
     }
 
-    rc = recsys_sacc_init(&sa, c, total);
+    rc = recsys_sacc_init(&sa, c);
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -1375,40 +1337,38 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
         recsys_sacc_add(&sa, c->q->history[j], -HUGE_VAL);
     }
 
+    best = 0.0;
+    low = 0.0;
+
     for (h = 0; h < c->hist.n; h++) {
-        v = recsys_row_score(c->hist, h);
         row = recsys_list_row(list, recsys_row_item(c->hist, h));
         n = c->max_nbrs && row.n > c->max_nbrs ? c->max_nbrs : row.n;
-
-        if (sa.dense != NULL) {
-            recsys_sacc_add_dense(&sa, row, n, v);
-            continue;
-        }
-
-        for (j = 0; j < n; j++) {
-            recsys_sacc_add(&sa, recsys_row_item(row, j),
-                            v * (double) recsys_row_score(row, j));
-        }
+        best = recsys_sacc_add_row(&sa, row, n, recsys_row_score(c->hist, h),
+                                   best, &low);
     }
 
     genre = c->filter;
     genre.skip = NULL;
     genre.seen = recsys_row_empty();
 
-    touched = sa.dense != NULL ? sa.dense->touched : NULL;
-    score = sa.dense != NULL ? sa.dense->score : NULL;
-    mark = sa.dense != NULL ? sa.dense->mark : NULL;
+    touched = sa.touched;
+    score = sa.score;
+    mark = sa.mark;
 
-    best = 0.0;
-    for (k = 0; k < recsys_sacc_count(&sa); k++) {
-        v = recsys_sacc_score(&sa, touched, score, k);
+    if (low < 0.0 || genre.n_genres > 0) {
+        /* a negative term, or a genre filter: the best item's final
+         * score, over the items the filter keeps, needs a pass */
+        best = 0.0;
 
-        if (v > best
-            && (genre.n_genres == 0
-                || recsys_filter_pass(&genre,
-                                      recsys_sacc_item(&sa, touched, k))))
-        {
-            best = v;
+        for (k = 0; k < sa.n; k++) {
+            v = score[touched[k]];
+
+            if (v > best
+                && (genre.n_genres == 0
+                    || recsys_filter_pass(&genre, touched[k])))
+            {
+                best = v;
+            }
         }
     }
 
@@ -1434,18 +1394,15 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
     }
 
     recsys_topk_init(&top, c->out, c->need);
+    threshold = -HUGE_VALF;
 
-    for (k = 0; k < recsys_sacc_count(&sa); k++) {
-        recsys_scored_t  cand;
+    for (k = 0; k < sa.n; k++) {
+        item = touched[k];
+        v = score[item];
 
-        v = recsys_sacc_score(&sa, touched, score, k);
-        item = recsys_sacc_item(&sa, touched, k);
-
-        if (touched != NULL) {
-            /* read once: back to zero for the next request */
-            score[item] = 0.0;
-            mark[item] = 0;
-        }
+        /* read once: back to zero for the next request */
+        score[item] = 0.0;
+        mark[item] = 0;
 
         if (!(v > 0.0)) {
             continue;
@@ -1454,9 +1411,8 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
         cand.item = item;
         cand.score = (float) (v * scale);
 
-        if (top.n == top.k
-            && (cand.score < top.heap[0].score
-                || !recsys_scored_better(&cand, &top.heap[0])))
+        if (cand.score < threshold
+            || (top.n == top.k && !recsys_scored_better(&cand, &top.heap[0])))
         {
             continue;
         }
@@ -1466,6 +1422,10 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
         }
 
         recsys_topk_push(&top, cand.item, cand.score);
+
+        if (top.n == top.k) {
+            threshold = top.heap[0].score;
+        }
     }
 
     c->have = recsys_topk_sort(&top);
