@@ -36,6 +36,22 @@
 #endif
 
 
+/*
+ * Asks for a row's first n entries, every cache line of them: rows lie
+ * scattered over the map, so asking for all the rows a request walks
+ * before walking any overlaps their misses instead of queueing them.
+ */
+static inline void
+recsys_prefetch_row(recsys_row_t row, uint32_t n)
+{
+    size_t  off;
+
+    for (off = 0; off < (size_t) n * sizeof(recsys_entry_t); off += 64) {
+        RECSYS_PREFETCH(row.p + off);
+    }
+}
+
+
 static const char  *recsys_fallback_names[] = {
     NULL, "popular", "segment", "content", "itemcf"
 };
@@ -1068,25 +1084,17 @@ recsys_query_blend_inputs(recsys_qctx_t *c)
 
 
 /*
- * The session scores, in dense arrays over the items: a score (double) and
- * a mark (byte) per item, all zero between requests, and the items touched
- * in first-touch order.  An add is a store and a mark: no hashing, no
- * branch on first touch.  The arrays are the worker's scratch when the
- * request has one of the model's size (the module keeps one per worker),
- * else they come zeroed from the request's allocator.
+ * The session scores, in a dense array over the items (a double each, all
+ * zero between requests): an add is one load and one store, no hashing,
+ * no record of what was touched.  The candidates are the entries of the
+ * rows that were added, walked again once the sums are complete; reading
+ * an item's sum puts it back to zero, so an item in several rows is read
+ * once.  The array is the worker's scratch when the request has one of the
+ * model's size (the module keeps one per worker), else it comes zeroed
+ * from the request's allocator.
  */
-typedef struct {
-    double         *score;
-    unsigned char  *mark;
-    uint32_t       *touched;
-    uint32_t        n;          /* items touched */
-} recsys_sacc_t;
-
-
 struct recsys_scratch_s {
     double         *score;
-    unsigned char  *mark;
-    uint32_t       *touched;
     uint32_t        n_items;
 };
 
@@ -1102,11 +1110,9 @@ recsys_scratch_create(uint32_t n_items)
     }
 
     s->score = calloc((size_t) n_items + 1, sizeof(double));
-    s->mark = calloc((size_t) n_items + 1, 1);
-    s->touched = malloc(((size_t) n_items + 1) * sizeof(uint32_t));
     s->n_items = n_items;
 
-    if (s->score == NULL || s->mark == NULL || s->touched == NULL) {
+    if (s->score == NULL) {
         recsys_scratch_destroy(s);
         return NULL;
     }
@@ -1120,8 +1126,6 @@ recsys_scratch_destroy(recsys_scratch_t *s)
 {
     if (s != NULL) {
         free(s->score);
-        free(s->mark);
-        free(s->touched);
         free(s);
     }
 }
@@ -1134,97 +1138,196 @@ recsys_scratch_items(const recsys_scratch_t *s)
 }
 
 
-static int
-recsys_sacc_init(recsys_sacc_t *sa, recsys_qctx_t *c)
+static double *
+recsys_session_scores(recsys_qctx_t *c)
 {
     size_t             n;
+    double            *score;
     recsys_scratch_t  *d;
 
-    sa->n = 0;
     d = c->q->scratch;
     n = (size_t) recsys_model_header(c->m)->n_items + 1;
 
     if (d != NULL && (size_t) d->n_items + 1 == n) {
-        sa->score = d->score;
-        sa->mark = d->mark;
-        sa->touched = d->touched;
-        return RECSYS_OK;
+        return d->score;
     }
 
-    sa->score = c->a->alloc(c->a->ctx, n * sizeof(double));
-    sa->mark = c->a->alloc(c->a->ctx, n);
-    sa->touched = c->a->alloc(c->a->ctx, n * sizeof(uint32_t));
-
-    if (sa->score == NULL || sa->mark == NULL || sa->touched == NULL) {
-        return RECSYS_ENOMEM;
+    score = c->a->alloc(c->a->ctx, n * sizeof(double));
+    if (score != NULL) {
+        memset(score, 0, n * sizeof(double));
     }
 
-    memset(sa->score, 0, n * sizeof(double));
-    memset(sa->mark, 0, n);
-
-    return RECSYS_OK;
-}
-
-
-static inline void
-recsys_sacc_add(recsys_sacc_t *sa, uint32_t item, double v)
-{
-    sa->touched[sa->n] = item;
-    sa->n += sa->mark[item] ^ 1;
-    sa->mark[item] = 1;
-    sa->score[item] += v;
+    return score;
 }
 
 
 /*
- * A row's first n entries times v, into the arrays.  Returns the largest
- * score an item reached during the adds (at least *best) and lowers *low
- * to the smallest term added: when no term is negative a score only
+ * A row's first n entries times v, added to the scores.  Returns the
+ * largest score an item reached during the adds (at least best) and lowers
+ * *low to the smallest term added: when no term is negative a score only
  * grows, so the largest reached is the largest final score.
  */
 static inline double
-recsys_sacc_add_row(recsys_sacc_t *sa, recsys_row_t row, uint32_t n,
-    double v, double best, double *low)
+recsys_session_add_row(double *score, recsys_row_t row, uint32_t n, double v,
+    double best, double *low)
 {
-    double         *score, t, s, lo;
-    uint32_t        j, item, k, *touched;
-    unsigned char  *mark;
+    double    t, s, lo;
+    uint32_t  j, item;
 
-    /* locals: stores through them cannot change them (no reloads) */
-    score = sa->score;
-    mark = sa->mark;
-    touched = sa->touched;
-    k = sa->n;
     lo = *low;
 
     for (j = 0; j < n; j++) {
         item = recsys_row_item(row, j);
         t = v * (double) recsys_row_score(row, j);
-        touched[k] = item;
-        k += mark[item] ^ 1;
-        mark[item] = 1;
         s = score[item] + t;
         score[item] = s;
-        best = s > best ? s : best;
-        lo = t < lo ? t : lo;
+        best = best > s ? best : s;
+        lo = lo < t ? lo : t;
     }
 
-    sa->n = k;
     *low = lo;
 
     return best;
 }
 
 
-/* The scratch back to all zeros for the next request. */
-static void
-recsys_sacc_done(recsys_sacc_t *sa)
+/* The largest score among a row's first n items that the filter keeps. */
+static double
+recsys_session_best(const double *score, recsys_row_t row, uint32_t n,
+    const recsys_filter_t *genre, double best)
 {
-    uint32_t  k;
+    double    v;
+    uint32_t  j, item;
 
-    for (k = 0; k < sa->n; k++) {
-        sa->score[sa->touched[k]] = 0.0;
-        sa->mark[sa->touched[k]] = 0;
+    for (j = 0; j < n; j++) {
+        item = recsys_row_item(row, j);
+        v = score[item];
+
+        if (v > best
+            && (genre->n_genres == 0 || recsys_filter_pass(genre, item)))
+        {
+            best = v;
+        }
+    }
+
+    return best;
+}
+
+
+/*
+ * The candidates of a row's first n entries into the top list, their
+ * scores times scale; each item's score is read once and put back to zero.
+ */
+static void
+recsys_session_take(double *score, recsys_row_t row, uint32_t n, double scale,
+    const recsys_filter_t *genre, recsys_topk_t *top)
+{
+    double           v;
+    int32_t          key, floor;
+    int64_t          vbits;
+    uint32_t         j;
+    recsys_scored_t  cand;
+
+    /*
+     * One well-predicted branch decides the common case (read already,
+     * excluded, not positive, or no place in the list): a branch on "not
+     * positive" alone would be mispredicted for every other entry, half of
+     * them being repeats.  The tests are made on bits: a double is > 0
+     * exactly when its bits, as a signed integer, are, and non-negative
+     * floats order as their bits do.  key is the candidate's score bits,
+     * or INT32_MIN when v is not positive (a select, not a branch); floor
+     * is the worst kept score's bits once the list is full, else 0 (the
+     * bits of +0.0f, below every positive score).
+     */
+    floor = 0;
+    if (top->n == top->k) {
+        memcpy(&floor, &top->heap[0].score, sizeof(floor));
+    }
+
+    for (j = 0; j < n; j++) {
+        cand.item = recsys_row_item(row, j);
+        v = score[cand.item];
+        score[cand.item] = 0.0;
+        cand.score = (float) (v * scale);
+
+        memcpy(&vbits, &v, sizeof(vbits));
+        memcpy(&key, &cand.score, sizeof(key));
+        key = vbits > 0 ? key : INT32_MIN;
+
+        if (key < floor) {
+            continue;
+        }
+
+        if (top->n == top->k && !recsys_scored_better(&cand, &top->heap[0])) {
+            continue;
+        }
+
+        if (genre->n_genres > 0 && !recsys_filter_pass(genre, cand.item)) {
+            continue;
+        }
+
+        recsys_topk_push(top, cand.item, cand.score);
+
+        if (top->n == top->k) {
+            memcpy(&floor, &top->heap[0].score, sizeof(floor));
+        }
+    }
+}
+
+
+/* The session's and the excluded items' scores set to v. */
+static void
+recsys_session_block(recsys_qctx_t *c, double *score, double v)
+{
+    uint32_t  j;
+
+    for (j = 0; j < c->q->n_exclude; j++) {
+        score[c->q->exclude[j]] = v;
+    }
+
+    for (j = 0; j < c->q->n_history; j++) {
+        score[c->q->history[j]] = v;
+    }
+}
+
+
+/* A row's first n items' scores back to zero. */
+static void
+recsys_session_clear(double *score, recsys_row_t row, uint32_t n)
+{
+    uint32_t  j;
+
+    for (j = 0; j < n; j++) {
+        score[recsys_row_item(row, j)] = 0.0;
+    }
+}
+
+
+/*
+ * The popular and trending priors, added as in the full blend: weight /
+ * their best x score over their first user_top items, in the session's
+ * units (divided by scale).  A prior that adds nothing is emptied.
+ */
+static void
+recsys_session_add_priors(double *score, recsys_row_t *prior,
+    const float *w_prior, double scale)
+{
+    int       p;
+    double    factor;
+    uint32_t  j;
+
+    for (p = 0; p < 2; p++) {
+        if (prior[p].n == 0 || !(recsys_row_score(prior[p], 0) > 0.0f)) {
+            prior[p].n = 0;
+            continue;
+        }
+
+        factor = (double) w_prior[p] / recsys_row_score(prior[p], 0) / scale;
+
+        for (j = 0; j < prior[p].n; j++) {
+            score[recsys_row_item(prior[p], j)] +=
+                factor * recsys_row_score(prior[p], j);
+        }
     }
 }
 
@@ -1283,16 +1386,13 @@ recsys_query_session_list(const recsys_model_t *m, int *single)
 static int
 recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
 {
-    int              rc, p;
-    double           best, low, scale, factor, v, *score;
-    uint32_t         h, j, n, top_n, k, item, *touched;
-    recsys_sacc_t    sa;
-    unsigned char   *mark;
+    int              p;
+    double           best, low, scale, *score;
+    uint32_t         h, j, top_n, *nbrs;
     recsys_row_t     row, prior[2], scales;
     recsys_topk_t    top;
     recsys_filter_t  genre;
-    float            w_list, w_prior[2], threshold;
-    recsys_scored_t  cand;
+    float            w_list, w_prior[2];
 
     /* the blended sources, as the builder listed them */
     scales = recsys_list_row(recsys_model_list(c->m, RECSYS_L_SESSION_SCALES),
@@ -1316,117 +1416,73 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
         }
     }
 
+    nbrs = c->a->alloc(c->a->ctx, ((size_t) c->hist.n + 1) * sizeof(uint32_t));
+    score = recsys_session_scores(c);
+
+    if (nbrs == NULL || score == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
     for (h = 0; h < c->hist.n; h++) {
-        /* the rows are scattered over the map: ask for all of them now,
-         * so their cache misses overlap instead of queueing */
         row = recsys_list_row(list, recsys_row_item(c->hist, h));
-        RECSYS_PREFETCH(row.p);
-        RECSYS_PREFETCH((const unsigned char *) row.p + 64);
+        nbrs[h] = c->max_nbrs && row.n > c->max_nbrs ? c->max_nbrs : row.n;
+        recsys_prefetch_row(row, nbrs[h]);
     }
 
-    rc = recsys_sacc_init(&sa, c);
-    if (rc != RECSYS_OK) {
-        return rc;
-    }
-
-    for (j = 0; j < c->q->n_exclude; j++) {
-        recsys_sacc_add(&sa, c->q->exclude[j], -HUGE_VAL);
-    }
-
-    for (j = 0; j < c->q->n_history; j++) {
-        recsys_sacc_add(&sa, c->q->history[j], -HUGE_VAL);
-    }
+    /* session and excluded items blocked: minus infinity stays so */
+    recsys_session_block(c, score, -HUGE_VAL);
 
     best = 0.0;
     low = 0.0;
 
     for (h = 0; h < c->hist.n; h++) {
         row = recsys_list_row(list, recsys_row_item(c->hist, h));
-        n = c->max_nbrs && row.n > c->max_nbrs ? c->max_nbrs : row.n;
-        best = recsys_sacc_add_row(&sa, row, n, recsys_row_score(c->hist, h),
-                                   best, &low);
+        best = recsys_session_add_row(score, row, nbrs[h],
+                                      recsys_row_score(c->hist, h), best, &low);
     }
 
     genre = c->filter;
     genre.skip = NULL;
     genre.seen = recsys_row_empty();
 
-    touched = sa.touched;
-    score = sa.score;
-    mark = sa.mark;
-
     if (low < 0.0 || genre.n_genres > 0) {
-        /* a negative term, or a genre filter: the best item's final
-         * score, over the items the filter keeps, needs a pass */
+        /* a negative term, or a genre filter: the best final score among
+         * the items the filter keeps needs a pass */
         best = 0.0;
 
-        for (k = 0; k < sa.n; k++) {
-            v = score[touched[k]];
-
-            if (v > best
-                && (genre.n_genres == 0
-                    || recsys_filter_pass(&genre, touched[k])))
-            {
-                best = v;
-            }
+        for (h = 0; h < c->hist.n; h++) {
+            row = recsys_list_row(list, recsys_row_item(c->hist, h));
+            best = recsys_session_best(score, row, nbrs[h], &genre, best);
         }
     }
 
     if (!(best > 0.0)) {
-        recsys_sacc_done(&sa);
-        return RECSYS_OK;       /* nothing scored: popular fills */
+        /* nothing scored: popular fills */
+        for (h = 0; h < c->hist.n; h++) {
+            row = recsys_list_row(list, recsys_row_item(c->hist, h));
+            recsys_session_clear(score, row, nbrs[h]);
+        }
+
+        recsys_session_block(c, score, 0.0);    /* all zero again */
+        return RECSYS_OK;
     }
 
     scale = w_list / best;
     c->session_scale = scale;
-
-    for (p = 0; p < 2; p++) {
-        if (prior[p].n == 0 || !(recsys_row_score(prior[p], 0) > 0.0f)) {
-            continue;
-        }
-
-        factor = (double) w_prior[p] / recsys_row_score(prior[p], 0) / scale;
-
-        for (j = 0; j < prior[p].n; j++) {
-            recsys_sacc_add(&sa, recsys_row_item(prior[p], j),
-                            factor * recsys_row_score(prior[p], j));
-        }
-    }
+    recsys_session_add_priors(score, prior, w_prior, scale);
 
     recsys_topk_init(&top, c->out, c->need);
-    threshold = -HUGE_VALF;
 
-    for (k = 0; k < sa.n; k++) {
-        item = touched[k];
-        v = score[item];
-
-        /* read once: back to zero for the next request */
-        score[item] = 0.0;
-        mark[item] = 0;
-
-        if (!(v > 0.0)) {
-            continue;
-        }
-
-        cand.item = item;
-        cand.score = (float) (v * scale);
-
-        if (cand.score < threshold
-            || (top.n == top.k && !recsys_scored_better(&cand, &top.heap[0])))
-        {
-            continue;
-        }
-
-        if (genre.n_genres > 0 && !recsys_filter_pass(&genre, item)) {
-            continue;
-        }
-
-        recsys_topk_push(&top, cand.item, cand.score);
-
-        if (top.n == top.k) {
-            threshold = top.heap[0].score;
-        }
+    for (h = 0; h < c->hist.n; h++) {
+        row = recsys_list_row(list, recsys_row_item(c->hist, h));
+        recsys_session_take(score, row, nbrs[h], scale, &genre, &top);
     }
+
+    for (p = 0; p < 2; p++) {
+        recsys_session_take(score, prior[p], prior[p].n, scale, &genre, &top);
+    }
+
+    recsys_session_block(c, score, 0.0);    /* all zero again */
 
     c->have = recsys_topk_sort(&top);
 
@@ -1845,9 +1901,11 @@ recsys_query_because(recsys_qctx_t *c, const recsys_resmap_t *rm,
 
         for (h = 0; h < hist_n; h++) {
             /* all the rows asked for first: their misses overlap */
-            RECSYS_PREFETCH(recsys_list_row(recsys_model_source_list(
-                                c->m, RECSYS_L_ITEM_NBRS, s),
-                                recsys_row_item(c->hist, h)).p);
+            row = recsys_list_row(recsys_model_source_list(
+                                      c->m, RECSYS_L_ITEM_NBRS, s),
+                                  recsys_row_item(c->hist, h));
+            recsys_prefetch_row(row, c->max_nbrs && row.n > c->max_nbrs
+                                     ? c->max_nbrs : row.n);
         }
 
         for (h = 0; h < hist_n; h++) {
