@@ -1662,43 +1662,50 @@ recsys_resmap_find(const recsys_resmap_t *rm, uint32_t item)
 
 /*
  * Each blend input's part in each result's score: weight / norm x the
- * item's value in that input (0 when absent), one pass over each input.
+ * item's value in that input (0 when absent), one pass over each input,
+ * which stops once every result has been met (up to 64 results; a list
+ * holds an item once, so nothing after that can change a part).
  */
 static void
 recsys_query_contrib(recsys_qctx_t *c, const recsys_resmap_t *rm,
-    recsys_why_t *why)
+    const recsys_result_t *res, recsys_why_t *why)
 {
-    float                      scale;
-    uint32_t                   b, j, k, n;
+    int                        s;
+    float                      scale, v;
+    uint64_t                   met, all;
+    uint32_t                   b, j, k, n, item;
     const recsys_blend_src_t  *in;
 
+    all = res->n < 64 ? ((uint64_t) 1 << res->n) - 1 : 0;
+
     for (b = 0; b < c->n_blend; b++) {
-        RECSYS_PREFETCH(c->blend[b].row.p);
+        if (c->blend[b].row.p != NULL) {
+            recsys_prefetch_row(c->blend[b].row, c->blend[b].row.n);
+        }
     }
 
     for (b = 0; b < c->n_blend; b++) {
         in = &c->blend[b];
+        s = c->blend_src[b];
         scale = in->weight / in->norm;
         n = in->row.p != NULL ? in->row.n : in->n_scored;
+        met = 0;
 
-        for (j = 0; j < n; j++) {
+        for (j = 0; j < n && (all == 0 || met != all); j++) {
             if (in->row.p != NULL) {
-                k = recsys_resmap_find(rm, recsys_row_item(in->row, j));
-                if (k != RECSYS_NO_INDEX
-                    && why[k].contrib[c->blend_src[b]] == 0.0f)
-                {
-                    why[k].contrib[c->blend_src[b]] =
-                        scale * recsys_row_score(in->row, j);
-                }
+                item = recsys_row_item(in->row, j);
+                v = recsys_row_score(in->row, j);
 
             } else {
-                k = recsys_resmap_find(rm, in->scored[j].item);
-                if (k != RECSYS_NO_INDEX
-                    && why[k].contrib[c->blend_src[b]] == 0.0f)
-                {
-                    why[k].contrib[c->blend_src[b]] =
-                        scale * in->scored[j].score;
-                }
+                item = in->scored[j].item;
+                v = in->scored[j].score;
+            }
+
+            k = recsys_resmap_find(rm, item);
+
+            if (k != RECSYS_NO_INDEX && why[k].contrib[s] == 0.0f) {
+                why[k].contrib[s] = scale * v;
+                met |= k < 64 ? (uint64_t) 1 << k : 0;
             }
         }
     }
@@ -2029,7 +2036,7 @@ recsys_query_explain(recsys_qctx_t *c, recsys_result_t *res)
     }
 
     if (res->algo == RECSYS_ALGO_HYBRID) {
-        recsys_query_contrib(c, &rm, why);
+        recsys_query_contrib(c, &rm, res, why);
     }
 
     for (k = 0; k < res->n; k++) {
