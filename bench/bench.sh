@@ -20,12 +20,15 @@
 #     { recsys; }` and `location = /static { return 200 '...'; }`, whose
 #     body has the median size of the hybrid answers (measured first with
 #     curl over up to 200 users).  Each scenario is run as static,
-#     scenario, static, scenario... (ROUNDS pairs) with
+#     scenario, static, scenario, ..., static (ROUNDS scenario runs, each
+#     between two static runs) with
 #       taskset -c 1 wrk -t1 -c64 -d${DURATION}s --latency -s bench/rotate.lua
 #     and reported as the mean of its rounds: req/s, p50, p99, the worker's
-#     CPU time per request (utime+stime from /proc), req/s over the static
-#     run just before it, p99 over that run's p99, CPU per request over
-#     that run's, and non-200 answers.  A warning is printed when the load
+#     CPU time per request (utime+stime from /proc), req/s over the mean of
+#     the static runs just before and after it (a drift of the host's
+#     speed cancels out, to first order; short runs, often alternated,
+#     keep the two sides close in time), p99 and CPU per request likewise,
+#     non-200 answers, and the range of the req/s ratios over the rounds.  A warning is printed when the load
 #     average exceeds half the CPUs: then req/s and latency mostly measure
 #     the other processes.
 #     Scenarios: hybrid (default algo), itemcf, item= (similar items),
@@ -55,8 +58,8 @@
 #
 # Environment:
 #   DATA=dir             MovieLens-style dir (ratings.csv, movies.csv)
-#   DURATION=10          seconds per wrk run
-#   ROUNDS=2             static/scenario pairs per scenario
+#   DURATION=4           seconds per wrk run
+#   ROUNDS=4             runs of each scenario (ROUNDS + 1 static runs)
 #   CONNECTIONS=64       wrk -c
 #   HEAVY=50             rows a user needs to count as heavy
 #   SCENARIOS="..."      subset, e.g. "hybrid item history"
@@ -79,8 +82,8 @@ BENCH_NAME=bench
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-DURATION=${DURATION:-10}
-ROUNDS=${ROUNDS:-2}
+DURATION=${DURATION:-4}
+ROUNDS=${ROUNDS:-4}
 CONNECTIONS=${CONNECTIONS:-64}
 HEAVY=${HEAVY:-50}
 CALLGRIND_REQUESTS=${CALLGRIND_REQUESTS:-2000}
@@ -273,13 +276,15 @@ run_wrk warmup "$WORK/paths/hybrid.txt" 2
 
 : > "$WORK/results.txt"
 for s in $RUN; do
+    static_paths="$WORK/paths/static.txt"
+    [ -f "$WORK/paths/static-$s.txt" ] && static_paths="$WORK/paths/static-$s.txt"
+    say "wrk: static, then $s and static again, $ROUNDS time(s) (${DURATION}s each)"
+    run_wrk static "$static_paths" "$DURATION"
+    echo "$s 0 $RESULT" >> "$WORK/results.txt"
     for r in $(seq 1 "$ROUNDS"); do
-        say "wrk: static, then $s (round $r of $ROUNDS, ${DURATION}s each)"
-        static_paths="$WORK/paths/static.txt"
-        [ -f "$WORK/paths/static-$s.txt" ] && static_paths="$WORK/paths/static-$s.txt"
-        run_wrk static "$static_paths" "$DURATION"
-        echo "$s $r $RESULT" >> "$WORK/results.txt"
         run_wrk "$s" "$WORK/paths/$s.txt" "$DURATION"
+        echo "$s $r $RESULT" >> "$WORK/results.txt"
+        run_wrk static "$static_paths" "$DURATION"
         echo "$s $r $RESULT" >> "$WORK/results.txt"
     done
 done
@@ -367,32 +372,49 @@ fi
 
 # ----------------------------------------------------------------- report
 
+# Each scenario run is compared with the mean of the static runs just
+# before and just after it (static, B, static, B, ..., static): a drift of
+# the host's speed over the run cancels out, to first order.  The ratios
+# are averaged over the rounds; their range is printed beside them.
 report_table() {
     awk '
     {
         s = $1; name = $3
-        if (name == "static") {
-            st_rps = $4; st_p99 = $6; st_cpu = $7
-            srps[s] += $4; sp50[s] += $5; sp99[s] += $6; scpu[s] += $7; sn[s]++
-            next
-        }
         if (!(s in seen)) { seen[s] = 1; order[++k] = s }
-        rps[s] += $4; p50[s] += $5; p99[s] += $6; cpu[s] += $7; n[s]++
-        ratio[s] += st_rps > 0 ? $4 / st_rps : 0
-        p99r[s] += st_p99 > 0 ? $6 / st_p99 : 0
-        cpur[s] += st_cpu > 0 ? $7 / st_cpu : 0
-        bad[s] += $8 + $9
+        m = ++cnt[s]
+        nm[s, m] = name; rp[s, m] = $4; p5[s, m] = $5; p9[s, m] = $6; cp[s, m] = $7
+        bd[s, m] = $8 + $9
     }
     END {
-        printf "%-10s %8s %8s %8s %9s %9s %9s %9s %8s\n", "scenario", "req/s", "p50 us", "p99 us",
-            "CPU us/r", "rps/stat", "p99/stat", "CPU/stat", "non-200"
+        printf "%-10s %8s %8s %8s %9s %9s %9s %9s %8s  %s\n", "scenario", "req/s", "p50 us", "p99 us",
+            "CPU us/r", "rps/stat", "p99/stat", "CPU/stat", "non-200", "rps/stat range"
         for (i = 1; i <= k; i++) {
             s = order[i]
-            printf "%-10s %8.0f %8.0f %8.0f %9.2f %9s %9s %9s %8s\n", "static", srps[s] / sn[s],
-                sp50[s] / sn[s], sp99[s] / sn[s], scpu[s] / sn[s], "1", "1", "1", "-"
-            printf "%-10s %8.0f %8.0f %8.0f %9.2f %9.3f %9.2f %9.2f %8d\n", s, rps[s] / n[s],
-                p50[s] / n[s], p99[s] / n[s], cpu[s] / n[s], ratio[s] / n[s], p99r[s] / n[s],
-                cpur[s] / n[s], bad[s]
+            srps = sp50 = sp99 = scpu = sn = 0
+            rps = p50 = p99 = cpu = n = ratio = p99r = cpur = bad = 0
+            lo = hi = ""
+            for (m = 1; m <= cnt[s]; m++) {
+                if (nm[s, m] == "static") {
+                    srps += rp[s, m]; sp50 += p5[s, m]; sp99 += p9[s, m]; scpu += cp[s, m]; sn++
+                    continue
+                }
+                # the static runs around it
+                b = rp[s, m - 1] / 2 + rp[s, m + 1] / 2
+                b99 = p9[s, m - 1] / 2 + p9[s, m + 1] / 2
+                bcpu = cp[s, m - 1] / 2 + cp[s, m + 1] / 2
+                r = b > 0 ? rp[s, m] / b : 0
+                rps += rp[s, m]; p50 += p5[s, m]; p99 += p9[s, m]; cpu += cp[s, m]; n++
+                ratio += r
+                p99r += b99 > 0 ? p9[s, m] / b99 : 0
+                cpur += bcpu > 0 ? cp[s, m] / bcpu : 0
+                bad += bd[s, m]
+                if (lo == "" || r < lo) lo = r
+                if (hi == "" || r > hi) hi = r
+            }
+            printf "%-10s %8.0f %8.0f %8.0f %9.2f %9s %9s %9s %8s\n", "static", srps / sn,
+                sp50 / sn, sp99 / sn, scpu / sn, "1", "1", "1", "-"
+            printf "%-10s %8.0f %8.0f %8.0f %9.2f %9.3f %9.2f %9.2f %8d  %.3f-%.3f\n", s, rps / n,
+                p50 / n, p99 / n, cpu / n, ratio / n, p99r / n, cpur / n, bad, lo, hi
         }
     }' "$WORK/results.txt"
 }
@@ -405,7 +427,7 @@ BUSY=$(awk -v a="${LOAD_START%% *}" -v b="${LOAD_END%% *}" -v n="$NCPU" \
     echo "== recsys bench ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
     echo "host      $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
     echo "nginx     $("$NGINX_BIN" -v 2>&1 | sed 's/.*version: //'), module $MODULE"
-    echo "wrk       $(wrk -v 2>&1 | head -1 | awk '{ print $2 }'): -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS round(s) of static/scenario"
+    echo "wrk       $(wrk -v 2>&1 | head -1 | awk '{ print $2 }'): -t1 -c$CONNECTIONS -d${DURATION}s, static and $ROUNDS run(s) of each scenario alternating"
     echo "pinning   $PINNING"
     echo "load      load average $LOAD_START at the start, $LOAD_END at the end"
     if [ "$BUSY" = 1 ]; then
@@ -422,7 +444,8 @@ BUSY=$(awk -v a="${LOAD_START%% *}" -v b="${LOAD_END%% *}" -v n="$NCPU" \
     echo "          served by nginx's static module; n100s is the same scenario against /static"
     [ -n "$SKIPPED" ] && echo "skipped  $SKIPPED"
     echo
-    echo "-- throughput (mean of rounds; ratios against the static run just before)"
+    echo "-- throughput (mean of rounds; each ratio against the mean of the static runs just"
+    echo "   before and after that scenario run)"
     report_table
     echo
     echo "-- instructions per request (callgrind, $CALLGRIND_REQUESTS keep-alive requests each;"
