@@ -1214,51 +1214,62 @@ recsys_session_best(const double *score, recsys_row_t row, uint32_t n,
 }
 
 
+/* The smallest sum that can still take a place (recsys_session_take). */
+static inline double
+recsys_session_vfloor(const recsys_topk_t *top, double scale)
+{
+    double  f;
+
+    f = 0x1p-1074;      /* the smallest positive double */
+
+    if (top->n == top->k && top->k > 0) {
+        f = (double) top->heap[0].score * (1.0 - 1e-6) / scale;
+        f = f > 0x1p-1074 ? f : 0x1p-1074;
+    }
+
+    return f;
+}
+
+
 /*
  * The candidates of a row's first n entries into the top list, their
  * scores times scale; each item's score is read once and put back to zero.
+ *
+ * Most entries have no place (read already, excluded, not positive, or
+ * below the worst kept score once the list is full), and one comparison of
+ * the sum itself, before any conversion, turns them away: vfloor is the
+ * smallest positive double while the list has room, then the worst kept
+ * score less a margin of 1e-6, over scale.  Below that, v x scale rounded
+ * to a float is below the worst kept score (the margin is far above the
+ * rounding of a double product and of a float), so the exact test, made
+ * on what passes, decides the same as it would on every entry.  The one
+ * branch is well predicted, half the entries being repeats.
  */
 static void
 recsys_session_take(double *score, recsys_row_t row, uint32_t n, double scale,
     const recsys_filter_t *genre, recsys_topk_t *top)
 {
-    double           v;
-    int32_t          key, floor;
-    int64_t          vbits;
+    double           v, vfloor;
     uint32_t         j;
     recsys_scored_t  cand;
 
-    /*
-     * One well-predicted branch decides the common case (read already,
-     * excluded, not positive, or no place in the list): a branch on "not
-     * positive" alone would be mispredicted for every other entry, half of
-     * them being repeats.  The tests are made on bits: a double is > 0
-     * exactly when its bits, as a signed integer, are, and non-negative
-     * floats order as their bits do.  key is the candidate's score bits,
-     * or INT32_MIN when v is not positive (a select, not a branch); floor
-     * is the worst kept score's bits once the list is full, else 0 (the
-     * bits of +0.0f, below every positive score).
-     */
-    floor = 0;
-    if (top->n == top->k) {
-        memcpy(&floor, &top->heap[0].score, sizeof(floor));
-    }
+    vfloor = recsys_session_vfloor(top, scale);
 
     for (j = 0; j < n; j++) {
         cand.item = recsys_row_item(row, j);
         v = score[cand.item];
         score[cand.item] = 0.0;
-        cand.score = (float) (v * scale);
 
-        memcpy(&vbits, &v, sizeof(vbits));
-        memcpy(&key, &cand.score, sizeof(key));
-        key = vbits > 0 ? key : INT32_MIN;
-
-        if (key < floor) {
+        if (!(v >= vfloor)) {
             continue;
         }
 
-        if (top->n == top->k && !recsys_scored_better(&cand, &top->heap[0])) {
+        cand.score = (float) (v * scale);
+
+        if (top->n == top->k
+            && (cand.score < top->heap[0].score
+                || !recsys_scored_better(&cand, &top->heap[0])))
+        {
             continue;
         }
 
@@ -1267,10 +1278,7 @@ recsys_session_take(double *score, recsys_row_t row, uint32_t n, double scale,
         }
 
         recsys_topk_push(top, cand.item, cand.score);
-
-        if (top->n == top->k) {
-            memcpy(&floor, &top->heap[0].score, sizeof(floor));
-        }
+        vfloor = recsys_session_vfloor(top, scale);
     }
 }
 
@@ -1387,7 +1395,7 @@ static int
 recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
 {
     int              p;
-    double           best, low, scale, *score;
+    double           best, low, scale, bound, *score;
     uint32_t         h, j, top_n, *nbrs;
     recsys_row_t     row, prior[2], scales;
     recsys_topk_t    top;
@@ -1478,8 +1486,22 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
         recsys_session_take(score, row, nbrs[h], scale, &genre, &top);
     }
 
+    /*
+     * An item that only the priors scored has at most the sum of their
+     * weights (each adds weight x score / its best).  Once the list is full
+     * above that (with a margin for rounding), the priors' entries have no
+     * place: their scores are only put back to zero.
+     */
+    bound = ((double) w_prior[0] + w_prior[1]) * (1.0 + 1e-6);
+
     for (p = 0; p < 2; p++) {
-        recsys_session_take(score, prior[p], prior[p].n, scale, &genre, &top);
+        if (top.n == top.k && top.k > 0 && top.heap[0].score > bound) {
+            recsys_session_clear(score, prior[p], prior[p].n);
+
+        } else {
+            recsys_session_take(score, prior[p], prior[p].n, scale, &genre,
+                                &top);
+        }
     }
 
     recsys_session_block(c, score, 0.0);    /* all zero again */
