@@ -52,6 +52,18 @@ recsys_prefetch_row(recsys_row_t row, uint32_t n)
 }
 
 
+/* A row's first max entries (max 0: the whole row). */
+static inline recsys_row_t
+recsys_row_head(recsys_row_t row, uint32_t max)
+{
+    if (max != 0 && row.n > max) {
+        row.n = max;
+    }
+
+    return row;
+}
+
+
 static const char  *recsys_fallback_names[] = {
     NULL, "popular", "segment", "content", "itemcf"
 };
@@ -418,13 +430,13 @@ recsys_score_acc(const recsys_list_t *nbrs, recsys_row_t hist,
 {
     int           rc;
     double        w;
-    uint32_t      h, j, total, n;
+    uint32_t      h, j, total;
     recsys_row_t  row;
 
     total = 0;
     for (h = 0; h < hist.n; h++) {
-        n = recsys_list_row(nbrs, recsys_row_item(hist, h)).n;
-        total += max_nbrs && n > max_nbrs ? max_nbrs : n;
+        total += recsys_row_head(recsys_list_row(nbrs,
+                                     recsys_row_item(hist, h)), max_nbrs).n;
     }
 
     rc = recsys_acc_init(acc, total, a);
@@ -436,10 +448,10 @@ recsys_score_acc(const recsys_list_t *nbrs, recsys_row_t hist,
 
     for (h = 0; h < hist.n; h++) {
         w = recsys_row_score(hist, h);
-        row = recsys_list_row(nbrs, recsys_row_item(hist, h));
-        n = max_nbrs && row.n > max_nbrs ? max_nbrs : row.n;
+        row = recsys_row_head(recsys_list_row(nbrs, recsys_row_item(hist, h)),
+                              max_nbrs);
 
-        for (j = 0; j < n; j++) {
+        for (j = 0; j < row.n; j++) {
             recsys_acc_add(acc, recsys_row_item(row, j),
                            w * (double) recsys_row_score(row, j));
         }
@@ -1162,21 +1174,21 @@ recsys_session_scores(recsys_qctx_t *c)
 
 
 /*
- * A row's first n entries times v, added to the scores.  Returns the
+ * A row's entries times v, added to the scores.  Returns the
  * largest score an item reached during the adds (at least best) and lowers
  * *low to the smallest term added: when no term is negative a score only
  * grows, so the largest reached is the largest final score.
  */
 static inline double
-recsys_session_add_row(double *score, recsys_row_t row, uint32_t n, double v,
-    double best, double *low)
+recsys_session_add_row(double *score, recsys_row_t row, double v, double best,
+    double *low)
 {
     double    t, s, lo;
     uint32_t  j, item;
 
     lo = *low;
 
-    for (j = 0; j < n; j++) {
+    for (j = 0; j < row.n; j++) {
         item = recsys_row_item(row, j);
         t = v * (double) recsys_row_score(row, j);
         s = score[item] + t;
@@ -1191,15 +1203,15 @@ recsys_session_add_row(double *score, recsys_row_t row, uint32_t n, double v,
 }
 
 
-/* The largest score among a row's first n items that the filter keeps. */
+/* The largest score among a row's items that the filter keeps. */
 static double
-recsys_session_best(const double *score, recsys_row_t row, uint32_t n,
+recsys_session_best(const double *score, recsys_row_t row,
     const recsys_filter_t *genre, double best)
 {
     double    v;
     uint32_t  j, item;
 
-    for (j = 0; j < n; j++) {
+    for (j = 0; j < row.n; j++) {
         item = recsys_row_item(row, j);
         v = score[item];
 
@@ -1232,7 +1244,7 @@ recsys_session_vfloor(const recsys_topk_t *top, double scale)
 
 
 /*
- * The candidates of a row's first n entries into the top list, their
+ * The candidates of a row's entries into the top list, their
  * scores times scale; each item's score is read once and put back to zero.
  *
  * Most entries have no place (read already, excluded, not positive, or
@@ -1246,7 +1258,7 @@ recsys_session_vfloor(const recsys_topk_t *top, double scale)
  * branch is well predicted, half the entries being repeats.
  */
 static void
-recsys_session_take(double *score, recsys_row_t row, uint32_t n, double scale,
+recsys_session_take(double *score, recsys_row_t row, double scale,
     const recsys_filter_t *genre, recsys_topk_t *top)
 {
     double           v, vfloor;
@@ -1255,7 +1267,7 @@ recsys_session_take(double *score, recsys_row_t row, uint32_t n, double scale,
 
     vfloor = recsys_session_vfloor(top, scale);
 
-    for (j = 0; j < n; j++) {
+    for (j = 0; j < row.n; j++) {
         cand.item = recsys_row_item(row, j);
         v = score[cand.item];
         score[cand.item] = 0.0;
@@ -1299,13 +1311,13 @@ recsys_session_block(recsys_qctx_t *c, double *score, double v)
 }
 
 
-/* A row's first n items' scores back to zero. */
+/* A row's items' scores back to zero. */
 static void
-recsys_session_clear(double *score, recsys_row_t row, uint32_t n)
+recsys_session_clear(double *score, recsys_row_t row)
 {
     uint32_t  j;
 
-    for (j = 0; j < n; j++) {
+    for (j = 0; j < row.n; j++) {
         score[recsys_row_item(row, j)] = 0.0;
     }
 }
@@ -1396,8 +1408,8 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
 {
     int              p;
     double           best, low, scale, bound, *score;
-    uint32_t         h, j, top_n, *nbrs;
-    recsys_row_t     row, prior[2], scales;
+    uint32_t         h, j, top_n;
+    recsys_row_t    *rows, prior[2], scales;
     recsys_topk_t    top;
     recsys_filter_t  genre;
     float            w_list, w_prior[2];
@@ -1418,23 +1430,26 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
         prior[p] = recsys_row_empty();
 
         if (w_prior[p] > 0.0f) {
-            prior[p] = recsys_list_row(recsys_model_list(c->m,
-                           p == 0 ? RECSYS_L_POPULAR : RECSYS_L_TRENDING), 0);
-            prior[p].n = prior[p].n < top_n ? prior[p].n : top_n;
+            prior[p] = recsys_row_head(recsys_list_row(recsys_model_list(c->m,
+                           p == 0 ? RECSYS_L_POPULAR : RECSYS_L_TRENDING), 0),
+                           top_n);
         }
     }
 
-    nbrs = c->a->alloc(c->a->ctx, ((size_t) c->hist.n + 1) * sizeof(uint32_t));
+    /* each history item's row, its first max_nbrs entries */
+    rows = c->a->alloc(c->a->ctx,
+                       ((size_t) c->hist.n + 1) * sizeof(recsys_row_t));
     score = recsys_session_scores(c);
 
-    if (nbrs == NULL || score == NULL) {
+    if (rows == NULL || score == NULL) {
         return RECSYS_ENOMEM;
     }
 
     for (h = 0; h < c->hist.n; h++) {
-        row = recsys_list_row(list, recsys_row_item(c->hist, h));
-        nbrs[h] = c->max_nbrs && row.n > c->max_nbrs ? c->max_nbrs : row.n;
-        recsys_prefetch_row(row, nbrs[h]);
+        rows[h] = recsys_row_head(recsys_list_row(list,
+                                      recsys_row_item(c->hist, h)),
+                                  c->max_nbrs);
+        recsys_prefetch_row(rows[h], rows[h].n);
     }
 
     /* session and excluded items blocked: minus infinity stays so */
@@ -1444,8 +1459,7 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
     low = 0.0;
 
     for (h = 0; h < c->hist.n; h++) {
-        row = recsys_list_row(list, recsys_row_item(c->hist, h));
-        best = recsys_session_add_row(score, row, nbrs[h],
+        best = recsys_session_add_row(score, rows[h],
                                       recsys_row_score(c->hist, h), best, &low);
     }
 
@@ -1459,16 +1473,14 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
         best = 0.0;
 
         for (h = 0; h < c->hist.n; h++) {
-            row = recsys_list_row(list, recsys_row_item(c->hist, h));
-            best = recsys_session_best(score, row, nbrs[h], &genre, best);
+            best = recsys_session_best(score, rows[h], &genre, best);
         }
     }
 
     if (!(best > 0.0)) {
         /* nothing scored: popular fills */
         for (h = 0; h < c->hist.n; h++) {
-            row = recsys_list_row(list, recsys_row_item(c->hist, h));
-            recsys_session_clear(score, row, nbrs[h]);
+            recsys_session_clear(score, rows[h]);
         }
 
         recsys_session_block(c, score, 0.0);    /* all zero again */
@@ -1482,8 +1494,7 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
     recsys_topk_init(&top, c->out, c->need);
 
     for (h = 0; h < c->hist.n; h++) {
-        row = recsys_list_row(list, recsys_row_item(c->hist, h));
-        recsys_session_take(score, row, nbrs[h], scale, &genre, &top);
+        recsys_session_take(score, rows[h], scale, &genre, &top);
     }
 
     /*
@@ -1496,11 +1507,10 @@ recsys_query_session(recsys_qctx_t *c, const recsys_list_t *list)
 
     for (p = 0; p < 2; p++) {
         if (top.n == top.k && top.k > 0 && top.heap[0].score > bound) {
-            recsys_session_clear(score, prior[p], prior[p].n);
+            recsys_session_clear(score, prior[p]);
 
         } else {
-            recsys_session_take(score, prior[p], prior[p].n, scale, &genre,
-                                &top);
+            recsys_session_take(score, prior[p], scale, &genre, &top);
         }
     }
 
@@ -1799,10 +1809,10 @@ recsys_query_session_explain(recsys_qctx_t *c, const recsys_resmap_t *rm,
 
     for (h = 0; h < c->hist.n; h++) {
         w = recsys_row_score(c->hist, h);
-        row = recsys_list_row(list, recsys_row_item(c->hist, h));
-        n = c->max_nbrs && row.n > c->max_nbrs ? c->max_nbrs : row.n;
+        row = recsys_row_head(recsys_list_row(list,
+                                  recsys_row_item(c->hist, h)), c->max_nbrs);
 
-        for (j = 0; j < n; j++) {
+        for (j = 0; j < row.n; j++) {
             k = recsys_resmap_find(rm, recsys_row_item(row, j));
             if (k == RECSYS_NO_INDEX) {
                 continue;
@@ -1880,7 +1890,7 @@ recsys_query_because(recsys_qctx_t *c, const recsys_resmap_t *rm,
 {
     int           s;
     float         scale, w, *credit;
-    uint32_t      h, hist_n, k, j, b, n;
+    uint32_t      h, hist_n, k, j, b;
     recsys_row_t  row;
 
     hist_n = recsys_query_explain_history(c);
@@ -1930,11 +1940,10 @@ recsys_query_because(recsys_qctx_t *c, const recsys_resmap_t *rm,
 
         for (h = 0; h < hist_n; h++) {
             /* all the rows asked for first: their misses overlap */
-            row = recsys_list_row(recsys_model_source_list(
+            row = recsys_row_head(recsys_list_row(recsys_model_source_list(
                                       c->m, RECSYS_L_ITEM_NBRS, s),
-                                  recsys_row_item(c->hist, h));
-            recsys_prefetch_row(row, c->max_nbrs && row.n > c->max_nbrs
-                                     ? c->max_nbrs : row.n);
+                                  recsys_row_item(c->hist, h)), c->max_nbrs);
+            recsys_prefetch_row(row, row.n);
         }
 
         for (h = 0; h < hist_n; h++) {
@@ -1943,12 +1952,11 @@ recsys_query_because(recsys_qctx_t *c, const recsys_resmap_t *rm,
             }
 
             w = recsys_row_score(c->hist, h);
-            row = recsys_list_row(recsys_model_source_list(
+            row = recsys_row_head(recsys_list_row(recsys_model_source_list(
                                       c->m, RECSYS_L_ITEM_NBRS, s),
-                                  recsys_row_item(c->hist, h));
-            n = c->max_nbrs && row.n > c->max_nbrs ? c->max_nbrs : row.n;
+                                  recsys_row_item(c->hist, h)), c->max_nbrs);
 
-            for (j = 0; j < n; j++) {
+            for (j = 0; j < row.n; j++) {
                 k = recsys_resmap_find(rm, recsys_row_item(row, j));
                 if (k != RECSYS_NO_INDEX && why[k].contrib[s] != 0.0f) {
                     credit[(size_t) k * hist_n + h] +=
@@ -2010,12 +2018,34 @@ recsys_query_pick_because(recsys_qctx_t *c, const recsys_result_t *res,
 }
 
 
+/*
+ * A result that no source scored was added by the popular fill: its score
+ * is popular's part.  (Sources outside the blend have no part, so the sum
+ * over all of them is the blend's.)
+ */
+static void
+recsys_why_fill(recsys_why_t *why, float score)
+{
+    int    s;
+    float  total;
+
+    total = 0.0f;
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        total += why->contrib[s];
+    }
+
+    if (total == 0.0f) {
+        why->contrib[RECSYS_SRC_POPULAR] = score;
+    }
+}
+
+
 static int
 recsys_query_explain(recsys_qctx_t *c, recsys_result_t *res)
 {
     int               rc;
-    float             total;
-    uint32_t          k, b;
+    uint32_t          k;
     recsys_why_t     *why;
     recsys_resmap_t   rm;
 
@@ -2040,16 +2070,7 @@ recsys_query_explain(recsys_qctx_t *c, recsys_result_t *res)
 
         for (k = 0; k < res->n; k++) {
             why[k].rule = RECSYS_NO_INDEX;
-            total = 0.0f;
-
-            for (b = 0; b < RECSYS_NSRC; b++) {
-                total += why[k].contrib[b];
-            }
-
-            if (total == 0.0f) {
-                /* no source scored it: the popular fill added it */
-                why[k].contrib[RECSYS_SRC_POPULAR] = res->items[k].score;
-            }
+            recsys_why_fill(&why[k], res->items[k].score);
         }
 
         res->why = why;
@@ -2066,16 +2087,7 @@ recsys_query_explain(recsys_qctx_t *c, recsys_result_t *res)
                       ? c->rules_because[k + c->q->offset] : RECSYS_NO_INDEX;
 
         if (res->algo == RECSYS_ALGO_HYBRID) {
-            total = 0.0f;
-
-            for (b = 0; b < c->n_blend; b++) {
-                total += why[k].contrib[c->blend_src[b]];
-            }
-
-            if (total == 0.0f) {
-                /* no source scored it: the popular fill added it */
-                why[k].contrib[RECSYS_SRC_POPULAR] = res->items[k].score;
-            }
+            recsys_why_fill(&why[k], res->items[k].score);
 
         } else if (res->algo >= 0 && res->algo < RECSYS_NSRC) {
             why[k].contrib[res->algo] = res->items[k].score;

@@ -47,10 +47,10 @@ typedef enum {
 #define RECSYS_BECAUSE_MAX   3
 
 /*
- * Dense per-item arrays a caller may keep across requests (one per thread
- * and model: recsys_scratch_create(n_items of the model)); a session
- * scored with it skips hashing.  Without one (NULL) the same answer comes
- * from the request's allocator.
+ * A dense per-item score array a caller may keep across requests (one per
+ * thread and model: recsys_scratch_create(n_items of the model)), all zero
+ * between requests; a session scored with it needs no zeroing of its own.
+ * Without one (NULL) the same array comes zeroed from the allocator.
  */
 typedef struct recsys_scratch_s  recsys_scratch_t;
 

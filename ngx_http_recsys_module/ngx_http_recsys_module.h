@@ -30,9 +30,9 @@ typedef struct {
     ngx_str_t                 path;         /* NUL-terminated */
     ngx_msec_t                interval;
     recsys_model_t           *model;
-    recsys_scratch_t         *scratch;      /* per-item arrays for sessions,
-                                               sized to the model; NULL:
-                                               none */
+    recsys_scratch_t         *scratch;      /* a session's scores, one
+                                               double per item of the
+                                               model; NULL: none */
     ngx_msec_t                next_check;
     ngx_uint_t                checked;      /* stat()ed at least once */
     dev_t                     dev;          /* the file now served */

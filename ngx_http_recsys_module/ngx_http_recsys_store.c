@@ -206,7 +206,7 @@ ngx_http_recsys_store_check(ngx_http_recsys_store_t *store, ngx_log_t *log)
 
     store->model = model;
 
-    /* a session's scores, one double and one byte per item, per worker */
+    /* a session's scores, one double per item, per worker */
     n_items = recsys_model_header(model)->n_items;
 
     if (store->scratch == NULL
@@ -217,7 +217,7 @@ ngx_http_recsys_store_check(ngx_http_recsys_store_t *store, ngx_log_t *log)
 
         if (store->scratch == NULL) {
             ngx_log_error(NGX_LOG_WARN, log, 0,
-                          "recsys: no memory for the session arrays of "
+                          "recsys: no memory for the session scores of "
                           "\"%V\", sessions use the request pool",
                           &store->path);
         }
