@@ -20,7 +20,8 @@ LDLIBS   := -llmdb -ljansson -llapacke -lopenblas -lm
 
 ENGINE   := recsys_status recsys_text recsys_model recsys_query recsys_csv \
             recsys_dict recsys_ingest recsys_itemcf recsys_writer \
-            recsys_build recsys_build_write recsys_gen recsys_inspect \
+            recsys_build recsys_build_write recsys_build_explain \
+            recsys_gen recsys_inspect \
             recsys_train recsys_mt19937 recsys_split recsys_metrics \
             recsys_baseline recsys_eval recsys_eval_main recsys_eval_served \
             recsys_usercf recsys_content recsys_predict recsys_cluster \

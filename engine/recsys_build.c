@@ -47,6 +47,8 @@ recsys_build_defaults(recsys_build_opts_t *o)
     o->neighbors = 50;
     o->history = 100;
     o->user_top = 100;
+    o->explain_top = 20;
+    o->explain_history = RECSYS_EXPLAIN_HISTORY;
     o->sparse_user = 3;
     o->trending_days = 30.0;
     o->similarity = "cosine";
@@ -94,11 +96,7 @@ recsys_build_now(void)
 }
 
 
-/*
- * Adds the seconds since t0 to the stage called name (a new stage at the
- * end, or one already there) and returns the time now.
- */
-static double
+double
 recsys_build_stage(recsys_build_stats_t *stats, const char *name, double t0)
 {
     double     now;
@@ -309,14 +307,7 @@ recsys_build_trending(const recsys_build_opts_t *o, recsys_parts_t *parts)
 }
 
 
-typedef struct {
-    char    *base;
-    size_t   size;
-    size_t   used;
-} recsys_arena_t;
-
-
-static void *
+void *
 recsys_arena_alloc(void *ctx, size_t size)
 {
     void            *p;
@@ -1653,11 +1644,7 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
         return rc;
     }
 
-    rc = recsys_build_write(d, o, parts, out, stats, err, errlen);
-
-    recsys_build_stage(stats, "write", t0);
-
-    return rc;
+    return recsys_build_write(d, o, parts, out, stats, err, errlen);
 }
 
 

@@ -20,6 +20,9 @@ typedef struct {
     uint32_t     neighbors;         /* item-CF neighbours per item */
     uint32_t     history;           /* stored history items per user */
     uint32_t     user_top;          /* precomputed list length per user */
+    uint32_t     explain_top;       /* explained entries of each user's
+                                       hybrid list, 0: none stored */
+    uint32_t     explain_history;   /* newest history items they credit */
     uint32_t     sparse_user;       /* fewer items than this: sparse */
     double       trending_days;     /* half-life of "trending" */
     const char  *similarity;        /* item-CF: cosine, ... */

@@ -613,14 +613,16 @@ recsys_build_params_json(const recsys_build_opts_t *o, recsys_parts_t *parts)
     int      s;
     json_t  *params, *weights;
 
-    params = json_pack("{s:s, s:f, s:i, s:i, s:i, s:i, s:i, s:f, s:s?, "
-                       "s:s?}",
+    params = json_pack("{s:s, s:f, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, "
+                       "s:s?, s:s?}",
                        "similarity", o->similarity,
                        "shrink", (double) o->shrink,
                        "min_support", (json_int_t) o->min_support,
                        "neighbors", (json_int_t) o->neighbors,
                        "history", (json_int_t) o->history,
                        "user_top", (json_int_t) o->user_top,
+                       "explain_top", (json_int_t) o->explain_top,
+                       "explain_history", (json_int_t) o->explain_history,
                        "sparse_user", (json_int_t) o->sparse_user,
                        "trending_days", o->trending_days,
                        "interactions", o->interactions,
@@ -663,6 +665,51 @@ recsys_build_genres_json(recsys_parts_t *parts)
 }
 
 
+/*
+ * Reads the written file back (paused, unpublished) to explain each user's
+ * stored list, and adds the "user.explain" table in a second transaction.
+ */
+static int
+recsys_build_write_explain(recsys_writer_t *w, const recsys_build_opts_t *o,
+    char *err, size_t errlen)
+{
+    int             rc;
+    void           *dst;
+    size_t          size;
+    unsigned char  *blob;
+
+    rc = recsys_writer_pause(w);
+    if (rc != RECSYS_OK) {
+        snprintf(err, errlen, "%s", w->err);
+        return rc;
+    }
+
+    rc = recsys_build_explain(w->tmp, o, &blob, &size, err, errlen);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    /* a value of size bytes, its overflow pages and the pages it copies */
+    rc = recsys_writer_resume(w, size + ((size_t) 1 << 20));
+
+    if (rc == RECSYS_OK && blob != NULL) {
+        rc = recsys_writer_reserve(w, RECSYS_W_BLOBS,
+                                   RECSYS_BLOB_USER_EXPLAIN, size, &dst);
+        if (rc == RECSYS_OK) {
+            memcpy(dst, blob, size);
+        }
+    }
+
+    free(blob);
+
+    if (rc != RECSYS_OK) {
+        snprintf(err, errlen, "%s", w->err);
+    }
+
+    return rc;
+}
+
+
 int
 recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
     recsys_parts_t *parts, const char *out, recsys_build_stats_t *stats,
@@ -670,6 +717,7 @@ recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
 {
     int               rc;
     char              ts[32];
+    double            t0;
     size_t            items_size;
     time_t            now;
     uint32_t          digest;
@@ -678,6 +726,7 @@ recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
     recsys_writer_t   w;
 
     now = time(NULL);
+    t0 = recsys_build_now();
 
     rc = recsys_writer_open(&w, out, recsys_build_map_size(d, parts));
     if (rc != RECSYS_OK) {
@@ -778,12 +827,26 @@ recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
         return rc;
     }
 
+    if (o->explain_top > 0 && parts->hybrid.n_rows > 0) {
+        t0 = recsys_build_stage(stats, "write", t0);
+
+        rc = recsys_build_write_explain(&w, o, err, errlen);
+        if (rc != RECSYS_OK) {
+            recsys_writer_abort(&w);
+            return rc;
+        }
+
+        t0 = recsys_build_stage(stats, "explain", t0);
+    }
+
     rc = recsys_writer_publish(&w);
     if (rc != RECSYS_OK) {
         snprintf(err, errlen, "publishing %s: %s", out, w.err);
         recsys_writer_abort(&w);
         return rc;
     }
+
+    recsys_build_stage(stats, "write", t0);
 
     return RECSYS_OK;
 }

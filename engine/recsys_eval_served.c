@@ -82,6 +82,7 @@ recsys_served_fit(const recsys_train_t *train, const char *params,
     recsys_build_defaults(&o);
     o.quiet = 1;
     o.model_id = "eval";
+    o.explain_top = 0;      /* evaluation asks no explanations */
 
     /* build only what the algorithm serves from; params may add more */
     if (algo != RECSYS_ALGO_HYBRID) {

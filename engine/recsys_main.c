@@ -41,6 +41,7 @@ static const char  recsys_usage[] =
     "        [--ease-lambda L] [--ease-items N] [--als-factors F]\n"
     "        [--neighbors K] [--similarity cosine|adjusted|pearson|jaccard]\n"
     "        [--shrink S] [--min-support N] [--history H] [--user-top R]\n"
+    "        [--explain-top E] [--explain-history H]\n"
     "        [--weights SRC=W,...] [--sparse-user N] [--trending-days D]\n"
     "        [--event-weights NAME=W,...] [--decay-days D]\n"
     "        [--model-id ID] [--quiet]\n"
@@ -403,6 +404,18 @@ recsys_main_build(int argc, char **argv)
                 return 1;
             }
             o.user_top = (uint32_t) v;
+
+        } else if (strcmp(flag, "--explain-top") == 0) {
+            if (!recsys_main_number(flag, val, 0, 1000, &v)) {
+                return 1;
+            }
+            o.explain_top = (uint32_t) v;
+
+        } else if (strcmp(flag, "--explain-history") == 0) {
+            if (!recsys_main_number(flag, val, 1, 1000, &v)) {
+                return 1;
+            }
+            o.explain_history = (uint32_t) v;
 
         } else {
             return recsys_main_fail("unknown flag %s%s", flag, "");

@@ -65,6 +65,9 @@ struct recsys_model_s {
     recsys_rules_view_t   rules;
     int                   has_rules;
     MDB_val               packed[2];    /* hmm, lstm; mv_data NULL: none */
+    const unsigned char  *explain_offsets;  /* NULL: no "user.explain" */
+    const unsigned char  *explain_data;
+    uint32_t              explain_history;
 };
 
 
@@ -110,6 +113,12 @@ static int recsys_model_read_list(recsys_model_t *m, const char *name,
 static int recsys_model_read_items(recsys_model_t *m, char *err,
     size_t errlen);
 static int recsys_model_read_genres(recsys_model_t *m, char *err,
+    size_t errlen);
+static int recsys_model_read_table(recsys_model_t *m, const char *name,
+    uint32_t n_rows, const unsigned char **offsets,
+    const unsigned char **data, uint32_t *reserved, char *err,
+    size_t errlen);
+static int recsys_model_read_explain(recsys_model_t *m, char *err,
     size_t errlen);
 static int recsys_model_read_hash(recsys_model_t *m, const char *name,
     uint32_t n, recsys_hash_view_t *view, char *err, size_t errlen);
@@ -191,6 +200,11 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
     }
 
     rc = recsys_model_read_genres(m, err, errlen);
+    if (rc != RECSYS_OK) {
+        goto failed;
+    }
+
+    rc = recsys_model_read_explain(m, err, errlen);
     if (rc != RECSYS_OK) {
         goto failed;
     }
@@ -516,53 +530,194 @@ recsys_model_read_hash(recsys_model_t *m, const char *name, uint32_t n,
 
 
 /* The genre names: a table of raw names, one row per genre. */
+/*
+ * A table blob (recsys_schema.h) of n_rows rows: the head, offsets that
+ * start at 0, never go back and end at the data's size.  RECSYS_ENOTFOUND
+ * when the model has no such blob.
+ */
 static int
-recsys_model_read_genres(recsys_model_t *m, char *err, size_t errlen)
+recsys_model_read_table(recsys_model_t *m, const char *name, uint32_t n_rows,
+    const unsigned char **offsets, const unsigned char **data,
+    uint32_t *reserved, char *err, size_t errlen)
 {
-    uint32_t              g, from, to;
+    uint32_t              r, from, to;
     MDB_val               v;
     recsys_table_head_t   head;
     const unsigned char  *p;
 
-    if (recsys_model_blob(m, RECSYS_BLOB_GENRE_NAMES, &v) != 0) {
+    if (recsys_model_blob(m, name, &v) != 0) {
+        return RECSYS_ENOTFOUND;
+    }
+
+    p = v.mv_data;
+
+    if (v.mv_size < sizeof(head)) {
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
+                                 "truncated");
+    }
+
+    memcpy(&head, p, sizeof(head));
+
+    if (head.magic != RECSYS_TABLE_MAGIC || head.n_rows != n_rows
+        || v.mv_size != sizeof(head) + ((size_t) head.n_rows + 1) * 4
+                        + head.data_size)
+    {
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
+                                 "bad size");
+    }
+
+    *offsets = p + sizeof(head);
+    *data = *offsets + ((size_t) head.n_rows + 1) * 4;
+    *reserved = head.reserved;
+
+    from = 0;
+    for (r = 0; r <= head.n_rows; r++) {
+        to = recsys_get_u32(*offsets + (size_t) r * 4);
+        if (to < from || to > head.data_size || (r == 0 && to != 0)
+            || (r == head.n_rows && to != head.data_size))
+        {
+            return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
+                                     "bad offsets");
+        }
+        from = to;
+    }
+
+    return RECSYS_OK;
+}
+
+
+static int
+recsys_model_read_genres(recsys_model_t *m, char *err, size_t errlen)
+{
+    int       rc;
+    uint32_t  reserved;
+
+    rc = recsys_model_read_table(m, RECSYS_BLOB_GENRE_NAMES,
+                                 m->header.n_genres, &m->genre_offsets,
+                                 &m->genre_data, &reserved, err, errlen);
+
+    if (rc == RECSYS_ENOTFOUND) {
         return m->header.n_genres == 0
                ? RECSYS_OK
                : recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
                                    RECSYS_BLOB_GENRE_NAMES, "missing");
     }
 
-    p = v.mv_data;
+    return rc;
+}
 
-    if (v.mv_size < sizeof(head)) {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
-                                 RECSYS_BLOB_GENRE_NAMES, "truncated");
+
+/*
+ * The optional precomputed explanations: every row whole records, every
+ * source bit a source, at most RECSYS_EXPLAIN_BECAUSE_MAX because items,
+ * every item index in range.  The query trusts them after this.
+ */
+static int
+recsys_model_read_explain(recsys_model_t *m, char *err, size_t errlen)
+{
+    int                   rc;
+    size_t                at, end, size;
+    uint32_t              u, k, n_because, history;
+    const unsigned char  *offsets, *data, *p;
+
+    rc = recsys_model_read_table(m, RECSYS_BLOB_USER_EXPLAIN,
+                                 m->header.n_users, &offsets, &data,
+                                 &history, err, errlen);
+    if (rc == RECSYS_ENOTFOUND) {
+        return RECSYS_OK;
     }
 
-    memcpy(&head, p, sizeof(head));
-
-    if (head.magic != RECSYS_TABLE_MAGIC
-        || head.n_rows != m->header.n_genres
-        || v.mv_size != sizeof(head) + ((size_t) head.n_rows + 1) * 4
-                        + head.data_size)
-    {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
-                                 RECSYS_BLOB_GENRE_NAMES, "bad size");
+    if (rc != RECSYS_OK) {
+        return rc;
     }
 
-    m->genre_offsets = p + sizeof(head);
-    m->genre_data = m->genre_offsets + ((size_t) head.n_rows + 1) * 4;
+    for (u = 0; u < m->header.n_users; u++) {
+        at = recsys_get_u32(offsets + (size_t) u * 4);
+        end = recsys_get_u32(offsets + (size_t) u * 4 + 4);
 
-    from = 0;
-    for (g = 0; g <= head.n_rows; g++) {
-        to = recsys_get_u32(m->genre_offsets + (size_t) g * 4);
-        if (to < from || to > head.data_size || (g == 0 && to != 0)) {
-            return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
-                                     RECSYS_BLOB_GENRE_NAMES, "bad offsets");
+        while (at < end) {
+            p = data + at;
+
+            if (end - at < 8
+                || recsys_get_u32(p) >= m->header.n_items
+                || recsys_get_u16(p + 4) >= 1u << RECSYS_NSRC
+                || recsys_get_u16(p + 6) > RECSYS_EXPLAIN_BECAUSE_MAX)
+            {
+                return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                         RECSYS_BLOB_USER_EXPLAIN,
+                                         "bad record");
+            }
+
+            size = recsys_explain_record_size(p);
+            n_because = recsys_get_u16(p + 6);
+
+            if (size > end - at) {
+                return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                         RECSYS_BLOB_USER_EXPLAIN,
+                                         "bad record");
+            }
+
+            for (k = 0; k < n_because; k++) {
+                if (recsys_get_u32(p + size - (n_because - k) * 4)
+                    >= m->header.n_items)
+                {
+                    return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                             RECSYS_BLOB_USER_EXPLAIN,
+                                             "index out of range");
+                }
+            }
+
+            at += size;
         }
-        from = to;
     }
+
+    if (history == 0) {
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                 RECSYS_BLOB_USER_EXPLAIN,
+                                 "no explain_history");
+    }
+
+    m->explain_offsets = offsets;
+    m->explain_data = data;
+    m->explain_history = history;
 
     return RECSYS_OK;
+}
+
+
+int
+recsys_model_explain(const recsys_model_t *m, uint32_t user,
+    uint32_t explain_history, const unsigned char **p, size_t *len)
+{
+    uint32_t  from, to;
+
+    if (m->explain_offsets == NULL || explain_history != m->explain_history
+        || user >= m->header.n_users)
+    {
+        return RECSYS_ENOTFOUND;
+    }
+
+    from = recsys_get_u32(m->explain_offsets + (size_t) user * 4);
+    to = recsys_get_u32(m->explain_offsets + (size_t) user * 4 + 4);
+
+    *p = m->explain_data + from;
+    *len = to - from;
+
+    return RECSYS_OK;
+}
+
+
+void
+recsys_model_explain_prefetch(const recsys_model_t *m, uint32_t user)
+{
+#if defined(__GNUC__)
+    if (m->explain_offsets != NULL && user < m->header.n_users) {
+        __builtin_prefetch(m->explain_offsets + (size_t) user * 4);
+    }
+#else
+    (void) m;
+    (void) user;
+#endif
 }
 
 

@@ -114,6 +114,16 @@ const recsys_list_t *recsys_model_source_list(const recsys_model_t *model,
 const char *recsys_source_name(int source);
 int recsys_source_parse(const char *name, size_t len);
 
+/*
+ * The user's "user.explain" row (records of recsys_schema.h): RECSYS_OK
+ * with its bytes (len may be 0) when the model has explanations computed
+ * for explain_history credited history items, else RECSYS_ENOTFOUND.
+ */
+int recsys_model_explain(const recsys_model_t *model, uint32_t user,
+    uint32_t explain_history, const unsigned char **p, size_t *len);
+void recsys_model_explain_prefetch(const recsys_model_t *model,
+    uint32_t user);
+
 /* The packed association rules, or NULL (recsys_rules_read.h). */
 struct recsys_rules_view_s;
 const struct recsys_rules_view_s *recsys_model_rules(

@@ -27,7 +27,6 @@
 
 
 #define RECSYS_QUERY_HISTORY_MAX  100
-#define RECSYS_EXPLAIN_HISTORY    20
 
 #if defined(__GNUC__)
 #define RECSYS_PREFETCH(p)  __builtin_prefetch(p)
@@ -42,13 +41,20 @@
  * before walking any overlaps their misses instead of queueing them.
  */
 static inline void
-recsys_prefetch_row(recsys_row_t row, uint32_t n)
+recsys_prefetch_bytes(const unsigned char *p, size_t len)
 {
     size_t  off;
 
-    for (off = 0; off < (size_t) n * sizeof(recsys_entry_t); off += 64) {
-        RECSYS_PREFETCH(row.p + off);
+    for (off = 0; off < len; off += 64) {
+        RECSYS_PREFETCH(p + off);
     }
+}
+
+
+static inline void
+recsys_prefetch_row(recsys_row_t row, uint32_t n)
+{
+    recsys_prefetch_bytes(row.p, (size_t) n * sizeof(recsys_entry_t));
 }
 
 
@@ -601,6 +607,8 @@ typedef struct {
     uint32_t                n_blend;
     double                  session_scale;  /* > 0: the session list
                                                answered, its S x this */
+    int                     stored;     /* the stored hybrid list answered:
+                                           no blend inputs read yet */
 } recsys_qctx_t;
 
 
@@ -1545,8 +1553,9 @@ recsys_query_hybrid(recsys_qctx_t *c)
     {
         /*
          * The builder's blend, stored as the "hybrid" list.  explain=1
-         * also needs the inputs (stored per-source rows for a known user
-         * without a session), to credit each source: no scoring.
+         * reads the stored explanations of its entries, or else the
+         * blend's inputs (stored per-source rows for a known user without
+         * a session) to credit each source: no scoring either way.
          */
         recs = recsys_list_row(recsys_model_list(c->m, RECSYS_L_HYBRID),
                                q->user);
@@ -1560,8 +1569,8 @@ recsys_query_hybrid(recsys_qctx_t *c)
             if (c->have == c->need
                 || recs.n < recsys_model_header(c->m)->user_top)
             {
-                return q->explain ? recsys_query_blend_inputs(c)
-                                  : RECSYS_OK;
+                c->stored = 1;
+                return RECSYS_OK;
             }
 
             c->have = 0;
@@ -2041,6 +2050,75 @@ recsys_why_fill(recsys_why_t *why, float score)
 }
 
 
+/*
+ * The builder's explanations of the stored hybrid list (recsys_schema.h's
+ * "user.explain"), computed by this file's own walk below with the same
+ * explain_history, so they are what it would find.  The results are the
+ * list's entries in its order, some left out by the request's filters:
+ * one pass over the records finds them all.  Returns 0, with why partly
+ * written, when a result has no record (the popular fill after a short
+ * list, or a result past the stored records).
+ */
+static int
+recsys_query_explain_stored(recsys_qctx_t *c, const recsys_result_t *res,
+    recsys_why_t *why)
+{
+    int                   s;
+    size_t                len, at;
+    uint32_t              k, i, sources, n_because;
+    const unsigned char  *p, *rec;
+
+    if (recsys_model_explain(c->m, c->q->user,
+                             recsys_query_explain_history(c), &p, &len)
+        != RECSYS_OK)
+    {
+        return 0;
+    }
+
+    recsys_prefetch_bytes(p, len);
+
+    at = 0;
+
+    for (k = 0; k < res->n; k++) {
+        for ( ;; ) {
+            if (at == len) {
+                return 0;
+            }
+
+            rec = p + at;
+            at += recsys_explain_record_size(rec);
+
+            if (recsys_get_u32(rec) == res->items[k].item) {
+                break;
+            }
+        }
+
+        memset(&why[k], 0, sizeof(recsys_why_t));
+        why[k].rule = RECSYS_NO_INDEX;
+
+        sources = recsys_get_u16(rec + 4);
+        n_because = recsys_get_u16(rec + 6);
+        rec += 8;
+
+        for (s = 0; s < RECSYS_NSRC; s++) {
+            if (sources & (1u << s)) {
+                why[k].contrib[s] = recsys_get_f32(rec);
+                rec += 4;
+            }
+        }
+
+        for (i = 0; i < n_because; i++) {
+            why[k].because[i] = recsys_get_u32(rec);
+            rec += 4;
+        }
+
+        why[k].n_because = n_because;
+    }
+
+    return 1;
+}
+
+
 static int
 recsys_query_explain(recsys_qctx_t *c, recsys_result_t *res)
 {
@@ -2053,6 +2131,19 @@ recsys_query_explain(recsys_qctx_t *c, recsys_result_t *res)
                                  * sizeof(recsys_why_t));
     if (why == NULL) {
         return RECSYS_ENOMEM;
+    }
+
+    if (c->stored) {
+        if (recsys_query_explain_stored(c, res, why)) {
+            res->why = why;
+            return RECSYS_OK;
+        }
+
+        /* not all of them stored: credit them from the blend's inputs */
+        rc = recsys_query_blend_inputs(c);
+        if (rc != RECSYS_OK) {
+            return rc;
+        }
     }
 
     memset(why, 0, (size_t) (res->n ? res->n : 1) * sizeof(recsys_why_t));
@@ -2261,6 +2352,10 @@ recsys_query_run(const recsys_model_t *m, const recsys_query_t *q,
     if (q->user != RECSYS_NO_INDEX) {
         /* a known user's rows start at these offsets: ask for them all */
         recsys_query_prefetch_user(m, q->user);
+
+        if (q->explain) {
+            recsys_model_explain_prefetch(m, q->user);
+        }
     }
 
     rc = recsys_query_init(&c, m, q, a);

@@ -44,7 +44,8 @@ typedef enum {
 } recsys_fallback_t;
 
 #define RECSYS_NO_INDEX      UINT32_MAX
-#define RECSYS_BECAUSE_MAX   3
+#define RECSYS_EXPLAIN_HISTORY  20  /* explain_history when 0 */
+#define RECSYS_BECAUSE_MAX   RECSYS_EXPLAIN_BECAUSE_MAX
 
 /*
  * A dense per-item score array a caller may keep across requests (one per

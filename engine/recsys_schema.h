@@ -68,6 +68,12 @@
  *     "user.mean"           row per user: one entry (0, mean value)
  *     "item.mean"           row per item: one entry (0, mean value)
  *     "value.range"         one row: (0, global mean), (1, min), (2, max)
+ *     "user.explain"        optional table, row per user: what explain=1
+ *                           answers for the first entries of the user's
+ *                           "user.recs.hybrid" row, one record per entry
+ *                           in that order (see below); the table head's
+ *                           `reserved` holds the explain_history the
+ *                           records were computed with
  *
  *   <src> is a source name of recsys_source_names (recsys_query.c):
  *   itemcf, usercf, content, popular, trending, cluster, assoc, markov,
@@ -90,6 +96,13 @@
  *              uint16 ext_len, uint16 id_json_len,
  *              ext id bytes, id JSON ("242" with quotes, escaped),
  *              meta JSON fragment ("title":"...","genres":[...]) to the end
+ *
+ * an explanation record in a "user.explain" row (4-byte words):
+ *              uint32 item, uint16 sources (bit s: source s has a part),
+ *              uint16 n_because, float part[popcount(sources)] in source
+ *              order, uint32 because[n_because] (history items, the
+ *              largest credit first); a row may hold fewer records than
+ *              the hybrid row has entries, an empty row holds none
  *
  * A change to anything here that a reader of the same version would misread
  * bumps RECSYS_FORMAT_VERSION; a new optional blob, which such a reader
@@ -141,6 +154,7 @@
 #define RECSYS_BLOB_USER_MEAN     "user.mean"
 #define RECSYS_BLOB_ITEM_MEAN     "item.mean"
 #define RECSYS_BLOB_VALUE_RANGE   "value.range"
+#define RECSYS_BLOB_USER_EXPLAIN  "user.explain"
 
 #define RECSYS_META_GENRES      "genres"        /* JSON array of names */
 
@@ -250,6 +264,26 @@ recsys_get_u16(const void *p)
 
     memcpy(&v, p, sizeof(v));
     return v;
+}
+
+
+#define RECSYS_EXPLAIN_BECAUSE_MAX  3   /* because items per record, most */
+
+/* The bytes of the "user.explain" record at p (its head must be there). */
+static inline size_t
+recsys_explain_record_size(const unsigned char *p)
+{
+    uint32_t  sources, n;
+
+    sources = recsys_get_u16(p + 4);
+    n = recsys_get_u16(p + 6);
+
+    while (sources != 0) {
+        sources &= sources - 1;
+        n++;
+    }
+
+    return 8 + (size_t) n * 4;
 }
 
 

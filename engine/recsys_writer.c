@@ -14,6 +14,9 @@
 #include "recsys_writer.h"
 
 
+static int recsys_writer_begin(recsys_writer_t *w);
+
+
 static int
 recsys_writer_fail(recsys_writer_t *w, int status, const char *what,
     const char *why)
@@ -27,7 +30,6 @@ recsys_writer_fail(recsys_writer_t *w, int status, const char *what,
 int
 recsys_writer_open(recsys_writer_t *w, const char *path, size_t map_size)
 {
-    int     rc;
     size_t  len;
 
     memset(w, 0, sizeof(recsys_writer_t));
@@ -45,6 +47,18 @@ recsys_writer_open(recsys_writer_t *w, const char *path, size_t map_size)
     snprintf(w->tmp, len + 32, "%s.tmp.%ld", path, (long) getpid());
     unlink(w->tmp);
 
+    w->map_size = map_size;
+
+    return recsys_writer_begin(w);
+}
+
+
+/* Opens the environment at w->tmp and a write transaction over it. */
+static int
+recsys_writer_begin(recsys_writer_t *w)
+{
+    int  rc;
+
     rc = mdb_env_create(&w->env);
     if (rc != 0) {
         return recsys_writer_fail(w, RECSYS_ELMDB, "mdb_env_create",
@@ -52,7 +66,7 @@ recsys_writer_open(recsys_writer_t *w, const char *path, size_t map_size)
     }
 
     mdb_env_set_maxdbs(w->env, RECSYS_MAX_DBS);
-    mdb_env_set_mapsize(w->env, map_size);
+    mdb_env_set_mapsize(w->env, w->map_size);
 
     /* one writer, a private file: no lock file, sync once at the end */
     rc = mdb_env_open(w->env, w->tmp,
@@ -77,6 +91,35 @@ recsys_writer_open(recsys_writer_t *w, const char *path, size_t map_size)
     }
 
     return RECSYS_OK;
+}
+
+
+int
+recsys_writer_pause(recsys_writer_t *w)
+{
+    int  rc;
+
+    rc = mdb_txn_commit(w->txn);
+    w->txn = NULL;
+
+    mdb_env_close(w->env);
+    w->env = NULL;
+
+    if (rc != 0) {
+        return recsys_writer_fail(w, RECSYS_ELMDB, "commit",
+                                  mdb_strerror(rc));
+    }
+
+    return RECSYS_OK;
+}
+
+
+int
+recsys_writer_resume(recsys_writer_t *w, size_t extra)
+{
+    w->map_size += extra;
+
+    return recsys_writer_begin(w);
 }
 
 

@@ -6,7 +6,7 @@
  * recsys_writer_put() or written in place with recsys_writer_reserve().
  * recsys_writer_publish() commits, syncs the file, renames it over path and
  * syncs the directory: readers see the old file or the new one, never a
- * mix.  recsys_writer_abort() removes the temporary file; the published
+ * mix.  Between pause and resume the unpublished file can be read back.  recsys_writer_abort() removes the temporary file; the published
  * model is never touched before publish.
  */
 
@@ -28,6 +28,7 @@ typedef struct {
     MDB_dbi      blobs;
     char        *path;
     char        *tmp;
+    size_t       map_size;
     char         err[512];
 } recsys_writer_t;
 
@@ -50,6 +51,15 @@ int recsys_writer_put(recsys_writer_t *w, recsys_wdb_t db, const void *key,
 /* Reserves size bytes for a value and returns where to write them. */
 int recsys_writer_reserve(recsys_writer_t *w, recsys_wdb_t db,
     const char *key, size_t size, void **data);
+
+/*
+ * Commits what is written so far and closes the file, unpublished, so that
+ * it can be opened as a model (recsys_model_open(w->tmp)) and read;
+ * recsys_writer_resume() opens it again for writing, with room for extra
+ * more bytes.  The file stays unpublished and abort still removes it.
+ */
+int recsys_writer_pause(recsys_writer_t *w);
+int recsys_writer_resume(recsys_writer_t *w, size_t extra);
 
 int recsys_writer_publish(recsys_writer_t *w);
 void recsys_writer_abort(recsys_writer_t *w);

@@ -253,6 +253,36 @@ ngx_http_recsys_send_error(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+/* The sources' names as JSON keys ("itemcf":), measured once. */
+static ngx_str_t *
+ngx_http_recsys_source_keys(void)
+{
+    int          s;
+    u_char      *p;
+    const char  *name;
+
+    static u_char     buf[RECSYS_NSRC][32];
+    static ngx_str_t  keys[RECSYS_NSRC];
+
+    if (keys[0].len != 0) {
+        return keys;
+    }
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        name = recsys_source_name(s);
+        p = buf[s];
+        *p++ = '"';
+        p = ngx_cpymem(p, name, ngx_min(ngx_strlen(name), 28));
+        *p++ = '"';
+        *p++ = ':';
+        keys[s].data = buf[s];
+        keys[s].len = p - buf[s];
+    }
+
+    return keys;
+}
+
+
 /* Bytes the explanation of one item may take. */
 static size_t
 ngx_http_recsys_why_len(recsys_model_t *model, recsys_why_t *why)
@@ -260,20 +290,18 @@ ngx_http_recsys_why_len(recsys_model_t *model, recsys_why_t *why)
     int            s;
     size_t         len;
     uint32_t       k;
+    ngx_str_t     *keys;
     recsys_rule_t  rule;
     recsys_item_t  it;
 
-    static size_t  sources_len;
+    keys = ngx_http_recsys_source_keys();
+    len = sizeof(",\"sources\":{},\"because\":[]");
 
-    if (sources_len == 0) {
-        /* every source named with a score: computed once */
-        for (s = 0; s < RECSYS_NSRC; s++) {
-            sources_len += ngx_strlen(recsys_source_name(s)) + 4
-                           + NGX_HTTP_RECSYS_SCORE_MAX;
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        if (why->contrib[s] != 0.0f) {
+            len += keys[s].len + 1 + NGX_HTTP_RECSYS_SCORE_MAX;
         }
     }
-
-    len = sizeof(",\"sources\":{},\"because\":[]") + sources_len;
 
     for (k = 0; k < why->n_because; k++) {
         recsys_model_item_get(model, why->because[k], &it);
@@ -305,10 +333,11 @@ ngx_http_recsys_why_write(u_char *p, recsys_model_t *model, recsys_why_t *why)
 {
     int            s, first;
     uint32_t       k;
-    const char    *name;
+    ngx_str_t     *keys;
     recsys_rule_t  rule;
     recsys_item_t  it;
 
+    keys = ngx_http_recsys_source_keys();
     p = ngx_cpymem(p, ",\"sources\":{", sizeof(",\"sources\":{") - 1);
     first = 1;
 
@@ -322,11 +351,7 @@ ngx_http_recsys_why_write(u_char *p, recsys_model_t *model, recsys_why_t *why)
         }
 
         first = 0;
-        name = recsys_source_name(s);
-        *p++ = '"';
-        p = ngx_cpymem(p, name, ngx_strlen(name));
-        *p++ = '"';
-        *p++ = ':';
+        p = ngx_cpymem(p, keys[s].data, keys[s].len);
         p = ngx_http_recsys_json_score(p, why->contrib[s]);
     }
 

@@ -1505,6 +1505,40 @@ t_patch_record(unsigned char *v, size_t *size, void *ctx)
 }
 
 
+/*
+ * user.explain: in the first record, the item (ctx 0: past the items) or
+ * the count of because items (1: one more than a record may hold); or the
+ * head's explain_history (2: zero).
+ */
+static void
+t_patch_explain(unsigned char *v, size_t *size, void *ctx)
+{
+    uint16_t             n;
+    uint32_t             item;
+    unsigned char       *rec;
+    recsys_table_head_t  head;
+
+    (void) size;
+
+    memcpy(&head, v, sizeof(head));
+    rec = v + sizeof(head) + ((size_t) head.n_rows + 1) * 4;
+
+    switch (*(int *) ctx) {
+    case 0:
+        item = T_NI;
+        memcpy(rec, &item, 4);
+        break;
+    case 1:
+        n = RECSYS_EXPLAIN_BECAUSE_MAX + 1;
+        memcpy(rec + 6, &n, 2);
+        break;
+    default:
+        head.reserved = 0;
+        memcpy(v, &head, sizeof(head));
+    }
+}
+
+
 /* An id hash: its first slot names an index past the ids. */
 static void
 t_patch_hash_slot(unsigned char *v, size_t *size, void *ctx)
@@ -1771,6 +1805,45 @@ t_check_foreign(const char *model)
 
     t_patch_expect(model, "hfull.mdb", RECSYS_DB_BLOBS, RECSYS_BLOB_USER_HASH, t_patch_hash_full, NULL,
                    RECSYS_ECORRUPT, RECSYS_BLOB_USER_HASH, "user.hash with no empty slot (a probe would not end)");
+
+    /* the stored explanations: a record naming no item, too many
+     * because items, no explain_history */
+    {
+        int              what;
+        char             err[256];
+        recsys_model_t  *m;
+        const unsigned char  *p;
+        size_t           len;
+        uint32_t         u, n;
+
+        /* the model has some: every user with a hybrid list has records */
+        n = 0;
+        if (recsys_model_open(model, &m, err, sizeof(err)) == RECSYS_OK) {
+            for (u = 0; u < T_NU; u++) {
+                if (recsys_model_explain(m, u, 20, &p, &len) == RECSYS_OK
+                    && len > 0)
+                {
+                    n++;
+                }
+            }
+
+            tap_ok(n > 0 && recsys_model_explain(m, 0, 19, &p, &len)
+                            == RECSYS_ENOTFOUND,
+                   "user.explain: %u users have records; another "
+                   "explain_history finds none", n);
+            recsys_model_close(m);
+        }
+
+        what = 0;
+        t_patch_expect(model, "ex-item.mdb", RECSYS_DB_BLOBS, RECSYS_BLOB_USER_EXPLAIN, t_patch_explain, &what,
+                       RECSYS_ECORRUPT, RECSYS_BLOB_USER_EXPLAIN, "user.explain with a record past the items");
+        what = 1;
+        t_patch_expect(model, "ex-because.mdb", RECSYS_DB_BLOBS, RECSYS_BLOB_USER_EXPLAIN, t_patch_explain, &what,
+                       RECSYS_ECORRUPT, RECSYS_BLOB_USER_EXPLAIN, "user.explain with too many because items");
+        what = 2;
+        t_patch_expect(model, "ex-history.mdb", RECSYS_DB_BLOBS, RECSYS_BLOB_USER_EXPLAIN, t_patch_explain, &what,
+                       RECSYS_ECORRUPT, RECSYS_BLOB_USER_EXPLAIN, "user.explain without its explain_history");
+    }
 
     t_path(path, sizeof(path), "hnone.mdb");
     t_patch_copy(model, path, RECSYS_DB_BLOBS, RECSYS_BLOB_USER_HASH, NULL,
