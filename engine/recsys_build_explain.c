@@ -193,6 +193,10 @@ recsys_build_explain_append(unsigned char **data, size_t *size, size_t *cap,
     size_t          want;
     unsigned char  *grown;
 
+    if (n == 0) {
+        return RECSYS_OK;
+    }
+
     if (*size + n > *cap) {
         want = *cap ? *cap : 1 << 20;
         while (want < *size + n) {
