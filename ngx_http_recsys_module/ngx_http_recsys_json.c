@@ -13,6 +13,7 @@
 
 
 #define NGX_HTTP_RECSYS_SCORE_MAX  32
+#define NGX_HTTP_RECSYS_LOCAL_ITEMS  128
 
 
 static ngx_str_t  ngx_http_recsys_json_type = ngx_string("application/json");
@@ -76,7 +77,8 @@ static const u_char  ngx_http_recsys_digits2[] =
 /*
  * A score with at most 6 decimals, trailing zeros dropped: fixed point by
  * hand, the six decimals as three two-digit lookups, a few dozen
- * instructions where a printf-style call costs hundreds.
+ * instructions where a printf-style call costs hundreds.  The digits kept
+ * are counted from the last non-zero pair, without a loop over the zeros.
  */
 static u_char *
 ngx_http_recsys_json_score(u_char *p, float score)
@@ -84,7 +86,7 @@ ngx_http_recsys_json_score(u_char *p, float score)
     u_char      digits[24], *d;
     double      v;
     uint64_t    fixed, whole;
-    uint32_t    frac, hi, mid, lo;
+    uint32_t    frac, hi, mid, lo, rest, last, n;
 
     v = score;
 
@@ -97,9 +99,10 @@ ngx_http_recsys_json_score(u_char *p, float score)
         v = -v;
     }
 
-    fixed = (uint64_t) (v * 1e6 + 0.5);
+    /* below 1e18: the signed conversion, one instruction, is exact */
+    fixed = (uint64_t) (int64_t) (v * 1e6 + 0.5);
     whole = fixed / 1000000;
-    frac = (uint32_t) (fixed % 1000000);
+    frac = (uint32_t) (fixed - whole * 1000000);
 
     if (whole < 10) {
         *p++ = (u_char) ('0' + whole);
@@ -120,21 +123,20 @@ ngx_http_recsys_json_score(u_char *p, float score)
     }
 
     hi = frac / 10000;
-    mid = (frac / 100) % 100;
-    lo = frac % 100;
+    rest = frac - hi * 10000;
+    mid = rest / 100;
+    lo = rest - mid * 100;
 
-    /* all six digits in place, then the trailing zeros taken back */
+    /* all six digits in place; those after the last non-zero one dropped */
     *p++ = '.';
     ngx_memcpy(p, &ngx_http_recsys_digits2[2 * hi], 2);
     ngx_memcpy(p + 2, &ngx_http_recsys_digits2[2 * mid], 2);
     ngx_memcpy(p + 4, &ngx_http_recsys_digits2[2 * lo], 2);
-    p += 6;
 
-    while (p[-1] == '0') {
-        p--;        /* frac != 0 leaves at least one digit */
-    }
+    n = lo ? 6 : (mid ? 4 : 2);
+    last = lo ? lo : (mid ? mid : hi);      /* frac != 0: not zero */
 
-    return p;
+    return p + n - (last % 10 == 0);
 }
 
 
@@ -413,6 +415,9 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
     const char     *id, *algo_name, *fallback;
     recsys_item_t  *its;
 
+    /* the items' parts of up to n=128 answers: no pool block for them */
+    recsys_item_t   local[NGX_HTTP_RECSYS_LOCAL_ITEMS];
+
     id = recsys_model_id(model);
     id_len = ngx_strlen(id);
     algo_name = recsys_algo_name(res->algo);
@@ -433,9 +438,13 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
         len += ngx_http_recsys_json_escaped_len(item);
     }
 
-    its = ngx_palloc(r->pool, (res->n ? res->n : 1) * sizeof(recsys_item_t));
-    if (its == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    its = local;
+
+    if (res->n > NGX_HTTP_RECSYS_LOCAL_ITEMS) {
+        its = ngx_palloc(r->pool, res->n * sizeof(recsys_item_t));
+        if (its == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
 
     recsys_model_items_prefetch(model, res->items, res->n);
