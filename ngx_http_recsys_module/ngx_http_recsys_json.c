@@ -85,7 +85,7 @@ ngx_http_recsys_json_score(u_char *p, float score)
 {
     u_char      digits[24], *d;
     double      v;
-    uint64_t    fixed, whole;
+    uint64_t    whole;
     uint32_t    frac, hi, mid, lo, rest, last, n;
 
     v = score;
@@ -94,15 +94,23 @@ ngx_http_recsys_json_score(u_char *p, float score)
         v = 0.0;    /* NaN or absurd: never break the JSON */
     }
 
-    if (v < 0) {
-        *p++ = '-';
-        v = -v;
-    }
+    /* the sign without a branch, so one code path follows */
+    *p = '-';
+    p += v < 0;
+    v = v < 0 ? -v : v;
 
-    /* below 1e18: the signed conversion, one instruction, is exact */
-    fixed = (uint64_t) (int64_t) (v * 1e6 + 0.5);
-    whole = fixed / 1000000;
-    frac = (uint32_t) (fixed - whole * 1000000);
+    /*
+     * The whole part and the millionths rounded, without a 64-bit
+     * division: a float times 1e6 is exact in a double (24 + 14
+     * significant bits), and so is its fraction times 1e6.
+     */
+    whole = (uint64_t) (int64_t) v;
+    frac = (uint32_t) ((v - (double) whole) * 1e6 + 0.5);
+
+    if (frac == 1000000) {
+        whole++;
+        frac = 0;
+    }
 
     if (whole < 10) {
         *p++ = (u_char) ('0' + whole);
@@ -409,7 +417,7 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
     ngx_str_t *user, ngx_str_t *item, recsys_result_t *res)
 {
     size_t          len, id_len;
-    u_char         *body, *p;
+    u_char         *body, *p, *e;
     uint32_t        k, crc;
     ngx_str_t       etag;
     const char     *id, *algo_name, *fallback;
@@ -544,7 +552,18 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    etag.len = ngx_sprintf(etag.data, "\"%s-%08xD\"", id, crc) - etag.data;
+    /* "<model id>-<crc as 8 hex digits>", without a printf per request */
+    e = etag.data;
+    *e++ = '"';
+    e = ngx_cpymem(e, id, id_len);
+    *e++ = '-';
+
+    for (k = 0; k < 8; k++) {
+        *e++ = "0123456789abcdef"[(crc >> (28 - 4 * k)) & 0xf];
+    }
+
+    *e++ = '"';
+    etag.len = e - etag.data;
 
     return ngx_http_recsys_send_body(r, NGX_HTTP_OK, body, p - body, &etag,
                                      rlcf->cache_ttl);

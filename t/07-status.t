@@ -11,6 +11,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
+use Compress::Zlib ();
 use RecsysTest qw(build_model tmpdir);
 
 RecsysTest::skip_unless_built();
@@ -44,6 +45,11 @@ is($res->{headers}{'cache-control'}, 'max-age=30',
 
 my $etag = $res->{headers}{etag};
 like($etag // '', qr/\A"status-1-[0-9a-f]{8}"\z/, 'ETag is the model id and a checksum');
+# the checksum: CRC-32 of the query string, a newline, the user and the
+# algorithm, as 8 lowercase hex digits (computed here with zlib's CRC-32)
+is($etag, sprintf('"status-1-%08x"',
+                  Compress::Zlib::crc32("user=u1&n=2\nu1hybrid")),
+   'ETag checksum: CRC-32 of query, user and algorithm');
 
 my $res2 = $srv->get('/recommend?user=u1&n=2', { 'If-None-Match' => $etag });
 is($res2->{status}, 304, 'If-None-Match with the same ETag: 304');
