@@ -148,6 +148,80 @@ ngx_http_recsys_json_score(u_char *p, float score)
 }
 
 
+/*
+ * Answer buffers, reused.  The request pool has some 700 bytes left when
+ * the handler runs, so an answer written there takes a new pool block: a
+ * malloc and a free per request.  Instead a buffer comes from the worker's
+ * free list and goes back to it when the request's pool is destroyed,
+ * after nginx has sent it; at most NGX_HTTP_RECSYS_BODY_KEEP wait there.
+ */
+#define NGX_HTTP_RECSYS_BODY_SIZE  16384
+#define NGX_HTTP_RECSYS_BODY_KEEP  128
+
+typedef struct ngx_http_recsys_body_s  ngx_http_recsys_body_t;
+
+struct ngx_http_recsys_body_s {
+    ngx_http_recsys_body_t  *next;
+    u_char                   data[NGX_HTTP_RECSYS_BODY_SIZE];
+};
+
+static ngx_http_recsys_body_t  *ngx_http_recsys_free_bodies;
+static ngx_uint_t               ngx_http_recsys_n_free_bodies;
+
+
+static void
+ngx_http_recsys_body_release(void *data)
+{
+    ngx_http_recsys_body_t  *b;
+
+    b = data;
+
+    if (ngx_http_recsys_n_free_bodies >= NGX_HTTP_RECSYS_BODY_KEEP) {
+        ngx_free(b);
+        return;
+    }
+
+    b->next = ngx_http_recsys_free_bodies;
+    ngx_http_recsys_free_bodies = b;
+    ngx_http_recsys_n_free_bodies++;
+}
+
+
+static u_char *
+ngx_http_recsys_body_alloc(ngx_http_request_t *r, size_t len)
+{
+    ngx_pool_cleanup_t      *cln;
+    ngx_http_recsys_body_t  *b;
+
+    if (len > NGX_HTTP_RECSYS_BODY_SIZE) {
+        return ngx_pnalloc(r->pool, len);
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    b = ngx_http_recsys_free_bodies;
+
+    if (b != NULL) {
+        ngx_http_recsys_free_bodies = b->next;
+        ngx_http_recsys_n_free_bodies--;
+
+    } else {
+        b = ngx_alloc(sizeof(ngx_http_recsys_body_t), r->connection->log);
+        if (b == NULL) {
+            return NULL;
+        }
+    }
+
+    cln->handler = ngx_http_recsys_body_release;
+    cln->data = b;
+
+    return b->data;
+}
+
+
 static ngx_int_t
 ngx_http_recsys_send_body(ngx_http_request_t *r, ngx_uint_t status,
     u_char *body, size_t len, ngx_str_t *etag, time_t ttl)
@@ -467,7 +541,7 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
         }
     }
 
-    body = ngx_pnalloc(r->pool, len);
+    body = ngx_http_recsys_body_alloc(r, len);
     if (body == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
