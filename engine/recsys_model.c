@@ -390,47 +390,27 @@ recsys_model_blob(recsys_model_t *m, const char *name, MDB_val *val)
 static int
 recsys_model_read_items(recsys_model_t *m, char *err, size_t errlen)
 {
-    int                   rc;
-    uint32_t              i, from, to, ext_len, id_len;
-    MDB_val               v;
-    recsys_table_head_t   head;
-    const unsigned char  *p;
+    int       rc;
+    uint32_t  i, from, to, ext_len, id_len, reserved;
 
-    if (recsys_model_blob(m, RECSYS_BLOB_ITEM_RECORDS, &v) != 0
-        || v.mv_size < sizeof(head))
-    {
+    rc = recsys_model_read_table(m, RECSYS_BLOB_ITEM_RECORDS,
+                                 m->header.n_items, &m->item_offsets,
+                                 &m->item_data, &reserved, err, errlen);
+
+    if (rc == RECSYS_ENOTFOUND) {
         return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
                                  RECSYS_BLOB_ITEM_RECORDS, "missing");
     }
 
-    p = v.mv_data;
-    memcpy(&head, p, sizeof(head));
-
-    if (head.magic != RECSYS_TABLE_MAGIC
-        || head.n_rows != m->header.n_items
-        || v.mv_size != sizeof(head) + ((size_t) head.n_rows + 1) * 4
-                        + head.data_size)
-    {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
-                                 RECSYS_BLOB_ITEM_RECORDS, "bad size");
+    if (rc != RECSYS_OK) {
+        return rc;
     }
 
-    m->item_offsets = p + sizeof(head);
-    m->item_data = m->item_offsets + ((size_t) head.n_rows + 1) * 4;
-
-    if (recsys_get_u32(m->item_offsets) != 0
-        || recsys_get_u32(m->item_offsets + (size_t) head.n_rows * 4)
-           != head.data_size)
-    {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
-                                 RECSYS_BLOB_ITEM_RECORDS, "bad offsets");
-    }
-
-    for (i = 0; i < head.n_rows; i++) {
+    for (i = 0; i < m->header.n_items; i++) {
         from = recsys_get_u32(m->item_offsets + (size_t) i * 4);
         to = recsys_get_u32(m->item_offsets + (size_t) i * 4 + 4);
 
-        if (to < from || to - from < 4) {
+        if (to - from < 4) {
             return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
                                      RECSYS_BLOB_ITEM_RECORDS, "bad record");
         }
@@ -529,7 +509,6 @@ recsys_model_read_hash(recsys_model_t *m, const char *name, uint32_t n,
 }
 
 
-/* The genre names: a table of raw names, one row per genre. */
 /*
  * A table blob (recsys_schema.h) of n_rows rows: the head, offsets that
  * start at 0, never go back and end at the data's size.  RECSYS_ENOTFOUND
@@ -586,6 +565,7 @@ recsys_model_read_table(recsys_model_t *m, const char *name, uint32_t n_rows,
 }
 
 
+/* The genre names: a table of raw names, one row per genre. */
 static int
 recsys_model_read_genres(recsys_model_t *m, char *err, size_t errlen)
 {

@@ -2052,8 +2052,9 @@ recsys_why_fill(recsys_why_t *why, float score)
 
 /*
  * The builder's explanations of the stored hybrid list (recsys_schema.h's
- * "user.explain"), computed by this file's own walk below with the same
- * explain_history, so they are what it would find.  The results are the
+ * "user.explain"), computed by this file's own walk (recsys_query_contrib,
+ * recsys_query_because) with the same explain_history, so they are what
+ * it would find.  The results are the
  * list's entries in its order, some left out by the request's filters:
  * one pass over the records finds them all.  Returns 0, with why partly
  * written, when a result has no record (the popular fill after a short
