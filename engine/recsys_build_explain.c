@@ -185,6 +185,17 @@ recsys_build_explain_chunk(const recsys_model_t *m,
 }
 
 
+/* Row u of the table starts at byte off of its records. */
+static void
+recsys_build_explain_offset(unsigned char *blob, uint32_t u, size_t off)
+{
+    uint32_t  v;
+
+    v = (uint32_t) off;
+    memcpy(blob + sizeof(recsys_table_head_t) + (size_t) u * 4, &v, 4);
+}
+
+
 /* Appends n bytes to a growing buffer. */
 static int
 recsys_build_explain_append(unsigned char **data, size_t *size, size_t *cap,
@@ -225,8 +236,8 @@ recsys_build_explain(const char *path, const recsys_build_opts_t *o,
 {
     int                   rc;
     char                  why[256];
-    size_t                size, cap, room, *lens;
-    uint32_t              n_users, from, to, u, *offsets;
+    size_t                size, cap, room, start, *lens;
+    uint32_t              n_users, from, to, u;
     unsigned char        *data, *buf;
     recsys_model_t       *m;
     recsys_table_head_t   head;
@@ -250,13 +261,15 @@ recsys_build_explain(const char *path, const recsys_build_opts_t *o,
     n_users = recsys_model_header(m)->n_users;
     room = (size_t) RECSYS_EXPLAIN_RECORD_MAX * o->explain_top;
 
-    offsets = malloc(((size_t) n_users + 1) * sizeof(uint32_t));
+    /* the blob grows in place: head and offsets first, then the records */
+    start = sizeof(head) + ((size_t) n_users + 1) * 4;
+    cap = start + ((size_t) 1 << 20);
+    data = malloc(cap);
+    size = start;
+
     buf = malloc(room * RECSYS_EXPLAIN_CHUNK);
     lens = malloc(RECSYS_EXPLAIN_CHUNK * sizeof(size_t));
-    data = NULL;
-    size = 0;
-    cap = 0;
-    rc = offsets && buf && lens ? RECSYS_OK : RECSYS_ENOMEM;
+    rc = data && buf && lens ? RECSYS_OK : RECSYS_ENOMEM;
 
     for (from = 0; rc == RECSYS_OK && from < n_users; from = to) {
         to = n_users - from < RECSYS_EXPLAIN_CHUNK
@@ -265,48 +278,40 @@ recsys_build_explain(const char *path, const recsys_build_opts_t *o,
         rc = recsys_build_explain_chunk(m, hybrid, o, from, to, buf, lens);
 
         for (u = from; rc == RECSYS_OK && u < to; u++) {
-            offsets[u] = (uint32_t) size;
+            recsys_build_explain_offset(data, u, size - start);
             rc = recsys_build_explain_append(&data, &size, &cap,
                                              buf + (size_t) (u - from) * room,
                                              lens[u - from]);
-            if (size > UINT32_MAX) {
-                rc = RECSYS_ENOMEM;     /* the table's offsets are 32-bit */
-            }
         }
+    }
+
+    if (rc == RECSYS_OK && size - start > UINT32_MAX) {
+        rc = RECSYS_ENOMEM;             /* the table's offsets are 32-bit */
+    }
+
+    if (rc == RECSYS_OK) {
+        recsys_build_explain_offset(data, n_users, size - start);
     }
 
     recsys_model_close(m);
     free(buf);
     free(lens);
 
-    if (rc == RECSYS_OK) {
-        offsets[n_users] = (uint32_t) size;
-        *blob_size = sizeof(head) + ((size_t) n_users + 1) * 4 + size;
-        *blob = malloc(*blob_size);
-        rc = *blob != NULL ? RECSYS_OK : RECSYS_ENOMEM;
-    }
-
-    if (rc == RECSYS_OK) {
-        head.magic = RECSYS_TABLE_MAGIC;
-        head.n_rows = n_users;
-        head.data_size = (uint32_t) size;
-        head.reserved = o->explain_history;
-
-        memcpy(*blob, &head, sizeof(head));
-        memcpy(*blob + sizeof(head), offsets, ((size_t) n_users + 1) * 4);
-        if (size > 0) {
-            memcpy(*blob + sizeof(head) + ((size_t) n_users + 1) * 4, data,
-                   size);
-        }
-
-    } else {
-        *blob_size = 0;
+    if (rc != RECSYS_OK) {
+        free(data);
         snprintf(err, errlen, "explaining each user's list: %s",
                  recsys_strerror(rc));
+        return rc;
     }
 
-    free(offsets);
-    free(data);
+    head.magic = RECSYS_TABLE_MAGIC;
+    head.n_rows = n_users;
+    head.data_size = (uint32_t) (size - start);
+    head.reserved = o->explain_history;
+    memcpy(data, &head, sizeof(head));
+
+    *blob = data;
+    *blob_size = size;
 
     return rc;
 }
