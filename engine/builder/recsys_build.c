@@ -23,6 +23,7 @@
 
 #include "recsys_als.h"
 #include "recsys_build_parts.h"
+#include "recsys_clock.h"
 #include "recsys_cluster.h"
 #include "recsys_ease.h"
 #include "recsys_rp3.h"
@@ -86,23 +87,12 @@ recsys_build_defaults(recsys_build_opts_t *o)
 
 
 double
-recsys_build_now(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-
-double
 recsys_build_stage(recsys_build_stats_t *stats, const char *name, double t0)
 {
     double     now;
     uint32_t   i;
 
-    now = recsys_build_now();
+    now = recsys_clock_now();
 
     for (i = 0; i < stats->n_stages; i++) {
         if (strcmp(stats->stages[i].name, name) == 0) {
@@ -304,26 +294,6 @@ recsys_build_trending(const recsys_build_opts_t *o, recsys_parts_t *parts)
     parts->sources |= 1u << RECSYS_SRC_TRENDING;
 
     return RECSYS_OK;
-}
-
-
-void *
-recsys_arena_alloc(void *ctx, size_t size)
-{
-    void            *p;
-    recsys_arena_t  *a;
-
-    a = ctx;
-    size = (size + 15) & ~(size_t) 15;
-
-    if (a->used + size > a->size) {
-        return NULL;
-    }
-
-    p = a->base + a->used;
-    a->used += size;
-
-    return p;
 }
 
 
@@ -1373,7 +1343,7 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
     recsys_ease_opts_t eo;
 
     rc = RECSYS_OK;
-    t0 = recsys_build_now();
+    t0 = recsys_clock_now();
 
     if (o->rp3beta) {
         recsys_rp3_defaults(&ro);
@@ -1550,7 +1520,7 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
     double                t0;
     recsys_itemcf_opts_t  icf;
 
-    t0 = recsys_build_now();
+    t0 = recsys_clock_now();
 
     stats->pairs = parts->train.by_user.n_entries;
     rc = recsys_build_history(o, parts);
@@ -1612,7 +1582,7 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
 
     if (rc == RECSYS_OK) {
         rc = recsys_build_linear(o, parts, stats);
-        t0 = recsys_build_now();
+        t0 = recsys_clock_now();
     }
 
     if (rc == RECSYS_OK && o->content) {
@@ -1659,7 +1629,7 @@ recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
     memset(&parts, 0, sizeof(parts));
     memset(stats, 0, sizeof(recsys_build_stats_t));
 
-    t0 = recsys_build_now();
+    t0 = recsys_clock_now();
 
     rc = recsys_train_build(d, &parts.train);
     if (rc != RECSYS_OK) {

@@ -102,6 +102,5 @@ int recsys_build_from_train(recsys_data_t *d, const recsys_train_t *train,
 int recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
     size_t errlen);
 
-double recsys_build_now(void);
 
 #endif /* RECSYS_BUILD_H */

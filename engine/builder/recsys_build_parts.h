@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "recsys_build.h"
+#include "recsys_arena.h"
 #include "recsys_csr.h"
 #include "recsys_schema.h"
 #include "recsys_train.h"
@@ -47,14 +48,6 @@ typedef struct {
 } recsys_parts_t;
 
 
-/* A bump allocator over one block (recsys_alloc_t's alloc, ctx the arena). */
-typedef struct {
-    char    *base;
-    size_t   size;
-    size_t   used;
-} recsys_arena_t;
-
-void *recsys_arena_alloc(void *ctx, size_t size);
 
 /*
  * Adds the seconds since t0 to the stage called name (a new stage at the

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "recsys_build_parts.h"
+#include "recsys_clock.h"
 #include "recsys_model.h"
 #include "recsys_status.h"
 #include "recsys_writer.h"
@@ -726,7 +727,7 @@ recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
     recsys_writer_t   w;
 
     now = time(NULL);
-    t0 = recsys_build_now();
+    t0 = recsys_clock_now();
 
     rc = recsys_writer_open(&w, out, recsys_build_map_size(d, parts));
     if (rc != RECSYS_OK) {

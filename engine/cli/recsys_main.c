@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 
 #include "recsys_build.h"
+#include "recsys_clock.h"
 #include "recsys_eval.h"
 #include "recsys_gen.h"
 #include "recsys_ingest.h"
@@ -431,7 +432,7 @@ recsys_main_build(int argc, char **argv)
     o.interactions = interactions;
     o.items = items;
 
-    t0 = recsys_build_now();
+    t0 = recsys_clock_now();
 
     if (recsys_data_init(&d) != RECSYS_OK) {
         return recsys_main_fail("out of memory%s%s", "", "");
@@ -454,7 +455,7 @@ recsys_main_build(int argc, char **argv)
         rc = recsys_ingest_finish(&d, err, sizeof(err));
     }
 
-    t_ingest = recsys_build_now() - t0;
+    t_ingest = recsys_clock_now() - t0;
 
     if (rc == RECSYS_OK) {
         rc = recsys_build_model(&d, &o, out, &stats, err, sizeof(err));
@@ -476,7 +477,7 @@ recsys_main_build(int argc, char **argv)
             printf(", %s %.3f", stats.stages[s].name,
                    stats.stages[s].seconds);
         }
-        printf(", total %.3f\n", recsys_build_now() - t0);
+        printf(", total %.3f\n", recsys_clock_now() - t0);
         printf("  peak memory %.1f MiB\n", recsys_main_peak_mib());
     }
 

@@ -22,6 +22,7 @@
 #include "recsys_gru.h"
 #include "recsys_hmm.h"
 #include "recsys_markov.h"
+#include "recsys_hash.h"
 #include "recsys_query.h"
 #include "recsys_rules_read.h"
 
@@ -109,19 +110,6 @@ const char *
 recsys_fallback_name(recsys_fallback_t fallback)
 {
     return recsys_fallback_names[fallback];
-}
-
-
-static uint32_t
-recsys_hash_u32(uint32_t x)
-{
-    x ^= x >> 16;
-    x *= 0x7feb352dU;
-    x ^= x >> 15;
-    x *= 0x846ca68bU;
-    x ^= x >> 16;
-
-    return x;
 }
 
 
