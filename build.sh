@@ -77,7 +77,8 @@ build_module() {
     fi
 
     stamp="$objdir/configured"
-    want="$src ${flags[*]} $(cksum < "$ROOT/config")"
+    # configure again when config or the list of sources it globs changes
+    want="$src ${flags[*]} $(cksum < "$ROOT/config") $(ls "$ROOT/ngx_http_recsys_module" "$ROOT/engine/serve" | cksum)"
     mkdir -p "$objdir"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -f "$src/objs/Makefile" ]; then
         say "configuring nginx module build in $src"

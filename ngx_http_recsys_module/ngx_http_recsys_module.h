@@ -4,7 +4,8 @@
  * The module is glue around the engine (engine/): directives and
  * configuration (ngx_http_recsys_module.c), query arguments
  * (ngx_http_recsys_args.c), the per-worker model lifecycle
- * (ngx_http_recsys_store.c), the content handler
+ * (ngx_http_recsys_store.c) and what the workers share of model files
+ * (ngx_http_recsys_files.c), the content handler
  * (ngx_http_recsys_handler.c) and the JSON writer (ngx_http_recsys_json.c).
  */
 
@@ -20,6 +21,7 @@
 #include "recsys_predict.h"
 #include "recsys_query.h"
 #include "recsys_rules_read.h"
+#include "recsys_verify.h"
 
 
 #define NGX_HTTP_RECSYS_OFFSET_MAX  10000
@@ -35,14 +37,13 @@ typedef struct {
                                                model; NULL: none */
     ngx_msec_t                next_check;
     ngx_uint_t                checked;      /* stat()ed at least once */
-    dev_t                     dev;          /* the file now served */
-    ino_t                     ino;
-    time_t                    mtime;
-    off_t                     size;
-    dev_t                     bad_dev;      /* the last file refused */
-    ino_t                     bad_ino;
-    time_t                    bad_mtime;
-    off_t                     bad_size;
+    recsys_verify_id_t        id;           /* the file now served */
+    recsys_verify_id_t        bad;          /* the last file refused */
+    ngx_uint_t                has_bad;
+    ngx_msec_t                bad_retry;    /* read it again after this */
+    recsys_verify_t          *verify;       /* a file being verified */
+    ngx_event_t               verify_ev;    /* its next step */
+    ngx_shm_zone_t           *files;        /* ngx_http_recsys_files.c */
     ngx_uint_t                missing_logged;
     time_t                    loaded_at;
 } ngx_http_recsys_store_t;
@@ -130,6 +131,13 @@ ngx_int_t ngx_http_recsys_parse_args(ngx_http_request_t *r,
 ngx_int_t ngx_http_recsys_decode_id(ngx_http_request_t *r, ngx_str_t *src,
     ngx_str_t *dst);
 ngx_int_t ngx_http_recsys_parse_weight(u_char *p, size_t len, float *w);
+
+/* ngx_http_recsys_files.c */
+ngx_shm_zone_t *ngx_http_recsys_files_add(ngx_conf_t *cf);
+ngx_int_t ngx_http_recsys_files_enter(ngx_shm_zone_t *zone,
+    const recsys_verify_id_t *id, ngx_uint_t *verified);
+void ngx_http_recsys_files_leave(ngx_shm_zone_t *zone,
+    const recsys_verify_id_t *id, ngx_uint_t verified);
 
 /* ngx_http_recsys_store.c */
 ngx_http_recsys_store_t *ngx_http_recsys_store_add(ngx_conf_t *cf,

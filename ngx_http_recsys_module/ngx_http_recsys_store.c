@@ -3,15 +3,34 @@
  *
  * A store is one model path.  Each worker opens its models after fork and,
  * at most once per recsys_reload_interval, stat()s the path from the
- * request that comes along: a new file (device, inode, mtime or size
- * differ) is opened and validated first, and only then replaces the model
- * in use, which is closed at once; no request holds a pointer into a model
- * past its handler, since responses are copied into the request's pool.
- * A file that fails validation is logged once and ignored; the old model
- * goes on serving.  With no usable model the handler answers 503.
+ * request that comes along.  A new file (device, inode, size, mtime or
+ * ctime differ) is verified (recsys_verify: the checksum seal, LMDB's meta
+ * pages and every B-tree page, read with pread so that a short or damaged
+ * file can neither crash nor hang the worker), then opened and validated
+ * by the engine, and only then replaces the model in use, which is closed
+ * at once; no request holds a pointer into a model past its handler.
+ *
+ * Verification reads the whole file.  While a worker serves a model, the
+ * next one is verified in steps of NGX_HTTP_RECSYS_VERIFY_STEP bytes run
+ * from a timer, so requests go on being answered in between; a worker with
+ * no model yet verifies at once.  What one worker verified the others
+ * (and the workers of the next configuration) open without reading it
+ * again, and a file that killed a worker while it was being checked or
+ * opened is quarantined for all of them: ngx_http_recsys_files.c.
+ *
+ * A refused file is logged once and ignored until it changes or
+ * NGX_HTTP_RECSYS_RETRY passes (a permission fixed by chmod changes its
+ * ctime, so it is retried at once); the old model goes on serving.  With
+ * no usable model the handler answers 503.  These are the worker's events,
+ * not a request's: they are logged on the cycle's log, without a request
+ * line.
  */
 
 #include "ngx_http_recsys_module.h"
+
+
+#define NGX_HTTP_RECSYS_VERIFY_STEP  (4 * 1024 * 1024)
+#define NGX_HTTP_RECSYS_RETRY        60000
 
 
 static void ngx_http_recsys_store_check(ngx_http_recsys_store_t *store,
@@ -56,6 +75,11 @@ ngx_http_recsys_store_add(ngx_conf_t *cf, ngx_str_t *path,
     store->path.data[path->len] = '\0';
     store->path.len = path->len;
     store->interval = interval;
+
+    store->files = ngx_http_recsys_files_add(cf);
+    if (store->files == NULL) {
+        return NULL;
+    }
 
     slot = ngx_array_push(&rmcf->stores);
     if (slot == NULL) {
@@ -115,6 +139,12 @@ ngx_http_recsys_store_close_all(ngx_cycle_t *cycle)
     stores = rmcf->stores.elts;
 
     for (i = 0; i < rmcf->stores.nelts; i++) {
+        if (stores[i]->verify_ev.timer_set) {
+            ngx_del_timer(&stores[i]->verify_ev);
+        }
+
+        recsys_verify_close(stores[i]->verify);
+        stores[i]->verify = NULL;
         recsys_model_close(stores[i]->model);
         stores[i]->model = NULL;
         recsys_scratch_destroy(stores[i]->scratch);
@@ -130,81 +160,60 @@ ngx_http_recsys_store_get(ngx_http_request_t *r,
     if (!store->checked
         || (ngx_msec_int_t) (ngx_current_msec - store->next_check) >= 0)
     {
-        ngx_http_recsys_store_check(store, r->connection->log);
+        ngx_http_recsys_store_check(store, ngx_cycle->log);
     }
 
     return store->model;
 }
 
 
-static void
-ngx_http_recsys_store_check(ngx_http_recsys_store_t *store, ngx_log_t *log)
+static const char *
+ngx_http_recsys_store_meanwhile(ngx_http_recsys_store_t *store)
 {
-    int              rc;
-    char             err[512];
-    ngx_err_t        e;
-    ngx_uint_t       level;
-    uint32_t         n_items;
-    ngx_file_info_t  fi;
-    recsys_model_t  *model;
+    return store->model ? ", serving the loaded model" : ", answering 503";
+}
 
-    store->checked = 1;
-    store->next_check = ngx_current_msec + store->interval;
 
-    if (ngx_file_info(store->path.data, &fi) == NGX_FILE_ERROR) {
-        e = ngx_errno;
+/* Remembers a refused file so it is not read again before it changes or
+ * the retry time passes; why NULL: quarantined. */
+static void
+ngx_http_recsys_store_refuse(ngx_http_recsys_store_t *store,
+    const recsys_verify_id_t *id, ngx_log_t *log, const char *why, int rc)
+{
+    store->bad = *id;
+    store->has_bad = 1;
+    store->bad_retry = ngx_current_msec + NGX_HTTP_RECSYS_RETRY;
 
-        if (!store->missing_logged) {
-            store->missing_logged = 1;
+    ngx_http_recsys_counters.refused++;
 
-            level = store->model ? NGX_LOG_WARN : NGX_LOG_ERR;
-
-            ngx_log_error(level, log, e,
-                          "recsys: model \"%V\" cannot be read%s",
-                          &store->path,
-                          store->model ? ", serving the loaded model"
-                                       : ", answering 503");
-        }
-
-        return;
-    }
-
-    store->missing_logged = 0;
-
-    if (store->model != NULL
-        && fi.st_dev == store->dev && fi.st_ino == store->ino
-        && fi.st_mtime == store->mtime && fi.st_size == store->size)
-    {
-        return;
-    }
-
-    if (fi.st_dev == store->bad_dev && fi.st_ino == store->bad_ino
-        && fi.st_mtime == store->bad_mtime && fi.st_size == store->bad_size)
-    {
-        return;
-    }
-
-    rc = recsys_model_open((const char *) store->path.data, &model, err,
-                           sizeof(err));
-    if (rc != RECSYS_OK) {
-        store->bad_dev = fi.st_dev;
-        store->bad_ino = fi.st_ino;
-        store->bad_mtime = fi.st_mtime;
-        store->bad_size = fi.st_size;
-
-        ngx_http_recsys_counters.refused++;
-
+    if (why == NULL) {
         ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "recsys: model \"%V\" refused: %s (%s)%s",
-                      &store->path, err, recsys_strerror(rc),
-                      store->model ? ", serving the loaded model"
-                                   : ", answering 503");
+                      "recsys: model \"%V\" quarantined: a worker died "
+                      "while checking or opening this file, it is not "
+                      "opened again until it changes%s",
+                      &store->path, ngx_http_recsys_store_meanwhile(store));
         return;
     }
+
+    ngx_log_error(NGX_LOG_ERR, log, 0,
+                  "recsys: model \"%V\" refused: %s (%s)%s",
+                  &store->path, why, recsys_strerror(rc),
+                  ngx_http_recsys_store_meanwhile(store));
+}
+
+
+/* The validated model replaces the one in use. */
+static void
+ngx_http_recsys_store_install(ngx_http_recsys_store_t *store,
+    recsys_model_t *model, const recsys_verify_id_t *id, ngx_log_t *log)
+{
+    uint32_t  n_items;
 
     recsys_model_close(store->model);
 
     store->model = model;
+    store->id = *id;
+    store->has_bad = 0;
 
     /* a session's scores, one double per item, per worker */
     n_items = recsys_model_header(model)->n_items;
@@ -223,14 +232,258 @@ ngx_http_recsys_store_check(ngx_http_recsys_store_t *store, ngx_log_t *log)
         }
     }
 
-    store->dev = fi.st_dev;
-    store->ino = fi.st_ino;
-    store->mtime = fi.st_mtime;
-    store->size = fi.st_size;
     store->loaded_at = ngx_time();
     ngx_http_recsys_counters.reloads++;
 
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "recsys: model \"%V\" loaded, id %s",
                   &store->path, recsys_model_id(model));
+}
+
+
+/*
+ * Opens the verified file id as the model.  LMDB is given the descriptor
+ * this function opened and checked to be that file (through /proc/self/fd,
+ * where there is one), so a file renamed over the path in between is never
+ * taken for the verified one.
+ */
+static void
+ngx_http_recsys_store_open(ngx_http_recsys_store_t *store,
+    const recsys_verify_id_t *id, ngx_log_t *log)
+{
+    int                 rc;
+    char                err[512], fdpath[64];
+    const char         *path;
+    ngx_fd_t            fd;
+    ngx_uint_t          verified;
+    ngx_file_info_t     fi;
+    recsys_model_t     *model;
+    recsys_verify_id_t  now;
+
+    fd = ngx_open_file(store->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_http_recsys_store_refuse(store, id, log, strerror(ngx_errno),
+                                     RECSYS_EIO);
+        return;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_close_file(fd);
+        return;
+    }
+
+    recsys_verify_stat_id(&fi, &now);
+
+    if (!recsys_verify_same(&now, id)) {
+        /* replaced since it was verified: the next check takes the new
+         * file from the start */
+        ngx_close_file(fd);
+        return;
+    }
+
+    snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+    path = access(fdpath, R_OK) == 0 ? fdpath : (const char *) store->path.data;
+
+    if (ngx_http_recsys_files_enter(store->files, id, &verified)
+        == NGX_DECLINED)
+    {
+        ngx_close_file(fd);
+        ngx_http_recsys_store_refuse(store, id, log, NULL, RECSYS_OK);
+        return;
+    }
+
+    rc = recsys_model_open(path, &model, err, sizeof(err));
+
+    ngx_http_recsys_files_leave(store->files, id, 0);
+    ngx_close_file(fd);
+
+    if (rc != RECSYS_OK) {
+        ngx_http_recsys_store_refuse(store, id, log, err, rc);
+        return;
+    }
+
+    ngx_http_recsys_store_install(store, model, id, log);
+}
+
+
+/*
+ * One step of the verification in progress (at most about budget bytes):
+ * NGX_AGAIN while work remains, NGX_OK once the file is opened or refused.
+ */
+static ngx_int_t
+ngx_http_recsys_store_verify_step(ngx_http_recsys_store_t *store,
+    ngx_log_t *log, size_t budget)
+{
+    int                 rc;
+    char                why[512];
+    ngx_uint_t          verified;
+    recsys_verify_id_t  id;
+
+    id = *recsys_verify_id(store->verify);
+
+    if (ngx_http_recsys_files_enter(store->files, &id, &verified)
+        == NGX_DECLINED)
+    {
+        recsys_verify_close(store->verify);
+        store->verify = NULL;
+        ngx_http_recsys_store_refuse(store, &id, log, NULL, RECSYS_OK);
+        return NGX_OK;
+    }
+
+    /* another worker may have finished the same file meanwhile */
+    rc = verified ? RECSYS_OK
+                  : recsys_verify_step(store->verify, budget, why,
+                                       sizeof(why));
+
+    ngx_http_recsys_files_leave(store->files, &id, rc == RECSYS_OK);
+
+    if (rc == 1) {
+        return NGX_AGAIN;
+    }
+
+    recsys_verify_close(store->verify);
+    store->verify = NULL;
+
+    if (rc != RECSYS_OK) {
+        ngx_http_recsys_store_refuse(store, &id, log, why, rc);
+        return NGX_OK;
+    }
+
+    ngx_http_recsys_store_open(store, &id, log);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_recsys_store_verify_handler(ngx_event_t *ev)
+{
+    ngx_http_recsys_store_t  *store;
+
+    store = ev->data;
+
+    if (store->verify != NULL
+        && ngx_http_recsys_store_verify_step(store, ev->log,
+                                             NGX_HTTP_RECSYS_VERIFY_STEP)
+           == NGX_AGAIN)
+    {
+        ngx_add_timer(ev, 1);
+    }
+}
+
+
+/* Starts verifying the file id (or opens it, if a worker verified it). */
+static void
+ngx_http_recsys_store_start(ngx_http_recsys_store_t *store,
+    const recsys_verify_id_t *id, ngx_log_t *log)
+{
+    int               rc;
+    char              why[512];
+    ngx_uint_t        verified;
+    recsys_verify_t  *v;
+
+    if (ngx_http_recsys_files_enter(store->files, id, &verified)
+        == NGX_DECLINED)
+    {
+        ngx_http_recsys_store_refuse(store, id, log, NULL, RECSYS_OK);
+        return;
+    }
+
+    if (verified) {
+        ngx_http_recsys_files_leave(store->files, id, 0);
+        ngx_http_recsys_store_open(store, id, log);
+        return;
+    }
+
+    rc = recsys_verify_open((const char *) store->path.data, &v, why,
+                            sizeof(why));
+
+    ngx_http_recsys_files_leave(store->files, id, 0);
+
+    if (rc != RECSYS_OK) {
+        ngx_http_recsys_store_refuse(store, id, log, why, rc);
+        return;
+    }
+
+    store->verify = v;
+
+    if (store->model == NULL) {
+        /* nothing to serve meanwhile: all at once */
+        while (ngx_http_recsys_store_verify_step(store, log, (size_t) -1)
+               == NGX_AGAIN)
+        {
+            /* void */
+        }
+
+        return;
+    }
+
+    store->verify_ev.handler = ngx_http_recsys_store_verify_handler;
+    store->verify_ev.data = store;
+    store->verify_ev.log = ngx_cycle->log;
+    store->verify_ev.cancelable = 1;
+
+    ngx_add_timer(&store->verify_ev, 1);
+}
+
+
+static void
+ngx_http_recsys_store_check(ngx_http_recsys_store_t *store, ngx_log_t *log)
+{
+    ngx_err_t           e;
+    ngx_uint_t          level;
+    ngx_file_info_t     fi;
+    recsys_verify_id_t  id;
+
+    store->checked = 1;
+    store->next_check = ngx_current_msec + store->interval;
+
+    if (ngx_file_info(store->path.data, &fi) == NGX_FILE_ERROR) {
+        e = ngx_errno;
+
+        if (!store->missing_logged) {
+            store->missing_logged = 1;
+
+            level = store->model ? NGX_LOG_WARN : NGX_LOG_ERR;
+
+            ngx_log_error(level, log, e,
+                          "recsys: model \"%V\" cannot be read%s",
+                          &store->path,
+                          ngx_http_recsys_store_meanwhile(store));
+        }
+
+        return;
+    }
+
+    store->missing_logged = 0;
+
+    recsys_verify_stat_id(&fi, &id);
+
+    if (store->model != NULL && recsys_verify_same(&id, &store->id))
+    {
+        return;
+    }
+
+    if (store->has_bad && recsys_verify_same(&id, &store->bad)
+        && (ngx_msec_int_t) (ngx_current_msec - store->bad_retry) < 0)
+    {
+        return;
+    }
+
+    if (store->verify != NULL) {
+        if (recsys_verify_same(&id, recsys_verify_id(store->verify)))
+        {
+            return;             /* in progress */
+        }
+
+        /* replaced while being verified: start over with the new one */
+        if (store->verify_ev.timer_set) {
+            ngx_del_timer(&store->verify_ev);
+        }
+
+        recsys_verify_close(store->verify);
+        store->verify = NULL;
+    }
+
+    ngx_http_recsys_store_start(store, &id, log);
 }

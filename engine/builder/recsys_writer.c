@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "recsys_schema.h"
+#include "recsys_seal.h"
 #include "recsys_status.h"
 #include "recsys_writer.h"
 
@@ -202,6 +203,61 @@ recsys_writer_fsync_path(const char *path, int flags)
 }
 
 
+/*
+ * Appends the checksum seal (recsys_seal.h) to the closed LMDB file and
+ * syncs it: 0, or -1 with errno set.
+ */
+static int
+recsys_writer_seal(const char *path)
+{
+    int             fd, e;
+    off_t           off;
+    ssize_t         r;
+    unsigned char  *buf, seal[RECSYS_SEAL_SIZE];
+    recsys_sum64_t  sum;
+
+    fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd == -1) {
+        return -1;
+    }
+
+    buf = malloc(1 << 20);
+    if (buf == NULL) {
+        close(fd);
+        errno = ENOMEM;
+        return -1;
+    }
+
+    recsys_sum64_init(&sum);
+    off = 0;
+
+    /* whole chunks but the last: a multiple of the sum's stripe */
+    while ((r = pread(fd, buf, 1 << 20, off)) > 0) {
+        recsys_sum64_update(&sum, buf, (size_t) r);
+        off += r;
+
+        if (r % RECSYS_SUM_STRIPE != 0) {
+            break;
+        }
+    }
+
+    free(buf);
+    recsys_seal_write(seal, (uint64_t) off, recsys_sum64_final(&sum));
+    errno = 0;
+
+    if (r < 0 || pwrite(fd, seal, sizeof(seal), off) != (ssize_t) sizeof(seal)
+        || fsync(fd) != 0)
+    {
+        e = errno != 0 ? errno : EIO;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+
+    return close(fd);
+}
+
+
 int
 recsys_writer_publish(recsys_writer_t *w)
 {
@@ -224,8 +280,8 @@ recsys_writer_publish(recsys_writer_t *w)
         return recsys_writer_fail(w, RECSYS_EIO, "sync", mdb_strerror(rc));
     }
 
-    if (recsys_writer_fsync_path(w->tmp, O_RDONLY) != 0) {
-        return recsys_writer_fail(w, RECSYS_EIO, "fsync", strerror(errno));
+    if (recsys_writer_seal(w->tmp) != 0) {
+        return recsys_writer_fail(w, RECSYS_EIO, "seal", strerror(errno));
     }
 
     if (rename(w->tmp, w->path) != 0) {

@@ -193,7 +193,8 @@ sub temp_path_directives {
 
 
 # start_nginx(locations => "...", http => "...", server => "...",
-#             main => "..."): a running server or die with its logs.
+#             main => "...", workers => N): a running server or die with
+# its logs (one worker unless workers says otherwise).
 sub start_nginx {
     my (%o) = @_;
     my $self = bless { dir => tmpdir(), expect => [], %o }, __PACKAGE__;
@@ -207,7 +208,7 @@ sub start_nginx {
     my $conf = <<"EOF";
 ${user}daemon off;
 master_process on;
-worker_processes 1;
+worker_processes @{[ $o{workers} // 1 ]};
 error_log $dir/error.log info;
 pid $dir/nginx.pid;
 @{[ module_path() ne '' ? "load_module " . module_path() . ";" : '' ]}
