@@ -28,9 +28,9 @@
 #include "recsys_ease.h"
 #include "recsys_rp3.h"
 #include "recsys_content.h"
-#include "recsys_gru.h"
-#include "recsys_hmm.h"
-#include "recsys_markov.h"
+#include "recsys_gru_train.h"
+#include "recsys_hmm_train.h"
+#include "recsys_markov_train.h"
 #include "recsys_rules.h"
 #include "recsys_itemcf.h"
 #include "recsys_usercf.h"
@@ -1142,9 +1142,10 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
 /*
  * Sequence models on each user's items in time order: a first-order
  * Markov chain (next-item lists, which also answer item=I&algo=markov),
- * and optionally a hidden Markov model and a GRU (recsys_hmm.c,
- * recsys_gru.c), packed for request-time scoring of sessions.  Per-user
- * lists come from the same scoring functions.
+ * and optionally a hidden Markov model and a GRU (recsys_hmm_train.c,
+ * recsys_gru_train.c), packed for request-time scoring of sessions
+ * (recsys_hmm.c, recsys_gru.c).  Per-user lists come from the same
+ * scoring functions.
  */
 static int
 recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)

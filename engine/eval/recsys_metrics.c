@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "recsys_metrics.h"
+#include "recsys_sorted.h"
 #include "recsys_status.h"
 
 
@@ -19,33 +20,6 @@ static const char  *recsys_metrics_names[RECSYS_METRIC_N] = {
 static const char  *recsys_metrics_labels[RECSYS_METRIC_N] = {
     "MAP", "nDCG@", "P@", "R@", "HR@", "coverage", "RMSE", "MAE"
 };
-
-
-static int
-recsys_metrics_contains(const uint32_t *sorted, uint32_t n, uint32_t item)
-{
-    uint32_t  lo, hi, mid;
-
-    lo = 0;
-    hi = n;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-
-        if (sorted[mid] == item) {
-            return 1;
-        }
-
-        if (sorted[mid] < item) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
-    }
-
-    return 0;
-}
 
 
 int
@@ -65,7 +39,7 @@ recsys_metrics_user(const uint32_t *ranked, uint32_t n_ranked, uint32_t k,
     top = n_ranked < k ? n_ranked : k;
 
     for (i = 0; i < top; i++) {
-        if (!recsys_metrics_contains(relevant, n_relevant, ranked[i])) {
+        if (!recsys_sorted_has(relevant, n_relevant, ranked[i])) {
             continue;
         }
 

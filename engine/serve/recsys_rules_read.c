@@ -7,6 +7,7 @@
 
 #include "recsys_rules_read.h"
 #include "recsys_schema.h"
+#include "recsys_sorted.h"
 #include "recsys_status.h"
 
 
@@ -111,32 +112,6 @@ recsys_rules_view(const void *p, size_t size, recsys_rules_view_t *v)
 
 
 static int
-recsys_rules_in(const uint32_t *a, uint32_t n, uint32_t x)
-{
-    uint32_t  lo, hi, mid;
-
-    lo = 0;
-    hi = n;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-
-        if (a[mid] == x) {
-            return 1;
-        }
-
-        if (a[mid] < x) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-
-    return 0;
-}
-
-
-static int
 recsys_rules_cmp_hit(const void *a, const void *b)
 {
     const recsys_rules_hit_t  *x = a, *y = b;
@@ -182,14 +157,14 @@ recsys_rules_score(const recsys_rules_view_t *v, const uint32_t *hist,
             recsys_rules_get(v, r, &rule);
 
             for (a = 1; a < rule.n_ante; a++) {
-                if (!recsys_rules_in(hist + i + 1, n_hist - i - 1,
+                if (!recsys_sorted_has(hist + i + 1, n_hist - i - 1,
                                      rule.ante[a]))
                 {
                     break;
                 }
             }
 
-            if (a < rule.n_ante || recsys_rules_in(hist, n_hist, rule.cons)) {
+            if (a < rule.n_ante || recsys_sorted_has(hist, n_hist, rule.cons)) {
                 continue;
             }
 

@@ -1,5 +1,6 @@
 /*
- * test_gru.c: unit test of the GRU next-item model (recsys_gru.c).
+ * test_gru.c: unit test of the GRU next-item model (recsys_gru_train.c,
+ * recsys_gru.c).
  *
  * 1. The backward pass against central finite differences of the loss, on
  *    a tiny model, for every parameter, with the full softmax and with the
@@ -25,6 +26,7 @@
 #endif
 
 #include "recsys_gru.h"
+#include "recsys_gru_train.h"
 #include "recsys_ingest.h"
 #include "recsys_status.h"
 #include "recsys_train.h"

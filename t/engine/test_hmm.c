@@ -1,5 +1,6 @@
 /*
- * test_hmm.c: unit test of the hidden Markov model (recsys_hmm.c).
+ * test_hmm.c: unit test of the hidden Markov model (recsys_hmm_train.c,
+ * recsys_hmm.c).
  *
  * 1. Scaled forward-backward on a tiny hand-set 2-state model against a
  *    brute-force sum over every state path: log-likelihood, state
@@ -27,6 +28,7 @@
 #endif
 
 #include "recsys_hmm.h"
+#include "recsys_hmm_train.h"
 #include "recsys_ingest.h"
 #include "recsys_status.h"
 #include "recsys_train.h"

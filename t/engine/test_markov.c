@@ -1,6 +1,6 @@
 /*
- * test_markov.c: unit test of the Markov chain (recsys_markov.c), and the
- * planted-series check of every sequence model.
+ * test_markov.c: unit test of the Markov chain (recsys_markov_train.c,
+ * recsys_markov.c), and the planted-series check of every sequence model.
  *
  * 1. A tiny hand-made log whose transition rows are worked out below by
  *    hand from the formula in recsys_markov.h: probabilities, order,
@@ -20,10 +20,11 @@
 #include <unistd.h>
 
 #include "recsys_gen.h"
-#include "recsys_gru.h"
-#include "recsys_hmm.h"
+#include "recsys_gru_train.h"
+#include "recsys_hmm_train.h"
 #include "recsys_ingest.h"
 #include "recsys_markov.h"
+#include "recsys_markov_train.h"
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"

@@ -1,16 +1,6 @@
 /*
- * recsys_gru.h: a GRU next-item model (GRU4Rec-like), trained in C.
- *
- * Each item i has an embedding E[i] (dim d).  One GRU layer with hidden
- * size h reads a history x_1 .. x_T, most recent last:
- *
- *   a_t = W E[x_t] + b                 W: 3h x d, rows of the z, r, n gates
- *   z_t = sigmoid(a_z + U_z h_t-1)     U: 3h x h, same row blocks
- *   r_t = sigmoid(a_r + U_r h_t-1)
- *   n_t = tanh(a_n + U_n (r_t * h_t-1))
- *   h_t = (1 - z_t) * h_t-1 + z_t * n_t,       h_0 = 0
- *
- * and the next item scores score(j) = O[j] . h_T + bo[j] (O: n_items x h).
+ * recsys_gru_train.h: training and packing the GRU next-item model that
+ * recsys_gru.h defines and scores.
  *
  * Training.  Every user's sequence (train->seq, oldest first) is cut into
  * windows of at most max_len items, the newest window ending at the newest
@@ -40,50 +30,18 @@
  * products use a fixed order of partial sums and only element-wise loops
  * are vectorised; this assumes no fused multiply-add contraction, which
  * -std=c99 leaves off.)
- *
- * Serving reads the packed form: the history's last max_len items (at most)
- * pass the GRU (max_len 3h (d + h) multiply-adds), then every item is
- * scored (n_items h multiply-adds) and the best kept.
- *
- * Packed layout, read in place from a model blob (native byte order, only
- * 2-byte alignment assumed: rows are copied with memcpy into an aligned
- * scratch row before use):
- *
- *   recsys_gru_head_t          24 bytes, below
- *   float  E[n_items * d]      item embeddings, row per item
- *   float  W[3h * d]           input weights, rows z (h), r (h), n (h)
- *   float  U[3h * h]           recurrent weights, same row order
- *   float  b[3h]
- *   float  O[n_items * h]      output rows, row per item
- *   float  bo[n_items]         output biases
- *
- * size = 24 + 4 (n_items (d + h + 1) + 3h (d + h + 1)) bytes exactly.
  */
 
-#ifndef RECSYS_GRU_H
-#define RECSYS_GRU_H
+#ifndef RECSYS_GRU_TRAIN_H
+#define RECSYS_GRU_TRAIN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "recsys_csr.h"
-#include "recsys_query.h"
+#include "recsys_gru.h"
 #include "recsys_train.h"
 
-#define RECSYS_GRU_MAGIC     0x31555247u        /* "GRU1" */
-#define RECSYS_GRU_MAX_DIM   4096
-
-
-typedef struct {
-    uint32_t  magic;            /* RECSYS_GRU_MAGIC */
-    uint32_t  n_items;
-    uint32_t  dim;              /* d, 1..RECSYS_GRU_MAX_DIM */
-    uint32_t  hidden;           /* h, 1..RECSYS_GRU_MAX_DIM */
-    uint32_t  max_len;          /* history items read when scoring */
-    uint32_t  reserved;         /* 0 */
-} recsys_gru_head_t;
-
-_Static_assert(sizeof(recsys_gru_head_t) == 24, "gru head layout");
 
 typedef struct {
     uint32_t  n_items;
@@ -153,34 +111,12 @@ int recsys_gru_train(const recsys_train_t *t, const recsys_gru_opts_t *o,
     recsys_gru_t *m);
 
 /*
- * Packs m with the given max_len into a malloc'd buffer (*buf, *size; the
- * caller frees).  RECSYS_OK, RECSYS_EINVAL (max_len 0) or RECSYS_ENOMEM.
+ * Packs m as recsys_gru.h lays it out, with the given max_len, into a
+ * malloc'd buffer (*buf, *size; the caller frees).  RECSYS_OK,
+ * RECSYS_EINVAL (max_len 0) or RECSYS_ENOMEM.
  */
 int recsys_gru_pack(const recsys_gru_t *m, uint32_t max_len, void **buf,
     size_t *size);
-
-/*
- * Checks a packed model's header against its size: RECSYS_OK,
- * RECSYS_EFORMAT or RECSYS_ECORRUPT; fills *head when not NULL.
- */
-int recsys_gru_check(const void *packed, size_t size,
-    recsys_gru_head_t *head);
-
-/*
- * Request-time scoring from a packed model: runs the GRU over the last
- * max_len items of hist (n_hist indexes, most recent last; indexes >=
- * n_items are skipped; an empty history scores by bo alone), scores every
- * item, and writes the `need` best that are neither in seen (a row sorted
- * by item index, may be empty) nor in exclude (n_exclude indexes, any
- * order, may be NULL) into out, best first, their count into *n_out.
- * Scratch from a: at most 4 (2d + 11h) + 16 n_exclude bytes, plus
- * alignment.  RECSYS_OK, RECSYS_ENOMEM, RECSYS_EFORMAT, RECSYS_ECORRUPT or
- * RECSYS_ELIMIT (more than 2^28 exclusions).
- */
-int recsys_gru_score(const void *packed, size_t size, const uint32_t *hist,
-    uint32_t n_hist, recsys_row_t seen, const uint32_t *exclude,
-    uint32_t n_exclude, uint32_t need, recsys_alloc_t *a,
-    recsys_scored_t *out, uint32_t *n_out);
 
 /*
  * The builder's per-user lists: recsys_gru_score() over each user's newest
@@ -193,4 +129,4 @@ int recsys_gru_user_top(const void *packed, size_t size,
     const recsys_train_t *t, uint32_t k, int exclude_seen,
     recsys_csr_t *out);
 
-#endif /* RECSYS_GRU_H */
+#endif /* RECSYS_GRU_TRAIN_H */

@@ -1,6 +1,7 @@
 /*
- * recsys_gru.c: training, packing and request-time scoring of the GRU
- * next-item model described in recsys_gru.h.
+ * recsys_gru_train.c: training and packing of the GRU next-item model
+ * described in recsys_gru_train.h, and the builder's per-user lists from
+ * the packed form.
  *
  * A window's gradient is computed by recsys_gru_window(): the forward pass
  * keeps h_t, z_t, r_t and n_t of every step, the output layer turns each
@@ -11,25 +12,25 @@
  * into the model-shaped accumulators in a fixed order.  The outer products
  * (dW, dU, the negatives' dO) are summed over the window's steps one
  * gradient row at a time, after the backward walk, so each row stays in
- * cache while it is built.
+ * cache while it is built.  Each of these parts is a function of its own:
+ * recsys_gru_forward() (one step of the cell), recsys_gru_output() (one
+ * step's loss, full or sampled), recsys_gru_backward() and
+ * recsys_gru_outer().
  *
  * All vector loops go through recsys_gru_dot() (eight partial sums in a
  * fixed order) and recsys_gru_axpy() (element-wise, vectorised with OpenMP
  * SIMD when built with OpenMP): no result depends on what the compiler
  * vectorises, only on the order written here.
- *
- * The request path (recsys_gru_check, recsys_gru_score) reads the packed
- * form through memcpy, allocates only from the caller's allocator and
- * compiles without OpenMP; it needs expf and tanhf (libm).
  */
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "recsys_gru.h"
+#include "recsys_gru_train.h"
+#include "recsys_rng.h"
 #include "recsys_status.h"
-#include "recsys_topk.h"
+#include "recsys_usertop.h"
 
 
 #ifdef _OPENMP
@@ -78,22 +79,6 @@ typedef struct {
     double     loss;
 } recsys_gru_slot_t;
 
-typedef struct {
-    unsigned char  *base;
-    size_t          size;
-    size_t          used;
-} recsys_gru_arena_t;
-
-typedef struct {
-    recsys_gru_head_t     head;
-    const unsigned char  *E;
-    const unsigned char  *W;
-    const unsigned char  *U;
-    const unsigned char  *b;
-    const unsigned char  *O;
-    const unsigned char  *bo;
-} recsys_gru_view_t;
-
 
 void
 recsys_gru_defaults(recsys_gru_opts_t *o)
@@ -107,58 +92,6 @@ recsys_gru_defaults(recsys_gru_opts_t *o)
     o->lr = 0.005f;
     o->seed = 42;
     o->loss = NULL;
-}
-
-
-static uint64_t
-recsys_gru_rand(uint64_t *state)
-{
-    uint64_t  z;
-
-    z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-
-    return z ^ (z >> 31);
-}
-
-
-static double
-recsys_gru_unit(uint64_t *state)
-{
-    /* the top 53 bits, scaled to [0, 1) */
-    return (double) (recsys_gru_rand(state) >> 11) / 9007199254740992.0;
-}
-
-
-/*
- * Eight partial sums in a fixed order: the same result in the builder and
- * in the module, whatever the compiler vectorises.
- */
-static float
-recsys_gru_dot(const float *a, const float *b, uint32_t n)
-{
-    float     s0, s1, s2, s3, s4, s5, s6, s7;
-    uint32_t  k;
-
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0f;
-
-    for (k = 0; k + 8 <= n; k += 8) {
-        s0 += a[k] * b[k];
-        s1 += a[k + 1] * b[k + 1];
-        s2 += a[k + 2] * b[k + 2];
-        s3 += a[k + 3] * b[k + 3];
-        s4 += a[k + 4] * b[k + 4];
-        s5 += a[k + 5] * b[k + 5];
-        s6 += a[k + 6] * b[k + 6];
-        s7 += a[k + 7] * b[k + 7];
-    }
-
-    for ( /* void */ ; k < n; k++) {
-        s0 += a[k] * b[k];
-    }
-
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
 }
 
 
@@ -176,13 +109,6 @@ RECSYS_GRU_OMP("omp simd")
     for (k = 0; k < n; k++) {
         y[k] += alpha * x[k];
     }
-}
-
-
-static float
-recsys_gru_sigmoid(float x)
-{
-    return 1.0f / (1.0f + expf(-x));
 }
 
 
@@ -239,7 +165,7 @@ recsys_gru_uniform(float *p, size_t n, double scale, uint64_t *rng)
     size_t  k;
 
     for (k = 0; k < n; k++) {
-        p[k] = (float) ((2.0 * recsys_gru_unit(rng) - 1.0) * scale);
+        p[k] = (float) ((2.0 * recsys_rng_unit(rng) - 1.0) * scale);
     }
 }
 
@@ -368,165 +294,178 @@ recsys_gru_slot_free(recsys_gru_slot_t *g)
 
 
 /*
- * Loss and gradient of the window seq[0 .. n), 2 <= n <= w->cap, into g.
- * n_neg 0: full softmax over all items, g->dOn/dbn shaped like O/bo;
- * else sampled softmax over the target and neg[0 .. n_neg).
- *
- * The outer products (dW, dU, dOn) are not accumulated step by step: the
- * per-step factors are kept (dAs, DL) and each gradient row is summed over
- * the window's steps at the end, so it stays in cache while it is built.
+ * Step t of the cell over the embedding x: the gates into w's rows of
+ * step t, h_t into hc, from h_t-1 in hp.
  */
 static void
-recsys_gru_window(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
-    const uint32_t *neg, uint32_t n_neg, const float *logq,
-    recsys_gru_work_t *w, recsys_gru_slot_t *g)
+recsys_gru_forward(const recsys_gru_t *m, const float *x, const float *hp,
+    float *hc, recsys_gru_work_t *w, uint32_t t)
 {
-    float         *hp, *hc, *x, *dW, *dU, *db, *o, *dl, *dA, *row;
-    float          z, r, nn, v, mx, p;
-    double         sum, lse;
-    uint32_t       T, t, j, k, d, h, y, n_shared, c;
-    const float   *Uz, *Ur, *Un;
+    float         z, r, nn;
+    uint32_t      j, d, h;
+    const float  *Uz, *Ur, *Un;
 
     d = m->dim;
     h = m->hidden;
-    T = n - 1;
-    n_shared = n_neg ? n_neg : m->n_items;
-
-    dW = g->dense;
-    dU = dW + (size_t) 3 * h * d;
-    db = dU + (size_t) 3 * h * h;
-
-    memset(g->dX, 0, (size_t) T * d * sizeof(float));
-    memset(w->H, 0, (size_t) h * sizeof(float));
-    g->loss = 0.0;
 
     Uz = m->U;
     Ur = m->U + (size_t) h * h;
     Un = m->U + (size_t) 2 * h * h;
 
-    /* forward through the GRU, and the output layer at each step */
+    for (j = 0; j < 3 * h; j++) {
+        w->a[j] = m->b[j] + recsys_gru_dot(m->W + (size_t) j * d, x, d);
+    }
 
-    for (t = 0; t < T; t++) {
-        x = m->E + (size_t) seq[t] * d;
-        hp = w->H + (size_t) t * h;
-        hc = hp + h;
+    for (j = 0; j < h; j++) {
+        z = recsys_gru_sigmoid(w->a[j]
+                               + recsys_gru_dot(Uz + (size_t) j * h, hp, h));
+        r = recsys_gru_sigmoid(w->a[h + j]
+                               + recsys_gru_dot(Ur + (size_t) j * h, hp, h));
+        w->Z[(size_t) t * h + j] = z;
+        w->R[(size_t) t * h + j] = r;
+        w->Q[(size_t) t * h + j] = r * hp[j];
+    }
 
-        for (j = 0; j < 3 * h; j++) {
-            w->a[j] = m->b[j] + recsys_gru_dot(m->W + (size_t) j * d, x, d);
-        }
+    for (j = 0; j < h; j++) {
+        nn = tanhf(w->a[2 * h + j]
+                   + recsys_gru_dot(Un + (size_t) j * h,
+                                    w->Q + (size_t) t * h, h));
+        z = w->Z[(size_t) t * h + j];
+        w->N[(size_t) t * h + j] = nn;
+        hc[j] = (1.0f - z) * hp[j] + z * nn;
+    }
+}
 
-        for (j = 0; j < h; j++) {
-            z = recsys_gru_sigmoid(w->a[j]
-                                   + recsys_gru_dot(Uz + (size_t) j * h, hp,
-                                                    h));
-            r = recsys_gru_sigmoid(w->a[h + j]
-                                   + recsys_gru_dot(Ur + (size_t) j * h, hp,
-                                                    h));
-            w->Z[(size_t) t * h + j] = z;
-            w->R[(size_t) t * h + j] = r;
-            w->Q[(size_t) t * h + j] = r * hp[j];
-        }
 
-        for (j = 0; j < h; j++) {
-            nn = tanhf(w->a[2 * h + j]
-                       + recsys_gru_dot(Un + (size_t) j * h,
-                                        w->Q + (size_t) t * h, h));
-            z = w->Z[(size_t) t * h + j];
-            w->N[(size_t) t * h + j] = nn;
-            hc[j] = (1.0f - z) * hp[j] + z * nn;
-        }
+/*
+ * The full softmax cross-entropy of predicting y from hc: the loss into
+ * g->loss, dL/dlogit of every item into dl, dL/dhc into o.
+ */
+static void
+recsys_gru_output_full(const recsys_gru_t *m, uint32_t y, const float *hc,
+    recsys_gru_work_t *w, recsys_gru_slot_t *g, float *dl, float *o)
+{
+    float     v, mx;
+    double    sum, lse;
+    uint32_t  c, h;
 
-        /* softmax cross-entropy of predicting seq[t + 1] from hc */
+    h = m->hidden;
 
-        y = seq[t + 1];
-        o = w->dHo + (size_t) t * h;
-        dl = w->DL + (size_t) t * n_shared;
-        memset(o, 0, (size_t) h * sizeof(float));
+    mx = -INFINITY;
+    for (c = 0; c < m->n_items; c++) {
+        v = recsys_gru_dot(m->O + (size_t) c * h, hc, h) + m->bo[c];
+        w->logit[c] = v;
+        mx = v > mx ? v : mx;
+    }
 
-        if (n_neg == 0) {
-            mx = -INFINITY;
-            for (c = 0; c < m->n_items; c++) {
-                v = recsys_gru_dot(m->O + (size_t) c * h, hc, h) + m->bo[c];
-                w->logit[c] = v;
-                mx = v > mx ? v : mx;
-            }
+    sum = 0.0;
+    for (c = 0; c < m->n_items; c++) {
+        sum += exp((double) (w->logit[c] - mx));
+    }
 
-            sum = 0.0;
-            for (c = 0; c < m->n_items; c++) {
-                sum += exp((double) (w->logit[c] - mx));
-            }
+    lse = mx + log(sum);
+    g->loss += lse - w->logit[y];
 
-            lse = mx + log(sum);
-            g->loss += lse - w->logit[y];
+    for (c = 0; c < m->n_items; c++) {
+        dl[c] = (float) exp(w->logit[c] - lse) - (c == y ? 1.0f : 0.0f);
+        recsys_gru_axpy(o, dl[c], m->O + (size_t) c * h, h);
+    }
+}
 
-            for (c = 0; c < m->n_items; c++) {
-                dl[c] = (float) exp(w->logit[c] - lse)
-                        - (c == y ? 1.0f : 0.0f);
-                recsys_gru_axpy(o, dl[c], m->O + (size_t) c * h, h);
-            }
 
+/*
+ * The sampled softmax cross-entropy of predicting y from hc at step t:
+ * logit[0] the target, logit[1 + k] negative k (masked when it is y).  The
+ * loss into g->loss, the target's output gradient into g's row of step t,
+ * dL/dlogit of the negatives into dl, dL/dhc into o.
+ */
+static void
+recsys_gru_output_sampled(const recsys_gru_t *m, uint32_t y, const float *hc,
+    const uint32_t *neg, uint32_t n_neg, const float *logq,
+    recsys_gru_work_t *w, recsys_gru_slot_t *g, uint32_t t, float *dl,
+    float *o)
+{
+    float     v, mx, p, *row;
+    double    sum, lse;
+    uint32_t  j, k, c, h;
+
+    h = m->hidden;
+
+    w->logit[0] = recsys_gru_dot(m->O + (size_t) y * h, hc, h) + m->bo[y]
+                  - (logq != NULL ? logq[y] : 0.0f);
+    mx = w->logit[0];
+
+    for (k = 0; k < n_neg; k++) {
+        c = neg[k];
+
+        if (c == y) {
             continue;
         }
 
-        /* sampled: logit[0] the target, logit[1 + k] negative k */
+        v = recsys_gru_dot(m->O + (size_t) c * h, hc, h) + m->bo[c]
+            - (logq != NULL ? logq[c] : 0.0f);
+        w->logit[1 + k] = v;
+        mx = v > mx ? v : mx;
+    }
 
-        w->logit[0] = recsys_gru_dot(m->O + (size_t) y * h, hc, h) + m->bo[y]
-                      - (logq != NULL ? logq[y] : 0.0f);
-        mx = w->logit[0];
-
-        for (k = 0; k < n_neg; k++) {
-            c = neg[k];
-
-            if (c == y) {
-                continue;
-            }
-
-            v = recsys_gru_dot(m->O + (size_t) c * h, hc, h) + m->bo[c]
-                - (logq != NULL ? logq[c] : 0.0f);
-            w->logit[1 + k] = v;
-            mx = v > mx ? v : mx;
-        }
-
-        sum = exp((double) (w->logit[0] - mx));
-        for (k = 0; k < n_neg; k++) {
-            if (neg[k] != y) {
-                sum += exp((double) (w->logit[1 + k] - mx));
-            }
-        }
-
-        lse = mx + log(sum);
-        g->loss += lse - w->logit[0];
-
-        p = (float) exp(w->logit[0] - lse) - 1.0f;
-        recsys_gru_axpy(o, p, m->O + (size_t) y * h, h);
-
-        row = g->dOt + (size_t) t * h;
-        for (j = 0; j < h; j++) {
-            row[j] = p * hc[j];
-        }
-
-        g->dbt[t] = p;
-
-        for (k = 0; k < n_neg; k++) {
-            c = neg[k];
-
-            if (c == y) {
-                dl[k] = 0.0f;
-                continue;
-            }
-
-            dl[k] = (float) exp(w->logit[1 + k] - lse);
-            recsys_gru_axpy(o, dl[k], m->O + (size_t) c * h, h);
+    sum = exp((double) (w->logit[0] - mx));
+    for (k = 0; k < n_neg; k++) {
+        if (neg[k] != y) {
+            sum += exp((double) (w->logit[1 + k] - mx));
         }
     }
 
-    /* backpropagation through time: the step-local part */
+    lse = mx + log(sum);
+    g->loss += lse - w->logit[0];
+
+    p = (float) exp(w->logit[0] - lse) - 1.0f;
+    recsys_gru_axpy(o, p, m->O + (size_t) y * h, h);
+
+    row = g->dOt + (size_t) t * h;
+    for (j = 0; j < h; j++) {
+        row[j] = p * hc[j];
+    }
+
+    g->dbt[t] = p;
+
+    for (k = 0; k < n_neg; k++) {
+        c = neg[k];
+
+        if (c == y) {
+            dl[k] = 0.0f;
+            continue;
+        }
+
+        dl[k] = (float) exp(w->logit[1 + k] - lse);
+        recsys_gru_axpy(o, dl[k], m->O + (size_t) c * h, h);
+    }
+}
+
+
+/*
+ * Backpropagation through time over the T steps of w, the step-local
+ * part: the gate pre-activation gradients into w->dAs, the input
+ * gradients into g->dX.
+ */
+static void
+recsys_gru_backward(const recsys_gru_t *m, uint32_t T, recsys_gru_work_t *w,
+    recsys_gru_slot_t *g)
+{
+    float         v, z, r, nn, *hp, *o, *dA, *row;
+    float         *Zt, *Rt, *Nt, *dAz, *dAr, *dAn;
+    uint32_t      t, j, d, h;
+    const float  *Uz, *Ur, *Un;
+
+    d = m->dim;
+    h = m->hidden;
+
+    Uz = m->U;
+    Ur = m->U + (size_t) h * h;
+    Un = m->U + (size_t) 2 * h * h;
 
     memset(w->dh, 0, (size_t) h * sizeof(float));
 
     for (t = T; t > 0; t--) {
-        float  *Zt, *Rt, *Nt, *dAz, *dAr, *dAn;
-
         hp = w->H + (size_t) (t - 1) * h;
         Zt = w->Z + (size_t) (t - 1) * h;
         Rt = w->R + (size_t) (t - 1) * h;
@@ -573,8 +512,27 @@ recsys_gru_window(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
 
         memcpy(w->dh, w->dhp, (size_t) h * sizeof(float));
     }
+}
 
-    /* the outer products, one gradient row at a time */
+
+/*
+ * The outer products of the window seq's T steps, one gradient row at a
+ * time: dW, db and dU from w->dAs, the shared candidates' dOn and dbn from
+ * w->DL.
+ */
+static void
+recsys_gru_outer(const recsys_gru_t *m, const uint32_t *seq, uint32_t T,
+    uint32_t n_shared, recsys_gru_work_t *w, recsys_gru_slot_t *g)
+{
+    float     v, p, *dW, *dU, *db, *row;
+    uint32_t  t, j, k, d, h;
+
+    d = m->dim;
+    h = m->hidden;
+
+    dW = g->dense;
+    dU = dW + (size_t) 3 * h * d;
+    db = dU + (size_t) 3 * h * h;
 
     for (j = 0; j < 3 * h; j++) {
         row = dW + (size_t) j * d;
@@ -613,6 +571,60 @@ recsys_gru_window(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
 
         g->dbn[k] = v;
     }
+}
+
+
+/*
+ * Loss and gradient of the window seq[0 .. n), 2 <= n <= w->cap, into g.
+ * n_neg 0: full softmax over all items, g->dOn/dbn shaped like O/bo;
+ * else sampled softmax over the target and neg[0 .. n_neg).
+ *
+ * The outer products (dW, dU, dOn) are not accumulated step by step: the
+ * per-step factors are kept (dAs, DL) and each gradient row is summed over
+ * the window's steps at the end, so it stays in cache while it is built.
+ */
+static void
+recsys_gru_window(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
+    const uint32_t *neg, uint32_t n_neg, const float *logq,
+    recsys_gru_work_t *w, recsys_gru_slot_t *g)
+{
+    float     *hp, *hc, *o, *dl;
+    uint32_t   T, t, d, h, n_shared;
+
+    d = m->dim;
+    h = m->hidden;
+    T = n - 1;
+    n_shared = n_neg ? n_neg : m->n_items;
+
+    memset(g->dX, 0, (size_t) T * d * sizeof(float));
+    memset(w->H, 0, (size_t) h * sizeof(float));
+    g->loss = 0.0;
+
+    /* forward through the GRU, and the output layer at each step */
+
+    for (t = 0; t < T; t++) {
+        hp = w->H + (size_t) t * h;
+        hc = hp + h;
+
+        recsys_gru_forward(m, m->E + (size_t) seq[t] * d, hp, hc, w, t);
+
+        /* softmax cross-entropy of predicting seq[t + 1] from hc */
+
+        o = w->dHo + (size_t) t * h;
+        dl = w->DL + (size_t) t * n_shared;
+        memset(o, 0, (size_t) h * sizeof(float));
+
+        if (n_neg == 0) {
+            recsys_gru_output_full(m, seq[t + 1], hc, w, g, dl, o);
+
+        } else {
+            recsys_gru_output_sampled(m, seq[t + 1], hc, neg, n_neg, logq, w,
+                                      g, t, dl, o);
+        }
+    }
+
+    recsys_gru_backward(m, T, w, g);
+    recsys_gru_outer(m, seq, T, n_shared, w, g);
 }
 
 
@@ -889,7 +901,7 @@ recsys_gru_sample(const double *cdf, uint32_t n, uint64_t *rng)
     double    u;
     uint32_t  lo, hi, mid;
 
-    u = recsys_gru_unit(rng) * cdf[n - 1];
+    u = recsys_rng_unit(rng) * cdf[n - 1];
     lo = 0;
     hi = n - 1;
 
@@ -1154,7 +1166,7 @@ recsys_gru_train(const recsys_train_t *t, const recsys_gru_opts_t *o,
         preds = 0.0;
 
         for (j = tr.n_win; j > 1; j--) {
-            k = (uint32_t) (recsys_gru_rand(&rng) % j);
+            k = (uint32_t) (recsys_rng_next(&rng) % j);
             tmp = tr.order[j - 1];
             tr.order[j - 1] = tr.order[k];
             tr.order[k] = tmp;
@@ -1234,8 +1246,7 @@ recsys_gru_pack(const recsys_gru_t *m, uint32_t max_len, void **buf,
     d = m->dim;
     h = m->hidden;
 
-    sz = sizeof(recsys_gru_head_t)
-         + 4 * (ni * (d + h + 1) + 3 * h * (d + h + 1));
+    sz = recsys_gru_packed_size(m->n_items, m->dim, m->hidden);
 
     p = malloc(sz);
     if (p == NULL) {
@@ -1271,399 +1282,33 @@ recsys_gru_pack(const recsys_gru_t *m, uint32_t max_len, void **buf,
 }
 
 
-static int
-recsys_gru_view(const void *packed, size_t size, recsys_gru_view_t *v)
-{
-    size_t                ni, d, h;
-    const unsigned char  *p;
-
-    if (packed == NULL || size < sizeof(recsys_gru_head_t)) {
-        return RECSYS_EFORMAT;
-    }
-
-    p = packed;
-    memcpy(&v->head, p, sizeof(recsys_gru_head_t));
-
-    if (v->head.magic != RECSYS_GRU_MAGIC) {
-        return RECSYS_EFORMAT;
-    }
-
-    ni = v->head.n_items;
-    d = v->head.dim;
-    h = v->head.hidden;
-
-    if (d == 0 || h == 0 || d > RECSYS_GRU_MAX_DIM || h > RECSYS_GRU_MAX_DIM
-        || v->head.max_len == 0
-        || size != sizeof(recsys_gru_head_t)
-                   + 4 * (ni * (d + h + 1) + 3 * h * (d + h + 1)))
-    {
-        return RECSYS_ECORRUPT;
-    }
-
-    v->E = p + sizeof(recsys_gru_head_t);
-    v->W = v->E + 4 * ni * d;
-    v->U = v->W + 4 * 3 * h * d;
-    v->b = v->U + 4 * 3 * h * h;
-    v->O = v->b + 4 * 3 * h;
-    v->bo = v->O + 4 * ni * h;
-
-    return RECSYS_OK;
-}
-
-
-int
-recsys_gru_check(const void *packed, size_t size, recsys_gru_head_t *head)
-{
-    int                rc;
-    recsys_gru_view_t  v;
-
-    rc = recsys_gru_view(packed, size, &v);
-
-    if (rc == RECSYS_OK && head != NULL) {
-        *head = v.head;
-    }
-
-    return rc;
-}
-
-
-static uint32_t
-recsys_gru_hash(uint32_t x)
-{
-    x ^= x >> 16;
-    x *= 0x7feb352dU;
-    x ^= x >> 15;
-    x *= 0x846ca68bU;
-    x ^= x >> 16;
-
-    return x;
-}
-
-
-static int
-recsys_gru_row_has(recsys_row_t sorted, uint32_t item)
-{
-    uint32_t  lo, hi, mid, v;
-
-    lo = 0;
-    hi = sorted.n;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        v = recsys_row_item(sorted, mid);
-
-        if (v == item) {
-            return 1;
-        }
-
-        if (v < item) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
-    }
-
-    return 0;
-}
-
-
-static int
-recsys_gru_set_has(const uint32_t *set, uint32_t mask, uint32_t item)
-{
-    uint32_t  i;
-
-    if (set == NULL) {
-        return 0;
-    }
-
-    for (i = recsys_gru_hash(item) & mask;
-         set[i] != RECSYS_NO_INDEX;
-         i = (i + 1) & mask)
-    {
-        if (set[i] == item) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/* row r (n floats) of a packed matrix into the aligned buffer dst */
-static const float *
-recsys_gru_row(const unsigned char *base, uint32_t r, uint32_t n, float *dst)
-{
-    memcpy(dst, base + (size_t) r * n * 4, (size_t) n * 4);
-    return dst;
-}
-
-
-int
-recsys_gru_score(const void *packed, size_t size, const uint32_t *hist,
-    uint32_t n_hist, recsys_row_t seen, const uint32_t *exclude,
-    uint32_t n_exclude, uint32_t need, recsys_alloc_t *a,
-    recsys_scored_t *out, uint32_t *n_out)
-{
-    int                rc;
-    float             *x, *hc, *av, *q, *z, *nn, *row, *bias, bo, s, r;
-    uint32_t           d, h, k, j, item, i, t, *xset, xmask, size2;
-    recsys_topk_t      top;
-    recsys_scored_t    cand;
-    recsys_gru_view_t  v;
-
-    *n_out = 0;
-
-    rc = recsys_gru_view(packed, size, &v);
-    if (rc != RECSYS_OK) {
-        return rc;
-    }
-
-    if (need == 0) {
-        return RECSYS_OK;
-    }
-
-    if (n_exclude > (1u << 28)) {
-        return RECSYS_ELIMIT;
-    }
-
-    d = v.head.dim;
-    h = v.head.hidden;
-    k = d > h ? d : h;
-
-    x = a->alloc(a->ctx, (size_t) d * sizeof(float));
-    hc = a->alloc(a->ctx, (size_t) h * sizeof(float));
-    av = a->alloc(a->ctx, (size_t) 3 * h * sizeof(float));
-    bias = a->alloc(a->ctx, (size_t) 3 * h * sizeof(float));
-    q = a->alloc(a->ctx, (size_t) h * sizeof(float));
-    z = a->alloc(a->ctx, (size_t) h * sizeof(float));
-    nn = a->alloc(a->ctx, (size_t) h * sizeof(float));
-    row = a->alloc(a->ctx, (size_t) k * sizeof(float));
-
-    if (x == NULL || hc == NULL || av == NULL || bias == NULL || q == NULL
-        || z == NULL || nn == NULL || row == NULL)
-    {
-        return RECSYS_ENOMEM;
-    }
-
-    xset = NULL;
-    xmask = 0;
-
-    if (exclude != NULL && n_exclude > 0) {
-        size2 = 16;
-        while (size2 < n_exclude * 2) {
-            size2 *= 2;
-        }
-
-        xset = a->alloc(a->ctx, (size_t) size2 * sizeof(uint32_t));
-        if (xset == NULL) {
-            return RECSYS_ENOMEM;
-        }
-
-        memset(xset, 0xff, (size_t) size2 * sizeof(uint32_t));
-        xmask = size2 - 1;
-
-        for (j = 0; j < n_exclude; j++) {
-            for (i = recsys_gru_hash(exclude[j]) & xmask;
-                 xset[i] != RECSYS_NO_INDEX && xset[i] != exclude[j];
-                 i = (i + 1) & xmask)
-            {
-                /* probe */
-            }
-
-            xset[i] = exclude[j];
-        }
-    }
-
-    memcpy(bias, v.b, (size_t) 3 * h * 4);
-    memset(hc, 0, (size_t) h * sizeof(float));
-
-    t = n_hist > v.head.max_len ? n_hist - v.head.max_len : 0;
-
-    for ( /* void */ ; t < n_hist; t++) {
-        item = hist[t];
-
-        if (item >= v.head.n_items) {
-            continue;
-        }
-
-        memcpy(x, v.E + (size_t) item * d * 4, (size_t) d * 4);
-
-        for (j = 0; j < 3 * h; j++) {
-            av[j] = bias[j] + recsys_gru_dot(recsys_gru_row(v.W, j, d, row),
-                                             x, d);
-        }
-
-        for (j = 0; j < h; j++) {
-            z[j] = recsys_gru_sigmoid(av[j]
-                       + recsys_gru_dot(recsys_gru_row(v.U, j, h, row), hc,
-                                        h));
-            r = recsys_gru_sigmoid(av[h + j]
-                    + recsys_gru_dot(recsys_gru_row(v.U, h + j, h, row), hc,
-                                     h));
-            q[j] = r * hc[j];
-        }
-
-        for (j = 0; j < h; j++) {
-            nn[j] = tanhf(av[2 * h + j]
-                          + recsys_gru_dot(recsys_gru_row(v.U, 2 * h + j, h,
-                                                          row),
-                                           q, h));
-        }
-
-        for (j = 0; j < h; j++) {
-            hc[j] = (1.0f - z[j]) * hc[j] + z[j] * nn[j];
-        }
-    }
-
-    recsys_topk_init(&top, out, need);
-
-    for (i = 0; i < v.head.n_items; i++) {
-        memcpy(&bo, v.bo + (size_t) i * 4, 4);
-        s = recsys_gru_dot(recsys_gru_row(v.O, i, h, row), hc, h) + bo;
-
-        if (top.n == top.k) {
-            cand.item = i;
-            cand.score = s;
-
-            if (!recsys_scored_better(&cand, &top.heap[0])) {
-                continue;
-            }
-        }
-
-        if (recsys_gru_row_has(seen, i) || recsys_gru_set_has(xset, xmask, i))
-        {
-            continue;
-        }
-
-        recsys_topk_push(&top, i, s);
-    }
-
-    *n_out = recsys_topk_sort(&top);
-
-    return RECSYS_OK;
-}
-
-
-static void *
-recsys_gru_arena_alloc(void *ctx, size_t size)
-{
-    void                *p;
-    recsys_gru_arena_t  *a;
-
-    a = ctx;
-    size = (size + 15) & ~(size_t) 15;
-
-    if (a->used + size > a->size) {
-        return NULL;
-    }
-
-    p = a->base + a->used;
-    a->used += size;
-
-    return p;
-}
-
-
 int
 recsys_gru_user_top(const void *packed, size_t size, const recsys_train_t *t,
     uint32_t k, int exclude_seen, recsys_csr_t *out)
 {
-    int                rc, failed, par;
-    uint32_t           n_users, u, *count;
-    recsys_list_t      seen_list;
-    recsys_entry_t    *slots;
-    recsys_gru_view_t  v;
+    int                      rc;
+    recsys_usertop_t         ut;
+    recsys_gru_head_t        head;
+    recsys_usertop_packed_t  pk;
 
-    rc = recsys_gru_view(packed, size, &v);
+    rc = recsys_gru_check(packed, size, &head);
     if (rc != RECSYS_OK) {
         return rc;
     }
 
-    n_users = t->n_users;
-    seen_list = recsys_csr_view(&t->by_user);
-    failed = 0;
+    pk.score = recsys_gru_score;
+    pk.packed = packed;
+    pk.size = size;
 
-    if (recsys_slots_alloc(n_users, k, &count, &slots) != RECSYS_OK) {
-        return RECSYS_ENOMEM;
-    }
+    ut.score = recsys_usertop_packed;
+    ut.ctx = &pk;
+    ut.hist_max = head.max_len;
+    ut.scratch = 4096 + 16 * ((size_t) head.dim + 10 * head.hidden);
+    ut.chunk = 16;
 
     /* a team only for enough users: small calls run on this thread */
-    par = (double) n_users * v.head.n_items * v.head.hidden
-          > RECSYS_GRU_PAR_WORK;
-    (void) par;                 /* read by OpenMP only */
+    ut.par = (double) t->n_users * head.n_items * head.hidden
+             > RECSYS_GRU_PAR_WORK;
 
-RECSYS_GRU_OMP("omp parallel if (par)")
-    {
-        uint32_t            n, j, from, len, *hist;
-        recsys_row_t        seen;
-        recsys_alloc_t      alloc;
-        recsys_scored_t    *res;
-        recsys_gru_arena_t  arena;
-
-        arena.size = 4096 + 16 * ((size_t) v.head.dim + 10 * v.head.hidden);
-        arena.base = malloc(arena.size);
-        arena.used = 0;
-        res = malloc(((size_t) k + 1) * sizeof(recsys_scored_t));
-        hist = malloc(((size_t) v.head.max_len + 1) * sizeof(uint32_t));
-
-        alloc.alloc = recsys_gru_arena_alloc;
-        alloc.ctx = &arena;
-
-        if (arena.base == NULL || res == NULL || hist == NULL) {
-RECSYS_GRU_OMP("omp atomic write")
-            failed = 1;
-        }
-
-RECSYS_GRU_OMP("omp for schedule(dynamic, 16)")
-        for (u = 0; u < n_users; u++) {
-            if (arena.base == NULL || res == NULL || hist == NULL) {
-                continue;
-            }
-
-            arena.used = 0;
-
-            from = t->seq.offsets[u];
-            len = t->seq.offsets[u + 1] - from;
-            if (len > v.head.max_len) {
-                from += len - v.head.max_len;
-                len = v.head.max_len;
-            }
-
-            for (j = 0; j < len; j++) {
-                hist[j] = t->seq.entries[from + j].item;
-            }
-
-            seen.p = NULL;
-            seen.n = 0;
-            if (exclude_seen) {
-                seen = recsys_list_row(&seen_list, u);
-            }
-
-            if (recsys_gru_score(packed, size, hist, len, seen, NULL, 0, k,
-                                 &alloc, res, &n)
-                != RECSYS_OK)
-            {
-RECSYS_GRU_OMP("omp atomic write")
-                failed = 1;
-                continue;
-            }
-
-            recsys_slots_put(count, slots, k, u, res, n);
-        }
-
-        free(arena.base);
-        free(res);
-        free(hist);
-    }
-
-    if (failed) {
-        free(count);
-        free(slots);
-        return RECSYS_ENOMEM;
-    }
-
-    rc = recsys_slots_pack(0, n_users, k, count, slots, out);
-
-    return rc;
+    return recsys_usertop_run(&ut, t, k, exclude_seen, out);
 }

@@ -1,6 +1,7 @@
 /*
- * recsys_hmm.c: Baum-Welch training, packing and request-time filtering
- * of the hidden Markov model described in recsys_hmm.h.
+ * recsys_hmm_train.c: Baum-Welch training and packing of the hidden Markov
+ * model described in recsys_hmm_train.h, and the builder's per-user lists
+ * from the packed form.
  *
  * Training keeps every sequence's items in one flat array.  An iteration
  * walks the sequences in blocks of 256 (fewer when N > 128, so that a
@@ -13,19 +14,17 @@
  * the thread count.  Memory: the model, one
  * emission accumulator of n_items x N doubles, and per block
  * block x (max_len N + N^2) doubles.
- *
- * The request path (recsys_hmm_check, recsys_hmm_score) reads the packed
- * form only, through memcpy, allocates only from the caller's allocator and
- * compiles without OpenMP.
  */
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "recsys_hmm.h"
+#include "recsys_hmm_train.h"
+#include "recsys_rng.h"
 #include "recsys_status.h"
 #include "recsys_topk.h"
+#include "recsys_usertop.h"
 
 
 #ifdef _OPENMP
@@ -46,22 +45,6 @@ typedef struct {
     double  *g;             /* N */
 } recsys_hmm_work_t;
 
-typedef struct {
-    unsigned char  *base;
-    size_t          size;
-    size_t          used;
-} recsys_hmm_arena_t;
-
-/* the packed model's sections, located once per call */
-typedef struct {
-    recsys_hmm_head_t     head;
-    uint32_t              m;        /* entries per state in top[] */
-    const unsigned char  *pi;
-    const unsigned char  *A;
-    const unsigned char  *B;
-    const unsigned char  *top;
-} recsys_hmm_view_t;
-
 
 void
 recsys_hmm_defaults(recsys_hmm_opts_t *o)
@@ -73,28 +56,6 @@ recsys_hmm_defaults(recsys_hmm_opts_t *o)
     o->trans_prior = 0.1;
     o->emit_prior = 1.0;
     o->loglik = NULL;
-}
-
-
-/* splitmix64: a seeded stream for the initial model */
-static uint64_t
-recsys_hmm_rand(uint64_t *state)
-{
-    uint64_t  z;
-
-    z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-
-    return z ^ (z >> 31);
-}
-
-
-static double
-recsys_hmm_unit(uint64_t *state)
-{
-    /* the top 53 bits, scaled to [0, 1) */
-    return (double) (recsys_hmm_rand(state) >> 11) / 9007199254740992.0;
 }
 
 
@@ -403,7 +364,7 @@ recsys_hmm_init(recsys_hmm_t *m, const double *q, uint64_t seed)
 
     sum = 0.0;
     for (s = 0; s < N; s++) {
-        m->pi[s] = 1.0 + recsys_hmm_unit(&r);
+        m->pi[s] = 1.0 + recsys_rng_unit(&r);
         sum += m->pi[s];
     }
 
@@ -414,7 +375,7 @@ recsys_hmm_init(recsys_hmm_t *m, const double *q, uint64_t seed)
     for (s = 0; s < N; s++) {
         sum = 0.0;
         for (u = 0; u < N; u++) {
-            m->A[(size_t) s * N + u] = 0.5 + recsys_hmm_unit(&r)
+            m->A[(size_t) s * N + u] = 0.5 + recsys_rng_unit(&r)
                                        + (s == u ? N : 0.0);
             sum += m->A[(size_t) s * N + u];
         }
@@ -428,7 +389,7 @@ recsys_hmm_init(recsys_hmm_t *m, const double *q, uint64_t seed)
         sum = 0.0;
         for (i = 0; i < m->n_items; i++) {
             m->B[(size_t) i * N + s] = q[i]
-                                       * exp(2.0 * recsys_hmm_unit(&r) - 1.0);
+                                       * exp(2.0 * recsys_rng_unit(&r) - 1.0);
             sum += m->B[(size_t) i * N + s];
         }
 
@@ -793,9 +754,7 @@ recsys_hmm_pack(const recsys_hmm_t *m, uint32_t top_m, uint32_t max_len,
         return RECSYS_EINVAL;
     }
 
-    sz = sizeof(recsys_hmm_head_t)
-         + 4 * (N + N * N + (size_t) m->n_items * N)
-         + sizeof(recsys_entry_t) * N * M;
+    sz = recsys_hmm_packed_size(m->n_states, m->n_items, M);
 
     p = malloc(sz);
     heap = malloc(((size_t) M + 1) * sizeof(recsys_scored_t));
@@ -860,494 +819,37 @@ recsys_hmm_pack(const recsys_hmm_t *m, uint32_t top_m, uint32_t max_len,
 }
 
 
-static int
-recsys_hmm_view(const void *packed, size_t size, recsys_hmm_view_t *v)
-{
-    size_t                N, need;
-    const unsigned char  *p;
-
-    if (packed == NULL || size < sizeof(recsys_hmm_head_t)) {
-        return RECSYS_EFORMAT;
-    }
-
-    p = packed;
-    memcpy(&v->head, p, sizeof(recsys_hmm_head_t));
-
-    if (v->head.magic != RECSYS_HMM_MAGIC) {
-        return RECSYS_EFORMAT;
-    }
-
-    N = v->head.n_states;
-
-    if (N == 0 || N > RECSYS_HMM_MAX_STATES || v->head.max_len == 0
-        || v->head.top_m > v->head.n_items
-        || (uint64_t) N * v->head.top_m > RECSYS_HMM_MAX_TOP)
-    {
-        return RECSYS_ECORRUPT;
-    }
-
-    v->m = v->head.top_m;
-
-    need = sizeof(recsys_hmm_head_t)
-           + 4 * (N + N * N + (size_t) v->head.n_items * N)
-           + sizeof(recsys_entry_t) * N * v->m;
-
-    if (need != size) {
-        return RECSYS_ECORRUPT;
-    }
-
-    v->pi = p + sizeof(recsys_hmm_head_t);
-    v->A = v->pi + 4 * N;
-    v->B = v->A + 4 * N * N;
-    v->top = v->B + 4 * N * (size_t) v->head.n_items;
-
-    return RECSYS_OK;
-}
-
-
-int
-recsys_hmm_check(const void *packed, size_t size, recsys_hmm_head_t *head)
-{
-    int                rc;
-    recsys_hmm_view_t  v;
-
-    rc = recsys_hmm_view(packed, size, &v);
-
-    if (rc == RECSYS_OK && head != NULL) {
-        *head = v.head;
-    }
-
-    return rc;
-}
-
-
-static uint32_t
-recsys_hmm_hash(uint32_t x)
-{
-    x ^= x >> 16;
-    x *= 0x7feb352dU;
-    x ^= x >> 15;
-    x *= 0x846ca68bU;
-    x ^= x >> 16;
-
-    return x;
-}
-
-
-/* Whether item is in a row sorted by item index. */
-static int
-recsys_hmm_row_has(recsys_row_t sorted, uint32_t item)
-{
-    uint32_t  lo, hi, mid, v;
-
-    lo = 0;
-    hi = sorted.n;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        v = recsys_row_item(sorted, mid);
-
-        if (v == item) {
-            return 1;
-        }
-
-        if (v < item) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
-    }
-
-    return 0;
-}
-
-
-/* Adds item to an open-addressing set; returns 1 if it was new. */
-static int
-recsys_hmm_set_add(uint32_t *set, uint32_t mask, uint32_t item)
-{
-    uint32_t  i;
-
-    for (i = recsys_hmm_hash(item) & mask;
-         set[i] != RECSYS_NO_INDEX;
-         i = (i + 1) & mask)
-    {
-        if (set[i] == item) {
-            return 0;
-        }
-    }
-
-    set[i] = item;
-
-    return 1;
-}
-
-
-static int
-recsys_hmm_set_has(const uint32_t *set, uint32_t mask, uint32_t item)
-{
-    uint32_t  i;
-
-    if (set == NULL) {
-        return 0;
-    }
-
-    for (i = recsys_hmm_hash(item) & mask;
-         set[i] != RECSYS_NO_INDEX;
-         i = (i + 1) & mask)
-    {
-        if (set[i] == item) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-static uint32_t *
-recsys_hmm_set_new(recsys_alloc_t *a, uint32_t n, uint32_t *mask)
-{
-    uint32_t  size, *set;
-
-    size = 16;
-    while (size < n * 2) {
-        size *= 2;
-    }
-
-    set = a->alloc(a->ctx, (size_t) size * sizeof(uint32_t));
-    if (set == NULL) {
-        return NULL;
-    }
-
-    memset(set, 0xff, (size_t) size * sizeof(uint32_t));
-    *mask = size - 1;
-
-    return set;
-}
-
-
-/* score(i) = sum_s p[s] B[i][s], B read in place */
-static double
-recsys_hmm_item_score(const recsys_hmm_view_t *v, const double *p,
-    uint32_t item)
-{
-    float                 b;
-    double                sum;
-    uint32_t              s, N;
-    const unsigned char  *col;
-
-    N = v->head.n_states;
-    col = v->B + (size_t) item * N * 4;
-
-    sum = 0.0;
-    for (s = 0; s < N; s++) {
-        memcpy(&b, col + (size_t) s * 4, 4);
-        sum += p[s] * b;
-    }
-
-    return sum;
-}
-
-
-/* Pushes item unless excluded; the exclusion probes only for a contender. */
-static void
-recsys_hmm_offer(recsys_topk_t *top, uint32_t item, float score,
-    recsys_row_t seen, const uint32_t *xset, uint32_t xmask)
-{
-    recsys_scored_t  cand;
-
-    if (top->n == top->k) {
-        cand.item = item;
-        cand.score = score;
-
-        if (!recsys_scored_better(&cand, &top->heap[0])) {
-            return;
-        }
-    }
-
-    if (recsys_hmm_row_has(seen, item)
-        || recsys_hmm_set_has(xset, xmask, item))
-    {
-        return;
-    }
-
-    recsys_topk_push(top, item, score);
-}
-
-
-int
-recsys_hmm_score(const void *packed, size_t size, const uint32_t *hist,
-    uint32_t n_hist, recsys_row_t seen, const uint32_t *exclude,
-    uint32_t n_exclude, uint32_t need, recsys_alloc_t *a,
-    recsys_scored_t *out, uint32_t *n_out)
-{
-    int                rc, exact;
-    float              f;
-    double            *alpha, *pred, sum, tau, ps;
-    uint32_t           N, M, s, u, h, d, item, *cset, cmask, *xset, xmask;
-    recsys_entry_t     ent;
-    recsys_topk_t      top;
-    recsys_hmm_view_t  v;
-
-    *n_out = 0;
-
-    rc = recsys_hmm_view(packed, size, &v);
-    if (rc != RECSYS_OK) {
-        return rc;
-    }
-
-    if (need == 0) {
-        return RECSYS_OK;
-    }
-
-    if (n_exclude > (1u << 28)) {
-        return RECSYS_ELIMIT;
-    }
-
-    N = v.head.n_states;
-    M = v.m;
-
-    alpha = a->alloc(a->ctx, (size_t) N * sizeof(double));
-    pred = a->alloc(a->ctx, (size_t) N * sizeof(double));
-    cset = recsys_hmm_set_new(a, N * M, &cmask);
-
-    if (alpha == NULL || pred == NULL || cset == NULL) {
-        return RECSYS_ENOMEM;
-    }
-
-    xset = NULL;
-    xmask = 0;
-
-    if (exclude != NULL && n_exclude > 0) {
-        xset = recsys_hmm_set_new(a, n_exclude, &xmask);
-        if (xset == NULL) {
-            return RECSYS_ENOMEM;
-        }
-
-        for (h = 0; h < n_exclude; h++) {
-            recsys_hmm_set_add(xset, xmask, exclude[h]);
-        }
-    }
-
-    /* filtering over the last max_len items: pred is P(s_t | x_<t) */
-
-    for (s = 0; s < N; s++) {
-        memcpy(&f, v.pi + (size_t) s * 4, 4);
-        pred[s] = f;
-    }
-
-    h = n_hist > v.head.max_len ? n_hist - v.head.max_len : 0;
-
-    for ( /* void */ ; h < n_hist; h++) {
-        item = hist[h];
-
-        if (item >= v.head.n_items) {
-            continue;
-        }
-
-        sum = 0.0;
-        for (s = 0; s < N; s++) {
-            memcpy(&f, v.B + ((size_t) item * N + s) * 4, 4);
-            alpha[s] = pred[s] * f;
-            sum += alpha[s];
-        }
-
-        if (!(sum > 0.0)) {
-            continue;
-        }
-
-        for (u = 0; u < N; u++) {
-            pred[u] = 0.0;
-        }
-
-        for (s = 0; s < N; s++) {
-            ps = alpha[s] / sum;
-
-            if (ps == 0.0) {
-                continue;
-            }
-
-            for (u = 0; u < N; u++) {
-                memcpy(&f, v.A + ((size_t) s * N + u) * 4, 4);
-                pred[u] += ps * f;
-            }
-        }
-    }
-
-    /* threshold algorithm over the states' top lists */
-
-    recsys_topk_init(&top, out, need);
-    exact = 0;
-
-    for (d = 0; d < M && !exact; d++) {
-        tau = 0.0;
-
-        for (s = 0; s < N; s++) {
-            if (pred[s] == 0.0) {
-                continue;
-            }
-
-            memcpy(&ent, v.top + ((size_t) s * M + d) * sizeof(ent),
-                   sizeof(ent));
-
-            tau += pred[s] * ent.score;
-
-            if (ent.item >= v.head.n_items
-                || !recsys_hmm_set_add(cset, cmask, ent.item))
-            {
-                continue;
-            }
-
-            recsys_hmm_offer(&top, ent.item,
-                             (float) recsys_hmm_item_score(&v, pred,
-                                                           ent.item),
-                             seen, xset, xmask);
-        }
-
-        exact = (top.n == top.k && top.heap[0].score > (float) tau);
-    }
-
-    if (!exact && M < v.head.n_items) {
-        /* items below every list's depth M might still rank: scan all */
-        recsys_topk_init(&top, out, need);
-
-        for (item = 0; item < v.head.n_items; item++) {
-            recsys_hmm_offer(&top, item,
-                             (float) recsys_hmm_item_score(&v, pred, item),
-                             seen, xset, xmask);
-        }
-    }
-
-    *n_out = recsys_topk_sort(&top);
-
-    return RECSYS_OK;
-}
-
-
-static void *
-recsys_hmm_arena_alloc(void *ctx, size_t size)
-{
-    void                *p;
-    recsys_hmm_arena_t  *a;
-
-    a = ctx;
-    size = (size + 15) & ~(size_t) 15;
-
-    if (a->used + size > a->size) {
-        return NULL;
-    }
-
-    p = a->base + a->used;
-    a->used += size;
-
-    return p;
-}
-
-
 int
 recsys_hmm_user_top(const void *packed, size_t size, const recsys_train_t *t,
     uint32_t k, int exclude_seen, recsys_csr_t *out)
 {
-    int                rc, failed, par;
-    uint32_t           n_users, u, *count;
-    recsys_list_t      seen_list;
-    recsys_entry_t    *slots;
-    recsys_hmm_view_t  v;
+    int                      rc;
+    size_t                   N;
+    recsys_usertop_t         ut;
+    recsys_hmm_head_t        head;
+    recsys_usertop_packed_t  pk;
 
-    rc = recsys_hmm_view(packed, size, &v);
+    rc = recsys_hmm_check(packed, size, &head);
     if (rc != RECSYS_OK) {
         return rc;
     }
 
-    n_users = t->n_users;
-    seen_list = recsys_csr_view(&t->by_user);
-    failed = 0;
+    N = head.n_states;
+    pk.score = recsys_hmm_score;
+    pk.packed = packed;
+    pk.size = size;
 
-    if (recsys_slots_alloc(n_users, k, &count, &slots) != RECSYS_OK) {
-        return RECSYS_ENOMEM;
-    }
+    ut.score = recsys_usertop_packed;
+    ut.ctx = &pk;
+    ut.hist_max = head.max_len;
+    ut.scratch = 4096 + 32 * N + 16 * N * head.top_m;
+    ut.chunk = 64;
 
     /* a team only for enough users: small calls run on this thread */
-    par = (double) n_users * v.head.max_len * v.head.n_states
-          * v.head.n_states > RECSYS_HMM_PAR_WORK;
-    (void) par;                 /* read by OpenMP only */
+    ut.par = (double) t->n_users * head.max_len * head.n_states
+             * head.n_states > RECSYS_HMM_PAR_WORK;
 
-RECSYS_HMM_OMP("omp parallel if (par)")
-    {
-        uint32_t            n, j, from, len, *hist;
-        recsys_row_t        seen;
-        recsys_alloc_t      alloc;
-        recsys_scored_t    *res;
-        recsys_hmm_arena_t  arena;
-
-        arena.size = 4096 + 32 * (size_t) v.head.n_states
-                     + 16 * (size_t) v.head.n_states * v.m;
-        arena.base = malloc(arena.size);
-        arena.used = 0;
-        res = malloc(((size_t) k + 1) * sizeof(recsys_scored_t));
-        hist = malloc(((size_t) v.head.max_len + 1) * sizeof(uint32_t));
-
-        alloc.alloc = recsys_hmm_arena_alloc;
-        alloc.ctx = &arena;
-
-        if (arena.base == NULL || res == NULL || hist == NULL) {
-RECSYS_HMM_OMP("omp atomic write")
-            failed = 1;
-        }
-
-RECSYS_HMM_OMP("omp for schedule(dynamic, 64)")
-        for (u = 0; u < n_users; u++) {
-            if (arena.base == NULL || res == NULL || hist == NULL) {
-                continue;
-            }
-
-            arena.used = 0;
-
-            from = t->seq.offsets[u];
-            len = t->seq.offsets[u + 1] - from;
-            if (len > v.head.max_len) {
-                from += len - v.head.max_len;
-                len = v.head.max_len;
-            }
-
-            for (j = 0; j < len; j++) {
-                hist[j] = t->seq.entries[from + j].item;
-            }
-
-            seen.p = NULL;
-            seen.n = 0;
-            if (exclude_seen) {
-                seen = recsys_list_row(&seen_list, u);
-            }
-
-            if (recsys_hmm_score(packed, size, hist, len, seen, NULL, 0, k,
-                                 &alloc, res, &n)
-                != RECSYS_OK)
-            {
-RECSYS_HMM_OMP("omp atomic write")
-                failed = 1;
-                continue;
-            }
-
-            recsys_slots_put(count, slots, k, u, res, n);
-        }
-
-        free(arena.base);
-        free(res);
-        free(hist);
-    }
-
-    if (failed) {
-        free(count);
-        free(slots);
-        return RECSYS_ENOMEM;
-    }
-
-    rc = recsys_slots_pack(0, n_users, k, count, slots, out);
-
-    return rc;
+    return recsys_usertop_run(&ut, t, k, exclude_seen, out);
 }
 
 

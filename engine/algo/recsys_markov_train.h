@@ -1,5 +1,6 @@
 /*
- * recsys_markov.h: a first-order Markov chain over consecutive items.
+ * recsys_markov_train.h: building the first-order Markov chain over
+ * consecutive items that recsys_markov.h scores.
  *
  * Every user's training sequence (train->seq, oldest first) contributes
  * one transition per pair of consecutive items.  With c(i, j) the number
@@ -19,38 +20,18 @@
  *
  * The builder keeps, per item, the top_k next items by P(j | i), best
  * first (ties to the smaller item index), as a csr row of (item, P): the
- * "item.nbrs.markov" list.  Entries are positive and at most 1.
- *
- * Scoring a history h_1 .. h_T (most recent last) mixes the rows of its
- * last `window` items with geometric weights:
- *
- *   score(j) = sum_{k = 0}^{window - 1} decay^k P(j | h_{T-k})
- *
- * where P(j | i) is taken from i's stored row (0 when j is not in it).
- * window 1 is the plain chain.  The work is bounded by window * top_k
- * candidates.  Items of the history that the model does not know (index
- * >= the number of rows) are skipped, as if not in the history.
+ * "item.nbrs.markov" list.
  */
 
-#ifndef RECSYS_MARKOV_H
-#define RECSYS_MARKOV_H
+#ifndef RECSYS_MARKOV_TRAIN_H
+#define RECSYS_MARKOV_TRAIN_H
 
 #include <stdint.h>
 
 #include "recsys_csr.h"
-#include "recsys_query.h"
+#include "recsys_markov.h"
 #include "recsys_train.h"
 
-
-typedef struct {
-    uint32_t  top_k;        /* next items kept per item, default 100 */
-    float     alpha;        /* smoothing mass, default 1.0 */
-    uint32_t  window;       /* history items mixed at scoring, default 5 */
-    float     decay;        /* weight ratio between them, default 0.6 */
-} recsys_markov_opts_t;
-
-
-void recsys_markov_defaults(recsys_markov_opts_t *o);
 
 /*
  * Counts the transitions of t->seq and writes next, a csr with a row per
@@ -67,23 +48,6 @@ int recsys_markov_build(const recsys_train_t *t,
     const recsys_markov_opts_t *o, recsys_csr_t *next);
 
 /*
- * Request-time scoring.  next: the rows written by recsys_markov_build()
- * (from a model file or recsys_csr_view()).  hist: n_hist item indexes,
- * most recent last; only the last `window` matter.  Items in seen (a row
- * sorted by item index, may be empty) or in exclude (n_exclude indexes, any
- * order, may be NULL) are never returned.  Writes at most `need` results
- * into out, best first (score as above, ties to the smaller index), and
- * their count into *n_out; fewer when the rows hold fewer candidates.
- * Scratch comes from a: at most 64 * window * row length + 16 * n_exclude
- * bytes.  RECSYS_OK, RECSYS_ENOMEM, or RECSYS_ELIMIT past 2^28 candidates
- * or exclusions.
- */
-int recsys_markov_score(const recsys_list_t *next, const uint32_t *hist,
-    uint32_t n_hist, uint32_t window, float decay, recsys_row_t seen,
-    const uint32_t *exclude, uint32_t n_exclude, uint32_t need,
-    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out);
-
-/*
  * The builder's per-user lists: for each user, recsys_markov_score() over
  * the user's own sequence (t->seq, so its newest `window` items), at most
  * k results, written as a csr with a row per user, best first.  With
@@ -96,4 +60,4 @@ int recsys_markov_user_top(const recsys_csr_t *next, const recsys_train_t *t,
     uint32_t window, float decay, uint32_t k, int exclude_seen,
     recsys_csr_t *out);
 
-#endif /* RECSYS_MARKOV_H */
+#endif /* RECSYS_MARKOV_TRAIN_H */

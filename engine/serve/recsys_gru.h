@@ -1,0 +1,141 @@
+/*
+ * recsys_gru.h: the packed GRU next-item model (GRU4Rec-like) and its
+ * request-time scoring (trained by recsys_gru_train.h).
+ *
+ * Each item i has an embedding E[i] (dim d).  One GRU layer with hidden
+ * size h reads a history x_1 .. x_T, most recent last:
+ *
+ *   a_t = W E[x_t] + b                 W: 3h x d, rows of the z, r, n gates
+ *   z_t = sigmoid(a_z + U_z h_t-1)     U: 3h x h, same row blocks
+ *   r_t = sigmoid(a_r + U_r h_t-1)
+ *   n_t = tanh(a_n + U_n (r_t * h_t-1))
+ *   h_t = (1 - z_t) * h_t-1 + z_t * n_t,       h_0 = 0
+ *
+ * and the next item scores score(j) = O[j] . h_T + bo[j] (O: n_items x h).
+ *
+ * Serving reads the packed form: the history's last max_len items (at most)
+ * pass the GRU (max_len 3h (d + h) multiply-adds), then every item is
+ * scored (n_items h multiply-adds) and the best kept.  Dot products go
+ * through recsys_gru_dot() below, in the trainer too: eight partial sums
+ * in a fixed order, so no result depends on what the compiler vectorises
+ * (this assumes no fused multiply-add contraction, which -std=c99 leaves
+ * off).
+ *
+ * Packed layout, read in place from a model blob (native byte order, only
+ * 2-byte alignment assumed: rows are copied with memcpy into an aligned
+ * scratch row before use):
+ *
+ *   recsys_gru_head_t          24 bytes, below
+ *   float  E[n_items * d]      item embeddings, row per item
+ *   float  W[3h * d]           input weights, rows z (h), r (h), n (h)
+ *   float  U[3h * h]           recurrent weights, same row order
+ *   float  b[3h]
+ *   float  O[n_items * h]      output rows, row per item
+ *   float  bo[n_items]         output biases
+ *
+ * size = 24 + 4 (n_items (d + h + 1) + 3h (d + h + 1)) bytes exactly
+ * (recsys_gru_packed_size()).
+ */
+
+#ifndef RECSYS_GRU_H
+#define RECSYS_GRU_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recsys_query.h"
+
+#define RECSYS_GRU_MAGIC     0x31555247u        /* "GRU1" */
+#define RECSYS_GRU_MAX_DIM   4096
+
+
+typedef struct {
+    uint32_t  magic;            /* RECSYS_GRU_MAGIC */
+    uint32_t  n_items;
+    uint32_t  dim;              /* d, 1..RECSYS_GRU_MAX_DIM */
+    uint32_t  hidden;           /* h, 1..RECSYS_GRU_MAX_DIM */
+    uint32_t  max_len;          /* history items read when scoring */
+    uint32_t  reserved;         /* 0 */
+} recsys_gru_head_t;
+
+_Static_assert(sizeof(recsys_gru_head_t) == 24, "gru head layout");
+
+
+/* The packed size of a model of n_items items, dim d and hidden size h. */
+static inline size_t
+recsys_gru_packed_size(uint32_t n_items, uint32_t d, uint32_t h)
+{
+    size_t  ni, dd, hh;
+
+    ni = n_items;
+    dd = d;
+    hh = h;
+
+    return sizeof(recsys_gru_head_t)
+           + 4 * (ni * (dd + hh + 1) + 3 * hh * (dd + hh + 1));
+}
+
+
+/*
+ * Eight partial sums in a fixed order: the same result in the builder and
+ * in the module, whatever the compiler vectorises.
+ */
+static inline float
+recsys_gru_dot(const float *a, const float *b, uint32_t n)
+{
+    float     s0, s1, s2, s3, s4, s5, s6, s7;
+    uint32_t  k;
+
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0f;
+
+    for (k = 0; k + 8 <= n; k += 8) {
+        s0 += a[k] * b[k];
+        s1 += a[k + 1] * b[k + 1];
+        s2 += a[k + 2] * b[k + 2];
+        s3 += a[k + 3] * b[k + 3];
+        s4 += a[k + 4] * b[k + 4];
+        s5 += a[k + 5] * b[k + 5];
+        s6 += a[k + 6] * b[k + 6];
+        s7 += a[k + 7] * b[k + 7];
+    }
+
+    for ( /* void */ ; k < n; k++) {
+        s0 += a[k] * b[k];
+    }
+
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+}
+
+
+static inline float
+recsys_gru_sigmoid(float x)
+{
+    return 1.0f / (1.0f + expf(-x));
+}
+
+
+/*
+ * Checks a packed model's header against its size: RECSYS_OK,
+ * RECSYS_EFORMAT or RECSYS_ECORRUPT; fills *head when not NULL.
+ */
+int recsys_gru_check(const void *packed, size_t size,
+    recsys_gru_head_t *head);
+
+/*
+ * Request-time scoring from a packed model: runs the GRU over the last
+ * max_len items of hist (n_hist indexes, most recent last; indexes >=
+ * n_items are skipped; an empty history scores by bo alone), scores every
+ * item, and writes the `need` best that are neither in seen (a row sorted
+ * by item index, may be empty) nor in exclude (n_exclude indexes, any
+ * order, may be NULL) into out, best first, their count into *n_out.
+ * Scratch from a: at most 4 (2d + 11h) + 16 n_exclude bytes, plus
+ * alignment.  RECSYS_OK, RECSYS_ENOMEM, RECSYS_EFORMAT, RECSYS_ECORRUPT or
+ * RECSYS_ELIMIT (more than 2^28 exclusions).
+ */
+int recsys_gru_score(const void *packed, size_t size, const uint32_t *hist,
+    uint32_t n_hist, recsys_row_t seen, const uint32_t *exclude,
+    uint32_t n_exclude, uint32_t need, recsys_alloc_t *a,
+    recsys_scored_t *out, uint32_t *n_out);
+
+#endif /* RECSYS_GRU_H */
