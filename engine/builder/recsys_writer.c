@@ -2,11 +2,16 @@
  * recsys_writer.c: the model file's write side and atomic publication.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "recsys_schema.h"
@@ -18,6 +23,48 @@
 static int recsys_writer_begin(recsys_writer_t *w);
 
 
+/* The directory part of path, in buf. */
+static const char *
+recsys_writer_dir(const char *path, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", path);
+
+    return dirname(buf);
+}
+
+
+/*
+ * Why a write failed, in words.  LMDB reports a short write, which is what
+ * a full disk gives, as EIO: with less than a mebibyte left on the file's
+ * file system after the failure, that is what it was.
+ */
+static const char *
+recsys_writer_why(recsys_writer_t *w, int err, char *buf, size_t size)
+{
+    char                dir[4096];
+    unsigned long long  avail;
+    struct statvfs      fs;
+
+    if ((err != EIO && err != ENOSPC && err != EDQUOT) || w->tmp == NULL
+        || statvfs(recsys_writer_dir(w->tmp, dir, sizeof(dir)), &fs) != 0)
+    {
+        return mdb_strerror(err);
+    }
+
+    avail = (unsigned long long) fs.f_bavail * fs.f_frsize;
+
+    if (err == EIO && avail >= 1024 * 1024) {
+        return mdb_strerror(err);
+    }
+
+    snprintf(buf, size, "%s: %llu bytes left on the file system of %.300s",
+             err == EDQUOT ? "disk quota exceeded" : "no space left on device",
+             avail, dir);
+
+    return buf;
+}
+
+
 static int
 recsys_writer_fail(recsys_writer_t *w, int status, const char *what,
     const char *why)
@@ -25,6 +72,91 @@ recsys_writer_fail(recsys_writer_t *w, int status, const char *what,
     snprintf(w->err, sizeof(w->err), "%s: %s: %s", w->tmp ? w->tmp : "",
              what, why);
     return status;
+}
+
+
+/*
+ * Removes "<path>.tmp.<pid>" files left by builders that died (their pid
+ * is gone): a killed build leaves its temporary file behind, and nothing
+ * else would ever remove it.  Returns how many were removed.
+ */
+static unsigned
+recsys_writer_sweep(const char *path)
+{
+    long            pid;
+    char            dir[4096], name[4096], full[8192], *end;
+    size_t          len;
+    unsigned        n;
+    DIR            *d;
+    struct dirent  *e;
+
+    snprintf(name, sizeof(name), "%s", path);
+    snprintf(name, sizeof(name), "%s", basename(name));
+    len = strlen(name);
+
+    d = opendir(recsys_writer_dir(path, dir, sizeof(dir)));
+    if (d == NULL) {
+        return 0;
+    }
+
+    n = 0;
+
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, name, len) != 0
+            || strncmp(e->d_name + len, ".tmp.", 5) != 0)
+        {
+            continue;
+        }
+
+        errno = 0;
+        pid = strtol(e->d_name + len + 5, &end, 10);
+
+        if (errno != 0 || *end != '\0' || pid <= 0 || pid == (long) getpid()
+            || kill((pid_t) pid, 0) == 0 || errno != ESRCH)
+        {
+            continue;
+        }
+
+        snprintf(full, sizeof(full), "%s/%s", dir, e->d_name);
+
+        if (unlink(full) == 0) {
+            n++;
+        }
+    }
+
+    closedir(d);
+
+    return n;
+}
+
+
+int
+recsys_writer_check(const char *path, char *err, size_t errlen)
+{
+    char         dir[4096];
+    struct stat  st;
+
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: is a directory, not a model file path",
+                 path);
+        return RECSYS_EINVAL;
+    }
+
+    recsys_writer_dir(path, dir, sizeof(dir));
+
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: the directory %.300s does not exist",
+                 path, dir);
+        return RECSYS_EINVAL;
+    }
+
+    if (access(dir, W_OK | X_OK) != 0) {
+        snprintf(err, errlen, "%s: cannot write in %.300s: %s", path, dir,
+                 strerror(errno));
+        return RECSYS_EINVAL;
+    }
+
+    return RECSYS_OK;
 }
 
 
@@ -47,6 +179,7 @@ recsys_writer_open(recsys_writer_t *w, const char *path, size_t map_size)
 
     snprintf(w->tmp, len + 32, "%s.tmp.%ld", path, (long) getpid());
     unlink(w->tmp);
+    w->stale = recsys_writer_sweep(path);
 
     w->map_size = map_size;
 
@@ -58,7 +191,8 @@ recsys_writer_open(recsys_writer_t *w, const char *path, size_t map_size)
 static int
 recsys_writer_begin(recsys_writer_t *w)
 {
-    int  rc;
+    int   rc;
+    char  why[512];
 
     rc = mdb_env_create(&w->env);
     if (rc != 0) {
@@ -73,7 +207,8 @@ recsys_writer_begin(recsys_writer_t *w)
     rc = mdb_env_open(w->env, w->tmp,
                       MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0644);
     if (rc != 0) {
-        return recsys_writer_fail(w, RECSYS_EIO, "create", mdb_strerror(rc));
+        return recsys_writer_fail(w, RECSYS_EIO, "create",
+                                  recsys_writer_why(w, rc, why, sizeof(why)));
     }
 
     rc = mdb_txn_begin(w->env, NULL, 0, &w->txn);
@@ -98,7 +233,8 @@ recsys_writer_begin(recsys_writer_t *w)
 int
 recsys_writer_pause(recsys_writer_t *w)
 {
-    int  rc;
+    int   rc;
+    char  why[512];
 
     rc = mdb_txn_commit(w->txn);
     w->txn = NULL;
@@ -107,8 +243,8 @@ recsys_writer_pause(recsys_writer_t *w)
     w->env = NULL;
 
     if (rc != 0) {
-        return recsys_writer_fail(w, RECSYS_ELMDB, "commit",
-                                  mdb_strerror(rc));
+        return recsys_writer_fail(w, RECSYS_EIO, "commit",
+                                  recsys_writer_why(w, rc, why, sizeof(why)));
     }
 
     return RECSYS_OK;
@@ -262,14 +398,14 @@ int
 recsys_writer_publish(recsys_writer_t *w)
 {
     int    rc;
-    char  *dir, *slash;
+    char  *dir, *slash, why[512];
 
     rc = mdb_txn_commit(w->txn);
     w->txn = NULL;
 
     if (rc != 0) {
-        return recsys_writer_fail(w, RECSYS_ELMDB, "commit",
-                                  mdb_strerror(rc));
+        return recsys_writer_fail(w, RECSYS_EIO, "commit",
+                                  recsys_writer_why(w, rc, why, sizeof(why)));
     }
 
     rc = mdb_env_sync(w->env, 1);
@@ -277,11 +413,14 @@ recsys_writer_publish(recsys_writer_t *w)
     w->env = NULL;
 
     if (rc != 0) {
-        return recsys_writer_fail(w, RECSYS_EIO, "sync", mdb_strerror(rc));
+        return recsys_writer_fail(w, RECSYS_EIO, "sync",
+                                  recsys_writer_why(w, rc, why, sizeof(why)));
     }
 
     if (recsys_writer_seal(w->tmp) != 0) {
-        return recsys_writer_fail(w, RECSYS_EIO, "seal", strerror(errno));
+        return recsys_writer_fail(w, RECSYS_EIO, "seal",
+                                  recsys_writer_why(w, errno, why,
+                                                    sizeof(why)));
     }
 
     if (rename(w->tmp, w->path) != 0) {

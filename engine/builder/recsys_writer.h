@@ -29,6 +29,8 @@ typedef struct {
     char        *path;
     char        *tmp;
     size_t       map_size;
+    unsigned     stale;         /* temporary files of dead builders
+                                   removed by open */
     char         err[512];
 } recsys_writer_t;
 
@@ -41,6 +43,17 @@ typedef enum {
 } recsys_wdb_t;
 
 
+/*
+ * Whether a model can be published at path: not a directory, in an
+ * existing directory the builder may write; RECSYS_EINVAL with the reason
+ * in err.  The command line asks this before reading any input.
+ */
+int recsys_writer_check(const char *path, char *err, size_t errlen);
+
+/*
+ * Creates the temporary file (and removes those of builders that died:
+ * "<path>.tmp.<pid>" whose pid is gone, counted in w->stale).
+ */
 int recsys_writer_open(recsys_writer_t *w, const char *path,
     size_t map_size);
 

@@ -26,6 +26,7 @@
 #include "recsys_model.h"
 #include "recsys_schema.h"
 #include "recsys_status.h"
+#include "recsys_writer.h"
 
 #define RECSYS_VERSION  "0.1.0"
 
@@ -431,6 +432,11 @@ recsys_main_build(int argc, char **argv)
 
     o.interactions = interactions;
     o.items = items;
+
+    /* a path that cannot be published is found before any work */
+    if (recsys_writer_check(out, err, sizeof(err)) != RECSYS_OK) {
+        return recsys_main_fail("%s%s", err, "");
+    }
 
     t0 = recsys_clock_now();
 
