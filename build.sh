@@ -13,6 +13,9 @@
 #                               (bench/bench-build.sh)
 #   ./build.sh quality          served answers scored like `recsys-build
 #                               eval` (bench/quality.sh)
+#   ./build.sh bench-verify     what checking a model file costs: verify
+#                               and open, a swap under load
+#                               (bench/bench-verify.sh)
 #   ./build.sh clean            remove build/
 #
 # NGINX_SRC=/path/to/nginx-x.y.z builds the module against that source tree
@@ -173,6 +176,7 @@ case "${1:-build}" in
     bench) shift; build_all; exec "$ROOT/bench/bench.sh" "$@" ;;
     bench-build) shift; build_all; exec "$ROOT/bench/bench-build.sh" "$@" ;;
     quality) shift; build_all; exec "$ROOT/bench/quality.sh" "$@" ;;
+    bench-verify) shift; build_all; exec "$ROOT/bench/bench-verify.sh" "$@" ;;
     clean) rm -rf "$BUILD" ;;
-    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, clean)" ;;
+    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, bench-verify, clean)" ;;
 esac
