@@ -77,7 +77,10 @@ build_module() {
     fi
 
     stamp="$objdir/configured"
-    want="$src ${flags[*]} $(cksum < "$ROOT/config")"
+    # the files config globs are part of what was configured: a new or
+    # removed engine/serve file needs a new objs/Makefile
+    want="$src ${flags[*]} $(cksum < "$ROOT/config") $(cd "$ROOT" \
+        && ls ngx_http_recsys_module/*.[ch] engine/serve/*.[ch] | cksum)"
     mkdir -p "$objdir"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -f "$src/objs/Makefile" ]; then
         say "configuring nginx module build in $src"

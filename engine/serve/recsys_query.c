@@ -71,11 +71,6 @@ recsys_row_head(recsys_row_t row, uint32_t max)
 }
 
 
-static const char  *recsys_fallback_names[] = {
-    NULL, "popular", "segment", "content", "itemcf"
-};
-
-
 int
 recsys_algo_parse(const char *name, size_t len)
 {
@@ -91,6 +86,11 @@ recsys_algo_parse(const char *name, size_t len)
 }
 
 
+/*
+ * The name an answer echoes: a source's canonical name, so that algo=lstm
+ * (the GRU's old name, still accepted by recsys_algo_parse) echoes "gru",
+ * the name of what answered, like the keys of an explanation's sources.
+ */
 const char *
 recsys_algo_name(int algo)
 {
@@ -109,7 +109,18 @@ recsys_algo_name(int algo)
 const char *
 recsys_fallback_name(recsys_fallback_t fallback)
 {
-    return recsys_fallback_names[fallback];
+    switch (fallback) {
+    case RECSYS_FALLBACK_POPULAR:
+        return recsys_source_name(RECSYS_SRC_POPULAR);
+    case RECSYS_FALLBACK_SEGMENT:
+        return "segment";
+    case RECSYS_FALLBACK_CONTENT:
+        return recsys_source_name(RECSYS_SRC_CONTENT);
+    case RECSYS_FALLBACK_ITEMCF:
+        return recsys_source_name(RECSYS_SRC_ITEMCF);
+    default:
+        return NULL;
+    }
 }
 
 
@@ -600,14 +611,6 @@ typedef struct {
 } recsys_qctx_t;
 
 
-static int
-recsys_is_item_source(int s)
-{
-    return s == RECSYS_SRC_ITEMCF || s == RECSYS_SRC_CONTENT
-           || s == RECSYS_SRC_MARKOV;
-}
-
-
 /* Appends list entries that pass the filter until out holds need. */
 static void
 recsys_query_take(recsys_qctx_t *c, recsys_row_t row,
@@ -733,15 +736,11 @@ recsys_is_session_source(const recsys_qctx_t *c, int s)
     const void  *p;
     size_t       size;
 
-    if (s == RECSYS_SRC_ITEMCF || s == RECSYS_SRC_CONTENT
-        || s == RECSYS_SRC_MARKOV || s == RECSYS_SRC_EASE
-        || s == RECSYS_SRC_RP3BETA)
-    {
+    if (recsys_source_is(s, RECSYS_SOURCE_SESSION)) {
         return recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s) != NULL;
     }
 
-    return (s == RECSYS_SRC_HMM || s == RECSYS_SRC_LSTM)
-           && recsys_model_packed(c->m, s, &p, &size) == RECSYS_OK;
+    return recsys_model_packed(c->m, s, &p, &size) == RECSYS_OK;
 }
 
 
@@ -813,9 +812,7 @@ static int
 recsys_query_score(recsys_qctx_t *c, int s, recsys_scored_t *out,
     uint32_t need, uint32_t *n)
 {
-    if (s == RECSYS_SRC_MARKOV || s == RECSYS_SRC_HMM
-        || s == RECSYS_SRC_LSTM)
-    {
+    if (recsys_source_is(s, RECSYS_SOURCE_SEQUENCE)) {
         return recsys_query_sequence(c, s, out, need, n);
     }
 
@@ -957,7 +954,7 @@ recsys_query_source(recsys_qctx_t *c, int s, recsys_result_t *res)
                              q->user);
 
         if (c->have == c->need || recs.n < recsys_model_header(c->m)->user_top
-            || !recsys_is_item_source(s))
+            || !recsys_source_is(s, RECSYS_SOURCE_ITEM_BASED))
         {
             return RECSYS_OK;
         }
@@ -1029,9 +1026,7 @@ recsys_query_blend_input(recsys_qctx_t *c, int s)
             return RECSYS_ENOMEM;
         }
 
-        if (s == RECSYS_SRC_MARKOV || s == RECSYS_SRC_HMM
-            || s == RECSYS_SRC_LSTM)
-        {
+        if (recsys_source_is(s, RECSYS_SOURCE_SEQUENCE)) {
             rc = recsys_query_score(c, s, scored, want, &n);
             b->norm = n > 0 ? scored[0].score : 0.0f;
 
@@ -1583,7 +1578,8 @@ recsys_query_similar(recsys_qctx_t *c, recsys_result_t *res)
     recsys_row_t          row;
     const recsys_list_t  *nbrs;
 
-    s = recsys_is_item_source(c->q->algo) ? c->q->algo : RECSYS_SRC_ITEMCF;
+    s = recsys_source_is(c->q->algo, RECSYS_SOURCE_ITEM_BASED)
+        ? c->q->algo : RECSYS_SRC_ITEMCF;
 
     nbrs = recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s);
     row = recsys_list_row(nbrs, c->q->item);
@@ -1905,7 +1901,7 @@ recsys_query_because(recsys_qctx_t *c, const recsys_resmap_t *rm,
     memset(credit, 0, (size_t) res->n * hist_n * sizeof(float));
 
     for (s = 0; s < RECSYS_NSRC; s++) {
-        if (!recsys_is_item_source(s)
+        if (!recsys_source_is(s, RECSYS_SOURCE_ITEM_BASED)
             || (res->algo != RECSYS_ALGO_HYBRID && res->algo != s))
         {
             continue;
@@ -2292,7 +2288,7 @@ static int
 recsys_query_next_source(const recsys_model_t *m)
 {
     static const int  order[] = {
-        RECSYS_SRC_LSTM, RECSYS_SRC_MARKOV, RECSYS_SRC_HMM
+        RECSYS_SRC_GRU, RECSYS_SRC_MARKOV, RECSYS_SRC_HMM
     };
     size_t            k;
 
