@@ -300,15 +300,18 @@ ngx_http_recsys_send_body(ngx_http_request_t *r, ngx_uint_t status,
 
 
 ngx_int_t
-ngx_http_recsys_send_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *error, const char *message)
+ngx_http_recsys_send_error(ngx_http_request_t *r, int status,
+    const char *message)
 {
-    size_t            len;
-    u_char           *body, *p;
-    ngx_table_elt_t  *allow;
+    size_t                  len;
+    u_char                 *body, *p;
+    ngx_table_elt_t        *allow;
+    const recsys_status_t  *st;
+
+    st = recsys_status_get(status);
 
     len = sizeof("{\"error\":\"\",\"message\":\"\"}") - 1
-          + ngx_strlen(error) + ngx_strlen(message);
+          + ngx_strlen(st->error) + ngx_strlen(message);
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
@@ -317,9 +320,9 @@ ngx_http_recsys_send_error(ngx_http_request_t *r, ngx_uint_t status,
 
     /* error and message are fixed texts of this module: no escaping */
     p = ngx_sprintf(body, "{\"error\":\"%s\",\"message\":\"%s\"}",
-                    error, message);
+                    st->error, message);
 
-    if (status == NGX_HTTP_NOT_ALLOWED) {
+    if (st->http == NGX_HTTP_NOT_ALLOWED) {
         allow = ngx_list_push(&r->headers_out.headers);
         if (allow == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -333,7 +336,7 @@ ngx_http_recsys_send_error(ngx_http_request_t *r, ngx_uint_t status,
         ngx_str_set(&allow->value, "GET, HEAD");
     }
 
-    return ngx_http_recsys_send_body(r, status, body, p - body, NULL, 0);
+    return ngx_http_recsys_send_body(r, st->http, body, p - body, NULL, 0);
 }
 
 
