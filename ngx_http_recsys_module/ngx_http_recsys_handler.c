@@ -149,7 +149,7 @@ ngx_http_recsys_algo(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
         return NGX_OK;
     }
 
-    *algo = recsys_algo_parse((const char *) name.data, name.len);
+    *algo = recsys_query_algo_parse((const char *) name.data, name.len);
 
     return *algo < 0 ? NGX_DECLINED : NGX_OK;
 }
@@ -234,7 +234,7 @@ ngx_http_recsys_weights(ngx_http_request_t *r, recsys_model_t *model,
         return NGX_ERROR;
     }
 
-    recsys_default_weights(model, w);
+    recsys_blend_default_weights(model, w);
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         if (rlcf->weight[s] >= 0.0f) {
@@ -305,8 +305,8 @@ ngx_http_recsys_answer(ngx_http_request_t *r,
 
     ngx_memcpy(id, recsys_model_id(model), len + 1);
     ctx->model = (const char *) id;
-    ctx->algo = recsys_algo_name(res->algo);
-    ctx->fallback = recsys_fallback_name(res->fallback);
+    ctx->algo = recsys_query_algo_name(res->algo);
+    ctx->fallback = recsys_query_fallback_name(res->fallback);
     ctx->count = res->n;
     ngx_http_set_ctx(r, ctx, ngx_http_recsys_module);
 

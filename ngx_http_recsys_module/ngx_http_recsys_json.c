@@ -505,8 +505,8 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
 
     id = recsys_model_id(model);
     id_len = ngx_strlen(id);
-    algo_name = recsys_algo_name(res->algo);
-    fallback = recsys_fallback_name(res->fallback);
+    algo_name = recsys_query_algo_name(res->algo);
+    fallback = recsys_query_fallback_name(res->fallback);
 
     /* measure: an upper bound, checked after writing */
 

@@ -315,7 +315,7 @@ typedef struct {
 
 /*
  * The hybrid blend's inputs for a known user with no session, exactly as
- * recsys_query.c builds them: each weighted source's stored list for the
+ * recsys_hybrid.c builds them: each weighted source's stored list for the
  * user, popular and trending as their best user_top items; each scaled by
  * its best score.
  */
@@ -595,7 +595,7 @@ recsys_build_session_scale(const recsys_csr_t *nbrs, float weight)
  * recsys_build_session_scale(), over each source's whole row of h, the
  * best `neighbors` kept; and one row of (source, c_s), with which explain=1
  * splits a session score by source.  An anonymous session with the default blend is scored over these
- * rows alone (recsys_query.c), one walk instead of one per source.  Not
+ * rows alone (recsys_session.c), one walk instead of one per source.  Not
  * built when the blend has a sequence model (Markov, HMM, GRU): those
  * score a session in order, not as a sum over its items.
  */
@@ -655,7 +655,7 @@ recsys_build_session(const recsys_build_opts_t *o, recsys_parts_t *parts)
     }
 
     if (n_src == 1) {
-        return RECSYS_OK;   /* the source's own rows serve (recsys_query.c) */
+        return RECSYS_OK;   /* the source's own rows serve (recsys_session.c) */
     }
 
     failed = 0;

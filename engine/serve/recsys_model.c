@@ -17,9 +17,9 @@
 
 #include <lmdb.h>
 
-#include "recsys_model.h"
 #include "recsys_gru.h"
 #include "recsys_hmm.h"
+#include "recsys_model.h"
 #include "recsys_rules_read.h"
 #include "recsys_source.h"
 

@@ -23,6 +23,9 @@
 
 typedef struct recsys_model_s  recsys_model_t;
 
+/* no user, no item: an index that is none */
+#define RECSYS_NO_INDEX      UINT32_MAX
+
 /* A validated list blob; rows are read with recsys_list_row(). */
 typedef struct {
     const unsigned char  *offsets;    /* uint32[n_rows + 1] */
