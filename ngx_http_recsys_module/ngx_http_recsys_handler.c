@@ -73,13 +73,15 @@ ngx_http_recsys_no_memory(ngx_http_request_t *r)
 
 /*
  * What a writer returned: its 500 before any header went out (the body or
- * a header could not be allocated) becomes the JSON 500 of the table.
+ * a header could not be allocated, or the body overran its measure)
+ * becomes the JSON 500 of the table.
  */
 static ngx_int_t
 ngx_http_recsys_sent(ngx_http_request_t *r, ngx_int_t rc)
 {
     if (rc == NGX_HTTP_INTERNAL_SERVER_ERROR && !r->header_sent) {
-        return ngx_http_recsys_no_memory(r);
+        return ngx_http_recsys_fail(r, RECSYS_ENOMEM,
+                                    "the answer could not be written");
     }
 
     return rc;

@@ -488,14 +488,57 @@ ngx_http_recsys_why_write(u_char *p, recsys_model_t *model, recsys_why_t *why)
 }
 
 
+/*
+ * The answer is a function of the model, the query string and the user
+ * (who may come from a cookie or a header): that is the ETag, cheaper to
+ * hash than the body.  NGX_ERROR when out of memory.
+ */
+static ngx_int_t
+ngx_http_recsys_etag(ngx_http_request_t *r, const char *id, size_t id_len,
+    ngx_str_t *user, const char *algo_name, ngx_str_t *etag)
+{
+    u_char    *e;
+    uint32_t   k, crc;
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, r->args.data, r->args.len);
+    ngx_crc32_update(&crc, (u_char *) "\n", 1);
+    if (user != NULL) {
+        ngx_crc32_update(&crc, user->data, user->len);
+    }
+    ngx_crc32_update(&crc, (u_char *) algo_name, ngx_strlen(algo_name));
+    ngx_crc32_final(crc);
+
+    etag->data = ngx_pnalloc(r->pool, id_len + 12);
+    if (etag->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* "<model id>-<crc as 8 hex digits>", without a printf per request */
+    e = etag->data;
+    *e++ = '"';
+    e = ngx_cpymem(e, id, id_len);
+    *e++ = '-';
+
+    for (k = 0; k < 8; k++) {
+        *e++ = "0123456789abcdef"[(crc >> (28 - 4 * k)) & 0xf];
+    }
+
+    *e++ = '"';
+    etag->len = e - etag->data;
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_recsys_send_result(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model,
     ngx_str_t *user, ngx_str_t *item, recsys_result_t *res)
 {
     size_t          len, id_len;
-    u_char         *body, *p, *e;
-    uint32_t        k, crc;
+    u_char         *body, *p;
+    uint32_t        k;
     ngx_str_t       etag;
     const char     *id, *algo_name, *fallback;
     recsys_item_t  *its;
@@ -610,37 +653,11 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /*
-     * The answer is a function of the model, the query string and the
-     * user (who may come from a cookie or a header): that is the ETag,
-     * cheaper to hash than the body.
-     */
-    ngx_crc32_init(crc);
-    ngx_crc32_update(&crc, r->args.data, r->args.len);
-    ngx_crc32_update(&crc, (u_char *) "\n", 1);
-    if (user != NULL) {
-        ngx_crc32_update(&crc, user->data, user->len);
-    }
-    ngx_crc32_update(&crc, (u_char *) algo_name, ngx_strlen(algo_name));
-    ngx_crc32_final(crc);
-
-    etag.data = ngx_pnalloc(r->pool, id_len + 12);
-    if (etag.data == NULL) {
+    if (ngx_http_recsys_etag(r, id, id_len, user, algo_name, &etag)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    /* "<model id>-<crc as 8 hex digits>", without a printf per request */
-    e = etag.data;
-    *e++ = '"';
-    e = ngx_cpymem(e, id, id_len);
-    *e++ = '-';
-
-    for (k = 0; k < 8; k++) {
-        *e++ = "0123456789abcdef"[(crc >> (28 - 4 * k)) & 0xf];
-    }
-
-    *e++ = '"';
-    etag.len = e - etag.data;
 
     return ngx_http_recsys_send_body(r, NGX_HTTP_OK, body, p - body, &etag,
                                      rlcf->cache_ttl);
