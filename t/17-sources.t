@@ -1,11 +1,12 @@
 #!/usr/bin/perl
 
-# 16-sources: the source registry as a client sees it.  The GRU source is
+# 17-sources: the source registry as a client sees it.  The GRU source is
 # named gru: algo=gru and w_gru= name it, algo=lstm, w_lstm= and the
 # builder's --lstm* flags stay accepted as its old names, and every answer
 # that names the source says gru (the echoed algo, an explanation's
 # sources).  A model built with --gru --gru-epochs is the model built with
-# --lstm --lstm-epochs.  A weight's 400 names the argument as typed.
+# --lstm --lstm-epochs, and --weights lstm= is --weights gru=.  A weight's
+# 400 names the argument as typed.
 
 use strict;
 use warnings;
@@ -35,6 +36,23 @@ my (undef, $i_new) = builder('inspect', $new, 'stats');
 s/^built .*$//m, s/"build_time":\d+// for $i_old, $i_new;
 like($i_new, qr/\bgru\b/, 'inspect names the source gru');
 is($i_new, $i_old, '--gru* flags build what --lstm* flags build');
+
+# --weights: gru and its alias lstm are one source, kept as lstm in the file
+my @w = qw(--gru --gru-epochs 1 --gru-dim 4 --gru-hidden 4 --weights);
+my $mg = build_model(%common, out => "$tmp/wg.mdb", args => [@w, 'gru=0.5']);
+my $ml = build_model(%common, out => "$tmp/wl.mdb", args => [@w, 'lstm=0.5']);
+my (undef, $p_g) = builder('inspect', $mg, 'stats');
+my (undef, $p_l) = builder('inspect', $ml, 'stats');
+s/^built .*$//m, s/"build_time":\d+// for $p_g, $p_l;
+is($p_g, $p_l, '--weights gru= and --weights lstm= build the same model');
+like($p_g, qr/"weights":\{[^}]*"lstm":0\.5[,}]/,
+     'the params keep the file key lstm');
+my ($rc, undef, $err) = builder('build', '--interactions',
+                                $common{interactions}, '--out',
+                                "$tmp/bad.mdb", '--weights', 'grux=1');
+isnt($rc, 0, 'an unknown source in --weights is refused');
+like($err, qr/sources among itemcf, .*\bgru\b/,
+     'the refusal lists the registry\'s names');
 
 my $srv = RecsysTest::start_nginx(
     http => "    recsys_model $new;\n",
