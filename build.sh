@@ -80,8 +80,10 @@ build_module() {
     fi
 
     stamp="$objdir/configured"
-    # configure again when config or the list of sources it globs changes
-    want="$src ${flags[*]} $(cksum < "$ROOT/config") $(ls "$ROOT/ngx_http_recsys_module" "$ROOT/engine/serve" | cksum)"
+    # the files config globs are part of what was configured: a new or
+    # removed engine/serve file needs a new objs/Makefile
+    want="$src ${flags[*]} $(cksum < "$ROOT/config") $(cd "$ROOT" \
+        && ls ngx_http_recsys_module/*.[ch] engine/serve/*.[ch] | cksum)"
     mkdir -p "$objdir"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -f "$src/objs/Makefile" ]; then
         say "configuring nginx module build in $src"

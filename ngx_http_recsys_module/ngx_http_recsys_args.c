@@ -69,21 +69,29 @@ ngx_http_recsys_arg_lookup(u_char *name, size_t len)
 }
 
 
-/* The argument's name for a 400 message ("w" for any weight). */
+/*
+ * The argument's name for a 400 message: a weight is named as the request
+ * typed it (w_lstm stays w_lstm), a copy in the pool; NULL when out of
+ * memory.  A known weight's name is at most "w_" and a source name long.
+ */
 static const char *
-ngx_http_recsys_arg_name(ngx_http_recsys_arg_e k)
+ngx_http_recsys_arg_name(ngx_http_request_t *r, ngx_http_recsys_arg_e k,
+    u_char *name, size_t len)
 {
-    static const char  *weight_names[RECSYS_NSRC] = {
-        "w_itemcf", "w_usercf", "w_content", "w_popular", "w_trending",
-        "w_cluster", "w_assoc", "w_markov", "w_hmm", "w_lstm", "w_ease",
-        "w_rp3beta", "w_als"
-    };
+    u_char  *p;
 
-    if (k >= NGX_HTTP_RECSYS_ARG_WEIGHT) {
-        return weight_names[k - NGX_HTTP_RECSYS_ARG_WEIGHT];
+    if (k < NGX_HTTP_RECSYS_ARG_WEIGHT) {
+        return (const char *) ngx_http_recsys_arg_names[k].data;
     }
 
-    return (const char *) ngx_http_recsys_arg_names[k].data;
+    p = ngx_pnalloc(r->pool, len + 1);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    *ngx_cpymem(p, name, len) = '\0';
+
+    return (const char *) p;
 }
 
 
@@ -403,8 +411,9 @@ ngx_http_recsys_parse_args(ngx_http_request_t *r,
 
         if (k != NGX_HTTP_RECSYS_ARG_UNKNOWN) {
             if (seen & ((uint64_t) 1 << k)) {
-                args->bad = ngx_http_recsys_arg_name(k);
-                return NGX_DECLINED;
+                args->bad = ngx_http_recsys_arg_name(r, k, p,
+                                                     (eq ? eq : amp) - p);
+                return args->bad != NULL ? NGX_DECLINED : NGX_ERROR;
             }
 
             seen |= (uint64_t) 1 << k;
@@ -419,8 +428,9 @@ ngx_http_recsys_parse_args(ngx_http_request_t *r,
             }
 
             if (rc != NGX_OK) {
-                args->bad = ngx_http_recsys_arg_name(k);
-                return NGX_DECLINED;
+                args->bad = ngx_http_recsys_arg_name(r, k, p,
+                                                     (eq ? eq : amp) - p);
+                return args->bad != NULL ? NGX_DECLINED : NGX_ERROR;
             }
         }
 

@@ -2,9 +2,11 @@
  * ngx_http_recsys_handler.c: the /recommend content handler.
  *
  * Method check, arguments, the worker's current model, id lookups, one
- * engine query with request-pool memory, then the JSON writer.  Status
- * codes: 405 for a method other than GET/HEAD, 400 for a bad argument,
- * 404 for an unknown item= id, 503 when no model is loaded.  Client
+ * engine query with request-pool memory, then the JSON writer.  Every
+ * error is an engine status answered through the table of recsys_status.h
+ * (ngx_http_recsys_fail): 405 for a method other than GET/HEAD, 400 for a
+ * bad argument, 404 for an unknown item= id, 503 when no model is loaded,
+ * 500 when memory runs out, never a different answer with 200.  Client
  * mistakes are logged at INFO, since they are not the server's fault.
  */
 
@@ -21,27 +23,86 @@ ngx_http_recsys_pool_alloc(void *ctx, size_t size)
 }
 
 
+/*
+ * Answers an engine status as a JSON error (recsys_status.h gives the HTTP
+ * status and the error name), counts it and logs it: client mistakes at
+ * INFO, a server failure (500) at ERR.  message is a fixed text.
+ */
+static ngx_int_t
+ngx_http_recsys_fail(ngx_http_request_t *r, int status, const char *message)
+{
+    const recsys_status_t  *st;
+
+    st = recsys_status_get(status);
+
+    switch (st->http) {
+    case NGX_HTTP_BAD_REQUEST:
+        ngx_http_recsys_counters.bad_request++;
+        break;
+    case NGX_HTTP_NOT_FOUND:
+        ngx_http_recsys_counters.not_found++;
+        break;
+    case NGX_HTTP_SERVICE_UNAVAILABLE:
+        ngx_http_recsys_counters.unavailable++;
+        break;
+    }
+
+    if (st->http == NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "recsys: %s",
+                      message);
+
+    } else if (st->http != NGX_HTTP_NOT_ALLOWED
+               && st->http != NGX_HTTP_SERVICE_UNAVAILABLE)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "recsys: %s",
+                      message);
+    }
+
+    return ngx_http_recsys_send_error(r, status, message);
+}
+
+
+/* Out of memory while answering: a 500 JSON error. */
+static ngx_int_t
+ngx_http_recsys_no_memory(ngx_http_request_t *r)
+{
+    return ngx_http_recsys_fail(r, RECSYS_ENOMEM,
+                                recsys_strerror(RECSYS_ENOMEM));
+}
+
+
+/*
+ * What a writer returned: its 500 before any header went out (the body or
+ * a header could not be allocated, or the body overran its measure)
+ * becomes the JSON 500 of the table.
+ */
+static ngx_int_t
+ngx_http_recsys_sent(ngx_http_request_t *r, ngx_int_t rc)
+{
+    if (rc == NGX_HTTP_INTERNAL_SERVER_ERROR && !r->header_sent) {
+        return ngx_http_recsys_fail(r, RECSYS_ENOMEM,
+                                    "the answer could not be written");
+    }
+
+    return rc;
+}
+
+
 static ngx_int_t
 ngx_http_recsys_bad_request(ngx_http_request_t *r, const char *name)
 {
     u_char  *msg, *last;
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "recsys: invalid argument \"%s\"", name);
-
-    ngx_http_recsys_counters.bad_request++;
-
     msg = ngx_pnalloc(r->pool, sizeof("invalid argument: ") + 16);
     if (msg == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_recsys_no_memory(r);
     }
 
     last = ngx_snprintf(msg, sizeof("invalid argument: ") + 15,
                         "invalid argument: %s", name);
     *last = '\0';
 
-    return ngx_http_recsys_send_error(r, NGX_HTTP_BAD_REQUEST, "bad_request",
-                                      (const char *) msg);
+    return ngx_http_recsys_fail(r, RECSYS_EINVAL, (const char *) msg);
 }
 
 
@@ -90,7 +151,7 @@ ngx_http_recsys_algo(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
         return NGX_OK;
     }
 
-    *algo = recsys_algo_parse((const char *) name.data, name.len);
+    *algo = recsys_query_algo_parse((const char *) name.data, name.len);
 
     return *algo < 0 ? NGX_DECLINED : NGX_OK;
 }
@@ -150,24 +211,32 @@ ngx_http_recsys_map_list(ngx_http_request_t *r, recsys_model_t *model,
 }
 
 
-/* The blend weights: the model's, then the location's, then the request's. */
-static const float *
+/*
+ * The blend weights: the model's, then the location's, then the request's;
+ * *weights NULL when neither the location nor the request sets one (the
+ * model's own blend).  NGX_ERROR when out of memory: never the model's
+ * blend in place of the asked one.
+ */
+static ngx_int_t
 ngx_http_recsys_weights(ngx_http_request_t *r, recsys_model_t *model,
-    ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args)
+    ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args,
+    const float **weights)
 {
     int     s;
     float  *w;
 
+    *weights = NULL;
+
     if (!rlcf->has_weights && !args->has_weights) {
-        return NULL;
+        return NGX_OK;
     }
 
     w = ngx_palloc(r->pool, RECSYS_NSRC * sizeof(float));
     if (w == NULL) {
-        return NULL;
+        return NGX_ERROR;
     }
 
-    recsys_default_weights(model, w);
+    recsys_blend_default_weights(model, w);
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         if (rlcf->weight[s] >= 0.0f) {
@@ -179,7 +248,9 @@ ngx_http_recsys_weights(ngx_http_request_t *r, recsys_model_t *model,
         }
     }
 
-    return w;
+    *weights = w;
+
+    return NGX_OK;
 }
 
 
@@ -195,9 +266,7 @@ ngx_http_recsys_prediction(ngx_http_request_t *r, recsys_model_t *model,
     }
 
     if (q->user == RECSYS_NO_INDEX) {
-        ngx_http_recsys_counters.not_found++;
-        return ngx_http_recsys_send_error(r, NGX_HTTP_NOT_FOUND, "not_found",
-                                          "unknown user");
+        return ngx_http_recsys_fail(r, RECSYS_ENOTFOUND, "unknown user");
     }
 
     if (recsys_predict(model, q->user, q->item, &p) != RECSYS_OK) {
@@ -206,7 +275,48 @@ ngx_http_recsys_prediction(ngx_http_request_t *r, recsys_model_t *model,
 
     ngx_http_recsys_counters.ok++;
 
-    return ngx_http_recsys_send_prediction(r, model, user, item, &p);
+    return ngx_http_recsys_sent(r,
+               ngx_http_recsys_send_prediction(r, model, user, item, &p));
+}
+
+
+/*
+ * Sends a query's result, with what the $recsys_* variables and the
+ * counters need to know of it.
+ */
+static ngx_int_t
+ngx_http_recsys_answer(ngx_http_request_t *r,
+    ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model, ngx_str_t *user,
+    ngx_str_t *item, recsys_result_t *res)
+{
+    size_t                  len;
+    u_char                 *id;
+    ngx_http_recsys_ctx_t  *ctx;
+
+    ctx = ngx_palloc(r->pool, sizeof(ngx_http_recsys_ctx_t));
+    if (ctx == NULL) {
+        return ngx_http_recsys_no_memory(r);
+    }
+
+    /* the model may be replaced after this request: copy its id */
+    len = ngx_strlen(recsys_model_id(model));
+    id = ngx_pnalloc(r->pool, len + 1);
+    if (id == NULL) {
+        return ngx_http_recsys_no_memory(r);
+    }
+
+    ngx_memcpy(id, recsys_model_id(model), len + 1);
+    ctx->model = (const char *) id;
+    ctx->algo = recsys_query_algo_name(res->algo);
+    ctx->fallback = recsys_query_fallback_name(res->fallback);
+    ctx->count = res->n;
+    ngx_http_set_ctx(r, ctx, ngx_http_recsys_module);
+
+    ngx_http_recsys_counters.ok++;
+    ngx_http_recsys_counters.fallback += res->fallback != RECSYS_FALLBACK_NONE;
+
+    return ngx_http_recsys_sent(r, ngx_http_recsys_send_result(r, rlcf,
+                                       model, user, item, res));
 }
 
 
@@ -214,15 +324,12 @@ ngx_int_t
 ngx_http_recsys_handler(ngx_http_request_t *r)
 {
     int                          algo;
-    size_t                       len;
-    u_char                      *id;
     ngx_int_t                    rc;
     ngx_str_t                    user, *item;
     recsys_alloc_t               alloc;
     recsys_query_t               q;
     recsys_model_t              *model;
     recsys_result_t              res;
-    ngx_http_recsys_ctx_t       *ctx;
     ngx_http_recsys_args_t       args;
     ngx_http_recsys_loc_conf_t  *rlcf;
 
@@ -232,9 +339,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
             return rc;
         }
 
-        return ngx_http_recsys_send_error(r, NGX_HTTP_NOT_ALLOWED,
-                                          "method_not_allowed",
-                                          "use GET or HEAD");
+        return ngx_http_recsys_fail(r, RECSYS_EMETHOD, "use GET or HEAD");
     }
 
     rc = ngx_http_discard_request_body(r);
@@ -247,7 +352,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
 
     rc = ngx_http_recsys_parse_args(r, rlcf, &args);
     if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_recsys_no_memory(r);
     }
 
     if (rc == NGX_DECLINED) {
@@ -256,7 +361,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
 
     rc = ngx_http_recsys_user(r, rlcf, &args, &user);
     if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_recsys_no_memory(r);
     }
 
     if (rc == NGX_DECLINED) {
@@ -265,7 +370,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
 
     rc = ngx_http_recsys_algo(r, rlcf, &args, &algo);
     if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_recsys_no_memory(r);
     }
 
     if (rc == NGX_DECLINED) {
@@ -274,10 +379,8 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
 
     model = ngx_http_recsys_store_get(r, rlcf->store);
     if (model == NULL) {
-        ngx_http_recsys_counters.unavailable++;
-        return ngx_http_recsys_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                          "unavailable",
-                                          "no usable model is loaded");
+        return ngx_http_recsys_fail(r, RECSYS_ENOMODEL,
+                                    recsys_strerror(RECSYS_ENOMODEL));
     }
 
     ngx_memzero(&q, sizeof(recsys_query_t));
@@ -307,11 +410,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
                               args.item.len, &q.item)
             != RECSYS_OK)
         {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "recsys: unknown item");
-            ngx_http_recsys_counters.not_found++;
-            return ngx_http_recsys_send_error(r, NGX_HTTP_NOT_FOUND,
-                                              "not_found", "unknown item");
+            return ngx_http_recsys_fail(r, RECSYS_ENOTFOUND, "unknown item");
         }
 
         item = &args.item;
@@ -329,9 +428,11 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
            != NGX_OK
         || ngx_http_recsys_map_list(r, model, &args.genre, 1, &q.genres,
                                     &q.n_genres)
+           != NGX_OK
+        || ngx_http_recsys_weights(r, model, rlcf, &args, &q.weights)
            != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_recsys_no_memory(r);
     }
 
     if (args.genre.len > 0 && q.n_genres == 0) {
@@ -339,8 +440,6 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
         q.genres = &ngx_http_recsys_no_genre;
         q.n_genres = 1;
     }
-
-    q.weights = ngx_http_recsys_weights(r, model, rlcf, &args);
 
     alloc.alloc = ngx_http_recsys_pool_alloc;
     alloc.ctx = r->pool;
@@ -355,31 +454,9 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "recsys: query failed on model \"%s\": %s",
                       recsys_model_id(model), recsys_strerror(rc));
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_recsys_send_error(r, rc, recsys_strerror(rc));
     }
 
-    ctx = ngx_palloc(r->pool, sizeof(ngx_http_recsys_ctx_t));
-    if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    /* the model may be replaced after this request: copy its id */
-    len = ngx_strlen(recsys_model_id(model));
-    id = ngx_pnalloc(r->pool, len + 1);
-    if (id == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_memcpy(id, recsys_model_id(model), len + 1);
-    ctx->model = (const char *) id;
-    ctx->algo = recsys_algo_name(res.algo);
-    ctx->fallback = recsys_fallback_name(res.fallback);
-    ctx->count = res.n;
-    ngx_http_set_ctx(r, ctx, ngx_http_recsys_module);
-
-    ngx_http_recsys_counters.ok++;
-    ngx_http_recsys_counters.fallback += res.fallback != RECSYS_FALLBACK_NONE;
-
-    return ngx_http_recsys_send_result(r, rlcf, model,
-                                       user.len ? &user : NULL, item, &res);
+    return ngx_http_recsys_answer(r, rlcf, model, user.len ? &user : NULL,
+                                  item, &res);
 }

@@ -300,15 +300,18 @@ ngx_http_recsys_send_body(ngx_http_request_t *r, ngx_uint_t status,
 
 
 ngx_int_t
-ngx_http_recsys_send_error(ngx_http_request_t *r, ngx_uint_t status,
-    const char *error, const char *message)
+ngx_http_recsys_send_error(ngx_http_request_t *r, int status,
+    const char *message)
 {
-    size_t            len;
-    u_char           *body, *p;
-    ngx_table_elt_t  *allow;
+    size_t                  len;
+    u_char                 *body, *p;
+    ngx_table_elt_t        *allow;
+    const recsys_status_t  *st;
+
+    st = recsys_status_get(status);
 
     len = sizeof("{\"error\":\"\",\"message\":\"\"}") - 1
-          + ngx_strlen(error) + ngx_strlen(message);
+          + ngx_strlen(st->error) + ngx_strlen(message);
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
@@ -317,9 +320,9 @@ ngx_http_recsys_send_error(ngx_http_request_t *r, ngx_uint_t status,
 
     /* error and message are fixed texts of this module: no escaping */
     p = ngx_sprintf(body, "{\"error\":\"%s\",\"message\":\"%s\"}",
-                    error, message);
+                    st->error, message);
 
-    if (status == NGX_HTTP_NOT_ALLOWED) {
+    if (st->http == NGX_HTTP_NOT_ALLOWED) {
         allow = ngx_list_push(&r->headers_out.headers);
         if (allow == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -333,7 +336,7 @@ ngx_http_recsys_send_error(ngx_http_request_t *r, ngx_uint_t status,
         ngx_str_set(&allow->value, "GET, HEAD");
     }
 
-    return ngx_http_recsys_send_body(r, status, body, p - body, NULL, 0);
+    return ngx_http_recsys_send_body(r, st->http, body, p - body, NULL, 0);
 }
 
 
@@ -485,14 +488,57 @@ ngx_http_recsys_why_write(u_char *p, recsys_model_t *model, recsys_why_t *why)
 }
 
 
+/*
+ * The answer is a function of the model, the query string and the user
+ * (who may come from a cookie or a header): that is the ETag, cheaper to
+ * hash than the body.  NGX_ERROR when out of memory.
+ */
+static ngx_int_t
+ngx_http_recsys_etag(ngx_http_request_t *r, const char *id, size_t id_len,
+    ngx_str_t *user, const char *algo_name, ngx_str_t *etag)
+{
+    u_char    *e;
+    uint32_t   k, crc;
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, r->args.data, r->args.len);
+    ngx_crc32_update(&crc, (u_char *) "\n", 1);
+    if (user != NULL) {
+        ngx_crc32_update(&crc, user->data, user->len);
+    }
+    ngx_crc32_update(&crc, (u_char *) algo_name, ngx_strlen(algo_name));
+    ngx_crc32_final(crc);
+
+    etag->data = ngx_pnalloc(r->pool, id_len + 12);
+    if (etag->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* "<model id>-<crc as 8 hex digits>", without a printf per request */
+    e = etag->data;
+    *e++ = '"';
+    e = ngx_cpymem(e, id, id_len);
+    *e++ = '-';
+
+    for (k = 0; k < 8; k++) {
+        *e++ = "0123456789abcdef"[(crc >> (28 - 4 * k)) & 0xf];
+    }
+
+    *e++ = '"';
+    etag->len = e - etag->data;
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_recsys_send_result(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model,
     ngx_str_t *user, ngx_str_t *item, recsys_result_t *res)
 {
     size_t          len, id_len;
-    u_char         *body, *p, *e;
-    uint32_t        k, crc;
+    u_char         *body, *p;
+    uint32_t        k;
     ngx_str_t       etag;
     const char     *id, *algo_name, *fallback;
     recsys_item_t  *its;
@@ -502,8 +548,8 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
 
     id = recsys_model_id(model);
     id_len = ngx_strlen(id);
-    algo_name = recsys_algo_name(res->algo);
-    fallback = recsys_fallback_name(res->fallback);
+    algo_name = recsys_query_algo_name(res->algo);
+    fallback = recsys_query_fallback_name(res->fallback);
 
     /* measure: an upper bound, checked after writing */
 
@@ -607,37 +653,11 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /*
-     * The answer is a function of the model, the query string and the
-     * user (who may come from a cookie or a header): that is the ETag,
-     * cheaper to hash than the body.
-     */
-    ngx_crc32_init(crc);
-    ngx_crc32_update(&crc, r->args.data, r->args.len);
-    ngx_crc32_update(&crc, (u_char *) "\n", 1);
-    if (user != NULL) {
-        ngx_crc32_update(&crc, user->data, user->len);
-    }
-    ngx_crc32_update(&crc, (u_char *) algo_name, ngx_strlen(algo_name));
-    ngx_crc32_final(crc);
-
-    etag.data = ngx_pnalloc(r->pool, id_len + 12);
-    if (etag.data == NULL) {
+    if (ngx_http_recsys_etag(r, id, id_len, user, algo_name, &etag)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    /* "<model id>-<crc as 8 hex digits>", without a printf per request */
-    e = etag.data;
-    *e++ = '"';
-    e = ngx_cpymem(e, id, id_len);
-    *e++ = '-';
-
-    for (k = 0; k < 8; k++) {
-        *e++ = "0123456789abcdef"[(crc >> (28 - 4 * k)) & 0xf];
-    }
-
-    *e++ = '"';
-    etag.len = e - etag.data;
 
     return ngx_http_recsys_send_body(r, NGX_HTTP_OK, body, p - body, &etag,
                                      rlcf->cache_ttl);

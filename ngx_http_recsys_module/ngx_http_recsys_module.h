@@ -21,6 +21,8 @@
 #include "recsys_predict.h"
 #include "recsys_query.h"
 #include "recsys_rules_read.h"
+#include "recsys_source.h"
+#include "recsys_status.h"
 #include "recsys_verify.h"
 
 
@@ -148,8 +150,12 @@ recsys_model_t *ngx_http_recsys_store_get(ngx_http_request_t *r,
     ngx_http_recsys_store_t *store);
 
 /* ngx_http_recsys_json.c */
-ngx_int_t ngx_http_recsys_send_error(ngx_http_request_t *r,
-    ngx_uint_t status, const char *error, const char *message);
+/*
+ * A JSON error for an engine status (recsys_status.h): its table row gives
+ * the HTTP status and the "error" name; message is a fixed text.
+ */
+ngx_int_t ngx_http_recsys_send_error(ngx_http_request_t *r, int status,
+    const char *message);
 ngx_int_t ngx_http_recsys_send_prediction(ngx_http_request_t *r,
     recsys_model_t *model, ngx_str_t *user, ngx_str_t *item,
     recsys_prediction_t *p);

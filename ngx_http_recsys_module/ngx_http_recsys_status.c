@@ -221,7 +221,8 @@ ngx_http_recsys_status_handler(ngx_http_request_t *r)
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_recsys_send_error(r, RECSYS_ENOMEM,
+                                          recsys_strerror(RECSYS_ENOMEM));
     }
 
     p = prometheus ? ngx_http_recsys_status_prometheus(body, rmcf)

@@ -16,6 +16,7 @@
  */
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #include "recsys_itemcf.h"
 #include "recsys_usercf.h"
 #include "recsys_query.h"
+#include "recsys_source.h"
 #include "recsys_status.h"
 
 
@@ -313,7 +315,7 @@ typedef struct {
 
 /*
  * The hybrid blend's inputs for a known user with no session, exactly as
- * recsys_query.c builds them: each weighted source's stored list for the
+ * recsys_hybrid.c builds them: each weighted source's stored list for the
  * user, popular and trending as their best user_top items; each scaled by
  * its best score.
  */
@@ -593,7 +595,7 @@ recsys_build_session_scale(const recsys_csr_t *nbrs, float weight)
  * recsys_build_session_scale(), over each source's whole row of h, the
  * best `neighbors` kept; and one row of (source, c_s), with which explain=1
  * splits a session score by source.  An anonymous session with the default blend is scored over these
- * rows alone (recsys_query.c), one walk instead of one per source.  Not
+ * rows alone (recsys_session.c), one walk instead of one per source.  Not
  * built when the blend has a sequence model (Markov, HMM, GRU): those
  * score a session in order, not as a sum over its items.
  */
@@ -611,7 +613,7 @@ recsys_build_session(const recsys_build_opts_t *o, recsys_parts_t *parts)
     recsys_entry_t  *slots;
 
     if (parts->w[RECSYS_SRC_MARKOV] > 0.0f || parts->w[RECSYS_SRC_HMM] > 0.0f
-        || parts->w[RECSYS_SRC_LSTM] > 0.0f)
+        || parts->w[RECSYS_SRC_GRU] > 0.0f)
     {
         return RECSYS_OK;
     }
@@ -653,7 +655,7 @@ recsys_build_session(const recsys_build_opts_t *o, recsys_parts_t *parts)
     }
 
     if (n_src == 1) {
-        return RECSYS_OK;   /* the source's own rows serve (recsys_query.c) */
+        return RECSYS_OK;   /* the source's own rows serve (recsys_session.c) */
     }
 
     failed = 0;
@@ -760,10 +762,8 @@ recsys_build_free_parts(recsys_parts_t *parts)
     recsys_csr_free(&parts->value_range);
     recsys_csr_free(&parts->segment_genres);
     free(parts->rules);
-    free(parts->packed[0]);
-    free(parts->packed[1]);
-
     for (s = 0; s < RECSYS_NSRC; s++) {
+        free(parts->packed[s]);
         recsys_csr_free(&parts->nbrs[s]);
         recsys_csr_free(&parts->recs[s]);
     }
@@ -1184,14 +1184,16 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
         rc = recsys_hmm_train(&parts->train, &ho, &hmm);
 
         if (rc == RECSYS_OK) {
-            rc = recsys_hmm_pack(&hmm, 100, ho.max_len, &parts->packed[0],
-                                 &parts->packed_size[0]);
+            rc = recsys_hmm_pack(&hmm, 100, ho.max_len,
+                                 &parts->packed[RECSYS_SRC_HMM],
+                                 &parts->packed_size[RECSYS_SRC_HMM]);
         }
 
         recsys_hmm_free(&hmm);
 
         if (rc == RECSYS_OK) {
-            rc = recsys_hmm_user_top(parts->packed[0], parts->packed_size[0],
+            rc = recsys_hmm_user_top(parts->packed[RECSYS_SRC_HMM],
+                                     parts->packed_size[RECSYS_SRC_HMM],
                                      &parts->train, o->user_top, 1,
                                      &parts->recs[RECSYS_SRC_HMM]);
         }
@@ -1211,20 +1213,22 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
         rc = recsys_gru_train(&parts->train, &go, &gru);
 
         if (rc == RECSYS_OK) {
-            rc = recsys_gru_pack(&gru, go.max_len, &parts->packed[1],
-                                 &parts->packed_size[1]);
+            rc = recsys_gru_pack(&gru, go.max_len,
+                                 &parts->packed[RECSYS_SRC_GRU],
+                                 &parts->packed_size[RECSYS_SRC_GRU]);
         }
 
         recsys_gru_free(&gru);
 
         if (rc == RECSYS_OK) {
-            rc = recsys_gru_user_top(parts->packed[1], parts->packed_size[1],
+            rc = recsys_gru_user_top(parts->packed[RECSYS_SRC_GRU],
+                                     parts->packed_size[RECSYS_SRC_GRU],
                                      &parts->train, o->user_top, 1,
-                                     &parts->recs[RECSYS_SRC_LSTM]);
+                                     &parts->recs[RECSYS_SRC_GRU]);
         }
 
         if (rc == RECSYS_OK) {
-            parts->sources |= 1u << RECSYS_SRC_LSTM;
+            parts->sources |= 1u << RECSYS_SRC_GRU;
         }
     }
 
@@ -1369,7 +1373,8 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
             parts->sources |= 1u << RECSYS_SRC_RP3BETA;
         }
 
-        t0 = recsys_build_stage(stats, "rp3beta", t0);
+        t0 = recsys_build_stage(stats,
+                                recsys_source_name(RECSYS_SRC_RP3BETA), t0);
     }
 
     if (rc == RECSYS_OK && o->ease) {
@@ -1395,7 +1400,7 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
             parts->sources |= 1u << RECSYS_SRC_EASE;
         }
 
-        t0 = recsys_build_stage(stats, "ease", t0);
+        t0 = recsys_build_stage(stats, recsys_source_name(RECSYS_SRC_EASE), t0);
     }
 
     if (rc == RECSYS_OK && o->als) {
@@ -1417,7 +1422,7 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
             parts->sources |= 1u << RECSYS_SRC_ALS;
         }
 
-        recsys_build_stage(stats, "als", t0);
+        recsys_build_stage(stats, recsys_source_name(RECSYS_SRC_ALS), t0);
     }
 
     return rc;
@@ -1559,11 +1564,12 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
                                      &parts->recs[RECSYS_SRC_ITEMCF]);
     }
 
-    t0 = recsys_build_stage(stats, "itemcf", t0);
+    t0 = recsys_build_stage(stats, recsys_source_name(RECSYS_SRC_ITEMCF), t0);
 
     if (rc == RECSYS_OK && o->user_neighbors > 0) {
         rc = recsys_build_usercf(o, parts);
-        t0 = recsys_build_stage(stats, "usercf", t0);
+        t0 = recsys_build_stage(stats,
+                                recsys_source_name(RECSYS_SRC_USERCF), t0);
     }
 
     if (rc == RECSYS_OK && o->segments) {
@@ -1592,7 +1598,8 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
             return rc;
         }
 
-        t0 = recsys_build_stage(stats, "content", t0);
+        t0 = recsys_build_stage(stats,
+                                recsys_source_name(RECSYS_SRC_CONTENT), t0);
     }
 
     if (rc == RECSYS_OK) {
@@ -1670,11 +1677,44 @@ recsys_build_from_train(recsys_data_t *d, const recsys_train_t *train,
 }
 
 
+/*
+ * The option that turns an optional source on or off, by the source's
+ * registry name or alias (content, markov, hmm, gru or lstm, ease, rp3beta,
+ * als), or NULL for a source without one.
+ */
+static int *
+recsys_build_switch(recsys_build_opts_t *o, int source)
+{
+    size_t  k;
+
+    static const struct {
+        int     source;
+        size_t  offset;
+    } switches[] = {
+        { RECSYS_SRC_CONTENT, offsetof(recsys_build_opts_t, content) },
+        { RECSYS_SRC_MARKOV, offsetof(recsys_build_opts_t, markov) },
+        { RECSYS_SRC_HMM, offsetof(recsys_build_opts_t, hmm) },
+        { RECSYS_SRC_GRU, offsetof(recsys_build_opts_t, lstm) },
+        { RECSYS_SRC_EASE, offsetof(recsys_build_opts_t, ease) },
+        { RECSYS_SRC_RP3BETA, offsetof(recsys_build_opts_t, rp3beta) },
+        { RECSYS_SRC_ALS, offsetof(recsys_build_opts_t, als) }
+    };
+
+    for (k = 0; k < sizeof(switches) / sizeof(switches[0]); k++) {
+        if (switches[k].source == source) {
+            return (int *) ((char *) o + switches[k].offset);
+        }
+    }
+
+    return NULL;
+}
+
+
 int
 recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
     size_t errlen)
 {
-    int          src, sim;
+    int          src, sim, *flag;
     char         name[32], *end;
     double       v;
     size_t       len;
@@ -1727,7 +1767,12 @@ recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
             return RECSYS_EINVAL;
         }
 
-        if (strcmp(name, "neighbors") == 0 && v >= 1) {
+        flag = recsys_build_switch(o, recsys_source_parse(name, len));
+
+        if (flag != NULL) {
+            *flag = v != 0;
+
+        } else if (strcmp(name, "neighbors") == 0 && v >= 1) {
             o->neighbors = (uint32_t) v;
 
         } else if (strcmp(name, "history") == 0 && v >= 1) {
@@ -1745,9 +1790,6 @@ recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
         } else if (strcmp(name, "user_neighbors") == 0) {
             o->user_neighbors = (uint32_t) v;
 
-        } else if (strcmp(name, "content") == 0) {
-            o->content = v != 0;
-
         } else if (strcmp(name, "segments") == 0) {
             o->segments = v != 0;
 
@@ -1757,20 +1799,8 @@ recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
         } else if (strcmp(name, "rules") == 0) {
             o->rules = v != 0;
 
-        } else if (strcmp(name, "markov") == 0) {
-            o->markov = v != 0;
-
-        } else if (strcmp(name, "hmm") == 0) {
-            o->hmm = v != 0;
-
         } else if (strcmp(name, "hmm_states") == 0 && v >= 1) {
             o->hmm_states = (uint32_t) v;
-
-        } else if (strcmp(name, "lstm") == 0) {
-            o->lstm = v != 0;
-
-        } else if (strcmp(name, "ease") == 0) {
-            o->ease = v != 0;
 
         } else if (strcmp(name, "ease_lambda") == 0 && v > 0) {
             o->ease_lambda = v;
@@ -1779,12 +1809,6 @@ recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
                    && v <= RECSYS_EASE_MAX_ITEMS)
         {
             o->ease_items = (uint32_t) v;
-
-        } else if (strcmp(name, "rp3beta") == 0) {
-            o->rp3beta = v != 0;
-
-        } else if (strcmp(name, "als") == 0) {
-            o->als = v != 0;
 
         } else if (strcmp(name, "als_factors") == 0 && v >= 1) {
             o->als_factors = (uint32_t) v;

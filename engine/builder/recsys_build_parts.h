@@ -37,8 +37,9 @@ typedef struct {
     recsys_csr_t     item_mean;     /* row per item: (0, mean) */
     recsys_csr_t     value_range;   /* (0, mean), (1, min), (2, max) */
     recsys_csr_t     segment_genres;    /* row per segment: top genres */
-    void            *packed[2];     /* HMM, LSTM (GRU) */
-    size_t           packed_size[2];
+    void            *packed[RECSYS_NSRC];  /* by source: the packed models
+                                               of recsys_source.h */
+    size_t           packed_size[RECSYS_NSRC];
     unsigned char   *rules;         /* packed rules (recsys_rules_read.h) */
     size_t           rules_size;
     uint32_t         n_rules;

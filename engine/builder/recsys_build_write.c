@@ -17,6 +17,7 @@
 #include "recsys_build_parts.h"
 #include "recsys_clock.h"
 #include "recsys_model.h"
+#include "recsys_source.h"
 #include "recsys_status.h"
 #include "recsys_writer.h"
 
@@ -404,12 +405,12 @@ recsys_build_map_size(recsys_data_t *d, recsys_parts_t *parts)
            + recsys_build_list_size(&parts->item_mean)
            + recsys_build_list_size(&parts->value_range)
            + recsys_build_list_size(&parts->segment_genres)
-           + parts->rules_size + parts->packed_size[0]
-           + parts->packed_size[1];
+           + parts->rules_size;
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         size += recsys_build_list_size(&parts->nbrs[s])
-                + recsys_build_list_size(&parts->recs[s]);
+                + recsys_build_list_size(&parts->recs[s])
+                + parts->packed_size[s];
     }
 
     size += (d->users.pool_len + d->items.pool_len) * 2
@@ -508,14 +509,13 @@ recsys_build_write_lists(recsys_writer_t *w, recsys_parts_t *parts,
         }
     }
 
-    for (s = 0; s < 2 && rc == RECSYS_OK; s++) {
+    for (s = 0; s < RECSYS_NSRC && rc == RECSYS_OK; s++) {
         if (parts->packed[s] == NULL) {
             continue;
         }
 
         rc = recsys_writer_reserve(w, RECSYS_W_BLOBS,
-                                   s == 0 ? RECSYS_BLOB_HMM
-                                          : RECSYS_BLOB_LSTM,
+                                   recsys_source_get(s)->packed,
                                    parts->packed_size[s], &blob);
         if (rc == RECSYS_OK) {
             memcpy(blob, parts->packed[s], parts->packed_size[s]);
@@ -539,12 +539,12 @@ recsys_build_write_lists(recsys_writer_t *w, recsys_parts_t *parts,
 
     for (s = 0; s < RECSYS_NSRC && rc == RECSYS_OK; s++) {
         rc = recsys_build_write_named(w, RECSYS_BLOB_ITEM_NBRS,
-                                      recsys_source_name(s), &parts->nbrs[s],
+                                      recsys_source_key(s), &parts->nbrs[s],
                                       digest);
 
         if (rc == RECSYS_OK) {
             rc = recsys_build_write_named(w, RECSYS_BLOB_USER_RECS,
-                                          recsys_source_name(s),
+                                          recsys_source_key(s),
                                           &parts->recs[s], digest);
         }
     }
@@ -588,11 +588,12 @@ recsys_build_source_params(const recsys_build_opts_t *o,
                             json_integer(o->hmm_states));
     }
 
-    if (has & (1u << RECSYS_SRC_LSTM)) {
-        json_object_set_new(params, "lstm", json_pack("{s:i, s:i, s:i}",
-                            "epochs", (json_int_t) o->lstm_epochs,
-                            "dim", (json_int_t) o->lstm_dim,
-                            "hidden", (json_int_t) o->lstm_hidden));
+    if (has & (1u << RECSYS_SRC_GRU)) {
+        json_object_set_new(params, recsys_source_key(RECSYS_SRC_GRU),
+                            json_pack("{s:i, s:i, s:i}",
+                                      "epochs", (json_int_t) o->lstm_epochs,
+                                      "dim", (json_int_t) o->lstm_dim,
+                                      "hidden", (json_int_t) o->lstm_hidden));
     }
 
     if (has & (1u << RECSYS_SRC_EASE)) {
@@ -638,7 +639,7 @@ recsys_build_params_json(const recsys_build_opts_t *o, recsys_parts_t *parts)
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         if (parts->w[s] > 0.0f) {
-            json_object_set_new(weights, recsys_source_name(s),
+            json_object_set_new(weights, recsys_source_key(s),
                                 json_real(parts->w[s]));
         }
     }

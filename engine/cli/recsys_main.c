@@ -24,6 +24,7 @@
 #include "recsys_inspect.h"
 #include "recsys_itemcf.h"
 #include "recsys_model.h"
+#include "recsys_source.h"
 #include "recsys_schema.h"
 #include "recsys_status.h"
 #include "recsys_writer.h"
@@ -38,8 +39,9 @@ static const char  recsys_usage[] =
     "        [--segments K] [--dbscan] [--eps E] [--no-segments]\n"
     "        [--rule-support S] [--rule-confidence C] [--rule-lift L]\n"
     "        [--rule-min-value V] [--rule-gap SECONDS] [--no-rules]\n"
-    "        [--no-markov] [--hmm] [--hmm-states N] [--lstm] [--lstm-epochs N]\n"
-    "        [--lstm-dim D] [--lstm-hidden H] [--no-ease] [--als] [--no-rp3beta]\n"
+    "        [--no-markov] [--hmm] [--hmm-states N] [--gru] [--gru-epochs N]\n"
+    "        [--gru-dim D] [--gru-hidden H] [--no-ease] [--als]\n"
+    "        [--no-rp3beta]\n"
     "        [--ease-lambda L] [--ease-items N] [--als-factors F]\n"
     "        [--neighbors K] [--similarity cosine|adjusted|pearson|jaccard]\n"
     "        [--shrink S] [--min-support N] [--history H] [--user-top R]\n"
@@ -53,7 +55,9 @@ static const char  recsys_usage[] =
     "        [--k 10] [--folds 5] [--seed 42] [--algos mostpop,sar]\n"
     "        [--json F] [--html F] [--validation | --tune]\n"
     "  recsys-build inspect MODEL [stats | user ID | item ID]\n"
-    "  recsys-build --version\n";
+    "  recsys-build --version\n"
+    "  (--lstm, --lstm-epochs, --lstm-dim, --lstm-hidden: old names of the\n"
+    "  --gru options; a source named lstm in --weights is the gru)\n";
 
 
 static int
@@ -142,9 +146,14 @@ recsys_main_weights(const char *s, float *weights)
 
         if (src < 0 || end != comma || !(w >= 0.0) || w > 10.0) {
             fprintf(stderr, "recsys-build: --weights takes SOURCE=WEIGHT,... "
-                    "with weights from 0 to 10 and sources among itemcf, "
-                    "usercf, content, popular, trending, cluster, assoc, "
-                    "markov, hmm, lstm\n");
+                    "with weights from 0 to 10 and sources among");
+
+            for (src = 0; src < RECSYS_NSRC; src++) {
+                fprintf(stderr, "%s %s", src ? "," : "",
+                        recsys_source_name(src));
+            }
+
+            fprintf(stderr, "\n");
             return 0;
         }
 
@@ -207,11 +216,11 @@ recsys_main_build(int argc, char **argv)
             continue;
         }
 
-        if (strcmp(flag, "--hmm") == 0 || strcmp(flag, "--lstm") == 0
-            || strcmp(flag, "--no-markov") == 0)
+        if (strcmp(flag, "--hmm") == 0 || strcmp(flag, "--gru") == 0
+            || strcmp(flag, "--lstm") == 0 || strcmp(flag, "--no-markov") == 0)
         {
             o.hmm = strcmp(flag, "--hmm") == 0 ? 1 : o.hmm;
-            o.lstm = strcmp(flag, "--lstm") == 0 ? 1 : o.lstm;
+            o.lstm = flag[2] == 'g' || flag[2] == 'l' ? 1 : o.lstm;
             o.markov = strcmp(flag, "--no-markov") == 0 ? 0 : o.markov;
             continue;
         }
@@ -373,20 +382,24 @@ recsys_main_build(int argc, char **argv)
             }
             o.hmm_states = (uint32_t) v;
 
-        } else if (strcmp(flag, "--lstm-epochs") == 0) {
+        } else if (strcmp(flag, "--gru-epochs") == 0
+                   || strcmp(flag, "--lstm-epochs") == 0)
+        {
             if (!recsys_main_number(flag, val, 1, 1000, &v)) {
                 return 1;
             }
             o.lstm_epochs = (uint32_t) v;
 
-        } else if (strcmp(flag, "--lstm-dim") == 0
+        } else if (strcmp(flag, "--gru-dim") == 0
+                   || strcmp(flag, "--gru-hidden") == 0
+                   || strcmp(flag, "--lstm-dim") == 0
                    || strcmp(flag, "--lstm-hidden") == 0)
         {
             if (!recsys_main_number(flag, val, 1, 256, &v)) {
                 return 1;
             }
 
-            if (flag[7] == 'd') {
+            if (strcmp(strchr(flag + 2, '-'), "-dim") == 0) {
                 o.lstm_dim = (uint32_t) v;
             } else {
                 o.lstm_hidden = (uint32_t) v;

@@ -17,10 +17,11 @@
 
 #include <lmdb.h>
 
-#include "recsys_model.h"
 #include "recsys_gru.h"
 #include "recsys_hmm.h"
+#include "recsys_model.h"
 #include "recsys_rules_read.h"
+#include "recsys_source.h"
 
 
 /* what the rows and the entries of a list index */
@@ -64,7 +65,8 @@ struct recsys_model_s {
     const unsigned char  *genre_data;
     recsys_rules_view_t   rules;
     int                   has_rules;
-    MDB_val               packed[2];    /* hmm, lstm; mv_data NULL: none */
+    MDB_val               packed[RECSYS_NSRC];  /* by source; mv_data
+                                                   NULL: none */
     const unsigned char  *explain_offsets;  /* NULL: no "user.explain" */
     const unsigned char  *explain_data;
     uint32_t              explain_history;
@@ -122,6 +124,8 @@ static int recsys_model_read_explain(recsys_model_t *m, char *err,
     size_t errlen);
 static int recsys_model_read_hash(recsys_model_t *m, const char *name,
     uint32_t n, recsys_hash_view_t *view, char *err, size_t errlen);
+static int recsys_model_read_packed(recsys_model_t *m, char *err,
+    size_t errlen);
 static int recsys_model_blob(recsys_model_t *m, const char *name,
     MDB_val *val);
 
@@ -221,32 +225,9 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
         m->has_rules = 1;
     }
 
-    if (recsys_model_blob(m, RECSYS_BLOB_HMM, &v) == 0) {
-        recsys_hmm_head_t  hh;
-
-        if (recsys_hmm_check(v.mv_data, v.mv_size, &hh) != RECSYS_OK
-            || hh.n_items != m->header.n_items)
-        {
-            rc = recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
-                                   RECSYS_BLOB_HMM, "bad model");
-            goto failed;
-        }
-
-        m->packed[0] = v;
-    }
-
-    if (recsys_model_blob(m, RECSYS_BLOB_LSTM, &v) == 0) {
-        recsys_gru_head_t  gh;
-
-        if (recsys_gru_check(v.mv_data, v.mv_size, &gh) != RECSYS_OK
-            || gh.n_items != m->header.n_items)
-        {
-            rc = recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
-                                   RECSYS_BLOB_LSTM, "bad model");
-            goto failed;
-        }
-
-        m->packed[1] = v;
+    rc = recsys_model_read_packed(m, err, errlen);
+    if (rc != RECSYS_OK) {
+        goto failed;
     }
 
     for (k = 0; k < RECSYS_N_FIXED; k++) {
@@ -262,7 +243,7 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
 
     for (k = 0; k < RECSYS_NSRC; k++) {
         snprintf(name, sizeof(name), "%s%s", RECSYS_BLOB_ITEM_NBRS,
-                 recsys_source_name((int) k));
+                 recsys_source_key((int) k));
         rc = recsys_model_read_list(m, name, RECSYS_SPACE_ITEMS,
                                     RECSYS_SPACE_ITEMS, 0,
                                     &m->lists[RECSYS_L_ITEM_NBRS + k],
@@ -273,7 +254,7 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
         }
 
         snprintf(name, sizeof(name), "%s%s", RECSYS_BLOB_USER_RECS,
-                 recsys_source_name((int) k));
+                 recsys_source_key((int) k));
         rc = recsys_model_read_list(m, name, RECSYS_SPACE_USERS,
                                     RECSYS_SPACE_ITEMS, 0,
                                     &m->lists[RECSYS_L_USER_RECS + k],
@@ -384,6 +365,55 @@ static int
 recsys_model_blob(recsys_model_t *m, const char *name, MDB_val *val)
 {
     return recsys_model_get(m, m->blobs, name, val);
+}
+
+
+/*
+ * The packed request-time models: for each source of the registry with a
+ * packed key, its blob when present, checked by the source's own reader
+ * and kept in m->packed[source].
+ */
+static int
+recsys_model_read_packed(recsys_model_t *m, char *err, size_t errlen)
+{
+    int                     s, rc;
+    MDB_val                 v;
+    uint32_t                n_items;
+    recsys_gru_head_t       gh;
+    recsys_hmm_head_t       hh;
+    const recsys_source_t  *src;
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        src = recsys_source_get(s);
+
+        if (src->packed == NULL || recsys_model_blob(m, src->packed, &v) != 0)
+        {
+            continue;
+        }
+
+        n_items = 0;
+
+        if (s == RECSYS_SRC_HMM) {
+            rc = recsys_hmm_check(v.mv_data, v.mv_size, &hh);
+            n_items = rc == RECSYS_OK ? hh.n_items : 0;
+
+        } else if (s == RECSYS_SRC_GRU) {
+            rc = recsys_gru_check(v.mv_data, v.mv_size, &gh);
+            n_items = rc == RECSYS_OK ? gh.n_items : 0;
+
+        } else {
+            rc = RECSYS_ECORRUPT;
+        }
+
+        if (rc != RECSYS_OK || n_items != m->header.n_items) {
+            return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                     src->packed, "bad model");
+        }
+
+        m->packed[s] = v;
+    }
+
+    return RECSYS_OK;
 }
 
 
@@ -989,47 +1019,19 @@ recsys_model_source_list(const recsys_model_t *m, recsys_list_id_t base,
 }
 
 
-static const char  *recsys_source_names[RECSYS_NSRC] = {
-    "itemcf", "usercf", "content", "popular", "trending", "cluster",
-    "assoc", "markov", "hmm", "lstm", "ease", "rp3beta", "als"
-};
-
-
-const char *
-recsys_source_name(int source)
-{
-    return source >= 0 && source < RECSYS_NSRC ? recsys_source_names[source]
-                                               : "";
-}
-
-
-int
-recsys_source_parse(const char *name, size_t len)
-{
-    int  k;
-
-    for (k = 0; k < RECSYS_NSRC; k++) {
-        if (strlen(recsys_source_names[k]) == len
-            && memcmp(recsys_source_names[k], name, len) == 0)
-        {
-            return k;
-        }
-    }
-
-    return -1;
-}
-
-
 int
 recsys_model_packed(const recsys_model_t *m, int source, const void **p,
     size_t *size)
 {
     const MDB_val  *v;
 
-    v = source == RECSYS_SRC_HMM ? &m->packed[0]
-        : source == RECSYS_SRC_LSTM ? &m->packed[1] : NULL;
+    if (source < 0 || source >= RECSYS_NSRC) {
+        return RECSYS_ENOTFOUND;
+    }
 
-    if (v == NULL || v->mv_data == NULL) {
+    v = &m->packed[source];
+
+    if (v->mv_data == NULL) {
         return RECSYS_ENOTFOUND;
     }
 

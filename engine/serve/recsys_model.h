@@ -16,11 +16,15 @@
 #include <stdint.h>
 
 #include "recsys_schema.h"
+#include "recsys_source.h"
 #include "recsys_status.h"
 #include "recsys_topk.h"
 
 
 typedef struct recsys_model_s  recsys_model_t;
+
+/* no user, no item: an index that is none */
+#define RECSYS_NO_INDEX      UINT32_MAX
 
 /* A validated list blob; rows are read with recsys_list_row(). */
 typedef struct {
@@ -110,10 +114,6 @@ const recsys_list_t *recsys_model_list(const recsys_model_t *model,
 const recsys_list_t *recsys_model_source_list(const recsys_model_t *model,
     recsys_list_id_t base, int source);
 
-/* Source names ("itemcf", ...) and back; -1 for an unknown name. */
-const char *recsys_source_name(int source);
-int recsys_source_parse(const char *name, size_t len);
-
 /*
  * The user's "user.explain" row (records of recsys_schema.h): RECSYS_OK
  * with its bytes (len may be 0) when the model has explanations computed
@@ -129,7 +129,10 @@ struct recsys_rules_view_s;
 const struct recsys_rules_view_s *recsys_model_rules(
     const recsys_model_t *model);
 
-/* The packed HMM or LSTM (a GRU) of source; RECSYS_ENOTFOUND if absent. */
+/*
+ * The packed request-time model of source (the blob of its packed key in
+ * recsys_source.h: the HMM, the GRU); RECSYS_ENOTFOUND if absent.
+ */
 int recsys_model_packed(const recsys_model_t *model, int source,
     const void **p, size_t *size);
 

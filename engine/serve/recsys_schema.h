@@ -75,10 +75,10 @@
  *                           `reserved` holds the explain_history the
  *                           records were computed with
  *
- *   <src> is a source name of recsys_source_names (recsys_query.c):
- *   itemcf, usercf, content, popular, trending, cluster, assoc, markov,
- *   hmm, lstm, ease, rp3beta, als.  Optional blobs are simply absent; the header's `sources`
- *   bits say which sources the model has.
+ *   <src> is a source's key in the registry of recsys_source.c, its
+ *   canonical name except for the GRU, whose lists and packed model keep
+ *   the key "lstm" (the source is named "gru").  Optional blobs are simply
+ *   absent; the header's `sources` bits say which sources the model has.
  *
  * Every multi-byte number is stored in the writer's native byte order; the
  * header's endian probe lets a reader on another byte order refuse the file.
@@ -136,10 +136,10 @@
 #define RECSYS_BLOB_POPULAR       "popular"
 #define RECSYS_BLOB_TRENDING      "trending"
 #define RECSYS_BLOB_ITEM_GENRES   "item.genres"
-#define RECSYS_BLOB_ITEM_NBRS     "item.nbrs."      /* + source name */
+#define RECSYS_BLOB_ITEM_NBRS     "item.nbrs."      /* + source key */
 #define RECSYS_BLOB_USER_HIST     "user.hist"
 #define RECSYS_BLOB_USER_SEEN     "user.seen"
-#define RECSYS_BLOB_USER_RECS     "user.recs."      /* + source name */
+#define RECSYS_BLOB_USER_RECS     "user.recs."      /* + source key */
 #define RECSYS_BLOB_WEIGHTS       "hybrid.weights"
 #define RECSYS_BLOB_USER_NBRS     "user.nbrs"
 #define RECSYS_BLOB_USER_SEGMENT  "user.segment"
@@ -147,7 +147,7 @@
 #define RECSYS_BLOB_SEGMENT_GENRES "segment.genres"
 #define RECSYS_BLOB_RULES         "packed.rules"
 #define RECSYS_BLOB_HMM           "packed.hmm"
-#define RECSYS_BLOB_LSTM          "packed.lstm"
+#define RECSYS_BLOB_GRU           "packed.lstm"     /* the GRU, old key */
 #define RECSYS_BLOB_USER_HYBRID   "user.recs.hybrid"
 #define RECSYS_BLOB_SESSION       "item.session"
 #define RECSYS_BLOB_SESSION_SCALES "session.scales"
@@ -169,7 +169,10 @@
 #define RECSYS_ID_MAX           256
 #define RECSYS_MODEL_ID_MAX     64
 
-/* sources of recommendations (bits of recsys_header_t.sources) */
+/*
+ * sources of recommendations (bits of recsys_header_t.sources); their
+ * names and keys are the registry of recsys_source.c
+ */
 #define RECSYS_SRC_ITEMCF       0
 #define RECSYS_SRC_USERCF       1
 #define RECSYS_SRC_CONTENT      2
@@ -179,7 +182,7 @@
 #define RECSYS_SRC_ASSOC        6
 #define RECSYS_SRC_MARKOV       7
 #define RECSYS_SRC_HMM          8
-#define RECSYS_SRC_LSTM         9
+#define RECSYS_SRC_GRU          9       /* key "lstm" in files */
 #define RECSYS_SRC_EASE         10
 #define RECSYS_SRC_RP3BETA      11
 #define RECSYS_SRC_ALS          12

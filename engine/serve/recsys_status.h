@@ -1,10 +1,14 @@
 /*
- * recsys_status.h: the engine's status codes.
+ * recsys_status.h: the engine's status codes and how they are answered.
  *
  * Every engine function that can fail returns one of these: RECSYS_OK (0)
  * or a negative code.  recsys_strerror() gives a fixed English phrase; the
  * caller adds context (file, line, id) and decides how to report it.  The
- * module maps codes to HTTP statuses in one table.
+ * module answers every error through one table, recsys_status_get(): the
+ * HTTP status and the JSON "error" name of each code.  RECSYS_EMETHOD and
+ * RECSYS_ENOMODEL are the module's own conditions (a method other than
+ * GET/HEAD, no usable model loaded), in the table so that it is the only
+ * mapping.
  */
 
 #ifndef RECSYS_STATUS_H
@@ -20,7 +24,19 @@
 #define RECSYS_ENOTFOUND      -7    /* unknown user, item or key */
 #define RECSYS_EINVAL         -8    /* bad argument or bad input data */
 #define RECSYS_ELIMIT         -9    /* a size limit was exceeded */
+#define RECSYS_EMETHOD       -10    /* a request method not served */
+#define RECSYS_ENOMODEL      -11    /* no usable model is loaded */
+
+typedef struct {
+    int          status;    /* RECSYS_* */
+    const char  *phrase;    /* recsys_strerror() */
+    unsigned     http;      /* the HTTP status the module answers */
+    const char  *error;     /* the "error" of the module's JSON answer */
+} recsys_status_t;
 
 const char *recsys_strerror(int status);
+
+/* The row of status; an unknown code gets a 500 "unknown error" row. */
+const recsys_status_t *recsys_status_get(int status);
 
 #endif /* RECSYS_STATUS_H */

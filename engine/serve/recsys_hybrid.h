@@ -1,0 +1,20 @@
+/*
+ * recsys_hybrid.h: algo=hybrid, the blend of every weighted source.
+ */
+
+#ifndef RECSYS_HYBRID_H
+#define RECSYS_HYBRID_H
+
+#include "recsys_qctx.h"
+
+
+/*
+ * The blend inputs of c's weights into c->blend (c->n_blend of them, the
+ * source of each in c->blend_src), scored at request time where needed.
+ */
+int recsys_hybrid_inputs(recsys_qctx_t *c);
+
+/* algo=hybrid into c->out; RECSYS_OK or RECSYS_ENOMEM. */
+int recsys_hybrid_answer(recsys_qctx_t *c);
+
+#endif /* RECSYS_HYBRID_H */

@@ -1,0 +1,191 @@
+/*
+ * recsys_qctx.c: the state of one request while it runs (recsys_qctx.h):
+ * setting it up from the query, the history that request-time scoring
+ * walks, and appending filtered list entries to the answer.
+ */
+
+#include <string.h>
+
+#include "recsys_qctx.h"
+#include "recsys_row.h"
+
+
+#define RECSYS_QCTX_HISTORY_MAX  100
+
+
+int
+recsys_qctx_init(recsys_qctx_t *c, const recsys_model_t *m,
+    const recsys_query_t *q, recsys_alloc_t *a)
+{
+    int       rc;
+    uint32_t  k;
+
+    memset(c, 0, sizeof(recsys_qctx_t));
+    c->m = m;
+    c->q = q;
+    c->a = a;
+    c->need = q->offset + q->n;
+
+    c->out = a->alloc(a->ctx, (size_t) (c->need ? c->need : 1)
+                              * sizeof(recsys_scored_t));
+    if (c->out == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    rc = recsys_itemset_init(&c->skip, q->n_exclude + q->n_history + c->need,
+                             a);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    for (k = 0; k < q->n_exclude; k++) {
+        recsys_itemset_add(&c->skip, q->exclude[k]);
+    }
+
+    /* what the session has consumed is not recommended back */
+    for (k = 0; k < q->n_history; k++) {
+        recsys_itemset_add(&c->skip, q->history[k]);
+    }
+
+    c->filter.skip = &c->skip;
+    c->filter.seen = recsys_row_empty();
+
+    if (q->user != RECSYS_NO_INDEX) {
+        c->filter.seen = recsys_list_row(
+                             recsys_model_list(m, RECSYS_L_USER_SEEN),
+                             q->user);
+    }
+
+    if (q->n_genres > 0) {
+        c->filter.item_genres = recsys_model_list(m, RECSYS_L_ITEM_GENRES);
+        c->filter.genres = q->genres;
+        c->filter.n_genres = q->n_genres;
+    }
+
+    if (q->weights != NULL) {
+        memcpy(c->weights, q->weights, sizeof(c->weights));
+
+    } else {
+        recsys_blend_default_weights(m, c->weights);
+    }
+
+    return recsys_qctx_history(c);
+}
+
+
+/* Appends list entries that pass the filter until out holds need. */
+void
+recsys_qctx_take(recsys_qctx_t *c, recsys_row_t row,
+    const recsys_filter_t *filter)
+{
+    int       pass_all;
+    uint32_t  j, item;
+
+    /* nothing to leave out: no lookup per entry */
+    pass_all = filter == NULL
+               || ((filter->skip == NULL || filter->skip->n == 0)
+                   && filter->seen.n == 0 && filter->n_genres == 0);
+
+    for (j = 0; j < row.n && c->have < c->need; j++) {
+        item = recsys_row_item(row, j);
+
+        if (!pass_all && !recsys_filter_pass(filter, item)) {
+            continue;
+        }
+
+        c->out[c->have].item = item;
+        c->out[c->have].score = recsys_row_score(row, j);
+        c->have++;
+    }
+}
+
+
+/* Popular items fill what is left: seen, listed and filtered ones skipped. */
+void
+recsys_qctx_fill(recsys_qctx_t *c, recsys_list_id_t list)
+{
+    uint32_t  k;
+
+    if (c->have >= c->need) {
+        return;
+    }
+
+    for (k = 0; k < c->have; k++) {
+        recsys_itemset_add(&c->skip, c->out[k].item);
+    }
+
+    recsys_qctx_take(c, recsys_list_row(recsys_model_list(c->m, list), 0),
+                      &c->filter);
+}
+
+
+/*
+ * The history that request-time scoring walks.  Without a session it is
+ * the user's stored history with its stored weights and every neighbour,
+ * exactly what the builder scored (bounded by the model's own --history
+ * and --neighbors).  With one, the session items (most recent first, weight
+ * 1) come first and the stored items follow with their weights scaled into
+ * (0, 1]; the whole is capped at max_history.
+ */
+int
+recsys_qctx_history(recsys_qctx_t *c)
+{
+    float                 top;
+    uint32_t              cap, n, j, k;
+    unsigned char        *p;
+    recsys_row_t          stored;
+    const recsys_query_t *q;
+
+    q = c->q;
+    cap = q->max_history ? q->max_history : RECSYS_QCTX_HISTORY_MAX;
+
+    stored = recsys_row_empty();
+    if (q->user != RECSYS_NO_INDEX) {
+        stored = recsys_list_row(recsys_model_list(c->m, RECSYS_L_USER_HIST),
+                                 q->user);
+    }
+
+    if (q->n_history == 0) {
+        /* exactly what the builder scored: no request caps apply */
+        c->hist = stored;
+        c->max_nbrs = 0;
+        return RECSYS_OK;
+    }
+
+    c->max_nbrs = q->max_nbrs;
+
+    p = c->a->alloc(c->a->ctx, (size_t) cap * sizeof(recsys_entry_t));
+    if (p == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    n = 0;
+
+    for (k = q->n_history; k > 0 && n < cap; k--) {
+        recsys_entry_t  e;
+
+        e.item = q->history[k - 1];
+        e.score = 1.0f;
+        memcpy(p + (size_t) n++ * sizeof(e), &e, sizeof(e));
+    }
+
+    top = 0.0f;
+    for (j = 0; j < stored.n; j++) {
+        if (recsys_row_score(stored, j) > top) {
+            top = recsys_row_score(stored, j);
+        }
+    }
+
+    for (j = 0; j < stored.n && n < cap && top > 0.0f; j++) {
+        recsys_entry_t  e;
+
+        e.item = recsys_row_item(stored, j);
+        e.score = recsys_row_score(stored, j) / top;
+        memcpy(p + (size_t) n++ * sizeof(e), &e, sizeof(e));
+    }
+
+    c->hist.p = p;
+    c->hist.n = n;
+
+    return RECSYS_OK;
+}

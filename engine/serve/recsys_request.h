@@ -1,0 +1,71 @@
+/*
+ * recsys_request.h: what one recommendation request asks (recsys_query_t)
+ * and what it gets back (recsys_result_t, with recsys_why_t per item when
+ * explained): the types every part of the query code shares.
+ */
+
+#ifndef RECSYS_REQUEST_H
+#define RECSYS_REQUEST_H
+
+#include <stdint.h>
+
+#include "recsys_model.h"
+#include "recsys_scratch.h"
+#include "recsys_topk.h"
+
+
+/* algo: a source (RECSYS_SRC_*) or one of these */
+#define RECSYS_ALGO_HYBRID   RECSYS_NSRC
+#define RECSYS_ALGO_NEXT     (RECSYS_NSRC + 1)
+#define RECSYS_NALGOS        (RECSYS_NSRC + 2)
+
+typedef enum {
+    RECSYS_FALLBACK_NONE = 0,
+    RECSYS_FALLBACK_POPULAR,
+    RECSYS_FALLBACK_SEGMENT,
+    RECSYS_FALLBACK_CONTENT,
+    RECSYS_FALLBACK_ITEMCF
+} recsys_fallback_t;
+
+#define RECSYS_EXPLAIN_HISTORY  20  /* explain_history when 0 */
+#define RECSYS_BECAUSE_MAX   RECSYS_EXPLAIN_BECAUSE_MAX
+
+typedef struct {
+    int               algo;
+    uint32_t          user;         /* RECSYS_NO_INDEX: anonymous/unknown */
+    uint32_t          item;         /* RECSYS_NO_INDEX: no item= */
+    const uint32_t   *history;      /* session items, most recent last */
+    uint32_t          n_history;
+    const uint32_t   *exclude;      /* item indexes never to return */
+    uint32_t          n_exclude;
+    const uint32_t   *genres;       /* keep items with any of these */
+    uint32_t          n_genres;
+    uint32_t          n;
+    uint32_t          offset;
+    int               explain;
+    const float      *weights;      /* RECSYS_NSRC weights; NULL: model's */
+    uint32_t          max_history;  /* history items scored, 0: 100 */
+    uint32_t          max_nbrs;     /* neighbours per history item, 0: all */
+    uint32_t          explain_history;  /* newest history items explain
+                                           credits, 0: 20 */
+    recsys_scratch_t *scratch;      /* NULL: none */
+} recsys_query_t;
+
+/* Why an item was recommended (explain=1). */
+typedef struct {
+    float             contrib[RECSYS_NSRC];
+    uint32_t          because[RECSYS_BECAUSE_MAX];
+    uint32_t          n_because;
+    uint32_t          rule;         /* algo=assoc: the rule's record, or
+                                       RECSYS_NO_INDEX */
+} recsys_why_t;
+
+typedef struct {
+    recsys_scored_t  *items;
+    recsys_why_t     *why;          /* parallel to items when explain */
+    uint32_t          n;
+    int               algo;         /* what answered: a source or hybrid */
+    recsys_fallback_t fallback;
+} recsys_result_t;
+
+#endif /* RECSYS_REQUEST_H */

@@ -1,0 +1,385 @@
+/*
+ * recsys_session.c: an anonymous session scored in one walk over the
+ * model's session list ("item.session", every blended item-to-item source
+ * in one row per item), or over a single source's rows, with the popular
+ * and trending priors; the scores are a dense array (the worker's scratch
+ * or a zeroed one from the allocator).
+ */
+
+#include <math.h>
+#include <string.h>
+
+#include "recsys_row.h"
+#include "recsys_scratch.h"
+#include "recsys_session.h"
+
+
+static double *
+recsys_session_scores(recsys_qctx_t *c)
+{
+    size_t             n;
+    double            *score;
+
+    n = (size_t) recsys_model_header(c->m)->n_items + 1;
+    score = recsys_scratch_scores(c->q->scratch,
+                                  recsys_model_header(c->m)->n_items);
+    if (score != NULL) {
+        return score;
+    }
+
+    score = c->a->alloc(c->a->ctx, n * sizeof(double));
+    if (score != NULL) {
+        memset(score, 0, n * sizeof(double));
+    }
+
+    return score;
+}
+
+
+/*
+ * A row's entries times v, added to the scores.  Returns the
+ * largest score an item reached during the adds (at least best) and lowers
+ * *low to the smallest term added: when no term is negative a score only
+ * grows, so the largest reached is the largest final score.
+ */
+static inline double
+recsys_session_add_row(double *score, recsys_row_t row, double v, double best,
+    double *low)
+{
+    double    t, s, lo;
+    uint32_t  j, item;
+
+    lo = *low;
+
+    for (j = 0; j < row.n; j++) {
+        item = recsys_row_item(row, j);
+        t = v * (double) recsys_row_score(row, j);
+        s = score[item] + t;
+        score[item] = s;
+        best = best > s ? best : s;
+        lo = lo < t ? lo : t;
+    }
+
+    *low = lo;
+
+    return best;
+}
+
+
+/* The largest score among a row's items that the filter keeps. */
+static double
+recsys_session_best(const double *score, recsys_row_t row,
+    const recsys_filter_t *genre, double best)
+{
+    double    v;
+    uint32_t  j, item;
+
+    for (j = 0; j < row.n; j++) {
+        item = recsys_row_item(row, j);
+        v = score[item];
+
+        if (v > best
+            && (genre->n_genres == 0 || recsys_filter_pass(genre, item)))
+        {
+            best = v;
+        }
+    }
+
+    return best;
+}
+
+
+/* The smallest sum that can still take a place (recsys_session_take). */
+static inline double
+recsys_session_vfloor(const recsys_topk_t *top, double scale)
+{
+    double  f;
+
+    f = 0x1p-1074;      /* the smallest positive double */
+
+    if (top->n == top->k && top->k > 0) {
+        f = (double) top->heap[0].score * (1.0 - 1e-6) / scale;
+        f = f > 0x1p-1074 ? f : 0x1p-1074;
+    }
+
+    return f;
+}
+
+
+/*
+ * The candidates of a row's entries into the top list, their
+ * scores times scale; each item's score is read once and put back to zero.
+ *
+ * Most entries have no place (read already, excluded, not positive, or
+ * below the worst kept score once the list is full), and one comparison of
+ * the sum itself, before any conversion, turns them away: vfloor is the
+ * smallest positive double while the list has room, then the worst kept
+ * score less a margin of 1e-6, over scale.  Below that, v x scale rounded
+ * to a float is below the worst kept score (the margin is far above the
+ * rounding of a double product and of a float), so the exact test, made
+ * on what passes, decides the same as it would on every entry.  The one
+ * branch is well predicted, half the entries being repeats.
+ */
+static void
+recsys_session_take(double *score, recsys_row_t row, double scale,
+    const recsys_filter_t *genre, recsys_topk_t *top)
+{
+    double           v, vfloor;
+    uint32_t         j;
+    recsys_scored_t  cand;
+
+    vfloor = recsys_session_vfloor(top, scale);
+
+    for (j = 0; j < row.n; j++) {
+        cand.item = recsys_row_item(row, j);
+        v = score[cand.item];
+        score[cand.item] = 0.0;
+
+        if (!(v >= vfloor)) {
+            continue;
+        }
+
+        cand.score = (float) (v * scale);
+
+        if (top->n == top->k
+            && (cand.score < top->heap[0].score
+                || !recsys_scored_better(&cand, &top->heap[0])))
+        {
+            continue;
+        }
+
+        if (genre->n_genres > 0 && !recsys_filter_pass(genre, cand.item)) {
+            continue;
+        }
+
+        recsys_topk_push(top, cand.item, cand.score);
+        vfloor = recsys_session_vfloor(top, scale);
+    }
+}
+
+
+/* The session's and the excluded items' scores set to v. */
+static void
+recsys_session_block(recsys_qctx_t *c, double *score, double v)
+{
+    uint32_t  j;
+
+    for (j = 0; j < c->q->n_exclude; j++) {
+        score[c->q->exclude[j]] = v;
+    }
+
+    for (j = 0; j < c->q->n_history; j++) {
+        score[c->q->history[j]] = v;
+    }
+}
+
+
+/* A row's items' scores back to zero. */
+static void
+recsys_session_clear(double *score, recsys_row_t row)
+{
+    uint32_t  j;
+
+    for (j = 0; j < row.n; j++) {
+        score[recsys_row_item(row, j)] = 0.0;
+    }
+}
+
+
+/*
+ * The popular and trending priors, added as in the full blend: weight /
+ * their best x score over their first user_top items, in the session's
+ * units (divided by scale).  A prior that adds nothing is emptied.
+ */
+static void
+recsys_session_add_priors(double *score, recsys_row_t *prior,
+    const float *w_prior, double scale)
+{
+    int       p;
+    double    factor;
+    uint32_t  j;
+
+    for (p = 0; p < 2; p++) {
+        if (prior[p].n == 0 || !(recsys_row_score(prior[p], 0) > 0.0f)) {
+            prior[p].n = 0;
+            continue;
+        }
+
+        factor = (double) w_prior[p] / recsys_row_score(prior[p], 0) / scale;
+
+        for (j = 0; j < prior[p].n; j++) {
+            score[recsys_row_item(prior[p], j)] +=
+                factor * recsys_row_score(prior[p], j);
+        }
+    }
+}
+
+
+/*
+ * The rows an anonymous session walks: the session list; with a single
+ * blended source the builder writes none (it would be that source's rows
+ * times c_s, which the scaling to the best cancels) and the source's own
+ * rows are walked (*single = 1).  NULL: the model has neither.
+ */
+const recsys_list_t *
+recsys_session_list(const recsys_model_t *m, int *single)
+{
+    recsys_row_t          scales;
+    const recsys_list_t  *list;
+
+    list = recsys_model_list(m, RECSYS_L_SESSION_SCALES);
+    if (list == NULL) {
+        return NULL;
+    }
+
+    scales = recsys_list_row(list, 0);
+
+    if (single != NULL) {
+        *single = 0;
+    }
+
+    if (recsys_model_list(m, RECSYS_L_SESSION) != NULL) {
+        return recsys_model_list(m, RECSYS_L_SESSION);
+    }
+
+    if (scales.n != 1) {
+        return NULL;
+    }
+
+    if (single != NULL) {
+        *single = 1;
+    }
+
+    return recsys_model_source_list(m, RECSYS_L_ITEM_NBRS,
+                                    (int) recsys_row_item(scales, 0));
+}
+
+
+/*
+ * An anonymous session with the default blend, over the model's session
+ * list (one row per item that already blends the item-to-item sources,
+ * recsys_build.c): S(i) = sum over the history of weight x row_h(i), over
+ * the first max_nbrs entries of each row.  S is scaled so that its best
+ * item scores W, the sum of the blended sources' weights, as each source's
+ * best would in the full blend, and the popular and trending priors are
+ * added as they are there (weight / their best x score over their first
+ * user_top items).  Session and excluded items are entered blocked (minus
+ * infinity) before scoring, so no per-candidate filter runs but genre=.
+ */
+int
+recsys_session_answer(recsys_qctx_t *c, const recsys_list_t *list)
+{
+    int              p;
+    double           best, low, scale, bound, *score;
+    uint32_t         h, j, top_n;
+    recsys_row_t    *rows, prior[2], scales;
+    recsys_topk_t    top;
+    recsys_filter_t  genre;
+    float            w_list, w_prior[2];
+
+    /* the blended sources, as the builder listed them */
+    scales = recsys_list_row(recsys_model_list(c->m, RECSYS_L_SESSION_SCALES),
+                             0);
+    w_list = 0.0f;
+    for (j = 0; j < scales.n; j++) {
+        w_list += c->weights[recsys_row_item(scales, j)];
+    }
+
+    top_n = recsys_model_header(c->m)->user_top;
+
+    for (p = 0; p < 2; p++) {
+        w_prior[p] = c->weights[p == 0 ? RECSYS_SRC_POPULAR
+                                       : RECSYS_SRC_TRENDING];
+        prior[p] = recsys_row_empty();
+
+        if (w_prior[p] > 0.0f) {
+            prior[p] = recsys_row_head(recsys_list_row(recsys_model_list(c->m,
+                           p == 0 ? RECSYS_L_POPULAR : RECSYS_L_TRENDING), 0),
+                           top_n);
+        }
+    }
+
+    /* each history item's row, its first max_nbrs entries */
+    rows = c->a->alloc(c->a->ctx,
+                       ((size_t) c->hist.n + 1) * sizeof(recsys_row_t));
+    score = recsys_session_scores(c);
+
+    if (rows == NULL || score == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    for (h = 0; h < c->hist.n; h++) {
+        rows[h] = recsys_row_head(recsys_list_row(list,
+                                      recsys_row_item(c->hist, h)),
+                                  c->max_nbrs);
+        recsys_row_prefetch(rows[h], rows[h].n);
+    }
+
+    /* session and excluded items blocked: minus infinity stays so */
+    recsys_session_block(c, score, -HUGE_VAL);
+
+    best = 0.0;
+    low = 0.0;
+
+    for (h = 0; h < c->hist.n; h++) {
+        best = recsys_session_add_row(score, rows[h],
+                                      recsys_row_score(c->hist, h), best, &low);
+    }
+
+    genre = c->filter;
+    genre.skip = NULL;
+    genre.seen = recsys_row_empty();
+
+    if (low < 0.0 || genre.n_genres > 0) {
+        /* a negative term, or a genre filter: the best final score among
+         * the items the filter keeps needs a pass */
+        best = 0.0;
+
+        for (h = 0; h < c->hist.n; h++) {
+            best = recsys_session_best(score, rows[h], &genre, best);
+        }
+    }
+
+    if (!(best > 0.0)) {
+        /* nothing scored: popular fills */
+        for (h = 0; h < c->hist.n; h++) {
+            recsys_session_clear(score, rows[h]);
+        }
+
+        recsys_session_block(c, score, 0.0);    /* all zero again */
+        return RECSYS_OK;
+    }
+
+    scale = w_list / best;
+    c->session_scale = scale;
+    recsys_session_add_priors(score, prior, w_prior, scale);
+
+    recsys_topk_init(&top, c->out, c->need);
+
+    for (h = 0; h < c->hist.n; h++) {
+        recsys_session_take(score, rows[h], scale, &genre, &top);
+    }
+
+    /*
+     * An item that only the priors scored has at most the sum of their
+     * weights (each adds weight x score / its best).  Once the list is full
+     * above that (with a margin for rounding), the priors' entries have no
+     * place: their scores are only put back to zero.
+     */
+    bound = ((double) w_prior[0] + w_prior[1]) * (1.0 + 1e-6);
+
+    for (p = 0; p < 2; p++) {
+        if (top.n == top.k && top.k > 0 && top.heap[0].score > bound) {
+            recsys_session_clear(score, prior[p]);
+
+        } else {
+            recsys_session_take(score, prior[p], scale, &genre, &top);
+        }
+    }
+
+    recsys_session_block(c, score, 0.0);    /* all zero again */
+
+    c->have = recsys_topk_sort(&top);
+
+    return RECSYS_OK;
+}

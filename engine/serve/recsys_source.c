@@ -1,0 +1,85 @@
+/*
+ * recsys_source.c: the registry of recommendation sources, the one table
+ * of their names, file keys and scoring flags (recsys_source.h).
+ */
+
+#include <string.h>
+
+#include "recsys_source.h"
+
+
+static const recsys_source_t  recsys_source_table[RECSYS_NSRC] = {
+    { "itemcf", NULL, "itemcf", NULL,
+      RECSYS_SOURCE_ITEM_BASED | RECSYS_SOURCE_SESSION },
+    { "usercf", NULL, "usercf", NULL, 0 },
+    { "content", NULL, "content", NULL,
+      RECSYS_SOURCE_ITEM_BASED | RECSYS_SOURCE_SESSION },
+    { "popular", NULL, "popular", NULL, 0 },
+    { "trending", NULL, "trending", NULL, 0 },
+    { "cluster", NULL, "cluster", NULL, 0 },
+    { "assoc", NULL, "assoc", NULL, 0 },
+    { "markov", NULL, "markov", NULL,
+      RECSYS_SOURCE_ITEM_BASED | RECSYS_SOURCE_SESSION
+      | RECSYS_SOURCE_SEQUENCE },
+    { "hmm", NULL, "hmm", RECSYS_BLOB_HMM, RECSYS_SOURCE_SEQUENCE },
+    { "gru", "lstm", "lstm", RECSYS_BLOB_GRU, RECSYS_SOURCE_SEQUENCE },
+    { "ease", NULL, "ease", NULL, RECSYS_SOURCE_SESSION },
+    { "rp3beta", NULL, "rp3beta", NULL, RECSYS_SOURCE_SESSION },
+    { "als", NULL, "als", NULL, 0 }
+};
+
+
+const recsys_source_t *
+recsys_source_get(int source)
+{
+    return source >= 0 && source < RECSYS_NSRC ? &recsys_source_table[source]
+                                               : NULL;
+}
+
+
+const char *
+recsys_source_name(int source)
+{
+    return source >= 0 && source < RECSYS_NSRC
+           ? recsys_source_table[source].name : "";
+}
+
+
+const char *
+recsys_source_key(int source)
+{
+    return source >= 0 && source < RECSYS_NSRC
+           ? recsys_source_table[source].key : "";
+}
+
+
+static int
+recsys_source_match(const char *s, const char *name, size_t len)
+{
+    return s != NULL && strlen(s) == len && memcmp(s, name, len) == 0;
+}
+
+
+int
+recsys_source_parse(const char *name, size_t len)
+{
+    int  k;
+
+    for (k = 0; k < RECSYS_NSRC; k++) {
+        if (recsys_source_match(recsys_source_table[k].name, name, len)
+            || recsys_source_match(recsys_source_table[k].alias, name, len))
+        {
+            return k;
+        }
+    }
+
+    return -1;
+}
+
+
+int
+recsys_source_is(int source, unsigned flags)
+{
+    return source >= 0 && source < RECSYS_NSRC
+           && (recsys_source_table[source].flags & flags) == flags;
+}

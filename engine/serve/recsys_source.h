@@ -1,0 +1,59 @@
+/*
+ * recsys_source.h: the registry of recommendation sources.
+ *
+ * One row per source (RECSYS_SRC_* of recsys_schema.h, in index order):
+ * its canonical name (algo=, w_<name>, the JSON answers, the builder's
+ * --weights), an alias still accepted on input, the stem of its lists in
+ * the model file ("item.nbrs.<key>", "user.recs.<key>"), the blob key of
+ * its packed request-time model, and flags saying how the query scores
+ * it.  Every list of source names in the tree is this table: the model
+ * reader, the builder, the module's arguments and JSON, inspect.
+ *
+ * The GRU source is named "gru"; "lstm" stays an alias until a real LSTM
+ * cell exists, and stays its key in the file, so files keep their keys.
+ */
+
+#ifndef RECSYS_SOURCE_H
+#define RECSYS_SOURCE_H
+
+#include <stddef.h>
+
+#include "recsys_schema.h"
+
+
+/* its item-to-item list answers item= and scores a history by neighbours */
+#define RECSYS_SOURCE_ITEM_BASED   0x01
+/* it scores a session at request time from its "item.nbrs.<key>" list */
+#define RECSYS_SOURCE_SESSION      0x02
+/* it scores a history in time order with its own function (Markov, packed
+   models) rather than as a sum over the history's items */
+#define RECSYS_SOURCE_SEQUENCE     0x04
+
+typedef struct {
+    const char  *name;      /* canonical name */
+    const char  *alias;     /* also accepted by recsys_source_parse, or NULL */
+    const char  *key;       /* stem of its lists in the model file */
+    const char  *packed;    /* blob key of its packed model, or NULL */
+    unsigned     flags;     /* RECSYS_SOURCE_* */
+} recsys_source_t;
+
+
+/* The row of source s (0 <= s < RECSYS_NSRC), or NULL. */
+const recsys_source_t *recsys_source_get(int source);
+
+/* The canonical name, "" for an index out of range. */
+const char *recsys_source_name(int source);
+
+/* The stem of the source's lists in the model file, "" out of range. */
+const char *recsys_source_key(int source);
+
+/*
+ * A source by its name or alias (exact bytes, not NUL-terminated): its
+ * index, or -1 for an unknown name.
+ */
+int recsys_source_parse(const char *name, size_t len);
+
+/* Whether source has every flag of flags (0 out of range). */
+int recsys_source_is(int source, unsigned flags);
+
+#endif /* RECSYS_SOURCE_H */

@@ -1,0 +1,102 @@
+#!/usr/bin/perl
+
+# 17-sources: the source registry as a client sees it.  The GRU source is
+# named gru: algo=gru and w_gru= name it, algo=lstm, w_lstm= and the
+# builder's --lstm* flags stay accepted as its old names, and every answer
+# that names the source says gru (the echoed algo, an explanation's
+# sources).  A model built with --gru --gru-epochs is the model built with
+# --lstm --lstm-epochs, and --weights lstm= is --weights gru=.  A weight's
+# 400 names the argument as typed.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Test::More;
+use RecsysTest qw(build_model tmpdir builder check_error);
+
+RecsysTest::skip_unless_built();
+
+my $data = "$FindBin::Bin/data";
+my $tmp = tmpdir();
+my %common = (interactions => "$data/sess-ratings.csv",
+              items => "$data/sess-items.csv", model_id => 'sources-1');
+my $old = build_model(%common, out => "$tmp/old.mdb",
+                      args => [qw(--hmm --lstm --lstm-epochs 2
+                                  --lstm-dim 8 --lstm-hidden 8)]);
+my $new = build_model(%common, out => "$tmp/new.mdb",
+                      args => [qw(--hmm --gru --gru-epochs 2
+                                  --gru-dim 8 --gru-hidden 8)]);
+
+# the same inspect output but the build times: the same options
+my (undef, $i_old) = builder('inspect', $old, 'stats');
+my (undef, $i_new) = builder('inspect', $new, 'stats');
+s/^built .*$//m, s/"build_time":\d+// for $i_old, $i_new;
+like($i_new, qr/\bgru\b/, 'inspect names the source gru');
+is($i_new, $i_old, '--gru* flags build what --lstm* flags build');
+
+# --weights: gru and its alias lstm are one source, kept as lstm in the file
+my @w = qw(--gru --gru-epochs 1 --gru-dim 4 --gru-hidden 4 --weights);
+my $mg = build_model(%common, out => "$tmp/wg.mdb", args => [@w, 'gru=0.5']);
+my $ml = build_model(%common, out => "$tmp/wl.mdb", args => [@w, 'lstm=0.5']);
+my (undef, $p_g) = builder('inspect', $mg, 'stats');
+my (undef, $p_l) = builder('inspect', $ml, 'stats');
+s/^built .*$//m, s/"build_time":\d+// for $p_g, $p_l;
+is($p_g, $p_l, '--weights gru= and --weights lstm= build the same model');
+like($p_g, qr/"weights":\{[^}]*"lstm":0\.5[,}]/,
+     'the params keep the file key lstm');
+my ($rc, undef, $err) = builder('build', '--interactions',
+                                $common{interactions}, '--out',
+                                "$tmp/bad.mdb", '--weights', 'grux=1');
+isnt($rc, 0, 'an unknown source in --weights is refused');
+like($err, qr/sources among itemcf, .*\bgru\b/,
+     'the refusal lists the registry\'s names');
+
+my $srv = RecsysTest::start_nginx(
+    http => "    recsys_model $new;\n",
+    locations => <<'EOF2');
+        location = /recommend {
+            recsys;
+        }
+EOF2
+
+sub items { [ map { $_->{id} } @{ $_[0]{items} } ] }
+
+for my $q ('history=3,5', 'history=1,2,4', 'user=u2&history=1&n=4') {
+    my ($g, $rg) = $srv->json("/recommend?$q&algo=gru&explain=1");
+    my ($l, $rl) = $srv->json("/recommend?$q&algo=lstm&explain=1");
+    is($rg->{status}, 200, "$q algo=gru answers");
+    is($g->{algo}, 'gru', "$q algo=gru echoes gru");
+    is($l->{algo}, 'gru', "$q algo=lstm echoes the canonical name gru");
+    is_deeply(items($g), items($l), "$q algo=gru and algo=lstm: same items");
+    ok(@{ $g->{items} } > 0, "$q has items");
+    ok(!grep({ exists $_->{sources}{lstm} } @{ $g->{items} }),
+       "$q explanations never name lstm");
+    ok(!grep({ !exists $_->{sources}{gru} } @{ $g->{items} }),
+       "$q explanations credit gru");
+}
+
+# weights: w_gru and w_lstm are the same weight
+my $w = 'w_itemcf=0&w_usercf=0&w_content=0&w_ease=0&w_als=0&w_rp3beta=0';
+my ($wg) = $srv->json("/recommend?history=3,5&$w&w_gru=1&explain=1");
+my ($wl) = $srv->json("/recommend?history=3,5&$w&w_lstm=1&explain=1");
+my ($wh) = $srv->json("/recommend?history=3,5&algo=gru");
+is($wg->{algo}, 'hybrid', 'w_gru blends');
+is_deeply(items($wg), items($wl), 'w_gru and w_lstm: same items');
+is_deeply([ sort keys %{ $wg->{items}[0]{sources} } ], ['gru'],
+          'a blend of the gru alone credits gru');
+is_deeply(items($wg), items($wh), 'the gru alone blended: its own ranking');
+
+check_error($srv, 'GET', '/recommend?user=u1&w_gru=1&w_lstm=1', 400,
+            'bad_request', 'w_lstm', 'w_gru and w_lstm are one argument');
+check_error($srv, 'GET', '/recommend?user=u1&w_lstm=x', 400, 'bad_request',
+            'w_lstm', 'a bad w_lstm is named as typed');
+check_error($srv, 'GET', '/recommend?user=u1&w_gru=11', 400, 'bad_request',
+            'w_gru', 'a bad w_gru is named as typed');
+check_error($srv, 'GET', '/recommend?user=u1&algo=grux', 400, 'bad_request',
+            'algo', 'an unknown algo is a 400');
+
+$srv->finish;
+done_testing();
