@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# 17-corrupt-publish: damaged model files published under load.  Two
+# 19-corrupt-publish: damaged model files published under load.  Two
 # workers serve a good model while a request loop asks for known users;
 # variants of the same file are renamed over the live path one after the
 # other, each live for a few reload intervals: cut at many offsets (what an

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# 18-builder-faults: what the builder does when its output cannot be
+# 20-builder-faults: what the builder does when its output cannot be
 # written, and after it was killed.
 #   - An --out that is a directory, or in a directory that does not exist,
 #     is refused before any input is read (the error names the path, exit
