@@ -409,6 +409,12 @@ ngx_http_recsys_parse_args(ngx_http_request_t *r,
 
         k = ngx_http_recsys_arg_lookup(p, (eq ? eq : amp) - p);
 
+        /* with recsys_user the user is nginx's to say, not the client's:
+         * user= is not an argument at all, however often it comes */
+        if (k == NGX_HTTP_RECSYS_ARG_USER && rlcf->user != NULL) {
+            k = NGX_HTTP_RECSYS_ARG_UNKNOWN;
+        }
+
         if (k != NGX_HTTP_RECSYS_ARG_UNKNOWN) {
             if (seen & ((uint64_t) 1 << k)) {
                 args->bad = ngx_http_recsys_arg_name(r, k, p,

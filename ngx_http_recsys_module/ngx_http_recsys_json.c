@@ -222,9 +222,16 @@ ngx_http_recsys_body_alloc(ngx_http_request_t *r, size_t len)
 }
 
 
+/*
+ * Sends the answer; ttl > 0 adds Cache-Control.  An answer for a user is
+ * that user's ("private", which shared caches do not keep): a user from
+ * recsys_user (a cookie, a header) is not in the URL a cache keys on, and
+ * no user's list belongs in a shared cache even when it is.
+ */
 static ngx_int_t
 ngx_http_recsys_send_body(ngx_http_request_t *r, ngx_uint_t status,
-    u_char *body, size_t len, ngx_str_t *etag, time_t ttl)
+    u_char *body, size_t len, ngx_str_t *etag, time_t ttl,
+    ngx_uint_t personal)
 {
     ngx_int_t         rc;
     ngx_buf_t        *b;
@@ -256,8 +263,8 @@ ngx_http_recsys_send_body(ngx_http_request_t *r, ngx_uint_t status,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        cc->value.data = ngx_pnalloc(r->pool,
-                                     sizeof("max-age=") + NGX_TIME_T_LEN);
+        cc->value.data = ngx_pnalloc(r->pool, sizeof("private, max-age=")
+                                              + NGX_TIME_T_LEN);
         if (cc->value.data == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -267,7 +274,8 @@ ngx_http_recsys_send_body(ngx_http_request_t *r, ngx_uint_t status,
         cc->next = NULL;
 #endif
         ngx_str_set(&cc->key, "Cache-Control");
-        cc->value.len = ngx_sprintf(cc->value.data, "max-age=%T", ttl)
+        cc->value.len = ngx_sprintf(cc->value.data, "%smax-age=%T",
+                                    personal ? "private, " : "", ttl)
                         - cc->value.data;
     }
 
@@ -336,7 +344,8 @@ ngx_http_recsys_send_error(ngx_http_request_t *r, int status,
         ngx_str_set(&allow->value, "GET, HEAD");
     }
 
-    return ngx_http_recsys_send_body(r, st->http, body, p - body, NULL, 0);
+    return ngx_http_recsys_send_body(r, st->http, body, p - body, NULL, 0,
+                                     0);
 }
 
 
@@ -660,7 +669,7 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
     }
 
     return ngx_http_recsys_send_body(r, NGX_HTTP_OK, body, p - body, &etag,
-                                     rlcf->cache_ttl);
+                                     rlcf->cache_ttl, user != NULL);
 }
 
 
@@ -703,5 +712,6 @@ ngx_http_recsys_send_prediction(ngx_http_request_t *r, recsys_model_t *model,
     p = ngx_sprintf(p, ",\"user_support\":%d,\"item_support\":%d}}",
                     pr->user_support, pr->item_support);
 
-    return ngx_http_recsys_send_body(r, NGX_HTTP_OK, body, p - body, NULL, 0);
+    return ngx_http_recsys_send_body(r, NGX_HTTP_OK, body, p - body, NULL, 0,
+                                     1);
 }

@@ -176,6 +176,14 @@ is_deeply([map { $_->{id} } @{ $d->{items} }],
           [map { $_->{id} } @{ $srv->json('/recommend?user=p1')->{items} }],
           'recsys_user from a header gives the same list as ?user=');
 
+# with recsys_user, user= is no argument: ignored however often it comes
+# and whatever it holds (a client cannot pick another user's list)
+for my $q ('user=p2', 'user=p2&user=p3', 'user=%ff', 'user=') {
+    my ($dq, $rq) = $srv->json("/by-header?$q", { 'X-User-Id' => 'p1' });
+    is($rq->{status}, 200, "recsys_user set: ?$q is ignored (200)");
+    is($dq->{user}, 'p1', "recsys_user set: ?$q does not change the user");
+}
+
 # methods: 405 with Allow, JSON body
 for my $m (qw(POST PUT DELETE PATCH OPTIONS)) {
     my $res = $srv->request($m, '/recommend?user=p1',

@@ -2,7 +2,8 @@
 
 # 07-status: recsys_status (JSON and Prometheus text) with per-worker
 # counters and the loaded model; the $recsys_* variables in a header; ETag
-# and If-None-Match (304); Cache-Control from recsys_cache_ttl.
+# and If-None-Match (304); Cache-Control from recsys_cache_ttl ("private"
+# when the answer is a user's).
 
 use strict;
 use warnings;
@@ -40,8 +41,8 @@ my ($d, $res) = $srv->json('/recommend?user=u1&n=2');
 is($res->{status}, 200, 'known user answers');
 is($res->{headers}{'x-recsys'}, 'status-1 hybrid  ' . scalar @{ $d->{items} },
    '$recsys_model, $recsys_algo, $recsys_count (and no fallback)');
-is($res->{headers}{'cache-control'}, 'max-age=30',
-   'Cache-Control follows recsys_cache_ttl');
+is($res->{headers}{'cache-control'}, 'private, max-age=30',
+   'Cache-Control follows recsys_cache_ttl, private for a user\'s answer');
 
 my $etag = $res->{headers}{etag};
 like($etag // '', qr/\A"status-1-[0-9a-f]{8}"\z/, 'ETag is the model id and a checksum');
@@ -87,6 +88,10 @@ like($prom->{content}, qr/^recsys_requests_total\{pid="\d+"\} 6$/m,
 like($prom->{content},
      qr/^recsys_model_loaded\{pid="\d+",path="\Q$model\E",id="status-1"\} 1$/m,
      'loaded model in Prometheus text');
+
+# after the counted requests: an answer for no user is not private
+is($srv->get('/recommend?item=3&n=2')->{headers}{'cache-control'},
+   'max-age=30', 'an answer for no user may be kept by shared caches');
 
 $srv->finish;
 done_testing();

@@ -9,6 +9,7 @@
  * without further checks: a broken file is refused here, never served.
  */
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "recsys_model.h"
 #include "recsys_rules_read.h"
 #include "recsys_source.h"
+#include "recsys_text.h"
 
 
 /* what the rows and the entries of a list index */
@@ -357,6 +359,14 @@ recsys_model_read_header(recsys_model_t *m, char *err, size_t errlen)
     memcpy(m->id, v.mv_data, v.mv_size);
     m->id[v.mv_size] = '\0';
 
+    /* the id goes into every answer's JSON and ETag as it is */
+    if (!recsys_json_plain(m->id, v.mv_size) || strchr(m->id, '"') != NULL
+        || strchr(m->id, '\\') != NULL)
+    {
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, "header",
+                                 "model id is not plain text");
+    }
+
     return RECSYS_OK;
 }
 
@@ -448,7 +458,14 @@ recsys_model_read_items(recsys_model_t *m, char *err, size_t errlen)
         ext_len = recsys_get_u16(m->item_data + from);
         id_len = recsys_get_u16(m->item_data + from + 2);
 
-        if (4 + ext_len + id_len > to - from) {
+        /* the id as the builder read it, then JSON text copied into
+         * answers as it is: valid UTF-8, and no control byte raw */
+        if (4 + ext_len + id_len > to - from
+            || !recsys_id_valid((const char *) m->item_data + from + 4,
+                                ext_len)
+            || !recsys_json_plain((const char *) m->item_data + from + 4
+                                  + ext_len, to - from - 4 - ext_len))
+        {
             return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
                                      RECSYS_BLOB_ITEM_RECORDS, "bad record");
         }
@@ -600,11 +617,23 @@ static int
 recsys_model_read_genres(recsys_model_t *m, char *err, size_t errlen)
 {
     int       rc;
-    uint32_t  reserved;
+    uint32_t  reserved, g, from, to;
 
     rc = recsys_model_read_table(m, RECSYS_BLOB_GENRE_NAMES,
                                  m->header.n_genres, &m->genre_offsets,
                                  &m->genre_data, &reserved, err, errlen);
+
+    for (g = 0; rc == RECSYS_OK && g < m->header.n_genres; g++) {
+        from = recsys_get_u32(m->genre_offsets + (size_t) g * 4);
+        to = recsys_get_u32(m->genre_offsets + (size_t) g * 4 + 4);
+
+        if (!recsys_json_plain((const char *) m->genre_data + from,
+                               to - from))
+        {
+            return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                     RECSYS_BLOB_GENRE_NAMES, "bad name");
+        }
+    }
 
     if (rc == RECSYS_ENOTFOUND) {
         return m->header.n_genres == 0
@@ -843,6 +872,15 @@ recsys_model_read_list(recsys_model_t *m, const char *name,
         if (item >= limit) {
             return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
                                      "index out of range");
+        }
+
+        /* weights and scales (a row of a few entries) scale every score
+         * of an answer: they must be numbers */
+        if (entries_space == RECSYS_SPACE_SOURCES
+            && !isfinite(recsys_get_f32(list->entries + (size_t) e * 8 + 4)))
+        {
+            return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
+                                     "not a number");
         }
     }
 

@@ -63,6 +63,21 @@ recsys_utf8_valid(const char *s, size_t len)
 
 
 int
+recsys_json_plain(const char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) p[i] < 0x20) {
+            return 0;
+        }
+    }
+
+    return recsys_utf8_valid(p, len);
+}
+
+
+int
 recsys_id_valid(const char *p, size_t len)
 {
     return len > 0 && len <= RECSYS_ID_MAX && recsys_utf8_valid(p, len);

@@ -17,6 +17,12 @@
 /* 1 if p[0..len) is valid UTF-8 (no overlongs, no surrogates) without NUL. */
 int recsys_utf8_valid(const char *p, size_t len);
 
+/*
+ * 1 if p[0..len) may be copied into JSON text as it is, as far as bytes
+ * go: valid UTF-8 and no control character (below 0x20) raw.
+ */
+int recsys_json_plain(const char *p, size_t len);
+
 /* 1 if the id is acceptable: length in range and recsys_utf8_valid. */
 int recsys_id_valid(const char *p, size_t len);
 
