@@ -28,6 +28,7 @@
 
 #include "recsys_hmm.h"
 #include "recsys_ingest.h"
+#include "recsys_arena.h"
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
@@ -39,30 +40,9 @@
 
 
 static char      t_dir[64];
-static uint64_t  t_mem[1 << 14];        /* the scoring arena, 128 KiB */
-static size_t    t_used;
-
-
-static void *
-t_alloc(void *ctx, size_t size)
-{
-    void  *p;
-
-    (void) ctx;
-    size = (size + 15) & ~(size_t) 15;
-
-    if (t_used + size > sizeof(t_mem)) {
-        return NULL;
-    }
-
-    p = (unsigned char *) t_mem + t_used;
-    t_used += size;
-
-    return p;
-}
-
-
-static recsys_alloc_t  t_arena = { t_alloc, NULL };
+static uint64_t        t_mem[1 << 14];  /* the scoring arena, 128 KiB */
+static recsys_arena_t  t_ar = { (char *) t_mem, sizeof(t_mem), 0 };
+static recsys_alloc_t  t_arena = { recsys_arena_alloc, &t_ar };
 
 
 static uint64_t
@@ -510,7 +490,7 @@ t_baum_welch(void)
             k = 1 + (uint32_t) (t_rand(&r) % T_ITEMS);
             nref = t_reference(buf, hist, len, excl, n, k, ref);
 
-            t_used = 0;
+            t_ar.used = 0;
             if (recsys_hmm_score(buf, size, hist, len, none, excl, n, k,
                                  &t_arena, out, &got)
                 != RECSYS_OK || !t_same(out, got, ref, nref))
@@ -526,7 +506,7 @@ t_baum_welch(void)
 
     /* the empty history: P(s_next) = pi */
     recsys_hmm_pack(&m, 3, 6, &buf, &size);
-    t_used = 0;
+    t_ar.used = 0;
     recsys_hmm_score(buf, size, NULL, 0, none, NULL, 0, T_ITEMS, &t_arena,
                      out, &n);
     nref = t_reference(buf, NULL, 0, NULL, 0, T_ITEMS, ref);
@@ -541,7 +521,7 @@ t_baum_welch(void)
         memcpy(odd + 2, buf, size);
         hist[0] = 1;
         hist[1] = 2;
-        t_used = 0;
+        t_ar.used = 0;
         recsys_hmm_score(odd + 2, size, hist, 2, none, NULL, 0, 4, &t_arena,
                          out, &n);
         nref = t_reference(buf, hist, 2, NULL, 0, 4, ref);
@@ -556,7 +536,7 @@ t_baum_welch(void)
         odd[3] ^= 0x40;
         tap_is_int(recsys_hmm_check(odd + 2, size, NULL), RECSYS_EFORMAT,
                    "a foreign magic is refused");
-        t_used = 0;
+        t_ar.used = 0;
         tap_is_int(recsys_hmm_score(odd + 2, size, hist, 2, none, NULL, 0, 4,
                                     &t_arena, out, &n),
                    RECSYS_EFORMAT, "and is not scored");

@@ -24,6 +24,7 @@
 #include "recsys_hmm.h"
 #include "recsys_ingest.h"
 #include "recsys_markov.h"
+#include "recsys_arena.h"
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
@@ -45,30 +46,9 @@ typedef int (*t_scorer_pt)(const void *model, size_t size,
 
 
 static char      t_dir[64];
-static uint64_t  t_mem[1 << 15];        /* the scoring arena, 256 KiB */
-static size_t    t_used;
-
-
-static void *
-t_alloc(void *ctx, size_t size)
-{
-    void  *p;
-
-    (void) ctx;
-    size = (size + 15) & ~(size_t) 15;
-
-    if (t_used + size > sizeof(t_mem)) {
-        return NULL;
-    }
-
-    p = (unsigned char *) t_mem + t_used;
-    t_used += size;
-
-    return p;
-}
-
-
-static recsys_alloc_t  t_arena = { t_alloc, NULL };
+static uint64_t        t_mem[1 << 15];  /* the scoring arena, 256 KiB */
+static recsys_arena_t  t_ar = { (char *) t_mem, sizeof(t_mem), 0 };
+static recsys_alloc_t  t_arena = { recsys_arena_alloc, &t_ar };
 
 
 static double
@@ -220,7 +200,7 @@ t_tiny(void)
     list = recsys_csr_view(&next);
     hist[0] = 0;
     hist[1] = 1;
-    t_used = 0;
+    t_ar.used = 0;
     tap_is_int(recsys_markov_score(&list, hist, 2, 2, 0.5f, t_no_row(), hist,
                                    2, 8, &t_arena, out, &n),
                RECSYS_OK, "score a history");
@@ -232,7 +212,7 @@ t_tiny(void)
 
     /* window 1 and an explicit exclusion of item 3 */
     excl[0] = 2;
-    t_used = 0;
+    t_ar.used = 0;
     recsys_markov_score(&list, hist, 2, 1, 0.5f, t_no_row(), excl, 1, 8,
                         &t_arena, out, &n);
     tap_ok(n == 2 && out[0].item == 3 && out[1].item == 0,
@@ -332,7 +312,7 @@ t_series_hits(const t_series_t *s, t_scorer_pt score, const void *model,
     for (k = 0; k < s->n_series; k++) {
         for (p = 1; p < s->len; p++) {
             total++;
-            t_used = 0;
+            t_ar.used = 0;
 
             if (score(model, size, s->ep[k], p, &best) == RECSYS_OK
                 && best == s->ep[k][p])

@@ -1,7 +1,8 @@
 /*
  * train_fixture.h: train matrices for the engine's unit tests, laid out by
  * hand as recsys_train_t (by_user and by_item csr), and a bitwise csr
- * comparison.  Header-only: each test program includes it once.
+ * comparison.  Header-only, its helpers static inline: a test program
+ * includes it once and uses what it needs.
  */
 
 #ifndef TRAIN_FIXTURE_H
@@ -15,7 +16,7 @@
 #include "recsys_train.h"
 
 
-static void
+static inline void
 t_train_free(recsys_train_t *t)
 {
     recsys_csr_free(&t->by_user);
@@ -27,7 +28,7 @@ t_train_free(recsys_train_t *t)
  * A random nu x ni train matrix, each cell present with probability p and
  * a value from 0.5 to 4.5, drawn from rnd (uniform in [0, 1)).
  */
-static void
+static inline void
 t_train_random(recsys_train_t *t, uint32_t nu, uint32_t ni, double p,
     double (*rnd)(void))
 {
@@ -94,7 +95,7 @@ t_train_random(recsys_train_t *t, uint32_t nu, uint32_t ni, double p,
 
 
 /* Two csr are the same bits. */
-static int
+static inline int
 t_csr_same(const recsys_csr_t *a, const recsys_csr_t *b)
 {
     return a->n_rows == b->n_rows && a->n_entries == b->n_entries
