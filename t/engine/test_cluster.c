@@ -31,27 +31,10 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "ingest_fixture.h"
 
 
 #define T_SEGMENTS  6
-
-
-/* Removes what recsys_gen_run() wrote into dir, and dir. */
-static void
-t_rm_gen(const char *dir)
-{
-    char         path[512];
-    unsigned     i;
-    static const char  *files[] = {
-        "items.csv", "interactions.csv", "tags.csv", "truth/segments.csv",
-        "truth/bundles.csv", "truth/series.csv", "truth", ""
-    };
-
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-        remove(path);
-    }
-}
 
 
 static void
@@ -281,7 +264,7 @@ t_gen(void)
 {
     int                   rc, ok;
     char                  tmpl[] = "/tmp/test_cluster.XXXXXX", path[256];
-    char                  err[512], line[512], *comma, *f, *g;
+    char                  line[512], *comma, *f, *g;
     char                  bid[64][32];
     float                *x;
     double                sil, ari, share;
@@ -290,7 +273,6 @@ t_gen(void)
     uint32_t              i, j, m, k, n_b, noise, found, left, *up, u, n;
     recsys_data_t         d;
     recsys_train_t        t;
-    recsys_gen_opts_t     o;
     recsys_kmeans_opts_t  ko;
     recsys_dbscan_opts_t  dop;
     recsys_cluster_opts_t co;
@@ -312,33 +294,7 @@ t_gen(void)
      * its misses are such users: see the test without them below).  At
      * 60 rows it is 0.934, at 100 rows 0.961.
      */
-    recsys_gen_defaults(&o);
-    o.out_dir = tmpl;
-    o.events = 120000;
-
-    rc = recsys_gen_run(&o, err, sizeof(err));
-    tap_ok(rc == RECSYS_OK, "generate the default data set, 120000 rows (%s)",
-           rc == RECSYS_OK ? "ok" : err);
-    if (rc != RECSYS_OK) {
-        return;
-    }
-
-    recsys_data_init(&d);
-    snprintf(path, sizeof(path), "%s/items.csv", tmpl);
-    rc = recsys_ingest_catalog(&d, path, err, sizeof(err));
-    snprintf(path, sizeof(path), "%s/interactions.csv", tmpl);
-    if (rc == RECSYS_OK) {
-        rc = recsys_ingest_interactions(&d, path, err, sizeof(err));
-    }
-    if (rc == RECSYS_OK) {
-        rc = recsys_ingest_finish(&d, err, sizeof(err));
-    }
-    if (rc == RECSYS_OK) {
-        rc = recsys_train_build(&d, &t);
-    }
-    tap_ok(rc == RECSYS_OK, "ingest and train (%s)",
-           rc == RECSYS_OK ? "ok" : err);
-    if (rc != RECSYS_OK) {
+    if (!t_gen_train(tmpl, 120000, &d, &t)) {
         return;
     }
 

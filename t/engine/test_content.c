@@ -21,6 +21,7 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "ingest_fixture.h"
 
 
 #define T_NI      60
@@ -93,12 +94,7 @@ t_build(const char *items, const char *events, const char *tags,
 
     memset(tg, 0, sizeof(recsys_content_tags_t));
 
-    if (recsys_data_init(d) != RECSYS_OK
-        || recsys_ingest_catalog(d, pi, err, sizeof(err)) != RECSYS_OK
-        || recsys_ingest_interactions(d, pe, err, sizeof(err)) != RECSYS_OK
-        || recsys_ingest_finish(d, err, sizeof(err)) != RECSYS_OK
-        || recsys_train_build(d, t) != RECSYS_OK)
-    {
+    if (t_ingest_train(pi, pe, d, t, err, sizeof(err)) != RECSYS_OK) {
         printf("# ingest failed\n");
         return 0;
     }

@@ -32,6 +32,7 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "ingest_fixture.h"
 
 
 #define T_USERS   40
@@ -245,12 +246,7 @@ t_load(int n_users, recsys_data_t *d, recsys_train_t *t)
 
     fclose(fp);
 
-    if (recsys_data_init(d) != RECSYS_OK
-        || recsys_ingest_interactions(d, path, err, sizeof(err))
-           != RECSYS_OK
-        || recsys_ingest_finish(d, err, sizeof(err)) != RECSYS_OK
-        || recsys_train_build(d, t) != RECSYS_OK)
-    {
+    if (t_ingest_train(NULL, path, d, t, err, sizeof(err)) != RECSYS_OK) {
         printf("# load failed: %s\n", err);
         return 0;
     }

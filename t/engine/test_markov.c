@@ -28,6 +28,7 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "ingest_fixture.h"
 
 
 #define T_MAX_SERIES  64
@@ -78,16 +79,7 @@ t_ingest(const char *items, const char *log, recsys_data_t *d,
 {
     char  err[512];
 
-    err[0] = '\0';
-
-    if (recsys_data_init(d) != RECSYS_OK
-        || (items != NULL
-            && recsys_ingest_catalog(d, items, err, sizeof(err))
-               != RECSYS_OK)
-        || recsys_ingest_interactions(d, log, err, sizeof(err)) != RECSYS_OK
-        || recsys_ingest_finish(d, err, sizeof(err)) != RECSYS_OK
-        || recsys_train_build(d, t) != RECSYS_OK)
-    {
+    if (t_ingest_train(items, log, d, t, err, sizeof(err)) != RECSYS_OK) {
         printf("# ingest failed: %s\n", err);
         return 0;
     }

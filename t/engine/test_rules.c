@@ -30,6 +30,7 @@
 #include "recsys_train.h"
 #include "oracle_apriori.h"
 #include "tap.h"
+#include "ingest_fixture.h"
 
 
 #define T_SEEDS       200
@@ -70,24 +71,6 @@ static uint32_t
 t_below(uint64_t *s, uint32_t n)
 {
     return (uint32_t) (t_unit(s) * n);
-}
-
-
-/* Removes what recsys_gen_run() wrote into dir, and dir. */
-static void
-t_rm_gen(const char *dir)
-{
-    char         path[512];
-    unsigned     i;
-    static const char  *files[] = {
-        "items.csv", "interactions.csv", "tags.csv", "truth/segments.csv",
-        "truth/bundles.csv", "truth/series.csv", "truth", ""
-    };
-
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-        remove(path);
-    }
 }
 
 
@@ -733,7 +716,7 @@ t_gen(void)
 {
     int                  rc, found, exact, sfound, scored, same;
     char                 tmpl[] = "/tmp/test_rules.XXXXXX", path[256];
-    char                 err[512], line[512], *f, *g, *comma;
+    char                 line[512], *f, *g, *comma;
     char                 bid[T_BUNDLES][T_BSIZE][32], cur[64];
     size_t               size;
     double               sup, conf, worst_sconf;
@@ -748,7 +731,6 @@ t_gen(void)
     recsys_rule_t       *rules, *srules;
     recsys_scored_t      out[10];
     recsys_itemsets_t    s, s2, ss;
-    recsys_gen_opts_t    o;
     recsys_mine_opts_t   mo;
     recsys_rules_opts_t  ro;
     recsys_rules_view_t  v;
@@ -761,32 +743,7 @@ t_gen(void)
         return;
     }
 
-    recsys_gen_defaults(&o);
-    o.out_dir = tmpl;
-
-    rc = recsys_gen_run(&o, err, sizeof(err));
-    tap_ok(rc == RECSYS_OK, "generate the default data set (%s)",
-           rc == RECSYS_OK ? "ok" : err);
-    if (rc != RECSYS_OK) {
-        return;
-    }
-
-    recsys_data_init(&d);
-    snprintf(path, sizeof(path), "%s/items.csv", tmpl);
-    rc = recsys_ingest_catalog(&d, path, err, sizeof(err));
-    snprintf(path, sizeof(path), "%s/interactions.csv", tmpl);
-    if (rc == RECSYS_OK) {
-        rc = recsys_ingest_interactions(&d, path, err, sizeof(err));
-    }
-    if (rc == RECSYS_OK) {
-        rc = recsys_ingest_finish(&d, err, sizeof(err));
-    }
-    if (rc == RECSYS_OK) {
-        rc = recsys_train_build(&d, &t);
-    }
-    tap_ok(rc == RECSYS_OK, "ingest and train (%s)",
-           rc == RECSYS_OK ? "ok" : err);
-    if (rc != RECSYS_OK) {
+    if (!t_gen_train(tmpl, 0, &d, &t)) {
         return;
     }
 

@@ -21,6 +21,7 @@
 #include "recsys_train.h"
 #include "recsys_usercf.h"
 #include "tap.h"
+#include "ingest_fixture.h"
 
 
 #define T_MAXU  40
@@ -82,12 +83,7 @@ t_load(const t_matrix_t *m, const char *name, recsys_data_t *d,
 
     t_write(m, name, path, sizeof(path));
 
-    if (recsys_data_init(d) != RECSYS_OK
-        || recsys_ingest_interactions(d, path, err, sizeof(err))
-           != RECSYS_OK
-        || recsys_ingest_finish(d, err, sizeof(err)) != RECSYS_OK
-        || recsys_train_build(d, t) != RECSYS_OK)
-    {
+    if (t_ingest_train(NULL, path, d, t, err, sizeof(err)) != RECSYS_OK) {
         printf("# load %s failed\n", name);
         return 0;
     }

@@ -388,6 +388,19 @@ sub json {
 }
 
 
+# ok200($path, $name, %want): one test that GET $path answers 200 and one
+# that its body has the /recommend shape (check_shape, %want pinning
+# fields); returns the decoded body.
+sub ok200 {
+    my ($self, $path, $name, %want) = @_;
+    my ($d, $res) = $self->json($path);
+
+    is($res->{status}, 200, "$name: 200") or diag $res->{content};
+    check_shape($d, $name, %want);
+    return $d;
+}
+
+
 sub error_log { slurp("$_[0]{dir}/error.log") // '' }
 
 
