@@ -347,11 +347,11 @@ t_case(const char *name, const t_matrix_t *m, double lambda, int values,
 
 /* recsys_ease_fit() then recsys_ease_topk() with o->k, as the builder. */
 static int
-t_ease_build(const recsys_train_t *t, const recsys_ease_opts_t *o,
-    recsys_csr_t *nbrs)
+t_ease_build(const recsys_train_t *t, const void *opts, recsys_csr_t *nbrs)
 {
-    int            rc;
-    recsys_ease_t  m;
+    int                        rc;
+    recsys_ease_t              m;
+    const recsys_ease_opts_t  *o = opts;
 
     rc = recsys_ease_fit(t, o, &m);
 
@@ -422,22 +422,7 @@ main(void)
     recsys_ease_defaults(&o);
     o.lambda = 20.0;
     o.k = 30;
-#ifdef _OPENMP
-    omp_set_num_threads(1);
-#endif
-    tap_is_int(t_ease_build(&t, &o, &rows), RECSYS_OK, "1 thread");
-#ifdef _OPENMP
-    omp_set_num_threads(4);
-#endif
-    {
-        recsys_csr_t  again;
-
-        tap_is_int(t_ease_build(&t, &o, &again), RECSYS_OK,
-                   "4 threads");
-        tap_ok(t_csr_same(&rows, &again), "the same rows on 1 and 4 threads");
-        recsys_csr_free(&again);
-    }
-    recsys_csr_free(&rows);
+    t_same_on_threads(t_ease_build, &t, &o);
     t_train_free(&t);
 
     return tap_done();

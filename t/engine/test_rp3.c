@@ -181,6 +181,13 @@ t_case(const char *name, const t_matrix_t *m, double alpha, double beta,
 }
 
 
+static int
+t_rp3_build(const recsys_train_t *t, const void *o, recsys_csr_t *rows)
+{
+    return recsys_rp3_build(t, o, rows);
+}
+
+
 int
 main(void)
 {
@@ -237,22 +244,7 @@ main(void)
     t_train_random(&t, 300, 700, 0.04, t_rand);
     recsys_rp3_defaults(&o);
     o.k = 50;
-#ifdef _OPENMP
-    omp_set_num_threads(1);
-#endif
-    tap_is_int(recsys_rp3_build(&t, &o, &rows), RECSYS_OK, "1 thread");
-#ifdef _OPENMP
-    omp_set_num_threads(4);
-#endif
-    {
-        recsys_csr_t  again;
-
-        tap_is_int(recsys_rp3_build(&t, &o, &again), RECSYS_OK,
-                   "4 threads");
-        tap_ok(t_csr_same(&rows, &again), "the same rows on 1 and 4 threads");
-        recsys_csr_free(&again);
-    }
-    recsys_csr_free(&rows);
+    t_same_on_threads(t_rp3_build, &t, &o);
     t_train_free(&t);
 
     return tap_done();

@@ -25,6 +25,7 @@
 
 #include "recsys_gen.h"
 #include "recsys_ingest.h"
+#include "recsys_rng.h"
 #include "recsys_rules.h"
 #include "recsys_status.h"
 #include "recsys_train.h"
@@ -47,30 +48,10 @@ typedef struct {
 } t_set_t;
 
 
-static uint64_t
-t_next(uint64_t *s)
-{
-    uint64_t  z;
-
-    z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-
-    return z ^ (z >> 31);
-}
-
-
-static double
-t_unit(uint64_t *s)
-{
-    return (double) (t_next(s) >> 11) / 9007199254740992.0;
-}
-
-
 static uint32_t
 t_below(uint64_t *s, uint32_t n)
 {
-    return (uint32_t) (t_unit(s) * n);
+    return (uint32_t) (recsys_rng_unit(s) * n);
 }
 
 
@@ -238,10 +219,10 @@ t_property(void)
 
         n_tx = 1 + t_below(&s, T_MAX_TX);
         n_items = 1 + t_below(&s, T_MAX_ITEMS);
-        base = 0.02 + 0.5 * t_unit(&s) * t_unit(&s);
+        base = 0.02 + 0.5 * recsys_rng_unit(&s) * recsys_rng_unit(&s);
 
         for (i = 0; i < n_items; i++) {
-            p[i] = base * (0.2 + 1.6 * t_unit(&s));
+            p[i] = base * (0.2 + 1.6 * recsys_rng_unit(&s));
         }
 
         /* a planted group of items that often come together */
@@ -255,11 +236,11 @@ t_property(void)
         for (r = 0; r < n_tx; r++) {
             mask[r] = 0;
             for (i = 0; i < n_items; i++) {
-                if (t_unit(&s) < p[i]) {
+                if (recsys_rng_unit(&s) < p[i]) {
                     mask[r] |= 1u << i;
                 }
             }
-            if (t_unit(&s) < 0.2) {
+            if (recsys_rng_unit(&s) < 0.2) {
                 mask[r] |= group;
             }
         }
