@@ -11,7 +11,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "recsys_dict.h"
 #include "recsys_gen.h"
 #include "recsys_ingest.h"
 #include "recsys_status.h"
@@ -84,6 +86,20 @@ t_gen_train(const char *dir, uint64_t events, recsys_data_t *d,
            rc == RECSYS_OK ? "ok" : err);
 
     return rc == RECSYS_OK;
+}
+
+
+/* The index of item id in d; UINT32_MAX when unknown. */
+static inline uint32_t
+t_item(const recsys_data_t *d, const char *id)
+{
+    uint32_t  i;
+
+    if (recsys_dict_find(&d->items, id, strlen(id), &i) != RECSYS_OK) {
+        return UINT32_MAX;
+    }
+
+    return i;
 }
 
 

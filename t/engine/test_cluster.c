@@ -259,6 +259,34 @@ t_dbscan_ref(const float *x, uint32_t n, uint32_t dim, float eps,
 }
 
 
+/*
+ * The ARI of assign against truth over the n users that both put in a
+ * cluster (*m of them, copied into the scratch a and b), and in *found
+ * the users that both call noise (label < 0).
+ */
+static double
+t_ari_clustered(const int32_t *truth, const int32_t *assign, uint32_t n,
+    int32_t *a, int32_t *b, uint32_t *m, uint32_t *found)
+{
+    uint32_t  i;
+
+    *found = 0;
+    *m = 0;
+
+    for (i = 0; i < n; i++) {
+        *found += truth[i] < 0 && assign[i] < 0;
+
+        if (truth[i] >= 0 && assign[i] >= 0) {
+            a[*m] = truth[i];
+            b[*m] = assign[i];
+            (*m)++;
+        }
+    }
+
+    return recsys_cluster_ari(a, b, *m);
+}
+
+
 static void
 t_gen(void)
 {
@@ -430,15 +458,7 @@ t_gen(void)
 
     rc = recsys_cluster_dbscan(x, n, t.n_genres, &dop, assign, &k);
 
-    found = 0;
-    for (i = 0, m = 0; i < n; i++) {
-        found += truth[i] < 0 && assign[i] < 0;
-        if (truth[i] >= 0 && assign[i] >= 0) {
-            a[m] = truth[i];
-            b[m++] = assign[i];
-        }
-    }
-    ari = recsys_cluster_ari(a, b, m);
+    ari = t_ari_clustered(truth, assign, n, a, b, &m, &found);
     share = (double) found / noise;
 
     tap_ok(rc == RECSYS_OK && k == T_SEGMENTS, "DBSCAN eps .3, min_pts 20 "
@@ -513,15 +533,7 @@ t_gen(void)
     dop.seed = 3;
     rc = recsys_cluster_dbscan(x, n, t.n_genres, &dop, assign, &k);
 
-    found = 0;
-    for (i = 0, m = 0; i < n; i++) {
-        found += truth[i] < 0 && assign[i] < 0;
-        if (truth[i] >= 0 && assign[i] >= 0) {
-            a[m] = truth[i];
-            b[m++] = assign[i];
-        }
-    }
-    ari = recsys_cluster_ari(a, b, m);
+    ari = t_ari_clustered(truth, assign, n, a, b, &m, &found);
     tap_ok(rc == RECSYS_OK && k == T_SEGMENTS && ari >= 0.9
            && found * 10 >= noise * 8, "DBSCAN on a 1000-user sample: %u "
            "segments, ARI %.4f on %u users, %u/%u noise found", k, ari, m,

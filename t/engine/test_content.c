@@ -126,16 +126,16 @@ t_free(recsys_data_t *d, recsys_train_t *t, recsys_content_tags_t *tg,
 }
 
 
-static uint32_t
-t_item(const recsys_data_t *d, const char *id)
+/* The options of both fixtures: weights 1, 1, .5, uncapped, K given. */
+static void
+t_opts(recsys_content_opts_t *o, uint32_t neighbors)
 {
-    uint32_t  i;
-
-    if (recsys_dict_find(&d->items, id, strlen(id), &i) != RECSYS_OK) {
-        return UINT32_MAX;
-    }
-
-    return i;
+    recsys_content_defaults(o);
+    o->genre_weight = 1.0f;
+    o->tag_weight = 1.0f;
+    o->title_weight = 0.5f;
+    o->max_posting = 0;
+    o->neighbors = neighbors;
 }
 
 
@@ -306,16 +306,7 @@ t_hand(void)
            "3,4,\tdark,103\n"
            "1,9,ghost,104\n");
 
-    recsys_content_defaults(&opts);
-    opts.genre_weight = 1.0f;
-    opts.tag_weight = 1.0f;
-    opts.title_weight = 0.5f;
-    opts.max_posting = 0;
-    opts.profile_features = 0;
-    opts.recency_half_life = 0.0f;
-    opts.center = 1;
-    opts.neighbors = 5;
-    opts.top = 5;
+    t_opts(&opts, 5);
 
     tap_ok(t_build("hand_items.csv", "hand_events.csv", "hand_tags.csv",
                    &opts, &d, &t, &tg, &c),
@@ -701,16 +692,7 @@ t_random_checks(void)
     t_random_files(g);
     t_random_tfidf(g, kw);
 
-    recsys_content_defaults(&opts);
-    opts.genre_weight = 1.0f;
-    opts.tag_weight = 1.0f;
-    opts.title_weight = 0.5f;
-    opts.max_posting = 0;
-    opts.profile_features = 0;
-    opts.recency_half_life = 0.0f;
-    opts.center = 1;
-    opts.neighbors = 7;
-    opts.top = 6;
+    t_opts(&opts, 7);
 
     tap_ok(t_build("r_items.csv", "r_events.csv", "r_tags.csv", &opts, &d,
                    &t, &tg, &c),

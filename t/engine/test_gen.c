@@ -17,6 +17,7 @@
 
 #include "recsys_gen.h"
 #include "recsys_status.h"
+#include "file_fixture.h"
 
 
 #define T_PLAN        22
@@ -107,42 +108,15 @@ t_diag(const char *fmt, ...)
 }
 
 
-/* Reads a whole file into a NUL-terminated malloc'd buffer, or NULL. */
+/* dir/name read whole (t_read_file), or NULL. */
 static char *
 t_slurp(const char *dir, const char *name, size_t *len)
 {
-    char    path[4096], *buf;
-    long    n;
-    FILE   *fp;
+    char  path[4096];
 
     snprintf(path, sizeof(path), "%s/%s", dir, name);
 
-    fp = fopen(path, "rb");
-    if (fp == NULL) {
-        return NULL;
-    }
-
-    if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0
-        || fseek(fp, 0, SEEK_SET) != 0)
-    {
-        fclose(fp);
-        return NULL;
-    }
-
-    buf = malloc((size_t) n + 1);
-    if (buf == NULL || fread(buf, 1, (size_t) n, fp) != (size_t) n) {
-        free(buf);
-        fclose(fp);
-        return NULL;
-    }
-
-    fclose(fp);
-    buf[n] = '\0';
-    if (len != NULL) {
-        *len = (size_t) n;
-    }
-
-    return buf;
+    return t_read_file(path, len);
 }
 
 

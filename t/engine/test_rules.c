@@ -651,20 +651,6 @@ t_sessions(void)
 }
 
 
-/* Looks up an item id; UINT32_MAX when unknown. */
-static uint32_t
-t_item(const recsys_data_t *d, const char *id)
-{
-    uint32_t  i;
-
-    if (recsys_dict_find(&d->items, id, strlen(id), &i) != RECSYS_OK) {
-        return UINT32_MAX;
-    }
-
-    return i;
-}
-
-
 static const recsys_rule_t *
 t_find_rule(const recsys_rule_t *rules, uint32_t n, const uint32_t *ante,
     uint32_t n_ante, uint32_t cons)

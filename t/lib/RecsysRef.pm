@@ -140,6 +140,18 @@ sub parse_catalog {
 }
 
 
+# col_norms(\%x, \@items, \@users): item => |x(., item)| over the users.
+sub col_norms {
+    my ($x, $items, $users) = @_;
+    my %norm;
+    for my $i (@$items) {
+        my $s = 0;
+        $s += $x->{$_}{$i} ** 2 for grep { exists $x->{$_}{$i} } @$users;
+        $norm{$i} = sqrt $s;
+    }
+    return %norm;
+}
+
 # reference($rows, K => k, H => h): everything the tests compare against.
 sub reference {
     my ($rows, %o) = @_;
@@ -167,14 +179,7 @@ sub reference {
     @idx{@items} = 0 .. $#items;
     my @users = sort keys %users;
 
-    my %norm;
-    for my $i (@items) {
-        my $s = 0;
-        for my $u (@users) {
-            $s += $r{$u}{$i} ** 2 if exists $r{$u}{$i};
-        }
-        $norm{$i} = sqrt $s;
-    }
+    my %norm = col_norms(\%r, \@items, \@users);
 
     my (%cos, %nbrs, %in_topk);
     for my $i (@items) {
@@ -476,14 +481,7 @@ sub model_ref {
                        : $v;
         }
     }
-    my %norm;
-    for my $i (@items) {
-        my $s = 0;
-        for my $u (@users) {
-            $s += $x{$u}{$i} ** 2 if exists $x{$u}{$i};
-        }
-        $norm{$i} = sqrt $s;
-    }
+    my %norm = col_norms(\%x, \@items, \@users);
 
     my (%sim, %nbrs, %co);
     for my $i (@items) {
