@@ -35,35 +35,56 @@ typedef struct {
 } oracle_level_t;
 
 
-/* Appends one set to out, or RECSYS_ELIMIT / RECSYS_ENOMEM. */
+/*
+ * Makes room for need uint32_t in *p of capacity *cap (doubling, so that
+ * appending one at a time stays linear): 0, or -1 out of memory.
+ */
 static int
-oracle_ap_emit(recsys_itemsets_t *out, const uint32_t *items, uint32_t len,
-    uint32_t count, uint32_t max_sets)
+oracle_ap_grow(uint32_t **p, size_t *cap, size_t need)
 {
-    uint32_t  *p;
+    size_t     c;
+    uint32_t  *q;
 
+    if (need <= *cap) {
+        return 0;
+    }
+
+    for (c = *cap ? *cap : 64; c < need; c *= 2) {
+        /* void */
+    }
+
+    q = realloc(*p, c * sizeof(uint32_t));
+    if (q == NULL) {
+        return -1;
+    }
+
+    *p = q;
+    *cap = c;
+
+    return 0;
+}
+
+
+/*
+ * Appends one set to out, whose arrays have the capacities cap[0..2]
+ * (offsets, count, items), or RECSYS_ELIMIT / RECSYS_ENOMEM.
+ */
+static int
+oracle_ap_emit(recsys_itemsets_t *out, size_t *cap, const uint32_t *items,
+    uint32_t len, uint32_t count, uint32_t max_sets)
+{
     if (max_sets != 0 && out->n_sets >= max_sets) {
         return RECSYS_ELIMIT;
     }
 
-    p = realloc(out->offsets, ((size_t) out->n_sets + 2) * sizeof(uint32_t));
-    if (p == NULL) {
+    if (oracle_ap_grow(&out->offsets, &cap[0], (size_t) out->n_sets + 2) != 0
+        || oracle_ap_grow(&out->count, &cap[1], (size_t) out->n_sets + 1)
+           != 0
+        || oracle_ap_grow(&out->items, &cap[2],
+                          (size_t) out->n_items_total + len) != 0)
+    {
         return RECSYS_ENOMEM;
     }
-    out->offsets = p;
-
-    p = realloc(out->count, ((size_t) out->n_sets + 1) * sizeof(uint32_t));
-    if (p == NULL) {
-        return RECSYS_ENOMEM;
-    }
-    out->count = p;
-
-    p = realloc(out->items,
-                ((size_t) out->n_items_total + len) * sizeof(uint32_t));
-    if (p == NULL) {
-        return RECSYS_ENOMEM;
-    }
-    out->items = p;
 
     out->offsets[out->n_sets] = out->n_items_total;
     memcpy(out->items + out->n_items_total, items, len * sizeof(uint32_t));
@@ -118,9 +139,11 @@ static int
 oracle_ap_next(const recsys_csr_t *tx, const oracle_level_t *l,
     uint32_t *mark, oracle_level_t *next, uint32_t **counts)
 {
+    size_t     cap;
     uint32_t   a, b, d, q, w, k, r, e, c, x, *s, *sub, *p;
 
     k = l->len + 1;
+    cap = 0;
     next->len = k;
     next->n = 0;
     next->sets = NULL;
@@ -161,13 +184,12 @@ oracle_ap_next(const recsys_csr_t *tx, const oracle_level_t *l,
                 continue;
             }
 
-            p = realloc(next->sets,
-                        ((size_t) next->n + 1) * k * sizeof(uint32_t));
-            if (p == NULL) {
+            if (oracle_ap_grow(&next->sets, &cap,
+                               ((size_t) next->n + 1) * k) != 0)
+            {
                 free(s);
                 return RECSYS_ENOMEM;
             }
-            next->sets = p;
             memcpy(next->sets + (size_t) next->n * k, s,
                    k * sizeof(uint32_t));
             next->n++;
@@ -206,6 +228,7 @@ oracle_apriori(const recsys_csr_t *tx, uint32_t n_items,
     const recsys_mine_opts_t *o, recsys_itemsets_t *out)
 {
     int             rc;
+    size_t          cap[3] = { 1, 1, 1 };
     uint32_t        r, e, i, *count, *mark;
     oracle_level_t  level, next;
 
@@ -260,7 +283,7 @@ oracle_apriori(const recsys_csr_t *tx, uint32_t n_items,
 
     for ( ;; ) {
         for (i = 0; i < level.n && rc == RECSYS_OK; i++) {
-            rc = oracle_ap_emit(out, level.sets + (size_t) i * level.len,
+            rc = oracle_ap_emit(out, cap, level.sets + (size_t) i * level.len,
                                 level.len, count[i], o->max_sets);
         }
 
