@@ -1,6 +1,6 @@
 /*
- * file_fixture.h: reading a whole file for the engine's unit tests.
- * Header-only, static inline.
+ * file_fixture.h: files for the engine's unit tests: a fresh temporary
+ * directory, a whole file read into memory.  Header-only, static inline.
  */
 
 #ifndef FILE_FIXTURE_H
@@ -9,6 +9,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+
+/* A fresh directory /tmp/NAME.XXXXXX, its path in dir; bails out if not. */
+static inline void
+t_mkdtemp(char *dir, size_t size, const char *name)
+{
+    snprintf(dir, size, "/tmp/%s.XXXXXX", name);
+
+    if (mkdtemp(dir) == NULL) {
+        printf("Bail out! mkdtemp failed\n");
+        exit(1);
+    }
+}
 
 /*
  * The file at path in a malloc'd buffer with a NUL after its bytes, and

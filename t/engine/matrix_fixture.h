@@ -57,12 +57,44 @@ t_random(t_matrix_t *m, int nu, int ni, double p)
 }
 
 
+/*
+ * One side of m as a csr sorted by index: a row per user (by_item 0) or
+ * per item (by_item 1) of its non-zero cells; c holds room for them all.
+ */
+static inline void
+t_layout(const t_matrix_t *m, int by_item, recsys_csr_t *c)
+{
+    int       rows, cols, r, k;
+    double    v;
+    uint32_t  e;
+
+    rows = by_item ? m->ni : m->nu;
+    cols = by_item ? m->nu : m->ni;
+    e = 0;
+
+    for (r = 0; r < rows; r++) {
+        c->offsets[r] = e;
+
+        for (k = 0; k < cols; k++) {
+            v = by_item ? m->r[k][r] : m->r[r][k];
+
+            if (v > 0.0) {
+                c->entries[e].item = (uint32_t) k;
+                c->entries[e].score = (float) v;
+                e++;
+            }
+        }
+    }
+
+    c->offsets[rows] = e;
+}
+
+
 /* Lays m out as train data: by_user and by_item, sorted by index. */
 static inline void
 t_train(const t_matrix_t *m, recsys_train_t *t)
 {
-    int       u, i, n;
-    uint32_t  e;
+    int  u, i, n;
 
     memset(t, 0, sizeof(recsys_train_t));
     t->n_users = m->nu;
@@ -82,35 +114,8 @@ t_train(const t_matrix_t *m, recsys_train_t *t)
         exit(1);
     }
 
-    e = 0;
-    for (u = 0; u < m->nu; u++) {
-        t->by_user.offsets[u] = e;
-
-        for (i = 0; i < m->ni; i++) {
-            if (m->r[u][i] > 0.0) {
-                t->by_user.entries[e].item = i;
-                t->by_user.entries[e].score = (float) m->r[u][i];
-                e++;
-            }
-        }
-    }
-
-    t->by_user.offsets[m->nu] = e;
-
-    e = 0;
-    for (i = 0; i < m->ni; i++) {
-        t->by_item.offsets[i] = e;
-
-        for (u = 0; u < m->nu; u++) {
-            if (m->r[u][i] > 0.0) {
-                t->by_item.entries[e].item = u;
-                t->by_item.entries[e].score = (float) m->r[u][i];
-                e++;
-            }
-        }
-    }
-
-    t->by_item.offsets[m->ni] = e;
+    t_layout(m, 0, &t->by_user);
+    t_layout(m, 1, &t->by_item);
 }
 
 #endif /* MATRIX_FIXTURE_H */

@@ -21,6 +21,7 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "file_fixture.h"
 #include "ingest_fixture.h"
 
 
@@ -804,11 +805,7 @@ main(void)
     recsys_dict_t          items;
     recsys_content_tags_t  tg;
 
-    snprintf(t_dir, sizeof(t_dir), "/tmp/test_content.XXXXXX");
-    if (mkdtemp(t_dir) == NULL) {
-        printf("Bail out! mkdtemp failed\n");
-        return 1;
-    }
+    t_mkdtemp(t_dir, sizeof(t_dir), "test_content");
 
     t_hand();
     t_titles();

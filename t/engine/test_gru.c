@@ -30,6 +30,7 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "file_fixture.h"
 #include "ingest_fixture.h"
 
 
@@ -427,11 +428,7 @@ t_threads(void)
 int
 main(void)
 {
-    snprintf(t_dir, sizeof(t_dir), "/tmp/test_gru.XXXXXX");
-    if (mkdtemp(t_dir) == NULL) {
-        printf("Bail out! mkdtemp failed\n");
-        return 1;
-    }
+    t_mkdtemp(t_dir, sizeof(t_dir), "test_gru");
 
     t_gradient();
     t_training();

@@ -32,6 +32,7 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "file_fixture.h"
 #include "ingest_fixture.h"
 
 
@@ -634,11 +635,7 @@ t_threads(void)
 int
 main(void)
 {
-    snprintf(t_dir, sizeof(t_dir), "/tmp/test_hmm.XXXXXX");
-    if (mkdtemp(t_dir) == NULL) {
-        printf("Bail out! mkdtemp failed\n");
-        return 1;
-    }
+    t_mkdtemp(t_dir, sizeof(t_dir), "test_hmm");
 
     t_forward_backward();
     t_baum_welch();

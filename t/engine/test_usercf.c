@@ -21,6 +21,7 @@
 #include "recsys_train.h"
 #include "recsys_usercf.h"
 #include "tap.h"
+#include "file_fixture.h"
 #include "ingest_fixture.h"
 
 
@@ -435,11 +436,7 @@ main(void)
     recsys_train_t        t;
     recsys_usercf_opts_t  o;
 
-    snprintf(t_dir, sizeof(t_dir), "/tmp/test_usercf.XXXXXX");
-    if (mkdtemp(t_dir) == NULL) {
-        printf("Bail out! mkdtemp failed\n");
-        return 1;
-    }
+    t_mkdtemp(t_dir, sizeof(t_dir), "test_usercf");
 
     /* hand fixture */
 
