@@ -365,6 +365,29 @@ t_check(const char *name, const t_matrix_t *m, const recsys_train_t *t,
 }
 
 
+/* One configuration of t_check(). */
+typedef struct {
+    const char  *name;
+    int          pearson;
+    double       shrink;
+    int          k;
+    int          top;
+} t_case_t;
+
+
+static void
+t_checks(const t_case_t *c, size_t n, const t_matrix_t *m,
+    const recsys_train_t *t)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        t_check(c[i].name, m, t, c[i].pearson, c[i].shrink, c[i].k,
+                c[i].top);
+    }
+}
+
+
 static void
 t_hand(t_matrix_t *m)
 {
@@ -436,6 +459,20 @@ main(void)
     recsys_train_t        t;
     recsys_usercf_opts_t  o;
 
+    static const t_case_t  hand[] = {
+        { "hand cosine", 0, 0.0, 3, 4 },
+        { "hand cosine shrink 2", 0, 2.0, 3, 4 },
+        { "hand pearson", 1, 0.0, 3, 4 },
+        { "hand pearson shrink 2", 1, 2.0, 6, 8 },
+    };
+
+    static const t_case_t  rnd[] = {
+        { "random cosine", 0, 0.0, 5, 6 },
+        { "random cosine shrink 5", 0, 5.0, 8, 10 },
+        { "random pearson", 1, 0.0, 5, 6 },
+        { "random pearson shrink 10", 1, 10.0, 29, 20 },
+    };
+
     t_mkdtemp(t_dir, sizeof(t_dir), "test_usercf");
 
     /* hand fixture */
@@ -466,10 +503,7 @@ main(void)
     tap_is_num(t_sim(&m, 1, 2.0, 0, 1), sqrt(3 / 7.0) * 3 / 5.0, 1e-12,
                "reference: shrink 2 gives it * 3 / (3 + 2)");
 
-    t_check("hand cosine", &m, &t, 0, 0.0, 3, 4);
-    t_check("hand cosine shrink 2", &m, &t, 0, 2.0, 3, 4);
-    t_check("hand pearson", &m, &t, 1, 0.0, 3, 4);
-    t_check("hand pearson shrink 2", &m, &t, 1, 2.0, 6, 8);
+    t_checks(hand, sizeof(hand) / sizeof(hand[0]), &m, &t);
 
     recsys_usercf_defaults(&o);
     o.k = 6;
@@ -502,10 +536,7 @@ main(void)
     t_random(&m);
     tap_ok(t_load(&m, "random.csv", &d, &t), "random fixture ingested");
 
-    t_check("random cosine", &m, &t, 0, 0.0, 5, 6);
-    t_check("random cosine shrink 5", &m, &t, 0, 5.0, 8, 10);
-    t_check("random pearson", &m, &t, 1, 0.0, 5, 6);
-    t_check("random pearson shrink 10", &m, &t, 1, 10.0, 29, 20);
+    t_checks(rnd, sizeof(rnd) / sizeof(rnd[0]), &m, &t);
 
     /*
      * max_item_users: at or above the largest item degree nothing
