@@ -37,13 +37,13 @@ ngx_http_recsys_fail(ngx_http_request_t *r, int status, const char *message)
 
     switch (st->http) {
     case NGX_HTTP_BAD_REQUEST:
-        ngx_http_recsys_counters.bad_request++;
+        ngx_http_recsys_counters(r)->bad_request++;
         break;
     case NGX_HTTP_NOT_FOUND:
-        ngx_http_recsys_counters.not_found++;
+        ngx_http_recsys_counters(r)->not_found++;
         break;
     case NGX_HTTP_SERVICE_UNAVAILABLE:
-        ngx_http_recsys_counters.unavailable++;
+        ngx_http_recsys_counters(r)->unavailable++;
         break;
     }
 
@@ -273,7 +273,7 @@ ngx_http_recsys_prediction(ngx_http_request_t *r, recsys_model_t *model,
         return ngx_http_recsys_bad_request(r, "predict");
     }
 
-    ngx_http_recsys_counters.ok++;
+    ngx_http_recsys_counters(r)->ok++;
 
     return ngx_http_recsys_sent(r,
                ngx_http_recsys_send_prediction(r, model, user, item, &p));
@@ -312,8 +312,8 @@ ngx_http_recsys_answer(ngx_http_request_t *r,
     ctx->count = res->n;
     ngx_http_set_ctx(r, ctx, ngx_http_recsys_module);
 
-    ngx_http_recsys_counters.ok++;
-    ngx_http_recsys_counters.fallback += res->fallback != RECSYS_FALLBACK_NONE;
+    ngx_http_recsys_counters(r)->ok++;
+    ngx_http_recsys_counters(r)->fallback += res->fallback != RECSYS_FALLBACK_NONE;
 
     return ngx_http_recsys_sent(r, ngx_http_recsys_send_result(r, rlcf,
                                        model, user, item, res));
@@ -348,7 +348,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
     }
 
     rlcf = ngx_http_get_module_loc_conf(r, ngx_http_recsys_module);
-    ngx_http_recsys_counters.requests++;
+    ngx_http_recsys_counters(r)->requests++;
 
     rc = ngx_http_recsys_parse_args(r, rlcf, &args);
     if (rc == NGX_ERROR) {

@@ -29,6 +29,22 @@
 #define NGX_HTTP_RECSYS_OFFSET_MAX  10000
 
 
+/*
+ * This worker's counters, shown by recsys_status: a field of the main
+ * configuration, of which each worker has its own copy after fork.
+ */
+typedef struct {
+    ngx_atomic_uint_t         requests;
+    ngx_atomic_uint_t         ok;
+    ngx_atomic_uint_t         bad_request;
+    ngx_atomic_uint_t         not_found;
+    ngx_atomic_uint_t         unavailable;
+    ngx_atomic_uint_t         fallback;
+    ngx_atomic_uint_t         reloads;
+    ngx_atomic_uint_t         refused;
+} ngx_http_recsys_counters_t;
+
+
 /* One model path, shared by the locations that name it; per worker. */
 typedef struct {
     ngx_str_t                 path;         /* NUL-terminated */
@@ -46,6 +62,7 @@ typedef struct {
     recsys_verify_t          *verify;       /* a file being verified */
     ngx_event_t               verify_ev;    /* its next step */
     ngx_shm_zone_t           *files;        /* ngx_http_recsys_files.c */
+    ngx_http_recsys_counters_t  *counters;  /* the main conf's */
     ngx_uint_t                missing_logged;
     time_t                    loaded_at;
 } ngx_http_recsys_store_t;
@@ -53,7 +70,13 @@ typedef struct {
 
 typedef struct {
     ngx_array_t               stores;       /* ngx_http_recsys_store_t * */
+    ngx_http_recsys_counters_t  counters;
 } ngx_http_recsys_main_conf_t;
+
+
+#define ngx_http_recsys_counters(r)                                           \
+    (&((ngx_http_recsys_main_conf_t *)                                        \
+       ngx_http_get_module_main_conf(r, ngx_http_recsys_module))->counters)
 
 
 /* What a request answered with, for the $recsys_* variables. */
@@ -65,19 +88,6 @@ typedef struct {
 } ngx_http_recsys_ctx_t;
 
 
-/* This worker's counters, shown by recsys_status. */
-typedef struct {
-    ngx_atomic_uint_t         requests;
-    ngx_atomic_uint_t         ok;
-    ngx_atomic_uint_t         bad_request;
-    ngx_atomic_uint_t         not_found;
-    ngx_atomic_uint_t         unavailable;
-    ngx_atomic_uint_t         fallback;
-    ngx_atomic_uint_t         reloads;
-    ngx_atomic_uint_t         refused;
-} ngx_http_recsys_counters_t;
-
-extern ngx_http_recsys_counters_t  ngx_http_recsys_counters;
 
 
 typedef struct {

@@ -16,9 +16,6 @@
 #include "ngx_http_recsys_module.h"
 
 
-ngx_http_recsys_counters_t  ngx_http_recsys_counters;
-
-
 static ngx_int_t ngx_http_recsys_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
@@ -142,7 +139,7 @@ ngx_http_recsys_status_json(u_char *p, ngx_http_recsys_main_conf_t *rmcf)
     p = ngx_sprintf(p, "],\"counters\":{");
 
 #define NGX_HTTP_RECSYS_JSON_COUNTER(name)                                    \
-    p = ngx_sprintf(p, "\"" #name "\":%uA,", ngx_http_recsys_counters.name);
+    p = ngx_sprintf(p, "\"" #name "\":%uA,", rmcf->counters.name);
 
     NGX_HTTP_RECSYS_COUNTERS(NGX_HTTP_RECSYS_JSON_COUNTER)
 
@@ -163,7 +160,7 @@ ngx_http_recsys_status_prometheus(u_char *p,
 #define NGX_HTTP_RECSYS_PROM_COUNTER(name)                                    \
     p = ngx_sprintf(p, "# TYPE recsys_" #name "_total counter\n"             \
                     "recsys_" #name "_total{pid=\"%P\"} %uA\n",              \
-                    ngx_pid, ngx_http_recsys_counters.name);
+                    ngx_pid, rmcf->counters.name);
 
     NGX_HTTP_RECSYS_COUNTERS(NGX_HTTP_RECSYS_PROM_COUNTER)
 

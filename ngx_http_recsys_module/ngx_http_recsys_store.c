@@ -76,6 +76,7 @@ ngx_http_recsys_store_add(ngx_conf_t *cf, ngx_str_t *path,
     store->path.len = path->len;
     store->interval = interval;
 
+    store->counters = &rmcf->counters;
     store->files = ngx_http_recsys_files_add(cf);
     if (store->files == NULL) {
         return NULL;
@@ -184,7 +185,7 @@ ngx_http_recsys_store_refuse(ngx_http_recsys_store_t *store,
     store->has_bad = 1;
     store->bad_retry = ngx_current_msec + NGX_HTTP_RECSYS_RETRY;
 
-    ngx_http_recsys_counters.refused++;
+    store->counters->refused++;
 
     if (why == NULL) {
         ngx_log_error(NGX_LOG_ERR, log, 0,
@@ -233,7 +234,7 @@ ngx_http_recsys_store_install(ngx_http_recsys_store_t *store,
     }
 
     store->loaded_at = ngx_time();
-    ngx_http_recsys_counters.reloads++;
+    store->counters->reloads++;
 
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
                   "recsys: model \"%V\" loaded, id %s",

@@ -14,7 +14,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir check_shape check_items);
+use RecsysTest qw(build_model tmpdir check_items);
 use RecsysRef qw(parse_interactions parse_catalog reference);
 
 RecsysTest::skip_unless_built();
@@ -45,10 +45,7 @@ EOF
 
 sub q200 {
     my ($path, $name, %want) = @_;
-    my ($d, $res) = $srv->json($path);
-    is($res->{status}, 200, "$name: 200") or diag $res->{content};
-    check_shape($d, $name, model => 'pop-1', %want);
-    return $d;
+    return $srv->ok200($path, $name, model => 'pop-1', %want);
 }
 
 # unknown user and no user: all popular items, fallback "popular"

@@ -19,7 +19,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir write_file check_shape check_items);
+use RecsysTest qw(build_model tmpdir write_file check_items);
 use RecsysRef qw(parse_interactions parse_catalog reference);
 
 RecsysTest::skip_unless_built();
@@ -93,13 +93,7 @@ sub esc {
     return $s;
 }
 
-sub q200 {
-    my ($path, $name, %want) = @_;
-    my ($d, $res) = $srv->json($path);
-    is($res->{status}, 200, "$name: 200") or diag $res->{content};
-    check_shape($d, $name, %want);
-    return $d;
-}
+sub q200 { $srv->ok200(@_) }
 
 sub dec { my $s = $_[0]; utf8::decode($s); $s }
 

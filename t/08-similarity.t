@@ -25,8 +25,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model builder tmpdir write_file check_shape
-                  check_items);
+use RecsysTest qw(build_model builder tmpdir write_file check_items);
 use RecsysRef qw(parse_interactions parse_event_log model_ref near_ties);
 
 RecsysTest::skip_unless_built();
@@ -173,13 +172,7 @@ my $locations = join '', map { <<"EOF" } sort keys %model_file;
 EOF
 my $srv = RecsysTest::start_nginx(locations => $locations);
 
-sub q200 {
-    my ($path, $name, %want) = @_;
-    my ($d, $res) = $srv->json($path);
-    is($res->{status}, 200, "$name: 200") or diag $res->{content};
-    check_shape($d, $name, %want);
-    return $d;
-}
+sub q200 { $srv->ok200(@_) }
 
 for my $m (@models) {
     my ($name) = @$m;

@@ -25,7 +25,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir check_shape check_items check_error);
+use RecsysTest qw(build_model tmpdir check_items check_error);
 use RecsysRef qw(parse_interactions parse_catalog model_ref near_ties);
 
 RecsysTest::skip_unless_built();
@@ -128,10 +128,7 @@ EOF
 
 sub q200 {
     my ($path, $name, %want) = @_;
-    my ($d, $res) = $srv->json($path);
-    is($res->{status}, 200, "$name: 200") or diag $res->{content};
-    check_shape($d, $name, model => 'sess-1', %want);
-    return $d;
+    return $srv->ok200($path, $name, model => 'sess-1', %want);
 }
 
 sub req {

@@ -31,7 +31,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir check_shape check_items);
+use RecsysTest qw(build_model tmpdir check_items);
 use RecsysRef qw(parse_interactions model_ref near_ties);
 
 RecsysTest::skip_unless_built();
@@ -138,13 +138,7 @@ my $srv = RecsysTest::start_nginx(locations => <<"EOF");
         }
 EOF
 
-sub q200 {
-    my ($path, $name, %want) = @_;
-    my ($d, $res) = $srv->json($path);
-    is($res->{status}, 200, "$name: 200") or diag $res->{content};
-    check_shape($d, $name, %want);
-    return $d;
-}
+sub q200 { $srv->ok200(@_) }
 
 # item=: every item's neighbour list as served, to check "because" with
 my %served_nbrs;

@@ -135,10 +135,6 @@ void recsys_content_free(recsys_content_t *c);
 int recsys_content_feature_find(const recsys_content_t *c,
     recsys_content_kind_t kind, const char *name, size_t len, uint32_t *f);
 
-/* The name (not NUL-terminated) and kind of feature f < n_features. */
-const char *recsys_content_feature_name(const recsys_content_t *c,
-    uint32_t f, recsys_content_kind_t *kind, size_t *len);
-
 /*
  * Top o->neighbors content neighbours of every item: the cosine of the
  * TF-IDF vectors (their dot product), > 0 only, best first, ties to the
@@ -156,25 +152,5 @@ const char *recsys_content_feature_name(const recsys_content_t *c,
  */
 int recsys_content_neighbors(const recsys_content_t *c,
     const recsys_content_opts_t *o, recsys_csr_t *nbrs);
-
-/*
- * Each user's top o->top unseen items by content (a csr row per user,
- * best first, ties to the smaller item index, scores > 0 only).  The
- * user's profile is
- *   p = sum over the user's items i of w(i) * x_i,
- *   w(i) = r(u, i)  (minus mean(u) when o->center and ratings are
- *          explicit)  * 0.5 ^ (age(i) / recency_half_life)  (when set),
- * age(i) = how many of the user's interactions are newer (train->seq);
- * cut to its profile_features largest |weight| features; the score of an
- * item j is cos(p, x_j) = p . x_j / |p|.  Candidates are the items on the
- * profile features' posting lists (capped as above), rated or not.  Cost
- * per user: the user's history times the item vector length, then as for
- * neighbours with the profile as the query, so at most about
- * min(n_items, P * max_posting) candidates times a vector length.
- * RECSYS_OK, RECSYS_ENOMEM or RECSYS_ELIMIT.
- */
-int recsys_content_recommend(const recsys_content_t *c,
-    const recsys_train_t *t, const recsys_content_opts_t *o,
-    recsys_csr_t *recs);
 
 #endif /* RECSYS_CONTENT_H */

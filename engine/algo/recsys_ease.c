@@ -395,22 +395,3 @@ recsys_ease_score(const recsys_ease_t *m, const recsys_train_t *t,
         }
     }
 }
-
-
-int
-recsys_ease_build(const recsys_train_t *t, const recsys_ease_opts_t *o,
-    recsys_csr_t *nbrs)
-{
-    int            rc;
-    recsys_ease_t  m;
-
-    rc = recsys_ease_fit(t, o, &m);
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_ease_topk(&m, o->k, nbrs);
-    }
-
-    recsys_ease_free(&m);
-
-    return rc;
-}

@@ -99,11 +99,4 @@ void recsys_ease_score(const recsys_ease_t *m, const recsys_train_t *t,
 
 void recsys_ease_free(recsys_ease_t *m);
 
-/*
- * recsys_ease_fit() then recsys_ease_topk() with o->k, the dense B freed
- * before returning: what the builder stores.
- */
-int recsys_ease_build(const recsys_train_t *t, const recsys_ease_opts_t *o,
-    recsys_csr_t *nbrs);
-
 #endif /* RECSYS_EASE_H */

@@ -430,24 +430,3 @@ recsys_itemcf_build(const recsys_train_t *t, const recsys_itemcf_opts_t *o,
     return rc;
 }
 
-
-int
-recsys_itemcf_cosine(const recsys_csr_t *by_user, const recsys_csr_t *by_item,
-    uint32_t k, recsys_csr_t *nbrs)
-{
-    recsys_train_t        t;
-    recsys_itemcf_opts_t  o;
-
-    memset(&t, 0, sizeof(t));
-    t.n_users = by_user->n_rows;
-    t.n_items = by_item->n_rows;
-    t.by_user = *by_user;
-    t.by_item = *by_item;
-
-    memset(&o, 0, sizeof(o));
-    o.similarity = RECSYS_SIM_COSINE;
-    o.k = k;
-    o.min_support = 1;
-
-    return recsys_itemcf_build(&t, &o, nbrs);
-}

@@ -37,8 +37,4 @@ const char *recsys_sim_name(recsys_sim_t sim);
 int recsys_itemcf_build(const recsys_train_t *t,
     const recsys_itemcf_opts_t *o, recsys_csr_t *nbrs);
 
-/* recsys_itemcf_build with cosine over the given matrix, no shrinkage. */
-int recsys_itemcf_cosine(const recsys_csr_t *by_user,
-    const recsys_csr_t *by_item, uint32_t k, recsys_csr_t *nbrs);
-
 #endif /* RECSYS_ITEMCF_H */

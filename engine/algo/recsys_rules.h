@@ -9,12 +9,12 @@
  * consecutive rows are more than `gap` seconds apart.
  *
  * Frequent itemsets.  Every itemset of at most max_len items contained in
- * at least min_count transactions, with that count.  FP-growth is the
- * production miner, Apriori a second, independent implementation that the
- * tests hold it against.  Both give the same canonical output: items
- * ascending inside a set, sets ordered by length, then lexicographically.
- * Both stop with RECSYS_ELIMIT when there are more than max_sets frequent
- * itemsets (0: no limit), so a too-low min_count cannot eat the machine.
+ * at least min_count transactions, with that count, mined by FP-growth
+ * (the tests hold it against an Apriori of their own).  The output is
+ * canonical: items ascending inside a set, sets ordered by length, then
+ * lexicographically.  Mining stops with RECSYS_ELIMIT when there are more
+ * than max_sets frequent itemsets (0: no limit), so a too-low min_count
+ * cannot eat the machine.
  *
  * Rules.  From each frequent itemset S of 2..max_ante + 1 items and each
  * c in S, the rule A -> c with A = S \ {c}:
@@ -121,8 +121,6 @@ int recsys_rules_tx_sessions(const recsys_train_t *t, int64_t gap,
  * ascending), RECSYS_ELIMIT (more than max_sets sets) or RECSYS_ENOMEM.
  */
 int recsys_rules_fpgrowth(const recsys_csr_t *tx, uint32_t n_items,
-    const recsys_mine_opts_t *o, recsys_itemsets_t *out);
-int recsys_rules_apriori(const recsys_csr_t *tx, uint32_t n_items,
     const recsys_mine_opts_t *o, recsys_itemsets_t *out);
 
 void recsys_itemsets_free(recsys_itemsets_t *s);

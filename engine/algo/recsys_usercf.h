@@ -1,14 +1,12 @@
 /*
  * recsys_usercf.h: user-based collaborative filtering.
  *
- * Three products, all over recsys_train_t:
+ * Two products, both over recsys_train_t:
  *
  *   neighbours   each user's k most similar users (cosine or Pearson,
  *                optionally shrunk), a csr row per user, best first;
  *   top lists    each user's best unseen items scored from those
- *                neighbours' rows;
- *   predictions  a rating for one (user, item) pair, mean-centred, from
- *                the user neighbours or from the caller's item neighbours.
+ *                neighbours' rows.
  *
  * Similarities, for users u and v with rating rows r_u and r_v and the
  * co-rated items C = items(u) & items(v), n = |C|:
@@ -53,15 +51,6 @@ typedef struct {
     uint32_t             top;           /* length of the per-user lists */
     int                  normalize;     /* top lists: divide by sum |sim| */
 } recsys_usercf_opts_t;
-
-/* Per-user and per-item means and the value range, for predictions. */
-typedef struct {
-    double   *user_mean;        /* n_users */
-    double   *item_mean;        /* n_items; global_mean if never rated */
-    double    global_mean;
-    float     min_value;
-    float     max_value;
-} recsys_usercf_means_t;
 
 
 /*
@@ -110,32 +99,5 @@ int recsys_usercf_neighbors(const recsys_train_t *t,
  */
 int recsys_usercf_recommend(const recsys_train_t *t, const recsys_csr_t *nbrs,
     const recsys_usercf_opts_t *o, recsys_csr_t *recs);
-
-/* Computes means and the value range of t.  RECSYS_OK or RECSYS_ENOMEM. */
-int recsys_usercf_means_init(recsys_usercf_means_t *m,
-    const recsys_train_t *t);
-void recsys_usercf_means_free(recsys_usercf_means_t *m);
-
-/*
- * User-kNN rating prediction for (u, i), u < n_users, i < n_items:
- *   mean(u) + sum_v sim(u,v) (r(v,i) - mean(v)) / sum_v |sim(u,v)|
- * over the neighbours v in nbrs's row u that rated i; mean(u) when none
- * did.  Clipped to [min_value, max_value].  O(k log deg).
- */
-double recsys_usercf_predict_user(const recsys_train_t *t,
-    const recsys_csr_t *nbrs, const recsys_usercf_means_t *m, uint32_t u,
-    uint32_t i);
-
-/*
- * Item-kNN rating prediction for (u, i) from the caller's item neighbour
- * csr (a row per item of (item, similarity)):
- *   mean(i) + sum_j sim(i,j) (r(u,j) - mean(j)) / sum_j |sim(i,j)|
- * over the neighbours j in item_nbrs's row i that u rated; mean(i) when
- * none did (the global mean for an item nobody rated).  Clipped to
- * [min_value, max_value].  O(k log deg).
- */
-double recsys_usercf_predict_item(const recsys_train_t *t,
-    const recsys_csr_t *item_nbrs, const recsys_usercf_means_t *m,
-    uint32_t u, uint32_t i);
 
 #endif /* RECSYS_USERCF_H */

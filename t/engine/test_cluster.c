@@ -31,27 +31,10 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "ingest_fixture.h"
 
 
 #define T_SEGMENTS  6
-
-
-/* Removes what recsys_gen_run() wrote into dir, and dir. */
-static void
-t_rm_gen(const char *dir)
-{
-    char         path[512];
-    unsigned     i;
-    static const char  *files[] = {
-        "items.csv", "interactions.csv", "tags.csv", "truth/segments.csv",
-        "truth/bundles.csv", "truth/series.csv", "truth", ""
-    };
-
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-        remove(path);
-    }
-}
 
 
 static void
@@ -276,12 +259,40 @@ t_dbscan_ref(const float *x, uint32_t n, uint32_t dim, float eps,
 }
 
 
+/*
+ * The ARI of assign against truth over the n users that both put in a
+ * cluster (*m of them, copied into the scratch a and b), and in *found
+ * the users that both call noise (label < 0).
+ */
+static double
+t_ari_clustered(const int32_t *truth, const int32_t *assign, uint32_t n,
+    int32_t *a, int32_t *b, uint32_t *m, uint32_t *found)
+{
+    uint32_t  i;
+
+    *found = 0;
+    *m = 0;
+
+    for (i = 0; i < n; i++) {
+        *found += truth[i] < 0 && assign[i] < 0;
+
+        if (truth[i] >= 0 && assign[i] >= 0) {
+            a[*m] = truth[i];
+            b[*m] = assign[i];
+            (*m)++;
+        }
+    }
+
+    return recsys_cluster_ari(a, b, *m);
+}
+
+
 static void
 t_gen(void)
 {
     int                   rc, ok;
     char                  tmpl[] = "/tmp/test_cluster.XXXXXX", path[256];
-    char                  err[512], line[512], *comma, *f, *g;
+    char                  line[512], *comma, *f, *g;
     char                  bid[64][32];
     float                *x;
     double                sil, ari, share;
@@ -290,7 +301,6 @@ t_gen(void)
     uint32_t              i, j, m, k, n_b, noise, found, left, *up, u, n;
     recsys_data_t         d;
     recsys_train_t        t;
-    recsys_gen_opts_t     o;
     recsys_kmeans_opts_t  ko;
     recsys_dbscan_opts_t  dop;
     recsys_cluster_opts_t co;
@@ -312,33 +322,7 @@ t_gen(void)
      * its misses are such users: see the test without them below).  At
      * 60 rows it is 0.934, at 100 rows 0.961.
      */
-    recsys_gen_defaults(&o);
-    o.out_dir = tmpl;
-    o.events = 120000;
-
-    rc = recsys_gen_run(&o, err, sizeof(err));
-    tap_ok(rc == RECSYS_OK, "generate the default data set, 120000 rows (%s)",
-           rc == RECSYS_OK ? "ok" : err);
-    if (rc != RECSYS_OK) {
-        return;
-    }
-
-    recsys_data_init(&d);
-    snprintf(path, sizeof(path), "%s/items.csv", tmpl);
-    rc = recsys_ingest_catalog(&d, path, err, sizeof(err));
-    snprintf(path, sizeof(path), "%s/interactions.csv", tmpl);
-    if (rc == RECSYS_OK) {
-        rc = recsys_ingest_interactions(&d, path, err, sizeof(err));
-    }
-    if (rc == RECSYS_OK) {
-        rc = recsys_ingest_finish(&d, err, sizeof(err));
-    }
-    if (rc == RECSYS_OK) {
-        rc = recsys_train_build(&d, &t);
-    }
-    tap_ok(rc == RECSYS_OK, "ingest and train (%s)",
-           rc == RECSYS_OK ? "ok" : err);
-    if (rc != RECSYS_OK) {
+    if (!t_gen_train(tmpl, 120000, &d, &t)) {
         return;
     }
 
@@ -474,15 +458,7 @@ t_gen(void)
 
     rc = recsys_cluster_dbscan(x, n, t.n_genres, &dop, assign, &k);
 
-    found = 0;
-    for (i = 0, m = 0; i < n; i++) {
-        found += truth[i] < 0 && assign[i] < 0;
-        if (truth[i] >= 0 && assign[i] >= 0) {
-            a[m] = truth[i];
-            b[m++] = assign[i];
-        }
-    }
-    ari = recsys_cluster_ari(a, b, m);
+    ari = t_ari_clustered(truth, assign, n, a, b, &m, &found);
     share = (double) found / noise;
 
     tap_ok(rc == RECSYS_OK && k == T_SEGMENTS, "DBSCAN eps .3, min_pts 20 "
@@ -557,15 +533,7 @@ t_gen(void)
     dop.seed = 3;
     rc = recsys_cluster_dbscan(x, n, t.n_genres, &dop, assign, &k);
 
-    found = 0;
-    for (i = 0, m = 0; i < n; i++) {
-        found += truth[i] < 0 && assign[i] < 0;
-        if (truth[i] >= 0 && assign[i] >= 0) {
-            a[m] = truth[i];
-            b[m++] = assign[i];
-        }
-    }
-    ari = recsys_cluster_ari(a, b, m);
+    ari = t_ari_clustered(truth, assign, n, a, b, &m, &found);
     tap_ok(rc == RECSYS_OK && k == T_SEGMENTS && ari >= 0.9
            && found * 10 >= noise * 8, "DBSCAN on a 1000-user sample: %u "
            "segments, ARI %.4f on %u users, %u/%u noise found", k, ari, m,

@@ -21,6 +21,8 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "file_fixture.h"
+#include "ingest_fixture.h"
 
 
 #define T_NI      60
@@ -93,12 +95,7 @@ t_build(const char *items, const char *events, const char *tags,
 
     memset(tg, 0, sizeof(recsys_content_tags_t));
 
-    if (recsys_data_init(d) != RECSYS_OK
-        || recsys_ingest_catalog(d, pi, err, sizeof(err)) != RECSYS_OK
-        || recsys_ingest_interactions(d, pe, err, sizeof(err)) != RECSYS_OK
-        || recsys_ingest_finish(d, err, sizeof(err)) != RECSYS_OK
-        || recsys_train_build(d, t) != RECSYS_OK)
-    {
+    if (t_ingest_train(pi, pe, d, t, err, sizeof(err)) != RECSYS_OK) {
         printf("# ingest failed\n");
         return 0;
     }
@@ -130,16 +127,16 @@ t_free(recsys_data_t *d, recsys_train_t *t, recsys_content_tags_t *tg,
 }
 
 
-static uint32_t
-t_item(const recsys_data_t *d, const char *id)
+/* The options of both fixtures: weights 1, 1, .5, uncapped, K given. */
+static void
+t_opts(recsys_content_opts_t *o, uint32_t neighbors)
 {
-    uint32_t  i;
-
-    if (recsys_dict_find(&d->items, id, strlen(id), &i) != RECSYS_OK) {
-        return UINT32_MAX;
-    }
-
-    return i;
+    recsys_content_defaults(o);
+    o->genre_weight = 1.0f;
+    o->tag_weight = 1.0f;
+    o->title_weight = 0.5f;
+    o->max_posting = 0;
+    o->neighbors = neighbors;
 }
 
 
@@ -281,9 +278,9 @@ t_row_ties(const recsys_csr_t *csr, uint32_t r, const double *want,
 static void
 t_hand(void)
 {
-    double                 L, A, H, n1, n2, n3, n4, w;
-    uint32_t               i1, i2, i3, i4, o, u7;
-    recsys_csr_t           nbrs, recs;
+    double                 L, A, H, n1, n2, n3, n4;
+    uint32_t               i1, i2, i3, i4, o;
+    recsys_csr_t           nbrs;
     recsys_data_t          d;
     recsys_train_t         t;
     recsys_content_t       c;
@@ -310,16 +307,7 @@ t_hand(void)
            "3,4,\tdark,103\n"
            "1,9,ghost,104\n");
 
-    recsys_content_defaults(&opts);
-    opts.genre_weight = 1.0f;
-    opts.tag_weight = 1.0f;
-    opts.title_weight = 0.5f;
-    opts.max_posting = 0;
-    opts.profile_features = 0;
-    opts.recency_half_life = 0.0f;
-    opts.center = 1;
-    opts.neighbors = 5;
-    opts.top = 5;
+    t_opts(&opts, 5);
 
     tap_ok(t_build("hand_items.csv", "hand_events.csv", "hand_tags.csv",
                    &opts, &d, &t, &tg, &c),
@@ -396,21 +384,7 @@ t_hand(void)
     tap_ok(nbrs.offsets[i3 + 1] - o == 1 && nbrs.entries[o].item == i4,
            "hand: item 3's only neighbour is item 4 (nobody rated it)");
 
-    tap_is_int(recsys_content_recommend(&c, &t, &opts, &recs), RECSYS_OK,
-               "hand: user lists built");
-
-    u7 = 1;     /* users "1", "7" */
-    o = recs.offsets[u7];
-    /* |2 x_3 - 2 x_2| = sqrt(8) since x_2 . x_3 = 0 */
-    w = 2 * (2 * H * H / (n3 * n4)) - 2 * (1.25 * A * A / (n2 * n4));
-    w /= sqrt(8.0);
-    tap_ok(recs.offsets[u7 + 1] - o == 1 && recs.entries[o].item == i4,
-           "hand: user 7 is recommended item 4, which nobody rated");
-    tap_is_num(recs.entries[o].score, w, 1e-5,
-               "hand: its score is (2 x_3 - 2 x_2) . x_4 / sqrt(8)");
-
     recsys_csr_free(&nbrs);
-    recsys_csr_free(&recs);
     t_free(&d, &t, &tg, &c);
 
     t_unlink("hand_items.csv");
@@ -698,87 +672,16 @@ t_dot(const double *a, const double *b)
 }
 
 
-/* Reference profile (see recsys_content.h), cut to p features if p. */
-static void
-t_profile(const t_random_t *g, int u, double half_life, int p,
-    double *prof)
-{
-    int     k, f, a, b, n, idx[T_NF], tmp;
-    double  mean, w;
-    float   fa, fb;
-
-    mean = 0.0;
-    for (k = 0; k < g->n_rated[u]; k++) {
-        mean += g->r[u][g->order[u][k]];
-    }
-
-    mean /= g->n_rated[u];
-
-    for (f = 0; f < T_NF; f++) {
-        prof[f] = 0.0;
-    }
-
-    for (k = 0; k < g->n_rated[u]; k++) {
-        w = g->r[u][g->order[u][k]] - mean;
-
-        if (half_life > 0.0) {
-            w *= pow(0.5, (g->n_rated[u] - 1 - k) / half_life);
-        }
-
-        for (f = 0; f < T_NF; f++) {
-            prof[f] += w * g->x[g->order[u][k]][f];
-        }
-    }
-
-    for (f = 0; f < T_NF; f++) {
-        prof[f] = (float) prof[f];
-    }
-
-    if (p == 0) {
-        return;
-    }
-
-    /* keep the p largest |weight| (then smaller feature index) */
-    n = 0;
-    for (f = 0; f < T_NF; f++) {
-        if (prof[f] != 0.0) {
-            idx[n++] = f;
-        }
-    }
-
-    for (a = 1; a < n; a++) {
-        for (b = a; b > 0; b--) {
-            fa = (float) fabs(prof[idx[b - 1]]);
-            fb = (float) fabs(prof[idx[b]]);
-
-            if (fa > fb || (fa == fb
-                            && g->code_f[idx[b - 1]] < g->code_f[idx[b]]))
-            {
-                break;
-            }
-
-            tmp = idx[b];
-            idx[b] = idx[b - 1];
-            idx[b - 1] = tmp;
-        }
-    }
-
-    for (a = p; a < n; a++) {
-        prof[idx[a]] = 0.0;
-    }
-}
-
-
 static void
 t_random_checks(void)
 {
     int                    ok, u, i, j, f, capped;
-    double                 want[T_NI], prof[T_NF], norm;
+    double                 want[T_NI];
     double                 kw[3] = { 1.0, 1.0, 0.5 };
     uint32_t               ci[T_NI], cu[T_NU], x, e;
     unsigned char          skip[T_NI];
     char                   id[16];
-    recsys_csr_t           nbrs, recs, row_i;
+    recsys_csr_t           nbrs, row_i;
     recsys_data_t          d;
     recsys_train_t         t;
     recsys_content_t       c;
@@ -790,16 +693,7 @@ t_random_checks(void)
     t_random_files(g);
     t_random_tfidf(g, kw);
 
-    recsys_content_defaults(&opts);
-    opts.genre_weight = 1.0f;
-    opts.tag_weight = 1.0f;
-    opts.title_weight = 0.5f;
-    opts.max_posting = 0;
-    opts.profile_features = 0;
-    opts.recency_half_life = 0.0f;
-    opts.center = 1;
-    opts.neighbors = 7;
-    opts.top = 6;
+    t_opts(&opts, 7);
 
     tap_ok(t_build("r_items.csv", "r_events.csv", "r_tags.csv", &opts, &d,
                    &t, &tg, &c),
@@ -882,74 +776,6 @@ t_random_checks(void)
         recsys_csr_free(&nbrs);
     }
 
-    /*
-     * per-user lists: plain, with recency, with a cut profile (all exact
-     * against the reference), then with capped postings (whatever is
-     * listed carries its exact score)
-     */
-
-    for (capped = 0; capped < 4; capped++) {
-        double  hl = capped == 1 ? 2.0 : 0.0;
-        int     p = capped == 2 ? 3 : 0;
-
-        opts.max_posting = capped == 3 ? 4 : 0;
-        opts.recency_half_life = (float) hl;
-        opts.profile_features = p;
-
-        tap_is_int(recsys_content_recommend(&c, &t, &opts, &recs),
-                   RECSYS_OK, "random: user lists built (%d)", capped);
-
-        ok = recs.n_entries > 0;
-        for (u = 0; u < T_NU; u++) {
-            t_profile(g, u, hl, p, prof);
-            norm = sqrt(t_dot(prof, prof));
-
-            for (j = 0; j < T_NI; j++) {
-                want[ci[j]] = norm > 0.0 ? t_dot(prof, g->x[j]) / norm : 0.0;
-                skip[ci[j]] = g->r[u][j] > 0.0;
-            }
-
-            if (capped < 3) {
-                ok &= t_row_ties(&recs, cu[u], want, T_NI, opts.top, skip,
-                                 1e-5, "user list");
-
-            } else {
-                for (e = recs.offsets[cu[u]]; e < recs.offsets[cu[u] + 1];
-                     e++)
-                {
-                    ok &= fabs(recs.entries[e].score
-                               - want[recs.entries[e].item]) < 1e-5
-                          && !skip[recs.entries[e].item];
-                }
-            }
-        }
-
-        tap_ok(ok, capped == 0 ? "random: user lists = dense reference"
-                   : capped == 1 ? "random: with recency = dense reference"
-                   : capped == 2 ? "random: 3-feature profile = reference"
-                   : "random: capped postings: exact scores");
-        recsys_csr_free(&recs);
-    }
-
-    /* unrated items are recommended */
-
-    ok = 0;
-    opts.max_posting = 0;
-    opts.recency_half_life = 0.0f;
-    opts.profile_features = 0;
-    recsys_content_recommend(&c, &t, &opts, &recs);
-
-    for (u = 0; u < T_NU; u++) {
-        for (e = recs.offsets[cu[u]]; e < recs.offsets[cu[u] + 1]; e++) {
-            for (i = T_NI - 10; i < T_NI; i++) {
-                ok |= recs.entries[e].item == ci[i];
-            }
-        }
-    }
-
-    tap_ok(ok, "random: items nobody rated appear in user lists");
-    recsys_csr_free(&recs);
-
     /* rows of featureless items are empty */
 
     opts.neighbors = 7;
@@ -979,11 +805,7 @@ main(void)
     recsys_dict_t          items;
     recsys_content_tags_t  tg;
 
-    snprintf(t_dir, sizeof(t_dir), "/tmp/test_content.XXXXXX");
-    if (mkdtemp(t_dir) == NULL) {
-        printf("Bail out! mkdtemp failed\n");
-        return 1;
-    }
+    t_mkdtemp(t_dir, sizeof(t_dir), "test_content");
 
     t_hand();
     t_titles();

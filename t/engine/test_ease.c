@@ -22,106 +22,13 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
-#include "train_fixture.h"
 
 
 #define T_MAXU  40
 #define T_MAXI  24
+#define T_SEED  12345
 
-
-typedef struct {
-    int       nu;
-    int       ni;
-    double    r[T_MAXU][T_MAXI];    /* 0: no train row */
-} t_matrix_t;
-
-
-static uint32_t  t_rand_state = 12345;
-
-
-static double
-t_rand(void)
-{
-    t_rand_state = t_rand_state * 1103515245u + 12345u;
-    return (double) ((t_rand_state >> 8) & 0xffff) / 65536.0;
-}
-
-
-/* A random matrix: density p, ratings in {0.5 .. 5}; item ni-1 empty. */
-static void
-t_random(t_matrix_t *m, int nu, int ni, double p)
-{
-    int  u, i;
-
-    memset(m, 0, sizeof(t_matrix_t));
-    m->nu = nu;
-    m->ni = ni;
-
-    for (u = 0; u < nu; u++) {
-        for (i = 0; i < ni - 1; i++) {
-            if (t_rand() < p) {
-                m->r[u][i] = 0.5 * (1 + (int) (t_rand() * 10));
-            }
-        }
-    }
-}
-
-
-/* Lays m out as train data: by_user and by_item, sorted by index. */
-static void
-t_train(const t_matrix_t *m, recsys_train_t *t)
-{
-    int       u, i, n;
-    uint32_t  e;
-
-    memset(t, 0, sizeof(recsys_train_t));
-    t->n_users = m->nu;
-    t->n_items = m->ni;
-
-    n = 0;
-    for (u = 0; u < m->nu; u++) {
-        for (i = 0; i < m->ni; i++) {
-            n += m->r[u][i] > 0.0;
-        }
-    }
-
-    if (recsys_csr_alloc(&t->by_user, m->nu, n) != 0
-        || recsys_csr_alloc(&t->by_item, m->ni, n) != 0)
-    {
-        printf("Bail out! out of memory\n");
-        exit(1);
-    }
-
-    e = 0;
-    for (u = 0; u < m->nu; u++) {
-        t->by_user.offsets[u] = e;
-
-        for (i = 0; i < m->ni; i++) {
-            if (m->r[u][i] > 0.0) {
-                t->by_user.entries[e].item = i;
-                t->by_user.entries[e].score = (float) m->r[u][i];
-                e++;
-            }
-        }
-    }
-
-    t->by_user.offsets[m->nu] = e;
-
-    e = 0;
-    for (i = 0; i < m->ni; i++) {
-        t->by_item.offsets[i] = e;
-
-        for (u = 0; u < m->nu; u++) {
-            if (m->r[u][i] > 0.0) {
-                t->by_item.entries[e].item = u;
-                t->by_item.entries[e].score = (float) m->r[u][i];
-                e++;
-            }
-        }
-    }
-
-    t->by_item.offsets[m->ni] = e;
-}
+#include "matrix_fixture.h"
 
 
 /* Inverts a (n x n, row-major) into inv by Gauss-Jordan; 0 if singular. */
@@ -438,6 +345,26 @@ t_case(const char *name, const t_matrix_t *m, double lambda, int values,
 }
 
 
+/* recsys_ease_fit() then recsys_ease_topk() with o->k, as the builder. */
+static int
+t_ease_build(const recsys_train_t *t, const void *opts, recsys_csr_t *nbrs)
+{
+    int                        rc;
+    recsys_ease_t              m;
+    const recsys_ease_opts_t  *o = opts;
+
+    rc = recsys_ease_fit(t, o, &m);
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_ease_topk(&m, o->k, nbrs);
+    }
+
+    recsys_ease_free(&m);
+
+    return rc;
+}
+
+
 int
 main(void)
 {
@@ -472,7 +399,7 @@ main(void)
     /* the builder's one call */
     recsys_ease_defaults(&o);
     o.k = 3;
-    tap_is_int(recsys_ease_build(&t, &o, &rows), RECSYS_OK, "build");
+    tap_is_int(t_ease_build(&t, &o, &rows), RECSYS_OK, "build");
     tap_ok(rows.n_rows == t.n_items && rows.n_entries <= 3 * t.n_items,
            "build: at most k per row");
     recsys_csr_free(&rows);
@@ -485,7 +412,7 @@ main(void)
     m.ni = 4;
     t_train(&m, &t);
     recsys_ease_defaults(&o);
-    tap_is_int(recsys_ease_build(&t, &o, &rows), RECSYS_OK, "empty train");
+    tap_is_int(t_ease_build(&t, &o, &rows), RECSYS_OK, "empty train");
     tap_is_int(rows.n_entries, 0, "empty train: empty rows");
     recsys_csr_free(&rows);
     t_train_free(&t);
@@ -495,22 +422,7 @@ main(void)
     recsys_ease_defaults(&o);
     o.lambda = 20.0;
     o.k = 30;
-#ifdef _OPENMP
-    omp_set_num_threads(1);
-#endif
-    tap_is_int(recsys_ease_build(&t, &o, &rows), RECSYS_OK, "1 thread");
-#ifdef _OPENMP
-    omp_set_num_threads(4);
-#endif
-    {
-        recsys_csr_t  again;
-
-        tap_is_int(recsys_ease_build(&t, &o, &again), RECSYS_OK,
-                   "4 threads");
-        tap_ok(t_csr_same(&rows, &again), "the same rows on 1 and 4 threads");
-        recsys_csr_free(&again);
-    }
-    recsys_csr_free(&rows);
+    t_same_on_threads(t_ease_build, &t, &o);
     t_train_free(&t);
 
     return tap_done();

@@ -17,6 +17,7 @@
 
 #include "recsys_gen.h"
 #include "recsys_status.h"
+#include "file_fixture.h"
 
 
 #define T_PLAN        22
@@ -107,42 +108,15 @@ t_diag(const char *fmt, ...)
 }
 
 
-/* Reads a whole file into a NUL-terminated malloc'd buffer, or NULL. */
+/* dir/name read whole (t_read_file), or NULL. */
 static char *
 t_slurp(const char *dir, const char *name, size_t *len)
 {
-    char    path[4096], *buf;
-    long    n;
-    FILE   *fp;
+    char  path[4096];
 
     snprintf(path, sizeof(path), "%s/%s", dir, name);
 
-    fp = fopen(path, "rb");
-    if (fp == NULL) {
-        return NULL;
-    }
-
-    if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0
-        || fseek(fp, 0, SEEK_SET) != 0)
-    {
-        fclose(fp);
-        return NULL;
-    }
-
-    buf = malloc((size_t) n + 1);
-    if (buf == NULL || fread(buf, 1, (size_t) n, fp) != (size_t) n) {
-        free(buf);
-        fclose(fp);
-        return NULL;
-    }
-
-    fclose(fp);
-    buf[n] = '\0';
-    if (len != NULL) {
-        *len = (size_t) n;
-    }
-
-    return buf;
+    return t_read_file(path, len);
 }
 
 
@@ -218,6 +192,36 @@ t_split(char *line, char **f, int max)
 
 
 /* Parses an id like v00042 with the given prefix; returns number or 0. */
+/*
+ * The next row of buf, a slurped CSV file without embedded line breaks,
+ * NUL-terminated in place: *pos is NULL at first (the header is skipped)
+ * and is moved on by each call.  NULL at the end, and also when buf is
+ * NULL or the last row lacks its newline, which clears *ok.
+ */
+static char *
+t_line(char *buf, char **pos, int *ok)
+{
+    char  *line, *next;
+
+    line = *pos != NULL ? *pos : (buf != NULL ? strchr(buf, '\n') : NULL);
+
+    if (line == NULL || *++line == '\0') {
+        return NULL;
+    }
+
+    next = strchr(line, '\n');
+    if (next == NULL) {
+        *ok = 0;
+        return NULL;
+    }
+
+    *next = '\0';
+    *pos = next;
+
+    return line;
+}
+
+
 static unsigned long
 t_id(const char *s, char prefix)
 {
@@ -267,7 +271,7 @@ t_opts(recsys_gen_opts_t *o, const char *dir, uint64_t seed)
 static void
 t_load(const char *dir, t_data_t *d, int *quoted)
 {
-    char          *buf, *line, *next, *f[8], *g, *gend;
+    char          *buf, *line, *at, *f[8], *g, *gend;
     int            n, k, ok, q;
     unsigned long  id, u, it, s, pos, b;
     size_t         cap;
@@ -282,15 +286,9 @@ t_load(const char *dir, t_data_t *d, int *quoted)
     buf = t_slurp(dir, "items.csv", NULL);
     ok = ok && buf != NULL;
     n = 0;
-    line = (buf != NULL) ? strchr(buf, '\n') : NULL;
+    at = NULL;
 
-    while (line != NULL && *++line != '\0') {
-        next = strchr(line, '\n');
-        if (next == NULL) {
-            ok = 0;
-            break;
-        }
-        *next = '\0';
+    while ((line = t_line(buf, &at, &ok)) != NULL) {
 
         q = (line[7] == '"' && strstr(line, "\"\"") != NULL);
 
@@ -327,7 +325,6 @@ t_load(const char *dir, t_data_t *d, int *quoted)
         }
 
         n++;
-        line = next;
     }
 
     ok = ok && n == T_ITEMS;
@@ -338,15 +335,9 @@ t_load(const char *dir, t_data_t *d, int *quoted)
     buf = t_slurp(dir, "truth/segments.csv", NULL);
     ok = ok && buf != NULL;
     n = 0;
-    line = (buf != NULL) ? strchr(buf, '\n') : NULL;
+    at = NULL;
 
-    while (line != NULL && *++line != '\0') {
-        next = strchr(line, '\n');
-        if (next == NULL) {
-            ok = 0;
-            break;
-        }
-        *next = '\0';
+    while ((line = t_line(buf, &at, &ok)) != NULL) {
         k = t_split(line, f, 8);
         if (k != 2 || t_id(f[0], 'u') != (unsigned long) n + 1
             || n >= T_USERS)
@@ -355,7 +346,6 @@ t_load(const char *dir, t_data_t *d, int *quoted)
             break;
         }
         d->seg[n++] = atoi(f[1]);
-        line = next;
     }
 
     ok = ok && n == T_USERS;
@@ -366,15 +356,9 @@ t_load(const char *dir, t_data_t *d, int *quoted)
     buf = t_slurp(dir, "truth/series.csv", NULL);
     ok = ok && buf != NULL;
     n = 0;
-    line = (buf != NULL) ? strchr(buf, '\n') : NULL;
+    at = NULL;
 
-    while (line != NULL && *++line != '\0') {
-        next = strchr(line, '\n');
-        if (next == NULL) {
-            ok = 0;
-            break;
-        }
-        *next = '\0';
+    while ((line = t_line(buf, &at, &ok)) != NULL) {
         k = t_split(line, f, 8);
         s = strtoul(f[0], NULL, 10);
         pos = (k == 3) ? strtoul(f[1], NULL, 10) : 0;
@@ -387,7 +371,6 @@ t_load(const char *dir, t_data_t *d, int *quoted)
         }
         d->series[s][pos - 1] = (uint32_t) it - 1;
         n++;
-        line = next;
     }
 
     ok = ok && n == T_SERIES * T_SERIES_LEN;
@@ -398,15 +381,9 @@ t_load(const char *dir, t_data_t *d, int *quoted)
     buf = t_slurp(dir, "truth/bundles.csv", NULL);
     ok = ok && buf != NULL;
     n = 0;
-    line = (buf != NULL) ? strchr(buf, '\n') : NULL;
+    at = NULL;
 
-    while (line != NULL && *++line != '\0') {
-        next = strchr(line, '\n');
-        if (next == NULL) {
-            ok = 0;
-            break;
-        }
-        *next = '\0';
+    while ((line = t_line(buf, &at, &ok)) != NULL) {
         k = t_split(line, f, 8);
         b = strtoul(f[0], NULL, 10);
         if (k != 2 || b >= T_BUNDLES) {
@@ -427,7 +404,6 @@ t_load(const char *dir, t_data_t *d, int *quoted)
         }
         ok = ok && j == T_BUNDLE_SIZE && g == NULL;
         n++;
-        line = next;
     }
 
     ok = ok && n == T_BUNDLES;
@@ -442,15 +418,9 @@ t_load(const char *dir, t_data_t *d, int *quoted)
 
     buf = ok ? t_slurp(dir, "interactions.csv", NULL) : NULL;
     ok = ok && buf != NULL;
-    line = (buf != NULL) ? strchr(buf, '\n') : NULL;
+    at = NULL;
 
-    while (ok && line != NULL && *++line != '\0') {
-        next = strchr(line, '\n');
-        if (next == NULL) {
-            ok = 0;
-            break;
-        }
-        *next = '\0';
+    while (ok && (line = t_line(buf, &at, &ok)) != NULL) {
         k = t_split(line, f, 8);
         u = (k == 4) ? t_id(f[0], 'u') : 0;
         it = (k == 4) ? t_id(f[1], 'v') : 0;
@@ -473,7 +443,6 @@ t_load(const char *dir, t_data_t *d, int *quoted)
         d->rows[row].item = (uint32_t) it - 1;
         d->rows[row].rating = (uint32_t) atoi(f[2]);
         d->rows[row].ts = atoll(f[3]);
-        line = next;
     }
 
     free(buf);
@@ -568,7 +537,7 @@ int
 main(void)
 {
     char               tmpl[] = "/tmp/test_gen.XXXXXX", a[64], b[64], c[64];
-    char               bad[128], err[512], *tags, *line, *next, *f[8];
+    char               bad[128], err[512], *tags, *line, *at, *f[8];
     int                rc, ok, quoted, i, k, same, watched[T_SERIES];
     int                top[T_SEGMENTS], used[T_NGENRES];
     uint32_t           u, r, j, s, g, cnt, all, any, min_rows, noise, *pop;
@@ -836,14 +805,8 @@ main(void)
     tags = t_slurp(a, "tags.csv", NULL);
     nt = 0;
     ok = (tags != NULL);
-    line = (tags != NULL) ? strchr(tags, '\n') : NULL;
-    while (ok && line != NULL && *++line != '\0') {
-        next = strchr(line, '\n');
-        if (next == NULL) {
-            ok = 0;
-            break;
-        }
-        *next = '\0';
+    at = NULL;
+    while (ok && (line = t_line(tags, &at, &ok)) != NULL) {
         k = t_split(line, f, 8);
         tu = (k == 4) ? t_id(f[0], 'u') : 0;
         ti = (k == 4) ? t_id(f[1], 'v') : 0;
@@ -855,7 +818,6 @@ main(void)
             ok = 0;
         }
         nt++;
-        line = next;
     }
     free(tags);
     t_ok(&t, ok && nt >= d->nrows / 100 && nt <= d->nrows * 6 / 100,

@@ -25,12 +25,15 @@
 #include <omp.h>
 #endif
 
+#include "recsys_arena.h"
 #include "recsys_gru.h"
 #include "recsys_gru_train.h"
 #include "recsys_ingest.h"
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "file_fixture.h"
+#include "ingest_fixture.h"
 
 
 #define T_USERS  24
@@ -38,27 +41,8 @@
 
 
 static char      t_dir[64];
-static uint64_t  t_mem[1 << 14];        /* the scoring arena, 128 KiB */
-static size_t    t_used;
-
-
-static void *
-t_alloc(void *ctx, size_t size)
-{
-    void  *p;
-
-    (void) ctx;
-    size = (size + 15) & ~(size_t) 15;
-
-    if (t_used + size > sizeof(t_mem)) {
-        return NULL;
-    }
-
-    p = (unsigned char *) t_mem + t_used;
-    t_used += size;
-
-    return p;
-}
+static uint64_t        t_mem[1 << 14];  /* the scoring arena, 128 KiB */
+static recsys_arena_t  t_ar = { (char *) t_mem, sizeof(t_mem), 0 };
 
 
 /* Parameter k of all, in the order E, W, U, b, O, bo. */
@@ -262,12 +246,7 @@ t_load(int random, recsys_data_t *d, recsys_train_t *t)
 
     fclose(fp);
 
-    if (recsys_data_init(d) != RECSYS_OK
-        || recsys_ingest_interactions(d, path, err, sizeof(err))
-           != RECSYS_OK
-        || recsys_ingest_finish(d, err, sizeof(err)) != RECSYS_OK
-        || recsys_train_build(d, t) != RECSYS_OK)
-    {
+    if (t_ingest_train(NULL, path, d, t, err, sizeof(err)) != RECSYS_OK) {
         printf("# load failed: %s\n", err);
         return 0;
     }
@@ -297,8 +276,8 @@ t_training(void)
     recsys_gru_opts_t   o;
     recsys_gru_head_t   head;
 
-    a.alloc = t_alloc;
-    a.ctx = NULL;
+    a.alloc = recsys_arena_alloc;
+    a.ctx = &t_ar;
     none.p = NULL;
     none.n = 0;
 
@@ -339,7 +318,7 @@ t_training(void)
             hist[n] = n;
         }
 
-        t_used = 0;
+        t_ar.used = 0;
 
         if (recsys_gru_score(odd + 2, size, hist, p, none, hist, p, 1, &a,
                              out, &n)
@@ -351,7 +330,7 @@ t_training(void)
 
     tap_is_int(right, T_LEN - 1, "the next item of every prefix comes first");
 
-    t_used = 0;
+    t_ar.used = 0;
     recsys_gru_score(odd + 2, size, hist, 2, none, NULL, 0, T_LEN, &a, out,
                      &n);
     tap_is_int(n, T_LEN, "without exclusions every item is ranked");
@@ -362,7 +341,7 @@ t_training(void)
     hist[0] = 0;
     hist[1] = 1;
     hist[2] = 999;
-    t_used = 0;
+    t_ar.used = 0;
     recsys_gru_score(odd + 2, size, hist, 3, none, NULL, 0, 1, &a, out, &n);
     tap_ok(n == 1 && out[0].item == 2, "unknown history items are skipped");
 
@@ -451,11 +430,7 @@ t_threads(void)
 int
 main(void)
 {
-    snprintf(t_dir, sizeof(t_dir), "/tmp/test_gru.XXXXXX");
-    if (mkdtemp(t_dir) == NULL) {
-        printf("Bail out! mkdtemp failed\n");
-        return 1;
-    }
+    t_mkdtemp(t_dir, sizeof(t_dir), "test_gru");
 
     t_gradient();
     t_training();

@@ -30,9 +30,12 @@
 #include "recsys_hmm.h"
 #include "recsys_hmm_train.h"
 #include "recsys_ingest.h"
+#include "recsys_arena.h"
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "file_fixture.h"
+#include "ingest_fixture.h"
 
 
 #define T_USERS   40
@@ -41,30 +44,9 @@
 
 
 static char      t_dir[64];
-static uint64_t  t_mem[1 << 14];        /* the scoring arena, 128 KiB */
-static size_t    t_used;
-
-
-static void *
-t_alloc(void *ctx, size_t size)
-{
-    void  *p;
-
-    (void) ctx;
-    size = (size + 15) & ~(size_t) 15;
-
-    if (t_used + size > sizeof(t_mem)) {
-        return NULL;
-    }
-
-    p = (unsigned char *) t_mem + t_used;
-    t_used += size;
-
-    return p;
-}
-
-
-static recsys_alloc_t  t_arena = { t_alloc, NULL };
+static uint64_t        t_mem[1 << 14];  /* the scoring arena, 128 KiB */
+static recsys_arena_t  t_ar = { (char *) t_mem, sizeof(t_mem), 0 };
+static recsys_alloc_t  t_arena = { recsys_arena_alloc, &t_ar };
 
 
 static uint64_t
@@ -267,12 +249,7 @@ t_load(int n_users, recsys_data_t *d, recsys_train_t *t)
 
     fclose(fp);
 
-    if (recsys_data_init(d) != RECSYS_OK
-        || recsys_ingest_interactions(d, path, err, sizeof(err))
-           != RECSYS_OK
-        || recsys_ingest_finish(d, err, sizeof(err)) != RECSYS_OK
-        || recsys_train_build(d, t) != RECSYS_OK)
-    {
+    if (t_ingest_train(NULL, path, d, t, err, sizeof(err)) != RECSYS_OK) {
         printf("# load failed: %s\n", err);
         return 0;
     }
@@ -512,7 +489,7 @@ t_baum_welch(void)
             k = 1 + (uint32_t) (t_rand(&r) % T_ITEMS);
             nref = t_reference(buf, hist, len, excl, n, k, ref);
 
-            t_used = 0;
+            t_ar.used = 0;
             if (recsys_hmm_score(buf, size, hist, len, none, excl, n, k,
                                  &t_arena, out, &got)
                 != RECSYS_OK || !t_same(out, got, ref, nref))
@@ -528,7 +505,7 @@ t_baum_welch(void)
 
     /* the empty history: P(s_next) = pi */
     recsys_hmm_pack(&m, 3, 6, &buf, &size);
-    t_used = 0;
+    t_ar.used = 0;
     recsys_hmm_score(buf, size, NULL, 0, none, NULL, 0, T_ITEMS, &t_arena,
                      out, &n);
     nref = t_reference(buf, NULL, 0, NULL, 0, T_ITEMS, ref);
@@ -543,7 +520,7 @@ t_baum_welch(void)
         memcpy(odd + 2, buf, size);
         hist[0] = 1;
         hist[1] = 2;
-        t_used = 0;
+        t_ar.used = 0;
         recsys_hmm_score(odd + 2, size, hist, 2, none, NULL, 0, 4, &t_arena,
                          out, &n);
         nref = t_reference(buf, hist, 2, NULL, 0, 4, ref);
@@ -558,7 +535,7 @@ t_baum_welch(void)
         odd[3] ^= 0x40;
         tap_is_int(recsys_hmm_check(odd + 2, size, NULL), RECSYS_EFORMAT,
                    "a foreign magic is refused");
-        t_used = 0;
+        t_ar.used = 0;
         tap_is_int(recsys_hmm_score(odd + 2, size, hist, 2, none, NULL, 0, 4,
                                     &t_arena, out, &n),
                    RECSYS_EFORMAT, "and is not scored");
@@ -660,11 +637,7 @@ t_threads(void)
 int
 main(void)
 {
-    snprintf(t_dir, sizeof(t_dir), "/tmp/test_hmm.XXXXXX");
-    if (mkdtemp(t_dir) == NULL) {
-        printf("Bail out! mkdtemp failed\n");
-        return 1;
-    }
+    t_mkdtemp(t_dir, sizeof(t_dir), "test_hmm");
 
     t_forward_backward();
     t_baum_welch();

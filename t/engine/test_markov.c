@@ -19,6 +19,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "recsys_arena.h"
 #include "recsys_gen.h"
 #include "recsys_gru_train.h"
 #include "recsys_hmm_train.h"
@@ -28,6 +29,8 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "file_fixture.h"
+#include "ingest_fixture.h"
 
 
 #define T_MAX_SERIES  64
@@ -46,30 +49,9 @@ typedef int (*t_scorer_pt)(const void *model, size_t size,
 
 
 static char      t_dir[64];
-static uint64_t  t_mem[1 << 15];        /* the scoring arena, 256 KiB */
-static size_t    t_used;
-
-
-static void *
-t_alloc(void *ctx, size_t size)
-{
-    void  *p;
-
-    (void) ctx;
-    size = (size + 15) & ~(size_t) 15;
-
-    if (t_used + size > sizeof(t_mem)) {
-        return NULL;
-    }
-
-    p = (unsigned char *) t_mem + t_used;
-    t_used += size;
-
-    return p;
-}
-
-
-static recsys_alloc_t  t_arena = { t_alloc, NULL };
+static uint64_t        t_mem[1 << 15];  /* the scoring arena, 256 KiB */
+static recsys_arena_t  t_ar = { (char *) t_mem, sizeof(t_mem), 0 };
+static recsys_alloc_t  t_arena = { recsys_arena_alloc, &t_ar };
 
 
 static double
@@ -99,16 +81,7 @@ t_ingest(const char *items, const char *log, recsys_data_t *d,
 {
     char  err[512];
 
-    err[0] = '\0';
-
-    if (recsys_data_init(d) != RECSYS_OK
-        || (items != NULL
-            && recsys_ingest_catalog(d, items, err, sizeof(err))
-               != RECSYS_OK)
-        || recsys_ingest_interactions(d, log, err, sizeof(err)) != RECSYS_OK
-        || recsys_ingest_finish(d, err, sizeof(err)) != RECSYS_OK
-        || recsys_train_build(d, t) != RECSYS_OK)
-    {
+    if (t_ingest_train(items, log, d, t, err, sizeof(err)) != RECSYS_OK) {
         printf("# ingest failed: %s\n", err);
         return 0;
     }
@@ -221,7 +194,7 @@ t_tiny(void)
     list = recsys_csr_view(&next);
     hist[0] = 0;
     hist[1] = 1;
-    t_used = 0;
+    t_ar.used = 0;
     tap_is_int(recsys_markov_score(&list, hist, 2, 2, 0.5f, t_no_row(), hist,
                                    2, 8, &t_arena, out, &n),
                RECSYS_OK, "score a history");
@@ -233,7 +206,7 @@ t_tiny(void)
 
     /* window 1 and an explicit exclusion of item 3 */
     excl[0] = 2;
-    t_used = 0;
+    t_ar.used = 0;
     recsys_markov_score(&list, hist, 2, 1, 0.5f, t_no_row(), excl, 1, 8,
                         &t_arena, out, &n);
     tap_ok(n == 2 && out[0].item == 3 && out[1].item == 0,
@@ -333,7 +306,7 @@ t_series_hits(const t_series_t *s, t_scorer_pt score, const void *model,
     for (k = 0; k < s->n_series; k++) {
         for (p = 1; p < s->len; p++) {
             total++;
-            t_used = 0;
+            t_ar.used = 0;
 
             if (score(model, size, s->ep[k], p, &best) == RECSYS_OK
                 && best == s->ep[k][p])
@@ -519,11 +492,7 @@ t_cleanup(void)
 int
 main(void)
 {
-    snprintf(t_dir, sizeof(t_dir), "/tmp/test_markov.XXXXXX");
-    if (mkdtemp(t_dir) == NULL) {
-        printf("Bail out! mkdtemp failed\n");
-        return 1;
-    }
+    t_mkdtemp(t_dir, sizeof(t_dir), "test_markov");
 
     t_tiny();
     t_gen_series();

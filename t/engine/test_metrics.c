@@ -20,6 +20,7 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "ingest_fixture.h"
 
 #define T_EPS  1e-9
 
@@ -325,16 +326,7 @@ t_baselines(void)
     }
     close(fd);
 
-    rc = recsys_data_init(&d);
-    if (rc == RECSYS_OK) {
-        rc = recsys_ingest_interactions(&d, path, err, sizeof(err));
-    }
-    if (rc == RECSYS_OK) {
-        rc = recsys_ingest_finish(&d, err, sizeof(err));
-    }
-    if (rc == RECSYS_OK) {
-        rc = recsys_train_build(&d, &t);
-    }
+    rc = t_ingest_train(NULL, path, &d, &t, err, sizeof(err));
 
     unlink(path);
     tap_is_int(rc, RECSYS_OK, "tiny log ingested and laid out");

@@ -39,6 +39,7 @@
 #include "recsys_schema.h"
 #include "recsys_status.h"
 #include "tap.h"
+#include "file_fixture.h"
 
 
 #define T_NU        6
@@ -743,38 +744,6 @@ static int
 t_write_str(const char *path, const char *s)
 {
     return t_write_file(path, s, strlen(s));
-}
-
-
-static char *
-t_read_file(const char *path, size_t *len)
-{
-    char   *buf;
-    long    n;
-    FILE   *fp;
-
-    fp = fopen(path, "rb");
-    if (fp == NULL) {
-        return NULL;
-    }
-
-    if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0
-        || fseek(fp, 0, SEEK_SET) != 0)
-    {
-        fclose(fp);
-        return NULL;
-    }
-
-    buf = malloc((size_t) n + 1);
-    if (buf != NULL && fread(buf, 1, (size_t) n, fp) != (size_t) n) {
-        free(buf);
-        buf = NULL;
-    }
-
-    fclose(fp);
-    *len = (size_t) n;
-
-    return buf;
 }
 
 

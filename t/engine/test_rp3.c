@@ -22,105 +22,13 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
-#include "train_fixture.h"
 
 
 #define T_MAXU  40
 #define T_MAXI  24
+#define T_SEED  777
 
-
-typedef struct {
-    int       nu;
-    int       ni;
-    double    r[T_MAXU][T_MAXI];    /* 0: no train row */
-} t_matrix_t;
-
-
-static uint32_t  t_rand_state = 777;
-
-
-static double
-t_rand(void)
-{
-    t_rand_state = t_rand_state * 1103515245u + 12345u;
-    return (double) ((t_rand_state >> 8) & 0xffff) / 65536.0;
-}
-
-
-/* A random matrix: density p, ratings in {0.5 .. 5}; item ni-1 empty. */
-static void
-t_random(t_matrix_t *m, int nu, int ni, double p)
-{
-    int  u, i;
-
-    memset(m, 0, sizeof(t_matrix_t));
-    m->nu = nu;
-    m->ni = ni;
-
-    for (u = 0; u < nu; u++) {
-        for (i = 0; i < ni - 1; i++) {
-            if (t_rand() < p) {
-                m->r[u][i] = 0.5 * (1 + (int) (t_rand() * 10));
-            }
-        }
-    }
-}
-
-
-static void
-t_train(const t_matrix_t *m, recsys_train_t *t)
-{
-    int       u, i, n;
-    uint32_t  e;
-
-    memset(t, 0, sizeof(recsys_train_t));
-    t->n_users = m->nu;
-    t->n_items = m->ni;
-
-    n = 0;
-    for (u = 0; u < m->nu; u++) {
-        for (i = 0; i < m->ni; i++) {
-            n += m->r[u][i] > 0.0;
-        }
-    }
-
-    if (recsys_csr_alloc(&t->by_user, m->nu, n) != 0
-        || recsys_csr_alloc(&t->by_item, m->ni, n) != 0)
-    {
-        printf("Bail out! out of memory\n");
-        exit(1);
-    }
-
-    e = 0;
-    for (u = 0; u < m->nu; u++) {
-        t->by_user.offsets[u] = e;
-
-        for (i = 0; i < m->ni; i++) {
-            if (m->r[u][i] > 0.0) {
-                t->by_user.entries[e].item = i;
-                t->by_user.entries[e].score = (float) m->r[u][i];
-                e++;
-            }
-        }
-    }
-
-    t->by_user.offsets[m->nu] = e;
-
-    e = 0;
-    for (i = 0; i < m->ni; i++) {
-        t->by_item.offsets[i] = e;
-
-        for (u = 0; u < m->nu; u++) {
-            if (m->r[u][i] > 0.0) {
-                t->by_item.entries[e].item = u;
-                t->by_item.entries[e].score = (float) m->r[u][i];
-                e++;
-            }
-        }
-    }
-
-    t->by_item.offsets[m->ni] = e;
-}
+#include "matrix_fixture.h"
 
 
 /* W, ni x ni, by the definition: dense matrices, one product. */
@@ -273,6 +181,13 @@ t_case(const char *name, const t_matrix_t *m, double alpha, double beta,
 }
 
 
+static int
+t_rp3_build(const recsys_train_t *t, const void *o, recsys_csr_t *rows)
+{
+    return recsys_rp3_build(t, o, rows);
+}
+
+
 int
 main(void)
 {
@@ -329,22 +244,7 @@ main(void)
     t_train_random(&t, 300, 700, 0.04, t_rand);
     recsys_rp3_defaults(&o);
     o.k = 50;
-#ifdef _OPENMP
-    omp_set_num_threads(1);
-#endif
-    tap_is_int(recsys_rp3_build(&t, &o, &rows), RECSYS_OK, "1 thread");
-#ifdef _OPENMP
-    omp_set_num_threads(4);
-#endif
-    {
-        recsys_csr_t  again;
-
-        tap_is_int(recsys_rp3_build(&t, &o, &again), RECSYS_OK,
-                   "4 threads");
-        tap_ok(t_csr_same(&rows, &again), "the same rows on 1 and 4 threads");
-        recsys_csr_free(&again);
-    }
-    recsys_csr_free(&rows);
+    t_same_on_threads(t_rp3_build, &t, &o);
     t_train_free(&t);
 
     return tap_done();

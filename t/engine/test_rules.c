@@ -3,8 +3,9 @@
  *
  * 1. Property: on 200 seeded random transaction sets (sizes, densities,
  *    planted co-occurring groups, min_count and max_len all varied),
- *    FP-growth, Apriori and a brute-force count over every itemset agree
- *    exactly, sets and counts, in canonical order; a max_sets limit stops
+ *    FP-growth, an Apriori oracle (oracle_apriori.h) and a brute-force
+ *    count over every itemset agree exactly, sets and counts, in
+ *    canonical order; a max_sets limit stops
  *    both miners exactly when there are more sets than allowed.
  * 2. A tiny example whose itemsets, rule metrics, rule order, packed
  *    layout and scoring are worked out by hand below.
@@ -24,10 +25,13 @@
 
 #include "recsys_gen.h"
 #include "recsys_ingest.h"
+#include "recsys_rng.h"
 #include "recsys_rules.h"
 #include "recsys_status.h"
 #include "recsys_train.h"
+#include "oracle_apriori.h"
 #include "tap.h"
+#include "ingest_fixture.h"
 
 
 #define T_SEEDS       200
@@ -44,48 +48,10 @@ typedef struct {
 } t_set_t;
 
 
-static uint64_t
-t_next(uint64_t *s)
-{
-    uint64_t  z;
-
-    z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-
-    return z ^ (z >> 31);
-}
-
-
-static double
-t_unit(uint64_t *s)
-{
-    return (double) (t_next(s) >> 11) / 9007199254740992.0;
-}
-
-
 static uint32_t
 t_below(uint64_t *s, uint32_t n)
 {
-    return (uint32_t) (t_unit(s) * n);
-}
-
-
-/* Removes what recsys_gen_run() wrote into dir, and dir. */
-static void
-t_rm_gen(const char *dir)
-{
-    char         path[512];
-    unsigned     i;
-    static const char  *files[] = {
-        "items.csv", "interactions.csv", "tags.csv", "truth/segments.csv",
-        "truth/bundles.csv", "truth/series.csv", "truth", ""
-    };
-
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-        remove(path);
-    }
+    return (uint32_t) (recsys_rng_unit(s) * n);
 }
 
 
@@ -253,10 +219,10 @@ t_property(void)
 
         n_tx = 1 + t_below(&s, T_MAX_TX);
         n_items = 1 + t_below(&s, T_MAX_ITEMS);
-        base = 0.02 + 0.5 * t_unit(&s) * t_unit(&s);
+        base = 0.02 + 0.5 * recsys_rng_unit(&s) * recsys_rng_unit(&s);
 
         for (i = 0; i < n_items; i++) {
-            p[i] = base * (0.2 + 1.6 * t_unit(&s));
+            p[i] = base * (0.2 + 1.6 * recsys_rng_unit(&s));
         }
 
         /* a planted group of items that often come together */
@@ -270,11 +236,11 @@ t_property(void)
         for (r = 0; r < n_tx; r++) {
             mask[r] = 0;
             for (i = 0; i < n_items; i++) {
-                if (t_unit(&s) < p[i]) {
+                if (recsys_rng_unit(&s) < p[i]) {
                     mask[r] |= 1u << i;
                 }
             }
-            if (t_unit(&s) < 0.2) {
+            if (recsys_rng_unit(&s) < 0.2) {
                 mask[r] |= group;
             }
         }
@@ -293,7 +259,7 @@ t_property(void)
         total += nb;
 
         rf = recsys_rules_fpgrowth(&tx, n_items, &o, &a);
-        ra = recsys_rules_apriori(&tx, n_items, &o, &b);
+        ra = oracle_apriori(&tx, n_items, &o, &b);
 
         if (rf != RECSYS_OK || ra != RECSYS_OK || !t_same_sets(&a, &b)) {
             printf("# seed %u: fpgrowth %d (%u sets), apriori %d (%u sets)\n",
@@ -317,7 +283,7 @@ t_property(void)
 
             o.max_sets = nb - 1;
             rf = recsys_rules_fpgrowth(&tx, n_items, &o, &a);
-            ra = recsys_rules_apriori(&tx, n_items, &o, &b);
+            ra = oracle_apriori(&tx, n_items, &o, &b);
             if (rf != RECSYS_ELIMIT || ra != RECSYS_ELIMIT) {
                 limit_ok = 0;
             }
@@ -326,7 +292,7 @@ t_property(void)
 
             o.max_sets = nb;
             rf = recsys_rules_fpgrowth(&tx, n_items, &o, &a);
-            ra = recsys_rules_apriori(&tx, n_items, &o, &b);
+            ra = oracle_apriori(&tx, n_items, &o, &b);
             if (rf != RECSYS_OK || ra != RECSYS_OK || a.n_sets != nb
                 || b.n_sets != nb)
             {
@@ -342,7 +308,7 @@ t_property(void)
             o.max_sets = 0;
             o.min_count = n_tx + 1;
             rf = recsys_rules_fpgrowth(&tx, n_items, &o, &a);
-            ra = recsys_rules_apriori(&tx, n_items, &o, &b);
+            ra = oracle_apriori(&tx, n_items, &o, &b);
             if (rf != RECSYS_OK || ra != RECSYS_OK || a.n_sets != 0
                 || b.n_sets != 0)
             {
@@ -371,11 +337,11 @@ t_property(void)
     o.max_len = 2;
     o.max_sets = 0;
     rf = recsys_rules_fpgrowth(&tx, 3, &o, &a);
-    ra = recsys_rules_apriori(&tx, 3, &o, &b);
+    ra = oracle_apriori(&tx, 3, &o, &b);
     tx.entries[1].item = 2;
     j = recsys_rules_fpgrowth(&tx, 2, &o, &a) == RECSYS_EINVAL;
     o.min_count = 0;
-    j = j && recsys_rules_apriori(&tx, 3, &o, &b) == RECSYS_EINVAL;
+    j = j && oracle_apriori(&tx, 3, &o, &b) == RECSYS_EINVAL;
     tap_ok(rf == RECSYS_EINVAL && ra == RECSYS_EINVAL && j,
            "unsorted rows, items out of range and min_count 0 are refused");
     recsys_csr_free(&tx);
@@ -685,20 +651,6 @@ t_sessions(void)
 }
 
 
-/* Looks up an item id; UINT32_MAX when unknown. */
-static uint32_t
-t_item(const recsys_data_t *d, const char *id)
-{
-    uint32_t  i;
-
-    if (recsys_dict_find(&d->items, id, strlen(id), &i) != RECSYS_OK) {
-        return UINT32_MAX;
-    }
-
-    return i;
-}
-
-
 static const recsys_rule_t *
 t_find_rule(const recsys_rule_t *rules, uint32_t n, const uint32_t *ante,
     uint32_t n_ante, uint32_t cons)
@@ -731,7 +683,7 @@ t_gen(void)
 {
     int                  rc, found, exact, sfound, scored, same;
     char                 tmpl[] = "/tmp/test_rules.XXXXXX", path[256];
-    char                 err[512], line[512], *f, *g, *comma;
+    char                 line[512], *f, *g, *comma;
     char                 bid[T_BUNDLES][T_BSIZE][32], cur[64];
     size_t               size;
     double               sup, conf, worst_sconf;
@@ -746,7 +698,6 @@ t_gen(void)
     recsys_rule_t       *rules, *srules;
     recsys_scored_t      out[10];
     recsys_itemsets_t    s, s2, ss;
-    recsys_gen_opts_t    o;
     recsys_mine_opts_t   mo;
     recsys_rules_opts_t  ro;
     recsys_rules_view_t  v;
@@ -759,32 +710,7 @@ t_gen(void)
         return;
     }
 
-    recsys_gen_defaults(&o);
-    o.out_dir = tmpl;
-
-    rc = recsys_gen_run(&o, err, sizeof(err));
-    tap_ok(rc == RECSYS_OK, "generate the default data set (%s)",
-           rc == RECSYS_OK ? "ok" : err);
-    if (rc != RECSYS_OK) {
-        return;
-    }
-
-    recsys_data_init(&d);
-    snprintf(path, sizeof(path), "%s/items.csv", tmpl);
-    rc = recsys_ingest_catalog(&d, path, err, sizeof(err));
-    snprintf(path, sizeof(path), "%s/interactions.csv", tmpl);
-    if (rc == RECSYS_OK) {
-        rc = recsys_ingest_interactions(&d, path, err, sizeof(err));
-    }
-    if (rc == RECSYS_OK) {
-        rc = recsys_ingest_finish(&d, err, sizeof(err));
-    }
-    if (rc == RECSYS_OK) {
-        rc = recsys_train_build(&d, &t);
-    }
-    tap_ok(rc == RECSYS_OK, "ingest and train (%s)",
-           rc == RECSYS_OK ? "ok" : err);
-    if (rc != RECSYS_OK) {
+    if (!t_gen_train(tmpl, 0, &d, &t)) {
         return;
     }
 
@@ -901,7 +827,7 @@ t_gen(void)
     tap_ok(rc == RECSYS_OK && s.n_sets > 0, "FP-growth on user "
            "transactions: %u itemsets", s.n_sets);
 
-    rc = recsys_rules_apriori(&tx, t.n_items, &mo, &s2);
+    rc = oracle_apriori(&tx, t.n_items, &mo, &s2);
     same = rc == RECSYS_OK && t_same_sets(&s, &s2);
     tap_ok(same, "Apriori gives the same itemsets on generated data");
     recsys_itemsets_free(&s2);

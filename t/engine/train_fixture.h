@@ -1,7 +1,9 @@
 /*
  * train_fixture.h: train matrices for the engine's unit tests, laid out by
- * hand as recsys_train_t (by_user and by_item csr), and a bitwise csr
- * comparison.  Header-only: each test program includes it once.
+ * hand as recsys_train_t (by_user and by_item csr), a bitwise csr
+ * comparison and the check that a trainer's rows do not depend on the
+ * thread count.  Header-only, its helpers static inline: a test program
+ * includes it once and uses what it needs.
  */
 
 #ifndef TRAIN_FIXTURE_H
@@ -11,11 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "recsys_csr.h"
+#include "recsys_status.h"
 #include "recsys_train.h"
+#include "tap.h"
 
 
-static void
+static inline void
 t_train_free(recsys_train_t *t)
 {
     recsys_csr_free(&t->by_user);
@@ -27,7 +35,7 @@ t_train_free(recsys_train_t *t)
  * A random nu x ni train matrix, each cell present with probability p and
  * a value from 0.5 to 4.5, drawn from rnd (uniform in [0, 1)).
  */
-static void
+static inline void
 t_train_random(recsys_train_t *t, uint32_t nu, uint32_t ni, double p,
     double (*rnd)(void))
 {
@@ -94,7 +102,7 @@ t_train_random(recsys_train_t *t, uint32_t nu, uint32_t ni, double p,
 
 
 /* Two csr are the same bits. */
-static int
+static inline int
 t_csr_same(const recsys_csr_t *a, const recsys_csr_t *b)
 {
     return a->n_rows == b->n_rows && a->n_entries == b->n_entries
@@ -102,6 +110,30 @@ t_csr_same(const recsys_csr_t *a, const recsys_csr_t *b)
                      ((size_t) a->n_rows + 1) * sizeof(uint32_t)) == 0
            && memcmp(a->entries, b->entries,
                      (size_t) a->n_entries * sizeof(recsys_entry_t)) == 0;
+}
+
+/* A trainer's rows from t with its options o (the trainer's own type). */
+typedef int (*t_build_pt)(const recsys_train_t *t, const void *o,
+    recsys_csr_t *rows);
+
+
+/* Three tests: build succeeds on one thread and on four, same bits. */
+static inline void
+t_same_on_threads(t_build_pt build, const recsys_train_t *t, const void *o)
+{
+    recsys_csr_t  rows, again;
+
+#ifdef _OPENMP
+    omp_set_num_threads(1);
+#endif
+    tap_is_int(build(t, o, &rows), RECSYS_OK, "1 thread");
+#ifdef _OPENMP
+    omp_set_num_threads(4);
+#endif
+    tap_is_int(build(t, o, &again), RECSYS_OK, "4 threads");
+    tap_ok(t_csr_same(&rows, &again), "the same rows on 1 and 4 threads");
+    recsys_csr_free(&rows);
+    recsys_csr_free(&again);
 }
 
 #endif /* TRAIN_FIXTURE_H */

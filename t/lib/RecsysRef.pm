@@ -140,6 +140,18 @@ sub parse_catalog {
 }
 
 
+# col_norms(\%x, \@items, \@users): item => |x(., item)| over the users.
+sub col_norms {
+    my ($x, $items, $users) = @_;
+    my %norm;
+    for my $i (@$items) {
+        my $s = 0;
+        $s += $x->{$_}{$i} ** 2 for grep { exists $x->{$_}{$i} } @$users;
+        $norm{$i} = sqrt $s;
+    }
+    return %norm;
+}
+
 # reference($rows, K => k, H => h): everything the tests compare against.
 sub reference {
     my ($rows, %o) = @_;
@@ -167,14 +179,7 @@ sub reference {
     @idx{@items} = 0 .. $#items;
     my @users = sort keys %users;
 
-    my %norm;
-    for my $i (@items) {
-        my $s = 0;
-        for my $u (@users) {
-            $s += $r{$u}{$i} ** 2 if exists $r{$u}{$i};
-        }
-        $norm{$i} = sqrt $s;
-    }
+    my %norm = col_norms(\%r, \@items, \@users);
 
     my (%cos, %nbrs, %in_topk);
     for my $i (@items) {
@@ -476,14 +481,7 @@ sub model_ref {
                        : $v;
         }
     }
-    my %norm;
-    for my $i (@items) {
-        my $s = 0;
-        for my $u (@users) {
-            $s += $x{$u}{$i} ** 2 if exists $x{$u}{$i};
-        }
-        $norm{$i} = sqrt $s;
-    }
+    my %norm = col_norms(\%x, \@items, \@users);
 
     my (%sim, %nbrs, %co);
     for my $i (@items) {
@@ -686,6 +684,76 @@ sub because {
     @cr = sort { $b->[1] <=> $a->[1] || $a->[2] <=> $b->[2] } @cr;
     splice @cr, 3 if @cr > 3;
     return \@cr;
+}
+
+# predict($u, $i, user_k => K): the predict=1 answer (README), from the
+# values (ratings) alone:
+#   user_knn  mean(u) + sum_v sim(u,v) (r(v,i) - mean(v)) / sum_v |sim(u,v)|
+#             over u's first K user neighbours v (cosine of the users' value
+#             rows, full norms, > 0, by sim desc) that rated i;
+#   item_knn  mean(i) + sum_j sim(i,j) (r(u,j) - mean(j)) / sum_j |sim(i,j)|
+#             over i's item neighbours j (nb()) that u rated;
+# each its mean when no neighbour applies (the *_support counts are 0),
+# both clipped to [min, max] of all values; the mean of an item nobody
+# rated is the mean of all values.  Also clipped => how many were.
+sub predict {
+    my ($self, $u, $i, %o) = @_;
+    my $val = $self->{value};
+    my @users = @{ $self->{users} };
+    my @all = map { values %{ $val->{$_} } } @users;
+    my ($lo, $hi) = (sort { $a <=> $b } @all)[0, -1];
+    my $mean = sub {
+        my $s = 0;
+        $s += $_ for @_;
+        return @_ ? $s / @_ : undef;
+    };
+    my $global = $mean->(@all);
+    my $mean_u = sub { $mean->(values %{ $val->{ $_[0] } || {} }) // $global };
+    my $mean_i = sub {
+        my $j = shift;
+        return $mean->(map { exists $val->{$_}{$j} ? $val->{$_}{$j} : () }
+                       @users) // $global;
+    };
+    my $norm = sub {
+        my $s = 0;
+        $s += $_ ** 2 for values %{ $val->{ $_[0] } };
+        return sqrt $s;
+    };
+    my %p = (user_mean => $mean_u->($u), item_mean => $mean_i->($i),
+             user_support => 0, item_support => 0, clipped => 0);
+    my $finish = sub {
+        my ($base, $num, $den) = @_;
+        my $v = $den > 0 ? $base + $num / $den : $base;
+        $p{clipped}++ if $v < $lo || $v > $hi;
+        return $v < $lo ? $lo : $v > $hi ? $hi : $v;
+    };
+
+    my %usim;
+    for my $v (grep { $_ ne $u } @users) {
+        my $dot = 0;
+        $dot += $val->{$u}{$_} * ($val->{$v}{$_} // 0) for keys %{ $val->{$u} };
+        $usim{$v} = $dot / ($norm->($u) * $norm->($v)) if $dot > 0;
+    }
+    my @un = sort { $usim{$b} <=> $usim{$a} || $a cmp $b } keys %usim;
+    splice @un, $o{user_k} if defined $o{user_k} && @un > $o{user_k};
+
+    my ($num, $den) = (0, 0);
+    for my $v (grep { exists $val->{$_}{$i} } @un) {
+        $num += $usim{$v} * ($val->{$v}{$i} - $mean_u->($v));
+        $den += abs $usim{$v};
+        $p{user_support}++;
+    }
+    $p{user_knn} = $finish->($p{user_mean}, $num, $den);
+
+    ($num, $den) = (0, 0);
+    for my $n (grep { exists $val->{$u}{ $_->[0] } } @{ $self->nb($i) }) {
+        $num += $n->[1] * ($val->{$u}{ $n->[0] } - $mean_i->($n->[0]));
+        $den += abs $n->[1];
+        $p{item_support}++;
+    }
+    $p{item_knn} = $finish->($p{item_mean}, $num, $den);
+
+    return \%p;
 }
 
 package RecsysRef;
