@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "recsys_cluster.h"
+#include "recsys_rng.h"
 #include "recsys_status.h"
 
 
@@ -74,30 +75,10 @@ typedef struct {
 
 /* randomness */
 
-static uint64_t
-recsys_cl_next(uint64_t *s)
-{
-    uint64_t  z;
-
-    z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-
-    return z ^ (z >> 31);
-}
-
-
-static double
-recsys_cl_unit(uint64_t *s)
-{
-    return (double) (recsys_cl_next(s) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-
 static uint32_t
 recsys_cl_below(uint64_t *s, uint32_t n)
 {
-    return (uint32_t) (((recsys_cl_next(s) >> 32) * (uint64_t) n) >> 32);
+    return (uint32_t) (((recsys_rng_next(s) >> 32) * (uint64_t) n) >> 32);
 }
 
 
@@ -382,7 +363,7 @@ recsys_cl_seed(const float *x, uint32_t n, uint32_t dim, uint32_t k,
                 cand = recsys_cl_below(rng, n);
 
             } else {
-                r = recsys_cl_unit(rng) * pot;
+                r = recsys_rng_unit(rng) * pot;
                 acc = 0.0;
                 cand = n - 1;
 
@@ -763,7 +744,7 @@ recsys_cl_fit(const float *x, uint32_t n, uint32_t dim, uint32_t k,
 
     for (r = 0; r < (o->n_init ? o->n_init : 1); r++) {
         seed = o->seed ^ ((uint64_t) k << 40) ^ ((uint64_t) r << 20);
-        recsys_cl_next(&seed);
+        recsys_rng_next(&seed);
 
         inertia = recsys_cl_kmeans_run(x, n, dim, k, o->max_iter, tol, seed,
                                        run);

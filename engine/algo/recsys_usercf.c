@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recsys_rng.h"
 #include "recsys_status.h"
 #include "recsys_topk.h"
 #include "recsys_usercf.h"
@@ -53,13 +54,10 @@ recsys_usercf_hash(uint32_t item, uint32_t user)
 {
     uint64_t  x;
 
-    /* splitmix64 of the pair */
+    /* the first splitmix64 value seeded by the pair */
     x = ((uint64_t) item << 32) | user;
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
 
-    return x ^ (x >> 31);
+    return recsys_rng_next(&x);
 }
 
 

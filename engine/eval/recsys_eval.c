@@ -22,11 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
 #include "recsys_baseline.h"
+#include "recsys_clock.h"
 #include "recsys_eval.h"
 #include "recsys_split.h"
 #include "recsys_status.h"
@@ -92,17 +92,6 @@ typedef struct {
     const recsys_event_t  *test_rows;   /* for rating errors */
     size_t                 n_test_rows;
 } recsys_eval_fold_data_t;
-
-
-static double
-recsys_eval_now(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 
 void
@@ -646,14 +635,14 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
     state = NULL;
 
     recsys_eval_peak_reset();
-    t0 = recsys_eval_now();
+    t0 = recsys_clock_now();
 
     rc = a->fit(train, r->params, &state, err, errlen);
     if (rc != RECSYS_OK) {
         return rc;
     }
 
-    t1 = recsys_eval_now();
+    t1 = recsys_clock_now();
     *fit_seconds = t1 - t0;
 
     lists = malloc(((size_t) f->n_users * k + 1) * sizeof(uint32_t));
@@ -777,7 +766,7 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
 
 done:
 
-    *rec_seconds = recsys_eval_now() - t1;
+    *rec_seconds = recsys_clock_now() - t1;
     peak = recsys_eval_peak_mib();
     r->peak_mib = peak > r->peak_mib ? peak : r->peak_mib;
 
@@ -921,7 +910,7 @@ recsys_eval_run(const recsys_data_t *d, const recsys_eval_opts_t *o,
     rep->users = d->users.n;
     rep->items = d->items.n;
 
-    t0 = recsys_eval_now();
+    t0 = recsys_clock_now();
 
     if (o->k < 1 || o->k > RECSYS_EVAL_MAX_K) {
         snprintf(err, errlen, "--k must be from 1 to %d", RECSYS_EVAL_MAX_K);
@@ -1036,7 +1025,7 @@ recsys_eval_run(const recsys_data_t *d, const recsys_eval_opts_t *o,
         }
     }
 
-    rep->seconds = recsys_eval_now() - t0;
+    rep->seconds = recsys_clock_now() - t0;
 
     return RECSYS_OK;
 }
