@@ -265,18 +265,15 @@ recsys_cl_relabel(int32_t *assign, uint32_t n, uint32_t k)
         return 0;
     }
 
-    cnt = calloc(k, sizeof(uint32_t));
-    first = malloc(k * sizeof(uint32_t));
-    order = malloc(k * sizeof(uint32_t));
-    map = malloc(k * sizeof(uint32_t));
-
-    if (cnt == NULL || first == NULL || order == NULL || map == NULL) {
-        free(cnt);
-        free(first);
-        free(order);
-        free(map);
+    /* one block: cnt, first, order, map */
+    cnt = calloc((size_t) 4 * k, sizeof(uint32_t));
+    if (cnt == NULL) {
         return k;
     }
+
+    first = cnt + k;
+    order = first + k;
+    map = order + k;
 
     for (c = 0; c < k; c++) {
         first[c] = UINT32_MAX;
@@ -319,9 +316,6 @@ recsys_cl_relabel(int32_t *assign, uint32_t n, uint32_t k)
     }
 
     free(cnt);
-    free(first);
-    free(order);
-    free(map);
 
     return m;
 }
@@ -1499,15 +1493,124 @@ recsys_kd_find_core(const recsys_kd_t *t, const float *q, float eps2,
 }
 
 
+/*
+ * The rows DBSCAN finds segments on: all nv rows of xv (*ns = nv, *xs and
+ * *idx left NULL), or a seeded sample of o->max_exact of them copied to a
+ * malloc'ed *xs, *idx their positions in xv (sorted); min_pts scaled to
+ * the sample.
+ */
+static int
+recsys_cl_dbscan_sample(const float *xv, uint32_t nv, uint32_t dim,
+    const recsys_dbscan_opts_t *o, uint32_t *ns, uint32_t *min_pts,
+    uint32_t **idx, float **xs)
+{
+    uint32_t  i;
+
+    *ns = nv;
+    *min_pts = o->min_pts;
+
+    if (*min_pts == 0) {
+        *min_pts = nv / 100 > 5 ? nv / 100 : 5;
+    }
+
+    if (o->max_exact == 0 || nv <= o->max_exact) {
+        return RECSYS_OK;
+    }
+
+    *ns = o->max_exact;
+    *min_pts = (uint32_t) ((double) *min_pts * *ns / nv + 0.5);
+    if (*min_pts < 2) {
+        *min_pts = 2;
+    }
+
+    *idx = malloc((size_t) nv * sizeof(uint32_t));
+    *xs = malloc((size_t) *ns * dim * sizeof(float));
+    if (*idx == NULL || *xs == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    for (i = 0; i < nv; i++) {
+        (*idx)[i] = i;
+    }
+
+    recsys_cl_sample(*idx, nv, *ns, o->seed);
+    qsort(*idx, *ns, sizeof(uint32_t), recsys_cl_cmp_u32);
+
+    for (i = 0; i < *ns; i++) {
+        memcpy(*xs + (size_t) i * dim, xv + (size_t) (*idx)[i] * dim,
+               dim * sizeof(float));
+    }
+
+    return RECSYS_OK;
+}
+
+
+/*
+ * Marks the cores of the tree's rows (at least min_pts rows within eps,
+ * the row itself included) and unites connected cores in up, leaf by
+ * leaf; lab[] is set to -1 for every row.
+ */
+static void
+recsys_cl_dbscan_link(recsys_kd_t *t, float eps, uint32_t min_pts,
+    uint8_t *core, uint8_t *uniform, uint32_t *up, int32_t *lab)
+{
+    float     eps2;
+    int32_t   nd;
+    uint32_t  p, q, dim;
+
+    eps2 = eps * eps;
+    dim = t->dim;
+
+#pragma omp parallel for schedule(dynamic, 16) if (t->n >= RECSYS_CL_PAR)
+    for (nd = 0; nd < (int32_t) t->n_nodes; nd++) {
+        if (t->node[nd].left < 0) {
+            recsys_kd_cores(t, nd, eps, min_pts, core);
+        }
+    }
+
+    for (p = 0; p < t->n; p++) {
+        up[p] = p;
+        lab[p] = -1;
+
+        if (core[p]) {
+            for (nd = (int32_t) t->leaf[p]; nd >= 0;
+                 nd = t->node[nd].parent)
+            {
+                t->node[nd].cores++;
+            }
+        }
+    }
+
+    for (nd = 0; nd < (int32_t) t->n_nodes; nd++) {
+        if (t->node[nd].left >= 0 || t->node[nd].cores == 0) {
+            continue;
+        }
+
+        for (p = t->node[nd].lo; p < t->node[nd].hi; p++) {
+            for (q = p + 1; core[p] && q < t->node[nd].hi; q++) {
+                if (core[q]
+                    && recsys_cl_dist2(t->x + (size_t) p * dim,
+                                       t->x + (size_t) q * dim, dim) <= eps2)
+                {
+                    recsys_uf_union(up, p, q);
+                }
+            }
+        }
+
+        recsys_kd_join(t, nd, eps2, core, up, uniform);
+    }
+}
+
+
 int
 recsys_cluster_dbscan(const float *x, uint32_t n, uint32_t dim,
     const recsys_dbscan_opts_t *o, int32_t *assign, uint32_t *k)
 {
     int           rc;
     float        *xv, *xs, eps2;
-    int32_t       nd, *lab;
+    int32_t      *lab;
     uint8_t      *core, *uniform;
-    uint32_t      i, p, q, r, nv, ns, min_pts, cid, *rows, *up, *idx;
+    uint32_t      i, q, r, nv, ns, min_pts, cid, *rows, *up, *idx;
     recsys_kd_t   t;
 
     *k = 0;
@@ -1537,40 +1640,9 @@ recsys_cluster_dbscan(const float *x, uint32_t n, uint32_t dim,
         goto done;
     }
 
-    /* the rows the segments are found on: all, or a seeded sample */
-
-    ns = nv;
-    min_pts = o->min_pts;
-
-    if (min_pts == 0) {
-        min_pts = nv / 100 > 5 ? nv / 100 : 5;
-    }
-
-    if (o->max_exact != 0 && nv > o->max_exact) {
-        ns = o->max_exact;
-        min_pts = (uint32_t) ((double) min_pts * ns / nv + 0.5);
-        if (min_pts < 2) {
-            min_pts = 2;
-        }
-
-        idx = malloc((size_t) nv * sizeof(uint32_t));
-        xs = malloc((size_t) ns * dim * sizeof(float));
-        if (idx == NULL || xs == NULL) {
-            rc = RECSYS_ENOMEM;
-            goto done;
-        }
-
-        for (i = 0; i < nv; i++) {
-            idx[i] = i;
-        }
-
-        recsys_cl_sample(idx, nv, ns, o->seed);
-        qsort(idx, ns, sizeof(uint32_t), recsys_cl_cmp_u32);
-
-        for (i = 0; i < ns; i++) {
-            memcpy(xs + (size_t) i * dim, xv + (size_t) idx[i] * dim,
-                   dim * sizeof(float));
-        }
+    rc = recsys_cl_dbscan_sample(xv, nv, dim, o, &ns, &min_pts, &idx, &xs);
+    if (rc != RECSYS_OK) {
+        goto done;
     }
 
     rc = recsys_kd_build(&t, xs != NULL ? xs : xv, ns, dim);
@@ -1589,47 +1661,7 @@ recsys_cluster_dbscan(const float *x, uint32_t n, uint32_t dim,
     }
 
     eps2 = o->eps * o->eps;
-
-    /* cores: at least min_pts rows within eps, the row itself included */
-
-#pragma omp parallel for schedule(dynamic, 16) if (ns >= RECSYS_CL_PAR)
-    for (nd = 0; nd < (int32_t) t.n_nodes; nd++) {
-        if (t.node[nd].left < 0) {
-            recsys_kd_cores(&t, nd, o->eps, min_pts, core);
-        }
-    }
-
-    for (p = 0; p < ns; p++) {
-        up[p] = p;
-        lab[p] = -1;
-
-        if (core[p]) {
-            for (nd = (int32_t) t.leaf[p]; nd >= 0; nd = t.node[nd].parent) {
-                t.node[nd].cores++;
-            }
-        }
-    }
-
-    /* segments: connected cores, leaf by leaf */
-
-    for (nd = 0; nd < (int32_t) t.n_nodes; nd++) {
-        if (t.node[nd].left >= 0 || t.node[nd].cores == 0) {
-            continue;
-        }
-
-        for (p = t.node[nd].lo; p < t.node[nd].hi; p++) {
-            for (q = p + 1; core[p] && q < t.node[nd].hi; q++) {
-                if (core[q]
-                    && recsys_cl_dist2(t.x + (size_t) p * dim,
-                                       t.x + (size_t) q * dim, dim) <= eps2)
-                {
-                    recsys_uf_union(up, p, q);
-                }
-            }
-        }
-
-        recsys_kd_join(&t, nd, eps2, core, up, uniform);
-    }
+    recsys_cl_dbscan_link(&t, o->eps, min_pts, core, uniform, up, lab);
 
     /*
      * Every row joins the segment of a core within eps (a core of the
@@ -1773,6 +1805,80 @@ recsys_cluster_free(recsys_cluster_t *c)
 }
 
 
+/*
+ * The top_n items of each segment by the share of its members who have
+ * them (a dense counter per thread) into buf (k x top_n), their number in
+ * len[]; members[start[s] .. start[s + 1]) are segment s's users.
+ * Returns 1 when out of memory, else 0.
+ */
+static int
+recsys_cl_segment_top(const recsys_train_t *t, const recsys_cluster_t *c,
+    uint32_t k, uint32_t top_n, const uint32_t *start,
+    const uint32_t *members, uint32_t *len, recsys_entry_t *buf)
+{
+    int  failed;
+
+    failed = 0;
+
+#pragma omp parallel if (t->by_user.n_entries >= 16 * RECSYS_CL_PAR)
+    {
+        uint32_t         ss, m, ee, it, nt, i, uu, *cnt, *touched;
+        recsys_topk_t    top;
+        recsys_scored_t *heap;
+
+        cnt = calloc((size_t) t->n_items + 1, sizeof(uint32_t));
+        touched = malloc(((size_t) t->n_items + 1) * sizeof(uint32_t));
+        heap = malloc(((size_t) top_n + 1) * sizeof(recsys_scored_t));
+
+        if (cnt == NULL || touched == NULL || heap == NULL) {
+#pragma omp atomic write
+            failed = 1;
+        }
+
+#pragma omp for schedule(dynamic, 1)
+        for (ss = 0; ss < k; ss++) {
+            if (cnt == NULL || touched == NULL || heap == NULL) {
+                continue;
+            }
+
+            nt = 0;
+            for (m = start[ss]; m < start[ss + 1]; m++) {
+                uu = members[m];
+                for (ee = t->by_user.offsets[uu];
+                     ee < t->by_user.offsets[uu + 1]; ee++)
+                {
+                    it = t->by_user.entries[ee].item;
+                    if (cnt[it]++ == 0) {
+                        touched[nt++] = it;
+                    }
+                }
+            }
+
+            recsys_topk_init(&top, heap, top_n);
+            for (i = 0; i < nt; i++) {
+                it = touched[i];
+                recsys_topk_push(&top, it,
+                                 (float) ((double) cnt[it] / c->size[ss]));
+                cnt[it] = 0;
+            }
+
+            len[ss] = recsys_topk_sort(&top);
+
+            for (i = 0; i < len[ss]; i++) {
+                buf[(size_t) ss * top_n + i].item = heap[i].item;
+                buf[(size_t) ss * top_n + i].score = heap[i].score;
+            }
+        }
+
+        free(cnt);
+        free(touched);
+        free(heap);
+    }
+
+    return failed;
+}
+
+
 int
 recsys_cluster_make(const recsys_train_t *t, const float *x,
     const int32_t *assign, uint32_t k, uint32_t top_n, recsys_cluster_t *c)
@@ -1848,64 +1954,8 @@ recsys_cluster_make(const recsys_train_t *t, const float *x,
         }
     }
 
-    /* top items per segment: a dense counter per thread */
-
-    failed = 0;
-
-#pragma omp parallel if (t->by_user.n_entries >= 16 * RECSYS_CL_PAR)
-    {
-        uint32_t         ss, m, ee, it, nt, i, uu, *cnt, *touched;
-        recsys_topk_t    top;
-        recsys_scored_t *heap;
-
-        cnt = calloc((size_t) t->n_items + 1, sizeof(uint32_t));
-        touched = malloc(((size_t) t->n_items + 1) * sizeof(uint32_t));
-        heap = malloc(((size_t) top_n + 1) * sizeof(recsys_scored_t));
-
-        if (cnt == NULL || touched == NULL || heap == NULL) {
-#pragma omp atomic write
-            failed = 1;
-        }
-
-#pragma omp for schedule(dynamic, 1)
-        for (ss = 0; ss < k; ss++) {
-            if (cnt == NULL || touched == NULL || heap == NULL) {
-                continue;
-            }
-
-            nt = 0;
-            for (m = start[ss]; m < start[ss + 1]; m++) {
-                uu = members[m];
-                for (ee = t->by_user.offsets[uu];
-                     ee < t->by_user.offsets[uu + 1]; ee++)
-                {
-                    it = t->by_user.entries[ee].item;
-                    if (cnt[it]++ == 0) {
-                        touched[nt++] = it;
-                    }
-                }
-            }
-
-            recsys_topk_init(&top, heap, top_n);
-            for (i = 0; i < nt; i++) {
-                it = touched[i];
-                recsys_topk_push(&top, it,
-                                 (float) ((double) cnt[it] / c->size[ss]));
-                cnt[it] = 0;
-            }
-
-            len[ss] = recsys_topk_sort(&top);
-
-            for (i = 0; i < len[ss]; i++) {
-                buf[(size_t) ss * top_n + i].item = heap[i].item;
-                buf[(size_t) ss * top_n + i].score = heap[i].score;
-            }
-        }
-
-        free(cnt);
-        free(touched);
-        free(heap);
-    }
+    failed = recsys_cl_segment_top(t, c, k, top_n, start, members, len,
+                                   buf);
 
     if (failed) {
         goto done;

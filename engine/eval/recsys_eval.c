@@ -613,6 +613,48 @@ recsys_eval_peak_mib(void)
 
 
 /*
+ * RMSE and MAE of the fitted algorithm's predictions for the fold's test
+ * rows, when it predicts and the ratings are explicit (r->predicts set);
+ * else the metrics' values for no predictions.
+ */
+static int
+recsys_eval_ratings(void *state, const recsys_train_t *train,
+    const recsys_eval_fold_data_t *f, recsys_eval_result_t *r,
+    double *metric, char *err, size_t errlen)
+{
+    int                          rc;
+    size_t                       i;
+    double                       pred;
+    recsys_metrics_rating_t      ratings;
+    const recsys_recommender_t  *a = r->algo;
+
+    memset(&ratings, 0, sizeof(ratings));
+
+    if (a->predict != NULL && train->explicit_ratings) {
+        for (i = 0; i < f->n_test_rows; i++) {
+            rc = a->predict(state, f->test_rows[i].user,
+                            f->test_rows[i].item, &pred);
+            if (rc != RECSYS_OK) {
+                snprintf(err, errlen, "%s: predicting: %s", a->name,
+                         recsys_strerror(rc));
+                return rc;
+            }
+
+            recsys_metrics_rating_add(&ratings, pred,
+                                      f->test_rows[i].value);
+        }
+
+        r->predicts = 1;
+    }
+
+    metric[RECSYS_METRIC_RMSE] = recsys_metrics_rmse(&ratings);
+    metric[RECSYS_METRIC_MAE] = recsys_metrics_mae(&ratings);
+
+    return RECSYS_OK;
+}
+
+
+/*
  * Fits one algorithm on a fold and scores it: metric[RECSYS_METRIC_*] of
  * the fold, and the seconds spent.
  */
@@ -624,11 +666,10 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
     int                     rc, failed;
     void                   *state;
     size_t                  i;
-    double                  t0, t1, pred, peak;
+    double                  t0, t1, peak;
     uint32_t                k, x, *lists, *list_len, distinct;
     uint8_t                *seen;
     recsys_metrics_user_t  *per_user;
-    recsys_metrics_rating_t ratings;
     const recsys_recommender_t  *a = r->algo;
 
     k = o->k;
@@ -740,29 +781,7 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
     metric[RECSYS_METRIC_COVERAGE] = recsys_metrics_coverage(distinct,
                                                              f->n_cand);
 
-    memset(&ratings, 0, sizeof(ratings));
-
-    if (a->predict != NULL && train->explicit_ratings) {
-        for (i = 0; i < f->n_test_rows; i++) {
-            rc = a->predict(state, f->test_rows[i].user,
-                            f->test_rows[i].item, &pred);
-            if (rc != RECSYS_OK) {
-                snprintf(err, errlen, "%s: predicting: %s", a->name,
-                         recsys_strerror(rc));
-                goto done;
-            }
-
-            recsys_metrics_rating_add(&ratings, pred,
-                                      f->test_rows[i].value);
-        }
-
-        r->predicts = 1;
-    }
-
-    metric[RECSYS_METRIC_RMSE] = recsys_metrics_rmse(&ratings);
-    metric[RECSYS_METRIC_MAE] = recsys_metrics_mae(&ratings);
-
-    rc = RECSYS_OK;
+    rc = recsys_eval_ratings(state, train, f, r, metric, err, errlen);
 
 done:
 
@@ -1399,24 +1418,19 @@ recsys_eval_write_json(const recsys_eval_report_t *rep, const char *path,
 static void
 recsys_eval_html_text(FILE *f, const char *s)
 {
+    const char         *c;
+    static const char   specials[] = "&<>\"'";
+    static const char  *const entities[] = {
+        "&amp;", "&lt;", "&gt;", "&quot;", "&#39;"
+    };
+
     for ( ; *s != '\0'; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
+        c = strchr(specials, *s);
+
+        if (c != NULL) {
+            fputs(entities[c - specials], f);
+
+        } else {
             fputc(*s, f);
         }
     }
