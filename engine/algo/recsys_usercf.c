@@ -219,6 +219,25 @@ recsys_usercf_pair(const recsys_usercf_opts_t *o, const double *a,
 }
 
 
+/* Each user's Euclidean norm of values, into norm[]. */
+static void
+recsys_usercf_norms(const recsys_csr_t *by_user, double *norm)
+{
+    double    s;
+    uint32_t  u, e;
+
+    for (u = 0; u < by_user->n_rows; u++) {
+        s = 0.0;
+        for (e = by_user->offsets[u]; e < by_user->offsets[u + 1]; e++) {
+            s += (double) by_user->entries[e].score
+                 * by_user->entries[e].score;
+        }
+
+        norm[u] = sqrt(s);
+    }
+}
+
+
 int
 recsys_usercf_neighbors(const recsys_train_t *t,
     const recsys_usercf_opts_t *o, recsys_csr_t *nbrs)
@@ -254,18 +273,7 @@ recsys_usercf_neighbors(const recsys_train_t *t,
         goto done;
     }
 
-    for (u = 0; u < n_users; u++) {
-        uint32_t  e;
-        double    s;
-
-        s = 0.0;
-        for (e = by_user->offsets[u]; e < by_user->offsets[u + 1]; e++) {
-            s += (double) by_user->entries[e].score
-                 * by_user->entries[e].score;
-        }
-
-        norm[u] = sqrt(s);
-    }
+    recsys_usercf_norms(by_user, norm);
 
 #pragma omp parallel
     {
