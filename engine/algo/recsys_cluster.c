@@ -211,12 +211,19 @@ recsys_cluster_features(const recsys_train_t *t, float **x)
 }
 
 
-/* The rows with a non-zero profile, compacted; *rows maps back. */
+/*
+ * The rows with a non-zero profile, compacted; *rows maps back.  Every
+ * row's assign[] starts as noise (-1).
+ */
 static int
-recsys_cl_compact(const float *x, uint32_t n, uint32_t dim, float **xv,
-    uint32_t **rows, uint32_t *nv)
+recsys_cl_compact(const float *x, uint32_t n, uint32_t dim, int32_t *assign,
+    float **xv, uint32_t **rows, uint32_t *nv)
 {
     uint32_t  i, d, m;
+
+    for (i = 0; i < n; i++) {
+        assign[i] = -1;
+    }
 
     *xv = malloc(((size_t) n * dim + 1) * sizeof(float));
     *rows = malloc(((size_t) n + 1) * sizeof(uint32_t));
@@ -848,11 +855,7 @@ recsys_cluster_kmeans(const float *x, uint32_t n, uint32_t dim,
         return RECSYS_EINVAL;
     }
 
-    for (i = 0; i < n; i++) {
-        assign[i] = -1;
-    }
-
-    rc = recsys_cl_compact(x, n, dim, &xv, &rows, &nv);
+    rc = recsys_cl_compact(x, n, dim, assign, &xv, &rows, &nv);
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -1619,11 +1622,7 @@ recsys_cluster_dbscan(const float *x, uint32_t n, uint32_t dim,
         return RECSYS_EINVAL;
     }
 
-    for (i = 0; i < n; i++) {
-        assign[i] = -1;
-    }
-
-    rc = recsys_cl_compact(x, n, dim, &xv, &rows, &nv);
+    rc = recsys_cl_compact(x, n, dim, assign, &xv, &rows, &nv);
     if (rc != RECSYS_OK) {
         return rc;
     }

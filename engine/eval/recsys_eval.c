@@ -158,10 +158,20 @@ recsys_eval_better(const recsys_eval_scored_t *a, const recsys_eval_scored_t *b)
 
 
 static void
+recsys_eval_swap(recsys_eval_scored_t *h, uint32_t i, uint32_t j)
+{
+    recsys_eval_scored_t  tmp;
+
+    tmp = h[i];
+    h[i] = h[j];
+    h[j] = tmp;
+}
+
+
+static void
 recsys_eval_sift_down(recsys_eval_scored_t *h, uint32_t n, uint32_t i)
 {
-    uint32_t              c;
-    recsys_eval_scored_t  tmp;
+    uint32_t  c;
 
     for ( ;; ) {
         c = 2 * i + 1;
@@ -179,9 +189,7 @@ recsys_eval_sift_down(recsys_eval_scored_t *h, uint32_t n, uint32_t i)
             return;
         }
 
-        tmp = h[i];
-        h[i] = h[c];
-        h[c] = tmp;
+        recsys_eval_swap(h, i, c);
         i = c;
     }
 }
@@ -192,7 +200,7 @@ recsys_eval_top_k(const double *scores, const uint32_t *candidates,
     uint32_t n, uint32_t k, recsys_eval_scored_t *heap)
 {
     uint32_t              x, m, i, parent;
-    recsys_eval_scored_t  s, tmp;
+    recsys_eval_scored_t  s;
 
     m = 0;
 
@@ -215,9 +223,7 @@ recsys_eval_top_k(const double *scores, const uint32_t *candidates,
                     break;
                 }
 
-                tmp = heap[i];
-                heap[i] = heap[parent];
-                heap[parent] = tmp;
+                recsys_eval_swap(heap, i, parent);
                 i = parent;
             }
 
@@ -232,9 +238,7 @@ recsys_eval_top_k(const double *scores, const uint32_t *candidates,
 
     /* heap sort: the worst goes to the end each round */
     for (x = m; x > 1; x--) {
-        tmp = heap[0];
-        heap[0] = heap[x - 1];
-        heap[x - 1] = tmp;
+        recsys_eval_swap(heap, 0, x - 1);
         recsys_eval_sift_down(heap, x - 1, 0);
     }
 
