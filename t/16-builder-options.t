@@ -4,7 +4,7 @@
 # `build` accepts, each with the default the build really applies.
 #
 #   - every option help prints is accepted by `build` (parsing stops only at
-#     the missing --out), and every --flag the README names that `build`
+#     a missing required flag), and every --flag the README names that `build`
 #     accepts is printed;
 #   - the defaults printed agree with the parameters a default build
 #     stores in its model (`inspect MODEL stats`);
@@ -57,7 +57,8 @@ my %sample = (interactions => 'x.csv', items => 'x.csv', tags => 'x.csv',
               out => undef, 'model-id' => 'm-1', 'event-weights' => 'view=1',
               similarity => 'pearson', weights => 'itemcf=1,popular=0.5');
 
-# parsing without --out: an accepted option leaves only that complaint
+# parsing without the required flags: an accepted option leaves only that
+# complaint
 sub parse_only {
     my (@args) = @_;
     my ($c, $o, $e) = builder('build', @args);
@@ -78,7 +79,7 @@ for my $name (sort keys %opt) {
         push @args, $v;
     }
     my ($c, $e) = parse_only(@args);
-    like($e, qr/needs --interactions and --out/,
+    like($e, qr/--(?:interactions|out) is required/,
          "--$name (printed) is accepted by build") or diag $e;
 }
 

@@ -48,12 +48,13 @@ static void recsys_build_opts_show_auto(const void *field, char *buf,
 const recsys_opt_t  recsys_build_options[] = {
 
     /* inputs and output */
-    recsys_bo_str("interactions", interactions, "FILE",
-                  "the interaction log (required)"),
+    recsys_opt_required("interactions", recsys_bo(interactions), "FILE",
+                        "the interaction log"),
     recsys_bo_str("items", items, "FILE", "item catalog, CSV or JSON Lines"),
     recsys_bo_str("tags", tags, "FILE",
                   "tags user,item,tag[,timestamp] for content"),
-    recsys_bo_str("out", out, "MODEL", "the model file to publish (required)"),
+    recsys_opt_required("out", recsys_bo(out), "MODEL",
+                        "the model file to publish"),
     { "model-id", NULL, RECSYS_OPT_STR, recsys_bo(model_id), 0, 0, "ID",
       "model id (default: build time, digest)", NULL,
       recsys_build_opts_model_id, NULL,

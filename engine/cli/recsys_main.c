@@ -55,8 +55,8 @@ static void recsys_main_gen_show_noise(const void *field, char *buf,
 
 /* the options of `recsys-build gen` */
 static const recsys_opt_t  recsys_main_gen_options[] = {
-    recsys_opt_row("out", NULL, RECSYS_OPT_STR, recsys_go(out_dir), 0, 0,
-                   "DIR", "where to write the data set (required)"),
+    recsys_opt_required("out", recsys_go(out_dir), "DIR",
+                        "where to write the data set"),
     recsys_opt_row("users", NULL, RECSYS_OPT_U32, recsys_go(users), 1,
                    RECSYS_GEN_MAX_USERS, "N", "users"),
     recsys_opt_row("items", NULL, RECSYS_OPT_U32, recsys_go(items), 0,
@@ -123,6 +123,28 @@ recsys_main_fail(const char *why)
 }
 
 
+/*
+ * Parses a command's flags into conf by its table: 0, or 2 after saying
+ * why and how the command is used.
+ */
+static int
+recsys_main_parse(const recsys_main_command_t *c, const recsys_opt_t *table,
+    void *conf, int argc, char **argv)
+{
+    char  err[1024];
+
+    if (recsys_opt_argv(table, conf, argc, argv, err, sizeof(err))
+        != RECSYS_OK)
+    {
+        fprintf(stderr, "recsys-build: %s\n%s(recsys-build help %s lists "
+                "the options)\n", err, c->synopsis, c->name);
+        return 2;
+    }
+
+    return 0;
+}
+
+
 static double
 recsys_main_peak_mib(void)
 {
@@ -147,17 +169,10 @@ recsys_main_build(int argc, char **argv)
 
     recsys_build_defaults(&o);
 
-    if (recsys_opt_argv(recsys_build_options, &o, argc, argv, err,
-                        sizeof(err))
-        != RECSYS_OK)
-    {
-        return recsys_main_fail(err);
-    }
-
-    if (o.interactions == NULL || o.out == NULL) {
-        fprintf(stderr, "recsys-build: build needs --interactions and --out"
-                "\n%s", recsys_main_commands[0].synopsis);
-        return 2;
+    rc = recsys_main_parse(&recsys_main_commands[0], recsys_build_options, &o,
+                           argc, argv);
+    if (rc != 0) {
+        return rc;
     }
 
     t0 = recsys_clock_now();
@@ -234,17 +249,10 @@ recsys_main_gen(int argc, char **argv)
 
     recsys_gen_defaults(&o);
 
-    if (recsys_opt_argv(recsys_main_gen_options, &o, argc, argv, err,
-                        sizeof(err))
-        != RECSYS_OK)
-    {
-        return recsys_main_fail(err);
-    }
-
-    if (o.out_dir == NULL) {
-        fprintf(stderr, "recsys-build: gen needs --out DIR\n%s",
-                recsys_main_commands[1].synopsis);
-        return 2;
+    rc = recsys_main_parse(&recsys_main_commands[1], recsys_main_gen_options,
+                           &o, argc, argv);
+    if (rc != 0) {
+        return rc;
     }
 
     rc = recsys_gen_run(&o, err, sizeof(err));

@@ -186,6 +186,15 @@ recsys_opt_argv(const recsys_opt_t *table, void *conf, int argc,
         }
     }
 
+    for (t = table; t->name != NULL || t->setting != NULL; t++) {
+        if ((t->flags & RECSYS_OPT_REQUIRED)
+            && *(const char **) recsys_opt_field(conf, t) == NULL)
+        {
+            snprintf(err, errlen, "--%s is required", t->name);
+            return RECSYS_EINVAL;
+        }
+    }
+
     return RECSYS_OK;
 }
 
@@ -374,6 +383,10 @@ recsys_opt_help(FILE *f, const recsys_opt_t *table, const void *conf)
         }
 
         fprintf(f, "%*s%s", 28 - n, "", t->help);
+
+        if (t->flags & RECSYS_OPT_REQUIRED) {
+            snprintf(range, sizeof(range), "required");
+        }
 
         if (range[0] != '\0' || value[0] != '\0') {
             fprintf(f, " [%s%s%s%s]", range,

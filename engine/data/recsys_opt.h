@@ -38,7 +38,9 @@ typedef enum {
 } recsys_opt_type_t;
 
 /* the setting name is a prefix: parse() gets the rest, "=value" and all */
-#define RECSYS_OPT_PREFIX  1
+#define RECSYS_OPT_PREFIX    1
+/* a STR flag the command line must give */
+#define RECSYS_OPT_REQUIRED  2
 
 typedef struct recsys_opt_s  recsys_opt_t;
 
@@ -66,13 +68,18 @@ struct recsys_opt_s {
     recsys_opt_parse_pt   parse;     /* FN; a check for STR, or NULL */
     recsys_opt_show_pt    show;      /* FN: how help shows the default */
     const char           *why;       /* FN, checked STR: the refusal */
-    unsigned              flags;     /* RECSYS_OPT_PREFIX */
+    unsigned              flags;     /* RECSYS_OPT_PREFIX, _REQUIRED */
 };
 
 /* a row of a plain type (no parse, show or choices) */
 #define recsys_opt_row(name, setting, type, offset, min, max, arg, help)     \
     { name, setting, type, offset, min, max, arg, help, NULL, NULL, NULL,   \
       NULL, 0 }
+
+/* a file name or other string the command line must give */
+#define recsys_opt_required(name, offset, arg, help)                        \
+    { name, NULL, RECSYS_OPT_STR, offset, 0, 0, arg, help, NULL, NULL, NULL, \
+      NULL, RECSYS_OPT_REQUIRED }
 
 /* the last row of a table */
 #define recsys_opt_null  { NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, \
@@ -82,7 +89,8 @@ struct recsys_opt_s {
 /*
  * Parses argv[0..argc) ("--name value" and "--name" for ON/OFF rows) into
  * conf by the table.  RECSYS_OK, or RECSYS_EINVAL with "why" in err (an
- * unknown flag, a missing value, a value out of range).
+ * unknown flag, a missing value, a value out of range, a required flag
+ * not given).
  */
 int recsys_opt_argv(const recsys_opt_t *table, void *conf, int argc,
     char **argv, char *err, size_t errlen);

@@ -58,9 +58,8 @@ static void recsys_eval_main_show_protocol(const void *field, char *buf,
 
 /* the options of `recsys-build eval` */
 static const recsys_opt_t  recsys_eval_main_options[] = {
-    recsys_opt_row("interactions", NULL, RECSYS_OPT_STR,
-                   recsys_eo(o.interactions), 0, 0, "FILE",
-                   "the interaction log (required)"),
+    recsys_opt_required("interactions", recsys_eo(o.interactions), "FILE",
+                        "the interaction log"),
     recsys_opt_row("items", NULL, RECSYS_OPT_STR, recsys_eo(items), 0, 0,
                    "FILE", "item catalog, CSV or JSON Lines"),
     { "protocol", NULL, RECSYS_OPT_FN, recsys_eo(o.protocol), 0, 0,
@@ -544,11 +543,6 @@ recsys_eval_main(int argc, char **argv)
         != RECSYS_OK)
     {
         fprintf(stderr, "recsys-build: eval: %s\n", err);
-        return 2;
-    }
-
-    if (m.o.interactions == NULL) {
-        fprintf(stderr, "recsys-build: eval needs --interactions FILE\n");
         return 2;
     }
 
