@@ -1152,21 +1152,31 @@ recsys_eval_algo_label(const recsys_eval_result_t *r, char *buf, size_t len)
 }
 
 
+/* Train rows, test rows and users evaluated, summed over the folds. */
+static void
+recsys_eval_fold_totals(const recsys_eval_report_t *rep, double *train,
+    double *test, double *users)
+{
+    uint32_t  i;
+
+    *train = 0;
+    *test = 0;
+    *users = 0;
+
+    for (i = 0; i < rep->n_folds; i++) {
+        *train += rep->folds[i].train_rows;
+        *test += rep->folds[i].test_rows;
+        *users += rep->folds[i].users_evaluated;
+    }
+}
+
+
 static void
 recsys_eval_split_summary(const recsys_eval_report_t *rep, FILE *f)
 {
-    uint32_t  i;
-    double    train, test, users;
+    double  train, test, users;
 
-    train = 0;
-    test = 0;
-    users = 0;
-
-    for (i = 0; i < rep->n_folds; i++) {
-        train += rep->folds[i].train_rows;
-        test += rep->folds[i].test_rows;
-        users += rep->folds[i].users_evaluated;
-    }
+    recsys_eval_fold_totals(rep, &train, &test, &users);
 
     if (rep->n_folds == 1) {
         fprintf(f, "  %.0f train rows, %.0f test rows, %.0f users evaluated"
@@ -1560,7 +1570,7 @@ recsys_eval_write_html(const recsys_eval_report_t *rep, const char *path,
     char      buf[512];
     FILE     *f;
     size_t    n_cols, c;
-    uint32_t  a, i;
+    uint32_t  a;
     double    train, test, users;
 
     f = fopen(path, "w");
@@ -1569,14 +1579,7 @@ recsys_eval_write_html(const recsys_eval_report_t *rep, const char *path,
         return RECSYS_EIO;
     }
 
-    train = 0;
-    test = 0;
-    users = 0;
-    for (i = 0; i < rep->n_folds; i++) {
-        train += rep->folds[i].train_rows;
-        test += rep->folds[i].test_rows;
-        users += rep->folds[i].users_evaluated;
-    }
+    recsys_eval_fold_totals(rep, &train, &test, &users);
 
     fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
             "<meta charset=\"utf-8\">\n<title>recsys offline evaluation"
