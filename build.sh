@@ -14,6 +14,7 @@
 #   ./build.sh quality          served answers scored like `recsys-build
 #                               eval` (bench/quality.sh)
 #   ./build.sh clean            remove build/
+#   ./build.sh packages PKG...  install the Debian packages that are missing
 #
 # NGINX_SRC=/path/to/nginx-x.y.z builds the module against that source tree
 # instead of Debian's nginx-dev sources.  Nothing is written outside build/
@@ -31,9 +32,11 @@ PACKAGES="nginx nginx-dev libjansson-dev liblmdb-dev lmdb-utils libopenblas-dev 
 say() { printf 'build.sh: %s\n' "$*"; }
 die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
 
+# install_packages PKG...: apt-get install the Debian packages that are
+# missing (also `./build.sh packages PKG...`, which the benchmarks use).
 install_packages() {
     local missing="" p
-    for p in $PACKAGES; do
+    for p in "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
             || missing="$missing $p"
     done
@@ -99,7 +102,8 @@ build_engine() {
 }
 
 build_all() {
-    install_packages
+    # shellcheck disable=SC2086
+    install_packages $PACKAGES
     mkdir -p "$BUILD"
     build_engine "$BUILD" ""
     build_module "$BUILD"
@@ -173,5 +177,6 @@ case "${1:-build}" in
     bench-build) shift; build_all; exec "$ROOT/bench/bench-build.sh" "$@" ;;
     quality) shift; build_all; exec "$ROOT/bench/quality.sh" "$@" ;;
     clean) rm -rf "$BUILD" ;;
-    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, clean)" ;;
+    packages) shift; install_packages "$@" ;;
+    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, clean, packages)" ;;
 esac
