@@ -33,19 +33,23 @@
 #define RECSYS_VERSION  "0.1.0"
 
 
+/* whose options a command's help lists */
+#define RECSYS_MAIN_OPTS_NONE   0
+#define RECSYS_MAIN_OPTS_BUILD  1
+#define RECSYS_MAIN_OPTS_GEN    2
+#define RECSYS_MAIN_OPTS_EVAL   3
+
 typedef struct {
     const char  *name;
     const char  *synopsis;      /* "usage: ..." lines */
     const char  *summary;       /* one line for the list of commands */
     int        (*run)(int argc, char **argv);
-    void       (*help)(FILE *f);    /* the options, or NULL */
+    int          options;       /* RECSYS_MAIN_OPTS_* */
 } recsys_main_command_t;
 
 
 static int recsys_main_build(int argc, char **argv);
-static void recsys_main_build_help(FILE *f);
 static int recsys_main_gen(int argc, char **argv);
-static void recsys_main_gen_help(FILE *f);
 static int recsys_main_inspect(int argc, char **argv);
 static void recsys_main_gen_show_noise(const void *field, char *buf,
     size_t size);
@@ -88,13 +92,13 @@ static const recsys_main_command_t  recsys_main_commands[] = {
       "usage: recsys-build build --interactions FILE [--items FILE]\n"
       "        [--tags FILE] --out MODEL [options]\n",
       "build and publish a model file",
-      recsys_main_build, recsys_main_build_help },
+      recsys_main_build, RECSYS_MAIN_OPTS_BUILD },
 
     { "gen",
       "usage: recsys-build gen --out DIR [--users N] [--items N]\n"
       "        [--events N] [--seed S] [options]\n",
       "write the synthetic sample data set",
-      recsys_main_gen, recsys_main_gen_help },
+      recsys_main_gen, RECSYS_MAIN_OPTS_GEN },
 
     { "eval",
       "usage: recsys-build eval --interactions FILE [--items FILE]\n"
@@ -102,15 +106,15 @@ static const recsys_main_command_t  recsys_main_commands[] = {
       "  settings may list alternatives for a grid: "
       "itemcf:shrink=0|10|50,neighbors=50|100\n",
       "score algorithms offline on a split of a log",
-      recsys_eval_main, recsys_eval_help },
+      recsys_eval_main, RECSYS_MAIN_OPTS_EVAL },
 
     { "inspect",
       "usage: recsys-build inspect MODEL [stats | user ID | item ID |\n"
       "        segments | rules | sequences] [--json]\n",
       "print what a model holds",
-      recsys_main_inspect, NULL },
+      recsys_main_inspect, RECSYS_MAIN_OPTS_NONE },
 
-    { NULL, NULL, NULL, NULL, NULL }
+    { NULL, NULL, NULL, NULL, 0 }
 };
 
 
@@ -230,16 +234,6 @@ recsys_main_build(int argc, char **argv)
 }
 
 
-static void
-recsys_main_build_help(FILE *f)
-{
-    recsys_build_opts_t  o;
-
-    recsys_build_defaults(&o);
-    recsys_opt_help(f, recsys_build_options, &o);
-}
-
-
 static int
 recsys_main_gen(int argc, char **argv)
 {
@@ -261,16 +255,6 @@ recsys_main_gen(int argc, char **argv)
     }
 
     return 0;
-}
-
-
-static void
-recsys_main_gen_help(FILE *f)
-{
-    recsys_gen_opts_t  o;
-
-    recsys_gen_defaults(&o);
-    recsys_opt_help(f, recsys_main_gen_options, &o);
 }
 
 
@@ -323,6 +307,41 @@ recsys_main_usage(FILE *f)
 }
 
 
+/*
+ * The options of a command with the defaults it applies (read from its
+ * options struct after its defaults function ran), to f.
+ */
+static void
+recsys_main_options(FILE *f, int options)
+{
+    union {
+        recsys_build_opts_t  build;
+        recsys_gen_opts_t    gen;
+    } conf;
+
+    if (options != RECSYS_MAIN_OPTS_NONE) {
+        fprintf(f, "\noptions:\n");
+    }
+
+    switch (options) {
+
+    case RECSYS_MAIN_OPTS_BUILD:
+        recsys_build_defaults(&conf.build);
+        recsys_opt_help(f, recsys_build_options, &conf.build);
+        break;
+
+    case RECSYS_MAIN_OPTS_GEN:
+        recsys_gen_defaults(&conf.gen);
+        recsys_opt_help(f, recsys_main_gen_options, &conf.gen);
+        break;
+
+    case RECSYS_MAIN_OPTS_EVAL:
+        recsys_eval_help(f);
+        break;
+    }
+}
+
+
 /* `help [COMMAND]`: the synopsis and the options of a command, to f. */
 static int
 recsys_main_help(FILE *f, const char *name)
@@ -337,11 +356,7 @@ recsys_main_help(FILE *f, const char *name)
     for (c = recsys_main_commands; c->name != NULL; c++) {
         if (strcmp(c->name, name) == 0) {
             fputs(c->synopsis, f);
-
-            if (c->help != NULL) {
-                fprintf(f, "\noptions:\n");
-                c->help(f);
-            }
+            recsys_main_options(f, c->options);
 
             return 0;
         }

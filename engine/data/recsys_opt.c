@@ -14,22 +14,6 @@
 #define recsys_opt_field(conf, t)  ((char *) (conf) + (t)->offset)
 
 
-/* "--name" or "prefix setting" (or the prefix row's name), into buf. */
-static const char *
-recsys_opt_label(const recsys_opt_t *t, const char *prefix, char *buf,
-    size_t size)
-{
-    if (prefix == NULL) {
-        snprintf(buf, size, "--%s", t->name);
-
-    } else {
-        snprintf(buf, size, "%s%s", prefix, t->setting);
-    }
-
-    return buf;
-}
-
-
 /*
  * Stores the value (s, len) of row t in conf; on refusal writes why into
  * err, naming the option by label.  setting: the value came from a
@@ -165,7 +149,7 @@ recsys_opt_argv(const recsys_opt_t *table, void *conf, int argc,
             return RECSYS_EINVAL;
         }
 
-        recsys_opt_label(t, NULL, label, sizeof(label));
+        snprintf(label, sizeof(label), "--%s", t->name);
 
         if (t->type == RECSYS_OPT_ON || t->type == RECSYS_OPT_OFF) {
             val = NULL;
@@ -196,6 +180,26 @@ recsys_opt_argv(const recsys_opt_t *table, void *conf, int argc,
     }
 
     return RECSYS_OK;
+}
+
+
+/* The setting names of the table, space-separated, into buf. */
+static void
+recsys_opt_names(const recsys_opt_t *table, char *buf, size_t size)
+{
+    size_t               len;
+    const recsys_opt_t  *t;
+
+    len = 0;
+    buf[0] = '\0';
+
+    for (t = table; t->name != NULL || t->setting != NULL; t++) {
+        if (t->setting != NULL && len < size) {
+            len += (size_t) snprintf(buf + len, size - len, "%s%s%s",
+                                     len ? " " : "", t->setting,
+                                     t->flags & RECSYS_OPT_PREFIX ? "*" : "");
+        }
+    }
 }
 
 
@@ -255,25 +259,6 @@ recsys_opt_settings(const recsys_opt_t *table, void *conf,
     }
 
     return RECSYS_OK;
-}
-
-
-void
-recsys_opt_names(const recsys_opt_t *table, char *buf, size_t size)
-{
-    size_t               len;
-    const recsys_opt_t  *t;
-
-    len = 0;
-    buf[0] = '\0';
-
-    for (t = table; t->name != NULL || t->setting != NULL; t++) {
-        if (t->setting != NULL && len < size) {
-            len += (size_t) snprintf(buf + len, size - len, "%s%s%s",
-                                     len ? " " : "", t->setting,
-                                     t->flags & RECSYS_OPT_PREFIX ? "*" : "");
-        }
-    }
 }
 
 

@@ -110,7 +110,4 @@ int recsys_opt_settings(const recsys_opt_t *table, void *conf,
  */
 void recsys_opt_help(FILE *f, const recsys_opt_t *table, const void *conf);
 
-/* The setting names of the table, space-separated, into buf. */
-void recsys_opt_names(const recsys_opt_t *table, char *buf, size_t size);
-
 #endif /* RECSYS_OPT_H */

@@ -44,6 +44,13 @@
     recsys_opt_row(NULL, name, RECSYS_OPT_##type, offsetof(st, field), min, \
                    max, NULL, NULL)
 
+#define recsys_ease_param(name, type, field, min, max)                     \
+    recsys_model_param(name, type, recsys_ease_opts_t, field, min, max)
+#define recsys_als_param(name, type, field, min, max)                      \
+    recsys_model_param(name, type, recsys_als_opts_t, field, min, max)
+#define recsys_rp3_param(name, type, field, min, max)                      \
+    recsys_model_param(name, type, recsys_rp3_opts_t, field, min, max)
+
 static const char  *const recsys_als_confs[] = { "linear", "log", NULL };
 
 
@@ -89,14 +96,10 @@ typedef struct {
 } recsys_model_ease_t;
 
 static const recsys_opt_t  recsys_model_ease_params[] = {
-    recsys_model_param("lambda", DOUBLE, recsys_ease_opts_t, lambda,
-                       1e-6, 1e9),
-    recsys_model_param("max_items", U32, recsys_ease_opts_t, max_items,
-                       1, RECSYS_EASE_MAX_ITEMS),
-    recsys_model_param("values", INT, recsys_ease_opts_t, values,
-                       0, 1),
-    recsys_model_param("k", U32, recsys_ease_opts_t, k,
-                       0, 100000),
+    recsys_ease_param("lambda", DOUBLE, lambda, 1e-6, 1e9),
+    recsys_ease_param("max_items", U32, max_items, 1, RECSYS_EASE_MAX_ITEMS),
+    recsys_ease_param("values", INT, values, 0, 1),
+    recsys_ease_param("k", U32, k, 0, 100000),
     recsys_opt_null
 };
 
@@ -192,25 +195,17 @@ typedef struct {
 } recsys_model_als_t;
 
 static const recsys_opt_t  recsys_model_als_params[] = {
-    recsys_model_param("factors", U32, recsys_als_opts_t, factors,
-                       1, RECSYS_ALS_MAX_FACTORS),
-    recsys_model_param("reg", DOUBLE, recsys_als_opts_t, reg,
-                       0, 1e9),
-    recsys_model_param("alpha", DOUBLE, recsys_als_opts_t, alpha,
-                       0, 1e9),
-    recsys_model_param("eps", DOUBLE, recsys_als_opts_t, epsilon,
-                       1e-9, 1e9),
+    recsys_als_param("factors", U32, factors, 1, RECSYS_ALS_MAX_FACTORS),
+    recsys_als_param("reg", DOUBLE, reg, 0, 1e9),
+    recsys_als_param("alpha", DOUBLE, alpha, 0, 1e9),
+    recsys_als_param("eps", DOUBLE, epsilon, 1e-9, 1e9),
     { NULL, "conf", RECSYS_OPT_CHOICE,
       offsetof(recsys_als_opts_t, confidence), 0, 0, "linear|log", NULL,
       recsys_als_confs, NULL, NULL, NULL, 0 },
-    recsys_model_param("values", INT, recsys_als_opts_t, values,
-                       0, 1),
-    recsys_model_param("iterations", U32, recsys_als_opts_t, iterations,
-                       0, 10000),
-    recsys_model_param("cg_steps", U32, recsys_als_opts_t, cg_steps,
-                       1, 1000),
-    recsys_model_param("seed", U32, recsys_als_opts_t, seed,
-                       0, 4294967295.0),
+    recsys_als_param("values", INT, values, 0, 1),
+    recsys_als_param("iterations", U32, iterations, 0, 10000),
+    recsys_als_param("cg_steps", U32, cg_steps, 1, 1000),
+    recsys_als_param("seed", U32, seed, 0, 4294967295.0),
     recsys_opt_null
 };
 
@@ -289,16 +284,11 @@ typedef struct {
 } recsys_model_rp3_t;
 
 static const recsys_opt_t  recsys_model_rp3_params[] = {
-    recsys_model_param("alpha", DOUBLE, recsys_rp3_opts_t, alpha,
-                       1e-6, 100),
-    recsys_model_param("beta", DOUBLE, recsys_rp3_opts_t, beta,
-                       0, 100),
-    recsys_model_param("k", U32, recsys_rp3_opts_t, k,
-                       1, 100000),
-    recsys_model_param("values", INT, recsys_rp3_opts_t, values,
-                       0, 1),
-    recsys_model_param("normalize", INT, recsys_rp3_opts_t, normalize,
-                       0, 1),
+    recsys_rp3_param("alpha", DOUBLE, alpha, 1e-6, 100),
+    recsys_rp3_param("beta", DOUBLE, beta, 0, 100),
+    recsys_rp3_param("k", U32, k, 1, 100000),
+    recsys_rp3_param("values", INT, values, 0, 1),
+    recsys_rp3_param("normalize", INT, normalize, 0, 1),
     recsys_opt_null
 };
 
