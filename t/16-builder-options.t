@@ -38,9 +38,12 @@ for my $line (split /\n/, $help) {
         $last = $1;
         $opt{$last} = { arg => $2 };
     }
-    if (defined $last && $line =~ /\[(?:(\S+?)\.\.(\S+?))?(?:; )?(?:default (.*))?\]\z/) {
-        $opt{$last}{range} = [$1, $2] if defined $1;
-        $opt{$last}{default} = $3 if defined $3;
+    if (defined $last
+        && $line =~ m{\[(?:(integer|number)\ (\S+?)\.\.(\S+?))?(?:;\ )?
+                      (?:required)?(?:default\ (.*))?\]\z}x)
+    {
+        $opt{$last}{range} = [$2, $3, $1 eq 'integer'] if defined $1;
+        $opt{$last}{default} = $4 if defined $4;
     }
 }
 cmp_ok(scalar keys %opt, '>=', 40, 'help build lists the options')
@@ -133,8 +136,7 @@ cmp_ok($compared, '>=', 15, 'defaults compared with a real build');
 
 for my $name (sort keys %opt) {
     my $r = $opt{$name}{range} or next;
-    my ($min, $max) = @$r;
-    my $whole = $min =~ /\A\d+\z/ && $max =~ /\A\d+\z/;
+    my ($min, $max, $whole) = @$r;
     my @bad = ('abc', $whole ? $max + 1 : $max * 10 + 1);
     push @bad, $whole ? $min - 1 : $min / 2 if $min > 0;
     push @bad, '-1' if $min == 0;

@@ -271,12 +271,12 @@ recsys_opt_range(const recsys_opt_t *t, char *buf, size_t size)
     case RECSYS_OPT_INT:
     case RECSYS_OPT_U32:
     case RECSYS_OPT_U64:
-        snprintf(buf, size, "%.0f..%.0f", t->min, t->max);
+        snprintf(buf, size, "integer %.0f..%.0f", t->min, t->max);
         break;
 
     case RECSYS_OPT_DOUBLE:
     case RECSYS_OPT_FLOAT:
-        snprintf(buf, size, "%g..%g", t->min, t->max);
+        snprintf(buf, size, "number %g..%g", t->min, t->max);
         break;
 
     default:
