@@ -17,6 +17,7 @@
 #                               and open, a swap under load
 #                               (bench/bench-verify.sh)
 #   ./build.sh clean            remove build/
+#   ./build.sh packages PKG...  install the Debian packages that are missing
 #
 # NGINX_SRC=/path/to/nginx-x.y.z builds the module against that source tree
 # instead of Debian's nginx-dev sources.  Nothing is written outside build/
@@ -34,9 +35,11 @@ PACKAGES="nginx nginx-dev libjansson-dev liblmdb-dev lmdb-utils libopenblas-dev 
 say() { printf 'build.sh: %s\n' "$*"; }
 die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
 
+# install_packages PKG...: apt-get install the Debian packages that are
+# missing (also `./build.sh packages PKG...`, which the benchmarks use).
 install_packages() {
     local missing="" p
-    for p in $PACKAGES; do
+    for p in "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
             || missing="$missing $p"
     done
@@ -105,7 +108,8 @@ build_engine() {
 }
 
 build_all() {
-    install_packages
+    # shellcheck disable=SC2086
+    install_packages $PACKAGES
     mkdir -p "$BUILD"
     build_engine "$BUILD" ""
     build_module "$BUILD"
@@ -180,5 +184,6 @@ case "${1:-build}" in
     quality) shift; build_all; exec "$ROOT/bench/quality.sh" "$@" ;;
     bench-verify) shift; build_all; exec "$ROOT/bench/bench-verify.sh" "$@" ;;
     clean) rm -rf "$BUILD" ;;
-    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, bench-verify, clean)" ;;
+    packages) shift; install_packages "$@" ;;
+    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, bench-verify, clean, packages)" ;;
 esac

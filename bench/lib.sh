@@ -16,20 +16,10 @@ BENCH_NAME=${BENCH_NAME:-bench}
 say() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
 die() { printf '%s: error: %s\n' "$BENCH_NAME" "$*" >&2; exit 1; }
 
-# need_packages PKG...: apt-get install the Debian packages that are missing.
+# need_packages PKG...: apt-get install the Debian packages that are missing
+# (build.sh does it, for itself and for the benchmarks).
 need_packages() {
-    local missing="" p
-    for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
-            || missing="$missing $p"
-    done
-    [ -z "$missing" ] && return 0
-    [ "$(id -u)" = 0 ] || die "missing packages:$missing (run as root or install them)"
-    say "installing:$missing"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    "$ROOT/build.sh" packages "$@"
 }
 
 need_build() {

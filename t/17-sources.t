@@ -51,8 +51,11 @@ my ($rc, undef, $err) = builder('build', '--interactions',
                                 $common{interactions}, '--out',
                                 "$tmp/bad.mdb", '--weights', 'grux=1');
 isnt($rc, 0, 'an unknown source in --weights is refused');
-like($err, qr/sources among itemcf, .*\bgru\b/,
-     'the refusal lists the registry\'s names');
+like($err, qr/--weights: takes SOURCE=WEIGHT.*a name algo= takes/,
+     'the refusal says what a source is');
+my (undef, $help) = builder('help', 'build');
+like($help, qr/^sources .*: itemcf, usercf, content, popular, trending, cluster, assoc, markov, hmm, gru \(or lstm\), ease, rp3beta, als$/m,
+     'help build lists the registry\'s names');
 
 my $srv = RecsysTest::start_nginx(
     http => "    recsys_model $new;\n",

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "recsys_cluster.h"
+#include "recsys_rng.h"
 #include "recsys_status.h"
 
 
@@ -74,30 +75,10 @@ typedef struct {
 
 /* randomness */
 
-static uint64_t
-recsys_cl_next(uint64_t *s)
-{
-    uint64_t  z;
-
-    z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-
-    return z ^ (z >> 31);
-}
-
-
-static double
-recsys_cl_unit(uint64_t *s)
-{
-    return (double) (recsys_cl_next(s) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-
 static uint32_t
 recsys_cl_below(uint64_t *s, uint32_t n)
 {
-    return (uint32_t) (((recsys_cl_next(s) >> 32) * (uint64_t) n) >> 32);
+    return (uint32_t) (((recsys_rng_next(s) >> 32) * (uint64_t) n) >> 32);
 }
 
 
@@ -230,12 +211,19 @@ recsys_cluster_features(const recsys_train_t *t, float **x)
 }
 
 
-/* The rows with a non-zero profile, compacted; *rows maps back. */
+/*
+ * The rows with a non-zero profile, compacted; *rows maps back.  Every
+ * row's assign[] starts as noise (-1).
+ */
 static int
-recsys_cl_compact(const float *x, uint32_t n, uint32_t dim, float **xv,
-    uint32_t **rows, uint32_t *nv)
+recsys_cl_compact(const float *x, uint32_t n, uint32_t dim, int32_t *assign,
+    float **xv, uint32_t **rows, uint32_t *nv)
 {
     uint32_t  i, d, m;
+
+    for (i = 0; i < n; i++) {
+        assign[i] = -1;
+    }
 
     *xv = malloc(((size_t) n * dim + 1) * sizeof(float));
     *rows = malloc(((size_t) n + 1) * sizeof(uint32_t));
@@ -284,18 +272,15 @@ recsys_cl_relabel(int32_t *assign, uint32_t n, uint32_t k)
         return 0;
     }
 
-    cnt = calloc(k, sizeof(uint32_t));
-    first = malloc(k * sizeof(uint32_t));
-    order = malloc(k * sizeof(uint32_t));
-    map = malloc(k * sizeof(uint32_t));
-
-    if (cnt == NULL || first == NULL || order == NULL || map == NULL) {
-        free(cnt);
-        free(first);
-        free(order);
-        free(map);
+    /* one block: cnt, first, order, map */
+    cnt = calloc((size_t) 4 * k, sizeof(uint32_t));
+    if (cnt == NULL) {
         return k;
     }
+
+    first = cnt + k;
+    order = first + k;
+    map = order + k;
 
     for (c = 0; c < k; c++) {
         first[c] = UINT32_MAX;
@@ -338,9 +323,6 @@ recsys_cl_relabel(int32_t *assign, uint32_t n, uint32_t k)
     }
 
     free(cnt);
-    free(first);
-    free(order);
-    free(map);
 
     return m;
 }
@@ -382,7 +364,7 @@ recsys_cl_seed(const float *x, uint32_t n, uint32_t dim, uint32_t k,
                 cand = recsys_cl_below(rng, n);
 
             } else {
-                r = recsys_cl_unit(rng) * pot;
+                r = recsys_rng_unit(rng) * pot;
                 acc = 0.0;
                 cand = n - 1;
 
@@ -763,7 +745,7 @@ recsys_cl_fit(const float *x, uint32_t n, uint32_t dim, uint32_t k,
 
     for (r = 0; r < (o->n_init ? o->n_init : 1); r++) {
         seed = o->seed ^ ((uint64_t) k << 40) ^ ((uint64_t) r << 20);
-        recsys_cl_next(&seed);
+        recsys_rng_next(&seed);
 
         inertia = recsys_cl_kmeans_run(x, n, dim, k, o->max_iter, tol, seed,
                                        run);
@@ -873,11 +855,7 @@ recsys_cluster_kmeans(const float *x, uint32_t n, uint32_t dim,
         return RECSYS_EINVAL;
     }
 
-    for (i = 0; i < n; i++) {
-        assign[i] = -1;
-    }
-
-    rc = recsys_cl_compact(x, n, dim, &xv, &rows, &nv);
+    rc = recsys_cl_compact(x, n, dim, assign, &xv, &rows, &nv);
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -1518,15 +1496,124 @@ recsys_kd_find_core(const recsys_kd_t *t, const float *q, float eps2,
 }
 
 
+/*
+ * The rows DBSCAN finds segments on: all nv rows of xv (*ns = nv, *xs and
+ * *idx left NULL), or a seeded sample of o->max_exact of them copied to a
+ * malloc'ed *xs, *idx their positions in xv (sorted); min_pts scaled to
+ * the sample.
+ */
+static int
+recsys_cl_dbscan_sample(const float *xv, uint32_t nv, uint32_t dim,
+    const recsys_dbscan_opts_t *o, uint32_t *ns, uint32_t *min_pts,
+    uint32_t **idx, float **xs)
+{
+    uint32_t  i;
+
+    *ns = nv;
+    *min_pts = o->min_pts;
+
+    if (*min_pts == 0) {
+        *min_pts = nv / 100 > 5 ? nv / 100 : 5;
+    }
+
+    if (o->max_exact == 0 || nv <= o->max_exact) {
+        return RECSYS_OK;
+    }
+
+    *ns = o->max_exact;
+    *min_pts = (uint32_t) ((double) *min_pts * *ns / nv + 0.5);
+    if (*min_pts < 2) {
+        *min_pts = 2;
+    }
+
+    *idx = malloc((size_t) nv * sizeof(uint32_t));
+    *xs = malloc((size_t) *ns * dim * sizeof(float));
+    if (*idx == NULL || *xs == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    for (i = 0; i < nv; i++) {
+        (*idx)[i] = i;
+    }
+
+    recsys_cl_sample(*idx, nv, *ns, o->seed);
+    qsort(*idx, *ns, sizeof(uint32_t), recsys_cl_cmp_u32);
+
+    for (i = 0; i < *ns; i++) {
+        memcpy(*xs + (size_t) i * dim, xv + (size_t) (*idx)[i] * dim,
+               dim * sizeof(float));
+    }
+
+    return RECSYS_OK;
+}
+
+
+/*
+ * Marks the cores of the tree's rows (at least min_pts rows within eps,
+ * the row itself included) and unites connected cores in up, leaf by
+ * leaf; lab[] is set to -1 for every row.
+ */
+static void
+recsys_cl_dbscan_link(recsys_kd_t *t, float eps, uint32_t min_pts,
+    uint8_t *core, uint8_t *uniform, uint32_t *up, int32_t *lab)
+{
+    float     eps2;
+    int32_t   nd;
+    uint32_t  p, q, dim;
+
+    eps2 = eps * eps;
+    dim = t->dim;
+
+#pragma omp parallel for schedule(dynamic, 16) if (t->n >= RECSYS_CL_PAR)
+    for (nd = 0; nd < (int32_t) t->n_nodes; nd++) {
+        if (t->node[nd].left < 0) {
+            recsys_kd_cores(t, nd, eps, min_pts, core);
+        }
+    }
+
+    for (p = 0; p < t->n; p++) {
+        up[p] = p;
+        lab[p] = -1;
+
+        if (core[p]) {
+            for (nd = (int32_t) t->leaf[p]; nd >= 0;
+                 nd = t->node[nd].parent)
+            {
+                t->node[nd].cores++;
+            }
+        }
+    }
+
+    for (nd = 0; nd < (int32_t) t->n_nodes; nd++) {
+        if (t->node[nd].left >= 0 || t->node[nd].cores == 0) {
+            continue;
+        }
+
+        for (p = t->node[nd].lo; p < t->node[nd].hi; p++) {
+            for (q = p + 1; core[p] && q < t->node[nd].hi; q++) {
+                if (core[q]
+                    && recsys_cl_dist2(t->x + (size_t) p * dim,
+                                       t->x + (size_t) q * dim, dim) <= eps2)
+                {
+                    recsys_uf_union(up, p, q);
+                }
+            }
+        }
+
+        recsys_kd_join(t, nd, eps2, core, up, uniform);
+    }
+}
+
+
 int
 recsys_cluster_dbscan(const float *x, uint32_t n, uint32_t dim,
     const recsys_dbscan_opts_t *o, int32_t *assign, uint32_t *k)
 {
     int           rc;
     float        *xv, *xs, eps2;
-    int32_t       nd, *lab;
+    int32_t      *lab;
     uint8_t      *core, *uniform;
-    uint32_t      i, p, q, r, nv, ns, min_pts, cid, *rows, *up, *idx;
+    uint32_t      i, q, r, nv, ns, min_pts, cid, *rows, *up, *idx;
     recsys_kd_t   t;
 
     *k = 0;
@@ -1535,11 +1622,7 @@ recsys_cluster_dbscan(const float *x, uint32_t n, uint32_t dim,
         return RECSYS_EINVAL;
     }
 
-    for (i = 0; i < n; i++) {
-        assign[i] = -1;
-    }
-
-    rc = recsys_cl_compact(x, n, dim, &xv, &rows, &nv);
+    rc = recsys_cl_compact(x, n, dim, assign, &xv, &rows, &nv);
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -1556,40 +1639,9 @@ recsys_cluster_dbscan(const float *x, uint32_t n, uint32_t dim,
         goto done;
     }
 
-    /* the rows the segments are found on: all, or a seeded sample */
-
-    ns = nv;
-    min_pts = o->min_pts;
-
-    if (min_pts == 0) {
-        min_pts = nv / 100 > 5 ? nv / 100 : 5;
-    }
-
-    if (o->max_exact != 0 && nv > o->max_exact) {
-        ns = o->max_exact;
-        min_pts = (uint32_t) ((double) min_pts * ns / nv + 0.5);
-        if (min_pts < 2) {
-            min_pts = 2;
-        }
-
-        idx = malloc((size_t) nv * sizeof(uint32_t));
-        xs = malloc((size_t) ns * dim * sizeof(float));
-        if (idx == NULL || xs == NULL) {
-            rc = RECSYS_ENOMEM;
-            goto done;
-        }
-
-        for (i = 0; i < nv; i++) {
-            idx[i] = i;
-        }
-
-        recsys_cl_sample(idx, nv, ns, o->seed);
-        qsort(idx, ns, sizeof(uint32_t), recsys_cl_cmp_u32);
-
-        for (i = 0; i < ns; i++) {
-            memcpy(xs + (size_t) i * dim, xv + (size_t) idx[i] * dim,
-                   dim * sizeof(float));
-        }
+    rc = recsys_cl_dbscan_sample(xv, nv, dim, o, &ns, &min_pts, &idx, &xs);
+    if (rc != RECSYS_OK) {
+        goto done;
     }
 
     rc = recsys_kd_build(&t, xs != NULL ? xs : xv, ns, dim);
@@ -1608,47 +1660,7 @@ recsys_cluster_dbscan(const float *x, uint32_t n, uint32_t dim,
     }
 
     eps2 = o->eps * o->eps;
-
-    /* cores: at least min_pts rows within eps, the row itself included */
-
-#pragma omp parallel for schedule(dynamic, 16) if (ns >= RECSYS_CL_PAR)
-    for (nd = 0; nd < (int32_t) t.n_nodes; nd++) {
-        if (t.node[nd].left < 0) {
-            recsys_kd_cores(&t, nd, o->eps, min_pts, core);
-        }
-    }
-
-    for (p = 0; p < ns; p++) {
-        up[p] = p;
-        lab[p] = -1;
-
-        if (core[p]) {
-            for (nd = (int32_t) t.leaf[p]; nd >= 0; nd = t.node[nd].parent) {
-                t.node[nd].cores++;
-            }
-        }
-    }
-
-    /* segments: connected cores, leaf by leaf */
-
-    for (nd = 0; nd < (int32_t) t.n_nodes; nd++) {
-        if (t.node[nd].left >= 0 || t.node[nd].cores == 0) {
-            continue;
-        }
-
-        for (p = t.node[nd].lo; p < t.node[nd].hi; p++) {
-            for (q = p + 1; core[p] && q < t.node[nd].hi; q++) {
-                if (core[q]
-                    && recsys_cl_dist2(t.x + (size_t) p * dim,
-                                       t.x + (size_t) q * dim, dim) <= eps2)
-                {
-                    recsys_uf_union(up, p, q);
-                }
-            }
-        }
-
-        recsys_kd_join(&t, nd, eps2, core, up, uniform);
-    }
+    recsys_cl_dbscan_link(&t, o->eps, min_pts, core, uniform, up, lab);
 
     /*
      * Every row joins the segment of a core within eps (a core of the
@@ -1792,6 +1804,80 @@ recsys_cluster_free(recsys_cluster_t *c)
 }
 
 
+/*
+ * The top_n items of each segment by the share of its members who have
+ * them (a dense counter per thread) into buf (k x top_n), their number in
+ * len[]; members[start[s] .. start[s + 1]) are segment s's users.
+ * Returns 1 when out of memory, else 0.
+ */
+static int
+recsys_cl_segment_top(const recsys_train_t *t, const recsys_cluster_t *c,
+    uint32_t k, uint32_t top_n, const uint32_t *start,
+    const uint32_t *members, uint32_t *len, recsys_entry_t *buf)
+{
+    int  failed;
+
+    failed = 0;
+
+#pragma omp parallel if (t->by_user.n_entries >= 16 * RECSYS_CL_PAR)
+    {
+        uint32_t         ss, m, ee, it, nt, i, uu, *cnt, *touched;
+        recsys_topk_t    top;
+        recsys_scored_t *heap;
+
+        cnt = calloc((size_t) t->n_items + 1, sizeof(uint32_t));
+        touched = malloc(((size_t) t->n_items + 1) * sizeof(uint32_t));
+        heap = malloc(((size_t) top_n + 1) * sizeof(recsys_scored_t));
+
+        if (cnt == NULL || touched == NULL || heap == NULL) {
+#pragma omp atomic write
+            failed = 1;
+        }
+
+#pragma omp for schedule(dynamic, 1)
+        for (ss = 0; ss < k; ss++) {
+            if (cnt == NULL || touched == NULL || heap == NULL) {
+                continue;
+            }
+
+            nt = 0;
+            for (m = start[ss]; m < start[ss + 1]; m++) {
+                uu = members[m];
+                for (ee = t->by_user.offsets[uu];
+                     ee < t->by_user.offsets[uu + 1]; ee++)
+                {
+                    it = t->by_user.entries[ee].item;
+                    if (cnt[it]++ == 0) {
+                        touched[nt++] = it;
+                    }
+                }
+            }
+
+            recsys_topk_init(&top, heap, top_n);
+            for (i = 0; i < nt; i++) {
+                it = touched[i];
+                recsys_topk_push(&top, it,
+                                 (float) ((double) cnt[it] / c->size[ss]));
+                cnt[it] = 0;
+            }
+
+            len[ss] = recsys_topk_sort(&top);
+
+            for (i = 0; i < len[ss]; i++) {
+                buf[(size_t) ss * top_n + i].item = heap[i].item;
+                buf[(size_t) ss * top_n + i].score = heap[i].score;
+            }
+        }
+
+        free(cnt);
+        free(touched);
+        free(heap);
+    }
+
+    return failed;
+}
+
+
 int
 recsys_cluster_make(const recsys_train_t *t, const float *x,
     const int32_t *assign, uint32_t k, uint32_t top_n, recsys_cluster_t *c)
@@ -1867,64 +1953,8 @@ recsys_cluster_make(const recsys_train_t *t, const float *x,
         }
     }
 
-    /* top items per segment: a dense counter per thread */
-
-    failed = 0;
-
-#pragma omp parallel if (t->by_user.n_entries >= 16 * RECSYS_CL_PAR)
-    {
-        uint32_t         ss, m, ee, it, nt, i, uu, *cnt, *touched;
-        recsys_topk_t    top;
-        recsys_scored_t *heap;
-
-        cnt = calloc((size_t) t->n_items + 1, sizeof(uint32_t));
-        touched = malloc(((size_t) t->n_items + 1) * sizeof(uint32_t));
-        heap = malloc(((size_t) top_n + 1) * sizeof(recsys_scored_t));
-
-        if (cnt == NULL || touched == NULL || heap == NULL) {
-#pragma omp atomic write
-            failed = 1;
-        }
-
-#pragma omp for schedule(dynamic, 1)
-        for (ss = 0; ss < k; ss++) {
-            if (cnt == NULL || touched == NULL || heap == NULL) {
-                continue;
-            }
-
-            nt = 0;
-            for (m = start[ss]; m < start[ss + 1]; m++) {
-                uu = members[m];
-                for (ee = t->by_user.offsets[uu];
-                     ee < t->by_user.offsets[uu + 1]; ee++)
-                {
-                    it = t->by_user.entries[ee].item;
-                    if (cnt[it]++ == 0) {
-                        touched[nt++] = it;
-                    }
-                }
-            }
-
-            recsys_topk_init(&top, heap, top_n);
-            for (i = 0; i < nt; i++) {
-                it = touched[i];
-                recsys_topk_push(&top, it,
-                                 (float) ((double) cnt[it] / c->size[ss]));
-                cnt[it] = 0;
-            }
-
-            len[ss] = recsys_topk_sort(&top);
-
-            for (i = 0; i < len[ss]; i++) {
-                buf[(size_t) ss * top_n + i].item = heap[i].item;
-                buf[(size_t) ss * top_n + i].score = heap[i].score;
-            }
-        }
-
-        free(cnt);
-        free(touched);
-        free(heap);
-    }
+    failed = recsys_cl_segment_top(t, c, k, top_n, start, members, len,
+                                   buf);
 
     if (failed) {
         goto done;

@@ -191,6 +191,60 @@ recsys_content_tags_count(recsys_content_tags_t *tags, uint32_t n_items,
 }
 
 
+/*
+ * Checks a tags row (user, item, tag[, timestamp]): NULL and the tag
+ * without surrounding space in (*tag, *len), or why the row is refused.
+ */
+static const char *
+recsys_content_tag_row(const recsys_field_t *f, size_t n_fields,
+    const char **tag, size_t *len)
+{
+    size_t       n;
+    const char  *p;
+
+    if (!recsys_id_valid(f[0].p, f[0].len)) {
+        return "user id must be 1 to 256 bytes of UTF-8";
+    }
+
+    if (!recsys_id_valid(f[1].p, f[1].len)) {
+        return "item id must be 1 to 256 bytes of UTF-8";
+    }
+
+    p = f[2].p;
+    n = f[2].len;
+
+    while (n > 0 && recsys_content_space(p[0])) {
+        p++;
+        n--;
+    }
+
+    while (n > 0 && recsys_content_space(p[n - 1])) {
+        n--;
+    }
+
+    if (n == 0) {
+        return "empty tag";
+    }
+
+    if (n > RECSYS_ID_MAX) {
+        return "tag longer than 256 bytes";
+    }
+
+    if (!recsys_utf8_valid(p, n)) {
+        return "tag is not valid UTF-8";
+    }
+
+    if (n_fields == 4 && !recsys_content_integer(f[3].p, f[3].len)) {
+        return "timestamp is not an integer";
+    }
+
+    *tag = p;
+    *len = n;
+
+    return NULL;
+}
+
+
 int
 recsys_content_tags_read(recsys_content_tags_t *tags,
     const recsys_dict_t *items, const char *path, char *err, size_t errlen)
@@ -199,7 +253,7 @@ recsys_content_tags_read(recsys_content_tags_t *tags,
     char                    tag[RECSYS_ID_MAX];
     size_t                  n, cap, len, k;
     uint32_t                item, index;
-    const char             *p;
+    const char             *p, *why;
     recsys_csv_t            csv;
     recsys_field_t         *f;
     recsys_content_pair_t  *pairs, *np;
@@ -254,54 +308,9 @@ recsys_content_tags_read(recsys_content_tags_t *tags,
             }
         }
 
-        if (!recsys_id_valid(f[0].p, f[0].len)) {
-            rc = recsys_content_fail(err, errlen, path, csv.line,
-                                     "user id must be 1 to 256 bytes "
-                                     "of UTF-8");
-            goto failed;
-        }
-
-        if (!recsys_id_valid(f[1].p, f[1].len)) {
-            rc = recsys_content_fail(err, errlen, path, csv.line,
-                                     "item id must be 1 to 256 bytes "
-                                     "of UTF-8");
-            goto failed;
-        }
-
-        p = f[2].p;
-        len = f[2].len;
-
-        while (len > 0 && recsys_content_space(p[0])) {
-            p++;
-            len--;
-        }
-
-        while (len > 0 && recsys_content_space(p[len - 1])) {
-            len--;
-        }
-
-        if (len == 0) {
-            rc = recsys_content_fail(err, errlen, path, csv.line,
-                                     "empty tag");
-            goto failed;
-        }
-
-        if (len > RECSYS_ID_MAX) {
-            rc = recsys_content_fail(err, errlen, path, csv.line,
-                                     "tag longer than 256 bytes");
-            goto failed;
-        }
-
-        if (!recsys_utf8_valid(p, len)) {
-            rc = recsys_content_fail(err, errlen, path, csv.line,
-                                     "tag is not valid UTF-8");
-            goto failed;
-        }
-
-        if (csv.n_fields == 4 && !recsys_content_integer(f[3].p, f[3].len))
-        {
-            rc = recsys_content_fail(err, errlen, path, csv.line,
-                                     "timestamp is not an integer");
+        why = recsys_content_tag_row(f, csv.n_fields, &p, &len);
+        if (why != NULL) {
+            rc = recsys_content_fail(err, errlen, path, csv.line, why);
             goto failed;
         }
 
@@ -690,16 +699,59 @@ done:
 }
 
 
+/*
+ * Turns raw counts into TF-IDF weights by kind (genre, tag, title word),
+ * drops the zero ones and scales each item's row to unit norm, in place.
+ */
+static void
+recsys_content_weigh(const recsys_content_t *c,
+    const recsys_content_opts_t *o, recsys_csr_t *raw)
+{
+    float     kw;
+    double    norm, v;
+    uint32_t  i, e, f, n, from, to;
+
+    n = 0;
+    for (i = 0; i < c->n_items; i++) {
+        from = raw->offsets[i];
+        to = raw->offsets[i + 1];
+        raw->offsets[i] = n;
+        norm = 0.0;
+
+        for (e = from; e < to; e++) {
+            f = raw->entries[e].item;
+            kw = f < c->first_tag ? o->genre_weight
+                 : f < c->first_word ? o->tag_weight : o->title_weight;
+            v = kw * (double) raw->entries[e].score * c->idf[f];
+
+            if (v > 0.0 && (float) v > 0.0f) {
+                raw->entries[n].item = f;
+                raw->entries[n].score = (float) v;
+                norm += v * v;
+                n++;
+            }
+        }
+
+        norm = sqrt(norm);
+
+        for (e = raw->offsets[i]; e < n; e++) {
+            raw->entries[e].score = (float) (raw->entries[e].score / norm);
+        }
+    }
+
+    raw->offsets[c->n_items] = n;
+    raw->n_entries = n;
+}
+
+
 int
 recsys_content_build(recsys_content_t *c, const recsys_data_t *d,
     const recsys_train_t *t, const recsys_content_tags_t *tags,
     const recsys_content_opts_t *o)
 {
     int                   rc;
-    float                 kw;
-    double                norm, v;
     size_t                len;
-    uint32_t              g, i, e, f, n, *fill;
+    uint32_t              g, i, e, f, *fill;
     const char           *name;
     recsys_csr_t          raw;
     recsys_content_buf_t  buf;
@@ -763,40 +815,7 @@ recsys_content_build(recsys_content_t *c, const recsys_data_t *d,
         }
     }
 
-    /* weights, dropping zero ones, then unit norm: in place over raw */
-
-    n = 0;
-    for (i = 0; i < c->n_items; i++) {
-        uint32_t  from, to;
-
-        from = raw.offsets[i];
-        to = raw.offsets[i + 1];
-        raw.offsets[i] = n;
-        norm = 0.0;
-
-        for (e = from; e < to; e++) {
-            f = raw.entries[e].item;
-            kw = f < c->first_tag ? o->genre_weight
-                 : f < c->first_word ? o->tag_weight : o->title_weight;
-            v = kw * (double) raw.entries[e].score * c->idf[f];
-
-            if (v > 0.0 && (float) v > 0.0f) {
-                raw.entries[n].item = f;
-                raw.entries[n].score = (float) v;
-                norm += v * v;
-                n++;
-            }
-        }
-
-        norm = sqrt(norm);
-
-        for (e = raw.offsets[i]; e < n; e++) {
-            raw.entries[e].score = (float) (raw.entries[e].score / norm);
-        }
-    }
-
-    raw.offsets[c->n_items] = n;
-    raw.n_entries = n;
+    recsys_content_weigh(c, o, &raw);
     c->items = raw;
     memset(&raw, 0, sizeof(recsys_csr_t));
 

@@ -882,13 +882,62 @@ recsys_rules_cmp_u64(const void *a, const void *b)
 }
 
 
+/*
+ * The items with at least min_count transactions into global[] in rank
+ * order (count descending, then item ascending), and rank[item] their
+ * rank or UINT32_MAX; returns how many, or UINT32_MAX when out of memory.
+ */
+static uint32_t
+recsys_fp_rank(const uint32_t *count, uint32_t n_items, uint32_t min_count,
+    uint32_t *global, uint32_t *rank)
+{
+    uint32_t   i, m;
+    uint64_t  *keys;
+
+    m = 0;
+    for (i = 0; i < n_items; i++) {
+        if (count[i] >= min_count) {
+            global[m++] = i;
+        }
+    }
+
+    keys = malloc(((size_t) m + 1) * sizeof(uint64_t));
+    if (keys == NULL) {
+        return UINT32_MAX;
+    }
+
+    for (i = 0; i < m; i++) {
+        keys[i] = ((uint64_t) (UINT32_MAX - count[global[i]]) << 32)
+                  | global[i];
+    }
+
+    qsort(keys, m, sizeof(uint64_t), recsys_rules_cmp_u64);
+
+    for (i = 0; i < m; i++) {
+        global[i] = (uint32_t) keys[i];
+    }
+
+    free(keys);
+
+    for (i = 0; i < n_items; i++) {
+        rank[i] = UINT32_MAX;
+    }
+
+    for (i = 0; i < m; i++) {
+        rank[global[i]] = i;
+    }
+
+    return m;
+}
+
+
 int
 recsys_rules_fpgrowth(const recsys_csr_t *tx, uint32_t n_items,
     const recsys_mine_opts_t *o, recsys_itemsets_t *out)
 {
     int                 rc;
-    uint32_t            i, r, e, m, n_paths, len, *count, *rank, *buf;
-    uint64_t            n_entries, *keys;
+    uint32_t            r, e, m, n_paths, len, *count, *rank, *buf;
+    uint64_t            n_entries;
     recsys_fp_ctx_t     x;
     recsys_fp_tree_t    t;
     recsys_fp_path_t   *paths;
@@ -925,42 +974,12 @@ recsys_rules_fpgrowth(const recsys_csr_t *tx, uint32_t n_items,
         return RECSYS_ENOMEM;
     }
 
-    m = 0;
-    for (i = 0; i < n_items; i++) {
-        if (count[i] >= o->min_count) {
-            t.global[m++] = i;
-        }
-    }
-
-    /* rank order: count descending, then item ascending */
-
-    keys = malloc(((size_t) m + 1) * sizeof(uint64_t));
-    if (keys == NULL) {
+    m = recsys_fp_rank(count, n_items, o->min_count, t.global, rank);
+    if (m == UINT32_MAX) {
         free(count);
         free(rank);
         recsys_fp_tree_free(&t);
         return RECSYS_ENOMEM;
-    }
-
-    for (i = 0; i < m; i++) {
-        keys[i] = ((uint64_t) (UINT32_MAX - count[t.global[i]]) << 32)
-                  | t.global[i];
-    }
-
-    qsort(keys, m, sizeof(uint64_t), recsys_rules_cmp_u64);
-
-    for (i = 0; i < m; i++) {
-        t.global[i] = (uint32_t) keys[i];
-    }
-
-    free(keys);
-
-    for (i = 0; i < n_items; i++) {
-        rank[i] = UINT32_MAX;
-    }
-
-    for (i = 0; i < m; i++) {
-        rank[t.global[i]] = i;
     }
 
     /* transactions as ascending rank paths */

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recsys_rng.h"
 #include "recsys_status.h"
 #include "recsys_topk.h"
 #include "recsys_usercf.h"
@@ -53,13 +54,10 @@ recsys_usercf_hash(uint32_t item, uint32_t user)
 {
     uint64_t  x;
 
-    /* splitmix64 of the pair */
+    /* the first splitmix64 value seeded by the pair */
     x = ((uint64_t) item << 32) | user;
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
 
-    return x ^ (x >> 31);
+    return recsys_rng_next(&x);
 }
 
 
@@ -221,6 +219,25 @@ recsys_usercf_pair(const recsys_usercf_opts_t *o, const double *a,
 }
 
 
+/* Each user's Euclidean norm of values, into norm[]. */
+static void
+recsys_usercf_norms(const recsys_csr_t *by_user, double *norm)
+{
+    double    s;
+    uint32_t  u, e;
+
+    for (u = 0; u < by_user->n_rows; u++) {
+        s = 0.0;
+        for (e = by_user->offsets[u]; e < by_user->offsets[u + 1]; e++) {
+            s += (double) by_user->entries[e].score
+                 * by_user->entries[e].score;
+        }
+
+        norm[u] = sqrt(s);
+    }
+}
+
+
 int
 recsys_usercf_neighbors(const recsys_train_t *t,
     const recsys_usercf_opts_t *o, recsys_csr_t *nbrs)
@@ -256,18 +273,7 @@ recsys_usercf_neighbors(const recsys_train_t *t,
         goto done;
     }
 
-    for (u = 0; u < n_users; u++) {
-        uint32_t  e;
-        double    s;
-
-        s = 0.0;
-        for (e = by_user->offsets[u]; e < by_user->offsets[u + 1]; e++) {
-            s += (double) by_user->entries[e].score
-                 * by_user->entries[e].score;
-        }
-
-        norm[u] = sqrt(s);
-    }
+    recsys_usercf_norms(by_user, norm);
 
 #pragma omp parallel
     {

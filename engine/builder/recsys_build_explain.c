@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "recsys_build_parts.h"
+#include "recsys_arena.h"
+#include "recsys_build_explain.h"
 #include "recsys_model.h"
 #include "recsys_query.h"
 

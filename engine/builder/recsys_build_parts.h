@@ -3,7 +3,7 @@
  *
  * One field per blob of the model file (recsys_schema.h): the pipeline
  * (recsys_build.c) fills them, the writer (recsys_build_write.c) stores the
- * ones that are present (n_rows > 0).
+ * ones that are present (n_rows > 0).  Types only: no function here.
  */
 
 #ifndef RECSYS_BUILD_PARTS_H
@@ -11,7 +11,6 @@
 
 #include <stddef.h>
 
-#include "recsys_build.h"
 #include "recsys_arena.h"
 #include "recsys_csr.h"
 #include "recsys_schema.h"
@@ -48,29 +47,5 @@ typedef struct {
     float            w[RECSYS_NSRC];
 } recsys_parts_t;
 
-
-
-/*
- * Adds the seconds since t0 to the stage called name (a new stage at the
- * end, or one already there) and returns the time now.
- */
-double recsys_build_stage(recsys_build_stats_t *stats, const char *name,
-    double t0);
-
-/*
- * The "user.explain" table of the model written (unpublished) at path,
- * read back with the engine's own query: a malloc'ed blob in *blob, or
- * NULL when the model has no stored hybrid lists or explain_top is 0.
- */
-int recsys_build_explain(const char *path, const recsys_build_opts_t *o,
-    unsigned char **blob, size_t *blob_size, char *err, size_t errlen);
-
-/*
- * Writes and publishes the model; "why" in err on failure.  Records the
- * "write" and "explain" stages.
- */
-int recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
-    recsys_parts_t *parts, const char *out, recsys_build_stats_t *stats,
-    char *err, size_t errlen);
 
 #endif /* RECSYS_BUILD_PARTS_H */

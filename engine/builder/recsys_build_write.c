@@ -14,7 +14,10 @@
 
 #include <jansson.h>
 
+#include "recsys_build_explain.h"
 #include "recsys_build_parts.h"
+#include "recsys_build_stats.h"
+#include "recsys_build_write.h"
 #include "recsys_clock.h"
 #include "recsys_model.h"
 #include "recsys_source.h"

@@ -3,14 +3,18 @@
  *
  *   recsys-build build   --interactions FILE [--items FILE] --out MODEL ...
  *   recsys-build gen     --out DIR [--users N] [--items N] [--events N] ...
+ *   recsys-build eval    --interactions FILE [--protocol P] [--algos ...]
  *   recsys-build inspect MODEL [stats | user ID | item ID]
+ *   recsys-build help    [COMMAND]
  *
- * Parses flags, runs one command and turns its status into the exit code.
- * Every error is one line on stderr, "recsys-build: FILE:LINE: why" for
- * bad input, and a failed build never touches the published model.
+ * Parses flags by each command's option table (recsys_opt.h), runs one
+ * command and turns its status into the exit code; `help COMMAND` and
+ * `COMMAND --help` print the same table with the defaults the command
+ * applies.  Every error is one line on stderr, "recsys-build: FILE:LINE:
+ * why" for bad input, and a failed build never touches the published
+ * model.
  */
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,146 +26,129 @@
 #include "recsys_gen.h"
 #include "recsys_ingest.h"
 #include "recsys_inspect.h"
-#include "recsys_itemcf.h"
-#include "recsys_model.h"
-#include "recsys_source.h"
+#include "recsys_opt.h"
 #include "recsys_schema.h"
+#include "recsys_source.h"
 #include "recsys_status.h"
 #include "recsys_writer.h"
 
 #define RECSYS_VERSION  "0.1.0"
 
 
-static const char  recsys_usage[] =
-    "usage:\n"
-    "  recsys-build build --interactions FILE [--items FILE] [--tags FILE]\n"
-    "        --out MODEL [--user-neighbors K] [--no-content]\n"
-    "        [--segments K] [--dbscan] [--eps E] [--no-segments]\n"
-    "        [--rule-support S] [--rule-confidence C] [--rule-lift L]\n"
-    "        [--rule-min-value V] [--rule-gap SECONDS] [--no-rules]\n"
-    "        [--no-markov] [--hmm] [--hmm-states N] [--gru] [--gru-epochs N]\n"
-    "        [--gru-dim D] [--gru-hidden H] [--no-ease] [--als]\n"
-    "        [--no-rp3beta]\n"
-    "        [--ease-lambda L] [--ease-items N] [--als-factors F]\n"
-    "        [--neighbors K] [--similarity cosine|adjusted|pearson|jaccard]\n"
-    "        [--shrink S] [--min-support N] [--history H] [--user-top R]\n"
-    "        [--explain-top E] [--explain-history H]\n"
-    "        [--weights SRC=W,...] [--sparse-user N] [--trending-days D]\n"
-    "        [--event-weights NAME=W,...] [--decay-days D]\n"
-    "        [--model-id ID] [--quiet]\n"
-    "  recsys-build gen --out DIR [--users N] [--items N] [--events N]\n"
-    "        [--seed S] [--segments N] [--series N] [--bundles N]\n"
-    "  recsys-build eval --interactions FILE [--protocol p1|p2|loo|kfold]\n"
-    "        [--k 10] [--folds 5] [--seed 42] [--algos mostpop,sar]\n"
-    "        [--json F] [--html F] [--validation | --tune]\n"
-    "  recsys-build inspect MODEL [stats | user ID | item ID]\n"
-    "  recsys-build --version\n"
-    "  (--lstm, --lstm-epochs, --lstm-dim, --lstm-hidden: old names of the\n"
-    "  --gru options; a source named lstm in --weights is the gru)\n";
+/* whose options a command's help lists */
+#define RECSYS_MAIN_OPTS_NONE   0
+#define RECSYS_MAIN_OPTS_BUILD  1
+#define RECSYS_MAIN_OPTS_GEN    2
+#define RECSYS_MAIN_OPTS_EVAL   3
+
+typedef struct {
+    const char  *name;
+    const char  *synopsis;      /* "usage: ..." lines */
+    const char  *summary;       /* one line for the list of commands */
+    int        (*run)(int argc, char **argv);
+    int          options;       /* RECSYS_MAIN_OPTS_* */
+} recsys_main_command_t;
+
+
+static int recsys_main_build(int argc, char **argv);
+static int recsys_main_gen(int argc, char **argv);
+static int recsys_main_inspect(int argc, char **argv);
+static void recsys_main_sources(FILE *f);
+static void recsys_main_gen_show_noise(const void *field, char *buf,
+    size_t size);
+
+
+#define recsys_go(field)  offsetof(recsys_gen_opts_t, field)
+
+/* the options of `recsys-build gen` */
+static const recsys_opt_t  recsys_main_gen_options[] = {
+    recsys_opt_required("out", recsys_go(out_dir), "DIR",
+                        "where to write the data set"),
+    recsys_opt_row("users", NULL, RECSYS_OPT_U32, recsys_go(users), 1,
+                   RECSYS_GEN_MAX_USERS, "N", "users"),
+    recsys_opt_row("items", NULL, RECSYS_OPT_U32, recsys_go(items), 0,
+                   RECSYS_GEN_MAX_ITEMS, "N", "catalog items"),
+    recsys_opt_row("events", NULL, RECSYS_OPT_U64, recsys_go(events), 0,
+                   UINT32_MAX, "N", "interaction rows wanted"),
+    recsys_opt_row("seed", NULL, RECSYS_OPT_U64, recsys_go(seed), 0,
+                   UINT32_MAX, "S", "random seed"),
+    recsys_opt_row("segments", NULL, RECSYS_OPT_U32, recsys_go(segments), 1,
+                   RECSYS_GEN_MAX_SEGMENTS, "N", "planted taste segments"),
+    recsys_opt_row("series", NULL, RECSYS_OPT_U32, recsys_go(series), 0,
+                   UINT32_MAX, "N", "planted series"),
+    recsys_opt_row("series-len", NULL, RECSYS_OPT_U32, recsys_go(series_len),
+                   1, 1000, "N", "episodes per series"),
+    recsys_opt_row("bundles", NULL, RECSYS_OPT_U32, recsys_go(bundles), 0,
+                   UINT32_MAX, "N", "planted bundles"),
+    recsys_opt_row("bundle-size", NULL, RECSYS_OPT_U32,
+                   recsys_go(bundle_size), 2, 100, "N", "items per bundle"),
+    { "noise-users", NULL, RECSYS_OPT_U32, recsys_go(noise_users), 0,
+      UINT32_MAX - 1, "N", "users with random behaviour", NULL, NULL,
+      recsys_main_gen_show_noise, NULL, 0 },
+    recsys_opt_null
+};
+
+
+static const recsys_main_command_t  recsys_main_commands[] = {
+
+    { "build",
+      "usage: recsys-build build --interactions FILE [--items FILE]\n"
+      "        [--tags FILE] --out MODEL [options]\n",
+      "build and publish a model file",
+      recsys_main_build, RECSYS_MAIN_OPTS_BUILD },
+
+    { "gen",
+      "usage: recsys-build gen --out DIR [--users N] [--items N]\n"
+      "        [--events N] [--seed S] [options]\n",
+      "write the synthetic sample data set",
+      recsys_main_gen, RECSYS_MAIN_OPTS_GEN },
+
+    { "eval",
+      "usage: recsys-build eval --interactions FILE [--items FILE]\n"
+      "        [--protocol p1|p2|loo|kfold] [--algos mostpop,sar] [options]\n"
+      "  settings may list alternatives for a grid: "
+      "itemcf:shrink=0|10|50,neighbors=50|100\n",
+      "score algorithms offline on a split of a log",
+      recsys_eval_main, RECSYS_MAIN_OPTS_EVAL },
+
+    { "inspect",
+      "usage: recsys-build inspect MODEL [stats | user ID | item ID |\n"
+      "        segments | rules | sequences] [--json]\n",
+      "print what a model holds",
+      recsys_main_inspect, RECSYS_MAIN_OPTS_NONE },
+
+    { NULL, NULL, NULL, NULL, 0 }
+};
 
 
 static int
-recsys_main_fail(const char *fmt, const char *a, const char *b)
+recsys_main_fail(const char *why)
 {
-    fprintf(stderr, "recsys-build: ");
-    fprintf(stderr, fmt, a, b);
-    fprintf(stderr, "\n");
+    fprintf(stderr, "recsys-build: %s\n", why);
 
     return 1;
 }
 
 
-/* A whole number in [min, max], or 0 after printing why. */
+/*
+ * Parses a command's flags into conf by its table: 0, or 2 after saying
+ * why and how the command is used.
+ */
 static int
-recsys_main_number(const char *flag, const char *s, uint64_t min,
-    uint64_t max, uint64_t *out)
+recsys_main_parse(const recsys_main_command_t *c, const recsys_opt_t *table,
+    void *conf, int argc, char **argv)
 {
-    char                *end;
-    unsigned long long   v;
+    char  err[1024];
 
-    if (s == NULL || *s < '0' || *s > '9') {
-        recsys_main_fail("%s needs a whole number%s", flag, "");
-        return 0;
-    }
-
-    errno = 0;
-    v = strtoull(s, &end, 10);
-
-    if (errno != 0 || *end != '\0' || v < min || v > max) {
-        fprintf(stderr, "recsys-build: %s must be a whole number from %llu "
-                "to %llu\n", flag, (unsigned long long) min,
-                (unsigned long long) max);
-        return 0;
-    }
-
-    *out = v;
-
-    return 1;
-}
-
-
-/* A decimal number in [min, max], or 0 after printing why. */
-static int
-recsys_main_decimal(const char *flag, const char *s, double min, double max,
-    double *out)
-{
-    char    *end;
-    double   v;
-
-    errno = 0;
-    v = s != NULL ? strtod(s, &end) : 0.0;
-
-    if (s == NULL || errno != 0 || end == s || *end != '\0' || !(v >= min)
-        || !(v <= max))
+    if (recsys_opt_argv(table, conf, argc, argv, err, sizeof(err))
+        != RECSYS_OK)
     {
-        fprintf(stderr, "recsys-build: %s must be a number from %g to %g\n",
-                flag, min, max);
-        return 0;
+        fprintf(stderr, "recsys-build: %s\n%s(recsys-build help %s lists "
+                "the options)\n", err, c->synopsis, c->name);
+        return 2;
     }
 
-    *out = v;
-
-    return 1;
-}
-
-
-/* --weights itemcf=1,content=0.2: weights by source name. */
-static int
-recsys_main_weights(const char *s, float *weights)
-{
-    int          src;
-    char        *end;
-    double       w;
-    const char  *eq, *comma;
-
-    while (*s != '\0') {
-        eq = strchr(s, '=');
-        comma = strchr(s, ',');
-        if (comma == NULL) {
-            comma = s + strlen(s);
-        }
-
-        src = eq != NULL && eq < comma ? recsys_source_parse(s, eq - s) : -1;
-        w = src >= 0 ? strtod(eq + 1, &end) : -1.0;
-
-        if (src < 0 || end != comma || !(w >= 0.0) || w > 10.0) {
-            fprintf(stderr, "recsys-build: --weights takes SOURCE=WEIGHT,... "
-                    "with weights from 0 to 10 and sources among");
-
-            for (src = 0; src < RECSYS_NSRC; src++) {
-                fprintf(stderr, "%s %s", src ? "," : "",
-                        recsys_source_name(src));
-            }
-
-            fprintf(stderr, "\n");
-            return 0;
-        }
-
-        weights[src] = (float) w;
-        s = *comma ? comma + 1 : comma;
-    }
-
-    return 1;
+    return 0;
 }
 
 
@@ -179,295 +166,44 @@ recsys_main_peak_mib(void)
 static int
 recsys_main_build(int argc, char **argv)
 {
-    int                   i, rc;
+    int                   rc;
     uint32_t              s;
     char                  err[1024];
-    double                t0, t_ingest, f, decay;
-    const char           *event_weights;
-    uint64_t              v;
-    const char           *interactions, *items, *out;
+    double                t0, t_ingest;
     recsys_data_t         d;
     recsys_build_opts_t   o;
     recsys_build_stats_t  stats;
 
     recsys_build_defaults(&o);
-    event_weights = NULL;
-    decay = 0.0;
-    interactions = NULL;
-    items = NULL;
-    out = NULL;
 
-    for (i = 0; i < argc; i++) {
-        const char  *flag = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-        if (strcmp(flag, "--quiet") == 0) {
-            o.quiet = 1;
-            continue;
-        }
-
-        if (strcmp(flag, "--ease") == 0 || strcmp(flag, "--als") == 0
-            || strcmp(flag, "--no-rp3beta") == 0
-            || strcmp(flag, "--no-ease") == 0)
-        {
-            o.ease = strcmp(flag, "--ease") == 0 ? 1 : o.ease;
-            o.ease = strcmp(flag, "--no-ease") == 0 ? 0 : o.ease;
-            o.als = strcmp(flag, "--als") == 0 ? 1 : o.als;
-            o.rp3beta = strcmp(flag, "--no-rp3beta") == 0 ? 0 : o.rp3beta;
-            continue;
-        }
-
-        if (strcmp(flag, "--hmm") == 0 || strcmp(flag, "--gru") == 0
-            || strcmp(flag, "--lstm") == 0 || strcmp(flag, "--no-markov") == 0)
-        {
-            o.hmm = strcmp(flag, "--hmm") == 0 ? 1 : o.hmm;
-            o.lstm = flag[2] == 'g' || flag[2] == 'l' ? 1 : o.lstm;
-            o.markov = strcmp(flag, "--no-markov") == 0 ? 0 : o.markov;
-            continue;
-        }
-
-        if (strcmp(flag, "--no-content") == 0
-            || strcmp(flag, "--no-segments") == 0
-            || strcmp(flag, "--no-rules") == 0
-            || strcmp(flag, "--dbscan") == 0)
-        {
-            o.content = strcmp(flag, "--no-content") == 0 ? 0 : o.content;
-            o.segments = strcmp(flag, "--no-segments") == 0 ? 0 : o.segments;
-            o.rules = strcmp(flag, "--no-rules") == 0 ? 0 : o.rules;
-            o.dbscan = strcmp(flag, "--dbscan") == 0 ? 1 : o.dbscan;
-            continue;
-        }
-
-        if (val == NULL) {
-            return recsys_main_fail("%s needs a value%s", flag, "");
-        }
-
-        i++;
-
-        if (strcmp(flag, "--interactions") == 0) {
-            interactions = val;
-
-        } else if (strcmp(flag, "--items") == 0) {
-            items = val;
-
-        } else if (strcmp(flag, "--out") == 0) {
-            out = val;
-
-        } else if (strcmp(flag, "--model-id") == 0) {
-            if (strlen(val) == 0 || strlen(val) > 63
-                || strspn(val, "abcdefghijklmnopqrstuvwxyz"
-                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
-                   != strlen(val))
-            {
-                return recsys_main_fail("--model-id: 1 to 63 characters of "
-                                        "A-Z a-z 0-9 . _ : -%s%s", "", "");
-            }
-
-            o.model_id = val;
-
-        } else if (strcmp(flag, "--neighbors") == 0) {
-            if (!recsys_main_number(flag, val, 1, 1000, &v)) {
-                return 1;
-            }
-            o.neighbors = (uint32_t) v;
-
-        } else if (strcmp(flag, "--history") == 0) {
-            if (!recsys_main_number(flag, val, 1, 10000, &v)) {
-                return 1;
-            }
-            o.history = (uint32_t) v;
-
-        } else if (strcmp(flag, "--similarity") == 0) {
-            if (recsys_sim_parse(val) < 0) {
-                return recsys_main_fail("--similarity: one of cosine, "
-                                        "adjusted, pearson, jaccard%s%s",
-                                        "", "");
-            }
-            o.similarity = val;
-
-        } else if (strcmp(flag, "--shrink") == 0) {
-            if (!recsys_main_decimal(flag, val, 0.0, 1e6, &f)) {
-                return 1;
-            }
-            o.shrink = (float) f;
-
-        } else if (strcmp(flag, "--min-support") == 0) {
-            if (!recsys_main_number(flag, val, 1, 1000000, &v)) {
-                return 1;
-            }
-            o.min_support = (uint32_t) v;
-
-        } else if (strcmp(flag, "--sparse-user") == 0) {
-            if (!recsys_main_number(flag, val, 0, 1000000, &v)) {
-                return 1;
-            }
-            o.sparse_user = (uint32_t) v;
-
-        } else if (strcmp(flag, "--trending-days") == 0) {
-            if (!recsys_main_decimal(flag, val, 0.01, 1e5, &f)) {
-                return 1;
-            }
-            o.trending_days = f;
-
-        } else if (strcmp(flag, "--weights") == 0) {
-            if (!recsys_main_weights(val, o.weights)) {
-                return 1;
-            }
-
-        } else if (strcmp(flag, "--event-weights") == 0) {
-            event_weights = val;
-
-        } else if (strcmp(flag, "--decay-days") == 0) {
-            if (!recsys_main_decimal(flag, val, 0.0, 1e6, &decay)) {
-                return 1;
-            }
-
-        } else if (strcmp(flag, "--segments") == 0) {
-            if (!recsys_main_number(flag, val, 0, 1000, &v)) {
-                return 1;
-            }
-            o.k = (uint32_t) v;
-
-        } else if (strcmp(flag, "--ease-lambda") == 0) {
-            if (!recsys_main_decimal(flag, val, 0.001, 1e9, &f)) {
-                return 1;
-            }
-            o.ease_lambda = f;
-
-        } else if (strcmp(flag, "--ease-items") == 0) {
-            if (!recsys_main_number(flag, val, 1, 46000, &v)) {
-                return 1;
-            }
-            o.ease_items = (uint32_t) v;
-
-        } else if (strcmp(flag, "--als-factors") == 0) {
-            if (!recsys_main_number(flag, val, 1, 1024, &v)) {
-                return 1;
-            }
-            o.als_factors = (uint32_t) v;
-
-        } else if (strcmp(flag, "--eps") == 0) {
-            if (!recsys_main_decimal(flag, val, 0.001, 2.0, &f)) {
-                return 1;
-            }
-            o.eps = (float) f;
-
-        } else if (strcmp(flag, "--rule-support") == 0
-                   || strcmp(flag, "--rule-confidence") == 0
-                   || strcmp(flag, "--rule-lift") == 0
-                   || strcmp(flag, "--rule-min-value") == 0)
-        {
-            if (!recsys_main_decimal(flag, val, 0.0, 1e6, &f)) {
-                return 1;
-            }
-
-            if (flag[7] == 's') {
-                o.rule_support = f;
-            } else if (flag[7] == 'c') {
-                o.rule_confidence = f;
-            } else if (flag[7] == 'l') {
-                o.rule_lift = f;
-            } else {
-                o.rule_min_value = (float) f;
-            }
-
-        } else if (strcmp(flag, "--rule-gap") == 0) {
-            if (!recsys_main_decimal(flag, val, 0.0, 1e9, &f)) {
-                return 1;
-            }
-            o.rule_gap = f;
-
-        } else if (strcmp(flag, "--hmm-states") == 0) {
-            if (!recsys_main_number(flag, val, 2, 1000, &v)) {
-                return 1;
-            }
-            o.hmm_states = (uint32_t) v;
-
-        } else if (strcmp(flag, "--gru-epochs") == 0
-                   || strcmp(flag, "--lstm-epochs") == 0)
-        {
-            if (!recsys_main_number(flag, val, 1, 1000, &v)) {
-                return 1;
-            }
-            o.lstm_epochs = (uint32_t) v;
-
-        } else if (strcmp(flag, "--gru-dim") == 0
-                   || strcmp(flag, "--gru-hidden") == 0
-                   || strcmp(flag, "--lstm-dim") == 0
-                   || strcmp(flag, "--lstm-hidden") == 0)
-        {
-            if (!recsys_main_number(flag, val, 1, 256, &v)) {
-                return 1;
-            }
-
-            if (strcmp(strchr(flag + 2, '-'), "-dim") == 0) {
-                o.lstm_dim = (uint32_t) v;
-            } else {
-                o.lstm_hidden = (uint32_t) v;
-            }
-
-        } else if (strcmp(flag, "--tags") == 0) {
-            o.tags = val;
-
-        } else if (strcmp(flag, "--user-neighbors") == 0) {
-            if (!recsys_main_number(flag, val, 0, 1000, &v)) {
-                return 1;
-            }
-            o.user_neighbors = (uint32_t) v;
-
-        } else if (strcmp(flag, "--user-top") == 0) {
-            if (!recsys_main_number(flag, val, 1, 10000, &v)) {
-                return 1;
-            }
-            o.user_top = (uint32_t) v;
-
-        } else if (strcmp(flag, "--explain-top") == 0) {
-            if (!recsys_main_number(flag, val, 0, 1000, &v)) {
-                return 1;
-            }
-            o.explain_top = (uint32_t) v;
-
-        } else if (strcmp(flag, "--explain-history") == 0) {
-            if (!recsys_main_number(flag, val, 1, 1000, &v)) {
-                return 1;
-            }
-            o.explain_history = (uint32_t) v;
-
-        } else {
-            return recsys_main_fail("unknown flag %s%s", flag, "");
-        }
+    rc = recsys_main_parse(&recsys_main_commands[0], recsys_build_options, &o,
+                           argc, argv);
+    if (rc != 0) {
+        return rc;
     }
-
-    if (interactions == NULL || out == NULL) {
-        fprintf(stderr, "recsys-build: build needs --interactions and --out"
-                "\n%s", recsys_usage);
-        return 2;
-    }
-
-    o.interactions = interactions;
-    o.items = items;
 
     /* a path that cannot be published is found before any work */
-    if (recsys_writer_check(out, err, sizeof(err)) != RECSYS_OK) {
-        return recsys_main_fail("%s%s", err, "");
+    if (recsys_writer_check(o.out, err, sizeof(err)) != RECSYS_OK) {
+        return recsys_main_fail(err);
     }
 
     t0 = recsys_clock_now();
 
     if (recsys_data_init(&d) != RECSYS_OK) {
-        return recsys_main_fail("out of memory%s%s", "", "");
+        return recsys_main_fail("out of memory");
     }
 
-    d.event_weights = event_weights;
-    d.decay_days = decay;
+    d.event_weights = o.event_weights;
+    d.decay_days = o.decay_days;
 
     rc = RECSYS_OK;
 
-    if (items != NULL) {
-        rc = recsys_ingest_catalog(&d, items, err, sizeof(err));
+    if (o.items != NULL) {
+        rc = recsys_ingest_catalog(&d, o.items, err, sizeof(err));
     }
 
     if (rc == RECSYS_OK) {
-        rc = recsys_ingest_interactions(&d, interactions, err, sizeof(err));
+        rc = recsys_ingest_interactions(&d, o.interactions, err, sizeof(err));
     }
 
     if (rc == RECSYS_OK) {
@@ -477,16 +213,16 @@ recsys_main_build(int argc, char **argv)
     t_ingest = recsys_clock_now() - t0;
 
     if (rc == RECSYS_OK) {
-        rc = recsys_build_model(&d, &o, out, &stats, err, sizeof(err));
+        rc = recsys_build_model(&d, &o, o.out, &stats, err, sizeof(err));
     }
 
     if (rc != RECSYS_OK) {
         recsys_data_free(&d);
-        return recsys_main_fail("%s%s", err, "");
+        return recsys_main_fail(err);
     }
 
     if (!o.quiet) {
-        printf("model %s written to %s\n", stats.model_id, out);
+        printf("model %s written to %s\n", stats.model_id, o.out);
         printf("  %u users, %u items (%u in the catalog), %zu rows, "
                "%llu user-item pairs\n",
                d.users.n, d.items.n, d.catalog_items, d.n_events,
@@ -509,77 +245,179 @@ recsys_main_build(int argc, char **argv)
 static int
 recsys_main_gen(int argc, char **argv)
 {
-    int                i, rc;
+    int                rc;
     char               err[1024];
-    uint64_t           v;
     recsys_gen_opts_t  o;
 
     recsys_gen_defaults(&o);
 
-    for (i = 0; i + 1 < argc; i += 2) {
-        const char  *flag = argv[i], *val = argv[i + 1];
-
-        if (strcmp(flag, "--out") == 0) {
-            o.out_dir = val;
-            continue;
-        }
-
-        if (!recsys_main_number(flag, val, 0, UINT32_MAX, &v)) {
-            return 1;
-        }
-
-        if (strcmp(flag, "--users") == 0) {
-            o.users = (uint32_t) v;
-
-        } else if (strcmp(flag, "--items") == 0) {
-            o.items = (uint32_t) v;
-
-        } else if (strcmp(flag, "--events") == 0) {
-            o.events = v;
-
-        } else if (strcmp(flag, "--seed") == 0) {
-            o.seed = v;
-
-        } else if (strcmp(flag, "--segments") == 0) {
-            o.segments = (uint32_t) v;
-
-        } else if (strcmp(flag, "--series") == 0) {
-            o.series = (uint32_t) v;
-
-        } else if (strcmp(flag, "--bundles") == 0) {
-            o.bundles = (uint32_t) v;
-
-        } else if (strcmp(flag, "--noise-users") == 0) {
-            o.noise_users = (uint32_t) v;
-
-        } else {
-            return recsys_main_fail("unknown flag %s%s", flag, "");
-        }
-    }
-
-    if (i != argc || o.out_dir == NULL) {
-        fprintf(stderr, "recsys-build: gen needs --out DIR and a value for "
-                "every flag\n%s", recsys_usage);
-        return 2;
+    rc = recsys_main_parse(&recsys_main_commands[1], recsys_main_gen_options,
+                           &o, argc, argv);
+    if (rc != 0) {
+        return rc;
     }
 
     rc = recsys_gen_run(&o, err, sizeof(err));
     if (rc != RECSYS_OK) {
-        return recsys_main_fail("%s%s", err, "");
+        return recsys_main_fail(err);
     }
 
     return 0;
 }
 
 
+static void
+recsys_main_gen_show_noise(const void *field, char *buf, size_t size)
+{
+    uint32_t  v;
+
+    v = *(const uint32_t *) field;
+
+    if (v == RECSYS_GEN_NOISE_AUTO) {
+        snprintf(buf, size, "auto: 2%% of users");
+
+    } else {
+        snprintf(buf, size, "%u", v);
+    }
+}
+
+
+static int
+recsys_main_inspect(int argc, char **argv)
+{
+    int  rc;
+
+    rc = recsys_inspect_main(argc, argv);
+
+    if (rc == 2) {
+        fputs(recsys_main_commands[3].synopsis, stderr);
+    }
+
+    return rc;
+}
+
+
+/* The list of commands, to f. */
+static void
+recsys_main_usage(FILE *f)
+{
+    const recsys_main_command_t  *c;
+
+    fprintf(f, "usage: recsys-build COMMAND [options]\n\ncommands:\n");
+
+    for (c = recsys_main_commands; c->name != NULL; c++) {
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    }
+
+    fprintf(f, "  %-10s %s\n", "help", "this list, or a command's options: "
+            "help COMMAND");
+    fprintf(f, "  %-10s %s\n", "--version", "the version and model format");
+}
+
+
+/*
+ * The options of a command with the defaults it applies (read from its
+ * options struct after its defaults function ran), to f.
+ */
+static void
+recsys_main_options(FILE *f, int options)
+{
+    union {
+        recsys_build_opts_t  build;
+        recsys_gen_opts_t    gen;
+    } conf;
+
+    if (options != RECSYS_MAIN_OPTS_NONE) {
+        fprintf(f, "\noptions:\n");
+    }
+
+    switch (options) {
+
+    case RECSYS_MAIN_OPTS_BUILD:
+        recsys_build_defaults(&conf.build);
+        recsys_opt_help(f, recsys_build_options, &conf.build);
+        recsys_main_sources(f);
+        break;
+
+    case RECSYS_MAIN_OPTS_GEN:
+        recsys_gen_defaults(&conf.gen);
+        recsys_opt_help(f, recsys_main_gen_options, &conf.gen);
+        break;
+
+    case RECSYS_MAIN_OPTS_EVAL:
+        recsys_eval_help(f);
+        break;
+    }
+}
+
+
+/* The source names --weights takes, from the registry. */
+static void
+recsys_main_sources(FILE *f)
+{
+    int                     s;
+    const recsys_source_t  *src;
+
+    fprintf(f, "\nsources (--weights SOURCE=W, algo=SOURCE):");
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        src = recsys_source_get(s);
+        fprintf(f, "%s %s", s > 0 ? "," : "", src->name);
+
+        if (src->alias != NULL) {
+            fprintf(f, " (or %s)", src->alias);
+        }
+    }
+
+    fprintf(f, "\n");
+}
+
+
+/* `help [COMMAND]`: the synopsis and the options of a command, to f. */
+static int
+recsys_main_help(FILE *f, const char *name)
+{
+    const recsys_main_command_t  *c;
+
+    if (name == NULL) {
+        recsys_main_usage(f);
+        return 0;
+    }
+
+    for (c = recsys_main_commands; c->name != NULL; c++) {
+        if (strcmp(c->name, name) == 0) {
+            fputs(c->synopsis, f);
+            recsys_main_options(f, c->options);
+
+            return 0;
+        }
+    }
+
+    fprintf(stderr, "recsys-build: no command \"%s\"\n", name);
+    recsys_main_usage(stderr);
+
+    return 2;
+}
+
+
 int
 main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0
-        || strcmp(argv[1], "-h") == 0)
-    {
-        fputs(recsys_usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    int                           i;
+    const recsys_main_command_t  *c;
+
+    if (argc < 2) {
+        recsys_main_usage(stderr);
+        return 2;
+    }
+
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        recsys_main_usage(stdout);
+        return 0;
+    }
+
+    if (strcmp(argv[1], "help") == 0) {
+        return recsys_main_help(stdout, argc > 2 ? argv[2] : NULL);
     }
 
     if (strcmp(argv[1], "--version") == 0) {
@@ -588,24 +426,23 @@ main(int argc, char **argv)
         return 0;
     }
 
-    if (strcmp(argv[1], "build") == 0) {
-        return recsys_main_build(argc - 2, argv + 2);
+    for (c = recsys_main_commands; c->name != NULL; c++) {
+        if (strcmp(c->name, argv[1]) != 0) {
+            continue;
+        }
+
+        for (i = 2; i < argc; i++) {
+            if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            {
+                return recsys_main_help(stdout, c->name);
+            }
+        }
+
+        return c->run(argc - 2, argv + 2);
     }
 
-    if (strcmp(argv[1], "gen") == 0) {
-        return recsys_main_gen(argc - 2, argv + 2);
-    }
-
-    if (strcmp(argv[1], "eval") == 0) {
-        return recsys_eval_main(argc - 2, argv + 2);
-    }
-
-    if (strcmp(argv[1], "inspect") == 0) {
-        return recsys_inspect_main(argc - 2, argv + 2);
-    }
-
-    fprintf(stderr, "recsys-build: unknown command \"%s\"\n%s", argv[1],
-            recsys_usage);
+    fprintf(stderr, "recsys-build: unknown command \"%s\"\n", argv[1]);
+    recsys_main_usage(stderr);
 
     return 2;
 }

@@ -7,6 +7,7 @@
  * multi-million-row ingest.
  */
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include "recsys_csv.h"
 #include "recsys_ingest.h"
+#include "recsys_number.h"
 #include "recsys_status.h"
 #include "recsys_text.h"
 
@@ -529,7 +531,6 @@ int
 recsys_ingest_event_weight(const recsys_data_t *d, const char *name,
     size_t len, float *weight)
 {
-    char         *end;
     double        v;
     size_t        n;
     const char   *p, *eq, *comma, *spec;
@@ -554,8 +555,10 @@ recsys_ingest_event_weight(const recsys_data_t *d, const char *name,
         n = eq - p;
 
         if (n == len && strncasecmp(p, name, len) == 0) {
-            v = strtod(eq + 1, &end);
-            if (end != comma) {
+            if (recsys_number_double(eq + 1, (size_t) (comma - eq - 1),
+                                     -FLT_MAX, FLT_MAX, &v)
+                != RECSYS_OK)
+            {
                 return 0;
             }
 

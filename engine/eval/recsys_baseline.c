@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "recsys_baseline.h"
+#include "recsys_opt.h"
 #include "recsys_status.h"
 
 #define RECSYS_SAR_HALF_LIFE_DAYS  30.0
@@ -116,33 +117,28 @@ const recsys_recommender_t  recsys_baseline_mostpop = {
 };
 
 
+/* SAR's one parameter, days, 0: no decay */
+static const recsys_opt_t  recsys_sar_options[] = {
+    recsys_opt_row(NULL, "half_life", RECSYS_OPT_DOUBLE, 0, 0.0, 1e6, NULL,
+                   NULL),
+    recsys_opt_null
+};
+
+
 /* "half_life=DAYS" or nothing; 0 on success. */
 static int
 recsys_sar_params(recsys_sar_t *s, const char *params, char *err,
     size_t errlen)
 {
-    char         *end;
-    double        days;
-    const char   *key = "half_life=";
+    double  days;
 
     days = RECSYS_SAR_HALF_LIFE_DAYS;
 
-    if (params != NULL && *params != '\0') {
-        if (strncmp(params, key, strlen(key)) != 0) {
-            snprintf(err, errlen, "sar: unknown parameter \"%s\" "
-                     "(known: half_life=DAYS)", params);
-            return -1;
-        }
-
-        days = strtod(params + strlen(key), &end);
-
-        if (end == params + strlen(key) || *end != '\0' || !(days >= 0.0)
-            || days > 1e6)
-        {
-            snprintf(err, errlen, "sar: half_life must be a number of days "
-                     "from 0 (no decay) to 1000000");
-            return -1;
-        }
+    if (recsys_opt_settings(recsys_sar_options, &days, "sar: ", params, "",
+                            err, errlen)
+        != RECSYS_OK)
+    {
+        return -1;
     }
 
     s->half_life = days * RECSYS_SAR_DAY;

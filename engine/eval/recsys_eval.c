@@ -22,11 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
 #include "recsys_baseline.h"
+#include "recsys_clock.h"
 #include "recsys_eval.h"
 #include "recsys_split.h"
 #include "recsys_status.h"
@@ -94,17 +94,6 @@ typedef struct {
 } recsys_eval_fold_data_t;
 
 
-static double
-recsys_eval_now(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-
 void
 recsys_eval_defaults(recsys_eval_opts_t *o)
 {
@@ -169,10 +158,20 @@ recsys_eval_better(const recsys_eval_scored_t *a, const recsys_eval_scored_t *b)
 
 
 static void
+recsys_eval_swap(recsys_eval_scored_t *h, uint32_t i, uint32_t j)
+{
+    recsys_eval_scored_t  tmp;
+
+    tmp = h[i];
+    h[i] = h[j];
+    h[j] = tmp;
+}
+
+
+static void
 recsys_eval_sift_down(recsys_eval_scored_t *h, uint32_t n, uint32_t i)
 {
-    uint32_t              c;
-    recsys_eval_scored_t  tmp;
+    uint32_t  c;
 
     for ( ;; ) {
         c = 2 * i + 1;
@@ -190,9 +189,7 @@ recsys_eval_sift_down(recsys_eval_scored_t *h, uint32_t n, uint32_t i)
             return;
         }
 
-        tmp = h[i];
-        h[i] = h[c];
-        h[c] = tmp;
+        recsys_eval_swap(h, i, c);
         i = c;
     }
 }
@@ -203,7 +200,7 @@ recsys_eval_top_k(const double *scores, const uint32_t *candidates,
     uint32_t n, uint32_t k, recsys_eval_scored_t *heap)
 {
     uint32_t              x, m, i, parent;
-    recsys_eval_scored_t  s, tmp;
+    recsys_eval_scored_t  s;
 
     m = 0;
 
@@ -226,9 +223,7 @@ recsys_eval_top_k(const double *scores, const uint32_t *candidates,
                     break;
                 }
 
-                tmp = heap[i];
-                heap[i] = heap[parent];
-                heap[parent] = tmp;
+                recsys_eval_swap(heap, i, parent);
                 i = parent;
             }
 
@@ -243,9 +238,7 @@ recsys_eval_top_k(const double *scores, const uint32_t *candidates,
 
     /* heap sort: the worst goes to the end each round */
     for (x = m; x > 1; x--) {
-        tmp = heap[0];
-        heap[0] = heap[x - 1];
-        heap[x - 1] = tmp;
+        recsys_eval_swap(heap, 0, x - 1);
         recsys_eval_sift_down(heap, x - 1, 0);
     }
 
@@ -624,6 +617,48 @@ recsys_eval_peak_mib(void)
 
 
 /*
+ * RMSE and MAE of the fitted algorithm's predictions for the fold's test
+ * rows, when it predicts and the ratings are explicit (r->predicts set);
+ * else the metrics' values for no predictions.
+ */
+static int
+recsys_eval_ratings(void *state, const recsys_train_t *train,
+    const recsys_eval_fold_data_t *f, recsys_eval_result_t *r,
+    double *metric, char *err, size_t errlen)
+{
+    int                          rc;
+    size_t                       i;
+    double                       pred;
+    recsys_metrics_rating_t      ratings;
+    const recsys_recommender_t  *a = r->algo;
+
+    memset(&ratings, 0, sizeof(ratings));
+
+    if (a->predict != NULL && train->explicit_ratings) {
+        for (i = 0; i < f->n_test_rows; i++) {
+            rc = a->predict(state, f->test_rows[i].user,
+                            f->test_rows[i].item, &pred);
+            if (rc != RECSYS_OK) {
+                snprintf(err, errlen, "%s: predicting: %s", a->name,
+                         recsys_strerror(rc));
+                return rc;
+            }
+
+            recsys_metrics_rating_add(&ratings, pred,
+                                      f->test_rows[i].value);
+        }
+
+        r->predicts = 1;
+    }
+
+    metric[RECSYS_METRIC_RMSE] = recsys_metrics_rmse(&ratings);
+    metric[RECSYS_METRIC_MAE] = recsys_metrics_mae(&ratings);
+
+    return RECSYS_OK;
+}
+
+
+/*
  * Fits one algorithm on a fold and scores it: metric[RECSYS_METRIC_*] of
  * the fold, and the seconds spent.
  */
@@ -635,25 +670,24 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
     int                     rc, failed;
     void                   *state;
     size_t                  i;
-    double                  t0, t1, pred, peak;
+    double                  t0, t1, peak;
     uint32_t                k, x, *lists, *list_len, distinct;
     uint8_t                *seen;
     recsys_metrics_user_t  *per_user;
-    recsys_metrics_rating_t ratings;
     const recsys_recommender_t  *a = r->algo;
 
     k = o->k;
     state = NULL;
 
     recsys_eval_peak_reset();
-    t0 = recsys_eval_now();
+    t0 = recsys_clock_now();
 
     rc = a->fit(train, r->params, &state, err, errlen);
     if (rc != RECSYS_OK) {
         return rc;
     }
 
-    t1 = recsys_eval_now();
+    t1 = recsys_clock_now();
     *fit_seconds = t1 - t0;
 
     lists = malloc(((size_t) f->n_users * k + 1) * sizeof(uint32_t));
@@ -751,33 +785,11 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
     metric[RECSYS_METRIC_COVERAGE] = recsys_metrics_coverage(distinct,
                                                              f->n_cand);
 
-    memset(&ratings, 0, sizeof(ratings));
-
-    if (a->predict != NULL && train->explicit_ratings) {
-        for (i = 0; i < f->n_test_rows; i++) {
-            rc = a->predict(state, f->test_rows[i].user,
-                            f->test_rows[i].item, &pred);
-            if (rc != RECSYS_OK) {
-                snprintf(err, errlen, "%s: predicting: %s", a->name,
-                         recsys_strerror(rc));
-                goto done;
-            }
-
-            recsys_metrics_rating_add(&ratings, pred,
-                                      f->test_rows[i].value);
-        }
-
-        r->predicts = 1;
-    }
-
-    metric[RECSYS_METRIC_RMSE] = recsys_metrics_rmse(&ratings);
-    metric[RECSYS_METRIC_MAE] = recsys_metrics_mae(&ratings);
-
-    rc = RECSYS_OK;
+    rc = recsys_eval_ratings(state, train, f, r, metric, err, errlen);
 
 done:
 
-    *rec_seconds = recsys_eval_now() - t1;
+    *rec_seconds = recsys_clock_now() - t1;
     peak = recsys_eval_peak_mib();
     r->peak_mib = peak > r->peak_mib ? peak : r->peak_mib;
 
@@ -921,7 +933,7 @@ recsys_eval_run(const recsys_data_t *d, const recsys_eval_opts_t *o,
     rep->users = d->users.n;
     rep->items = d->items.n;
 
-    t0 = recsys_eval_now();
+    t0 = recsys_clock_now();
 
     if (o->k < 1 || o->k > RECSYS_EVAL_MAX_K) {
         snprintf(err, errlen, "--k must be from 1 to %d", RECSYS_EVAL_MAX_K);
@@ -1036,7 +1048,7 @@ recsys_eval_run(const recsys_data_t *d, const recsys_eval_opts_t *o,
         }
     }
 
-    rep->seconds = recsys_eval_now() - t0;
+    rep->seconds = recsys_clock_now() - t0;
 
     return RECSYS_OK;
 }
@@ -1140,21 +1152,31 @@ recsys_eval_algo_label(const recsys_eval_result_t *r, char *buf, size_t len)
 }
 
 
+/* Train rows, test rows and users evaluated, summed over the folds. */
+static void
+recsys_eval_fold_totals(const recsys_eval_report_t *rep, double *train,
+    double *test, double *users)
+{
+    uint32_t  i;
+
+    *train = 0;
+    *test = 0;
+    *users = 0;
+
+    for (i = 0; i < rep->n_folds; i++) {
+        *train += rep->folds[i].train_rows;
+        *test += rep->folds[i].test_rows;
+        *users += rep->folds[i].users_evaluated;
+    }
+}
+
+
 static void
 recsys_eval_split_summary(const recsys_eval_report_t *rep, FILE *f)
 {
-    uint32_t  i;
-    double    train, test, users;
+    double  train, test, users;
 
-    train = 0;
-    test = 0;
-    users = 0;
-
-    for (i = 0; i < rep->n_folds; i++) {
-        train += rep->folds[i].train_rows;
-        test += rep->folds[i].test_rows;
-        users += rep->folds[i].users_evaluated;
-    }
+    recsys_eval_fold_totals(rep, &train, &test, &users);
 
     if (rep->n_folds == 1) {
         fprintf(f, "  %.0f train rows, %.0f test rows, %.0f users evaluated"
@@ -1410,24 +1432,19 @@ recsys_eval_write_json(const recsys_eval_report_t *rep, const char *path,
 static void
 recsys_eval_html_text(FILE *f, const char *s)
 {
+    const char         *c;
+    static const char   specials[] = "&<>\"'";
+    static const char  *const entities[] = {
+        "&amp;", "&lt;", "&gt;", "&quot;", "&#39;"
+    };
+
     for ( ; *s != '\0'; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
+        c = strchr(specials, *s);
+
+        if (c != NULL) {
+            fputs(entities[c - specials], f);
+
+        } else {
             fputc(*s, f);
         }
     }
@@ -1553,7 +1570,7 @@ recsys_eval_write_html(const recsys_eval_report_t *rep, const char *path,
     char      buf[512];
     FILE     *f;
     size_t    n_cols, c;
-    uint32_t  a, i;
+    uint32_t  a;
     double    train, test, users;
 
     f = fopen(path, "w");
@@ -1562,14 +1579,7 @@ recsys_eval_write_html(const recsys_eval_report_t *rep, const char *path,
         return RECSYS_EIO;
     }
 
-    train = 0;
-    test = 0;
-    users = 0;
-    for (i = 0; i < rep->n_folds; i++) {
-        train += rep->folds[i].train_rows;
-        test += rep->folds[i].test_rows;
-        users += rep->folds[i].users_evaluated;
-    }
+    recsys_eval_fold_totals(rep, &train, &test, &users);
 
     fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
             "<meta charset=\"utf-8\">\n<title>recsys offline evaluation"

@@ -207,4 +207,7 @@ uint32_t recsys_eval_top_k(const double *scores, const uint32_t *candidates,
  */
 int recsys_eval_main(int argc, char **argv);
 
+/* The options of `recsys-build eval` with their defaults, to f. */
+void recsys_eval_help(FILE *f);
+
 #endif /* RECSYS_EVAL_H */

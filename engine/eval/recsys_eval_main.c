@@ -26,59 +26,111 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "recsys_clock.h"
 #include "recsys_eval.h"
 #include "recsys_ingest.h"
+#include "recsys_opt.h"
 #include "recsys_split.h"
 #include "recsys_status.h"
 
 
-static const char  recsys_eval_usage[] =
-    "usage: recsys-build eval --interactions FILE [--items FILE]\n"
-    "        [--protocol p1|p2|loo|kfold] [--k 10] [--folds 5] [--seed 42]\n"
-    "        [--algos mostpop,sar] [--json OUT.json] [--html OUT.html]\n"
-    "        [--save-split DIR] [--validation | --tune] [--quiet]\n"
-    "  settings may list alternatives for a grid: "
-    "itemcf:shrink=0|10|50,neighbors=50|100\n";
+typedef struct {
+    recsys_eval_opts_t   o;
+    const char          *items;
+    const char          *json;
+    const char          *html;
+    const char          *save_split;
+    int                  tune;
+} recsys_eval_main_t;
 
 
-/* A whole number in [min, max], or 0 after printing why. */
+static int recsys_eval_main_protocol(void *field, const char *s, size_t len);
+static void recsys_eval_main_show_protocol(const void *field, char *buf,
+    size_t size);
+
+
+#define recsys_eo(field)  offsetof(recsys_eval_main_t, field)
+
+/* the options of `recsys-build eval` */
+static const recsys_opt_t  recsys_eval_main_options[] = {
+    recsys_opt_required("interactions", recsys_eo(o.interactions), "FILE",
+                        "the interaction log"),
+    recsys_opt_row("items", NULL, RECSYS_OPT_STR, recsys_eo(items), 0, 0,
+                   "FILE", "item catalog, CSV or JSON Lines"),
+    { "protocol", NULL, RECSYS_OPT_FN, recsys_eo(o.protocol), 0, 0,
+      "p1|p2|loo|kfold", "how the log is split", NULL,
+      recsys_eval_main_protocol, recsys_eval_main_show_protocol,
+      "one of p1, p2, loo, kfold", 0 },
+    recsys_opt_row("k", NULL, RECSYS_OPT_U32, recsys_eo(o.k), 1,
+                   RECSYS_EVAL_MAX_K, "K", "list length the metrics read"),
+    recsys_opt_row("folds", NULL, RECSYS_OPT_U32, recsys_eo(o.folds), 2,
+                   RECSYS_SPLIT_MAX_FOLDS, "N", "folds of kfold"),
+    recsys_opt_row("seed", NULL, RECSYS_OPT_U32, recsys_eo(o.seed), 0,
+                   4294967295.0, "S", "seed of the split"),
+    recsys_opt_row("algos", NULL, RECSYS_OPT_STR, recsys_eo(o.algos), 0, 0,
+                   "A[:SETTINGS],...", "algorithms and their settings"),
+    recsys_opt_row("json", NULL, RECSYS_OPT_STR, recsys_eo(json), 0, 0,
+                   "FILE", "write the report as JSON"),
+    recsys_opt_row("html", NULL, RECSYS_OPT_STR, recsys_eo(html), 0, 0,
+                   "FILE", "write the report as an HTML page"),
+    recsys_opt_row("save-split", NULL, RECSYS_OPT_STR, recsys_eo(save_split),
+                   0, 0, "DIR", "write the split as train.csv, test.csv"),
+    recsys_opt_row("validation", NULL, RECSYS_OPT_ON, recsys_eo(o.validation),
+                   0, 1, NULL, "score on a split of the train rows"),
+    recsys_opt_row("tune", NULL, RECSYS_OPT_ON, recsys_eo(tune), 0, 1, NULL,
+                   "pick each grid's best on validation, then test"),
+    recsys_opt_row("quiet", NULL, RECSYS_OPT_ON, recsys_eo(o.quiet), 0, 1,
+                   NULL, "print no table"),
+    recsys_opt_null
+};
+
+
 static int
-recsys_eval_main_number(const char *flag, const char *s, unsigned long min,
-    unsigned long max, uint32_t *out)
+recsys_eval_main_protocol(void *field, const char *s, size_t len)
 {
-    char               *end;
-    unsigned long long  v;
+    int  p;
 
-    errno = 0;
-    v = (s[0] >= '0' && s[0] <= '9') ? strtoull(s, &end, 10) : 0;
+    (void) len;
 
-    if (s[0] < '0' || s[0] > '9' || errno != 0 || *end != '\0' || v < min
-        || v > max)
-    {
-        fprintf(stderr, "recsys-build: eval: %s must be a whole number from "
-                "%lu to %lu\n", flag, min, max);
-        return 0;
+    p = recsys_eval_protocol_parse(s);
+    if (p < 0) {
+        return RECSYS_EINVAL;
     }
 
-    *out = (uint32_t) v;
+    *(recsys_eval_protocol_t *) field = (recsys_eval_protocol_t) p;
 
-    return 1;
+    return RECSYS_OK;
 }
 
 
-static double
-recsys_eval_main_now(void)
+static void
+recsys_eval_main_show_protocol(const void *field, char *buf, size_t size)
 {
-    struct timespec  ts;
+    snprintf(buf, size, "%s", recsys_eval_protocol_name(
+                                  *(const recsys_eval_protocol_t *) field));
+}
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
 
-    return ts.tv_sec + ts.tv_nsec / 1e9;
+static void
+recsys_eval_main_defaults(recsys_eval_main_t *m)
+{
+    memset(m, 0, sizeof(recsys_eval_main_t));
+    recsys_eval_defaults(&m->o);
+}
+
+
+void
+recsys_eval_help(FILE *f)
+{
+    recsys_eval_main_t  m;
+
+    recsys_eval_main_defaults(&m);
+    recsys_opt_help(f, recsys_eval_main_options, &m);
 }
 
 
@@ -372,207 +424,140 @@ recsys_eval_main_tune(const recsys_data_t *d, const recsys_eval_opts_t *o,
 }
 
 
-int
-recsys_eval_main(int argc, char **argv)
+/* Reads the catalog and the log of m into d; 0, or the exit code. */
+static int
+recsys_eval_main_ingest(recsys_data_t *d, const recsys_eval_main_t *m,
+    double *seconds)
 {
-    int                   i, p, rc, tune;
-    char                  err[1024], *chosen;
-    double                t0, t_ingest;
-    const char           *items, *json, *html, *save_split;
-    recsys_data_t         d;
-    recsys_eval_opts_t    o;
-    recsys_eval_report_t  rep;
+    int     rc;
+    char    err[1024];
+    double  t0;
 
-    recsys_eval_defaults(&o);
-    tune = 0;
-    chosen = NULL;
-    items = NULL;
-    json = NULL;
-    html = NULL;
-    save_split = NULL;
+    t0 = recsys_clock_now();
 
-    for (i = 0; i < argc; i++) {
-        const char  *flag = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-        if (strcmp(flag, "--quiet") == 0) {
-            o.quiet = 1;
-            continue;
-        }
-
-        if (strcmp(flag, "--validation") == 0) {
-            o.validation = 1;
-            continue;
-        }
-
-        if (strcmp(flag, "--tune") == 0) {
-            tune = 1;
-            continue;
-        }
-
-        if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) {
-            fputs(recsys_eval_usage, stdout);
-            return 0;
-        }
-
-        if (strncmp(flag, "--", 2) != 0) {
-            fprintf(stderr, "recsys-build: eval: unexpected argument \"%s\""
-                    "\n%s", flag, recsys_eval_usage);
-            return 2;
-        }
-
-        if (val == NULL) {
-            fprintf(stderr, "recsys-build: eval: %s needs a value\n", flag);
-            return 2;
-        }
-
-        i++;
-
-        if (strcmp(flag, "--interactions") == 0) {
-            o.interactions = val;
-
-        } else if (strcmp(flag, "--items") == 0) {
-            items = val;
-
-        } else if (strcmp(flag, "--json") == 0) {
-            json = val;
-
-        } else if (strcmp(flag, "--html") == 0) {
-            html = val;
-
-        } else if (strcmp(flag, "--save-split") == 0) {
-            save_split = val;
-
-        } else if (strcmp(flag, "--algos") == 0) {
-            o.algos = val;
-
-        } else if (strcmp(flag, "--protocol") == 0) {
-            p = recsys_eval_protocol_parse(val);
-            if (p < 0) {
-                fprintf(stderr, "recsys-build: eval: --protocol must be p1, "
-                        "p2, loo or kfold\n");
-                return 2;
-            }
-
-            o.protocol = (recsys_eval_protocol_t) p;
-
-        } else if (strcmp(flag, "--k") == 0) {
-            if (!recsys_eval_main_number(flag, val, 1, RECSYS_EVAL_MAX_K,
-                                         &o.k))
-            {
-                return 2;
-            }
-
-        } else if (strcmp(flag, "--folds") == 0) {
-            if (!recsys_eval_main_number(flag, val, 2, RECSYS_SPLIT_MAX_FOLDS,
-                                         &o.folds))
-            {
-                return 2;
-            }
-
-        } else if (strcmp(flag, "--seed") == 0) {
-            if (!recsys_eval_main_number(flag, val, 0, 4294967295UL,
-                                         &o.seed))
-            {
-                return 2;
-            }
-
-        } else {
-            fprintf(stderr, "recsys-build: eval: unknown flag %s\n%s", flag,
-                    recsys_eval_usage);
-            return 2;
-        }
-    }
-
-    if (o.interactions == NULL) {
-        fprintf(stderr, "recsys-build: eval needs --interactions FILE\n%s",
-                recsys_eval_usage);
-        return 2;
-    }
-
-    if (recsys_eval_check_algos(o.algos, err, sizeof(err)) != RECSYS_OK) {
-        fprintf(stderr, "recsys-build: eval: %s\n", err);
-        return 2;
-    }
-
-    t0 = recsys_eval_main_now();
-
-    if (recsys_data_init(&d) != RECSYS_OK) {
+    if (recsys_data_init(d) != RECSYS_OK) {
         fprintf(stderr, "recsys-build: out of memory\n");
         return 1;
     }
 
     rc = RECSYS_OK;
 
-    if (items != NULL) {
-        rc = recsys_ingest_catalog(&d, items, err, sizeof(err));
+    if (m->items != NULL) {
+        rc = recsys_ingest_catalog(d, m->items, err, sizeof(err));
     }
 
     if (rc == RECSYS_OK) {
-        rc = recsys_ingest_interactions(&d, o.interactions, err,
+        rc = recsys_ingest_interactions(d, m->o.interactions, err,
                                         sizeof(err));
     }
 
     if (rc == RECSYS_OK) {
-        rc = recsys_ingest_finish(&d, err, sizeof(err));
+        rc = recsys_ingest_finish(d, err, sizeof(err));
     }
 
-    t_ingest = recsys_eval_main_now() - t0;
+    *seconds = recsys_clock_now() - t0;
 
     if (rc != RECSYS_OK) {
-        recsys_data_free(&d);
+        recsys_data_free(d);
         fprintf(stderr, "recsys-build: %s\n", err);
         return 1;
     }
 
-    if (d.n_events == 0) {
-        recsys_data_free(&d);
+    if (d->n_events == 0) {
+        recsys_data_free(d);
         fprintf(stderr, "recsys-build: %s: no interactions to evaluate\n",
-                o.interactions);
+                m->o.interactions);
         return 1;
     }
 
-    if (save_split != NULL) {
-        rc = recsys_eval_main_save_split(&d, &o, save_split, err,
-                                         sizeof(err));
+    return 0;
+}
+
+
+/* Saves the split, tunes, evaluates and reports; RECSYS_OK or why in err. */
+static int
+recsys_eval_main_run(const recsys_data_t *d, recsys_eval_main_t *m,
+    double t_ingest, char *err, size_t errlen)
+{
+    int                   rc;
+    char                 *chosen;
+    recsys_eval_report_t  rep;
+
+    chosen = NULL;
+
+    if (m->save_split != NULL) {
+        rc = recsys_eval_main_save_split(d, &m->o, m->save_split, err,
+                                         errlen);
         if (rc != RECSYS_OK) {
-            recsys_data_free(&d);
-            fprintf(stderr, "recsys-build: eval: %s\n", err);
-            return 1;
+            return rc;
         }
     }
 
-    if (tune) {
-        rc = recsys_eval_main_tune(&d, &o, &chosen, err, sizeof(err));
+    if (m->tune) {
+        rc = recsys_eval_main_tune(d, &m->o, &chosen, err, errlen);
         if (rc != RECSYS_OK) {
-            recsys_data_free(&d);
-            fprintf(stderr, "recsys-build: eval: %s\n", err);
-            return rc == RECSYS_EINVAL ? 2 : 1;
+            return rc;
         }
 
-        o.algos = chosen;
-        o.validation = 0;
+        m->o.algos = chosen;
+        m->o.validation = 0;
     }
 
-    rc = recsys_eval_run(&d, &o, &rep, err, sizeof(err));
+    rc = recsys_eval_run(d, &m->o, &rep, err, errlen);
     rep.seconds_ingest = t_ingest;
 
-    if (rc == RECSYS_OK && !o.quiet) {
+    if (rc == RECSYS_OK && !m->o.quiet) {
         recsys_eval_print(&rep, stdout);
         printf("\nseconds: ingest %.3f, evaluation %.3f\n",
                rep.seconds_ingest, rep.seconds);
     }
 
-    if (rc == RECSYS_OK && json != NULL) {
-        rc = recsys_eval_write_json(&rep, json, err, sizeof(err));
+    if (rc == RECSYS_OK && m->json != NULL) {
+        rc = recsys_eval_write_json(&rep, m->json, err, errlen);
     }
 
-    if (rc == RECSYS_OK && html != NULL) {
-        rc = recsys_eval_write_html(&rep, html, err, sizeof(err));
+    if (rc == RECSYS_OK && m->html != NULL) {
+        rc = recsys_eval_write_html(&rep, m->html, err, errlen);
     }
 
     recsys_eval_report_free(&rep);
-    recsys_data_free(&d);
     free(chosen);
+
+    return rc;
+}
+
+
+int
+recsys_eval_main(int argc, char **argv)
+{
+    int                 rc;
+    char                err[1024];
+    double              t_ingest;
+    recsys_data_t       d;
+    recsys_eval_main_t  m;
+
+    recsys_eval_main_defaults(&m);
+
+    if (recsys_opt_argv(recsys_eval_main_options, &m, argc, argv, err,
+                        sizeof(err))
+        != RECSYS_OK)
+    {
+        fprintf(stderr, "recsys-build: eval: %s\n", err);
+        return 2;
+    }
+
+    if (recsys_eval_check_algos(m.o.algos, err, sizeof(err)) != RECSYS_OK) {
+        fprintf(stderr, "recsys-build: eval: %s\n", err);
+        return 2;
+    }
+
+    rc = recsys_eval_main_ingest(&d, &m, &t_ingest);
+    if (rc != 0) {
+        return rc;
+    }
+
+    rc = recsys_eval_main_run(&d, &m, t_ingest, err, sizeof(err));
+    recsys_data_free(&d);
 
     if (rc != RECSYS_OK) {
         fprintf(stderr, "recsys-build: eval: %s\n", err);

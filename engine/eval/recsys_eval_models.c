@@ -34,117 +34,24 @@
 #include "recsys_als.h"
 #include "recsys_ease.h"
 #include "recsys_eval.h"
+#include "recsys_opt.h"
 #include "recsys_rp3.h"
 #include "recsys_status.h"
 
 
-#define RECSYS_PARAM_DOUBLE  0
-#define RECSYS_PARAM_U32     1
-#define RECSYS_PARAM_INT     2      /* a flag or a choice of names */
+/* a name=value parameter of an adapter: field of struct st */
+#define recsys_model_param(name, type, st, field, min, max)                 \
+    recsys_opt_row(NULL, name, RECSYS_OPT_##type, offsetof(st, field), min, \
+                   max, NULL, NULL)
 
-typedef struct {
-    const char          *name;
-    int                  type;
-    size_t               offset;
-    double               min;
-    double               max;
-    const char  *const  *choices;   /* RECSYS_PARAM_INT by name, or NULL */
-} recsys_param_t;
-
+#define recsys_ease_param(name, type, field, min, max)                     \
+    recsys_model_param(name, type, recsys_ease_opts_t, field, min, max)
+#define recsys_als_param(name, type, field, min, max)                      \
+    recsys_model_param(name, type, recsys_als_opts_t, field, min, max)
+#define recsys_rp3_param(name, type, field, min, max)                      \
+    recsys_model_param(name, type, recsys_rp3_opts_t, field, min, max)
 
 static const char  *const recsys_als_confs[] = { "linear", "log", NULL };
-
-
-/*
- * Parses "a=1:b=2" (or "a=1,b=2") into the struct at base by the table;
- * RECSYS_OK, or RECSYS_EINVAL with "algo: why" in err.
- */
-static int
-recsys_param_parse(const char *algo, const recsys_param_t *table,
-    const char *params, void *base, char *err, size_t errlen)
-{
-    int                    c;
-    char                  *end;
-    double                 v;
-    size_t                 len, vlen;
-    const char            *p, *stop, *eq;
-    const recsys_param_t  *t;
-
-    for (p = params; p != NULL && *p != '\0'; p = *stop ? stop + 1 : stop) {
-        stop = p + strcspn(p, ":,");
-        eq = memchr(p, '=', (size_t) (stop - p));
-        len = eq != NULL ? (size_t) (eq - p) : 0;
-
-        for (t = table; eq != NULL && t->name != NULL; t++) {
-            if (strlen(t->name) == len && memcmp(t->name, p, len) == 0) {
-                break;
-            }
-        }
-
-        if (eq == NULL || t->name == NULL) {
-            len = (size_t) snprintf(err, errlen, "%s: unknown parameter "
-                                    "\"%.*s\" (known:", algo,
-                                    (int) (stop - p), p);
-
-            for (t = table; t->name != NULL && len < errlen; t++) {
-                len += (size_t) snprintf(err + len, errlen - len, " %s",
-                                         t->name);
-            }
-
-            if (len < errlen) {
-                snprintf(err + len, errlen - len, ")");
-            }
-
-            return RECSYS_EINVAL;
-        }
-
-        vlen = (size_t) (stop - eq - 1);
-
-        if (t->choices != NULL) {
-            for (c = 0; t->choices[c] != NULL; c++) {
-                if (strlen(t->choices[c]) == vlen
-                    && memcmp(t->choices[c], eq + 1, vlen) == 0)
-                {
-                    break;
-                }
-            }
-
-            if (t->choices[c] == NULL) {
-                snprintf(err, errlen, "%s: %s must be one of %s or %s", algo,
-                         t->name, t->choices[0], t->choices[1]);
-                return RECSYS_EINVAL;
-            }
-
-            *(int *) ((char *) base + t->offset) = c;
-            continue;
-        }
-
-        v = vlen > 0 ? strtod(eq + 1, &end) : NAN;
-
-        if (vlen == 0 || end != stop || !(v >= t->min) || !(v <= t->max)
-            || (t->type != RECSYS_PARAM_DOUBLE && v != floor(v)))
-        {
-            snprintf(err, errlen, "%s: %s must be a%s number from %g to %g",
-                     algo, t->name,
-                     t->type == RECSYS_PARAM_DOUBLE ? "" : " whole",
-                     t->min, t->max);
-            return RECSYS_EINVAL;
-        }
-
-        switch (t->type) {
-        case RECSYS_PARAM_DOUBLE:
-            *(double *) ((char *) base + t->offset) = v;
-            break;
-        case RECSYS_PARAM_U32:
-            *(uint32_t *) ((char *) base + t->offset) = (uint32_t) v;
-            break;
-        default:
-            *(int *) ((char *) base + t->offset) = (int) v;
-        }
-    }
-
-    return RECSYS_OK;
-}
 
 
 /* History scoring over item rows: the served form of EASE and RP3beta. */
@@ -188,17 +95,12 @@ typedef struct {
     const recsys_train_t  *train;
 } recsys_model_ease_t;
 
-static const recsys_param_t  recsys_model_ease_params[] = {
-    { "lambda", RECSYS_PARAM_DOUBLE,
-      offsetof(recsys_ease_opts_t, lambda), 1e-6, 1e9, NULL },
-    { "max_items", RECSYS_PARAM_U32,
-      offsetof(recsys_ease_opts_t, max_items), 1, RECSYS_EASE_MAX_ITEMS,
-      NULL },
-    { "values", RECSYS_PARAM_INT,
-      offsetof(recsys_ease_opts_t, values), 0, 1, NULL },
-    { "k", RECSYS_PARAM_U32,
-      offsetof(recsys_ease_opts_t, k), 0, 100000, NULL },
-    { NULL, 0, 0, 0, 0, NULL }
+static const recsys_opt_t  recsys_model_ease_params[] = {
+    recsys_ease_param("lambda", DOUBLE, lambda, 1e-6, 1e9),
+    recsys_ease_param("max_items", U32, max_items, 1, RECSYS_EASE_MAX_ITEMS),
+    recsys_ease_param("values", INT, values, 0, 1),
+    recsys_ease_param("k", U32, k, 0, 100000),
+    recsys_opt_null
 };
 
 
@@ -232,8 +134,8 @@ recsys_model_ease_fit(const recsys_train_t *train, const char *params,
     recsys_ease_defaults(&s->o);
     s->o.k = 0;
 
-    rc = recsys_param_parse("ease", recsys_model_ease_params, params, &s->o,
-                            err, errlen);
+    rc = recsys_opt_settings(recsys_model_ease_params, &s->o, "ease: ",
+                             params, ":,", err, errlen);
     if (rc != RECSYS_OK) {
         free(s);
         return rc;
@@ -292,27 +194,19 @@ typedef struct {
     recsys_als_t       m;
 } recsys_model_als_t;
 
-static const recsys_param_t  recsys_model_als_params[] = {
-    { "factors", RECSYS_PARAM_U32,
-      offsetof(recsys_als_opts_t, factors), 1, RECSYS_ALS_MAX_FACTORS,
-      NULL },
-    { "reg", RECSYS_PARAM_DOUBLE,
-      offsetof(recsys_als_opts_t, reg), 0, 1e9, NULL },
-    { "alpha", RECSYS_PARAM_DOUBLE,
-      offsetof(recsys_als_opts_t, alpha), 0, 1e9, NULL },
-    { "eps", RECSYS_PARAM_DOUBLE,
-      offsetof(recsys_als_opts_t, epsilon), 1e-9, 1e9, NULL },
-    { "conf", RECSYS_PARAM_INT,
-      offsetof(recsys_als_opts_t, confidence), 0, 1, recsys_als_confs },
-    { "values", RECSYS_PARAM_INT,
-      offsetof(recsys_als_opts_t, values), 0, 1, NULL },
-    { "iterations", RECSYS_PARAM_U32,
-      offsetof(recsys_als_opts_t, iterations), 0, 10000, NULL },
-    { "cg_steps", RECSYS_PARAM_U32,
-      offsetof(recsys_als_opts_t, cg_steps), 1, 1000, NULL },
-    { "seed", RECSYS_PARAM_U32,
-      offsetof(recsys_als_opts_t, seed), 0, 4294967295.0, NULL },
-    { NULL, 0, 0, 0, 0, NULL }
+static const recsys_opt_t  recsys_model_als_params[] = {
+    recsys_als_param("factors", U32, factors, 1, RECSYS_ALS_MAX_FACTORS),
+    recsys_als_param("reg", DOUBLE, reg, 0, 1e9),
+    recsys_als_param("alpha", DOUBLE, alpha, 0, 1e9),
+    recsys_als_param("eps", DOUBLE, epsilon, 1e-9, 1e9),
+    { NULL, "conf", RECSYS_OPT_CHOICE,
+      offsetof(recsys_als_opts_t, confidence), 0, 0, "linear|log", NULL,
+      recsys_als_confs, NULL, NULL, NULL, 0 },
+    recsys_als_param("values", INT, values, 0, 1),
+    recsys_als_param("iterations", U32, iterations, 0, 10000),
+    recsys_als_param("cg_steps", U32, cg_steps, 1, 1000),
+    recsys_als_param("seed", U32, seed, 0, 4294967295.0),
+    recsys_opt_null
 };
 
 
@@ -343,8 +237,8 @@ recsys_model_als_fit(const recsys_train_t *train, const char *params,
 
     recsys_als_defaults(&s->o);
 
-    rc = recsys_param_parse("als", recsys_model_als_params, params, &s->o,
-                            err, errlen);
+    rc = recsys_opt_settings(recsys_model_als_params, &s->o, "als: ",
+                             params, ":,", err, errlen);
     if (rc != RECSYS_OK) {
         free(s);
         return rc;
@@ -389,18 +283,13 @@ typedef struct {
     const recsys_train_t  *train;
 } recsys_model_rp3_t;
 
-static const recsys_param_t  recsys_model_rp3_params[] = {
-    { "alpha", RECSYS_PARAM_DOUBLE,
-      offsetof(recsys_rp3_opts_t, alpha), 1e-6, 100, NULL },
-    { "beta", RECSYS_PARAM_DOUBLE,
-      offsetof(recsys_rp3_opts_t, beta), 0, 100, NULL },
-    { "k", RECSYS_PARAM_U32,
-      offsetof(recsys_rp3_opts_t, k), 1, 100000, NULL },
-    { "values", RECSYS_PARAM_INT,
-      offsetof(recsys_rp3_opts_t, values), 0, 1, NULL },
-    { "normalize", RECSYS_PARAM_INT,
-      offsetof(recsys_rp3_opts_t, normalize), 0, 1, NULL },
-    { NULL, 0, 0, 0, 0, NULL }
+static const recsys_opt_t  recsys_model_rp3_params[] = {
+    recsys_rp3_param("alpha", DOUBLE, alpha, 1e-6, 100),
+    recsys_rp3_param("beta", DOUBLE, beta, 0, 100),
+    recsys_rp3_param("k", U32, k, 1, 100000),
+    recsys_rp3_param("values", INT, values, 0, 1),
+    recsys_rp3_param("normalize", INT, normalize, 0, 1),
+    recsys_opt_null
 };
 
 
@@ -432,8 +321,8 @@ recsys_model_rp3_fit(const recsys_train_t *train, const char *params,
     s->train = train;
     recsys_rp3_defaults(&s->o);
 
-    rc = recsys_param_parse("rp3", recsys_model_rp3_params, params, &s->o,
-                            err, errlen);
+    rc = recsys_opt_settings(recsys_model_rp3_params, &s->o, "rp3: ",
+                             params, ":,", err, errlen);
     if (rc != RECSYS_OK) {
         free(s);
         return rc;

@@ -46,6 +46,7 @@
 #include <sys/types.h>
 
 #include "recsys_gen.h"
+#include "recsys_rng.h"
 #include "recsys_status.h"
 
 
@@ -217,19 +218,6 @@ static void recsys_gen_user(recsys_gen_ctx_t *c, uint32_t u,
 
 /* randomness */
 
-static uint64_t
-recsys_gen_splitmix(uint64_t *x)
-{
-    uint64_t  z;
-
-    z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-
-    return z ^ (z >> 31);
-}
-
-
 static void
 recsys_gen_seed(recsys_gen_rng_t *r, uint64_t seed, uint64_t stream)
 {
@@ -239,7 +227,7 @@ recsys_gen_seed(recsys_gen_rng_t *r, uint64_t seed, uint64_t stream)
     x = seed ^ (stream * 0xd1342543de82ef95ULL);
 
     for (i = 0; i < 4; i++) {
-        r->s[i] = recsys_gen_splitmix(&x);
+        r->s[i] = recsys_rng_next(&x);
     }
 }
 

@@ -1,0 +1,353 @@
+/*
+ * recsys_build_opts.c: the builder's defaults, its option table and the
+ * name=value settings, all from that table (recsys_build_opts.h).
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "recsys_build_opts.h"
+#include "recsys_ease.h"
+#include "recsys_itemcf.h"
+#include "recsys_model.h"
+#include "recsys_number.h"
+#include "recsys_query.h"
+#include "recsys_status.h"
+
+
+#define recsys_bo(field)  offsetof(recsys_build_opts_t, field)
+
+#define recsys_bo_u32(name, set, field, min, max, arg, help)                \
+    recsys_opt_row(name, set, RECSYS_OPT_U32, recsys_bo(field), min, max,   \
+                   arg, help)
+#define recsys_bo_f64(name, set, field, min, max, arg, help)                \
+    recsys_opt_row(name, set, RECSYS_OPT_DOUBLE, recsys_bo(field), min,     \
+                   max, arg, help)
+#define recsys_bo_f32(name, set, field, min, max, arg, help)                \
+    recsys_opt_row(name, set, RECSYS_OPT_FLOAT, recsys_bo(field), min, max, \
+                   arg, help)
+#define recsys_bo_flag(name, set, type, field, help)                        \
+    recsys_opt_row(name, set, type, recsys_bo(field), 0, 1, NULL, help)
+#define recsys_bo_str(name, field, arg, help)                               \
+    recsys_opt_row(name, NULL, RECSYS_OPT_STR, recsys_bo(field), 0, 0, arg, \
+                   help)
+
+static int recsys_build_opts_model_id(void *field, const char *s,
+    size_t len);
+static int recsys_build_opts_similarity(void *field, const char *s,
+    size_t len);
+static void recsys_build_opts_show_str(const void *field, char *buf,
+    size_t size);
+static int recsys_build_opts_weights(void *field, const char *s, size_t len);
+static void recsys_build_opts_show_weights(const void *field, char *buf,
+    size_t size);
+static void recsys_build_opts_show_auto(const void *field, char *buf,
+    size_t size);
+
+
+const recsys_opt_t  recsys_build_options[] = {
+
+    /* inputs and output */
+    recsys_opt_required("interactions", recsys_bo(interactions), "FILE",
+                        "the interaction log"),
+    recsys_bo_str("items", items, "FILE", "item catalog, CSV or JSON Lines"),
+    recsys_bo_str("tags", tags, "FILE",
+                  "tags user,item,tag[,timestamp] for content"),
+    recsys_opt_required("out", recsys_bo(out), "MODEL",
+                        "the model file to publish"),
+    { "model-id", NULL, RECSYS_OPT_STR, recsys_bo(model_id), 0, 0, "ID",
+      "model id (default: build time, digest)", NULL,
+      recsys_build_opts_model_id, NULL,
+      "1 to 63 characters of A-Z a-z 0-9 . _ : -", 0 },
+    recsys_bo_str("event-weights", event_weights, "NAME=W,...",
+                  "value of each event name in an event column"),
+    recsys_bo_f64("decay-days", NULL, decay_days, 0.0, 1e6, "D",
+                  "values halve every D days back, 0: no decay"),
+    recsys_bo_flag("quiet", NULL, RECSYS_OPT_ON, quiet,
+                   "print nothing on success"),
+
+    /* item-CF and the stored lists */
+    recsys_bo_u32("neighbors", "neighbors", neighbors, 1, 1000, "K",
+                  "item-CF neighbours kept per item"),
+    { "similarity", "similarity", RECSYS_OPT_FN, recsys_bo(similarity), 0, 0,
+      "cosine|adjusted|pearson|jaccard", "item-CF similarity", NULL,
+      recsys_build_opts_similarity, recsys_build_opts_show_str,
+      "one of cosine, adjusted, pearson, jaccard", 0 },
+    recsys_bo_f32("shrink", "shrink", shrink, 0.0, 1e6, "S",
+                  "similarity times c / (c + S), c: co-users"),
+    recsys_bo_u32("min-support", "min_support", min_support, 1, 1000000, "N",
+                  "least co-users of an item pair"),
+    recsys_bo_u32("history", "history", history, 1, 10000, "H",
+                  "newest items stored per user"),
+    recsys_bo_u32("user-top", "user_top", user_top, 1, 10000, "R",
+                  "length of each user's stored lists"),
+    recsys_bo_u32("explain-top", "explain_top", explain_top, 0, 1000, "E",
+                  "explained entries per user, 0: none"),
+    recsys_bo_u32("explain-history", "explain_history", explain_history, 1,
+                  1000, "H", "newest history items explanations credit"),
+    { "weights", "w_", RECSYS_OPT_FN, recsys_bo(weights), 0, 10,
+      "SRC=W,...", "hybrid weights by source, 0 to 10", NULL,
+      recsys_build_opts_weights, recsys_build_opts_show_weights,
+      "takes SOURCE=WEIGHT,... with weights from 0 to 10, each SOURCE a "
+      "name algo= takes (`recsys-build help build` lists them)",
+      RECSYS_OPT_PREFIX },
+    recsys_bo_u32("sparse-user", "sparse_user", sparse_user, 0, 1000000, "N",
+                  "users with fewer items are sparse"),
+    recsys_bo_f64("trending-days", "trending_days", trending_days, 0.01, 1e5,
+                  "D", "half-life of trending in days"),
+    recsys_bo_u32("user-neighbors", "user_neighbors", user_neighbors, 0,
+                  1000, "K", "user-CF neighbours per user, 0: no user-CF"),
+    recsys_bo_flag("no-content", "content", RECSYS_OPT_OFF, content,
+                   "turn the content source off"),
+
+    /* segments */
+    recsys_bo_u32("segments", "k", k, 0, 1000, "K",
+                  "k-means segments, 0: chosen by silhouette"),
+    recsys_bo_flag("dbscan", "dbscan", RECSYS_OPT_ON, dbscan,
+                   "turn DBSCAN on, instead of k-means"),
+    recsys_bo_f32("eps", "eps", eps, 0.001, 2.0, "E", "DBSCAN radius"),
+    recsys_bo_flag("no-segments", "segments", RECSYS_OPT_OFF, segments,
+                   "turn user segments off"),
+
+    /* association rules */
+    recsys_bo_f64("rule-support", "rule_support", rule_support, 0.0, 1.0,
+                  "S", "least share of transactions"),
+    recsys_bo_f64("rule-confidence", "rule_confidence", rule_confidence,
+                  0.0, 1.0, "C", "least confidence"),
+    recsys_bo_f64("rule-lift", "rule_lift", rule_lift, 0.0, 1e6, "L",
+                  "least lift"),
+    { "rule-min-value", "rule_min_value", RECSYS_OPT_FLOAT,
+      recsys_bo(rule_min_value), 0.0, 1e6, "V",
+      "an item counts when its value is at least V", NULL, NULL,
+      recsys_build_opts_show_auto, NULL, 0 },
+    recsys_bo_f64("rule-gap", "rule_gap", rule_gap, 0.0, 1e9, "SECONDS",
+                  "sessions cut at longer gaps, 0: one per user"),
+    recsys_bo_flag("no-rules", "rules", RECSYS_OPT_OFF, rules,
+                   "turn association rules off"),
+
+    /* sequences */
+    recsys_bo_flag("no-markov", "markov", RECSYS_OPT_OFF, markov,
+                   "turn Markov next items off"),
+    recsys_bo_flag("hmm", "hmm", RECSYS_OPT_ON, hmm,
+                   "turn the hidden Markov model on (slow)"),
+    recsys_bo_u32("hmm-states", "hmm_states", hmm_states, 2, 1000, "N",
+                  "hidden states"),
+    recsys_bo_flag("gru", "gru", RECSYS_OPT_ON, lstm,
+                   "turn the GRU next-item model on (slow)"),
+    recsys_bo_u32("gru-epochs", "gru_epochs", lstm_epochs, 1, 1000, "N",
+                  "GRU training epochs"),
+    recsys_bo_u32("gru-dim", "gru_dim", lstm_dim, 1, 256, "D",
+                  "GRU item embedding size"),
+    recsys_bo_u32("gru-hidden", "gru_hidden", lstm_hidden, 1, 256, "H",
+                  "GRU state size"),
+    /* the GRU source's old names, kept until a real LSTM cell exists */
+    recsys_bo_flag("lstm", "lstm", RECSYS_OPT_ON, lstm, "old name of --gru"),
+    recsys_bo_u32("lstm-epochs", "lstm_epochs", lstm_epochs, 1, 1000, "N",
+                  "old name of --gru-epochs"),
+    recsys_bo_u32("lstm-dim", "lstm_dim", lstm_dim, 1, 256, "D",
+                  "old name of --gru-dim"),
+    recsys_bo_u32("lstm-hidden", "lstm_hidden", lstm_hidden, 1, 256, "H",
+                  "old name of --gru-hidden"),
+
+    /* linear and factor models */
+    recsys_bo_flag("ease", NULL, RECSYS_OPT_ON, ease, "turn EASE^R on"),
+    recsys_bo_flag("no-ease", "ease", RECSYS_OPT_OFF, ease, "turn EASE^R off"),
+    recsys_bo_f64("ease-lambda", "ease_lambda", ease_lambda, 0.001, 1e9, "L",
+                  "EASE^R regularisation"),
+    recsys_bo_u32("ease-items", "ease_items", ease_items, 1,
+                  RECSYS_EASE_MAX_ITEMS, "N",
+                  "EASE^R over the N most popular items"),
+    recsys_bo_flag("no-rp3beta", "rp3beta", RECSYS_OPT_OFF, rp3beta,
+                   "turn RP3beta off"),
+    recsys_bo_flag("als", "als", RECSYS_OPT_ON, als, "turn implicit ALS on"),
+    recsys_bo_u32("als-factors", "als_factors", als_factors, 1, 1024, "F",
+                  "ALS factors"),
+
+    recsys_opt_null
+};
+
+
+void
+recsys_build_defaults(recsys_build_opts_t *o)
+{
+    int  s;
+
+    memset(o, 0, sizeof(recsys_build_opts_t));
+
+    o->neighbors = 50;
+    o->history = 100;
+    o->user_top = 100;
+    o->explain_top = 20;
+    o->explain_history = RECSYS_EXPLAIN_HISTORY;
+    o->sparse_user = 3;
+    o->trending_days = 30.0;
+    o->similarity = "cosine";
+    o->shrink = 0.0f;
+    o->min_support = 1;
+    o->user_neighbors = 50;
+    o->content = 1;
+    o->segments = 1;
+    o->k = 0;
+    o->eps = 0.3f;
+    o->rules = 1;
+    o->rule_support = 0.05;
+    o->rule_confidence = 0.5;
+    o->rule_lift = 1.5;
+    o->rule_min_value = -1.0f;     /* auto: 4 for ratings, else any */
+    o->markov = 1;
+    o->hmm = 0;
+    o->hmm_states = 32;
+    o->lstm = 0;
+    o->lstm_epochs = 10;
+    o->lstm_dim = 64;
+    o->lstm_hidden = 64;
+    o->rule_gap = 0.0;
+    o->ease = 1;
+    o->ease_lambda = 500.0;
+    o->ease_items = 2000;
+    o->rp3beta = 1;
+    o->als = 0;
+    o->als_factors = 64;
+    o->decay_days = 0.0;
+
+    for (s = 0; s < RECSYS_NSRC; s++) {
+        o->weights[s] = -1.0f;
+    }
+}
+
+
+int
+recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
+    size_t errlen)
+{
+    return recsys_opt_settings(recsys_build_options, o, "", settings, ",",
+                               err, errlen);
+}
+
+
+static int
+recsys_build_opts_model_id(void *field, const char *s, size_t len)
+{
+    (void) field;
+
+    if (len == 0 || len > 63
+        || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") != len)
+    {
+        return RECSYS_EINVAL;
+    }
+
+    return RECSYS_OK;
+}
+
+
+/* A similarity by name; the field points at the static name. */
+static int
+recsys_build_opts_similarity(void *field, const char *s, size_t len)
+{
+    int   sim;
+    char  name[16];
+
+    if (len >= sizeof(name)) {
+        return RECSYS_EINVAL;
+    }
+
+    memcpy(name, s, len);
+    name[len] = '\0';
+
+    sim = recsys_sim_parse(name);
+    if (sim < 0) {
+        return RECSYS_EINVAL;
+    }
+
+    *(const char **) field = recsys_sim_name((recsys_sim_t) sim);
+
+    return RECSYS_OK;
+}
+
+
+static void
+recsys_build_opts_show_str(const void *field, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", *(const char *const *) field);
+}
+
+
+/* "itemcf=1,content=0.2": weights (0 to 10) by source name. */
+static int
+recsys_build_opts_weights(void *field, const char *s, size_t len)
+{
+    int          src;
+    float       *weights;
+    double       w;
+    const char  *end, *eq, *comma;
+
+    weights = field;
+    end = s + len;
+
+    while (s < end) {
+        comma = memchr(s, ',', (size_t) (end - s));
+        if (comma == NULL) {
+            comma = end;
+        }
+
+        eq = memchr(s, '=', (size_t) (comma - s));
+        src = eq != NULL ? recsys_source_parse(s, (size_t) (eq - s)) : -1;
+
+        if (src < 0
+            || recsys_number_double(eq + 1, (size_t) (comma - eq - 1), 0.0,
+                                    10.0, &w)
+               != RECSYS_OK)
+        {
+            return RECSYS_EINVAL;
+        }
+
+        weights[src] = (float) w;
+        s = comma < end ? comma + 1 : end;
+    }
+
+    return RECSYS_OK;
+}
+
+
+/* The weights given, or "auto" (each source's automatic weight). */
+static void
+recsys_build_opts_show_weights(const void *field, char *buf, size_t size)
+{
+    int           s;
+    size_t        len;
+    const float  *weights;
+
+    weights = field;
+    len = 0;
+    buf[0] = '\0';
+
+    for (s = 0; s < RECSYS_NSRC && len < size; s++) {
+        if (weights[s] >= 0.0f) {
+            len += (size_t) snprintf(buf + len, size - len, "%s%s=%g",
+                                     len ? "," : "", recsys_source_name(s),
+                                     (double) weights[s]);
+        }
+    }
+
+    if (len == 0) {
+        snprintf(buf, size, "auto");
+    }
+}
+
+
+/* A float where a negative value means "chosen from the data". */
+static void
+recsys_build_opts_show_auto(const void *field, char *buf, size_t size)
+{
+    float  v;
+
+    v = *(const float *) field;
+
+    if (v < 0.0f) {
+        snprintf(buf, size, "auto: 4 for ratings, else any");
+
+    } else {
+        snprintf(buf, size, "%g", (double) v);
+    }
+}

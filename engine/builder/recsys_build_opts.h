@@ -1,0 +1,86 @@
+/*
+ * recsys_build_opts.h: the builder's options, their defaults and the one
+ * table that names them.
+ *
+ * recsys_build_options is what `recsys-build build` parses, what its help
+ * prints (with the defaults recsys_build_defaults() applies) and what
+ * name=value settings (eval's "hybrid:w_itemcf=0.5,neighbors=20") set.
+ */
+
+#ifndef RECSYS_BUILD_OPTS_H
+#define RECSYS_BUILD_OPTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recsys_opt.h"
+
+
+typedef struct {
+    uint32_t     neighbors;         /* item-CF neighbours per item */
+    uint32_t     history;           /* stored history items per user */
+    uint32_t     user_top;          /* precomputed list length per user */
+    uint32_t     explain_top;       /* explained entries of each user's
+                                       hybrid list, 0: none stored */
+    uint32_t     explain_history;   /* newest history items they credit */
+    uint32_t     sparse_user;       /* fewer items than this: sparse */
+    double       trending_days;     /* half-life of "trending" */
+    const char  *similarity;        /* item-CF: cosine, ... */
+    float        shrink;            /* item-CF similarity shrinkage */
+    uint32_t     min_support;       /* item-CF: least co-users of a pair */
+    uint32_t     user_neighbors;    /* user-CF: neighbours per user, 0: off */
+    const char  *tags;              /* tags file for content, or NULL */
+    int          content;           /* build the content source */
+    int          segments;          /* build user segments (k-means) */
+    uint32_t     k;                 /* segments, 0: chosen by silhouette */
+    int          dbscan;            /* DBSCAN instead of k-means */
+    float        eps;               /* DBSCAN radius */
+    int          rules;             /* mine association rules */
+    double       rule_support;      /* least share of transactions */
+    double       rule_confidence;
+    double       rule_lift;
+    float        rule_min_value;    /* an item counts when value >= this */
+    double       rule_gap;          /* > 0: transactions are sessions cut
+                                       at gaps of more seconds than this;
+                                       0: one transaction per user */
+    int          markov;            /* first-order Markov next items */
+    int          hmm;               /* hidden Markov model (off: slow) */
+    uint32_t     hmm_states;
+    int          lstm;              /* GRU next-item model (off: slow) */
+    uint32_t     lstm_epochs;
+    uint32_t     lstm_dim;          /* item embedding size */
+    uint32_t     lstm_hidden;       /* recurrent state size */
+    int          ease;              /* EASE^R over the ease_items most
+                                       popular items (a dense n^3 solve) */
+    double       ease_lambda;
+    uint32_t     ease_items;        /* catalog cap: the most popular kept */
+    int          rp3beta;           /* RP3beta item-item walk */
+    int          als;               /* implicit ALS */
+    uint32_t     als_factors;
+    float        weights[16];       /* hybrid weights by source; < 0: auto */
+    const char  *model_id;          /* NULL: build time and a digest */
+    const char  *interactions;      /* input names, for the model's params */
+    const char  *items;
+    const char  *out;               /* the model file to publish */
+    const char  *event_weights;     /* "name=w,..." for an event column */
+    double       decay_days;        /* value half-life in days, 0: none */
+    int          quiet;
+} recsys_build_opts_t;
+
+
+/* the rows of the build command and of build settings */
+extern const recsys_opt_t  recsys_build_options[];
+
+
+/* Fills o with every default; inputs and output are left NULL. */
+void recsys_build_defaults(recsys_build_opts_t *o);
+
+/*
+ * Applies "name=value,name=value" settings (the setting names of
+ * recsys_build_options, "w_SOURCE" for a hybrid weight) to o;
+ * RECSYS_EINVAL with the reason in err.
+ */
+int recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
+    size_t errlen);
+
+#endif /* RECSYS_BUILD_OPTS_H */

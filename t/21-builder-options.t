@@ -1,0 +1,181 @@
+#!/usr/bin/perl
+
+# 21-builder-options: `recsys-build help build` lists exactly the options
+# `build` accepts, each with the default the build really applies.
+#
+#   - every option help prints is accepted by `build` (parsing stops only at
+#     a missing required flag), and every --flag the README names that `build`
+#     accepts is printed;
+#   - the defaults printed agree with the parameters a default build
+#     stores in its model (`inspect MODEL stats`);
+#   - values out of range, or not numbers, are refused naming the option;
+#   - `help`, `help gen`, `help eval`, `eval --help` and `build --help` work.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use JSON::PP;
+use Test::More;
+use RecsysTest qw(builder build_model tmpdir slurp repo_root);
+
+RecsysTest::skip_unless_built(builder_only => 1);
+
+my $data = "$FindBin::Bin/data";
+my $tmp = tmpdir();
+
+# --- what help prints --------------------------------------------------
+
+my ($rc, $help, $err) = builder('help', 'build');
+is($rc, 0, 'help build exits 0') or diag $err;
+
+my %opt;            # name => { arg, range => [min, max], default }
+my $last;
+for my $line (split /\n/, $help) {
+    if ($line =~ /\A  --([a-z][a-z0-9-]*)(?: (\S+))?/) {
+        $last = $1;
+        $opt{$last} = { arg => $2 };
+    }
+    if (defined $last
+        && $line =~ m{\[(?:(integer|number)\ (\S+?)\.\.(\S+?))?(?:;\ )?
+                      (?:required)?(?:default\ (.*))?\]\z}x)
+    {
+        $opt{$last}{range} = [$2, $3, $1 eq 'integer'] if defined $1;
+        $opt{$last}{default} = $4 if defined $4;
+    }
+}
+cmp_ok(scalar keys %opt, '>=', 40, 'help build lists the options')
+    or diag $help;
+
+{
+    my ($rc2, $help2) = builder('build', '--help');
+    is($rc2, 0, 'build --help exits 0');
+    is($help2, $help, 'build --help prints the same as help build');
+}
+
+# a value each option accepts, for the ones without a numeric range
+my %sample = (interactions => 'x.csv', items => 'x.csv', tags => 'x.csv',
+              out => undef, 'model-id' => 'm-1', 'event-weights' => 'view=1',
+              similarity => 'pearson', weights => 'itemcf=1,popular=0.5');
+
+# parsing without the required flags: an accepted option leaves only that
+# complaint
+sub parse_only {
+    my (@args) = @_;
+    my ($c, $o, $e) = builder('build', @args);
+    return ($c, $e);
+}
+
+for my $name (sort keys %opt) {
+    next if $name eq 'out';
+    my $o = $opt{$name};
+    my @args = ("--$name");
+    if (defined $o->{arg}) {
+        my $v = exists $sample{$name} ? $sample{$name}
+              : defined $o->{range} ? $o->{range}[0] : undef;
+        if (!defined $v) {
+            fail("--$name: a value to try");
+            next;
+        }
+        push @args, $v;
+    }
+    my ($c, $e) = parse_only(@args);
+    like($e, qr/--(?:interactions|out) is required/,
+         "--$name (printed) is accepted by build") or diag $e;
+}
+
+# every --flag the README names: accepted by build exactly when printed
+my $readme = slurp(repo_root() . '/README.md') // '';
+my %named = map { $_ => 1 } $readme =~ /(?<![\w-])--([a-z][a-z0-9-]+)/g;
+ok(scalar keys %named, 'the README names options');
+for my $name (sort keys %named) {
+    my ($c, $e) = parse_only("--$name", '1');
+    my $accepted = $e !~ /unknown flag --\Q$name\E\b/;
+    if ($accepted) {
+        ok(exists $opt{$name}, "--$name (accepted by build) is printed");
+    } else {
+        ok(!exists $opt{$name}, "--$name (unknown to build) is not printed");
+    }
+}
+
+# --- the defaults are the ones a build applies ---------------------------
+
+my $model = build_model(interactions => "$data/cf-interactions.csv",
+                        out => "$tmp/m.mdb", model_id => 'opts-1',
+                        args => ['--quiet']);
+my ($rc3, $stats) = builder('inspect', $model, 'stats');
+my ($params) = $stats =~ /^params\s+(\{.*\})\s*$/m;
+ok(defined $params, 'inspect stats shows the parameters') or diag $stats;
+my $p = decode_json($params // '{}');
+my %stored = (%$p, 'ease-lambda' => $p->{ease}{lambda},
+              'ease-items' => $p->{ease}{items},
+              'rule-support' => $p->{rules}{support},
+              'rule-confidence' => $p->{rules}{confidence},
+              'rule-lift' => $p->{rules}{lift},
+              'rule-gap' => $p->{rules}{gap_seconds},
+              segments => $p->{segments}{k}, eps => $p->{segments}{eps});
+my $compared = 0;
+for my $name (sort keys %opt) {
+    (my $key = $name) =~ tr/-/_/;
+    my $v = exists $stored{$name} ? $stored{$name} : $stored{$key};
+    next if !defined $v || ref $v || !defined $opt{$name}{default};
+    my $d = $opt{$name}{default};
+    if ($v =~ /\A-?[\d.e+-]+\z/ && $d =~ /\A-?[\d.e+-]+\z/) {
+        cmp_ok(abs($v - $d), '<=', 1e-6 * (1 + abs $v),
+               "--$name: help's default $d is what the build stored");
+    } else {
+        is($d, $v, "--$name: help's default is what the build stored");
+    }
+    $compared++;
+}
+cmp_ok($compared, '>=', 15, 'defaults compared with a real build');
+
+# --- values out of range are refused, naming the option ------------------
+
+for my $name (sort keys %opt) {
+    my $r = $opt{$name}{range} or next;
+    my ($min, $max, $whole) = @$r;
+    my @bad = ('abc', $whole ? $max + 1 : $max * 10 + 1);
+    push @bad, $whole ? $min - 1 : $min / 2 if $min > 0;
+    push @bad, '-1' if $min == 0;
+    for my $v (@bad) {
+        my ($c, $e) = parse_only("--$name", $v);
+        isnt($c, 0, "--$name $v: refused");
+        like($e, qr/\Arecsys-build: --\Q$name\E\b/,
+             "--$name $v: the message names the option") or diag $e;
+    }
+}
+{
+    my ($c, $e) = parse_only('--weights', 'itemcf=11');
+    like($e, qr/--weights/, '--weights itemcf=11: refused naming it');
+    ($c, $e) = parse_only('--similarity', 'euclid');
+    like($e, qr/--similarity/, '--similarity euclid: refused naming it');
+    ($c, $e) = parse_only('--neighbors');
+    like($e, qr/--neighbors needs a value/, '--neighbors alone: needs a value');
+}
+
+# --- the other commands --------------------------------------------------
+
+($rc, my $list) = builder('help');
+is($rc, 0, 'help exits 0');
+like($list, qr/^  $_\b/m, "help lists $_") for qw(build gen eval inspect);
+
+for my $cmd (['help', 'gen'], ['help', 'eval'], ['eval', '--help']) {
+    my ($c, $o) = builder(@$cmd);
+    is($c, 0, "@$cmd exits 0");
+    like($o, qr/^  --\w.*default /m, "@$cmd lists options with defaults");
+}
+{
+    my ($c, $o) = builder('help', 'gen');
+    like($o, qr/^  --users N .*default 2000\]/m, 'gen: --users default 2000');
+    ($c, $o, my $e) = builder('gen', '--out', "$tmp/g", '--segments', '13');
+    isnt($c, 0, 'gen --segments 13: refused');
+    like($e, qr/--segments/, 'gen --segments 13: names the option');
+    ($c, $o, $e) = builder('eval', '--interactions', "$data/cf-interactions.csv",
+                           '--k', '0');
+    like($e, qr/--k must be a whole number/, 'eval --k 0: names the option');
+}
+
+done_testing();
