@@ -105,8 +105,10 @@ ngx_http_recsys_store_conf(ngx_cycle_t *cycle)
 }
 
 
-void
-ngx_http_recsys_store_open_all(ngx_cycle_t *cycle)
+/* Calls fn on every store of the cycle's configuration. */
+static void
+ngx_http_recsys_store_each(ngx_cycle_t *cycle,
+    void (*fn)(ngx_http_recsys_store_t *store, ngx_log_t *log))
 {
     ngx_uint_t                    i;
     ngx_http_recsys_store_t     **stores;
@@ -120,37 +122,38 @@ ngx_http_recsys_store_open_all(ngx_cycle_t *cycle)
     stores = rmcf->stores.elts;
 
     for (i = 0; i < rmcf->stores.nelts; i++) {
-        ngx_http_recsys_store_check(stores[i], cycle->log);
+        fn(stores[i], cycle->log);
     }
+}
+
+
+static void
+ngx_http_recsys_store_close(ngx_http_recsys_store_t *store, ngx_log_t *log)
+{
+    if (store->verify_ev.timer_set) {
+        ngx_del_timer(&store->verify_ev);
+    }
+
+    recsys_verify_close(store->verify);
+    store->verify = NULL;
+    recsys_model_close(store->model);
+    store->model = NULL;
+    recsys_scratch_destroy(store->scratch);
+    store->scratch = NULL;
+}
+
+
+void
+ngx_http_recsys_store_open_all(ngx_cycle_t *cycle)
+{
+    ngx_http_recsys_store_each(cycle, ngx_http_recsys_store_check);
 }
 
 
 void
 ngx_http_recsys_store_close_all(ngx_cycle_t *cycle)
 {
-    ngx_uint_t                    i;
-    ngx_http_recsys_store_t     **stores;
-    ngx_http_recsys_main_conf_t  *rmcf;
-
-    rmcf = ngx_http_recsys_store_conf(cycle);
-    if (rmcf == NULL) {
-        return;
-    }
-
-    stores = rmcf->stores.elts;
-
-    for (i = 0; i < rmcf->stores.nelts; i++) {
-        if (stores[i]->verify_ev.timer_set) {
-            ngx_del_timer(&stores[i]->verify_ev);
-        }
-
-        recsys_verify_close(stores[i]->verify);
-        stores[i]->verify = NULL;
-        recsys_model_close(stores[i]->model);
-        stores[i]->model = NULL;
-        recsys_scratch_destroy(stores[i]->scratch);
-        stores[i]->scratch = NULL;
-    }
+    ngx_http_recsys_store_each(cycle, ngx_http_recsys_store_close);
 }
 
 

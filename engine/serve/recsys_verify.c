@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "recsys_schema.h"
 #include "recsys_seal.h"
 #include "recsys_status.h"
 #include "recsys_verify.h"
@@ -88,26 +89,6 @@ struct recsys_verify_s {
     size_t                  n_stack;
     size_t                  cap_stack;
 };
-
-
-static uint16_t
-recsys_verify_u16(const unsigned char *p)
-{
-    uint16_t  v;
-
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-
-static uint32_t
-recsys_verify_u32(const unsigned char *p)
-{
-    uint32_t  v;
-
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
 
 
 static uint64_t
@@ -172,7 +153,7 @@ recsys_verify_meta(recsys_verify_t *v, char *why, size_t whylen)
         return rc;
     }
 
-    psize = recsys_verify_u32(head[0] + RECSYS_LMDB_PAGEHDR
+    psize = recsys_get_u32(head[0] + RECSYS_LMDB_PAGEHDR
                               + RECSYS_LMDB_META_DBS);
 
     if (psize < 512 || psize > 65536 || (psize & (psize - 1)) != 0) {
@@ -193,9 +174,9 @@ recsys_verify_meta(recsys_verify_t *v, char *why, size_t whylen)
     for (k = 0; k < 2; k++) {
         m = head[k] + RECSYS_LMDB_PAGEHDR;
 
-        if (!(recsys_verify_u16(head[k] + 10) & RECSYS_P_META)
-            || recsys_verify_u32(m) != RECSYS_LMDB_MAGIC
-            || recsys_verify_u32(m + 4) != RECSYS_LMDB_VERSION)
+        if (!(recsys_get_u16(head[k] + 10) & RECSYS_P_META)
+            || recsys_get_u32(m) != RECSYS_LMDB_MAGIC
+            || recsys_get_u32(m + 4) != RECSYS_LMDB_VERSION)
         {
             snprintf(why, whylen, "LMDB meta page %d is damaged", k);
             return RECSYS_ECORRUPT;
@@ -209,7 +190,7 @@ recsys_verify_meta(recsys_verify_t *v, char *why, size_t whylen)
 
     v->psize = psize;
     v->last_pg = recsys_verify_u64(m + 120);
-    v->main_depth = recsys_verify_u16(m + RECSYS_LMDB_META_DBS
+    v->main_depth = recsys_get_u16(m + RECSYS_LMDB_META_DBS
                                       + RECSYS_LMDB_DBREC + 6);
     v->main_root = recsys_verify_u64(m + RECSYS_LMDB_META_DBS
                                      + 2 * RECSYS_LMDB_DBREC - 8);
@@ -223,7 +204,7 @@ recsys_verify_meta(recsys_verify_t *v, char *why, size_t whylen)
         return RECSYS_ECORRUPT;
     }
 
-    if (recsys_verify_u16(m + RECSYS_LMDB_META_DBS + RECSYS_LMDB_DBREC + 4)
+    if (recsys_get_u16(m + RECSYS_LMDB_META_DBS + RECSYS_LMDB_DBREC + 4)
         != 0)
     {
         snprintf(why, whylen, "LMDB main database flags");
@@ -331,10 +312,10 @@ recsys_verify_overflow(recsys_verify_t *v, uint64_t pgno, uint64_t dsize,
         return rc;
     }
 
-    n = recsys_verify_u32(h + 12);
+    n = recsys_get_u32(h + 12);
 
     if (recsys_verify_u64(h) != pgno
-        || !(recsys_verify_u16(h + 10) & RECSYS_P_OVERFLOW)
+        || !(recsys_get_u16(h + 10) & RECSYS_P_OVERFLOW)
         || dsize > (uint64_t) n * v->psize - RECSYS_LMDB_PAGEHDR)
     {
         snprintf(why, whylen, "LMDB overflow page %llu is damaged",
@@ -354,14 +335,14 @@ recsys_verify_subdb(recsys_verify_t *v, const unsigned char *rec, char *why,
     uint16_t  depth;
     uint64_t  root;
 
-    depth = recsys_verify_u16(rec + 6);
+    depth = recsys_get_u16(rec + 6);
     root = recsys_verify_u64(rec + RECSYS_LMDB_DBREC - 8);
 
     /* the builder's databases have no flags: another key order or
      * duplicate-sort data would change how LMDB reads every page */
-    if (recsys_verify_u16(rec + 4) != 0) {
+    if (recsys_get_u16(rec + 4) != 0) {
         snprintf(why, whylen, "LMDB database flags %#x",
-                 recsys_verify_u16(rec + 4));
+                 recsys_get_u16(rec + 4));
         return RECSYS_ECORRUPT;
     }
 
@@ -383,8 +364,8 @@ recsys_verify_node(recsys_verify_t *v, const recsys_verify_frame_t *f,
     uint64_t              dsize;
     const unsigned char  *data;
 
-    flags = recsys_verify_u16(node + 4);
-    ksize = recsys_verify_u16(node + 6);
+    flags = recsys_get_u16(node + 4);
+    ksize = recsys_get_u16(node + 6);
 
     if ((size_t) RECSYS_LMDB_NODEHDR + ksize > room) {
         snprintf(why, whylen, "LMDB key overruns page %llu",
@@ -393,16 +374,16 @@ recsys_verify_node(recsys_verify_t *v, const recsys_verify_frame_t *f,
     }
 
     if (branch) {
-        return recsys_verify_push(v, (uint64_t) recsys_verify_u16(node)
-                                  | (uint64_t) recsys_verify_u16(node + 2)
+        return recsys_verify_push(v, (uint64_t) recsys_get_u16(node)
+                                  | (uint64_t) recsys_get_u16(node + 2)
                                     << 16
                                   | (uint64_t) flags << 32,
                                   f->depth + 1, f->leaf_depth, f->main,
                                   why, whylen);
     }
 
-    dsize = (uint64_t) recsys_verify_u16(node)
-            | (uint64_t) recsys_verify_u16(node + 2) << 16;
+    dsize = (uint64_t) recsys_get_u16(node)
+            | (uint64_t) recsys_get_u16(node + 2) << 16;
     data = node + RECSYS_LMDB_NODEHDR + ksize;
     room -= RECSYS_LMDB_NODEHDR + ksize;
 
@@ -462,9 +443,9 @@ recsys_verify_page(recsys_verify_t *v, char *why, size_t whylen)
         return rc;
     }
 
-    flags = recsys_verify_u16(v->page + 10);
-    lower = recsys_verify_u16(v->page + 12);
-    upper = recsys_verify_u16(v->page + 14);
+    flags = recsys_get_u16(v->page + 10);
+    lower = recsys_get_u16(v->page + 12);
+    upper = recsys_get_u16(v->page + 14);
     branch = f.depth < f.leaf_depth;
 
     if (recsys_verify_u64(v->page) != f.pgno
@@ -488,7 +469,7 @@ recsys_verify_page(recsys_verify_t *v, char *why, size_t whylen)
     }
 
     for (i = 0; i < n; i++) {
-        off = recsys_verify_u16(v->page + RECSYS_LMDB_PAGEHDR + 2 * i);
+        off = recsys_get_u16(v->page + RECSYS_LMDB_PAGEHDR + 2 * i);
 
         if (off < upper || off % 2 != 0
             || (size_t) off + RECSYS_LMDB_NODEHDR > v->psize)
