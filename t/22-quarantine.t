@@ -1,0 +1,106 @@
+#!/usr/bin/perl
+
+# 22-quarantine: the model file's seal as an outsider computes it, and a
+# file that kills a worker while it is being checked is never opened again.
+#
+#   - The seal at the end of a built model is the one t/lib/RecsysSeal.pm
+#     computes from the file's body (an implementation of the seal written
+#     from its description, not the builder's code).
+#   - A file whose seal announces a 16 GiB body (a sparse file: the model's
+#     pages, then zeros) takes the worker a few seconds to check.  The
+#     worker, which has no model yet, checks it at once; it is killed with
+#     SIGKILL while it does.  The respawned worker finds that a worker died
+#     inside a step on that file (the shared "recsys_files" zone recorded
+#     it first) and quarantines it: one log line, 503 answers, no second
+#     attempt.  A good model published after it is served.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use POSIX qw(_exit);
+use Test::More;
+use Time::HiRes qw(sleep time);
+use RecsysTest qw(build_model tmpdir write_file publish);
+use RecsysSeal qw(seal seal_for_size);
+
+RecsysTest::skip_unless_built();
+
+my $tmp = tmpdir();
+my $good = build_model(interactions => "$FindBin::Bin/data/cf-interactions.csv",
+                       items => "$FindBin::Bin/data/cf-items.csv",
+                       out => "$tmp/good.mdb", model_id => 'good');
+my $bytes = RecsysTest::slurp($good);
+my $body = substr($bytes, 0, -64);
+
+ok(seal($body) eq substr($bytes, -64),
+   'the builder\'s seal is the one computed independently from the body');
+
+# the slow file: the model's pages, zeros up to 16 GiB, a seal for that
+my $slow = "$tmp/slow.mdb";
+my $size = 16 * 1024 * 1024 * 1024;
+open my $fh, '>:raw', $slow or die "$slow: $!";
+print {$fh} $body;
+truncate $fh, $size or die "truncate: $!";
+seek $fh, $size, 0 or die;
+print {$fh} seal_for_size($size, Math::BigInt->new(12345));
+close $fh or die;
+
+my $live = "$tmp/model.mdb";
+my $srv = RecsysTest::start_nginx(locations => <<"EOF2");
+        location /recommend {
+            recsys;
+            recsys_model $live;
+            recsys_reload_interval 10ms;
+        }
+EOF2
+
+is($srv->get('/recommend?user=u1')->{status}, 503, 'no model yet: 503');
+
+my @workers = RecsysTest::worker_pids($srv->{pid});
+is(scalar @workers, 1, 'one worker');
+publish($slow, $live);
+sleep 0.05;
+
+# a request makes the worker check the file; it is killed meanwhile
+my $pid = fork // die "fork: $!";
+if ($pid == 0) {
+    my $http = HTTP::Tiny->new(timeout => 30);
+    $http->get($srv->url('/recommend?user=u1'));
+    _exit(0);
+}
+sleep 0.5;
+ok(kill('KILL', $workers[0]), 'the worker is killed while it checks the file');
+waitpid $pid, 0;
+
+my $deadline = time + 10;
+my @now;
+do { sleep 0.05; @now = RecsysTest::worker_pids($srv->{pid}) }
+    until (@now && $now[0] != $workers[0]) || time > $deadline;
+ok(@now && $now[0] != $workers[0], 'a new worker started');
+
+my $t0 = time;
+my $r = $srv->get('/recommend?user=u1');
+is($r->{status}, 503, 'the file is not served');
+cmp_ok(time - $t0, '<', 1, 'and not checked again (answered at once)');
+sleep 0.1;
+$srv->get('/recommend?user=u1');
+
+my $log = $srv->error_log;
+my $q = () = $log =~ /model "\Q$live\E" quarantined: a worker died while checking or opening this file/g;
+is($q, 1, 'one quarantine line') or diag $log;
+
+# a good model comes and is served
+write_file("$tmp/stage.mdb", $bytes);
+publish("$tmp/stage.mdb", $live);
+$deadline = time + 5;
+do { sleep 0.05; $r = $srv->get('/recommend?user=u1') }
+    until $r->{status} == 200 || time > $deadline;
+is($r->{status}, 200, 'a good model published next is served');
+
+$srv->expect_log(qr/exited on signal 9/);
+$srv->finish;
+
+done_testing();
