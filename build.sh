@@ -16,6 +16,9 @@
 #   ./build.sh bench-verify     what checking a model file costs: verify
 #                               and open, a swap under load
 #                               (bench/bench-verify.sh)
+#   ./build.sh valgrind         the module under valgrind's memcheck: 0
+#                               errors and 0 bytes lost are required
+#                               (bench/valgrind.sh)
 #   ./build.sh clean            remove build/
 #   ./build.sh packages PKG...  install the Debian packages that are missing
 #
@@ -183,7 +186,8 @@ case "${1:-build}" in
     bench-build) shift; build_all; exec "$ROOT/bench/bench-build.sh" "$@" ;;
     quality) shift; build_all; exec "$ROOT/bench/quality.sh" "$@" ;;
     bench-verify) shift; build_all; exec "$ROOT/bench/bench-verify.sh" "$@" ;;
+    valgrind) shift; build_all; exec "$ROOT/bench/valgrind.sh" "$@" ;;
     clean) rm -rf "$BUILD" ;;
     packages) shift; install_packages "$@" ;;
-    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, bench-verify, clean, packages)" ;;
+    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, bench-verify, valgrind, clean, packages)" ;;
 esac

@@ -187,6 +187,22 @@ ngx_http_recsys_body_release(void *data)
 }
 
 
+/* Frees the buffers waiting in the free list: the worker exits. */
+void
+ngx_http_recsys_json_exit(void)
+{
+    ngx_http_recsys_body_t  *b;
+
+    while (ngx_http_recsys_free_bodies != NULL) {
+        b = ngx_http_recsys_free_bodies;
+        ngx_http_recsys_free_bodies = b->next;
+        ngx_free(b);
+    }
+
+    ngx_http_recsys_n_free_bodies = 0;
+}
+
+
 static u_char *
 ngx_http_recsys_body_alloc(ngx_http_request_t *r, size_t len)
 {

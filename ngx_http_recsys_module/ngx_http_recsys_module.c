@@ -451,4 +451,5 @@ static void
 ngx_http_recsys_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_recsys_store_close_all(cycle);
+    ngx_http_recsys_json_exit();
 }

@@ -160,6 +160,7 @@ recsys_model_t *ngx_http_recsys_store_get(ngx_http_request_t *r,
     ngx_http_recsys_store_t *store);
 
 /* ngx_http_recsys_json.c */
+void ngx_http_recsys_json_exit(void);
 /*
  * A JSON error for an engine status (recsys_status.h): its table row gives
  * the HTTP status and the "error" name; message is a fixed text.
