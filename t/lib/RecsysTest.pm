@@ -223,8 +223,9 @@ sub temp_path_directives {
 
 
 # start_nginx(locations => "...", http => "...", server => "...",
-#             main => "...", workers => N): a running server or die with
-# its logs (one worker unless workers says otherwise).
+#             main => "...", workers => N, user => NAME): a running
+# server or die with its logs (one worker unless workers says otherwise;
+# workers run as root when the tests do, unless user names another).
 sub start_nginx {
     my (%o) = @_;
     my $self = bless { dir => tmpdir(), expect => [], %o }, __PACKAGE__;
@@ -234,7 +235,7 @@ sub start_nginx {
 
     my $temps = join '', map { "    $_ $dir/" . ($_ =~ s/_path\z//r) . ";\n" }
                          temp_path_directives();
-    my $user = $> == 0 ? "user root;\n" : '';
+    my $user = $o{user} ? "user $o{user};\n" : $> == 0 ? "user root;\n" : '';
     my $conf = <<"EOF";
 ${user}daemon off;
 master_process on;
