@@ -4,10 +4,13 @@
 # workers serve a good model while a request loop asks for known users;
 # variants of the same file are renamed over the live path one after the
 # other, each live for a few reload intervals: cut at many offsets (what an
-# interrupted copy leaves), a meta page or a data page with flipped bytes,
-# a zeroed page, a page of zeros added, and files of other kinds (empty,
-# random bytes, text, another LMDB file).  Every one must be refused with a
-# log line, no worker may die (no "exited on signal" in the log), every
+# interrupted copy leaves), a meta page, a data page or the seal with
+# flipped bytes, a zeroed page, a page of zeros added, and files of other
+# kinds (empty, random bytes, text).  RECSYS_FAULT_VARIANTS=200
+# RECSYS_FAULT_LIVE=1 makes it the long run: 200 files, each live for a
+# second.  `recsys-build inspect` must refuse each with a message (exit 1,
+# never a signal).  Every one must be refused with a log line, no worker
+# may die (no "exited on signal" in the log), every
 # request must answer 200 from the good model, and a second good model
 # published at the end must be served within a few reload intervals.  The
 # corruptions LMDB itself cannot survive are made here byte by byte, not
@@ -44,44 +47,48 @@ my $size = length $good;
 my $page = 4096;
 my $live = "$tmp/model.mdb";
 
+my @inspect_bad;
+
 sub put {
     my ($name, $bytes) = @_;
     write_file("$tmp/stage.mdb", $bytes);
+    if ($name ne 'good') {
+        my ($rc, undef, $err) = builder('inspect', "$tmp/stage.mdb", 'stats');
+        push @inspect_bad, "$name: exit $rc: $err"
+            if $rc != 1 || $err !~ /^recsys-build: \S/;
+    }
     publish("$tmp/stage.mdb", $live);
 }
 
-# the variants, each (name, bytes)
-my @variants;
+# the variants, each (name, bytes): RECSYS_FAULT_VARIANTS of them (default
+# 32), each kind in turn at a fresh random place
+my $count = $ENV{RECSYS_FAULT_VARIANTS} || 32;
+my @kinds = (
+    sub { my $cut = int rand $size; ["cut at $cut", substr($good, 0, $cut)] },
+    sub { my $cut = $size - 64 - int rand 4096;
+          ["cut at $cut", substr($good, 0, $cut)] },
+    sub { my $v = $good; my $off = int rand(2 * $page);
+          substr($v, $off, 1) = chr(ord(substr($v, $off, 1)) ^ 0xff);
+          ["meta byte $off flipped", $v] },
+    sub { my $v = $good; my $off = 2 * $page + int rand($size - 2 * $page - 64);
+          substr($v, $off, 1) = chr(ord(substr($v, $off, 1)) ^ 0x10);
+          ["byte $off flipped", $v] },
+    sub { my $v = $good; my $p = 2 + int rand(int(($size - 64) / $page) - 2);
+          substr($v, $p * $page, $page) = "\0" x $page; ["page $p zeroed", $v] },
+    sub { ["a page added", substr($good, 0, $size - 64) . ("\0" x $page)
+                           . substr($good, $size - 64)] },
+    sub { my $v = $good; my $off = $size - 64 + int rand 64;
+          substr($v, $off, 1) = chr(ord(substr($v, $off, 1)) ^ 0x01);
+          ["seal byte $off flipped", $v] },
+    sub { ["empty", ''] },
+    sub { ["random bytes", join '', map { chr rand 256 } 1 .. 50_000] },
+    sub { ["text", "user,item\n" x 1000] },
+);
 srand(17);
-for my $k (1 .. 12) {
-    my $cut = int($size * $k / 13);
-    push @variants, ["cut at $cut", substr($good, 0, $cut)];
-}
-push @variants, ["cut just before the seal", substr($good, 0, $size - 64)];
-for my $off (16, 40, 136, $page + 16, $page + 130) {
-    my $v = $good;
-    substr($v, $off, 1) = chr(ord(substr($v, $off, 1)) ^ 0xff);
-    push @variants, ["meta byte $off flipped", $v];
-}
-for my $k (1 .. 6) {
-    my $v = $good;
-    my $off = 2 * $page + int rand($size - 2 * $page - 64);
-    substr($v, $off, 1) = chr(ord(substr($v, $off, 1)) ^ 0x10);
-    push @variants, ["byte $off flipped", $v];
-}
-for my $k (1 .. 4) {
-    my $v = $good;
-    my $p = 2 + int rand(int(($size - 64) / $page) - 2);
-    substr($v, $p * $page, $page) = "\0" x $page;
-    push @variants, ["page $p zeroed", $v];
-}
-push @variants, ["a page added",
-                 substr($good, 0, $size - 64) . ("\0" x $page)
-                 . substr($good, $size - 64)];
-push @variants, ["empty", ''], ["random bytes", join '', map { chr rand 256 } 1 .. 50_000],
-    ["text", "user,item\n" x 1000];
+my @variants = map { $kinds[$_ % @kinds]->() } 0 .. $count - 1;
 
 my $interval = 0.1;
+my $live_for = $ENV{RECSYS_FAULT_LIVE} || 3 * $interval;   # seconds each
 put('good', $good);
 
 my $srv = RecsysTest::start_nginx(workers => 2, locations => <<"EOF2");
@@ -100,7 +107,7 @@ my $report = "$tmp/load";
 my $pid = fork // die "fork: $!";
 if ($pid == 0) {
     my ($n, $bad, %models) = (0, 0);
-    my $deadline = time + 120;
+    my $deadline = time + 60 + $count * $live_for * 2;
     my $http = HTTP::Tiny->new(timeout => 5, keep_alive => 1);
     my $slow = 0;
     while (!-e $stop && time < $deadline) {
@@ -123,7 +130,7 @@ if ($pid == 0) {
 sleep 3 * $interval;
 for my $v (@variants) {
     put($v->[0], $v->[1]);
-    sleep 3 * $interval;
+    sleep $live_for;
 }
 
 # a new good model comes back and is served within a few intervals
@@ -151,6 +158,9 @@ ok($n > 100, "the load sent $n requests") or diag(RecsysTest::slurp($report));
 is($bad, 0, 'no request failed while damaged files were published');
 ok(!grep({ !/^good[12]=/ } @models), "answers came from the good models only (@models)");
 cmp_ok($slow, '<', 1, "no request waited a second or more (slowest $slow s)");
+
+is(scalar @inspect_bad, 0, 'recsys-build inspect refused each damaged file '
+   . 'with a message (exit 1)') or diag join "\n", @inspect_bad;
 
 my $log = $srv->error_log;
 my $refused = () = $log =~ /model "\Q$live\E" refused/g;
