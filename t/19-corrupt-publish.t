@@ -52,7 +52,7 @@ my @inspect_bad;
 sub put {
     my ($name, $bytes) = @_;
     write_file("$tmp/stage.mdb", $bytes);
-    if ($name ne 'good') {
+    if ($name !~ /^good/) {
         my ($rc, undef, $err) = builder('inspect', "$tmp/stage.mdb", 'stats');
         push @inspect_bad, "$name: exit $rc: $err"
             if $rc != 1 || $err !~ /^recsys-build: \S/;
