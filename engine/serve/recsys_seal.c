@@ -159,6 +159,19 @@ recsys_seal_write(unsigned char out[RECSYS_SEAL_SIZE], uint64_t body_size,
 }
 
 
+static int
+recsys_seal_zero(const unsigned char *p, size_t n)
+{
+    while (n-- > 0) {
+        if (*p++ != 0) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 int
 recsys_seal_parse(const unsigned char in[RECSYS_SEAL_SIZE],
     uint64_t file_size, recsys_seal_t *seal, char *why, size_t whylen)
@@ -180,7 +193,9 @@ recsys_seal_parse(const unsigned char in[RECSYS_SEAL_SIZE],
         return RECSYS_EFORMAT;
     }
 
-    if (recsys_sum_le64(in + 32) != recsys_sum64(in, 32)) {
+    if (recsys_sum_le64(in + 32) != recsys_sum64(in, 32)
+        || !recsys_seal_zero(in + 12, 4) || !recsys_seal_zero(in + 40, 24))
+    {
         snprintf(why, whylen, "damaged checksum seal");
         return RECSYS_ECORRUPT;
     }

@@ -8,8 +8,8 @@
  *     stripe-multiple pieces, and differs when any one byte changes;
  *   - the published file verifies, and its seal is where the format says;
  *   - every cut of the file (each page boundary, and odd offsets) is
- *     refused, and so is every byte of both meta pages changed, and a
- *     copy grown by a page: nothing but a clean refusal;
+ *     refused, and so is every byte of both meta pages or of the seal
+ *     changed, and a copy grown by a page: nothing but a clean refusal;
  *   - copies damaged inside LMDB's branch and leaf pages and then sealed
  *     again (so the checksum passes, as for a file made to deceive): each
  *     is refused by the structural walk, or, if it is accepted, opens as a
@@ -302,6 +302,16 @@ main(void)
         refused += t_verify(var, v, size) < 0;
     }
     tap_is_int(refused, 2 * T_PAGE, "each changed byte of the meta pages is "
+               "refused");
+
+    /* every byte of the seal */
+    refused = 0;
+    for (off = size - RECSYS_SEAL_SIZE; off < size; off++) {
+        memcpy(v, good, size);
+        v[off] ^= 0x01;
+        refused += t_verify(var, v, size) < 0;
+    }
+    tap_is_int(refused, RECSYS_SEAL_SIZE, "each changed byte of the seal is "
                "refused");
 
     /* grown by a page of zeros before the seal */
