@@ -130,17 +130,18 @@ loads_before=$(grep -c 'loaded, id' "$WORK/logs/error.log" || true)
 run_load swaps &
 wrk_pid=$!
 : > "$WORK/swaps.txt"
+start=$SECONDS
 sleep 1
-elapsed=1
-while [ $((elapsed + SWAP_EVERY)) -lt "$DURATION" ]; do
-    sleep "$SWAP_EVERY"
-    elapsed=$((elapsed + SWAP_EVERY))
+# (each swap leaves a few seconds of load after it: workers look at the
+# path when requests come)
+while [ $((SECONDS - start + SWAP_EVERY + 4)) -le "$DURATION" ]; do
     cp "$WORK/model.mdb" "$WORK/model.mdb.next"
+    sleep "$SWAP_EVERY"
     n0=$(grep -c 'loaded, id' "$WORK/logs/error.log" || true)
     t0=$(date +%s.%N)
     mv "$WORK/model.mdb.next" "$WORK/model.mdb"
     # both workers loaded it (each loads on its next request after 100 ms)
-    for _ in $(seq 1 6000); do
+    for _ in $(seq 1 2000); do
         n=$(grep -c 'loaded, id' "$WORK/logs/error.log" || true)
         [ "$n" -ge $((n0 + 2)) ] && break
         sleep 0.005

@@ -16,6 +16,9 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
+#if (NGX_THREADS)
+#include <ngx_thread_pool.h>
+#endif
 
 #include "recsys_model.h"
 #include "recsys_predict.h"
@@ -45,8 +48,22 @@ typedef struct {
 } ngx_http_recsys_counters_t;
 
 
-/* One model path, shared by the locations that name it; per worker. */
+typedef struct ngx_http_recsys_store_s  ngx_http_recsys_store_t;
+
+/* An open of a verified model file, perhaps in a thread. */
 typedef struct {
+    ngx_http_recsys_store_t  *store;
+    recsys_verify_id_t        id;
+    ngx_fd_t                  fd;
+    char                      path[4096];
+    recsys_model_t           *model;
+    int                       rc;
+    char                      err[512];
+} ngx_http_recsys_store_open_t;
+
+
+/* One model path, shared by the locations that name it; per worker. */
+struct ngx_http_recsys_store_s {
     ngx_str_t                 path;         /* NUL-terminated */
     ngx_msec_t                interval;
     recsys_model_t           *model;
@@ -65,7 +82,13 @@ typedef struct {
     ngx_http_recsys_counters_t  *counters;  /* the main conf's */
     ngx_uint_t                missing_logged;
     time_t                    loaded_at;
-} ngx_http_recsys_store_t;
+    ngx_uint_t                opening;      /* an open runs in a thread */
+    ngx_http_recsys_store_open_t  open_job;
+#if (NGX_THREADS)
+    ngx_thread_pool_t        *thread_pool;
+    ngx_thread_task_t        *open_task;
+#endif
+};
 
 
 typedef struct {
