@@ -135,7 +135,9 @@ recsys_usercf_sample(const recsys_csr_t *by_item, uint32_t cap,
 
 #pragma omp parallel
     {
-        uint32_t               j, from;
+        /* every variable a thread writes is its own: a shared degree
+         * let one thread sample another's item */
+        uint32_t               j, from, n;
         recsys_usercf_draw_t  *draw;
 
         draw = malloc((size_t) max_deg * sizeof(recsys_usercf_draw_t));
@@ -147,18 +149,18 @@ recsys_usercf_sample(const recsys_csr_t *by_item, uint32_t cap,
 #pragma omp for schedule(dynamic, 16)
         for (i = 0; i < n_items; i++) {
             from = by_item->offsets[i];
-            deg = by_item->offsets[i + 1] - from;
+            n = by_item->offsets[i + 1] - from;
 
-            if (draw == NULL || deg <= cap) {
+            if (draw == NULL || n <= cap) {
                 continue;
             }
 
-            for (j = 0; j < deg; j++) {
+            for (j = 0; j < n; j++) {
                 draw[j].e = by_item->entries[from + j];
                 draw[j].hash = recsys_usercf_hash(i, draw[j].e.item);
             }
 
-            qsort(draw, deg, sizeof(recsys_usercf_draw_t),
+            qsort(draw, n, sizeof(recsys_usercf_draw_t),
                   recsys_usercf_cmp_draw);
 
             for (j = 0; j < cap; j++) {
