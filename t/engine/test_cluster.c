@@ -31,6 +31,7 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "file_fixture.h"
 #include "ingest_fixture.h"
 
 
@@ -291,7 +292,7 @@ static void
 t_gen(void)
 {
     int                   rc, ok;
-    char                  tmpl[] = "/tmp/test_cluster.XXXXXX", path[256];
+    char                  tmpl[64], path[256];
     char                  line[512], *comma, *f, *g;
     char                  bid[64][32];
     float                *x;
@@ -308,10 +309,7 @@ t_gen(void)
     recsys_scored_t       out[20];
     FILE                 *fp;
 
-    if (mkdtemp(tmpl) == NULL) {
-        tap_ok(0, "mkdtemp");
-        return;
-    }
+    t_mkdtemp(tmpl, sizeof(tmpl), "test_cluster");
 
     /*
      * The default catalogue and users with 60 rows each on average (the

@@ -31,6 +31,7 @@
 #include "recsys_train.h"
 #include "oracle_apriori.h"
 #include "tap.h"
+#include "file_fixture.h"
 #include "ingest_fixture.h"
 
 
@@ -682,7 +683,7 @@ static void
 t_gen(void)
 {
     int                  rc, found, exact, sfound, scored, same;
-    char                 tmpl[] = "/tmp/test_rules.XXXXXX", path[256];
+    char                 tmpl[64], path[256];
     char                 line[512], *f, *g, *comma;
     char                 bid[T_BUNDLES][T_BSIZE][32], cur[64];
     size_t               size;
@@ -705,10 +706,7 @@ t_gen(void)
     const recsys_rule_t *r;
     FILE                *fp;
 
-    if (mkdtemp(tmpl) == NULL) {
-        tap_ok(0, "mkdtemp");
-        return;
-    }
+    t_mkdtemp(tmpl, sizeof(tmpl), "test_rules");
 
     if (!t_gen_train(tmpl, 0, &d, &t)) {
         return;
