@@ -206,17 +206,12 @@ static int
 t_load(int random, recsys_data_t *d, recsys_train_t *t)
 {
     int       u, i, k, len, ts;
-    char      path[128], err[512], seen[300];
+    char      path[128], seen[300];
     FILE     *fp;
     uint64_t  r;
 
-    snprintf(path, sizeof(path), "%s/seq.csv", t_dir);
-    fp = fopen(path, "w");
-    if (fp == NULL) {
-        return 0;
-    }
+    fp = t_log_open(path, sizeof(path), t_dir, "seq.csv");
 
-    fprintf(fp, "userId,itemId,rating,timestamp\n");
     ts = 1000;
     r = 5;
 
@@ -244,14 +239,9 @@ t_load(int random, recsys_data_t *d, recsys_train_t *t)
         }
     }
 
-    fclose(fp);
-
-    if (t_ingest_train(NULL, path, d, t, err, sizeof(err)) != RECSYS_OK) {
-        printf("# load failed: %s\n", err);
+    if (!t_log_train(fp, path, d, t)) {
         return 0;
     }
-
-    unlink(path);
 
     return random || (t->n_items == T_LEN && t->n_users == T_USERS);
 }

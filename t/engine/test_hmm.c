@@ -209,21 +209,16 @@ static int
 t_load(int n_users, recsys_data_t *d, recsys_train_t *t)
 {
     int       u, k, len, used[T_ITEMS], i;
-    char      path[128], err[512];
+    char      path[128];
     FILE     *fp;
     uint64_t  r;
 
-    snprintf(path, sizeof(path), "%s/random.csv", t_dir);
-    fp = fopen(path, "w");
-    if (fp == NULL) {
-        return 0;
-    }
+    fp = t_log_open(path, sizeof(path), t_dir, "random.csv");
 
     /*
      * Two kinds of users: one walks the low items upwards, the other
      * the high items; both with noise.  Items 1..T_ITEMS all occur.
      */
-    fprintf(fp, "userId,itemId,rating,timestamp\n");
     r = 2024;
 
     for (u = 0; u < n_users; u++) {
@@ -247,14 +242,9 @@ t_load(int n_users, recsys_data_t *d, recsys_train_t *t)
         }
     }
 
-    fclose(fp);
-
-    if (t_ingest_train(NULL, path, d, t, err, sizeof(err)) != RECSYS_OK) {
-        printf("# load failed: %s\n", err);
+    if (!t_log_train(fp, path, d, t)) {
         return 0;
     }
-
-    unlink(path);
 
     return t->n_items == T_ITEMS;
 }
