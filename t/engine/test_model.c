@@ -171,29 +171,15 @@ typedef struct {
 static char  t_dir[] = "/tmp/recsys-test-model-XXXXXX";
 
 
+/* The index of id in ids[0..n-1]; RECSYS_NO_INDEX when absent. */
 static uint32_t
-t_user_index(const char *id)
+t_id_index(const char **ids, uint32_t n, const char *id)
 {
-    uint32_t  u;
+    uint32_t  k;
 
-    for (u = 0; u < T_NU; u++) {
-        if (strcmp(t_users[u], id) == 0) {
-            return u;
-        }
-    }
-
-    return RECSYS_NO_INDEX;
-}
-
-
-static uint32_t
-t_item_index(const char *id)
-{
-    uint32_t  i;
-
-    for (i = 0; i < T_NI; i++) {
-        if (strcmp(t_items[i], id) == 0) {
-            return i;
+    for (k = 0; k < n; k++) {
+        if (strcmp(ids[k], id) == 0) {
+            return k;
         }
     }
 
@@ -215,33 +201,19 @@ t_cmp_rank(const void *a, const void *b)
 }
 
 
-static int
-t_listed(const recsys_scored_t *l, uint32_t n, uint32_t item)
+/* The entry of item in l[0..n-1]; NULL when it is not listed. */
+static const recsys_scored_t *
+t_entry(const recsys_scored_t *l, uint32_t n, uint32_t item)
 {
     uint32_t  k;
 
     for (k = 0; k < n; k++) {
         if (l[k].item == item) {
-            return 1;
+            return &l[k];
         }
     }
 
-    return 0;
-}
-
-
-static float
-t_score_of(const recsys_scored_t *l, uint32_t n, uint32_t item)
-{
-    uint32_t  k;
-
-    for (k = 0; k < n; k++) {
-        if (l[k].item == item) {
-            return l[k].score;
-        }
-    }
-
-    return 0.0f;
+    return NULL;
 }
 
 
@@ -276,9 +248,10 @@ t_cmp_newest(const void *a, const void *b)
 static void
 t_ref_hybrid(t_ref_t *ref)
 {
-    int       in1, in2, listed;
-    double    acc, scale1, scale2;
-    uint32_t  u, c, n1, n2, n;
+    int                     in1, in2, listed;
+    double                  acc, scale1, scale2;
+    uint32_t                u, c, n1, n2, n;
+    const recsys_scored_t  *e;
 
     n2 = ref->n_pop < ref->top ? ref->n_pop : ref->top;
     in2 = ref->w_pop > 0.0f && n2 > 0 && ref->pop[0].score > 0.0f;
@@ -300,13 +273,15 @@ t_ref_hybrid(t_ref_t *ref)
             acc = 0.0;
             listed = 0;
 
-            if (in1 && t_listed(ref->full[u], n1, c)) {
-                acc += scale1 * t_score_of(ref->full[u], n1, c);
+            e = in1 ? t_entry(ref->full[u], n1, c) : NULL;
+            if (e != NULL) {
+                acc += scale1 * e->score;
                 listed = 1;
             }
 
-            if (in2 && t_listed(ref->pop, n2, c)) {
-                acc += scale2 * t_score_of(ref->pop, n2, c);
+            e = in2 ? t_entry(ref->pop, n2, c) : NULL;
+            if (e != NULL) {
+                acc += scale2 * e->score;
                 listed = 1;
             }
 
@@ -343,8 +318,8 @@ t_ref_init(t_ref_t *ref, uint32_t k, uint32_t h, uint32_t top,
     /* the latest row per (user, item): timestamp, then file position */
 
     for (p = 0; p < T_NROWS; p++) {
-        u = t_user_index(t_rows[p].user);
-        i = t_item_index(t_rows[p].item);
+        u = t_id_index(t_users, T_NU, t_rows[p].user);
+        i = t_id_index(t_items, T_NI, t_rows[p].item);
 
         if (!ref->has[u][i] || t_rows[p].ts > ref->ts[u][i]
             || (t_rows[p].ts == ref->ts[u][i] && p > ref->pos[u][i]))
@@ -559,7 +534,7 @@ t_ref_query(const t_ref_t *ref, int algo, uint32_t user,
             for (k = 0; k < ref->n_pop && have < need; k++) {
                 c = ref->pop[k].item;
                 if (t_in(ex, n_ex, c) || ref->has[user][c]
-                    || t_listed(all, have, c))
+                    || t_entry(all, have, c) != NULL)
                 {
                     continue;
                 }
