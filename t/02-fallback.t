@@ -15,7 +15,7 @@ use lib "$FindBin::Bin/lib";
 
 use Test::More;
 use RecsysTest qw(build_model tmpdir check_items);
-use RecsysRef qw(parse_interactions parse_catalog reference);
+use RecsysRef qw(parse_interactions parse_catalog reference page);
 
 RecsysTest::skip_unless_built();
 
@@ -75,8 +75,7 @@ for my $p ([0, 4], [3, 4], [8, 4], [11, 3], [12, 3], [100, 1]) {
     my ($off, $n) = @$p;
     my $d = q200("/recommend?user=nobody&n=$n&offset=$off",
                  "fallback offset=$off n=$n", fallback => 'popular');
-    my $end = $off + $n - 1 > $#pop ? $#pop : $off + $n - 1;
-    check_items($d->{items}, [$off <= $#pop ? @pop[$off .. $end] : ()],
+    check_items($d->{items}, page(\@pop, $off, $n),
                 "fallback offset=$off n=$n");
 }
 

@@ -20,7 +20,7 @@ use lib "$FindBin::Bin/lib";
 
 use Test::More;
 use RecsysTest qw(build_model tmpdir write_file check_items);
-use RecsysRef qw(parse_interactions parse_catalog reference);
+use RecsysRef qw(parse_interactions parse_catalog reference page);
 
 RecsysTest::skip_unless_built();
 
@@ -139,8 +139,7 @@ for my $p ([0, 2], [2, 2], [4, 2], [5, 2], [1, 3]) {
     my ($off, $n) = @$p;
     my $d = q200("/recommend?user=u6&algo=itemcf&n=$n&offset=$off",
                  "u6 itemcf offset=$off n=$n", user => 'u6');
-    my $end = $off + $n - 1 > $#u6 ? $#u6 : $off + $n - 1;
-    check_items($d->{items}, [$off <= $#u6 ? @u6[$off .. $end] : ()],
+    check_items($d->{items}, page(\@u6, $off, $n),
                 "u6 itemcf offset=$off n=$n");
 }
 

@@ -23,7 +23,8 @@ use strict;
 use warnings;
 
 use Exporter 'import';
-our @EXPORT_OK = qw(parse_interactions parse_catalog reference cmp_index);
+our @EXPORT_OK = qw(parse_interactions parse_catalog reference cmp_index
+                    page);
 
 
 # cmp_index($a, $b): the product's item order ("index"), for sort.
@@ -42,6 +43,15 @@ sub cmp_index {
     return 1 if $dy;
     use bytes;
     return $x cmp $y;
+}
+
+
+# page(\@ranking, $offset, $n): [the entries $offset .. $offset + $n - 1],
+# fewer at the end of the ranking, none past it: what offset= and n= ask.
+sub page {
+    my ($list, $off, $n) = @_;
+    my $end = $off + $n - 1 > $#$list ? $#$list : $off + $n - 1;
+    return [$off <= $#$list ? @$list[$off .. $end] : ()];
 }
 
 
