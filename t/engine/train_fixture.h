@@ -32,6 +32,29 @@ t_train_free(recsys_train_t *t)
 
 
 /*
+ * c as a view of n_rows hand-written rows: row r holds items[offsets[r]
+ * .. offsets[r + 1] - 1], each with score 1, copied into e (as many
+ * entries as offsets[n_rows]).  Nothing is allocated.
+ */
+static inline void
+t_csr_rows(recsys_csr_t *c, uint32_t n_rows, uint32_t *offsets,
+    const uint32_t *items, recsys_entry_t *e)
+{
+    uint32_t  k;
+
+    for (k = 0; k < offsets[n_rows]; k++) {
+        e[k].item = items[k];
+        e[k].score = 1.0f;
+    }
+
+    c->n_rows = n_rows;
+    c->n_entries = offsets[n_rows];
+    c->offsets = offsets;
+    c->entries = e;
+}
+
+
+/*
  * A random nu x ni train matrix, each cell present with probability p and
  * a value from 0.5 to 4.5, drawn from rnd (uniform in [0, 1)).
  */
