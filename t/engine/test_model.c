@@ -870,11 +870,39 @@ t_build(const char *log, const char *catalog, uint32_t k, uint32_t h,
 /* ---- the model against the reference ---- */
 
 
+/* the model's id lookups: recsys_model_user(), recsys_model_item() */
+typedef int (*t_lookup_pt)(const recsys_model_t *model, const char *id,
+    size_t len, uint32_t *index);
+
+
+/* 1 when ids[k] maps to index k for every k < n; the misses are printed. */
+static int
+t_ids_in_order(const recsys_model_t *m, t_lookup_pt lookup,
+    const char **ids, uint32_t n, const char *what)
+{
+    int       ok;
+    uint32_t  k, idx;
+
+    ok = 1;
+
+    for (k = 0; k < n; k++) {
+        if (lookup(m, ids[k], strlen(ids[k]), &idx) != RECSYS_OK
+            || idx != k)
+        {
+            printf("#   %s %s: index %u, want %u\n", what, ids[k], idx, k);
+            ok = 0;
+        }
+    }
+
+    return ok;
+}
+
+
 static void
 t_check_maps(const recsys_model_t *m)
 {
     int                     ok;
-    uint32_t                u, i, idx;
+    uint32_t                i, idx;
     recsys_item_t           it;
     const recsys_header_t  *hd;
 
@@ -888,27 +916,10 @@ t_check_maps(const recsys_model_t *m)
     tap_ok(strcmp(recsys_model_id(m), "test-model-1") == 0,
            "header: the model id given to the builder");
 
-    ok = 1;
-    for (u = 0; u < T_NU; u++) {
-        if (recsys_model_user(m, t_users[u], strlen(t_users[u]), &idx)
-            != RECSYS_OK || idx != u)
-        {
-            printf("#   user %s: index %u, want %u\n", t_users[u], idx, u);
-            ok = 0;
-        }
-    }
-    tap_ok(ok, "users: every id maps to its natural-order index");
-
-    ok = 1;
-    for (i = 0; i < T_NI; i++) {
-        if (recsys_model_item(m, t_items[i], strlen(t_items[i]), &idx)
-            != RECSYS_OK || idx != i)
-        {
-            printf("#   item %s: index %u, want %u\n", t_items[i], idx, i);
-            ok = 0;
-        }
-    }
-    tap_ok(ok, "items: every id maps to its natural-order index");
+    tap_ok(t_ids_in_order(m, recsys_model_user, t_users, T_NU, "user"),
+           "users: every id maps to its natural-order index");
+    tap_ok(t_ids_in_order(m, recsys_model_item, t_items, T_NI, "item"),
+           "items: every id maps to its natural-order index");
 
     tap_ok(recsys_model_user(m, "zed", 3, &idx) == RECSYS_ENOTFOUND
            && recsys_model_user(m, "", 0, &idx) == RECSYS_ENOTFOUND
