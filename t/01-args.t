@@ -15,7 +15,8 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir check_shape check_error);
+use RecsysTest qw(build_model tmpdir check_shape check_error
+                  recsys_locations);
 
 RecsysTest::skip_unless_built();
 
@@ -25,23 +26,11 @@ my $model = build_model(interactions => "$data/pop.csv",
                         items => "$data/pop-items.csv",
                         out => "$tmp/model.mdb", model_id => 'args-1');
 
-my $srv = RecsysTest::start_nginx(locations => <<"EOF");
-        location /recommend {
-            recsys;
-            recsys_model $model;
-        }
-        location = /small {
-            recsys;
-            recsys_model $model;
-            recsys_default_n 3;
-            recsys_max_n 5;
-        }
-        location = /by-header {
-            recsys;
-            recsys_model $model;
-            recsys_user \$http_x_user_id;
-        }
-EOF
+my $srv = RecsysTest::start_nginx(locations => recsys_locations(
+    ['/recommend', $model],
+    ['= /small', $model, 'recsys_default_n 3', 'recsys_max_n 5'],
+    ['= /by-header', $model, 'recsys_user $http_x_user_id'],
+));
 
 # ok_200($path, $name, %want) -> decoded body: 200, JSON type, shape.
 sub ok_200 {

@@ -14,7 +14,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir check_items);
+use RecsysTest qw(build_model tmpdir check_items recsys_locations);
 use RecsysRef qw(parse_interactions parse_catalog reference page);
 
 RecsysTest::skip_unless_built();
@@ -36,12 +36,8 @@ is(join(' ', map { $_->[0] } @pop),
    'reference: popular order');
 is(sprintf('%.4f', $pop[0][1]), '0.8333', 'reference: 5 of 6 users');
 
-my $srv = RecsysTest::start_nginx(locations => <<"EOF");
-        location /recommend {
-            recsys;
-            recsys_model $model;
-        }
-EOF
+my $srv = RecsysTest::start_nginx(
+    locations => recsys_locations(['/recommend', $model]));
 
 sub q200 {
     my ($path, $name, %want) = @_;

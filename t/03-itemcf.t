@@ -19,7 +19,8 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir write_file check_items);
+use RecsysTest qw(build_model tmpdir write_file check_items
+                  recsys_locations);
 use RecsysRef qw(parse_interactions parse_catalog reference page);
 
 RecsysTest::skip_unless_built();
@@ -72,20 +73,9 @@ my $m_def = build_model(interactions => $csv, items => "$data/cf-items.csv",
                         out => "$tmp/cf-default.mdb", model_id => 'cf-default',
                         args => [@itemcf_only]);
 
-my $srv = RecsysTest::start_nginx(locations => <<"EOF");
-        location /recommend {
-            recsys;
-            recsys_model $m_csv;
-        }
-        location = /tsv {
-            recsys;
-            recsys_model $m_tsv;
-        }
-        location = /default {
-            recsys;
-            recsys_model $m_def;
-        }
-EOF
+my $srv = RecsysTest::start_nginx(locations => recsys_locations(
+    ['/recommend', $m_csv], ['= /tsv', $m_tsv], ['= /default', $m_def],
+));
 
 sub esc {
     my ($s) = @_;

@@ -17,7 +17,8 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir check_shape check_error is_number);
+use RecsysTest qw(build_model tmpdir check_shape check_error is_number
+                  recsys_locations);
 use RecsysRef qw(parse_interactions parse_catalog model_ref);
 
 RecsysTest::skip_unless_built();
@@ -53,12 +54,8 @@ for my $pair (sort keys %hand) {
     ok(!@bad, "reference: $pair by hand");
 }
 
-my $srv = RecsysTest::start_nginx(locations => <<"EOF");
-        location /recommend {
-            recsys;
-            recsys_model $model;
-        }
-EOF
+my $srv = RecsysTest::start_nginx(
+    locations => recsys_locations(['/recommend', $model]));
 
 my ($clipped, $no_user_nb, $no_item_nb, @bad) = (0, 0, 0);
 for my $u (@{ $ref->{users} }) {

@@ -30,7 +30,7 @@ our @EXPORT_OK = qw(repo_root movielens_dir builder_path module_path nginx_bin
                     skip_unless_built need_movielens missing builder
                     build_model tmpdir write_file slurp publish free_port
                     decode_json_strict is_number check_shape check_items
-                    check_error);
+                    check_error recsys_locations);
 
 my %live;                       # servers to stop in END, by refaddr
 
@@ -219,6 +219,20 @@ sub temp_path_directives {
         push @d, "${m}_temp_path" unless $v =~ /--without-http_${m}_module/;
     }
     return @d;
+}
+
+
+# recsys_locations([$where, $model, @directives], ...): nginx locations
+# for start_nginx's locations, one a list: "location $where" answered by
+# recsys from $model, with the further directives (no trailing ';').
+sub recsys_locations {
+    return join '', map {
+        my ($where, $model, @d) = @$_;
+        "        location $where {\n            recsys;\n"
+        . "            recsys_model $model;\n"
+        . join('', map { "            $_;\n" } @d)
+        . "        }\n";
+    } @_;
 }
 
 
