@@ -1643,6 +1643,23 @@ t_check_foreign(const char *model)
         "users", "items", "blobs", "meta", NULL
     };
 
+    /* LMDB files that are not ours: the file, its databases, the answer */
+    static const struct {
+        const char         *file;
+        const char *const  *dbs;
+        const char         *why;
+        const char         *what;
+    } lmdbs[] = {
+        { "other.mdb", other_dbs, NULL,
+          "an LMDB file with other named databases" },
+        { "main.mdb", main_only, NULL,
+          "an LMDB file whose main database has a key \"meta\"" },
+        { "nohdr.mdb", no_header, NULL,
+          "an LMDB file with users, items, blobs but no meta" },
+        { "empty-dbs.mdb", ours_empty, "header",
+          "our database names but a foreign header" },
+    };
+
     t_path(path, sizeof(path), "random.mdb");
     junk = malloc(16384);
     if (junk != NULL) {
@@ -1671,33 +1688,13 @@ t_check_foreign(const char *model)
     t_write_str(path, "hello, world\n");
     t_expect_open(path, RECSYS_EFORMAT, NULL, "a short text file");
 
-    t_path(path, sizeof(path), "other.mdb");
-    if (t_make_lmdb(path, other_dbs) != 0) {
-        tap_ok(0, "LMDB file with other databases made");
+    for (k = 0; k < sizeof(lmdbs) / sizeof(lmdbs[0]); k++) {
+        t_path(path, sizeof(path), lmdbs[k].file);
+        if (t_make_lmdb(path, lmdbs[k].dbs) != 0) {
+            tap_ok(0, "%s: made", lmdbs[k].file);
+        }
+        t_expect_open(path, RECSYS_EFORMAT, lmdbs[k].why, lmdbs[k].what);
     }
-    t_expect_open(path, RECSYS_EFORMAT, NULL,
-                  "an LMDB file with other named databases");
-
-    t_path(path, sizeof(path), "main.mdb");
-    if (t_make_lmdb(path, main_only) != 0) {
-        tap_ok(0, "LMDB file with a main database made");
-    }
-    t_expect_open(path, RECSYS_EFORMAT, NULL,
-                  "an LMDB file whose main database has a key \"meta\"");
-
-    t_path(path, sizeof(path), "nohdr.mdb");
-    if (t_make_lmdb(path, no_header) != 0) {
-        tap_ok(0, "LMDB file without meta made");
-    }
-    t_expect_open(path, RECSYS_EFORMAT, NULL,
-                  "an LMDB file with users, items, blobs but no meta");
-
-    t_path(path, sizeof(path), "empty-dbs.mdb");
-    if (t_make_lmdb(path, ours_empty) != 0) {
-        tap_ok(0, "LMDB file with our databases made");
-    }
-    t_expect_open(path, RECSYS_EFORMAT, "header",
-                  "our database names but a foreign header");
 
     t_expect_open("/nonexistent/dir/model.mdb", RECSYS_EIO, NULL,
                   "a missing file");
