@@ -21,10 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "recsys_arena.h"
 #include "recsys_gru.h"
 #include "recsys_gru_train.h"
@@ -34,6 +30,7 @@
 #include "tap.h"
 #include "file_fixture.h"
 #include "ingest_fixture.h"
+#include "train_fixture.h"
 
 
 #define T_USERS  24
@@ -393,13 +390,9 @@ t_threads(void)
     o.epochs = 1;
     o.negatives = 16;
 
-#ifdef _OPENMP
-    omp_set_num_threads(1);
-#endif
+    t_set_threads(1);
     recsys_gru_train(&t, &o, &m);
-#ifdef _OPENMP
-    omp_set_num_threads(2);
-#endif
+    t_set_threads(2);
     recsys_gru_train(&t, &o, &m2);
 
     recsys_gru_pack(&m, 5, &buf, &size);

@@ -23,10 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "recsys_hmm.h"
 #include "recsys_hmm_train.h"
 #include "recsys_ingest.h"
@@ -36,6 +32,7 @@
 #include "tap.h"
 #include "file_fixture.h"
 #include "ingest_fixture.h"
+#include "train_fixture.h"
 
 
 #define T_USERS   40
@@ -602,13 +599,9 @@ t_threads(void)
     recsys_hmm_defaults(&o);
     o.iterations = 3;
 
-#ifdef _OPENMP
-    omp_set_num_threads(1);
-#endif
+    t_set_threads(1);
     recsys_hmm_train(&t, &o, &m);
-#ifdef _OPENMP
-    omp_set_num_threads(2);
-#endif
+    t_set_threads(2);
     recsys_hmm_train(&t, &o, &m2);
 
     same = memcmp(m.A, m2.A, 32 * 32 * sizeof(double)) == 0

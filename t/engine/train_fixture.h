@@ -1,9 +1,9 @@
 /*
  * train_fixture.h: train matrices for the engine's unit tests, laid out by
- * hand as recsys_train_t (by_user and by_item csr), a bitwise csr
- * comparison and the check that a trainer's rows do not depend on the
- * thread count.  Header-only, its helpers static inline: a test program
- * includes it once and uses what it needs.
+ * hand as recsys_train_t (by_user and by_item csr, hand-written rows), a
+ * bitwise csr comparison, the thread count, and the check that a
+ * trainer's rows do not depend on it.  Header-only, its helpers static
+ * inline: a test program includes it once and uses what it needs.
  */
 
 #ifndef TRAIN_FIXTURE_H
@@ -21,6 +21,18 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+
+
+/* The thread count of the next parallel regions; nothing without OpenMP. */
+static inline void
+t_set_threads(int n)
+{
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#else
+    (void) n;
+#endif
+}
 
 
 static inline void
@@ -146,13 +158,9 @@ t_same_on_threads(t_build_pt build, const recsys_train_t *t, const void *o)
 {
     recsys_csr_t  rows, again;
 
-#ifdef _OPENMP
-    omp_set_num_threads(1);
-#endif
+    t_set_threads(1);
     tap_is_int(build(t, o, &rows), RECSYS_OK, "1 thread");
-#ifdef _OPENMP
-    omp_set_num_threads(4);
-#endif
+    t_set_threads(4);
     tap_is_int(build(t, o, &again), RECSYS_OK, "4 threads");
     tap_ok(t_csr_same(&rows, &again), "the same rows on 1 and 4 threads");
     recsys_csr_free(&rows);
