@@ -67,6 +67,46 @@ t_csr_rows(recsys_csr_t *c, uint32_t n_rows, uint32_t *offsets,
 
 
 /*
+ * c, allocated here with n entries, as the rows (by_item 0) or the
+ * columns (by_item 1) of the dense nu x ni matrix on: a cell v > 0 is an
+ * entry of score 0.5 v, a zero cell none.  Bails out without memory.
+ */
+static inline void
+t_dense_rows(const uint8_t *on, uint32_t nu, uint32_t ni, int by_item,
+    uint32_t n, recsys_csr_t *c)
+{
+    uint8_t   v;
+    uint32_t  r, k, nr, nk, e;
+
+    nr = by_item ? ni : nu;
+    nk = by_item ? nu : ni;
+
+    if (recsys_csr_alloc(c, nr, n) != 0) {
+        printf("Bail out! out of memory\n");
+        exit(1);
+    }
+
+    e = 0;
+
+    for (r = 0; r < nr; r++) {
+        c->offsets[r] = e;
+
+        for (k = 0; k < nk; k++) {
+            v = by_item ? on[(size_t) k * ni + r] : on[(size_t) r * ni + k];
+
+            if (v != 0) {
+                c->entries[e].item = k;
+                c->entries[e].score = 0.5f * v;
+                e++;
+            }
+        }
+    }
+
+    c->offsets[nr] = e;
+}
+
+
+/*
  * A random nu x ni train matrix, each cell present with probability p and
  * a value from 0.5 to 4.5, drawn from rnd (uniform in [0, 1)).
  */
@@ -74,11 +114,10 @@ static inline void
 t_train_random(recsys_train_t *t, uint32_t nu, uint32_t ni, double p,
     double (*rnd)(void))
 {
-    uint32_t  u, i, e, n, *fill;
+    uint32_t  u, i, n;
     uint8_t  *on;
 
     on = calloc((size_t) nu * ni, 1);
-    fill = calloc((size_t) ni + 1, sizeof(uint32_t));
     n = 0;
 
     for (u = 0; u < nu; u++) {
@@ -94,45 +133,10 @@ t_train_random(recsys_train_t *t, uint32_t nu, uint32_t ni, double p,
     t->n_users = nu;
     t->n_items = ni;
 
-    if (recsys_csr_alloc(&t->by_user, nu, n) != 0
-        || recsys_csr_alloc(&t->by_item, ni, n) != 0)
-    {
-        printf("Bail out! out of memory\n");
-        exit(1);
-    }
-
-    e = 0;
-    for (u = 0; u < nu; u++) {
-        t->by_user.offsets[u] = e;
-
-        for (i = 0; i < ni; i++) {
-            if (on[(size_t) u * ni + i]) {
-                t->by_user.entries[e].item = i;
-                t->by_user.entries[e].score = 0.5f * on[(size_t) u * ni + i];
-                t->by_item.offsets[i + 1]++;
-                e++;
-            }
-        }
-    }
-
-    t->by_user.offsets[nu] = e;
-
-    for (i = 0; i < ni; i++) {
-        t->by_item.offsets[i + 1] += t->by_item.offsets[i];
-    }
-
-    for (u = 0; u < nu; u++) {
-        for (e = t->by_user.offsets[u]; e < t->by_user.offsets[u + 1]; e++) {
-            i = t->by_user.entries[e].item;
-            t->by_item.entries[t->by_item.offsets[i] + fill[i]].item = u;
-            t->by_item.entries[t->by_item.offsets[i] + fill[i]].score =
-                t->by_user.entries[e].score;
-            fill[i]++;
-        }
-    }
+    t_dense_rows(on, nu, ni, 0, n, &t->by_user);
+    t_dense_rows(on, nu, ni, 1, n, &t->by_item);
 
     free(on);
-    free(fill);
 }
 
 
