@@ -15,16 +15,15 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir check_shape check_error
+use RecsysTest qw(build_model check_shape check_error
                   recsys_locations);
 
 RecsysTest::skip_unless_built();
 
 my $data = "$FindBin::Bin/data";
-my $tmp = tmpdir();
 my $model = build_model(interactions => "$data/pop.csv",
                         items => "$data/pop-items.csv",
-                        out => "$tmp/model.mdb", model_id => 'args-1');
+                        model_id => 'args-1');
 
 my $srv = RecsysTest::start_nginx(locations => recsys_locations(
     ['/recommend', $model],

@@ -14,16 +14,15 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir check_items recsys_locations);
+use RecsysTest qw(build_model check_items recsys_locations);
 use RecsysRef qw(parse_interactions parse_catalog reference page);
 
 RecsysTest::skip_unless_built();
 
 my $data = "$FindBin::Bin/data";
-my $tmp = tmpdir();
 my $model = build_model(interactions => "$data/pop.csv",
                         items => "$data/pop-items.csv",
-                        out => "$tmp/model.mdb", model_id => 'pop-1');
+                        model_id => 'pop-1');
 my $ref = reference(parse_interactions("$data/pop.csv"));
 my $cat = parse_catalog("$data/pop-items.csv");
 my @pop = @{ $ref->{popular} };

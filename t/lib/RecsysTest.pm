@@ -183,10 +183,12 @@ sub builder {
 }
 
 
-# build_model(interactions => F, out => MODEL, [items => F, model_id => ID,
-# args => [...]]): build or die with the builder's stderr.  Returns MODEL.
+# build_model(interactions => F, [out => MODEL, items => F, model_id => ID,
+# args => [...]]): build or die with the builder's stderr.  Returns MODEL,
+# by default model.mdb in a fresh temporary directory.
 sub build_model {
     my (%o) = @_;
+    $o{out} //= tmpdir() . '/model.mdb';
     my @args = ('build', '--interactions', $o{interactions}, '--out', $o{out});
     push @args, '--items', $o{items} if defined $o{items};
     push @args, '--model-id', $o{model_id} if defined $o{model_id};
