@@ -127,6 +127,38 @@ served_open(recsys_csv_t *csv, const char *path)
 }
 
 
+/*
+ * The next data row of csv (opened from path) in csv->fields: 1, or 0 at
+ * the end of the file, which is then closed.  Dies on a read error or a
+ * row of fewer than n fields (expect names them).
+ */
+static int
+served_next(recsys_csv_t *csv, const char *path, uint32_t n,
+    const char *expect)
+{
+    int  rc;
+
+    rc = recsys_csv_next(csv);
+
+    if (rc < 0) {
+        served_die("%s:%llu: %s", path, (unsigned long long) csv->line,
+                   csv->err);
+    }
+
+    if (rc == 0) {
+        recsys_csv_close(csv);
+        return 0;
+    }
+
+    if (csv->n_fields < n) {
+        served_die("%s:%llu: expected %s", path,
+                   (unsigned long long) csv->line, expect);
+    }
+
+    return 1;
+}
+
+
 static void
 served_intern(recsys_dict_t *d, const recsys_field_t *f, uint32_t *index,
     const char *path, uint64_t line)
@@ -141,7 +173,6 @@ served_intern(recsys_dict_t *d, const recsys_field_t *f, uint32_t *index,
 int
 main(int argc, char **argv)
 {
-    int                     rc;
     char                   *end;
     size_t                  n_pairs, cap_pairs, n_rows, cap_rows, i, j, r;
     size_t                  n_users_eval, a_first;
@@ -182,12 +213,7 @@ main(int argc, char **argv)
 
     served_open(&csv, argv[1]);
 
-    while ((rc = recsys_csv_next(&csv)) == 1) {
-        if (csv.n_fields < 2) {
-            served_die("%s:%llu: expected user,item", argv[1],
-                       (unsigned long long) csv.line);
-        }
-
+    while (served_next(&csv, argv[1], 2, "user,item")) {
         pairs = served_grow(pairs, &cap_pairs, n_pairs, sizeof(*pairs));
         served_intern(&users, &csv.fields[0], &pairs[n_pairs].user, argv[1],
                       csv.line);
@@ -195,13 +221,6 @@ main(int argc, char **argv)
                       csv.line);
         n_pairs++;
     }
-
-    if (rc < 0) {
-        served_die("%s:%llu: %s", argv[1], (unsigned long long) csv.line,
-                   csv.err);
-    }
-
-    recsys_csv_close(&csv);
 
     qsort(pairs, n_pairs, sizeof(*pairs), served_cmp_pair);
 
@@ -225,12 +244,7 @@ main(int argc, char **argv)
 
     served_open(&csv, argv[2]);
 
-    while ((rc = recsys_csv_next(&csv)) == 1) {
-        if (csv.n_fields < 4) {
-            served_die("%s:%llu: expected algo,user,rank,item", argv[2],
-                       (unsigned long long) csv.line);
-        }
-
+    while (served_next(&csv, argv[2], 4, "algo,user,rank,item")) {
         rows = served_grow(rows, &cap_rows, n_rows, sizeof(*rows));
         served_intern(&algos, &csv.fields[0], &rows[n_rows].algo, argv[2],
                       csv.line);
@@ -255,13 +269,6 @@ main(int argc, char **argv)
 
         n_rows++;
     }
-
-    if (rc < 0) {
-        served_die("%s:%llu: %s", argv[2], (unsigned long long) csv.line,
-                   csv.err);
-    }
-
-    recsys_csv_close(&csv);
 
     qsort(rows, n_rows, sizeof(*rows), served_cmp_row);
 

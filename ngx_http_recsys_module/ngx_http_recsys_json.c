@@ -239,61 +239,37 @@ ngx_http_recsys_body_alloc(ngx_http_request_t *r, size_t len)
 
 
 /*
- * Sends the answer; ttl > 0 adds Cache-Control.  An answer for a user is
- * that user's ("private", which shared caches do not keep): a user from
- * recsys_user (a cookie, a header) is not in the URL a cache keys on, and
- * no user's list belongs in a shared cache even when it is.
+ * Adds a response header named key (a static string) with an empty value
+ * for the caller to set.  NULL when the pool is exhausted.
  */
-static ngx_int_t
-ngx_http_recsys_send_body(ngx_http_request_t *r, ngx_uint_t status,
-    u_char *body, size_t len, ngx_str_t *etag, time_t ttl,
-    ngx_uint_t personal)
+static ngx_table_elt_t *
+ngx_http_recsys_push_header(ngx_http_request_t *r, char *key)
 {
-    ngx_int_t         rc;
-    ngx_buf_t        *b;
-    ngx_chain_t       out;
-    ngx_table_elt_t  *cc;
+    ngx_table_elt_t  *h;
 
-    r->headers_out.status = status;
-    r->headers_out.content_type = ngx_http_recsys_json_type;
-    r->headers_out.content_type_len = ngx_http_recsys_json_type.len;
-    r->headers_out.content_length_n = len;
-
-    if (etag != NULL) {
-        r->headers_out.etag = ngx_list_push(&r->headers_out.headers);
-        if (r->headers_out.etag == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        r->headers_out.etag->hash = 1;
-#if (nginx_version >= 1023000)
-        r->headers_out.etag->next = NULL;
-#endif
-        ngx_str_set(&r->headers_out.etag->key, "ETag");
-        r->headers_out.etag->value = *etag;
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NULL;
     }
 
-    if (ttl > 0) {
-        cc = ngx_list_push(&r->headers_out.headers);
-        if (cc == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        cc->value.data = ngx_pnalloc(r->pool, sizeof("private, max-age=")
-                                              + NGX_TIME_T_LEN);
-        if (cc->value.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        cc->hash = 1;
+    h->hash = 1;
 #if (nginx_version >= 1023000)
-        cc->next = NULL;
+    h->next = NULL;
 #endif
-        ngx_str_set(&cc->key, "Cache-Control");
-        cc->value.len = ngx_sprintf(cc->value.data, "%smax-age=%T",
-                                    personal ? "private, " : "", ttl)
-                        - cc->value.data;
-    }
+    h->key.len = ngx_strlen(key);
+    h->key.data = (u_char *) key;
+    ngx_str_null(&h->value);
+
+    return h;
+}
+
+
+ngx_int_t
+ngx_http_recsys_send_buffer(ngx_http_request_t *r, u_char *body, size_t len)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
 
     if (r->method == NGX_HTTP_HEAD) {
         r->header_only = 1;
@@ -323,6 +299,54 @@ ngx_http_recsys_send_body(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+/*
+ * Sends the answer; ttl > 0 adds Cache-Control.  An answer for a user is
+ * that user's ("private", which shared caches do not keep): a user from
+ * recsys_user (a cookie, a header) is not in the URL a cache keys on, and
+ * no user's list belongs in a shared cache even when it is.
+ */
+static ngx_int_t
+ngx_http_recsys_send_body(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *body, size_t len, ngx_str_t *etag, time_t ttl,
+    ngx_uint_t personal)
+{
+    ngx_table_elt_t  *cc;
+
+    r->headers_out.status = status;
+    r->headers_out.content_type = ngx_http_recsys_json_type;
+    r->headers_out.content_type_len = ngx_http_recsys_json_type.len;
+    r->headers_out.content_length_n = len;
+
+    if (etag != NULL) {
+        r->headers_out.etag = ngx_http_recsys_push_header(r, "ETag");
+        if (r->headers_out.etag == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        r->headers_out.etag->value = *etag;
+    }
+
+    if (ttl > 0) {
+        cc = ngx_http_recsys_push_header(r, "Cache-Control");
+        if (cc == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        cc->value.data = ngx_pnalloc(r->pool, sizeof("private, max-age=")
+                                              + NGX_TIME_T_LEN);
+        if (cc->value.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        cc->value.len = ngx_sprintf(cc->value.data, "%smax-age=%T",
+                                    personal ? "private, " : "", ttl)
+                        - cc->value.data;
+    }
+
+    return ngx_http_recsys_send_buffer(r, body, len);
+}
+
+
 ngx_int_t
 ngx_http_recsys_send_error(ngx_http_request_t *r, int status,
     const char *message)
@@ -347,16 +371,11 @@ ngx_http_recsys_send_error(ngx_http_request_t *r, int status,
                     st->error, message);
 
     if (st->http == NGX_HTTP_NOT_ALLOWED) {
-        allow = ngx_list_push(&r->headers_out.headers);
+        allow = ngx_http_recsys_push_header(r, "Allow");
         if (allow == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        allow->hash = 1;
-#if (nginx_version >= 1023000)
-        allow->next = NULL;
-#endif
-        ngx_str_set(&allow->key, "Allow");
         ngx_str_set(&allow->value, "GET, HEAD");
     }
 

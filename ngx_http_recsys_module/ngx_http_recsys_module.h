@@ -185,6 +185,12 @@ recsys_model_t *ngx_http_recsys_store_get(ngx_http_request_t *r,
 /* ngx_http_recsys_json.c */
 void ngx_http_recsys_json_exit(void);
 /*
+ * Sends the headers already set in r->headers_out, then body (len bytes
+ * that live as long as the request); a HEAD request gets the headers alone.
+ */
+ngx_int_t ngx_http_recsys_send_buffer(ngx_http_request_t *r, u_char *body,
+    size_t len);
+/*
  * A JSON error for an engine status (recsys_status.h): its table row gives
  * the HTTP status and the "error" name; message is a fixed text.
  */

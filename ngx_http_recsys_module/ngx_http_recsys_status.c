@@ -186,9 +186,7 @@ ngx_http_recsys_status_handler(ngx_http_request_t *r)
     u_char                       *body, *p;
     ngx_int_t                     rc;
     ngx_str_t                     format;
-    ngx_buf_t                    *b;
     ngx_uint_t                    i, prometheus;
-    ngx_chain_t                   out;
     ngx_http_recsys_store_t     **stores;
     ngx_http_recsys_main_conf_t  *rmcf;
 
@@ -237,28 +235,5 @@ ngx_http_recsys_status_handler(ngx_http_request_t *r)
 
     r->headers_out.content_type_len = r->headers_out.content_type.len;
 
-    if (r->method == NGX_HTTP_HEAD) {
-        r->header_only = 1;
-    }
-
-    rc = ngx_http_send_header(r);
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = body;
-    b->last = p;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_recsys_send_buffer(r, body, p - body);
 }

@@ -15,33 +15,21 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir check_shape check_error);
+use RecsysTest qw(build_model check_shape check_error
+                  recsys_locations);
 
 RecsysTest::skip_unless_built();
 
 my $data = "$FindBin::Bin/data";
-my $tmp = tmpdir();
 my $model = build_model(interactions => "$data/pop.csv",
                         items => "$data/pop-items.csv",
-                        out => "$tmp/model.mdb", model_id => 'args-1');
+                        model_id => 'args-1');
 
-my $srv = RecsysTest::start_nginx(locations => <<"EOF");
-        location /recommend {
-            recsys;
-            recsys_model $model;
-        }
-        location = /small {
-            recsys;
-            recsys_model $model;
-            recsys_default_n 3;
-            recsys_max_n 5;
-        }
-        location = /by-header {
-            recsys;
-            recsys_model $model;
-            recsys_user \$http_x_user_id;
-        }
-EOF
+my $srv = RecsysTest::start_nginx(locations => recsys_locations(
+    ['/recommend', $model],
+    ['= /small', $model, 'recsys_default_n 3', 'recsys_max_n 5'],
+    ['= /by-header', $model, 'recsys_user $http_x_user_id'],
+));
 
 # ok_200($path, $name, %want) -> decoded body: 200, JSON type, shape.
 sub ok_200 {
@@ -68,22 +56,24 @@ my $d = ok_200('/recommend?user=p1', 'known user', user => 'p1',
                fallback => undef, algo => 'hybrid');
 $d = ok_200('/recommend', 'no arguments', user => undef, fallback => 'popular');
 is(count($d), 10, 'default n is 10');
-$d = ok_200('/recommend?n=100', 'n=100 (the default max)');
-is(count($d), 12, 'n=100 lists all 12 items');
-$d = ok_200('/recommend?n=1', 'n=1');
-is(count($d), 1, 'n=1 lists 1 item');
-$d = ok_200('/small', 'recsys_default_n 3');
-is(count($d), 3, 'recsys_default_n 3 lists 3 items');
-$d = ok_200('/small?n=5', 'n at recsys_max_n');
-is(count($d), 5, 'n=5 lists 5 items');
+# [path, name, items listed, name of the count]
+for my $c (['/recommend?n=100', 'n=100 (the default max)', 12,
+            'n=100 lists all 12 items'],
+           ['/recommend?n=1', 'n=1', 1, 'n=1 lists 1 item'],
+           ['/small', 'recsys_default_n 3', 3,
+            'recsys_default_n 3 lists 3 items'],
+           ['/small?n=5', 'n at recsys_max_n', 5, 'n=5 lists 5 items'],
+           ['/recommend?offset=0&n=2', 'offset=0', 2,
+            'offset=0 n=2 lists 2 items'],
+           ['/recommend?offset=10000', 'offset=10000 (the max)', 0,
+            'offset past the end lists no items'],
+           ['/recommend?offset=11&n=5', 'offset=11', 1,
+            'offset=11 of 12 lists 1 item']) {
+    my ($path, $name, $want, $what) = @$c;
+    is(count(ok_200($path, $name)), $want, $what);
+}
 check_error($srv, 'GET', '/small?n=6', 400, 'bad_request', 'n',
             'n over recsys_max_n -> 400');
-$d = ok_200('/recommend?offset=0&n=2', 'offset=0');
-is(count($d), 2, 'offset=0 n=2 lists 2 items');
-$d = ok_200('/recommend?offset=10000', 'offset=10000 (the max)');
-is(count($d), 0, 'offset past the end lists no items');
-$d = ok_200('/recommend?offset=11&n=5', 'offset=11');
-is(count($d), 1, 'offset=11 of 12 lists 1 item');
 for my $algo (qw(hybrid itemcf popular)) {
     ok_200("/recommend?user=p1&algo=$algo", "algo=$algo", algo => $algo,
            user => 'p1', fallback => undef);

@@ -14,16 +14,15 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir check_items);
-use RecsysRef qw(parse_interactions parse_catalog reference);
+use RecsysTest qw(build_model check_items recsys_locations);
+use RecsysRef qw(parse_interactions parse_catalog reference page);
 
 RecsysTest::skip_unless_built();
 
 my $data = "$FindBin::Bin/data";
-my $tmp = tmpdir();
 my $model = build_model(interactions => "$data/pop.csv",
                         items => "$data/pop-items.csv",
-                        out => "$tmp/model.mdb", model_id => 'pop-1');
+                        model_id => 'pop-1');
 my $ref = reference(parse_interactions("$data/pop.csv"));
 my $cat = parse_catalog("$data/pop-items.csv");
 my @pop = @{ $ref->{popular} };
@@ -36,12 +35,8 @@ is(join(' ', map { $_->[0] } @pop),
    'reference: popular order');
 is(sprintf('%.4f', $pop[0][1]), '0.8333', 'reference: 5 of 6 users');
 
-my $srv = RecsysTest::start_nginx(locations => <<"EOF");
-        location /recommend {
-            recsys;
-            recsys_model $model;
-        }
-EOF
+my $srv = RecsysTest::start_nginx(
+    locations => recsys_locations(['/recommend', $model]));
 
 sub q200 {
     my ($path, $name, %want) = @_;
@@ -75,8 +70,7 @@ for my $p ([0, 4], [3, 4], [8, 4], [11, 3], [12, 3], [100, 1]) {
     my ($off, $n) = @$p;
     my $d = q200("/recommend?user=nobody&n=$n&offset=$off",
                  "fallback offset=$off n=$n", fallback => 'popular');
-    my $end = $off + $n - 1 > $#pop ? $#pop : $off + $n - 1;
-    check_items($d->{items}, [$off <= $#pop ? @pop[$off .. $end] : ()],
+    check_items($d->{items}, page(\@pop, $off, $n),
                 "fallback offset=$off n=$n");
 }
 

@@ -19,8 +19,9 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir write_file check_items);
-use RecsysRef qw(parse_interactions parse_catalog reference);
+use RecsysTest qw(build_model tmpdir write_file check_items
+                  recsys_locations);
+use RecsysRef qw(parse_interactions parse_catalog reference page);
 
 RecsysTest::skip_unless_built();
 
@@ -72,20 +73,9 @@ my $m_def = build_model(interactions => $csv, items => "$data/cf-items.csv",
                         out => "$tmp/cf-default.mdb", model_id => 'cf-default',
                         args => [@itemcf_only]);
 
-my $srv = RecsysTest::start_nginx(locations => <<"EOF");
-        location /recommend {
-            recsys;
-            recsys_model $m_csv;
-        }
-        location = /tsv {
-            recsys;
-            recsys_model $m_tsv;
-        }
-        location = /default {
-            recsys;
-            recsys_model $m_def;
-        }
-EOF
+my $srv = RecsysTest::start_nginx(locations => recsys_locations(
+    ['/recommend', $m_csv], ['= /tsv', $m_tsv], ['= /default', $m_def],
+));
 
 sub esc {
     my ($s) = @_;
@@ -139,8 +129,7 @@ for my $p ([0, 2], [2, 2], [4, 2], [5, 2], [1, 3]) {
     my ($off, $n) = @$p;
     my $d = q200("/recommend?user=u6&algo=itemcf&n=$n&offset=$off",
                  "u6 itemcf offset=$off n=$n", user => 'u6');
-    my $end = $off + $n - 1 > $#u6 ? $#u6 : $off + $n - 1;
-    check_items($d->{items}, [$off <= $#u6 ? @u6[$off .. $end] : ()],
+    check_items($d->{items}, page(\@u6, $off, $n),
                 "u6 itemcf offset=$off n=$n");
 }
 

@@ -13,14 +13,13 @@ use lib "$FindBin::Bin/lib";
 
 use Test::More;
 use Compress::Zlib ();
-use RecsysTest qw(build_model tmpdir);
+use RecsysTest qw(build_model);
 
 RecsysTest::skip_unless_built();
 
-my $tmp = tmpdir();
 my $model = build_model(interactions => "$FindBin::Bin/data/cf-interactions.csv",
                         items => "$FindBin::Bin/data/cf-items.csv",
-                        out => "$tmp/model.mdb", model_id => 'status-1');
+                        model_id => 'status-1');
 
 my $srv = RecsysTest::start_nginx(
     http => "    recsys_model $model;\n",

@@ -25,7 +25,8 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir check_items check_error);
+use RecsysTest qw(build_model tmpdir check_items check_error
+                  recsys_locations);
 use RecsysRef qw(parse_interactions parse_catalog model_ref near_ties);
 
 RecsysTest::skip_unless_built();
@@ -112,19 +113,11 @@ my $model = build_model(interactions => $csv, items => "$data/sess-items.csv",
                         out => "$tmp/sess.mdb", model_id => 'sess-1',
                         args => ['--neighbors', 5, '--history', 3]);
 
-my $srv = RecsysTest::start_nginx(locations => <<"EOF");
-        location = /s {
-            recsys;
-            recsys_model $model;
-            recsys_max_history 3;
-            recsys_max_neighbors 3;
-            recsys_max_list 6;
-        }
-        location = /d {
-            recsys;
-            recsys_model $model;
-        }
-EOF
+my $srv = RecsysTest::start_nginx(locations => recsys_locations(
+    ['= /s', $model, 'recsys_max_history 3', 'recsys_max_neighbors 3',
+     'recsys_max_list 6'],
+    ['= /d', $model],
+));
 
 sub q200 {
     my ($path, $name, %want) = @_;

@@ -31,7 +31,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir check_items);
+use RecsysTest qw(build_model tmpdir check_items recsys_locations);
 use RecsysRef qw(parse_interactions model_ref near_ties);
 
 RecsysTest::skip_unless_built();
@@ -108,35 +108,14 @@ $model{t7} = build_model(interactions => $csv, out => "$tmp/t7.mdb",
     args => ['--neighbors', 3, '--history', 3, '--user-top', 3,
              '--trending-days', 7, '--weights', "itemcf=1,popular=0.05,$pin"]);
 
-my $srv = RecsysTest::start_nginx(locations => <<"EOF");
-        location = /h {
-            recsys;
-            recsys_model $model{h};
-        }
-        location = /w {
-            recsys;
-            recsys_model $model{h};
-            recsys_weights itemcf=0.3 popular=1;
-        }
-        location = /wp {
-            recsys;
-            recsys_model $model{h};
-            recsys_weights popular=1;
-        }
-        location = /e1 {
-            recsys;
-            recsys_model $model{h};
-            recsys_explain_history 1;
-        }
-        location = /h100 {
-            recsys;
-            recsys_model $model{h100};
-        }
-        location = /t7 {
-            recsys;
-            recsys_model $model{t7};
-        }
-EOF
+my $srv = RecsysTest::start_nginx(locations => recsys_locations(
+    ['= /h', $model{h}],
+    ['= /w', $model{h}, 'recsys_weights itemcf=0.3 popular=1'],
+    ['= /wp', $model{h}, 'recsys_weights popular=1'],
+    ['= /e1', $model{h}, 'recsys_explain_history 1'],
+    ['= /h100', $model{h100}],
+    ['= /t7', $model{t7}],
+));
 
 sub q200 { $srv->ok200(@_) }
 

@@ -23,7 +23,8 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir write_file check_items);
+use RecsysTest qw(build_model tmpdir write_file check_items
+                  recsys_locations);
 
 RecsysTest::skip_unless_built();
 
@@ -167,17 +168,11 @@ my $model = build_model(interactions => $csv, out => "$tmp/lin.mdb",
     args => ['--als', '--ease-lambda', $lambda, '--no-content',
              '--no-segments', '--no-rules', '--sparse-user', 0]);
 
-my $srv = RecsysTest::start_nginx(locations => <<"EOF");
-        location /recommend {
-            recsys;
-            recsys_model $model;
-        }
-        location = /ease-only {
-            recsys;
-            recsys_model $model;
-            recsys_weights itemcf=0 usercf=0 popular=0 trending=0 rp3beta=0 als=0 markov=0 ease=1;
-        }
-EOF
+my $srv = RecsysTest::start_nginx(locations => recsys_locations(
+    ['/recommend', $model],
+    ['= /ease-only', $model, 'recsys_weights itemcf=0 usercf=0 popular=0 '
+                             . 'trending=0 rp3beta=0 als=0 markov=0 ease=1'],
+));
 
 for my $u (@users) {
     my $want = ease_user($seen{$u});
@@ -231,17 +226,10 @@ my $sess_model = build_model(interactions => $csv, out => "$tmp/sess.mdb",
     args => ['--ease-lambda', $lambda, '--no-content', '--no-segments',
              '--no-rules', '--sparse-user', 0, '--weights',
              'ease=1,rp3beta=0.5,popular=0.05,itemcf=0,usercf=0,markov=0']);
-my $sess_srv = RecsysTest::start_nginx(locations => <<"EOF");
-        location /recommend {
-            recsys;
-            recsys_model $sess_model;
-        }
-        location = /e2 {
-            recsys;
-            recsys_model $sess_model;
-            recsys_explain_history 2;
-        }
-EOF
+my $sess_srv = RecsysTest::start_nginx(locations => recsys_locations(
+    ['/recommend', $sess_model],
+    ['= /e2', $sess_model, 'recsys_explain_history 2'],
+));
 
 my %bpos = map { my $h = $_;
                  ($h => { map { $bm[$h - 1][$_ - 1] > 0

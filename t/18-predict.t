@@ -17,16 +17,16 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(build_model tmpdir check_shape check_error is_number);
+use RecsysTest qw(build_model check_shape check_error is_number
+                  recsys_locations);
 use RecsysRef qw(parse_interactions parse_catalog model_ref);
 
 RecsysTest::skip_unless_built();
 
 my $data = "$FindBin::Bin/data";
-my $tmp = tmpdir();
 my $model = build_model(interactions => "$data/predict-ratings.csv",
                         items => "$data/predict-items.csv",
-                        out => "$tmp/model.mdb", model_id => 'predict-1');
+                        model_id => 'predict-1');
 my $ref = model_ref(rows => parse_interactions("$data/predict-ratings.csv"));
 my @items = sort keys %{ parse_catalog("$data/predict-items.csv") };
 my @values = qw(user_knn item_knn user_mean item_mean);
@@ -53,12 +53,8 @@ for my $pair (sort keys %hand) {
     ok(!@bad, "reference: $pair by hand");
 }
 
-my $srv = RecsysTest::start_nginx(locations => <<"EOF");
-        location /recommend {
-            recsys;
-            recsys_model $model;
-        }
-EOF
+my $srv = RecsysTest::start_nginx(
+    locations => recsys_locations(['/recommend', $model]));
 
 my ($clipped, $no_user_nb, $no_item_nb, @bad) = (0, 0, 0);
 for my $u (@{ $ref->{users} }) {

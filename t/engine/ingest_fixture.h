@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "recsys_dict.h"
 #include "recsys_gen.h"
@@ -52,6 +53,51 @@ t_ingest_train(const char *catalog, const char *interactions,
     }
 
     return rc;
+}
+
+
+/*
+ * Opens dir/name (its path written into path) for a test's interaction
+ * log and writes the header userId,itemId,rating,timestamp; bails out
+ * when the file cannot be created.
+ */
+static inline FILE *
+t_log_open(char *path, size_t len, const char *dir, const char *name)
+{
+    FILE  *fp;
+
+    snprintf(path, len, "%s/%s", dir, name);
+    fp = fopen(path, "w");
+    if (fp == NULL) {
+        printf("Bail out! cannot write %s\n", path);
+        exit(1);
+    }
+
+    fprintf(fp, "userId,itemId,rating,timestamp\n");
+
+    return fp;
+}
+
+
+/*
+ * Closes fp, the log at path from t_log_open(), reads it (no catalogue)
+ * into d and t and removes the file.  1 when it was read.
+ */
+static inline int
+t_log_train(FILE *fp, const char *path, recsys_data_t *d, recsys_train_t *t)
+{
+    char  err[512];
+
+    fclose(fp);
+
+    if (t_ingest_train(NULL, path, d, t, err, sizeof(err)) != RECSYS_OK) {
+        printf("# load failed: %s\n", err);
+        return 0;
+    }
+
+    unlink(path);
+
+    return 1;
 }
 
 

@@ -16,10 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "recsys_als.h"
 #include "recsys_status.h"
 #include "recsys_train.h"
@@ -273,13 +269,9 @@ t_fit_case(const char *name, const t_matrix_t *m, recsys_als_opts_t *o)
     /* the same fit on one thread and on four */
     recsys_als_free(&a);
 
-#ifdef _OPENMP
-    omp_set_num_threads(1);
-#endif
+    t_set_threads(1);
     tap_is_int(recsys_als_fit(&t, o, &a), RECSYS_OK, "%s: fit", name);
-#ifdef _OPENMP
-    omp_set_num_threads(4);
-#endif
+    t_set_threads(4);
     tap_is_int(recsys_als_fit(&t, o, &b), RECSYS_OK, "%s: fit again", name);
     tap_ok(memcmp(a.user, b.user, (size_t) m->nu * f * sizeof(float)) == 0
            && memcmp(a.item, b.item, (size_t) m->ni * f * sizeof(float))

@@ -31,7 +31,9 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "file_fixture.h"
 #include "ingest_fixture.h"
+#include "train_fixture.h"
 
 
 #define T_SEGMENTS  6
@@ -101,26 +103,10 @@ t_small(void)
 
     memset(&t, 0, sizeof(t));
 
-    for (i = 0; i < 15; i++) {
-        bu[i].item = bu_items[i];
-        bu[i].score = 1.0f;
-    }
-
-    for (i = 0; i < 6; i++) {
-        ig[i].item = ig_items[i];
-        ig[i].score = 1.0f;
-    }
-
     t.n_users = 7;
     t.n_items = 6;
-    t.by_user.n_rows = 7;
-    t.by_user.n_entries = 15;
-    t.by_user.offsets = bu_off;
-    t.by_user.entries = bu;
-    t.item_genres.n_rows = 6;
-    t.item_genres.n_entries = 6;
-    t.item_genres.offsets = ig_off;
-    t.item_genres.entries = ig;
+    t_csr_rows(&t.by_user, 7, bu_off, bu_items, bu);
+    t_csr_rows(&t.item_genres, 6, ig_off, ig_items, ig);
     t.n_genres = 3;
 
     rc = recsys_cluster_features(&t, &x);
@@ -291,7 +277,7 @@ static void
 t_gen(void)
 {
     int                   rc, ok;
-    char                  tmpl[] = "/tmp/test_cluster.XXXXXX", path[256];
+    char                  tmpl[64], path[256];
     char                  line[512], *comma, *f, *g;
     char                  bid[64][32];
     float                *x;
@@ -308,10 +294,7 @@ t_gen(void)
     recsys_scored_t       out[20];
     FILE                 *fp;
 
-    if (mkdtemp(tmpl) == NULL) {
-        tap_ok(0, "mkdtemp");
-        return;
-    }
+    t_mkdtemp(tmpl, sizeof(tmpl), "test_cluster");
 
     /*
      * The default catalogue and users with 60 rows each on average (the

@@ -21,10 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "recsys_arena.h"
 #include "recsys_gru.h"
 #include "recsys_gru_train.h"
@@ -34,6 +30,7 @@
 #include "tap.h"
 #include "file_fixture.h"
 #include "ingest_fixture.h"
+#include "train_fixture.h"
 
 
 #define T_USERS  24
@@ -206,17 +203,12 @@ static int
 t_load(int random, recsys_data_t *d, recsys_train_t *t)
 {
     int       u, i, k, len, ts;
-    char      path[128], err[512], seen[300];
+    char      path[128], seen[300];
     FILE     *fp;
     uint64_t  r;
 
-    snprintf(path, sizeof(path), "%s/seq.csv", t_dir);
-    fp = fopen(path, "w");
-    if (fp == NULL) {
-        return 0;
-    }
+    fp = t_log_open(path, sizeof(path), t_dir, "seq.csv");
 
-    fprintf(fp, "userId,itemId,rating,timestamp\n");
     ts = 1000;
     r = 5;
 
@@ -244,14 +236,9 @@ t_load(int random, recsys_data_t *d, recsys_train_t *t)
         }
     }
 
-    fclose(fp);
-
-    if (t_ingest_train(NULL, path, d, t, err, sizeof(err)) != RECSYS_OK) {
-        printf("# load failed: %s\n", err);
+    if (!t_log_train(fp, path, d, t)) {
         return 0;
     }
-
-    unlink(path);
 
     return random || (t->n_items == T_LEN && t->n_users == T_USERS);
 }
@@ -403,13 +390,9 @@ t_threads(void)
     o.epochs = 1;
     o.negatives = 16;
 
-#ifdef _OPENMP
-    omp_set_num_threads(1);
-#endif
+    t_set_threads(1);
     recsys_gru_train(&t, &o, &m);
-#ifdef _OPENMP
-    omp_set_num_threads(2);
-#endif
+    t_set_threads(2);
     recsys_gru_train(&t, &o, &m2);
 
     recsys_gru_pack(&m, 5, &buf, &size);

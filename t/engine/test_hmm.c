@@ -23,10 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "recsys_hmm.h"
 #include "recsys_hmm_train.h"
 #include "recsys_ingest.h"
@@ -36,6 +32,7 @@
 #include "tap.h"
 #include "file_fixture.h"
 #include "ingest_fixture.h"
+#include "train_fixture.h"
 
 
 #define T_USERS   40
@@ -209,21 +206,16 @@ static int
 t_load(int n_users, recsys_data_t *d, recsys_train_t *t)
 {
     int       u, k, len, used[T_ITEMS], i;
-    char      path[128], err[512];
+    char      path[128];
     FILE     *fp;
     uint64_t  r;
 
-    snprintf(path, sizeof(path), "%s/random.csv", t_dir);
-    fp = fopen(path, "w");
-    if (fp == NULL) {
-        return 0;
-    }
+    fp = t_log_open(path, sizeof(path), t_dir, "random.csv");
 
     /*
      * Two kinds of users: one walks the low items upwards, the other
      * the high items; both with noise.  Items 1..T_ITEMS all occur.
      */
-    fprintf(fp, "userId,itemId,rating,timestamp\n");
     r = 2024;
 
     for (u = 0; u < n_users; u++) {
@@ -247,14 +239,9 @@ t_load(int n_users, recsys_data_t *d, recsys_train_t *t)
         }
     }
 
-    fclose(fp);
-
-    if (t_ingest_train(NULL, path, d, t, err, sizeof(err)) != RECSYS_OK) {
-        printf("# load failed: %s\n", err);
+    if (!t_log_train(fp, path, d, t)) {
         return 0;
     }
-
-    unlink(path);
 
     return t->n_items == T_ITEMS;
 }
@@ -612,13 +599,9 @@ t_threads(void)
     recsys_hmm_defaults(&o);
     o.iterations = 3;
 
-#ifdef _OPENMP
-    omp_set_num_threads(1);
-#endif
+    t_set_threads(1);
     recsys_hmm_train(&t, &o, &m);
-#ifdef _OPENMP
-    omp_set_num_threads(2);
-#endif
+    t_set_threads(2);
     recsys_hmm_train(&t, &o, &m2);
 
     same = memcmp(m.A, m2.A, 32 * 32 * sizeof(double)) == 0

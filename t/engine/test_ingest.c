@@ -25,6 +25,7 @@
 
 #define T_S(s)   s, sizeof(s) - 1
 #define T_NT     RECSYS_NO_TIME
+#define T_SETUP  -100     /* t_ingest_file() could not set up */
 
 
 
@@ -110,6 +111,38 @@ t_drop(char *path)
         unlink(path);
         free(path);
     }
+}
+
+
+/* recsys_ingest_catalog() or recsys_ingest_interactions() */
+typedef int (*t_ingest_pt)(recsys_data_t *d, const char *path, char *err,
+    size_t errlen);
+
+
+/*
+ * Writes data (len bytes) to a new file (named with suffix) and ingests it
+ * into d, a fresh recsys_data_t, with ingest: the status, err filled and
+ * the file in *path_out.  T_SETUP when the file or d could not be set up
+ * (d is then not to be freed, *path_out is NULL).
+ */
+static int
+t_ingest_file(t_ingest_pt ingest, recsys_data_t *d, const char *suffix,
+    const char *data, size_t len, char *err, size_t errlen, char **path_out)
+{
+    char  *path;
+
+    *path_out = NULL;
+    err[0] = '\0';
+
+    path = t_file(suffix, data, len);
+    if (path == NULL || recsys_data_init(d) != RECSYS_OK) {
+        t_drop(path);
+        return T_SETUP;
+    }
+
+    *path_out = path;
+
+    return ingest(d, path, err, errlen);
 }
 
 
@@ -235,16 +268,13 @@ t_good_interactions(void)
     };
 
     for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-        path = t_file(".csv", cases[k].data, cases[k].len);
-
-        if (path == NULL || recsys_data_init(&d) != RECSYS_OK) {
+        rc = t_ingest_file(recsys_ingest_interactions, &d, ".csv",
+                           cases[k].data, cases[k].len, err, sizeof(err),
+                           &path);
+        if (rc == T_SETUP) {
             tap_ok(0, "%s: set up", cases[k].name);
-            t_drop(path);
             continue;
         }
-
-        err[0] = '\0';
-        rc = recsys_ingest_interactions(&d, path, err, sizeof(err));
 
         tap_is_int(rc, RECSYS_OK, "%s: ingested", cases[k].name);
         if (rc != RECSYS_OK) {
@@ -279,15 +309,13 @@ t_header_lookalike(void)
         { "user1", "item1", 5.0, 1000 }, { "user2", "item2", 4.0, 1001 }
     };
 
-    path = t_file(".csv", T_S("user1,item1,5,1000\nuser2,item2,4,1001\n"));
-
-    if (path == NULL || recsys_data_init(&d) != RECSYS_OK) {
+    rc = t_ingest_file(recsys_ingest_interactions, &d, ".csv",
+                       T_S("user1,item1,5,1000\nuser2,item2,4,1001\n"),
+                       err, sizeof(err), &path);
+    if (rc == T_SETUP) {
         tap_ok(0, "header lookalike: set up");
-        t_drop(path);
         return;
     }
-
-    rc = recsys_ingest_interactions(&d, path, err, sizeof(err));
 
     tap_ok(rc == RECSYS_OK && t_events_are(&d, want, 2),
            "no header, ids \"user1\",\"item1\" in the first row: 2 events");
@@ -343,16 +371,13 @@ t_bad_interactions(void)
     };
 
     for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-        path = t_file(".csv", cases[k].data, cases[k].len);
-
-        if (path == NULL || recsys_data_init(&d) != RECSYS_OK) {
+        rc = t_ingest_file(recsys_ingest_interactions, &d, ".csv",
+                           cases[k].data, cases[k].len, err, sizeof(err),
+                           &path);
+        if (rc == T_SETUP) {
             tap_ok(0, "%s: set up", cases[k].name);
-            t_drop(path);
             continue;
         }
-
-        err[0] = '\0';
-        rc = recsys_ingest_interactions(&d, path, err, sizeof(err));
         snprintf(prefix, sizeof(prefix), "%s:%u: ", path, cases[k].line);
 
         tap_ok(rc == RECSYS_EINVAL
@@ -383,15 +408,12 @@ t_bad_interactions(void)
         memcpy(big + 4 + k, ",3\n", 3);
         len = 4 + k + 3;
 
-        path = t_file(".csv", big, len);
-        if (path == NULL || recsys_data_init(&d) != RECSYS_OK) {
+        rc = t_ingest_file(recsys_ingest_interactions, &d, ".csv", big, len,
+                           err, sizeof(err), &path);
+        if (rc == T_SETUP) {
             tap_ok(0, "long ids: set up");
-            t_drop(path);
             continue;
         }
-
-        err[0] = '\0';
-        rc = recsys_ingest_interactions(&d, path, err, sizeof(err));
         snprintf(prefix, sizeof(prefix), "%s:2: ", path);
 
         if (k == 256) {
@@ -478,22 +500,8 @@ static int
 t_catalog(recsys_data_t *d, const char *suffix, const char *data,
     size_t len, char *err, size_t errlen, char **path_out)
 {
-    int    rc;
-    char  *path;
-
-    *path_out = NULL;
-    err[0] = '\0';
-
-    path = t_file(suffix, data, len);
-    if (path == NULL || recsys_data_init(d) != RECSYS_OK) {
-        t_drop(path);
-        return -100;
-    }
-
-    rc = recsys_ingest_catalog(d, path, err, errlen);
-    *path_out = path;
-
-    return rc;
+    return t_ingest_file(recsys_ingest_catalog, d, suffix, data, len, err,
+                         errlen, path_out);
 }
 
 
@@ -604,7 +612,7 @@ t_catalogs(void)
            "catalog CSV: quoted titles, \"\" quotes, (no genres listed), "
            "empty genres: meta as written");
     tap_is_int(d.n_events, 0, "catalog CSV: no events");
-    if (rc != -100) {
+    if (rc != T_SETUP) {
         recsys_data_free(&d);
     }
     t_drop(path);
@@ -614,7 +622,7 @@ t_catalogs(void)
     tap_ok(rc == RECSYS_OK && t_meta_are(&d, csv_nohdr_want, 2)
            && d.items.n == 2,
            "catalog CSV without a header: id,title,genres");
-    if (rc != -100) {
+    if (rc != T_SETUP) {
         recsys_data_free(&d);
     }
     t_drop(path);
@@ -623,7 +631,7 @@ t_catalogs(void)
                    sizeof(err), &path);
     tap_ok(rc == RECSYS_OK && t_meta_are(&d, csv_cols_want, 1),
            "catalog CSV: columns found by name in any order");
-    if (rc != -100) {
+    if (rc != T_SETUP) {
         recsys_data_free(&d);
     }
     t_drop(path);
@@ -640,7 +648,7 @@ t_catalogs(void)
            && d.items.n == 6,
            "catalog JSON Lines: string and integer ids, genres as array and "
            "as \"a|b\": meta as written");
-    if (rc != -100) {
+    if (rc != T_SETUP) {
         recsys_data_free(&d);
     }
     t_drop(path);
@@ -649,7 +657,7 @@ t_catalogs(void)
                    &path);
     tap_ok(rc == RECSYS_OK && t_meta_are(&d, sniffed_want, 1),
            "catalog JSON Lines recognised by content, not by name");
-    if (rc != -100) {
+    if (rc != T_SETUP) {
         recsys_data_free(&d);
     }
     t_drop(path);
@@ -667,7 +675,7 @@ t_catalogs(void)
     }
     tap_ok(rc == RECSYS_OK && t_meta_are(&d, empty_genre_want, 1),
            "catalog JSON Lines: genres [\"Drama\",\"\"] gives [\"Drama\"]");
-    if (rc != -100) {
+    if (rc != T_SETUP) {
         recsys_data_free(&d);
     }
     t_drop(path);
@@ -686,7 +694,7 @@ t_catalogs(void)
         if (rc != RECSYS_EINVAL) {
             printf("#   status %d: %s\n", rc, err);
         }
-        if (rc != -100) {
+        if (rc != T_SETUP) {
             recsys_data_free(&d);
         }
         t_drop(path);

@@ -43,9 +43,11 @@ typedef struct {
     uint32_t  ep[T_MAX_SERIES][T_MAX_LEN];     /* item indexes */
 } t_series_t;
 
-/* a scorer under test: the best item after hist, hist excluded */
+/* a scorer under test, in the shape of the packed models' scorers */
 typedef int (*t_scorer_pt)(const void *model, size_t size,
-    const uint32_t *hist, uint32_t n, uint32_t *best);
+    const uint32_t *hist, uint32_t n_hist, recsys_row_t seen,
+    const uint32_t *exclude, uint32_t n_exclude, uint32_t need,
+    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out);
 
 
 static char      t_dir[64];
@@ -298,7 +300,8 @@ static double
 t_series_hits(const t_series_t *s, t_scorer_pt score, const void *model,
     size_t size)
 {
-    uint32_t  k, p, best, hits, total;
+    uint32_t         k, p, got, hits, total;
+    recsys_scored_t  best[1];
 
     hits = 0;
     total = 0;
@@ -308,8 +311,11 @@ t_series_hits(const t_series_t *s, t_scorer_pt score, const void *model,
             total++;
             t_ar.used = 0;
 
-            if (score(model, size, s->ep[k], p, &best) == RECSYS_OK
-                && best == s->ep[k][p])
+            /* the best item after the history, the history excluded */
+            if (score(model, size, s->ep[k], p, t_no_row(), s->ep[k], p, 1,
+                      &t_arena, best, &got)
+                == RECSYS_OK
+                && got == 1 && best[0].item == s->ep[k][p])
             {
                 hits++;
             }
@@ -320,53 +326,17 @@ t_series_hits(const t_series_t *s, t_scorer_pt score, const void *model,
 }
 
 
+/* recsys_markov_score() in the scorers' shape: model is the list */
 static int
 t_score_markov(const void *model, size_t size, const uint32_t *hist,
-    uint32_t n, uint32_t *best)
+    uint32_t n_hist, recsys_row_t seen, const uint32_t *exclude,
+    uint32_t n_exclude, uint32_t need, recsys_alloc_t *a,
+    recsys_scored_t *out, uint32_t *n_out)
 {
-    int              rc;
-    uint32_t         got;
-    recsys_scored_t  out[1];
-
     (void) size;
 
-    rc = recsys_markov_score(model, hist, n, 5, 0.6f, t_no_row(), hist, n, 1,
-                             &t_arena, out, &got);
-    *best = got ? out[0].item : RECSYS_NO_INDEX;
-
-    return rc;
-}
-
-
-static int
-t_score_hmm(const void *model, size_t size, const uint32_t *hist, uint32_t n,
-    uint32_t *best)
-{
-    int              rc;
-    uint32_t         got;
-    recsys_scored_t  out[1];
-
-    rc = recsys_hmm_score(model, size, hist, n, t_no_row(), hist, n, 1,
-                          &t_arena, out, &got);
-    *best = got ? out[0].item : RECSYS_NO_INDEX;
-
-    return rc;
-}
-
-
-static int
-t_score_gru(const void *model, size_t size, const uint32_t *hist, uint32_t n,
-    uint32_t *best)
-{
-    int              rc;
-    uint32_t         got;
-    recsys_scored_t  out[1];
-
-    rc = recsys_gru_score(model, size, hist, n, t_no_row(), hist, n, 1,
-                          &t_arena, out, &got);
-    *best = got ? out[0].item : RECSYS_NO_INDEX;
-
-    return rc;
+    return recsys_markov_score(model, hist, n_hist, 5, 0.6f, seen, exclude,
+                               n_exclude, need, a, out, n_out);
 }
 
 
@@ -440,7 +410,7 @@ t_gen_series(void)
                "gru: train d %u h %u, %u epochs (%.2f s)", gopt.dim,
                gopt.hidden, gopt.epochs, t_now() - t0);
     recsys_gru_pack(&gru, gopt.max_len, &buf, &size);
-    share = t_series_hits(&s, t_score_gru, buf, size);
+    share = t_series_hits(&s, recsys_gru_score, buf, size);
     tap_ok(share >= 0.9, "gru: next episode first for %.1f%% of pairs",
            100 * share);
     free(buf);
@@ -454,7 +424,7 @@ t_gen_series(void)
                "hmm: train %u states, %u iterations (%.2f s)", hopt.n_states,
                hopt.iterations, t_now() - t0);
     recsys_hmm_pack(&hmm, 100, hopt.max_len, &buf, &size);
-    share = t_series_hits(&s, t_score_hmm, buf, size);
+    share = t_series_hits(&s, recsys_hmm_score, buf, size);
     printf("# hmm: next episode first for %.1f%% of pairs (no threshold)\n",
            100 * share);
     free(buf);

@@ -28,11 +28,20 @@
 static void
 t_mt19937(void)
 {
-    uint32_t     i, a[10];
+    uint32_t     i, k, a[10];
     recsys_mt_t  g;
 
-    static const uint32_t  perm42[10] = { 8, 1, 5, 0, 7, 2, 9, 4, 3, 6 };
-    static const uint32_t  perm0[10] = { 2, 8, 4, 9, 1, 6, 7, 3, 0, 5 };
+    /* numpy.random.seed(s); numpy.random.permutation(10) */
+    static const struct {
+        uint32_t     seed;
+        uint32_t     perm[10];
+        const char  *name;
+    } perms[] = {
+        { 42, { 8, 1, 5, 0, 7, 2, 9, 4, 3, 6 },
+          "seed 42: shuffle(arange(10)) = 8 1 5 0 7 2 9 4 3 6" },
+        { 0, { 2, 8, 4, 9, 1, 6, 7, 3, 0, 5 },
+          "seed 0: shuffle(arange(10)) = 2 8 4 9 1 6 7 3 0 5" },
+    };
 
     /* the reference generator's documented first output */
     recsys_mt_seed(&g, 5489);
@@ -45,22 +54,14 @@ t_mt19937(void)
     tap_is_num(recsys_mt_double(&g), 0.95071431, 5e-9, "seed 42: 0.95071431");
     tap_is_num(recsys_mt_double(&g), 0.73199394, 5e-9, "seed 42: 0.73199394");
 
-    /* numpy.random.seed(s); numpy.random.permutation(10) */
-    recsys_mt_seed(&g, 42);
-    for (i = 0; i < 10; i++) {
-        a[i] = i;
+    for (k = 0; k < sizeof(perms) / sizeof(perms[0]); k++) {
+        recsys_mt_seed(&g, perms[k].seed);
+        for (i = 0; i < 10; i++) {
+            a[i] = i;
+        }
+        recsys_mt_shuffle(&g, a, 10);
+        tap_ok(memcmp(a, perms[k].perm, sizeof(a)) == 0, "%s", perms[k].name);
     }
-    recsys_mt_shuffle(&g, a, 10);
-    tap_ok(memcmp(a, perm42, sizeof(a)) == 0,
-           "seed 42: shuffle(arange(10)) = 8 1 5 0 7 2 9 4 3 6");
-
-    recsys_mt_seed(&g, 0);
-    for (i = 0; i < 10; i++) {
-        a[i] = i;
-    }
-    recsys_mt_shuffle(&g, a, 10);
-    tap_ok(memcmp(a, perm0, sizeof(a)) == 0,
-           "seed 0: shuffle(arange(10)) = 2 8 4 9 1 6 7 3 0 5");
 }
 
 

@@ -171,29 +171,15 @@ typedef struct {
 static char  t_dir[] = "/tmp/recsys-test-model-XXXXXX";
 
 
+/* The index of id in ids[0..n-1]; RECSYS_NO_INDEX when absent. */
 static uint32_t
-t_user_index(const char *id)
+t_id_index(const char **ids, uint32_t n, const char *id)
 {
-    uint32_t  u;
+    uint32_t  k;
 
-    for (u = 0; u < T_NU; u++) {
-        if (strcmp(t_users[u], id) == 0) {
-            return u;
-        }
-    }
-
-    return RECSYS_NO_INDEX;
-}
-
-
-static uint32_t
-t_item_index(const char *id)
-{
-    uint32_t  i;
-
-    for (i = 0; i < T_NI; i++) {
-        if (strcmp(t_items[i], id) == 0) {
-            return i;
+    for (k = 0; k < n; k++) {
+        if (strcmp(ids[k], id) == 0) {
+            return k;
         }
     }
 
@@ -215,33 +201,19 @@ t_cmp_rank(const void *a, const void *b)
 }
 
 
-static int
-t_listed(const recsys_scored_t *l, uint32_t n, uint32_t item)
+/* The entry of item in l[0..n-1]; NULL when it is not listed. */
+static const recsys_scored_t *
+t_entry(const recsys_scored_t *l, uint32_t n, uint32_t item)
 {
     uint32_t  k;
 
     for (k = 0; k < n; k++) {
         if (l[k].item == item) {
-            return 1;
+            return &l[k];
         }
     }
 
-    return 0;
-}
-
-
-static float
-t_score_of(const recsys_scored_t *l, uint32_t n, uint32_t item)
-{
-    uint32_t  k;
-
-    for (k = 0; k < n; k++) {
-        if (l[k].item == item) {
-            return l[k].score;
-        }
-    }
-
-    return 0.0f;
+    return NULL;
 }
 
 
@@ -276,9 +248,10 @@ t_cmp_newest(const void *a, const void *b)
 static void
 t_ref_hybrid(t_ref_t *ref)
 {
-    int       in1, in2, listed;
-    double    acc, scale1, scale2;
-    uint32_t  u, c, n1, n2, n;
+    int                     in1, in2, listed;
+    double                  acc, scale1, scale2;
+    uint32_t                u, c, n1, n2, n;
+    const recsys_scored_t  *e;
 
     n2 = ref->n_pop < ref->top ? ref->n_pop : ref->top;
     in2 = ref->w_pop > 0.0f && n2 > 0 && ref->pop[0].score > 0.0f;
@@ -300,13 +273,15 @@ t_ref_hybrid(t_ref_t *ref)
             acc = 0.0;
             listed = 0;
 
-            if (in1 && t_listed(ref->full[u], n1, c)) {
-                acc += scale1 * t_score_of(ref->full[u], n1, c);
+            e = in1 ? t_entry(ref->full[u], n1, c) : NULL;
+            if (e != NULL) {
+                acc += scale1 * e->score;
                 listed = 1;
             }
 
-            if (in2 && t_listed(ref->pop, n2, c)) {
-                acc += scale2 * t_score_of(ref->pop, n2, c);
+            e = in2 ? t_entry(ref->pop, n2, c) : NULL;
+            if (e != NULL) {
+                acc += scale2 * e->score;
                 listed = 1;
             }
 
@@ -343,8 +318,8 @@ t_ref_init(t_ref_t *ref, uint32_t k, uint32_t h, uint32_t top,
     /* the latest row per (user, item): timestamp, then file position */
 
     for (p = 0; p < T_NROWS; p++) {
-        u = t_user_index(t_rows[p].user);
-        i = t_item_index(t_rows[p].item);
+        u = t_id_index(t_users, T_NU, t_rows[p].user);
+        i = t_id_index(t_items, T_NI, t_rows[p].item);
 
         if (!ref->has[u][i] || t_rows[p].ts > ref->ts[u][i]
             || (t_rows[p].ts == ref->ts[u][i] && p > ref->pos[u][i]))
@@ -559,7 +534,7 @@ t_ref_query(const t_ref_t *ref, int algo, uint32_t user,
             for (k = 0; k < ref->n_pop && have < need; k++) {
                 c = ref->pop[k].item;
                 if (t_in(ex, n_ex, c) || ref->has[user][c]
-                    || t_listed(all, have, c))
+                    || t_entry(all, have, c) != NULL)
                 {
                     continue;
                 }
@@ -895,11 +870,39 @@ t_build(const char *log, const char *catalog, uint32_t k, uint32_t h,
 /* ---- the model against the reference ---- */
 
 
+/* the model's id lookups: recsys_model_user(), recsys_model_item() */
+typedef int (*t_lookup_pt)(const recsys_model_t *model, const char *id,
+    size_t len, uint32_t *index);
+
+
+/* 1 when ids[k] maps to index k for every k < n; the misses are printed. */
+static int
+t_ids_in_order(const recsys_model_t *m, t_lookup_pt lookup,
+    const char **ids, uint32_t n, const char *what)
+{
+    int       ok;
+    uint32_t  k, idx;
+
+    ok = 1;
+
+    for (k = 0; k < n; k++) {
+        if (lookup(m, ids[k], strlen(ids[k]), &idx) != RECSYS_OK
+            || idx != k)
+        {
+            printf("#   %s %s: index %u, want %u\n", what, ids[k], idx, k);
+            ok = 0;
+        }
+    }
+
+    return ok;
+}
+
+
 static void
 t_check_maps(const recsys_model_t *m)
 {
     int                     ok;
-    uint32_t                u, i, idx;
+    uint32_t                i, idx;
     recsys_item_t           it;
     const recsys_header_t  *hd;
 
@@ -913,27 +916,10 @@ t_check_maps(const recsys_model_t *m)
     tap_ok(strcmp(recsys_model_id(m), "test-model-1") == 0,
            "header: the model id given to the builder");
 
-    ok = 1;
-    for (u = 0; u < T_NU; u++) {
-        if (recsys_model_user(m, t_users[u], strlen(t_users[u]), &idx)
-            != RECSYS_OK || idx != u)
-        {
-            printf("#   user %s: index %u, want %u\n", t_users[u], idx, u);
-            ok = 0;
-        }
-    }
-    tap_ok(ok, "users: every id maps to its natural-order index");
-
-    ok = 1;
-    for (i = 0; i < T_NI; i++) {
-        if (recsys_model_item(m, t_items[i], strlen(t_items[i]), &idx)
-            != RECSYS_OK || idx != i)
-        {
-            printf("#   item %s: index %u, want %u\n", t_items[i], idx, i);
-            ok = 0;
-        }
-    }
-    tap_ok(ok, "items: every id maps to its natural-order index");
+    tap_ok(t_ids_in_order(m, recsys_model_user, t_users, T_NU, "user"),
+           "users: every id maps to its natural-order index");
+    tap_ok(t_ids_in_order(m, recsys_model_item, t_items, T_NI, "item"),
+           "items: every id maps to its natural-order index");
 
     tap_ok(recsys_model_user(m, "zed", 3, &idx) == RECSYS_ENOTFOUND
            && recsys_model_user(m, "", 0, &idx) == RECSYS_ENOTFOUND
@@ -1657,6 +1643,23 @@ t_check_foreign(const char *model)
         "users", "items", "blobs", "meta", NULL
     };
 
+    /* LMDB files that are not ours: the file, its databases, the answer */
+    static const struct {
+        const char         *file;
+        const char *const  *dbs;
+        const char         *why;
+        const char         *what;
+    } lmdbs[] = {
+        { "other.mdb", other_dbs, NULL,
+          "an LMDB file with other named databases" },
+        { "main.mdb", main_only, NULL,
+          "an LMDB file whose main database has a key \"meta\"" },
+        { "nohdr.mdb", no_header, NULL,
+          "an LMDB file with users, items, blobs but no meta" },
+        { "empty-dbs.mdb", ours_empty, "header",
+          "our database names but a foreign header" },
+    };
+
     t_path(path, sizeof(path), "random.mdb");
     junk = malloc(16384);
     if (junk != NULL) {
@@ -1685,33 +1688,13 @@ t_check_foreign(const char *model)
     t_write_str(path, "hello, world\n");
     t_expect_open(path, RECSYS_EFORMAT, NULL, "a short text file");
 
-    t_path(path, sizeof(path), "other.mdb");
-    if (t_make_lmdb(path, other_dbs) != 0) {
-        tap_ok(0, "LMDB file with other databases made");
+    for (k = 0; k < sizeof(lmdbs) / sizeof(lmdbs[0]); k++) {
+        t_path(path, sizeof(path), lmdbs[k].file);
+        if (t_make_lmdb(path, lmdbs[k].dbs) != 0) {
+            tap_ok(0, "%s: made", lmdbs[k].file);
+        }
+        t_expect_open(path, RECSYS_EFORMAT, lmdbs[k].why, lmdbs[k].what);
     }
-    t_expect_open(path, RECSYS_EFORMAT, NULL,
-                  "an LMDB file with other named databases");
-
-    t_path(path, sizeof(path), "main.mdb");
-    if (t_make_lmdb(path, main_only) != 0) {
-        tap_ok(0, "LMDB file with a main database made");
-    }
-    t_expect_open(path, RECSYS_EFORMAT, NULL,
-                  "an LMDB file whose main database has a key \"meta\"");
-
-    t_path(path, sizeof(path), "nohdr.mdb");
-    if (t_make_lmdb(path, no_header) != 0) {
-        tap_ok(0, "LMDB file without meta made");
-    }
-    t_expect_open(path, RECSYS_EFORMAT, NULL,
-                  "an LMDB file with users, items, blobs but no meta");
-
-    t_path(path, sizeof(path), "empty-dbs.mdb");
-    if (t_make_lmdb(path, ours_empty) != 0) {
-        tap_ok(0, "LMDB file with our databases made");
-    }
-    t_expect_open(path, RECSYS_EFORMAT, "header",
-                  "our database names but a foreign header");
 
     t_expect_open("/nonexistent/dir/model.mdb", RECSYS_EIO, NULL,
                   "a missing file");

@@ -31,35 +31,47 @@
 #include "matrix_fixture.h"
 
 
+/*
+ * One row of a step matrix raised to alpha: from user r to the items
+ * (by_item 0) or from item r to the users (by_item 1), each cell (binary
+ * unless values) over the row's sum; 0 for an empty row.
+ */
+static void
+t_step(const t_matrix_t *m, int by_item, int r, const recsys_rp3_opts_t *o,
+    double *p)
+{
+    int     c, n;
+    double  x, s;
+
+    n = by_item ? m->nu : m->ni;
+    s = 0.0;
+
+    for (c = 0; c < n; c++) {
+        x = by_item ? m->r[c][r] : m->r[r][c];
+        s += o->values ? x : (x > 0.0);
+    }
+
+    for (c = 0; c < n; c++) {
+        x = by_item ? m->r[c][r] : m->r[r][c];
+        x = o->values ? x : (x > 0.0);
+        p[c] = s > 0.0 ? pow(x / s, o->alpha) : 0.0;
+    }
+}
+
+
 /* W, ni x ni, by the definition: dense matrices, one product. */
 static void
 t_reference(const t_matrix_t *m, const recsys_rp3_opts_t *o, double *w)
 {
     int     u, i, j;
-    double  x, s, pui[T_MAXU][T_MAXI], piu[T_MAXI][T_MAXU], deg;
+    double  s, pui[T_MAXU][T_MAXI], piu[T_MAXI][T_MAXU], deg;
 
     for (u = 0; u < m->nu; u++) {
-        s = 0.0;
-        for (j = 0; j < m->ni; j++) {
-            s += o->values ? m->r[u][j] : (m->r[u][j] > 0.0);
-        }
-
-        for (j = 0; j < m->ni; j++) {
-            x = o->values ? m->r[u][j] : (m->r[u][j] > 0.0);
-            pui[u][j] = s > 0.0 ? pow(x / s, o->alpha) : 0.0;
-        }
+        t_step(m, 0, u, o, pui[u]);
     }
 
     for (i = 0; i < m->ni; i++) {
-        s = 0.0;
-        for (u = 0; u < m->nu; u++) {
-            s += o->values ? m->r[u][i] : (m->r[u][i] > 0.0);
-        }
-
-        for (u = 0; u < m->nu; u++) {
-            x = o->values ? m->r[u][i] : (m->r[u][i] > 0.0);
-            piu[i][u] = s > 0.0 ? pow(x / s, o->alpha) : 0.0;
-        }
+        t_step(m, 1, i, o, piu[i]);
     }
 
     for (i = 0; i < m->ni; i++) {

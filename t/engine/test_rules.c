@@ -31,7 +31,9 @@
 #include "recsys_train.h"
 #include "oracle_apriori.h"
 #include "tap.h"
+#include "file_fixture.h"
 #include "ingest_fixture.h"
+#include "train_fixture.h"
 
 
 #define T_SEEDS       200
@@ -601,21 +603,12 @@ t_sessions(void)
     uint32_t          off[3] = { 0, 5, 7 };
     int64_t           ts[7] = { 1000, 1050, 1200, 1250, 1300, 10, 5000 };
     static const uint32_t  items[7] = { 9, 4, 7, 3, 5, 2, 1 };
-    uint32_t          i;
 
     memset(&t, 0, sizeof(t));
 
-    for (i = 0; i < 7; i++) {
-        e[i].item = items[i];
-        e[i].score = 1.0f;
-    }
-
     t.n_users = 2;
     t.n_items = 10;
-    t.seq.n_rows = 2;
-    t.seq.n_entries = 7;
-    t.seq.offsets = off;
-    t.seq.entries = e;
+    t_csr_rows(&t.seq, 2, off, items, e);
     t.seq_time = ts;
 
     /*
@@ -682,7 +675,7 @@ static void
 t_gen(void)
 {
     int                  rc, found, exact, sfound, scored, same;
-    char                 tmpl[] = "/tmp/test_rules.XXXXXX", path[256];
+    char                 tmpl[64], path[256];
     char                 line[512], *f, *g, *comma;
     char                 bid[T_BUNDLES][T_BSIZE][32], cur[64];
     size_t               size;
@@ -705,10 +698,7 @@ t_gen(void)
     const recsys_rule_t *r;
     FILE                *fp;
 
-    if (mkdtemp(tmpl) == NULL) {
-        tap_ok(0, "mkdtemp");
-        return;
-    }
+    t_mkdtemp(tmpl, sizeof(tmpl), "test_rules");
 
     if (!t_gen_train(tmpl, 0, &d, &t)) {
         return;

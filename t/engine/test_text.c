@@ -181,7 +181,20 @@ t_test_utf8(void)
 static void
 t_test_id_valid(void)
 {
-    char  buf[RECSYS_ID_MAX + 2];
+    char    buf[RECSYS_ID_MAX + 2];
+    size_t  k;
+
+    static const struct {
+        const char  *bytes;
+        size_t       len;
+        int          valid;
+        const char  *what;
+    } ids[] = {
+        { "a\0b", 3, 0, "NUL refused" },
+        { "\xed\xa0\x80", 3, 0, "surrogate refused" },
+        { "tt0111161", 9, 1, "IMDb-style id ok" },
+        { "\xf0\x9f\x98\x80", 4, 1, "4-byte character ok" },
+    };
 
     memset(buf, 'a', sizeof(buf));
 
@@ -205,13 +218,10 @@ t_test_id_valid(void)
     tap_is_int(recsys_id_valid(buf, 256), 0,
                "id_valid: 256 bytes ending in a cut character refused");
 
-    tap_is_int(recsys_id_valid("a\0b", 3), 0, "id_valid: NUL refused");
-    tap_is_int(recsys_id_valid("\xed\xa0\x80", 3), 0,
-               "id_valid: surrogate refused");
-    tap_is_int(recsys_id_valid("tt0111161", 9), 1,
-               "id_valid: IMDb-style id ok");
-    tap_is_int(recsys_id_valid("\xf0\x9f\x98\x80", 4), 1,
-               "id_valid: 4-byte character ok");
+    for (k = 0; k < sizeof(ids) / sizeof(ids[0]); k++) {
+        tap_is_int(recsys_id_valid(ids[k].bytes, ids[k].len), ids[k].valid,
+                   "id_valid: %s", ids[k].what);
+    }
 }
 
 

@@ -53,14 +53,7 @@ t_write(const t_matrix_t *m, const char *name, char *path, size_t len)
     int    u, i, ts;
     FILE  *fp;
 
-    snprintf(path, len, "%s/%s", t_dir, name);
-    fp = fopen(path, "w");
-    if (fp == NULL) {
-        printf("Bail out! cannot write %s\n", path);
-        exit(1);
-    }
-
-    fprintf(fp, "userId,itemId,rating,timestamp\n");
+    fp = t_log_open(path, len, t_dir, name);
     ts = 1000;
 
     for (u = 0; u < m->nu; u++) {

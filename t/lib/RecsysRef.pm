@@ -23,7 +23,8 @@ use strict;
 use warnings;
 
 use Exporter 'import';
-our @EXPORT_OK = qw(parse_interactions parse_catalog reference cmp_index);
+our @EXPORT_OK = qw(parse_interactions parse_catalog reference cmp_index
+                    page);
 
 
 # cmp_index($a, $b): the product's item order ("index"), for sort.
@@ -45,6 +46,33 @@ sub cmp_index {
 }
 
 
+# page(\@ranking, $offset, $n): [the entries $offset .. $offset + $n - 1],
+# fewer at the end of the ranking, none past it: what offset= and n= ask.
+sub page {
+    my ($list, $off, $n) = @_;
+    my $end = $off + $n - 1 > $#$list ? $#$list : $off + $n - 1;
+    return [$off <= $#$list ? @$list[$off .. $end] : ()];
+}
+
+
+# _lines($file): [line number, text] for each non-empty line of a fixture
+# file, line ends (LF or CRLF) removed.
+sub _lines {
+    my ($file) = @_;
+    my @lines;
+
+    open my $fh, '<:raw', $file or die "open $file: $!";
+    my $n = 0;
+    while (my $l = <$fh>) {
+        $n++;
+        $l =~ s/\r?\n\z//;
+        push @lines, [$n, $l] if $l ne '';
+    }
+    close $fh;
+    return @lines;
+}
+
+
 # parse_interactions($file): rows [user, item, rating|undef, ts|undef, line]
 # from a small comma- or tab-separated file, header optional (a first line
 # whose rating or timestamp field is not a number, or that starts with
@@ -54,12 +82,8 @@ sub parse_interactions {
     my ($file) = @_;
     my @rows;
 
-    open my $fh, '<:raw', $file or die "open $file: $!";
-    my $n = 0;
-    while (my $l = <$fh>) {
-        $n++;
-        $l =~ s/\r?\n\z//;
-        next if $l eq '';
+    for (_lines($file)) {
+        my ($n, $l) = @$_;
         my $sep = $l =~ /\t/ ? "\t" : ',';
         my @f = split /\Q$sep\E/, $l, -1;
         if ($n == 1 && ((grep { defined && !/\A-?[0-9.]+\z/ } @f[2 .. $#f])
@@ -69,7 +93,6 @@ sub parse_interactions {
         die "$file:$n: short row" if @f < 2;
         push @rows, [$f[0], $f[1], $f[2], $f[3], $n];
     }
-    close $fh;
     return \@rows;
 }
 
@@ -333,12 +356,8 @@ sub parse_event_log {
     my ($file) = @_;
     my (@rows, %col);
 
-    open my $fh, '<:raw', $file or die "open $file: $!";
-    my $n = 0;
-    while (my $l = <$fh>) {
-        $n++;
-        $l =~ s/\r?\n\z//;
-        next if $l eq '';
+    for (_lines($file)) {
+        my ($n, $l) = @$_;
         my @f = split /,/, $l, -1;
         if ($n == 1) {
             for my $k (0 .. $#f) {
@@ -356,7 +375,6 @@ sub parse_event_log {
         push @rows, [$f[ $col{user} ], $f[ $col{item} ], $f[ $col{event} ],
                      defined $col{ts} ? $f[ $col{ts} ] : undef, $n];
     }
-    close $fh;
     return \@rows;
 }
 

@@ -30,7 +30,7 @@ our @EXPORT_OK = qw(repo_root movielens_dir builder_path module_path nginx_bin
                     skip_unless_built need_movielens missing builder
                     build_model tmpdir write_file slurp publish free_port
                     decode_json_strict is_number check_shape check_items
-                    check_error);
+                    check_error recsys_locations);
 
 my %live;                       # servers to stop in END, by refaddr
 
@@ -183,10 +183,12 @@ sub builder {
 }
 
 
-# build_model(interactions => F, out => MODEL, [items => F, model_id => ID,
-# args => [...]]): build or die with the builder's stderr.  Returns MODEL.
+# build_model(interactions => F, [out => MODEL, items => F, model_id => ID,
+# args => [...]]): build or die with the builder's stderr.  Returns MODEL,
+# by default model.mdb in a fresh temporary directory.
 sub build_model {
     my (%o) = @_;
+    $o{out} //= tmpdir() . '/model.mdb';
     my @args = ('build', '--interactions', $o{interactions}, '--out', $o{out});
     push @args, '--items', $o{items} if defined $o{items};
     push @args, '--model-id', $o{model_id} if defined $o{model_id};
@@ -219,6 +221,20 @@ sub temp_path_directives {
         push @d, "${m}_temp_path" unless $v =~ /--without-http_${m}_module/;
     }
     return @d;
+}
+
+
+# recsys_locations([$where, $model, @directives], ...): nginx locations
+# for start_nginx's locations, one a list: "location $where" answered by
+# recsys from $model, with the further directives (no trailing ';').
+sub recsys_locations {
+    return join '', map {
+        my ($where, $model, @d) = @$_;
+        "        location $where {\n            recsys;\n"
+        . "            recsys_model $model;\n"
+        . join('', map { "            $_;\n" } @d)
+        . "        }\n";
+    } @_;
 }
 
 
