@@ -38,6 +38,7 @@
 #include "recsys_itemcf.h"
 #include "recsys_usercf.h"
 #include "recsys_query.h"
+#include "recsys_sorted.h"
 #include "recsys_source.h"
 #include "recsys_status.h"
 
@@ -912,15 +913,6 @@ recsys_build_segments(const recsys_build_opts_t *o, recsys_parts_t *parts)
 }
 
 
-static int
-recsys_build_cmp_u32(const void *a, const void *b)
-{
-    uint32_t  x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-
-    return x < y ? -1 : (x > y);
-}
-
-
 /*
  * Association rules (recsys_rules.c): FP-growth over each user's items
  * (those with value >= rule_min_value), or over sessions (rule_gap), rules
@@ -1035,7 +1027,7 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
             hist[m++] = parts->hist.entries[j].item;
         }
 
-        qsort(hist, m, sizeof(uint32_t), recsys_build_cmp_u32);
+        qsort(hist, m, sizeof(uint32_t), recsys_sorted_cmp_u32);
 
         m = recsys_rules_score(&view, hist, m, cap, hits,
                                o->history * cap, out, NULL, o->user_top);

@@ -56,6 +56,19 @@ recsys_train_cmp_time(const void *a, const void *b)
 }
 
 
+int
+recsys_train_cmp_pop(const void *a, const void *b)
+{
+    const recsys_train_pop_t  *x = a, *y = b;
+
+    if (x->count != y->count) {
+        return x->count > y->count ? -1 : 1;
+    }
+
+    return x->item < y->item ? -1 : (x->item > y->item);
+}
+
+
 static int
 recsys_train_users(const recsys_data_t *d, recsys_train_t *t)
 {
