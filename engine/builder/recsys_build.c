@@ -1055,6 +1055,33 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
 }
 
 
+/* A packed sequence model's per-user top lists (recsys_hmm_user_top()). */
+typedef int (*recsys_build_user_top_pt)(const void *packed, size_t size,
+    const recsys_train_t *t, uint32_t k, int exclude_seen, recsys_csr_t *out);
+
+
+/*
+ * The users' top lists of the packed model of source s, written by
+ * user_top from parts->packed[s], seen items left out; s is marked as
+ * present when they are made.
+ */
+static int
+recsys_build_packed_top(const recsys_build_opts_t *o, recsys_parts_t *parts,
+    int s, recsys_build_user_top_pt user_top)
+{
+    int  rc;
+
+    rc = user_top(parts->packed[s], parts->packed_size[s], &parts->train,
+                  o->user_top, 1, &parts->recs[s]);
+
+    if (rc == RECSYS_OK) {
+        parts->sources |= 1u << s;
+    }
+
+    return rc;
+}
+
+
 /*
  * Sequence models on each user's items in time order: a first-order
  * Markov chain (next-item lists, which also answer item=I&algo=markov),
@@ -1108,14 +1135,8 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
         recsys_hmm_free(&hmm);
 
         if (rc == RECSYS_OK) {
-            rc = recsys_hmm_user_top(parts->packed[RECSYS_SRC_HMM],
-                                     parts->packed_size[RECSYS_SRC_HMM],
-                                     &parts->train, o->user_top, 1,
-                                     &parts->recs[RECSYS_SRC_HMM]);
-        }
-
-        if (rc == RECSYS_OK) {
-            parts->sources |= 1u << RECSYS_SRC_HMM;
+            rc = recsys_build_packed_top(o, parts, RECSYS_SRC_HMM,
+                                         recsys_hmm_user_top);
         }
     }
 
@@ -1137,14 +1158,8 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
         recsys_gru_free(&gru);
 
         if (rc == RECSYS_OK) {
-            rc = recsys_gru_user_top(parts->packed[RECSYS_SRC_GRU],
-                                     parts->packed_size[RECSYS_SRC_GRU],
-                                     &parts->train, o->user_top, 1,
-                                     &parts->recs[RECSYS_SRC_GRU]);
-        }
-
-        if (rc == RECSYS_OK) {
-            parts->sources |= 1u << RECSYS_SRC_GRU;
+            rc = recsys_build_packed_top(o, parts, RECSYS_SRC_GRU,
+                                         recsys_gru_user_top);
         }
     }
 
