@@ -56,17 +56,10 @@ recsys_sim_name(recsys_sim_t sim)
 static void
 recsys_itemcf_row_means(const recsys_csr_t *c, double *mean)
 {
-    double    s;
-    uint32_t  r, e;
+    uint32_t  r;
 
     for (r = 0; r < c->n_rows; r++) {
-        s = 0.0;
-        for (e = c->offsets[r]; e < c->offsets[r + 1]; e++) {
-            s += c->entries[e].score;
-        }
-
-        e = c->offsets[r + 1] - c->offsets[r];
-        mean[r] = e ? s / e : 0.0;
+        mean[r] = recsys_csr_row_mean(c, r);
     }
 }
 
