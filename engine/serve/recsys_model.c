@@ -134,6 +134,8 @@ static int recsys_model_read_lists(recsys_model_t *m, char *err,
     size_t errlen);
 static int recsys_model_blob(recsys_model_t *m, const char *name,
     MDB_val *val);
+static int recsys_model_blob_head(const MDB_val *v, const char *name,
+    void *head, size_t size, char *err, size_t errlen);
 
 
 /* What opening reads and checks, in this order, after the databases. */
@@ -328,6 +330,25 @@ static int
 recsys_model_blob(recsys_model_t *m, const char *name, MDB_val *val)
 {
     return recsys_model_get(m, m->blobs, name, val);
+}
+
+
+/*
+ * Copies the head (size bytes) that blob v (of name) opens with into
+ * head: RECSYS_OK, or RECSYS_ECORRUPT ("truncated") when v is shorter.
+ */
+static int
+recsys_model_blob_head(const MDB_val *v, const char *name, void *head,
+    size_t size, char *err, size_t errlen)
+{
+    if (v->mv_size < size) {
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
+                                 "truncated");
+    }
+
+    memcpy(head, v->mv_data, size);
+
+    return RECSYS_OK;
 }
 
 
@@ -604,12 +625,11 @@ recsys_model_read_table(recsys_model_t *m, const char *name, uint32_t n_rows,
 
     p = v.mv_data;
 
-    if (v.mv_size < sizeof(head)) {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
-                                 "truncated");
+    if (recsys_model_blob_head(&v, name, &head, sizeof(head), err, errlen)
+        != RECSYS_OK)
+    {
+        return RECSYS_ECORRUPT;
     }
-
-    memcpy(&head, p, sizeof(head));
 
     if (head.magic != RECSYS_TABLE_MAGIC || head.n_rows != n_rows
         || v.mv_size != sizeof(head) + ((size_t) head.n_rows + 1) * 4
@@ -854,12 +874,11 @@ recsys_model_read_list(recsys_model_t *m, const char *name,
 
     p = v.mv_data;
 
-    if (v.mv_size < sizeof(head)) {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
-                                 "truncated");
+    if (recsys_model_blob_head(&v, name, &head, sizeof(head), err, errlen)
+        != RECSYS_OK)
+    {
+        return RECSYS_ECORRUPT;
     }
-
-    memcpy(&head, p, sizeof(head));
 
     if (head.magic != RECSYS_LIST_MAGIC || head.n_rows != rows
         || v.mv_size != sizeof(head) + ((size_t) rows + 1) * 4
