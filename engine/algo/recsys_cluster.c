@@ -26,6 +26,7 @@
 
 #include "recsys_cluster.h"
 #include "recsys_rng.h"
+#include "recsys_sorted.h"
 #include "recsys_status.h"
 
 
@@ -111,15 +112,6 @@ recsys_cl_dist2(const float *a, const float *b, uint32_t dim)
     }
 
     return (s0 + s1) + (s2 + s3);
-}
-
-
-static int
-recsys_cl_cmp_u32(const void *a, const void *b)
-{
-    uint32_t  x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-
-    return x < y ? -1 : (x > y);
 }
 
 
@@ -1537,7 +1529,7 @@ recsys_cl_dbscan_sample(const float *xv, uint32_t nv, uint32_t dim,
     }
 
     recsys_cl_sample(*idx, nv, *ns, o->seed);
-    qsort(*idx, *ns, sizeof(uint32_t), recsys_cl_cmp_u32);
+    qsort(*idx, *ns, sizeof(uint32_t), recsys_sorted_cmp_u32);
 
     for (i = 0; i < *ns; i++) {
         memcpy(*xs + (size_t) i * dim, xv + (size_t) (*idx)[i] * dim,
@@ -1715,15 +1707,6 @@ done:
 
 /* adjusted Rand index */
 
-static int
-recsys_cl_cmp_u64(const void *a, const void *b)
-{
-    uint64_t  x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-
-    return x < y ? -1 : (x > y);
-}
-
-
 /* Sum over runs of equal keys of C(run, 2); sorts keys. */
 static double
 recsys_cl_pairs(uint64_t *keys, uint32_t n)
@@ -1731,7 +1714,7 @@ recsys_cl_pairs(uint64_t *keys, uint32_t n)
     double    s, r;
     uint32_t  i, j;
 
-    qsort(keys, n, sizeof(uint64_t), recsys_cl_cmp_u64);
+    qsort(keys, n, sizeof(uint64_t), recsys_sorted_cmp_u64);
 
     s = 0.0;
     for (i = 0; i < n; i = j) {

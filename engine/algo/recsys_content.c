@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "recsys_csv.h"
+#include "recsys_row.h"
 #include "recsys_schema.h"
 #include "recsys_status.h"
 #include "recsys_text.h"
@@ -495,28 +496,6 @@ recsys_content_words(const char *title, size_t len, char *out,
 }
 
 
-static int
-recsys_content_cmp_feature(const void *a, const void *b)
-{
-    const recsys_entry_t  *x = a, *y = b;
-
-    return x->item < y->item ? -1 : (x->item > y->item);
-}
-
-
-static int
-recsys_content_cmp_posting(const void *a, const void *b)
-{
-    const recsys_entry_t  *x = a, *y = b;
-
-    if (x->score != y->score) {
-        return x->score > y->score ? -1 : 1;
-    }
-
-    return x->item < y->item ? -1 : (x->item > y->item);
-}
-
-
 /* Appends e to a growing entry array. */
 static int
 recsys_content_push(recsys_entry_t **a, size_t *n, size_t *cap,
@@ -658,7 +637,7 @@ recsys_content_raw(recsys_content_t *c, const recsys_data_t *d,
 
         if (n - from > 1) {
             qsort(a + from, n - from, sizeof(recsys_entry_t),
-                  recsys_content_cmp_feature);
+                  recsys_row_cmp_item);
         }
 
         w = from;
@@ -855,7 +834,7 @@ recsys_content_build(recsys_content_t *c, const recsys_data_t *d,
 
     for (f = 0; f < c->n_features; f++) {
         qsort(c->postings.entries + c->postings.offsets[f], c->df[f],
-              sizeof(recsys_entry_t), recsys_content_cmp_posting);
+              sizeof(recsys_entry_t), recsys_row_cmp_rank);
     }
 
 done:

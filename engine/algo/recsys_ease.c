@@ -24,6 +24,7 @@
 #include <lapacke.h>
 
 #include "recsys_ease.h"
+#include "recsys_sorted.h"
 #include "recsys_status.h"
 #include "recsys_topk.h"
 
@@ -48,46 +49,17 @@ recsys_ease_free(recsys_ease_t *m)
 }
 
 
-/* popular first, ties to the smaller index */
-typedef struct {
-    uint32_t  item;
-    uint32_t  deg;
-} recsys_ease_pop_t;
-
-
-static int
-recsys_ease_cmp_pop(const void *a, const void *b)
-{
-    const recsys_ease_pop_t  *x = a, *y = b;
-
-    if (x->deg != y->deg) {
-        return x->deg > y->deg ? -1 : 1;
-    }
-
-    return x->item < y->item ? -1 : (x->item > y->item);
-}
-
-
-static int
-recsys_ease_cmp_u32(const void *a, const void *b)
-{
-    uint32_t  x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-
-    return x < y ? -1 : (x > y);
-}
-
-
 /* Chooses the kept items and their slots. */
 static int
 recsys_ease_keep(const recsys_train_t *t, uint32_t max_items,
     recsys_ease_t *m)
 {
-    uint32_t            i, n, deg;
-    recsys_ease_pop_t  *pop;
+    uint32_t             i, n, deg;
+    recsys_train_pop_t  *pop;
 
     m->kept = malloc(((size_t) t->n_items + 1) * sizeof(uint32_t));
     m->slot = malloc(((size_t) t->n_items + 1) * sizeof(uint32_t));
-    pop = malloc(((size_t) t->n_items + 1) * sizeof(recsys_ease_pop_t));
+    pop = malloc(((size_t) t->n_items + 1) * sizeof(recsys_train_pop_t));
 
     if (m->kept == NULL || m->slot == NULL || pop == NULL) {
         free(pop);
@@ -100,13 +72,13 @@ recsys_ease_keep(const recsys_train_t *t, uint32_t max_items,
 
         if (deg > 0) {
             pop[n].item = i;
-            pop[n].deg = deg;
+            pop[n].count = deg;
             n++;
         }
     }
 
     if (n > max_items) {
-        qsort(pop, n, sizeof(recsys_ease_pop_t), recsys_ease_cmp_pop);
+        qsort(pop, n, sizeof(recsys_train_pop_t), recsys_train_cmp_pop);
         n = max_items;
     }
 
@@ -116,7 +88,7 @@ recsys_ease_keep(const recsys_train_t *t, uint32_t max_items,
 
     free(pop);
 
-    qsort(m->kept, n, sizeof(uint32_t), recsys_ease_cmp_u32);
+    qsort(m->kept, n, sizeof(uint32_t), recsys_sorted_cmp_u32);
 
     for (i = 0; i < t->n_items; i++) {
         m->slot[i] = RECSYS_EASE_NONE;

@@ -1286,22 +1286,15 @@ int
 recsys_gru_user_top(const void *packed, size_t size, const recsys_train_t *t,
     uint32_t k, int exclude_seen, recsys_csr_t *out)
 {
-    int                      rc;
-    recsys_usertop_t         ut;
-    recsys_gru_head_t        head;
-    recsys_usertop_packed_t  pk;
+    int                rc;
+    recsys_usertop_t   ut;
+    recsys_gru_head_t  head;
 
     rc = recsys_gru_check(packed, size, &head);
     if (rc != RECSYS_OK) {
         return rc;
     }
 
-    pk.score = recsys_gru_score;
-    pk.packed = packed;
-    pk.size = size;
-
-    ut.score = recsys_usertop_packed;
-    ut.ctx = &pk;
     ut.hist_max = head.max_len;
     ut.scratch = 4096 + 16 * ((size_t) head.dim + 10 * head.hidden);
     ut.chunk = 16;
@@ -1310,5 +1303,6 @@ recsys_gru_user_top(const void *packed, size_t size, const recsys_train_t *t,
     ut.par = (double) t->n_users * head.n_items * head.hidden
              > RECSYS_GRU_PAR_WORK;
 
-    return recsys_usertop_run(&ut, t, k, exclude_seen, out);
+    return recsys_usertop_run_packed(&ut, recsys_gru_score, packed, size, t,
+                                     k, exclude_seen, out);
 }

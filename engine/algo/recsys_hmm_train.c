@@ -823,11 +823,10 @@ int
 recsys_hmm_user_top(const void *packed, size_t size, const recsys_train_t *t,
     uint32_t k, int exclude_seen, recsys_csr_t *out)
 {
-    int                      rc;
-    size_t                   N;
-    recsys_usertop_t         ut;
-    recsys_hmm_head_t        head;
-    recsys_usertop_packed_t  pk;
+    int                rc;
+    size_t             N;
+    recsys_usertop_t   ut;
+    recsys_hmm_head_t  head;
 
     rc = recsys_hmm_check(packed, size, &head);
     if (rc != RECSYS_OK) {
@@ -835,12 +834,6 @@ recsys_hmm_user_top(const void *packed, size_t size, const recsys_train_t *t,
     }
 
     N = head.n_states;
-    pk.score = recsys_hmm_score;
-    pk.packed = packed;
-    pk.size = size;
-
-    ut.score = recsys_usertop_packed;
-    ut.ctx = &pk;
     ut.hist_max = head.max_len;
     ut.scratch = 4096 + 32 * N + 16 * N * head.top_m;
     ut.chunk = 64;
@@ -849,7 +842,8 @@ recsys_hmm_user_top(const void *packed, size_t size, const recsys_train_t *t,
     ut.par = (double) t->n_users * head.max_len * head.n_states
              * head.n_states > RECSYS_HMM_PAR_WORK;
 
-    return recsys_usertop_run(&ut, t, k, exclude_seen, out);
+    return recsys_usertop_run_packed(&ut, recsys_hmm_score, packed, size, t,
+                                     k, exclude_seen, out);
 }
 
 

@@ -52,12 +52,24 @@ recsys_sim_name(recsys_sim_t sim)
 }
 
 
+/* mean[r]: the mean score of row r of c, 0 for an empty row. */
+static void
+recsys_itemcf_row_means(const recsys_csr_t *c, double *mean)
+{
+    uint32_t  r;
+
+    for (r = 0; r < c->n_rows; r++) {
+        mean[r] = recsys_csr_row_mean(c, r);
+    }
+}
+
+
 /* x(u,i) for every entry of by_user, and the norms of the item columns. */
 static int
 recsys_itemcf_values(const recsys_train_t *t, recsys_sim_t sim, float **xu,
     double **norm)
 {
-    double    *mean, s;
+    double    *mean;
     uint32_t   u, i, e;
 
     *xu = malloc(((size_t) t->by_user.n_entries + 1) * sizeof(float));
@@ -71,30 +83,10 @@ recsys_itemcf_values(const recsys_train_t *t, recsys_sim_t sim, float **xu,
     }
 
     if (sim == RECSYS_SIM_ADJUSTED) {
-        for (u = 0; u < t->n_users; u++) {
-            s = 0.0;
-            for (e = t->by_user.offsets[u]; e < t->by_user.offsets[u + 1];
-                 e++)
-            {
-                s += t->by_user.entries[e].score;
-            }
-
-            e = t->by_user.offsets[u + 1] - t->by_user.offsets[u];
-            mean[u] = e ? s / e : 0.0;
-        }
+        recsys_itemcf_row_means(&t->by_user, mean);
 
     } else if (sim == RECSYS_SIM_PEARSON) {
-        for (i = 0; i < t->n_items; i++) {
-            s = 0.0;
-            for (e = t->by_item.offsets[i]; e < t->by_item.offsets[i + 1];
-                 e++)
-            {
-                s += t->by_item.entries[e].score;
-            }
-
-            e = t->by_item.offsets[i + 1] - t->by_item.offsets[i];
-            mean[i] = e ? s / e : 0.0;
-        }
+        recsys_itemcf_row_means(&t->by_item, mean);
     }
 
     for (u = 0; u < t->n_users; u++) {

@@ -32,35 +32,6 @@
 #define RECSYS_MARKOV_PAR_WORK  (1u << 20)  /* operations worth a team */
 
 
-typedef struct {
-    uint32_t  occ;
-    uint32_t  item;
-} recsys_markov_pop_t;
-
-
-static int
-recsys_markov_cmp_u32(const void *a, const void *b)
-{
-    uint32_t  x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-
-    return x < y ? -1 : (x > y);
-}
-
-
-/* popularity order for the backoff walk: more positions first, then index */
-static int
-recsys_markov_cmp_pop(const void *a, const void *b)
-{
-    const recsys_markov_pop_t  *x = a, *y = b;
-
-    if (x->occ != y->occ) {
-        return x->occ > y->occ ? -1 : 1;
-    }
-
-    return x->item < y->item ? -1 : (x->item > y->item);
-}
-
-
 /*
  * The successors of every item: succ[off[i] .. off[i + 1]) in sequence
  * order.  Transitions from an item to itself are dropped.
@@ -138,7 +109,7 @@ recsys_markov_build(const recsys_train_t *t, const recsys_markov_opts_t *o,
     double                total_pos, alpha;
     uint32_t              n_items, k, i, e, n_pop, *off, *succ, *occ, *count;
     recsys_entry_t       *slots;
-    recsys_markov_pop_t  *pop;
+    recsys_train_pop_t   *pop;
 
     if (o->top_k == 0 || !(o->alpha >= 0.0f) || isinf(o->alpha)) {
         return RECSYS_EINVAL;
@@ -154,7 +125,7 @@ recsys_markov_build(const recsys_train_t *t, const recsys_markov_opts_t *o,
     }
 
     occ = calloc((size_t) n_items + 1, sizeof(uint32_t));
-    pop = malloc(((size_t) n_items + 1) * sizeof(recsys_markov_pop_t));
+    pop = malloc(((size_t) n_items + 1) * sizeof(recsys_train_pop_t));
     count = calloc((size_t) n_items + 1, sizeof(uint32_t));
     slots = malloc(((size_t) n_items * k + 1) * sizeof(recsys_entry_t));
 
@@ -174,13 +145,13 @@ recsys_markov_build(const recsys_train_t *t, const recsys_markov_opts_t *o,
     n_pop = 0;
     for (i = 0; i < n_items; i++) {
         if (occ[i] > 0) {
-            pop[n_pop].occ = occ[i];
+            pop[n_pop].count = occ[i];
             pop[n_pop].item = i;
             n_pop++;
         }
     }
 
-    qsort(pop, n_pop, sizeof(recsys_markov_pop_t), recsys_markov_cmp_pop);
+    qsort(pop, n_pop, sizeof(recsys_train_pop_t), recsys_train_cmp_pop);
 
     failed = 0;
 
@@ -212,7 +183,7 @@ RECSYS_MARKOV_OMP("omp for schedule(dynamic, 64)")
             seg = succ + off[i];
             n = off[i + 1] - off[i];
 
-            qsort(seg, n, sizeof(uint32_t), recsys_markov_cmp_u32);
+            qsort(seg, n, sizeof(uint32_t), recsys_sorted_cmp_u32);
 
             /* unique successors to the front of seg, their counts in cnt */
             u = 0;

@@ -25,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recsys_row.h"
 #include "recsys_rules.h"
+#include "recsys_sorted.h"
 #include "recsys_status.h"
 
 
@@ -98,24 +100,6 @@ recsys_rules_cmp_items(const uint32_t *a, uint32_t na, const uint32_t *b,
     }
 
     return 0;
-}
-
-
-static int
-recsys_rules_cmp_u32(const void *a, const void *b)
-{
-    uint32_t  x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-
-    return x < y ? -1 : (x > y);
-}
-
-
-static int
-recsys_rules_cmp_entry(const void *a, const void *b)
-{
-    const recsys_entry_t  *x = a, *y = b;
-
-    return x->item < y->item ? -1 : (x->item > y->item);
 }
 
 
@@ -206,7 +190,7 @@ recsys_rules_sessions(const recsys_train_t *t, int64_t gap,
                     memcpy(&tx->entries[*n_entries], &s->entries[from],
                            len * sizeof(recsys_entry_t));
                     qsort(&tx->entries[*n_entries], len,
-                          sizeof(recsys_entry_t), recsys_rules_cmp_entry);
+                          sizeof(recsys_entry_t), recsys_row_cmp_item);
                 }
 
                 (*n_tx)++;
@@ -305,7 +289,7 @@ recsys_rules_acc_add(recsys_rules_acc_t *a, const uint32_t *items,
 
     a->offsets[a->n_sets] = a->n_items;
     memcpy(a->items + a->n_items, items, n * sizeof(uint32_t));
-    qsort(a->items + a->n_items, n, sizeof(uint32_t), recsys_rules_cmp_u32);
+    qsort(a->items + a->n_items, n, sizeof(uint32_t), recsys_sorted_cmp_u32);
     a->count[a->n_sets] = count;
     a->n_items += n;
     a->n_sets++;
@@ -873,15 +857,6 @@ recsys_fp_mine(recsys_fp_ctx_t *x, const recsys_fp_tree_t *t, uint32_t depth)
 }
 
 
-static int
-recsys_rules_cmp_u64(const void *a, const void *b)
-{
-    uint64_t  x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-
-    return x < y ? -1 : (x > y);
-}
-
-
 /*
  * The items with at least min_count transactions into global[] in rank
  * order (count descending, then item ascending), and rank[item] their
@@ -911,7 +886,7 @@ recsys_fp_rank(const uint32_t *count, uint32_t n_items, uint32_t min_count,
                   | global[i];
     }
 
-    qsort(keys, m, sizeof(uint64_t), recsys_rules_cmp_u64);
+    qsort(keys, m, sizeof(uint64_t), recsys_sorted_cmp_u64);
 
     for (i = 0; i < m; i++) {
         global[i] = (uint32_t) keys[i];
@@ -1018,7 +993,7 @@ recsys_rules_fpgrowth(const recsys_csr_t *tx, uint32_t n_items,
             continue;
         }
 
-        qsort(buf + n_entries, len, sizeof(uint32_t), recsys_rules_cmp_u32);
+        qsort(buf + n_entries, len, sizeof(uint32_t), recsys_sorted_cmp_u32);
         paths[n_paths].p = buf + n_entries;
         paths[n_paths].len = len;
         paths[n_paths].weight = 1;

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "recsys_rng.h"
+#include "recsys_row.h"
 #include "recsys_status.h"
 #include "recsys_topk.h"
 #include "recsys_usercf.h"
@@ -71,15 +72,6 @@ recsys_usercf_cmp_draw(const void *a, const void *b)
     }
 
     return x->e.item < y->e.item ? -1 : (x->e.item > y->e.item);
-}
-
-
-static int
-recsys_usercf_cmp_entry(const void *a, const void *b)
-{
-    const recsys_entry_t  *x = a, *y = b;
-
-    return x->item < y->item ? -1 : (x->item > y->item);
 }
 
 
@@ -168,7 +160,7 @@ recsys_usercf_sample(const recsys_csr_t *by_item, uint32_t cap,
             }
 
             qsort(sample->entries + sample->offsets[i], cap,
-                  sizeof(recsys_entry_t), recsys_usercf_cmp_entry);
+                  sizeof(recsys_entry_t), recsys_row_cmp_item);
         }
 
         free(draw);

@@ -38,6 +38,7 @@
 #include "recsys_itemcf.h"
 #include "recsys_usercf.h"
 #include "recsys_query.h"
+#include "recsys_sorted.h"
 #include "recsys_source.h"
 #include "recsys_status.h"
 
@@ -127,13 +128,10 @@ recsys_build_popular(uint32_t n_users, recsys_parts_t *parts)
     qsort(order, n, sizeof(uint32_t), recsys_build_cmp_popular);
     recsys_build_sort_by_item = NULL;
 
-    if (recsys_csr_alloc(&parts->popular, 1, n) != 0) {
+    if (recsys_csr_alloc_row(&parts->popular, n) != 0) {
         free(order);
         return RECSYS_ENOMEM;
     }
-
-    parts->popular.offsets[0] = 0;
-    parts->popular.offsets[1] = n;
 
     for (i = 0; i < n; i++) {
         count = t->offsets[order[i] + 1] - t->offsets[order[i]];
@@ -203,13 +201,10 @@ recsys_build_trending(const recsys_build_opts_t *o, recsys_parts_t *parts)
     n = recsys_topk_sort(&top);
     free(score);
 
-    if (recsys_csr_alloc(&parts->trending, 1, n) != 0) {
+    if (recsys_csr_alloc_row(&parts->trending, n) != 0) {
         free(heap);
         return RECSYS_ENOMEM;
     }
-
-    parts->trending.offsets[0] = 0;
-    parts->trending.offsets[1] = n;
 
     for (i = 0; i < n; i++) {
         parts->trending.entries[i].item = heap[i].item;
@@ -464,12 +459,10 @@ recsys_build_weights(const recsys_build_opts_t *o, recsys_parts_t *parts)
         }
     }
 
-    if (recsys_csr_alloc(&parts->weights, 1, n) != 0) {
+    if (recsys_csr_alloc_row(&parts->weights, n) != 0) {
         return RECSYS_ENOMEM;
     }
 
-    parts->weights.offsets[0] = 0;
-    parts->weights.offsets[1] = n;
     n = 0;
 
     for (s = 0; s < RECSYS_NSRC; s++) {
@@ -566,12 +559,9 @@ recsys_build_session(const recsys_build_opts_t *o, recsys_parts_t *parts)
         return RECSYS_OK;
     }
 
-    if (recsys_csr_alloc(&parts->session_scales, 1, n_src) != 0) {
+    if (recsys_csr_alloc_row(&parts->session_scales, n_src) != 0) {
         return RECSYS_ENOMEM;
     }
-
-    parts->session_scales.offsets[0] = 0;
-    parts->session_scales.offsets[1] = n_src;
 
     for (x = 0; x < n_src; x++) {
         parts->session_scales.entries[x].item = (uint32_t) src[x];
@@ -698,8 +688,7 @@ recsys_build_free_parts(recsys_parts_t *parts)
 static int
 recsys_build_row_means(const recsys_csr_t *m, recsys_csr_t *out)
 {
-    double    sum;
-    uint32_t  r, e, n;
+    uint32_t  r, n;
 
     n = 0;
     for (r = 0; r < m->n_rows; r++) {
@@ -718,14 +707,8 @@ recsys_build_row_means(const recsys_csr_t *m, recsys_csr_t *out)
             continue;
         }
 
-        sum = 0.0;
-        for (e = m->offsets[r]; e < m->offsets[r + 1]; e++) {
-            sum += m->entries[e].score;
-        }
-
         out->entries[n].item = 0;
-        out->entries[n].score = (float) (sum / (m->offsets[r + 1]
-                                                - m->offsets[r]));
+        out->entries[n].score = (float) recsys_csr_row_mean(m, r);
         n++;
     }
 
@@ -749,7 +732,7 @@ recsys_build_means(recsys_parts_t *parts)
     if (recsys_build_row_means(m, &parts->user_mean) != RECSYS_OK
         || recsys_build_row_means(&parts->train.by_item, &parts->item_mean)
            != RECSYS_OK
-        || recsys_csr_alloc(&parts->value_range, 1, 3) != 0)
+        || recsys_csr_alloc_row(&parts->value_range, 3) != 0)
     {
         return RECSYS_ENOMEM;
     }
@@ -764,8 +747,6 @@ recsys_build_means(recsys_parts_t *parts)
         hi = m->entries[e].score > hi ? m->entries[e].score : hi;
     }
 
-    parts->value_range.offsets[0] = 0;
-    parts->value_range.offsets[1] = 3;
     parts->value_range.entries[0].item = 0;
     parts->value_range.entries[0].score =
         (float) (m->n_entries ? sum / m->n_entries : 0.0);
@@ -912,15 +893,6 @@ recsys_build_segments(const recsys_build_opts_t *o, recsys_parts_t *parts)
 }
 
 
-static int
-recsys_build_cmp_u32(const void *a, const void *b)
-{
-    uint32_t  x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-
-    return x < y ? -1 : (x > y);
-}
-
-
 /*
  * Association rules (recsys_rules.c): FP-growth over each user's items
  * (those with value >= rule_min_value), or over sessions (rule_gap), rules
@@ -1035,7 +1007,7 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
             hist[m++] = parts->hist.entries[j].item;
         }
 
-        qsort(hist, m, sizeof(uint32_t), recsys_build_cmp_u32);
+        qsort(hist, m, sizeof(uint32_t), recsys_sorted_cmp_u32);
 
         m = recsys_rules_score(&view, hist, m, cap, hits,
                                o->history * cap, out, NULL, o->user_top);
@@ -1060,6 +1032,33 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
     free(hits);
 
     return RECSYS_OK;
+}
+
+
+/* A packed sequence model's per-user top lists (recsys_hmm_user_top()). */
+typedef int (*recsys_build_user_top_pt)(const void *packed, size_t size,
+    const recsys_train_t *t, uint32_t k, int exclude_seen, recsys_csr_t *out);
+
+
+/*
+ * The users' top lists of the packed model of source s, written by
+ * user_top from parts->packed[s], seen items left out; s is marked as
+ * present when they are made.
+ */
+static int
+recsys_build_packed_top(const recsys_build_opts_t *o, recsys_parts_t *parts,
+    int s, recsys_build_user_top_pt user_top)
+{
+    int  rc;
+
+    rc = user_top(parts->packed[s], parts->packed_size[s], &parts->train,
+                  o->user_top, 1, &parts->recs[s]);
+
+    if (rc == RECSYS_OK) {
+        parts->sources |= 1u << s;
+    }
+
+    return rc;
 }
 
 
@@ -1116,14 +1115,8 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
         recsys_hmm_free(&hmm);
 
         if (rc == RECSYS_OK) {
-            rc = recsys_hmm_user_top(parts->packed[RECSYS_SRC_HMM],
-                                     parts->packed_size[RECSYS_SRC_HMM],
-                                     &parts->train, o->user_top, 1,
-                                     &parts->recs[RECSYS_SRC_HMM]);
-        }
-
-        if (rc == RECSYS_OK) {
-            parts->sources |= 1u << RECSYS_SRC_HMM;
+            rc = recsys_build_packed_top(o, parts, RECSYS_SRC_HMM,
+                                         recsys_hmm_user_top);
         }
     }
 
@@ -1145,14 +1138,8 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
         recsys_gru_free(&gru);
 
         if (rc == RECSYS_OK) {
-            rc = recsys_gru_user_top(parts->packed[RECSYS_SRC_GRU],
-                                     parts->packed_size[RECSYS_SRC_GRU],
-                                     &parts->train, o->user_top, 1,
-                                     &parts->recs[RECSYS_SRC_GRU]);
-        }
-
-        if (rc == RECSYS_OK) {
-            parts->sources |= 1u << RECSYS_SRC_GRU;
+            rc = recsys_build_packed_top(o, parts, RECSYS_SRC_GRU,
+                                         recsys_gru_user_top);
         }
     }
 

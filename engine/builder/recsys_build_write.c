@@ -7,6 +7,7 @@
  * the build time and a digest of the lists, unless given.
  */
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,6 +320,51 @@ recsys_build_write_named(recsys_writer_t *w, const char *base,
 }
 
 
+/*
+ * The lists a model stores under a fixed name, in the order they are
+ * written: group 0 before the rules and the packed sources, group 1 after
+ * them (the per-source lists come last).  A "genres" list is written only
+ * when the catalog has genres; every list counts in the map size.
+ */
+typedef struct {
+    const char  *name;
+    size_t       offset;        /* of its recsys_csr_t in recsys_parts_t */
+    int          group;
+    int          genres;
+} recsys_build_named_t;
+
+#define recsys_build_named_row(name, field, group, genres)                  \
+    { name, offsetof(recsys_parts_t, field), group, genres }
+
+static const recsys_build_named_t  recsys_build_named[] = {
+    recsys_build_named_row(RECSYS_BLOB_POPULAR, popular, 0, 0),
+    recsys_build_named_row(RECSYS_BLOB_TRENDING, trending, 0, 0),
+    recsys_build_named_row(RECSYS_BLOB_ITEM_GENRES, train.item_genres, 0, 1),
+    recsys_build_named_row(RECSYS_BLOB_USER_HIST, hist, 0, 0),
+    recsys_build_named_row(RECSYS_BLOB_USER_SEEN, train.by_user, 0, 0),
+    recsys_build_named_row(RECSYS_BLOB_WEIGHTS, weights, 0, 0),
+    recsys_build_named_row(RECSYS_BLOB_USER_HYBRID, hybrid, 0, 0),
+    recsys_build_named_row(RECSYS_BLOB_SESSION, session, 0, 0),
+    recsys_build_named_row(RECSYS_BLOB_SESSION_SCALES, session_scales, 0, 0),
+    recsys_build_named_row(RECSYS_BLOB_USER_NBRS, user_nbrs, 0, 0),
+    recsys_build_named_row(RECSYS_BLOB_USER_SEGMENT, user_segment, 0, 0),
+    recsys_build_named_row(RECSYS_BLOB_SEGMENT_TOP, segment_top, 0, 0),
+    recsys_build_named_row(RECSYS_BLOB_SEGMENT_GENRES, segment_genres, 0, 0),
+    recsys_build_named_row(RECSYS_BLOB_USER_MEAN, user_mean, 1, 0),
+    recsys_build_named_row(RECSYS_BLOB_ITEM_MEAN, item_mean, 1, 0),
+    recsys_build_named_row(RECSYS_BLOB_VALUE_RANGE, value_range, 1, 0),
+    { NULL, 0, 0, 0 }
+};
+
+
+static const recsys_csr_t *
+recsys_build_named_list(const recsys_parts_t *parts,
+    const recsys_build_named_t *n)
+{
+    return (const recsys_csr_t *) ((const char *) parts + n->offset);
+}
+
+
 /* "item.hash" or "user.hash": the dictionary's ids (recsys_schema.h). */
 static int
 recsys_build_write_hash(recsys_writer_t *w, const char *name,
@@ -388,27 +434,16 @@ recsys_build_write_hash(recsys_writer_t *w, const char *name,
 static size_t
 recsys_build_map_size(recsys_data_t *d, recsys_parts_t *parts)
 {
-    int      s;
-    size_t   size;
-    uint32_t i;
+    int                          s;
+    size_t                       size;
+    uint32_t                     i;
+    const recsys_build_named_t  *n;
 
-    size = recsys_build_list_size(&parts->train.by_user)
-           + recsys_build_list_size(&parts->train.item_genres)
-           + recsys_build_list_size(&parts->hist)
-           + recsys_build_list_size(&parts->popular)
-           + recsys_build_list_size(&parts->trending)
-           + recsys_build_list_size(&parts->hybrid)
-           + recsys_build_list_size(&parts->weights)
-           + recsys_build_list_size(&parts->session)
-           + recsys_build_list_size(&parts->session_scales)
-           + recsys_build_list_size(&parts->user_nbrs)
-           + recsys_build_list_size(&parts->user_segment)
-           + recsys_build_list_size(&parts->segment_top)
-           + recsys_build_list_size(&parts->user_mean)
-           + recsys_build_list_size(&parts->item_mean)
-           + recsys_build_list_size(&parts->value_range)
-           + recsys_build_list_size(&parts->segment_genres)
-           + parts->rules_size;
+    size = parts->rules_size;
+
+    for (n = recsys_build_named; n->name != NULL; n++) {
+        size += recsys_build_list_size(recsys_build_named_list(parts, n));
+    }
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         size += recsys_build_list_size(&parts->nbrs[s])
@@ -434,6 +469,30 @@ recsys_build_map_size(recsys_data_t *d, recsys_parts_t *parts)
 }
 
 
+/* Writes the fixed-name lists of one group, in the table's order. */
+static int
+recsys_build_write_group(recsys_writer_t *w, const recsys_parts_t *parts,
+    int group, uint32_t *digest)
+{
+    int                          rc;
+    const recsys_build_named_t  *n;
+
+    rc = RECSYS_OK;
+
+    for (n = recsys_build_named; n->name != NULL && rc == RECSYS_OK; n++) {
+        if (n->group != group || (n->genres && parts->train.n_genres == 0)) {
+            continue;
+        }
+
+        rc = recsys_build_write_named(w, n->name, "",
+                                      recsys_build_named_list(parts, n),
+                                      digest);
+    }
+
+    return rc;
+}
+
+
 static int
 recsys_build_write_lists(recsys_writer_t *w, recsys_parts_t *parts,
     uint32_t *digest)
@@ -441,68 +500,7 @@ recsys_build_write_lists(recsys_writer_t *w, recsys_parts_t *parts,
     int    rc, s;
     void  *blob;
 
-    rc = recsys_build_write_named(w, RECSYS_BLOB_POPULAR, "",
-                                  &parts->popular, digest);
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_named(w, RECSYS_BLOB_TRENDING, "",
-                                      &parts->trending, digest);
-    }
-
-    if (rc == RECSYS_OK && parts->train.n_genres > 0) {
-        rc = recsys_build_write_named(w, RECSYS_BLOB_ITEM_GENRES, "",
-                                      &parts->train.item_genres, digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_named(w, RECSYS_BLOB_USER_HIST, "",
-                                      &parts->hist, digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_named(w, RECSYS_BLOB_USER_SEEN, "",
-                                      &parts->train.by_user, digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_named(w, RECSYS_BLOB_WEIGHTS, "",
-                                      &parts->weights, digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_named(w, RECSYS_BLOB_USER_HYBRID, "",
-                                      &parts->hybrid, digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_named(w, RECSYS_BLOB_SESSION, "",
-                                      &parts->session, digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_named(w, RECSYS_BLOB_SESSION_SCALES, "",
-                                      &parts->session_scales, digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_named(w, RECSYS_BLOB_USER_NBRS, "",
-                                      &parts->user_nbrs, digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_named(w, RECSYS_BLOB_USER_SEGMENT, "",
-                                      &parts->user_segment, digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_named(w, RECSYS_BLOB_SEGMENT_TOP, "",
-                                      &parts->segment_top, digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_named(w, RECSYS_BLOB_SEGMENT_GENRES, "",
-                                      &parts->segment_genres, digest);
-    }
+    rc = recsys_build_write_group(w, parts, 0, digest);
 
     if (rc == RECSYS_OK && parts->rules != NULL) {
         rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, RECSYS_BLOB_RULES,
@@ -526,18 +524,7 @@ recsys_build_write_lists(recsys_writer_t *w, recsys_parts_t *parts,
     }
 
     if (rc == RECSYS_OK) {
-        rc = recsys_build_write_named(w, RECSYS_BLOB_USER_MEAN, "",
-                                      &parts->user_mean, digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_named(w, RECSYS_BLOB_ITEM_MEAN, "",
-                                      &parts->item_mean, digest);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_write_named(w, RECSYS_BLOB_VALUE_RANGE, "",
-                                      &parts->value_range, digest);
+        rc = recsys_build_write_group(w, parts, 1, digest);
     }
 
     for (s = 0; s < RECSYS_NSRC && rc == RECSYS_OK; s++) {

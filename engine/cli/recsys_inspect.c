@@ -344,10 +344,47 @@ recsys_inspect_rules(const recsys_model_t *m, int json, uint32_t limit)
 }
 
 
+/* A user's or an item's index by id (recsys_model_user() or _item()). */
+typedef int (*recsys_inspect_find_pt)(const recsys_model_t *model,
+    const char *id, size_t len, uint32_t *index);
+
+
+/* Whether find knows id (its index into *index); if not, says so. */
+static int
+recsys_inspect_find(const recsys_model_t *m, recsys_inspect_find_pt find,
+    const char *what, const char *id, uint32_t *index)
+{
+    if (find(m, id, strlen(id), index) == RECSYS_OK) {
+        return 1;
+    }
+
+    fprintf(stderr, "recsys-build: unknown %s \"%s\"\n", what, id);
+
+    return 0;
+}
+
+
+/*
+ * Prints row index of every source's list from base (RECSYS_L_ITEM_NBRS
+ * or RECSYS_L_USER_RECS).
+ */
+static void
+recsys_inspect_sources(const recsys_model_t *m, recsys_list_id_t base,
+    uint32_t index)
+{
+    int  k;
+
+    for (k = 0; k < RECSYS_NSRC; k++) {
+        recsys_inspect_row(m, recsys_source_name(k),
+                           recsys_model_source_list(m, base, k), index);
+    }
+}
+
+
 int
 recsys_inspect_main(int argc, char **argv)
 {
-    int              rc, k, json;
+    int              rc, json;
     char             err[512];
     uint32_t         index;
     recsys_item_t    it;
@@ -388,10 +425,9 @@ recsys_inspect_main(int argc, char **argv)
         recsys_inspect_sequences(m, json);
 
     } else if (argc == 3 && strcmp(argv[1], "user") == 0) {
-        if (recsys_model_user(m, argv[2], strlen(argv[2]), &index)
-            != RECSYS_OK)
+        if (!recsys_inspect_find(m, recsys_model_user, "user", argv[2],
+                                 &index))
         {
-            fprintf(stderr, "recsys-build: unknown user \"%s\"\n", argv[2]);
             rc = 1;
 
         } else {
@@ -401,32 +437,20 @@ recsys_inspect_main(int argc, char **argv)
                                index);
             recsys_inspect_row(m, "hybrid",
                                recsys_model_list(m, RECSYS_L_HYBRID), index);
-
-            for (k = 0; k < RECSYS_NSRC; k++) {
-                recsys_inspect_row(m, recsys_source_name(k),
-                                   recsys_model_source_list(m,
-                                       RECSYS_L_USER_RECS, k),
-                                   index);
-            }
+            recsys_inspect_sources(m, RECSYS_L_USER_RECS, index);
         }
 
     } else if (argc == 3 && strcmp(argv[1], "item") == 0) {
-        if (recsys_model_item(m, argv[2], strlen(argv[2]), &index)
-            != RECSYS_OK)
+        if (!recsys_inspect_find(m, recsys_model_item, "item", argv[2],
+                                 &index))
         {
-            fprintf(stderr, "recsys-build: unknown item \"%s\"\n", argv[2]);
             rc = 1;
 
         } else {
             recsys_model_item_get(m, index, &it);
             printf("item %s (index %u): %.*s\n", argv[2], index,
                    (int) it.meta_json_len, it.meta_json);
-            for (k = 0; k < RECSYS_NSRC; k++) {
-                recsys_inspect_row(m, recsys_source_name(k),
-                                   recsys_model_source_list(m,
-                                       RECSYS_L_ITEM_NBRS, k),
-                                   index);
-            }
+            recsys_inspect_sources(m, RECSYS_L_ITEM_NBRS, index);
         }
 
     } else {

@@ -65,6 +65,42 @@ recsys_csr_free(recsys_csr_t *c)
 
 
 /*
+ * A list of one row of n entries, the entries left to the caller: 0, or -1
+ * when out of memory (c is then empty).
+ */
+static inline int
+recsys_csr_alloc_row(recsys_csr_t *c, uint32_t n)
+{
+    if (recsys_csr_alloc(c, 1, n) != 0) {
+        return -1;
+    }
+
+    c->offsets[0] = 0;
+    c->offsets[1] = n;
+
+    return 0;
+}
+
+
+/* The mean score of row r of c (summed as doubles), 0 for an empty row. */
+static inline double
+recsys_csr_row_mean(const recsys_csr_t *c, uint32_t r)
+{
+    double    s;
+    uint32_t  e, n;
+
+    s = 0.0;
+    for (e = c->offsets[r]; e < c->offsets[r + 1]; e++) {
+        s += c->entries[e].score;
+    }
+
+    n = c->offsets[r + 1] - c->offsets[r];
+
+    return n ? s / n : 0.0;
+}
+
+
+/*
  * Packs count[r] entries at slots + r * k, for every row r, into c.
  * RECSYS_OK, RECSYS_ELIMIT (more than 2^32 - 1 entries) or RECSYS_ENOMEM.
  */

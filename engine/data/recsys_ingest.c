@@ -158,32 +158,22 @@ recsys_parse_int64(const char *p, size_t len, int64_t *out)
 }
 
 
+/*
+ * Whether the field is one of names, ignoring case; with whole 0, whether
+ * it starts with one of them.
+ */
 static int
-recsys_name_is(const recsys_field_t *f, const char *const *names)
+recsys_name_match(const recsys_field_t *f, const char *const *names,
+    int whole)
 {
     size_t  n;
 
     for ( /* void */ ; *names != NULL; names++) {
         n = strlen(*names);
 
-        if (f->len == n && strncasecmp(f->p, *names, n) == 0) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-static int
-recsys_name_starts(const recsys_field_t *f, const char *const *prefixes)
-{
-    size_t  n;
-
-    for ( /* void */ ; *prefixes != NULL; prefixes++) {
-        n = strlen(*prefixes);
-
-        if (f->len >= n && strncasecmp(f->p, *prefixes, n) == 0) {
+        if ((whole ? f->len == n : f->len >= n)
+            && strncasecmp(f->p, *names, n) == 0)
+        {
             return 1;
         }
     }
@@ -234,10 +224,23 @@ static int
 recsys_ingest_columns(recsys_csv_t *csv, recsys_columns_t *cols, char *err,
     size_t errlen)
 {
-    int              header, k;
+    int              header, k, r;
     double           v;
     int64_t          ts;
     recsys_field_t  *f;
+
+    /* a column's role, by the names its header may give (whole or start) */
+    struct {
+        int                *col;
+        const char *const  *names;
+        int                 whole;
+    }  roles[5] = {
+        { &cols->user, recsys_user_prefixes, 0 },
+        { &cols->item, recsys_item_prefixes, 0 },
+        { &cols->rating, recsys_rating_names, 1 },
+        { &cols->event, recsys_event_names, 1 },
+        { &cols->ts, recsys_ts_prefixes, 0 }
+    };
 
     cols->user = -1;
     cols->item = -1;
@@ -253,7 +256,7 @@ recsys_ingest_columns(recsys_csv_t *csv, recsys_columns_t *cols, char *err,
     header = 1;
 
     for (k = 0; k < (int) csv->n_fields; k++) {
-        if (!recsys_name_is(&csv->fields[k], recsys_header_names)) {
+        if (!recsys_name_match(&csv->fields[k], recsys_header_names, 1)) {
             header = 0;
         }
     }
@@ -285,26 +288,14 @@ recsys_ingest_columns(recsys_csv_t *csv, recsys_columns_t *cols, char *err,
     for (k = 0; k < (int) csv->n_fields; k++) {
         f = &csv->fields[k];
 
-        if (cols->user < 0 && recsys_name_starts(f, recsys_user_prefixes)) {
-            cols->user = k;
-
-        } else if (cols->item < 0
-                   && recsys_name_starts(f, recsys_item_prefixes))
-        {
-            cols->item = k;
-
-        } else if (cols->rating < 0
-                   && recsys_name_is(f, recsys_rating_names))
-        {
-            cols->rating = k;
-
-        } else if (cols->event < 0 && recsys_name_is(f, recsys_event_names))
-        {
-            cols->event = k;
-
-        } else if (cols->ts < 0 && recsys_name_starts(f, recsys_ts_prefixes))
-        {
-            cols->ts = k;
+        /* the first role still open that the name fits */
+        for (r = 0; r < 5; r++) {
+            if (*roles[r].col < 0
+                && recsys_name_match(f, roles[r].names, roles[r].whole))
+            {
+                *roles[r].col = k;
+                break;
+            }
         }
     }
 
@@ -765,18 +756,18 @@ recsys_ingest_catalog_csv(recsys_data_t *d, const char *path, char *err,
         if (first) {
             first = 0;
 
-            if (recsys_name_is(&csv.fields[0], id_names)) {
+            if (recsys_name_match(&csv.fields[0], id_names, 1)) {
                 c_title = -1;
                 c_genres = -1;
 
                 for (k = 1; k < (int) csv.n_fields; k++) {
                     f = &csv.fields[k];
 
-                    if (c_title < 0 && recsys_name_is(f, title_names)) {
+                    if (c_title < 0 && recsys_name_match(f, title_names, 1)) {
                         c_title = k;
 
                     } else if (c_genres < 0
-                               && recsys_name_is(f, genre_names))
+                               && recsys_name_match(f, genre_names, 1))
                     {
                         c_genres = k;
                     }

@@ -26,23 +26,7 @@ typedef struct {
 } recsys_train_row_t;
 
 
-static int
-recsys_train_cmp_item(const void *a, const void *b)
-{
-    const recsys_train_row_t  *x = a, *y = b;
-
-    if (x->item != y->item) {
-        return x->item < y->item ? -1 : 1;
-    }
-
-    if (x->ts != y->ts) {
-        return x->ts < y->ts ? -1 : 1;
-    }
-
-    return x->seq < y->seq ? -1 : (x->seq > y->seq);
-}
-
-
+/* in time order, ties in the order of the events */
 static int
 recsys_train_cmp_time(const void *a, const void *b)
 {
@@ -53,6 +37,33 @@ recsys_train_cmp_time(const void *a, const void *b)
     }
 
     return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+
+/* by item, then in time order */
+static int
+recsys_train_cmp_item(const void *a, const void *b)
+{
+    const recsys_train_row_t  *x = a, *y = b;
+
+    if (x->item != y->item) {
+        return x->item < y->item ? -1 : 1;
+    }
+
+    return recsys_train_cmp_time(a, b);
+}
+
+
+int
+recsys_train_cmp_pop(const void *a, const void *b)
+{
+    const recsys_train_pop_t  *x = a, *y = b;
+
+    if (x->count != y->count) {
+        return x->count > y->count ? -1 : 1;
+    }
+
+    return x->item < y->item ? -1 : (x->item > y->item);
 }
 
 

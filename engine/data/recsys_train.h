@@ -47,4 +47,16 @@ typedef struct {
 int recsys_train_build(const recsys_data_t *d, recsys_train_t *t);
 void recsys_train_free(recsys_train_t *t);
 
+/* An item and how often it occurs, for ranking items by popularity. */
+typedef struct {
+    uint32_t  item;
+    uint32_t  count;
+} recsys_train_pop_t;
+
+/*
+ * qsort() comparator of recsys_train_pop_t: the most frequent first, ties
+ * to the smaller item index.
+ */
+int recsys_train_cmp_pop(const void *a, const void *b);
+
 #endif /* RECSYS_TRAIN_H */

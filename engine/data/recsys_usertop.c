@@ -55,6 +55,24 @@ recsys_usertop_packed(void *ctx, const uint32_t *hist, uint32_t n_hist,
 
 
 int
+recsys_usertop_run_packed(recsys_usertop_t *ut,
+    recsys_usertop_packed_pt score, const void *packed, size_t size,
+    const recsys_train_t *t, uint32_t k, int exclude_seen, recsys_csr_t *out)
+{
+    recsys_usertop_packed_t  pk;
+
+    pk.score = score;
+    pk.packed = packed;
+    pk.size = size;
+
+    ut->score = recsys_usertop_packed;
+    ut->ctx = &pk;
+
+    return recsys_usertop_run(ut, t, k, exclude_seen, out);
+}
+
+
+int
 recsys_usertop_run(const recsys_usertop_t *ut, const recsys_train_t *t,
     uint32_t k, int exclude_seen, recsys_csr_t *out)
 {

@@ -66,6 +66,15 @@ int recsys_usertop_packed(void *ctx, const uint32_t *hist, uint32_t n_hist,
     recsys_scored_t *out, uint32_t *n_out);
 
 /*
+ * recsys_usertop_run() over a packed model: score (with no exclusion list)
+ * reads packed (size bytes) for every user.  ut gives hist_max, scratch,
+ * chunk and par; its score and ctx are set here.
+ */
+int recsys_usertop_run_packed(recsys_usertop_t *ut,
+    recsys_usertop_packed_pt score, const void *packed, size_t size,
+    const recsys_train_t *t, uint32_t k, int exclude_seen, recsys_csr_t *out);
+
+/*
  * Runs ut->score for every user of t, at most k results each (k >= 1),
  * with the user's seen row when exclude_seen, and packs the rows into out.
  * RECSYS_OK, RECSYS_ENOMEM (also when a scorer call failed) or

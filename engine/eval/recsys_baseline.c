@@ -27,6 +27,7 @@
 
 #include "recsys_baseline.h"
 #include "recsys_opt.h"
+#include "recsys_sorted.h"
 #include "recsys_status.h"
 
 #define RECSYS_SAR_HALF_LIFE_DAYS  30.0
@@ -228,15 +229,6 @@ recsys_sar_row(const recsys_train_t *t, uint32_t i, uint32_t *cnt,
 }
 
 
-static int
-recsys_sar_cmp_u32(const void *a, const void *b)
-{
-    uint32_t  x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-
-    return x < y ? -1 : (x > y);
-}
-
-
 /* Puts touched[0 .. n) in item order: a sort, or a scan when dense. */
 static void
 recsys_sar_order(uint32_t *touched, uint32_t n, const uint32_t *cnt,
@@ -245,7 +237,7 @@ recsys_sar_order(uint32_t *touched, uint32_t n, const uint32_t *cnt,
     uint32_t  j, w;
 
     if ((uint64_t) n * 16 < n_items) {
-        qsort(touched, n, sizeof(uint32_t), recsys_sar_cmp_u32);
+        qsort(touched, n, sizeof(uint32_t), recsys_sorted_cmp_u32);
         return;
     }
 

@@ -28,6 +28,7 @@
 #include "recsys_baseline.h"
 #include "recsys_clock.h"
 #include "recsys_eval.h"
+#include "recsys_sorted.h"
 #include "recsys_split.h"
 #include "recsys_status.h"
 
@@ -482,15 +483,6 @@ recsys_eval_fold_data_free(recsys_eval_fold_data_t *f)
 }
 
 
-static int
-recsys_eval_cmp_u32(const void *a, const void *b)
-{
-    uint32_t  x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-
-    return x < y ? -1 : (x > y);
-}
-
-
 /*
  * The test side of a fold from its test rows: per user the distinct items,
  * the evaluated users, and the candidates from the train layout.
@@ -541,7 +533,7 @@ recsys_eval_fold_prepare(const recsys_event_t *test, size_t n_test,
         uint32_t  from = f->test_off[u], to = f->test_off[u + 1];
 
         qsort(f->test_item + from, to - from, sizeof(uint32_t),
-              recsys_eval_cmp_u32);
+              recsys_sorted_cmp_u32);
 
         f->test_off[u] = w;
 

@@ -744,6 +744,7 @@ recsys_gen_alloc(recsys_gen_ctx_t *c)
 }
 
 
+/* Frees c's arrays; c is not used after (only its err, to report). */
 static void
 recsys_gen_free(recsys_gen_ctx_t *c)
 {
@@ -762,22 +763,6 @@ recsys_gen_free(recsys_gen_ctx_t *c)
     free(c->scratch);
     free(c->units);
     free(c->rows);
-
-    c->item_kind = NULL;
-    c->item_home = NULL;
-    c->item_genres = NULL;
-    c->item_group = NULL;
-    c->series_first = NULL;
-    c->bundle_first = NULL;
-    c->bundle_need = NULL;
-    c->pool = NULL;
-    c->cdf = NULL;
-    c->user_seg = NULL;
-    c->user_rows = NULL;
-    c->seen = NULL;
-    c->scratch = NULL;
-    c->units = NULL;
-    c->rows = NULL;
 }
 
 

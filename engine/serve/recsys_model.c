@@ -128,8 +128,30 @@ static int recsys_model_read_hash(recsys_model_t *m, const char *name,
     uint32_t n, recsys_hash_view_t *view, char *err, size_t errlen);
 static int recsys_model_read_packed(recsys_model_t *m, char *err,
     size_t errlen);
+static int recsys_model_read_rules(recsys_model_t *m, char *err,
+    size_t errlen);
+static int recsys_model_read_lists(recsys_model_t *m, char *err,
+    size_t errlen);
 static int recsys_model_blob(recsys_model_t *m, const char *name,
     MDB_val *val);
+static int recsys_model_blob_head(const MDB_val *v, const char *name,
+    void *head, size_t size, char *err, size_t errlen);
+
+
+/* What opening reads and checks, in this order, after the databases. */
+typedef int (*recsys_model_read_pt)(recsys_model_t *m, char *err,
+    size_t errlen);
+
+static const recsys_model_read_pt  recsys_model_readers[] = {
+    recsys_model_read_header,
+    recsys_model_read_items,
+    recsys_model_read_genres,
+    recsys_model_read_explain,
+    recsys_model_read_rules,
+    recsys_model_read_packed,
+    recsys_model_read_lists,
+    NULL
+};
 
 
 int
@@ -137,11 +159,9 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
     size_t errlen)
 {
     int              rc;
-    char             name[64];
-    size_t           k;
-    MDB_val          v;
-    struct stat      st;
-    recsys_model_t  *m;
+    struct stat                 st;
+    recsys_model_t             *m;
+    const recsys_model_read_pt  *r;
 
     *model = NULL;
 
@@ -195,73 +215,8 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
         goto failed;
     }
 
-    rc = recsys_model_read_header(m, err, errlen);
-    if (rc != RECSYS_OK) {
-        goto failed;
-    }
-
-    rc = recsys_model_read_items(m, err, errlen);
-    if (rc != RECSYS_OK) {
-        goto failed;
-    }
-
-    rc = recsys_model_read_genres(m, err, errlen);
-    if (rc != RECSYS_OK) {
-        goto failed;
-    }
-
-    rc = recsys_model_read_explain(m, err, errlen);
-    if (rc != RECSYS_OK) {
-        goto failed;
-    }
-
-    if (recsys_model_blob(m, RECSYS_BLOB_RULES, &v) == 0) {
-        if (recsys_rules_view(v.mv_data, v.mv_size, &m->rules) != RECSYS_OK
-            || m->rules.n_items != m->header.n_items)
-        {
-            rc = recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
-                                   RECSYS_BLOB_RULES, "bad rules");
-            goto failed;
-        }
-
-        m->has_rules = 1;
-    }
-
-    rc = recsys_model_read_packed(m, err, errlen);
-    if (rc != RECSYS_OK) {
-        goto failed;
-    }
-
-    for (k = 0; k < RECSYS_N_FIXED; k++) {
-        rc = recsys_model_read_list(m, recsys_fixed_lists[k].name,
-                                    recsys_fixed_lists[k].rows,
-                                    recsys_fixed_lists[k].entries,
-                                    recsys_fixed_lists[k].required,
-                                    &m->lists[k], &m->has[k], err, errlen);
-        if (rc != RECSYS_OK) {
-            goto failed;
-        }
-    }
-
-    for (k = 0; k < RECSYS_NSRC; k++) {
-        snprintf(name, sizeof(name), "%s%s", RECSYS_BLOB_ITEM_NBRS,
-                 recsys_source_key((int) k));
-        rc = recsys_model_read_list(m, name, RECSYS_SPACE_ITEMS,
-                                    RECSYS_SPACE_ITEMS, 0,
-                                    &m->lists[RECSYS_L_ITEM_NBRS + k],
-                                    &m->has[RECSYS_L_ITEM_NBRS + k],
-                                    err, errlen);
-        if (rc != RECSYS_OK) {
-            goto failed;
-        }
-
-        snprintf(name, sizeof(name), "%s%s", RECSYS_BLOB_USER_RECS,
-                 recsys_source_key((int) k));
-        rc = recsys_model_read_list(m, name, RECSYS_SPACE_USERS,
-                                    RECSYS_SPACE_ITEMS, 0,
-                                    &m->lists[RECSYS_L_USER_RECS + k],
-                                    &m->has[RECSYS_L_USER_RECS + k],
-                                    err, errlen);
+    for (r = recsys_model_readers; *r != NULL; r++) {
+        rc = (*r)(m, err, errlen);
         if (rc != RECSYS_OK) {
             goto failed;
         }
@@ -375,6 +330,99 @@ static int
 recsys_model_blob(recsys_model_t *m, const char *name, MDB_val *val)
 {
     return recsys_model_get(m, m->blobs, name, val);
+}
+
+
+/*
+ * Copies the head (size bytes) that blob v (of name) opens with into
+ * head: RECSYS_OK, or RECSYS_ECORRUPT ("truncated") when v is shorter.
+ */
+static int
+recsys_model_blob_head(const MDB_val *v, const char *name, void *head,
+    size_t size, char *err, size_t errlen)
+{
+    if (v->mv_size < size) {
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
+                                 "truncated");
+    }
+
+    memcpy(head, v->mv_data, size);
+
+    return RECSYS_OK;
+}
+
+
+/* The rules blob, when the model has one (recsys_rules_read.h). */
+static int
+recsys_model_read_rules(recsys_model_t *m, char *err, size_t errlen)
+{
+    MDB_val  v;
+
+    if (recsys_model_blob(m, RECSYS_BLOB_RULES, &v) != 0) {
+        return RECSYS_OK;
+    }
+
+    if (recsys_rules_view(v.mv_data, v.mv_size, &m->rules) != RECSYS_OK
+        || m->rules.n_items != m->header.n_items)
+    {
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                 RECSYS_BLOB_RULES, "bad rules");
+    }
+
+    m->has_rules = 1;
+
+    return RECSYS_OK;
+}
+
+
+/*
+ * The fixed lists of recsys_fixed_lists[], then per source its item
+ * neighbours ("item.nbrs.<source>") and user lists ("user.recs.<source>").
+ */
+static int
+recsys_model_read_lists(recsys_model_t *m, char *err, size_t errlen)
+{
+    int     rc;
+    char    name[64];
+    size_t  k, j, l;
+
+    /* per source: its name's base, its rows, the first of its lists */
+    static const struct {
+        const char      *base;
+        recsys_space_t   rows;
+        size_t           list;
+    }  recsys_model_src_lists[2] = {
+        { RECSYS_BLOB_ITEM_NBRS, RECSYS_SPACE_ITEMS, RECSYS_L_ITEM_NBRS },
+        { RECSYS_BLOB_USER_RECS, RECSYS_SPACE_USERS, RECSYS_L_USER_RECS }
+    };
+
+    for (k = 0; k < RECSYS_N_FIXED; k++) {
+        rc = recsys_model_read_list(m, recsys_fixed_lists[k].name,
+                                    recsys_fixed_lists[k].rows,
+                                    recsys_fixed_lists[k].entries,
+                                    recsys_fixed_lists[k].required,
+                                    &m->lists[k], &m->has[k], err, errlen);
+        if (rc != RECSYS_OK) {
+            return rc;
+        }
+    }
+
+    for (k = 0; k < RECSYS_NSRC; k++) {
+        for (j = 0; j < 2; j++) {
+            snprintf(name, sizeof(name), "%s%s", recsys_model_src_lists[j].base,
+                     recsys_source_key((int) k));
+            l = recsys_model_src_lists[j].list + k;
+
+            rc = recsys_model_read_list(m, name, recsys_model_src_lists[j].rows,
+                                        RECSYS_SPACE_ITEMS, 0, &m->lists[l],
+                                        &m->has[l], err, errlen);
+            if (rc != RECSYS_OK) {
+                return rc;
+            }
+        }
+    }
+
+    return RECSYS_OK;
 }
 
 
@@ -577,12 +625,11 @@ recsys_model_read_table(recsys_model_t *m, const char *name, uint32_t n_rows,
 
     p = v.mv_data;
 
-    if (v.mv_size < sizeof(head)) {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
-                                 "truncated");
+    if (recsys_model_blob_head(&v, name, &head, sizeof(head), err, errlen)
+        != RECSYS_OK)
+    {
+        return RECSYS_ECORRUPT;
     }
-
-    memcpy(&head, p, sizeof(head));
 
     if (head.magic != RECSYS_TABLE_MAGIC || head.n_rows != n_rows
         || v.mv_size != sizeof(head) + ((size_t) head.n_rows + 1) * 4
@@ -827,12 +874,11 @@ recsys_model_read_list(recsys_model_t *m, const char *name,
 
     p = v.mv_data;
 
-    if (v.mv_size < sizeof(head)) {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, name,
-                                 "truncated");
+    if (recsys_model_blob_head(&v, name, &head, sizeof(head), err, errlen)
+        != RECSYS_OK)
+    {
+        return RECSYS_ECORRUPT;
     }
-
-    memcpy(&head, p, sizeof(head));
 
     if (head.magic != RECSYS_LIST_MAGIC || head.n_rows != rows
         || v.mv_size != sizeof(head) + ((size_t) rows + 1) * 4

@@ -7,6 +7,7 @@
  */
 
 #include "recsys_predict.h"
+#include "recsys_row.h"
 #include "recsys_status.h"
 
 
@@ -14,29 +15,17 @@
 static int
 recsys_predict_value(recsys_row_t sorted, uint32_t item, double *v)
 {
-    uint32_t  lo, hi, mid, x;
+    uint32_t  i;
 
-    lo = 0;
-    hi = sorted.n;
+    i = recsys_row_find(sorted, item);
 
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        x = recsys_row_item(sorted, mid);
-
-        if (x == item) {
-            *v = recsys_row_score(sorted, mid);
-            return 1;
-        }
-
-        if (x < item) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
+    if (i == sorted.n) {
+        return 0;
     }
 
-    return 0;
+    *v = recsys_row_score(sorted, i);
+
+    return 1;
 }
 
 

@@ -1,7 +1,8 @@
 /*
  * recsys_row.h: small operations on a list row (recsys_model.h's
  * recsys_row_t): the empty row, a row's head, binary search in a row
- * sorted by item, and asking the CPU for a row's bytes ahead of a walk.
+ * sorted by item, and asking the CPU for a row's bytes ahead of a walk;
+ * the qsort() orders of recsys_entry_t arrays that rows are written in.
  */
 
 #ifndef RECSYS_ROW_H
@@ -67,9 +68,12 @@ recsys_row_empty(void)
 }
 
 
-/* Whether item is in a row sorted by item index (user.seen). */
-static inline int
-recsys_row_contains(recsys_row_t sorted, uint32_t item)
+/*
+ * The position of item in a row sorted by item index (user.seen): its
+ * index, or sorted.n when the row does not hold it.
+ */
+static inline uint32_t
+recsys_row_find(recsys_row_t sorted, uint32_t item)
 {
     uint32_t  lo, hi, mid, v;
 
@@ -81,7 +85,7 @@ recsys_row_contains(recsys_row_t sorted, uint32_t item)
         v = recsys_row_item(sorted, mid);
 
         if (v == item) {
-            return 1;
+            return mid;
         }
 
         if (v < item) {
@@ -92,7 +96,42 @@ recsys_row_contains(recsys_row_t sorted, uint32_t item)
         }
     }
 
-    return 0;
+    return sorted.n;
+}
+
+
+/* Whether item is in a row sorted by item index (user.seen). */
+static inline int
+recsys_row_contains(recsys_row_t sorted, uint32_t item)
+{
+    return recsys_row_find(sorted, item) < sorted.n;
+}
+
+
+/* qsort() comparator: recsys_entry_t by item index, increasing. */
+static inline int
+recsys_row_cmp_item(const void *a, const void *b)
+{
+    const recsys_entry_t  *x = a, *y = b;
+
+    return x->item < y->item ? -1 : (x->item > y->item);
+}
+
+
+/*
+ * qsort() comparator: recsys_entry_t in rank order, the order of a list
+ * row: score decreasing, ties to the smaller item index.
+ */
+static inline int
+recsys_row_cmp_rank(const void *a, const void *b)
+{
+    const recsys_entry_t  *x = a, *y = b;
+
+    if (x->score != y->score) {
+        return x->score > y->score ? -1 : 1;
+    }
+
+    return x->item < y->item ? -1 : (x->item > y->item);
 }
 
 #endif /* RECSYS_ROW_H */
