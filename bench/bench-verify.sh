@@ -71,34 +71,12 @@ done
 # ------------------------------------------------- 2. a swap under load
 port=$(free_port)
 conf="$WORK/nginx.conf"
-user=""
-[ "$(id -u)" = 0 ] && user="user root;"
-cat > "$conf" <<EOF
-load_module $MODULE;
-$user
-worker_processes 2;
-daemon off;
-master_process on;
-pid $WORK/logs/nginx.pid;
-error_log $WORK/logs/error.log notice;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/tmp/body;
-    proxy_temp_path $WORK/tmp/proxy;
-    fastcgi_temp_path $WORK/tmp/fastcgi;
-    uwsgi_temp_path $WORK/tmp/uwsgi;
-    scgi_temp_path $WORK/tmp/scgi;
-    server {
-        listen 127.0.0.1:$port;
+small_conf "$conf" "$port" 2 on "
         location = /recommend {
             recsys;
             recsys_model $WORK/model.mdb;
             recsys_reload_interval 100ms;
-        }
-    }
-}
-EOF
+        }"
 start_nginx "$conf"
 wait_ready "http://127.0.0.1:$port/recommend?user=nobody" 600
 

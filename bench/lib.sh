@@ -84,6 +84,36 @@ free_port() {
         print $s->sockport, "\n";'
 }
 
+# small_conf FILE PORT WORKERS MASTER(on|off) SERVER_BODY: an nginx.conf
+#            for one server on 127.0.0.1:PORT whose server block holds
+#            SERVER_BODY (locations), with everything else in $WORK
+small_conf() {
+    local file=$1 port=$2 workers=$3 master=$4 body=$5 user=""
+    [ "$(id -u)" = 0 ] && user="user root;"
+    cat > "$file" <<EOF
+load_module $MODULE;
+$user
+worker_processes $workers;
+daemon off;
+master_process $master;
+pid $WORK/logs/nginx.pid;
+error_log $WORK/logs/error.log notice;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/tmp/body;
+    proxy_temp_path $WORK/tmp/proxy;
+    fastcgi_temp_path $WORK/tmp/fastcgi;
+    uwsgi_temp_path $WORK/tmp/uwsgi;
+    scgi_temp_path $WORK/tmp/scgi;
+    server {
+        listen 127.0.0.1:$port;
+$body
+    }
+}
+EOF
+}
+
 # write_conf FILE PORT MODEL MASTER(on|off) AFFINITY(line or "") STATIC_LEN
 #            [BIG_FILE]: BIG_FILE, if given, is served as /static-big (a
 #            static file of another size, through nginx's static module)

@@ -36,35 +36,14 @@ done
 cp "$WORK/one.mdb" "$WORK/model.mdb"
 
 port=$(free_port)
-user=""
-[ "$(id -u)" = 0 ] && user="user root;"
-cat > "$WORK/nginx.conf" <<EOF
-load_module $MODULE;
-$user
-daemon off;
-master_process off;
-pid $WORK/logs/nginx.pid;
-error_log $WORK/logs/error.log notice;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/tmp/body;
-    proxy_temp_path $WORK/tmp/proxy;
-    fastcgi_temp_path $WORK/tmp/fastcgi;
-    uwsgi_temp_path $WORK/tmp/uwsgi;
-    scgi_temp_path $WORK/tmp/scgi;
-    server {
-        listen 127.0.0.1:$port;
+small_conf "$WORK/nginx.conf" "$port" 1 off "
         location /recommend {
             recsys;
             recsys_model $WORK/model.mdb;
             recsys_reload_interval 100ms;
             recsys_cache_ttl 10s;
         }
-        location = /status { recsys_status; }
-    }
-}
-EOF
+        location = /status { recsys_status; }"
 
 start_nginx "$WORK/nginx.conf" valgrind --leak-check=full \
     --errors-for-leak-kinds=none --num-callers=30 \
