@@ -55,8 +55,10 @@ my $before = RecsysTest::slurp($live);
 # killed while reading and training (a third of a build in), and while
 # writing: just after its temporary file appears, and a little later
 my $killed = 0;
-for my $when (['time', $t_build / 3], ['file', 0], ['file', 0.02],
-              ['file', 0.1])
+# (the file lives a tenth of a second or so: kills come just after it
+# appears, before the rename)
+for my $when (['time', $t_build / 3], ['time', $t_build / 2], ['file', 0],
+              ['file', 0.01])
 {
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
@@ -93,6 +95,22 @@ is_deeply(\@after, ["$live.tmp.1", "$live.tmp.x"],
           . scalar(@left) . ') and kept the others');
 like(`@{[ builder_path() ]} inspect $live stats`, qr/third/,
      'and published its model');
+
+# a bare file name is a file in the current directory: published there,
+# and its dead builders' temporary files are removed there too
+{
+    use Cwd qw(getcwd);
+    my $here = getcwd();
+    mkdir "$tmp/cwd" or die;
+    chdir "$tmp/cwd" or die;
+    write_file("bare.mdb.tmp.999999999", 'left by a dead builder');
+    my ($brc, undef, $berr) = builder('build', @in, '--out', 'bare.mdb',
+                                      '--quiet');
+    is($brc, 0, 'a bare --out name builds') or diag $berr;
+    ok(-f 'bare.mdb' && !-e 'bare.mdb.tmp.999999999',
+       '... in the current directory, sweeping its leftovers');
+    chdir $here or die;
+}
 
 # a full file system
 SKIP: {

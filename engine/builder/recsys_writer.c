@@ -23,13 +23,17 @@
 static int recsys_writer_begin(recsys_writer_t *w);
 
 
-/* The directory part of path, in buf. */
+/* The directory part of path ("." for a bare name), in buf. */
 static const char *
 recsys_writer_dir(const char *path, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s", path);
+    char  copy[4096];
 
-    return dirname(buf);
+    /* dirname() may write into its argument and may return a static "." */
+    snprintf(copy, sizeof(copy), "%s", path);
+    snprintf(buf, size, "%s", dirname(copy));
+
+    return buf;
 }
 
 
@@ -90,8 +94,8 @@ recsys_writer_sweep(const char *path)
     DIR            *d;
     struct dirent  *e;
 
-    snprintf(name, sizeof(name), "%s", path);
-    snprintf(name, sizeof(name), "%s", basename(name));
+    snprintf(full, sizeof(full), "%s", path);
+    snprintf(name, sizeof(name), "%s", basename(full));
     len = strlen(name);
 
     d = opendir(recsys_writer_dir(path, dir, sizeof(dir)));
