@@ -16,6 +16,10 @@
 #   ./build.sh bench-verify     what checking a model file costs: verify
 #                               and open, a swap under load
 #                               (bench/bench-verify.sh)
+#   ./build.sh fuzz [SECONDS]   the libFuzzer harnesses of fuzz/ (clang,
+#                               installed when missing), each run SECONDS
+#                               (60); fails on a crash, leak or timeout
+#                               (fuzz/fuzz.sh, fuzz/README.md)
 #   ./build.sh clean            remove build/
 #
 # NGINX_SRC=/path/to/nginx-x.y.z builds the module against that source tree
@@ -177,6 +181,8 @@ case "${1:-build}" in
     bench-build) shift; build_all; exec "$ROOT/bench/bench-build.sh" "$@" ;;
     quality) shift; build_all; exec "$ROOT/bench/quality.sh" "$@" ;;
     bench-verify) shift; build_all; exec "$ROOT/bench/bench-verify.sh" "$@" ;;
+    fuzz) shift; PACKAGES="$PACKAGES clang libclang-rt-14-dev"; build_all
+        NGX_TREE="${NGINX_SRC:-$BUILD/nginx/src}" exec "$ROOT/fuzz/fuzz.sh" "$@" ;;
     clean) rm -rf "$BUILD" ;;
-    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, bench-verify, clean)" ;;
+    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, bench-verify, fuzz, clean)" ;;
 esac
