@@ -353,7 +353,7 @@ recsys_fuzz_seeds(void)
         recsys_fuzz_seed_blob(0, "hmm", p, size);
     }
 
-    if (recsys_model_packed(m, RECSYS_SRC_LSTM, &p, &size) == RECSYS_OK) {
+    if (recsys_model_packed(m, RECSYS_SRC_GRU, &p, &size) == RECSYS_OK) {
         recsys_fuzz_seed_blob(1, "gru", p, size);
     }
 
