@@ -27,19 +27,17 @@
 #define RECSYS_ALS_INIT_SCALE  0.01
 
 
+const recsys_als_opts_t  recsys_als_default = {
+    .factors = 64, .reg = 50.0, .alpha = 5.0, .epsilon = 1.0,
+    .confidence = RECSYS_ALS_LINEAR, .values = 0, .iterations = 15,
+    .cg_steps = 3, .seed = 42, .top = 100
+};
+
+
 void
 recsys_als_defaults(recsys_als_opts_t *o)
 {
-    o->factors = 64;
-    o->reg = 50.0;
-    o->alpha = 5.0;
-    o->epsilon = 1.0;
-    o->confidence = RECSYS_ALS_LINEAR;
-    o->values = 0;
-    o->iterations = 15;
-    o->cg_steps = 3;
-    o->seed = 42;
-    o->top = 100;
+    *o = recsys_als_default;
 }
 
 

@@ -117,25 +117,22 @@ recsys_cl_dist2(const float *a, const float *b, uint32_t dim)
 
 /* features */
 
+const recsys_cluster_opts_t  recsys_cluster_default = {
+    .kmeans = {
+        .k = 0, .k_min = 2, .k_max = 12, .max_iter = 100, .n_init = 3,
+        .sample = 2000, .select_sample = 20000, .seed = 42
+    },
+    .dbscan = {
+        .eps = 0.3f, .min_pts = 0, .max_exact = 20000, .seed = 42
+    },
+    .method = RECSYS_CLUSTER_KMEANS, .top_n = 200
+};
+
+
 void
 recsys_cluster_defaults(recsys_cluster_opts_t *o)
 {
-    memset(o, 0, sizeof(recsys_cluster_opts_t));
-
-    o->method = RECSYS_CLUSTER_KMEANS;
-    o->kmeans.k = 0;
-    o->kmeans.k_min = 2;
-    o->kmeans.k_max = 12;
-    o->kmeans.max_iter = 100;
-    o->kmeans.n_init = 3;
-    o->kmeans.sample = 2000;
-    o->kmeans.select_sample = 20000;
-    o->kmeans.seed = 42;
-    o->dbscan.eps = 0.3f;
-    o->dbscan.min_pts = 0;
-    o->dbscan.max_exact = 20000;
-    o->dbscan.seed = 42;
-    o->top_n = 200;
+    *o = recsys_cluster_default;
 }
 
 

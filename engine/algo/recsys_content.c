@@ -56,18 +56,17 @@ typedef struct {
 } recsys_content_buf_t;
 
 
+const recsys_content_opts_t  recsys_content_default = {
+    .genre_weight = 0.5f, .tag_weight = 1.0f, .title_weight = 1.0f,
+    .max_posting = 1000, .neighbors = 50, .top = 100, .profile_features = 0,
+    .recency_half_life = 0.0f, .center = 1
+};
+
+
 void
 recsys_content_defaults(recsys_content_opts_t *o)
 {
-    o->genre_weight = 0.5f;
-    o->tag_weight = 1.0f;
-    o->title_weight = 1.0f;
-    o->max_posting = 1000;
-    o->neighbors = 50;
-    o->top = 100;
-    o->profile_features = 0;
-    o->recency_half_life = 0.0f;
-    o->center = 1;
+    *o = recsys_content_default;
 }
 
 

@@ -29,13 +29,15 @@
 #include "recsys_topk.h"
 
 
+const recsys_ease_opts_t  recsys_ease_default = {
+    .lambda = 500.0, .max_items = 20000, .k = 200, .values = 0
+};
+
+
 void
 recsys_ease_defaults(recsys_ease_opts_t *o)
 {
-    o->lambda = 500.0;
-    o->max_items = 20000;
-    o->k = 200;
-    o->values = 0;
+    *o = recsys_ease_default;
 }
 
 

@@ -80,18 +80,16 @@ typedef struct {
 } recsys_gru_slot_t;
 
 
+const recsys_gru_opts_t  recsys_gru_default = {
+    .dim = 64, .hidden = 64, .epochs = 10, .max_len = 50, .negatives = 64,
+    .batch = 16, .lr = 0.005f, .seed = 42, .loss = NULL
+};
+
+
 void
 recsys_gru_defaults(recsys_gru_opts_t *o)
 {
-    o->dim = 64;
-    o->hidden = 64;
-    o->epochs = 10;
-    o->max_len = 50;
-    o->negatives = 64;
-    o->batch = 16;
-    o->lr = 0.005f;
-    o->seed = 42;
-    o->loss = NULL;
+    *o = recsys_gru_default;
 }
 
 

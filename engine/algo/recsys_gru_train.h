@@ -71,6 +71,7 @@ typedef struct {
 } recsys_gru_opts_t;
 
 
+extern const recsys_gru_opts_t  recsys_gru_default;
 void recsys_gru_defaults(recsys_gru_opts_t *o);
 
 /* Allocates a zeroed model; RECSYS_OK, RECSYS_EINVAL or RECSYS_ENOMEM. */

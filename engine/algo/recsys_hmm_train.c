@@ -46,16 +46,16 @@ typedef struct {
 } recsys_hmm_work_t;
 
 
+const recsys_hmm_opts_t  recsys_hmm_default = {
+    .n_states = 32, .iterations = 20, .max_len = 100, .seed = 42,
+    .trans_prior = 0.1, .emit_prior = 1.0, .loglik = NULL
+};
+
+
 void
 recsys_hmm_defaults(recsys_hmm_opts_t *o)
 {
-    o->n_states = 32;
-    o->iterations = 20;
-    o->max_len = 100;
-    o->seed = 42;
-    o->trans_prior = 0.1;
-    o->emit_prior = 1.0;
-    o->loglik = NULL;
+    *o = recsys_hmm_default;
 }
 
 

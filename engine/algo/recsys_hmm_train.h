@@ -62,6 +62,7 @@ typedef struct {
 } recsys_hmm_opts_t;
 
 
+extern const recsys_hmm_opts_t  recsys_hmm_default;
 void recsys_hmm_defaults(recsys_hmm_opts_t *o);
 
 /* Allocates a zeroed model; RECSYS_OK, RECSYS_EINVAL or RECSYS_ENOMEM. */

@@ -20,14 +20,15 @@
 #include "recsys_topk.h"
 
 
+const recsys_rp3_opts_t  recsys_rp3_default = {
+    .alpha = 0.4, .beta = 0.4, .k = 200, .values = 0, .normalize = 1
+};
+
+
 void
 recsys_rp3_defaults(recsys_rp3_opts_t *o)
 {
-    o->alpha = 0.4;
-    o->beta = 0.4;
-    o->k = 200;
-    o->values = 0;
-    o->normalize = 1;
+    *o = recsys_rp3_default;
 }
 
 

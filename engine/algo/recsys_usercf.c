@@ -38,15 +38,16 @@ typedef struct {
 } recsys_usercf_draw_t;
 
 
+const recsys_usercf_opts_t  recsys_usercf_default = {
+    .sim = RECSYS_USERCF_COSINE, .k = 50, .shrink = 0.0f,
+    .max_item_users = 200, .top = 100, .normalize = 0
+};
+
+
 void
 recsys_usercf_defaults(recsys_usercf_opts_t *o)
 {
-    o->sim = RECSYS_USERCF_COSINE;
-    o->k = 50;
-    o->shrink = 0.0f;
-    o->max_item_users = 200;
-    o->top = 100;
-    o->normalize = 0;
+    *o = recsys_usercf_default;
 }
 
 

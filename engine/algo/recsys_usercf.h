@@ -64,6 +64,7 @@ typedef struct {
  * rating prediction prefer Pearson with shrink 100 or cosine with shrink
  * 10, and k 100..200 (RMSE 0.89..0.90 against 0.94 for the user mean).
  */
+extern const recsys_usercf_opts_t  recsys_usercf_default;
 void recsys_usercf_defaults(recsys_usercf_opts_t *o);
 
 /*

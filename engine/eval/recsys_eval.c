@@ -95,16 +95,16 @@ typedef struct {
 } recsys_eval_fold_data_t;
 
 
+const recsys_eval_opts_t  recsys_eval_default = {
+    .protocol = RECSYS_EVAL_P1, .k = 10, .folds = 5, .seed = 42,
+    .algos = "mostpop,sar"
+};
+
+
 void
 recsys_eval_defaults(recsys_eval_opts_t *o)
 {
-    memset(o, 0, sizeof(recsys_eval_opts_t));
-
-    o->protocol = RECSYS_EVAL_P1;
-    o->k = 10;
-    o->folds = 5;
-    o->seed = 42;
-    o->algos = "mostpop,sar";
+    *o = recsys_eval_default;
 }
 
 

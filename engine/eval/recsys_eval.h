@@ -149,6 +149,7 @@ extern const recsys_recommender_t  recsys_served_popular;
 extern const recsys_recommender_t  recsys_served_trending;
 extern const recsys_recommender_t  recsys_served_hybrid;
 
+extern const recsys_eval_opts_t  recsys_eval_default;
 void recsys_eval_defaults(recsys_eval_opts_t *o);
 
 /* "p1" ... "kfold" and back; -1 / NULL when unknown. */

@@ -59,6 +59,7 @@ typedef struct {
 
 
 /* Fills o with the defaults above; out_dir is left NULL. */
+extern const recsys_gen_opts_t  recsys_gen_default;
 void recsys_gen_defaults(recsys_gen_opts_t *o);
 
 /*

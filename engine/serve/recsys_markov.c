@@ -24,13 +24,15 @@ typedef struct {
 } recsys_markov_acc_t;
 
 
+const recsys_markov_opts_t  recsys_markov_default = {
+    .top_k = 100, .alpha = 1.0f, .window = 5, .decay = 0.6f
+};
+
+
 void
 recsys_markov_defaults(recsys_markov_opts_t *o)
 {
-    o->top_k = 100;
-    o->alpha = 1.0f;
-    o->window = 5;
-    o->decay = 0.6f;
+    *o = recsys_markov_default;
 }
 
 

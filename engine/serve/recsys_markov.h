@@ -35,6 +35,7 @@ typedef struct {
 } recsys_markov_opts_t;
 
 
+extern const recsys_markov_opts_t  recsys_markov_default;
 void recsys_markov_defaults(recsys_markov_opts_t *o);
 
 /*
