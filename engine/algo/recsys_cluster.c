@@ -1133,30 +1133,14 @@ recsys_kd_build(recsys_kd_t *t, const float *x, uint32_t n, uint32_t dim)
 }
 
 
+/*
+ * The squared distance from q to the nearest point of node nd's box, or
+ * with far set to its farthest corner.
+ */
 static inline float
-recsys_kd_box_min(const recsys_kd_t *t, int32_t nd, const float *q)
+recsys_kd_box(const recsys_kd_t *t, int32_t nd, const float *q, int far)
 {
-    float        s, e;
-    uint32_t     d;
-    const float *mn, *mx;
-
-    mn = t->bmin + (size_t) nd * t->dim;
-    mx = t->bmax + (size_t) nd * t->dim;
-    s = 0.0f;
-
-    for (d = 0; d < t->dim; d++) {
-        e = (q[d] < mn[d]) ? mn[d] - q[d] : (q[d] > mx[d] ? q[d] - mx[d] : 0);
-        s += e * e;
-    }
-
-    return s;
-}
-
-
-static inline float
-recsys_kd_box_max(const recsys_kd_t *t, int32_t nd, const float *q)
-{
-    float        s, a, b;
+    float        s, a, b, e;
     uint32_t     d;
     const float *mn, *mx;
 
@@ -1167,8 +1151,15 @@ recsys_kd_box_max(const recsys_kd_t *t, int32_t nd, const float *q)
     for (d = 0; d < t->dim; d++) {
         a = q[d] - mn[d];
         b = mx[d] - q[d];
-        a = a > b ? a : b;
-        s += a * a;
+
+        if (far) {
+            e = a > b ? a : b;
+
+        } else {
+            e = a < 0 ? -a : (b < 0 ? -b : 0);
+        }
+
+        s += e * e;
     }
 
     return s;
@@ -1187,7 +1178,7 @@ recsys_kd_count(const recsys_kd_t *t, const float *q, float eps2,
 
     count = 0;
     st[0].node = 0;
-    st[0].d2 = recsys_kd_box_min(t, 0, q);
+    st[0].d2 = recsys_kd_box(t, 0, q, 0);
     top = 1;
 
     while (top > 0) {
@@ -1198,7 +1189,7 @@ recsys_kd_count(const recsys_kd_t *t, const float *q, float eps2,
             continue;
         }
 
-        if (recsys_kd_box_max(t, nd, q) <= eps2) {
+        if (recsys_kd_box(t, nd, q, 1) <= eps2) {
             count += t->node[nd].hi - t->node[nd].lo;
             if (count >= need) {
                 return count;
@@ -1221,8 +1212,8 @@ recsys_kd_count(const recsys_kd_t *t, const float *q, float eps2,
 
         a = t->node[nd].left;
         b = t->node[nd].right;
-        da = recsys_kd_box_min(t, a, q);
-        db = recsys_kd_box_min(t, b, q);
+        da = recsys_kd_box(t, a, q, 0);
+        db = recsys_kd_box(t, b, q, 0);
 
         /* the nearer child is popped first */
 
@@ -1413,7 +1404,7 @@ recsys_kd_join(const recsys_kd_t *t, int32_t a, float eps2,
 
         for (p = t->node[a].lo; p < t->node[a].hi; p++) {
             if (!core[p]
-                || recsys_kd_box_min(t, nd, t->x + (size_t) p * t->dim)
+                || recsys_kd_box(t, nd, t->x + (size_t) p * t->dim, 0)
                    > eps2)
             {
                 continue;
@@ -1453,7 +1444,7 @@ recsys_kd_find_core(const recsys_kd_t *t, const float *q, float eps2,
     while (top > 0) {
         nd = st[--top];
 
-        if (t->node[nd].cores == 0 || recsys_kd_box_min(t, nd, q) > eps2) {
+        if (t->node[nd].cores == 0 || recsys_kd_box(t, nd, q, 0) > eps2) {
             continue;
         }
 
@@ -1461,7 +1452,7 @@ recsys_kd_find_core(const recsys_kd_t *t, const float *q, float eps2,
             a = t->node[nd].left;
             b = t->node[nd].right;
 
-            if (recsys_kd_box_min(t, a, q) <= recsys_kd_box_min(t, b, q)) {
+            if (recsys_kd_box(t, a, q, 0) <= recsys_kd_box(t, b, q, 0)) {
                 st[top++] = b;
                 st[top++] = a;
             } else {
