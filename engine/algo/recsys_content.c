@@ -26,6 +26,7 @@
 #include "recsys_csv.h"
 #include "recsys_row.h"
 #include "recsys_schema.h"
+#include "recsys_sorted.h"
 #include "recsys_status.h"
 #include "recsys_text.h"
 #include "recsys_topk.h"
@@ -133,11 +134,8 @@ recsys_content_cmp_pair(const void *a, const void *b)
 {
     const recsys_content_pair_t  *x = a, *y = b;
 
-    if (x->item != y->item) {
-        return x->item < y->item ? -1 : 1;
-    }
-
-    return x->tag < y->tag ? -1 : (x->tag > y->tag);
+    return recsys_sorted_then(recsys_sorted_order(x->item, y->item),
+                              recsys_sorted_order(x->tag, y->tag));
 }
 
 

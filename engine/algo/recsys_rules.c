@@ -313,11 +313,8 @@ recsys_rules_cmp_key(const void *a, const void *b)
 {
     const recsys_rules_key_t  *x = a, *y = b;
 
-    if (x->len != y->len) {
-        return x->len < y->len ? -1 : 1;
-    }
-
-    return x->key < y->key ? -1 : (x->key > y->key);
+    return recsys_sorted_then(recsys_sorted_order(x->len, y->len),
+                              recsys_sorted_order(x->key, y->key));
 }
 
 
@@ -533,7 +530,7 @@ recsys_fp_cmp_path(const void *a, const void *b)
         }
     }
 
-    return x->len < y->len ? -1 : (x->len > y->len);
+    return recsys_sorted_order(x->len, y->len);
 }
 
 

@@ -23,6 +23,7 @@
 
 #include "recsys_rng.h"
 #include "recsys_row.h"
+#include "recsys_sorted.h"
 #include "recsys_status.h"
 #include "recsys_topk.h"
 #include "recsys_usercf.h"
@@ -68,11 +69,8 @@ recsys_usercf_cmp_draw(const void *a, const void *b)
 {
     const recsys_usercf_draw_t  *x = a, *y = b;
 
-    if (x->hash != y->hash) {
-        return x->hash < y->hash ? -1 : 1;
-    }
-
-    return x->e.item < y->e.item ? -1 : (x->e.item > y->e.item);
+    return recsys_sorted_then(recsys_sorted_order(x->hash, y->hash),
+                              recsys_sorted_order(x->e.item, y->e.item));
 }
 
 
