@@ -20,6 +20,7 @@
 
 #include "recsys_als.h"
 #include "recsys_mt19937.h"
+#include "recsys_release.h"
 #include "recsys_status.h"
 #include "recsys_topk.h"
 
@@ -35,18 +36,9 @@ const recsys_als_opts_t  recsys_als_default = {
 
 
 void
-recsys_als_defaults(recsys_als_opts_t *o)
-{
-    *o = recsys_als_default;
-}
-
-
-void
 recsys_als_free(recsys_als_t *m)
 {
-    free(m->user);
-    free(m->item);
-    memset(m, 0, sizeof(recsys_als_t));
+    recsys_release(m, sizeof(recsys_als_t), 2, m->user, m->item);
 }
 
 

@@ -72,7 +72,6 @@ typedef struct {
  * 15, cg_steps 3, seed 42, top 100.
  */
 extern const recsys_als_opts_t  recsys_als_default;
-void recsys_als_defaults(recsys_als_opts_t *o);
 
 /*
  * Allocates m for t and draws the starting factors.  RECSYS_OK,

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "recsys_cluster.h"
+#include "recsys_release.h"
 #include "recsys_rng.h"
 #include "recsys_sorted.h"
 #include "recsys_status.h"
@@ -127,13 +128,6 @@ const recsys_cluster_opts_t  recsys_cluster_default = {
     },
     .method = RECSYS_CLUSTER_KMEANS, .top_n = 200
 };
-
-
-void
-recsys_cluster_defaults(recsys_cluster_opts_t *o)
-{
-    *o = recsys_cluster_default;
-}
 
 
 int
@@ -942,13 +936,8 @@ done:
 static void
 recsys_kd_free(recsys_kd_t *t)
 {
-    free(t->x);
-    free(t->perm);
-    free(t->leaf);
-    free(t->bmin);
-    free(t->bmax);
-    free(t->node);
-    memset(t, 0, sizeof(recsys_kd_t));
+    recsys_release(t, sizeof(recsys_kd_t), 6, t->x, t->perm, t->leaf, t->bmin,
+                   t->bmax, t->node);
 }
 
 

@@ -120,7 +120,6 @@ typedef struct {
  * the profiled users), max_exact 20000, seed 42; top_n 200.
  */
 extern const recsys_cluster_opts_t  recsys_cluster_default;
-void recsys_cluster_defaults(recsys_cluster_opts_t *o);
 
 /*
  * The features described above: *x is a malloc'd n_users x n_genres

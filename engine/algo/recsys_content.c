@@ -64,13 +64,6 @@ const recsys_content_opts_t  recsys_content_default = {
 };
 
 
-void
-recsys_content_defaults(recsys_content_opts_t *o)
-{
-    *o = recsys_content_default;
-}
-
-
 /* The tags file */
 
 

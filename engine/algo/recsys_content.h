@@ -102,7 +102,6 @@ typedef struct {
  * top 100.
  */
 extern const recsys_content_opts_t  recsys_content_default;
-void recsys_content_defaults(recsys_content_opts_t *o);
 
 /*
  * Reads a tags file, CSV or TSV, `user,item,tag[,timestamp]`, with or

@@ -24,6 +24,7 @@
 #include <lapacke.h>
 
 #include "recsys_ease.h"
+#include "recsys_release.h"
 #include "recsys_sorted.h"
 #include "recsys_status.h"
 #include "recsys_topk.h"
@@ -35,19 +36,9 @@ const recsys_ease_opts_t  recsys_ease_default = {
 
 
 void
-recsys_ease_defaults(recsys_ease_opts_t *o)
-{
-    *o = recsys_ease_default;
-}
-
-
-void
 recsys_ease_free(recsys_ease_t *m)
 {
-    free(m->kept);
-    free(m->slot);
-    free(m->b);
-    memset(m, 0, sizeof(recsys_ease_t));
+    recsys_release(m, sizeof(recsys_ease_t), 3, m->kept, m->slot, m->b);
 }
 
 

@@ -69,7 +69,6 @@ typedef struct {
 
 /* lambda 500, max_items 20000, k 200, values 0 (binary). */
 extern const recsys_ease_opts_t  recsys_ease_default;
-void recsys_ease_defaults(recsys_ease_opts_t *o);
 
 /*
  * Fits the dense B of t under o into m (which the caller frees with

@@ -72,7 +72,6 @@ typedef struct {
 
 
 extern const recsys_gru_opts_t  recsys_gru_default;
-void recsys_gru_defaults(recsys_gru_opts_t *o);
 
 /* Allocates a zeroed model; RECSYS_OK, RECSYS_EINVAL or RECSYS_ENOMEM. */
 int recsys_gru_alloc(recsys_gru_t *m, uint32_t n_items, uint32_t dim,

@@ -25,13 +25,6 @@ const recsys_rp3_opts_t  recsys_rp3_default = {
 };
 
 
-void
-recsys_rp3_defaults(recsys_rp3_opts_t *o)
-{
-    *o = recsys_rp3_default;
-}
-
-
 /* One step matrix, row-normalised and raised to alpha, beside c. */
 static int
 recsys_rp3_step(const recsys_csr_t *c, int values, double alpha, float *p)

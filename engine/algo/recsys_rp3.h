@@ -43,7 +43,6 @@ typedef struct {
 
 /* alpha 0.4, beta 0.4, k 200, values 0, normalize 1. */
 extern const recsys_rp3_opts_t  recsys_rp3_default;
-void recsys_rp3_defaults(recsys_rp3_opts_t *o);
 
 /*
  * The top-k rows of W for every item of t into nbrs: a csr with a row per

@@ -45,13 +45,6 @@ const recsys_usercf_opts_t  recsys_usercf_default = {
 };
 
 
-void
-recsys_usercf_defaults(recsys_usercf_opts_t *o)
-{
-    *o = recsys_usercf_default;
-}
-
-
 static uint64_t
 recsys_usercf_hash(uint32_t item, uint32_t user)
 {

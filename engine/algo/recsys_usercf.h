@@ -65,7 +65,6 @@ typedef struct {
  * 10, and k 100..200 (RMSE 0.89..0.90 against 0.94 for the user mean).
  */
 extern const recsys_usercf_opts_t  recsys_usercf_default;
-void recsys_usercf_defaults(recsys_usercf_opts_t *o);
 
 /*
  * Writes the top o->k neighbours of every user into nbrs (a csr with a row

@@ -818,7 +818,7 @@ recsys_build_segments(const recsys_build_opts_t *o, recsys_parts_t *parts)
         return RECSYS_OK;
     }
 
-    recsys_cluster_defaults(&co);
+    co = recsys_cluster_default;
     co.method = o->dbscan ? RECSYS_CLUSTER_DBSCAN : RECSYS_CLUSTER_KMEANS;
     co.kmeans.k = o->k;
     co.dbscan.eps = o->eps;
@@ -1083,7 +1083,7 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
     rc = RECSYS_OK;
 
     if (o->markov) {
-        recsys_markov_defaults(&mo);
+        mo = recsys_markov_default;
         rc = recsys_markov_build(&parts->train, &mo,
                                  &parts->nbrs[RECSYS_SRC_MARKOV]);
 
@@ -1101,7 +1101,7 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
 
     if (rc == RECSYS_OK && o->hmm) {
         memset(&hmm, 0, sizeof(hmm));
-        recsys_hmm_defaults(&ho);
+        ho = recsys_hmm_default;
         ho.n_states = o->hmm_states;
 
         rc = recsys_hmm_train(&parts->train, &ho, &hmm);
@@ -1122,7 +1122,7 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
 
     if (rc == RECSYS_OK && o->lstm) {
         memset(&gru, 0, sizeof(gru));
-        recsys_gru_defaults(&go);
+        go = recsys_gru_default;
         go.epochs = o->lstm_epochs;
         go.dim = o->lstm_dim;
         go.hidden = o->lstm_hidden;
@@ -1262,7 +1262,7 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
     t0 = recsys_clock_now();
 
     if (o->rp3beta) {
-        recsys_rp3_defaults(&ro);
+        ro = recsys_rp3_default;
         rc = recsys_rp3_build(&parts->train, &ro,
                               &parts->nbrs[RECSYS_SRC_RP3BETA]);
 
@@ -1290,7 +1290,7 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
 
     if (rc == RECSYS_OK && o->ease) {
         memset(&ease, 0, sizeof(ease));
-        recsys_ease_defaults(&eo);
+        eo = recsys_ease_default;
         eo.lambda = o->ease_lambda;
         eo.max_items = o->ease_items;
 
@@ -1316,7 +1316,7 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
 
     if (rc == RECSYS_OK && o->als) {
         memset(&als, 0, sizeof(als));
-        recsys_als_defaults(&ao);
+        ao = recsys_als_default;
         ao.factors = o->als_factors;
         ao.top = o->user_top;
 
@@ -1347,7 +1347,7 @@ recsys_build_usercf(const recsys_build_opts_t *o, recsys_parts_t *parts)
     int                   rc;
     recsys_usercf_opts_t  uo;
 
-    recsys_usercf_defaults(&uo);
+    uo = recsys_usercf_default;
     uo.k = o->user_neighbors;
     uo.top = o->user_top;
 
@@ -1381,7 +1381,7 @@ recsys_build_content(recsys_data_t *d, const recsys_build_opts_t *o,
     recsys_content_opts_t   co;
     recsys_content_tags_t   tags;
 
-    recsys_content_defaults(&co);
+    co = recsys_content_default;
     co.neighbors = o->neighbors;
     co.top = o->user_top;
 

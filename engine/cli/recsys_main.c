@@ -249,7 +249,7 @@ recsys_main_gen(int argc, char **argv)
     char               err[1024];
     recsys_gen_opts_t  o;
 
-    recsys_gen_defaults(&o);
+    o = recsys_gen_default;
 
     rc = recsys_main_parse(&recsys_main_commands[1], recsys_main_gen_options,
                            &o, argc, argv);
@@ -340,7 +340,7 @@ recsys_main_options(FILE *f, int options)
         break;
 
     case RECSYS_MAIN_OPTS_GEN:
-        recsys_gen_defaults(&conf.gen);
+        conf.gen = recsys_gen_default;
         recsys_opt_help(f, recsys_main_gen_options, &conf.gen);
         break;
 

@@ -28,6 +28,7 @@
 #include "recsys_baseline.h"
 #include "recsys_clock.h"
 #include "recsys_eval.h"
+#include "recsys_release.h"
 #include "recsys_sorted.h"
 #include "recsys_split.h"
 #include "recsys_status.h"
@@ -99,13 +100,6 @@ const recsys_eval_opts_t  recsys_eval_default = {
     .protocol = RECSYS_EVAL_P1, .k = 10, .folds = 5, .seed = 42,
     .algos = "mostpop,sar"
 };
-
-
-void
-recsys_eval_defaults(recsys_eval_opts_t *o)
-{
-    *o = recsys_eval_default;
-}
 
 
 int
@@ -475,11 +469,8 @@ recsys_eval_check_algos(const char *algos, char *err, size_t errlen)
 static void
 recsys_eval_fold_data_free(recsys_eval_fold_data_t *f)
 {
-    free(f->test_off);
-    free(f->test_item);
-    free(f->users);
-    free(f->cand);
-    memset(f, 0, sizeof(recsys_eval_fold_data_t));
+    recsys_release(f, sizeof(recsys_eval_fold_data_t), 4, f->test_off,
+                   f->test_item, f->users, f->cand);
 }
 
 

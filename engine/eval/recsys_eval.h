@@ -150,7 +150,6 @@ extern const recsys_recommender_t  recsys_served_trending;
 extern const recsys_recommender_t  recsys_served_hybrid;
 
 extern const recsys_eval_opts_t  recsys_eval_default;
-void recsys_eval_defaults(recsys_eval_opts_t *o);
 
 /* "p1" ... "kfold" and back; -1 / NULL when unknown. */
 int recsys_eval_protocol_parse(const char *s);

@@ -120,7 +120,7 @@ static void
 recsys_eval_main_defaults(recsys_eval_main_t *m)
 {
     memset(m, 0, sizeof(recsys_eval_main_t));
-    recsys_eval_defaults(&m->o);
+    m->o = recsys_eval_default;
 }
 
 

@@ -562,13 +562,6 @@ const recsys_gen_opts_t  recsys_gen_default = {
 };
 
 
-void
-recsys_gen_defaults(recsys_gen_opts_t *o)
-{
-    *o = recsys_gen_default;
-}
-
-
 int
 recsys_gen_run(const recsys_gen_opts_t *o, char *err, size_t errlen)
 {

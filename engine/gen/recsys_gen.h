@@ -60,7 +60,6 @@ typedef struct {
 
 /* Fills o with the defaults above; out_dir is left NULL. */
 extern const recsys_gen_opts_t  recsys_gen_default;
-void recsys_gen_defaults(recsys_gen_opts_t *o);
 
 /*
  * Writes the data set into o->out_dir.  Returns RECSYS_OK, or RECSYS_EINVAL

@@ -29,13 +29,6 @@ const recsys_markov_opts_t  recsys_markov_default = {
 };
 
 
-void
-recsys_markov_defaults(recsys_markov_opts_t *o)
-{
-    *o = recsys_markov_default;
-}
-
-
 /*
  * The weighted sum of the rows of the last `window` known items of hist
  * into acc (mask + 1 slots, empty ones RECSYS_NO_INDEX), in history order

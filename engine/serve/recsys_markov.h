@@ -36,7 +36,6 @@ typedef struct {
 
 
 extern const recsys_markov_opts_t  recsys_markov_default;
-void recsys_markov_defaults(recsys_markov_opts_t *o);
 
 /*
  * Request-time scoring.  next: the rows written by recsys_markov_build()
