@@ -19,6 +19,9 @@
 #   ./build.sh valgrind         the module under valgrind's memcheck: 0
 #                               errors and 0 bytes lost are required
 #                               (bench/valgrind.sh)
+#   ./build.sh screenshots      the README's pictures of the demo page and
+#                               of an eval report, in headless chromium
+#                               (docs/screenshots.sh)
 #   ./build.sh fuzz [SECONDS]   the libFuzzer harnesses of fuzz/ (clang,
 #                               installed when missing), each run SECONDS
 #                               (60); fails on a crash, leak or timeout
@@ -211,9 +214,11 @@ case "${1:-build}" in
     quality) shift; build_all; exec "$ROOT/bench/quality.sh" "$@" ;;
     bench-verify) shift; build_all; exec "$ROOT/bench/bench-verify.sh" "$@" ;;
     valgrind) shift; build_all; exec "$ROOT/bench/valgrind.sh" "$@" ;;
+    screenshots) shift; PACKAGES="$PACKAGES chromium"; build_all
+        exec "$ROOT/docs/screenshots.sh" "$@" ;;
     fuzz) shift; PACKAGES="$PACKAGES clang libclang-rt-14-dev"; build_all
         NGX_TREE="${NGINX_SRC:-$BUILD/nginx/src}" exec "$ROOT/fuzz/fuzz.sh" "$@" ;;
     clean) rm -rf "$BUILD" ;;
     packages) shift; install_packages "$@" ;;
-    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, bench-verify, valgrind, fuzz, clean, packages)" ;;
+    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, bench-verify, valgrind, screenshots, fuzz, clean, packages)" ;;
 esac

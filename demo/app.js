@@ -313,6 +313,9 @@
                     fill('continue', d.items);
                     $('sec-continue').hidden = d.items.length === 0;
                 }
+            }, function () {
+                /* a model without a sequence source: no such row */
+                $('sec-continue').hidden = true;
             }));
         }
 
@@ -355,6 +358,22 @@
             }).then(refresh).catch(showError);
         }
         return refresh();
+    }
+
+    /* A start from the address: #user=U&history=A,B (links, screenshots). */
+    function fromHash() {
+        var p = new URLSearchParams(location.hash.slice(1)),
+            user = p.get('user'), history = p.get('history');
+
+        if (user !== null && state.config.users.indexOf(user) < 0) {
+            options($('viewer'), [user]);
+        }
+        if (user !== null) {
+            $('viewer').value = user;
+        }
+        if (history) {
+            state.history = history.split(',');
+        }
     }
 
     function options(select, values) {
@@ -412,7 +431,15 @@
                 state.history = [];
                 refresh();
             });
-            return refresh();
+            fromHash();
+            return refresh().then(function () {
+                var why = document.querySelector('#row-foryou .why');
+
+                /* #...&why=1: the first explanation open (screenshots) */
+                if (why && /(^|&)why=1(&|$)/.test(location.hash.slice(1))) {
+                    why.click();
+                }
+            });
         }).catch(showError);
     }
 
