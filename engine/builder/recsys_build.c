@@ -34,6 +34,7 @@
 #include "recsys_gru_train.h"
 #include "recsys_hmm_train.h"
 #include "recsys_markov_train.h"
+#include "recsys_progress.h"
 #include "recsys_rules.h"
 #include "recsys_itemcf.h"
 #include "recsys_usercf.h"
@@ -323,6 +324,7 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
     size_t               max_hist, max_nbrs;
     uint32_t             n_users, u, k, *count, e;
     recsys_entry_t      *slots;
+    recsys_progress_t    pg;
     const recsys_csr_t  *nb;
 
     n_users = parts->train.n_users;
@@ -348,6 +350,10 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
         e = nb->offsets[u + 1] - nb->offsets[u];
         max_nbrs = e > max_nbrs ? e : max_nbrs;
     }
+
+    recsys_progress_begin(&pg, what >= 0 && what < RECSYS_NSRC
+                               ? recsys_source_name(what) : "hybrid",
+                          "users", n_users);
 
 #pragma omp parallel private(s)
     {
@@ -391,6 +397,10 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
                 continue;
             }
 
+            if ((u & 255) == 0) {
+                recsys_progress_tick(&pg, u);
+            }
+
             if (recsys_build_user_list(&job, u, out, &n) != RECSYS_OK) {
 #pragma omp atomic write
                 failed = 1;
@@ -403,6 +413,8 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
         free(job.arena.base);
         free(out);
     }
+
+    recsys_progress_end(&pg, n_users);
 
     return recsys_slots_pack(failed, n_users, k, count, slots, dst);
 }
@@ -1155,9 +1167,10 @@ static int
 recsys_build_dense_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
     const recsys_ease_t *ease, recsys_csr_t *dst)
 {
-    int              failed;
-    uint32_t         n_users, n_items, u, k, *count;
-    recsys_entry_t  *slots;
+    int                failed;
+    uint32_t           n_users, n_items, u, k, *count;
+    recsys_entry_t    *slots;
+    recsys_progress_t  pg;
 
     n_users = parts->train.n_users;
     n_items = parts->train.n_items;
@@ -1167,6 +1180,9 @@ recsys_build_dense_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
     if (recsys_slots_alloc(n_users, k, &count, &slots) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
+
+    recsys_progress_begin(&pg, recsys_source_name(RECSYS_SRC_EASE), "users",
+                          n_users);
 
 #pragma omp parallel
     {
@@ -1194,6 +1210,10 @@ recsys_build_dense_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
                 continue;
             }
 
+            if ((u & 255) == 0) {
+                recsys_progress_tick(&pg, u);
+            }
+
             recsys_ease_score(ease, &parts->train, u, scores);
             recsys_topk_init(&top, heap, k);
 
@@ -1212,6 +1232,8 @@ recsys_build_dense_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
         free(scores);
         free(heap);
     }
+
+    recsys_progress_end(&pg, n_users);
 
     return recsys_slots_pack(failed, n_users, k, count, slots, dst);
 }

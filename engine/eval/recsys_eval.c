@@ -28,6 +28,7 @@
 #include "recsys_baseline.h"
 #include "recsys_clock.h"
 #include "recsys_eval.h"
+#include "recsys_progress.h"
 #include "recsys_release.h"
 #include "recsys_sorted.h"
 #include "recsys_split.h"
@@ -651,16 +652,22 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
     double *fit_seconds, double *rec_seconds, char *err, size_t errlen)
 {
     int                     rc, failed;
+    char                    what[64];
     void                   *state;
     size_t                  i;
     double                  t0, t1, peak;
     uint32_t                k, x, *lists, *list_len, distinct;
     uint8_t                *seen;
+    recsys_progress_t       pg;
     recsys_metrics_user_t  *per_user;
     const recsys_recommender_t  *a = r->algo;
 
     k = o->k;
     state = NULL;
+
+    /* the algorithm's line, from its fit to its last user scored */
+    snprintf(what, sizeof(what), "eval %s", a->name);
+    recsys_progress_begin(&pg, what, "users", f->n_users);
 
     recsys_eval_peak_reset();
     t0 = recsys_clock_now();
@@ -708,6 +715,10 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
         for (x = 0; x < f->n_users; x++) {
             if (scores == NULL || heap == NULL) {
                 continue;
+            }
+
+            if ((x & 63) == 0) {
+                recsys_progress_tick(&pg, x);
             }
 
             u = f->users[x];
@@ -772,6 +783,7 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
 
 done:
 
+    recsys_progress_end(&pg, f->n_users);
     *rec_seconds = recsys_clock_now() - t1;
     peak = recsys_eval_peak_mib();
     r->peak_mib = peak > r->peak_mib ? peak : r->peak_mib;

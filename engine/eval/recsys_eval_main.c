@@ -35,6 +35,7 @@
 #include "recsys_eval.h"
 #include "recsys_ingest.h"
 #include "recsys_opt.h"
+#include "recsys_progress.h"
 #include "recsys_split.h"
 #include "recsys_status.h"
 
@@ -550,6 +551,8 @@ recsys_eval_main(int argc, char **argv)
         fprintf(stderr, "recsys-build: eval: %s\n", err);
         return 2;
     }
+
+    recsys_progress_setup(m.o.quiet);
 
     rc = recsys_eval_main_ingest(&d, &m, &t_ingest);
     if (rc != 0) {
