@@ -38,6 +38,8 @@ DEBIAN_SRC=/usr/share/nginx/src
 NGINX_SRC=${NGINX_SRC:-}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 PACKAGES="nginx nginx-dev libjansson-dev liblmdb-dev lmdb-utils libopenblas-dev liblapacke-dev gcc make perl curl"
+# recsys-build fetch (libcurl) and the manifest's SHA-256 (libcrypto)
+PACKAGES="$PACKAGES libcurl4-openssl-dev libssl-dev"
 
 say() { printf 'build.sh: %s\n' "$*"; }
 die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
