@@ -17,7 +17,7 @@ BUILD="$ROOT/build"
 OUT="$BUILD/fuzz"
 SECONDS_EACH=${1:-60}
 shift || true
-NAMES=${*:-"model model_resealed packed csv query args items"}
+NAMES=${*:-"model model_resealed packed csv query args items manifest"}
 
 say() { printf 'fuzz: %s\n' "$*"; }
 die() { printf 'fuzz: error: %s\n' "$*" >&2; exit 1; }
@@ -46,7 +46,7 @@ make_seed_model() {
 make_seeds() {
     local s="$OUT/seeds" data="$OUT/seed/data" name
     rm -rf "$s"
-    for name in model model_resealed packed csv query args items; do
+    for name in model model_resealed packed csv query args items manifest; do
         mkdir -p "$s/$name" "$OUT/corpus/$name"
     done
     export RECSYS_FUZZ_MODEL="$OUT/seed/model.mdb"
@@ -75,6 +75,12 @@ make_seeds() {
     { printf '\003'; printf "\\$(printf '%03o' "$(($(wc -c < "$OUT/seed/cat") % 256))")"
       printf "\\$(printf '%03o' "$(($(wc -c < "$OUT/seed/cat") / 256))")"
       cat "$OUT/seed/cat"; head -30 "$data/interactions.csv"; } > "$s/csv/both"
+
+    # manifest: the mode byte (fuzz_manifest.c), then the seed model's
+    # manifest or a header line
+    { printf '\000'; cat "$OUT/seed/model.mdb.manifest.json"; } \
+        > "$s/manifest/manifest"
+    printf '\001ETag: "6931a4c7-aa"\r\n' > "$s/manifest/etag"
 
     # args: max_n and max_list less one, then a query string
     printf '\143\143user=u00001&n=5' > "$s/args/user"

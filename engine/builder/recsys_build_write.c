@@ -7,11 +7,14 @@
  * the build time and a digest of the lists, unless given.
  */
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -21,6 +24,7 @@
 #include "recsys_build_stats.h"
 #include "recsys_build_write.h"
 #include "recsys_clock.h"
+#include "recsys_manifest.h"
 #include "recsys_model.h"
 #include "recsys_source.h"
 #include "recsys_status.h"
@@ -705,6 +709,44 @@ recsys_build_write_explain(recsys_writer_t *w, const recsys_build_opts_t *o,
 }
 
 
+/*
+ * Publishes the model (recsys_writer_publish) and then its manifest beside
+ * it (recsys_manifest.h).  A failed manifest leaves the model published:
+ * an edge that fetches in between sees the previous manifest, whose digest
+ * the new file does not match, and keeps the model it has.
+ */
+static int
+recsys_build_publish(recsys_writer_t *w, const char *out,
+    const char *model_id, int64_t now, char *err, size_t errlen)
+{
+    int  fd, rc;
+
+    /* the file as it will be published, for its manifest: opened before
+       the rename, so that another builder's later file is not described */
+    fd = open(w->tmp, O_RDONLY | O_CLOEXEC);
+
+    rc = recsys_writer_publish(w);
+    if (rc != RECSYS_OK) {
+        snprintf(err, errlen, "publishing %s: %s", out, w->err);
+        recsys_writer_abort(w);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return rc;
+    }
+
+    if (fd < 0) {
+        snprintf(err, errlen, "manifest of %s: %s", out, strerror(errno));
+        return RECSYS_EIO;
+    }
+
+    rc = recsys_manifest_publish(fd, out, model_id, now, err, errlen);
+    close(fd);
+
+    return rc;
+}
+
+
 int
 recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
     recsys_parts_t *parts, const char *out, recsys_build_stats_t *stats,
@@ -838,10 +880,9 @@ recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
         t0 = recsys_build_stage(stats, "explain", t0);
     }
 
-    rc = recsys_writer_publish(&w);
+    rc = recsys_build_publish(&w, out, stats->model_id, (int64_t) now, err,
+                              errlen);
     if (rc != RECSYS_OK) {
-        snprintf(err, errlen, "publishing %s: %s", out, w.err);
-        recsys_writer_abort(&w);
         return rc;
     }
 

@@ -23,6 +23,7 @@
 #include "recsys_build.h"
 #include "recsys_clock.h"
 #include "recsys_eval.h"
+#include "recsys_fetch.h"
 #include "recsys_gen.h"
 #include "recsys_ingest.h"
 #include "recsys_inspect.h"
@@ -33,7 +34,10 @@
 #include "recsys_status.h"
 #include "recsys_writer.h"
 
-#define RECSYS_VERSION  "0.1.0"
+/* the VERSION file, through the Makefile */
+#ifndef RECSYS_VERSION
+#define RECSYS_VERSION  "0"
+#endif
 
 
 /* whose options a command's help lists */
@@ -41,6 +45,7 @@
 #define RECSYS_MAIN_OPTS_BUILD  1
 #define RECSYS_MAIN_OPTS_GEN    2
 #define RECSYS_MAIN_OPTS_EVAL   3
+#define RECSYS_MAIN_OPTS_FETCH  4
 
 typedef struct {
     const char  *name;
@@ -121,6 +126,11 @@ static const recsys_main_command_t  recsys_main_commands[] = {
       "        segments | rules | sequences] [--json]\n",
       "print what a model holds",
       recsys_main_inspect, RECSYS_MAIN_OPTS_NONE },
+
+    { "fetch",
+      "usage: recsys-build fetch URL --out PATH [options]\n",
+      "copy a published model from an origin, verified",
+      recsys_fetch_main, RECSYS_MAIN_OPTS_FETCH },
 
     { NULL, NULL, NULL, NULL, 0 }
 };
@@ -367,6 +377,10 @@ recsys_main_options(FILE *f, int options)
 
     case RECSYS_MAIN_OPTS_EVAL:
         recsys_eval_help(f);
+        break;
+
+    case RECSYS_MAIN_OPTS_FETCH:
+        recsys_fetch_help(f);
         break;
     }
 }
