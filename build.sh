@@ -37,7 +37,7 @@ BUILD="$ROOT/build"
 DEBIAN_SRC=/usr/share/nginx/src
 NGINX_SRC=${NGINX_SRC:-}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
-PACKAGES="nginx nginx-dev libjansson-dev liblmdb-dev lmdb-utils libopenblas-dev liblapacke-dev gcc make perl curl"
+PACKAGES="nginx nginx-dev libjansson-dev liblmdb-dev lmdb-utils libopenblas-dev liblapacke-dev zlib1g-dev gcc make perl curl"
 
 say() { printf 'build.sh: %s\n' "$*"; }
 die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }

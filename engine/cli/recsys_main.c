@@ -25,6 +25,7 @@
 #include "recsys_eval.h"
 #include "recsys_gen.h"
 #include "recsys_ingest.h"
+#include "recsys_import_main.h"
 #include "recsys_inspect.h"
 #include "recsys_opt.h"
 #include "recsys_schema.h"
@@ -116,6 +117,10 @@ static const recsys_main_command_t  recsys_main_commands[] = {
       "        segments | rules | sequences] [--json]\n",
       "print what a model holds",
       recsys_main_inspect, RECSYS_MAIN_OPTS_NONE },
+
+    { "import", RECSYS_IMPORT_USAGE,
+      "add lists trained by Spark to a model as named sources",
+      recsys_import_main, RECSYS_MAIN_OPTS_NONE },
 
     { NULL, NULL, NULL, NULL, 0 }
 };
@@ -360,7 +365,7 @@ recsys_main_sources(FILE *f)
 
     fprintf(f, "\nsources (--weights SOURCE=W, algo=SOURCE):");
 
-    for (s = 0; s < RECSYS_NSRC; s++) {
+    for (s = 0; s < RECSYS_SRC_IMPORT; s++) {
         src = recsys_source_get(s);
         fprintf(f, "%s %s", s > 0 ? "," : "", src->name);
 
