@@ -161,6 +161,7 @@ cmd_test() {
         esac
     done
     build_all
+    install_packages python3-distributed    # t/45: the Dask driver
     if [ "$sanitize" = 1 ]; then
         say "sanitizer build (ASan+UBSan) in $BUILD/sanitize"
         build_engine "$BUILD/sanitize" 1

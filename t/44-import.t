@@ -172,12 +172,8 @@ is($rc, 0, '--skip-unknown imports') or diag $err;
 like($out, qr/\(2 unknown ids and 0 seen/, '--skip-unknown counts them');
 
 my $srv = RecsysTest::start_nginx(
-    http => "    recsys_model $tmp/imp.mdb;\n",
-    locations => <<'EOF');
-        location = /recommend {
-            recsys;
-        }
-EOF
+    locations => RecsysTest::recsys_locations(['= /recommend',
+                                               "$tmp/imp.mdb"]));
 
 sub answer {
     my ($q) = @_;

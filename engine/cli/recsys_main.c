@@ -27,6 +27,7 @@
 #include "recsys_ingest.h"
 #include "recsys_import_main.h"
 #include "recsys_inspect.h"
+#include "recsys_shard_main.h"
 #include "recsys_opt.h"
 #include "recsys_schema.h"
 #include "recsys_source.h"
@@ -121,6 +122,10 @@ static const recsys_main_command_t  recsys_main_commands[] = {
     { "import", RECSYS_IMPORT_USAGE,
       "add lists trained by Spark to a model as named sources",
       recsys_import_main, RECSYS_MAIN_OPTS_NONE },
+
+    { "shard", RECSYS_SHARD_USAGE,
+      "the sharded build's steps: split, stats, merge (contrib/dask)",
+      recsys_shard_main, RECSYS_MAIN_OPTS_NONE },
 
     { NULL, NULL, NULL, NULL, 0 }
 };

@@ -232,10 +232,26 @@ recsys_spark_lists(recsys_spark_line_t *line, const recsys_spark_cols_t *c,
 }
 
 
+/* A rule: its two arrays of ids, then its numbers (lift, support may be
+   absent: older Spark versions do not write them). */
 static int
 recsys_spark_rules(recsys_spark_line_t *line, char *err, size_t errlen)
 {
-    int  rc;
+    int  rc, k;
+
+    struct {
+        const char  *col;
+        int          required;
+        double      *out;
+    }  nums[3] = {
+        { "confidence", 1, NULL },
+        { "lift", 0, NULL },
+        { "support", 0, NULL }
+    };
+
+    nums[0].out = &line->confidence;
+    nums[1].out = &line->lift;
+    nums[2].out = &line->support;
 
     rc = recsys_spark_array(line, line->root, "antecedent", NULL, 0,
                             &line->n_ante, err, errlen);
@@ -245,19 +261,9 @@ recsys_spark_rules(recsys_spark_line_t *line, char *err, size_t errlen)
                                 line->n_ante, &line->n_cons, err, errlen);
     }
 
-    if (rc == RECSYS_OK) {
-        rc = recsys_spark_number(line->root, "confidence", 1,
-                                 &line->confidence, err, errlen);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_spark_number(line->root, "lift", 0, &line->lift, err,
-                                 errlen);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_spark_number(line->root, "support", 0, &line->support,
-                                 err, errlen);
+    for (k = 0; rc == RECSYS_OK && k < 3; k++) {
+        rc = recsys_spark_number(line->root, nums[k].col, nums[k].required,
+                                 nums[k].out, err, errlen);
     }
 
     if (rc == RECSYS_OK

@@ -1,0 +1,19 @@
+/*
+ * recsys_shard_main.h: `recsys-build shard`, the steps of the sharded
+ * build (recsys_shard.h) as commands.
+ */
+
+#ifndef RECSYS_SHARD_MAIN_H
+#define RECSYS_SHARD_MAIN_H
+
+#define RECSYS_SHARD_USAGE                                                   \
+    "usage: recsys-build shard split --dir DIR --shards P LOG...\n"          \
+    "       recsys-build shard stats --dir DIR --shards P --shard K\n"       \
+    "       recsys-build shard merge --dir DIR --shards P\n"                 \
+    "  then: recsys-build build --interactions DIR/merged/interactions.csv\n"\
+    "        [--items FILE] --out MODEL [options]\n"
+
+/* argv: the step and its flags; returns the exit code. */
+int recsys_shard_main(int argc, char **argv);
+
+#endif /* RECSYS_SHARD_MAIN_H */
