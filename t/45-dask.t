@@ -1,11 +1,12 @@
 #!/usr/bin/perl
 
-# 45-dask: the sharded build (recsys-build shard split, stats, merge, then
-# build) run by contrib/dask on a local Dask cluster of two worker
-# processes, P = 2 shards.  The model it publishes holds the same users,
-# items and lists, byte for byte, as the single build of the same log
-# (mdb_dump of the users, items and blobs databases; the header differs by
-# its build time only).  The statistics are checked against counts made
+# 45-dask: the sharded build (recsys-build shard split, stats, merge, a
+# build per shard's users, assemble) run by contrib/dask on a local Dask
+# cluster of two worker processes, P = 2 shards.  The model it publishes
+# holds the same users, items and lists, byte for byte, as the single
+# build of the same log (mdb_dump of the users, items and blobs databases;
+# the header differs by its build time only).  Each part holds only its
+# users' lists (the other users' rows are empty).  The statistics are checked against counts made
 # here from the log.  A step run again leaves the same bytes, and a worker
 # killed in the middle of a stats task (the task waits, marking which
 # process runs it) is replaced and the build ends with the same model.
@@ -41,9 +42,9 @@ my $single = build_model(interactions => $log, items => $items,
 
 sub dump_db {
     my ($model, $db) = @_;
-    my ($rc, $out) = run_cmd(60, 'mdb_dump', '-n', '-s', $db, $model);
+    my ($rc, $out) = run_cmd(60, "mdb_dump", "-n", "-s", $db, $model);
     die "mdb_dump $db $model: exit $rc" if $rc != 0;
-    return $out;
+    return $out =~ s/^mapsize=.*\n//mr;     # the file's size, not content
 }
 
 sub same_model {
@@ -71,8 +72,23 @@ sub dask {
 my ($rc, $out, $err) = dask("$tmp/w1", "$tmp/dask.mdb");
 is($rc, 0, 'the driver builds on a local cluster') or diag "$out\n$err";
 like($out, qr/step stats: 2 tasks/, 'it reports the steps');
-like($out, qr/^recsys-dask: build .*peak/m, 'it reports wall time and peak');
+like($out, qr/^recsys-dask: users 1 .*peak/m, 'it reports wall time and peak');
 same_model("$tmp/dask.mdb", 'P=2 through Dask');
+
+# a part's user lists: its own users only (u % 2 == K by index, the ids in
+# natural order: u1 .. u6 then "ann lee" is index 6)
+my @users = ('ann lee', map { "u$_" } 1 .. 6);
+my @natural_users = sort { $a cmp $b } @users;
+for my $k (0, 1) {
+    my $part = "$tmp/w1/parts/part-$k-of-2.mdb";
+    for my $u (0 .. $#natural_users) {
+        my (undef, $shown) = builder('inspect', $part, 'user',
+                                     $natural_users[$u]);
+        my $has = $shown =~ /^hybrid \((\d+)/m && $1 > 0 ? 1 : 0;
+        is($has, $u % 2 == $k ? 1 : 0,
+           "part $k: user $natural_users[$u] has a hybrid list: $has");
+    }
+}
 
 # the merged statistics: rows per user and per item, counted here
 my (%u, %i, $rows);

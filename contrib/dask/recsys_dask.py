@@ -11,7 +11,9 @@ engine/builder/recsys_shard.h for the files each one reads and writes):
     split           one task: the logs into P shards by user
     stats K         P tasks: each shard checked and counted
     merge           one task: the global id dictionary and counts, the rows
-    build           one task: fit and publish MODEL (recsys-build build)
+    users K         P tasks: recsys-build build --user-shard K: the item
+                    models and the lists of shard K's users
+    assemble        one task: the parts joined, MODEL published
 
 Every step writes to a temporary name and renames, so a task that dies
 (its worker killed, its machine lost) is simply run again by the scheduler
@@ -126,10 +128,18 @@ def main(argv):
                                   "--shards", P])])
         build = ["build", "--interactions",
                  os.path.join(dir_, "merged", "interactions.csv"),
-                 "--out", os.path.abspath(a.out), "--quiet"]
+                 "--quiet", "--user-shards", P]
         if a.items:
             build += ["--items", os.path.abspath(a.items)]
-        step("build", [("build", build + a.build_args)])
+        os.makedirs(os.path.join(dir_, "parts"), exist_ok=True)
+        step("users", [("users %d" % k,
+                        build + ["--user-shard", str(k), "--out",
+                                 os.path.join(dir_, "parts",
+                                              "part-%d-of-%s.mdb" % (k, P))]
+                        + a.build_args) for k in range(a.shards)])
+        step("assemble", [("assemble", ["shard", "assemble", "--dir", dir_,
+                                        "--shards", P, "--out",
+                                        os.path.abspath(a.out)])])
     except Exception as e:
         print("recsys-dask: %s" % e, file=sys.stderr)
         return 1

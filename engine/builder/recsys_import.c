@@ -21,6 +21,7 @@
 #include <lmdb.h>
 
 #include "recsys_build_write.h"
+#include "recsys_copy.h"
 #include "recsys_csr.h"
 #include "recsys_import.h"
 #include "recsys_lines.h"
@@ -818,84 +819,24 @@ recsys_import_replaced(const MDB_val *key)
 }
 
 
-/*
- * Copies the four databases of the input model into the writer: keys in
- * their order (a bulk load), but the header, the model id and the old
- * imports, which the caller writes anew.
- */
+/* Leaves out the header, the model id and the old imports. */
 static int
-recsys_import_copy(recsys_import_t *imp, recsys_writer_t *w)
+recsys_import_filter(void *ctx, recsys_wdb_t db, const MDB_val *key,
+    MDB_val *val)
 {
-    int          rc, k, skip;
-    MDB_env     *env;
-    MDB_txn     *txn;
-    MDB_dbi      dbi;
-    MDB_val      key, val;
-    MDB_cursor  *cur;
-    MDB_cursor_op  op;
+    (void) ctx;
+    (void) val;
 
-    static const char  *dbs[] = { RECSYS_DB_META, RECSYS_DB_USERS,
-                                  RECSYS_DB_ITEMS, RECSYS_DB_BLOBS };
-    static const recsys_wdb_t  wdbs[] = { RECSYS_W_META, RECSYS_W_USERS,
-                                          RECSYS_W_ITEMS, RECSYS_W_BLOBS };
-
-    txn = NULL;
-    rc = mdb_env_create(&env);
-    if (rc == 0) {
-        mdb_env_set_maxdbs(env, RECSYS_MAX_DBS);
-        rc = mdb_env_open(env, imp->o->model,
-                          MDB_RDONLY | MDB_NOLOCK | MDB_NOSUBDIR, 0);
+    if (db == RECSYS_W_META) {
+        return (key->mv_size == sizeof(RECSYS_META_HEADER) - 1
+                && memcmp(key->mv_data, RECSYS_META_HEADER, key->mv_size)
+                   == 0)
+               || (key->mv_size == sizeof(RECSYS_META_MODEL_ID) - 1
+                   && memcmp(key->mv_data, RECSYS_META_MODEL_ID,
+                             key->mv_size) == 0);
     }
 
-    if (rc == 0) {
-        rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
-    }
-
-    for (k = 0; rc == 0 && k < 4; k++) {
-        op = MDB_FIRST;
-        rc = mdb_dbi_open(txn, dbs[k], 0, &dbi);
-        if (rc == 0) {
-            rc = mdb_cursor_open(txn, dbi, &cur);
-        }
-
-        if (rc != 0) {
-            break;
-        }
-
-        while (rc == 0 && mdb_cursor_get(cur, &key, &val, op) == 0) {
-            op = MDB_NEXT;
-            skip = k == 0
-                   ? (key.mv_size == sizeof(RECSYS_META_HEADER) - 1
-                      && memcmp(key.mv_data, RECSYS_META_HEADER,
-                                key.mv_size) == 0)
-                     || (key.mv_size == sizeof(RECSYS_META_MODEL_ID) - 1
-                         && memcmp(key.mv_data, RECSYS_META_MODEL_ID,
-                                   key.mv_size) == 0)
-                   : k == 3 && recsys_import_replaced(&key);
-
-            if (!skip) {
-                rc = recsys_writer_put(w, wdbs[k], key.mv_data, key.mv_size,
-                                       val.mv_data, val.mv_size, 1);
-                rc = rc == RECSYS_OK ? 0 : rc;
-            }
-        }
-
-        mdb_cursor_close(cur);
-    }
-
-    if (txn != NULL) {
-        mdb_txn_abort(txn);
-    }
-
-    mdb_env_close(env);
-
-    if (rc != 0) {
-        snprintf(imp->err, imp->errlen, "%s: copying the model: %s",
-                 imp->o->model, rc > 0 ? mdb_strerror(rc) : w->err);
-        return RECSYS_ELMDB;
-    }
-
-    return RECSYS_OK;
+    return db == RECSYS_W_BLOBS && recsys_import_replaced(key);
 }
 
 
@@ -989,7 +930,8 @@ recsys_import_publish(recsys_import_t *imp)
     rc = recsys_writer_open(&w, imp->o->out, size + size / 4 + (8u << 20));
 
     if (rc == RECSYS_OK) {
-        rc = recsys_import_copy(imp, &w);
+        rc = recsys_copy_model(imp->o->model, &w, recsys_import_filter,
+                               NULL, imp->err, imp->errlen);
         if (rc == RECSYS_OK) {
             rc = recsys_import_write_new(imp, &w);
         }

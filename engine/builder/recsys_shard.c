@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <lmdb.h>
 
+#include "recsys_copy.h"
 #include "recsys_csv.h"
 #include "recsys_hash.h"
 #include "recsys_schema.h"
@@ -19,6 +21,7 @@
 #include "recsys_shard.h"
 #include "recsys_status.h"
 #include "recsys_text.h"
+#include "recsys_writer.h"
 
 
 uint32_t
@@ -574,6 +577,226 @@ recsys_shard_merge(const char *dir, uint32_t shards, char *err,
     if (rc == RECSYS_ENOMEM && err[0] == '\0') {
         snprintf(err, errlen, "out of memory");
     }
+
+    return rc;
+}
+
+
+/* assemble: the P part models, their user lists joined row by row */
+typedef struct {
+    uint32_t        shards;
+    MDB_env       **env;
+    MDB_txn       **txn;
+    MDB_dbi        *blobs;
+    unsigned char  *buf;
+    size_t          cap;
+} recsys_shard_join_t;
+
+
+/* Whether a blob holds a row per user that each part fills for its own. */
+static int
+recsys_shard_per_user(const MDB_val *key)
+{
+    size_t  n;
+
+    n = sizeof(RECSYS_BLOB_USER_RECS) - 1;
+
+    return (key->mv_size > n
+            && memcmp(key->mv_data, RECSYS_BLOB_USER_RECS, n) == 0)
+           || (key->mv_size == sizeof(RECSYS_BLOB_USER_EXPLAIN) - 1
+               && memcmp(key->mv_data, RECSYS_BLOB_USER_EXPLAIN,
+                         key->mv_size) == 0);
+}
+
+
+/*
+ * The row range of row u of a list or table blob (head, offsets, data),
+ * checked against the blob's size: its first unit and its units.
+ */
+static int
+recsys_shard_row(const MDB_val *v, uint32_t u, size_t unit, uint32_t *from,
+    uint32_t *n)
+{
+    size_t                data;
+    uint32_t              rows, to;
+    const unsigned char  *p;
+
+    p = v->mv_data;
+    rows = recsys_get_u32(p + 4);
+    data = 16 + ((size_t) rows + 1) * 4;
+
+    *from = recsys_get_u32(p + 16 + (size_t) u * 4);
+    to = recsys_get_u32(p + 16 + (size_t) u * 4 + 4);
+
+    if (to < *from || data + (size_t) to * unit > v->mv_size) {
+        return RECSYS_ECORRUPT;
+    }
+
+    *n = to - *from;
+
+    return RECSYS_OK;
+}
+
+
+static int
+recsys_shard_join_filter(void *ctx, recsys_wdb_t db, const MDB_val *key,
+    MDB_val *val)
+{
+    size_t                unit, size, at;
+    uint32_t              k, rows, u, from, n, total;
+    MDB_val               part[RECSYS_SHARD_MAX];
+    unsigned char        *p;
+    recsys_shard_join_t  *j;
+
+    j = ctx;
+
+    if (db != RECSYS_W_BLOBS || !recsys_shard_per_user(key)
+        || val->mv_size < 16)
+    {
+        return 0;
+    }
+
+    rows = recsys_get_u32((unsigned char *) val->mv_data + 4);
+    unit = recsys_get_u32(val->mv_data) == RECSYS_LIST_MAGIC ? 8 : 1;
+    total = 0;
+    from = 0;
+    n = 0;
+
+    for (k = 0; k < j->shards; k++) {
+        if (mdb_get(j->txn[k], j->blobs[k], (MDB_val *) key, &part[k]) != 0
+            || part[k].mv_size < 16 + ((size_t) rows + 1) * 4
+            || recsys_get_u32(part[k].mv_data) != recsys_get_u32(
+                                                      val->mv_data)
+            || recsys_get_u32((unsigned char *) part[k].mv_data + 4) != rows)
+        {
+            return RECSYS_ECORRUPT;
+        }
+    }
+
+    for (u = 0; u < rows; u++) {
+        if (recsys_shard_row(&part[u % j->shards], u, unit, &from, &n) != 0) {
+            return RECSYS_ECORRUPT;
+        }
+        total += n;
+    }
+
+    size = 16 + ((size_t) rows + 1) * 4 + (size_t) total * unit;
+
+    if (size > j->cap) {
+        p = realloc(j->buf, size);
+        if (p == NULL) {
+            return RECSYS_ENOMEM;
+        }
+        j->buf = p;
+        j->cap = size;
+    }
+
+    p = j->buf;
+    memcpy(p, val->mv_data, 16);
+    memcpy(p + 8, &total, 4);
+    at = 0;
+
+    for (u = 0; u < rows; u++) {
+        recsys_shard_row(&part[u % j->shards], u, unit, &from, &n);
+        k = (uint32_t) at;
+        memcpy(p + 16 + (size_t) u * 4, &k, 4);
+        memcpy(p + 16 + ((size_t) rows + 1) * 4 + at * unit,
+               (unsigned char *) part[u % j->shards].mv_data + 16
+               + ((size_t) rows + 1) * 4 + (size_t) from * unit,
+               (size_t) n * unit);
+        at += n;
+    }
+
+    memcpy(p + 16 + (size_t) rows * 4, &total, 4);
+    val->mv_data = p;
+    val->mv_size = size;
+
+    return 0;
+}
+
+
+int
+recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
+    char *err, size_t errlen)
+{
+    int                  rc;
+    char                 path[4096];
+    size_t               size;
+    uint32_t             k;
+    struct stat          st;
+    recsys_writer_t      w;
+    recsys_shard_join_t  j;
+
+    memset(&j, 0, sizeof(j));
+    j.shards = shards;
+    j.env = calloc(shards, sizeof(MDB_env *));
+    j.txn = calloc(shards, sizeof(MDB_txn *));
+    j.blobs = calloc(shards, sizeof(MDB_dbi));
+    rc = j.env && j.txn && j.blobs ? RECSYS_OK : RECSYS_ENOMEM;
+    size = 0;
+
+    for (k = 0; rc == RECSYS_OK && k < shards; k++) {
+        snprintf(path, sizeof(path), "%s/parts/part-%u-of-%u.mdb", dir, k,
+                 shards);
+        size += stat(path, &st) == 0 ? (size_t) st.st_size / shards : 0;
+
+        rc = mdb_env_create(&j.env[k]);
+        if (rc == 0) {
+            mdb_env_set_maxdbs(j.env[k], RECSYS_MAX_DBS);
+            rc = mdb_env_open(j.env[k], path,
+                              MDB_RDONLY | MDB_NOLOCK | MDB_NOSUBDIR, 0);
+        }
+
+        if (rc == 0) {
+            rc = mdb_txn_begin(j.env[k], NULL, MDB_RDONLY, &j.txn[k]);
+        }
+
+        if (rc == 0) {
+            rc = mdb_dbi_open(j.txn[k], RECSYS_DB_BLOBS, 0, &j.blobs[k]);
+        }
+
+        if (rc != 0) {
+            snprintf(err, errlen, "%s: %s", path, mdb_strerror(rc));
+            rc = RECSYS_ELMDB;
+        }
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_writer_open(&w, out, size + size / 4 + (8u << 20));
+
+        if (rc == RECSYS_OK) {
+            snprintf(path, sizeof(path), "%s/parts/part-0-of-%u.mdb", dir,
+                     shards);
+            rc = recsys_copy_model(path, &w, recsys_shard_join_filter, &j,
+                                   err, errlen);
+        }
+
+        if (rc == RECSYS_OK) {
+            rc = recsys_writer_publish(&w);
+        }
+
+        if (rc != RECSYS_OK) {
+            if (err[0] == '\0') {
+                snprintf(err, errlen, "%s: %s", out,
+                         w.err[0] ? w.err : recsys_strerror(rc));
+            }
+            recsys_writer_abort(&w);
+        }
+    }
+
+    for (k = 0; j.env != NULL && k < shards; k++) {
+        if (j.txn[k] != NULL) {
+            mdb_txn_abort(j.txn[k]);
+        }
+        if (j.env[k] != NULL) {
+            mdb_env_close(j.env[k]);
+        }
+    }
+
+    free(j.env);
+    free(j.txn);
+    free(j.blobs);
+    free(j.buf);
 
     return rc;
 }

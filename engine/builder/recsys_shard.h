@@ -21,7 +21,12 @@
  *                            of merges gives the same file), the global id
  *                            dictionary in natural order
  *   merged/interactions.csv  merge: the shards' rows, shard after shard;
- *                            the fit step is `recsys-build build` over it
+ *                            the fit steps are `recsys-build build` over it
+ *   parts/part-K-of-P.mdb    fit users K: `recsys-build build --user-shard
+ *                            K --user-shards P`, a model whose per-user
+ *                            lists hold only the users u % P == K (its item
+ *                            models are whole: each part fits them again)
+ *   MODEL                    assemble: the parts joined, published
  *
  * A user's rows all go to one shard in their input order, so what the
  * builder derives per user (the latest value of a (user, item), history,
@@ -55,5 +60,15 @@ int recsys_shard_stats(const char *dir, uint32_t k, uint32_t shards,
  */
 int recsys_shard_merge(const char *dir, uint32_t shards, char *err,
     size_t errlen);
+
+/*
+ * assemble: the P models DIR/parts/part-K-of-P.mdb (each built with
+ * --user-shard K --user-shards P: every item model, the user lists of its
+ * users u % P == K) joined into one published at out: the first's
+ * databases, each per-user list ("user.recs.*", "user.explain") taking
+ * user u's row from part u % P.
+ */
+int recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
+    char *err, size_t errlen);
 
 #endif /* RECSYS_SHARD_H */

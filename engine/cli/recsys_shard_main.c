@@ -38,7 +38,7 @@ recsys_shard_main(int argc, char **argv)
     int          i, rc, n;
     long         shards, shard;
     char         err[1024];
-    const char  *dir, *step;
+    const char  *dir, *step, *out;
 
     if (argc < 1) {
         return recsys_shard_main_usage("which step?");
@@ -47,6 +47,7 @@ recsys_shard_main(int argc, char **argv)
     step = argv[0];
     err[0] = '\0';
     dir = NULL;
+    out = NULL;
     shards = -1;
     shard = -1;
     n = 0;
@@ -63,6 +64,9 @@ recsys_shard_main(int argc, char **argv)
 
         if (strcmp(argv[i], "--dir") == 0) {
             dir = argv[++i];
+
+        } else if (strcmp(argv[i], "--out") == 0) {
+            out = argv[++i];
 
         } else if (strcmp(argv[i], "--shards") == 0) {
             shards = recsys_shard_main_number(argv[++i], 1,
@@ -93,9 +97,14 @@ recsys_shard_main(int argc, char **argv)
     } else if (strcmp(step, "merge") == 0) {
         rc = recsys_shard_merge(dir, (uint32_t) shards, err, sizeof(err));
 
+    } else if (strcmp(step, "assemble") == 0 && out != NULL) {
+        rc = recsys_shard_assemble(dir, (uint32_t) shards, out, err,
+                                   sizeof(err));
+
     } else {
         return recsys_shard_main_usage("split LOG..., stats --shard K "
-                                       "(0 to P - 1) or merge");
+                                       "(0 to P - 1), merge or assemble "
+                                       "--out MODEL");
     }
 
     if (rc != RECSYS_OK) {
