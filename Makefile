@@ -21,7 +21,7 @@ CPPFLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             $(LAYERS:%=-Iengine/%)
 CFLAGS   := -std=c99 -Wall -Wextra -Werror -fopenmp $(OPT)
 LDFLAGS  := -fopenmp $(OPT)
-LDLIBS   := -llmdb -ljansson -llapacke -lopenblas -lm
+LDLIBS   := -llmdb -ljansson -llapacke -lopenblas -lz -lm
 # the manifest's digest (libcrypto) and `recsys-build fetch` (libcurl)
 LDLIBS   += -lcurl -lcrypto
 # the one version number: VERSION, also read by the Debian packaging

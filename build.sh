@@ -44,7 +44,7 @@ BUILD="$ROOT/build"
 DEBIAN_SRC=/usr/share/nginx/src
 NGINX_SRC=${NGINX_SRC:-}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
-PACKAGES="nginx nginx-dev libjansson-dev liblmdb-dev lmdb-utils libopenblas-dev liblapacke-dev gcc make perl curl"
+PACKAGES="nginx nginx-dev libjansson-dev liblmdb-dev lmdb-utils libopenblas-dev liblapacke-dev zlib1g-dev gcc make perl curl"
 # recsys-build fetch (libcurl) and the manifest's SHA-256 (libcrypto)
 PACKAGES="$PACKAGES libcurl4-openssl-dev libssl-dev"
 # what `./build.sh deb` needs beyond the build itself
@@ -192,6 +192,7 @@ cmd_test() {
     # the demo page's test drives Debian's chromium; the progress test
     # runs the builder under script(1) for a terminal
     install_packages chromium bsdutils
+    install_packages python3-distributed    # t/45: the Dask driver
     if [ "$sanitize" = 1 ]; then
         say "sanitizer build (ASan+UBSan) in $BUILD/sanitize"
         build_engine "$BUILD/sanitize" 1

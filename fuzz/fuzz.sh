@@ -17,7 +17,7 @@ BUILD="$ROOT/build"
 OUT="$BUILD/fuzz"
 SECONDS_EACH=${1:-60}
 shift || true
-NAMES=${*:-"model model_resealed packed csv query args items manifest"}
+NAMES=${*:-"model model_resealed packed csv query args items manifest spark"}
 
 say() { printf 'fuzz: %s\n' "$*"; }
 die() { printf 'fuzz: error: %s\n' "$*" >&2; exit 1; }
@@ -46,7 +46,7 @@ make_seed_model() {
 make_seeds() {
     local s="$OUT/seeds" data="$OUT/seed/data" name
     rm -rf "$s"
-    for name in model model_resealed packed csv query args items manifest; do
+    for name in model model_resealed packed csv query args items manifest spark; do
         mkdir -p "$s/$name" "$OUT/corpus/$name"
     done
     export RECSYS_FUZZ_MODEL="$OUT/seed/model.mdb"
@@ -81,6 +81,12 @@ make_seeds() {
     { printf '\000'; cat "$OUT/seed/model.mdb.manifest.json"; } \
         > "$s/manifest/manifest"
     printf '\001ETag: "6931a4c7-aa"\r\n' > "$s/manifest/etag"
+    # spark: the mode byte (fuzz_spark.c), then Spark's JSON Lines
+    local sp="$ROOT/t/data/spark"
+    { printf '\000'; cat "$sp"/als/part-*; } > "$s/spark/als"
+    { printf '\004'; cat "$sp"/similar/part-*; } > "$s/spark/similar"
+    { printf '\001'; cat "$sp"/rules/part-*; } > "$s/spark/rules"
+    { printf '\002'; cat "$sp"/als/part-* | gzip -c; } > "$s/spark/als-gz"
 
     # args: max_n and max_list less one, then a query string
     printf '\143\143user=u00001&n=5' > "$s/args/user"

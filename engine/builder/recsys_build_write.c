@@ -39,7 +39,7 @@ recsys_build_list_size(const recsys_csr_t *c)
 }
 
 
-static int
+int
 recsys_build_write_list(recsys_writer_t *w, const char *name,
     const recsys_csr_t *c, uint32_t *digest)
 {
@@ -261,9 +261,13 @@ recsys_build_put_json(recsys_writer_t *w, const char *key, json_t *obj)
 }
 
 
-/* The genre names as a table of raw names. */
-static int
-recsys_build_write_genres(recsys_writer_t *w, const recsys_train_t *t)
+/*
+ * A table blob of n names, each its bytes and, with nul, a NUL (an empty
+ * name stays an empty row).
+ */
+int
+recsys_build_write_names(recsys_writer_t *w, const char *blob,
+    const char *const *names, uint32_t n, int nul)
 {
     int                   rc;
     char                 *p;
@@ -271,40 +275,51 @@ recsys_build_write_genres(recsys_writer_t *w, const recsys_train_t *t)
     uint32_t              g, off;
     recsys_table_head_t   head;
 
-    if (t->n_genres == 0) {
-        return RECSYS_OK;
-    }
-
     total = 0;
-    for (g = 0; g < t->n_genres; g++) {
-        total += strlen(t->genre_names[g]);
+    for (g = 0; g < n; g++) {
+        len = strlen(names[g]);
+        total += len + (nul && len > 0);
     }
 
-    rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, RECSYS_BLOB_GENRE_NAMES,
-                               sizeof(head) + ((size_t) t->n_genres + 1) * 4
-                               + total, (void **) &p);
+    rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, blob,
+                               sizeof(head) + ((size_t) n + 1) * 4 + total,
+                               (void **) &p);
     if (rc != RECSYS_OK) {
         return rc;
     }
 
     memset(&head, 0, sizeof(head));
     head.magic = RECSYS_TABLE_MAGIC;
-    head.n_rows = t->n_genres;
+    head.n_rows = n;
     head.data_size = (uint32_t) total;
     memcpy(p, &head, sizeof(head));
 
     off = 0;
-    for (g = 0; g < t->n_genres; g++) {
-        len = strlen(t->genre_names[g]);
+    for (g = 0; g < n; g++) {
+        len = strlen(names[g]);
+        len += nul && len > 0;
         memcpy(p + sizeof(head) + (size_t) g * 4, &off, 4);
-        memcpy(p + sizeof(head) + ((size_t) t->n_genres + 1) * 4 + off,
-               t->genre_names[g], len);
+        memcpy(p + sizeof(head) + ((size_t) n + 1) * 4 + off, names[g], len);
         off += (uint32_t) len;
     }
 
-    memcpy(p + sizeof(head) + (size_t) t->n_genres * 4, &off, 4);
+    memcpy(p + sizeof(head) + (size_t) n * 4, &off, 4);
 
     return RECSYS_OK;
+}
+
+
+/* The genre names as a table of raw names. */
+static int
+recsys_build_write_genres(recsys_writer_t *w, const recsys_train_t *t)
+{
+    if (t->n_genres == 0) {
+        return RECSYS_OK;
+    }
+
+    return recsys_build_write_names(w, RECSYS_BLOB_GENRE_NAMES,
+                                    (const char *const *) t->genre_names,
+                                    t->n_genres, 0);
 }
 
 

@@ -26,7 +26,9 @@
 #include "recsys_fetch.h"
 #include "recsys_gen.h"
 #include "recsys_ingest.h"
+#include "recsys_import_main.h"
 #include "recsys_inspect.h"
+#include "recsys_shard_main.h"
 #include "recsys_opt.h"
 #include "recsys_progress.h"
 #include "recsys_schema.h"
@@ -131,6 +133,13 @@ static const recsys_main_command_t  recsys_main_commands[] = {
       "usage: recsys-build fetch URL --out PATH [options]\n",
       "copy a published model from an origin, verified",
       recsys_fetch_main, RECSYS_MAIN_OPTS_FETCH },
+    { "import", RECSYS_IMPORT_USAGE,
+      "add lists trained by Spark to a model as named sources",
+      recsys_import_main, RECSYS_MAIN_OPTS_NONE },
+
+    { "shard", RECSYS_SHARD_USAGE,
+      "the sharded build's steps: split, stats, merge (contrib/dask)",
+      recsys_shard_main, RECSYS_MAIN_OPTS_NONE },
 
     { NULL, NULL, NULL, NULL, 0 }
 };
@@ -395,7 +404,7 @@ recsys_main_sources(FILE *f)
 
     fprintf(f, "\nsources (--weights SOURCE=W, algo=SOURCE):");
 
-    for (s = 0; s < RECSYS_NSRC; s++) {
+    for (s = 0; s < RECSYS_SRC_IMPORT; s++) {
         src = recsys_source_get(s);
         fprintf(f, "%s %s", s > 0 ? "," : "", src->name);
 
