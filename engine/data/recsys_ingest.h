@@ -71,6 +71,9 @@ int recsys_ingest_finish(recsys_data_t *d, char *err, size_t errlen);
 int recsys_ingest_event_weight(const recsys_data_t *d, const char *name,
     size_t len, float *weight);
 
+/* The effective event table: --event-weights, or the defaults. */
+const char *recsys_ingest_event_spec(const recsys_data_t *d);
+
 /* Renders the meta JSON fragment of an item: "title":..,"genres":[..]. */
 char *recsys_ingest_render_meta(const char *title, size_t title_len,
     const char **genres, const size_t *genre_lens, size_t n_genres);
