@@ -12,7 +12,8 @@
 # the reference's; the builder's event weights (like 3, skip -1) weigh the
 # live history and a skipped item's neighbours go down; explain=1 credits
 # live items; a known user's live events come before the stored history;
-# the ETag follows the live state; DELETE forgets; recsys_user overrides the
+# the ETag follows the live state; a body in a temporary file is read;
+# DELETE forgets; recsys_user overrides the
 # body's user; every bad body is a JSON 400 that stores nothing; 405 says
 # Allow: POST, DELETE; /recsys-status counts the zone (JSON, Prometheus).
 
@@ -50,6 +51,10 @@ my $srv = RecsysTest::start_nginx(
         location = /event-trusted {
             recsys_event;
             recsys_user $http_x_user;
+        }
+        location = /event-big {
+            recsys_event;
+            client_body_buffer_size 1k;
         }
         location = /r { recsys; }
         location = /recsys-status { recsys_status; }
@@ -264,6 +269,21 @@ for my $b (@bad) {
        'status: no event accepted by the bad bodies');
     is($st->{events}{rejected} - $st0->{events}{rejected}, @bad + 1,
        'status: every bad body counted as rejected');
+}
+
+# --- a body nginx keeps in a temporary file -----------------------------
+{
+    my ($st) = decode_json(req('GET', '/recsys-status')->{content});
+    my @e = ((map { ev('big', 'x' x 200 . $_) } 1 .. 49), ev('big', 3));
+    is(post('/event-big', \@e)->{status}, 204,
+       'a body of 50 events over client_body_buffer_size: 204');
+    my ($st2) = decode_json(req('GET', '/recsys-status')->{content});
+    is($st2->{events}{accepted} - $st->{events}{accepted}, 50,
+       'its 50 events accepted');
+    my ($d) = rec('user=big&algo=itemcf&n=20');
+    my ($h) = rec('history=3&algo=itemcf&n=20');
+    is(f4(@{ $d->{items} }), f4(@{ $h->{items} }),
+       'ids the model does not know are left out of the history');
 }
 
 # --- methods ------------------------------------------------------------
