@@ -27,6 +27,11 @@
 #     5 held-out rows are posted as play events: HR@10 and MRR@10 of the
 #     6th row, without and with the live events.
 #
+#  1b. Instructions per request under callgrind (CALLGRIND_REQUESTS=1000,
+#     0 skips): POST /event vs return 204, live20 vs the same items as
+#     history=, known users with and without recsys_events; stable when
+#     the host is loaded and req/s is not.
+#
 # Environment: DATA, DURATION=3 (seconds per wrk run), ROUNDS=3,
 # CONNECTIONS=64, ZONE_MIB=64, BUILD=build, KEEP=1.  Installs wrk and curl
 # when missing.  Exits non-zero if nginx fails or logs an alert.
@@ -42,6 +47,7 @@ DURATION=${DURATION:-3}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 ZONE_MIB=${ZONE_MIB:-64}
+CALLGRIND_REQUESTS=${CALLGRIND_REQUESTS:-1000}
 
 need_packages wrk curl
 need_build
@@ -77,39 +83,20 @@ else
     WRK_PIN=()
 fi
 
-# conf FILE PORT ZONE_LINE: one worker, /event, /recommend, the statics
+# conf FILE PORT HTTP_LINE LOCATIONS: lib.sh's small_conf (one worker) with
+# the worker pinned, keep-alive, the model, HTTP_LINE in http, /recommend,
+# the statics and LOCATIONS
 conf() {
-    local user=""
-    [ "$(id -u)" = 0 ] && user="user root;"
-    cat > "$1" <<EOF
-load_module $MODULE;
-$user
-worker_processes 1;
-$AFFINITY
-daemon off;
-pid $WORK/logs/nginx-$2.pid;
-error_log $WORK/logs/error.log notice;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    client_body_temp_path $WORK/tmp/body;
-    proxy_temp_path $WORK/tmp/proxy;
-    fastcgi_temp_path $WORK/tmp/fastcgi;
-    uwsgi_temp_path $WORK/tmp/uwsgi;
-    scgi_temp_path $WORK/tmp/scgi;
-    recsys_model $MODEL;
-    $3
-    server {
-        listen 127.0.0.1:$2;
+    small_conf "$1" "$2" 1 on "
         location = /recommend { recsys; }
         location = /static { default_type application/json;
-                             return 200 '$(head -c "${STATIC_LEN:-1}" /dev/zero | tr '\0' x)'; }
+            return 200 '$(head -c "${STATIC_LEN:-1}" /dev/zero | tr '\0' x)'; }
         location = /static204 { return 204; }
-        $4
-    }
-}
-EOF
+        $4"
+    sed -i -e "s|^worker_processes 1;|&\n$AFFINITY|" \
+        -e "s|^pid .*|pid $WORK/logs/nginx-$2.pid;|" \
+        -e "s|^    access_log off;|&\n    keepalive_requests 1000000;\n    recsys_model $MODEL;\n    $3|" \
+        "$1"
 }
 
 EVENT_LOCS="location = /event { recsys_event; }
@@ -175,25 +162,44 @@ start_nginx "$WORK/today.conf"
 TODAY_PID=$NGINX_PID
 wait_ready "http://127.0.0.1:$PORT2/static" 30
 
+# curl -K: each request its own options, the body's type included
+CURL_NEXT='header = "Content-Type: application/json"
+output = "/dev/null"
+write-out = "%{http_code}\n"
+next'
 say "posting 20 live events for each of 500 visitors"
+mkdir -p "$WORK/bodies"
+: > "$WORK/preload.curl"
 for v in $(seq 1 500); do
-    body=$(awk -v u="L$v" -v v="$v" '
+    awk -v u="L$v" -v v="$v" '
         { item[NR] = $1 }
         END { for (k = 0; k < 20; k++)
                   printf "%s{\"user\":\"%s\",\"item\":\"%s\",\"type\":\"play\"}",
                          k ? "," : "[", u, item[(v * 37 + k * 101) % NR + 1]
-              print "]" }' "$WORK/items.txt")
-    echo "$body" > "$WORK/body"
-    printf 'url = "http://127.0.0.1:%s/event"\ndata-binary = "@%s"\n' \
-        "$PORT" "$WORK/body" > "$WORK/curlrc"
-    code=$(curl -s -o /dev/null -w '%{http_code}' \
-               -H 'Content-Type: application/json' -K "$WORK/curlrc")
-    [ "$code" = 204 ] || die "posting live events: $code"
+              print "]" }' "$WORK/items.txt" > "$WORK/bodies/L$v"
+    printf 'url = "http://127.0.0.1:PORT/event"\ndata-binary = "@%s"\n%s\n' \
+        "$WORK/bodies/L$v" "$CURL_NEXT" >> "$WORK/preload.curl"
 done
+# preload PORT: the 500 visitors' events, each answered 204
+preload() {
+    sed -e "s/PORT/$1/" -e '$d' "$WORK/preload.curl" \
+        > "$WORK/preload.$1.curl"
+    curl -s -K "$WORK/preload.$1.curl" > "$WORK/preload.codes"
+    [ "$(grep -c '^204$' "$WORK/preload.codes")" = 500 ] \
+        || die "posting live events failed"
+}
+preload "$PORT"
 
 sed 's|^|/recommend?user=|' "$WORK/users.txt" > "$WORK/paths.nolive"
 seq 1 500 | sed 's|^|/recommend?user=L|' > "$WORK/paths.live20"
 echo /static > "$WORK/paths.static"
+# the live20 visitors' items, oldest first, as history=
+awk '{ item[NR] = $1 }
+     END { for (v = 1; v <= 500; v++) {
+               for (k = 0; k < 20; k++)
+                   printf "%s%s", k ? "," : "/recommend?history=",
+                          item[(v * 37 + k * 101) % NR + 1]
+               print "" } }' "$WORK/items.txt" > "$WORK/paths.history20"
 
 : > "$WORK/speed.txt"
 LUA="$ROOT/bench/events.lua"
@@ -253,6 +259,67 @@ if [ -n "$DATA" ]; then
     stop_pid "$NGINX_PID"
 fi
 
+# ------------------------------------------- 1b. instructions per request
+
+# Under load req/s say little; instructions do not change with it.  A
+# single-process nginx under callgrind (collecting inside the event loop)
+# per scenario: /recommend scenarios report ngx_http_recsys_handler's
+# inclusive instructions per request (the preloaded POSTs are another
+# handler), POST scenarios the whole loop's.
+CG_REPORT="skipped (CALLGRIND_REQUESTS=0)"
+if [ "$CALLGRIND_REQUESTS" -gt 0 ]; then
+    need_packages valgrind
+    mkdir -p "$WORK/cg"
+    # cg NAME CONF PRELOAD(0|1) METHOD PATHS_FILE FUNCTION
+    cg() {
+        local name=$1 conf=$2 pre=$3 method=$4 paths=$5 fn=$6 out
+        out="$WORK/cg/$name.out"
+        say "callgrind: $name ($CALLGRIND_REQUESTS requests)"
+        sed -e 's/^master_process on;/master_process off;/' \
+            -e '/worker_cpu_affinity/d' "$conf" > "$WORK/cg/$name.conf"
+        start_nginx "$WORK/cg/$name.conf" valgrind --tool=callgrind \
+            --callgrind-out-file="$out" --collect-atstart=no \
+            --toggle-collect=ngx_process_events_and_timers
+        wait_ready "http://127.0.0.1:$(sed -n 's/.*listen 127.0.0.1:\([0-9]*\);.*/\1/p' "$conf")/static" 120
+        port=$(sed -n 's/.*listen 127.0.0.1:\([0-9]*\);.*/\1/p' "$conf")
+        [ "$pre" = 1 ] && preload "$port"
+        awk -v b="http://127.0.0.1:$port" -v n="$CALLGRIND_REQUESTS" \
+            -v m="$method" -v body="$WORK/bodies/L1" '
+            { p[NR] = $0 }
+            END { for (i = 0; i < n; i++) {
+                      printf "url = \"%s%s\"\noutput = \"/dev/null\"\n", b, p[i % NR + 1]
+                      print "write-out = \"%{http_code}\\n\""
+                      if (m == "POST")
+                          printf "data-binary = \"@%s\"\nheader = \"Content-Type: application/json\"\n", body
+                      if (i < n - 1) print "next" } }' \
+            "$paths" > "$WORK/cg/$name.curl"
+        curl -s -K "$WORK/cg/$name.curl" > "$WORK/cg/$name.codes"
+        check_alive
+        stop_pid "$NGINX_PID"
+        callgrind_annotate --inclusive=yes --threshold=100 "$out" \
+            > "$WORK/cg/$name.txt" 2>&1
+        awk -v fn="$fn" -v n="$CALLGRIND_REQUESTS" -v s="$name" '
+            /PROGRAM TOTALS/ && fn == "" { gsub(",", "", $1); v = $1 }
+            fn != "" && $0 ~ "[: ]" fn "( |$)" && v == "" { gsub(",", "", $1); v = $1 }
+            END { printf "%-10s %12.0f  %s\n", s, v / n, fn == "" ? "event loop" : fn }' \
+            "$WORK/cg/$name.txt" >> "$WORK/cg/results.txt"
+    }
+    : > "$WORK/cg/results.txt"
+    printf '%s\n' "/static204" > "$WORK/paths.static204"
+    printf '%s\n' "/event" > "$WORK/paths.event"
+    cg post-static "$WORK/live.conf" 0 POST "$WORK/paths.static204" ""
+    cg post-event "$WORK/live.conf" 0 POST "$WORK/paths.event" ""
+    cg live20 "$WORK/live.conf" 1 GET "$WORK/paths.live20" \
+        ngx_http_recsys_handler
+    cg history20 "$WORK/live.conf" 1 GET "$WORK/paths.history20" \
+        ngx_http_recsys_handler
+    cg nolive "$WORK/live.conf" 1 GET "$WORK/paths.nolive" \
+        ngx_http_recsys_handler
+    cg today "$WORK/today.conf" 0 GET "$WORK/paths.nolive" \
+        ngx_http_recsys_handler
+    CG_REPORT=$(cat "$WORK/cg/results.txt")
+fi
+
 # ------------------------------------------------------------ report
 
 cat <<EOF
@@ -269,6 +336,12 @@ $(cat "$WORK/speed.txt")
 
 capacity of a ${ZONE_MIB} MiB zone, per_user=20, 20 events per user, at the first eviction:
   $(echo "$CAP" | sed 's/.*"events":\({[^}]*}\).*/\1/')
+
+instructions per request (callgrind, $CALLGRIND_REQUESTS requests each):
+$CG_REPORT
+  post-static: POST of a 20-event body to return 204; post-event: the same to /event
+  live20 / history20: a visitor's 20 live events / the same 20 items as history=
+  nolive / today: known users without live events, with / without recsys_events
 
 online replay (newest 6 rows held out, 5 posted as live events, the 6th predicted):
   $REPLAY

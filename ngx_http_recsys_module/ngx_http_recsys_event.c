@@ -320,53 +320,67 @@ ngx_http_recsys_events_forget(ngx_cycle_t *cycle, const u_char *user,
 
 
 /*
- * The model's event types: read again when the worker serves another
- * model (by id: a reopened file of the same build reads the same).
+ * The worker's cache of what it reads of a model for live events: read
+ * again when it serves another model (by pointer and id: a file reopened
+ * at the same address is told apart by its id).  The item table is made
+ * on the first request that needs it.
  */
-ngx_int_t
-ngx_http_recsys_event_types(ngx_http_request_t *r, recsys_model_t *model,
-    recsys_live_types_t *types)
-{
-    if (recsys_live_types_read(model, types) != RECSYS_OK) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "recsys: model \"%s\" has a malformed event table",
-                      recsys_model_id(model));
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * This worker's table from item hashes to the model's indexes, made on
- * the first request that needs it for a model and kept until the worker
- * serves another.  NULL when out of memory.
- */
-recsys_live_items_t *
-ngx_http_recsys_event_items(ngx_http_request_t *r, recsys_model_t *model)
+static ngx_http_recsys_ev_main_conf_t *
+ngx_http_recsys_ev_cache(ngx_http_request_t *r, recsys_model_t *model)
 {
     const char                      *id;
     ngx_http_recsys_ev_main_conf_t  *emcf;
 
-    emcf = ngx_http_get_module_main_conf(r, ngx_http_recsys_events_module);
+    emcf = ngx_http_recsys_ev_main(r);
     id = recsys_model_id(model);
 
-    if (emcf->items != NULL && emcf->items_model == model
-        && ngx_strcmp(emcf->items_id, id) == 0)
-    {
-        return emcf->items;
+    if (emcf->items_model == model && ngx_strcmp(emcf->items_id, id) == 0) {
+        return emcf;
     }
 
     recsys_live_items_free(emcf->items);
-    emcf->items = recsys_live_items_build(model);
+    emcf->items = NULL;
     emcf->items_model = model;
     ngx_cpystrn((u_char *) emcf->items_id, (u_char *) id,
                 sizeof(emcf->items_id));
 
-    if (emcf->items == NULL) {
+    emcf->types_rc = recsys_live_types_read(model, &emcf->types);
+    if (emcf->types_rc != RECSYS_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "recsys: no memory for the item table of live events");
+                      "recsys: model \"%s\" has a malformed event table",
+                      id);
+    }
+
+    return emcf;
+}
+
+
+const recsys_live_types_t *
+ngx_http_recsys_event_types(ngx_http_request_t *r, recsys_model_t *model)
+{
+    ngx_http_recsys_ev_main_conf_t  *emcf;
+
+    emcf = ngx_http_recsys_ev_cache(r, model);
+
+    return emcf->types_rc == RECSYS_OK ? &emcf->types : NULL;
+}
+
+
+recsys_live_items_t *
+ngx_http_recsys_event_items(ngx_http_request_t *r, recsys_model_t *model)
+{
+    ngx_http_recsys_ev_main_conf_t  *emcf;
+
+    emcf = ngx_http_recsys_ev_cache(r, model);
+
+    if (emcf->items == NULL) {
+        emcf->items = recsys_live_items_build(model);
+
+        if (emcf->items == NULL) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "recsys: no memory for the item table of live "
+                          "events");
+        }
     }
 
     return emcf->items;
@@ -632,7 +646,8 @@ ngx_http_recsys_ev_log(ngx_http_request_t *r, ngx_open_file_t *file,
 
 /* The events of a parsed body checked against the model and the user. */
 static ngx_int_t
-ngx_http_recsys_ev_check(ngx_http_request_t *r, recsys_live_types_t *types,
+ngx_http_recsys_ev_check(ngx_http_request_t *r,
+    const recsys_live_types_t *types,
     recsys_evjson_event_t *ev, ngx_uint_t n, ngx_str_t *trusted,
     ngx_http_recsys_ev_in_t *in, const char **why)
 {
@@ -719,7 +734,7 @@ ngx_http_recsys_ev_accept(ngx_http_request_t *r)
     ngx_uint_t                       n;
     const char                      *why;
     recsys_model_t                  *model;
-    recsys_live_types_t              types;
+    const recsys_live_types_t       *types;
     recsys_evjson_event_t           *ev;
     ngx_http_recsys_ev_in_t         *in;
     ngx_http_recsys_loc_conf_t      *rlcf;
@@ -779,12 +794,13 @@ ngx_http_recsys_ev_accept(ngx_http_request_t *r)
                                           recsys_strerror(RECSYS_ENOMODEL));
     }
 
-    if (ngx_http_recsys_event_types(r, model, &types) != NGX_OK) {
+    types = ngx_http_recsys_event_types(r, model);
+    if (types == NULL) {
         return ngx_http_recsys_send_error(r, RECSYS_ECORRUPT,
                                           recsys_strerror(RECSYS_ECORRUPT));
     }
 
-    if (ngx_http_recsys_ev_check(r, &types, ev, n,
+    if (ngx_http_recsys_ev_check(r, types, ev, n,
                                  rc == NGX_OK ? &trusted : NULL, in, &why)
         != NGX_OK)
     {

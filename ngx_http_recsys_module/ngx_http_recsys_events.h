@@ -101,10 +101,15 @@ typedef struct {
     ngx_shm_zone_t           *zone;
     ngx_uint_t                per_user;
     time_t                    ttl;
-    /* this worker's table of item hashes, for the model it was made of */
+    /*
+     * this worker's table of item hashes and the event types, for the
+     * model they were read from (items NULL: none made yet)
+     */
     const recsys_model_t     *items_model;
     char                      items_id[RECSYS_MODEL_ID_MAX + 1];
     recsys_live_items_t      *items;
+    recsys_live_types_t       types;
+    int                       types_rc;
 } ngx_http_recsys_ev_main_conf_t;
 
 
@@ -180,8 +185,13 @@ u_char *ngx_http_recsys_live_status(ngx_http_request_t *r, u_char *p,
  */
 ngx_int_t ngx_http_recsys_events_forget(ngx_cycle_t *cycle,
     const u_char *user, size_t len);
-ngx_int_t ngx_http_recsys_event_types(ngx_http_request_t *r,
-    recsys_model_t *model, recsys_live_types_t *types);
+/*
+ * The model's event types (NULL when its table is malformed) and the
+ * table from item hashes to its indexes (NULL when out of memory), both
+ * read once per worker and model.
+ */
+const recsys_live_types_t *ngx_http_recsys_event_types(
+    ngx_http_request_t *r, recsys_model_t *model);
 recsys_live_items_t *ngx_http_recsys_event_items(ngx_http_request_t *r,
     recsys_model_t *model);
 

@@ -40,7 +40,7 @@ ngx_http_recsys_live_items(ngx_http_request_t *r, recsys_model_t *model,
     uint32_t                         index;
     ngx_uint_t                       k, slot;
     const u_char                    *name;
-    recsys_live_types_t              types;
+    const recsys_live_types_t       *types;
     recsys_live_items_t             *items;
     ngx_http_recsys_ev_main_conf_t  *emcf;
 
@@ -52,10 +52,8 @@ ngx_http_recsys_live_items(ngx_http_request_t *r, recsys_model_t *model,
         return NGX_ERROR;
     }
 
-    if (ngx_http_recsys_event_types(r, model, &types) != NGX_OK) {
-        /* no weights to give: the live items are only seen */
-        types.n = 0;
-    }
+    /* without a table no weights: the live items are only seen */
+    types = ngx_http_recsys_event_types(r, model);
 
     for (k = 0; k < u->n; k++) {
         index = recsys_live_items_find(items,
@@ -66,11 +64,11 @@ ngx_http_recsys_live_items(ngx_http_request_t *r, recsys_model_t *model,
 
         slot = ngx_http_recsys_ev_type(u->ev[k]);
         len = ngx_http_recsys_events_type_name(emcf->zone, slot, &name);
-        t = len ? recsys_live_type_find(&types, (const char *) name, len)
-                : -1;
+        t = len && types != NULL
+            ? recsys_live_type_find(types, (const char *) name, len) : -1;
 
         item[*n] = index;
-        w[(*n)++] = t >= 0 ? types.weight[t] : 0.0f;
+        w[(*n)++] = t >= 0 ? types->weight[t] : 0.0f;
     }
 
     return NGX_OK;
