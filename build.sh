@@ -16,6 +16,9 @@
 #   ./build.sh bench-verify     what checking a model file costs: verify
 #                               and open, a swap under load
 #                               (bench/bench-verify.sh)
+#   ./build.sh bench-events     live events: /event and /recommend beside
+#                               static, the zone's capacity, an online
+#                               replay (bench/bench-events.sh)
 #   ./build.sh valgrind         the module under valgrind's memcheck: 0
 #                               errors and 0 bytes lost are required
 #                               (bench/valgrind.sh)
@@ -259,6 +262,7 @@ case "${1:-build}" in
     bench-build) shift; build_all; exec "$ROOT/bench/bench-build.sh" "$@" ;;
     quality) shift; build_all; exec "$ROOT/bench/quality.sh" "$@" ;;
     bench-verify) shift; build_all; exec "$ROOT/bench/bench-verify.sh" "$@" ;;
+    bench-events) shift; build_all; exec "$ROOT/bench/bench-events.sh" "$@" ;;
     valgrind) shift; build_all; exec "$ROOT/bench/valgrind.sh" "$@" ;;
     screenshots) shift; PACKAGES="$PACKAGES chromium"; build_all
         exec "$ROOT/docs/screenshots.sh" "$@" ;;

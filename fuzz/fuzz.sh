@@ -17,7 +17,7 @@ BUILD="$ROOT/build"
 OUT="$BUILD/fuzz"
 SECONDS_EACH=${1:-60}
 shift || true
-NAMES=${*:-"model model_resealed packed csv query args items manifest spark"}
+NAMES=${*:-"model model_resealed packed csv query args items manifest spark evjson"}
 
 say() { printf 'fuzz: %s\n' "$*"; }
 die() { printf 'fuzz: error: %s\n' "$*" >&2; exit 1; }
@@ -46,7 +46,7 @@ make_seed_model() {
 make_seeds() {
     local s="$OUT/seeds" data="$OUT/seed/data" name
     rm -rf "$s"
-    for name in model model_resealed packed csv query args items manifest spark; do
+    for name in model model_resealed packed csv query args items manifest spark evjson; do
         mkdir -p "$s/$name" "$OUT/corpus/$name"
     done
     export RECSYS_FUZZ_MODEL="$OUT/seed/model.mdb"
@@ -87,6 +87,12 @@ make_seeds() {
     { printf '\004'; cat "$sp"/similar/part-*; } > "$s/spark/similar"
     { printf '\001'; cat "$sp"/rules/part-*; } > "$s/spark/rules"
     { printf '\002'; cat "$sp"/als/part-* | gzip -c; } > "$s/spark/als-gz"
+    # evjson: the events allowed, then a body
+    printf '\144{"user":"u1","item":"v1","type":"play"}' > "$s/evjson/one"
+    printf '\003[{"user":"u\\u00e9","item":"v\\ud83d\\ude00","type":"like",'\
+'"ts":1700000000},{"item":"v2","type":"skip"}]' > "$s/evjson/array"
+    printf '\001 [ {"item":"v\\"\\\\\\/\\b\\f\\n\\r\\t","type":"view"} ] ' \
+        > "$s/evjson/escapes"
 
     # args: max_n and max_list less one, then a query string
     printf '\143\143user=u00001&n=5' > "$s/args/user"

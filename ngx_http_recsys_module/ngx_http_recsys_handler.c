@@ -11,6 +11,7 @@
  */
 
 #include "ngx_http_recsys_module.h"
+#include "ngx_http_recsys_events.h"
 
 
 static const uint32_t  ngx_http_recsys_no_genre = RECSYS_NO_INDEX;
@@ -107,7 +108,7 @@ ngx_http_recsys_bad_request(ngx_http_request_t *r, const char *name)
 
 
 /* The user id: from recsys_user when set, else the user argument. */
-static ngx_int_t
+ngx_int_t
 ngx_http_recsys_user(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
     ngx_http_recsys_args_t *args, ngx_str_t *user)
 {
@@ -478,6 +479,11 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
         q.n_genres = 1;
     }
 
+    /* the user's live events: the newest part of the history */
+    if (ngx_http_recsys_live_query(r, model, &user, &q) != NGX_OK) {
+        return ngx_http_recsys_no_memory(r);
+    }
+
     alloc.alloc = ngx_http_recsys_pool_alloc;
     alloc.ctx = r->pool;
 
@@ -493,6 +499,8 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
                       recsys_model_id(model), recsys_strerror(rc));
         return ngx_http_recsys_send_error(r, rc, recsys_strerror(rc));
     }
+
+    ngx_http_recsys_live_result(r, model, &res);
 
     return ngx_http_recsys_answer(r, rlcf, model, user.len ? &user : NULL,
                                   item, &res);

@@ -10,6 +10,7 @@
  */
 
 #include "ngx_http_recsys_module.h"
+#include "ngx_http_recsys_events.h"
 
 
 #define NGX_HTTP_RECSYS_SCORE_MAX  32
@@ -564,6 +565,7 @@ ngx_http_recsys_etag(ngx_http_request_t *r, const char *id, size_t id_len,
 {
     u_char    *e;
     uint32_t   k, crc;
+    uint64_t   live;
 
     ngx_crc32_init(crc);
     ngx_crc32_update(&crc, r->args.data, r->args.len);
@@ -572,6 +574,11 @@ ngx_http_recsys_etag(ngx_http_request_t *r, const char *id, size_t id_len,
         ngx_crc32_update(&crc, user->data, user->len);
     }
     ngx_crc32_update(&crc, (u_char *) algo_name, ngx_strlen(algo_name));
+    live = ngx_http_recsys_live_version(r);
+    if (live != 0) {
+        /* the user's live events changed: so did the answer */
+        ngx_crc32_update(&crc, (u_char *) &live, sizeof(live));
+    }
     ngx_crc32_final(crc);
 
     etag->data = ngx_pnalloc(r->pool, id_len + 12);

@@ -229,6 +229,13 @@ ngx_int_t ngx_http_recsys_map_list(ngx_http_request_t *r,
 
 /* ngx_http_recsys_items.c */
 ngx_int_t ngx_http_recsys_items_handler(ngx_http_request_t *r);
+/*
+ * The user: recsys_user's value when set (len 0: empty for this request),
+ * else args' user; NGX_DECLINED for an invalid id, NGX_ERROR.
+ */
+ngx_int_t ngx_http_recsys_user(ngx_http_request_t *r,
+    ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args,
+    ngx_str_t *user);
 
 /* ngx_http_recsys_status.c */
 ngx_int_t ngx_http_recsys_status_handler(ngx_http_request_t *r);

@@ -14,6 +14,7 @@
  */
 
 #include "ngx_http_recsys_module.h"
+#include "ngx_http_recsys_events.h"
 
 
 static ngx_int_t ngx_http_recsys_variable(ngx_http_request_t *r,
@@ -208,6 +209,7 @@ ngx_http_recsys_status_handler(ngx_http_request_t *r)
     /* touch every model so the answer reflects the files on disk now */
     stores = rmcf->stores.elts;
     len = 1024;
+    len += 1024;        /* the events zone's lines */
 
     for (i = 0; i < rmcf->stores.nelts; i++) {
         (void) ngx_http_recsys_store_get(r, stores[i]);
@@ -222,6 +224,7 @@ ngx_http_recsys_status_handler(ngx_http_request_t *r)
 
     p = prometheus ? ngx_http_recsys_status_prometheus(body, rmcf)
                    : ngx_http_recsys_status_json(body, rmcf);
+    p = ngx_http_recsys_live_status(r, p, prometheus);
 
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = p - body;

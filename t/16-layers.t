@@ -40,7 +40,8 @@ my $module_dir = 'ngx_http_recsys_module';
 my %rank = (serve => 0, data => 1, algo => 2, builder => 3,
             eval => 4, gen => 4, cli => 5);
 my $max_lines = 150;
-my @exports = qw(ngx_http_recsys_module ngx_modules ngx_module_names
+my @exports = qw(ngx_http_recsys_module ngx_http_recsys_events_module
+                 ngx_modules ngx_module_names
                  ngx_module_order);
 
 chdir $root or die "chdir $root: $!";

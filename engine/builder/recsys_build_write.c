@@ -876,6 +876,12 @@ recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
                            "build_time", (json_int_t) now));
     }
 
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_put_meta(&w, RECSYS_META_EVENT_WEIGHTS,
+                                   recsys_ingest_event_spec(d),
+                                   strlen(recsys_ingest_event_spec(d)));
+    }
+
     if (rc != RECSYS_OK) {
         snprintf(err, errlen, "writing %s: %s", out,
                  w.err[0] ? w.err : recsys_strerror(rc));

@@ -105,7 +105,9 @@ static const recsys_main_command_t  recsys_main_commands[] = {
 
     { "build",
       "usage: recsys-build build --interactions FILE [--items FILE]\n"
-      "        [--tags FILE] --out MODEL [options]\n",
+      "        [--tags FILE] --out MODEL [options]\n"
+      "  --interactions may be given several times: the logs are read in "
+      "turn\n",
       "build and publish a model file",
       recsys_main_build, RECSYS_MAIN_OPTS_BUILD },
 
@@ -187,6 +189,29 @@ recsys_main_peak_mib(void)
 }
 
 
+/*
+ * Every --interactions file in the order given (a base log and the event
+ * logs rotated since, say): the option table keeps one value, so the
+ * command line is read again for all of them.
+ */
+static int
+recsys_main_interactions(recsys_data_t *d, int argc, char **argv, char *err,
+    size_t errlen)
+{
+    int  i, rc;
+
+    rc = RECSYS_OK;
+
+    for (i = 0; i + 1 < argc && rc == RECSYS_OK; i++) {
+        if (strcmp(argv[i], "--interactions") == 0) {
+            rc = recsys_ingest_interactions(d, argv[++i], err, errlen);
+        }
+    }
+
+    return rc;
+}
+
+
 static int
 recsys_main_build(int argc, char **argv)
 {
@@ -229,7 +254,7 @@ recsys_main_build(int argc, char **argv)
     }
 
     if (rc == RECSYS_OK) {
-        rc = recsys_ingest_interactions(&d, o.interactions, err, sizeof(err));
+        rc = recsys_main_interactions(&d, argc, argv, err, sizeof(err));
     }
 
     if (rc == RECSYS_OK) {

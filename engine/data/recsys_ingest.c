@@ -20,6 +20,7 @@
 #include "recsys_ingest.h"
 #include "recsys_number.h"
 #include "recsys_progress.h"
+#include "recsys_schema.h"
 #include "recsys_status.h"
 #include "recsys_text.h"
 
@@ -491,8 +492,9 @@ recsys_ingest_interactions(recsys_data_t *d, const char *path, char *err,
                 goto done;
             }
 
-            d->has_rating = cols.rating >= 0;
-            d->has_events = cols.event >= 0;
+            /* several logs: what one of them has, the data has */
+            d->has_rating |= cols.rating >= 0;
+            d->has_events |= cols.event >= 0;
 
             if (rc == 1) {
                 continue;
@@ -526,6 +528,14 @@ done:
 }
 
 
+const char *
+recsys_ingest_event_spec(const recsys_data_t *d)
+{
+    return d->event_weights != NULL ? d->event_weights
+                                    : RECSYS_EVENT_WEIGHTS_DEFAULT;
+}
+
+
 int
 recsys_ingest_event_weight(const recsys_data_t *d, const char *name,
     size_t len, float *weight)
@@ -534,11 +544,7 @@ recsys_ingest_event_weight(const recsys_data_t *d, const char *name,
     size_t        n;
     const char   *p, *eq, *comma, *spec;
 
-    static const char  defaults[] =
-        "view=1,play=1,watch=1,listen=1,click=1,rate=1,like=3,share=3,"
-        "favorite=5,purchase=5,skip=-1,dislike=-3";
-
-    spec = d->event_weights != NULL ? d->event_weights : defaults;
+    spec = recsys_ingest_event_spec(d);
 
     for (p = spec; *p != '\0'; p = *comma ? comma + 1 : comma) {
         comma = strchr(p, ',');

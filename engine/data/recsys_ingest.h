@@ -79,6 +79,8 @@ int recsys_ingest_event_weight(const recsys_data_t *d, const char *name,
  */
 int recsys_ingest_log_head(recsys_csv_t *csv, int *user, char *err,
     size_t errlen);
+/* The effective event table: --event-weights, or the defaults. */
+const char *recsys_ingest_event_spec(const recsys_data_t *d);
 
 /* Renders the meta JSON fragment of an item: "title":..,"genres":[..]. */
 char *recsys_ingest_render_meta(const char *title, size_t title_len,

@@ -124,8 +124,9 @@ recsys_qctx_fill(recsys_qctx_t *c, recsys_list_id_t list)
  * the user's stored history with its stored weights and every neighbour,
  * exactly what the builder scored (bounded by the model's own --history
  * and --neighbors).  With one, the session items (most recent first, weight
- * 1) come first and the stored items follow with their weights scaled into
- * (0, 1]; the whole is capped at max_history.
+ * 1, or a live event's weight) come first and the stored items follow
+ * with their weights scaled into (0, 1]; the whole is capped at
+ * max_history.
  */
 int
 recsys_qctx_history(recsys_qctx_t *c)
@@ -165,7 +166,8 @@ recsys_qctx_history(recsys_qctx_t *c)
         recsys_entry_t  e;
 
         e.item = q->history[k - 1];
-        e.score = 1.0f;
+        e.score = q->history_weight != NULL ? q->history_weight[k - 1]
+                                            : 1.0f;
         memcpy(p + (size_t) n++ * sizeof(e), &e, sizeof(e));
     }
 

@@ -36,6 +36,9 @@ typedef struct {
     uint32_t          item;         /* RECSYS_NO_INDEX: no item= */
     const uint32_t   *history;      /* session items, most recent last */
     uint32_t          n_history;
+    const float      *history_weight;   /* parallel to history (live
+                                           events' summed weights); NULL:
+                                           1 each, as history= */
     const uint32_t   *exclude;      /* item indexes never to return */
     uint32_t          n_exclude;
     const uint32_t   *genres;       /* keep items with any of these */

@@ -195,6 +195,20 @@
 
 #define RECSYS_META_GENRES      "genres"        /* JSON array of names */
 
+/*
+ * meta key "event_weights" (optional): the builder's effective event
+ * table, "name=weight,..." as --event-weights takes it (the defaults
+ * below when none was given), ASCII names, weights as decimal numbers.
+ * The module's /event handler accepts these types and no other, and a
+ * live event adds its type's weight to its item in the request's history
+ * as the builder adds it to a stored one.  A model without the key is
+ * read as holding the defaults.
+ */
+#define RECSYS_META_EVENT_WEIGHTS "event_weights"
+#define RECSYS_EVENT_WEIGHTS_DEFAULT                                          \
+    "view=1,play=1,watch=1,listen=1,click=1,rate=1,like=3,share=3,"          \
+    "favorite=5,purchase=5,skip=-1,dislike=-3"
+
 #define RECSYS_BLOB_ITEM_HASH     "item.hash"
 #define RECSYS_BLOB_USER_HASH     "user.hash"
 

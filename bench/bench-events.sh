@@ -1,0 +1,348 @@
+#!/usr/bin/env bash
+# bench/bench-events.sh: what live events cost and what they are worth.
+#
+#   bench/bench-events.sh                 (after ./build.sh)
+#   DATA=../shared/data/ml-latest-small bench/bench-events.sh
+#
+# Printed as one report on stdout (progress on stderr):
+#
+#  1. Speed, one nginx worker pinned to CPU 0, wrk pinned to CPU 1, each
+#     scenario run between two runs of its static counterpart (static, B,
+#     static, B, ..., static; ROUNDS runs of B) and reported as req/s over
+#     the mean of the static runs around it:
+#       post1    POST /event, one play event, 100,000 users per wrk thread
+#                against the same bodies POSTed to `return 204`
+#       live20   GET /recommend of 500 visitors with 20 live events each
+#                against `return 200` of the median answer's size
+#       nolive   GET /recommend of known users without live events, in a
+#                server with an events zone, against the same static
+#       today    the same requests to a server without recsys_events
+#                (today's hybrid figure), against its static
+#  2. Capacity: a zone of ZONE_MIB MiB (64) with per_user=20 is filled with
+#     new users of 20 events each (one POST per user) until the first
+#     eviction; the users and events it held then, and its bytes.
+#  3. Online replay (with DATA, a MovieLens directory): for each user the
+#     newest 6 rows are held out (bench/replay.pl split), the model is built
+#     on the rest, and /recommend?n=10 is asked before and after the first
+#     5 held-out rows are posted as play events: HR@10 and MRR@10 of the
+#     6th row, without and with the live events.
+#
+#  1b. Instructions per request under callgrind (CALLGRIND_REQUESTS=1000,
+#     0 skips): POST /event vs return 204, live20 vs the same items as
+#     history=, known users with and without recsys_events; stable when
+#     the host is loaded and req/s is not.
+#
+# Environment: DATA, DURATION=3 (seconds per wrk run), ROUNDS=3,
+# CONNECTIONS=64, ZONE_MIB=64, BUILD=build, KEEP=1.  Installs wrk and curl
+# when missing.  Exits non-zero if nginx fails or logs an alert.
+
+set -eu
+
+BENCH_NAME=bench-events
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+DATA=${DATA:-}
+DURATION=${DURATION:-3}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-64}
+ZONE_MIB=${ZONE_MIB:-64}
+CALLGRIND_REQUESTS=${CALLGRIND_REQUESTS:-1000}
+
+need_packages wrk curl
+need_build
+make_work
+
+# ------------------------------------------------------- data and model
+
+if [ -n "$DATA" ]; then
+    RATINGS="$DATA/ratings.csv"
+    ITEMS="$DATA/movies.csv"
+else
+    say "generating the sample data set"
+    "$RB" gen --out "$WORK/data" > /dev/null
+    RATINGS="$WORK/data/interactions.csv"
+    ITEMS="$WORK/data/items.csv"
+fi
+
+say "building the model"
+"$RB" build --interactions "$RATINGS" --items "$ITEMS" \
+    --out "$WORK/model.mdb" --quiet
+MODEL="$WORK/model.mdb"
+
+awk -F, 'NR > 1 { print $2 }' "$RATINGS" | sort -u | head -5000 \
+    > "$WORK/items.txt"
+awk -F, 'NR > 1 { print $1 }' "$RATINGS" | sort -u | head -2000 \
+    > "$WORK/users.txt"
+
+if [ "$(nproc)" -ge 2 ]; then
+    AFFINITY="worker_cpu_affinity 01;"
+    WRK_PIN=(taskset -c 1)
+else
+    AFFINITY=""
+    WRK_PIN=()
+fi
+
+# conf FILE PORT HTTP_LINE LOCATIONS: lib.sh's small_conf (one worker) with
+# the worker pinned, keep-alive, the model, HTTP_LINE in http, /recommend,
+# the statics and LOCATIONS
+conf() {
+    small_conf "$1" "$2" 1 on "
+        location = /recommend { recsys; }
+        location = /static { default_type application/json;
+            return 200 '$(head -c "${STATIC_LEN:-1}" /dev/zero | tr '\0' x)'; }
+        location = /static204 { return 204; }
+        $4"
+    sed -i -e "s|^worker_processes 1;|&\n$AFFINITY|" \
+        -e "s|^pid .*|pid $WORK/logs/nginx-$2.pid;|" \
+        -e "s|^    access_log off;|&\n    keepalive_requests 1000000;\n    recsys_model $MODEL;\n    $3|" \
+        "$1"
+}
+
+EVENT_LOCS="location = /event { recsys_event; }
+        location = /recsys-status { recsys_status; }"
+
+# wrk_once NAME PORT [ENV...]: one wrk run; its req/s appended to NAME
+wrk_once() {
+    local name=$1 port=$2 out
+    shift 2
+    out=$(env "$@" "${WRK_PIN[@]}" wrk -t1 -c"$CONNECTIONS" \
+              -d"${DURATION}s" -s "$LUA" "http://127.0.0.1:$port")
+    echo "$out" | sed -n 's/^rotate: .*rps=\([0-9.]*\).*non200=\([0-9]*\).*/\1 \2/p' \
+        >> "$WORK/rps.$name"
+}
+
+# pair NAME PORT STATIC_ENV... -- SCENARIO_ENV...: static, B, ..., static
+pair() {
+    local name=$1 port=$2 r
+    shift 2
+    local -a st=() sc=()
+    while [ "$1" != -- ]; do st+=("$1"); shift; done
+    shift
+    sc=("$@")
+    : > "$WORK/rps.$name.static"
+    : > "$WORK/rps.$name"
+    for r in $(seq 1 "$ROUNDS"); do
+        say "$name: round $r of $ROUNDS"
+        wrk_once "$name.static" "$port" "${st[@]}"
+        wrk_once "$name" "$port" "${sc[@]}"
+    done
+    wrk_once "$name.static" "$port" "${st[@]}"
+    paste -d' ' <(head -n "$ROUNDS" "$WORK/rps.$name.static") \
+                <(tail -n "$ROUNDS" "$WORK/rps.$name.static") \
+                "$WORK/rps.$name" | awk -v n="$name" '
+        { r = $5 / (($1 + $3) / 2); s += r; b += $5; st += ($1 + $3) / 2
+          bad += $6; lo = (NR == 1 || r < lo) ? r : lo
+          hi = (NR == 1 || r > hi) ? r : hi }
+        END { printf "%-8s %10.0f %10.0f %8.3f  %.3f..%.3f %8d\n", n,
+                     b / NR, st / NR, s / NR, lo, hi, bad }' \
+        >> "$WORK/speed.txt"
+}
+
+# ------------------------------------------------------------- 1. speed
+
+PORT=$(free_port)
+PORT2=$(free_port)
+conf "$WORK/probe.conf" "$PORT" "" ""
+start_nginx "$WORK/probe.conf"
+wait_ready "http://127.0.0.1:$PORT/static" 30
+STATIC_LEN=$(head -200 "$WORK/users.txt" | while read -r u; do
+    curl -s "http://127.0.0.1:$PORT/recommend?user=$u" | wc -c; done \
+    | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+stop_pid "$NGINX_PID"
+
+conf "$WORK/live.conf" "$PORT" \
+    "recsys_events zone=live:${ZONE_MIB}m per_user=20 ttl=1h;" "$EVENT_LOCS"
+conf "$WORK/today.conf" "$PORT2" "" ""
+
+start_nginx "$WORK/live.conf"
+LIVE_PID=$NGINX_PID
+wait_ready "http://127.0.0.1:$PORT/static" 30
+start_nginx "$WORK/today.conf"
+TODAY_PID=$NGINX_PID
+wait_ready "http://127.0.0.1:$PORT2/static" 30
+
+# curl -K: each request its own options, the body's type included
+CURL_NEXT='header = "Content-Type: application/json"
+output = "/dev/null"
+write-out = "%{http_code}\n"
+next'
+say "posting 20 live events for each of 500 visitors"
+mkdir -p "$WORK/bodies"
+: > "$WORK/preload.curl"
+for v in $(seq 1 500); do
+    awk -v u="L$v" -v v="$v" '
+        { item[NR] = $1 }
+        END { for (k = 0; k < 20; k++)
+                  printf "%s{\"user\":\"%s\",\"item\":\"%s\",\"type\":\"play\"}",
+                         k ? "," : "[", u, item[(v * 37 + k * 101) % NR + 1]
+              print "]" }' "$WORK/items.txt" > "$WORK/bodies/L$v"
+    printf 'url = "http://127.0.0.1:PORT/event"\ndata-binary = "@%s"\n%s\n' \
+        "$WORK/bodies/L$v" "$CURL_NEXT" >> "$WORK/preload.curl"
+done
+# preload PORT: the 500 visitors' events, each answered 204
+preload() {
+    sed -e "s/PORT/$1/" -e '$d' "$WORK/preload.curl" \
+        > "$WORK/preload.$1.curl"
+    curl -s -K "$WORK/preload.$1.curl" > "$WORK/preload.codes"
+    [ "$(grep -c '^204$' "$WORK/preload.codes")" = 500 ] \
+        || die "posting live events failed"
+}
+preload "$PORT"
+
+sed 's|^|/recommend?user=|' "$WORK/users.txt" > "$WORK/paths.nolive"
+seq 1 500 | sed 's|^|/recommend?user=L|' > "$WORK/paths.live20"
+echo /static > "$WORK/paths.static"
+# the live20 visitors' items, oldest first, as history=
+awk '{ item[NR] = $1 }
+     END { for (v = 1; v <= 500; v++) {
+               for (k = 0; k < 20; k++)
+                   printf "%s%s", k ? "," : "/recommend?history=",
+                          item[(v * 37 + k * 101) % NR + 1]
+               print "" } }' "$WORK/items.txt" > "$WORK/paths.history20"
+
+: > "$WORK/speed.txt"
+LUA="$ROOT/bench/events.lua"
+pair post1 "$PORT" EVENTS_PATH=/static204 EVENTS_ITEMS="$WORK/items.txt" -- \
+    EVENTS_PATH=/event EVENTS_ITEMS="$WORK/items.txt"
+LUA="$ROOT/bench/rotate.lua"
+pair live20 "$PORT" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.live20"
+pair nolive "$PORT" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.nolive"
+pair today "$PORT2" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.nolive"
+NGINX_PID=$LIVE_PID
+check_alive
+stop_pid "$LIVE_PID"
+stop_pid "$TODAY_PID"
+
+# ---------------------------------------------------------- 2. capacity
+
+PORT3=$(free_port)
+conf "$WORK/cap.conf" "$PORT3" \
+    "recsys_events zone=cap:${ZONE_MIB}m per_user=20 ttl=1h;" "$EVENT_LOCS"
+start_nginx "$WORK/cap.conf"
+wait_ready "http://127.0.0.1:$PORT3/static" 30
+CAP=""
+for round in $(seq 1 200); do
+    env EVENTS_PATH=/event EVENTS_ITEMS="$WORK/items.txt" EVENTS_PER=20 \
+        EVENTS_USERS=0 EVENTS_PREFIX="c$round-" "${WRK_PIN[@]}" wrk -t1 \
+        -c"$CONNECTIONS" -d2s -s "$ROOT/bench/events.lua" \
+        "http://127.0.0.1:$PORT3" > /dev/null
+    st=$(curl -s "http://127.0.0.1:$PORT3/recsys-status")
+    evicted=$(echo "$st" | sed 's/.*"evicted":\([0-9]*\).*/\1/')
+    users=$(echo "$st" | sed 's/.*"events":{[^}]*"users":\([0-9]*\).*/\1/')
+    say "capacity: $users users held, $evicted evicted"
+    if [ "$evicted" -gt 0 ]; then
+        CAP="$st"
+        break
+    fi
+done
+check_alive
+stop_pid "$NGINX_PID"
+
+# ------------------------------------------------------------ 3. replay
+
+REPLAY="skipped (set DATA to a MovieLens directory)"
+if [ -n "$DATA" ]; then
+    say "replay: splitting, building on the rest"
+    perl "$ROOT/bench/replay.pl" split "$RATINGS" "$WORK/train.csv" \
+        "$WORK/held.txt"
+    "$RB" build --interactions "$WORK/train.csv" --items "$ITEMS" \
+        --out "$WORK/replay.mdb" --quiet
+    PORT4=$(free_port)
+    MODEL="$WORK/replay.mdb"
+    conf "$WORK/replay.conf" "$PORT4" \
+        "recsys_events zone=replay:16m per_user=20 ttl=1h;" "$EVENT_LOCS"
+    start_nginx "$WORK/replay.conf"
+    wait_ready "http://127.0.0.1:$PORT4/static" 30
+    REPLAY=$(perl "$ROOT/bench/replay.pl" eval "$PORT4" "$WORK/held.txt")
+    check_alive
+    stop_pid "$NGINX_PID"
+fi
+
+# ------------------------------------------- 1b. instructions per request
+
+# Under load req/s say little; instructions do not change with it.  A
+# single-process nginx under callgrind (collecting inside the event loop)
+# per scenario: /recommend scenarios report ngx_http_recsys_handler's
+# inclusive instructions per request (the preloaded POSTs are another
+# handler), POST scenarios the whole loop's.
+CG_REPORT="skipped (CALLGRIND_REQUESTS=0)"
+if [ "$CALLGRIND_REQUESTS" -gt 0 ]; then
+    need_packages valgrind
+    mkdir -p "$WORK/cg"
+    # cg NAME CONF PRELOAD(0|1) METHOD PATHS_FILE FUNCTION
+    cg() {
+        local name=$1 conf=$2 pre=$3 method=$4 paths=$5 fn=$6 out
+        out="$WORK/cg/$name.out"
+        say "callgrind: $name ($CALLGRIND_REQUESTS requests)"
+        sed -e 's/^master_process on;/master_process off;/' \
+            -e '/worker_cpu_affinity/d' "$conf" > "$WORK/cg/$name.conf"
+        start_nginx "$WORK/cg/$name.conf" valgrind --tool=callgrind \
+            --callgrind-out-file="$out" --collect-atstart=no \
+            --toggle-collect=ngx_process_events_and_timers
+        wait_ready "http://127.0.0.1:$(sed -n 's/.*listen 127.0.0.1:\([0-9]*\);.*/\1/p' "$conf")/static" 120
+        port=$(sed -n 's/.*listen 127.0.0.1:\([0-9]*\);.*/\1/p' "$conf")
+        [ "$pre" = 1 ] && preload "$port"
+        awk -v b="http://127.0.0.1:$port" -v n="$CALLGRIND_REQUESTS" \
+            -v m="$method" -v body="$WORK/bodies/L1" '
+            { p[NR] = $0 }
+            END { for (i = 0; i < n; i++) {
+                      printf "url = \"%s%s\"\noutput = \"/dev/null\"\n", b, p[i % NR + 1]
+                      print "write-out = \"%{http_code}\\n\""
+                      if (m == "POST")
+                          printf "data-binary = \"@%s\"\nheader = \"Content-Type: application/json\"\n", body
+                      if (i < n - 1) print "next" } }' \
+            "$paths" > "$WORK/cg/$name.curl"
+        curl -s -K "$WORK/cg/$name.curl" > "$WORK/cg/$name.codes"
+        check_alive
+        stop_pid "$NGINX_PID"
+        callgrind_annotate --inclusive=yes --threshold=100 "$out" \
+            > "$WORK/cg/$name.txt" 2>&1
+        awk -v fn="$fn" -v n="$CALLGRIND_REQUESTS" -v s="$name" '
+            /PROGRAM TOTALS/ && fn == "" { gsub(",", "", $1); v = $1 }
+            fn != "" && $0 ~ "[: ]" fn "( |$)" && v == "" { gsub(",", "", $1); v = $1 }
+            END { printf "%-10s %12.0f  %s\n", s, v / n, fn == "" ? "event loop" : fn }' \
+            "$WORK/cg/$name.txt" >> "$WORK/cg/results.txt"
+    }
+    : > "$WORK/cg/results.txt"
+    printf '%s\n' "/static204" > "$WORK/paths.static204"
+    printf '%s\n' "/event" > "$WORK/paths.event"
+    cg post-static "$WORK/live.conf" 0 POST "$WORK/paths.static204" ""
+    cg post-event "$WORK/live.conf" 0 POST "$WORK/paths.event" ""
+    cg live20 "$WORK/live.conf" 1 GET "$WORK/paths.live20" \
+        ngx_http_recsys_handler
+    cg history20 "$WORK/live.conf" 1 GET "$WORK/paths.history20" \
+        ngx_http_recsys_handler
+    cg nolive "$WORK/live.conf" 1 GET "$WORK/paths.nolive" \
+        ngx_http_recsys_handler
+    cg today "$WORK/today.conf" 0 GET "$WORK/paths.nolive" \
+        ngx_http_recsys_handler
+    CG_REPORT=$(cat "$WORK/cg/results.txt")
+fi
+
+# ------------------------------------------------------------ report
+
+cat <<EOF
+
+bench-events: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), data ${DATA:-sample}
+wrk -t1 -c$CONNECTIONS -d${DURATION}s x $ROUNDS rounds, nginx worker on CPU 0, wrk on CPU 1
+
+scenario  req/s      static     ratio   range        non-2xx
+$(cat "$WORK/speed.txt")
+  post1: POST /event of one event / POST to return 204 (the same bodies)
+  live20: /recommend of visitors with 20 live events / return 200 of $STATIC_LEN bytes
+  nolive: /recommend of known users without live events (zone configured) / static
+  today: the same without recsys_events / static
+
+capacity of a ${ZONE_MIB} MiB zone, per_user=20, 20 events per user, at the first eviction:
+  $(echo "$CAP" | sed 's/.*"events":\({[^}]*}\).*/\1/')
+
+instructions per request (callgrind, $CALLGRIND_REQUESTS requests each):
+$CG_REPORT
+  post-static: POST of a 20-event body to return 204; post-event: the same to /event
+  live20 / history20: a visitor's 20 live events / the same 20 items as history=
+  nolive / today: known users without live events, with / without recsys_events
+
+online replay (newest 6 rows held out, 5 posted as live events, the 6th predicted):
+  $REPLAY
+EOF

@@ -1,0 +1,265 @@
+/*
+ * recsys_live.c: event types, item id hashes and the live history merge
+ * (recsys_live.h).
+ *
+ * The hash table is open addressing over a power of two at least twice
+ * the items: a slot holds a 44-bit hash (0: empty) and an index, or
+ * RECSYS_NO_INDEX once a second id with the same hash came.
+ */
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "recsys_hash.h"
+#include "recsys_live.h"
+
+
+struct recsys_live_items_s {
+    uint64_t  *key;
+    uint32_t  *index;
+    uint32_t   mask;
+};
+
+
+/* One "name=weight" of a table into t; 0 when malformed. */
+static int
+recsys_live_type_add(recsys_live_types_t *t, const char *p, size_t len)
+{
+    char         num[32], *end;
+    double       v;
+    size_t       n;
+    const char  *eq;
+
+    eq = memchr(p, '=', len);
+    if (eq == NULL || t->n == RECSYS_LIVE_TYPES_MAX) {
+        return 0;
+    }
+
+    n = (size_t) (eq - p);
+    if (n == 0 || n > RECSYS_EVJSON_TYPE_MAX
+        || len - n - 1 == 0 || len - n - 1 >= sizeof(num))
+    {
+        return 0;
+    }
+
+    memcpy(num, eq + 1, len - n - 1);
+    num[len - n - 1] = '\0';
+    v = strtod(num, &end);
+
+    if (*end != '\0' || !isfinite(v) || fabs(v) > 1e30) {
+        return 0;
+    }
+
+    memcpy(t->name[t->n], p, n);
+    t->len[t->n] = (uint8_t) n;
+    t->weight[t->n] = (float) v;
+    t->n++;
+
+    return 1;
+}
+
+
+int
+recsys_live_types_read(const recsys_model_t *m, recsys_live_types_t *t)
+{
+    size_t       len, k, start;
+    const char  *spec;
+
+    memset(t, 0, sizeof(recsys_live_types_t));
+
+    if (recsys_model_meta(m, RECSYS_META_EVENT_WEIGHTS, &spec, &len)
+        != RECSYS_OK)
+    {
+        spec = RECSYS_EVENT_WEIGHTS_DEFAULT;
+        len = strlen(spec);
+    }
+
+    start = 0;
+
+    for (k = 0; k <= len; k++) {
+        if (k < len && spec[k] != ',') {
+            continue;
+        }
+
+        if (k > start && !recsys_live_type_add(t, spec + start, k - start)) {
+            return RECSYS_EINVAL;
+        }
+
+        start = k + 1;
+    }
+
+    return RECSYS_OK;
+}
+
+
+int
+recsys_live_type_find(const recsys_live_types_t *t, const char *name,
+    size_t len)
+{
+    uint32_t  k;
+
+    for (k = 0; k < t->n; k++) {
+        if (t->len[k] == len && strncasecmp(t->name[k], name, len) == 0) {
+            return (int) k;
+        }
+    }
+
+    return -1;
+}
+
+
+uint64_t
+recsys_live_hash64(const char *id, size_t len)
+{
+    size_t    k;
+    uint64_t  h, w;
+
+    /* eight bytes a round, each a multiply and a shift; then the tail */
+    h = 0x9e3779b97f4a7c15ULL ^ (uint64_t) len;
+
+    for (k = 0; k + 8 <= len; k += 8) {
+        memcpy(&w, id + k, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 29;
+    }
+
+    w = 0;
+    memcpy(&w, id + k, len - k);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 32;
+    h *= 0xff51afd7ed558ccdULL;
+
+    return h ^ (h >> 29);
+}
+
+
+uint64_t
+recsys_live_item_hash(const char *id, size_t len)
+{
+    uint64_t  h;
+
+    h = recsys_live_hash64(id, len)
+        & (((uint64_t) 1 << RECSYS_LIVE_HASH_BITS) - 1);
+
+    return h != 0 ? h : 1;
+}
+
+
+static uint32_t
+recsys_live_slot(const recsys_live_items_t *t, uint64_t h)
+{
+    uint32_t  s;
+
+    s = recsys_hash_u32((uint32_t) h ^ (uint32_t) (h >> 32)) & t->mask;
+
+    while (t->key[s] != 0 && t->key[s] != h) {
+        s = (s + 1) & t->mask;
+    }
+
+    return s;
+}
+
+
+recsys_live_items_t *
+recsys_live_items_build(const recsys_model_t *m)
+{
+    uint32_t              i, n, cap, s;
+    uint64_t              h;
+    recsys_item_t         it;
+    recsys_live_items_t  *t;
+
+    n = recsys_model_header(m)->n_items;
+
+    cap = 16;
+    while (cap < 2 * (uint64_t) n + 2) {
+        cap *= 2;
+    }
+
+    t = calloc(1, sizeof(recsys_live_items_t));
+    if (t == NULL) {
+        return NULL;
+    }
+
+    t->key = calloc(cap, sizeof(uint64_t));
+    t->index = malloc((size_t) cap * sizeof(uint32_t));
+    t->mask = cap - 1;
+
+    if (t->key == NULL || t->index == NULL) {
+        recsys_live_items_free(t);
+        return NULL;
+    }
+
+    for (i = 0; i < n; i++) {
+        recsys_model_item_get(m, i, &it);
+        h = recsys_live_item_hash(it.ext, it.ext_len);
+        s = recsys_live_slot(t, h);
+
+        /* a second id with this hash: neither is found */
+        t->index[s] = t->key[s] == 0 ? i : RECSYS_NO_INDEX;
+        t->key[s] = h;
+    }
+
+    return t;
+}
+
+
+void
+recsys_live_items_free(recsys_live_items_t *t)
+{
+    if (t != NULL) {
+        free(t->key);
+        free(t->index);
+        free(t);
+    }
+}
+
+
+uint32_t
+recsys_live_items_find(const recsys_live_items_t *t, uint64_t h)
+{
+    uint32_t  s;
+
+    s = recsys_live_slot(t, h);
+
+    return t->key[s] == h ? t->index[s] : RECSYS_NO_INDEX;
+}
+
+
+uint32_t
+recsys_live_merge(const uint32_t *item, const float *w, uint32_t n,
+    uint32_t *hist, float *hw)
+{
+    float     tw;
+    uint32_t  k, j, out, ti;
+
+    out = 0;
+
+    /* newest first: an item's first sight is its newest event */
+    for (k = n; k > 0; k--) {
+        for (j = 0; j < out && hist[j] != item[k - 1]; j++) {
+            /* void */
+        }
+
+        if (j == out) {
+            hist[out] = item[k - 1];
+            hw[out++] = w[k - 1];
+
+        } else {
+            hw[j] += w[k - 1];
+        }
+    }
+
+    /* back to oldest first, as a request's history is */
+    for (k = 0; k < out / 2; k++) {
+        ti = hist[k];
+        hist[k] = hist[out - 1 - k];
+        hist[out - 1 - k] = ti;
+        tw = hw[k];
+        hw[k] = hw[out - 1 - k];
+        hw[out - 1 - k] = tw;
+    }
+
+    return out;
+}

@@ -1,0 +1,785 @@
+/*
+ * ngx_http_recsys_events.c: the events zone, each user's recent events in
+ * shared memory (the pattern of limit_req_zone).
+ *
+ * The zone is a slab pool holding one node per user: an rbtree node keyed
+ * by a 64-bit hash of the user id (the id itself is never stored), an LRU
+ * queue link, the time of the user's last event, a version (from the
+ * zone's clock, so that no two states of any user share one: the ETag of
+ * /recommend carries it) and a ring of per_user events of 8 bytes
+ * (ngx_http_recsys_events.h), with 20 events a node of 240 bytes, one
+ * 256-byte slab chunk.  Impressions (recsys_impressions) take a second
+ * chunk of their own only for the users who were shown answers.
+ *
+ * Every write takes the zone's mutex once per request.  A write never
+ * fails: before it, up to two users whose last event is older than the ttl
+ * are dropped from the LRU tail; when the slab pool has no room, the least
+ * recently active users are dropped until the node fits.  A read drops an
+ * expired user it finds.  The zone survives nginx -s reload when its name
+ * and size are unchanged (nginx keeps the segment and init_zone adopts the
+ * old tree); a different per_user then refuses the new configuration.
+ */
+
+#include "ngx_http_recsys_events.h"
+
+
+typedef struct {
+    u_char                    color;
+    u_char                    n;            /* events held */
+    u_char                    next;         /* the ring slot written next */
+    u_char                    n_shown;      /* entries of shown[] */
+    uint32_t                  last;         /* seconds, the last event */
+    ngx_queue_t               queue;
+    uint64_t                  user;
+    uint64_t                  version;
+    uint64_t                 *shown;        /* item << 20 | times, or NULL */
+    uint64_t                  ev[1];
+} ngx_http_recsys_ev_node_t;
+
+
+#define ngx_http_recsys_ev_node(node)                                         \
+    ((ngx_http_recsys_ev_node_t *) &(node)->color)
+
+#define ngx_http_recsys_ev_node_size(per_user)                                \
+    (offsetof(ngx_rbtree_node_t, color)                                      \
+     + offsetof(ngx_http_recsys_ev_node_t, ev)                               \
+     + (per_user) * sizeof(uint64_t))
+
+#define NGX_HTTP_RECSYS_EV_SHOWN_MAX  0xfffff
+
+
+static ngx_int_t ngx_http_recsys_ev_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+
+
+static void
+ngx_http_recsys_ev_insert(ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
+    ngx_rbtree_node_t *sentinel)
+{
+    ngx_rbtree_node_t  **p;
+
+    for ( ;; ) {
+        if (node->key != temp->key) {
+            p = node->key < temp->key ? &temp->left : &temp->right;
+
+        } else {
+            p = ngx_http_recsys_ev_node(node)->user
+                < ngx_http_recsys_ev_node(temp)->user
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+static ngx_rbtree_node_t *
+ngx_http_recsys_ev_lookup(ngx_http_recsys_ev_zone_t *ctx, uint64_t user)
+{
+    ngx_rbtree_key_t    key;
+    ngx_rbtree_node_t  *node, *sentinel;
+
+    key = (ngx_rbtree_key_t) user;
+    node = ctx->sh->rbtree.root;
+    sentinel = ctx->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+        if (key != node->key) {
+            node = key < node->key ? node->left : node->right;
+            continue;
+        }
+
+        if (user == ngx_http_recsys_ev_node(node)->user) {
+            return node;
+        }
+
+        node = user < ngx_http_recsys_ev_node(node)->user ? node->left
+                                                          : node->right;
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_http_recsys_ev_delete(ngx_http_recsys_ev_zone_t *ctx,
+    ngx_rbtree_node_t *node)
+{
+    ngx_http_recsys_ev_node_t  *en;
+
+    en = ngx_http_recsys_ev_node(node);
+
+    ngx_queue_remove(&en->queue);
+    ngx_rbtree_delete(&ctx->sh->rbtree, node);
+
+    ctx->sh->counters.users--;
+    ctx->sh->counters.events -= en->n;
+
+    if (en->shown != NULL) {
+        ngx_slab_free_locked(ctx->shpool, en->shown);
+    }
+
+    ngx_slab_free_locked(ctx->shpool, node);
+}
+
+
+static ngx_rbtree_node_t *
+ngx_http_recsys_ev_tail(ngx_http_recsys_ev_zone_t *ctx)
+{
+    ngx_queue_t                *q;
+    ngx_http_recsys_ev_node_t  *en;
+
+    if (ngx_queue_empty(&ctx->sh->lru)) {
+        return NULL;
+    }
+
+    q = ngx_queue_last(&ctx->sh->lru);
+    en = ngx_queue_data(q, ngx_http_recsys_ev_node_t, queue);
+
+    return (ngx_rbtree_node_t *) ((u_char *) en
+                                  - offsetof(ngx_rbtree_node_t, color));
+}
+
+
+static ngx_uint_t
+ngx_http_recsys_ev_expired(ngx_http_recsys_ev_zone_t *ctx,
+    ngx_http_recsys_ev_node_t *en, time_t now)
+{
+    return now - (time_t) en->last > ctx->ttl;
+}
+
+
+/* Drops at most two users whose last event is older than the ttl. */
+static void
+ngx_http_recsys_ev_expire(ngx_http_recsys_ev_zone_t *ctx, time_t now)
+{
+    ngx_uint_t          k;
+    ngx_rbtree_node_t  *node;
+
+    for (k = 0; k < 2; k++) {
+        node = ngx_http_recsys_ev_tail(ctx);
+
+        if (node == NULL
+            || !ngx_http_recsys_ev_expired(ctx,
+                                           ngx_http_recsys_ev_node(node),
+                                           now))
+        {
+            return;
+        }
+
+        ngx_http_recsys_ev_delete(ctx, node);
+        ctx->sh->counters.expired++;
+    }
+}
+
+
+/*
+ * size bytes of the slab pool, making room by dropping the least recently
+ * active users; NULL only when the pool is empty and still has no room.
+ */
+static void *
+ngx_http_recsys_ev_alloc(ngx_http_recsys_ev_zone_t *ctx, size_t size,
+    ngx_uint_t *evicted)
+{
+    void               *p;
+    ngx_rbtree_node_t  *node;
+
+    for ( ;; ) {
+        p = ngx_slab_alloc_locked(ctx->shpool, size);
+        if (p != NULL) {
+            return p;
+        }
+
+        node = ngx_http_recsys_ev_tail(ctx);
+        if (node == NULL) {
+            return NULL;
+        }
+
+        ngx_http_recsys_ev_delete(ctx, node);
+        ctx->sh->counters.evicted++;
+        (*evicted)++;
+    }
+}
+
+
+/* The zone's slot of a type name, interned on first sight; 0: full. */
+static ngx_uint_t
+ngx_http_recsys_ev_type_slot(ngx_http_recsys_ev_shctx_t *sh,
+    const u_char *name, size_t len)
+{
+    ngx_uint_t  k;
+
+    for (k = 1; k <= sh->n_types; k++) {
+        if (sh->type_len[k] == len && ngx_memcmp(sh->type[k], name, len) == 0)
+        {
+            return k;
+        }
+    }
+
+    if (sh->n_types == NGX_HTTP_RECSYS_EV_TYPES
+        || len > RECSYS_EVJSON_TYPE_MAX)
+    {
+        return 0;
+    }
+
+    k = ++sh->n_types;
+    ngx_memcpy(sh->type[k], name, len);
+    sh->type_len[k] = (u_char) len;
+
+    return k;
+}
+
+
+/* A positive event: the item's impressions start again. */
+static void
+ngx_http_recsys_ev_unshow(ngx_http_recsys_ev_node_t *en, uint64_t item)
+{
+    ngx_uint_t  k;
+
+    for (k = 0; en->shown != NULL && k < en->n_shown; k++) {
+        if ((en->shown[k] >> 20) == item) {
+            en->shown[k] = en->shown[--en->n_shown];
+            return;
+        }
+    }
+}
+
+
+/* The user's node, made (with room) when there is none. */
+static ngx_http_recsys_ev_node_t *
+ngx_http_recsys_ev_user(ngx_http_recsys_ev_zone_t *ctx, uint64_t user,
+    ngx_uint_t *evicted)
+{
+    ngx_rbtree_node_t          *node;
+    ngx_http_recsys_ev_node_t  *en;
+
+    node = ngx_http_recsys_ev_lookup(ctx, user);
+
+    if (node != NULL) {
+        en = ngx_http_recsys_ev_node(node);
+        ngx_queue_remove(&en->queue);
+        ngx_queue_insert_head(&ctx->sh->lru, &en->queue);
+        return en;
+    }
+
+    node = ngx_http_recsys_ev_alloc(ctx,
+               ngx_http_recsys_ev_node_size(ctx->per_user), evicted);
+    if (node == NULL) {
+        return NULL;
+    }
+
+    node->key = (ngx_rbtree_key_t) user;
+    en = ngx_http_recsys_ev_node(node);
+    en->n = 0;
+    en->next = 0;
+    en->n_shown = 0;
+    en->user = user;
+    en->shown = NULL;
+    en->version = 0;
+    en->last = (uint32_t) ngx_time();
+
+    ngx_rbtree_insert(&ctx->sh->rbtree, node);
+    ngx_queue_insert_head(&ctx->sh->lru, &en->queue);
+    ctx->sh->counters.users++;
+
+    return en;
+}
+
+
+ngx_uint_t
+ngx_http_recsys_events_add(ngx_shm_zone_t *zone, ngx_http_recsys_ev_in_t *in,
+    ngx_uint_t n)
+{
+    time_t                      now;
+    ngx_uint_t                  k, slot, evicted;
+    ngx_http_recsys_ev_node_t  *en;
+    ngx_http_recsys_ev_zone_t  *ctx;
+
+    ctx = zone->data;
+    now = ngx_time();
+    evicted = 0;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    ngx_http_recsys_ev_expire(ctx, now);
+
+    for (k = 0; k < n; k++) {
+        en = ngx_http_recsys_ev_user(ctx, in[k].user, &evicted);
+        if (en == NULL) {
+            continue;
+        }
+
+        slot = ngx_http_recsys_ev_type_slot(ctx->sh, in[k].type,
+                                            in[k].type_len);
+
+        en->ev[en->next] = ngx_http_recsys_ev_make(in[k].item, slot,
+                                                   now / 60);
+        en->next = (u_char) ((en->next + 1) % ctx->per_user);
+
+        if (en->n < ctx->per_user) {
+            en->n++;
+            ctx->sh->counters.events++;
+        }
+
+        if (in[k].weight > 0.0f) {
+            ngx_http_recsys_ev_unshow(en, in[k].item);
+        }
+
+        en->last = (uint32_t) now;
+        en->version = ++ctx->sh->clock;
+        ctx->sh->counters.accepted++;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return evicted;
+}
+
+
+/* The items shown at least rotation times, copied into the pool. */
+static ngx_int_t
+ngx_http_recsys_ev_copy_shown(ngx_http_recsys_ev_node_t *en,
+    ngx_pool_t *pool, ngx_uint_t rotation, ngx_http_recsys_ev_user_t *out)
+{
+    ngx_uint_t  k;
+
+    out->shown = NULL;
+    out->n_shown = 0;
+
+    if (en->shown == NULL || rotation == 0) {
+        return NGX_OK;
+    }
+
+    out->shown = ngx_palloc(pool, en->n_shown * sizeof(uint64_t) + 1);
+    if (out->shown == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (k = 0; k < en->n_shown; k++) {
+        if ((en->shown[k] & NGX_HTTP_RECSYS_EV_SHOWN_MAX) >= rotation) {
+            out->shown[out->n_shown++] = en->shown[k] >> 20;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_recsys_events_get(ngx_shm_zone_t *zone, uint64_t user,
+    ngx_pool_t *pool, ngx_uint_t rotation, ngx_http_recsys_ev_user_t *out)
+{
+    time_t                      now;
+    ngx_int_t                   rc;
+    ngx_uint_t                  k, first;
+    ngx_rbtree_node_t          *node;
+    ngx_http_recsys_ev_node_t  *en;
+    ngx_http_recsys_ev_zone_t  *ctx;
+
+    ctx = zone->data;
+    now = ngx_time();
+    rc = NGX_DECLINED;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    node = ngx_http_recsys_ev_lookup(ctx, user);
+    if (node == NULL) {
+        goto done;
+    }
+
+    en = ngx_http_recsys_ev_node(node);
+
+    if (ngx_http_recsys_ev_expired(ctx, en, now)) {
+        ngx_http_recsys_ev_delete(ctx, node);
+        ctx->sh->counters.expired++;
+        goto done;
+    }
+
+    if (en->n == 0 && en->shown == NULL) {
+        goto done;
+    }
+
+    rc = NGX_ERROR;
+
+    out->ev = ngx_palloc(pool, (en->n + 1) * sizeof(uint64_t));
+    if (out->ev == NULL) {
+        goto done;
+    }
+
+    first = (en->next + ctx->per_user - en->n) % ctx->per_user;
+
+    for (k = 0; k < en->n; k++) {
+        out->ev[k] = en->ev[(first + k) % ctx->per_user];
+    }
+
+    out->n = en->n;
+    out->version = en->version;
+
+    if (ngx_http_recsys_ev_copy_shown(en, pool, rotation, out) == NGX_OK) {
+        rc = NGX_OK;
+    }
+
+done:
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return rc;
+}
+
+
+size_t
+ngx_http_recsys_events_type_name(ngx_shm_zone_t *zone, ngx_uint_t slot,
+    const u_char **name)
+{
+    ngx_http_recsys_ev_zone_t  *ctx;
+
+    ctx = zone->data;
+
+    /* slots are written once, before any event names them */
+    if (slot == 0 || slot > NGX_HTTP_RECSYS_EV_TYPES) {
+        return 0;
+    }
+
+    *name = ctx->sh->type[slot];
+
+    return ctx->sh->type_len[slot];
+}
+
+
+/* One showing of item; the least shown entry gives way when full. */
+static void
+ngx_http_recsys_ev_show(ngx_http_recsys_ev_node_t *en, uint64_t item,
+    ngx_uint_t rotation, ngx_uint_t *changed)
+{
+    ngx_uint_t  k, low;
+
+    for (k = 0; k < en->n_shown; k++) {
+        if ((en->shown[k] >> 20) == item) {
+            if ((en->shown[k] & NGX_HTTP_RECSYS_EV_SHOWN_MAX)
+                < NGX_HTTP_RECSYS_EV_SHOWN_MAX)
+            {
+                en->shown[k]++;
+            }
+
+            *changed |= (en->shown[k] & NGX_HTTP_RECSYS_EV_SHOWN_MAX)
+                        == rotation;
+            return;
+        }
+    }
+
+    if (en->n_shown < NGX_HTTP_RECSYS_EV_IMPR) {
+        en->shown[en->n_shown++] = (item << 20) | 1;
+        *changed |= rotation == 1;
+        return;
+    }
+
+    low = 0;
+    for (k = 1; k < en->n_shown; k++) {
+        if ((en->shown[k] & NGX_HTTP_RECSYS_EV_SHOWN_MAX)
+            < (en->shown[low] & NGX_HTTP_RECSYS_EV_SHOWN_MAX))
+        {
+            low = k;
+        }
+    }
+
+    en->shown[low] = (item << 20) | 1;
+    *changed |= rotation == 1;
+}
+
+
+void
+ngx_http_recsys_events_impress(ngx_shm_zone_t *zone, uint64_t user,
+    const uint64_t *items, ngx_uint_t n, ngx_uint_t rotation)
+{
+    ngx_uint_t                  k, evicted, changed;
+    ngx_http_recsys_ev_node_t  *en;
+    ngx_http_recsys_ev_zone_t  *ctx;
+
+    ctx = zone->data;
+    evicted = 0;
+    changed = 0;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    en = ngx_http_recsys_ev_user(ctx, user, &evicted);
+
+    if (en != NULL && en->shown == NULL) {
+        en->shown = ngx_http_recsys_ev_alloc(ctx,
+                        NGX_HTTP_RECSYS_EV_IMPR * sizeof(uint64_t),
+                        &evicted);
+    }
+
+    if (en != NULL) {
+        en->last = (uint32_t) ngx_time();
+    }
+
+    if (en != NULL && en->shown != NULL) {
+        for (k = 0; k < n; k++) {
+            ngx_http_recsys_ev_show(en, items[k], rotation, &changed);
+        }
+
+        if (changed) {
+            /* the next answer differs: so does its ETag */
+            en->version = ++ctx->sh->clock;
+        }
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+void
+ngx_http_recsys_events_reject(ngx_shm_zone_t *zone)
+{
+    ngx_http_recsys_ev_zone_t  *ctx;
+
+    ctx = zone->data;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+    ctx->sh->counters.rejected++;
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+void
+ngx_http_recsys_events_counters(ngx_shm_zone_t *zone,
+    ngx_http_recsys_ev_counters_t *c, size_t *used, size_t *free)
+{
+    ngx_http_recsys_ev_zone_t  *ctx;
+
+    ctx = zone->data;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+    *c = ctx->sh->counters;
+    *free = ctx->shpool->pfree * ngx_pagesize;
+    *used = (size_t) (ctx->shpool->end - ctx->shpool->start) - *free;
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+}
+
+
+uint64_t
+ngx_http_recsys_events_user_hash(const u_char *id, size_t len)
+{
+    return recsys_live_hash64((const char *) id, len);
+}
+
+
+ngx_int_t
+ngx_http_recsys_events_erase(ngx_shm_zone_t *zone, uint64_t user)
+{
+    ngx_rbtree_node_t          *node;
+    ngx_http_recsys_ev_zone_t  *ctx;
+
+    ctx = zone->data;
+
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    node = ngx_http_recsys_ev_lookup(ctx, user);
+    if (node != NULL) {
+        ngx_http_recsys_ev_delete(ctx, node);
+        ctx->sh->counters.erased++;
+    }
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return node != NULL ? NGX_OK : NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_recsys_ev_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_recsys_ev_zone_t  *octx = data;
+
+    size_t                      len;
+    ngx_http_recsys_ev_zone_t  *ctx;
+
+    ctx = shm_zone->data;
+
+    if (octx != NULL) {
+        if (octx->per_user != ctx->per_user) {
+            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                          "recsys_events zone \"%V\" holds per_user=%ui "
+                          "events, not %ui: give the zone a new name or "
+                          "size to change it", &shm_zone->shm.name,
+                          octx->per_user, ctx->per_user);
+            return NGX_ERROR;
+        }
+
+        ctx->sh = octx->sh;
+        ctx->shpool = octx->shpool;
+
+        return NGX_OK;
+    }
+
+    ctx->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        ctx->sh = ctx->shpool->data;
+        return NGX_OK;
+    }
+
+    ctx->sh = ngx_slab_alloc(ctx->shpool, sizeof(ngx_http_recsys_ev_shctx_t));
+    if (ctx->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(ctx->sh, sizeof(ngx_http_recsys_ev_shctx_t));
+    ctx->shpool->data = ctx->sh;
+
+    ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
+                    ngx_http_recsys_ev_insert);
+    ngx_queue_init(&ctx->sh->lru);
+
+    len = sizeof(" in recsys_events zone \"\"") + shm_zone->shm.name.len;
+
+    ctx->shpool->log_ctx = ngx_slab_alloc(ctx->shpool, len);
+    if (ctx->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(ctx->shpool->log_ctx, " in recsys_events zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    /* a full zone is normal: it makes room, nothing to log */
+    ctx->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * recsys_events zone=NAME:SIZE [per_user=N] [ttl=TIME]: one zone per http
+ * block; tag is the module's, for nginx to tell the zone's owner.
+ */
+char *
+ngx_http_recsys_events_zone(ngx_conf_t *cf,
+    ngx_http_recsys_ev_main_conf_t *emcf, void *tag)
+{
+    u_char                     *p;
+    ssize_t                     size;
+    ngx_str_t                  *value, name, s;
+    ngx_int_t                   n;
+    ngx_uint_t                  i;
+    ngx_http_recsys_ev_zone_t  *ctx;
+
+    if (emcf->zone != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    size = 0;
+    name.len = 0;
+    emcf->per_user = 20;
+    emcf->ttl = 3600;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+            name.data = value[i].data + 5;
+            p = (u_char *) ngx_strchr(name.data, ':');
+            if (p == NULL) {
+                goto invalid;
+            }
+
+            name.len = p - name.data;
+            s.data = p + 1;
+            s.len = value[i].data + value[i].len - s.data;
+
+            size = ngx_parse_size(&s);
+            if (name.len == 0 || size == NGX_ERROR) {
+                goto invalid;
+            }
+
+            if (size < (ssize_t) (64 * ngx_pagesize)) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "recsys_events zone \"%V\" is too small: "
+                                   "at least %uz bytes", &value[i],
+                                   64 * ngx_pagesize);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "per_user=", 9) == 0) {
+            n = ngx_atoi(value[i].data + 9, value[i].len - 9);
+            if (n < 1 || n > NGX_HTTP_RECSYS_EV_PER_USER) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "recsys_events: per_user must be from 1 "
+                                   "to %d", NGX_HTTP_RECSYS_EV_PER_USER);
+                return NGX_CONF_ERROR;
+            }
+
+            emcf->per_user = (ngx_uint_t) n;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "ttl=", 4) == 0) {
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+
+            emcf->ttl = ngx_parse_time(&s, 1);
+            if (emcf->ttl == (time_t) NGX_ERROR || emcf->ttl < 1
+                || emcf->ttl > NGX_HTTP_RECSYS_EV_TTL_MAX)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "recsys_events: ttl must be from 1s to "
+                                   "30d");
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    if (name.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "recsys_events needs zone=NAME:SIZE");
+        return NGX_CONF_ERROR;
+    }
+
+    ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_recsys_ev_zone_t));
+    if (ctx == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ctx->per_user = emcf->per_user;
+    ctx->ttl = emcf->ttl;
+
+    emcf->zone = ngx_shared_memory_add(cf, &name, size, tag);
+    if (emcf->zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (emcf->zone->data != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "recsys_events zone \"%V\" is already used",
+                           &name);
+        return NGX_CONF_ERROR;
+    }
+
+    emcf->zone->init = ngx_http_recsys_ev_init_zone;
+    emcf->zone->data = ctx;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "recsys_events: invalid parameter \"%V\"", &value[i]);
+
+    return NGX_CONF_ERROR;
+}

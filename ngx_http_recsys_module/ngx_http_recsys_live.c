@@ -1,0 +1,328 @@
+/*
+ * ngx_http_recsys_live.c: what /recommend takes from the events zone.
+ *
+ * Before the query, a user's live events become the newest part of the
+ * request's history (recsys_live_merge: one entry per item, its events'
+ * weights summed, newest last), in front of the request's own history=
+ * items, so the engine's one request-time path scores them as it scores
+ * history=, with every live item seen and the negative ones pushing their
+ * neighbours down; explain=1 credits them in "because" like any history
+ * item.  A user without live events costs one lookup in the zone.
+ *
+ * With recsys_impressions on, the items of each answer are counted per
+ * user; an item shown recsys_rotation times since its last positive event
+ * moves below the unshown ones: the query asks for as many more items as
+ * there are such items, and they go to the end before the cut.
+ *
+ * The request's live version (the zone's clock at the user's last change)
+ * goes into the ETag, so a revalidating cache never keeps a stale answer.
+ */
+
+#include "ngx_http_recsys_events.h"
+
+
+typedef struct {
+    uint64_t                  user;
+    uint64_t                  version;
+    uint64_t                 *shown;        /* item hashes at rotation */
+    ngx_uint_t                n_shown;
+    uint32_t                  n;            /* what the client asked */
+} ngx_http_recsys_live_ctx_t;
+
+
+/* The live items with known indexes and their weights, oldest first. */
+static ngx_int_t
+ngx_http_recsys_live_items(ngx_http_request_t *r, recsys_model_t *model,
+    ngx_http_recsys_ev_user_t *u, uint32_t *item, float *w, uint32_t *n)
+{
+    int                              t;
+    size_t                           len;
+    uint32_t                         index;
+    ngx_uint_t                       k, slot;
+    const u_char                    *name;
+    const recsys_live_types_t       *types;
+    recsys_live_items_t             *items;
+    ngx_http_recsys_ev_main_conf_t  *emcf;
+
+    emcf = ngx_http_get_module_main_conf(r, ngx_http_recsys_events_module);
+    *n = 0;
+
+    items = ngx_http_recsys_event_items(r, model);
+    if (items == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* without a table no weights: the live items are only seen */
+    types = ngx_http_recsys_event_types(r, model);
+
+    for (k = 0; k < u->n; k++) {
+        index = recsys_live_items_find(items,
+                                       ngx_http_recsys_ev_item(u->ev[k]));
+        if (index == RECSYS_NO_INDEX) {
+            continue;
+        }
+
+        slot = ngx_http_recsys_ev_type(u->ev[k]);
+        len = ngx_http_recsys_events_type_name(emcf->zone, slot, &name);
+        t = len && types != NULL
+            ? recsys_live_type_find(types, (const char *) name, len) : -1;
+
+        item[*n] = index;
+        w[(*n)++] = t >= 0 ? types->weight[t] : 0.0f;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_recsys_live_query(ngx_http_request_t *r, recsys_model_t *model,
+    ngx_str_t *user, recsys_query_t *q)
+{
+    float                           *w, *hw;
+    uint32_t                        *item, *hist, n, k, j, live;
+    ngx_int_t                        rc;
+    ngx_http_recsys_ev_user_t        u;
+    ngx_http_recsys_live_ctx_t      *ctx;
+    ngx_http_recsys_ev_loc_conf_t   *elcf;
+    ngx_http_recsys_ev_main_conf_t  *emcf;
+
+    emcf = ngx_http_get_module_main_conf(r, ngx_http_recsys_events_module);
+
+    if (emcf->zone == NULL || user->len == 0) {
+        return NGX_OK;
+    }
+
+    elcf = ngx_http_get_module_loc_conf(r, ngx_http_recsys_events_module);
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_recsys_live_ctx_t));
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->user = ngx_http_recsys_events_user_hash(user->data, user->len);
+    ctx->n = q->n;
+    ngx_http_set_ctx(r, ctx, ngx_http_recsys_events_module);
+
+    rc = ngx_http_recsys_events_get(emcf->zone, ctx->user, r->pool,
+                                    elcf->impressions ? elcf->rotation : 0,
+                                    &u);
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? NGX_OK : NGX_ERROR;
+    }
+
+    ctx->version = u.version;
+    ctx->shown = u.shown;
+    ctx->n_shown = u.n_shown;
+    q->n += (uint32_t) u.n_shown;
+
+    if (u.n == 0) {
+        return NGX_OK;
+    }
+
+    item = ngx_palloc(r->pool, u.n * sizeof(uint32_t));
+    w = ngx_palloc(r->pool, u.n * sizeof(float));
+    hist = ngx_palloc(r->pool, (u.n + q->n_history) * sizeof(uint32_t));
+    hw = ngx_palloc(r->pool, (u.n + q->n_history) * sizeof(float));
+
+    if (item == NULL || w == NULL || hist == NULL || hw == NULL
+        || ngx_http_recsys_live_items(r, model, &u, item, w, &n) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    /*
+     * the live items, then the request's own history= items that are not
+     * live already (one item is consumed once), newest last
+     */
+    n = recsys_live_merge(item, w, n, hist, hw);
+    live = n;
+
+    for (k = 0; k < q->n_history; k++) {
+        for (j = 0; j < live && hist[j] != q->history[k]; j++) {
+            /* void */
+        }
+
+        if (j == live) {
+            hist[n] = q->history[k];
+            hw[n++] = 1.0f;
+        }
+    }
+
+    q->history = hist;
+    q->history_weight = hw;
+    q->n_history = n;
+
+    return NGX_OK;
+}
+
+
+/* 1 if the hash of item is one of the shown ones. */
+static ngx_uint_t
+ngx_http_recsys_live_is_shown(ngx_http_recsys_live_ctx_t *ctx, uint64_t h)
+{
+    ngx_uint_t  k;
+
+    for (k = 0; k < ctx->n_shown; k++) {
+        if (ctx->shown[k] == h) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * The shown items after the unshown ones (each group in its order), then
+ * the answer cut to what was asked.  hash[] follows the items.
+ */
+static void
+ngx_http_recsys_live_rotate(ngx_http_recsys_live_ctx_t *ctx,
+    recsys_result_t *res, uint64_t *hash, uint64_t *tmp_hash,
+    recsys_scored_t *tmp, recsys_why_t *tmp_why)
+{
+    uint32_t    k, j, pass;
+
+    j = 0;
+
+    for (pass = 0; pass < 2; pass++) {
+        for (k = 0; k < res->n; k++) {
+            if (ngx_http_recsys_live_is_shown(ctx, hash[k]) != pass) {
+                continue;
+            }
+
+            tmp[j] = res->items[k];
+            tmp_hash[j] = hash[k];
+
+            if (res->why != NULL) {
+                tmp_why[j] = res->why[k];
+            }
+
+            j++;
+        }
+    }
+
+    ngx_memcpy(res->items, tmp, res->n * sizeof(recsys_scored_t));
+    ngx_memcpy(hash, tmp_hash, res->n * sizeof(uint64_t));
+
+    if (res->why != NULL) {
+        ngx_memcpy(res->why, tmp_why, res->n * sizeof(recsys_why_t));
+    }
+
+    if (res->n > ctx->n) {
+        res->n = ctx->n;
+    }
+}
+
+
+void
+ngx_http_recsys_live_result(ngx_http_request_t *r, recsys_model_t *model,
+    recsys_result_t *res)
+{
+    uint32_t                         k;
+    uint64_t                        *hash, *tmp_hash;
+    recsys_item_t                    it;
+    recsys_why_t                    *tmp_why;
+    recsys_scored_t                 *tmp;
+    ngx_http_recsys_live_ctx_t      *ctx;
+    ngx_http_recsys_ev_loc_conf_t   *elcf;
+    ngx_http_recsys_ev_main_conf_t  *emcf;
+
+    elcf = ngx_http_get_module_loc_conf(r, ngx_http_recsys_events_module);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_recsys_events_module);
+
+    if (!elcf->impressions || ctx == NULL || res->n == 0) {
+        return;
+    }
+
+    emcf = ngx_http_get_module_main_conf(r, ngx_http_recsys_events_module);
+
+    hash = ngx_palloc(r->pool, 2 * res->n * sizeof(uint64_t));
+    tmp = ngx_palloc(r->pool, res->n * sizeof(recsys_scored_t));
+    tmp_why = ngx_palloc(r->pool, res->n * sizeof(recsys_why_t));
+
+    if (hash == NULL || tmp == NULL || tmp_why == NULL) {
+        return;     /* nothing moved, nothing counted: the answer stands */
+    }
+
+    tmp_hash = hash + res->n;
+
+    for (k = 0; k < res->n; k++) {
+        recsys_model_item_get(model, res->items[k].item, &it);
+        hash[k] = recsys_live_item_hash(it.ext, it.ext_len);
+    }
+
+    if (ctx->n_shown > 0) {
+        ngx_http_recsys_live_rotate(ctx, res, hash, tmp_hash, tmp, tmp_why);
+    }
+
+    ngx_http_recsys_events_impress(emcf->zone, ctx->user, hash, res->n,
+                                   elcf->rotation);
+}
+
+
+uint64_t
+ngx_http_recsys_live_version(ngx_http_request_t *r)
+{
+    ngx_http_recsys_live_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_recsys_events_module);
+
+    return ctx != NULL ? ctx->version : 0;
+}
+
+
+#define NGX_HTTP_RECSYS_LIVE_COUNTERS(X)                                      \
+    X(users) X(events) X(evicted) X(expired) X(accepted) X(rejected)        \
+    X(erased)
+
+
+u_char *
+ngx_http_recsys_live_status(ngx_http_request_t *r, u_char *p,
+    ngx_uint_t prometheus)
+{
+    size_t                           used, free;
+    ngx_http_recsys_ev_counters_t    c;
+    ngx_http_recsys_ev_main_conf_t  *emcf;
+
+    emcf = ngx_http_get_module_main_conf(r, ngx_http_recsys_events_module);
+
+    if (emcf->zone == NULL) {
+        return p;
+    }
+
+    ngx_http_recsys_events_counters(emcf->zone, &c, &used, &free);
+
+    if (prometheus) {
+
+#define NGX_HTTP_RECSYS_LIVE_PROM(name)                                       \
+        p = ngx_sprintf(p, "# TYPE recsys_events_" #name " gauge\n"          \
+                        "recsys_events_" #name " %uL\n", c.name);
+
+        NGX_HTTP_RECSYS_LIVE_COUNTERS(NGX_HTTP_RECSYS_LIVE_PROM)
+
+        return ngx_sprintf(p, "# TYPE recsys_events_bytes gauge\n"
+                           "recsys_events_bytes{state=\"used\"} %uz\n"
+                           "recsys_events_bytes{state=\"free\"} %uz\n",
+                           used, free);
+    }
+
+    /* p ends the status object: the zone goes in as its last member */
+    p--;
+
+#define NGX_HTTP_RECSYS_LIVE_JSON(name)                                       \
+    p = ngx_sprintf(p, "\"" #name "\":%uL,", c.name);
+
+    p = ngx_sprintf(p, ",\"events\":{\"zone\":\"%V\",",
+                    &emcf->zone->shm.name);
+
+    NGX_HTTP_RECSYS_LIVE_COUNTERS(NGX_HTTP_RECSYS_LIVE_JSON)
+
+    return ngx_sprintf(p, "\"bytes_used\":%uz,\"bytes_free\":%uz}}", used,
+                       free);
+}

@@ -1,0 +1,313 @@
+#!/usr/bin/perl
+
+# 24-events: POST /event into the shared events zone, and the next
+# /recommend of that user answered with them, with two workers.
+#
+# t/data/sess-ratings.csv (8 users, 10 items, --neighbors 5 --history 3)
+# and the brute-force item-CF reference of RecsysRef.  Checks: an event
+# posted through one worker changes the answer of the other (both pids
+# seen, through a reuseport listener that spreads connections); a visitor
+# with no stored history after play events on A, B, C gets exactly the
+# answer of history=A,B,C (items, order and scores, itemcf and hybrid), and
+# the reference's; the builder's event weights (like 3, skip -1) weigh the
+# live history and a skipped item's neighbours go down; explain=1 credits
+# live items; a known user's live events come before the stored history;
+# the ETag follows the live state; a body in a temporary file is read;
+# DELETE forgets; recsys_user overrides the
+# body's user; every bad body is a JSON 400 that stores nothing; 405 says
+# Allow: POST, DELETE; /recsys-status counts the zone (JSON, Prometheus).
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Test::More;
+use JSON::PP;
+use RecsysTest qw(build_model tmpdir check_items check_error);
+use RecsysRef qw(parse_interactions model_ref);
+
+RecsysTest::skip_unless_built();
+
+my $data = "$FindBin::Bin/data";
+my $tmp = tmpdir();
+my $csv = "$data/sess-ratings.csv";
+my $m = model_ref(rows => parse_interactions($csv), K => 5, H => 3);
+
+my $model = build_model(interactions => $csv, items => "$data/sess-items.csv",
+                        out => "$tmp/sess.mdb", model_id => 'sess-1',
+                        args => ['--neighbors', 5, '--history', 3]);
+
+my $port2 = RecsysTest::free_port();
+my $srv = RecsysTest::start_nginx(
+    workers => 2,
+    http => "    recsys_events zone=live:1m per_user=20 ttl=1h;\n"
+            . "    recsys_model $model;\n",
+    server => "        listen 127.0.0.1:$port2 reuseport;\n"
+              . "        add_header X-Pid \$pid always;\n",
+    locations => <<'EOF');
+        location = /event { recsys_event; recsys_max_events 4; }
+        location = /event-trusted {
+            recsys_event;
+            recsys_user $http_x_user;
+        }
+        location = /event-big {
+            recsys_event;
+            client_body_buffer_size 1k;
+        }
+        location = /r { recsys; }
+        location = /recsys-status { recsys_status; }
+EOF
+
+my $http = HTTP::Tiny->new(timeout => 10, keep_alive => 0);
+my $json = JSON::PP->new->utf8->canonical;
+
+# req($method, $path, $body, \%headers): over a new connection to the
+# reuseport listener, so that either worker may answer.
+sub req {
+    my ($method, $path, $body, $h) = @_;
+    my %o = (headers => { %{ $h || {} } });
+    if (defined $body) {
+        $o{content} = ref $body ? $json->encode($body) : $body;
+        $o{headers}{'content-type'} //= 'application/json';
+    }
+    return $http->request($method, "http://127.0.0.1:$port2$path", \%o);
+}
+
+sub post { req('POST', $_[0] // '/event', $_[1], $_[2]) }
+
+sub rec {
+    my ($q) = @_;
+    my $res = req('GET', "/r?$q");
+    die "GET /r?$q: $res->{status} $res->{content}" if $res->{status} != 200;
+    return (decode_json($res->{content}), $res);
+}
+
+sub f4 { join ' ', map { sprintf '%s:%.4f', $_->{id}, $_->{score} } @_ }
+
+sub ev {
+    my ($user, $item, $type) = @_;
+    return { user => $user, item => "$item", type => $type // 'play' };
+}
+
+# --- the equivalence: live A, B, C is history=A,B,C ---------------------
+
+my %pids;
+my $r = post(undef, [map { ev('v1', $_) } 1, 5, 2]);
+is($r->{status}, 204, 'POST three play events: 204');
+is($r->{content} // '', '', '204 has no body');
+$pids{ $r->{headers}{'x-pid'} }++;
+
+for my $algo (qw(itemcf hybrid)) {
+    my ($live) = rec("user=v1&algo=$algo&n=20");
+    my ($hist) = rec("history=1,5,2&algo=$algo&n=20");
+    ok(@{ $live->{items} } > 0, "$algo: the visitor gets items");
+    is(f4(@{ $live->{items} }), f4(@{ $hist->{items} }),
+       "$algo: live 1,5,2 answers exactly as history=1,5,2");
+    is($live->{fallback}, undef, "$algo: no fallback with live events");
+}
+
+# the reference: play weighs 1; the newest first; played items are seen
+{
+    my ($d) = rec('user=v1&algo=itemcf&n=20');
+    check_items($d->{items},
+                $m->score_hist([[2, 1], [5, 1], [1, 1]],
+                               pass => sub { $_[0] !~ /\A[152]\z/ }),
+                'reference: live 1,5,2');
+}
+
+# both workers: the event goes through one, /recommend from the other sees
+# it; a new visitor each round so that no answer comes from before
+{
+    my ($seen_other, $rounds) = (0, 0);
+    while ($rounds++ < 60 && !$seen_other) {
+        my $u = "w$rounds";
+        my $p = post(undef, ev($u, 'k'));
+        next unless $p->{status} == 204;
+        $pids{ $p->{headers}{'x-pid'} }++;
+        for (1 .. 10) {
+            my ($d, $res) = rec("user=$u&algo=itemcf&n=3");
+            $pids{ $res->{headers}{'x-pid'} }++;
+            next if $res->{headers}{'x-pid'} eq $p->{headers}{'x-pid'};
+            $seen_other = !defined $d->{fallback}
+                          && !grep { $_->{id} eq 'k' } @{ $d->{items} };
+            last;
+        }
+    }
+    is(scalar keys %pids, 2, 'both workers answered') or diag explain \%pids;
+    ok($seen_other, 'an event through one worker changes the answer of '
+                    . 'the other');
+}
+
+# --- weights: like 3, skip -1 ------------------------------------------
+
+is(post(undef, [ev('v2', 1), ev('v2', 5, 'like'), ev('v2', 7, 'SKIP')])
+       ->{status}, 204, 'play, like, skip (type names ignore case): 204');
+{
+    my $ref = $m->score_hist([[7, -1], [5, 3], [1, 1]],
+                             pass => sub { $_[0] !~ /\A[157]\z/ });
+    my @pos = grep { $_->[1] > 0 } @$ref;
+    my ($d) = rec('user=v2&algo=itemcf&n=' . scalar @pos);
+    check_items($d->{items}, \@pos, 'reference: play 1, like 5, skip 7');
+    ok(!(grep { $_->{id} =~ /\A[157]\z/ } @{ $d->{items} }),
+       'every live item is seen, the skipped one too');
+
+    # the skip alone takes 7's neighbours down against the same history
+    my ($noskip) = rec('history=1,5,5,5&algo=itemcf&n=20');
+    my %before = map { $_->{id} => $_->{score} } @{ $noskip->{items} };
+    my $nb = $m->nb(7)->[0][0];
+    my ($after) = grep { $_->[0] eq $nb } @$ref;
+    ok(!defined $after || !defined $before{$nb}
+       || $after->[1] < $before{$nb} - 1e-4,
+       "7's best neighbour $nb scores less after skip 7");
+}
+
+# --- explain: live items are credited ----------------------------------
+{
+    my ($d) = rec('user=v1&algo=itemcf&n=3&explain=1');
+    my %live = map { $_ => 1 } 1, 5, 2;
+    ok(@{ $d->{items} } && !(grep { !@{ $_->{because} || [] } }
+                             @{ $d->{items} }),
+       'explain=1: every item says because');
+    ok(!(grep { !$live{$_} } map { @{ $_->{because} } } @{ $d->{items} }),
+       'explain=1: because names live items');
+}
+
+# --- a known user: live events ahead of the stored history --------------
+{
+    is(post(undef, ev('s4', 2))->{status}, 204, 'a known user: 204');
+    my ($d) = rec('user=s4&algo=itemcf&n=20');
+    my %seen = map { $_ => 1 } 2, keys %{ $m->{seen}{s4} };
+    check_items($d->{items},
+                $m->score_hist($m->session_hist([2], user => 's4'),
+                               pass => sub { !$seen{ $_[0] } }),
+                'reference: a known user, live 2 ahead of the stored '
+                . 'history');
+    my ($h) = rec('user=s4&history=2&algo=itemcf&n=20');
+    is(f4(@{ $h->{items} }), f4(@{ $d->{items} }),
+       'history=2 of a live 2 counts it once');
+}
+
+# --- ETag --------------------------------------------------------------
+{
+    my (undef, $a) = rec('user=v5&algo=itemcf');
+    my $e1 = $a->{headers}{etag};
+    is(post(undef, ev('v5', 3))->{status}, 204, 'v5: an event');
+    my (undef, $b) = rec('user=v5&algo=itemcf');
+    isnt($b->{headers}{etag}, $e1, 'the ETag changes with a live event');
+    my $c = req('GET', '/r?user=v5&algo=itemcf', undef,
+                { 'if-none-match' => $e1 });
+    is($c->{status}, 200, 'the old ETag does not revalidate');
+    my $d = req('GET', '/r?user=v5&algo=itemcf', undef,
+                { 'if-none-match' => $b->{headers}{etag} });
+    is($d->{status}, 304, 'the new one does');
+}
+
+# --- DELETE: erasure ----------------------------------------------------
+{
+    is(req('DELETE', '/event?user=v1')->{status}, 204, 'DELETE: 204');
+    my ($d) = rec('user=v1&algo=itemcf');
+    is($d->{fallback}, 'popular', 'after DELETE the visitor is anonymous');
+    is(req('DELETE', '/event?user=v1')->{status}, 204,
+       'DELETE of nobody: 204');
+    is(req('DELETE', '/event')->{status}, 400, 'DELETE without user: 400');
+}
+
+# --- recsys_user: the trusted user wins ---------------------------------
+{
+    is(post('/event-trusted', ev('mallory', 9), { 'x-user' => 'alice' })
+           ->{status}, 204, 'trusted: 204');
+    my ($a) = rec('user=alice&algo=itemcf&n=20');
+    my ($m2) = rec('user=mallory&algo=itemcf');
+    my ($h) = rec('history=9&algo=itemcf&n=20');
+    is(f4(@{ $a->{items} }), f4(@{ $h->{items} }),
+       'the event went to the trusted user');
+    is($m2->{fallback}, 'popular', 'not to the body\'s user');
+    my $e = post('/event-trusted', { item => '9', type => 'play' });
+    is($e->{status}, 400, 'trusted location, no X-User: 400');
+}
+
+# --- bad bodies: 400, nothing stored ------------------------------------
+my ($st0) = decode_json(req('GET', '/recsys-status')->{content});
+my @bad = (
+    ['malformed', '{"user":"b1","item":"1",'],
+    ['trailing text', '{"user":"b1","item":"1","type":"play"} x'],
+    ['not an object', '["b1"]'],
+    ['empty array', '[]'],
+    ['item a number', '{"user":"b1","item":1,"type":"play"}'],
+    ['ts a string', '{"user":"b1","item":"1","type":"play","ts":"1"}'],
+    ['ts a fraction', '{"user":"b1","item":"1","type":"play","ts":1.5}'],
+    ['unknown member', '{"user":"b1","item":"1","type":"play","x":1}'],
+    ['repeated member', '{"user":"b1","item":"1","item":"2","type":"play"}'],
+    ['no type', '{"user":"b1","item":"1"}'],
+    ['no user', '{"item":"1","type":"play"}'],
+    ['unknown type', '{"user":"b1","item":"1","type":"teleport"}'],
+    ['over-long id', $json->encode(ev('b1', 'x' x 257))],
+    ['over-long user', $json->encode(ev('u' x 257, '1'))],
+    ['NUL escape', '{"user":"b\u0000","item":"1","type":"play"}'],
+    ['lone surrogate', '{"user":"b\ud800","item":"1","type":"play"}'],
+    ['invalid UTF-8', qq({"user":"b\xff","item":"1","type":"play"})],
+    ['too many', $json->encode([map { ev('b1', $_) } 1 .. 5])],
+    ['a good event then a bad one',
+     $json->encode([ev('b1', 1), ev('b1', 2, 'teleport')])],
+);
+for my $b (@bad) {
+    my $res = post(undef, $b->[1]);
+    is($res->{status}, 400, "$b->[0]: 400");
+    my $d = eval { decode_json($res->{content}) };
+    is($d && $d->{error}, 'bad_request', "$b->[0]: JSON error");
+}
+{
+    my $res = post(undef, $json->encode(ev('b1', 1)),
+                   { 'content-type' => 'text/plain' });
+    is($res->{status}, 400, 'text/plain: 400');
+    my ($d) = rec('user=b1&algo=itemcf');
+    is($d->{fallback}, 'popular', 'nothing of the bad bodies was stored');
+    my ($st) = decode_json(req('GET', '/recsys-status')->{content});
+    is($st->{events}{accepted}, $st0->{events}{accepted},
+       'status: no event accepted by the bad bodies');
+    is($st->{events}{rejected} - $st0->{events}{rejected}, @bad + 1,
+       'status: every bad body counted as rejected');
+}
+
+# --- a body nginx keeps in a temporary file -----------------------------
+{
+    my ($st) = decode_json(req('GET', '/recsys-status')->{content});
+    my @e = ((map { ev('big', 'x' x 200 . $_) } 1 .. 49), ev('big', 3));
+    is(post('/event-big', \@e)->{status}, 204,
+       'a body of 50 events over client_body_buffer_size: 204');
+    my ($st2) = decode_json(req('GET', '/recsys-status')->{content});
+    is($st2->{events}{accepted} - $st->{events}{accepted}, 50,
+       'its 50 events accepted');
+    my ($d) = rec('user=big&algo=itemcf&n=20');
+    my ($h) = rec('history=3&algo=itemcf&n=20');
+    is(f4(@{ $d->{items} }), f4(@{ $h->{items} }),
+       'ids the model does not know are left out of the history');
+}
+
+# --- methods ------------------------------------------------------------
+{
+    my $res = req('GET', '/event');
+    is($res->{status}, 405, 'GET /event: 405');
+    is($res->{headers}{allow}, 'POST, DELETE', 'Allow: POST, DELETE');
+}
+
+# --- status -------------------------------------------------------------
+{
+    my ($st) = decode_json(req('GET', '/recsys-status')->{content});
+    my $e = $st->{events};
+    is($e->{zone}, 'live', 'status: the zone');
+    # v2 s4 v5 alice and the w* visitors; v1 was erased
+    ok($e->{users} >= 4, "status: users ($e->{users})");
+    ok($e->{events} >= 7, "status: events ($e->{events})");
+    is($e->{erased}, 1, 'status: one user erased');
+    ok($e->{bytes_used} > 0 && $e->{bytes_free} > 0, 'status: bytes');
+    my $p = req('GET', '/recsys-status?format=prometheus')->{content};
+    like($p, qr/^recsys_events_users \d+$/m, 'prometheus: users');
+    like($p, qr/^recsys_events_bytes\{state="free"\} \d+$/m,
+         'prometheus: bytes free');
+}
+
+$srv->finish;
+done_testing();

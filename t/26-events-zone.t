@@ -1,0 +1,156 @@
+#!/usr/bin/perl
+
+# 26-events-zone: the events zone's life: ttl expiry, eviction when full,
+# nginx -s reload and a model swap.
+#
+# t/data/sess-ratings.csv.  Checks: a user not seen for the ttl (2 s) is
+# gone (popular fallback again, counted as expired); a zone of 64 pages
+# with 6,000 users posted keeps answering 204, drops the least recently
+# active users (the first posted are gone, the last are there, evictions
+# counted, users held below the posted), and a user refreshed by a new
+# event survives the users posted after; events survive nginx -s reload
+# with the same zone and a published model that replaces the served one;
+# a reload that changes per_user is refused with the events kept; the
+# directive's errors are refused at startup.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Test::More;
+use JSON::PP;
+use File::Copy qw(copy);
+use RecsysTest qw(build_model tmpdir write_file slurp publish);
+
+RecsysTest::skip_unless_built();
+
+my $data = "$FindBin::Bin/data";
+my $tmp = tmpdir();
+my $csv = "$data/sess-ratings.csv";
+my $m1 = build_model(interactions => $csv, out => "$tmp/m1.mdb",
+                     model_id => 'zone-1');
+my $m2 = build_model(interactions => $csv, out => "$tmp/m2.mdb",
+                     model_id => 'zone-2');
+my $model = "$tmp/model.mdb";
+copy($m1, "$model.tmp") or die "copy: $!";
+publish("$model.tmp", $model);
+
+my $json = JSON::PP->new->utf8->canonical;
+
+sub server {
+    my ($zone) = @_;
+    return RecsysTest::start_nginx(
+        http => "    recsys_events $zone;\n"
+                . "    recsys_model $model;\n"
+                . "    recsys_reload_interval 100ms;\n",
+        locations => <<'EOF');
+        location = /event { recsys_event; }
+        location = /r { recsys; }
+        location = /recsys-status { recsys_status; }
+EOF
+}
+
+sub post {
+    my ($srv, $body) = @_;
+    return $srv->request('POST', '/event',
+        { content => $json->encode($body),
+          headers => { 'content-type' => 'application/json' } })->{status};
+}
+
+sub live {
+    my ($srv, $user) = @_;
+    my $d = $srv->json("/r?user=$user&algo=itemcf&n=3");
+    return !defined $d->{fallback};
+}
+
+sub status { $_[0]->json('/recsys-status')->{events} }
+
+# --- ttl ----------------------------------------------------------------
+{
+    my $srv = server('zone=ttl:1m ttl=2s');
+    is(post($srv, { user => 't1', item => '1', type => 'play' }), 204,
+       'ttl: an event');
+    ok(live($srv, 't1'), 'ttl: the user is live');
+    sleep 3;
+    ok(!live($srv, 't1'), 'ttl: gone after 3 s');
+    is(status($srv)->{expired}, 1, 'ttl: counted as expired');
+    is(status($srv)->{users}, 0, 'ttl: no user left');
+    $srv->finish;
+}
+
+# --- eviction -----------------------------------------------------------
+{
+    my $srv = server('zone=small:' . 64 * 4096 . ' per_user=20');
+    my $bad = 0;
+    for my $b (0 .. 59) {
+        $bad++ if post($srv, [map { { user => "e$_", item => '1',
+                                      type => 'play' } }
+                              $b * 100 .. $b * 100 + 99]) != 204;
+        # e0 stays active: an event every 1,000 users
+        $bad++ if $b % 10 == 9
+                  && post($srv, { user => 'e0', item => '2',
+                                  type => 'play' }) != 204;
+    }
+    is($bad, 0, 'a full zone keeps answering 204');
+    my $s = status($srv);
+    ok($s->{evicted} > 0, "evictions counted ($s->{evicted})");
+    ok($s->{users} < 6000 && $s->{users} > 100,
+       "users held below the posted ($s->{users})");
+    ok(!live($srv, 'e1'), 'the first posted user is gone');
+    ok(live($srv, 'e5999'), 'the last posted is there');
+    ok(live($srv, 'e0'), 'a user who stays active survives');
+    $srv->finish;
+}
+
+# --- reload and model swap ----------------------------------------------
+{
+    my $srv = server('zone=keep:1m');
+    is(post($srv, { user => 'r1', item => '1', type => 'play' }), 204,
+       'reload: an event');
+    my $before = $srv->json('/r?user=r1&algo=itemcf&n=5');
+
+    kill 'HUP', $srv->{pid};
+    sleep 1.5;
+    my $after = $srv->json('/r?user=r1&algo=itemcf&n=5');
+    is($json->encode($after->{items}), $json->encode($before->{items}),
+       'events survive nginx -s reload');
+
+    copy($m2, "$model.tmp") or die "copy: $!";
+    publish("$model.tmp", $model);
+    my $d;
+    for (1 .. 50) {
+        $d = $srv->json('/r?user=r1&algo=itemcf&n=5');
+        last if $d->{model} eq 'zone-2';
+        select undef, undef, undef, 0.1;
+    }
+    is($d->{model}, 'zone-2', 'the new model is served');
+    is($json->encode($d->{items}), $json->encode($before->{items}),
+       'events survive the model swap');
+
+    # per_user changed on reload: refused, the running zone kept
+    my $conf = slurp($srv->dir . '/nginx.conf');
+    $conf =~ s/zone=keep:1m;/zone=keep:1m per_user=10;/ or die;
+    write_file($srv->dir . '/nginx.conf', $conf);
+    $srv->expect_log(qr/holds per_user=20 events, not 10/);
+    kill 'HUP', $srv->{pid};
+    sleep 1.5;
+    like(slurp($srv->dir . '/error.log'), qr/holds per_user=20 events/,
+         'a reload changing per_user is refused');
+    ok(live($srv, 'r1'), 'and the events are kept');
+    $srv->finish;
+}
+
+# --- configuration errors -----------------------------------------------
+for my $c (['zone=a:1m per_user=0', qr/per_user must be from 1 to 255/],
+           ['zone=a:1m ttl=0', qr/ttl must be from 1s to 30d/],
+           ['zone=a:4k', qr/is too small/],
+           ['zone=a', qr/invalid parameter/],
+           ['per_user=5', qr/needs zone=NAME:SIZE/]) {
+    my $ok = eval { server($c->[0]); 1 };
+    ok(!$ok && $@ =~ $c->[1], "recsys_events $c->[0]: refused")
+        or diag $@;
+}
+
+done_testing();

@@ -1,0 +1,91 @@
+#!/usr/bin/perl
+
+# 27-events-rotation: recsys_impressions on; recsys_rotation N.
+#
+# t/data/sess-ratings.csv.  The full ranking comes from a location without
+# impressions (/all); /r counts what it shows, with recsys_rotation 2.
+# Checks: the first two answers of n=3 are the ranking's first three; the
+# third moves them below the unshown ones (the ranking's 4th to 6th), and
+# n=6 then is the 4th to 9th; a visitor without events
+# rotates the popular items the same way (the answer counted is the one
+# sent: the ETag changes with the answer that differs); with impressions
+# off nothing moves; recsys_rotation out of range is refused.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Test::More;
+use JSON::PP;
+use RecsysTest qw(build_model tmpdir);
+
+RecsysTest::skip_unless_built();
+
+my $data = "$FindBin::Bin/data";
+my $model = build_model(interactions => "$data/sess-ratings.csv",
+                        model_id => 'rot-1',
+                        args => ['--neighbors', 5]);
+
+my $srv = RecsysTest::start_nginx(
+    http => "    recsys_events zone=live:1m;\n"
+            . "    recsys_model $model;\n",
+    locations => <<'EOF');
+        location = /event { recsys_event; }
+        location = /r { recsys; recsys_impressions on; recsys_rotation 2; }
+        location = /all { recsys; }
+EOF
+
+my $json = JSON::PP->new->utf8->canonical;
+
+sub ids { join ' ', map { $_->{id} } @{ $_[0]{items} } }
+
+sub post {
+    return $srv->request('POST', '/event',
+        { content => $json->encode($_[0]),
+          headers => { 'content-type' => 'application/json' } })->{status};
+}
+
+for my $case (['v1', 'algo=hybrid'], ['p1', 'algo=popular']) {
+    my ($u, $q) = @$case;
+    if ($u eq 'v1') {
+        is(post({ user => 'v1', item => '1', type => 'play' }), 204,
+           'v1: an event');
+    }
+    my @all = split ' ', ids($srv->json("/all?user=$u&$q&n=20"));
+    ok(@all >= 9, "$u: the full ranking has at least 9 items");
+    my ($d1, $r1) = $srv->json("/r?user=$u&$q&n=3");
+    is(ids($d1), "@all[0 .. 2]", "$u: first answer, the first three");
+    my ($d2, $r2) = $srv->json("/r?user=$u&$q&n=3");
+    is(ids($d2), "@all[0 .. 2]", "$u: second answer, the same");
+    is($r2->{headers}{etag}, $r1->{headers}{etag},
+       "$u: the same answer, the same ETag");
+    my ($d3, $r3) = $srv->json("/r?user=$u&$q&n=3");
+    is(ids($d3), "@all[3 .. 5]",
+       "$u: third answer, the shown ones below the unshown");
+    isnt($r3->{headers}{etag}, $r2->{headers}{etag},
+         "$u: a new answer, a new ETag");
+    my $d4 = $srv->json("/r?user=$u&$q&n=6");
+    is(ids($d4), "@all[3 .. 8]",
+       "$u: n=6, every unshown item before the shown ones");
+}
+
+# /all never counted anything
+is(ids($srv->json('/all?user=p1&algo=popular&n=3')),
+   join(' ', (split ' ', ids($srv->json('/all?user=p1&algo=popular&n=20')))
+             [0 .. 2]),
+   'impressions off: nothing moves');
+
+$srv->finish;
+
+my $ok = eval {
+    RecsysTest::start_nginx(
+        http => "    recsys_events zone=live:1m;\n",
+        locations => "        location = /r { recsys_rotation 0; }\n");
+    1;
+};
+ok(!$ok && $@ =~ /recsys_rotation must be from 1 to 1000/,
+   'recsys_rotation 0: refused') or diag $@;
+
+done_testing();
