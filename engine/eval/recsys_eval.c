@@ -1615,6 +1615,7 @@ recsys_eval_write_html(const recsys_eval_report_t *rep, const char *path,
             "td{text-align:right;font-variant-numeric:tabular-nums}\n"
             "td:first-child,th:first-child{text-align:left}\n"
             ".sd{color:#777;font-size:90%%}\n"
+            ".ns{color:#999;font-style:italic}\n"
             "</style>\n</head>\n<body>\n<h1>Offline evaluation</h1>\n<p>");
     recsys_eval_text_html(f, rep->opts.interactions != NULL
                              ? rep->opts.interactions : "-");

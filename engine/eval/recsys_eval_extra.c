@@ -117,10 +117,10 @@ recsys_eval_extra_algo(const recsys_eval_extra_t *x,
     recsys_eval_report_t *rep, recsys_eval_result_t *r, uint32_t fold,
     const recsys_eval_lists_t *l, const recsys_train_t *train)
 {
-    int        m;
-    double    *uv, *bf, sum[RECSYS_BEYOND_USER_N];
-    uint32_t   i, j, u, n_base, *base, *count, *exposure, cnt[
-                                                   RECSYS_BEYOND_USER_N];
+    int              m;
+    double          *uv, *bf, sum[RECSYS_BEYOND_USER_N];
+    uint32_t         i, j, u, n_base, *base, *count, *exposure;
+    uint32_t         cnt[RECSYS_BEYOND_USER_N];
     const uint32_t  *list;
 
     base = malloc(((size_t) l->k + 1) * sizeof(uint32_t));

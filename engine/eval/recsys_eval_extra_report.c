@@ -455,8 +455,7 @@ recsys_extra_write(const recsys_eval_report_t *rep, FILE *f, int html)
     if (recsys_extra_beyond_table(rep, &t) == RECSYS_OK) {
         fprintf(f, "%s%u; novelty and entropy in bits, ARP in train users "
                 "per item; %d cold users (no train rows)%s",
-                html ? "<style>.ns{color:#999;font-style:italic}</style>\n"
-                       "<h2>Beyond accuracy</h2>\n<p>Top "
+                html ? "<h2>Beyond accuracy</h2>\n<p>Top "
                      : "\nbeyond accuracy (top ", rep->opts.k,
                 recsys_extra_cold_users(rep),
                 html ? ".</p>\n" : "; definitions in README, "
@@ -522,19 +521,42 @@ recsys_extra_csv_num(FILE *f, double v)
 }
 
 
+/* One row of the per-user table: pair i of result r. */
+static void
+recsys_extra_csv_row(FILE *f, const recsys_eval_report_t *rep,
+    const recsys_data_t *d, const recsys_eval_result_t *r, uint32_t i)
+{
+    int            m;
+    size_t         len;
+    const char    *key;
+    const double  *uv;
+
+    key = recsys_dict_key(&d->users, rep->pairs[i].user, &len);
+    fprintf(f, "%u,", rep->pairs[i].fold);
+    recsys_eval_text_csv(f, key, len);
+    fputc(',', f);
+    recsys_eval_text_csv(f, r->spec, strlen(r->spec));
+    fprintf(f, ",%u", rep->pairs[i].cold);
+
+    uv = r->user_vals + (size_t) i * RECSYS_EVAL_UV_N;
+    for (m = 0; m < RECSYS_EVAL_UV_N; m++) {
+        fputc(',', f);
+        recsys_extra_csv_num(f, uv[m]);
+    }
+
+    fputc('\n', f);
+}
+
+
 int
 recsys_eval_extra_write_users(const recsys_eval_report_t *rep,
     const recsys_data_t *d, const char *path, char *err, size_t errlen)
 {
-    int          m;
-    FILE        *f;
-    size_t       len;
-    uint32_t     a, i;
-    const char  *key;
-    const double  *uv;
+    int        m;
+    FILE      *f;
+    uint32_t   a, i;
 
-    f = fopen(path, "w");
-    if (f == NULL) {
+    if ((f = fopen(path, "w")) == NULL) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return RECSYS_EIO;
     }
@@ -549,23 +571,8 @@ recsys_eval_extra_write_users(const recsys_eval_report_t *rep,
     fprintf(f, "\n");
 
     for (a = 0; a < rep->n_results; a++) {
-        const recsys_eval_result_t  *r = &rep->results[a];
-
         for (i = 0; i < rep->n_eval; i++) {
-            key = recsys_dict_key(&d->users, rep->pairs[i].user, &len);
-            fprintf(f, "%u,", rep->pairs[i].fold);
-            recsys_eval_text_csv(f, key, len);
-            fputc(',', f);
-            recsys_eval_text_csv(f, r->spec, strlen(r->spec));
-            fprintf(f, ",%u", rep->pairs[i].cold);
-
-            uv = r->user_vals + (size_t) i * RECSYS_EVAL_UV_N;
-            for (m = 0; m < RECSYS_EVAL_UV_N; m++) {
-                fputc(',', f);
-                recsys_extra_csv_num(f, uv[m]);
-            }
-
-            fputc('\n', f);
+            recsys_extra_csv_row(f, rep, d, &rep->results[a], i);
         }
     }
 
