@@ -16,6 +16,7 @@
 #   - --per-user: one row per user and algorithm, whose means are the
 #     report's figures; the paired t statistic of SAR against MostPop
 #     recomputed from those rows; the baseline against itself has p 1;
+#   - under kfold every fold's users are pairs of their own;
 #   - the HTML page greys out what is not significant, and bad options
 #     (--baseline not listed, --test-share out of range, --protocol time
 #     on a log without timestamps) are refused up front.
@@ -239,6 +240,21 @@ is($r->{baseline}, 'sar', 'the report names SAR the baseline');
 like($out, qr/^against SAR, paired over/m, 'the table says so');
 ok(!defined $r->{results}[0]{beyond}{ild_genre},
    'no catalog: no ILD over genres');
+
+# kfold: every fold's users are pairs of their own
+($rc, $out, $err) = RecsysTest::run_cmd(120, $bin, 'eval',
+    '--interactions', "$tmp/log.csv", '--protocol', 'kfold', '--folds', 2,
+    '--k', $k, '--algos', 'mostpop,sar', '--json', "$tmp/k.json",
+    '--per-user', "$tmp/k.csv");
+is($rc, 0, 'eval --protocol kfold') or diag $err;
+$r = decode_json(slurp("$tmp/k.json") // '{}');
+my $pairs = sum(map { $_->{users_evaluated} } @{ $r->{splits} });
+is($r->{results}[1]{vs_baseline}{ndcg}{n}, $pairs,
+   "kfold: $pairs (fold, user) pairs compared");
+my @k = grep { /^\d/ } split /\n/, slurp("$tmp/k.csv") // '';
+is(scalar @k, 2 * $pairs, 'kfold: a per-user row per pair and algorithm');
+is(scalar(grep { /^1,/ } @k), 2 * $r->{splits}[1]{users_evaluated},
+   'kfold: the second fold\'s rows say fold 1');
 
 RecsysTest::write_file("$tmp/nots.csv", "user,item\na,1\nb,2\n");
 for my $case (
