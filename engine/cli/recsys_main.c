@@ -119,7 +119,8 @@ static const recsys_main_command_t  recsys_main_commands[] = {
 
     { "eval",
       "usage: recsys-build eval --interactions FILE [--items FILE]\n"
-      "        [--protocol p1|p2|loo|kfold] [--algos mostpop,sar] [options]\n"
+      "        [--protocol p1|p2|loo|kfold|time] [--algos mostpop,sar]"
+      " [options]\n"
       "  settings may list alternatives for a grid: "
       "itemcf:shrink=0|10|50,neighbors=50|100\n",
       "score algorithms offline on a split of a log",

@@ -28,6 +28,8 @@
 #include "recsys_baseline.h"
 #include "recsys_clock.h"
 #include "recsys_eval.h"
+#include "recsys_eval_extra.h"
+#include "recsys_eval_text.h"
 #include "recsys_progress.h"
 #include "recsys_release.h"
 #include "recsys_sorted.h"
@@ -60,14 +62,15 @@ static const recsys_recommender_t  *recsys_eval_algos[] = {
 };
 
 static const char  *recsys_eval_protocols[] = {
-    "p1", "p2", "loo", "kfold"
+    "p1", "p2", "loo", "kfold", "time"
 };
 
 static const char  *recsys_eval_protocol_texts[] = {
     "stratified by item, 75% of each item's rows in train",
     "stratified by user, 75% of each user's rows in train",
     "leave last out: each user's newest row is test",
-    "k-fold cross-validation over rows"
+    "k-fold cross-validation over rows",
+    "global temporal split: train before a cutoff time, test from it"
 };
 
 /* the columns of the table, the JSON and the chart, in order */
@@ -99,7 +102,7 @@ typedef struct {
 
 const recsys_eval_opts_t  recsys_eval_default = {
     .protocol = RECSYS_EVAL_P1, .k = 10, .folds = 5, .seed = 42,
-    .algos = "mostpop,sar"
+    .algos = "mostpop,sar", .test_share = 0.2
 };
 
 
@@ -108,7 +111,7 @@ recsys_eval_protocol_parse(const char *s)
 {
     int  p;
 
-    for (p = 0; p <= RECSYS_EVAL_KFOLD; p++) {
+    for (p = 0; p <= RECSYS_EVAL_TIME; p++) {
         if (strcmp(s, recsys_eval_protocols[p]) == 0) {
             return p;
         }
@@ -121,7 +124,7 @@ recsys_eval_protocol_parse(const char *s)
 const char *
 recsys_eval_protocol_name(recsys_eval_protocol_t p)
 {
-    return (int) p >= 0 && p <= RECSYS_EVAL_KFOLD
+    return (int) p >= 0 && p <= RECSYS_EVAL_TIME
            ? recsys_eval_protocols[p] : NULL;
 }
 
@@ -642,6 +645,31 @@ recsys_eval_ratings(void *state, const recsys_train_t *train,
 }
 
 
+/* The distinct items of n_users lists of at most k; seen is zeroed. */
+static uint32_t
+recsys_eval_distinct(const uint32_t *lists, const uint32_t *list_len,
+    uint32_t n_users, uint32_t k, uint8_t *seen)
+{
+    size_t    i;
+    uint32_t  x, item, distinct;
+
+    distinct = 0;
+
+    for (x = 0; x < n_users; x++) {
+        for (i = 0; i < list_len[x]; i++) {
+            item = lists[(size_t) x * k + i];
+
+            if (!seen[item]) {
+                seen[item] = 1;
+                distinct++;
+            }
+        }
+    }
+
+    return distinct;
+}
+
+
 /*
  * Fits one algorithm on a fold and scores it: metric[RECSYS_METRIC_*] of
  * the fold, and the seconds spent.
@@ -649,12 +677,12 @@ recsys_eval_ratings(void *state, const recsys_train_t *train,
 static int
 recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
     const recsys_eval_fold_data_t *f, recsys_eval_result_t *r, double *metric,
-    double *fit_seconds, double *rec_seconds, char *err, size_t errlen)
+    double *fit_seconds, double *rec_seconds, const recsys_eval_extra_t *ex,
+    recsys_eval_report_t *rep, uint32_t fold, char *err, size_t errlen)
 {
     int                     rc, failed;
     char                    what[64];
     void                   *state;
-    size_t                  i;
     double                  t0, t1, peak;
     uint32_t                k, x, *lists, *list_len, distinct;
     uint8_t                *seen;
@@ -764,20 +792,23 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
 
     recsys_metrics_average(per_user, f->n_users, metric);
 
-    distinct = 0;
-    for (x = 0; x < f->n_users; x++) {
-        for (i = 0; i < list_len[x]; i++) {
-            uint32_t  item = lists[(size_t) x * k + i];
-
-            if (!seen[item]) {
-                seen[item] = 1;
-                distinct++;
-            }
-        }
-    }
+    distinct = recsys_eval_distinct(lists, list_len, f->n_users, k, seen);
 
     metric[RECSYS_METRIC_COVERAGE] = recsys_metrics_coverage(distinct,
                                                              f->n_cand);
+
+    {
+        recsys_eval_lists_t  l = {
+            f->users, f->n_users, lists, list_len, k, f->test_off,
+            f->test_item, f->cand, f->n_cand, per_user
+        };
+
+        rc = recsys_eval_extra_algo(ex, rep, r, fold, &l, train);
+        if (rc != RECSYS_OK) {
+            snprintf(err, errlen, "%s: out of memory", a->name);
+            goto done;
+        }
+    }
 
     rc = recsys_eval_ratings(state, train, f, r, metric, err, errlen);
 
@@ -813,6 +844,7 @@ recsys_eval_fold(const recsys_data_t *d, const recsys_eval_opts_t *o,
     recsys_event_t           *rows;
     recsys_train_t            train;
     recsys_eval_fold_t       *fs;
+    recsys_eval_extra_t       ex;
     recsys_eval_result_t     *r;
     recsys_eval_fold_data_t   f;
 
@@ -866,6 +898,17 @@ recsys_eval_fold(const recsys_data_t *d, const recsys_eval_opts_t *o,
     fs->train_items = f.n_cand;
     fs->users_evaluated = f.n_users;
 
+    rc = recsys_eval_extra_init(&ex, &td, &train);
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_eval_extra_grow(rep, fold, f.users, f.n_users, &train);
+    }
+
+    if (rc != RECSYS_OK) {
+        snprintf(err, errlen, "laying out test rows: %s",
+                 recsys_strerror(rc));
+    }
+
     for (a = 0; a < rep->n_results && rc == RECSYS_OK; a++) {
         double  fit_s, rec_s;
 
@@ -875,12 +918,13 @@ recsys_eval_fold(const recsys_data_t *d, const recsys_eval_opts_t *o,
 
         rc = recsys_eval_algo(o, &train, &f, r,
                               r->per_fold + (size_t) fold * RECSYS_METRIC_N,
-                              &fit_s, &rec_s, err, errlen);
+                              &fit_s, &rec_s, &ex, rep, fold, err, errlen);
 
         r->fit_seconds += fit_s / rep->n_folds;
         r->recommend_seconds += rec_s / rep->n_folds;
     }
 
+    recsys_eval_extra_free(&ex);
     recsys_eval_fold_data_free(&f);
     recsys_train_free(&train);
     free(rows);
@@ -889,11 +933,12 @@ recsys_eval_fold(const recsys_data_t *d, const recsys_eval_opts_t *o,
 }
 
 
-/* The protocol's split of d's rows (for kfold: the fold of each row). */
-static int
-recsys_eval_assign(const recsys_data_t *d, const recsys_eval_opts_t *o,
-    uint8_t *assign)
+int
+recsys_eval_split(const recsys_data_t *d, const recsys_eval_opts_t *o,
+    int second_pass, uint8_t *assign, uint8_t *test_value, int64_t *cutoff)
 {
+    *test_value = o->protocol == RECSYS_EVAL_KFOLD ? 0 : RECSYS_SPLIT_TEST;
+
     switch (o->protocol) {
     case RECSYS_EVAL_P1:
         return recsys_split_p1(d->events, d->n_events, d->items.n, o->seed,
@@ -903,9 +948,41 @@ recsys_eval_assign(const recsys_data_t *d, const recsys_eval_opts_t *o,
                                assign);
     case RECSYS_EVAL_LOO:
         return recsys_split_loo(d->events, d->n_events, d->users.n, assign);
+    case RECSYS_EVAL_TIME:
+        return recsys_split_time(d->events, d->n_events,
+                                 second_pass ? 0 : o->cutoff, o->test_share,
+                                 assign, cutoff);
     default:
         return recsys_split_kfold(d->n_events, o->folds, o->seed, assign);
     }
+}
+
+
+/* The report's per-fold arrays and the split's byte per row, or NULL. */
+static uint8_t *
+recsys_eval_alloc(recsys_eval_report_t *rep, size_t n_events)
+{
+    uint32_t  a;
+
+    rep->folds = calloc(rep->n_folds, sizeof(recsys_eval_fold_t));
+    if (rep->folds == NULL) {
+        return NULL;
+    }
+
+    for (a = 0; a < rep->n_results; a++) {
+        rep->results[a].per_fold = calloc((size_t) rep->n_folds
+                                          * RECSYS_METRIC_N, sizeof(double));
+        rep->results[a].beyond_fold = calloc((size_t) rep->n_folds
+                                             * RECSYS_BEYOND_N,
+                                             sizeof(double));
+        if (rep->results[a].per_fold == NULL
+            || rep->results[a].beyond_fold == NULL)
+        {
+            return NULL;
+        }
+    }
+
+    return malloc(n_events ? n_events : 1);
 }
 
 
@@ -916,7 +993,7 @@ recsys_eval_run(const recsys_data_t *d, const recsys_eval_opts_t *o,
     int                    rc;
     size_t                 i;
     double                 t0, v[RECSYS_SPLIT_MAX_FOLDS];
-    uint8_t               *assign;
+    uint8_t               *assign, test_value;
     uint32_t               f, a, m;
     recsys_data_t          vd;
     recsys_event_t        *vrows;
@@ -942,6 +1019,13 @@ recsys_eval_run(const recsys_data_t *d, const recsys_eval_opts_t *o,
 
     rep->n_folds = 1;
 
+    if (o->protocol == RECSYS_EVAL_TIME && o->cutoff == 0
+        && !(o->test_share > 0.0 && o->test_share < 1.0))
+    {
+        snprintf(err, errlen, "--test-share must be above 0 and below 1");
+        return RECSYS_EINVAL;
+    }
+
     if (o->protocol == RECSYS_EVAL_KFOLD) {
         if (o->folds < 2 || o->folds > RECSYS_SPLIT_MAX_FOLDS
             || o->folds > d->n_events)
@@ -955,33 +1039,22 @@ recsys_eval_run(const recsys_data_t *d, const recsys_eval_opts_t *o,
     }
 
     rc = recsys_eval_parse_algos(o->algos, rep, err, errlen);
+    if (rc == RECSYS_OK) {
+        rc = recsys_eval_extra_baseline(rep, o->baseline, err, errlen);
+    }
+
     if (rc != RECSYS_OK) {
         return rc;
     }
 
-    rep->folds = calloc(rep->n_folds, sizeof(recsys_eval_fold_t));
-    if (rep->folds == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return RECSYS_ENOMEM;
-    }
-
-    for (a = 0; a < rep->n_results; a++) {
-        rep->results[a].per_fold = calloc((size_t) rep->n_folds
-                                          * RECSYS_METRIC_N, sizeof(double));
-        if (rep->results[a].per_fold == NULL) {
-            snprintf(err, errlen, "out of memory");
-            return RECSYS_ENOMEM;
-        }
-    }
-
-    assign = malloc(d->n_events ? d->n_events : 1);
+    assign = recsys_eval_alloc(rep, d->n_events);
     if (assign == NULL) {
         snprintf(err, errlen, "out of memory");
         return RECSYS_ENOMEM;
     }
 
     vrows = NULL;
-    rc = recsys_eval_assign(d, o, assign);
+    rc = recsys_eval_split(d, o, 0, assign, &test_value, &rep->cutoff);
 
     if (rc == RECSYS_OK && o->validation) {
         /* the train rows of the protocol's (first) split, split again */
@@ -996,9 +1069,7 @@ recsys_eval_run(const recsys_data_t *d, const recsys_eval_opts_t *o,
             vd.n_events = 0;
 
             for (i = 0; i < d->n_events; i++) {
-                if (assign[i] != (o->protocol == RECSYS_EVAL_KFOLD
-                                  ? 0 : RECSYS_SPLIT_TEST))
-                {
+                if (assign[i] != test_value) {
                     vrows[vd.n_events++] = d->events[i];
                 }
             }
@@ -1006,14 +1077,18 @@ recsys_eval_run(const recsys_data_t *d, const recsys_eval_opts_t *o,
             vd.cap_events = vd.n_events;
             d = &vd;
             rep->rows = vd.n_events;
-            rc = recsys_eval_assign(d, o, assign);
+            rc = recsys_eval_split(d, o, 1, assign, &test_value,
+                                   &rep->cutoff);
         }
     }
 
     if (rc != RECSYS_OK) {
         free(assign);
         free(vrows);
-        snprintf(err, errlen, "splitting: %s", recsys_strerror(rc));
+        snprintf(err, errlen, "splitting: %s", rc == RECSYS_EINVAL
+                 && o->protocol == RECSYS_EVAL_TIME
+                 ? "--protocol time needs a timestamp on every row"
+                 : recsys_strerror(rc));
         return rc;
     }
 
@@ -1043,6 +1118,11 @@ recsys_eval_run(const recsys_data_t *d, const recsys_eval_opts_t *o,
         }
     }
 
+    if (recsys_eval_extra_finish(rep) != RECSYS_OK) {
+        snprintf(err, errlen, "comparing algorithms: out of memory");
+        return RECSYS_ENOMEM;
+    }
+
     rep->seconds = recsys_clock_now() - t0;
 
     return RECSYS_OK;
@@ -1054,10 +1134,14 @@ recsys_eval_report_free(recsys_eval_report_t *rep)
 {
     uint32_t  a;
 
+    free(rep->pairs);
+
     if (rep->results != NULL) {
         for (a = 0; a < rep->n_results; a++) {
             free(rep->results[a].spec);
             free(rep->results[a].per_fold);
+            free(rep->results[a].beyond_fold);
+            free(rep->results[a].user_vals);
         }
     }
 
@@ -1122,31 +1206,6 @@ recsys_eval_header(const recsys_eval_report_t *rep, int metric, char *buf,
 }
 
 
-static void
-recsys_eval_cell(double v, char *buf, size_t len)
-{
-    if (isnan(v)) {
-        snprintf(buf, len, "-");
-
-    } else {
-        snprintf(buf, len, "%.6f", v);
-    }
-}
-
-
-/* the algorithm as shown: its label, and its parameters if any */
-static void
-recsys_eval_algo_label(const recsys_eval_result_t *r, char *buf, size_t len)
-{
-    if (r->params != NULL) {
-        snprintf(buf, len, "%s:%s", r->algo->label, r->params);
-
-    } else {
-        snprintf(buf, len, "%s", r->algo->label);
-    }
-}
-
-
 /* Train rows, test rows and users evaluated, summed over the folds. */
 static void
 recsys_eval_fold_totals(const recsys_eval_report_t *rep, double *train,
@@ -1200,7 +1259,9 @@ recsys_eval_print(const recsys_eval_report_t *rep, FILE *f)
     fprintf(f, "protocol %s: %s", recsys_eval_protocol_name(rep->opts.protocol),
             recsys_eval_protocol_texts[rep->opts.protocol]);
 
-    if (rep->opts.protocol != RECSYS_EVAL_LOO) {
+    if (rep->opts.protocol != RECSYS_EVAL_LOO
+        && rep->opts.protocol != RECSYS_EVAL_TIME)
+    {
         fprintf(f, " (seed %u)", rep->opts.seed);
     }
 
@@ -1212,6 +1273,7 @@ recsys_eval_print(const recsys_eval_report_t *rep, FILE *f)
     }
 
     recsys_eval_split_summary(rep, f);
+    recsys_eval_extra_print_split(rep, f);
     fprintf(f, "\n");
 
     n_cols = recsys_eval_shown(rep, cols);
@@ -1219,7 +1281,7 @@ recsys_eval_print(const recsys_eval_report_t *rep, FILE *f)
     /* widths: column 0 the algorithm, then metrics, then fit seconds */
     w[0] = strlen("algo");
     for (a = 0; a < rep->n_results; a++) {
-        recsys_eval_algo_label(&rep->results[a], buf, sizeof(buf));
+        recsys_eval_text_label(&rep->results[a], buf, sizeof(buf));
         w[0] = strlen(buf) > w[0] ? strlen(buf) : w[0];
     }
 
@@ -1240,11 +1302,11 @@ recsys_eval_print(const recsys_eval_report_t *rep, FILE *f)
     for (a = 0; a < rep->n_results; a++) {
         const recsys_eval_result_t  *r = &rep->results[a];
 
-        recsys_eval_algo_label(r, buf, sizeof(buf));
+        recsys_eval_text_label(r, buf, sizeof(buf));
         fprintf(f, "%-*s", (int) w[0], buf);
 
         for (c = 0; c < n_cols; c++) {
-            recsys_eval_cell(r->metric[cols[c]], buf, sizeof(buf));
+            recsys_eval_text_cell(r->metric[cols[c]], buf, sizeof(buf));
             fprintf(f, "  %*s", (int) w[c + 1], buf);
         }
 
@@ -1257,11 +1319,13 @@ recsys_eval_print(const recsys_eval_report_t *rep, FILE *f)
 
         fprintf(f, "%*s", (int) w[0], "+- s.d.");
         for (c = 0; c < n_cols; c++) {
-            recsys_eval_cell(r->sd[cols[c]], buf, sizeof(buf));
+            recsys_eval_text_cell(r->sd[cols[c]], buf, sizeof(buf));
             fprintf(f, "  %*s", (int) w[c + 1], buf);
         }
         fprintf(f, "\n");
     }
+
+    recsys_eval_extra_print(rep, f);
 }
 
 
@@ -1337,12 +1401,13 @@ recsys_eval_json(const recsys_eval_report_t *rep)
     bad |= json_object_set_new(root, "seconds", json_real(rep->seconds));
 
     for (i = 0; i < rep->n_folds; i++) {
-        o = json_pack("{s:I,s:I,s:I,s:I}",
+        o = json_pack("{s:I,s:I,s:I,s:I,s:I}",
                       "train_rows", (json_int_t) rep->folds[i].train_rows,
                       "test_rows", (json_int_t) rep->folds[i].test_rows,
                       "train_items", (json_int_t) rep->folds[i].train_items,
                       "users_evaluated",
-                      (json_int_t) rep->folds[i].users_evaluated);
+                      (json_int_t) rep->folds[i].users_evaluated,
+                      "cold_users", (json_int_t) rep->folds[i].cold_users);
         bad |= json_array_append_new(splits, o);
     }
 
@@ -1382,9 +1447,12 @@ recsys_eval_json(const recsys_eval_report_t *rep)
         bad |= json_object_set_new(o, "peak_mib", json_real(r->peak_mib));
         bad |= json_object_set_new(o, "recommend_seconds",
                                    json_real(r->recommend_seconds));
+        bad |= recsys_eval_extra_json_result(rep, a, o) != RECSYS_OK;
         bad |= json_array_append_new(results, o);
     }
 
+    bad |= rep->n_results > 0
+           && recsys_eval_extra_json_root(rep, root) != RECSYS_OK;
     bad |= json_object_set_new(root, "splits", splits);
     bad |= json_object_set_new(root, "results", results);
 
@@ -1421,28 +1489,6 @@ recsys_eval_write_json(const recsys_eval_report_t *rep, const char *path,
     json_decref(root);
 
     return RECSYS_OK;
-}
-
-
-static void
-recsys_eval_html_text(FILE *f, const char *s)
-{
-    const char         *c;
-    static const char   specials[] = "&<>\"'";
-    static const char  *const entities[] = {
-        "&amp;", "&lt;", "&gt;", "&quot;", "&#39;"
-    };
-
-    for ( ; *s != '\0'; s++) {
-        c = strchr(specials, *s);
-
-        if (c != NULL) {
-            fputs(entities[c - specials], f);
-
-        } else {
-            fputc(*s, f);
-        }
-    }
 }
 
 
@@ -1510,12 +1556,12 @@ recsys_eval_svg(const recsys_eval_report_t *rep, FILE *f)
             h = plot_h * (v < top ? v : top) / top;
             y = 20.0 + plot_h - h;
 
-            recsys_eval_algo_label(r, buf, sizeof(buf));
+            recsys_eval_text_label(r, buf, sizeof(buf));
             fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                     "height=\"%.1f\" fill=\"%s\"><title>", x + bar * a, y,
                     bar - 2.0, h,
                     recsys_eval_colors[a % RECSYS_EVAL_N_COLORS]);
-            recsys_eval_html_text(f, buf);
+            recsys_eval_text_html(f, buf);
             recsys_eval_header(rep, recsys_eval_columns[g], buf,
                                sizeof(buf));
             fprintf(f, " %s %.6f</title></rect>\n", buf, v);
@@ -1545,11 +1591,11 @@ recsys_eval_svg(const recsys_eval_report_t *rep, FILE *f)
     /* the legend */
     for (a = 0; a < rep->n_results; a++) {
         y = 20.0 + plot_h + 40.0 + 22.0 * a;
-        recsys_eval_algo_label(&rep->results[a], buf, sizeof(buf));
+        recsys_eval_text_label(&rep->results[a], buf, sizeof(buf));
         fprintf(f, "<rect x=\"60\" y=\"%.1f\" width=\"14\" height=\"14\" "
                 "fill=\"%s\"/><text x=\"80\" y=\"%.1f\">", y,
                 recsys_eval_colors[a % RECSYS_EVAL_N_COLORS], y + 11.0);
-        recsys_eval_html_text(f, buf);
+        recsys_eval_text_html(f, buf);
         fprintf(f, "</text>\n");
     }
 
@@ -1585,15 +1631,18 @@ recsys_eval_write_html(const recsys_eval_report_t *rep, const char *path,
             "td{text-align:right;font-variant-numeric:tabular-nums}\n"
             "td:first-child,th:first-child{text-align:left}\n"
             ".sd{color:#777;font-size:90%%}\n"
+            ".ns{color:#999;font-style:italic}\n"
             "</style>\n</head>\n<body>\n<h1>Offline evaluation</h1>\n<p>");
-    recsys_eval_html_text(f, rep->opts.interactions != NULL
+    recsys_eval_text_html(f, rep->opts.interactions != NULL
                              ? rep->opts.interactions : "-");
     fprintf(f, ": %llu rows, %u users, %u items.<br>\nProtocol <b>%s</b>: ",
             (unsigned long long) rep->rows, rep->users, rep->items,
             recsys_eval_protocol_name(rep->opts.protocol));
-    recsys_eval_html_text(f, recsys_eval_protocol_texts[rep->opts.protocol]);
+    recsys_eval_text_html(f, recsys_eval_protocol_texts[rep->opts.protocol]);
 
-    if (rep->opts.protocol != RECSYS_EVAL_LOO) {
+    if (rep->opts.protocol != RECSYS_EVAL_LOO
+        && rep->opts.protocol != RECSYS_EVAL_TIME)
+    {
         fprintf(f, " (seed %u)", rep->opts.seed);
     }
 
@@ -1623,13 +1672,13 @@ recsys_eval_write_html(const recsys_eval_report_t *rep, const char *path,
     for (a = 0; a < rep->n_results; a++) {
         const recsys_eval_result_t  *r = &rep->results[a];
 
-        recsys_eval_algo_label(r, buf, sizeof(buf));
+        recsys_eval_text_label(r, buf, sizeof(buf));
         fprintf(f, "<tr><td>");
-        recsys_eval_html_text(f, buf);
+        recsys_eval_text_html(f, buf);
         fprintf(f, "</td>");
 
         for (c = 0; c < n_cols; c++) {
-            recsys_eval_cell(r->metric[cols[c]], buf, sizeof(buf));
+            recsys_eval_text_cell(r->metric[cols[c]], buf, sizeof(buf));
             fprintf(f, "<td>%s", buf);
 
             if (rep->n_folds > 1 && !isnan(r->sd[cols[c]])) {
@@ -1647,6 +1696,7 @@ recsys_eval_write_html(const recsys_eval_report_t *rep, const char *path,
     fprintf(f, "</table>\n");
 
     recsys_eval_svg(rep, f);
+    recsys_eval_extra_html(rep, f);
 
     fprintf(f, "</body>\n</html>\n");
 

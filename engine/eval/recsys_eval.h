@@ -31,8 +31,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "recsys_beyond.h"
 #include "recsys_ingest.h"
 #include "recsys_metrics.h"
+#include "recsys_stats.h"
 #include "recsys_train.h"
 
 #define RECSYS_EVAL_MAX_K      1000
@@ -79,8 +81,17 @@ typedef enum {
     RECSYS_EVAL_P1 = 0,         /* stratified by item, 75% train */
     RECSYS_EVAL_P2,             /* stratified by user, 75% train */
     RECSYS_EVAL_LOO,            /* each user's newest row is test */
-    RECSYS_EVAL_KFOLD           /* k-fold over rows */
+    RECSYS_EVAL_KFOLD,          /* k-fold over rows */
+    RECSYS_EVAL_TIME            /* global temporal split */
 } recsys_eval_protocol_t;
+
+/* per-user values: the ranking metrics, then the beyond-accuracy ones */
+#define RECSYS_EVAL_UV_N  (RECSYS_METRIC_RANKING_N + RECSYS_BEYOND_USER_N)
+
+/* the comparisons against the baseline: per-user nDCG@k and AP */
+#define RECSYS_EVAL_VS_NDCG  0
+#define RECSYS_EVAL_VS_MAP   1
+#define RECSYS_EVAL_VS_N     2
 
 typedef struct {
     const char              *interactions;  /* shown in reports only */
@@ -91,6 +102,11 @@ typedef struct {
     const char              *algos;         /* "mostpop,sar:half_life=7" */
     int                      validation;    /* carve from train, below */
     int                      quiet;         /* the command: no table */
+    uint64_t                 cutoff;        /* time: test from this Unix
+                                               time; 0: by test_share */
+    double                   test_share;    /* time: share of test rows */
+    const char              *baseline;      /* spec or name; NULL: the
+                                               first algorithm */
 } recsys_eval_opts_t;
 
 /* one train/test split (one fold) */
@@ -99,7 +115,15 @@ typedef struct {
     uint64_t  test_rows;
     uint32_t  train_items;      /* items with a train row */
     uint32_t  users_evaluated;  /* users with a test row */
+    uint32_t  cold_users;       /* of them, users without a train row */
 } recsys_eval_fold_t;
+
+/* an evaluated user of a fold */
+typedef struct {
+    uint32_t  fold;
+    uint32_t  user;             /* the user index */
+    uint32_t  cold;             /* 1: the user has no train row */
+} recsys_eval_pair_t;
 
 typedef struct {
     const recsys_recommender_t  *algo;
@@ -114,6 +138,13 @@ typedef struct {
                                                0 when unknown */
     double                       recommend_seconds; /* fold mean */
     int                          predicts;  /* RMSE/MAE present */
+    double                       beyond[RECSYS_BEYOND_N];   /* fold mean */
+    double                       beyond_sd[RECSYS_BEYOND_N];
+    double                      *beyond_fold;   /* folds x BEYOND_N */
+    double                      *user_vals;     /* n_eval x UV_N */
+    double                       ndcg_warm;     /* users with train rows */
+    double                       ndcg_cold;     /* users without */
+    recsys_stats_paired_t        vs[RECSYS_EVAL_VS_N];  /* - baseline */
 } recsys_eval_result_t;
 
 typedef struct {
@@ -127,6 +158,10 @@ typedef struct {
     recsys_eval_result_t  *results;
     double                 seconds_ingest;  /* set by the caller */
     double                 seconds;     /* split + fit + recommend */
+    uint32_t               n_eval;      /* (fold, user) pairs evaluated */
+    recsys_eval_pair_t    *pairs;       /* n_eval, fold by fold */
+    uint32_t               baseline;    /* the results' index */
+    int64_t                cutoff;      /* time: the cutoff applied */
 } recsys_eval_report_t;
 
 
@@ -150,6 +185,17 @@ extern const recsys_recommender_t  recsys_served_trending;
 extern const recsys_recommender_t  recsys_served_hybrid;
 
 extern const recsys_eval_opts_t  recsys_eval_default;
+
+/*
+ * The protocol's split of d's rows into assign[0 .. n_events): the test
+ * rows are those equal to *test_value (for kfold the first fold's).  A
+ * second pass (validation, on train rows) of the time protocol always
+ * splits by o->test_share.  The time protocol's cutoff goes to *cutoff.
+ * RECSYS_OK, RECSYS_EINVAL (time: a row without timestamp) or
+ * RECSYS_ENOMEM.
+ */
+int recsys_eval_split(const recsys_data_t *d, const recsys_eval_opts_t *o,
+    int second_pass, uint8_t *assign, uint8_t *test_value, int64_t *cutoff);
 
 /* "p1" ... "kfold" and back; -1 / NULL when unknown. */
 int recsys_eval_protocol_parse(const char *s);

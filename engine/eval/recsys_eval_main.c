@@ -2,10 +2,11 @@
  * recsys_eval_main.c: the `recsys-build eval` command.
  *
  *   recsys-build eval --interactions FILE [--items FILE]
- *       [--protocol p1|p2|loo|kfold] [--k 10] [--folds 5] [--seed 42]
+ *       [--protocol p1|p2|loo|kfold|time] [--k 10] [--folds 5] [--seed 42]
+ *       [--cutoff TS | --test-share 0.2] [--baseline ALGO]
  *       [--algos mostpop,sar[:half_life=DAYS]] [--json OUT.json]
- *       [--html OUT.html] [--save-split DIR] [--validation | --tune]
- *       [--quiet]
+ *       [--html OUT.html] [--per-user OUT.csv] [--save-split DIR]
+ *       [--validation | --tune] [--quiet]
  *
  * Parses the flags, ingests the log, runs recsys_eval_run() and writes the
  * reports.  The table goes to stdout (unless --quiet); every error is one
@@ -33,6 +34,8 @@
 
 #include "recsys_clock.h"
 #include "recsys_eval.h"
+#include "recsys_eval_extra.h"
+#include "recsys_eval_text.h"
 #include "recsys_ingest.h"
 #include "recsys_opt.h"
 #include "recsys_progress.h"
@@ -46,6 +49,7 @@ typedef struct {
     const char          *json;
     const char          *html;
     const char          *save_split;
+    const char          *per_user;
     int                  tune;
 } recsys_eval_main_t;
 
@@ -64,21 +68,32 @@ static const recsys_opt_t  recsys_eval_main_options[] = {
     recsys_opt_row("items", NULL, RECSYS_OPT_STR, recsys_eo(items), 0, 0,
                    "FILE", "item catalog, CSV or JSON Lines"),
     { "protocol", NULL, RECSYS_OPT_FN, recsys_eo(o.protocol), 0, 0,
-      "p1|p2|loo|kfold", "how the log is split", NULL,
+      "p1|p2|loo|kfold|time", "how the log is split", NULL,
       recsys_eval_main_protocol, recsys_eval_main_show_protocol,
-      "one of p1, p2, loo, kfold", 0 },
+      "one of p1, p2, loo, kfold, time", 0 },
     recsys_opt_row("k", NULL, RECSYS_OPT_U32, recsys_eo(o.k), 1,
                    RECSYS_EVAL_MAX_K, "K", "list length the metrics read"),
     recsys_opt_row("folds", NULL, RECSYS_OPT_U32, recsys_eo(o.folds), 2,
                    RECSYS_SPLIT_MAX_FOLDS, "N", "folds of kfold"),
     recsys_opt_row("seed", NULL, RECSYS_OPT_U32, recsys_eo(o.seed), 0,
                    4294967295.0, "S", "seed of the split"),
+    recsys_opt_row("cutoff", NULL, RECSYS_OPT_U64, recsys_eo(o.cutoff), 0,
+                   9.2e18, "TS", "time: test rows from this Unix time, "
+                   "0: by --test-share"),
+    recsys_opt_row("test-share", NULL, RECSYS_OPT_DOUBLE,
+                   recsys_eo(o.test_share), 0.000001, 0.999999, "F",
+                   "time: the newest share of rows is test"),
     recsys_opt_row("algos", NULL, RECSYS_OPT_STR, recsys_eo(o.algos), 0, 0,
                    "A[:SETTINGS],...", "algorithms and their settings"),
+    recsys_opt_row("baseline", NULL, RECSYS_OPT_STR, recsys_eo(o.baseline),
+                   0, 0, "ALGO", "what the tests compare against (the "
+                   "first of --algos)"),
     recsys_opt_row("json", NULL, RECSYS_OPT_STR, recsys_eo(json), 0, 0,
                    "FILE", "write the report as JSON"),
     recsys_opt_row("html", NULL, RECSYS_OPT_STR, recsys_eo(html), 0, 0,
                    "FILE", "write the report as an HTML page"),
+    recsys_opt_row("per-user", NULL, RECSYS_OPT_STR, recsys_eo(per_user),
+                   0, 0, "FILE", "write one CSV row per user and algorithm"),
     recsys_opt_row("save-split", NULL, RECSYS_OPT_STR, recsys_eo(save_split),
                    0, 0, "DIR", "write the split as train.csv, test.csv"),
     recsys_opt_row("validation", NULL, RECSYS_OPT_ON, recsys_eo(o.validation),
@@ -132,42 +147,6 @@ recsys_eval_help(FILE *f)
 
     recsys_eval_main_defaults(&m);
     recsys_opt_help(f, recsys_eval_main_options, &m);
-}
-
-
-/*
- * Writes an id as one CSV field: as it is, or quoted (RFC 4180) when it
- * holds a comma, a quote, a line break or surrounding space.
- */
-static void
-recsys_eval_main_field(FILE *f, const char *s, size_t len)
-{
-    size_t  i;
-    int     quote;
-
-    quote = len == 0 || s[0] == ' ' || s[len - 1] == ' ';
-
-    for (i = 0; i < len && !quote; i++) {
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n'
-                || s[i] == '\t';
-    }
-
-    if (!quote) {
-        fwrite(s, 1, len, f);
-        return;
-    }
-
-    fputc('"', f);
-
-    for (i = 0; i < len; i++) {
-        if (s[i] == '"') {
-            fputc('"', f);
-        }
-
-        fputc(s[i], f);
-    }
-
-    fputc('"', f);
 }
 
 
@@ -226,11 +205,11 @@ recsys_eval_main_write_rows(const recsys_data_t *d, const uint8_t *assign,
         e = &d->events[i];
 
         key = recsys_dict_key(&d->users, e->user, &len);
-        recsys_eval_main_field(f, key, len);
+        recsys_eval_text_csv(f, key, len);
         fputc(',', f);
 
         key = recsys_dict_key(&d->items, e->item, &len);
-        recsys_eval_main_field(f, key, len);
+        recsys_eval_text_csv(f, key, len);
 
         if (d->has_rating) {
             fputc(',', f);
@@ -275,6 +254,7 @@ recsys_eval_main_save_split(const recsys_data_t *d,
     int       rc, has_ts;
     char      path[4200];
     size_t    i;
+    int64_t   cutoff;
     uint8_t  *assign, test_value;
 
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
@@ -288,25 +268,7 @@ recsys_eval_main_save_split(const recsys_data_t *d,
         return RECSYS_ENOMEM;
     }
 
-    test_value = RECSYS_SPLIT_TEST;
-
-    switch (o->protocol) {
-    case RECSYS_EVAL_P1:
-        rc = recsys_split_p1(d->events, d->n_events, d->items.n, o->seed,
-                             assign);
-        break;
-    case RECSYS_EVAL_P2:
-        rc = recsys_split_p2(d->events, d->n_events, d->users.n, o->seed,
-                             assign);
-        break;
-    case RECSYS_EVAL_LOO:
-        rc = recsys_split_loo(d->events, d->n_events, d->users.n, assign);
-        break;
-    default:
-        rc = recsys_split_kfold(d->n_events, o->folds, o->seed, assign);
-        test_value = 0;
-        break;
-    }
+    rc = recsys_eval_split(d, o, 0, assign, &test_value, &cutoff);
 
     if (rc != RECSYS_OK) {
         free(assign);
@@ -519,6 +481,11 @@ recsys_eval_main_run(const recsys_data_t *d, recsys_eval_main_t *m,
 
     if (rc == RECSYS_OK && m->html != NULL) {
         rc = recsys_eval_write_html(&rep, m->html, err, errlen);
+    }
+
+    if (rc == RECSYS_OK && m->per_user != NULL) {
+        rc = recsys_eval_extra_write_users(&rep, d, m->per_user, err,
+                                           errlen);
     }
 
     recsys_eval_report_free(&rep);

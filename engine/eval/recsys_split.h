@@ -22,6 +22,7 @@
  *               seed) over rows: the row indexes shuffled by
  *               numpy.random.shuffle, then cut into folds of n / folds rows,
  *               the first n % folds folds one row longer.
+ *   time        a global temporal split at a cutoff time (below).
  *
  * Ratings and duplicates are not looked at: a row is a row.
  */
@@ -69,6 +70,19 @@ int recsys_split_loo(const recsys_event_t *ev, size_t n, uint32_t n_users,
  */
 int recsys_split_kfold(size_t n, uint32_t folds, uint32_t seed,
     uint8_t *fold);
+
+/*
+ * Global temporal split (recsys_split_time.c): rows at or after a cutoff
+ * time are test, the others train.  cutoff > 0 is that time (Unix
+ * seconds); cutoff 0 takes it from share in (0, 1): with the timestamps
+ * sorted ascending and m = round-half-even(share * n) >= 1, the cutoff is
+ * the m-th newest, so at least m rows are test (more when the cutoff
+ * time is shared by older rows: a time never lands on both sides).  The
+ * cutoff applied goes to *applied.  RECSYS_OK, RECSYS_EINVAL (a row
+ * without a timestamp, share out of range) or RECSYS_ENOMEM.
+ */
+int recsys_split_time(const recsys_event_t *ev, size_t n, uint64_t cutoff,
+    double share, uint8_t *test, int64_t *applied);
 
 /* round-half-even(ratio * n), the train size of a stratified group. */
 uint32_t recsys_split_train_size(double ratio, uint32_t n);
