@@ -136,6 +136,10 @@ const struct recsys_rules_view_s *recsys_model_rules(
 int recsys_model_packed(const recsys_model_t *model, int source,
     const void **p, size_t *size);
 
+/* The item attributes (recsys_attrs.h), or NULL when the model has none. */
+struct recsys_attrs_s;
+const struct recsys_attrs_s *recsys_model_attrs(const recsys_model_t *model);
+
 /* Reads a meta value (params, stats) as text; RECSYS_ENOTFOUND if absent. */
 int recsys_model_meta(const recsys_model_t *model, const char *key,
     const char **value, size_t *len);
