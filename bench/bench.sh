@@ -35,8 +35,10 @@
 #     history= (10 items, no user), unknown user (popular fallback),
 #     explain=1, n=100, popular, trending, and each other source for the
 #     same users: usercf, content, cluster, assoc, markov, ease, rp3beta,
-#     als.  n=100 answers are about ten times the median size, so n100 is
-#     paired with /static-big, a file of the median n=100 answer's size
+#     als; filter: hybrid under filter=year>=1990,regions~US|FR (two
+#     clauses over the sample catalog's attributes).  n=100 answers are
+#     about ten times the median size, so n100 is paired with
+#     /static-big, a file of the median n=100 answer's size
 #     served by nginx's static module (open_file_cache on): the same bytes
 #     on the wire; n100s runs the same requests against /static.  An
 #     algorithm the model lacks
@@ -91,7 +93,7 @@ REQUESTS=${REQUESTS:-1000000}
 RSS_MAX_SECONDS=${RSS_MAX_SECONDS:-600}
 RSS_CHUNK_SECONDS=${RSS_CHUNK_SECONDS:-10}
 RSS_WARMUP_SECONDS=${RSS_WARMUP_SECONDS:-5}
-ALL_SCENARIOS="hybrid itemcf item history unknown explain n100 n100s popular trending usercf content cluster assoc markov ease rp3beta als items"
+ALL_SCENARIOS="hybrid itemcf item history unknown explain n100 n100s popular trending usercf content cluster assoc markov ease rp3beta als items filter"
 SCENARIOS=${SCENARIOS:-$ALL_SCENARIOS}
 LUA="$ROOT/bench/rotate.lua"
 
@@ -163,6 +165,9 @@ perl -e '
         popular  => [ map { "/recommend?user=" . esc($_) . "&algo=popular" } @heavy ],
         trending => [ map { "/recommend?user=" . esc($_) . "&algo=trending" } @heavy ],
         static   => [ "/static" ],
+        # hybrid under a two-clause filter over the sample catalog attributes
+        filter   => [ map { "/recommend?user=" . esc($_)
+                            . "&filter=year%3E%3D1990,regions~US%7CFR" } @heavy ],
     );
     for my $algo (qw(usercf content cluster assoc markov ease rp3beta als)) {
         $files{$algo} = [ map { "/recommend?user=" . esc($_) . "&algo=$algo" } @heavy ];

@@ -5,7 +5,9 @@
  * are percent-decoded exactly once ('+' is a space) and must then be 1 to
  * 256 bytes of valid UTF-8 without NUL; n and offset are plain decimal
  * integers in range; lists are comma-separated and capped by
- * recsys_max_list; weights w_<source> are decimals from 0 to 10.  A
+ * recsys_max_list; weights w_<source> are decimals from 0 to 10; filter
+ * is at most 4096 bytes of UTF-8 (its syntax is the engine's to check);
+ * strict is 0 or 1.  A
  * violation names the argument in args->bad and never echoes the input.
  * Unknown arguments are ignored.
  */
@@ -26,6 +28,8 @@ typedef enum {
     NGX_HTTP_RECSYS_ARG_GENRE,
     NGX_HTTP_RECSYS_ARG_EXPLAIN,
     NGX_HTTP_RECSYS_ARG_PREDICT,
+    NGX_HTTP_RECSYS_ARG_FILTER,
+    NGX_HTTP_RECSYS_ARG_STRICT,
     NGX_HTTP_RECSYS_ARG_WEIGHT,         /* w_<source>, one bit per source */
     NGX_HTTP_RECSYS_ARG_UNKNOWN = NGX_HTTP_RECSYS_ARG_WEIGHT + RECSYS_NSRC
 } ngx_http_recsys_arg_e;
@@ -41,7 +45,9 @@ static ngx_str_t  ngx_http_recsys_arg_names[] = {
     ngx_string("history"),
     ngx_string("genre"),
     ngx_string("explain"),
-    ngx_string("predict")
+    ngx_string("predict"),
+    ngx_string("filter"),
+    ngx_string("strict")
 };
 
 
@@ -346,6 +352,17 @@ ngx_http_recsys_set_arg(ngx_http_request_t *r,
     case NGX_HTTP_RECSYS_ARG_GENRE:
         args->genre = value;
         return ngx_http_recsys_check_list(&value, 16);
+
+    case NGX_HTTP_RECSYS_ARG_FILTER:
+        args->filter = value;
+        return value.len <= NGX_HTTP_RECSYS_FILTER_MAX
+               && recsys_utf8_valid((const char *) value.data, value.len)
+               ? NGX_OK : NGX_DECLINED;
+
+    case NGX_HTTP_RECSYS_ARG_STRICT:
+        args->strict = value.len == 1 && value.data[0] == '1';
+        return value.len == 1 && (value.data[0] == '0' || value.data[0] == '1')
+               ? NGX_OK : NGX_DECLINED;
 
     case NGX_HTTP_RECSYS_ARG_EXPLAIN:
     case NGX_HTTP_RECSYS_ARG_PREDICT:

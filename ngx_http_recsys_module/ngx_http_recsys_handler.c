@@ -14,7 +14,6 @@
 #include "ngx_http_recsys_events.h"
 
 
-static const uint32_t  ngx_http_recsys_no_genre = RECSYS_NO_INDEX;
 
 
 void *
@@ -366,6 +365,7 @@ ngx_int_t
 ngx_http_recsys_handler(ngx_http_request_t *r)
 {
     int                          algo;
+    uint32_t                     depends;
     ngx_int_t                    rc;
     ngx_str_t                    user, *item, name;
     recsys_alloc_t               alloc;
@@ -473,12 +473,6 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
         return ngx_http_recsys_no_memory(r);
     }
 
-    if (args.genre.len > 0 && q.n_genres == 0) {
-        /* no genre of the request exists in this model: nothing matches */
-        q.genres = &ngx_http_recsys_no_genre;
-        q.n_genres = 1;
-    }
-
     /* the user's live events: the newest part of the history */
     if (ngx_http_recsys_live_query(r, model, &user, &q) != NGX_OK) {
         return ngx_http_recsys_no_memory(r);
@@ -486,8 +480,19 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
 
     alloc.alloc = ngx_http_recsys_pool_alloc;
     alloc.ctx = r->pool;
+    q.strict = args.strict;
+
+    rc = ngx_http_recsys_filter(r, rlcf, model, &args, &alloc, &q, &depends);
+    if (rc == NGX_ERROR) {
+        return ngx_http_recsys_no_memory(r);
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_recsys_bad_request(r, "filter");
+    }
 
     rc = recsys_query_run(model, &q, &alloc, &res);
+    res.depends = res.depends * 2654435761u + depends;
 
     if (rc == RECSYS_ENOTFOUND) {
         return ngx_http_recsys_bad_request(r, "algo");

@@ -561,7 +561,8 @@ ngx_http_recsys_why_write(u_char *p, recsys_model_t *model, recsys_why_t *why)
  */
 static ngx_int_t
 ngx_http_recsys_etag(ngx_http_request_t *r, const char *id, size_t id_len,
-    ngx_str_t *user, const char *algo_name, ngx_str_t *etag)
+    ngx_str_t *user, const char *algo_name, uint32_t depends,
+    ngx_str_t *etag)
 {
     u_char    *e;
     uint32_t   k, crc;
@@ -578,6 +579,10 @@ ngx_http_recsys_etag(ngx_http_request_t *r, const char *id, size_t id_len,
     if (live != 0) {
         /* the user's live events changed: so did the answer */
         ngx_crc32_update(&crc, (u_char *) &live, sizeof(live));
+    }
+    if (depends != 0) {
+        /* the location's filter, the time window of availability */
+        ngx_crc32_update(&crc, (u_char *) &depends, sizeof(depends));
     }
     ngx_crc32_final(crc);
 
@@ -725,7 +730,8 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_recsys_etag(r, id, id_len, user, algo_name, &etag)
+    if (ngx_http_recsys_etag(r, id, id_len, user, algo_name, res->depends,
+                             &etag)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -5,6 +5,8 @@
  *   recsys_model PATH;               the published model file
  *   recsys_user VALUE;               complex value; default: the user arg
  *   recsys_algo VALUE;               complex value; default: hybrid
+ *   recsys_filter VALUE;             complex value: an attribute filter
+ *                                    ANDed with the request's filter=
  *   recsys_default_n N;  recsys_max_n N;  recsys_max_list N;
  *   recsys_max_history N;            history items scored per request
  *   recsys_explain_history N;        newest history items explain=1 credits
@@ -80,6 +82,13 @@ static ngx_command_t  ngx_http_recsys_commands[] = {
       ngx_http_set_complex_value_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_recsys_loc_conf_t, algo),
+      NULL },
+
+    { ngx_string("recsys_filter"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_recsys_loc_conf_t, filter),
       NULL },
 
     { ngx_string("recsys_default_n"),
@@ -221,6 +230,7 @@ ngx_http_recsys_create_loc_conf(ngx_conf_t *cf)
 
     conf->user = NGX_CONF_UNSET_PTR;
     conf->algo = NGX_CONF_UNSET_PTR;
+    conf->filter = NGX_CONF_UNSET_PTR;
     conf->default_n = NGX_CONF_UNSET_UINT;
     conf->max_n = NGX_CONF_UNSET_UINT;
     conf->max_list = NGX_CONF_UNSET_UINT;
@@ -244,6 +254,7 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->model_path, prev->model_path, "");
     ngx_conf_merge_ptr_value(conf->user, prev->user, NULL);
     ngx_conf_merge_ptr_value(conf->algo, prev->algo, NULL);
+    ngx_conf_merge_ptr_value(conf->filter, prev->filter, NULL);
     ngx_conf_merge_uint_value(conf->default_n, prev->default_n, 10);
     ngx_conf_merge_uint_value(conf->max_n, prev->max_n, 100);
     ngx_conf_merge_uint_value(conf->max_list, prev->max_list, 100);

@@ -128,6 +128,7 @@ typedef struct {
     ngx_msec_t                reload_interval;
     time_t                    cache_ttl;
     ngx_array_t              *weights;      /* "source=weight" strings */
+    ngx_http_complex_value_t *filter;       /* recsys_filter, or NULL */
     float                     weight[RECSYS_NSRC];  /* < 0: the model's */
     unsigned                  has_weights:1;
 } ngx_http_recsys_loc_conf_t;
@@ -141,6 +142,7 @@ typedef struct {
     ngx_str_t                 exclude;
     ngx_str_t                 history;
     ngx_str_t                 genre;
+    ngx_str_t                 filter;
     ngx_uint_t                n;
     ngx_uint_t                offset;
     float                     weight[RECSYS_NSRC];  /* < 0: not given */
@@ -155,10 +157,12 @@ typedef struct {
     unsigned                  has_weights:1;
     unsigned                  explain:1;
     unsigned                  predict:1;
+    unsigned                  strict:1;
     const char               *bad;          /* name of a bad argument */
 } ngx_http_recsys_args_t;
 
 #define NGX_HTTP_RECSYS_WEIGHT_MAX  10
+#define NGX_HTTP_RECSYS_FILTER_MAX  4096
 
 
 extern ngx_module_t  ngx_http_recsys_module;
@@ -213,6 +217,17 @@ ngx_int_t ngx_http_recsys_send_prediction(ngx_http_request_t *r,
 ngx_int_t ngx_http_recsys_send_result(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model,
     ngx_str_t *user, ngx_str_t *item, recsys_result_t *res);
+
+/* ngx_http_recsys_filter.c */
+/*
+ * Compiles the request's attribute filter into q->filter: NGX_OK,
+ * NGX_DECLINED for a bad filter, NGX_ERROR when out of memory; *depends
+ * is what the ETag must cover besides the query (0: nothing).
+ */
+ngx_int_t ngx_http_recsys_filter(ngx_http_request_t *r,
+    ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model,
+    ngx_http_recsys_args_t *args, recsys_alloc_t *alloc, recsys_query_t *q,
+    uint32_t *depends);
 
 /* ngx_http_recsys_handler.c */
 ngx_int_t ngx_http_recsys_handler(ngx_http_request_t *r);

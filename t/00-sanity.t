@@ -31,7 +31,7 @@ for my $f (qw(items.csv interactions.csv tags.csv)) {
     ok(-s "$tmp/a/$f", "gen wrote $f");
 }
 ok(scalar(() = glob "$tmp/a/truth/*.csv"), 'gen wrote truth/*.csv');
-like(slurp("$tmp/a/items.csv") // '', qr/\AitemId,title,genres\r?\n/,
+like(slurp("$tmp/a/items.csv") // '', qr/\AitemId,title,genres,year,maturity,regions,series,season,episode\r?\n/,
      'items.csv header');
 like(slurp("$tmp/a/interactions.csv") // '',
      qr/\AuserId,itemId,rating,timestamp\r?\n/, 'interactions.csv header');

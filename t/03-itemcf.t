@@ -145,7 +145,8 @@ for my $i (@items) {
     check_items($d->{items}, $ref->{nbrs}{$i}, "item=$i, unknown user");
 
     for my $u (@users) {
-        $d = q200("/recommend?item=$q&user=" . esc($u) . '&n=10',
+        # strict=1: an empty list stays empty (no popular fallback)
+        $d = q200("/recommend?item=$q&user=" . esc($u) . '&n=10&strict=1',
                   "item=$i user=$u", item => dec($i), user => $u);
         check_items($d->{items}, $ref->similar($i, $u), "item=$i user=$u");
     }

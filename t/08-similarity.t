@@ -179,13 +179,15 @@ for my $m (@models) {
     my $r = $ref{$name};
 
     for my $i (@{ $r->{items} }) {
-        my $d = q200("/$name?item=$i&n=50", "$name item=$i",
+        # strict=1: an empty list stays empty (no popular fallback)
+        my $d = q200("/$name?item=$i&n=50&strict=1", "$name item=$i",
                      model => "sim-$name", item => $i, user => undef);
         check_items($d->{items}, $r->{nbrs}{$i}, "$name item=$i");
     }
 
     for my $u (@{ $r->{users} }) {
-        my $d = q200("/$name?user=$u&algo=itemcf&n=50", "$name user=$u itemcf",
+        my $d = q200("/$name?user=$u&algo=itemcf&n=50&strict=1",
+                     "$name user=$u itemcf",
                      model => "sim-$name", user => $u, algo => 'itemcf',
                      fallback => undef);
         check_items($d->{items}, $r->{itemcf}{$u}, "$name user=$u itemcf");

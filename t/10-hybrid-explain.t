@@ -339,7 +339,7 @@ ok($many, 'fixture: some item has more than 3 history items behind it');
 
 # algo=itemcf&explain=1: the single source's score, because from history
 for my $u (@users) {
-    my $path = "/h?user=$u&algo=itemcf&n=20&explain=1";
+    my $path = "/h?user=$u&algo=itemcf&n=20&explain=1&strict=1";
     my $d = q200($path, $path, algo => 'itemcf', user => $u);
     check_items($d->{items}, $m->{itemcf}{$u}, $path);
     my (@bad);
@@ -382,7 +382,7 @@ for my $c (['/h', $ref{h}, 'hyb-3'], ['/t7', $ref{t7}, 'hyb-t7']) {
 {
     my ($cut, @bad) = (0);
     for my $u (@users) {
-        my $path = "/e1?user=$u&algo=itemcf&n=20&explain=1";
+        my $path = "/e1?user=$u&algo=itemcf&n=20&explain=1&strict=1";
         my $d = q200($path, $path, algo => 'itemcf', user => $u);
         my $newest = $m->{hist}{$u}[0][0];
         for my $it (@{ $d->{items} }) {

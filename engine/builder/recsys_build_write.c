@@ -486,8 +486,44 @@ recsys_build_map_size(recsys_data_t *d, recsys_parts_t *parts)
     }
 
     size += recsys_build_search_size(d);
+    size += recsys_itemattr_size_hint(&d->attrs, d->items.n);
 
     return size * 2 + 64 * 1024 * 1024;
+}
+
+
+/* The catalog's attributes and series (recsys_itemattr.h), if any. */
+static int
+recsys_build_write_attrs(recsys_writer_t *w, recsys_data_t *d)
+{
+    int             rc;
+    void           *blob;
+    size_t          size, series_size;
+    unsigned char  *attrs, *series;
+
+    rc = recsys_itemattr_pack(&d->attrs, d->items.n, &attrs, &size, &series,
+                              &series_size);
+
+    if (rc == RECSYS_OK && attrs != NULL) {
+        rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, RECSYS_BLOB_ITEM_ATTRS,
+                                   size, &blob);
+        if (rc == RECSYS_OK) {
+            memcpy(blob, attrs, size);
+        }
+    }
+
+    if (rc == RECSYS_OK && series != NULL) {
+        rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, RECSYS_BLOB_ITEM_SERIES,
+                                   series_size, &blob);
+        if (rc == RECSYS_OK) {
+            memcpy(blob, series, series_size);
+        }
+    }
+
+    free(attrs);
+    free(series);
+
+    return rc;
 }
 
 
@@ -805,6 +841,10 @@ recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
 
     if (rc == RECSYS_OK) {
         rc = recsys_build_write_search(&w, d, parts);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_attrs(&w, d);
     }
 
     if (rc == RECSYS_OK) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "recsys_attrs.h"
 #include "recsys_inspect.h"
 #include "recsys_model.h"
 #include "recsys_rules_read.h"
@@ -344,6 +345,64 @@ recsys_inspect_rules(const recsys_model_t *m, int json, uint32_t limit)
 }
 
 
+/* An item's catalog attributes, one line each: name (type): value. */
+static void
+recsys_inspect_attrs(const recsys_model_t *m, uint32_t item)
+{
+    char                   date[32];
+    double                 v;
+    size_t                 len;
+    uint32_t               k, j, n;
+    time_t                 t;
+    struct tm              tm;
+    const char            *p;
+    const recsys_attr_t   *at;
+    const recsys_attrs_t  *a;
+    const unsigned char   *vals;
+
+    static const char  *types[] = { "", "number", "string", "list", "date" };
+
+    a = recsys_model_attrs(m);
+
+    for (k = 0; a != NULL && k < a->n_attrs; k++) {
+        at = &a->attr[k];
+        printf("  %.*s (%s): ", (int) at->name_len, at->name,
+               types[at->type]);
+
+        if (at->nums != NULL) {
+            v = recsys_attrs_number(at, item);
+            t = (time_t) v;
+
+            if (v != v) {
+                printf("-\n");
+
+            } else if (at->type == RECSYS_ATTR_DATE
+                       && gmtime_r(&t, &tm) != NULL)
+            {
+                strftime(date, sizeof(date),
+                         t % 86400 ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d", &tm);
+                printf("%s\n", date);
+
+            } else {
+                printf("%.15g\n", v);
+            }
+
+            continue;
+        }
+
+        recsys_attrs_values(at, item, &vals, &n);
+
+        for (j = 0; j < n; j++) {
+            p = recsys_attrs_dict(at, recsys_get_u32(vals + (size_t) j * 4),
+                                  &len);
+            printf("%s%.*s", j ? "|" : "", (int) len, p);
+        }
+
+        printf("%s\n", n ? "" : "-");
+    }
+}
+
+
 /* A user's or an item's index by id (recsys_model_user() or _item()). */
 typedef int (*recsys_inspect_find_pt)(const recsys_model_t *model,
     const char *id, size_t len, uint32_t *index);
@@ -450,6 +509,7 @@ recsys_inspect_main(int argc, char **argv)
             recsys_model_item_get(m, index, &it);
             printf("item %s (index %u): %.*s\n", argv[2], index,
                    (int) it.meta_json_len, it.meta_json);
+            recsys_inspect_attrs(m, index);
             recsys_inspect_sources(m, RECSYS_L_ITEM_NBRS, index);
         }
 

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "recsys_attrs.h"
 #include "recsys_csv.h"
 #include "recsys_ingest.h"
 #include "recsys_number.h"
@@ -64,6 +65,7 @@ recsys_data_free(recsys_data_t *d)
     recsys_dict_free(&d->users);
     recsys_dict_free(&d->items);
     recsys_dict_free(&d->genres);
+    recsys_itemattr_free(&d->attrs);
     free(d->events);
 
     for (i = 0; i < d->cap_meta; i++) {
@@ -737,6 +739,72 @@ recsys_ingest_item_meta(recsys_data_t *d, const char *path, uint64_t line,
 }
 
 
+/* The attribute columns of a CSV catalog's header: their names. */
+typedef struct {
+    char      name[RECSYS_CSV_MAX_FIELDS][RECSYS_ATTR_NAME_MAX];
+    size_t    len[RECSYS_CSV_MAX_FIELDS];
+    uint32_t  n;
+} recsys_ingest_attr_cols_t;
+
+
+static void
+recsys_ingest_attr_header(recsys_ingest_attr_cols_t *h, const recsys_csv_t *csv,
+    int c_title, int c_genres)
+{
+    uint32_t               k;
+    const recsys_field_t  *f;
+
+    h->n = csv->n_fields;
+
+    for (k = 0; k < csv->n_fields; k++) {
+        f = &csv->fields[k];
+        h->len[k] = 0;
+
+        if (k != 0 && (int) k != c_title && (int) k != c_genres
+            && recsys_itemattr_name_ok(f->p, f->len))
+        {
+            memcpy(h->name[k], f->p, f->len);
+            h->len[k] = f->len;
+        }
+    }
+}
+
+
+/* A catalog row's attribute fields, for the item of id. */
+static int
+recsys_ingest_attr_row(recsys_data_t *d, const recsys_ingest_attr_cols_t *h,
+    const recsys_csv_t *csv, char *err, size_t errlen, const char *path)
+{
+    int       rc;
+    uint32_t  k, item;
+
+    if (recsys_dict_find(&d->items, csv->fields[0].p, csv->fields[0].len,
+                         &item)
+        != RECSYS_OK)
+    {
+        return RECSYS_OK;
+    }
+
+    for (k = 1; k < h->n && k < csv->n_fields; k++) {
+        if (h->len[k] == 0) {
+            continue;
+        }
+
+        rc = recsys_itemattr_set(&d->attrs, h->name[k], h->len[k], item,
+                                 RECSYS_ITEMATTR_TEXT, &csv->fields[k].p,
+                                 &csv->fields[k].len, 1);
+        if (rc != RECSYS_OK) {
+            return recsys_ingest_fail(err, errlen, path, csv->line,
+                                      rc == RECSYS_ELIMIT
+                                      ? "too many attribute columns"
+                                      : "out of memory");
+        }
+    }
+
+    return RECSYS_OK;
+}
+
+
 static int
 recsys_ingest_catalog_csv(recsys_data_t *d, const char *path, char *err,
     size_t errlen)
@@ -746,6 +814,7 @@ recsys_ingest_catalog_csv(recsys_data_t *d, const char *path, char *err,
     const char       *genres[64];
     recsys_csv_t      csv;
     recsys_field_t   *f;
+    recsys_ingest_attr_cols_t  *attr_cols;
 
     static const char *const  id_names[] = {
         "id", "itemid", "item_id", "item", "movieid", "movie_id", NULL
@@ -765,6 +834,13 @@ recsys_ingest_catalog_csv(recsys_data_t *d, const char *path, char *err,
     c_id = 0;
     c_title = 1;
     c_genres = 2;
+
+    attr_cols = calloc(1, sizeof(recsys_ingest_attr_cols_t));
+    if (attr_cols == NULL) {
+        recsys_csv_close(&csv);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return RECSYS_ENOMEM;
+    }
 
     while ((rc = recsys_csv_next(&csv)) == 1) {
         if (first) {
@@ -787,6 +863,8 @@ recsys_ingest_catalog_csv(recsys_data_t *d, const char *path, char *err,
                     }
                 }
 
+                recsys_ingest_attr_header(attr_cols, &csv, c_title,
+                                          c_genres);
                 continue;
             }
         }
@@ -819,6 +897,11 @@ recsys_ingest_catalog_csv(recsys_data_t *d, const char *path, char *err,
                                      c_title >= 0 ? csv.fields[c_title].len
                                                   : 0,
                                      genres, lens, n_genres, err, errlen);
+        if (rc == RECSYS_OK && attr_cols->n > 0) {
+            rc = recsys_ingest_attr_row(d, attr_cols, &csv, err, errlen,
+                                        path);
+        }
+
         if (rc != RECSYS_OK) {
             goto done;
         }
@@ -833,8 +916,73 @@ recsys_ingest_catalog_csv(recsys_data_t *d, const char *path, char *err,
 
 done:
 
+    free(attr_cols);
     recsys_csv_close(&csv);
     return rc;
+}
+
+
+/* A JSON catalog line's other fields: numbers, strings, string arrays. */
+static int
+recsys_ingest_attr_json(recsys_data_t *d, json_t *obj, const char *id,
+    size_t id_len, char *err, size_t errlen, const char *path,
+    uint64_t line)
+{
+    int                     rc;
+    char                    num[64];
+    size_t                  k, n, lens[RECSYS_ATTRS_MAX];
+    json_t                 *v, *e;
+    uint32_t                item;
+    const char             *key, *parts[RECSYS_ATTRS_MAX];
+    recsys_itemattr_kind_t  kind;
+
+    if (recsys_dict_find(&d->items, id, id_len, &item) != RECSYS_OK) {
+        return RECSYS_OK;
+    }
+
+    json_object_foreach(obj, key, v) {
+        if (strcmp(key, "id") == 0 || strcmp(key, "title") == 0
+            || strcmp(key, "genres") == 0
+            || !recsys_itemattr_name_ok(key, strlen(key)))
+        {
+            continue;
+        }
+
+        n = 0;
+        kind = RECSYS_ITEMATTR_JSON_STRING;
+
+        if (json_is_number(v)) {
+            kind = RECSYS_ITEMATTR_JSON_NUMBER;
+            snprintf(num, sizeof(num), "%.17g", json_number_value(v));
+            parts[0] = num;
+            lens[n++] = strlen(num);
+
+        } else if (json_is_string(v)) {
+            parts[0] = json_string_value(v);
+            lens[n++] = json_string_length(v);
+
+        } else if (json_is_array(v)) {
+            kind = RECSYS_ITEMATTR_JSON_LIST;
+
+            json_array_foreach(v, k, e) {
+                if (json_is_string(e) && n < RECSYS_ATTRS_MAX) {
+                    parts[n] = json_string_value(e);
+                    lens[n++] = json_string_length(e);
+                }
+            }
+        }
+
+        rc = recsys_itemattr_set(&d->attrs, key, strlen(key), item, kind,
+                                 parts, lens, (uint32_t) n);
+        if (rc != RECSYS_OK) {
+            return recsys_ingest_fail(err, errlen, path, line,
+                                      rc == RECSYS_ELIMIT
+                                      ? "too many attribute fields"
+                                      : "out of memory");
+        }
+    }
+
+    return RECSYS_OK;
 }
 
 
@@ -932,6 +1080,11 @@ recsys_ingest_catalog_jsonl(recsys_data_t *d, const char *path, char *err,
                                      json_is_string(title)
                                          ? json_string_length(title) : 0,
                                      genres, lens, n_genres, err, errlen);
+        if (rc == RECSYS_OK) {
+            rc = recsys_ingest_attr_json(d, obj, idp, id_len, err, errlen,
+                                         path, lineno);
+        }
+
         json_decref(obj);
 
         if (rc != RECSYS_OK) {
@@ -1105,6 +1258,15 @@ recsys_ingest_finish(recsys_data_t *d, char *err, size_t errlen)
     d->cap_meta = d->items.n;
 
     free(umap);
+
+    if (recsys_itemattr_renumber(&d->attrs, imap, d->items.n, d->items.n)
+        != RECSYS_OK)
+    {
+        free(imap);
+        snprintf(err, errlen, "renumbering items: out of memory");
+        return RECSYS_ENOMEM;
+    }
+
     free(imap);
 
     return RECSYS_OK;

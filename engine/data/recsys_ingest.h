@@ -5,7 +5,9 @@
  * found by name (a user... column, an item..., movie..., track... or
  * similar column, rating/score/value/weight, timestamp/time/ts); without one they are user, item, [rating],
  * [timestamp].  Catalog: CSV (id,title,genres with '|'-separated genres,
- * header optional) or JSON Lines ({"id":..,"title":..,"genres":[..]}).
+ * header optional) or JSON Lines ({"id":..,"title":..,"genres":[..]});
+ * a CSV header's other columns and a JSON line's other fields are the
+ * items' attributes (recsys_itemattr.h).
  * An event column (event/action/type) names what happened; each name has a
  * weight (recsys_ingest_event_weight: defaults below, or --event-weights)
  * and a user's rows for one item then add up, negative events included.
@@ -22,6 +24,7 @@
 
 #include "recsys_csv.h"
 #include "recsys_dict.h"
+#include "recsys_itemattr.h"
 
 #define RECSYS_NO_TIME  INT64_MIN
 
@@ -50,6 +53,7 @@ typedef struct {
     size_t            cap_meta;
     recsys_dict_t     genres;       /* genre names, first-seen order */
     uint32_t          catalog_items;
+    recsys_itemattr_t attrs;        /* the catalog's other columns */
 } recsys_data_t;
 
 

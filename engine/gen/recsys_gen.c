@@ -72,6 +72,7 @@
 #define RECSYS_GEN_S_USERS      2
 #define RECSYS_GEN_S_ACTIVITY   3
 #define RECSYS_GEN_S_TITLES     4
+#define RECSYS_GEN_S_ATTRS      5       /* hashed per item, no stream */
 #define RECSYS_GEN_S_USER0      16
 
 #define RECSYS_GEN_REGULAR      0
@@ -1143,6 +1144,60 @@ recsys_gen_title(recsys_gen_rng_t *r, uint32_t i, char *buf)
 }
 
 
+/*
+ * An item's attribute columns: year (the title's, else drawn), maturity,
+ * regions and, for an episode, its series, season and episode.  Each is
+ * a hash of the seed and the item, so no other draw moves.
+ */
+static char *
+recsys_gen_put_attrs(recsys_gen_ctx_t *c, char *p, uint32_t i,
+    const char *title)
+{
+    size_t    len;
+    uint32_t  s, year, k, sep;
+    uint64_t  h;
+
+    static const char  *regions[] = { "US", "GB", "FR", "DE", "JP", "BR" };
+    static const int    maturity[] = { 0, 6, 12, 16, 18 };
+
+    /* a series' episodes share its year, maturity and regions */
+    k = c->item_kind[i] == RECSYS_GEN_EPISODE
+        ? c->series_first[c->item_group[i]] : i;
+    h = recsys_rng_mix(c->o.seed * 0x9e3779b97f4a7c15ULL
+                       + ((uint64_t) RECSYS_GEN_S_ATTRS << 32) + k);
+    len = strlen(title);
+
+    if (len > 6 && title[len - 1] == ')' && title[len - 6] == '(') {
+        year = (uint32_t) strtoul(title + len - 5, NULL, 10);
+
+    } else {
+        year = 2000 + (uint32_t) (h % 25);
+    }
+
+    p += sprintf(p, ",%u,%d,", year, maturity[(h >> 8) % 5]);
+
+    for (k = 0, sep = 0; k < 6; k++) {
+        if (((h >> 16) >> k) & 1 || (k == 0 && ((h >> 16) & 63) == 0)) {
+            if (sep++) {
+                *p++ = '|';
+            }
+
+            p = recsys_gen_put_str(p, regions[k]);
+        }
+    }
+
+    if (c->item_kind[i] != RECSYS_GEN_EPISODE) {
+        return p + sprintf(p, ",,,");
+    }
+
+    s = c->item_group[i];
+
+    return p + sprintf(p, ",%s%s,%u,%u", recsys_gen_series_pre[s % 16],
+                       recsys_gen_series_suf[(s / 16 + s) % 16],
+                       1 + s / 256, i - c->series_first[s] + 1);
+}
+
+
 static int
 recsys_gen_write_items(recsys_gen_ctx_t *c)
 {
@@ -1152,7 +1207,9 @@ recsys_gen_write_items(recsys_gen_ctx_t *c)
     recsys_gen_file_t   f;
     int                 rc;
 
-    rc = recsys_gen_open(c, &f, "items.csv", "itemId,title,genres");
+    rc = recsys_gen_open(c, &f, "items.csv",
+                         "itemId,title,genres,year,maturity,regions,series,"
+                         "season,episode");
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -1183,7 +1240,7 @@ recsys_gen_write_items(recsys_gen_ctx_t *c)
             break;
         }
 
-        p = recsys_gen_line(&f, 2 * RECSYS_GEN_TITLE_MAX + 256);
+        p = recsys_gen_line(&f, 2 * RECSYS_GEN_TITLE_MAX + 512);
         p = recsys_gen_put_id(p, 'v', (uint64_t) i + 1);
         *p++ = ',';
         p = recsys_gen_put_csv(p, title);
@@ -1199,6 +1256,7 @@ recsys_gen_write_items(recsys_gen_ctx_t *c)
             }
         }
 
+        p = recsys_gen_put_attrs(c, p, i, title);
         recsys_gen_end(&f, p);
     }
 

@@ -1,8 +1,9 @@
 /*
  * recsys_filter.c: what a result may not be (seen, excluded, outside the
- * asked genres), checked per candidate item.
+ * asked genres, failing the attribute filter), checked per candidate item.
  */
 
+#include "recsys_attrfilter.h"
 #include "recsys_filter.h"
 #include "recsys_row.h"
 
@@ -20,6 +21,10 @@ recsys_filter_pass(const recsys_filter_t *f, uint32_t item)
     if (recsys_itemset_has(f->skip, item)
         || recsys_row_contains(f->seen, item))
     {
+        return 0;
+    }
+
+    if (f->attrs != NULL && !recsys_attrfilter_pass(f->attrs, item)) {
         return 0;
     }
 

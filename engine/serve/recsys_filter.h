@@ -1,6 +1,6 @@
 /*
- * recsys_filter.h: what a result may not be: seen, excluded, or outside
- * the asked genres.
+ * recsys_filter.h: what a result may not be: seen, excluded, outside
+ * the asked genres, or failing the attribute filter (recsys_attrfilter.h).
  */
 
 #ifndef RECSYS_FILTER_H
@@ -18,8 +18,12 @@ typedef struct {
     const recsys_list_t     *item_genres;
     const uint32_t          *genres;    /* keep items with any of these */
     uint32_t                 n_genres;  /* 0: no genre filter */
+    const struct recsys_attrfilter_s  *attrs;   /* NULL: none */
 } recsys_filter_t;
 
+
+/* Whether filter keeps items out beyond seen and skipped ones. */
+#define recsys_filter_narrows(f)  ((f)->n_genres > 0 || (f)->attrs != NULL)
 
 /* 1 when item may be a result. */
 int recsys_filter_pass(const recsys_filter_t *filter, uint32_t item);

@@ -18,6 +18,7 @@
 
 #include <lmdb.h>
 
+#include "recsys_attrs.h"
 #include "recsys_gru.h"
 #include "recsys_hmm.h"
 #include "recsys_model.h"
@@ -76,6 +77,8 @@ struct recsys_model_s {
     const unsigned char  *explain_offsets;  /* NULL: no "user.explain" */
     const unsigned char  *explain_data;
     uint32_t              explain_history;
+    recsys_attrs_t        attrs;
+    int                   has_attrs;
 };
 
 
@@ -140,6 +143,8 @@ static int recsys_model_read_lists(recsys_model_t *m, char *err,
     size_t errlen);
 static int recsys_model_read_search(recsys_model_t *m, char *err,
     size_t errlen);
+static int recsys_model_read_attrs(recsys_model_t *m, char *err,
+    size_t errlen);
 static int recsys_model_blob(recsys_model_t *m, const char *name,
     MDB_val *val);
 static int recsys_model_blob_head(const MDB_val *v, const char *name,
@@ -160,6 +165,7 @@ static const recsys_model_read_pt  recsys_model_readers[] = {
     recsys_model_read_packed,
     recsys_model_read_lists,
     recsys_model_read_search,
+    recsys_model_read_attrs,
     NULL
 };
 
@@ -359,6 +365,43 @@ recsys_model_blob_head(const MDB_val *v, const char *name, void *head,
     memcpy(head, v->mv_data, size);
 
     return RECSYS_OK;
+}
+
+
+/* The item attributes and series, when the model has them. */
+static int
+recsys_model_read_attrs(recsys_model_t *m, char *err, size_t errlen)
+{
+    int          rc;
+    MDB_val      v, sv;
+    const char  *why;
+
+    if (recsys_model_blob(m, RECSYS_BLOB_ITEM_ATTRS, &v) != 0) {
+        return RECSYS_OK;
+    }
+
+    if (recsys_model_blob(m, RECSYS_BLOB_ITEM_SERIES, &sv) != 0) {
+        sv.mv_data = NULL;
+        sv.mv_size = 0;
+    }
+
+    rc = recsys_attrs_open(&m->attrs, v.mv_data, v.mv_size, sv.mv_data,
+                           sv.mv_size, m->header.n_items, &why);
+    if (rc != RECSYS_OK) {
+        return recsys_model_fail(err, errlen, rc, RECSYS_BLOB_ITEM_ATTRS,
+                                 why);
+    }
+
+    m->has_attrs = 1;
+
+    return RECSYS_OK;
+}
+
+
+const recsys_attrs_t *
+recsys_model_attrs(const recsys_model_t *m)
+{
+    return m->has_attrs ? &m->attrs : NULL;
 }
 
 

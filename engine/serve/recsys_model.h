@@ -151,6 +151,9 @@ int recsys_model_source_parse(const recsys_model_t *model, const char *name,
 /* The name source answers under in this model (NUL-terminated). */
 const char *recsys_model_source_name(const recsys_model_t *model,
     int source);
+/* The item attributes (recsys_attrs.h), or NULL when the model has none. */
+struct recsys_attrs_s;
+const struct recsys_attrs_s *recsys_model_attrs(const recsys_model_t *model);
 
 /* Reads a meta value (params, stats) as text; RECSYS_ENOTFOUND if absent. */
 int recsys_model_meta(const recsys_model_t *model, const char *key,

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "recsys_attrfilter.h"
 #include "recsys_qctx.h"
 #include "recsys_row.h"
 
@@ -32,10 +33,15 @@ recsys_qctx_init(recsys_qctx_t *c, const recsys_model_t *m,
         return RECSYS_ENOMEM;
     }
 
-    rc = recsys_itemset_init(&c->skip, q->n_exclude + q->n_history + c->need,
-                             a);
+    rc = recsys_itemset_init(&c->skip,
+                             q->n_exclude + q->n_history + c->need + 1, a);
     if (rc != RECSYS_OK) {
         return rc;
+    }
+
+    /* more like item: never the item itself (a popular fill may hold it) */
+    if (q->item != RECSYS_NO_INDEX) {
+        recsys_itemset_add(&c->skip, q->item);
     }
 
     for (k = 0; k < q->n_exclude; k++) {
@@ -62,6 +68,10 @@ recsys_qctx_init(recsys_qctx_t *c, const recsys_model_t *m,
         c->filter.n_genres = q->n_genres;
     }
 
+    if (recsys_attrfilter_active(q->filter)) {
+        c->filter.attrs = q->filter;
+    }
+
     if (q->weights != NULL) {
         memcpy(c->weights, q->weights, sizeof(c->weights));
 
@@ -84,7 +94,7 @@ recsys_qctx_take(recsys_qctx_t *c, recsys_row_t row,
     /* nothing to leave out: no lookup per entry */
     pass_all = filter == NULL
                || ((filter->skip == NULL || filter->skip->n == 0)
-                   && filter->seen.n == 0 && filter->n_genres == 0);
+                   && filter->seen.n == 0 && !recsys_filter_narrows(filter));
 
     for (j = 0; j < row.n && c->have < c->need; j++) {
         item = recsys_row_item(row, j);

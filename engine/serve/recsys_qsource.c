@@ -33,32 +33,26 @@ recsys_qsource_is_session(const recsys_qctx_t *c, int s)
 
 
 /*
- * The sequence models: the history in time order (oldest first), scored
- * by the model's own function, then filtered; they are asked for enough
- * candidates to survive what the filter takes away.
+ * One round of a sequence model: its best want candidates for seq, then
+ * the first need of them that pass the filter into out (*n of them).
  */
 static int
-recsys_qsource_sequence(recsys_qctx_t *c, int s, recsys_scored_t *out,
-    uint32_t need, uint32_t *n)
+recsys_qsource_sequence_round(recsys_qctx_t *c, int s, const uint32_t *seq,
+    uint32_t want, recsys_scored_t *out, uint32_t need, uint32_t *n,
+    uint32_t *got)
 {
     int                    rc;
     size_t                 size;
-    uint32_t               j, want, got, *seq;
+    uint32_t               j;
     const void            *p;
     recsys_scored_t       *cand;
     recsys_markov_opts_t   mo;
 
     *n = 0;
-    seq = c->a->alloc(c->a->ctx, (size_t) (c->hist.n + 1) * sizeof(uint32_t));
-    want = need + c->q->n_exclude + c->q->n_history + c->filter.seen.n;
+    *got = 0;
     cand = c->a->alloc(c->a->ctx, (size_t) want * sizeof(recsys_scored_t));
-
-    if (seq == NULL || cand == NULL) {
+    if (cand == NULL) {
         return RECSYS_ENOMEM;
-    }
-
-    for (j = 0; j < c->hist.n; j++) {
-        seq[c->hist.n - 1 - j] = recsys_row_item(c->hist, j);
     }
 
     if (s == RECSYS_SRC_MARKOV) {
@@ -66,7 +60,7 @@ recsys_qsource_sequence(recsys_qctx_t *c, int s, recsys_scored_t *out,
         rc = recsys_markov_score(
                  recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s), seq,
                  c->hist.n, mo.window, mo.decay, recsys_row_empty(), NULL, 0,
-                 want, c->a, cand, &got);
+                 want, c->a, cand, got);
 
     } else {
         rc = recsys_model_packed(c->m, s, &p, &size);
@@ -76,18 +70,83 @@ recsys_qsource_sequence(recsys_qctx_t *c, int s, recsys_scored_t *out,
 
         rc = s == RECSYS_SRC_HMM
              ? recsys_hmm_score(p, size, seq, c->hist.n, recsys_row_empty(),
-                                NULL, 0, want, c->a, cand, &got)
+                                NULL, 0, want, c->a, cand, got)
              : recsys_gru_score(p, size, seq, c->hist.n, recsys_row_empty(),
-                                NULL, 0, want, c->a, cand, &got);
+                                NULL, 0, want, c->a, cand, got);
     }
 
     if (rc != RECSYS_OK) {
         return rc;
     }
 
-    for (j = 0; j < got && *n < need; j++) {
+    for (j = 0; j < *got && *n < need; j++) {
         if (recsys_filter_pass(&c->filter, cand[j].item)) {
             out[(*n)++] = cand[j];
+        }
+    }
+
+    return RECSYS_OK;
+}
+
+
+/*
+ * How many candidates a scorer that knows no filter is asked for next:
+ * enough to survive what seen items, exclusions and the session take away,
+ * then twice as many while a narrowing filter leaves the answer short and
+ * the last round was cut (got == want).  0: no further round.
+ */
+static uint32_t
+recsys_qsource_want(const recsys_qctx_t *c, uint32_t need, uint32_t want,
+    uint32_t got, uint32_t have)
+{
+    uint32_t  n_items;
+
+    n_items = recsys_model_header(c->m)->n_items;
+
+    if (want == 0) {
+        return need + c->q->n_exclude + c->q->n_history + c->filter.seen.n;
+    }
+
+    if (have >= need || got < want || want >= n_items
+        || !recsys_filter_narrows(&c->filter))
+    {
+        return 0;
+    }
+
+    return want * 2 < n_items ? want * 2 : n_items;
+}
+
+
+/*
+ * The sequence models: the history in time order (oldest first), scored
+ * by the model's own function, then filtered; they are asked for enough
+ * candidates to survive what the filter takes away (recsys_qsource_want).
+ */
+static int
+recsys_qsource_sequence(recsys_qctx_t *c, int s, recsys_scored_t *out,
+    uint32_t need, uint32_t *n)
+{
+    int        rc;
+    uint32_t   j, want, got, *seq;
+
+    *n = 0;
+    seq = c->a->alloc(c->a->ctx, (size_t) (c->hist.n + 1) * sizeof(uint32_t));
+
+    if (seq == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    for (j = 0; j < c->hist.n; j++) {
+        seq[c->hist.n - 1 - j] = recsys_row_item(c->hist, j);
+    }
+
+    for (want = recsys_qsource_want(c, need, 0, 0, 0); want > 0;
+         want = recsys_qsource_want(c, need, want, got, *n))
+    {
+        rc = recsys_qsource_sequence_round(c, s, seq, want, out, need, n,
+                                           &got);
+        if (rc != RECSYS_OK) {
+            return rc;
         }
     }
 
@@ -118,7 +177,7 @@ recsys_qsource_score(recsys_qctx_t *c, int s, recsys_scored_t *out,
 static int
 recsys_qsource_rules(recsys_qctx_t *c, recsys_result_t *res)
 {
-    uint32_t                    n, j, k, want, *items, *because, cap;
+    uint32_t                    n, j, k, want, got, *items, *because, cap;
     recsys_scored_t            *out;
     recsys_rules_hit_t         *hits;
     const recsys_rules_view_t  *v;
@@ -132,11 +191,7 @@ recsys_qsource_rules(recsys_qctx_t *c, recsys_result_t *res)
     items = c->a->alloc(c->a->ctx, (size_t) (n ? n : 1) * sizeof(uint32_t));
     hits = c->a->alloc(c->a->ctx, (size_t) (n * cap + 1)
                                   * sizeof(recsys_rules_hit_t));
-    want = c->need + c->q->n_exclude + c->q->n_history + c->filter.seen.n;
-    out = c->a->alloc(c->a->ctx, (size_t) want * sizeof(recsys_scored_t));
-    because = c->a->alloc(c->a->ctx, (size_t) want * sizeof(uint32_t));
-
-    if (items == NULL || hits == NULL || out == NULL || because == NULL) {
+    if (items == NULL || hits == NULL) {
         return RECSYS_ENOMEM;
     }
 
@@ -158,9 +213,6 @@ recsys_qsource_rules(recsys_qctx_t *c, recsys_result_t *res)
         }
     }
 
-    n = recsys_rules_score(v, items, k, cap, hits, k * cap, out, because,
-                           want);
-
     c->rules_because = c->a->alloc(c->a->ctx,
                                    (size_t) (c->need ? c->need : 1)
                                    * sizeof(uint32_t));
@@ -168,10 +220,24 @@ recsys_qsource_rules(recsys_qctx_t *c, recsys_result_t *res)
         return RECSYS_ENOMEM;
     }
 
-    for (j = 0; j < n && c->have < c->need; j++) {
-        if (recsys_filter_pass(&c->filter, out[j].item)) {
-            c->rules_because[c->have] = because[j];
-            c->out[c->have++] = out[j];
+    for (want = recsys_qsource_want(c, c->need, 0, 0, 0); want > 0;
+         want = recsys_qsource_want(c, c->need, want, got, c->have))
+    {
+        out = c->a->alloc(c->a->ctx, (size_t) want * sizeof(recsys_scored_t));
+        because = c->a->alloc(c->a->ctx, (size_t) want * sizeof(uint32_t));
+        if (out == NULL || because == NULL) {
+            return RECSYS_ENOMEM;
+        }
+
+        got = recsys_rules_score(v, items, k, cap, hits, k * cap, out,
+                                 because, want);
+        c->have = 0;
+
+        for (j = 0; j < got && c->have < c->need; j++) {
+            if (recsys_filter_pass(&c->filter, out[j].item)) {
+                c->rules_because[c->have] = because[j];
+                c->out[c->have++] = out[j];
+            }
         }
     }
 

@@ -11,20 +11,24 @@
  *     hybrid blends them with the user-based sources' stored lists;
  *   - neither: popular items, "fallback":"popular".
  * hybrid answers are filled up with popular items when the sources run
- * dry.  Seen items, exclusions, session items and genre filters apply on
- * every path.  This file picks the path and owns the algorithm and
- * fallback names; each path is a file of its own: recsys_qsource.c (one
- * source), recsys_hybrid.c, recsys_session.c, recsys_explain.c, with the
- * request's state in recsys_qctx.c.
+ * dry.  Seen items, exclusions, session items, genre and attribute
+ * filters apply on every path; then a model with series keeps one slot per
+ * series (recsys_series.h), and a source with nothing to say answers
+ * popular items unless the request is strict.  This file picks the path
+ * and owns the algorithm and fallback names; each path is a file of its
+ * own: recsys_qsource.c (one source), recsys_hybrid.c, recsys_session.c,
+ * recsys_explain.c, with the request's state in recsys_qctx.c.
  */
 
 #include <string.h>
 
+#include "recsys_attrfilter.h"
 #include "recsys_explain.h"
 #include "recsys_hybrid.h"
 #include "recsys_qsource.h"
 #include "recsys_query.h"
 #include "recsys_row.h"
+#include "recsys_series.h"
 
 
 int
@@ -164,12 +168,136 @@ recsys_query_prefetch_user(const recsys_model_t *m, uint32_t user)
 }
 
 
+/*
+ * A source with nothing to say answers popular items, filtered like the
+ * rest ("algo":"popular","fallback":"popular", as for an unknown user,
+ * even when the filters leave none of them); strict=1 keeps the empty
+ * answer of the asked source.
+ */
+static void
+recsys_query_empty(recsys_qctx_t *c, recsys_result_t *res)
+{
+    uint32_t  k;
+
+    if (c->have > 0 || c->q->strict
+        || res->fallback == RECSYS_FALLBACK_POPULAR)
+    {
+        return;
+    }
+
+    recsys_qctx_fill(c, RECSYS_L_POPULAR);
+
+    res->fallback = RECSYS_FALLBACK_POPULAR;
+    res->algo = RECSYS_SRC_POPULAR;
+
+    for (k = 0; c->rules_because != NULL && k < c->have; k++) {
+        c->rules_because[k] = RECSYS_NO_INDEX;
+    }
+}
+
+
+/* The answer's path (see the top of this file) for algo, into c. */
+static int
+recsys_query_path(recsys_qctx_t *c, int algo, recsys_result_t *res)
+{
+    int                    rc;
+    const recsys_query_t  *q;
+
+    q = c->q;
+    rc = RECSYS_OK;
+    res->algo = algo;
+    res->fallback = RECSYS_FALLBACK_NONE;
+
+    if (q->item != RECSYS_NO_INDEX) {
+        rc = recsys_qsource_similar(c, res);
+
+    } else if (q->user == RECSYS_NO_INDEX && q->n_history == 0) {
+        res->fallback = RECSYS_FALLBACK_POPULAR;
+        res->algo = RECSYS_SRC_POPULAR;
+        recsys_qctx_fill(c, RECSYS_L_POPULAR);
+
+    } else if (algo == RECSYS_ALGO_HYBRID && recsys_query_sparse(c, res)) {
+        recsys_qctx_fill(c, RECSYS_L_POPULAR);
+
+    } else if (algo == RECSYS_ALGO_HYBRID) {
+        rc = recsys_hybrid_answer(c);
+        if (rc == RECSYS_OK) {
+            recsys_qctx_fill(c, RECSYS_L_POPULAR);
+        }
+
+    } else {
+        rc = recsys_qsource_answer(c, algo, res);
+    }
+
+    if (rc == RECSYS_OK) {
+        recsys_query_empty(c, res);
+    }
+
+    return rc;
+}
+
+
+/*
+ * One slot per series (recsys_series.h): the collapsed answer may fall
+ * short of need while the path had more to give; the path then runs
+ * again for twice as many candidates (wide: q with a larger n), until the
+ * answer is long enough or the candidates run out.
+ */
+static int
+recsys_query_series(recsys_qctx_t *c, int algo, recsys_query_t *wide,
+    recsys_result_t *res)
+{
+    int                    rc;
+    uint32_t               need, raw, n_items;
+    const recsys_query_t  *q;
+
+    q = c->q;
+    need = c->need;
+    n_items = recsys_model_header(c->m)->n_items;
+
+    for ( ;; ) {
+        raw = c->have;
+
+        rc = recsys_series_collapse(c);
+        if (rc != RECSYS_OK || c->have >= need || raw < c->need
+            || c->need >= n_items)
+        {
+            break;
+        }
+
+        *wide = *q;
+        wide->offset = 0;
+        wide->n = c->need * 2 < n_items ? c->need * 2 : n_items;
+
+        rc = recsys_qctx_init(c, c->m, wide, c->a);
+        if (rc == RECSYS_OK) {
+            rc = recsys_query_path(c, algo, res);
+        }
+
+        c->q = q;
+
+        if (rc != RECSYS_OK) {
+            break;
+        }
+    }
+
+    if (c->have > need) {
+        c->have = need;
+    }
+
+    c->need = need;
+
+    return rc;
+}
+
+
 int
 recsys_query_run(const recsys_model_t *m, const recsys_query_t *q,
     recsys_alloc_t *a, recsys_result_t *res)
 {
-    int            rc, algo;
-    recsys_qctx_t  c;
+    int             rc, algo;
+    recsys_qctx_t   c;
+    recsys_query_t  wide;
 
     memset(res, 0, sizeof(recsys_result_t));
 
@@ -195,32 +323,17 @@ recsys_query_run(const recsys_model_t *m, const recsys_query_t *q,
         }
     }
 
-    res->algo = algo;
+    rc = recsys_query_path(&c, algo, res);
 
-    if (q->item != RECSYS_NO_INDEX) {
-        rc = recsys_qsource_similar(&c, res);
-
-    } else if (q->user == RECSYS_NO_INDEX && q->n_history == 0) {
-        res->fallback = RECSYS_FALLBACK_POPULAR;
-        res->algo = RECSYS_SRC_POPULAR;
-        recsys_qctx_fill(&c, RECSYS_L_POPULAR);
-
-    } else if (algo == RECSYS_ALGO_HYBRID && recsys_query_sparse(&c, res)) {
-        recsys_qctx_fill(&c, RECSYS_L_POPULAR);
-
-    } else if (algo == RECSYS_ALGO_HYBRID) {
-        rc = recsys_hybrid_answer(&c);
-        if (rc == RECSYS_OK) {
-            recsys_qctx_fill(&c, RECSYS_L_POPULAR);
-        }
-
-    } else {
-        rc = recsys_qsource_answer(&c, algo, res);
+    if (rc == RECSYS_OK && recsys_series_present(m)) {
+        rc = recsys_query_series(&c, algo, &wide, res);
     }
 
     if (rc != RECSYS_OK) {
         return rc;
     }
+
+    res->depends = recsys_attrfilter_epoch(q->filter);
 
     if (c.have > q->offset) {
         res->items = c.out + q->offset;

@@ -52,6 +52,10 @@ typedef struct {
     uint32_t          explain_history;  /* newest history items explain
                                            credits, 0: 20 */
     recsys_scratch_t *scratch;      /* NULL: none */
+    const struct recsys_attrfilter_s  *filter;  /* attribute filter and
+                                                   availability, NULL:
+                                                   none */
+    int               strict;       /* 1: an empty answer stays empty */
 } recsys_query_t;
 
 /* Why an item was recommended (explain=1). */
@@ -69,6 +73,10 @@ typedef struct {
     uint32_t          n;
     int               algo;         /* what answered: a source or hybrid */
     recsys_fallback_t fallback;
+    uint32_t          depends;      /* what the answer depends on besides
+                                       the query, for its ETag: 0 nothing,
+                                       else the availability epoch + 1
+                                       (recsys_attrfilter_epoch) */
 } recsys_result_t;
 
 #endif /* RECSYS_REQUEST_H */

@@ -85,6 +85,15 @@
  *     "item.search"         optional: the catalogue search of /items
  *                           (recsys_items.h), layout below
  *
+ *     "item.attrs"          optional: the catalog's other columns, typed
+ *                           (recsys_attrs.h); the layout below
+ *     "item.series"         optional, with a "series" attribute: uint32
+ *                           magic (RECSYS_SERIES_MAGIC), uint32 n_series
+ *                           (the series attribute's dictionary size),
+ *                           uint32 n_entries, uint32 reserved, uint32
+ *                           offsets[n_series + 1], uint32 items[n_entries]:
+ *                           each series' items by (season, episode)
+ *
  *   <src> is a source's key in the registry of recsys_source.c, its
  *   canonical name except for the GRU, whose lists and packed model keep
  *   the key "lstm" (the source is named "gru").  Optional blobs are simply
@@ -136,6 +145,23 @@
  *                                         has an empty title
  *   a word starts at offset 0 and after any byte that is neither an ASCII
  *   letter or digit nor part of a multi-byte character
+ *
+ * the "item.attrs" blob:
+ *              uint32 magic (RECSYS_ATTRS_MAGIC), n_attrs, n_items, n_times
+ *              n_attrs descriptors of 6 uint32: type (RECSYS_ATTR_* of
+ *              recsys_attrs.h), name_off, name_len, data_off, data_len,
+ *              n_dict (offsets from the blob's start)
+ *              double times[n_times]: every available_from and
+ *              available_until value, increasing (the ETag's epoch)
+ *              the data of each attribute:
+ *              number, date: double[n_items], NaN where an item has none
+ *                            (dates: Unix seconds, UTC)
+ *              string, list: uint32 dict_offs[n_dict + 1],
+ *                            uint32 item_offs[n_items + 1],
+ *                            uint32 vals[item_offs[n_items]] (each item's
+ *                            dictionary indexes, increasing; a string has
+ *                            at most one), the dictionary's bytes (distinct
+ *                            values in byte order)
  *
  * A change to anything here that a reader of the same version would misread
  * bumps RECSYS_FORMAT_VERSION; a new optional blob, which such a reader
@@ -192,6 +218,11 @@
 #define RECSYS_SEARCH_MAGIC       0x48435253u     /* "SRCH" */
 #define RECSYS_SEARCH_WORD        0x80000000u
 #define RECSYS_BLOB_IMPORT_NAMES  "import.names"
+
+#define RECSYS_BLOB_ITEM_ATTRS    "item.attrs"
+#define RECSYS_BLOB_ITEM_SERIES   "item.series"
+#define RECSYS_ATTRS_MAGIC        0x52545441u     /* "ATTR" */
+#define RECSYS_SERIES_MAGIC       0x49524553u     /* "SERI" */
 
 #define RECSYS_META_GENRES      "genres"        /* JSON array of names */
 
@@ -348,6 +379,15 @@ static inline float
 recsys_get_f32(const void *p)
 {
     float  v;
+
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static inline double
+recsys_get_f64(const void *p)
+{
+    double  v;
 
     memcpy(&v, p, sizeof(v));
     return v;

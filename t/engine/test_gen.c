@@ -70,7 +70,8 @@ static const char  *t_files[] = {
 };
 
 static const char  *t_headers[] = {
-    "itemId,title,genres", "userId,itemId,rating,timestamp",
+    "itemId,title,genres,year,maturity,regions,series,season,episode",
+    "userId,itemId,rating,timestamp",
     "userId,itemId,tag,timestamp", "userId,segment", "bundle,items",
     "series,position,itemId"
 };
@@ -271,7 +272,7 @@ t_opts(recsys_gen_opts_t *o, const char *dir, uint64_t seed)
 static void
 t_load(const char *dir, t_data_t *d, int *quoted)
 {
-    char          *buf, *line, *at, *f[8], *g, *gend;
+    char          *buf, *line, *at, *f[12], *g, *gend;
     int            n, k, ok, q;
     unsigned long  id, u, it, s, pos, b;
     size_t         cap;
@@ -292,8 +293,8 @@ t_load(const char *dir, t_data_t *d, int *quoted)
 
         q = (line[7] == '"' && strstr(line, "\"\"") != NULL);
 
-        k = t_split(line, f, 8);
-        id = (k == 3) ? t_id(f[0], 'v') : 0;
+        k = t_split(line, f, 12);
+        id = (k == 9) ? t_id(f[0], 'v') : 0;
         if (id != (unsigned long) n + 1 || f[1][0] == '\0') {
             ok = 0;
             break;

@@ -605,6 +605,7 @@ t_query(const recsys_model_t *m, int algo, uint32_t user,
     q.offset = offset;
     q.exclude = ex;
     q.n_exclude = n_ex;
+    q.strict = 1;       /* the references' empty answers stay empty */
 
     rc = recsys_query_run(m, &q, &a, &res);
 

@@ -1,0 +1,368 @@
+/*
+ * recsys_attrfilter.c: compiling and testing attribute filters
+ * (recsys_attrfilter.h).  A compiled clause holds the attribute it reads,
+ * its operator and either a number or the sorted dictionary indexes of its
+ * values, so that testing an item is a read of a double or a merge of two
+ * short sorted arrays, with no string compared per item.
+ */
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recsys_attrfilter.h"
+#include "recsys_schema.h"
+#include "recsys_sorted.h"
+#include "recsys_status.h"
+
+
+typedef enum {
+    RECSYS_AF_EQ = 0,
+    RECSYS_AF_NE,
+    RECSYS_AF_LT,
+    RECSYS_AF_LE,
+    RECSYS_AF_GT,
+    RECSYS_AF_GE,
+    RECSYS_AF_ANY
+} recsys_af_op_t;
+
+typedef struct {
+    const recsys_attr_t  *at;
+    recsys_af_op_t        op;
+    double                num;
+    uint32_t             *vals;     /* sorted dictionary indexes */
+    uint32_t              n_vals;
+} recsys_af_clause_t;
+
+struct recsys_attrfilter_s {
+    const recsys_attrs_t  *attrs;       /* NULL: the model has none */
+    recsys_alloc_t        *a;
+    double                 now;
+    const recsys_attr_t   *from;        /* availability bounds, or NULL */
+    const recsys_attr_t   *until;
+    uint32_t               n;
+    recsys_af_clause_t     clause[RECSYS_ATTRFILTER_CLAUSES];
+};
+
+
+int
+recsys_attrfilter_create(const recsys_attrs_t *attrs, double now,
+    recsys_alloc_t *a, recsys_attrfilter_t **out)
+{
+    recsys_attrfilter_t  *f;
+
+    f = a->alloc(a->ctx, sizeof(recsys_attrfilter_t));
+    if (f == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    memset(f, 0, sizeof(recsys_attrfilter_t));
+    f->attrs = attrs;
+    f->a = a;
+    f->now = now;
+
+    if (f->attrs != NULL) {
+        f->from = f->attrs->from >= 0 ? &f->attrs->attr[f->attrs->from]
+                                      : NULL;
+        f->until = f->attrs->until >= 0 ? &f->attrs->attr[f->attrs->until]
+                                        : NULL;
+    }
+
+    *out = f;
+
+    return RECSYS_OK;
+}
+
+
+/* The operator at p (its length in *len), or -1. */
+static int
+recsys_af_op(const char *p, const char *end, size_t *len)
+{
+    char  next;
+
+    next = p + 1 < end ? p[1] : '\0';
+    *len = next == '=' ? 2 : 1;
+
+    switch (p[0]) {
+    case '=':
+        *len = 1;
+        return RECSYS_AF_EQ;
+    case '!':
+        return next == '=' ? RECSYS_AF_NE : -1;
+    case '<':
+        return next == '=' ? RECSYS_AF_LE : RECSYS_AF_LT;
+    case '>':
+        return next == '=' ? RECSYS_AF_GE : RECSYS_AF_GT;
+    case '~':
+        *len = 1;
+        return RECSYS_AF_ANY;
+    default:
+        return -1;
+    }
+}
+
+
+/* The values of a string clause: the dictionary indexes of v's parts. */
+static int
+recsys_af_values(recsys_attrfilter_t *f, recsys_af_clause_t *c,
+    const char *v, const char *end)
+{
+    uint32_t     n, k, j, index;
+    const char  *bar;
+
+    n = 1;
+    for (bar = v; bar < end; bar++) {
+        n += *bar == '|';
+    }
+
+    if (c->op != RECSYS_AF_ANY) {
+        n = 1;
+        bar = end;
+    }
+
+    if (n > RECSYS_ATTRFILTER_ANY) {
+        return RECSYS_EINVAL;
+    }
+
+    c->vals = f->a->alloc(f->a->ctx, n * sizeof(uint32_t));
+    if (c->vals == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    c->n_vals = 0;
+
+    while (v <= end) {
+        bar = c->op == RECSYS_AF_ANY ? memchr(v, '|', end - v) : NULL;
+        if (bar == NULL) {
+            bar = end;
+        }
+
+        if (bar == v) {
+            return RECSYS_EINVAL;
+        }
+
+        /* a value no item has matches nothing: not an error */
+        if (recsys_attrs_dict_find(c->at, v, bar - v, &index) == RECSYS_OK) {
+            c->vals[c->n_vals++] = index;
+        }
+
+        v = bar + 1;
+    }
+
+    qsort(c->vals, c->n_vals, sizeof(uint32_t), recsys_sorted_cmp_u32);
+
+    for (k = 0, j = 0; k < c->n_vals; k++) {
+        if (j == 0 || c->vals[k] != c->vals[j - 1]) {
+            c->vals[j++] = c->vals[k];
+        }
+    }
+
+    c->n_vals = j;
+
+    return RECSYS_OK;
+}
+
+
+/* One clause, p .. end, into f->clause[f->n]. */
+static int
+recsys_af_clause(recsys_attrfilter_t *f, const char *p, const char *end)
+{
+    int                  k, op;
+    size_t               oplen;
+    const char          *o;
+    recsys_af_clause_t  *c;
+
+    for (o = p; o < end && strchr("=!<>~", *o) == NULL; o++) {
+        /* the field runs to the operator */
+    }
+
+    if (o == p || o == end || f->n == RECSYS_ATTRFILTER_CLAUSES) {
+        return RECSYS_EINVAL;
+    }
+
+    op = recsys_af_op(o, end, &oplen);
+    k = f->attrs != NULL ? recsys_attrs_find(f->attrs, p, o - p) : -1;
+
+    if (op < 0 || k < 0 || o + oplen == end) {
+        return RECSYS_EINVAL;
+    }
+
+    c = &f->clause[f->n];
+    c->at = &f->attrs->attr[k];
+    c->op = op;
+    o += oplen;
+
+    switch (c->at->type) {
+    case RECSYS_ATTR_NUMBER:
+    case RECSYS_ATTR_DATE:
+        if (op == RECSYS_AF_ANY
+            || (c->at->type == RECSYS_ATTR_NUMBER
+                ? recsys_attrs_parse_number(o, end - o, &c->num)
+                : recsys_attrs_parse_date(o, end - o, &c->num))
+               != RECSYS_OK)
+        {
+            return RECSYS_EINVAL;
+        }
+
+        break;
+
+    default:
+        if (op != RECSYS_AF_ANY
+            && (c->at->type == RECSYS_ATTR_LIST
+                || (op != RECSYS_AF_EQ && op != RECSYS_AF_NE)))
+        {
+            return RECSYS_EINVAL;
+        }
+
+        k = recsys_af_values(f, c, o, end);
+        if (k != RECSYS_OK) {
+            return k;
+        }
+    }
+
+    f->n++;
+
+    return RECSYS_OK;
+}
+
+
+int
+recsys_attrfilter_add(recsys_attrfilter_t *f, const char *text, size_t len)
+{
+    int          rc;
+    const char  *p, *end, *comma;
+
+    p = text;
+    end = text + len;
+
+    while (len > 0 && p <= end) {
+        comma = memchr(p, ',', end - p);
+        if (comma == NULL) {
+            comma = end;
+        }
+
+        rc = recsys_af_clause(f, p, comma);
+        if (rc != RECSYS_OK) {
+            return rc;
+        }
+
+        p = comma + 1;
+    }
+
+    return RECSYS_OK;
+}
+
+
+int
+recsys_attrfilter_active(const recsys_attrfilter_t *f)
+{
+    return f != NULL && (f->n > 0 || f->from != NULL || f->until != NULL);
+}
+
+
+/* Whether the sorted item values and the clause's share one. */
+static int
+recsys_af_any(const recsys_af_clause_t *c, const unsigned char *vals,
+    uint32_t n)
+{
+    uint32_t  k;
+
+    for (k = 0; k < n; k++) {
+        if (recsys_sorted_has(c->vals, c->n_vals,
+                              recsys_get_u32(vals + (size_t) k * 4)))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+recsys_af_test(const recsys_af_clause_t *c, uint32_t item)
+{
+    double                v;
+    uint32_t              n;
+    const unsigned char  *vals;
+
+    if (c->at->nums != NULL) {
+        v = recsys_attrs_number(c->at, item);
+
+        if (isnan(v)) {
+            return 0;
+        }
+
+        switch (c->op) {
+        case RECSYS_AF_EQ:
+            return v == c->num;
+        case RECSYS_AF_NE:
+            return v != c->num;
+        case RECSYS_AF_LT:
+            return v < c->num;
+        case RECSYS_AF_LE:
+            return v <= c->num;
+        case RECSYS_AF_GT:
+            return v > c->num;
+        default:
+            return v >= c->num;
+        }
+    }
+
+    recsys_attrs_values(c->at, item, &vals, &n);
+
+    if (n == 0) {
+        return 0;
+    }
+
+    if (c->op == RECSYS_AF_NE) {
+        return !recsys_af_any(c, vals, n);
+    }
+
+    return recsys_af_any(c, vals, n);
+}
+
+
+int
+recsys_attrfilter_pass(const recsys_attrfilter_t *f, uint32_t item)
+{
+    double    v;
+    uint32_t  k;
+
+    if (f == NULL || f->attrs == NULL || item >= f->attrs->n_items) {
+        return 1;
+    }
+
+    if (f->from != NULL) {
+        v = recsys_attrs_number(f->from, item);
+        if (!isnan(v) && v > f->now) {
+            return 0;
+        }
+    }
+
+    if (f->until != NULL) {
+        v = recsys_attrs_number(f->until, item);
+        if (!isnan(v) && v <= f->now) {
+            return 0;
+        }
+    }
+
+    for (k = 0; k < f->n; k++) {
+        if (!recsys_af_test(&f->clause[k], item)) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+uint32_t
+recsys_attrfilter_epoch(const recsys_attrfilter_t *f)
+{
+    if (f == NULL || f->attrs == NULL || f->attrs->n_times == 0) {
+        return 0;
+    }
+
+    return recsys_attrs_epoch(f->attrs, f->now) + 1;
+}
