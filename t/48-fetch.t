@@ -16,6 +16,8 @@
 #     1 with a message naming the problem, leave the edge's file as it was
 #     (same digest, no PATH.fetch left) and the edge serving the previous
 #     model;
+#   - a manifest staged by a builder killed before its rename is removed by
+#     the next build;
 #   - the request loop saw 0 failed requests, and only published ids.
 # Digests are computed here with Perl's Digest::SHA, sizes with -s.
 
@@ -149,6 +151,16 @@ for my $i (1 .. 20) {
 is($reached, 20, '20 publishes reach the edge');
 note sprintf 'slowest publish: %.2f s from fetch start to the edge serving it',
              $slowest;
+
+# a manifest staged by a builder that died before its rename is removed by
+# the next build, as its temporary model is
+my $dead = fork // die "fork: $!";
+_exit(0) if $dead == 0;
+waitpid $dead, 0;
+write_file("$odir/model.mdb.manifest.json.tmp.$dead", '{}');
+publish_model('pub-20');
+ok(!-e "$odir/model.mdb.manifest.json.tmp.$dead",
+   'a dead builder\'s staged manifest is removed by the next build');
 
 # the failures: each must leave the edge's file and answers alone
 my $good_sha = sha256_hex(RecsysTest::slurp($live));

@@ -8,13 +8,11 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -761,40 +759,49 @@ recsys_build_write_explain(recsys_writer_t *w, const recsys_build_opts_t *o,
 
 
 /*
- * Publishes the model (recsys_writer_publish) and then its manifest beside
- * it (recsys_manifest.h).  A failed manifest leaves the model published:
- * an edge that fetches in between sees the previous manifest, whose digest
- * the new file does not match, and keeps the model it has.
+ * Publishes the model and its manifest (recsys_manifest.h): the sealed
+ * temporary model is described and the manifest staged first, then the
+ * model and the manifest are renamed into place one right after the
+ * other.  An edge that fetches between the two renames sees the previous
+ * manifest, whose digest the new file does not match, keeps its model and
+ * succeeds on its next run.
  */
 static int
 recsys_build_publish(recsys_writer_t *w, const char *out,
     const char *model_id, int64_t now, char *err, size_t errlen)
 {
-    int  fd, rc;
+    int                       rc;
+    recsys_manifest_staged_t  st;
 
-    /* the file as it will be published, for its manifest: opened before
-       the rename, so that another builder's later file is not described */
-    fd = open(w->tmp, O_RDONLY | O_CLOEXEC);
-
-    rc = recsys_writer_publish(w);
+    rc = recsys_writer_finish(w);
     if (rc != RECSYS_OK) {
         snprintf(err, errlen, "publishing %s: %s", out, w->err);
         recsys_writer_abort(w);
-        if (fd >= 0) {
-            close(fd);
-        }
         return rc;
     }
 
-    if (fd < 0) {
-        snprintf(err, errlen, "manifest of %s: %s", out, strerror(errno));
+    rc = recsys_manifest_prepare(w->tmp, out, model_id, now, &st, err,
+                                 errlen);
+    if (rc != RECSYS_OK) {
+        recsys_writer_abort(w);
+        return rc;
+    }
+
+    rc = recsys_writer_rename(w);
+    if (rc != RECSYS_OK) {
+        snprintf(err, errlen, "publishing %s: %s", out, w->err);
+        recsys_manifest_discard(&st);
+        recsys_writer_abort(w);
+        return rc;
+    }
+
+    if (recsys_manifest_commit(&st) != RECSYS_OK) {
+        snprintf(err, errlen, "publishing the manifest of %s: %s", out,
+                 strerror(errno));
         return RECSYS_EIO;
     }
 
-    rc = recsys_manifest_publish(fd, out, model_id, now, err, errlen);
-    close(fd);
-
-    return rc;
+    return RECSYS_OK;
 }
 
 

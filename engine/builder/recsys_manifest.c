@@ -209,28 +209,29 @@ recsys_manifest_dump(const recsys_manifest_t *m)
 
 
 int
-recsys_manifest_put_file(const char *path, const void *data, size_t len,
-    int later)
+recsys_manifest_stage(const char *path, const void *data, size_t len,
+    int later, recsys_manifest_staged_t *st)
 {
     int               fd, e;
-    char             *tmp;
     size_t            n;
-    struct stat       old, st;
+    struct stat       old, now;
     struct timespec   times[2];
 
     n = strlen(path) + 32;
-    tmp = malloc(n);
-    if (tmp == NULL) {
+    st->path = strdup(path);
+    st->tmp = malloc(n);
+
+    if (st->path == NULL || st->tmp == NULL) {
+        recsys_manifest_discard(st);
         errno = ENOMEM;
         return RECSYS_EIO;
     }
 
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long) getpid());
+    snprintf(st->tmp, n, "%s.tmp.%ld", path, (long) getpid());
 
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd = open(st->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        free(tmp);
-        return RECSYS_EIO;
+        goto failed;
     }
 
     errno = 0;
@@ -244,8 +245,8 @@ recsys_manifest_put_file(const char *path, const void *data, size_t len,
      * whole seconds of the modification time: two manifests of one size
      * written within a second would look alike to If-None-Match.
      */
-    if (later && stat(path, &old) == 0 && fstat(fd, &st) == 0
-        && st.st_mtime <= old.st_mtime)
+    if (later && stat(path, &old) == 0 && fstat(fd, &now) == 0
+        && now.st_mtime <= old.st_mtime)
     {
         times[0].tv_sec = 0;
         times[0].tv_nsec = UTIME_OMIT;
@@ -264,14 +265,9 @@ recsys_manifest_put_file(const char *path, const void *data, size_t len,
     e = close(fd);
     fd = -1;
 
-    if (e != 0 || rename(tmp, path) != 0) {
-        goto failed;
+    if (e == 0) {
+        return RECSYS_OK;
     }
-
-    free(tmp);
-    recsys_writer_sync_dir(path);
-
-    return RECSYS_OK;
 
 failed:
 
@@ -281,8 +277,7 @@ failed:
         close(fd);
     }
 
-    unlink(tmp);
-    free(tmp);
+    recsys_manifest_discard(st);
     errno = e;
 
     return RECSYS_EIO;
@@ -290,10 +285,60 @@ failed:
 
 
 int
-recsys_manifest_publish(int fd, const char *model_path, const char *model_id,
-    int64_t build_time, char *err, size_t errlen)
+recsys_manifest_commit(recsys_manifest_staged_t *st)
 {
-    int                rc;
+    int  e;
+
+    e = 0;
+
+    if (rename(st->tmp, st->path) != 0) {
+        e = errno;
+
+    } else {
+        recsys_writer_sync_dir(st->path);
+        free(st->tmp);
+        st->tmp = NULL;             /* renamed: nothing to remove */
+    }
+
+    recsys_manifest_discard(st);
+    errno = e;
+
+    return e == 0 ? RECSYS_OK : RECSYS_EIO;
+}
+
+
+void
+recsys_manifest_discard(recsys_manifest_staged_t *st)
+{
+    free(st->path);
+    st->path = NULL;
+
+    if (st->tmp != NULL) {
+        unlink(st->tmp);
+        free(st->tmp);
+        st->tmp = NULL;
+    }
+}
+
+
+int
+recsys_manifest_put_file(const char *path, const void *data, size_t len)
+{
+    int                       rc;
+    recsys_manifest_staged_t  st;
+
+    rc = recsys_manifest_stage(path, data, len, 0, &st);
+
+    return rc == RECSYS_OK ? recsys_manifest_commit(&st) : rc;
+}
+
+
+int
+recsys_manifest_prepare(const char *file, const char *model_path,
+    const char *model_id, int64_t build_time, recsys_manifest_staged_t *st,
+    char *err, size_t errlen)
+{
+    int                fd, rc;
     char              *json, *path;
     size_t             n;
     recsys_manifest_t  m;
@@ -303,12 +348,19 @@ recsys_manifest_publish(int fd, const char *model_path, const char *model_id,
     m.format_version = RECSYS_FORMAT_VERSION;
     m.build_time = build_time;
 
-    rc = recsys_sha256_fd(fd, m.sha256, &m.size);
+    fd = open(file, O_RDONLY | O_CLOEXEC);
+    rc = fd >= 0 ? recsys_sha256_fd(fd, m.sha256, &m.size) : RECSYS_EIO;
+
     if (rc != RECSYS_OK) {
-        snprintf(err, errlen, "manifest of %s: reading the model: %s",
-                 model_path, strerror(errno));
+        snprintf(err, errlen, "manifest of %s: reading %s: %s", model_path,
+                 file, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+        }
         return rc;
     }
+
+    close(fd);
 
     n = strlen(model_path) + sizeof(RECSYS_MANIFEST_SUFFIX);
     path = malloc(n);
@@ -317,15 +369,18 @@ recsys_manifest_publish(int fd, const char *model_path, const char *model_id,
     if (path == NULL || json == NULL) {
         free(path);
         free(json);
+        snprintf(err, errlen, "manifest of %s: out of memory", model_path);
         return RECSYS_ENOMEM;
     }
 
     snprintf(path, n, "%s%s", model_path, RECSYS_MANIFEST_SUFFIX);
 
-    rc = recsys_manifest_put_file(path, json, strlen(json), 1);
+    /* the staged manifests of builders killed before their rename */
+    recsys_writer_sweep(path);
 
+    rc = recsys_manifest_stage(path, json, strlen(json), 1, st);
     if (rc != RECSYS_OK) {
-        snprintf(err, errlen, "publishing %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "writing %s: %s", path, strerror(errno));
     }
 
     free(json);

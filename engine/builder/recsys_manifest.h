@@ -6,8 +6,9 @@
  *   {"model_id":"20261206T101500Z-3f9a","format_version":2,
  *    "size":123456,"sha256":"<64 hex digits>","build_time":1796552100}
  *
- * The builder writes it after the model is renamed into place (both
- * atomically: a temporary file, fsync, rename, fsync of the directory);
+ * The builder writes it before the model is renamed into place and
+ * renames it right after (both atomically: a temporary file, fsync,
+ * rename, fsync of the directory);
  * `recsys-build fetch` reads it from an origin, refuses a format newer
  * than it reads before downloading anything, and checks the size and the
  * digest of what it downloads.  Unknown members are ignored, so a newer
@@ -49,25 +50,43 @@ int recsys_manifest_parse(const char *buf, size_t len, recsys_manifest_t *m,
 /* The manifest as one line of JSON and a newline (malloc'd), or NULL. */
 char *recsys_manifest_dump(const recsys_manifest_t *m);
 
-/*
- * Describes the model file open at fd (its size and digest; the id, the
- * build time and this builder's format version from the caller) and
- * publishes the manifest beside model_path.  RECSYS_OK, or a status with
- * the reason in err.
- */
-int recsys_manifest_publish(int fd, const char *model_path,
-    const char *model_id, int64_t build_time, char *err, size_t errlen);
+/* A manifest written and synced under a temporary name, not yet renamed. */
+typedef struct {
+    char  *tmp;
+    char  *path;
+} recsys_manifest_staged_t;
 
 /*
- * Replaces path with data atomically: "<path>.tmp.<pid>", written,
- * fsync'd, renamed over path, and the directory fsync'd.  With later, the
- * new file's modification time is made at least a whole second after the
- * replaced file's (the ETag a static server derives from size and mtime
- * then changes even for two publishes within a second).  RECSYS_OK, or
- * RECSYS_EIO with errno set.
+ * Describes the finished model file (its size and digest; the id, the
+ * build time and this builder's format version from the caller) and
+ * stages the manifest for model_path.  The builder calls it between
+ * sealing the temporary model and renaming it, and commits the manifest
+ * right after the rename: the two files change within a few system calls
+ * of each other.  RECSYS_OK, or a status with the reason in err.
  */
+int recsys_manifest_prepare(const char *file, const char *model_path,
+    const char *model_id, int64_t build_time, recsys_manifest_staged_t *st,
+    char *err, size_t errlen);
+
+/*
+ * Writes data to "<path>.tmp.<pid>" and syncs it.  With later, the file's
+ * modification time is made at least a whole second after the one of the
+ * file it will replace (the ETag a static server derives from size and
+ * mtime then changes even for two publishes within a second).
+ * RECSYS_OK, or RECSYS_EIO with errno set (nothing is left behind).
+ */
+int recsys_manifest_stage(const char *path, const void *data, size_t len,
+    int later, recsys_manifest_staged_t *st);
+
+/* Renames a staged file over its path and syncs the directory; or
+ * removes it (discard, and commit on failure).  RECSYS_OK, or RECSYS_EIO
+ * with errno set. */
+int recsys_manifest_commit(recsys_manifest_staged_t *st);
+void recsys_manifest_discard(recsys_manifest_staged_t *st);
+
+/* stage and commit: path replaced by data atomically. */
 int recsys_manifest_put_file(const char *path, const void *data,
-    size_t len, int later);
+    size_t len);
 
 /*
  * If the header line (len bytes, as an HTTP response carries it, CRLF

@@ -79,12 +79,7 @@ recsys_writer_fail(recsys_writer_t *w, int status, const char *what,
 }
 
 
-/*
- * Removes "<path>.tmp.<pid>" files left by builders that died (their pid
- * is gone): a killed build leaves its temporary file behind, and nothing
- * else would ever remove it.  Returns how many were removed.
- */
-static unsigned
+unsigned
 recsys_writer_sweep(const char *path)
 {
     long            pid;
@@ -428,6 +423,17 @@ recsys_writer_sync_dir(const char *path)
 int
 recsys_writer_publish(recsys_writer_t *w)
 {
+    int  rc;
+
+    rc = recsys_writer_finish(w);
+
+    return rc == RECSYS_OK ? recsys_writer_rename(w) : rc;
+}
+
+
+int
+recsys_writer_finish(recsys_writer_t *w)
+{
     int    rc;
     char   why[512];
 
@@ -454,6 +460,13 @@ recsys_writer_publish(recsys_writer_t *w)
                                                     sizeof(why)));
     }
 
+    return RECSYS_OK;
+}
+
+
+int
+recsys_writer_rename(recsys_writer_t *w)
+{
     if (rename(w->tmp, w->path) != 0) {
         return recsys_writer_fail(w, RECSYS_EIO, "rename", strerror(errno));
     }

@@ -51,6 +51,14 @@ typedef enum {
 int recsys_writer_check(const char *path, char *err, size_t errlen);
 
 /*
+ * Removes "<path>.tmp.<pid>" files left by builders that died (their pid
+ * is gone): a killed build leaves its temporary file behind, and nothing
+ * else would ever remove it.  Returns how many were removed.  Open calls
+ * it for the model; the manifest's writer for the manifest.
+ */
+unsigned recsys_writer_sweep(const char *path);
+
+/*
  * Creates the temporary file (and removes those of builders that died:
  * "<path>.tmp.<pid>" whose pid is gone, counted in w->stale).
  */
@@ -75,6 +83,14 @@ int recsys_writer_pause(recsys_writer_t *w);
 int recsys_writer_resume(recsys_writer_t *w, size_t extra);
 
 int recsys_writer_publish(recsys_writer_t *w);
+
+/*
+ * publish in two steps: finish commits, syncs and seals the temporary file
+ * (w->tmp then holds the bytes that will be published), rename renames it
+ * over the path and syncs the directory.
+ */
+int recsys_writer_finish(recsys_writer_t *w);
+int recsys_writer_rename(recsys_writer_t *w);
 
 /*
  * Syncs the directory that holds path: a rename into it is durable once

@@ -392,11 +392,11 @@ recsys_fetch_record(recsys_fetch_t *f, const char *manifest, size_t len,
 
     failed = NULL;
 
-    if (recsys_manifest_put_file(f->man_path, manifest, len, 0) != RECSYS_OK) {
+    if (recsys_manifest_put_file(f->man_path, manifest, len) != RECSYS_OK) {
         failed = f->man_path;
 
     } else if (etag[0] != '\0') {
-        if (recsys_manifest_put_file(f->etag_path, etag, strlen(etag), 0)
+        if (recsys_manifest_put_file(f->etag_path, etag, strlen(etag))
             != RECSYS_OK)
         {
             failed = f->etag_path;
@@ -619,6 +619,10 @@ recsys_fetch_main(int argc, char **argv)
         rc = -1;
 
     } else {
+        /* what fetches killed between writing and renaming left behind */
+        recsys_writer_sweep(f.man_path);
+        recsys_writer_sweep(f.etag_path);
+
         rc = recsys_fetch_run(&f, &o);
         curl_global_cleanup();
     }
