@@ -555,22 +555,20 @@ recsys_gen_abandon(recsys_gen_file_t *f)
 
 /* public interface */
 
+/* the defaults of recsys_gen.h, written once */
+static const recsys_gen_opts_t  recsys_gen_default_opts = {
+    .out_dir = NULL, .users = 2000, .items = 1500, .events = 60000,
+    .seed = 42, .segments = 6,
+    .series = RECSYS_GEN_SCALED, .series_len = 8,
+    .bundles = RECSYS_GEN_SCALED, .bundle_size = 3,
+    .noise_users = RECSYS_GEN_NOISE_AUTO
+};
+
+
 void
 recsys_gen_defaults(recsys_gen_opts_t *o)
 {
-    memset(o, 0, sizeof(recsys_gen_opts_t));
-
-    o->out_dir = NULL;
-    o->users = 2000;
-    o->items = 1500;
-    o->events = 60000;
-    o->seed = 42;
-    o->segments = 6;
-    o->series = RECSYS_GEN_SCALED;
-    o->series_len = 8;
-    o->bundles = RECSYS_GEN_SCALED;
-    o->bundle_size = 3;
-    o->noise_users = RECSYS_GEN_NOISE_AUTO;
+    *o = recsys_gen_default_opts;
 }
 
 
