@@ -48,7 +48,8 @@
 #       valgrind --tool=callgrind --toggle-collect=ngx_process_events_and_timers
 #     serves CALLGRIND_REQUESTS requests over one keep-alive curl
 #     connection; callgrind_annotate --inclusive=yes gives the handler's
-#     inclusive instructions (ngx_http_recsys_handler) and the event loop's
+#     inclusive instructions (ngx_http_recsys_handler, for /items
+#     ngx_http_recsys_items_handler) and the event loop's
 #     total (everything nginx does for the requests: accept, read, parse,
 #     handler, write; not startup or exit), each divided by the count.
 #  4. Memory.  The worker's RSS (and its anonymous part) after a warm-up
@@ -382,7 +383,7 @@ if [ "$CALLGRIND_REQUESTS" -gt 0 ]; then
         callgrind_annotate --inclusive=yes --threshold=100 "$out" > "$WORK/cg/$s.txt" 2>&1
         ok=$(grep -c '^200$' "$WORK/cg/$s.codes" || true)
         total=$(awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }' "$WORK/cg/$s.txt")
-        handler=$(awk '/[: ]ngx_http_recsys_handler( |$)/ { gsub(",", "", $1); print $1; exit }' "$WORK/cg/$s.txt")
+        handler=$(awk '/[: ]ngx_http_recsys_(items_)?handler( |$)/ { gsub(",", "", $1); print $1; exit }' "$WORK/cg/$s.txt")
         # the readiness probe (one or more GET /static) is in the total too
         echo "$s ${total:-0} ${handler:-0} $ok" >> "$WORK/cg/results.txt"
     done

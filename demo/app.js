@@ -4,8 +4,10 @@
  * server that serves this page (/recommend, /items, /recsys-status).
  *
  * A click on a title adds it to the session: sent as history= (most
- * recent last), or to POST /event when demo-config.json says the server
- * has a live events zone ("events": true) and the viewer is a known user.
+ * recent last), or as a "play" to POST /event ({"user","item","type"})
+ * when demo-config.json says the server has a live events zone ("events":
+ * true) and the viewer is a known user; the zone then adds it to the
+ * viewer's history itself.
  * Settings that a server may not know yet are sent only when they are not
  * their default (diversity).  The body's data-state is "ready" when every
  * row shows the answers of the latest settings.
@@ -349,13 +351,20 @@
 
         state.history = state.history.filter(function (h) { return h !== id; });
         state.history.push(id);
+        document.body.dataset.state = 'loading';
 
         if (state.config.events && user !== '') {
-            return getJSON('/event', {
+            /* 204 without a body: fetch's own promise, not getJSON */
+            return fetch('/event', {
                 method: 'POST',
                 headers: { 'Content-Type': 'application/json' },
-                body: JSON.stringify({ user: user, item: id, event: 'view' })
-            }).then(refresh).catch(showError);
+                body: JSON.stringify({ user: user, item: id, type: 'play' })
+            }).then(function (res) {
+                if (!res.ok) {
+                    throw new Error('/event: ' + res.status);
+                }
+                return refresh();
+            }).catch(showError);
         }
         return refresh();
     }

@@ -96,6 +96,8 @@ make_seeds() {
 
     # args: max_n and max_list less one, then a query string
     printf '\143\143user=u00001&n=5' > "$s/args/user"
+    printf '\143\143q=sha%%20d&genre=Drama&id=v00001,v00002&n=5' \
+        > "$s/args/items"
     printf '\143\143item=v00120&n=5&offset=10&algo=itemcf' > "$s/args/item"
     printf '\143\143history=v1,v2,v3&exclude=v4&genre=Drama&explain=1' \
         > "$s/args/session"

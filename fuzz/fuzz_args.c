@@ -4,13 +4,14 @@
  *
  * Feeds: u8, u8: recsys_max_n and recsys_max_list (1..256 each), then the
  * rest as r->args, in a buffer of exactly its length, to
- * ngx_http_recsys_parse_args.
+ * ngx_http_recsys_parse_args and then to ngx_http_recsys_items_args (the
+ * arguments only /items reads, ngx_http_recsys_items_args.c).
  * Asserts: no crash, no sanitizer report; NGX_OK or NGX_DECLINED (a
  * shortage of memory never happens here); a decline names in args->bad
  * one of the module's argument names (what the 400 answer will print);
  * an accepted request has n within 1..max_n, an offset within 0..10000,
  * each weight -1 (not given) or within 0..10, and each id decoded within
- * its buffer.
+ * its buffer; the same for /items' q, id and meta.
  *
  * The parser is compiled against nginx's headers as configured in
  * build/nginx/src (./build.sh makes it), but Debian's nginx-dev carries
@@ -160,6 +161,45 @@ recsys_fuzz_accepted(ngx_http_recsys_args_t *args,
 }
 
 
+/*
+ * The arguments of /items on the same string: a decline names q, id or
+ * meta; an accepted q is 1 to 256 bytes, q and id within their buffers.
+ */
+static void
+recsys_fuzz_items(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
+    const u_char *q, size_t len)
+{
+    ngx_int_t                      rc;
+    const char                    *bad;
+    ngx_http_recsys_items_args_t   ia;
+
+    bad = NULL;
+    rc = ngx_http_recsys_items_args(r, rlcf, &ia, &bad);
+
+    if (rc == NGX_DECLINED) {
+        if (bad == NULL || (ngx_strcmp(bad, "q") != 0
+                            && ngx_strcmp(bad, "id") != 0
+                            && ngx_strcmp(bad, "meta") != 0))
+        {
+            recsys_fuzz_fail("/items: a 400 naming no argument of /items");
+        }
+
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        recsys_fuzz_fail("/items: neither NGX_OK nor NGX_DECLINED");
+    }
+
+    if (ia.has_q && (ia.q.len < 1 || ia.q.len > 256)) {
+        recsys_fuzz_fail("/items: a q of a bad length");
+    }
+
+    recsys_fuzz_inside(&ia.q, q, len);
+    recsys_fuzz_inside(&ia.id, q, len);
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -202,6 +242,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         recsys_fuzz_fail("neither NGX_OK nor NGX_DECLINED");
     }
+
+    recsys_fuzz_items(&r, &rlcf, q, size - 2);
 
     recsys_fuzz_free_all();
     free(q);

@@ -252,6 +252,23 @@ ngx_int_t ngx_http_recsys_user(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args,
     ngx_str_t *user);
 
+/* ngx_http_recsys_items_args.c: q, id and meta of /items */
+typedef struct {
+    ngx_str_t                 q;
+    ngx_str_t                 id;
+    unsigned                  has_q:1;
+    unsigned                  has_id:1;
+    unsigned                  meta:1;
+} ngx_http_recsys_items_args_t;
+
+/*
+ * NGX_OK, NGX_DECLINED with *bad naming the argument that breaks the
+ * policy, or NGX_ERROR when out of memory.
+ */
+ngx_int_t ngx_http_recsys_items_args(ngx_http_request_t *r,
+    ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_items_args_t *ia,
+    const char **bad);
+
 /* ngx_http_recsys_status.c */
 ngx_int_t ngx_http_recsys_status_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_recsys_add_variables(ngx_conf_t *cf);
