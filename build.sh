@@ -22,6 +22,9 @@
 #   ./build.sh valgrind         the module under valgrind's memcheck: 0
 #                               errors and 0 bytes lost are required
 #                               (bench/valgrind.sh)
+#   ./build.sh screenshots      the README's pictures of the demo page and
+#                               of an eval report, in headless chromium
+#                               (docs/screenshots.sh)
 #   ./build.sh fuzz [SECONDS]   the libFuzzer harnesses of fuzz/ (clang,
 #                               installed when missing), each run SECONDS
 #                               (60); fails on a crash, leak or timeout
@@ -126,6 +129,16 @@ build_all() {
     say "built $BUILD/ngx_http_recsys_module.so and $BUILD/recsys-build"
 }
 
+# write_demo_config INTERACTIONS: the settings the demo page reads
+# (demo/app.js): a few sample viewers, the first users of the log, and
+# whether POST /event is configured (not in this configuration).
+write_demo_config() {
+    local users
+    users=$(awk -F, 'NR > 1 && !seen[$1]++ { printf "%s\"%s\"", n++ ? "," : "", $1 }
+                     n == 5 { exit }' "$1")
+    printf '{"events":false,"users":[%s]}\n' "$users"
+}
+
 cmd_run() {
     local port=${PORT:-8080} dir="$BUILD/run" user
     build_all
@@ -141,15 +154,22 @@ cmd_run() {
         -e "s|@MODEL@|$dir/model.mdb|" \
         -e "s|@PORT@|$port|" \
         -e "s|@USER@|$user|" \
+        -e "s|@DEMO@|$ROOT/demo|" \
+        -e "s|@DIR@|$dir|" \
         "$ROOT/conf/nginx.conf.in" > "$dir/nginx.conf"
+    write_demo_config "$dir/sample/interactions.csv" > "$dir/demo-config.json"
     "$NGINX_BIN" -t -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log"
     cat <<EOF
 
-recsys is serving on http://127.0.0.1:$port (Ctrl-C stops it); try:
+recsys is serving on http://127.0.0.1:$port (Ctrl-C stops it)
+  the demo page:  http://127.0.0.1:$port/
+  status:         http://127.0.0.1:$port/recsys-status (loopback only)
+try:
   curl -s 'http://127.0.0.1:$port/recommend?user=u00001&n=5'
   curl -s 'http://127.0.0.1:$port/recommend?item=v00120&n=5'
   curl -s 'http://127.0.0.1:$port/recommend?user=nobody&n=5'
   curl -s 'http://127.0.0.1:$port/recommend?user=u00001&algo=popular&n=3'
+  curl -s 'http://127.0.0.1:$port/items?q=shadow&n=3'
 error log: $dir/logs/error.log
 EOF
     exec "$NGINX_BIN" -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log"
@@ -164,6 +184,9 @@ cmd_test() {
         esac
     done
     build_all
+    # the demo page's test drives Debian's chromium; the progress test
+    # runs the builder under script(1) for a terminal
+    install_packages chromium bsdutils
     if [ "$sanitize" = 1 ]; then
         say "sanitizer build (ASan+UBSan) in $BUILD/sanitize"
         build_engine "$BUILD/sanitize" 1
@@ -195,9 +218,11 @@ case "${1:-build}" in
     bench-verify) shift; build_all; exec "$ROOT/bench/bench-verify.sh" "$@" ;;
     bench-events) shift; build_all; exec "$ROOT/bench/bench-events.sh" "$@" ;;
     valgrind) shift; build_all; exec "$ROOT/bench/valgrind.sh" "$@" ;;
+    screenshots) shift; PACKAGES="$PACKAGES chromium"; build_all
+        exec "$ROOT/docs/screenshots.sh" "$@" ;;
     fuzz) shift; PACKAGES="$PACKAGES clang libclang-rt-14-dev"; build_all
         NGX_TREE="${NGINX_SRC:-$BUILD/nginx/src}" exec "$ROOT/fuzz/fuzz.sh" "$@" ;;
     clean) rm -rf "$BUILD" ;;
     packages) shift; install_packages "$@" ;;
-    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, bench-verify, valgrind, fuzz, clean, packages)" ;;
+    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, bench-verify, valgrind, screenshots, fuzz, clean, packages)" ;;
 esac

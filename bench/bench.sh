@@ -91,7 +91,7 @@ REQUESTS=${REQUESTS:-1000000}
 RSS_MAX_SECONDS=${RSS_MAX_SECONDS:-600}
 RSS_CHUNK_SECONDS=${RSS_CHUNK_SECONDS:-10}
 RSS_WARMUP_SECONDS=${RSS_WARMUP_SECONDS:-5}
-ALL_SCENARIOS="hybrid itemcf item history unknown explain n100 n100s popular trending usercf content cluster assoc markov ease rp3beta als"
+ALL_SCENARIOS="hybrid itemcf item history unknown explain n100 n100s popular trending usercf content cluster assoc markov ease rp3beta als items"
 SCENARIOS=${SCENARIOS:-$ALL_SCENARIOS}
 LUA="$ROOT/bench/rotate.lua"
 
@@ -175,6 +175,26 @@ perl -e '
     printf "%d users, %d items, %d rows; scenario users: %d, %s\n",
         scalar @users, scalar @items, $total, scalar @heavy, $note;
 ' "$INTERACTIONS" "$WORK/paths" "$HEAVY" > "$WORK/paths/summary.txt"
+# /items (the catalogue): title searches, half of them a word's first
+# three letters, half three letters from inside a word, from the catalogue
+perl -e '
+    use strict; use warnings;
+    srand(7);
+    my @q;
+    if (open my $in, "<", $ARGV[0]) {
+        <$in>;
+        while (my $line = <$in>) {
+            my ($t) = $line =~ /^[^,]*,("(?:[^"]|"")*"|[^,]*)/ or next;
+            push @q, map { lc } grep { length >= 4 } $t =~ /([A-Za-z]+)/g;
+        }
+    }
+    @q = ("the") unless @q;
+    for my $k (1 .. 1000) {
+        my $w = $q[rand @q];
+        my $at = $k % 2 ? 0 : 1 + int rand(length($w) - 3);
+        print "/items?q=", substr($w, $at, 3), "&n=10\n";
+    }
+' "${ITEMS:-/dev/null}" > "$WORK/paths/items.txt"
 PATHS_SUMMARY=$(cat "$WORK/paths/summary.txt")
 say "paths: $PATHS_SUMMARY"
 

@@ -163,6 +163,10 @@ http {
             recsys_max_n 100;
         }
 
+        location = /items {
+            recsys_items;
+        }
+
         location = /static {
             default_type application/json;
             return 200 '$body';

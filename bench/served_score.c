@@ -31,6 +31,7 @@
 #include "recsys_csv.h"
 #include "recsys_dict.h"
 #include "recsys_metrics.h"
+#include "recsys_sorted.h"
 #include "recsys_status.h"
 
 
@@ -84,15 +85,10 @@ served_cmp_row(const void *a, const void *b)
 {
     const served_row_t  *x = a, *y = b;
 
-    if (x->algo != y->algo) {
-        return x->algo < y->algo ? -1 : 1;
-    }
-
-    if (x->user != y->user) {
-        return x->user < y->user ? -1 : 1;
-    }
-
-    return x->rank < y->rank ? -1 : (x->rank > y->rank);
+    return recsys_sorted_then(recsys_sorted_order(x->algo, y->algo),
+                              recsys_sorted_then(
+                                  recsys_sorted_order(x->user, y->user),
+                                  recsys_sorted_order(x->rank, y->rank)));
 }
 
 
@@ -101,11 +97,8 @@ served_cmp_pair(const void *a, const void *b)
 {
     const served_pair_t  *x = a, *y = b;
 
-    if (x->user != y->user) {
-        return x->user < y->user ? -1 : 1;
-    }
-
-    return x->item < y->item ? -1 : (x->item > y->item);
+    return recsys_sorted_then(recsys_sorted_order(x->user, y->user),
+                              recsys_sorted_order(x->item, y->item));
 }
 
 

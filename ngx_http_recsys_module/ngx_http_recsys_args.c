@@ -116,7 +116,7 @@ ngx_http_recsys_hex(u_char c)
  * Percent-decodes src into pool memory.  NGX_DECLINED for a malformed
  * escape, NGX_ERROR when out of memory.
  */
-static ngx_int_t
+ngx_int_t
 ngx_http_recsys_unescape(ngx_pool_t *pool, ngx_str_t *src, ngx_str_t *dst)
 {
     u_char     *p, *last, *d;
@@ -269,7 +269,7 @@ ngx_http_recsys_parse_weight(u_char *p, size_t len, float *w)
 
 
 /* Every element of a comma-separated list must be a valid id. */
-static ngx_int_t
+ngx_int_t
 ngx_http_recsys_check_list(ngx_str_t *list, ngx_uint_t max)
 {
     u_char      *p, *last, *comma;

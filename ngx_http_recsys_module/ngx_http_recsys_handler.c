@@ -17,7 +17,7 @@
 static const uint32_t  ngx_http_recsys_no_genre = RECSYS_NO_INDEX;
 
 
-static void *
+void *
 ngx_http_recsys_pool_alloc(void *ctx, size_t size)
 {
     return ngx_palloc(ctx, size);
@@ -29,7 +29,7 @@ ngx_http_recsys_pool_alloc(void *ctx, size_t size)
  * status and the error name), counts it and logs it: client mistakes at
  * INFO, a server failure (500) at ERR.  message is a fixed text.
  */
-static ngx_int_t
+ngx_int_t
 ngx_http_recsys_fail(ngx_http_request_t *r, int status, const char *message)
 {
     const recsys_status_t  *st;
@@ -89,7 +89,7 @@ ngx_http_recsys_sent(ngx_http_request_t *r, ngx_int_t rc)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_recsys_bad_request(ngx_http_request_t *r, const char *name)
 {
     u_char  *msg, *last;
@@ -162,7 +162,7 @@ ngx_http_recsys_algo(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
  * Maps a comma-separated list of ids (or genre names) to indexes; ids the
  * model does not know are left out.
  */
-static ngx_int_t
+ngx_int_t
 ngx_http_recsys_map_list(ngx_http_request_t *r, recsys_model_t *model,
     ngx_str_t *list, int genres, const uint32_t **out, uint32_t *n)
 {

@@ -13,6 +13,7 @@
  *   recsys_reload_interval TIME;     how often a worker stats the path
  *   recsys_cache_ttl TIME;           Cache-Control max-age, 0: none
  *   recsys_status;                   in another location: JSON status
+ *   recsys_items;                    the catalogue (ngx_http_recsys_items.c)
  *
  * Every default is written once, in merge_loc_conf.  Models are opened in
  * each worker after fork (init_process) and closed at exit.
@@ -45,6 +46,13 @@ static ngx_command_t  ngx_http_recsys_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
+
+    { ngx_string("recsys_items"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_recsys,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      ngx_http_recsys_items_handler },
 
     { ngx_string("recsys_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -407,7 +415,9 @@ ngx_http_recsys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     rlcf->enable = 1;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_recsys_handler;
+    /* recsys_items: the same model store, the catalogue's handler */
+    clcf->handler = cmd->post != NULL ? (ngx_http_handler_pt) cmd->post
+                                      : ngx_http_recsys_handler;
 
     return NGX_CONF_OK;
 }

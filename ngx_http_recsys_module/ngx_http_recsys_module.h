@@ -166,6 +166,11 @@ ngx_int_t ngx_http_recsys_parse_args(ngx_http_request_t *r,
 ngx_int_t ngx_http_recsys_decode_id(ngx_http_request_t *r, ngx_str_t *src,
     ngx_str_t *dst);
 ngx_int_t ngx_http_recsys_parse_weight(u_char *p, size_t len, float *w);
+/* Percent-decodes src once: NGX_DECLINED for a bad escape, NGX_ERROR. */
+ngx_int_t ngx_http_recsys_unescape(ngx_pool_t *pool, ngx_str_t *src,
+    ngx_str_t *dst);
+/* A comma-separated list of at most max valid ids, or NGX_DECLINED. */
+ngx_int_t ngx_http_recsys_check_list(ngx_str_t *list, ngx_uint_t max);
 
 /* ngx_http_recsys_files.c */
 ngx_shm_zone_t *ngx_http_recsys_files_add(ngx_conf_t *cf);
@@ -205,6 +210,16 @@ ngx_int_t ngx_http_recsys_send_result(ngx_http_request_t *r,
 
 /* ngx_http_recsys_handler.c */
 ngx_int_t ngx_http_recsys_handler(ngx_http_request_t *r);
+void *ngx_http_recsys_pool_alloc(void *ctx, size_t size);
+/* A JSON error for an engine status, counted and logged. */
+ngx_int_t ngx_http_recsys_fail(ngx_http_request_t *r, int status,
+    const char *message);
+ngx_int_t ngx_http_recsys_bad_request(ngx_http_request_t *r,
+    const char *name);
+/* Ids (genres: genre names) of a list to indexes; unknown ones left out. */
+ngx_int_t ngx_http_recsys_map_list(ngx_http_request_t *r,
+    recsys_model_t *model, ngx_str_t *list, int genres, const uint32_t **out,
+    uint32_t *n);
 /*
  * The user: recsys_user's value when set (len 0: empty for this request),
  * else args' user; NGX_DECLINED for an invalid id, NGX_ERROR.
@@ -212,6 +227,9 @@ ngx_int_t ngx_http_recsys_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_recsys_user(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args,
     ngx_str_t *user);
+
+/* ngx_http_recsys_items.c */
+ngx_int_t ngx_http_recsys_items_handler(ngx_http_request_t *r);
 
 /* ngx_http_recsys_status.c */
 ngx_int_t ngx_http_recsys_status_handler(ngx_http_request_t *r);

@@ -20,6 +20,7 @@
 
 #include "recsys_als.h"
 #include "recsys_mt19937.h"
+#include "recsys_release.h"
 #include "recsys_status.h"
 #include "recsys_topk.h"
 
@@ -27,28 +28,17 @@
 #define RECSYS_ALS_INIT_SCALE  0.01
 
 
-void
-recsys_als_defaults(recsys_als_opts_t *o)
-{
-    o->factors = 64;
-    o->reg = 50.0;
-    o->alpha = 5.0;
-    o->epsilon = 1.0;
-    o->confidence = RECSYS_ALS_LINEAR;
-    o->values = 0;
-    o->iterations = 15;
-    o->cg_steps = 3;
-    o->seed = 42;
-    o->top = 100;
-}
+const recsys_als_opts_t  recsys_als_default = {
+    .factors = 64, .reg = 50.0, .alpha = 5.0, .epsilon = 1.0,
+    .confidence = RECSYS_ALS_LINEAR, .values = 0, .iterations = 15,
+    .cg_steps = 3, .seed = 42, .top = 100
+};
 
 
 void
 recsys_als_free(recsys_als_t *m)
 {
-    free(m->user);
-    free(m->item);
-    memset(m, 0, sizeof(recsys_als_t));
+    recsys_release(m, sizeof(recsys_als_t), 2, m->user, m->item);
 }
 
 

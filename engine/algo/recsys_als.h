@@ -71,7 +71,7 @@ typedef struct {
  * factors 64, reg 50, alpha 5, epsilon 1, linear, values 0, iterations
  * 15, cg_steps 3, seed 42, top 100.
  */
-void recsys_als_defaults(recsys_als_opts_t *o);
+extern const recsys_als_opts_t  recsys_als_default;
 
 /*
  * Allocates m for t and draws the starting factors.  RECSYS_OK,

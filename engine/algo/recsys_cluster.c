@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "recsys_cluster.h"
+#include "recsys_release.h"
 #include "recsys_rng.h"
 #include "recsys_sorted.h"
 #include "recsys_status.h"
@@ -117,26 +118,16 @@ recsys_cl_dist2(const float *a, const float *b, uint32_t dim)
 
 /* features */
 
-void
-recsys_cluster_defaults(recsys_cluster_opts_t *o)
-{
-    memset(o, 0, sizeof(recsys_cluster_opts_t));
-
-    o->method = RECSYS_CLUSTER_KMEANS;
-    o->kmeans.k = 0;
-    o->kmeans.k_min = 2;
-    o->kmeans.k_max = 12;
-    o->kmeans.max_iter = 100;
-    o->kmeans.n_init = 3;
-    o->kmeans.sample = 2000;
-    o->kmeans.select_sample = 20000;
-    o->kmeans.seed = 42;
-    o->dbscan.eps = 0.3f;
-    o->dbscan.min_pts = 0;
-    o->dbscan.max_exact = 20000;
-    o->dbscan.seed = 42;
-    o->top_n = 200;
-}
+const recsys_cluster_opts_t  recsys_cluster_default = {
+    .kmeans = {
+        .k = 0, .k_min = 2, .k_max = 12, .max_iter = 100, .n_init = 3,
+        .sample = 2000, .select_sample = 20000, .seed = 42
+    },
+    .dbscan = {
+        .eps = 0.3f, .min_pts = 0, .max_exact = 20000, .seed = 42
+    },
+    .method = RECSYS_CLUSTER_KMEANS, .top_n = 200
+};
 
 
 int
@@ -945,13 +936,8 @@ done:
 static void
 recsys_kd_free(recsys_kd_t *t)
 {
-    free(t->x);
-    free(t->perm);
-    free(t->leaf);
-    free(t->bmin);
-    free(t->bmax);
-    free(t->node);
-    memset(t, 0, sizeof(recsys_kd_t));
+    recsys_release(t, sizeof(recsys_kd_t), 6, t->x, t->perm, t->leaf, t->bmin,
+                   t->bmax, t->node);
 }
 
 
@@ -1136,30 +1122,14 @@ recsys_kd_build(recsys_kd_t *t, const float *x, uint32_t n, uint32_t dim)
 }
 
 
+/*
+ * The squared distance from q to the nearest point of node nd's box, or
+ * with far set to its farthest corner.
+ */
 static inline float
-recsys_kd_box_min(const recsys_kd_t *t, int32_t nd, const float *q)
+recsys_kd_box(const recsys_kd_t *t, int32_t nd, const float *q, int far)
 {
-    float        s, e;
-    uint32_t     d;
-    const float *mn, *mx;
-
-    mn = t->bmin + (size_t) nd * t->dim;
-    mx = t->bmax + (size_t) nd * t->dim;
-    s = 0.0f;
-
-    for (d = 0; d < t->dim; d++) {
-        e = (q[d] < mn[d]) ? mn[d] - q[d] : (q[d] > mx[d] ? q[d] - mx[d] : 0);
-        s += e * e;
-    }
-
-    return s;
-}
-
-
-static inline float
-recsys_kd_box_max(const recsys_kd_t *t, int32_t nd, const float *q)
-{
-    float        s, a, b;
+    float        s, a, b, e;
     uint32_t     d;
     const float *mn, *mx;
 
@@ -1170,8 +1140,15 @@ recsys_kd_box_max(const recsys_kd_t *t, int32_t nd, const float *q)
     for (d = 0; d < t->dim; d++) {
         a = q[d] - mn[d];
         b = mx[d] - q[d];
-        a = a > b ? a : b;
-        s += a * a;
+
+        if (far) {
+            e = a > b ? a : b;
+
+        } else {
+            e = a < 0 ? -a : (b < 0 ? -b : 0);
+        }
+
+        s += e * e;
     }
 
     return s;
@@ -1190,7 +1167,7 @@ recsys_kd_count(const recsys_kd_t *t, const float *q, float eps2,
 
     count = 0;
     st[0].node = 0;
-    st[0].d2 = recsys_kd_box_min(t, 0, q);
+    st[0].d2 = recsys_kd_box(t, 0, q, 0);
     top = 1;
 
     while (top > 0) {
@@ -1201,7 +1178,7 @@ recsys_kd_count(const recsys_kd_t *t, const float *q, float eps2,
             continue;
         }
 
-        if (recsys_kd_box_max(t, nd, q) <= eps2) {
+        if (recsys_kd_box(t, nd, q, 1) <= eps2) {
             count += t->node[nd].hi - t->node[nd].lo;
             if (count >= need) {
                 return count;
@@ -1224,8 +1201,8 @@ recsys_kd_count(const recsys_kd_t *t, const float *q, float eps2,
 
         a = t->node[nd].left;
         b = t->node[nd].right;
-        da = recsys_kd_box_min(t, a, q);
-        db = recsys_kd_box_min(t, b, q);
+        da = recsys_kd_box(t, a, q, 0);
+        db = recsys_kd_box(t, b, q, 0);
 
         /* the nearer child is popped first */
 
@@ -1416,7 +1393,7 @@ recsys_kd_join(const recsys_kd_t *t, int32_t a, float eps2,
 
         for (p = t->node[a].lo; p < t->node[a].hi; p++) {
             if (!core[p]
-                || recsys_kd_box_min(t, nd, t->x + (size_t) p * t->dim)
+                || recsys_kd_box(t, nd, t->x + (size_t) p * t->dim, 0)
                    > eps2)
             {
                 continue;
@@ -1456,7 +1433,7 @@ recsys_kd_find_core(const recsys_kd_t *t, const float *q, float eps2,
     while (top > 0) {
         nd = st[--top];
 
-        if (t->node[nd].cores == 0 || recsys_kd_box_min(t, nd, q) > eps2) {
+        if (t->node[nd].cores == 0 || recsys_kd_box(t, nd, q, 0) > eps2) {
             continue;
         }
 
@@ -1464,7 +1441,7 @@ recsys_kd_find_core(const recsys_kd_t *t, const float *q, float eps2,
             a = t->node[nd].left;
             b = t->node[nd].right;
 
-            if (recsys_kd_box_min(t, a, q) <= recsys_kd_box_min(t, b, q)) {
+            if (recsys_kd_box(t, a, q, 0) <= recsys_kd_box(t, b, q, 0)) {
                 st[top++] = b;
                 st[top++] = a;
             } else {

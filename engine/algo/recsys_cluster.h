@@ -119,7 +119,7 @@ typedef struct {
  * 2000, select_sample 20000, seed 42; DBSCAN eps 0.3, min_pts 0 (1% of
  * the profiled users), max_exact 20000, seed 42; top_n 200.
  */
-void recsys_cluster_defaults(recsys_cluster_opts_t *o);
+extern const recsys_cluster_opts_t  recsys_cluster_default;
 
 /*
  * The features described above: *x is a malloc'd n_users x n_genres

@@ -26,6 +26,7 @@
 #include "recsys_csv.h"
 #include "recsys_row.h"
 #include "recsys_schema.h"
+#include "recsys_sorted.h"
 #include "recsys_status.h"
 #include "recsys_text.h"
 #include "recsys_topk.h"
@@ -56,19 +57,11 @@ typedef struct {
 } recsys_content_buf_t;
 
 
-void
-recsys_content_defaults(recsys_content_opts_t *o)
-{
-    o->genre_weight = 0.5f;
-    o->tag_weight = 1.0f;
-    o->title_weight = 1.0f;
-    o->max_posting = 1000;
-    o->neighbors = 50;
-    o->top = 100;
-    o->profile_features = 0;
-    o->recency_half_life = 0.0f;
-    o->center = 1;
-}
+const recsys_content_opts_t  recsys_content_default = {
+    .genre_weight = 0.5f, .tag_weight = 1.0f, .title_weight = 1.0f,
+    .max_posting = 1000, .neighbors = 50, .top = 100, .profile_features = 0,
+    .recency_half_life = 0.0f, .center = 1
+};
 
 
 /* The tags file */
@@ -134,11 +127,8 @@ recsys_content_cmp_pair(const void *a, const void *b)
 {
     const recsys_content_pair_t  *x = a, *y = b;
 
-    if (x->item != y->item) {
-        return x->item < y->item ? -1 : 1;
-    }
-
-    return x->tag < y->tag ? -1 : (x->tag > y->tag);
+    return recsys_sorted_then(recsys_sorted_order(x->item, y->item),
+                              recsys_sorted_order(x->tag, y->tag));
 }
 
 

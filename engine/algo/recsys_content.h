@@ -101,7 +101,7 @@ typedef struct {
  * the largest posting there, Drama, has 4361 items), neighbors 50,
  * top 100.
  */
-void recsys_content_defaults(recsys_content_opts_t *o);
+extern const recsys_content_opts_t  recsys_content_default;
 
 /*
  * Reads a tags file, CSV or TSV, `user,item,tag[,timestamp]`, with or

@@ -24,28 +24,21 @@
 #include <lapacke.h>
 
 #include "recsys_ease.h"
+#include "recsys_release.h"
 #include "recsys_sorted.h"
 #include "recsys_status.h"
 #include "recsys_topk.h"
 
 
-void
-recsys_ease_defaults(recsys_ease_opts_t *o)
-{
-    o->lambda = 500.0;
-    o->max_items = 20000;
-    o->k = 200;
-    o->values = 0;
-}
+const recsys_ease_opts_t  recsys_ease_default = {
+    .lambda = 500.0, .max_items = 20000, .k = 200, .values = 0
+};
 
 
 void
 recsys_ease_free(recsys_ease_t *m)
 {
-    free(m->kept);
-    free(m->slot);
-    free(m->b);
-    memset(m, 0, sizeof(recsys_ease_t));
+    recsys_release(m, sizeof(recsys_ease_t), 3, m->kept, m->slot, m->b);
 }
 
 

@@ -68,7 +68,7 @@ typedef struct {
 
 
 /* lambda 500, max_items 20000, k 200, values 0 (binary). */
-void recsys_ease_defaults(recsys_ease_opts_t *o);
+extern const recsys_ease_opts_t  recsys_ease_default;
 
 /*
  * Fits the dense B of t under o into m (which the caller frees with

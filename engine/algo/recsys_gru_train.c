@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "recsys_gru_train.h"
+#include "recsys_release.h"
 #include "recsys_rng.h"
 #include "recsys_status.h"
 #include "recsys_usertop.h"
@@ -80,19 +81,10 @@ typedef struct {
 } recsys_gru_slot_t;
 
 
-void
-recsys_gru_defaults(recsys_gru_opts_t *o)
-{
-    o->dim = 64;
-    o->hidden = 64;
-    o->epochs = 10;
-    o->max_len = 50;
-    o->negatives = 64;
-    o->batch = 16;
-    o->lr = 0.005f;
-    o->seed = 42;
-    o->loss = NULL;
-}
+const recsys_gru_opts_t  recsys_gru_default = {
+    .dim = 64, .hidden = 64, .epochs = 10, .max_len = 50, .negatives = 64,
+    .batch = 16, .lr = 0.005f, .seed = 42, .loss = NULL
+};
 
 
 /*
@@ -149,13 +141,8 @@ recsys_gru_alloc(recsys_gru_t *m, uint32_t n_items, uint32_t dim,
 void
 recsys_gru_free(recsys_gru_t *m)
 {
-    free(m->E);
-    free(m->W);
-    free(m->U);
-    free(m->b);
-    free(m->O);
-    free(m->bo);
-    memset(m, 0, sizeof(recsys_gru_t));
+    recsys_release(m, sizeof(recsys_gru_t), 6, m->E, m->W, m->U, m->b, m->O,
+                   m->bo);
 }
 
 
@@ -231,20 +218,9 @@ recsys_gru_work_alloc(recsys_gru_work_t *w, uint32_t cap, uint32_t h,
 static void
 recsys_gru_work_free(recsys_gru_work_t *w)
 {
-    free(w->H);
-    free(w->Z);
-    free(w->R);
-    free(w->N);
-    free(w->Q);
-    free(w->dHo);
-    free(w->dAs);
-    free(w->DL);
-    free(w->logit);
-    free(w->a);
-    free(w->dh);
-    free(w->dhp);
-    free(w->dq);
-    memset(w, 0, sizeof(recsys_gru_work_t));
+    recsys_release(w, sizeof(recsys_gru_work_t), 13, w->H, w->Z, w->R, w->N,
+                   w->Q, w->dHo, w->dAs, w->DL, w->logit, w->a, w->dh, w->dhp,
+                   w->dq);
 }
 
 
@@ -282,14 +258,8 @@ recsys_gru_slot_alloc(recsys_gru_slot_t *g, uint32_t cap, uint32_t d,
 static void
 recsys_gru_slot_free(recsys_gru_slot_t *g)
 {
-    free(g->dense);
-    free(g->dX);
-    free(g->dOt);
-    free(g->dbt);
-    free(g->dOn);
-    free(g->dbn);
-    free(g->neg);
-    memset(g, 0, sizeof(recsys_gru_slot_t));
+    recsys_release(g, sizeof(recsys_gru_slot_t), 7, g->dense, g->dX, g->dOt,
+                   g->dbt, g->dOn, g->dbn, g->neg);
 }
 
 

@@ -71,7 +71,7 @@ typedef struct {
 } recsys_gru_opts_t;
 
 
-void recsys_gru_defaults(recsys_gru_opts_t *o);
+extern const recsys_gru_opts_t  recsys_gru_default;
 
 /* Allocates a zeroed model; RECSYS_OK, RECSYS_EINVAL or RECSYS_ENOMEM. */
 int recsys_gru_alloc(recsys_gru_t *m, uint32_t n_items, uint32_t dim,

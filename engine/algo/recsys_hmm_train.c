@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "recsys_hmm_train.h"
+#include "recsys_release.h"
 #include "recsys_rng.h"
 #include "recsys_status.h"
 #include "recsys_topk.h"
@@ -46,17 +47,10 @@ typedef struct {
 } recsys_hmm_work_t;
 
 
-void
-recsys_hmm_defaults(recsys_hmm_opts_t *o)
-{
-    o->n_states = 32;
-    o->iterations = 20;
-    o->max_len = 100;
-    o->seed = 42;
-    o->trans_prior = 0.1;
-    o->emit_prior = 1.0;
-    o->loglik = NULL;
-}
+const recsys_hmm_opts_t  recsys_hmm_default = {
+    .n_states = 32, .iterations = 20, .max_len = 100, .seed = 42,
+    .trans_prior = 0.1, .emit_prior = 1.0, .loglik = NULL
+};
 
 
 /* y += alpha x, element by element (vectorised under OpenMP SIMD) */
@@ -128,10 +122,7 @@ recsys_hmm_alloc(recsys_hmm_t *m, uint32_t n_states, uint32_t n_items)
 void
 recsys_hmm_free(recsys_hmm_t *m)
 {
-    free(m->pi);
-    free(m->A);
-    free(m->B);
-    memset(m, 0, sizeof(recsys_hmm_t));
+    recsys_release(m, sizeof(recsys_hmm_t), 3, m->pi, m->A, m->B);
 }
 
 

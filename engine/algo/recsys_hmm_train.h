@@ -62,7 +62,7 @@ typedef struct {
 } recsys_hmm_opts_t;
 
 
-void recsys_hmm_defaults(recsys_hmm_opts_t *o);
+extern const recsys_hmm_opts_t  recsys_hmm_default;
 
 /* Allocates a zeroed model; RECSYS_OK, RECSYS_EINVAL or RECSYS_ENOMEM. */
 int recsys_hmm_alloc(recsys_hmm_t *m, uint32_t n_states, uint32_t n_items);

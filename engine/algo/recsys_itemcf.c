@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "recsys_itemcf.h"
+#include "recsys_sorted.h"
 #include "recsys_status.h"
 #include "recsys_topk.h"
 
@@ -296,11 +297,8 @@ recsys_itemcf_cmp_job(const void *a, const void *b)
 {
     const recsys_itemcf_job_t  *x = a, *y = b;
 
-    if (x->cost != y->cost) {
-        return x->cost > y->cost ? -1 : 1;
-    }
-
-    return x->item < y->item ? -1 : x->item > y->item;
+    return recsys_sorted_then(recsys_sorted_order(y->cost, x->cost),
+                              recsys_sorted_order(x->item, y->item));
 }
 
 

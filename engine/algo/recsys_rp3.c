@@ -20,15 +20,9 @@
 #include "recsys_topk.h"
 
 
-void
-recsys_rp3_defaults(recsys_rp3_opts_t *o)
-{
-    o->alpha = 0.4;
-    o->beta = 0.4;
-    o->k = 200;
-    o->values = 0;
-    o->normalize = 1;
-}
+const recsys_rp3_opts_t  recsys_rp3_default = {
+    .alpha = 0.4, .beta = 0.4, .k = 200, .values = 0, .normalize = 1
+};
 
 
 /* One step matrix, row-normalised and raised to alpha, beside c. */

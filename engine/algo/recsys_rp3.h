@@ -42,7 +42,7 @@ typedef struct {
 
 
 /* alpha 0.4, beta 0.4, k 200, values 0, normalize 1. */
-void recsys_rp3_defaults(recsys_rp3_opts_t *o);
+extern const recsys_rp3_opts_t  recsys_rp3_default;
 
 /*
  * The top-k rows of W for every item of t into nbrs: a csr with a row per

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recsys_release.h"
 #include "recsys_row.h"
 #include "recsys_rules.h"
 #include "recsys_sorted.h"
@@ -313,11 +314,8 @@ recsys_rules_cmp_key(const void *a, const void *b)
 {
     const recsys_rules_key_t  *x = a, *y = b;
 
-    if (x->len != y->len) {
-        return x->len < y->len ? -1 : 1;
-    }
-
-    return x->key < y->key ? -1 : (x->key > y->key);
+    return recsys_sorted_then(recsys_sorted_order(x->len, y->len),
+                              recsys_sorted_order(x->key, y->key));
 }
 
 
@@ -439,20 +437,16 @@ recsys_rules_acc_finish(recsys_rules_acc_t *a, recsys_itemsets_t *out)
 static void
 recsys_rules_acc_free(recsys_rules_acc_t *a)
 {
-    free(a->offsets);
-    free(a->items);
-    free(a->count);
-    memset(a, 0, sizeof(recsys_rules_acc_t));
+    recsys_release(a, sizeof(recsys_rules_acc_t), 3, a->offsets, a->items,
+                   a->count);
 }
 
 
 void
 recsys_itemsets_free(recsys_itemsets_t *s)
 {
-    free(s->offsets);
-    free(s->items);
-    free(s->count);
-    memset(s, 0, sizeof(recsys_itemsets_t));
+    recsys_release(s, sizeof(recsys_itemsets_t), 3, s->offsets, s->items,
+                   s->count);
 }
 
 
@@ -533,20 +527,15 @@ recsys_fp_cmp_path(const void *a, const void *b)
         }
     }
 
-    return x->len < y->len ? -1 : (x->len > y->len);
+    return recsys_sorted_order(x->len, y->len);
 }
 
 
 static void
 recsys_fp_tree_free(recsys_fp_tree_t *t)
 {
-    free(t->item);
-    free(t->count);
-    free(t->parent);
-    free(t->hdr_off);
-    free(t->hdr);
-    free(t->global);
-    memset(t, 0, sizeof(recsys_fp_tree_t));
+    recsys_release(t, sizeof(recsys_fp_tree_t), 6, t->item, t->count,
+                   t->parent, t->hdr_off, t->hdr, t->global);
 }
 
 

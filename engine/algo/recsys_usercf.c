@@ -23,6 +23,7 @@
 
 #include "recsys_rng.h"
 #include "recsys_row.h"
+#include "recsys_sorted.h"
 #include "recsys_status.h"
 #include "recsys_topk.h"
 #include "recsys_usercf.h"
@@ -38,16 +39,10 @@ typedef struct {
 } recsys_usercf_draw_t;
 
 
-void
-recsys_usercf_defaults(recsys_usercf_opts_t *o)
-{
-    o->sim = RECSYS_USERCF_COSINE;
-    o->k = 50;
-    o->shrink = 0.0f;
-    o->max_item_users = 200;
-    o->top = 100;
-    o->normalize = 0;
-}
+const recsys_usercf_opts_t  recsys_usercf_default = {
+    .sim = RECSYS_USERCF_COSINE, .k = 50, .shrink = 0.0f,
+    .max_item_users = 200, .top = 100, .normalize = 0
+};
 
 
 static uint64_t
@@ -67,11 +62,8 @@ recsys_usercf_cmp_draw(const void *a, const void *b)
 {
     const recsys_usercf_draw_t  *x = a, *y = b;
 
-    if (x->hash != y->hash) {
-        return x->hash < y->hash ? -1 : 1;
-    }
-
-    return x->e.item < y->e.item ? -1 : (x->e.item > y->e.item);
+    return recsys_sorted_then(recsys_sorted_order(x->hash, y->hash),
+                              recsys_sorted_order(x->e.item, y->e.item));
 }
 
 

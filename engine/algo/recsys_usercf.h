@@ -64,7 +64,7 @@ typedef struct {
  * rating prediction prefer Pearson with shrink 100 or cosine with shrink
  * 10, and k 100..200 (RMSE 0.89..0.90 against 0.94 for the user mean).
  */
-void recsys_usercf_defaults(recsys_usercf_opts_t *o);
+extern const recsys_usercf_opts_t  recsys_usercf_default;
 
 /*
  * Writes the top o->k neighbours of every user into nbrs (a csr with a row

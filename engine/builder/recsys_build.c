@@ -34,6 +34,7 @@
 #include "recsys_gru_train.h"
 #include "recsys_hmm_train.h"
 #include "recsys_markov_train.h"
+#include "recsys_progress.h"
 #include "recsys_rules.h"
 #include "recsys_itemcf.h"
 #include "recsys_usercf.h"
@@ -323,6 +324,7 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
     size_t               max_hist, max_nbrs;
     uint32_t             n_users, u, k, *count, e;
     recsys_entry_t      *slots;
+    recsys_progress_t    pg;
     const recsys_csr_t  *nb;
 
     n_users = parts->train.n_users;
@@ -348,6 +350,10 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
         e = nb->offsets[u + 1] - nb->offsets[u];
         max_nbrs = e > max_nbrs ? e : max_nbrs;
     }
+
+    recsys_progress_begin(&pg, what >= 0 && what < RECSYS_NSRC
+                               ? recsys_source_name(what) : "hybrid",
+                          "users", n_users);
 
 #pragma omp parallel private(s)
     {
@@ -391,6 +397,10 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
                 continue;
             }
 
+            if ((u & 255) == 0) {
+                recsys_progress_tick(&pg, u);
+            }
+
             if (recsys_build_user_list(&job, u, out, &n) != RECSYS_OK) {
 #pragma omp atomic write
                 failed = 1;
@@ -403,6 +413,8 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
         free(job.arena.base);
         free(out);
     }
+
+    recsys_progress_end(&pg, n_users);
 
     return recsys_slots_pack(failed, n_users, k, count, slots, dst);
 }
@@ -818,7 +830,7 @@ recsys_build_segments(const recsys_build_opts_t *o, recsys_parts_t *parts)
         return RECSYS_OK;
     }
 
-    recsys_cluster_defaults(&co);
+    co = recsys_cluster_default;
     co.method = o->dbscan ? RECSYS_CLUSTER_DBSCAN : RECSYS_CLUSTER_KMEANS;
     co.kmeans.k = o->k;
     co.dbscan.eps = o->eps;
@@ -1083,7 +1095,7 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
     rc = RECSYS_OK;
 
     if (o->markov) {
-        recsys_markov_defaults(&mo);
+        mo = recsys_markov_default;
         rc = recsys_markov_build(&parts->train, &mo,
                                  &parts->nbrs[RECSYS_SRC_MARKOV]);
 
@@ -1101,7 +1113,7 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
 
     if (rc == RECSYS_OK && o->hmm) {
         memset(&hmm, 0, sizeof(hmm));
-        recsys_hmm_defaults(&ho);
+        ho = recsys_hmm_default;
         ho.n_states = o->hmm_states;
 
         rc = recsys_hmm_train(&parts->train, &ho, &hmm);
@@ -1122,7 +1134,7 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
 
     if (rc == RECSYS_OK && o->lstm) {
         memset(&gru, 0, sizeof(gru));
-        recsys_gru_defaults(&go);
+        go = recsys_gru_default;
         go.epochs = o->lstm_epochs;
         go.dim = o->lstm_dim;
         go.hidden = o->lstm_hidden;
@@ -1155,9 +1167,10 @@ static int
 recsys_build_dense_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
     const recsys_ease_t *ease, recsys_csr_t *dst)
 {
-    int              failed;
-    uint32_t         n_users, n_items, u, k, *count;
-    recsys_entry_t  *slots;
+    int                failed;
+    uint32_t           n_users, n_items, u, k, *count;
+    recsys_entry_t    *slots;
+    recsys_progress_t  pg;
 
     n_users = parts->train.n_users;
     n_items = parts->train.n_items;
@@ -1167,6 +1180,9 @@ recsys_build_dense_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
     if (recsys_slots_alloc(n_users, k, &count, &slots) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
+
+    recsys_progress_begin(&pg, recsys_source_name(RECSYS_SRC_EASE), "users",
+                          n_users);
 
 #pragma omp parallel
     {
@@ -1194,6 +1210,10 @@ recsys_build_dense_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
                 continue;
             }
 
+            if ((u & 255) == 0) {
+                recsys_progress_tick(&pg, u);
+            }
+
             recsys_ease_score(ease, &parts->train, u, scores);
             recsys_topk_init(&top, heap, k);
 
@@ -1212,6 +1232,8 @@ recsys_build_dense_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
         free(scores);
         free(heap);
     }
+
+    recsys_progress_end(&pg, n_users);
 
     return recsys_slots_pack(failed, n_users, k, count, slots, dst);
 }
@@ -1262,7 +1284,7 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
     t0 = recsys_clock_now();
 
     if (o->rp3beta) {
-        recsys_rp3_defaults(&ro);
+        ro = recsys_rp3_default;
         rc = recsys_rp3_build(&parts->train, &ro,
                               &parts->nbrs[RECSYS_SRC_RP3BETA]);
 
@@ -1290,7 +1312,7 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
 
     if (rc == RECSYS_OK && o->ease) {
         memset(&ease, 0, sizeof(ease));
-        recsys_ease_defaults(&eo);
+        eo = recsys_ease_default;
         eo.lambda = o->ease_lambda;
         eo.max_items = o->ease_items;
 
@@ -1316,7 +1338,7 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
 
     if (rc == RECSYS_OK && o->als) {
         memset(&als, 0, sizeof(als));
-        recsys_als_defaults(&ao);
+        ao = recsys_als_default;
         ao.factors = o->als_factors;
         ao.top = o->user_top;
 
@@ -1347,7 +1369,7 @@ recsys_build_usercf(const recsys_build_opts_t *o, recsys_parts_t *parts)
     int                   rc;
     recsys_usercf_opts_t  uo;
 
-    recsys_usercf_defaults(&uo);
+    uo = recsys_usercf_default;
     uo.k = o->user_neighbors;
     uo.top = o->user_top;
 
@@ -1381,7 +1403,7 @@ recsys_build_content(recsys_data_t *d, const recsys_build_opts_t *o,
     recsys_content_opts_t   co;
     recsys_content_tags_t   tags;
 
-    recsys_content_defaults(&co);
+    co = recsys_content_default;
     co.neighbors = o->neighbors;
     co.top = o->user_top;
 

@@ -6,13 +6,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "recsys_als.h"
 #include "recsys_build_opts.h"
+#include "recsys_cluster.h"
 #include "recsys_ease.h"
+#include "recsys_gru_train.h"
+#include "recsys_hmm_train.h"
 #include "recsys_itemcf.h"
 #include "recsys_model.h"
 #include "recsys_number.h"
 #include "recsys_query.h"
 #include "recsys_status.h"
+#include "recsys_usercf.h"
 
 
 #define recsys_bo(field)  offsetof(recsys_build_opts_t, field)
@@ -184,11 +189,11 @@ recsys_build_defaults(recsys_build_opts_t *o)
     o->similarity = "cosine";
     o->shrink = 0.0f;
     o->min_support = 1;
-    o->user_neighbors = 50;
+    o->user_neighbors = recsys_usercf_default.k;
     o->content = 1;
     o->segments = 1;
     o->k = 0;
-    o->eps = 0.3f;
+    o->eps = recsys_cluster_default.dbscan.eps;
     o->rules = 1;
     o->rule_support = 0.05;
     o->rule_confidence = 0.5;
@@ -196,18 +201,18 @@ recsys_build_defaults(recsys_build_opts_t *o)
     o->rule_min_value = -1.0f;     /* auto: 4 for ratings, else any */
     o->markov = 1;
     o->hmm = 0;
-    o->hmm_states = 32;
+    o->hmm_states = recsys_hmm_default.n_states;
     o->lstm = 0;
-    o->lstm_epochs = 10;
-    o->lstm_dim = 64;
-    o->lstm_hidden = 64;
+    o->lstm_epochs = recsys_gru_default.epochs;
+    o->lstm_dim = recsys_gru_default.dim;
+    o->lstm_hidden = recsys_gru_default.hidden;
     o->rule_gap = 0.0;
     o->ease = 1;
-    o->ease_lambda = 500.0;
+    o->ease_lambda = recsys_ease_default.lambda;
     o->ease_items = 2000;
     o->rp3beta = 1;
     o->als = 0;
-    o->als_factors = 64;
+    o->als_factors = recsys_als_default.factors;
     o->decay_days = 0.0;
 
     for (s = 0; s < RECSYS_NSRC; s++) {

@@ -17,6 +17,7 @@
 
 #include "recsys_build_explain.h"
 #include "recsys_build_parts.h"
+#include "recsys_build_search.h"
 #include "recsys_build_stats.h"
 #include "recsys_build_write.h"
 #include "recsys_clock.h"
@@ -465,6 +466,8 @@ recsys_build_map_size(recsys_data_t *d, recsys_parts_t *parts)
         }
     }
 
+    size += recsys_build_search_size(d);
+
     return size * 2 + 64 * 1024 * 1024;
 }
 
@@ -741,6 +744,10 @@ recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
 
     if (rc == RECSYS_OK) {
         rc = recsys_build_write_genres(&w, &parts->train);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_write_search(&w, d, parts);
     }
 
     if (rc == RECSYS_OK) {

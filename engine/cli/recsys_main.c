@@ -27,6 +27,7 @@
 #include "recsys_ingest.h"
 #include "recsys_inspect.h"
 #include "recsys_opt.h"
+#include "recsys_progress.h"
 #include "recsys_schema.h"
 #include "recsys_source.h"
 #include "recsys_status.h"
@@ -54,6 +55,8 @@ static int recsys_main_build(int argc, char **argv);
 static int recsys_main_gen(int argc, char **argv);
 static int recsys_main_inspect(int argc, char **argv);
 static void recsys_main_sources(FILE *f);
+static void recsys_main_gen_show_scaled(const void *field, char *buf,
+    size_t size);
 static void recsys_main_gen_show_noise(const void *field, char *buf,
     size_t size);
 
@@ -74,12 +77,14 @@ static const recsys_opt_t  recsys_main_gen_options[] = {
                    UINT32_MAX, "S", "random seed"),
     recsys_opt_row("segments", NULL, RECSYS_OPT_U32, recsys_go(segments), 1,
                    RECSYS_GEN_MAX_SEGMENTS, "N", "planted taste segments"),
-    recsys_opt_row("series", NULL, RECSYS_OPT_U32, recsys_go(series), 0,
-                   UINT32_MAX, "N", "planted series"),
+    { "series", NULL, RECSYS_OPT_U32, recsys_go(series), 0, UINT32_MAX - 1,
+      "N", "planted series", NULL, NULL, recsys_main_gen_show_scaled, NULL,
+      0 },
     recsys_opt_row("series-len", NULL, RECSYS_OPT_U32, recsys_go(series_len),
                    1, 1000, "N", "episodes per series"),
-    recsys_opt_row("bundles", NULL, RECSYS_OPT_U32, recsys_go(bundles), 0,
-                   UINT32_MAX, "N", "planted bundles"),
+    { "bundles", NULL, RECSYS_OPT_U32, recsys_go(bundles), 0,
+      UINT32_MAX - 1, "N", "planted bundles", NULL, NULL,
+      recsys_main_gen_show_scaled, NULL, 0 },
     recsys_opt_row("bundle-size", NULL, RECSYS_OPT_U32,
                    recsys_go(bundle_size), 2, 100, "N", "items per bundle"),
     { "noise-users", NULL, RECSYS_OPT_U32, recsys_go(noise_users), 0,
@@ -207,6 +212,8 @@ recsys_main_build(int argc, char **argv)
         return rc;
     }
 
+    recsys_progress_setup(o.quiet);
+
     /* a path that cannot be published is found before any work */
     if (recsys_writer_check(o.out, err, sizeof(err)) != RECSYS_OK) {
         return recsys_main_fail(err);
@@ -274,7 +281,7 @@ recsys_main_gen(int argc, char **argv)
     char               err[1024];
     recsys_gen_opts_t  o;
 
-    recsys_gen_defaults(&o);
+    o = recsys_gen_default;
 
     rc = recsys_main_parse(&recsys_main_commands[1], recsys_main_gen_options,
                            &o, argc, argv);
@@ -288,6 +295,20 @@ recsys_main_gen(int argc, char **argv)
     }
 
     return 0;
+}
+
+
+/* series, bundles: "scaled" unless set (20 and 15 per 1,500 items) */
+static void
+recsys_main_gen_show_scaled(const void *field, char *buf, size_t size)
+{
+    if (*(const uint32_t *) field == RECSYS_GEN_SCALED) {
+        snprintf(buf, size, "scaled: 20 series, 15 bundles per 1500 items, "
+                 "fewer in a smaller catalogue");
+        return;
+    }
+
+    snprintf(buf, size, "%u", *(const uint32_t *) field);
 }
 
 
@@ -365,7 +386,7 @@ recsys_main_options(FILE *f, int options)
         break;
 
     case RECSYS_MAIN_OPTS_GEN:
-        recsys_gen_defaults(&conf.gen);
+        conf.gen = recsys_gen_default;
         recsys_opt_help(f, recsys_main_gen_options, &conf.gen);
         break;
 

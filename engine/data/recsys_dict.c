@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "recsys_dict.h"
+#include "recsys_release.h"
 #include "recsys_status.h"
 
 
@@ -59,10 +60,7 @@ recsys_dict_init(recsys_dict_t *d, uint32_t expected)
 void
 recsys_dict_free(recsys_dict_t *d)
 {
-    free(d->slots);
-    free(d->offsets);
-    free(d->pool);
-    memset(d, 0, sizeof(recsys_dict_t));
+    recsys_release(d, sizeof(recsys_dict_t), 3, d->slots, d->offsets, d->pool);
 }
 
 

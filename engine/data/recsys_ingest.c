@@ -19,6 +19,7 @@
 #include "recsys_csv.h"
 #include "recsys_ingest.h"
 #include "recsys_number.h"
+#include "recsys_progress.h"
 #include "recsys_schema.h"
 #include "recsys_status.h"
 #include "recsys_text.h"
@@ -464,9 +465,10 @@ int
 recsys_ingest_interactions(recsys_data_t *d, const char *path, char *err,
     size_t errlen)
 {
-    int               rc, first;
-    recsys_csv_t      csv;
-    recsys_columns_t  cols;
+    int                rc, first;
+    recsys_csv_t       csv;
+    recsys_columns_t   cols;
+    recsys_progress_t  pg;
 
     rc = recsys_csv_open(&csv, path, 0);
     if (rc != RECSYS_OK) {
@@ -475,8 +477,13 @@ recsys_ingest_interactions(recsys_data_t *d, const char *path, char *err,
     }
 
     first = 1;
+    recsys_progress_begin(&pg, "ingest", "rows", 0);
 
     while ((rc = recsys_csv_next(&csv)) == 1) {
+        if ((d->n_events & 0xffff) == 0) {
+            recsys_progress_tick(&pg, d->n_events);
+        }
+
         if (first) {
             first = 0;
 
@@ -515,6 +522,7 @@ recsys_ingest_interactions(recsys_data_t *d, const char *path, char *err,
 
 done:
 
+    recsys_progress_end(&pg, d->n_events);
     recsys_csv_close(&csv);
     return rc;
 }

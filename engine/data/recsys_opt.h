@@ -6,7 +6,7 @@
  * and place of the field it sets in an options struct, the accepted range
  * and a help line.  The same rows parse a command line, parse settings
  * and print the help, and the help shows the defaults by reading the
- * fields of a struct its defaults function filled, so what help says is
+ * fields of a struct holding the defaults, so what help says is
  * what the code applies.
  *
  * Error messages name the option as it was given: "--k must be a whole
@@ -105,8 +105,8 @@ int recsys_opt_settings(const recsys_opt_t *table, void *conf,
 
 /*
  * Prints one line per flag: "--name ARG", the help line, the accepted
- * range or form and the default read from conf (the struct as its
- * defaults function left it).
+ * range or form and the default read from conf (a struct holding the
+ * defaults).
  */
 void recsys_opt_help(FILE *f, const recsys_opt_t *table, const void *conf);
 

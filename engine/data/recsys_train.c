@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recsys_sorted.h"
 #include "recsys_status.h"
 #include "recsys_train.h"
 
@@ -32,11 +33,8 @@ recsys_train_cmp_time(const void *a, const void *b)
 {
     const recsys_train_row_t  *x = a, *y = b;
 
-    if (x->ts != y->ts) {
-        return x->ts < y->ts ? -1 : 1;
-    }
-
-    return x->seq < y->seq ? -1 : (x->seq > y->seq);
+    return recsys_sorted_then(recsys_sorted_order(x->ts, y->ts),
+                              recsys_sorted_order(x->seq, y->seq));
 }
 
 
@@ -59,11 +57,8 @@ recsys_train_cmp_pop(const void *a, const void *b)
 {
     const recsys_train_pop_t  *x = a, *y = b;
 
-    if (x->count != y->count) {
-        return x->count > y->count ? -1 : 1;
-    }
-
-    return x->item < y->item ? -1 : (x->item > y->item);
+    return recsys_sorted_then(recsys_sorted_order(y->count, x->count),
+                              recsys_sorted_order(x->item, y->item));
 }
 
 

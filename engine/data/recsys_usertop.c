@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "recsys_arena.h"
+#include "recsys_progress.h"
 #include "recsys_status.h"
 #include "recsys_usertop.h"
 
@@ -76,10 +77,11 @@ int
 recsys_usertop_run(const recsys_usertop_t *ut, const recsys_train_t *t,
     uint32_t k, int exclude_seen, recsys_csr_t *out)
 {
-    int              failed, par;
-    uint32_t         n_users, u, *count;
-    recsys_list_t    seen_list;
-    recsys_entry_t  *slots;
+    int                failed, par;
+    uint32_t           n_users, u, *count;
+    recsys_list_t      seen_list;
+    recsys_entry_t    *slots;
+    recsys_progress_t  pg;
 
     n_users = t->n_users;
     seen_list = recsys_csr_view(&t->by_user);
@@ -91,6 +93,7 @@ recsys_usertop_run(const recsys_usertop_t *ut, const recsys_train_t *t,
 
     par = ut->par;
     (void) par;                 /* read by OpenMP only */
+    recsys_progress_begin(&pg, "sequences", "users", n_users);
 
 RECSYS_USERTOP_OMP("omp parallel if (par)")
     {
@@ -120,6 +123,10 @@ RECSYS_USERTOP_OMP("omp for schedule(dynamic, ut->chunk)")
                 continue;
             }
 
+            if ((u & 255) == 0) {
+                recsys_progress_tick(&pg, u);
+            }
+
             arena.used = 0;
             len = recsys_usertop_history(t, u, ut->hist_max, hist);
 
@@ -144,6 +151,8 @@ RECSYS_USERTOP_OMP("omp atomic write")
         free(res);
         free(hist);
     }
+
+    recsys_progress_end(&pg, n_users);
 
     return recsys_slots_pack(failed, n_users, k, count, slots, out);
 }

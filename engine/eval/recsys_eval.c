@@ -28,6 +28,8 @@
 #include "recsys_baseline.h"
 #include "recsys_clock.h"
 #include "recsys_eval.h"
+#include "recsys_progress.h"
+#include "recsys_release.h"
 #include "recsys_sorted.h"
 #include "recsys_split.h"
 #include "recsys_status.h"
@@ -95,17 +97,10 @@ typedef struct {
 } recsys_eval_fold_data_t;
 
 
-void
-recsys_eval_defaults(recsys_eval_opts_t *o)
-{
-    memset(o, 0, sizeof(recsys_eval_opts_t));
-
-    o->protocol = RECSYS_EVAL_P1;
-    o->k = 10;
-    o->folds = 5;
-    o->seed = 42;
-    o->algos = "mostpop,sar";
-}
+const recsys_eval_opts_t  recsys_eval_default = {
+    .protocol = RECSYS_EVAL_P1, .k = 10, .folds = 5, .seed = 42,
+    .algos = "mostpop,sar"
+};
 
 
 int
@@ -475,11 +470,8 @@ recsys_eval_check_algos(const char *algos, char *err, size_t errlen)
 static void
 recsys_eval_fold_data_free(recsys_eval_fold_data_t *f)
 {
-    free(f->test_off);
-    free(f->test_item);
-    free(f->users);
-    free(f->cand);
-    memset(f, 0, sizeof(recsys_eval_fold_data_t));
+    recsys_release(f, sizeof(recsys_eval_fold_data_t), 4, f->test_off,
+                   f->test_item, f->users, f->cand);
 }
 
 
@@ -660,16 +652,22 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
     double *fit_seconds, double *rec_seconds, char *err, size_t errlen)
 {
     int                     rc, failed;
+    char                    what[64];
     void                   *state;
     size_t                  i;
     double                  t0, t1, peak;
     uint32_t                k, x, *lists, *list_len, distinct;
     uint8_t                *seen;
+    recsys_progress_t       pg;
     recsys_metrics_user_t  *per_user;
     const recsys_recommender_t  *a = r->algo;
 
     k = o->k;
     state = NULL;
+
+    /* the algorithm's line, from its fit to its last user scored */
+    snprintf(what, sizeof(what), "eval %s", a->name);
+    recsys_progress_begin(&pg, what, "users", f->n_users);
 
     recsys_eval_peak_reset();
     t0 = recsys_clock_now();
@@ -717,6 +715,10 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
         for (x = 0; x < f->n_users; x++) {
             if (scores == NULL || heap == NULL) {
                 continue;
+            }
+
+            if ((x & 63) == 0) {
+                recsys_progress_tick(&pg, x);
             }
 
             u = f->users[x];
@@ -781,6 +783,7 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
 
 done:
 
+    recsys_progress_end(&pg, f->n_users);
     *rec_seconds = recsys_clock_now() - t1;
     peak = recsys_eval_peak_mib();
     r->peak_mib = peak > r->peak_mib ? peak : r->peak_mib;

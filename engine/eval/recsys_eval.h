@@ -149,7 +149,7 @@ extern const recsys_recommender_t  recsys_served_popular;
 extern const recsys_recommender_t  recsys_served_trending;
 extern const recsys_recommender_t  recsys_served_hybrid;
 
-void recsys_eval_defaults(recsys_eval_opts_t *o);
+extern const recsys_eval_opts_t  recsys_eval_default;
 
 /* "p1" ... "kfold" and back; -1 / NULL when unknown. */
 int recsys_eval_protocol_parse(const char *s);

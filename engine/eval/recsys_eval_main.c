@@ -35,6 +35,7 @@
 #include "recsys_eval.h"
 #include "recsys_ingest.h"
 #include "recsys_opt.h"
+#include "recsys_progress.h"
 #include "recsys_split.h"
 #include "recsys_status.h"
 
@@ -120,7 +121,7 @@ static void
 recsys_eval_main_defaults(recsys_eval_main_t *m)
 {
     memset(m, 0, sizeof(recsys_eval_main_t));
-    recsys_eval_defaults(&m->o);
+    m->o = recsys_eval_default;
 }
 
 
@@ -550,6 +551,8 @@ recsys_eval_main(int argc, char **argv)
         fprintf(stderr, "recsys-build: eval: %s\n", err);
         return 2;
     }
+
+    recsys_progress_setup(m.o.quiet);
 
     rc = recsys_eval_main_ingest(&d, &m, &t_ingest);
     if (rc != 0) {

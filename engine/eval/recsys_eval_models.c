@@ -131,7 +131,7 @@ recsys_model_ease_fit(const recsys_train_t *train, const char *params,
     }
 
     s->train = train;
-    recsys_ease_defaults(&s->o);
+    s->o = recsys_ease_default;
     s->o.k = 0;
 
     rc = recsys_opt_settings(recsys_model_ease_params, &s->o, "ease: ",
@@ -235,7 +235,7 @@ recsys_model_als_fit(const recsys_train_t *train, const char *params,
         return RECSYS_ENOMEM;
     }
 
-    recsys_als_defaults(&s->o);
+    s->o = recsys_als_default;
 
     rc = recsys_opt_settings(recsys_model_als_params, &s->o, "als: ",
                              params, ":,", err, errlen);
@@ -319,7 +319,7 @@ recsys_model_rp3_fit(const recsys_train_t *train, const char *params,
     }
 
     s->train = train;
-    recsys_rp3_defaults(&s->o);
+    s->o = recsys_rp3_default;
 
     rc = recsys_opt_settings(recsys_model_rp3_params, &s->o, "rp3: ",
                              params, ":,", err, errlen);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "recsys_mt19937.h"
+#include "recsys_sorted.h"
 #include "recsys_split.h"
 #include "recsys_status.h"
 
@@ -28,11 +29,8 @@ recsys_split_cmp_draw(const void *a, const void *b)
 {
     const recsys_split_draw_t  *x = a, *y = b;
 
-    if (x->draw != y->draw) {
-        return x->draw < y->draw ? -1 : 1;
-    }
-
-    return x->row < y->row ? -1 : (x->row > y->row);
+    return recsys_sorted_then(recsys_sorted_order(x->draw, y->draw),
+                              recsys_sorted_order(x->row, y->row));
 }
 
 

@@ -555,23 +555,12 @@ recsys_gen_abandon(recsys_gen_file_t *f)
 
 /* public interface */
 
-void
-recsys_gen_defaults(recsys_gen_opts_t *o)
-{
-    memset(o, 0, sizeof(recsys_gen_opts_t));
-
-    o->out_dir = NULL;
-    o->users = 2000;
-    o->items = 1500;
-    o->events = 60000;
-    o->seed = 42;
-    o->segments = 6;
-    o->series = 20;
-    o->series_len = 8;
-    o->bundles = 15;
-    o->bundle_size = 3;
-    o->noise_users = RECSYS_GEN_NOISE_AUTO;
-}
+const recsys_gen_opts_t  recsys_gen_default = {
+    .out_dir = NULL, .users = 2000, .items = 1500, .events = 60000, .seed = 42,
+    .segments = 6, .series = RECSYS_GEN_SCALED, .series_len = 8,
+    .bundles = RECSYS_GEN_SCALED, .bundle_size = 3,
+    .noise_users = RECSYS_GEN_NOISE_AUTO
+};
 
 
 int
@@ -632,7 +621,30 @@ recsys_gen_run(const recsys_gen_opts_t *o, char *err, size_t errlen)
 }
 
 
-/* Validates the options and resolves noise_users, nregular and cap. */
+/*
+ * A count left to scale (RECSYS_GEN_SCALED): full in a catalogue of
+ * RECSYS_GEN_SCALE_ITEMS items or more, as many per item below (rounded
+ * down); any other v as it is.
+ */
+static uint32_t
+recsys_gen_scaled(uint32_t v, uint32_t full, uint32_t items)
+{
+    if (v != RECSYS_GEN_SCALED) {
+        return v;
+    }
+
+    if (items >= RECSYS_GEN_SCALE_ITEMS) {
+        return full;
+    }
+
+    return (uint32_t) ((uint64_t) full * items / RECSYS_GEN_SCALE_ITEMS);
+}
+
+
+/*
+ * Validates the options and resolves noise_users, series, bundles,
+ * nregular and cap.
+ */
 static int
 recsys_gen_check(recsys_gen_ctx_t *c)
 {
@@ -679,6 +691,9 @@ recsys_gen_check(recsys_gen_ctx_t *c)
                                 "must be at most 10000000");
     }
 
+    o->series = recsys_gen_scaled(o->series, 20, o->items);
+    o->bundles = recsys_gen_scaled(o->bundles, 15, o->items);
+
     dedicated = (uint64_t) o->series * o->series_len
                 + (uint64_t) o->bundles * o->bundle_size;
     need = 4 * (uint64_t) o->segments;
@@ -688,8 +703,10 @@ recsys_gen_check(recsys_gen_ctx_t *c)
 
     if (dedicated + need > o->items) {
         return recsys_gen_error(c, RECSYS_EINVAL, "items",
-                                "too few for the series and bundles "
-                                "(need 20 or 4 per segment more)");
+                                "too few for the series and bundles and "
+                                "the 20 (or 4 per segment) other items "
+                                "they need: raise --items or lower "
+                                "--series, --bundles or --segments");
     }
 
     c->nregular = (uint32_t) (o->items - dedicated);

@@ -32,6 +32,10 @@
 
 /* noise_users value meaning "2% of users, rounded down", the default */
 #define RECSYS_GEN_NOISE_AUTO  UINT32_MAX
+/* series and bundles: 20 and 15 in a catalogue of 1,500 items or more,
+   as many per item below that (rounded down) */
+#define RECSYS_GEN_SCALED      UINT32_MAX
+#define RECSYS_GEN_SCALE_ITEMS 1500
 
 #define RECSYS_GEN_MAX_USERS     100000000u
 #define RECSYS_GEN_MAX_ITEMS     10000000u
@@ -48,10 +52,11 @@ typedef struct {
     uint32_t     segments;     /* planted taste segments, 1..12,
                                   default 6 */
     uint32_t     series;       /* planted series (episodic shows),
-                                  default 20 */
+                                  default RECSYS_GEN_SCALED (20) */
     uint32_t     series_len;   /* episodes per series, default 8 */
     uint32_t     bundles;      /* planted bundles (items watched
-                                  together), default 15 */
+                                  together), default RECSYS_GEN_SCALED
+                                  (15) */
     uint32_t     bundle_size;  /* items per bundle, default 3 */
     uint32_t     noise_users;  /* users with uniformly random behaviour,
                                   default RECSYS_GEN_NOISE_AUTO */
@@ -59,7 +64,7 @@ typedef struct {
 
 
 /* Fills o with the defaults above; out_dir is left NULL. */
-void recsys_gen_defaults(recsys_gen_opts_t *o);
+extern const recsys_gen_opts_t  recsys_gen_default;
 
 /*
  * Writes the data set into o->out_dir.  Returns RECSYS_OK, or RECSYS_EINVAL

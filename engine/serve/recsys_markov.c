@@ -24,14 +24,9 @@ typedef struct {
 } recsys_markov_acc_t;
 
 
-void
-recsys_markov_defaults(recsys_markov_opts_t *o)
-{
-    o->top_k = 100;
-    o->alpha = 1.0f;
-    o->window = 5;
-    o->decay = 0.6f;
-}
+const recsys_markov_opts_t  recsys_markov_default = {
+    .top_k = 100, .alpha = 1.0f, .window = 5, .decay = 0.6f
+};
 
 
 /*

@@ -35,7 +35,7 @@ typedef struct {
 } recsys_markov_opts_t;
 
 
-void recsys_markov_defaults(recsys_markov_opts_t *o);
+extern const recsys_markov_opts_t  recsys_markov_default;
 
 /*
  * Request-time scoring.  next: the rows written by recsys_markov_build()

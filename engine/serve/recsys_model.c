@@ -21,6 +21,7 @@
 #include "recsys_gru.h"
 #include "recsys_hmm.h"
 #include "recsys_model.h"
+#include "recsys_items_index.h"
 #include "recsys_rules_read.h"
 #include "recsys_source.h"
 #include "recsys_text.h"
@@ -69,6 +70,8 @@ struct recsys_model_s {
     int                   has_rules;
     MDB_val               packed[RECSYS_NSRC];  /* by source; mv_data
                                                    NULL: none */
+    recsys_items_index_t  search;       /* "item.search" */
+    int                   has_search;
     const unsigned char  *explain_offsets;  /* NULL: no "user.explain" */
     const unsigned char  *explain_data;
     uint32_t              explain_history;
@@ -132,6 +135,8 @@ static int recsys_model_read_rules(recsys_model_t *m, char *err,
     size_t errlen);
 static int recsys_model_read_lists(recsys_model_t *m, char *err,
     size_t errlen);
+static int recsys_model_read_search(recsys_model_t *m, char *err,
+    size_t errlen);
 static int recsys_model_blob(recsys_model_t *m, const char *name,
     MDB_val *val);
 static int recsys_model_blob_head(const MDB_val *v, const char *name,
@@ -150,6 +155,7 @@ static const recsys_model_read_pt  recsys_model_readers[] = {
     recsys_model_read_rules,
     recsys_model_read_packed,
     recsys_model_read_lists,
+    recsys_model_read_search,
     NULL
 };
 
@@ -370,6 +376,30 @@ recsys_model_read_rules(recsys_model_t *m, char *err, size_t errlen)
     }
 
     m->has_rules = 1;
+
+    return RECSYS_OK;
+}
+
+
+/* The catalogue search of /items, when the model has one. */
+static int
+recsys_model_read_search(recsys_model_t *m, char *err, size_t errlen)
+{
+    MDB_val  v;
+
+    if (recsys_model_blob(m, RECSYS_BLOB_ITEM_SEARCH, &v) != 0) {
+        return RECSYS_OK;
+    }
+
+    if (recsys_items_index_view(v.mv_data, v.mv_size, m->header.n_items,
+                                &m->search)
+        != RECSYS_OK)
+    {
+        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                 RECSYS_BLOB_ITEM_SEARCH, "bad search index");
+    }
+
+    m->has_search = 1;
 
     return RECSYS_OK;
 }
@@ -1147,4 +1177,11 @@ recsys_model_meta(const recsys_model_t *m, const char *key,
     *len = v.mv_size;
 
     return RECSYS_OK;
+}
+
+
+const recsys_items_index_t *
+recsys_model_search(const recsys_model_t *m)
+{
+    return m->has_search ? &m->search : NULL;
 }

@@ -129,6 +129,11 @@ struct recsys_rules_view_s;
 const struct recsys_rules_view_s *recsys_model_rules(
     const recsys_model_t *model);
 
+/* The catalogue search index of /items, or NULL (recsys_items.h). */
+struct recsys_items_index_s;
+const struct recsys_items_index_s *recsys_model_search(
+    const recsys_model_t *model);
+
 /*
  * The packed request-time model of source (the blob of its packed key in
  * recsys_source.h: the HMM, the GRU); RECSYS_ENOTFOUND if absent.

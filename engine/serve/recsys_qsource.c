@@ -62,7 +62,7 @@ recsys_qsource_sequence(recsys_qctx_t *c, int s, recsys_scored_t *out,
     }
 
     if (s == RECSYS_SRC_MARKOV) {
-        recsys_markov_defaults(&mo);
+        mo = recsys_markov_default;
         rc = recsys_markov_score(
                  recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s), seq,
                  c->hist.n, mo.window, mo.decay, recsys_row_empty(), NULL, 0,

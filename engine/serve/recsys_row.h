@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "recsys_model.h"
+#include "recsys_sorted.h"
 
 
 #if defined(__GNUC__)
@@ -114,7 +115,7 @@ recsys_row_cmp_item(const void *a, const void *b)
 {
     const recsys_entry_t  *x = a, *y = b;
 
-    return x->item < y->item ? -1 : (x->item > y->item);
+    return recsys_sorted_order(x->item, y->item);
 }
 
 
@@ -127,11 +128,8 @@ recsys_row_cmp_rank(const void *a, const void *b)
 {
     const recsys_entry_t  *x = a, *y = b;
 
-    if (x->score != y->score) {
-        return x->score > y->score ? -1 : 1;
-    }
-
-    return x->item < y->item ? -1 : (x->item > y->item);
+    return recsys_sorted_then(recsys_sorted_order(y->score, x->score),
+                              recsys_sorted_order(x->item, y->item));
 }
 
 #endif /* RECSYS_ROW_H */

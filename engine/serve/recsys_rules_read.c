@@ -116,15 +116,10 @@ recsys_rules_cmp_hit(const void *a, const void *b)
 {
     const recsys_rules_hit_t  *x = a, *y = b;
 
-    if (x->item != y->item) {
-        return x->item < y->item ? -1 : 1;
-    }
-
-    if (x->confidence != y->confidence) {
-        return x->confidence > y->confidence ? -1 : 1;
-    }
-
-    return x->rule < y->rule ? -1 : (x->rule > y->rule);
+    return recsys_sorted_then(recsys_sorted_order(x->item, y->item),
+                              recsys_sorted_then(
+                                  recsys_sorted_order(y->confidence, x->confidence),
+                                  recsys_sorted_order(x->rule, y->rule)));
 }
 
 

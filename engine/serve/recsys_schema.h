@@ -74,6 +74,8 @@
  *                           in that order (see below); the table head's
  *                           `reserved` holds the explain_history the
  *                           records were computed with
+ *     "item.search"         optional: the catalogue search of /items
+ *                           (recsys_items.h), layout below
  *
  *   <src> is a source's key in the registry of recsys_source.c, its
  *   canonical name except for the GRU, whose lists and packed model keep
@@ -103,6 +105,29 @@
  *              order, uint32 because[n_because] (history items, the
  *              largest credit first); a row may hold fewer records than
  *              the hybrid row has entries, an empty row holds none
+ *
+ * the "item.search" blob (4-byte words, then bytes):
+ *              uint32 magic (RECSYS_SEARCH_MAGIC), n_items, n_chars,
+ *              n_suffixes,
+ *              uint32 rank[n_items]       the item's place in the
+ *                                         catalogue order: the "popular"
+ *                                         row's order, then the items it
+ *                                         lacks by index
+ *              uint32 by_rank[n_items]    the item at each place
+ *              uint32 title_offsets[n_items + 1]  into titles
+ *              uint32 suffixes[n_suffixes][2]: (item, offset), offset in
+ *                                         the item's title, its top bit
+ *                                         (RECSYS_SEARCH_WORD) set where a
+ *                                         word starts; one per title byte
+ *                                         that starts a UTF-8 character,
+ *                                         sorted by the title's bytes from
+ *                                         there to its end (a prefix
+ *                                         first), then item, then offset
+ *              uint8  titles[n_chars]     each title, ASCII letters
+ *                                         lowercased; an item without one
+ *                                         has an empty title
+ *   a word starts at offset 0 and after any byte that is neither an ASCII
+ *   letter or digit nor part of a multi-byte character
  *
  * A change to anything here that a reader of the same version would misread
  * bumps RECSYS_FORMAT_VERSION; a new optional blob, which such a reader
@@ -155,6 +180,9 @@
 #define RECSYS_BLOB_ITEM_MEAN     "item.mean"
 #define RECSYS_BLOB_VALUE_RANGE   "value.range"
 #define RECSYS_BLOB_USER_EXPLAIN  "user.explain"
+#define RECSYS_BLOB_ITEM_SEARCH   "item.search"
+#define RECSYS_SEARCH_MAGIC       0x48435253u     /* "SRCH" */
+#define RECSYS_SEARCH_WORD        0x80000000u
 
 #define RECSYS_META_GENRES      "genres"        /* JSON array of names */
 

@@ -39,13 +39,29 @@ recsys_sorted_has(const uint32_t *sorted, uint32_t n, uint32_t v)
     return 0;
 }
 
+/*
+ * -1, 0 or 1 as a is below, equal to or above b (any arithmetic type;
+ * each argument is evaluated twice).  Comparators order by several keys
+ * with recsys_sorted_then(); a decreasing key swaps the arguments.
+ */
+#define recsys_sorted_order(a, b)  (((a) > (b)) - ((a) < (b)))
+
+
+/* The order of the first key, or of the next one when they tie. */
+static inline int
+recsys_sorted_then(int first, int next)
+{
+    return first != 0 ? first : next;
+}
+
+
 /* qsort() comparator: uint32_t values in increasing order. */
 static inline int
 recsys_sorted_cmp_u32(const void *a, const void *b)
 {
     uint32_t  x = *(const uint32_t *) a, y = *(const uint32_t *) b;
 
-    return x < y ? -1 : (x > y);
+    return recsys_sorted_order(x, y);
 }
 
 
@@ -55,7 +71,7 @@ recsys_sorted_cmp_u64(const void *a, const void *b)
 {
     uint64_t  x = *(const uint64_t *) a, y = *(const uint64_t *) b;
 
-    return x < y ? -1 : (x > y);
+    return recsys_sorted_order(x, y);
 }
 
 #endif /* RECSYS_SORTED_H */

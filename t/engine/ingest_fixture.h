@@ -114,7 +114,7 @@ t_gen_train(const char *dir, uint64_t events, recsys_data_t *d,
     char               err[512], items[512], log[512];
     recsys_gen_opts_t  o;
 
-    recsys_gen_defaults(&o);
+    o = recsys_gen_default;
     o.out_dir = dir;
     o.events = events != 0 ? events : o.events;
 

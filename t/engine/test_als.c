@@ -360,7 +360,7 @@ main(void)
 
     t_random(&m, 30, 14, 0.3);
 
-    recsys_als_defaults(&o);
+    o = recsys_als_default;
     o.factors = 4;
     o.reg = 0.1;
     o.alpha = 5.0;
@@ -390,15 +390,15 @@ main(void)
 
     /* bad options */
     t_train(&m, &t);
-    recsys_als_defaults(&o);
+    o = recsys_als_default;
     o.factors = 0;
     tap_is_int(recsys_als_init(&t, &o, &a), RECSYS_EINVAL, "factors 0");
     recsys_als_free(&a);
-    recsys_als_defaults(&o);
+    o = recsys_als_default;
     o.cg_steps = 0;
     tap_is_int(recsys_als_init(&t, &o, &a), RECSYS_EINVAL, "cg_steps 0");
     recsys_als_free(&a);
-    recsys_als_defaults(&o);
+    o = recsys_als_default;
     o.confidence = RECSYS_ALS_LOG;
     o.epsilon = 0.0;
     tap_is_int(recsys_als_init(&t, &o, &a), RECSYS_EINVAL, "log, eps 0");

@@ -152,7 +152,7 @@ t_small(void)
 
     /* the result and recommendations */
 
-    recsys_cluster_defaults(&co);
+    co = recsys_cluster_default;
     co.kmeans.k = 2;
     co.top_n = 3;
 
@@ -390,7 +390,7 @@ t_gen(void)
 
     /* k-means, k = 6 */
 
-    recsys_cluster_defaults(&co);
+    co = recsys_cluster_default;
     ko = co.kmeans;
     ko.k = T_SEGMENTS;
 

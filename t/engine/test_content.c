@@ -131,7 +131,7 @@ t_free(recsys_data_t *d, recsys_train_t *t, recsys_content_tags_t *tg,
 static void
 t_opts(recsys_content_opts_t *o, uint32_t neighbors)
 {
-    recsys_content_defaults(o);
+    *o = recsys_content_default;
     o->genre_weight = 1.0f;
     o->tag_weight = 1.0f;
     o->title_weight = 0.5f;
@@ -411,7 +411,7 @@ t_titles(void)
            "5,Night of the Night (1990),Drama\n");
     t_file("ti_events.csv", "1,1,4\n1,2,3\n");
 
-    recsys_content_defaults(&opts);
+    opts = recsys_content_default;
     opts.title_weight = 1.0f;
 
     tap_ok(t_build("ti_items.csv", "ti_events.csv", NULL, &opts, &d, &t,

@@ -242,7 +242,7 @@ t_case(const char *name, const t_matrix_t *m, double lambda, int values,
 
     t_train(m, &t);
 
-    recsys_ease_defaults(&o);
+    o = recsys_ease_default;
     o.lambda = lambda;
     o.values = values;
     o.max_items = max_items;
@@ -386,7 +386,7 @@ main(void)
 
     /* bad options */
     t_train(&m, &t);
-    recsys_ease_defaults(&o);
+    o = recsys_ease_default;
     o.lambda = 0.0;
     tap_is_int(recsys_ease_fit(&t, &o, &e), RECSYS_EINVAL, "lambda 0");
     recsys_ease_free(&e);
@@ -397,7 +397,7 @@ main(void)
     recsys_ease_free(&e);
 
     /* the builder's one call */
-    recsys_ease_defaults(&o);
+    o = recsys_ease_default;
     o.k = 3;
     tap_is_int(t_ease_build(&t, &o, &rows), RECSYS_OK, "build");
     tap_ok(rows.n_rows == t.n_items && rows.n_entries <= 3 * t.n_items,
@@ -411,7 +411,7 @@ main(void)
     m.nu = 3;
     m.ni = 4;
     t_train(&m, &t);
-    recsys_ease_defaults(&o);
+    o = recsys_ease_default;
     tap_is_int(t_ease_build(&t, &o, &rows), RECSYS_OK, "empty train");
     tap_is_int(rows.n_entries, 0, "empty train: empty rows");
     recsys_csr_free(&rows);
@@ -419,7 +419,7 @@ main(void)
 
     /* the same rows on one thread and on four */
     t_train_random(&t, 300, 400, 0.05, t_rand);
-    recsys_ease_defaults(&o);
+    o = recsys_ease_default;
     o.lambda = 20.0;
     o.k = 30;
     t_same_on_threads(t_ease_build, &t, &o);

@@ -253,7 +253,7 @@ t_genre(const char *s)
 static void
 t_opts(recsys_gen_opts_t *o, const char *dir, uint64_t seed)
 {
-    recsys_gen_defaults(o);
+    *o = recsys_gen_default;
     o->out_dir = dir;
     o->users = T_USERS;
     o->items = T_ITEMS;

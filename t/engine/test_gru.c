@@ -275,7 +275,7 @@ t_training(void)
         return;
     }
 
-    recsys_gru_defaults(&o);
+    o = recsys_gru_default;
     o.dim = 8;
     o.hidden = 8;
     o.epochs = 40;
@@ -384,7 +384,7 @@ t_threads(void)
         return;
     }
 
-    recsys_gru_defaults(&o);
+    o = recsys_gru_default;
     o.dim = 32;
     o.hidden = 32;
     o.epochs = 1;

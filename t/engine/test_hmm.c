@@ -396,7 +396,7 @@ t_baum_welch(void)
         return;
     }
 
-    recsys_hmm_defaults(&o);
+    o = recsys_hmm_default;
     o.n_states = 3;
     o.iterations = 30;
     o.max_len = T_MAXLEN;
@@ -596,7 +596,7 @@ t_threads(void)
         return;
     }
 
-    recsys_hmm_defaults(&o);
+    o = recsys_hmm_default;
     o.iterations = 3;
 
     t_set_threads(1);

@@ -162,7 +162,7 @@ t_tiny(void)
 
     unlink(path);
 
-    recsys_markov_defaults(&o);
+    o = recsys_markov_default;
     o.alpha = 1.0f;
 
     tap_is_int(recsys_markov_build(&t, &o, &next), RECSYS_OK, "build");
@@ -361,7 +361,7 @@ t_gen_series(void)
     recsys_markov_opts_t  mopt;
 
     snprintf(gdir, sizeof(gdir), "%s/gen", t_dir);
-    recsys_gen_defaults(&go);
+    go = recsys_gen_default;
     go.out_dir = gdir;
 
     rc = recsys_gen_run(&go, err, sizeof(err));
@@ -385,7 +385,7 @@ t_gen_series(void)
     /* Markov, default options */
 
     t0 = t_now();
-    recsys_markov_defaults(&mopt);
+    mopt = recsys_markov_default;
     tap_is_int(recsys_markov_build(&t, &mopt, &next), RECSYS_OK,
                "markov: build (%.2f s)", t_now() - t0);
     list = recsys_csr_view(&next);
@@ -401,7 +401,7 @@ t_gen_series(void)
      */
 
     t0 = t_now();
-    recsys_gru_defaults(&gopt);
+    gopt = recsys_gru_default;
     gopt.dim = 32;
     gopt.hidden = 32;
     gopt.epochs = 3;
@@ -419,7 +419,7 @@ t_gen_series(void)
     /* HMM, default options: reported, not required */
 
     t0 = t_now();
-    recsys_hmm_defaults(&hopt);
+    hopt = recsys_hmm_default;
     tap_is_int(recsys_hmm_train(&t, &hopt, &hmm), RECSYS_OK,
                "hmm: train %u states, %u iterations (%.2f s)", hopt.n_states,
                hopt.iterations, t_now() - t0);

@@ -37,6 +37,7 @@
 #include "recsys_model.h"
 #include "recsys_query.h"
 #include "recsys_schema.h"
+#include "recsys_sorted.h"
 #include "recsys_status.h"
 #include "tap.h"
 #include "file_fixture.h"
@@ -193,11 +194,8 @@ t_cmp_rank(const void *a, const void *b)
 {
     const recsys_scored_t  *x = a, *y = b;
 
-    if (x->score != y->score) {
-        return x->score > y->score ? -1 : 1;
-    }
-
-    return x->item < y->item ? -1 : (x->item > y->item);
+    return recsys_sorted_then(recsys_sorted_order(y->score, x->score),
+                              recsys_sorted_order(x->item, y->item));
 }
 
 

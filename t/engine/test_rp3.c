@@ -171,7 +171,7 @@ t_case(const char *name, const t_matrix_t *m, double alpha, double beta,
 
     t_train(m, &t);
 
-    recsys_rp3_defaults(&o);
+    o = recsys_rp3_default;
     o.alpha = alpha;
     o.beta = beta;
     o.k = k;
@@ -222,7 +222,7 @@ main(void)
     /* P3 with alpha 1 and beta 0: rows are probabilities before the
        diagonal is dropped, so every full row sums to at most 1 */
     t_train(&m, &t);
-    recsys_rp3_defaults(&o);
+    o = recsys_rp3_default;
     o.alpha = 1.0;
     o.beta = 0.0;
     o.k = T_MAXI;
@@ -254,7 +254,7 @@ main(void)
 
     /* the same rows on one thread and on four */
     t_train_random(&t, 300, 700, 0.04, t_rand);
-    recsys_rp3_defaults(&o);
+    o = recsys_rp3_default;
     o.k = 50;
     t_same_on_threads(t_rp3_build, &t, &o);
     t_train_free(&t);

@@ -309,7 +309,7 @@ t_check(const char *name, const t_matrix_t *m, const recsys_train_t *t,
     recsys_csr_t           nbrs, recs;
     recsys_usercf_opts_t   o;
 
-    recsys_usercf_defaults(&o);
+    o = recsys_usercf_default;
     o.sim = pearson ? RECSYS_USERCF_PEARSON : RECSYS_USERCF_COSINE;
     o.shrink = (float) shrink;
     o.k = k;
@@ -498,7 +498,7 @@ main(void)
 
     t_checks(hand, sizeof(hand) / sizeof(hand[0]), &m, &t);
 
-    recsys_usercf_defaults(&o);
+    o = recsys_usercf_default;
     o.k = 6;
     recsys_usercf_neighbors(&t, &o, &full);
     tap_ok(full.entries[full.offsets[0] + 1].item == 4
@@ -537,7 +537,7 @@ main(void)
      * can only fall (ratings are positive), never exceed brute force.
      */
 
-    recsys_usercf_defaults(&o);
+    o = recsys_usercf_default;
     o.k = 29;
     o.max_item_users = 0;
     recsys_usercf_neighbors(&t, &o, &full);
