@@ -21,7 +21,12 @@ CPPFLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             $(LAYERS:%=-Iengine/%)
 CFLAGS   := -std=c99 -Wall -Wextra -Werror -fopenmp $(OPT)
 LDFLAGS  := -fopenmp $(OPT)
-LDLIBS   := -llmdb -ljansson -llapacke -lopenblas -lm
+LDLIBS   := -llmdb -ljansson -llapacke -lopenblas -lz -lm
+# the manifest's digest (libcrypto) and `recsys-build fetch` (libcurl)
+LDLIBS   += -lcurl -lcrypto
+# the one version number: VERSION, also read by the Debian packaging
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0)
+CPPFLAGS += -DRECSYS_VERSION='"$(VERSION)"'
 
 ENGINE   := $(filter-out recsys_main,\
               $(basename $(notdir $(wildcard $(LAYERS:%=engine/%/*.c)))))
@@ -36,6 +41,8 @@ vpath %.c $(LAYERS:%=engine/%)
 
 $(BUILD)/obj/%.o: %.c $(HEADERS) | $(BUILD)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/recsys_main.o $(BUILD)/obj/recsys_fetch.o: VERSION
 
 $(BUILD)/recsys-build: $(BUILD)/obj/recsys_main.o $(OBJS)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

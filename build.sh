@@ -29,6 +29,10 @@
 #                               installed when missing), each run SECONDS
 #                               (60); fails on a crash, leak or timeout
 #                               (fuzz/fuzz.sh, fuzz/README.md)
+#   ./build.sh deb              the Debian packages libnginx-mod-http-recsys
+#                               and recsys-build with dpkg-buildpackage
+#                               (packaging/debian), checked by lintian,
+#                               into build/deb/ (packaging/README.md)
 #   ./build.sh clean            remove build/
 #   ./build.sh packages PKG...  install the Debian packages that are missing
 #
@@ -43,7 +47,11 @@ BUILD="$ROOT/build"
 DEBIAN_SRC=/usr/share/nginx/src
 NGINX_SRC=${NGINX_SRC:-}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
-PACKAGES="nginx nginx-dev libjansson-dev liblmdb-dev lmdb-utils libopenblas-dev liblapacke-dev gcc make perl curl"
+PACKAGES="nginx nginx-dev libjansson-dev liblmdb-dev lmdb-utils libopenblas-dev liblapacke-dev zlib1g-dev gcc make perl curl"
+# recsys-build fetch (libcurl) and the manifest's SHA-256 (libcrypto)
+PACKAGES="$PACKAGES libcurl4-openssl-dev libssl-dev"
+# what `./build.sh deb` needs beyond the build itself
+DEB_PACKAGES="debhelper dpkg-dev lintian help2man"
 
 say() { printf 'build.sh: %s\n' "$*"; }
 die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -187,6 +195,7 @@ cmd_test() {
     # the demo page's test drives Debian's chromium; the progress test
     # runs the builder under script(1) for a terminal
     install_packages chromium bsdutils
+    install_packages python3-distributed    # t/45: the Dask driver
     if [ "$sanitize" = 1 ]; then
         say "sanitizer build (ASan+UBSan) in $BUILD/sanitize"
         build_engine "$BUILD/sanitize" 1
@@ -208,6 +217,43 @@ cmd_test() {
     prove t/*.t "$RECSYS_BUILD_DIR"/tests/test_*
 }
 
+# The packages, built by Debian's tools from a copy of the tree with
+# packaging/debian as its debian/ and a changelog made from VERSION, the one
+# place the version is written.  lintian must report no error.
+cmd_deb() {
+    local version src out date
+    # shellcheck disable=SC2086
+    install_packages $PACKAGES $DEB_PACKAGES
+    version=$(cat "$ROOT/VERSION")
+    out="$BUILD/deb"
+    src="$out/recsys-$version"
+    rm -rf "$out"
+    mkdir -p "$src"
+    (cd "$ROOT" && tar cf - --exclude=./build --exclude=./.git \
+        --exclude=./packaging .) | (cd "$src" && tar xf -)
+    cp -a "$ROOT/packaging/debian" "$src/debian"
+    date=$(cd "$ROOT" && git log -1 --format=%aD -- VERSION 2>/dev/null) \
+        || date=""
+    [ -n "$date" ] || date=$(date -R)
+    cat > "$src/debian/changelog" <<EOF
+recsys ($version) unstable; urgency=medium
+
+  * Version $version (from the VERSION file).
+
+ -- recsys maintainers <recsys@example.org>  $date
+EOF
+    say "dpkg-buildpackage in $src (log: $out/build.log)"
+    (cd "$src" && dpkg-buildpackage -b -us -uc -j"$(nproc)") \
+        > "$out/build.log" 2>&1 \
+        || { tail -40 "$out/build.log"; die "dpkg-buildpackage failed (log: $out/build.log)"; }
+    lintian --info --display-info "$out"/*.changes > "$out/lintian.txt" 2>&1 || true
+    cat "$out/lintian.txt"
+    if grep -q '^E: ' "$out/lintian.txt"; then
+        die "lintian reports errors ($out/lintian.txt)"
+    fi
+    say "built:" "$out"/*.deb
+}
+
 case "${1:-build}" in
     build) build_all ;;
     run) shift; cmd_run "$@" ;;
@@ -222,7 +268,8 @@ case "${1:-build}" in
         exec "$ROOT/docs/screenshots.sh" "$@" ;;
     fuzz) shift; PACKAGES="$PACKAGES clang libclang-rt-14-dev"; build_all
         NGX_TREE="${NGINX_SRC:-$BUILD/nginx/src}" exec "$ROOT/fuzz/fuzz.sh" "$@" ;;
+    deb) shift; cmd_deb "$@" ;;
     clean) rm -rf "$BUILD" ;;
     packages) shift; install_packages "$@" ;;
-    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, bench-verify, valgrind, screenshots, fuzz, clean, packages)" ;;
+    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, bench-verify, valgrind, screenshots, fuzz, deb, clean, packages)" ;;
 esac

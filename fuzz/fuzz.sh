@@ -17,7 +17,7 @@ BUILD="$ROOT/build"
 OUT="$BUILD/fuzz"
 SECONDS_EACH=${1:-60}
 shift || true
-NAMES=${*:-"model model_resealed packed csv query args items evjson"}
+NAMES=${*:-"model model_resealed packed csv query args items manifest spark evjson"}
 
 say() { printf 'fuzz: %s\n' "$*"; }
 die() { printf 'fuzz: error: %s\n' "$*" >&2; exit 1; }
@@ -46,7 +46,7 @@ make_seed_model() {
 make_seeds() {
     local s="$OUT/seeds" data="$OUT/seed/data" name
     rm -rf "$s"
-    for name in model model_resealed packed csv query args items evjson; do
+    for name in model model_resealed packed csv query args items manifest spark evjson; do
         mkdir -p "$s/$name" "$OUT/corpus/$name"
     done
     export RECSYS_FUZZ_MODEL="$OUT/seed/model.mdb"
@@ -76,6 +76,17 @@ make_seeds() {
       printf "\\$(printf '%03o' "$(($(wc -c < "$OUT/seed/cat") / 256))")"
       cat "$OUT/seed/cat"; head -30 "$data/interactions.csv"; } > "$s/csv/both"
 
+    # manifest: the mode byte (fuzz_manifest.c), then the seed model's
+    # manifest or a header line
+    { printf '\000'; cat "$OUT/seed/model.mdb.manifest.json"; } \
+        > "$s/manifest/manifest"
+    printf '\001ETag: "6931a4c7-aa"\r\n' > "$s/manifest/etag"
+    # spark: the mode byte (fuzz_spark.c), then Spark's JSON Lines
+    local sp="$ROOT/t/data/spark"
+    { printf '\000'; cat "$sp"/als/part-*; } > "$s/spark/als"
+    { printf '\004'; cat "$sp"/similar/part-*; } > "$s/spark/similar"
+    { printf '\001'; cat "$sp"/rules/part-*; } > "$s/spark/rules"
+    { printf '\002'; cat "$sp"/als/part-* | gzip -c; } > "$s/spark/als-gz"
     # evjson: the events allowed, then a body
     printf '\144{"user":"u1","item":"v1","type":"play"}' > "$s/evjson/one"
     printf '\003[{"user":"u\\u00e9","item":"v\\ud83d\\ude00","type":"like",'\

@@ -377,6 +377,76 @@ ngx_http_recsys_set_arg(ngx_http_request_t *r,
 }
 
 
+/*
+ * Keeps w_<name>=value whose name is no registry source's but may be an
+ * imported source's, for ngx_http_recsys_named_weights() to resolve with
+ * the model (at most RECSYS_NIMPORT of them; the rest are unknown).
+ */
+static ngx_int_t
+ngx_http_recsys_keep_named(ngx_http_recsys_args_t *args, u_char *p,
+    u_char *eq, u_char *amp)
+{
+    ngx_str_t  *kept;
+
+    if (eq == NULL || eq - p < 3 || p[0] != 'w' || p[1] != '_'
+        || args->n_named == RECSYS_NIMPORT
+        || !recsys_source_import_name_ok((const char *) p + 2, eq - p - 2))
+    {
+        return 0;
+    }
+
+    kept = args->named[args->n_named++];
+    kept[0].data = p;
+    kept[0].len = eq - p;
+    kept[1].data = eq + 1;
+    kept[1].len = amp - eq - 1;
+
+    return 1;
+}
+
+
+/*
+ * The kept w_<name>= of imported sources this model has: a weight each,
+ * or NGX_DECLINED with args->bad for a bad or repeated one; the others
+ * are unknown arguments, ignored.
+ */
+ngx_int_t
+ngx_http_recsys_named_weights(ngx_http_request_t *r, recsys_model_t *model,
+    ngx_http_recsys_args_t *args)
+{
+    int          s;
+    ngx_str_t   *kept;
+    ngx_uint_t   i, done;
+
+    done = 0;
+
+    for (i = 0; i < args->n_named; i++) {
+        kept = args->named[i];
+        s = recsys_model_source_parse(model, (const char *) kept[0].data + 2,
+                                      kept[0].len - 2);
+        if (s < RECSYS_SRC_IMPORT) {
+            continue;
+        }
+
+        if ((done & (1u << (s - RECSYS_SRC_IMPORT)))
+            || ngx_http_recsys_parse_weight(kept[1].data, kept[1].len,
+                                            &args->weight[s])
+               != NGX_OK)
+        {
+            args->bad = ngx_http_recsys_arg_name(r,
+                            NGX_HTTP_RECSYS_ARG_WEIGHT + s, kept[0].data,
+                            kept[0].len);
+            return args->bad != NULL ? NGX_DECLINED : NGX_ERROR;
+        }
+
+        done |= 1u << (s - RECSYS_SRC_IMPORT);
+        args->has_weights = 1;
+    }
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_recsys_parse_args(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args)
@@ -413,6 +483,13 @@ ngx_http_recsys_parse_args(ngx_http_request_t *r,
          * user= is not an argument at all, however often it comes */
         if (k == NGX_HTTP_RECSYS_ARG_USER && rlcf->user != NULL) {
             k = NGX_HTTP_RECSYS_ARG_UNKNOWN;
+        }
+
+        if (k == NGX_HTTP_RECSYS_ARG_UNKNOWN
+            && ngx_http_recsys_keep_named(args, p, eq, amp))
+        {
+            p = amp + 1;
+            continue;
         }
 
         if (k != NGX_HTTP_RECSYS_ARG_UNKNOWN) {

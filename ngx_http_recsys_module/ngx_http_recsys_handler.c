@@ -135,7 +135,7 @@ ngx_http_recsys_user(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
 
 static ngx_int_t
 ngx_http_recsys_algo(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
-    ngx_http_recsys_args_t *args, int *algo)
+    ngx_http_recsys_args_t *args, int *algo, ngx_str_t *unknown)
 {
     ngx_str_t  name;
 
@@ -153,8 +153,49 @@ ngx_http_recsys_algo(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
     }
 
     *algo = recsys_query_algo_parse((const char *) name.data, name.len);
+    *unknown = name;
 
-    return *algo < 0 ? NGX_DECLINED : NGX_OK;
+    return NGX_OK;
+}
+
+
+/*
+ * What only the model can name: an algo= that is no registry name (an
+ * imported source's name, else 400), w_<name>= of imported sources.
+ * 0 to go on, or 1 after answering (400, 503, 500) with *rc the status.
+ */
+static ngx_int_t
+ngx_http_recsys_imported(ngx_http_request_t *r, recsys_model_t *model,
+    ngx_http_recsys_args_t *args, int *algo, ngx_str_t *name, ngx_int_t *rc)
+{
+    if (*algo < 0) {
+        *algo = recsys_model_source_parse(model, (const char *) name->data,
+                                          name->len);
+        if (*algo < 0) {
+            *rc = ngx_http_recsys_bad_request(r, "algo");
+            return 1;
+        }
+    }
+
+    if (model == NULL) {
+        *rc = ngx_http_recsys_fail(r, RECSYS_ENOMODEL,
+                                   recsys_strerror(RECSYS_ENOMODEL));
+        return 1;
+    }
+
+    *rc = ngx_http_recsys_named_weights(r, model, args);
+
+    if (*rc == NGX_ERROR) {
+        *rc = ngx_http_recsys_no_memory(r);
+        return 1;
+    }
+
+    if (*rc == NGX_DECLINED) {
+        *rc = ngx_http_recsys_bad_request(r, args->bad);
+        return 1;
+    }
+
+    return 0;
 }
 
 
@@ -308,7 +349,7 @@ ngx_http_recsys_answer(ngx_http_request_t *r,
 
     ngx_memcpy(id, recsys_model_id(model), len + 1);
     ctx->model = (const char *) id;
-    ctx->algo = recsys_query_algo_name(res->algo);
+    ctx->algo = recsys_query_algo_model_name(model, res->algo);
     ctx->fallback = recsys_query_fallback_name(res->fallback);
     ctx->count = res->n;
     ngx_http_set_ctx(r, ctx, ngx_http_recsys_module);
@@ -326,7 +367,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
 {
     int                          algo;
     ngx_int_t                    rc;
-    ngx_str_t                    user, *item;
+    ngx_str_t                    user, *item, name;
     recsys_alloc_t               alloc;
     recsys_query_t               q;
     recsys_model_t              *model;
@@ -369,19 +410,15 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
         return ngx_http_recsys_bad_request(r, "user");
     }
 
-    rc = ngx_http_recsys_algo(r, rlcf, &args, &algo);
+    rc = ngx_http_recsys_algo(r, rlcf, &args, &algo, &name);
     if (rc == NGX_ERROR) {
         return ngx_http_recsys_no_memory(r);
     }
 
-    if (rc == NGX_DECLINED) {
-        return ngx_http_recsys_bad_request(r, "algo");
-    }
-
     model = ngx_http_recsys_store_get(r, rlcf->store);
-    if (model == NULL) {
-        return ngx_http_recsys_fail(r, RECSYS_ENOMODEL,
-                                    recsys_strerror(RECSYS_ENOMODEL));
+
+    if (ngx_http_recsys_imported(r, model, &args, &algo, &name, &rc)) {
+        return rc;
     }
 
     ngx_memzero(&q, sizeof(recsys_query_t));

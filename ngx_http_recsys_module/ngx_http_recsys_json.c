@@ -415,6 +415,28 @@ ngx_http_recsys_source_keys(void)
 }
 
 
+/* Writes source s's key as this model names it ("itemcf":, "als_spark":). */
+static u_char *
+ngx_http_recsys_source_key(u_char *p, recsys_model_t *model, int s)
+{
+    ngx_str_t   *keys;
+    const char  *name;
+
+    if (s < RECSYS_SRC_IMPORT) {
+        keys = ngx_http_recsys_source_keys();
+        return ngx_cpymem(p, keys[s].data, keys[s].len);
+    }
+
+    name = recsys_model_source_name(model, s);
+    *p++ = '"';
+    p = ngx_cpymem(p, name, ngx_strlen(name));
+    *p++ = '"';
+    *p++ = ':';
+
+    return p;
+}
+
+
 /* Bytes the explanation of one item may take. */
 static size_t
 ngx_http_recsys_why_len(recsys_model_t *model, recsys_why_t *why)
@@ -431,7 +453,8 @@ ngx_http_recsys_why_len(recsys_model_t *model, recsys_why_t *why)
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         if (why->contrib[s] != 0.0f) {
-            len += keys[s].len + 1 + NGX_HTTP_RECSYS_SCORE_MAX;
+            len += sizeof("\"\":") + RECSYS_IMPORT_NAME_MAX + keys[s].len
+                   + 1 + NGX_HTTP_RECSYS_SCORE_MAX;
         }
     }
 
@@ -465,11 +488,9 @@ ngx_http_recsys_why_write(u_char *p, recsys_model_t *model, recsys_why_t *why)
 {
     int            s, first;
     uint32_t       k;
-    ngx_str_t     *keys;
     recsys_rule_t  rule;
     recsys_item_t  it;
 
-    keys = ngx_http_recsys_source_keys();
     p = ngx_cpymem(p, ",\"sources\":{", sizeof(",\"sources\":{") - 1);
     first = 1;
 
@@ -483,7 +504,7 @@ ngx_http_recsys_why_write(u_char *p, recsys_model_t *model, recsys_why_t *why)
         }
 
         first = 0;
-        p = ngx_cpymem(p, keys[s].data, keys[s].len);
+        p = ngx_http_recsys_source_key(p, model, s);
         p = ngx_http_recsys_json_score(p, why->contrib[s]);
     }
 
@@ -599,7 +620,7 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
 
     id = recsys_model_id(model);
     id_len = ngx_strlen(id);
-    algo_name = recsys_query_algo_name(res->algo);
+    algo_name = recsys_query_algo_model_name(model, res->algo);
     fallback = recsys_query_fallback_name(res->fallback);
 
     /* measure: an upper bound, checked after writing */

@@ -144,6 +144,10 @@ typedef struct {
     ngx_uint_t                n;
     ngx_uint_t                offset;
     float                     weight[RECSYS_NSRC];  /* < 0: not given */
+    ngx_str_t                 named[RECSYS_NIMPORT][2];   /* w_<name>=v of
+                                                 no registry source: name,
+                                                 value, for the model */
+    ngx_uint_t                n_named;
     unsigned                  has_user:1;
     unsigned                  has_item:1;
     unsigned                  has_algo:1;
@@ -163,6 +167,8 @@ extern ngx_module_t  ngx_http_recsys_module;
 /* ngx_http_recsys_args.c */
 ngx_int_t ngx_http_recsys_parse_args(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args);
+ngx_int_t ngx_http_recsys_named_weights(ngx_http_request_t *r,
+    recsys_model_t *model, ngx_http_recsys_args_t *args);
 ngx_int_t ngx_http_recsys_decode_id(ngx_http_request_t *r, ngx_str_t *src,
     ngx_str_t *dst);
 ngx_int_t ngx_http_recsys_parse_weight(u_char *p, size_t len, float *w);
@@ -220,6 +226,9 @@ ngx_int_t ngx_http_recsys_bad_request(ngx_http_request_t *r,
 ngx_int_t ngx_http_recsys_map_list(ngx_http_request_t *r,
     recsys_model_t *model, ngx_str_t *list, int genres, const uint32_t **out,
     uint32_t *n);
+
+/* ngx_http_recsys_items.c */
+ngx_int_t ngx_http_recsys_items_handler(ngx_http_request_t *r);
 /*
  * The user: recsys_user's value when set (len 0: empty for this request),
  * else args' user; NGX_DECLINED for an invalid id, NGX_ERROR.
@@ -227,9 +236,6 @@ ngx_int_t ngx_http_recsys_map_list(ngx_http_request_t *r,
 ngx_int_t ngx_http_recsys_user(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args,
     ngx_str_t *user);
-
-/* ngx_http_recsys_items.c */
-ngx_int_t ngx_http_recsys_items_handler(ngx_http_request_t *r);
 
 /* ngx_http_recsys_status.c */
 ngx_int_t ngx_http_recsys_status_handler(ngx_http_request_t *r);

@@ -307,6 +307,14 @@ recsys_build_user_list(recsys_user_job_t *j, uint32_t u, recsys_scored_t *out,
 }
 
 
+/* Whether this build computes user u's lists (--user-shard K/P). */
+static int
+recsys_build_mine(const recsys_build_opts_t *o, uint32_t u)
+{
+    return o->user_shards <= 1 || u % o->user_shards == o->user_shard;
+}
+
+
 /*
  * Packs per-user lists computed into fixed slots (k per user, count[u]
  * used) into a csr, unless computing them failed; frees count and slots.
@@ -393,7 +401,9 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
 
 #pragma omp for schedule(dynamic, 128)
         for (u = 0; u < n_users; u++) {
-            if (job.arena.base == NULL || out == NULL) {
+            if (job.arena.base == NULL || out == NULL
+                || !recsys_build_mine(o, u))
+            {
                 continue;
             }
 
@@ -1203,7 +1213,7 @@ recsys_build_dense_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
 
 #pragma omp for schedule(dynamic, 64)
         for (u = 0; u < n_users; u++) {
-            if (scores == NULL || heap == NULL
+            if (scores == NULL || heap == NULL || !recsys_build_mine(o, u)
                 || parts->train.by_user.offsets[u + 1]
                    == parts->train.by_user.offsets[u])
             {
@@ -1569,6 +1579,11 @@ recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
 
     memset(&parts, 0, sizeof(parts));
     memset(stats, 0, sizeof(recsys_build_stats_t));
+
+    if (o->user_shard >= o->user_shards) {
+        snprintf(err, errlen, "--user-shard must be below --user-shards");
+        return RECSYS_EINVAL;
+    }
 
     t0 = recsys_clock_now();
 

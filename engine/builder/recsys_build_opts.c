@@ -86,6 +86,10 @@ const recsys_opt_t  recsys_build_options[] = {
                   "newest items stored per user"),
     recsys_bo_u32("user-top", "user_top", user_top, 1, 10000, "R",
                   "length of each user's stored lists"),
+    recsys_bo_u32("user-shard", NULL, user_shard, 0, 4095, "K",
+                  "per-user lists only for users u % P == K"),
+    recsys_bo_u32("user-shards", NULL, user_shards, 1, 4096, "P",
+                  "(recsys-build shard assemble joins the P models)"),
     recsys_bo_u32("explain-top", "explain_top", explain_top, 0, 1000, "E",
                   "explained entries per user, 0: none"),
     recsys_bo_u32("explain-history", "explain_history", explain_history, 1,
@@ -182,6 +186,7 @@ recsys_build_defaults(recsys_build_opts_t *o)
     o->neighbors = 50;
     o->history = 100;
     o->user_top = 100;
+    o->user_shards = 1;
     o->explain_top = 20;
     o->explain_history = RECSYS_EXPLAIN_HISTORY;
     o->sparse_user = 3;

@@ -20,6 +20,9 @@ typedef struct {
     uint32_t     neighbors;         /* item-CF neighbours per item */
     uint32_t     history;           /* stored history items per user */
     uint32_t     user_top;          /* precomputed list length per user */
+    uint32_t     user_shard;        /* per-user lists only for the users */
+    uint32_t     user_shards;       /* u with u % user_shards == user_shard
+                                       (the sharded build's fit users) */
     uint32_t     explain_top;       /* explained entries of each user's
                                        hybrid list, 0: none stored */
     uint32_t     explain_history;   /* newest history items they credit */

@@ -7,11 +7,14 @@
  * the build time and a digest of the lists, unless given.
  */
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -21,6 +24,7 @@
 #include "recsys_build_stats.h"
 #include "recsys_build_write.h"
 #include "recsys_clock.h"
+#include "recsys_manifest.h"
 #include "recsys_model.h"
 #include "recsys_source.h"
 #include "recsys_status.h"
@@ -35,7 +39,7 @@ recsys_build_list_size(const recsys_csr_t *c)
 }
 
 
-static int
+int
 recsys_build_write_list(recsys_writer_t *w, const char *name,
     const recsys_csr_t *c, uint32_t *digest)
 {
@@ -257,9 +261,13 @@ recsys_build_put_json(recsys_writer_t *w, const char *key, json_t *obj)
 }
 
 
-/* The genre names as a table of raw names. */
-static int
-recsys_build_write_genres(recsys_writer_t *w, const recsys_train_t *t)
+/*
+ * A table blob of n names, each its bytes and, with nul, a NUL (an empty
+ * name stays an empty row).
+ */
+int
+recsys_build_write_names(recsys_writer_t *w, const char *blob,
+    const char *const *names, uint32_t n, int nul)
 {
     int                   rc;
     char                 *p;
@@ -267,40 +275,51 @@ recsys_build_write_genres(recsys_writer_t *w, const recsys_train_t *t)
     uint32_t              g, off;
     recsys_table_head_t   head;
 
-    if (t->n_genres == 0) {
-        return RECSYS_OK;
-    }
-
     total = 0;
-    for (g = 0; g < t->n_genres; g++) {
-        total += strlen(t->genre_names[g]);
+    for (g = 0; g < n; g++) {
+        len = strlen(names[g]);
+        total += len + (nul && len > 0);
     }
 
-    rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, RECSYS_BLOB_GENRE_NAMES,
-                               sizeof(head) + ((size_t) t->n_genres + 1) * 4
-                               + total, (void **) &p);
+    rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, blob,
+                               sizeof(head) + ((size_t) n + 1) * 4 + total,
+                               (void **) &p);
     if (rc != RECSYS_OK) {
         return rc;
     }
 
     memset(&head, 0, sizeof(head));
     head.magic = RECSYS_TABLE_MAGIC;
-    head.n_rows = t->n_genres;
+    head.n_rows = n;
     head.data_size = (uint32_t) total;
     memcpy(p, &head, sizeof(head));
 
     off = 0;
-    for (g = 0; g < t->n_genres; g++) {
-        len = strlen(t->genre_names[g]);
+    for (g = 0; g < n; g++) {
+        len = strlen(names[g]);
+        len += nul && len > 0;
         memcpy(p + sizeof(head) + (size_t) g * 4, &off, 4);
-        memcpy(p + sizeof(head) + ((size_t) t->n_genres + 1) * 4 + off,
-               t->genre_names[g], len);
+        memcpy(p + sizeof(head) + ((size_t) n + 1) * 4 + off, names[g], len);
         off += (uint32_t) len;
     }
 
-    memcpy(p + sizeof(head) + (size_t) t->n_genres * 4, &off, 4);
+    memcpy(p + sizeof(head) + (size_t) n * 4, &off, 4);
 
     return RECSYS_OK;
+}
+
+
+/* The genre names as a table of raw names. */
+static int
+recsys_build_write_genres(recsys_writer_t *w, const recsys_train_t *t)
+{
+    if (t->n_genres == 0) {
+        return RECSYS_OK;
+    }
+
+    return recsys_build_write_names(w, RECSYS_BLOB_GENRE_NAMES,
+                                    (const char *const *) t->genre_names,
+                                    t->n_genres, 0);
 }
 
 
@@ -705,6 +724,44 @@ recsys_build_write_explain(recsys_writer_t *w, const recsys_build_opts_t *o,
 }
 
 
+/*
+ * Publishes the model (recsys_writer_publish) and then its manifest beside
+ * it (recsys_manifest.h).  A failed manifest leaves the model published:
+ * an edge that fetches in between sees the previous manifest, whose digest
+ * the new file does not match, and keeps the model it has.
+ */
+static int
+recsys_build_publish(recsys_writer_t *w, const char *out,
+    const char *model_id, int64_t now, char *err, size_t errlen)
+{
+    int  fd, rc;
+
+    /* the file as it will be published, for its manifest: opened before
+       the rename, so that another builder's later file is not described */
+    fd = open(w->tmp, O_RDONLY | O_CLOEXEC);
+
+    rc = recsys_writer_publish(w);
+    if (rc != RECSYS_OK) {
+        snprintf(err, errlen, "publishing %s: %s", out, w->err);
+        recsys_writer_abort(w);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return rc;
+    }
+
+    if (fd < 0) {
+        snprintf(err, errlen, "manifest of %s: %s", out, strerror(errno));
+        return RECSYS_EIO;
+    }
+
+    rc = recsys_manifest_publish(fd, out, model_id, now, err, errlen);
+    close(fd);
+
+    return rc;
+}
+
+
 int
 recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
     recsys_parts_t *parts, const char *out, recsys_build_stats_t *stats,
@@ -844,10 +901,9 @@ recsys_build_write(recsys_data_t *d, const recsys_build_opts_t *o,
         t0 = recsys_build_stage(stats, "explain", t0);
     }
 
-    rc = recsys_writer_publish(&w);
+    rc = recsys_build_publish(&w, out, stats->model_id, (int64_t) now, err,
+                              errlen);
     if (rc != RECSYS_OK) {
-        snprintf(err, errlen, "publishing %s: %s", out, w.err);
-        recsys_writer_abort(&w);
         return rc;
     }
 

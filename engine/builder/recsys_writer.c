@@ -398,11 +398,38 @@ recsys_writer_seal(const char *path)
 }
 
 
+void
+recsys_writer_sync_dir(const char *path)
+{
+    char  *dir, *slash;
+
+    dir = strdup(path);
+    if (dir == NULL) {
+        return;
+    }
+
+    slash = strrchr(dir, '/');
+
+    if (slash == NULL) {
+        strcpy(dir, ".");
+
+    } else if (slash == dir) {
+        dir[1] = '\0';
+
+    } else {
+        *slash = '\0';
+    }
+
+    recsys_writer_fsync_path(dir, O_RDONLY | O_DIRECTORY);
+    free(dir);
+}
+
+
 int
 recsys_writer_publish(recsys_writer_t *w)
 {
     int    rc;
-    char  *dir, *slash, why[512];
+    char   why[512];
 
     rc = mdb_txn_commit(w->txn);
     w->txn = NULL;
@@ -431,24 +458,7 @@ recsys_writer_publish(recsys_writer_t *w)
         return recsys_writer_fail(w, RECSYS_EIO, "rename", strerror(errno));
     }
 
-    dir = strdup(w->path);
-    if (dir != NULL) {
-        slash = strrchr(dir, '/');
-
-        if (slash == NULL) {
-            strcpy(dir, ".");
-
-        } else if (slash == dir) {
-            dir[1] = '\0';
-
-        } else {
-            *slash = '\0';
-        }
-
-        /* the rename is durable once the directory is */
-        recsys_writer_fsync_path(dir, O_RDONLY | O_DIRECTORY);
-        free(dir);
-    }
+    recsys_writer_sync_dir(w->path);
 
     free(w->tmp);
     free(w->path);

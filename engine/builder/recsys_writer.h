@@ -75,6 +75,12 @@ int recsys_writer_pause(recsys_writer_t *w);
 int recsys_writer_resume(recsys_writer_t *w, size_t extra);
 
 int recsys_writer_publish(recsys_writer_t *w);
+
+/*
+ * Syncs the directory that holds path: a rename into it is durable once
+ * the directory is (errors are ignored: the data itself is synced).
+ */
+void recsys_writer_sync_dir(const char *path);
 void recsys_writer_abort(recsys_writer_t *w);
 
 #endif /* RECSYS_WRITER_H */

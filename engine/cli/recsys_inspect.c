@@ -89,7 +89,7 @@ recsys_inspect_stats(const recsys_model_t *m)
 
     for (k = 0; k < RECSYS_NSRC; k++) {
         if (h->sources & (1u << k)) {
-            printf(" %s", recsys_source_name(k));
+            printf(" %s", recsys_model_source_name(m, k));
         }
     }
 
@@ -375,7 +375,7 @@ recsys_inspect_sources(const recsys_model_t *m, recsys_list_id_t base,
     int  k;
 
     for (k = 0; k < RECSYS_NSRC; k++) {
-        recsys_inspect_row(m, recsys_source_name(k),
+        recsys_inspect_row(m, recsys_model_source_name(m, k),
                            recsys_model_source_list(m, base, k), index);
     }
 }

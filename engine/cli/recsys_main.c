@@ -23,9 +23,12 @@
 #include "recsys_build.h"
 #include "recsys_clock.h"
 #include "recsys_eval.h"
+#include "recsys_fetch.h"
 #include "recsys_gen.h"
 #include "recsys_ingest.h"
+#include "recsys_import_main.h"
 #include "recsys_inspect.h"
+#include "recsys_shard_main.h"
 #include "recsys_opt.h"
 #include "recsys_progress.h"
 #include "recsys_schema.h"
@@ -33,7 +36,10 @@
 #include "recsys_status.h"
 #include "recsys_writer.h"
 
-#define RECSYS_VERSION  "0.1.0"
+/* the VERSION file, through the Makefile */
+#ifndef RECSYS_VERSION
+#define RECSYS_VERSION  "0"
+#endif
 
 
 /* whose options a command's help lists */
@@ -41,6 +47,7 @@
 #define RECSYS_MAIN_OPTS_BUILD  1
 #define RECSYS_MAIN_OPTS_GEN    2
 #define RECSYS_MAIN_OPTS_EVAL   3
+#define RECSYS_MAIN_OPTS_FETCH  4
 
 typedef struct {
     const char  *name;
@@ -123,6 +130,18 @@ static const recsys_main_command_t  recsys_main_commands[] = {
       "        segments | rules | sequences] [--json]\n",
       "print what a model holds",
       recsys_main_inspect, RECSYS_MAIN_OPTS_NONE },
+
+    { "fetch",
+      "usage: recsys-build fetch URL --out PATH [options]\n",
+      "copy a published model from an origin, verified",
+      recsys_fetch_main, RECSYS_MAIN_OPTS_FETCH },
+    { "import", RECSYS_IMPORT_USAGE,
+      "add lists trained by Spark to a model as named sources",
+      recsys_import_main, RECSYS_MAIN_OPTS_NONE },
+
+    { "shard", RECSYS_SHARD_USAGE,
+      "the sharded build's steps: split, stats, merge (contrib/dask)",
+      recsys_shard_main, RECSYS_MAIN_OPTS_NONE },
 
     { NULL, NULL, NULL, NULL, 0 }
 };
@@ -393,6 +412,10 @@ recsys_main_options(FILE *f, int options)
     case RECSYS_MAIN_OPTS_EVAL:
         recsys_eval_help(f);
         break;
+
+    case RECSYS_MAIN_OPTS_FETCH:
+        recsys_fetch_help(f);
+        break;
     }
 }
 
@@ -406,7 +429,7 @@ recsys_main_sources(FILE *f)
 
     fprintf(f, "\nsources (--weights SOURCE=W, algo=SOURCE):");
 
-    for (s = 0; s < RECSYS_NSRC; s++) {
+    for (s = 0; s < RECSYS_SRC_IMPORT; s++) {
         src = recsys_source_get(s);
         fprintf(f, "%s %s", s > 0 ? "," : "", src->name);
 

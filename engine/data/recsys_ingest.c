@@ -1109,3 +1109,17 @@ recsys_ingest_finish(recsys_data_t *d, char *err, size_t errlen)
 
     return RECSYS_OK;
 }
+
+
+int
+recsys_ingest_log_head(recsys_csv_t *csv, int *user, char *err,
+    size_t errlen)
+{
+    int               rc;
+    recsys_columns_t  cols;
+
+    rc = recsys_ingest_columns(csv, &cols, err, errlen);
+    *user = cols.user;
+
+    return rc;
+}

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "recsys_csv.h"
 #include "recsys_dict.h"
 
 #define RECSYS_NO_TIME  INT64_MIN
@@ -71,6 +72,13 @@ int recsys_ingest_finish(recsys_data_t *d, char *err, size_t errlen);
 int recsys_ingest_event_weight(const recsys_data_t *d, const char *name,
     size_t len, float *weight);
 
+/*
+ * With the first record of a log in csv: 1 when it is a header, 0 when it
+ * is data, or a negative status with "FILE:LINE: why" in err; *user is
+ * the user column either way (the sharded build splits by it).
+ */
+int recsys_ingest_log_head(recsys_csv_t *csv, int *user, char *err,
+    size_t errlen);
 /* The effective event table: --event-weights, or the defaults. */
 const char *recsys_ingest_event_spec(const recsys_data_t *d);
 

@@ -72,6 +72,7 @@ struct recsys_model_s {
                                                    NULL: none */
     recsys_items_index_t  search;       /* "item.search" */
     int                   has_search;
+    const char           *import_name[RECSYS_NIMPORT];  /* NULL: unused */
     const unsigned char  *explain_offsets;  /* NULL: no "user.explain" */
     const unsigned char  *explain_data;
     uint32_t              explain_history;
@@ -127,6 +128,8 @@ static int recsys_model_read_table(recsys_model_t *m, const char *name,
     size_t errlen);
 static int recsys_model_read_explain(recsys_model_t *m, char *err,
     size_t errlen);
+static int recsys_model_read_imports(recsys_model_t *m, char *err,
+    size_t errlen);
 static int recsys_model_read_hash(recsys_model_t *m, const char *name,
     uint32_t n, recsys_hash_view_t *view, char *err, size_t errlen);
 static int recsys_model_read_packed(recsys_model_t *m, char *err,
@@ -151,6 +154,7 @@ static const recsys_model_read_pt  recsys_model_readers[] = {
     recsys_model_read_header,
     recsys_model_read_items,
     recsys_model_read_genres,
+    recsys_model_read_imports,
     recsys_model_read_explain,
     recsys_model_read_rules,
     recsys_model_read_packed,
@@ -724,6 +728,86 @@ recsys_model_read_genres(recsys_model_t *m, char *err, size_t errlen)
 
 
 /*
+ * The names of the imported slots ("import.names"): each row empty or a
+ * name of [a-z0-9_] and a NUL, no registry name and no other slot's.
+ */
+static int
+recsys_model_read_imports(recsys_model_t *m, char *err, size_t errlen)
+{
+    int                   rc;
+    size_t                len;
+    uint32_t              reserved, k, from, to;
+    const unsigned char  *offs, *data;
+
+    rc = recsys_model_read_table(m, RECSYS_BLOB_IMPORT_NAMES, RECSYS_NIMPORT,
+                                 &offs, &data, &reserved, err, errlen);
+    if (rc != RECSYS_OK) {
+        return rc == RECSYS_ENOTFOUND ? RECSYS_OK : rc;
+    }
+
+    for (k = 0; k < RECSYS_NIMPORT; k++) {
+        from = recsys_get_u32(offs + (size_t) k * 4);
+        to = recsys_get_u32(offs + (size_t) k * 4 + 4);
+        len = to - from;
+
+        if (len == 0) {
+            continue;
+        }
+
+        if (len < 2 || data[to - 1] != '\0'
+            || !recsys_source_import_name_ok((const char *) data + from,
+                                             len - 1)
+            || recsys_model_source_parse(m, (const char *) data + from,
+                                         len - 1) >= 0)
+        {
+            return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
+                                     RECSYS_BLOB_IMPORT_NAMES, "bad name");
+        }
+
+        m->import_name[k] = (const char *) data + from;
+    }
+
+    return RECSYS_OK;
+}
+
+
+int
+recsys_model_source_parse(const recsys_model_t *m, const char *name,
+    size_t len)
+{
+    int  s, k;
+
+    s = recsys_source_parse(name, len);
+    if (s >= 0 || m == NULL) {
+        return s;
+    }
+
+    for (k = 0; k < RECSYS_NIMPORT; k++) {
+        if (m->import_name[k] != NULL && strlen(m->import_name[k]) == len
+            && memcmp(m->import_name[k], name, len) == 0)
+        {
+            return RECSYS_SRC_IMPORT + k;
+        }
+    }
+
+    return -1;
+}
+
+
+const char *
+recsys_model_source_name(const recsys_model_t *m, int source)
+{
+    if (m != NULL && source >= RECSYS_SRC_IMPORT && source < RECSYS_NSRC
+        && m->import_name[source - RECSYS_SRC_IMPORT] != NULL)
+    {
+        return m->import_name[source - RECSYS_SRC_IMPORT];
+    }
+
+    return recsys_source_name(source);
+}
+
+
+/*
  * The optional precomputed explanations: every row whole records, every
  * source bit a source, at most RECSYS_EXPLAIN_BECAUSE_MAX because items,
  * every item index in range.  The query trusts them after this.
@@ -756,7 +840,7 @@ recsys_model_read_explain(recsys_model_t *m, char *err, size_t errlen)
 
             if (end - at < 8
                 || recsys_get_u32(p) >= m->header.n_items
-                || recsys_get_u16(p + 4) >= 1u << RECSYS_NSRC
+                || recsys_get_u16(p + 4) >= 1u << RECSYS_SRC_IMPORT
                 || recsys_get_u16(p + 6) > RECSYS_EXPLAIN_BECAUSE_MAX)
             {
                 return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,

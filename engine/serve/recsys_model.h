@@ -141,6 +141,17 @@ const struct recsys_items_index_s *recsys_model_search(
 int recsys_model_packed(const recsys_model_t *model, int source,
     const void **p, size_t *size);
 
+/*
+ * A source by name: a registry name (recsys_source_parse), else the name
+ * an imported slot has in this model; -1 for neither.  model may be NULL.
+ */
+int recsys_model_source_parse(const recsys_model_t *model, const char *name,
+    size_t len);
+
+/* The name source answers under in this model (NUL-terminated). */
+const char *recsys_model_source_name(const recsys_model_t *model,
+    int source);
+
 /* Reads a meta value (params, stats) as text; RECSYS_ENOTFOUND if absent. */
 int recsys_model_meta(const recsys_model_t *model, const char *key,
     const char **value, size_t *len);

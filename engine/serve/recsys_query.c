@@ -63,6 +63,14 @@ recsys_query_algo_name(int algo)
 
 
 const char *
+recsys_query_algo_model_name(const recsys_model_t *m, int algo)
+{
+    return algo >= 0 && algo < RECSYS_NSRC ? recsys_model_source_name(m, algo)
+                                           : recsys_query_algo_name(algo);
+}
+
+
+const char *
 recsys_query_fallback_name(recsys_fallback_t fallback)
 {
     switch (fallback) {

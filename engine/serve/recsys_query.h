@@ -41,6 +41,8 @@
 /* Algorithm names: the sources, "hybrid", "next". -1 if unknown. */
 int recsys_query_algo_parse(const char *name, size_t len);
 const char *recsys_query_algo_name(int algo);
+/* The name an answer echoes: an imported slot's as this model names it. */
+const char *recsys_query_algo_model_name(const recsys_model_t *m, int algo);
 const char *recsys_query_fallback_name(recsys_fallback_t fallback);
 
 /*

@@ -68,6 +68,14 @@
  *     "user.mean"           row per user: one entry (0, mean value)
  *     "item.mean"           row per item: one entry (0, mean value)
  *     "value.range"         one row: (0, global mean), (1, min), (2, max)
+ *     "import.names"        optional table, RECSYS_NIMPORT rows: the name
+ *                           each imported source slot (recsys-build import)
+ *                           is served under, algo=<name> and w_<name>, the
+ *                           name's bytes and a NUL; an empty row: the slot
+ *                           is unused.  A name is 1 to 28 bytes of [a-z0-9_]
+ *                           and no registry name.  The slot's lists are
+ *                           "user.recs.import<k>" and "item.nbrs.import<k>"
+ *                           (k = 1 .. RECSYS_NIMPORT), like any source's
  *     "user.explain"        optional table, row per user: what explain=1
  *                           answers for the first entries of the user's
  *                           "user.recs.hybrid" row, one record per entry
@@ -183,6 +191,7 @@
 #define RECSYS_BLOB_ITEM_SEARCH   "item.search"
 #define RECSYS_SEARCH_MAGIC       0x48435253u     /* "SRCH" */
 #define RECSYS_SEARCH_WORD        0x80000000u
+#define RECSYS_BLOB_IMPORT_NAMES  "import.names"
 
 #define RECSYS_META_GENRES      "genres"        /* JSON array of names */
 
@@ -228,7 +237,10 @@
 #define RECSYS_SRC_EASE         10
 #define RECSYS_SRC_RP3BETA      11
 #define RECSYS_SRC_ALS          12
-#define RECSYS_NSRC             13
+#define RECSYS_SRC_IMPORT       13      /* the first imported slot */
+#define RECSYS_NIMPORT          3       /* imported slots */
+#define RECSYS_NSRC             16
+#define RECSYS_IMPORT_NAME_MAX  28
 
 
 typedef struct {

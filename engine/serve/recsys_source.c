@@ -8,6 +8,12 @@
 #include "recsys_source.h"
 
 
+/* an imported slot has stored lists only: its item lists answer item= and
+   score a history by neighbours, like itemcf's */
+#define RECSYS_IMPORTED_FLAGS                                               \
+    (RECSYS_SOURCE_ITEM_BASED | RECSYS_SOURCE_SESSION                       \
+     | RECSYS_SOURCE_IMPORTED)
+
 static const recsys_source_t  recsys_source_table[RECSYS_NSRC] = {
     { "itemcf", NULL, "itemcf", NULL,
       RECSYS_SOURCE_ITEM_BASED | RECSYS_SOURCE_SESSION },
@@ -25,7 +31,10 @@ static const recsys_source_t  recsys_source_table[RECSYS_NSRC] = {
     { "gru", "lstm", "lstm", RECSYS_BLOB_GRU, RECSYS_SOURCE_SEQUENCE },
     { "ease", NULL, "ease", NULL, RECSYS_SOURCE_SESSION },
     { "rp3beta", NULL, "rp3beta", NULL, RECSYS_SOURCE_SESSION },
-    { "als", NULL, "als", NULL, 0 }
+    { "als", NULL, "als", NULL, 0 },
+    { "import1", NULL, "import1", NULL, RECSYS_IMPORTED_FLAGS },
+    { "import2", NULL, "import2", NULL, RECSYS_IMPORTED_FLAGS },
+    { "import3", NULL, "import3", NULL, RECSYS_IMPORTED_FLAGS }
 };
 
 
@@ -82,4 +91,29 @@ recsys_source_is(int source, unsigned flags)
 {
     return source >= 0 && source < RECSYS_NSRC
            && (recsys_source_table[source].flags & flags) == flags;
+}
+
+
+int
+recsys_source_import_name_ok(const char *name, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || len > RECSYS_IMPORT_NAME_MAX
+        || recsys_source_parse(name, len) >= 0
+        || recsys_source_match("hybrid", name, len)
+        || recsys_source_match("next", name, len))
+    {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (!((name[i] >= 'a' && name[i] <= 'z')
+              || (name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }

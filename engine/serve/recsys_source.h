@@ -9,6 +9,9 @@
  * it.  Every list of source names in the tree is this table: the model
  * reader, the builder, the module's arguments and JSON, inspect.
  *
+ * The last RECSYS_NIMPORT rows are slots for imported lists, whose names
+ * each model gives (recsys_model_source_parse of recsys_model.h).
+ *
  * The GRU source is named "gru"; "lstm" stays an alias until a real LSTM
  * cell exists, and stays its key in the file, so files keep their keys.
  */
@@ -28,6 +31,9 @@
 /* it scores a history in time order with its own function (Markov, packed
    models) rather than as a sum over the history's items */
 #define RECSYS_SOURCE_SEQUENCE     0x04
+/* a slot for lists trained elsewhere (recsys-build import): its name in
+   a model is the model's ("import.names"), "import<k>" is its name too */
+#define RECSYS_SOURCE_IMPORTED     0x08
 
 typedef struct {
     const char  *name;      /* canonical name */
@@ -52,6 +58,12 @@ const char *recsys_source_key(int source);
  * index, or -1 for an unknown name.
  */
 int recsys_source_parse(const char *name, size_t len);
+
+/*
+ * Whether name may name an imported source: 1 to RECSYS_IMPORT_NAME_MAX
+ * bytes of [a-z0-9_], no registry name or alias, not "hybrid" or "next".
+ */
+int recsys_source_import_name_ok(const char *name, size_t len);
 
 /* Whether source has every flag of flags (0 out of range). */
 int recsys_source_is(int source, unsigned flags);

@@ -1,0 +1,274 @@
+#!/usr/bin/perl
+
+# 48-fetch: models travel from an origin to an edge with `recsys-build
+# fetch`.  The origin is a plain static nginx serving the directory the
+# builder publishes into (model.mdb and model.mdb.manifest.json); the edge
+# is an nginx with the module serving its own copy.  A request loop asks
+# the edge for a known user the whole time.
+#   - 20 successive publishes each reach the edge: fetch says it installed
+#     the new id, and the edge answers with it within a few reload
+#     intervals;
+#   - an unchanged origin is answered 304 to the stored ETag (the origin's
+#     log shows the If-None-Match) and nothing is downloaded;
+#   - a truncated file, a wrong digest, a newer format version (refused
+#     before the model is asked for), a file that is not a model, and an
+#     origin that closes the connection mid-transfer each make fetch exit
+#     1 with a message naming the problem, leave the edge's file as it was
+#     (same digest, no PATH.fetch left) and the edge serving the previous
+#     model;
+#   - the request loop saw 0 failed requests, and only published ids.
+# Digests are computed here with Perl's Digest::SHA, sizes with -s.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Digest::SHA qw(sha256_hex);
+use HTTP::Tiny;
+use IO::Socket::INET;
+use JSON::PP;
+use POSIX qw(_exit);
+use Test::More;
+use Time::HiRes qw(time sleep);
+use RecsysTest qw(build_model builder tmpdir write_file free_port);
+
+RecsysTest::skip_unless_built();
+
+my $tmp = tmpdir();
+my ($rc, $out, $err) = builder('gen', '--out', "$tmp/data", '--users', 300,
+                               '--items', 200, '--events', 8000,
+                               '--series', 5, '--bundles', 5);
+die "gen: $err" if $rc;
+
+my $odir = "$tmp/origin";
+my $edir = "$tmp/edge";
+mkdir $_ or die "mkdir $_: $!" for $odir, $edir;
+my $live = "$edir/model.mdb";
+
+sub publish_model {
+    my ($id) = @_;
+    build_model(interactions => "$tmp/data/interactions.csv",
+                items => "$tmp/data/items.csv",
+                out => "$odir/model.mdb", model_id => $id);
+}
+
+my $origin = RecsysTest::start_nginx(
+    http => "    log_format fetch '\$request \$status [\$http_if_none_match]';",
+    locations => "        location /m/ {\n"
+               . "            alias $odir/;\n"
+               . "            access_log $tmp/origin.log fetch;\n"
+               . "        }\n");
+my $url = $origin->url('/m/model.mdb');
+
+my $edge = RecsysTest::start_nginx(
+    workers => 2,
+    locations => RecsysTest::recsys_locations(
+        ['/recommend', $live, 'recsys_reload_interval 100ms']));
+
+sub fetch {
+    my ($from) = @_;
+    return builder('fetch', $from // $url, '--out', $live);
+}
+
+sub served_id {
+    my $res = $edge->get('/recommend?user=u00001&n=3');
+    return undef unless $res->{status} == 200;
+    my $d = eval { decode_json($res->{content}) };
+    return $d ? $d->{model} : undef;
+}
+
+sub wait_served {
+    my ($id) = @_;
+    my $deadline = time + 10;
+    while (time < $deadline) {
+        my $got = served_id() // '';
+        return 1 if $got eq $id;
+        sleep 0.05;
+    }
+    return 0;
+}
+
+sub origin_log { RecsysTest::slurp("$tmp/origin.log") // '' }
+
+# the first model
+publish_model('pub-0');
+($rc, $out, $err) = fetch();
+is($rc, 0, 'first fetch: exit 0') or diag $err;
+like($out, qr/now holds model pub-0/, 'first fetch: says which model');
+is(sha256_hex(RecsysTest::slurp($live)),
+   sha256_hex(RecsysTest::slurp("$odir/model.mdb")),
+   'first fetch: the edge file is the origin file');
+ok(wait_served('pub-0'), 'the edge serves pub-0');
+ok(-s "$live.etag", 'the ETag is stored beside the model');
+
+# the request loop: counts answers that are not 200 and the ids seen
+my $result = "$tmp/loop.result";
+my $stop = "$tmp/loop.stop";
+my $loop = fork // die "fork: $!";
+if ($loop == 0) {
+    my $http = HTTP::Tiny->new(timeout => 5, keep_alive => 1);
+    my ($ok, $bad, %ids) = (0, 0);
+    my $u = 1;
+    while (!-e $stop) {
+        my $user = sprintf 'u%05d', $u++ % 300 + 1;
+        my $res = $http->get($edge->url("/recommend?user=$user&n=5"));
+        my $d = $res->{status} == 200
+                ? eval { decode_json($res->{content}) } : undef;
+        if ($d && $d->{model}) { $ok++; $ids{ $d->{model} }++ }
+        else { $bad++ }
+    }
+    write_file($result, join("\n", "$ok $bad", sort keys %ids) . "\n");
+    _exit(0);
+}
+
+# an unchanged origin: 304 to the stored ETag, nothing downloaded
+my $before = origin_log();
+($rc, $out, $err) = fetch();
+is($rc, 0, 'unchanged origin: exit 0') or diag $err;
+like($out, qr/up to date/, 'unchanged origin: up to date');
+my $new = substr origin_log(), length $before;
+like($new, qr{^GET /m/model\.mdb\.manifest\.json HTTP/1\.1 304 \[\S+\]$}m,
+     'unchanged origin: the manifest asked with If-None-Match, 304');
+unlike($new, qr{GET /m/model\.mdb HTTP}, 'unchanged origin: no download');
+
+# 20 publishes
+my ($reached, $slowest) = (0, 0);
+for my $i (1 .. 20) {
+    publish_model("pub-$i");
+    my $t0 = time;
+    ($rc, $out, $err) = fetch();
+    if ($rc == 0 && $out =~ /now holds model pub-$i\b/ && wait_served("pub-$i")) {
+        $reached++;
+        $slowest = time - $t0 if time - $t0 > $slowest;
+    } else {
+        diag "publish $i: exit $rc: $out$err";
+    }
+}
+is($reached, 20, '20 publishes reach the edge');
+note sprintf 'slowest publish: %.2f s from fetch start to the edge serving it',
+             $slowest;
+
+# the failures: each must leave the edge's file and answers alone
+my $good_sha = sha256_hex(RecsysTest::slurp($live));
+
+sub refused {
+    my ($name, $want, $from) = @_;
+    my ($rc, $out, $err) = fetch($from);
+    is($rc, 1, "$name: exit 1") or diag "$out$err";
+    like($err, $want, "$name: the message says why");
+    like($err, qr/\Q$live\E is unchanged/, "$name: says the model is kept");
+    is(sha256_hex(RecsysTest::slurp($live) // ''), $good_sha,
+       "$name: the edge file is unchanged");
+    ok(!-e "$live.fetch", "$name: no temporary file left");
+    sleep 0.3;
+    is(served_id(), 'pub-20', "$name: the edge serves pub-20");
+}
+
+sub manifest {
+    return decode_json(RecsysTest::slurp("$odir/model.mdb.manifest.json"));
+}
+
+# an edited manifest gets a modification time of its own, as the builder
+# gives each it writes (a static server's ETag is size and whole seconds)
+my $stamp = time + 1000;
+
+sub put_manifest {
+    my ($m) = @_;
+    my $path = "$odir/model.mdb.manifest.json";
+    write_file($path, JSON::PP->new->canonical->encode($m) . "\n");
+    $stamp++;
+    utime $stamp, $stamp, $path or die "utime $path: $!";
+}
+
+# a truncated file: the origin's model cut in half
+publish_model('bad-1');
+my $full = RecsysTest::slurp("$odir/model.mdb");
+write_file("$odir/model.mdb", substr($full, 0, length($full) / 2));
+refused('truncated download',
+        qr/truncated: \d+ of the ${\ length $full} bytes/);
+
+# a wrong checksum
+publish_model('bad-2');
+my $m = manifest();
+$m->{sha256} =~ s/^(.)/$1 eq '0' ? '1' : '0'/e;
+put_manifest($m);
+refused('wrong checksum', qr/sha256 [0-9a-f]{64}, but the manifest gives/);
+
+# a newer format: refused before the model is asked for
+publish_model('bad-3');
+$m = manifest();
+$m->{format_version}++;
+put_manifest($m);
+$before = origin_log();
+refused('newer format version',
+        qr/model format $m->{format_version} is newer than this host reads/);
+$new = substr origin_log(), length $before;
+like($new, qr{GET /m/model\.mdb\.manifest\.json HTTP/1\.1 200},
+     'newer format: the manifest was read');
+unlike($new, qr{GET /m/model\.mdb HTTP}, 'newer format: no download');
+
+# a file that is not a model, with a manifest that describes it exactly
+my $junk = 'not a model ' x 1000;
+write_file("$odir/model.mdb", $junk);
+$m->{format_version}--;
+$m->{size} = length $junk;
+$m->{sha256} = sha256_hex($junk);
+put_manifest($m);
+refused('not a model', qr/not a valid model/);
+
+# an origin that closes the connection mid-transfer
+publish_model('bad-4');
+my $body = RecsysTest::slurp("$odir/model.mdb");
+my $mbody = RecsysTest::slurp("$odir/model.mdb.manifest.json");
+my $fport = free_port();
+my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                   LocalPort => $fport, Listen => 5,
+                                   ReuseAddr => 1, Proto => 'tcp')
+    or die "listen: $!";
+my $fake = fork // die "fork: $!";
+if ($fake == 0) {
+    while (my $c = $listen->accept) {
+        my $req = '';
+        while ($req !~ /\r\n\r\n/) {
+            sysread($c, $req, 4096, length $req) or last;
+        }
+        if ($req =~ m{^GET \S+\.manifest\.json }) {
+            print {$c} "HTTP/1.1 200 OK\r\nContent-Length: "
+                . length($mbody) . "\r\nETag: \"m\"\r\n"
+                . "Connection: close\r\n\r\n$mbody";
+        } else {
+            print {$c} "HTTP/1.1 200 OK\r\nContent-Length: " . length($body)
+                . "\r\nConnection: close\r\n\r\n"
+                . substr($body, 0, length($body) / 3);
+        }
+        close $c;
+    }
+    _exit(0);
+}
+close $listen;
+refused('origin closes mid-transfer', qr/GET \S+: .*(closed|remaining)/i,
+        "http://127.0.0.1:$fport/m/model.mdb");
+kill 'TERM', $fake;
+waitpid $fake, 0;
+
+# a good model after all that
+publish_model('pub-21');
+($rc, $out, $err) = fetch();
+is($rc, 0, 'after the failures a good model is fetched') or diag $err;
+ok(wait_served('pub-21'), 'and served');
+
+write_file($stop, '');
+waitpid $loop, 0;
+my ($counts, @ids) = split /\n/, RecsysTest::slurp($result) // "0 -1\n";
+my ($ok, $bad) = split / /, $counts;
+is($bad, 0, 'request loop: 0 failed requests');
+cmp_ok($ok, '>', 100, "request loop: $ok requests answered");
+is_deeply([grep { !/^pub-\d+$/ } @ids], [],
+          'request loop: only published models were served');
+
+$edge->finish;
+$origin->finish;
+
+done_testing();
