@@ -27,12 +27,15 @@
 #     5 held-out rows are posted as play events: HR@10 and MRR@10 of the
 #     6th row, without and with the live events.
 #
+#  4. With REQUESTS=N (0: skipped), the worker's RSS over N mixed
+#     requests (POSTs of one event for 100,000 cycling users, GETs of the
+#     live, known and history= paths), printed after each 10 s of load.
 #  1b. Instructions per request under callgrind (CALLGRIND_REQUESTS=1000,
 #     0 skips): POST /event vs return 204, live20 vs the same items as
 #     history=, known users with and without recsys_events; stable when
 #     the host is loaded and req/s is not.
 #
-# Environment: DATA, DURATION=3 (seconds per wrk run), ROUNDS=3,
+# Environment: DATA, DURATION=3 (seconds per wrk run), ROUNDS=3, REQUESTS=0,
 # CONNECTIONS=64, ZONE_MIB=64, BUILD=build, KEEP=1.  Installs wrk and curl
 # when missing.  Exits non-zero if nginx fails or logs an alert.
 
@@ -48,6 +51,7 @@ ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 ZONE_MIB=${ZONE_MIB:-64}
 CALLGRIND_REQUESTS=${CALLGRIND_REQUESTS:-1000}
+REQUESTS=${REQUESTS:-0}
 
 need_packages wrk curl
 need_build
@@ -209,6 +213,32 @@ LUA="$ROOT/bench/rotate.lua"
 pair live20 "$PORT" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.live20"
 pair nolive "$PORT" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.nolive"
 pair today "$PORT2" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.nolive"
+
+# 4. the worker's RSS over REQUESTS mixed requests: POSTs of one event for
+# 100,000 cycling users, and GETs of live, known and history= users
+RSS_REPORT="skipped (REQUESTS=0)"
+if [ "$REQUESTS" -gt 0 ]; then
+    cat "$WORK/paths.live20" "$WORK/paths.nolive" "$WORK/paths.history20" \
+        > "$WORK/paths.mixed"
+    w=$(worker_pid "$LIVE_PID")
+    rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$w/status")
+    done_n=0
+    lines=""
+    while [ "$done_n" -lt "$REQUESTS" ]; do
+        for lua in events rotate; do
+            n=$(env EVENTS_PATH=/event EVENTS_ITEMS="$WORK/items.txt" \
+                    PATHS="$WORK/paths.mixed" "${WRK_PIN[@]}" wrk -t1 \
+                    -c"$CONNECTIONS" -d5s -s "$ROOT/bench/$lua.lua" \
+                    "http://127.0.0.1:$PORT" \
+                | sed -n 's/^rotate: requests=\([0-9]*\).*/\1/p')
+            done_n=$((done_n + n))
+        done
+        lines="$lines $(awk '/^VmRSS/ { print $2 }' "/proc/$w/status")"
+        say "rss: $done_n requests"
+    done
+    RSS_REPORT="$done_n requests: VmRSS $rss0 KiB before, after each 10 s:$lines KiB"
+fi
+
 NGINX_PID=$LIVE_PID
 check_alive
 stop_pid "$LIVE_PID"
@@ -342,6 +372,9 @@ $CG_REPORT
   post-static: POST of a 20-event body to return 204; post-event: the same to /event
   live20 / history20: a visitor's 20 live events / the same 20 items as history=
   nolive / today: known users without live events, with / without recsys_events
+
+worker memory over mixed requests:
+  $RSS_REPORT
 
 online replay (newest 6 rows held out, 5 posted as live events, the 6th predicted):
   $REPLAY
