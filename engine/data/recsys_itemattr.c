@@ -405,6 +405,10 @@ recsys_itemattr_put(recsys_itemattr_buf_t *b, const void *p, size_t len)
     size_t          cap;
     unsigned char  *np;
 
+    if (len == 0) {
+        return RECSYS_OK;
+    }
+
     if (b->len + len > b->cap) {
         cap = b->cap ? b->cap : 4096;
         while (cap < b->len + len) {
@@ -464,8 +468,10 @@ recsys_itemattr_dict(const recsys_itemattr_col_t *col, uint32_t type,
             all = na;
         }
 
-        memcpy(all + n, one, (size_t) k * sizeof(*all));
-        n += k;
+        if (k > 0) {
+            memcpy(all + n, one, (size_t) k * sizeof(*all));
+            n += k;
+        }
     }
 
     if (n > 0) {

@@ -32,7 +32,11 @@ typedef struct {
     double                num;
     uint32_t             *vals;     /* sorted dictionary indexes */
     uint32_t              n_vals;
+    unsigned char        *bits;     /* the same as a bitmap over the
+                                       dictionary, when it is small */
 } recsys_af_clause_t;
+
+#define RECSYS_AF_BITMAP_MAX  4096  /* dictionary sizes with a bitmap */
 
 struct recsys_attrfilter_s {
     const recsys_attrs_t  *attrs;       /* NULL: the model has none */
@@ -107,7 +111,7 @@ static int
 recsys_af_values(recsys_attrfilter_t *f, recsys_af_clause_t *c,
     const char *v, const char *end)
 {
-    uint32_t     n, k, j, index;
+    uint32_t     n, k, j, x, index;
     const char  *bar;
 
     n = 1;
@@ -158,6 +162,21 @@ recsys_af_values(recsys_attrfilter_t *f, recsys_af_clause_t *c,
     }
 
     c->n_vals = j;
+    c->bits = NULL;
+
+    if (c->at->n_dict <= RECSYS_AF_BITMAP_MAX) {
+        c->bits = f->a->alloc(f->a->ctx, c->at->n_dict / 8 + 1);
+        if (c->bits == NULL) {
+            return RECSYS_ENOMEM;
+        }
+
+        memset(c->bits, 0, c->at->n_dict / 8 + 1);
+
+        for (k = 0; k < c->n_vals; k++) {
+            x = c->vals[k];
+            c->bits[x >> 3] |= (unsigned char) (1u << (x & 7));
+        }
+    }
 
     return RECSYS_OK;
 }
@@ -265,11 +284,13 @@ static int
 recsys_af_any(const recsys_af_clause_t *c, const unsigned char *vals,
     uint32_t n)
 {
-    uint32_t  k;
+    uint32_t  k, v;
 
     for (k = 0; k < n; k++) {
-        if (recsys_sorted_has(c->vals, c->n_vals,
-                              recsys_get_u32(vals + (size_t) k * 4)))
+        v = recsys_get_u32(vals + (size_t) k * 4);
+
+        if (c->bits != NULL ? (c->bits[v >> 3] >> (v & 7)) & 1
+                            : recsys_sorted_has(c->vals, c->n_vals, v))
         {
             return 1;
         }
