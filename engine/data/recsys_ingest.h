@@ -49,6 +49,8 @@ typedef struct {
     size_t            cap_meta;
     recsys_dict_t     genres;       /* genre names, first-seen order */
     uint32_t          catalog_items;
+    const recsys_dict_t  *erase;    /* users whose rows are left out (as if
+                                       never logged), or NULL */
 } recsys_data_t;
 
 

@@ -887,7 +887,7 @@ recsys_eval_fold(const recsys_data_t *d, const recsys_eval_opts_t *o,
 
 
 /* The protocol's split of d's rows (for kfold: the fold of each row). */
-static int
+int
 recsys_eval_assign(const recsys_data_t *d, const recsys_eval_opts_t *o,
     uint8_t *assign)
 {

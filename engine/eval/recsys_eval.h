@@ -182,6 +182,23 @@ int recsys_eval_run(const recsys_data_t *d, const recsys_eval_opts_t *o,
     recsys_eval_report_t *rep, char *err, size_t errlen);
 void recsys_eval_report_free(recsys_eval_report_t *rep);
 
+/*
+ * The protocol's split of d's rows into assign[0 .. n_events):
+ * RECSYS_SPLIT_TRAIN or _TEST, for kfold the fold of each row.  RECSYS_OK,
+ * RECSYS_EINVAL or RECSYS_ENOMEM.
+ */
+int recsys_eval_assign(const recsys_data_t *d, const recsys_eval_opts_t *o,
+    uint8_t *assign);
+
+/*
+ * eval --diversity LIST (recsys_eval_diversity.c): the served hybrid at
+ * each diversity setting of LIST ("0,0.25,0.5"), one split, k from o; a
+ * table of nDCG@k, coverage, intra-list diversity and novelty to f.
+ * RECSYS_OK, or a status with the reason in err.
+ */
+int recsys_eval_diversity(const recsys_data_t *d, const recsys_eval_opts_t *o,
+    const char *list, FILE *f, char *err, size_t errlen);
+
 /* The aligned table for people. */
 void recsys_eval_print(const recsys_eval_report_t *rep, FILE *f);
 

@@ -1,6 +1,6 @@
 /*
  * recsys_filter.c: what a result may not be (seen, excluded, outside the
- * asked genres), checked per candidate item.
+ * asked genres, hidden), checked per candidate item.
  */
 
 #include "recsys_filter.h"
@@ -18,7 +18,8 @@ recsys_filter_pass(const recsys_filter_t *f, uint32_t item)
     }
 
     if (recsys_itemset_has(f->skip, item)
-        || recsys_row_contains(f->seen, item))
+        || recsys_row_contains(f->seen, item)
+        || recsys_ovr_hidden(f->overrides, item))
     {
         return 0;
     }

@@ -56,6 +56,10 @@ recsys_qctx_init(recsys_qctx_t *c, const recsys_model_t *m,
                              q->user);
     }
 
+    if (q->overrides != NULL && q->overrides->n_hidden > 0) {
+        c->filter.overrides = q->overrides;
+    }
+
     if (q->n_genres > 0) {
         c->filter.item_genres = recsys_model_list(m, RECSYS_L_ITEM_GENRES);
         c->filter.genres = q->genres;
@@ -84,7 +88,7 @@ recsys_qctx_take(recsys_qctx_t *c, recsys_row_t row,
     /* nothing to leave out: no lookup per entry */
     pass_all = filter == NULL
                || ((filter->skip == NULL || filter->skip->n == 0)
-                   && filter->seen.n == 0 && filter->n_genres == 0);
+                   && filter->seen.n == 0 && !recsys_filter_narrows(filter));
 
     for (j = 0; j < row.n && c->have < c->need; j++) {
         item = recsys_row_item(row, j);

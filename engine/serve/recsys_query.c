@@ -24,6 +24,7 @@
 #include "recsys_hybrid.h"
 #include "recsys_qsource.h"
 #include "recsys_query.h"
+#include "recsys_rerank.h"
 #include "recsys_row.h"
 
 
@@ -157,13 +158,19 @@ recsys_query_prefetch_user(const recsys_model_t *m, uint32_t user)
 
 
 int
-recsys_query_run(const recsys_model_t *m, const recsys_query_t *q,
+recsys_query_run(const recsys_model_t *m, const recsys_query_t *asked,
     recsys_alloc_t *a, recsys_result_t *res)
 {
-    int            rc, algo;
-    recsys_qctx_t  c;
+    int             rc, algo, rerank;
+    recsys_qctx_t   c;
+    recsys_query_t  run;
+    const recsys_query_t  *q;
 
     memset(res, 0, sizeof(recsys_result_t));
+
+    /* overrides and diversity: the query that runs (recsys_rerank.h) */
+    rerank = recsys_rerank_prepare(asked, &run);
+    q = &run;
 
     if (q->user != RECSYS_NO_INDEX) {
         /* a known user's rows start at these offsets: ask for them all */
@@ -220,8 +227,11 @@ recsys_query_run(const recsys_model_t *m, const recsys_query_t *q,
     }
 
     if (q->explain) {
-        return recsys_explain_answer(&c, res);
+        rc = recsys_explain_answer(&c, res);
+        if (rc != RECSYS_OK) {
+            return rc;
+        }
     }
 
-    return RECSYS_OK;
+    return rerank ? recsys_rerank_apply(&c, asked, res) : RECSYS_OK;
 }

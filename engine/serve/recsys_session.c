@@ -79,7 +79,8 @@ recsys_session_best(const double *score, recsys_row_t row,
         v = score[item];
 
         if (v > best
-            && (genre->n_genres == 0 || recsys_filter_pass(genre, item)))
+            && (!recsys_filter_narrows(genre)
+                || recsys_filter_pass(genre, item)))
         {
             best = v;
         }
@@ -148,7 +149,9 @@ recsys_session_take(double *score, recsys_row_t row, double scale,
             continue;
         }
 
-        if (genre->n_genres > 0 && !recsys_filter_pass(genre, cand.item)) {
+        if (recsys_filter_narrows(genre)
+            && !recsys_filter_pass(genre, cand.item))
+        {
             continue;
         }
 
@@ -330,7 +333,7 @@ recsys_session_answer(recsys_qctx_t *c, const recsys_list_t *list)
     genre.skip = NULL;
     genre.seen = recsys_row_empty();
 
-    if (low < 0.0 || genre.n_genres > 0) {
+    if (low < 0.0 || recsys_filter_narrows(&genre)) {
         /* a negative term, or a genre filter: the best final score among
          * the items the filter keeps needs a pass */
         best = 0.0;
