@@ -346,8 +346,7 @@ ngx_http_recsys_query_init(ngx_http_request_t *r,
     q->diversity = args->diversity >= 0.0f ? args->diversity
                                            : rlcf->diversity;
 
-    if (ngx_http_recsys_overrides_view(r, rlcf->overrides, rlcf->store,
-                                       &q->overrides)
+    if (ngx_http_recsys_overrides_view(r, rlcf->overrides, &q->overrides)
         != NGX_OK)
     {
         return NGX_ERROR;

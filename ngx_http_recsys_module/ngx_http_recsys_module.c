@@ -331,7 +331,7 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         && (ngx_conf_full_name(cf->cycle, &conf->overrides_path, 1) != NGX_OK
             || (conf->overrides = ngx_http_recsys_overrides_add(cf,
                                       &conf->overrides_path,
-                                      conf->reload_interval))
+                                      conf->reload_interval, conf->store))
                == NULL))
     {
         return NGX_CONF_ERROR;

@@ -218,17 +218,17 @@ ngx_int_t ngx_http_recsys_send_result(ngx_http_request_t *r,
 
 /* ngx_http_recsys_overrides.c */
 ngx_http_recsys_overrides_t *ngx_http_recsys_overrides_add(ngx_conf_t *cf,
-    ngx_str_t *path, ngx_msec_t interval);
+    ngx_str_t *path, ngx_msec_t interval, ngx_http_recsys_store_t *store);
 void ngx_http_recsys_overrides_open_all(ngx_cycle_t *cycle);
 void ngx_http_recsys_overrides_close_all(ngx_cycle_t *cycle);
 /*
- * The rules resolved against the store's current model, in *view (NULL:
- * none).  NGX_ERROR when they could not be resolved (out of memory): the
- * request must not be answered without them.
+ * The rules resolved against the current model of the store they were
+ * configured with, in *view (NULL: none).  NGX_ERROR when they could not
+ * be resolved (out of memory): the request must not be answered without
+ * them.
  */
 ngx_int_t ngx_http_recsys_overrides_view(ngx_http_request_t *r,
-    ngx_http_recsys_overrides_t *o, ngx_http_recsys_store_t *store,
-    const recsys_ovr_view_t **view);
+    ngx_http_recsys_overrides_t *o, const recsys_ovr_view_t **view);
 char *ngx_http_recsys_diversity_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 

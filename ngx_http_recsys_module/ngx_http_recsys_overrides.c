@@ -15,12 +15,16 @@
  *
  * The rules name external ids; what a request reads is their view
  * resolved against the worker's current model (engine: recsys_ovr_view),
- * made again when the rules or the model change.  Files are shared by
- * path between the locations that name them, per worker, in memory of
- * their own (malloc), freed at exit.
+ * made when the rules are loaded and again by the first request after the
+ * model changed.  A file is shared by the locations that name it with the
+ * same model, per worker, in memory of its own (malloc), freed at exit.
  */
 
 #include "ngx_http_recsys_module.h"
+
+
+static ngx_int_t ngx_http_recsys_overrides_resolve(
+    ngx_http_recsys_overrides_t *o, ngx_log_t *log);
 
 
 struct ngx_http_recsys_overrides_s {
@@ -34,8 +38,8 @@ struct ngx_http_recsys_overrides_s {
     ngx_uint_t                has_bad;
     ngx_uint_t                missing_logged;
     recsys_overrides_t       *rules;        /* NULL: none */
-    recsys_ovr_view_t        *view;         /* rules against view_model */
-    ngx_http_recsys_store_t  *view_store;
+    ngx_http_recsys_store_t  *store;        /* the model they apply to */
+    recsys_ovr_view_t        *view;         /* rules against its model */
     ngx_uint_t                view_generation;
 };
 
@@ -54,9 +58,10 @@ ngx_http_recsys_overrides_forget_events(const recsys_ovr_rule_t *erase,
 }
 
 
-/* The overrides of this path already configured, or NULL. */
+/* The overrides of this path and model already configured, or NULL. */
 static ngx_http_recsys_overrides_t *
-ngx_http_recsys_overrides_find(ngx_array_t *all, ngx_str_t *path)
+ngx_http_recsys_overrides_find(ngx_array_t *all, ngx_str_t *path,
+    ngx_http_recsys_store_t *store)
 {
     ngx_uint_t                     i;
     ngx_http_recsys_overrides_t  **o;
@@ -64,7 +69,9 @@ ngx_http_recsys_overrides_find(ngx_array_t *all, ngx_str_t *path)
     o = all->elts;
 
     for (i = 0; i < all->nelts; i++) {
-        if (ngx_strcmp(o[i]->path.data, path->data) == 0) {
+        if (o[i]->store == store
+            && ngx_strcmp(o[i]->path.data, path->data) == 0)
+        {
             return o[i];
         }
     }
@@ -73,10 +80,13 @@ ngx_http_recsys_overrides_find(ngx_array_t *all, ngx_str_t *path)
 }
 
 
-/* path: a full name, NUL-terminated (ngx_conf_full_name made it). */
+/*
+ * path: a full name, NUL-terminated (ngx_conf_full_name made it).  One
+ * object per file and model, so that each keeps its rules resolved.
+ */
 ngx_http_recsys_overrides_t *
 ngx_http_recsys_overrides_add(ngx_conf_t *cf, ngx_str_t *path,
-    ngx_msec_t interval)
+    ngx_msec_t interval, ngx_http_recsys_store_t *store)
 {
     ngx_http_recsys_overrides_t   *o, **slot;
     ngx_http_recsys_main_conf_t   *rmcf;
@@ -91,7 +101,7 @@ ngx_http_recsys_overrides_add(ngx_conf_t *cf, ngx_str_t *path,
         return NULL;
     }
 
-    o = ngx_http_recsys_overrides_find(&rmcf->overrides, path);
+    o = ngx_http_recsys_overrides_find(&rmcf->overrides, path, store);
 
     if (o == NULL) {
         slot = ngx_array_push(&rmcf->overrides);
@@ -104,6 +114,7 @@ ngx_http_recsys_overrides_add(ngx_conf_t *cf, ngx_str_t *path,
         *slot = o;
         o->path = *path;
         o->interval = interval;
+        o->store = store;
     }
 
     o->interval = ngx_min(o->interval, interval);
@@ -242,6 +253,10 @@ ngx_http_recsys_overrides_load(ngx_http_recsys_overrides_t *o,
     o->has_id = 1;
     o->has_bad = 0;
     ngx_http_recsys_overrides_install(o, rules, log);
+
+    /* resolved now rather than by the next request (a request that finds
+     * it undone, out of memory here, tries again) */
+    (void) ngx_http_recsys_overrides_resolve(o, log);
 }
 
 
@@ -284,10 +299,46 @@ ngx_http_recsys_overrides_check(ngx_http_recsys_overrides_t *o,
 }
 
 
+/*
+ * The rules resolved against the store's model, made again when either
+ * changed: NGX_OK (o->view NULL: no rules or no model), or NGX_ERROR when
+ * out of memory.
+ */
+static ngx_int_t
+ngx_http_recsys_overrides_resolve(ngx_http_recsys_overrides_t *o,
+    ngx_log_t *log)
+{
+    if (o->rules == NULL || o->store->model == NULL) {
+        recsys_ovr_view_free(o->view);
+        o->view = NULL;
+        return NGX_OK;
+    }
+
+    if (o->view != NULL && o->view_generation == o->store->generation) {
+        return NGX_OK;
+    }
+
+    recsys_ovr_view_free(o->view);
+    o->view = NULL;
+
+    if (recsys_ovr_view_make(o->rules, o->store->model, &o->view)
+        != RECSYS_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "recsys: no memory for the overrides \"%V\"",
+                      &o->path);
+        return NGX_ERROR;
+    }
+
+    o->view_generation = o->store->generation;
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_recsys_overrides_view(ngx_http_request_t *r,
-    ngx_http_recsys_overrides_t *o, ngx_http_recsys_store_t *store,
-    const recsys_ovr_view_t **view)
+    ngx_http_recsys_overrides_t *o, const recsys_ovr_view_t **view)
 {
     *view = NULL;
 
@@ -301,28 +352,9 @@ ngx_http_recsys_overrides_view(ngx_http_request_t *r,
         ngx_http_recsys_overrides_check(o, ngx_cycle->log);
     }
 
-    if (o->rules == NULL || store->model == NULL) {
-        return NGX_OK;
-    }
-
-    if (o->view == NULL || o->view_store != store
-        || o->view_generation != store->generation)
-    {
-        recsys_ovr_view_free(o->view);
-        o->view = NULL;
-
-        if (recsys_ovr_view_make(o->rules, store->model, &o->view)
-            != RECSYS_OK)
-        {
-            /* never an answer without the takedowns: a 500 instead */
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "recsys: no memory for the overrides \"%V\"",
-                          &o->path);
-            return NGX_ERROR;
-        }
-
-        o->view_store = store;
-        o->view_generation = store->generation;
+    /* never an answer without the takedowns: a 500 instead */
+    if (ngx_http_recsys_overrides_resolve(o, r->connection->log) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     *view = o->view;

@@ -47,7 +47,9 @@ recsys_rerank_prepare(const recsys_query_t *q, recsys_query_t *run)
     pool = need;
 
     if (more) {
-        pool += (uint64_t) (RECSYS_RERANK_POOL - 1) * q->n;
+        /* a function of offset + n alone, so that pages of one need cut
+         * the same ranking */
+        pool = need * RECSYS_RERANK_POOL;
         if (pool > need + RECSYS_DIVERSITY_MAX) {
             pool = need + RECSYS_DIVERSITY_MAX;
         }

@@ -4,8 +4,8 @@
  * the page (DESIGN.md, "Request-time order").
  *
  * When a request has boosts or diversity to apply, the query asks its
- * path for a candidate pool of offset + 10 x n items (at most offset + n +
- * RECSYS_DIVERSITY_MAX) from position 0 instead of offset + n; with pins
+ * path for a candidate pool of 10 x (offset + n) items (at most offset + n
+ * + RECSYS_DIVERSITY_MAX) from position 0 instead of offset + n; with pins
  * alone, for offset + n from position 0.
  * recsys_rerank_prepare() says so and rewrites the query that runs;
  * recsys_rerank_apply() turns the pool into the page.  A request with
