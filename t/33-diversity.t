@@ -22,19 +22,23 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
-use RecsysTest qw(builder build_model tmpdir write_file);
+use RecsysTest qw(builder tmpdir write_file);
 
 RecsysTest::skip_unless_built();
 
 my $tmp = tmpdir();
-my ($rc, $out, $err) = builder('gen', '--out', "$tmp/g", '--users', 300,
-                               '--items', 400, '--events', 8000,
-                               '--seed', 9);
+my %gen = (users => 300, items => 400, events => 8000, seed => 9);
+my ($rc, $out, $err) = builder('gen', '--out', "$tmp/g",
+                               map { ("--$_", $gen{$_}) } sort keys %gen);
 is($rc, 0, 'gen') or diag $err;
 
-my $model = build_model(interactions => "$tmp/g/interactions.csv",
-                        items => "$tmp/g/items.csv", out => "$tmp/m.mdb",
-                        model_id => 'div-1', args => ['--no-content']);
+# without content neighbours: the genres are the whole similarity
+my $model = "$tmp/m.mdb";
+($rc, $out, $err) = builder('build', '--no-content', '--quiet',
+                            '--interactions', "$tmp/g/interactions.csv",
+                            '--items', "$tmp/g/items.csv",
+                            '--out', $model, '--model-id', 'div-1');
+is($rc, 0, 'build') or diag $err;
 
 my $srv = RecsysTest::start_nginx(locations =>
     RecsysTest::recsys_locations(
@@ -169,6 +173,10 @@ write_file($conf, "load_module " . RecsysTest::module_path() . ";\n"
     . "events {}\nhttp {\n    server {\n        location / {\n"
     . "            recsys;\n            recsys_model $model;\n"
     . "            recsys_diversity 2;\n        }\n    }\n}\n");
+# a sanitizer build of the module needs its runtime first, as in start_nginx
+local $ENV{LD_PRELOAD} = $ENV{RECSYS_NGINX_PRELOAD}
+    if $ENV{RECSYS_NGINX_PRELOAD};
+local $ENV{ASAN_OPTIONS} = 'detect_leaks=0' if $ENV{RECSYS_NGINX_PRELOAD};
 my $t = `"@{[RecsysTest::nginx_bin()]}" -t -p $tmp -c $conf 2>&1`;
 isnt($?, 0, 'recsys_diversity 2: nginx -t fails');
 like($t, qr/recsys_diversity: "2" is not a decimal from 0 to 1/,

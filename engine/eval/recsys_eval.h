@@ -33,6 +33,7 @@
 
 #include "recsys_ingest.h"
 #include "recsys_metrics.h"
+#include "recsys_model.h"
 #include "recsys_train.h"
 
 #define RECSYS_EVAL_MAX_K      1000
@@ -148,6 +149,9 @@ extern const recsys_recommender_t  recsys_model_rp3;
 extern const recsys_recommender_t  recsys_served_popular;
 extern const recsys_recommender_t  recsys_served_trending;
 extern const recsys_recommender_t  recsys_served_hybrid;
+
+/* The model file a fitted served recommender opened (its state). */
+recsys_model_t *recsys_served_model(const void *state);
 
 void recsys_eval_defaults(recsys_eval_opts_t *o);
 

@@ -25,9 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "recsys_build.h"
 #include "recsys_eval.h"
 #include "recsys_query.h"
 #include "recsys_sorted.h"
@@ -252,96 +250,55 @@ recsys_eval_div_row(const recsys_eval_div_t *e, float div, FILE *f)
 }
 
 
-/* The test rows' items per user, sorted and distinct. */
+/*
+ * The test rows' items per user, sorted and distinct: (user, item) keys
+ * sorted, repeats dropped, then each user's run located.
+ */
 static int
 recsys_eval_div_tests(recsys_eval_div_t *e, const recsys_data_t *d,
     const uint8_t *assign, uint32_t n_users)
 {
-    size_t    i;
-    uint32_t  u, j, w, *fill;
+    size_t     i, n, w;
+    uint32_t   u;
+    uint64_t  *keys;
 
+    keys = malloc((d->n_events + 1) * sizeof(uint64_t));
     e->test_off = calloc((size_t) n_users + 1, sizeof(uint32_t));
     e->test_item = malloc((d->n_events + 1) * sizeof(uint32_t));
-    fill = calloc((size_t) n_users + 1, sizeof(uint32_t));
 
-    if (e->test_off == NULL || e->test_item == NULL || fill == NULL) {
-        free(fill);
+    if (keys == NULL || e->test_off == NULL || e->test_item == NULL) {
+        free(keys);
         return RECSYS_ENOMEM;
     }
 
-    for (i = 0; i < d->n_events; i++) {
-        e->test_off[d->events[i].user + 1] += assign[i] == RECSYS_SPLIT_TEST;
-    }
-
-    for (u = 0; u < n_users; u++) {
-        e->test_off[u + 1] += e->test_off[u];
-    }
-
-    for (i = 0; i < d->n_events; i++) {
+    for (i = 0, n = 0; i < d->n_events; i++) {
         if (assign[i] == RECSYS_SPLIT_TEST) {
-            u = d->events[i].user;
-            e->test_item[e->test_off[u] + fill[u]++] = d->events[i].item;
+            keys[n++] = (uint64_t) d->events[i].user << 32
+                        | d->events[i].item;
         }
     }
 
-    for (u = 0, w = 0; u < n_users; u++) {
-        uint32_t  from = e->test_off[u], to = from + fill[u];
+    qsort(keys, n, sizeof(uint64_t), recsys_sorted_cmp_u64);
 
-        qsort(e->test_item + from, to - from, sizeof(uint32_t),
-              recsys_sorted_cmp_u32);
-        e->test_off[u] = w;
+    for (i = 0, w = 0; i < n; i++) {
+        if (i > 0 && keys[i] == keys[i - 1]) {
+            continue;
+        }
 
-        for (j = from; j < to; j++) {
-            if (j == from || e->test_item[j] != e->test_item[j - 1]) {
-                e->test_item[w++] = e->test_item[j];
-            }
+        e->test_item[w++] = (uint32_t) keys[i];
+        e->test_off[(keys[i] >> 32) + 1] = (uint32_t) w;
+    }
+
+    /* users without test rows start where the previous one ended */
+    for (u = 0; u < n_users; u++) {
+        if (e->test_off[u + 1] < e->test_off[u]) {
+            e->test_off[u + 1] = e->test_off[u];
         }
     }
 
-    e->test_off[n_users] = w;
-    free(fill);
+    free(keys);
 
     return RECSYS_OK;
-}
-
-
-/* The served hybrid model of the train rows, opened. */
-static int
-recsys_eval_div_model(recsys_data_t *td, const recsys_train_t *train,
-    recsys_model_t **model, char *err, size_t errlen)
-{
-    int                   rc;
-    char                  dir[4096], path[4200];
-    const char           *tmp;
-    recsys_build_opts_t   o;
-    recsys_build_stats_t  stats;
-
-    recsys_build_defaults(&o);
-    o.quiet = 1;
-    o.model_id = "eval";
-    o.explain_top = 0;
-
-    tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof(dir), "%s/recsys-div-XXXXXX",
-             tmp != NULL && *tmp ? tmp : "/tmp");
-
-    if (mkdtemp(dir) == NULL) {
-        snprintf(err, errlen, "%s: cannot create a temporary directory",
-                 dir);
-        return RECSYS_EIO;
-    }
-
-    snprintf(path, sizeof(path), "%s/model.mdb", dir);
-
-    rc = recsys_build_from_train(td, train, &o, path, &stats, err, errlen);
-    if (rc == RECSYS_OK) {
-        rc = recsys_model_open(path, model, err, errlen);
-    }
-
-    unlink(path);
-    rmdir(dir);
-
-    return rc;
 }
 
 
@@ -355,6 +312,7 @@ recsys_eval_diversity(const recsys_data_t *d, const recsys_eval_opts_t *o,
     uint8_t           *assign;
     recsys_data_t      td;
     recsys_event_t    *rows;
+    void              *state;
     recsys_train_t     train;
     recsys_eval_div_t  e;
 
@@ -367,6 +325,7 @@ recsys_eval_diversity(const recsys_data_t *d, const recsys_eval_opts_t *o,
     }
 
     memset(&e, 0, sizeof(e));
+    state = NULL;
     assign = malloc(d->n_events + 1);
     rows = malloc((d->n_events + 1) * sizeof(recsys_event_t));
 
@@ -413,7 +372,12 @@ recsys_eval_diversity(const recsys_data_t *d, const recsys_eval_opts_t *o,
 
         rc = recsys_eval_div_tests(&e, d, assign, train.n_users);
         if (rc == RECSYS_OK) {
-            rc = recsys_eval_div_model(&td, &train, &e.model, err, errlen);
+            rc = recsys_served_hybrid.fit(&train, NULL, &state, err,
+                                          errlen);
+        }
+
+        if (rc == RECSYS_OK) {
+            e.model = recsys_served_model(state);
         }
 
         if (rc == RECSYS_OK) {
@@ -427,7 +391,7 @@ recsys_eval_diversity(const recsys_data_t *d, const recsys_eval_opts_t *o,
             }
         }
 
-        recsys_model_close(e.model);
+        recsys_served_hybrid.free(state);
         recsys_train_free(&train);
     }
 
