@@ -36,9 +36,11 @@
 #     explain=1, n=100, popular, trending, and each other source for the
 #     same users: usercf, content, cluster, assoc, markov, ease, rp3beta,
 #     als; filter: hybrid under filter=year>=1990,regions~US|FR (two
-#     clauses over the sample catalog's attributes).  n=100 answers are
-#     about ten times the median size, so n100 is paired with
-#     /static-big, a file of the median n=100 answer's size
+#     clauses over the sample catalog's attributes); overrides (the hybrid
+#     with an overrides file of 100,000 hidden items, every tenth item of
+#     the log among them) and diversity (the hybrid with diversity=0.5).
+#     n=100 answers are about ten times the median size, so n100 is
+#     paired with /static-big, a file of the median n=100 answer's size
 #     served by nginx's static module (open_file_cache on): the same bytes
 #     on the wire; n100s runs the same requests against /static.  An
 #     algorithm the model lacks
@@ -94,7 +96,7 @@ REQUESTS=${REQUESTS:-1000000}
 RSS_MAX_SECONDS=${RSS_MAX_SECONDS:-600}
 RSS_CHUNK_SECONDS=${RSS_CHUNK_SECONDS:-10}
 RSS_WARMUP_SECONDS=${RSS_WARMUP_SECONDS:-5}
-ALL_SCENARIOS="hybrid itemcf item history unknown explain n100 n100s popular trending usercf content cluster assoc markov ease rp3beta als items filter"
+ALL_SCENARIOS="hybrid itemcf item history unknown explain n100 n100s popular trending usercf content cluster assoc markov ease rp3beta als items filter overrides diversity"
 SCENARIOS=${SCENARIOS:-$ALL_SCENARIOS}
 LUA="$ROOT/bench/rotate.lua"
 
@@ -120,6 +122,7 @@ else
 fi
 
 MODEL="$WORK/model.mdb"
+OVERRIDES="$WORK/overrides.txt"
 say "building the model"
 # shellcheck disable=SC2086
 "$RB" build --interactions "$INTERACTIONS" ${ITEMS:+--items "$ITEMS"} \
@@ -169,7 +172,16 @@ perl -e '
         # hybrid under a two-clause filter over the sample catalog attributes
         filter   => [ map { "/recommend?user=" . esc($_)
                             . "&filter=year%3E%3D1990,regions~US%7CFR" } @heavy ],
+        overrides => [ map { "/recommend-ovr?user=" . esc($_) } @heavy ],
+        diversity => [ map { "/recommend?user=" . esc($_) . "&diversity=0.5" } @heavy ],
     );
+    # the overrides of /recommend-ovr: 100,000 hidden items, every tenth
+    # item of the log among them, the rest ids the model does not have
+    open my $ov, ">", "$dir/../overrides.txt" or die "overrides: $!\n";
+    my $n = 0;
+    for (my $k = 0; $k < @items; $k += 10) { print $ov "hide $items[$k]\n"; $n++ }
+    print $ov "hide bench-absent-$_\n" for 1 .. 100000 - $n;
+    close $ov;
     for my $algo (qw(usercf content cluster assoc markov ease rp3beta als)) {
         $files{$algo} = [ map { "/recommend?user=" . esc($_) . "&algo=$algo" } @heavy ];
     }

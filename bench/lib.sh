@@ -122,7 +122,13 @@ write_conf() {
     local big=${7:-} user="" body big_loc=
     [ "$(id -u)" = 0 ] && user="user root;"
     body=$(head -c "$static_len" /dev/zero | tr '\0' x)
-    [ -n "$big" ] && big_loc="location = /static-big {
+    # OVERRIDES (a file), if set: /recommend-ovr answers with those rules
+    [ -n "${OVERRIDES:-}" ] && big_loc="location = /recommend-ovr {
+            recsys;
+            recsys_overrides $OVERRIDES;
+        }"
+    [ -n "$big" ] && big_loc="$big_loc
+        location = /static-big {
             default_type application/json;
             alias $big;
             open_file_cache max=16;

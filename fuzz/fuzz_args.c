@@ -10,8 +10,9 @@
  * shortage of memory never happens here); a decline names in args->bad
  * one of the module's argument names (what the 400 answer will print);
  * an accepted request has n within 1..max_n, an offset within 0..10000,
- * each weight -1 (not given) or within 0..10, and each id decoded within
- * its buffer; the same for /items' q, id and meta.
+ * each weight -1 (not given) or within 0..10, the diversity -1 or within
+ * 0..1, and each id decoded within its buffer; the same for /items' q, id
+ * and meta.
  *
  * The parser is compiled against nginx's headers as configured in
  * build/nginx/src (./build.sh makes it), but Debian's nginx-dev carries
@@ -75,7 +76,7 @@ recsys_fuzz_known_name(const char *name)
     ngx_uint_t          k;
     static const char  *names[] = {
         "user", "item", "n", "offset", "algo", "exclude", "history",
-        "genre", "explain", "predict"
+        "genre", "explain", "predict", "diversity"
     };
 
     for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
@@ -146,6 +147,12 @@ recsys_fuzz_accepted(ngx_http_recsys_args_t *args,
         {
             recsys_fuzz_fail("a weight out of range");
         }
+    }
+
+    if (args->diversity != -1.0f
+        && !(args->diversity >= 0.0f && args->diversity <= 1.0f))
+    {
+        recsys_fuzz_fail("diversity out of range");
     }
 
     if (args->has_user && (args->user.len < 1 || args->user.len > 256)) {

@@ -416,3 +416,37 @@ recsys_fuzz_use_model(const char *path)
 
     recsys_model_close(m);
 }
+
+
+void
+recsys_fuzz_check_result(const recsys_query_t *q, const recsys_result_t *res,
+    uint32_t n_items)
+{
+    uint32_t     k, j, item;
+    const char  *bad;
+
+    if (res->n > q->n) {
+        fprintf(stderr, "fuzz: %u results for n=%u\n", res->n, q->n);
+        abort();
+    }
+
+    for (k = 0; k < res->n; k++) {
+        item = res->items[k].item;
+        bad = item >= n_items ? "out of range"
+              : recsys_ovr_hidden(q->overrides, item) ? "hidden" : NULL;
+
+        for (j = 0; bad == NULL && j < q->n_exclude; j++) {
+            bad = item == q->exclude[j] ? "excluded" : NULL;
+        }
+
+        for (j = 0; bad == NULL && j < k; j++) {
+            bad = item == res->items[j].item ? "twice" : NULL;
+        }
+
+        if (bad != NULL) {
+            fprintf(stderr, "fuzz: item %u of %u returned: %s\n", item,
+                    n_items, bad);
+            abort();
+        }
+    }
+}

@@ -13,7 +13,8 @@
  *   - the seed model named by RECSYS_FUZZ_MODEL (a model file that
  *     recsys-build made), read into memory or opened as a model;
  *   - recsys_fuzz_use_model: what a server does with a file it accepted
- *     (open, look up ids, run queries), used by the model harnesses.
+ *     (open, look up ids, run queries), used by the model harnesses;
+ *   - recsys_fuzz_check_result: the bounds every query answer keeps.
  */
 
 #ifndef RECSYS_FUZZ_COMMON_H
@@ -69,5 +70,13 @@ void recsys_fuzz_seed_out(const char *name, const void *p, size_t n);
  * list row's bounds, the packed models, and a few queries.
  */
 void recsys_fuzz_use_model(const char *path);
+
+/*
+ * Aborts unless res answers q within its bounds: at most n results, each
+ * an item of the model (below n_items), none excluded, none hidden by the
+ * query's overrides, none twice.
+ */
+void recsys_fuzz_check_result(const recsys_query_t *q,
+    const recsys_result_t *res, uint32_t n_items);
 
 #endif /* RECSYS_FUZZ_COMMON_H */

@@ -16,7 +16,8 @@
  * a bump allocator whose unused bytes and red zones are poisoned.
  * Asserts: no crash, no sanitizer report, no hang; RECSYS_OK or
  * RECSYS_ENOTFOUND (RECSYS_ENOMEM only if the 256 MiB arena is spent);
- * at most n results, each an item index of the model, none excluded.
+ * at most n results, each an item index of the model, none excluded,
+ * none twice (recsys_fuzz_check_result).
  * With RECSYS_FUZZ_SEED_DIR set it writes one request per algorithm
  * there and exits.
  */
@@ -108,35 +109,6 @@ recsys_fuzz_indexes(recsys_fuzz_in_t *in, uint32_t *out, uint32_t limit,
 }
 
 
-static void
-recsys_fuzz_check(const recsys_query_t *q, const recsys_result_t *res,
-    uint32_t n_items)
-{
-    uint32_t  k, j;
-
-    if (res->n > q->n) {
-        fprintf(stderr, "fuzz: %u results for n=%u\n", res->n, q->n);
-        abort();
-    }
-
-    for (k = 0; k < res->n; k++) {
-        if (res->items[k].item >= n_items) {
-            fprintf(stderr, "fuzz: item %u of %u\n", res->items[k].item,
-                    n_items);
-            abort();
-        }
-
-        for (j = 0; j < q->n_exclude; j++) {
-            if (res->items[k].item == q->exclude[j]) {
-                fprintf(stderr, "fuzz: excluded item %u returned\n",
-                        q->exclude[j]);
-                abort();
-            }
-        }
-    }
-}
-
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -196,7 +168,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc = recsys_query_run(recsys_fuzz_m, &q, &recsys_fuzz_a, &res);
 
     if (rc == RECSYS_OK) {
-        recsys_fuzz_check(&q, &res, h->n_items);
+        recsys_fuzz_check_result(&q, &res, h->n_items);
 
     } else if (rc != RECSYS_ENOTFOUND && rc != RECSYS_ENOMEM) {
         fprintf(stderr, "fuzz: recsys_query_run: %d\n", rc);

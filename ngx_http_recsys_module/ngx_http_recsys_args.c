@@ -5,10 +5,10 @@
  * are percent-decoded exactly once ('+' is a space) and must then be 1 to
  * 256 bytes of valid UTF-8 without NUL; n and offset are plain decimal
  * integers in range; lists are comma-separated and capped by
- * recsys_max_list; weights w_<source> are decimals from 0 to 10; filter
- * is at most 4096 bytes of UTF-8 (its syntax is the engine's to check);
- * strict is 0 or 1.  A
- * violation names the argument in args->bad and never echoes the input.
+ * recsys_max_list; weights w_<source> are decimals from 0 to 10 and
+ * diversity one from 0 to 1; filter is at most 4096 bytes of UTF-8 (its
+ * syntax is the engine's to check); strict is 0 or 1.  A violation names
+ * the argument in args->bad and never echoes the input.
  * Unknown arguments are ignored.
  */
 
@@ -30,6 +30,7 @@ typedef enum {
     NGX_HTTP_RECSYS_ARG_PREDICT,
     NGX_HTTP_RECSYS_ARG_FILTER,
     NGX_HTTP_RECSYS_ARG_STRICT,
+    NGX_HTTP_RECSYS_ARG_DIVERSITY,
     NGX_HTTP_RECSYS_ARG_WEIGHT,         /* w_<source>, one bit per source */
     NGX_HTTP_RECSYS_ARG_UNKNOWN = NGX_HTTP_RECSYS_ARG_WEIGHT + RECSYS_NSRC
 } ngx_http_recsys_arg_e;
@@ -47,7 +48,8 @@ static ngx_str_t  ngx_http_recsys_arg_names[] = {
     ngx_string("explain"),
     ngx_string("predict"),
     ngx_string("filter"),
-    ngx_string("strict")
+    ngx_string("strict"),
+    ngx_string("diversity")
 };
 
 
@@ -274,6 +276,22 @@ ngx_http_recsys_parse_weight(u_char *p, size_t len, float *w)
 }
 
 
+/* diversity: a decimal from 0 to 1 with at most 4 decimals. */
+ngx_int_t
+ngx_http_recsys_parse_diversity(u_char *p, size_t len, float *out)
+{
+    float  v;
+
+    if (ngx_http_recsys_parse_weight(p, len, &v) != NGX_OK || v > 1.0f) {
+        return NGX_DECLINED;
+    }
+
+    *out = v;
+
+    return NGX_OK;
+}
+
+
 /* Every element of a comma-separated list must be a valid id. */
 ngx_int_t
 ngx_http_recsys_check_list(ngx_str_t *list, ngx_uint_t max)
@@ -380,6 +398,10 @@ ngx_http_recsys_set_arg(ngx_http_request_t *r,
 
         return NGX_DECLINED;
 
+    case NGX_HTTP_RECSYS_ARG_DIVERSITY:
+        return ngx_http_recsys_parse_diversity(value.data, value.len,
+                                               &args->diversity);
+
     default:
         if (k >= NGX_HTTP_RECSYS_ARG_WEIGHT
             && k < NGX_HTTP_RECSYS_ARG_UNKNOWN)
@@ -477,6 +499,7 @@ ngx_http_recsys_parse_args(ngx_http_request_t *r,
 
     ngx_memzero(args, sizeof(ngx_http_recsys_args_t));
     args->n = rlcf->default_n;
+    args->diversity = -1.0f;
 
     for (s = 0; s < RECSYS_NSRC; s++) {
         args->weight[s] = -1.0f;

@@ -328,7 +328,7 @@ ngx_http_recsys_prediction(ngx_http_request_t *r, recsys_model_t *model,
 static ngx_int_t
 ngx_http_recsys_answer(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model, ngx_str_t *user,
-    ngx_str_t *item, recsys_result_t *res)
+    ngx_str_t *item, const recsys_query_t *q, recsys_result_t *res)
 {
     size_t                  len;
     u_char                 *id;
@@ -351,6 +351,8 @@ ngx_http_recsys_answer(ngx_http_request_t *r,
     ctx->algo = recsys_query_algo_model_name(model, res->algo);
     ctx->fallback = recsys_query_fallback_name(res->fallback);
     ctx->count = res->n;
+    ctx->overrides = q->overrides != NULL ? q->overrides->version : 0;
+    ctx->diversity = q->diversity;
     ngx_http_set_ctx(r, ctx, ngx_http_recsys_module);
 
     ngx_http_recsys_counters(r)->ok++;
@@ -358,6 +360,53 @@ ngx_http_recsys_answer(ngx_http_request_t *r,
 
     return ngx_http_recsys_sent(r, ngx_http_recsys_send_result(r, rlcf,
                                        model, user, item, res));
+}
+
+
+/*
+ * The query's settings (but the algorithm) from the location and the
+ * arguments, the rules of the overrides file resolved against model, and
+ * the user's index (none for an unknown or erased user).  NGX_ERROR: the
+ * rules could not be resolved (out of memory).
+ */
+static ngx_int_t
+ngx_http_recsys_query_init(ngx_http_request_t *r,
+    ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args,
+    recsys_model_t *model, ngx_str_t *user, recsys_query_t *q)
+{
+    ngx_memzero(q, sizeof(recsys_query_t));
+    q->n = (uint32_t) args->n;
+    q->offset = (uint32_t) args->offset;
+    q->user = RECSYS_NO_INDEX;
+    q->item = RECSYS_NO_INDEX;
+    q->explain = args->explain;
+    q->max_history = (uint32_t) rlcf->max_history;
+    q->max_nbrs = (uint32_t) rlcf->max_nbrs;
+    q->explain_history = (uint32_t) rlcf->explain_history;
+    q->scratch = rlcf->store->scratch;
+    q->diversity = args->diversity >= 0.0f ? args->diversity
+                                           : rlcf->diversity;
+
+    if (ngx_http_recsys_overrides_view(r, rlcf->overrides, &q->overrides)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (user->len > 0
+        && recsys_model_user(model, (const char *) user->data, user->len,
+                             &q->user)
+           != RECSYS_OK)
+    {
+        q->user = RECSYS_NO_INDEX;
+    }
+
+    if (recsys_ovr_erased(q->overrides, q->user)) {
+        /* answered as a user the model never saw */
+        q->user = RECSYS_NO_INDEX;
+    }
+
+    return NGX_OK;
 }
 
 
@@ -421,32 +470,20 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    ngx_memzero(&q, sizeof(recsys_query_t));
-    q.algo = algo;
-    q.n = (uint32_t) args.n;
-    q.offset = (uint32_t) args.offset;
-    q.user = RECSYS_NO_INDEX;
-    q.item = RECSYS_NO_INDEX;
-    q.explain = args.explain;
-    q.max_history = (uint32_t) rlcf->max_history;
-    q.max_nbrs = (uint32_t) rlcf->max_nbrs;
-    q.explain_history = (uint32_t) rlcf->explain_history;
-    q.scratch = rlcf->store->scratch;
-
-    if (user.len > 0
-        && recsys_model_user(model, (const char *) user.data, user.len,
-                             &q.user)
-           != RECSYS_OK)
+    if (ngx_http_recsys_query_init(r, rlcf, &args, model, &user, &q)
+        != NGX_OK)
     {
-        q.user = RECSYS_NO_INDEX;
+        return ngx_http_recsys_no_memory(r);
     }
 
+    q.algo = algo;
     item = NULL;
 
     if (args.has_item) {
         if (recsys_model_item(model, (const char *) args.item.data,
                               args.item.len, &q.item)
-            != RECSYS_OK)
+            != RECSYS_OK
+            || recsys_ovr_hidden(q.overrides, q.item))
         {
             return ngx_http_recsys_fail(r, RECSYS_ENOTFOUND, "unknown item");
         }
@@ -508,5 +545,5 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
     ngx_http_recsys_live_result(r, model, &res);
 
     return ngx_http_recsys_answer(r, rlcf, model, user.len ? &user : NULL,
-                                  item, &res);
+                                  item, &q, &res);
 }

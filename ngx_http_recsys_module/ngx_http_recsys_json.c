@@ -5,8 +5,9 @@
  * (each item's id and its "title"/"genres" members); only scores and the
  * echoed user id are formatted here.  The buffer is sized from an upper
  * bound computed first, written once, and checked against that bound.
- * ETag is the model id and a CRC of what the answer depends on (query and
- * user), so nginx's not-modified filter answers If-None-Match with 304.
+ * ETag is the model id and a CRC of what the answer depends on (query,
+ * user, overrides, diversity), so nginx's not-modified filter answers
+ * If-None-Match with 304.
  */
 
 #include "ngx_http_recsys_module.h"
@@ -555,24 +556,35 @@ ngx_http_recsys_why_write(u_char *p, recsys_model_t *model, recsys_why_t *why)
 
 
 /*
- * The answer is a function of the model, the query string and the user
- * (who may come from a cookie or a header): that is the ETag, cheaper to
- * hash than the body.  NGX_ERROR when out of memory.
+ * The answer is a function of the model, the query string, the user
+ * (who may come from a cookie or a header), the overrides and the
+ * diversity: that is the ETag, cheaper to hash than the body.  NGX_ERROR
+ * when out of memory.
  */
 static ngx_int_t
 ngx_http_recsys_etag(ngx_http_request_t *r, const char *id, size_t id_len,
     ngx_str_t *user, const char *algo_name, uint32_t depends,
     ngx_str_t *etag)
 {
-    u_char    *e;
-    uint32_t   k, crc;
-    uint64_t   live;
+    u_char                 *e;
+    uint32_t                k, crc;
+    uint64_t                live;
+    ngx_http_recsys_ctx_t  *ctx;
 
     ngx_crc32_init(crc);
     ngx_crc32_update(&crc, r->args.data, r->args.len);
     ngx_crc32_update(&crc, (u_char *) "\n", 1);
     if (user != NULL) {
         ngx_crc32_update(&crc, user->data, user->len);
+    }
+
+    /* the overrides' version and the location's diversity, when set */
+    ctx = ngx_http_get_module_ctx(r, ngx_http_recsys_module);
+    if (ctx != NULL && (ctx->overrides != 0 || ctx->diversity > 0.0f)) {
+        ngx_crc32_update(&crc, (u_char *) &ctx->overrides,
+                         sizeof(ctx->overrides));
+        ngx_crc32_update(&crc, (u_char *) &ctx->diversity,
+                         sizeof(ctx->diversity));
     }
     ngx_crc32_update(&crc, (u_char *) algo_name, ngx_strlen(algo_name));
     live = ngx_http_recsys_live_version(r);

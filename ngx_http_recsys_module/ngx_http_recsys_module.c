@@ -14,6 +14,8 @@
  *   recsys_weights SRC=W ...;        hybrid weights over the model's
  *   recsys_reload_interval TIME;     how often a worker stats the path
  *   recsys_cache_ttl TIME;           Cache-Control max-age, 0: none
+ *   recsys_overrides PATH;           hide, erase, pin, boost (a text file)
+ *   recsys_diversity 0..1;           default of the diversity argument
  *   recsys_status;                   in another location: JSON status
  *   recsys_items;                    the catalogue (ngx_http_recsys_items.c)
  *
@@ -154,6 +156,20 @@ static ngx_command_t  ngx_http_recsys_commands[] = {
       offsetof(ngx_http_recsys_loc_conf_t, cache_ttl),
       NULL },
 
+    { ngx_string("recsys_overrides"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_recsys_loc_conf_t, overrides_path),
+      NULL },
+
+    { ngx_string("recsys_diversity"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_recsys_diversity_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -240,6 +256,7 @@ ngx_http_recsys_create_loc_conf(ngx_conf_t *cf)
     conf->weights = NGX_CONF_UNSET_PTR;
     conf->reload_interval = NGX_CONF_UNSET_MSEC;
     conf->cache_ttl = NGX_CONF_UNSET;
+    conf->diversity = -1.0f;
 
     return conf;
 }
@@ -263,6 +280,11 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->explain_history, prev->explain_history,
                               20);
     ngx_conf_merge_ptr_value(conf->weights, prev->weights, NULL);
+    ngx_conf_merge_str_value(conf->overrides_path, prev->overrides_path, "");
+
+    if (conf->diversity < 0.0f) {
+        conf->diversity = prev->diversity < 0.0f ? 0.0f : prev->diversity;
+    }
 
     if (ngx_http_recsys_merge_weights(cf, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
@@ -321,6 +343,16 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     conf->store = ngx_http_recsys_store_add(cf, &conf->model_path,
                                             conf->reload_interval);
     if (conf->store == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->overrides_path.len > 0
+        && (ngx_conf_full_name(cf->cycle, &conf->overrides_path, 1) != NGX_OK
+            || (conf->overrides = ngx_http_recsys_overrides_add(cf,
+                                      &conf->overrides_path,
+                                      conf->reload_interval, conf->store))
+               == NULL))
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -463,6 +495,7 @@ ngx_http_recsys_init_process(ngx_cycle_t *cycle)
     }
 
     ngx_http_recsys_store_open_all(cycle);
+    ngx_http_recsys_overrides_open_all(cycle);
 
     return NGX_OK;
 }
@@ -472,5 +505,6 @@ static void
 ngx_http_recsys_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_recsys_store_close_all(cycle);
+    ngx_http_recsys_overrides_close_all(cycle);
     ngx_http_recsys_json_exit();
 }

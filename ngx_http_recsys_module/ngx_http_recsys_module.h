@@ -84,6 +84,7 @@ struct ngx_http_recsys_store_s {
     time_t                    loaded_at;
     ngx_uint_t                opening;      /* an open runs in a thread */
     ngx_http_recsys_store_open_t  open_job;
+    ngx_uint_t                generation;   /* models installed so far */
 #if (NGX_THREADS)
     ngx_thread_pool_t        *thread_pool;
     ngx_thread_task_t        *open_task;
@@ -91,9 +92,13 @@ struct ngx_http_recsys_store_s {
 };
 
 
+typedef struct ngx_http_recsys_overrides_s  ngx_http_recsys_overrides_t;
+
 typedef struct {
     ngx_array_t               stores;       /* ngx_http_recsys_store_t * */
     ngx_http_recsys_counters_t  counters;
+    ngx_array_t               overrides;    /* ngx_http_recsys_overrides_t *;
+                                               elts NULL: none */
 } ngx_http_recsys_main_conf_t;
 
 
@@ -108,6 +113,8 @@ typedef struct {
     const char               *algo;
     const char               *fallback;
     ngx_uint_t                count;
+    uint64_t                  overrides;    /* the rules' version, 0: none */
+    float                     diversity;
 } ngx_http_recsys_ctx_t;
 
 
@@ -131,6 +138,9 @@ typedef struct {
     ngx_http_complex_value_t *filter;       /* recsys_filter, or NULL */
     float                     weight[RECSYS_NSRC];  /* < 0: the model's */
     unsigned                  has_weights:1;
+    ngx_str_t                 overrides_path;
+    ngx_http_recsys_overrides_t  *overrides;
+    float                     diversity;    /* < 0: unset */
 } ngx_http_recsys_loc_conf_t;
 
 
@@ -150,6 +160,7 @@ typedef struct {
                                                  no registry source: name,
                                                  value, for the model */
     ngx_uint_t                n_named;
+    float                     diversity;    /* < 0: not given */
     unsigned                  has_user:1;
     unsigned                  has_item:1;
     unsigned                  has_algo:1;
@@ -181,6 +192,8 @@ ngx_int_t ngx_http_recsys_unescape(ngx_pool_t *pool, ngx_str_t *src,
     ngx_str_t *dst);
 /* A comma-separated list of at most max valid ids, or NGX_DECLINED. */
 ngx_int_t ngx_http_recsys_check_list(ngx_str_t *list, ngx_uint_t max);
+/* A decimal from 0 to 1 with at most 4 decimals: NGX_OK or NGX_DECLINED. */
+ngx_int_t ngx_http_recsys_parse_diversity(u_char *p, size_t len, float *out);
 
 /* ngx_http_recsys_files.c */
 ngx_shm_zone_t *ngx_http_recsys_files_add(ngx_conf_t *cf);
@@ -228,6 +241,21 @@ ngx_int_t ngx_http_recsys_filter(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model,
     ngx_http_recsys_args_t *args, recsys_alloc_t *alloc, recsys_query_t *q,
     uint32_t *depends);
+/* ngx_http_recsys_overrides.c */
+ngx_http_recsys_overrides_t *ngx_http_recsys_overrides_add(ngx_conf_t *cf,
+    ngx_str_t *path, ngx_msec_t interval, ngx_http_recsys_store_t *store);
+void ngx_http_recsys_overrides_open_all(ngx_cycle_t *cycle);
+void ngx_http_recsys_overrides_close_all(ngx_cycle_t *cycle);
+/*
+ * The rules resolved against the current model of the store they were
+ * configured with, in *view (NULL: none).  NGX_ERROR when they could not
+ * be resolved (out of memory): the request must not be answered without
+ * them.
+ */
+ngx_int_t ngx_http_recsys_overrides_view(ngx_http_request_t *r,
+    ngx_http_recsys_overrides_t *o, const recsys_ovr_view_t **view);
+char *ngx_http_recsys_diversity_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 /* ngx_http_recsys_handler.c */
 ngx_int_t ngx_http_recsys_handler(ngx_http_request_t *r);

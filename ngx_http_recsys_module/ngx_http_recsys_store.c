@@ -225,6 +225,7 @@ ngx_http_recsys_store_install(ngx_http_recsys_store_t *store,
     recsys_model_close(store->model);
 
     store->model = model;
+    store->generation++;
     store->id = *id;
     store->has_bad = 0;
 

@@ -68,6 +68,8 @@ const recsys_opt_t  recsys_build_options[] = {
                   "value of each event name in an event column"),
     recsys_bo_f64("decay-days", NULL, decay_days, 0.0, 1e6, "D",
                   "values halve every D days back, 0: no decay"),
+    recsys_bo_str("erase", erase, "FILE",
+                  "user ids, one a line, whose rows are left out"),
     recsys_bo_flag("quiet", NULL, RECSYS_OPT_ON, quiet,
                    "print nothing on success"),
 

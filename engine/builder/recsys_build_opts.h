@@ -67,6 +67,7 @@ typedef struct {
     const char  *out;               /* the model file to publish */
     const char  *event_weights;     /* "name=w,..." for an event column */
     double       decay_days;        /* value half-life in days, 0: none */
+    const char  *erase;             /* users to leave out, one a line */
     int          quiet;
 } recsys_build_opts_t;
 

@@ -22,6 +22,7 @@
 
 #include "recsys_build.h"
 #include "recsys_clock.h"
+#include "recsys_erase.h"
 #include "recsys_eval.h"
 #include "recsys_fetch.h"
 #include "recsys_gen.h"
@@ -213,6 +214,28 @@ recsys_main_interactions(recsys_data_t *d, int argc, char **argv, char *err,
 }
 
 
+/* --erase FILE: the users whose rows the ingest leaves out. */
+static int
+recsys_main_erase(const recsys_build_opts_t *o, recsys_data_t *d,
+    recsys_dict_t *erase, char *err, size_t errlen)
+{
+    if (o->erase == NULL) {
+        return RECSYS_OK;
+    }
+
+    memset(erase, 0, sizeof(recsys_dict_t));
+
+    if (recsys_dict_init(erase, 1024) != RECSYS_OK) {
+        snprintf(err, errlen, "out of memory");
+        return RECSYS_ENOMEM;
+    }
+
+    d->erase = erase;
+
+    return recsys_erase_read(erase, o->erase, err, errlen);
+}
+
+
 static int
 recsys_main_build(int argc, char **argv)
 {
@@ -220,6 +243,7 @@ recsys_main_build(int argc, char **argv)
     uint32_t              s;
     char                  err[1024];
     double                t0, t_ingest;
+    recsys_dict_t         erase;
     recsys_data_t         d;
     recsys_build_opts_t   o;
     recsys_build_stats_t  stats;
@@ -248,9 +272,9 @@ recsys_main_build(int argc, char **argv)
     d.event_weights = o.event_weights;
     d.decay_days = o.decay_days;
 
-    rc = RECSYS_OK;
+    rc = recsys_main_erase(&o, &d, &erase, err, sizeof(err));
 
-    if (o.items != NULL) {
+    if (rc == RECSYS_OK && o.items != NULL) {
         rc = recsys_ingest_catalog(&d, o.items, err, sizeof(err));
     }
 
@@ -266,6 +290,10 @@ recsys_main_build(int argc, char **argv)
 
     if (rc == RECSYS_OK) {
         rc = recsys_build_model(&d, &o, o.out, &stats, err, sizeof(err));
+    }
+
+    if (o.erase != NULL) {
+        recsys_dict_free(&erase);
     }
 
     if (rc != RECSYS_OK) {

@@ -378,6 +378,7 @@ recsys_ingest_event(recsys_data_t *d, recsys_csv_t *csv,
     float            w;
     double           v;
     int64_t          ts;
+    uint32_t         erased;
     recsys_event_t  *e, *events;
     recsys_field_t  *uf, *itf, *f;
 
@@ -431,6 +432,12 @@ recsys_ingest_event(recsys_data_t *d, recsys_csv_t *csv,
         return recsys_ingest_fail(err, errlen, csv->path, csv->line,
                                   "timestamp is not a whole number of "
                                   "Unix seconds");
+    }
+
+    if (d->erase != NULL
+        && recsys_dict_find(d->erase, uf->p, uf->len, &erased) == RECSYS_OK)
+    {
+        return RECSYS_OK;       /* an erased user: the row never was */
     }
 
     if (d->n_events == d->cap_events) {

@@ -54,6 +54,8 @@ typedef struct {
     recsys_dict_t     genres;       /* genre names, first-seen order */
     uint32_t          catalog_items;
     recsys_itemattr_t attrs;        /* the catalog's other columns */
+    const recsys_dict_t  *erase;    /* users whose rows are left out (as if
+                                       never logged), or NULL */
 } recsys_data_t;
 
 

@@ -34,6 +34,7 @@
 #include "recsys_beyond.h"
 #include "recsys_ingest.h"
 #include "recsys_metrics.h"
+#include "recsys_model.h"
 #include "recsys_stats.h"
 #include "recsys_train.h"
 
@@ -197,6 +198,9 @@ extern const recsys_eval_opts_t  recsys_eval_default;
 int recsys_eval_split(const recsys_data_t *d, const recsys_eval_opts_t *o,
     int second_pass, uint8_t *assign, uint8_t *test_value, int64_t *cutoff);
 
+/* The model file a fitted served recommender opened (its state). */
+recsys_model_t *recsys_served_model(const void *state);
+
 /* "p1" ... "kfold" and back; -1 / NULL when unknown. */
 int recsys_eval_protocol_parse(const char *s);
 const char *recsys_eval_protocol_name(recsys_eval_protocol_t p);
@@ -227,6 +231,16 @@ int recsys_eval_check_algos(const char *algos, char *err, size_t errlen);
 int recsys_eval_run(const recsys_data_t *d, const recsys_eval_opts_t *o,
     recsys_eval_report_t *rep, char *err, size_t errlen);
 void recsys_eval_report_free(recsys_eval_report_t *rep);
+
+
+/*
+ * eval --diversity LIST (recsys_eval_diversity.c): the served hybrid at
+ * each diversity setting of LIST ("0,0.25,0.5"), one split, k from o; a
+ * table of nDCG@k, coverage, intra-list diversity and novelty to f.
+ * RECSYS_OK, or a status with the reason in err.
+ */
+int recsys_eval_diversity(const recsys_data_t *d, const recsys_eval_opts_t *o,
+    const char *list, FILE *f, char *err, size_t errlen);
 
 /* The aligned table for people. */
 void recsys_eval_print(const recsys_eval_report_t *rep, FILE *f);

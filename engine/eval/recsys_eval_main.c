@@ -50,6 +50,7 @@ typedef struct {
     const char          *html;
     const char          *save_split;
     const char          *per_user;
+    const char          *diversity;
     int                  tune;
 } recsys_eval_main_t;
 
@@ -102,6 +103,9 @@ static const recsys_opt_t  recsys_eval_main_options[] = {
                    "pick each grid's best on validation, then test"),
     recsys_opt_row("quiet", NULL, RECSYS_OPT_ON, recsys_eo(o.quiet), 0, 1,
                    NULL, "print no table"),
+    recsys_opt_row("diversity", NULL, RECSYS_OPT_STR, recsys_eo(diversity),
+                   0, 0, "D,D,...", "the served hybrid at these diversity "
+                   "settings instead"),
     recsys_opt_null
 };
 
@@ -447,6 +451,11 @@ recsys_eval_main_run(const recsys_data_t *d, recsys_eval_main_t *m,
     recsys_eval_report_t  rep;
 
     chosen = NULL;
+
+    if (m->diversity != NULL) {
+        return recsys_eval_diversity(d, &m->o, m->diversity, stdout, err,
+                                     errlen);
+    }
 
     if (m->save_split != NULL) {
         rc = recsys_eval_main_save_split(d, &m->o, m->save_split, err,

@@ -214,6 +214,13 @@ recsys_served_predict(const void *state, uint32_t user, uint32_t item,
 }
 
 
+recsys_model_t *
+recsys_served_model(const void *state)
+{
+    return ((const recsys_served_t *) state)->model;
+}
+
+
 static void
 recsys_served_free(void *state)
 {

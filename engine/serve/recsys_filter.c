@@ -1,6 +1,7 @@
 /*
  * recsys_filter.c: what a result may not be (seen, excluded, outside the
- * asked genres, failing the attribute filter), checked per candidate item.
+ * asked genres, failing the attribute filter, hidden by the overrides),
+ * checked per candidate item.
  */
 
 #include "recsys_attrfilter.h"
@@ -19,7 +20,8 @@ recsys_filter_pass(const recsys_filter_t *f, uint32_t item)
     }
 
     if (recsys_itemset_has(f->skip, item)
-        || recsys_row_contains(f->seen, item))
+        || recsys_row_contains(f->seen, item)
+        || recsys_ovr_hidden(f->overrides, item))
     {
         return 0;
     }

@@ -1,6 +1,7 @@
 /*
  * recsys_filter.h: what a result may not be: seen, excluded, outside
- * the asked genres, or failing the attribute filter (recsys_attrfilter.h).
+ * the asked genres, failing the attribute filter (recsys_attrfilter.h), or
+ * hidden by the overrides file.
  */
 
 #ifndef RECSYS_FILTER_H
@@ -10,6 +11,7 @@
 
 #include "recsys_itemset.h"
 #include "recsys_model.h"
+#include "recsys_overrides.h"
 
 
 typedef struct {
@@ -19,13 +21,20 @@ typedef struct {
     const uint32_t          *genres;    /* keep items with any of these */
     uint32_t                 n_genres;  /* 0: no genre filter */
     const struct recsys_attrfilter_s  *attrs;   /* NULL: none */
+    const recsys_ovr_view_t *overrides; /* hidden items; NULL: none */
 } recsys_filter_t;
 
 
-/* Whether filter keeps items out beyond seen and skipped ones. */
-#define recsys_filter_narrows(f)  ((f)->n_genres > 0 || (f)->attrs != NULL)
-
 /* 1 when item may be a result. */
 int recsys_filter_pass(const recsys_filter_t *filter, uint32_t item);
+
+
+/* 1 when the filter asks more of an item than not being seen or skipped. */
+static inline int
+recsys_filter_narrows(const recsys_filter_t *filter)
+{
+    return filter->n_genres > 0 || filter->attrs != NULL
+           || filter->overrides != NULL;
+}
 
 #endif /* RECSYS_FILTER_H */

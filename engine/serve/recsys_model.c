@@ -79,6 +79,7 @@ struct recsys_model_s {
     uint32_t              explain_history;
     recsys_attrs_t        attrs;
     int                   has_attrs;
+    float                *item_share;   /* per item: its "popular" score */
 };
 
 
@@ -151,6 +152,43 @@ static int recsys_model_blob_head(const MDB_val *v, const char *name,
     void *head, size_t size, char *err, size_t errlen);
 
 
+/*
+ * Each item's share of users from the popular list (read after the lists
+ * were checked), so that the diversity re-ranking finds it in O(1).
+ */
+static int
+recsys_model_read_shares(recsys_model_t *m, char *err, size_t errlen)
+{
+    uint32_t      j, item;
+    recsys_row_t  pop;
+
+    m->item_share = calloc((size_t) m->header.n_items + 1, sizeof(float));
+    if (m->item_share == NULL) {
+        return recsys_model_fail(err, errlen, RECSYS_ENOMEM, "open",
+                                 "out of memory");
+    }
+
+    pop = recsys_list_row(&m->lists[RECSYS_L_POPULAR], 0);
+
+    for (j = 0; j < pop.n; j++) {
+        item = recsys_row_item(pop, j);
+
+        if (item < m->header.n_items) {
+            m->item_share[item] = recsys_row_score(pop, j);
+        }
+    }
+
+    return RECSYS_OK;
+}
+
+
+float
+recsys_model_item_share(const recsys_model_t *m, uint32_t item)
+{
+    return item < m->header.n_items ? m->item_share[item] : 0.0f;
+}
+
+
 /* What opening reads and checks, in this order, after the databases. */
 typedef int (*recsys_model_read_pt)(recsys_model_t *m, char *err,
     size_t errlen);
@@ -166,6 +204,7 @@ static const recsys_model_read_pt  recsys_model_readers[] = {
     recsys_model_read_lists,
     recsys_model_read_search,
     recsys_model_read_attrs,
+    recsys_model_read_shares,
     NULL
 };
 
@@ -260,6 +299,7 @@ recsys_model_close(recsys_model_t *m)
     }
 
     mdb_env_close(m->env);
+    free(m->item_share);
     free(m);
 }
 

@@ -80,6 +80,9 @@ int recsys_model_genre(const recsys_model_t *model, const char *name,
 void recsys_model_items_prefetch(const recsys_model_t *model,
     const recsys_scored_t *items, uint32_t n);
 
+/* The item's share of users (its "popular" score), 0 when it has none. */
+float recsys_model_item_share(const recsys_model_t *model, uint32_t item);
+
 /* item must be < n_items. */
 void recsys_model_item_get(const recsys_model_t *model, uint32_t item,
     recsys_item_t *out);

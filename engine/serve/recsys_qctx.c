@@ -62,6 +62,10 @@ recsys_qctx_init(recsys_qctx_t *c, const recsys_model_t *m,
                              q->user);
     }
 
+    if (q->overrides != NULL && q->overrides->n_hidden > 0) {
+        c->filter.overrides = q->overrides;
+    }
+
     if (q->n_genres > 0) {
         c->filter.item_genres = recsys_model_list(m, RECSYS_L_ITEM_GENRES);
         c->filter.genres = q->genres;

@@ -27,6 +27,7 @@
 #include "recsys_hybrid.h"
 #include "recsys_qsource.h"
 #include "recsys_query.h"
+#include "recsys_rerank.h"
 #include "recsys_row.h"
 #include "recsys_series.h"
 
@@ -292,14 +293,19 @@ recsys_query_series(recsys_qctx_t *c, int algo, recsys_query_t *wide,
 
 
 int
-recsys_query_run(const recsys_model_t *m, const recsys_query_t *q,
+recsys_query_run(const recsys_model_t *m, const recsys_query_t *asked,
     recsys_alloc_t *a, recsys_result_t *res)
 {
-    int             rc, algo;
+    int             rc, algo, rerank;
     recsys_qctx_t   c;
-    recsys_query_t  wide;
+    recsys_query_t  run, wide;
+    const recsys_query_t  *q;
 
     memset(res, 0, sizeof(recsys_result_t));
+
+    /* overrides and diversity: the query that runs (recsys_rerank.h) */
+    rerank = recsys_rerank_prepare(asked, &run);
+    q = &run;
 
     if (q->user != RECSYS_NO_INDEX) {
         /* a known user's rows start at these offsets: ask for them all */
@@ -341,8 +347,11 @@ recsys_query_run(const recsys_model_t *m, const recsys_query_t *q,
     }
 
     if (q->explain) {
-        return recsys_explain_answer(&c, res);
+        rc = recsys_explain_answer(&c, res);
+        if (rc != RECSYS_OK) {
+            return rc;
+        }
     }
 
-    return RECSYS_OK;
+    return rerank ? recsys_rerank_apply(&c, asked, res) : RECSYS_OK;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "recsys_model.h"
+#include "recsys_overrides.h"
 #include "recsys_scratch.h"
 #include "recsys_topk.h"
 
@@ -56,6 +57,10 @@ typedef struct {
                                                    availability, NULL:
                                                    none */
     int               strict;       /* 1: an empty answer stays empty */
+    const recsys_ovr_view_t *overrides;  /* hide, erase, pin, boost
+                                            (recsys_overrides.h); NULL */
+    float             diversity;    /* 0 to 1, 0: by score alone
+                                       (recsys_diversity.h) */
 } recsys_query_t;
 
 /* Why an item was recommended (explain=1). */

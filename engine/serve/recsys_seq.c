@@ -38,6 +38,7 @@ recsys_seq_filter(recsys_filter_t *f, recsys_itemset_t *skip,
     f->genres = NULL;
     f->n_genres = 0;
     f->attrs = NULL;
+    f->overrides = NULL;
 
     if (n_exclude > RECSYS_SEQ_MAX_EXCLUDE) {
         return RECSYS_ELIMIT;

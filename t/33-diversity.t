@@ -1,0 +1,197 @@
+#!/usr/bin/perl
+
+# 33-diversity: diversity=0..1 and recsys_diversity.
+#
+# The expected answers are computed here by a plain greedy re-ranking,
+# written from the README's definition: the pool is the first 10 x n
+# items of the answer without diversity; each step takes the candidate
+# with the largest (1 - D) x relevance - D x max(similarity to the picked,
+# popularity), relevance being the score scaled to [0, 1] over the pool,
+# similarity the Jaccard index of the genres (read from the catalog; the
+# model is built without content neighbours, so genres are the whole
+# similarity) and popularity (share of users / the pool's largest) ^ 1/4,
+# shares counted from the interaction file.  Ties go to the better rank.
+# Then: diversity=0 is the answer without it, pages cut one ranking, the
+# directive sets a default that the argument overrides, bad values are 400
+# naming diversity, and a bad directive stops nginx -t.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Test::More;
+use RecsysTest qw(builder tmpdir write_file);
+
+RecsysTest::skip_unless_built();
+
+my $tmp = tmpdir();
+my %gen = (users => 300, items => 400, events => 8000, seed => 9);
+my ($rc, $out, $err) = builder('gen', '--out', "$tmp/g",
+                               map { ("--$_", $gen{$_}) } sort keys %gen);
+is($rc, 0, 'gen') or diag $err;
+
+# the catalog cut to id,title,genres: without the series attributes the
+# answers hold no series slots, so diversity alone decides the order
+my $field = qr/(?:"(?:[^"]|"")*"|[^,\n]*)/;
+open my $cin, '<', "$tmp/g/items.csv" or die "items.csv: $!";
+open my $cout, '>', "$tmp/items.csv" or die "items.csv: $!";
+while (my $line = <$cin>) {
+    $line =~ /^($field,$field,$field)/ or die "items.csv: $line";
+    print $cout "$1\n";
+}
+close $cout or die;
+close $cin;
+
+# without content neighbours: the genres are the whole similarity
+my $model = "$tmp/m.mdb";
+($rc, $out, $err) = builder('build', '--no-content', '--quiet',
+                            '--interactions', "$tmp/g/interactions.csv",
+                            '--items', "$tmp/items.csv",
+                            '--out', $model, '--model-id', 'div-1');
+is($rc, 0, 'build') or diag $err;
+
+my $srv = RecsysTest::start_nginx(locations =>
+    RecsysTest::recsys_locations(
+        ['/recommend', $model],
+        ['/diverse', $model, 'recsys_diversity 0.5']));
+
+# the catalog's genres and the log's shares of users
+my (%genres, %users_of, %all_users);
+open my $fh, '<', "$tmp/items.csv" or die;
+<$fh>;
+while (<$fh>) {
+    chomp;
+    my @f = split /,/;
+    $genres{ $f[0] } = { map { $_ => 1 } grep { length } split /\|/,
+                         $f[-1] // '' };
+}
+close $fh;
+open $fh, '<', "$tmp/g/interactions.csv" or die;
+<$fh>;
+while (<$fh>) {
+    my ($u, $i) = split /,/;
+    $users_of{$i}{$u} = 1;
+    $all_users{$u} = 1;
+}
+close $fh;
+my $n_users = keys %all_users;
+
+sub jaccard {
+    my ($a, $b) = @_;
+    my @a = keys %{ $genres{$a} || {} };
+    my @b = keys %{ $genres{$b} || {} };
+    return 0 unless @a && @b;
+    my $both = grep { $genres{$b}{$_} } @a;
+    return $both / (@a + @b - $both);
+}
+
+# reference(QUERY, N, D): the ids the re-ranking should answer, and the
+# smallest margin between the winner and the runner-up over the steps
+sub reference {
+    my ($q, $n, $d) = @_;
+    my $pool = $srv->json("/recommend?$q&n=" . 10 * $n)->{items};
+    my @id = map { $_->{id} } @$pool;
+    my @s = map { $_->{score} } @$pool;
+    my ($lo, $hi) = (sort { $a <=> $b } @s)[0, -1];
+    my @share = map { keys(%{ $users_of{$_} || {} }) / $n_users } @id;
+    my $top = (sort { $b <=> $a } @share)[0];
+    my @rel = map { $hi > $lo ? ($_ - $lo) / ($hi - $lo) : 1 } @s;
+    my @pop = map { $top > 0 ? ($_ / $top) ** 0.25 : 0 } @share;
+    my (@picked, %taken);
+    my $margin = 1e9;
+    while (@picked < $n && @picked < @id) {
+        my @v;
+        for my $j (0 .. $#id) {
+            next if $taken{$j};
+            my $sim = 0;
+            for my $p (@picked) {
+                my $x = jaccard($id[$j], $id[$p]);
+                $sim = $x if $x > $sim;
+            }
+            my $red = $sim > $pop[$j] ? $sim : $pop[$j];
+            push @v, [ $j, (1 - $d) * $rel[$j] - $d * $red ];
+        }
+        @v = sort { $b->[1] <=> $a->[1] || $a->[0] <=> $b->[0] } @v;
+        $margin = $v[0][1] - $v[1][1] if @v > 1 && $v[0][1] - $v[1][1] < $margin;
+        push @picked, $v[0][0];
+        $taken{ $v[0][0] } = 1;
+    }
+    return ([ @id[@picked] ], $margin);
+}
+
+sub ids { [ map { $_->{id} } @{ $_[0]{items} } ] }
+
+my @users = map { sprintf 'u%05d', $_ } 1 .. 40;
+my ($same, $checked, $changed) = (0, 0, 0);
+for my $d (0.25, 0.5, 0.75, 1) {
+    for my $u (@users) {
+        my ($want, $margin) = reference("user=$u", 10, $d);
+        next if $margin < 1e-4;     # too close to call from 6 decimals
+        $checked++;
+        my $got = ids($srv->json("/recommend?user=$u&diversity=$d"));
+        $same++ if join(',', @$got) eq join(',', @$want);
+        $changed++ if join(',', @$got)
+            ne join(',', @{ ids($srv->json("/recommend?user=$u")) });
+    }
+}
+ok($checked >= 100, "reference: $checked user lists with clear margins");
+is($same, $checked, 'the re-ranking is the reference greedy one');
+ok($changed > $checked / 2, "diversity changes most lists ($changed)");
+
+# the anonymous popular answer too
+my ($want) = reference('user=nobody', 10, 0.5);
+is_deeply(ids($srv->json('/recommend?diversity=0.5')), $want,
+          'an unknown user: the popular list re-ranked');
+
+# diversity=0 is the answer without it, body and ETag
+my ($a0, $r0) = $srv->json('/recommend?user=u00003&diversity=0');
+my ($a1, $r1) = $srv->json('/recommend?user=u00003');
+is_deeply($a0, $a1, 'diversity=0: the same answer');
+
+# determinism, pages
+my $x = $srv->json('/recommend?user=u00003&diversity=0.5');
+is_deeply(scalar $srv->json('/recommend?user=u00003&diversity=0.5'), $x,
+          'the same answer twice');
+my $ten = ids($srv->json('/recommend?user=u00004&diversity=0.5&n=10'));
+my $page = ids($srv->json(
+    '/recommend?user=u00004&diversity=0.5&n=5&offset=5'));
+is_deeply($page, [ @$ten[5 .. 9] ], 'a page cuts the same ranking');
+
+# the directive, and the argument over it
+my ($dd, $rd) = $srv->json('/diverse?user=u00003');
+is_deeply($dd->{items}, $x->{items}, 'recsys_diversity 0.5: the default');
+isnt($rd->{headers}{etag}, $r1->{headers}{etag},
+     'the directive changes the ETag');
+is_deeply($srv->json('/diverse?user=u00003&diversity=0')->{items},
+          $a1->{items}, 'diversity=0 overrides the directive');
+
+# bad values
+for my $bad ('1.5', '-0.1', 'abc', '0.12345', '', '1.0001', '.5',
+             '0.5&diversity=0.5')
+{
+    my ($e, $r) = $srv->json("/recommend?user=u00003&diversity=$bad");
+    is($r->{status}, 400, "diversity=$bad: 400");
+    is($e->{message}, 'invalid argument: diversity',
+       "diversity=$bad: names the argument");
+}
+
+$srv->finish;
+
+# a bad directive: nginx -t refuses the configuration
+my $conf = "$tmp/bad.conf";
+write_file($conf, "load_module " . RecsysTest::module_path() . ";\n"
+    . "events {}\nhttp {\n    server {\n        location / {\n"
+    . "            recsys;\n            recsys_model $model;\n"
+    . "            recsys_diversity 2;\n        }\n    }\n}\n");
+# a sanitizer build of the module needs its runtime first, as in start_nginx
+local $ENV{LD_PRELOAD} = $ENV{RECSYS_NGINX_PRELOAD}
+    if $ENV{RECSYS_NGINX_PRELOAD};
+local $ENV{ASAN_OPTIONS} = 'detect_leaks=0' if $ENV{RECSYS_NGINX_PRELOAD};
+my $t = `"@{[RecsysTest::nginx_bin()]}" -t -p $tmp -c $conf 2>&1`;
+isnt($?, 0, 'recsys_diversity 2: nginx -t fails');
+like($t, qr/recsys_diversity: "2" is not a decimal from 0 to 1/,
+     'recsys_diversity 2: the message names the value');
+
+done_testing();
