@@ -738,7 +738,9 @@ recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
     for (k = 0; rc == RECSYS_OK && k < shards; k++) {
         snprintf(path, sizeof(path), "%s/parts/part-%u-of-%u.mdb", dir, k,
                  shards);
-        size += stat(path, &st) == 0 ? (size_t) st.st_size / shards : 0;
+        /* the parts' user lists add up to the whole model's: their sum
+           bounds it */
+        size += stat(path, &st) == 0 ? (size_t) st.st_size : 0;
 
         rc = mdb_env_create(&j.env[k]);
         if (rc == 0) {
