@@ -4,7 +4,7 @@
 # cell (packed under "packed.lstmc"), `--rnn both` both cells, and the old
 # `--lstm` flag still trains the GRU.  algo=lstm answers from the LSTM,
 # algo=gru from the GRU, and a model without the LSTM refuses algo=lstm
-# with a 400.  The served ranking of a session is checked against an LSTM
+# with a 400; algo=next takes the GRU, else the LSTM.  The served ranking of a session is checked against an LSTM
 # run here, in Perl, over the weights read back from the model file with
 # mdb_dump: the cell's equations written out independently of the C code.
 
@@ -151,7 +151,16 @@ ok(@{ $e->{items} } && !grep({ !exists $_->{sources}{lstm} }
    'explanations credit lstm');
 my ($u) = $srv->json('/recommend?user=s5&algo=lstm');
 ok(@{ $u->{items} } > 0, 'a known user gets the LSTM\'s stored list');
+my ($nx) = $srv->json('/recommend?history=3,5&algo=next&n=4');
+my ($gr) = $srv->json('/recommend?history=3,5&algo=gru&n=4');
+is_deeply(items($nx), items($gr), 'algo=next: the gru first');
 $srv->finish;
+
+# with the LSTM as the only recurrent model, next answers from it
+my $srv3 = serve($lstm);
+my ($nl) = $srv3->json('/recommend?history=3,5&algo=next&n=4');
+is_deeply(items($nl), expect([3, 5], 4), 'algo=next: then the lstm');
+$srv3->finish;
 
 # a model without the LSTM: algo=lstm is a source it lacks
 my $srv2 = serve($old);

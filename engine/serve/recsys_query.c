@@ -118,7 +118,7 @@ static int
 recsys_query_next_source(const recsys_model_t *m)
 {
     static const int  order[] = {
-        RECSYS_SRC_GRU, RECSYS_SRC_MARKOV, RECSYS_SRC_HMM
+        RECSYS_SRC_GRU, RECSYS_SRC_LSTM, RECSYS_SRC_MARKOV, RECSYS_SRC_HMM
     };
     size_t            k;
 
