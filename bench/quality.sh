@@ -40,7 +40,8 @@
 #   PROTOCOL=p1         p1, p2 or loo (kfold averages folds: not comparable)
 #   ALGOS=popular,itemcf,usercf,content,rp3beta,ease,als,hybrid
 #                       (with als, the served model is built with --als and
-#                       --weights als=0, so its hybrid is the default one)
+#                       --weights als=0, so its hybrid is the default one;
+#                       with gru or lstm, with --rnn both)
 #   K=10                list length (eval --k and n=)
 #   SEED=42             split seed
 #   CATALOG=1           pass the catalog to eval and build (0: log only)
@@ -115,6 +116,9 @@ say "recsys-build build from split/train.csv"
 case ",$ALGOS," in
     *,als,*) EXTRA="--als --weights als=0" ;;
     *) EXTRA="" ;;
+esac
+case ",$ALGOS," in
+    *,gru,*|*,lstm,*) EXTRA="$EXTRA --rnn both" ;;
 esac
 # shellcheck disable=SC2086
 "$RB" build --interactions "$WORK/split/train.csv" ${ITEMS:+--items "$ITEMS"} \

@@ -36,7 +36,7 @@ make_seed_model() {
     "$BUILD/recsys-build" gen --out "$dir/data" --users 150 --items 120 \
         --events 2500 --segments 3 --series 3 --bundles 3 --seed 7 >/dev/null
     "$BUILD/recsys-build" build --interactions "$dir/data/interactions.csv" \
-        --items "$dir/data/items.csv" --out "$dir/model.mdb" --hmm --gru \
+        --items "$dir/data/items.csv" --out "$dir/model.mdb" --hmm --rnn both \
         --hmm-states 4 --gru-dim 8 --gru-hidden 8 --gru-epochs 1 \
         --user-top 20 --neighbors 20 --history 20 --explain-top 5 \
         --rule-support 0.1 --model-id fuzz-seed --quiet

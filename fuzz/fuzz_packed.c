@@ -1,7 +1,8 @@
 /*
  * fuzz_packed.c: the packed blobs a model file carries, scored.
  *
- * Feeds: u8 kind (0 HMM, 1 GRU, 2 rules, 3 Markov rows), then the request
+ * Feeds: u8 kind (0 HMM, 1 GRU, 2 rules, 3 Markov rows, 4 LSTM), then the
+ * request
  * the blob is scored for, then the blob itself (the rest of the input,
  * copied 2 bytes past a 16-byte boundary, as LMDB aligns values):
  *     u8 n_hist, n_hist x u16 item;  u8 need;  u8 n_exclude, n_exclude x
@@ -9,7 +10,7 @@
  *     item (sorted and made distinct: a seen row);  u8 rule cap.
  * As the model reader does, a blob is scored only after its check passed:
  * recsys_hmm_check then recsys_hmm_score, recsys_gru_check then
- * recsys_gru_score, recsys_rules_view then recsys_rules_get and
+ * recsys_gru_score (recsys_lstm_check, recsys_lstm_score), recsys_rules_view then recsys_rules_get and
  * recsys_rules_valid of every record and recsys_rules_score, and for
  * Markov the list checks of recsys_model_read_list (sizes, offsets,
  * entries in range) then recsys_markov_score.
@@ -24,6 +25,7 @@
 #include <string.h>
 
 #include "recsys_gru.h"
+#include "recsys_lstm.h"
 #include "recsys_hmm.h"
 #include "recsys_markov.h"
 #include "recsys_rules_read.h"
@@ -274,13 +276,17 @@ recsys_fuzz_score(uint32_t kind, const unsigned char *blob, size_t size,
         return;
 
     case 1:
-        if (recsys_gru_check(blob, size, &gh) != RECSYS_OK) {
+    case 4:
+        if ((kind == 1 ? recsys_gru_check : recsys_lstm_check)(blob, size,
+                                                               &gh)
+            != RECSYS_OK)
+        {
             return;
         }
 
-        rc = recsys_gru_score(blob, size, q->hist, q->n_hist, q->seen_row,
-                              q->exclude, q->n_exclude, q->need,
-                              &recsys_fuzz_a, out, &n);
+        rc = (kind == 1 ? recsys_gru_score : recsys_lstm_score)(
+                 blob, size, q->hist, q->n_hist, q->seen_row, q->exclude,
+                 q->n_exclude, q->need, &recsys_fuzz_a, out, &n);
         if (rc == RECSYS_OK) {
             recsys_fuzz_results(out, n, q->need, gh.n_items);
         }
@@ -357,6 +363,10 @@ recsys_fuzz_seeds(void)
         recsys_fuzz_seed_blob(1, "gru", p, size);
     }
 
+    if (recsys_model_packed(m, RECSYS_SRC_LSTM, &p, &size) == RECSYS_OK) {
+        recsys_fuzz_seed_blob(4, "lstm", p, size);
+    }
+
     v = recsys_model_rules(m);
     if (v != NULL) {
         recsys_fuzz_seed_blob(2, "rules", v->offsets - 16,
@@ -401,7 +411,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     in.p = data;
     in.n = size;
 
-    kind = recsys_fuzz_u8(&in) % 4;
+    kind = recsys_fuzz_u8(&in) % 5;
     recsys_fuzz_req(&in, &q);
     blob = recsys_fuzz_bytes(&in, in.n, &n);
 

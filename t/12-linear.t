@@ -51,6 +51,8 @@ my $csv = write_file("$tmp/lin.csv", "userId,itemId,rating,timestamp\n"
                @users));
 
 my $lambda = 2;
+# EASE^R itself, not the builder's default variant (t/41-ease-variants.t)
+my @plain = qw(--ease-dlae 0 --ease-dropout 0 --ease-user-norm 0);
 
 # --- EASE reference ---------------------------------------------------
 my $n = @items;
@@ -165,7 +167,7 @@ sub rp3_user {
 # --- the served answers ------------------------------------------------
 my $model = build_model(interactions => $csv, out => "$tmp/lin.mdb",
     model_id => 'lin-1',
-    args => ['--als', '--ease-lambda', $lambda, '--no-content',
+    args => ['--als', '--ease-lambda', $lambda, @plain, '--no-content',
              '--no-segments', '--no-rules', '--sparse-user', 0]);
 
 my $srv = RecsysTest::start_nginx(locations => recsys_locations(
@@ -223,7 +225,7 @@ for my $h ([1, 2], [3, 7], [4, 5, 8]) {
 # the popular prior 0.05 x pop(i) / pop(best).
 my $sess_model = build_model(interactions => $csv, out => "$tmp/sess.mdb",
     model_id => 'lin-sess',
-    args => ['--ease-lambda', $lambda, '--no-content', '--no-segments',
+    args => ['--ease-lambda', $lambda, @plain, '--no-content', '--no-segments',
              '--no-rules', '--sparse-user', 0, '--weights',
              'ease=1,rp3beta=0.5,popular=0.05,itemcf=0,usercf=0,markov=0']);
 my $sess_srv = RecsysTest::start_nginx(locations => recsys_locations(

@@ -1,12 +1,13 @@
 #!/usr/bin/perl
 
 # 17-sources: the source registry as a client sees it.  The GRU source is
-# named gru: algo=gru and w_gru= name it, algo=lstm, w_lstm= and the
-# builder's --lstm* flags stay accepted as its old names, and every answer
-# that names the source says gru (the echoed algo, an explanation's
-# sources).  A model built with --gru --gru-epochs is the model built with
-# --lstm --lstm-epochs, and --weights lstm= is --weights gru=.  A weight's
-# 400 names the argument as typed.
+# named gru: algo=gru and w_gru= name it, the builder's --lstm* flags stay
+# accepted as old names of --gru*, and every answer that names the source
+# says gru (the echoed algo, an explanation's sources).  A model built with
+# --gru --gru-epochs is the model built with --lstm --lstm-epochs.  The
+# name lstm now belongs to the LSTM cell (t/40-lstm.t): algo=lstm on a
+# model without it is a 400, and --weights lstm= weighs it, not the GRU.
+# A weight's 400 names the argument as typed.
 
 use strict;
 use warnings;
@@ -37,16 +38,16 @@ s/^built .*$//m, s/"build_time":\d+// for $i_old, $i_new;
 like($i_new, qr/\bgru\b/, 'inspect names the source gru');
 is($i_new, $i_old, '--gru* flags build what --lstm* flags build');
 
-# --weights: gru and its alias lstm are one source, kept as lstm in the file
-my @w = qw(--gru --gru-epochs 1 --gru-dim 4 --gru-hidden 4 --weights);
+# --weights: the gru keeps the file key lstm, the LSTM cell has lstmc
+my @w = qw(--rnn both --gru-epochs 1 --gru-dim 4 --gru-hidden 4 --weights);
 my $mg = build_model(%common, out => "$tmp/wg.mdb", args => [@w, 'gru=0.5']);
 my $ml = build_model(%common, out => "$tmp/wl.mdb", args => [@w, 'lstm=0.5']);
 my (undef, $p_g) = builder('inspect', $mg, 'stats');
 my (undef, $p_l) = builder('inspect', $ml, 'stats');
-s/^built .*$//m, s/"build_time":\d+// for $p_g, $p_l;
-is($p_g, $p_l, '--weights gru= and --weights lstm= build the same model');
 like($p_g, qr/"weights":\{[^}]*"lstm":0\.5[,}]/,
-     'the params keep the file key lstm');
+     'the params keep the gru\'s file key lstm');
+like($p_l, qr/"weights":\{[^}]*"lstmc":0\.5[,}]/,
+     '--weights lstm= weighs the LSTM cell, file key lstmc');
 my ($rc, undef, $err) = builder('build', '--interactions',
                                 $common{interactions}, '--out',
                                 "$tmp/bad.mdb", '--weights', 'grux=1');
@@ -54,7 +55,7 @@ isnt($rc, 0, 'an unknown source in --weights is refused');
 like($err, qr/--weights: takes SOURCE=WEIGHT.*a name algo= takes/,
      'the refusal says what a source is');
 my (undef, $help) = builder('help', 'build');
-like($help, qr/^sources .*: itemcf, usercf, content, popular, trending, cluster, assoc, markov, hmm, gru \(or lstm\), ease, rp3beta, als$/m,
+like($help, qr/^sources .*: itemcf, usercf, content, popular, trending, cluster, assoc, markov, hmm, gru, ease, rp3beta, als, lstm$/m,
      'help build lists the registry\'s names');
 
 my $srv = RecsysTest::start_nginx(
@@ -69,11 +70,10 @@ sub items { [ map { $_->{id} } @{ $_[0]{items} } ] }
 
 for my $q ('history=3,5', 'history=1,2,4', 'user=u2&history=1&n=4') {
     my ($g, $rg) = $srv->json("/recommend?$q&algo=gru&explain=1");
-    my ($l, $rl) = $srv->json("/recommend?$q&algo=lstm&explain=1");
+    my (undef, $rl) = $srv->json("/recommend?$q&algo=lstm&explain=1");
     is($rg->{status}, 200, "$q algo=gru answers");
     is($g->{algo}, 'gru', "$q algo=gru echoes gru");
-    is($l->{algo}, 'gru', "$q algo=lstm echoes the canonical name gru");
-    is_deeply(items($g), items($l), "$q algo=gru and algo=lstm: same items");
+    is($rl->{status}, 400, "$q algo=lstm: the model has no LSTM cell");
     ok(@{ $g->{items} } > 0, "$q has items");
     ok(!grep({ exists $_->{sources}{lstm} } @{ $g->{items} }),
        "$q explanations never name lstm");
@@ -81,19 +81,15 @@ for my $q ('history=3,5', 'history=1,2,4', 'user=u2&history=1&n=4') {
        "$q explanations credit gru");
 }
 
-# weights: w_gru and w_lstm are the same weight
+# weights: w_gru weighs the gru
 my $w = 'w_itemcf=0&w_usercf=0&w_content=0&w_ease=0&w_als=0&w_rp3beta=0';
 my ($wg) = $srv->json("/recommend?history=3,5&$w&w_gru=1&explain=1");
-my ($wl) = $srv->json("/recommend?history=3,5&$w&w_lstm=1&explain=1");
 my ($wh) = $srv->json("/recommend?history=3,5&algo=gru");
 is($wg->{algo}, 'hybrid', 'w_gru blends');
-is_deeply(items($wg), items($wl), 'w_gru and w_lstm: same items');
 is_deeply([ sort keys %{ $wg->{items}[0]{sources} } ], ['gru'],
           'a blend of the gru alone credits gru');
 is_deeply(items($wg), items($wh), 'the gru alone blended: its own ranking');
 
-check_error($srv, 'GET', '/recommend?user=u1&w_gru=1&w_lstm=1', 400,
-            'bad_request', 'w_lstm', 'w_gru and w_lstm are one argument');
 check_error($srv, 'GET', '/recommend?user=u1&w_lstm=x', 400, 'bad_request',
             'w_lstm', 'a bad w_lstm is named as typed');
 check_error($srv, 'GET', '/recommend?user=u1&w_gru=11', 400, 'bad_request',

@@ -31,7 +31,8 @@
 
 
 const recsys_ease_opts_t  recsys_ease_default = {
-    .lambda = 500.0, .max_items = 20000, .k = 200, .values = 0
+    .lambda = 500.0, .max_items = 20000, .k = 200, .values = 0, .dropout = 0.0,
+    .dlae = 0, .user_norm = 0.0
 };
 
 
@@ -97,11 +98,21 @@ recsys_ease_keep(const recsys_train_t *t, uint32_t max_items,
 }
 
 
-/* G = X^T X + lambda I over the kept items, into m->b. */
+/*
+ * G = X^T X + Lambda over the kept items, into m->b: Lambda = lambda I
+ * plus, for EDLAE, dropout / (1 - dropout) diag(X^T X).
+ */
 static void
-recsys_ease_gram(const recsys_train_t *t, double lambda, int values,
-    recsys_ease_t *m)
+recsys_ease_gram(const recsys_train_t *t, const recsys_ease_opts_t *o,
+    recsys_ease_t *m, double *lam)
 {
+    int     values;
+    double  emph, lambda;
+
+    values = o->values;
+    lambda = o->lambda;
+    emph = o->dropout / (1.0 - o->dropout);
+
     size_t   n;
     int64_t  a;
 
@@ -125,16 +136,22 @@ recsys_ease_gram(const recsys_train_t *t, double lambda, int values,
             ue = t->by_user.entries;
             last = t->by_user.offsets[u + 1];
 
+            if (o->user_norm > 0.0) {
+                x *= pow((double) (last - t->by_user.offsets[u]),
+                         -o->user_norm);
+            }
+
             for (f = t->by_user.offsets[u]; f < last; f++) {
                 s = m->slot[ue[f].item];
 
                 if (s != RECSYS_EASE_NONE) {
-                    row[s] += values ? x * (double) ue[f].score : 1.0;
+                    row[s] += values ? x * (double) ue[f].score : x;
                 }
             }
         }
 
-        row[a] += lambda;
+        lam[a] = lambda + emph * row[a];
+        row[a] += lam[a];
     }
 }
 
@@ -144,14 +161,16 @@ recsys_ease_fit(const recsys_train_t *t, const recsys_ease_opts_t *o,
     recsys_ease_t *m)
 {
     int         rc;
-    double     *d;
+    double     *d, *lam;
     size_t      n;
     int64_t     i;
     lapack_int  info;
 
     memset(m, 0, sizeof(recsys_ease_t));
 
-    if (!(o->lambda > 0.0) || o->max_items == 0
+    if (!(o->lambda > 0.0) || !(o->dropout >= 0.0 && o->dropout < 1.0)
+        || !(o->user_norm >= 0.0 && o->user_norm <= 4.0)
+        || o->max_items == 0
         || o->max_items > RECSYS_EASE_MAX_ITEMS)
     {
         return RECSYS_EINVAL;
@@ -168,7 +187,7 @@ recsys_ease_fit(const recsys_train_t *t, const recsys_ease_opts_t *o,
     n = m->n_kept;
 
     m->b = malloc((n * n + 1) * sizeof(double));
-    d = malloc((n + 1) * sizeof(double));
+    d = malloc((2 * n + 1) * sizeof(double));
 
     if (m->b == NULL || d == NULL) {
         free(d);
@@ -180,7 +199,8 @@ recsys_ease_fit(const recsys_train_t *t, const recsys_ease_opts_t *o,
         return RECSYS_OK;
     }
 
-    recsys_ease_gram(t, o->lambda, o->values, m);
+    lam = d + n;
+    recsys_ease_gram(t, o, m, lam);
 
     info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int) n, m->b,
                                (lapack_int) n);
@@ -209,6 +229,11 @@ recsys_ease_fit(const recsys_train_t *t, const recsys_ease_opts_t *o,
         for (j = 0; j < (size_t) i; j++) {
             row[j] = m->b[j * n + (size_t) i];
         }
+    }
+
+    /* DLAE: B[i][j] = -P[i][j] Lambda[j] off the diagonal */
+    for (i = 0; o->dlae && i < (int64_t) n; i++) {
+        d[i] = 1.0 / lam[i];
     }
 
     /* B[i][j] = -P[i][j] / P[j][j], diag 0: rows are independent now */

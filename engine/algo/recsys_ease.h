@@ -14,6 +14,19 @@
  * users of their degree squared); the inverse is LAPACK's Cholesky pair
  * dpotrf + dpotri (OpenBLAS through LAPACKE), never hand-written numerics.
  *
+ * EDLAE.  Steck (2020), "Autoencoders that don't overfit towards the
+ * identity": training the same model on inputs with dropout p emphasised
+ * on the dropped entries amounts, in closed form, to a per-item L2 weight
+ * that grows with the item's own count,
+ *
+ *   Lambda = lambda I + p / (1 - p) diag(X^T X),   G = X^T X + Lambda,
+ *
+ * with P and B as above (dropout 0 is EASE^R).  DLAE, the same without
+ * the zero-diagonal constraint, has B = I - P Lambda: off the diagonal
+ * B[i][j] = -P[i][j] Lambda[j] (its diagonal, which only scores items a
+ * user has seen, is set to 0 here as well).  Popular items, whose
+ * columns EASE^R fits most closely, are held back hardest.
+ *
  * Catalog cap.  G and P are dense: n^2 doubles for n kept items (9.7k
  * items: 760 MB; 20k: 3.2 GB) and a solve of about n^3 flops (9.7k items:
  * about 30 CPU seconds).  Only items with at least one train row are
@@ -55,6 +68,10 @@ typedef struct {
     uint32_t  max_items;    /* catalog cap, most popular kept; >= 1 */
     uint32_t  k;            /* served: columns kept per row */
     int       values;       /* 0: binary X, 1: X holds the train values */
+    double    dropout;      /* EDLAE's p in [0, 1); 0: EASE^R */
+    int       dlae;         /* 1: DLAE, no zero-diagonal constraint */
+    double    user_norm;    /* a in [0, 4]: user u's rows weigh
+                               |I_u|^-a in G; 0: all 1 */
 } recsys_ease_opts_t;
 
 typedef struct {
@@ -67,7 +84,7 @@ typedef struct {
 } recsys_ease_t;
 
 
-/* lambda 500, max_items 20000, k 200, values 0 (binary). */
+/* lambda 500, max_items 20000, k 200, values 0 (binary), dropout 0. */
 extern const recsys_ease_opts_t  recsys_ease_default;
 
 /*

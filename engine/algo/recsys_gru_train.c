@@ -28,17 +28,14 @@
 #include <string.h>
 
 #include "recsys_gru_train.h"
+#include "recsys_lstm.h"
+#include "recsys_lstm_train.h"
 #include "recsys_release.h"
 #include "recsys_rng.h"
 #include "recsys_status.h"
 #include "recsys_usertop.h"
 
 
-#ifdef _OPENMP
-#define RECSYS_GRU_OMP(x)  _Pragma(x)
-#else
-#define RECSYS_GRU_OMP(x)
-#endif
 
 #define RECSYS_GRU_UNSEEN_BIAS  -100.0f
 #define RECSYS_GRU_BETA1        0.9
@@ -47,71 +44,31 @@
 #define RECSYS_GRU_PAR_WORK     (1u << 21)  /* multiply-adds worth a team */
 
 
-/* one window's activations and scratch */
-typedef struct {
-    uint32_t   cap;         /* longest window */
-    float     *H;           /* cap * h: H[t] = h_t, H[0] = 0 */
-    float     *Z;           /* cap * h: gate values of step t at t */
-    float     *R;
-    float     *N;
-    float     *Q;           /* cap * h: r_t * h_t-1 */
-    float     *dHo;         /* cap * h: dL/dh_t+1 from the output layer */
-    float     *dAs;         /* cap * 3h: dL/d(gate pre-activations) */
-    float     *DL;          /* cap * n_shared: dL/dlogit of the shared
-                               candidates */
-    float     *logit;       /* n_neg + 1, or n_items */
-    float     *a;           /* 3h */
-    float     *dh;          /* h */
-    float     *dhp;         /* h */
-    float     *dq;          /* h */
-} recsys_gru_work_t;
-
-/* one window's gradient */
-typedef struct {
-    float     *dense;       /* dW (3h d) | dU (3h h) | db (3h) */
-    float     *dX;          /* cap * d: per input position */
-    float     *dOt;         /* cap * h: per target (sampled softmax) */
-    float     *dbt;         /* cap */
-    float     *dOn;         /* n_shared * h: negatives, or every item */
-    float     *dbn;         /* n_shared */
-    uint32_t  *neg;         /* n_neg */
-    uint32_t   from;        /* the window: x[from .. from + len) */
-    uint32_t   len;
-    double     loss;
-} recsys_gru_slot_t;
-
-
 const recsys_gru_opts_t  recsys_gru_default = {
     .dim = 64, .hidden = 64, .epochs = 10, .max_len = 50, .negatives = 64,
-    .batch = 16, .lr = 0.005f, .seed = 42, .loss = NULL
+    .batch = 16, .lr = 0.005f, .seed = 42, .cell = RECSYS_RNN_GRU,
+    .dropout = 0.0f, .valid = 0.0f, .patience = 2, .loss = NULL, .score = NULL,
+    .best = NULL
 };
-
-
-/*
- * y += alpha x, element by element: vectorising it (OpenMP SIMD in the
- * builder) changes no result.
- */
-static void
-recsys_gru_axpy(float *restrict y, float alpha, const float *restrict x,
-    uint32_t n)
-{
-    uint32_t  k;
-
-RECSYS_GRU_OMP("omp simd")
-    for (k = 0; k < n; k++) {
-        y[k] += alpha * x[k];
-    }
-}
 
 
 int
 recsys_gru_alloc(recsys_gru_t *m, uint32_t n_items, uint32_t dim,
     uint32_t hidden)
 {
+    return recsys_rnn_alloc(m, RECSYS_RNN_GRU, n_items, dim, hidden);
+}
+
+
+int
+recsys_rnn_alloc(recsys_gru_t *m, uint32_t cell, uint32_t n_items,
+    uint32_t dim, uint32_t hidden)
+{
     memset(m, 0, sizeof(recsys_gru_t));
 
     if (dim == 0 || hidden == 0 || dim > RECSYS_GRU_MAX_DIM
-        || hidden > RECSYS_GRU_MAX_DIM)
+        || hidden > RECSYS_GRU_MAX_DIM
+        || (cell != RECSYS_RNN_GRU && cell != RECSYS_RNN_LSTM))
     {
         return RECSYS_EINVAL;
     }
@@ -119,11 +76,12 @@ recsys_gru_alloc(recsys_gru_t *m, uint32_t n_items, uint32_t dim,
     m->n_items = n_items;
     m->dim = dim;
     m->hidden = hidden;
+    m->cell = cell;
 
     m->E = calloc((size_t) n_items * dim + 1, sizeof(float));
-    m->W = calloc((size_t) 3 * hidden * dim, sizeof(float));
-    m->U = calloc((size_t) 3 * hidden * hidden, sizeof(float));
-    m->b = calloc((size_t) 3 * hidden, sizeof(float));
+    m->W = calloc((size_t) cell * hidden * dim, sizeof(float));
+    m->U = calloc((size_t) cell * hidden * hidden, sizeof(float));
+    m->b = calloc((size_t) cell * hidden, sizeof(float));
     m->O = calloc((size_t) n_items * hidden + 1, sizeof(float));
     m->bo = calloc((size_t) n_items + 1, sizeof(float));
 
@@ -160,7 +118,7 @@ recsys_gru_uniform(float *p, size_t n, double scale, uint64_t *rng)
 void
 recsys_gru_init(recsys_gru_t *m, uint64_t seed)
 {
-    size_t    d, h;
+    size_t    d, h, k;
     uint64_t  rng;
 
     d = m->dim;
@@ -169,19 +127,23 @@ recsys_gru_init(recsys_gru_t *m, uint64_t seed)
 
     recsys_gru_uniform(m->E, (size_t) m->n_items * d, 1.0 / sqrt((double) d),
                        &rng);
-    recsys_gru_uniform(m->W, 3 * h * d, 1.0 / sqrt((double) d), &rng);
-    recsys_gru_uniform(m->U, 3 * h * h, 1.0 / sqrt((double) h), &rng);
+    recsys_gru_uniform(m->W, m->cell * h * d, 1.0 / sqrt((double) d), &rng);
+    recsys_gru_uniform(m->U, m->cell * h * h, 1.0 / sqrt((double) h), &rng);
     recsys_gru_uniform(m->O, (size_t) m->n_items * h, 1.0 / sqrt((double) h),
                        &rng);
 
-    memset(m->b, 0, 3 * h * sizeof(float));
+    memset(m->b, 0, m->cell * h * sizeof(float));
     memset(m->bo, 0, (size_t) m->n_items * sizeof(float));
+
+    for (k = 0; m->cell == RECSYS_RNN_LSTM && k < h; k++) {
+        m->b[h + k] = 1.0f;             /* the forget gate */
+    }
 }
 
 
 static int
 recsys_gru_work_alloc(recsys_gru_work_t *w, uint32_t cap, uint32_t h,
-    uint32_t n_shared)
+    uint32_t cell, uint32_t n_shared)
 {
     size_t  ch;
 
@@ -190,21 +152,25 @@ recsys_gru_work_alloc(recsys_gru_work_t *w, uint32_t cap, uint32_t h,
     memset(w, 0, sizeof(recsys_gru_work_t));
     w->cap = cap;
     w->H = malloc(ch * sizeof(float));
+    w->C = malloc(ch * sizeof(float));
     w->Z = malloc(ch * sizeof(float));
     w->R = malloc(ch * sizeof(float));
     w->N = malloc(ch * sizeof(float));
     w->Q = malloc(ch * sizeof(float));
+    w->HD = malloc(ch * sizeof(float));
+    w->MK = malloc(ch * sizeof(float));
     w->dHo = malloc(ch * sizeof(float));
-    w->dAs = malloc(3 * ch * sizeof(float));
+    w->dAs = malloc(cell * ch * sizeof(float));
     w->DL = malloc(((size_t) cap * n_shared + 1) * sizeof(float));
     w->logit = malloc(((size_t) n_shared + 1) * sizeof(float));
-    w->a = malloc((size_t) 3 * h * sizeof(float));
+    w->a = malloc((size_t) cell * h * sizeof(float));
     w->dh = malloc((size_t) h * sizeof(float));
     w->dhp = malloc((size_t) h * sizeof(float));
     w->dq = malloc((size_t) h * sizeof(float));
 
-    if (w->H == NULL || w->Z == NULL || w->R == NULL || w->N == NULL
-        || w->Q == NULL || w->dHo == NULL || w->dAs == NULL || w->DL == NULL
+    if (w->H == NULL || w->C == NULL || w->Z == NULL || w->R == NULL
+        || w->N == NULL || w->Q == NULL || w->HD == NULL || w->MK == NULL
+        || w->dHo == NULL || w->dAs == NULL || w->DL == NULL
         || w->logit == NULL || w->a == NULL || w->dh == NULL
         || w->dhp == NULL || w->dq == NULL)
     {
@@ -218,26 +184,36 @@ recsys_gru_work_alloc(recsys_gru_work_t *w, uint32_t cap, uint32_t h,
 static void
 recsys_gru_work_free(recsys_gru_work_t *w)
 {
-    recsys_release(w, sizeof(recsys_gru_work_t), 13, w->H, w->Z, w->R, w->N,
-                   w->Q, w->dHo, w->dAs, w->DL, w->logit, w->a, w->dh, w->dhp,
-                   w->dq);
+    recsys_release(w, sizeof(recsys_gru_work_t), 16, w->H, w->C, w->Z, w->R,
+                   w->N, w->Q, w->HD, w->MK, w->dHo, w->dAs, w->DL, w->logit,
+                   w->a, w->dh, w->dhp, w->dq);
 }
 
 
 static size_t
-recsys_gru_dense_size(uint32_t d, uint32_t h)
+recsys_gru_dense_size(const recsys_gru_t *m)
 {
-    return (size_t) 3 * h * d + (size_t) 3 * h * h + (size_t) 3 * h;
+    size_t  d, h;
+
+    d = m->dim;
+    h = m->hidden;
+
+    return m->cell * h * (d + h + 1);
 }
 
 
 static int
-recsys_gru_slot_alloc(recsys_gru_slot_t *g, uint32_t cap, uint32_t d,
-    uint32_t h, uint32_t n_shared, uint32_t n_neg)
+recsys_gru_slot_alloc(recsys_gru_slot_t *g, const recsys_gru_t *m,
+    uint32_t cap, uint32_t n_shared, uint32_t n_neg)
 {
+    uint32_t  d, h;
+
+    d = m->dim;
+    h = m->hidden;
+
     memset(g, 0, sizeof(recsys_gru_slot_t));
 
-    g->dense = malloc(recsys_gru_dense_size(d, h) * sizeof(float));
+    g->dense = malloc(recsys_gru_dense_size(m) * sizeof(float));
     g->dX = malloc((size_t) cap * d * sizeof(float));
     g->dOt = malloc((size_t) cap * h * sizeof(float));
     g->dbt = malloc((size_t) cap * sizeof(float));
@@ -488,29 +464,34 @@ recsys_gru_backward(const recsys_gru_t *m, uint32_t T, recsys_gru_work_t *w,
 /*
  * The outer products of the window seq's T steps, one gradient row at a
  * time: dW, db and dU from w->dAs, the shared candidates' dOn and dbn from
- * w->DL.
+ * w->DL, the output layer's input of step t at HO + t h.  U multiplies
+ * h_t-1 in every gate block but the GRU's n block (r_t * h_t-1, in Q).
  */
 static void
 recsys_gru_outer(const recsys_gru_t *m, const uint32_t *seq, uint32_t T,
-    uint32_t n_shared, recsys_gru_work_t *w, recsys_gru_slot_t *g)
+    uint32_t n_shared, const float *HO, recsys_gru_work_t *w,
+    recsys_gru_slot_t *g)
 {
-    float     v, p, *dW, *dU, *db, *row;
-    uint32_t  t, j, k, d, h;
+    float        v, p, *dW, *dU, *db, *row;
+    size_t       ch;
+    uint32_t     t, j, k, d, h;
+    const float  *in;
 
     d = m->dim;
     h = m->hidden;
+    ch = (size_t) m->cell * h;
 
     dW = g->dense;
-    dU = dW + (size_t) 3 * h * d;
-    db = dU + (size_t) 3 * h * h;
+    dU = dW + ch * d;
+    db = dU + ch * h;
 
-    for (j = 0; j < 3 * h; j++) {
+    for (j = 0; j < ch; j++) {
         row = dW + (size_t) j * d;
         memset(row, 0, (size_t) d * sizeof(float));
         v = 0.0f;
 
         for (t = 0; t < T; t++) {
-            p = w->dAs[(size_t) t * 3 * h + j];
+            p = w->dAs[t * ch + j];
             recsys_gru_axpy(row, p, m->E + (size_t) seq[t] * d, d);
             v += p;
         }
@@ -519,12 +500,10 @@ recsys_gru_outer(const recsys_gru_t *m, const uint32_t *seq, uint32_t T,
 
         row = dU + (size_t) j * h;
         memset(row, 0, (size_t) h * sizeof(float));
+        in = (m->cell == RECSYS_RNN_GRU && j >= 2 * h) ? w->Q : w->H;
 
         for (t = 0; t < T; t++) {
-            recsys_gru_axpy(row, w->dAs[(size_t) t * 3 * h + j],
-                            j < 2 * h ? w->H + (size_t) t * h
-                                      : w->Q + (size_t) t * h,
-                            h);
+            recsys_gru_axpy(row, w->dAs[t * ch + j], in + (size_t) t * h, h);
         }
     }
 
@@ -535,7 +514,7 @@ recsys_gru_outer(const recsys_gru_t *m, const uint32_t *seq, uint32_t T,
 
         for (t = 0; t < T; t++) {
             p = w->DL[(size_t) t * n_shared + k];
-            recsys_gru_axpy(row, p, w->H + (size_t) (t + 1) * h, h);
+            recsys_gru_axpy(row, p, HO + (size_t) t * h, h);
             v += p;
         }
 
@@ -545,9 +524,33 @@ recsys_gru_outer(const recsys_gru_t *m, const uint32_t *seq, uint32_t T,
 
 
 /*
+ * Inverted dropout of hc into step t's output input: keep each unit with
+ * probability 1 - p, scaled by 1 / (1 - p); the masks stay in w->MK.
+ */
+static float *
+recsys_gru_dropout(const float *hc, float p, uint64_t *rng,
+    recsys_gru_work_t *w, uint32_t t, uint32_t h)
+{
+    float     *ho, *mk;
+    uint32_t   j;
+
+    ho = w->HD + (size_t) t * h;
+    mk = w->MK + (size_t) t * h;
+
+    for (j = 0; j < h; j++) {
+        mk[j] = recsys_rng_unit(rng) < p ? 0.0f : 1.0f / (1.0f - p);
+        ho[j] = hc[j] * mk[j];
+    }
+
+    return ho;
+}
+
+
+/*
  * Loss and gradient of the window seq[0 .. n), 2 <= n <= w->cap, into g.
  * n_neg 0: full softmax over all items, g->dOn/dbn shaped like O/bo;
- * else sampled softmax over the target and neg[0 .. n_neg).
+ * else sampled softmax over the target and neg[0 .. n_neg).  dropout p >
+ * 0 masks the output layer's input with masks drawn from g->drop.
  *
  * The outer products (dW, dU, dOn) are not accumulated step by step: the
  * per-step factors are kept (dAs, DL) and each gradient row is summed over
@@ -555,46 +558,66 @@ recsys_gru_outer(const recsys_gru_t *m, const uint32_t *seq, uint32_t T,
  */
 static void
 recsys_gru_window(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
-    const uint32_t *neg, uint32_t n_neg, const float *logq,
+    const uint32_t *neg, uint32_t n_neg, const float *logq, float p,
     recsys_gru_work_t *w, recsys_gru_slot_t *g)
 {
-    float     *hp, *hc, *o, *dl;
-    uint32_t   T, t, d, h, n_shared;
+    float     *hp, *hc, *ho, *o, *dl;
+    uint32_t   T, t, j, d, h, n_shared;
+    uint64_t   rng;
 
     d = m->dim;
     h = m->hidden;
     T = n - 1;
     n_shared = n_neg ? n_neg : m->n_items;
+    rng = g->drop;
 
     memset(g->dX, 0, (size_t) T * d * sizeof(float));
     memset(w->H, 0, (size_t) h * sizeof(float));
+    memset(w->C, 0, (size_t) h * sizeof(float));
     g->loss = 0.0;
 
-    /* forward through the GRU, and the output layer at each step */
+    /* forward through the cell, and the output layer at each step */
 
     for (t = 0; t < T; t++) {
         hp = w->H + (size_t) t * h;
         hc = hp + h;
 
-        recsys_gru_forward(m, m->E + (size_t) seq[t] * d, hp, hc, w, t);
+        if (m->cell == RECSYS_RNN_LSTM) {
+            recsys_lstm_forward(m, m->E + (size_t) seq[t] * d, hp, hc, w, t);
 
-        /* softmax cross-entropy of predicting seq[t + 1] from hc */
+        } else {
+            recsys_gru_forward(m, m->E + (size_t) seq[t] * d, hp, hc, w, t);
+        }
+
+        ho = p > 0.0f ? recsys_gru_dropout(hc, p, &rng, w, t, h) : hc;
+
+        /* softmax cross-entropy of predicting seq[t + 1] from ho */
 
         o = w->dHo + (size_t) t * h;
         dl = w->DL + (size_t) t * n_shared;
         memset(o, 0, (size_t) h * sizeof(float));
 
         if (n_neg == 0) {
-            recsys_gru_output_full(m, seq[t + 1], hc, w, g, dl, o);
+            recsys_gru_output_full(m, seq[t + 1], ho, w, g, dl, o);
 
         } else {
-            recsys_gru_output_sampled(m, seq[t + 1], hc, neg, n_neg, logq, w,
+            recsys_gru_output_sampled(m, seq[t + 1], ho, neg, n_neg, logq, w,
                                       g, t, dl, o);
+        }
+
+        for (j = 0; p > 0.0f && j < h; j++) {
+            o[j] *= w->MK[(size_t) t * h + j];
         }
     }
 
-    recsys_gru_backward(m, T, w, g);
-    recsys_gru_outer(m, seq, T, n_shared, w, g);
+    if (m->cell == RECSYS_RNN_LSTM) {
+        recsys_lstm_backward(m, T, w, g);
+
+    } else {
+        recsys_gru_backward(m, T, w, g);
+    }
+
+    recsys_gru_outer(m, seq, T, n_shared, p > 0.0f ? w->HD : w->H + h, w, g);
 }
 
 
@@ -604,13 +627,13 @@ recsys_gru_loss_grad(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
     recsys_gru_t *grad, double *loss)
 {
     int                rc;
-    size_t             d, h, k;
+    size_t             d, h, k, c;
     uint32_t           t;
     recsys_gru_work_t  w;
     recsys_gru_slot_t  g;
 
     if (n < 2 || grad->n_items != m->n_items || grad->dim != m->dim
-        || grad->hidden != m->hidden)
+        || grad->hidden != m->hidden || grad->cell != m->cell)
     {
         return RECSYS_EINVAL;
     }
@@ -630,11 +653,11 @@ recsys_gru_loss_grad(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
     d = m->dim;
     h = m->hidden;
 
-    rc = recsys_gru_work_alloc(&w, n, m->hidden,
+    rc = recsys_gru_work_alloc(&w, n, m->hidden, m->cell,
                                n_neg ? n_neg + 1 : m->n_items);
     if (rc == RECSYS_OK) {
-        rc = recsys_gru_slot_alloc(&g, n, m->dim, m->hidden,
-                                   n_neg ? n_neg : m->n_items, n_neg);
+        rc = recsys_gru_slot_alloc(&g, m, n, n_neg ? n_neg : m->n_items,
+                                   n_neg);
     }
 
     if (rc != RECSYS_OK) {
@@ -643,11 +666,12 @@ recsys_gru_loss_grad(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
         return rc;
     }
 
-    recsys_gru_window(m, seq, n, neg, n_neg, logq, &w, &g);
+    recsys_gru_window(m, seq, n, neg, n_neg, logq, 0.0f, &w, &g);
 
-    memcpy(grad->W, g.dense, 3 * h * d * sizeof(float));
-    memcpy(grad->U, g.dense + 3 * h * d, 3 * h * h * sizeof(float));
-    memcpy(grad->b, g.dense + 3 * h * d + 3 * h * h, 3 * h * sizeof(float));
+    c = m->cell;
+    memcpy(grad->W, g.dense, c * h * d * sizeof(float));
+    memcpy(grad->U, g.dense + c * h * d, c * h * h * sizeof(float));
+    memcpy(grad->b, g.dense + c * h * (d + h), c * h * sizeof(float));
     memset(grad->E, 0, (size_t) m->n_items * d * sizeof(float));
 
     for (t = 0; t + 1 < n; t++) {
@@ -723,6 +747,14 @@ typedef struct {
     recsys_gru_work_t  *work;
     recsys_gru_slot_t  *slot;
     uint32_t            n_slots;
+    unsigned char      *held;       /* per user: newest item held out */
+    uint32_t           *val;        /* the held-out users */
+    uint32_t            n_val;
+    unsigned char      *mark;       /* n_items: a validation user's items */
+    recsys_gru_t        keep;       /* the best epoch's model */
+    uint64_t            rng;        /* shuffles and negatives */
+    double              per_pos;    /* multiply-adds per position */
+    double              bp1, bp2;   /* Adam's beta powers */
 } recsys_gru_trainer_t;
 
 
@@ -753,6 +785,10 @@ recsys_gru_trainer_free(recsys_gru_trainer_t *tr)
     free(tr->touchO);
     free(tr->listE);
     free(tr->listO);
+    free(tr->held);
+    free(tr->val);
+    free(tr->mark);
+    recsys_gru_free(&tr->keep);
 
     for (j = 0; tr->work != NULL && j < tr->n_slots; j++) {
         recsys_gru_work_free(&tr->work[j]);
@@ -772,6 +808,8 @@ static int
 recsys_gru_windows(const recsys_train_t *t, uint32_t L,
     recsys_gru_trainer_t *tr)
 {
+    uint32_t  last;
+
     uint32_t  u, from, to, len, n;
     uint64_t  e;
 
@@ -791,7 +829,9 @@ recsys_gru_windows(const recsys_train_t *t, uint32_t L,
             from = t->seq.offsets[u];
 
             /* consecutive windows share one item: no transition lost */
-            for (to = t->seq.offsets[u + 1]; to - from >= 2; to -= len - 1) {
+            last = t->seq.offsets[u + 1] - (tr->held[u] ? 1 : 0);
+
+            for (to = last; to - from >= 2; to -= len - 1) {
                 len = to - from < L ? to - from : L;
 
                 if (n == 1) {
@@ -897,7 +937,7 @@ recsys_gru_trainer_alloc(recsys_gru_trainer_t *tr, const recsys_gru_t *m,
     size_t    nd, nE, nO, ni;
     uint32_t  j, n_shared;
 
-    nd = recsys_gru_dense_size(m->dim, m->hidden);
+    nd = recsys_gru_dense_size(m);
     nE = (size_t) m->n_items * m->dim + 1;
     nO = (size_t) m->n_items * m->hidden + 1;
     ni = (size_t) m->n_items + 1;
@@ -936,11 +976,12 @@ recsys_gru_trainer_alloc(recsys_gru_trainer_t *tr, const recsys_gru_t *m,
     n_shared = o->negatives ? o->negatives : m->n_items;
 
     for (j = 0; j < o->batch; j++) {
-        if (recsys_gru_work_alloc(&tr->work[j], o->max_len, m->hidden,
-                                  n_shared + 1)
+        /* one more step than a window: validation reads max_len items */
+        if (recsys_gru_work_alloc(&tr->work[j], o->max_len + 1, m->hidden,
+                                  m->cell, n_shared + 1)
             != RECSYS_OK
-            || recsys_gru_slot_alloc(&tr->slot[j], o->max_len, m->dim,
-                                     m->hidden, n_shared, o->negatives)
+            || recsys_gru_slot_alloc(&tr->slot[j], m, o->max_len, n_shared,
+                                     o->negatives)
                != RECSYS_OK)
         {
             return RECSYS_ENOMEM;
@@ -962,7 +1003,7 @@ recsys_gru_reduce(recsys_gru_trainer_t *tr, const recsys_gru_t *m,
 
     d = m->dim;
     h = m->hidden;
-    nd = recsys_gru_dense_size(d, h);
+    nd = recsys_gru_dense_size(m);
 
     /* serial: cheap next to the windows, and no barrier to wait at */
 
@@ -1028,9 +1069,9 @@ recsys_gru_step(recsys_gru_trainer_t *tr, recsys_gru_t *m, double scale,
 
     d = m->dim;
     h = m->hidden;
-    nd = recsys_gru_dense_size(d, h);
-    h3d = (size_t) 3 * h * d;
-    h3h = (size_t) 3 * h * h;
+    nd = recsys_gru_dense_size(m);
+    h3d = (size_t) m->cell * h * d;
+    h3h = (size_t) m->cell * h * h;
 
     for (k = 0; k < nd; k++) {
         tr->gdense[k] = (float) (tr->gdense[k] * scale);
@@ -1040,7 +1081,7 @@ recsys_gru_step(recsys_gru_trainer_t *tr, recsys_gru_t *m, double scale,
     recsys_gru_adam(m->U, tr->gdense + h3d, tr->mdense + h3d,
                     tr->vdense + h3d, h3h, lr_t);
     recsys_gru_adam(m->b, tr->gdense + h3d + h3h, tr->mdense + h3d + h3h,
-                    tr->vdense + h3d + h3h, (size_t) 3 * h, lr_t);
+                    tr->vdense + h3d + h3h, (size_t) m->cell * h, lr_t);
 
     for (k = 0; k < nE; k++) {
         size_t    off;
@@ -1079,119 +1120,325 @@ recsys_gru_step(recsys_gru_trainer_t *tr, recsys_gru_t *m, double scale,
 }
 
 
-int
-recsys_gru_train(const recsys_train_t *t, const recsys_gru_opts_t *o,
-    recsys_gru_t *m)
+/*
+ * The validation split: a seeded share `valid` of the users with at least
+ * three items, whose newest item the windows leave out.
+ */
+static int
+recsys_gru_holdout(const recsys_train_t *t, const recsys_gru_opts_t *o,
+    recsys_gru_trainer_t *tr)
 {
-    int                   rc, par;
-    double                loss, preds, bp1, bp2, lr_t, per_pos;
-    uint32_t              ep, b0, nb, j, k, tmp, nE, nO, n_items;
-    uint64_t              rng, bpreds;
-    recsys_gru_trainer_t  tr;
+    uint32_t  u;
+    uint64_t  rng;
 
-    if (o->dim == 0 || o->hidden == 0 || o->dim > RECSYS_GRU_MAX_DIM
-        || o->hidden > RECSYS_GRU_MAX_DIM || o->max_len < 2 || o->batch == 0
-        || o->epochs == 0 || !(o->lr > 0.0f) || isinf(o->lr))
-    {
-        return RECSYS_EINVAL;
+    tr->held = calloc((size_t) t->seq.n_rows + 1, 1);
+    tr->val = malloc(((size_t) t->seq.n_rows + 1) * sizeof(uint32_t));
+    tr->mark = calloc((size_t) t->n_items + 1, 1);
+
+    if (tr->held == NULL || tr->val == NULL || tr->mark == NULL) {
+        return RECSYS_ENOMEM;
     }
 
-    n_items = t->n_items;
+    rng = o->seed ^ 0x9e3779b97f4a7c15ULL;
+    tr->n_val = 0;
 
-    memset(&tr, 0, sizeof(recsys_gru_trainer_t));
+    for (u = 0; o->valid > 0.0f && u < t->seq.n_rows; u++) {
+        if (recsys_rng_unit(&rng) < o->valid
+            && t->seq.offsets[u + 1] - t->seq.offsets[u] >= 3)
+        {
+            tr->held[u] = 1;
+            tr->val[tr->n_val++] = u;
+        }
+    }
 
-    rc = recsys_gru_alloc(m, n_items, o->dim, o->hidden);
+    return RECSYS_OK;
+}
+
+
+/*
+ * The validation score of m: the mean over the held-out users of 1 / rank
+ * of their held-out item among the items they have not seen, from the
+ * state after their earlier items (at most max_len).
+ */
+static double
+recsys_gru_validate(const recsys_train_t *t, const recsys_gru_t *m,
+    uint32_t max_len, recsys_gru_trainer_t *tr)
+{
+    float               *hc, st;
+    double               sum;
+    uint32_t             v, u, from, last, y, t0, k, i, rank, h;
+    recsys_gru_work_t   *w;
+
+    h = m->hidden;
+    w = &tr->work[0];
+    sum = 0.0;
+
+    for (v = 0; v < tr->n_val; v++) {
+        u = tr->val[v];
+        from = t->seq.offsets[u];
+        last = t->seq.offsets[u + 1] - 1;
+        y = tr->x[last];
+        t0 = last - from > max_len ? last - max_len : from;
+
+        memset(w->H, 0, (size_t) h * sizeof(float));
+        memset(w->C, 0, (size_t) h * sizeof(float));
+
+        for (k = 0; t0 + k < last; k++) {
+            if (m->cell == RECSYS_RNN_LSTM) {
+                recsys_lstm_forward(m, m->E + (size_t) tr->x[t0 + k] * m->dim,
+                                    w->H + (size_t) k * h,
+                                    w->H + (size_t) (k + 1) * h, w, k);
+
+            } else {
+                recsys_gru_forward(m, m->E + (size_t) tr->x[t0 + k] * m->dim,
+                                   w->H + (size_t) k * h,
+                                   w->H + (size_t) (k + 1) * h, w, k);
+            }
+        }
+
+        hc = w->H + (size_t) k * h;
+
+        for (i = from; i < last; i++) {
+            tr->mark[tr->x[i]] = 1;
+        }
+
+        st = recsys_gru_dot(m->O + (size_t) y * h, hc, h) + m->bo[y];
+        rank = 1;
+
+        for (i = 0; i < m->n_items; i++) {
+            if (i != y && !tr->mark[i]
+                && recsys_gru_dot(m->O + (size_t) i * h, hc, h) + m->bo[i]
+                   > st)
+            {
+                rank++;
+            }
+        }
+
+        for (i = from; i < last; i++) {
+            tr->mark[tr->x[i]] = 0;
+        }
+
+        sum += 1.0 / rank;
+    }
+
+    return tr->n_val > 0 ? sum / tr->n_val : 0.0;
+}
+
+
+/* Copies the parameters of a into b, of the same shape. */
+static void
+recsys_gru_copy(recsys_gru_t *b, const recsys_gru_t *a)
+{
+    size_t  ni, d, h, c;
+
+    ni = a->n_items;
+    d = a->dim;
+    h = a->hidden;
+    c = a->cell;
+
+    memcpy(b->E, a->E, ni * d * sizeof(float));
+    memcpy(b->W, a->W, c * h * d * sizeof(float));
+    memcpy(b->U, a->U, c * h * h * sizeof(float));
+    memcpy(b->b, a->b, c * h * sizeof(float));
+    memcpy(b->O, a->O, ni * h * sizeof(float));
+    memcpy(b->bo, a->bo, ni * sizeof(float));
+}
+
+
+/* One epoch: a shuffle, then Adam over the batches; its mean loss. */
+static double
+recsys_gru_epoch(const recsys_gru_opts_t *o, recsys_gru_trainer_t *tr,
+    recsys_gru_t *m, uint32_t ep)
+{
+    int       par;
+    double    loss, preds, lr_t;
+    uint32_t  b0, nb, j, k, tmp, nE, nO;
+    uint64_t  bpreds;
+
+    loss = 0.0;
+    preds = 0.0;
+
+    for (j = tr->n_win; j > 1; j--) {
+        k = (uint32_t) (recsys_rng_next(&tr->rng) % j);
+        tmp = tr->order[j - 1];
+        tr->order[j - 1] = tr->order[k];
+        tr->order[k] = tmp;
+    }
+
+    for (b0 = 0; b0 < tr->n_win; b0 += nb) {
+        nb = tr->n_win - b0;
+        if (nb > o->batch) {
+            nb = o->batch;
+        }
+
+        bpreds = 0;
+
+        for (j = 0; j < nb; j++) {
+            tr->slot[j].from = tr->wfrom[tr->order[b0 + j]];
+            tr->slot[j].len = tr->wlen[tr->order[b0 + j]];
+            tr->slot[j].drop = recsys_rng_mix(o->seed
+                                              ^ ((uint64_t) ep << 32)
+                                              ^ tr->order[b0 + j]);
+            bpreds += tr->slot[j].len - 1;
+
+            for (k = 0; k < o->negatives; k++) {
+                tr->slot[j].neg[k] = recsys_gru_sample(tr->cdf, m->n_items,
+                                                       &tr->rng);
+            }
+        }
+
+        /* small batches run on this thread: no team to wait for */
+        par = (double) bpreds * tr->per_pos > RECSYS_GRU_PAR_WORK;
+        (void) par;                     /* read by OpenMP only */
+
+RECSYS_GRU_OMP("omp parallel for schedule(dynamic, 1) if (par)")
+        for (j = 0; j < nb; j++) {
+            recsys_gru_window(m, tr->x + tr->slot[j].from, tr->slot[j].len,
+                              tr->slot[j].neg, o->negatives, tr->logq,
+                              o->dropout, &tr->work[j], &tr->slot[j]);
+        }
+
+        for (j = 0; j < nb; j++) {
+            loss += tr->slot[j].loss;
+        }
+
+        preds += (double) bpreds;
+
+        nE = 0;
+        nO = 0;
+        recsys_gru_reduce(tr, m, nb, o->negatives, &nE, &nO);
+
+        tr->bp1 *= RECSYS_GRU_BETA1;
+        tr->bp2 *= RECSYS_GRU_BETA2;
+        lr_t = o->lr * sqrt(1.0 - tr->bp2) / (1.0 - tr->bp1);
+
+        recsys_gru_step(tr, m, 1.0 / (double) bpreds, lr_t, nE, nO);
+    }
+
+    return preds > 0.0 ? loss / preds : 0.0;
+}
+
+
+static int
+recsys_gru_prepare(const recsys_train_t *t, const recsys_gru_opts_t *o,
+    recsys_gru_t *m, recsys_gru_trainer_t *tr)
+{
+    int  rc;
+
+    rc = recsys_rnn_alloc(m, o->cell, t->n_items, o->dim, o->hidden);
     if (rc != RECSYS_OK) {
         return rc;
     }
 
     recsys_gru_init(m, o->seed);
 
-    rc = recsys_gru_windows(t, o->max_len, &tr);
+    rc = recsys_gru_holdout(t, o, tr);
 
     if (rc == RECSYS_OK) {
-        rc = recsys_gru_law(t, m, &tr);
+        rc = recsys_gru_windows(t, o->max_len, tr);
     }
 
     if (rc == RECSYS_OK) {
-        rc = recsys_gru_trainer_alloc(&tr, m, o);
+        rc = recsys_gru_law(t, m, tr);
     }
 
+    if (rc == RECSYS_OK) {
+        rc = recsys_gru_trainer_alloc(tr, m, o);
+    }
+
+    if (rc == RECSYS_OK && tr->n_val > 0) {
+        rc = recsys_rnn_alloc(&tr->keep, m->cell, m->n_items, m->dim,
+                              m->hidden);
+    }
+
+    /* the serial stream for shuffles and negatives, apart from the init */
+    tr->rng = o->seed ^ 0x5851f42d4c957f2dULL;
+    tr->per_pos = 3.0 * ((double) m->cell * o->hidden
+                         * (o->dim + o->hidden)
+                         + (double) ((o->negatives ? o->negatives
+                                                   : m->n_items) + 1)
+                           * o->hidden);
+    tr->bp1 = 1.0;
+    tr->bp2 = 1.0;
+
+    return rc;
+}
+
+
+int
+recsys_gru_train(const recsys_train_t *t, const recsys_gru_opts_t *o,
+    recsys_gru_t *m)
+{
+    int                   rc;
+    double                loss, score, best;
+    uint32_t              ep, best_ep;
+    recsys_gru_trainer_t  tr;
+
+    if (o->dim == 0 || o->hidden == 0 || o->dim > RECSYS_GRU_MAX_DIM
+        || o->hidden > RECSYS_GRU_MAX_DIM || o->max_len < 2 || o->batch == 0
+        || o->epochs == 0 || !(o->lr > 0.0f) || isinf(o->lr)
+        || !(o->dropout >= 0.0f && o->dropout < 1.0f)
+        || !(o->valid >= 0.0f && o->valid < 1.0f)
+        || (o->cell != RECSYS_RNN_GRU && o->cell != RECSYS_RNN_LSTM))
+    {
+        return RECSYS_EINVAL;
+    }
+
+    memset(&tr, 0, sizeof(recsys_gru_trainer_t));
+
+    rc = recsys_gru_prepare(t, o, m, &tr);
     if (rc != RECSYS_OK) {
         recsys_gru_trainer_free(&tr);
         recsys_gru_free(m);
         return rc;
     }
 
-    /* the serial stream for shuffles and negatives, apart from the init */
-    rng = o->seed ^ 0x5851f42d4c957f2dULL;
-    per_pos = 3.0 * (3.0 * o->hidden * (o->dim + o->hidden)
-                     + (double) ((o->negatives ? o->negatives : n_items) + 1)
-                       * o->hidden);
-    bp1 = 1.0;
-    bp2 = 1.0;
+    best = -1.0;
+    best_ep = o->epochs;
 
     for (ep = 0; ep < o->epochs; ep++) {
-        loss = 0.0;
-        preds = 0.0;
-
-        for (j = tr.n_win; j > 1; j--) {
-            k = (uint32_t) (recsys_rng_next(&rng) % j);
-            tmp = tr.order[j - 1];
-            tr.order[j - 1] = tr.order[k];
-            tr.order[k] = tmp;
-        }
-
-        for (b0 = 0; b0 < tr.n_win; b0 += nb) {
-            nb = tr.n_win - b0;
-            if (nb > o->batch) {
-                nb = o->batch;
-            }
-
-            bpreds = 0;
-
-            for (j = 0; j < nb; j++) {
-                tr.slot[j].from = tr.wfrom[tr.order[b0 + j]];
-                tr.slot[j].len = tr.wlen[tr.order[b0 + j]];
-                bpreds += tr.slot[j].len - 1;
-
-                for (k = 0; k < o->negatives; k++) {
-                    tr.slot[j].neg[k] = recsys_gru_sample(tr.cdf, n_items,
-                                                          &rng);
-                }
-            }
-
-            /* small batches run on this thread: no team to wait for */
-            par = (double) bpreds * per_pos > RECSYS_GRU_PAR_WORK;
-            (void) par;                 /* read by OpenMP only */
-
-RECSYS_GRU_OMP("omp parallel for schedule(dynamic, 1) if (par)")
-            for (j = 0; j < nb; j++) {
-                recsys_gru_window(m, tr.x + tr.slot[j].from, tr.slot[j].len,
-                                  tr.slot[j].neg, o->negatives, tr.logq,
-                                  &tr.work[j], &tr.slot[j]);
-            }
-
-            for (j = 0; j < nb; j++) {
-                loss += tr.slot[j].loss;
-            }
-
-            preds += (double) bpreds;
-
-            nE = 0;
-            nO = 0;
-            recsys_gru_reduce(&tr, m, nb, o->negatives, &nE, &nO);
-
-            bp1 *= RECSYS_GRU_BETA1;
-            bp2 *= RECSYS_GRU_BETA2;
-            lr_t = o->lr * sqrt(1.0 - bp2) / (1.0 - bp1);
-
-            recsys_gru_step(&tr, m, 1.0 / (double) bpreds, lr_t, nE, nO);
-        }
+        loss = recsys_gru_epoch(o, &tr, m, ep);
 
         if (o->loss != NULL) {
-            o->loss[ep] = preds > 0.0 ? loss / preds : 0.0;
+            o->loss[ep] = loss;
         }
+
+        if (tr.n_val == 0) {
+            continue;
+        }
+
+        score = recsys_gru_validate(t, m, o->max_len, &tr);
+
+        if (o->score != NULL) {
+            o->score[ep] = score;
+        }
+
+        if (score > best) {
+            best = score;
+            best_ep = ep + 1;
+            recsys_gru_copy(&tr.keep, m);
+
+        } else if (ep + 1 - best_ep >= o->patience) {
+            break;
+        }
+    }
+
+    for (ep++; ep < o->epochs; ep++) {
+        if (o->loss != NULL) {
+            o->loss[ep] = 0.0;
+        }
+
+        if (o->score != NULL) {
+            o->score[ep] = 0.0;
+        }
+    }
+
+    if (tr.n_val > 0) {
+        recsys_gru_copy(m, &tr.keep);
+    }
+
+    if (o->best != NULL) {
+        *o->best = best_ep;
     }
 
     recsys_gru_trainer_free(&tr);
@@ -1204,7 +1451,7 @@ int
 recsys_gru_pack(const recsys_gru_t *m, uint32_t max_len, void **buf,
     size_t *size)
 {
-    size_t             sz, off, ni, d, h;
+    size_t             sz, off, ni, d, h, c;
     unsigned char     *p;
     recsys_gru_head_t  head;
 
@@ -1216,7 +1463,8 @@ recsys_gru_pack(const recsys_gru_t *m, uint32_t max_len, void **buf,
     d = m->dim;
     h = m->hidden;
 
-    sz = recsys_gru_packed_size(m->n_items, m->dim, m->hidden);
+    c = m->cell;
+    sz = recsys_rnn_packed_size(m->n_items, m->dim, m->hidden, m->cell);
 
     p = malloc(sz);
     if (p == NULL) {
@@ -1224,7 +1472,7 @@ recsys_gru_pack(const recsys_gru_t *m, uint32_t max_len, void **buf,
     }
 
     memset(&head, 0, sizeof(head));
-    head.magic = RECSYS_GRU_MAGIC;
+    head.magic = c == RECSYS_RNN_LSTM ? RECSYS_LSTM_MAGIC : RECSYS_GRU_MAGIC;
     head.n_items = m->n_items;
     head.dim = m->dim;
     head.hidden = m->hidden;
@@ -1235,12 +1483,12 @@ recsys_gru_pack(const recsys_gru_t *m, uint32_t max_len, void **buf,
     off += sizeof(head);
     memcpy(p + off, m->E, 4 * ni * d);
     off += 4 * ni * d;
-    memcpy(p + off, m->W, 4 * 3 * h * d);
-    off += 4 * 3 * h * d;
-    memcpy(p + off, m->U, 4 * 3 * h * h);
-    off += 4 * 3 * h * h;
-    memcpy(p + off, m->b, 4 * 3 * h);
-    off += 4 * 3 * h;
+    memcpy(p + off, m->W, 4 * c * h * d);
+    off += 4 * c * h * d;
+    memcpy(p + off, m->U, 4 * c * h * h);
+    off += 4 * c * h * h;
+    memcpy(p + off, m->b, 4 * c * h);
+    off += 4 * c * h;
     memcpy(p + off, m->O, 4 * ni * h);
     off += 4 * ni * h;
     memcpy(p + off, m->bo, 4 * ni);
@@ -1256,11 +1504,26 @@ int
 recsys_gru_user_top(const void *packed, size_t size, const recsys_train_t *t,
     uint32_t k, int exclude_seen, recsys_csr_t *out)
 {
-    int                rc;
-    recsys_usertop_t   ut;
-    recsys_gru_head_t  head;
+    int                       rc;
+    uint32_t                  magic;
+    recsys_usertop_t          ut;
+    recsys_gru_head_t         head;
+    recsys_usertop_packed_pt  score;
 
-    rc = recsys_gru_check(packed, size, &head);
+    magic = 0;
+    if (size >= 4) {
+        memcpy(&magic, packed, 4);
+    }
+
+    if (magic == RECSYS_LSTM_MAGIC) {
+        rc = recsys_lstm_check(packed, size, &head);
+        score = recsys_lstm_score;
+
+    } else {
+        rc = recsys_gru_check(packed, size, &head);
+        score = recsys_gru_score;
+    }
+
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -1273,6 +1536,6 @@ recsys_gru_user_top(const void *packed, size_t size, const recsys_train_t *t,
     ut.par = (double) t->n_users * head.n_items * head.hidden
              > RECSYS_GRU_PAR_WORK;
 
-    return recsys_usertop_run_packed(&ut, recsys_gru_score, packed, size, t,
-                                     k, exclude_seen, out);
+    return recsys_usertop_run_packed(&ut, score, packed, size, t, k,
+                                     exclude_seen, out);
 }

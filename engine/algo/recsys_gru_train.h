@@ -1,6 +1,9 @@
 /*
- * recsys_gru_train.h: training and packing the GRU next-item model that
- * recsys_gru.h defines and scores.
+ * recsys_gru_train.h: training and packing the recurrent next-item models
+ * that recsys_gru.h (GRU cell) and recsys_lstm.h (LSTM cell) define and
+ * score.  Both cells share everything here but the cell's own step
+ * (recsys_lstm_train.h holds the LSTM's); a model says its cell in `cell`,
+ * which is also its number of gate blocks (W: cell h x d, U: cell h x h).
  *
  * Training.  Every user's sequence (train->seq, oldest first) is cut into
  * windows of at most max_len items, the newest window ending at the newest
@@ -16,6 +19,20 @@
  * makes training on a real catalogue affordable; `negatives` 0 selects the
  * exact full softmax (small catalogues, tests).  Items that never occur in
  * training keep output bias -100, so they rank after every trained item.
+ *
+ * Regularisation.  With `dropout` p > 0 each position's hidden state is
+ * multiplied, on its way into the output layer only, by a mask of
+ * independent keep draws scaled by 1 / (1 - p) (inverted dropout; the
+ * recurrence itself sees the whole state); the masks come from a stream
+ * seeded by the seed, the epoch and the window, so they do not depend on
+ * the thread that draws them.  With `valid` v > 0 early stopping watches
+ * a validation split: a seeded share v of the users with at least three
+ * items have their newest item held out of training; after every epoch
+ * the model ranks each such user's held-out item among the items the user
+ * has not seen, from the state after the user's earlier items (at most
+ * max_len), and the mean reciprocal rank is the epoch's score.  Training
+ * stops after `patience` epochs without a better score and the model of
+ * the best epoch is kept.
  *
  * The optimiser is Adam (beta1 0.9, beta2 0.999, eps 1e-8) over minibatches
  * of `batch` windows, the gradient averaged over the batch's predictions;
@@ -43,14 +60,18 @@
 #include "recsys_train.h"
 
 
+#define RECSYS_RNN_GRU   3      /* cell: gate blocks z, r, n */
+#define RECSYS_RNN_LSTM  4      /* cell: gate blocks i, f, g, o */
+
 typedef struct {
     uint32_t  n_items;
     uint32_t  dim;
     uint32_t  hidden;
+    uint32_t  cell;             /* RECSYS_RNN_GRU or RECSYS_RNN_LSTM */
     float    *E;                /* n_items * dim */
-    float    *W;                /* 3 * hidden * dim */
-    float    *U;                /* 3 * hidden * hidden */
-    float    *b;                /* 3 * hidden */
+    float    *W;                /* cell * hidden * dim */
+    float    *U;                /* cell * hidden * hidden */
+    float    *b;                /* cell * hidden */
     float    *O;                /* n_items * hidden */
     float    *bo;               /* n_items */
 } recsys_gru_t;
@@ -65,27 +86,46 @@ typedef struct {
     uint32_t  batch;            /* windows per Adam step, default 16 */
     float     lr;               /* Adam step size, default 0.005 */
     uint64_t  seed;             /* default 42 */
+    uint32_t  cell;             /* RECSYS_RNN_GRU (default) or _LSTM */
+    float     dropout;          /* on the output layer's input, in
+                                   [0, 1), default 0 */
+    float     valid;            /* share of users held out for early
+                                   stopping, in [0, 1), 0 (default):
+                                   every epoch runs */
+    uint32_t  patience;         /* epochs without a better validation
+                                   score before stopping, default 2 */
     double   *loss;             /* NULL, or epochs slots: the mean
                                    training loss per prediction of each
-                                   epoch */
+                                   epoch (epochs not run: 0) */
+    double   *score;            /* NULL, or epochs slots: each epoch's
+                                   validation score (valid > 0) */
+    uint32_t *best;             /* NULL, or where the kept epoch's number
+                                   (from 1) goes */
 } recsys_gru_opts_t;
 
 
 extern const recsys_gru_opts_t  recsys_gru_default;
 
-/* Allocates a zeroed model; RECSYS_OK, RECSYS_EINVAL or RECSYS_ENOMEM. */
+/*
+ * Allocates a zeroed model of the given cell (recsys_gru_alloc: a GRU);
+ * RECSYS_OK, RECSYS_EINVAL or RECSYS_ENOMEM.
+ */
 int recsys_gru_alloc(recsys_gru_t *m, uint32_t n_items, uint32_t dim,
     uint32_t hidden);
+int recsys_rnn_alloc(recsys_gru_t *m, uint32_t cell, uint32_t n_items,
+    uint32_t dim, uint32_t hidden);
 void recsys_gru_free(recsys_gru_t *m);
 
 /*
  * Fills m with the seeded initial weights: E, W, U uniform in
- * +-1/sqrt(fan-in), O uniform in +-1/sqrt(h), biases 0.
+ * +-1/sqrt(fan-in), O uniform in +-1/sqrt(h), biases 0 but the LSTM's
+ * forget gate's, 1 (so the cell starts out remembering).
  */
 void recsys_gru_init(recsys_gru_t *m, uint64_t seed);
 
 /*
- * Loss and gradient of one window seq[0 .. n) (n >= 2, items < n_items):
+ * Loss and gradient of one window seq[0 .. n) (n >= 2, items < n_items),
+ * either cell, without dropout:
  * positions 0 .. n-2 predict seq[t + 1].  n_neg 0: full softmax; else the
  * sampled softmax over the target and neg[0 .. n_neg), with logit - logq[j]
  * when logq (n_items values) is not NULL and negatives equal to the target
@@ -98,9 +138,10 @@ int recsys_gru_loss_grad(const recsys_gru_t *m, const uint32_t *seq,
     recsys_gru_t *grad, double *loss);
 
 /*
- * Trains m (allocated here; free with recsys_gru_free()) on t->seq as
- * described above.  RECSYS_OK, RECSYS_EINVAL (dim or hidden 0 or above
- * RECSYS_GRU_MAX_DIM, max_len < 2, batch or epochs 0, lr not positive) or
+ * Trains m (allocated here; free with recsys_gru_free()) of cell o->cell
+ * on t->seq as described above.  RECSYS_OK, RECSYS_EINVAL (dim or hidden
+ * 0 or above RECSYS_GRU_MAX_DIM, max_len < 2, batch or epochs 0, lr not
+ * positive, an unknown cell, dropout or valid outside [0, 1)) or
  * RECSYS_ENOMEM.  Memory: the model, its two Adam moments and a gradient
  * the size of E, O and bo (about 4 copies of the model), plus per window
  * of a batch about max_len (10h + d + S) + S (h + 1) + 3h (d + h + 1)
@@ -111,15 +152,16 @@ int recsys_gru_train(const recsys_train_t *t, const recsys_gru_opts_t *o,
     recsys_gru_t *m);
 
 /*
- * Packs m as recsys_gru.h lays it out, with the given max_len, into a
- * malloc'd buffer (*buf, *size; the caller frees).  RECSYS_OK,
+ * Packs m as recsys_gru.h (or, for an LSTM, recsys_lstm.h) lays it out,
+ * with the given max_len, into a malloc'd buffer (*buf, *size; the caller frees).  RECSYS_OK,
  * RECSYS_EINVAL (max_len 0) or RECSYS_ENOMEM.
  */
 int recsys_gru_pack(const recsys_gru_t *m, uint32_t max_len, void **buf,
     size_t *size);
 
 /*
- * The builder's per-user lists: recsys_gru_score() over each user's newest
+ * The builder's per-user lists: recsys_gru_score() (recsys_lstm_score()
+ * for a packed LSTM) over each user's newest
  * max_len items of t->seq, at most k results, a csr row per user, best
  * first.  exclude_seen (the builder's default) leaves out every item the
  * user has seen (t->by_user); without it a re-watch may be proposed.
@@ -128,5 +170,73 @@ int recsys_gru_pack(const recsys_gru_t *m, uint32_t max_len, void **buf,
 int recsys_gru_user_top(const void *packed, size_t size,
     const recsys_train_t *t, uint32_t k, int exclude_seen,
     recsys_csr_t *out);
+
+
+
+/*
+ * The trainer's internals that a cell's step (recsys_lstm_train.c) shares.
+ */
+
+/* one window's activations and scratch */
+typedef struct {
+    uint32_t   cap;         /* longest window */
+    float     *H;           /* (cap + 1) h: H[t] = h_t, H[0] = 0 */
+    float     *C;           /* (cap + 1) h: the LSTM's cell state c_t */
+    float     *Z;           /* cap h each: the gates of step t at t, */
+    float     *R;           /*   GRU z, r, n and r * h_t-1 (Q), */
+    float     *N;           /*   LSTM i, f, g, o */
+    float     *Q;
+    float     *HD;          /* cap h: the output layer's input, h_t+1
+                               after dropout */
+    float     *MK;          /* cap h: the dropout masks (0 or 1/(1-p)) */
+    float     *dHo;         /* cap h: dL/dh_t+1 from the output layer */
+    float     *dAs;         /* cap cell h: dL/d(gate pre-activations) */
+    float     *DL;          /* cap n_shared: dL/dlogit of the shared
+                               candidates */
+    float     *logit;       /* n_neg + 1, or n_items */
+    float     *a;           /* cell h */
+    float     *dh;          /* h */
+    float     *dhp;         /* h */
+    float     *dq;          /* h */
+} recsys_gru_work_t;
+
+/* one window's gradient */
+typedef struct {
+    float     *dense;       /* dW (cell h d) | dU (cell h h) | db (cell h) */
+    float     *dX;          /* cap d: per input position */
+    float     *dOt;         /* cap h: per target (sampled softmax) */
+    float     *dbt;         /* cap */
+    float     *dOn;         /* n_shared h: negatives, or every item */
+    float     *dbn;         /* n_shared */
+    uint32_t  *neg;         /* n_neg */
+    uint32_t   from;        /* the window: x[from .. from + len) */
+    uint32_t   len;
+    uint64_t   drop;        /* seed of the window's dropout masks */
+    double     loss;
+} recsys_gru_slot_t;
+
+
+#ifdef _OPENMP
+#define RECSYS_GRU_OMP(x)  _Pragma(x)
+#else
+#define RECSYS_GRU_OMP(x)
+#endif
+
+
+/*
+ * y += alpha x, element by element: vectorising it (OpenMP SIMD in the
+ * builder) changes no result.
+ */
+static inline void
+recsys_gru_axpy(float *restrict y, float alpha, const float *restrict x,
+    uint32_t n)
+{
+    uint32_t  k;
+
+RECSYS_GRU_OMP("omp simd")
+    for (k = 0; k < n; k++) {
+        y[k] += alpha * x[k];
+    }
+}
 
 #endif /* RECSYS_GRU_TRAIN_H */

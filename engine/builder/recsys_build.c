@@ -455,13 +455,13 @@ recsys_build_weights(const recsys_build_opts_t *o, recsys_parts_t *parts)
      */
     static const float  with_ease[RECSYS_NSRC] = {
         /* itemcf usercf content popular trending cluster assoc markov
-         * hmm lstm ease rp3beta als */
+         * hmm gru ease rp3beta als lstm */
         0.0f, 0.3f, 0.1f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
-        1.0f, 0.0f, 0.3f
+        1.0f, 0.0f, 0.3f, 0.0f
     };
     static const float  without_ease[RECSYS_NSRC] = {
         1.0f, 0.5f, 0.2f, 0.05f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
-        0.0f, 0.5f, 0.3f
+        0.0f, 0.5f, 0.3f, 0.0f
     };
 
     defaults = (parts->sources & (1u << RECSYS_SRC_EASE))
@@ -535,7 +535,7 @@ recsys_build_session_scale(const recsys_csr_t *nbrs, float weight)
  * best `neighbors` kept; and one row of (source, c_s), with which explain=1
  * splits a session score by source.  An anonymous session with the default blend is scored over these
  * rows alone (recsys_session.c), one walk instead of one per source.  Not
- * built when the blend has a sequence model (Markov, HMM, GRU): those
+ * built when the blend has a sequence model (Markov, HMM, GRU, LSTM): those
  * score a session in order, not as a sum over its items.
  */
 static int
@@ -552,7 +552,7 @@ recsys_build_session(const recsys_build_opts_t *o, recsys_parts_t *parts)
     recsys_entry_t  *slots;
 
     if (parts->w[RECSYS_SRC_MARKOV] > 0.0f || parts->w[RECSYS_SRC_HMM] > 0.0f
-        || parts->w[RECSYS_SRC_GRU] > 0.0f)
+        || parts->w[RECSYS_SRC_GRU] > 0.0f || parts->w[RECSYS_SRC_LSTM] > 0.0f)
     {
         return RECSYS_OK;
     }
@@ -1085,11 +1085,55 @@ recsys_build_packed_top(const recsys_build_opts_t *o, recsys_parts_t *parts,
 
 
 /*
+ * One recurrent model, of the given cell, trained with the builder's
+ * settings and packed as source s, with its per-user lists.
+ */
+static int
+recsys_build_rnn(const recsys_build_opts_t *o, recsys_parts_t *parts,
+    uint32_t cell, int s)
+{
+    int                rc;
+    recsys_gru_t       rnn;
+    recsys_gru_opts_t  go;
+
+    memset(&rnn, 0, sizeof(rnn));
+    go = recsys_gru_default;
+    go.cell = cell;
+    go.epochs = o->lstm_epochs;
+    go.dim = o->lstm_dim;
+    go.hidden = o->lstm_hidden;
+    go.negatives = o->rnn_negatives;
+    go.batch = o->rnn_batch;
+    go.max_len = o->rnn_max_len;
+    go.lr = o->rnn_lr;
+    go.dropout = o->rnn_dropout;
+    go.valid = o->rnn_valid;
+    go.patience = o->rnn_patience;
+
+    rc = recsys_gru_train(&parts->train, &go, &rnn);
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_gru_pack(&rnn, go.max_len, &parts->packed[s],
+                             &parts->packed_size[s]);
+    }
+
+    recsys_gru_free(&rnn);
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_packed_top(o, parts, s, recsys_gru_user_top);
+    }
+
+    return rc;
+}
+
+
+/*
  * Sequence models on each user's items in time order: a first-order
  * Markov chain (next-item lists, which also answer item=I&algo=markov),
- * and optionally a hidden Markov model and a GRU (recsys_hmm_train.c,
- * recsys_gru_train.c), packed for request-time scoring of sessions
- * (recsys_hmm.c, recsys_gru.c).  Per-user lists come from the same
+ * and optionally a hidden Markov model and recurrent models, a GRU and an
+ * LSTM (recsys_hmm_train.c, recsys_gru_train.c, recsys_lstm_train.c),
+ * packed for request-time scoring of sessions (recsys_hmm.c,
+ * recsys_gru.c, recsys_lstm.c).  Per-user lists come from the same
  * scoring functions.
  */
 static int
@@ -1097,9 +1141,7 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
 {
     int                   rc;
     recsys_hmm_t          hmm;
-    recsys_gru_t          gru;
     recsys_hmm_opts_t     ho;
-    recsys_gru_opts_t     go;
     recsys_markov_opts_t  mo;
 
     rc = RECSYS_OK;
@@ -1142,27 +1184,12 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
         }
     }
 
-    if (rc == RECSYS_OK && o->lstm) {
-        memset(&gru, 0, sizeof(gru));
-        go = recsys_gru_default;
-        go.epochs = o->lstm_epochs;
-        go.dim = o->lstm_dim;
-        go.hidden = o->lstm_hidden;
+    if (rc == RECSYS_OK && (o->lstm & RECSYS_BUILD_RNN_GRU)) {
+        rc = recsys_build_rnn(o, parts, RECSYS_RNN_GRU, RECSYS_SRC_GRU);
+    }
 
-        rc = recsys_gru_train(&parts->train, &go, &gru);
-
-        if (rc == RECSYS_OK) {
-            rc = recsys_gru_pack(&gru, go.max_len,
-                                 &parts->packed[RECSYS_SRC_GRU],
-                                 &parts->packed_size[RECSYS_SRC_GRU]);
-        }
-
-        recsys_gru_free(&gru);
-
-        if (rc == RECSYS_OK) {
-            rc = recsys_build_packed_top(o, parts, RECSYS_SRC_GRU,
-                                         recsys_gru_user_top);
-        }
+    if (rc == RECSYS_OK && (o->lstm & RECSYS_BUILD_RNN_LSTM)) {
+        rc = recsys_build_rnn(o, parts, RECSYS_RNN_LSTM, RECSYS_SRC_LSTM);
     }
 
     return rc;
@@ -1325,6 +1352,9 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
         eo = recsys_ease_default;
         eo.lambda = o->ease_lambda;
         eo.max_items = o->ease_items;
+        eo.dropout = o->ease_dropout;
+        eo.dlae = (int) o->ease_dlae;
+        eo.user_norm = o->ease_user_norm;
 
         rc = recsys_ease_fit(&parts->train, &eo, &ease);
 

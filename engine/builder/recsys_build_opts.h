@@ -14,7 +14,14 @@
 #include <stdint.h>
 
 #include "recsys_opt.h"
+#include "recsys_schema.h"
 
+
+/* which recurrent models o->lstm asks for (--rnn; --gru and --lstm: GRU) */
+#define RECSYS_BUILD_RNN_OFF   0
+#define RECSYS_BUILD_RNN_GRU   1
+#define RECSYS_BUILD_RNN_LSTM  2
+#define RECSYS_BUILD_RNN_BOTH  3
 
 typedef struct {
     uint32_t     neighbors;         /* item-CF neighbours per item */
@@ -49,18 +56,30 @@ typedef struct {
     int          markov;            /* first-order Markov next items */
     int          hmm;               /* hidden Markov model (off: slow) */
     uint32_t     hmm_states;
-    int          lstm;              /* GRU next-item model (off: slow) */
+    int          lstm;              /* recurrent next-item models (off:
+                                       slow): RECSYS_BUILD_RNN_* */
     uint32_t     lstm_epochs;
     uint32_t     lstm_dim;          /* item embedding size */
     uint32_t     lstm_hidden;       /* recurrent state size */
+    uint32_t     rnn_negatives;     /* sampled per window, 0: full */
+    uint32_t     rnn_batch;         /* windows per Adam step */
+    uint32_t     rnn_max_len;       /* window and serving history */
+    float        rnn_lr;
+    float        rnn_dropout;
+    float        rnn_valid;         /* users held out for early stopping */
+    uint32_t     rnn_patience;
     int          ease;              /* EASE^R over the ease_items most
                                        popular items (a dense n^3 solve) */
     double       ease_lambda;
     uint32_t     ease_items;        /* catalog cap: the most popular kept */
+    double       ease_dropout;      /* EDLAE's dropout, 0: EASE^R */
+    uint32_t     ease_dlae;         /* 1: DLAE (no zero diagonal) */
+    double       ease_user_norm;    /* users weigh |I_u|^-a in X^T X */
     int          rp3beta;           /* RP3beta item-item walk */
     int          als;               /* implicit ALS */
     uint32_t     als_factors;
-    float        weights[16];       /* hybrid weights by source; < 0: auto */
+    float        weights[RECSYS_NSRC];  /* hybrid weights by source;
+                                           < 0: auto */
     const char  *model_id;          /* NULL: build time and a digest */
     const char  *interactions;      /* input names, for the model's params */
     const char  *items;

@@ -642,10 +642,32 @@ recsys_build_source_params(const recsys_build_opts_t *o,
                                       "hidden", (json_int_t) o->lstm_hidden));
     }
 
+    if (has & (1u << RECSYS_SRC_LSTM)) {
+        json_object_set_new(params, recsys_source_key(RECSYS_SRC_LSTM),
+                            json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:f,"
+                                      " s:f, s:f, s:i}",
+                                      "epochs", (json_int_t) o->lstm_epochs,
+                                      "dim", (json_int_t) o->lstm_dim,
+                                      "hidden", (json_int_t) o->lstm_hidden,
+                                      "negatives",
+                                      (json_int_t) o->rnn_negatives,
+                                      "batch", (json_int_t) o->rnn_batch,
+                                      "max_len", (json_int_t) o->rnn_max_len,
+                                      "lr", (double) o->rnn_lr,
+                                      "dropout", (double) o->rnn_dropout,
+                                      "valid", (double) o->rnn_valid,
+                                      "patience",
+                                      (json_int_t) o->rnn_patience));
+    }
+
     if (has & (1u << RECSYS_SRC_EASE)) {
-        json_object_set_new(params, "ease", json_pack("{s:f, s:i}",
-                            "lambda", o->ease_lambda,
-                            "items", (json_int_t) o->ease_items));
+        json_object_set_new(params, "ease",
+                            json_pack("{s:f, s:i, s:f, s:i, s:f}",
+                                      "lambda", o->ease_lambda,
+                                      "items", (json_int_t) o->ease_items,
+                                      "dropout", o->ease_dropout,
+                                      "dlae", (json_int_t) o->ease_dlae,
+                                      "user_norm", o->ease_user_norm));
     }
 
     if (has & (1u << RECSYS_SRC_ALS)) {

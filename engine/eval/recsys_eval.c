@@ -48,6 +48,7 @@ static const recsys_recommender_t  *recsys_eval_algos[] = {
     &recsys_served_assoc,
     &recsys_served_markov,
     &recsys_served_hmm,
+    &recsys_served_gru,
     &recsys_served_lstm,
     &recsys_served_ease,
     &recsys_served_rp3beta,

@@ -174,6 +174,7 @@ extern const recsys_recommender_t  recsys_served_cluster;
 extern const recsys_recommender_t  recsys_served_assoc;
 extern const recsys_recommender_t  recsys_served_markov;
 extern const recsys_recommender_t  recsys_served_hmm;
+extern const recsys_recommender_t  recsys_served_gru;
 extern const recsys_recommender_t  recsys_served_lstm;
 extern const recsys_recommender_t  recsys_served_ease;
 extern const recsys_recommender_t  recsys_served_rp3beta;

@@ -100,6 +100,9 @@ static const recsys_opt_t  recsys_model_ease_params[] = {
     recsys_ease_param("max_items", U32, max_items, 1, RECSYS_EASE_MAX_ITEMS),
     recsys_ease_param("values", INT, values, 0, 1),
     recsys_ease_param("k", U32, k, 0, 100000),
+    recsys_ease_param("dropout", DOUBLE, dropout, 0.0, 0.99),
+    recsys_ease_param("dlae", INT, dlae, 0, 1),
+    recsys_ease_param("user_norm", DOUBLE, user_norm, 0.0, 4.0),
     recsys_opt_null
 };
 

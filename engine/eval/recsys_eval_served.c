@@ -92,7 +92,9 @@ recsys_served_fit(const recsys_train_t *train, const char *params,
         o.rules = algo == RECSYS_SRC_ASSOC;
         o.markov = algo == RECSYS_SRC_MARKOV || algo == RECSYS_ALGO_NEXT;
         o.hmm = algo == RECSYS_SRC_HMM;
-        o.lstm = algo == RECSYS_SRC_GRU;
+        o.lstm = algo == RECSYS_SRC_GRU ? RECSYS_BUILD_RNN_GRU
+                 : algo == RECSYS_SRC_LSTM ? RECSYS_BUILD_RNN_LSTM
+                 : RECSYS_BUILD_RNN_OFF;
         o.ease = algo == RECSYS_SRC_EASE;
         o.rp3beta = algo == RECSYS_SRC_RP3BETA;
         o.als = algo == RECSYS_SRC_ALS;
@@ -255,7 +257,8 @@ RECSYS_SERVED(cluster, "segments", RECSYS_SRC_CLUSTER, NULL);
 RECSYS_SERVED(assoc, "rules", RECSYS_SRC_ASSOC, NULL);
 RECSYS_SERVED(markov, "Markov", RECSYS_SRC_MARKOV, NULL);
 RECSYS_SERVED(hmm, "HMM", RECSYS_SRC_HMM, NULL);
-RECSYS_SERVED(lstm, "GRU", RECSYS_SRC_GRU, NULL);
+RECSYS_SERVED(gru, "GRU", RECSYS_SRC_GRU, NULL);
+RECSYS_SERVED(lstm, "LSTM", RECSYS_SRC_LSTM, NULL);
 RECSYS_SERVED(ease, "EASE", RECSYS_SRC_EASE, NULL);
 RECSYS_SERVED(rp3beta, "RP3beta", RECSYS_SRC_RP3BETA, NULL);
 RECSYS_SERVED(als, "ALS", RECSYS_SRC_ALS, NULL);

@@ -1,6 +1,7 @@
 /*
  * recsys_gru.c: the packed GRU model's reader and request-time scoring
- * (recsys_gru.h).
+ * (recsys_gru.h), and the scoring around a cell's step that the LSTM's
+ * (recsys_lstm.c) shares.
  *
  * Everything is read from the packed form in place: every row is copied
  * with memcpy into an aligned scratch row before use (the blob may be only
@@ -16,38 +17,16 @@
 #include "recsys_topk.h"
 
 
-typedef struct {
-    recsys_gru_head_t     head;
-    const unsigned char  *E;
-    const unsigned char  *W;
-    const unsigned char  *U;
-    const unsigned char  *b;
-    const unsigned char  *O;
-    const unsigned char  *bo;
-} recsys_gru_view_t;
-
-/* one call's scratch: x d floats, row max(d, h), the others h or 3h */
-typedef struct {
-    float  *x;
-    float  *hc;
-    float  *av;
-    float  *bias;
-    float  *q;
-    float  *z;
-    float  *nn;
-    float  *row;
-} recsys_gru_state_t;
-
-
-static int
-recsys_gru_view(const void *packed, size_t size, recsys_gru_view_t *v)
+int
+recsys_rnn_view(const void *packed, size_t size, uint32_t magic,
+    uint32_t gates, recsys_rnn_view_t *v)
 {
     int                   rc;
     size_t                ni, d, h;
     const unsigned char  *p;
 
     rc = recsys_seq_head(packed, size, &v->head, sizeof(recsys_gru_head_t),
-                         RECSYS_GRU_MAGIC);
+                         magic);
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -60,17 +39,18 @@ recsys_gru_view(const void *packed, size_t size, recsys_gru_view_t *v)
 
     if (d == 0 || h == 0 || d > RECSYS_GRU_MAX_DIM || h > RECSYS_GRU_MAX_DIM
         || v->head.max_len == 0
-        || size != recsys_gru_packed_size(v->head.n_items, v->head.dim,
-                                          v->head.hidden))
+        || size != recsys_rnn_packed_size(v->head.n_items, v->head.dim,
+                                          v->head.hidden, gates))
     {
         return RECSYS_ECORRUPT;
     }
 
+    v->gates = gates;
     v->E = p + sizeof(recsys_gru_head_t);
     v->W = v->E + 4 * ni * d;
-    v->U = v->W + 4 * 3 * h * d;
-    v->b = v->U + 4 * 3 * h * h;
-    v->O = v->b + 4 * 3 * h;
+    v->U = v->W + 4 * gates * h * d;
+    v->b = v->U + 4 * gates * h * h;
+    v->O = v->b + 4 * gates * h;
     v->bo = v->O + 4 * ni * h;
 
     return RECSYS_OK;
@@ -78,12 +58,13 @@ recsys_gru_view(const void *packed, size_t size, recsys_gru_view_t *v)
 
 
 int
-recsys_gru_check(const void *packed, size_t size, recsys_gru_head_t *head)
+recsys_rnn_check(const void *packed, size_t size, uint32_t magic,
+    uint32_t gates, recsys_gru_head_t *head)
 {
     int                rc;
-    recsys_gru_view_t  v;
+    recsys_rnn_view_t  v;
 
-    rc = recsys_gru_view(packed, size, &v);
+    rc = recsys_rnn_view(packed, size, magic, gates, &v);
 
     if (rc == RECSYS_OK && head != NULL) {
         *head = v.head;
@@ -93,9 +74,15 @@ recsys_gru_check(const void *packed, size_t size, recsys_gru_head_t *head)
 }
 
 
-/* row r (n floats) of a packed matrix into the aligned buffer dst */
-static const float *
-recsys_gru_row(const unsigned char *base, uint32_t r, uint32_t n, float *dst)
+int
+recsys_gru_check(const void *packed, size_t size, recsys_gru_head_t *head)
+{
+    return recsys_rnn_check(packed, size, RECSYS_GRU_MAGIC, 3, head);
+}
+
+
+const float *
+recsys_rnn_row(const unsigned char *base, uint32_t r, uint32_t n, float *dst)
 {
     memcpy(dst, base + (size_t) r * n * 4, (size_t) n * 4);
     return dst;
@@ -103,8 +90,8 @@ recsys_gru_row(const unsigned char *base, uint32_t r, uint32_t n, float *dst)
 
 
 static int
-recsys_gru_state_alloc(recsys_gru_state_t *st, uint32_t d, uint32_t h,
-    recsys_alloc_t *a)
+recsys_rnn_state_alloc(recsys_rnn_state_t *st, uint32_t d, uint32_t h,
+    uint32_t gates, recsys_alloc_t *a)
 {
     uint32_t  k;
 
@@ -112,14 +99,15 @@ recsys_gru_state_alloc(recsys_gru_state_t *st, uint32_t d, uint32_t h,
 
     st->x = a->alloc(a->ctx, (size_t) d * sizeof(float));
     st->hc = a->alloc(a->ctx, (size_t) h * sizeof(float));
-    st->av = a->alloc(a->ctx, (size_t) 3 * h * sizeof(float));
-    st->bias = a->alloc(a->ctx, (size_t) 3 * h * sizeof(float));
+    st->c = a->alloc(a->ctx, (size_t) h * sizeof(float));
+    st->av = a->alloc(a->ctx, (size_t) gates * h * sizeof(float));
+    st->bias = a->alloc(a->ctx, (size_t) gates * h * sizeof(float));
     st->q = a->alloc(a->ctx, (size_t) h * sizeof(float));
     st->z = a->alloc(a->ctx, (size_t) h * sizeof(float));
     st->nn = a->alloc(a->ctx, (size_t) h * sizeof(float));
     st->row = a->alloc(a->ctx, (size_t) k * sizeof(float));
 
-    if (st->x == NULL || st->hc == NULL || st->av == NULL
+    if (st->x == NULL || st->hc == NULL || st->c == NULL || st->av == NULL
         || st->bias == NULL || st->q == NULL || st->z == NULL
         || st->nn == NULL || st->row == NULL)
     {
@@ -130,38 +118,49 @@ recsys_gru_state_alloc(recsys_gru_state_t *st, uint32_t d, uint32_t h,
 }
 
 
-/* One GRU step from st->hc over item's embedding, in place. */
-static void
-recsys_gru_advance(const recsys_gru_view_t *v, uint32_t item,
-    recsys_gru_state_t *st)
+void
+recsys_rnn_input(const recsys_rnn_view_t *v, uint32_t item,
+    recsys_rnn_state_t *st)
 {
-    float     r;
-    uint32_t  d, h, j;
+    uint32_t  d, j;
 
     d = v->head.dim;
-    h = v->head.hidden;
 
     memcpy(st->x, v->E + (size_t) item * d * 4, (size_t) d * 4);
 
-    for (j = 0; j < 3 * h; j++) {
+    for (j = 0; j < v->gates * v->head.hidden; j++) {
         st->av[j] = st->bias[j]
-                    + recsys_gru_dot(recsys_gru_row(v->W, j, d, st->row),
+                    + recsys_gru_dot(recsys_rnn_row(v->W, j, d, st->row),
                                      st->x, d);
     }
+}
+
+
+/* One GRU step from st->hc over item's embedding, in place. */
+static void
+recsys_gru_advance(const recsys_rnn_view_t *v, uint32_t item,
+    recsys_rnn_state_t *st)
+{
+    float     r;
+    uint32_t  h, j;
+
+    h = v->head.hidden;
+
+    recsys_rnn_input(v, item, st);
 
     for (j = 0; j < h; j++) {
         st->z[j] = recsys_gru_sigmoid(st->av[j]
-                       + recsys_gru_dot(recsys_gru_row(v->U, j, h, st->row),
+                       + recsys_gru_dot(recsys_rnn_row(v->U, j, h, st->row),
                                         st->hc, h));
         r = recsys_gru_sigmoid(st->av[h + j]
-                + recsys_gru_dot(recsys_gru_row(v->U, h + j, h, st->row),
+                + recsys_gru_dot(recsys_rnn_row(v->U, h + j, h, st->row),
                                  st->hc, h));
         st->q[j] = r * st->hc[j];
     }
 
     for (j = 0; j < h; j++) {
         st->nn[j] = tanhf(st->av[2 * h + j]
-                          + recsys_gru_dot(recsys_gru_row(v->U, 2 * h + j, h,
+                          + recsys_gru_dot(recsys_rnn_row(v->U, 2 * h + j, h,
                                                           st->row),
                                            st->q, h));
     }
@@ -172,8 +171,13 @@ recsys_gru_advance(const recsys_gru_view_t *v, uint32_t item,
 }
 
 
+RECSYS_RNN_SCORER(recsys_gru_score, RECSYS_GRU_MAGIC, 3,
+                  recsys_gru_advance)
+
+
 int
-recsys_gru_score(const void *packed, size_t size, const uint32_t *hist,
+recsys_rnn_score(const void *packed, size_t size, uint32_t magic,
+    uint32_t gates, recsys_rnn_step_pt step, const uint32_t *hist,
     uint32_t n_hist, recsys_row_t seen, const uint32_t *exclude,
     uint32_t n_exclude, uint32_t need, recsys_alloc_t *a,
     recsys_scored_t *out, uint32_t *n_out)
@@ -184,12 +188,12 @@ recsys_gru_score(const void *packed, size_t size, const uint32_t *hist,
     recsys_topk_t       top;
     recsys_filter_t     filter;
     recsys_itemset_t    skip;
-    recsys_gru_view_t   v;
-    recsys_gru_state_t  st;
+    recsys_rnn_view_t   v;
+    recsys_rnn_state_t  st;
 
     *n_out = 0;
 
-    rc = recsys_gru_view(packed, size, &v);
+    rc = recsys_rnn_view(packed, size, magic, gates, &v);
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -205,18 +209,19 @@ recsys_gru_score(const void *packed, size_t size, const uint32_t *hist,
 
     h = v.head.hidden;
 
-    if (recsys_gru_state_alloc(&st, v.head.dim, h, a) != RECSYS_OK) {
+    if (recsys_rnn_state_alloc(&st, v.head.dim, h, gates, a) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
 
-    memcpy(st.bias, v.b, (size_t) 3 * h * 4);
+    memcpy(st.bias, v.b, (size_t) gates * h * 4);
     memset(st.hc, 0, (size_t) h * sizeof(float));
+    memset(st.c, 0, (size_t) h * sizeof(float));
 
     t = n_hist > v.head.max_len ? n_hist - v.head.max_len : 0;
 
     for ( /* void */ ; t < n_hist; t++) {
         if (hist[t] < v.head.n_items) {
-            recsys_gru_advance(&v, hist[t], &st);
+            step(&v, hist[t], &st);
         }
     }
 
@@ -224,7 +229,7 @@ recsys_gru_score(const void *packed, size_t size, const uint32_t *hist,
 
     for (i = 0; i < v.head.n_items; i++) {
         memcpy(&bo, v.bo + (size_t) i * 4, 4);
-        s = recsys_gru_dot(recsys_gru_row(v.O, i, h, st.row), st.hc, h) + bo;
+        s = recsys_gru_dot(recsys_rnn_row(v.O, i, h, st.row), st.hc, h) + bo;
 
         recsys_seq_offer(&top, &filter, i, s);
     }

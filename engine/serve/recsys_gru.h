@@ -62,9 +62,14 @@ typedef struct {
 _Static_assert(sizeof(recsys_gru_head_t) == 24, "gru head layout");
 
 
-/* The packed size of a model of n_items items, dim d and hidden size h. */
+/*
+ * The packed size of a recurrent model of n_items items, dim d, hidden
+ * size h and `gates` gate blocks (3: the GRU, 4: the LSTM of
+ * recsys_lstm.h).
+ */
 static inline size_t
-recsys_gru_packed_size(uint32_t n_items, uint32_t d, uint32_t h)
+recsys_rnn_packed_size(uint32_t n_items, uint32_t d, uint32_t h,
+    uint32_t gates)
 {
     size_t  ni, dd, hh;
 
@@ -73,7 +78,15 @@ recsys_gru_packed_size(uint32_t n_items, uint32_t d, uint32_t h)
     hh = h;
 
     return sizeof(recsys_gru_head_t)
-           + 4 * (ni * (dd + hh + 1) + 3 * hh * (dd + hh + 1));
+           + 4 * (ni * (dd + hh + 1) + gates * hh * (dd + hh + 1));
+}
+
+
+/* The packed size of a GRU of n_items items, dim d and hidden size h. */
+static inline size_t
+recsys_gru_packed_size(uint32_t n_items, uint32_t d, uint32_t h)
+{
+    return recsys_rnn_packed_size(n_items, d, h, 3);
 }
 
 
@@ -131,11 +144,96 @@ int recsys_gru_check(const void *packed, size_t size,
  * order, may be NULL) into out, best first, their count into *n_out.
  * Scratch from a: at most 4 (2d + 11h) + 16 n_exclude bytes, plus
  * alignment.  RECSYS_OK, RECSYS_ENOMEM, RECSYS_EFORMAT, RECSYS_ECORRUPT or
- * RECSYS_ELIMIT (more than 2^28 exclusions).
+ * RECSYS_ELIMIT (more than 2^28 exclusions).  The LSTM's scorer has the
+ * same type.
  */
-int recsys_gru_score(const void *packed, size_t size, const uint32_t *hist,
+typedef int recsys_rnn_score_fn(const void *packed, size_t size,
+    const uint32_t *hist, uint32_t n_hist, recsys_row_t seen,
+    const uint32_t *exclude, uint32_t n_exclude, uint32_t need,
+    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out);
+
+recsys_rnn_score_fn  recsys_gru_score;
+
+
+
+/*
+ * What the LSTM's scorer (recsys_lstm.c) shares: a packed model of either
+ * cell opened in place, one call's state, and the scoring around a cell's
+ * step.
+ */
+
+typedef struct {
+    recsys_gru_head_t     head;
+    uint32_t              gates;    /* 3 GRU, 4 LSTM */
+    const unsigned char  *E;
+    const unsigned char  *W;
+    const unsigned char  *U;
+    const unsigned char  *b;
+    const unsigned char  *O;
+    const unsigned char  *bo;
+} recsys_rnn_view_t;
+
+/* one call's scratch: x d floats, row max(d, h), av and bias gates h, the
+   others h */
+typedef struct {
+    float  *x;
+    float  *hc;
+    float  *c;
+    float  *av;
+    float  *bias;
+    float  *q;
+    float  *z;
+    float  *nn;
+    float  *row;
+} recsys_rnn_state_t;
+
+/* one step of a cell from st->hc (and st->c) over item's embedding */
+typedef void (*recsys_rnn_step_pt)(const recsys_rnn_view_t *v,
+    uint32_t item, recsys_rnn_state_t *st);
+
+/*
+ * Opens a packed model of this magic and gate count in place: RECSYS_OK,
+ * RECSYS_EFORMAT or RECSYS_ECORRUPT.
+ */
+int recsys_rnn_view(const void *packed, size_t size, uint32_t magic,
+    uint32_t gates, recsys_rnn_view_t *v);
+
+/* recsys_gru_check() for a packed model of this magic and gate count. */
+int recsys_rnn_check(const void *packed, size_t size, uint32_t magic,
+    uint32_t gates, recsys_gru_head_t *head);
+
+/* Row r (n floats) of a packed matrix into the aligned buffer dst. */
+const float *recsys_rnn_row(const unsigned char *base, uint32_t r,
+    uint32_t n, float *dst);
+
+/*
+ * The start of a cell's step: item's embedding into st->x, and st->av =
+ * bias + W x over the model's gate blocks.
+ */
+void recsys_rnn_input(const recsys_rnn_view_t *v, uint32_t item,
+    recsys_rnn_state_t *st);
+
+/*
+ * recsys_gru_score() for a packed model of this magic, gate count and
+ * step: the same contract, with scratch for `gates` gate blocks.
+ */
+int recsys_rnn_score(const void *packed, size_t size, uint32_t magic,
+    uint32_t gates, recsys_rnn_step_pt step, const uint32_t *hist,
     uint32_t n_hist, recsys_row_t seen, const uint32_t *exclude,
     uint32_t n_exclude, uint32_t need, recsys_alloc_t *a,
     recsys_scored_t *out, uint32_t *n_out);
+
+/* defines name, a recsys_rnn_score_fn, as recsys_rnn_score() of a cell */
+#define RECSYS_RNN_SCORER(name, magic, gates, step)                          \
+    int                                                                      \
+    name(const void *packed, size_t size, const uint32_t *hist,              \
+        uint32_t n_hist, recsys_row_t seen, const uint32_t *exclude,         \
+        uint32_t n_exclude, uint32_t need, recsys_alloc_t *a,                \
+        recsys_scored_t *out, uint32_t *n_out)                               \
+    {                                                                        \
+        return recsys_rnn_score(packed, size, magic, gates, step, hist,      \
+                                n_hist, seen, exclude, n_exclude, need, a,   \
+                                out, n_out);                                 \
+    }
 
 #endif /* RECSYS_GRU_H */

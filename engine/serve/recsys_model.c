@@ -20,6 +20,7 @@
 
 #include "recsys_attrs.h"
 #include "recsys_gru.h"
+#include "recsys_lstm.h"
 #include "recsys_hmm.h"
 #include "recsys_model.h"
 #include "recsys_items_index.h"
@@ -572,8 +573,10 @@ recsys_model_read_packed(recsys_model_t *m, char *err, size_t errlen)
             rc = recsys_hmm_check(v.mv_data, v.mv_size, &hh);
             n_items = rc == RECSYS_OK ? hh.n_items : 0;
 
-        } else if (s == RECSYS_SRC_GRU) {
-            rc = recsys_gru_check(v.mv_data, v.mv_size, &gh);
+        } else if (s == RECSYS_SRC_GRU || s == RECSYS_SRC_LSTM) {
+            rc = s == RECSYS_SRC_GRU
+                 ? recsys_gru_check(v.mv_data, v.mv_size, &gh)
+                 : recsys_lstm_check(v.mv_data, v.mv_size, &gh);
             n_items = rc == RECSYS_OK ? gh.n_items : 0;
 
         } else {

@@ -2,13 +2,14 @@
  * recsys_qsource.c: answering from one source: its precomputed list for a
  * known user, cut lists scored again from the history, a session scored
  * over the source's item-to-item list or by its own sequence model
- * (Markov, the packed HMM and GRU), association rules for a session, and
+ * (Markov, the packed HMM, GRU and LSTM), association rules for a session, and
  * item= neighbours.
  */
 
 #include <string.h>
 
 #include "recsys_gru.h"
+#include "recsys_lstm.h"
 #include "recsys_hmm.h"
 #include "recsys_markov.h"
 #include "recsys_qsource.h"
@@ -68,11 +69,10 @@ recsys_qsource_sequence_round(recsys_qctx_t *c, int s, const uint32_t *seq,
             return rc;
         }
 
-        rc = s == RECSYS_SRC_HMM
-             ? recsys_hmm_score(p, size, seq, c->hist.n, recsys_row_empty(),
-                                NULL, 0, want, c->a, cand, got)
-             : recsys_gru_score(p, size, seq, c->hist.n, recsys_row_empty(),
-                                NULL, 0, want, c->a, cand, got);
+        rc = (s == RECSYS_SRC_HMM ? recsys_hmm_score
+              : s == RECSYS_SRC_LSTM ? recsys_lstm_score
+              : recsys_gru_score)(p, size, seq, c->hist.n, recsys_row_empty(),
+                                  NULL, 0, want, c->a, cand, got);
     }
 
     if (rc != RECSYS_OK) {

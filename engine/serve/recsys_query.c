@@ -48,9 +48,8 @@ recsys_query_algo_parse(const char *name, size_t len)
 
 
 /*
- * The name an answer echoes: a source's canonical name, so that algo=lstm
- * (the GRU's old name, still accepted by recsys_query_algo_parse) echoes "gru",
- * the name of what answered, like the keys of an explanation's sources.
+ * The name an answer echoes: a source's canonical name, the name of what
+ * answered, like the keys of an explanation's sources.
  */
 const char *
 recsys_query_algo_name(int algo)
@@ -132,7 +131,7 @@ static int
 recsys_query_next_source(const recsys_model_t *m)
 {
     static const int  order[] = {
-        RECSYS_SRC_GRU, RECSYS_SRC_MARKOV, RECSYS_SRC_HMM
+        RECSYS_SRC_GRU, RECSYS_SRC_LSTM, RECSYS_SRC_MARKOV, RECSYS_SRC_HMM
     };
     size_t            k;
 

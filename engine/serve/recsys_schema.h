@@ -65,6 +65,8 @@
  *     "packed.hmm"          the hidden Markov model (recsys_hmm.h)
  *     "packed.lstm"         the recurrent next-item model, a GRU
  *                           (recsys_gru.h)
+ *     "packed.lstmc"        the recurrent next-item model with an LSTM
+ *                           cell (recsys_lstm.h)
  *     "user.mean"           row per user: one entry (0, mean value)
  *     "item.mean"           row per item: one entry (0, mean value)
  *     "value.range"         one row: (0, global mean), (1, min), (2, max)
@@ -96,7 +98,11 @@
  *
  *   <src> is a source's key in the registry of recsys_source.c, its
  *   canonical name except for the GRU, whose lists and packed model keep
- *   the key "lstm" (the source is named "gru").  Optional blobs are simply
+ *   the key "lstm" (the source is named "gru"), and for the LSTM (source
+ *   "lstm"), whose lists and packed model have the key "lstmc": a file
+ *   written before the LSTM existed keeps its GRU under "lstm", and reads
+ *   the same; the LSTM is a new optional source, so the format version
+ *   stays.  Optional blobs are simply
  *   absent; the header's `sources` bits say which sources the model has.
  *
  * Every multi-byte number is stored in the writer's native byte order; the
@@ -207,6 +213,7 @@
 #define RECSYS_BLOB_RULES         "packed.rules"
 #define RECSYS_BLOB_HMM           "packed.hmm"
 #define RECSYS_BLOB_GRU           "packed.lstm"     /* the GRU, old key */
+#define RECSYS_BLOB_LSTM          "packed.lstmc"    /* the LSTM cell */
 #define RECSYS_BLOB_USER_HYBRID   "user.recs.hybrid"
 #define RECSYS_BLOB_SESSION       "item.session"
 #define RECSYS_BLOB_SESSION_SCALES "session.scales"
@@ -268,9 +275,10 @@
 #define RECSYS_SRC_EASE         10
 #define RECSYS_SRC_RP3BETA      11
 #define RECSYS_SRC_ALS          12
-#define RECSYS_SRC_IMPORT       13      /* the first imported slot */
+#define RECSYS_SRC_LSTM         13      /* key "lstmc" in files */
+#define RECSYS_SRC_IMPORT       14      /* the first imported slot */
 #define RECSYS_NIMPORT          3       /* imported slots */
-#define RECSYS_NSRC             16
+#define RECSYS_NSRC             17
 #define RECSYS_IMPORT_NAME_MAX  28
 
 

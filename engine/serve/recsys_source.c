@@ -28,10 +28,11 @@ static const recsys_source_t  recsys_source_table[RECSYS_NSRC] = {
       RECSYS_SOURCE_ITEM_BASED | RECSYS_SOURCE_SESSION
       | RECSYS_SOURCE_SEQUENCE },
     { "hmm", NULL, "hmm", RECSYS_BLOB_HMM, RECSYS_SOURCE_SEQUENCE },
-    { "gru", "lstm", "lstm", RECSYS_BLOB_GRU, RECSYS_SOURCE_SEQUENCE },
+    { "gru", NULL, "lstm", RECSYS_BLOB_GRU, RECSYS_SOURCE_SEQUENCE },
     { "ease", NULL, "ease", NULL, RECSYS_SOURCE_SESSION },
     { "rp3beta", NULL, "rp3beta", NULL, RECSYS_SOURCE_SESSION },
     { "als", NULL, "als", NULL, 0 },
+    { "lstm", NULL, "lstmc", RECSYS_BLOB_LSTM, RECSYS_SOURCE_SEQUENCE },
     { "import1", NULL, "import1", NULL, RECSYS_IMPORTED_FLAGS },
     { "import2", NULL, "import2", NULL, RECSYS_IMPORTED_FLAGS },
     { "import3", NULL, "import3", NULL, RECSYS_IMPORTED_FLAGS }

@@ -9,11 +9,12 @@
  * it.  Every list of source names in the tree is this table: the model
  * reader, the builder, the module's arguments and JSON, inspect.
  *
+ * The GRU source is named "gru" and keeps the key "lstm" in the file, its
+ * name before a real LSTM cell existed, so files keep their keys; the
+ * LSTM source is named "lstm" and has the key "lstmc".
+ *
  * The last RECSYS_NIMPORT rows are slots for imported lists, whose names
  * each model gives (recsys_model_source_parse of recsys_model.h).
- *
- * The GRU source is named "gru"; "lstm" stays an alias until a real LSTM
- * cell exists, and stays its key in the file, so files keep their keys.
  */
 
 #ifndef RECSYS_SOURCE_H

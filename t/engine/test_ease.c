@@ -6,7 +6,10 @@
  * the definitions in recsys_ease.h: G = X^T X + lambda I over the kept
  * items, its inverse by plain Gauss-Jordan elimination with partial
  * pivoting (nothing shared with LAPACK), B = -P / diag(P), diag(B) = 0,
- * and the top-k rows and the scores from B.  Prints TAP.
+ * and the top-k rows and the scores from B.  The variants are checked the
+ * same way: EDLAE (Lambda = lambda + p / (1 - p) diag(G)), DLAE (B =
+ * -P Lambda off the diagonal) and users weighted |I_u|^-a in G.  Prints
+ * TAP.
  */
 
 #include <math.h>
@@ -29,6 +32,12 @@
 #define T_SEED  12345
 
 #include "matrix_fixture.h"
+
+
+/* the variant t_case() fits: EDLAE's dropout, DLAE, the user weight */
+static double  t_dropout;
+static int     t_dlae;
+static double  t_user_norm;
 
 
 /* Inverts a (n x n, row-major) into inv by Gauss-Jordan; 0 if singular. */
@@ -101,11 +110,12 @@ static void
 t_reference(const t_matrix_t *m, const int *kept, int nk, double lambda,
     int values, double *b)
 {
-    int      a, c, u;
-    double  *g, *p, x, y;
+    int      a, c, u, i, deg;
+    double  *g, *p, *lam, x, y, wu;
 
     g = calloc((size_t) nk * nk, sizeof(double));
     p = calloc((size_t) nk * nk, sizeof(double));
+    lam = calloc((size_t) nk + 1, sizeof(double));
 
     for (a = 0; a < nk; a++) {
         for (c = 0; c < nk; c++) {
@@ -118,11 +128,19 @@ t_reference(const t_matrix_t *m, const int *kept, int nk, double lambda,
                     y = y > 0.0;
                 }
 
-                g[a * nk + c] += x * y;
+                for (deg = 0, i = 0; i < m->ni; i++) {
+                    deg += m->r[u][i] > 0.0;
+                }
+
+                wu = deg > 0 ? pow(deg, -t_user_norm) : 0.0;
+                g[a * nk + c] += wu * x * y;
             }
         }
+    }
 
-        g[a * nk + a] += lambda;
+    for (a = 0; a < nk; a++) {
+        lam[a] = lambda + t_dropout / (1.0 - t_dropout) * g[a * nk + a];
+        g[a * nk + a] += lam[a];
     }
 
     if (!t_invert(g, nk, p)) {
@@ -132,12 +150,15 @@ t_reference(const t_matrix_t *m, const int *kept, int nk, double lambda,
 
     for (a = 0; a < nk; a++) {
         for (c = 0; c < nk; c++) {
-            b[a * nk + c] = a == c ? 0.0 : -p[a * nk + c] / p[c * nk + c];
+            b[a * nk + c] = a == c ? 0.0
+                            : t_dlae ? -p[a * nk + c] * lam[c]
+                            : -p[a * nk + c] / p[c * nk + c];
         }
     }
 
     free(g);
     free(p);
+    free(lam);
 }
 
 
@@ -247,6 +268,9 @@ t_case(const char *name, const t_matrix_t *m, double lambda, int values,
     o.values = values;
     o.max_items = max_items;
     o.k = k;
+    o.dropout = t_dropout;
+    o.dlae = t_dlae;
+    o.user_norm = t_user_norm;
 
     /* the kept items: the max_items most popular with a row, ascending */
     nk = 0;
@@ -384,6 +408,19 @@ main(void)
     t_case("wider", &m, 10.0, 0, 20000, 8);
     t_case("wider pruned", &m, 10.0, 1, 9, 5);
 
+    t_dropout = 0.4;
+    t_case("EDLAE", &m, 3.0, 0, 20000, 8);
+    t_dlae = 1;
+    t_case("DLAE", &m, 3.0, 0, 20000, 8);
+    t_case("DLAE pruned, values", &m, 30.0, 1, 9, 5);
+    t_user_norm = 0.5;
+    t_case("DLAE, users weighted", &m, 0.5, 0, 20000, 8);
+    t_dlae = 0;
+    t_dropout = 0.0;
+    t_user_norm = 0.75;
+    t_case("EASE, users weighted", &m, 0.5, 0, 20000, 8);
+    t_user_norm = 0.0;
+
     /* bad options */
     t_train(&m, &t);
     o = recsys_ease_default;
@@ -394,6 +431,11 @@ main(void)
     o.lambda = 10.0;
     o.max_items = 0;
     tap_is_int(recsys_ease_fit(&t, &o, &e), RECSYS_EINVAL, "max_items 0");
+    recsys_ease_free(&e);
+
+    o = recsys_ease_default;
+    o.dropout = 1.0;
+    tap_is_int(recsys_ease_fit(&t, &o, &e), RECSYS_EINVAL, "dropout 1");
     recsys_ease_free(&e);
 
     /* the builder's one call */

@@ -50,9 +50,9 @@ t_param(recsys_gru_t *m, size_t k, size_t *total)
     float  *p[6];
 
     n[0] = (size_t) m->n_items * m->dim;
-    n[1] = (size_t) 3 * m->hidden * m->dim;
-    n[2] = (size_t) 3 * m->hidden * m->hidden;
-    n[3] = (size_t) 3 * m->hidden;
+    n[1] = (size_t) m->cell * m->hidden * m->dim;
+    n[2] = (size_t) m->cell * m->hidden * m->hidden;
+    n[3] = (size_t) m->cell * m->hidden;
     n[4] = (size_t) m->n_items * m->hidden;
     n[5] = m->n_items;
     p[0] = m->E;
@@ -93,7 +93,8 @@ t_gradcheck(recsys_gru_t *m, const uint32_t *seq, uint32_t n,
     eps = 1e-2;
     worst = 0.0;
 
-    if (recsys_gru_alloc(&g, m->n_items, m->dim, m->hidden) != RECSYS_OK
+    if (recsys_rnn_alloc(&g, m->cell, m->n_items, m->dim, m->hidden)
+        != RECSYS_OK
         || recsys_gru_loss_grad(m, seq, n, neg, n_neg, logq, &g, &loss)
            != RECSYS_OK)
     {
@@ -111,7 +112,8 @@ t_gradcheck(recsys_gru_t *m, const uint32_t *seq, uint32_t n,
         {
             recsys_gru_t  scratch;
 
-            recsys_gru_alloc(&scratch, m->n_items, m->dim, m->hidden);
+            recsys_rnn_alloc(&scratch, m->cell, m->n_items, m->dim,
+                             m->hidden);
             recsys_gru_loss_grad(m, seq, n, neg, n_neg, logq, &scratch, &lp);
             *p = keep - (float) eps;
             recsys_gru_loss_grad(m, seq, n, neg, n_neg, logq, &scratch, &lm);
@@ -135,7 +137,7 @@ t_gradcheck(recsys_gru_t *m, const uint32_t *seq, uint32_t n,
 
 
 static void
-t_gradient(void)
+t_gradient(uint32_t cell)
 {
     int            ok;
     double         worst;
@@ -143,11 +145,14 @@ t_gradient(void)
     uint64_t       r;
     recsys_gru_t   m;
     float          logq[7];
+    const char    *name;
 
     static const uint32_t  seq[] = { 1, 4, 2, 6, 0, 4 };
     static const uint32_t  neg[] = { 3, 2, 5, 5, 0 };
 
-    if (recsys_gru_alloc(&m, 7, 3, 4) != RECSYS_OK) {
+    name = cell == RECSYS_RNN_LSTM ? "LSTM" : "GRU";
+
+    if (recsys_rnn_alloc(&m, cell, 7, 3, 4) != RECSYS_OK) {
         tap_ok(0, "alloc tiny model");
         return;
     }
@@ -156,7 +161,7 @@ t_gradient(void)
 
     /* non-zero biases, so that every term of the backward pass matters */
     r = 12345;
-    for (i = 0; i < 12; i++) {
+    for (i = 0; i < cell * 4; i++) {
         r = r * 6364136223846793005ULL + 1442695040888963407ULL;
         m.b[i] = (float) ((double) (r >> 40) / (1 << 24) - 0.5);
     }
@@ -168,20 +173,21 @@ t_gradient(void)
 
     worst = t_gradcheck(&m, seq, 6, NULL, 0, NULL, &ok);
     tap_ok(ok && worst < 2e-2,
-           "full softmax: backward matches finite differences "
-           "(worst relative error %.2g over all 152 parameters)", worst);
+           "%s, full softmax: backward matches finite differences "
+           "(worst relative error %.2g over all %u parameters)", name, worst,
+           cell == RECSYS_RNN_LSTM ? 184u : 152u);
 
     worst = t_gradcheck(&m, seq, 6, neg, 5, logq, &ok);
     tap_ok(ok && worst < 2e-2,
-           "sampled softmax with log-q: backward matches finite differences "
-           "(worst %.2g)", worst);
+           "%s, sampled softmax with log-q: backward matches finite "
+           "differences (worst %.2g)", name, worst);
 
     {
         double        loss;
         recsys_gru_t  g;
         uint32_t      bad[] = { 1, 7 };
 
-        recsys_gru_alloc(&g, 7, 3, 4);
+        recsys_rnn_alloc(&g, cell, 7, 3, 4);
         tap_is_int(recsys_gru_loss_grad(&m, bad, 2, NULL, 0, NULL, &g,
                                         &loss),
                    RECSYS_EINVAL, "item out of range refused");
@@ -415,7 +421,8 @@ main(void)
 {
     t_mkdtemp(t_dir, sizeof(t_dir), "test_gru");
 
-    t_gradient();
+    t_gradient(RECSYS_RNN_GRU);
+    t_gradient(RECSYS_RNN_LSTM);
     t_training();
     t_threads();
 

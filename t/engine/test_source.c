@@ -3,7 +3,8 @@
  * the status table (recsys_status.c).
  *
  * The registry: every canonical name parses back to its index, the GRU is
- * "gru" with "lstm" accepted and kept as its file key, unknown names and
+ * "gru" with "lstm" kept as its file key, the LSTM is "lstm" with the key
+ * "lstmc", unknown names and
  * prefixes are refused, the packed keys are the schema's blobs, and the
  * scoring flags say what the query relies on.  The status table: each row
  * is the row of its own code, and the HTTP statuses and error names are
@@ -37,7 +38,9 @@ t_test_names(void)
     tap_ok(strcmp(recsys_source_name(RECSYS_SRC_GRU), "gru") == 0,
            "the GRU source is named gru");
     tap_is_int(T_PARSE("gru"), RECSYS_SRC_GRU, "gru parses");
-    tap_is_int(T_PARSE("lstm"), RECSYS_SRC_GRU, "lstm is an alias of gru");
+    tap_is_int(T_PARSE("lstm"), RECSYS_SRC_LSTM, "lstm names the LSTM");
+    tap_ok(strcmp(recsys_source_key(RECSYS_SRC_LSTM), "lstmc") == 0,
+           "the LSTM's lists have the key lstmc");
     tap_ok(strcmp(recsys_source_key(RECSYS_SRC_GRU), "lstm") == 0,
            "the GRU's lists keep the key lstm in the file");
     tap_ok(strcmp(recsys_source_key(RECSYS_SRC_RP3BETA), "rp3beta") == 0,
@@ -68,11 +71,13 @@ t_test_packed_and_flags(void)
         n_packed += recsys_source_get(s)->packed != NULL;
     }
 
-    tap_is_int(n_packed, 2, "two sources have a packed model");
+    tap_is_int(n_packed, 3, "three sources have a packed model");
     tap_ok(strcmp(recsys_source_get(RECSYS_SRC_HMM)->packed,
                   RECSYS_BLOB_HMM) == 0, "the HMM's packed key");
     tap_ok(strcmp(recsys_source_get(RECSYS_SRC_GRU)->packed,
                   "packed.lstm") == 0, "the GRU's packed key is unchanged");
+    tap_ok(strcmp(recsys_source_get(RECSYS_SRC_LSTM)->packed,
+                  "packed.lstmc") == 0, "the LSTM's packed key");
 
     tap_ok(recsys_source_is(RECSYS_SRC_ITEMCF, RECSYS_SOURCE_ITEM_BASED)
            && recsys_source_is(RECSYS_SRC_CONTENT, RECSYS_SOURCE_ITEM_BASED)
@@ -82,8 +87,9 @@ t_test_packed_and_flags(void)
     tap_ok(recsys_source_is(RECSYS_SRC_MARKOV, RECSYS_SOURCE_SEQUENCE)
            && recsys_source_is(RECSYS_SRC_HMM, RECSYS_SOURCE_SEQUENCE)
            && recsys_source_is(RECSYS_SRC_GRU, RECSYS_SOURCE_SEQUENCE)
+           && recsys_source_is(RECSYS_SRC_LSTM, RECSYS_SOURCE_SEQUENCE)
            && !recsys_source_is(RECSYS_SRC_ITEMCF, RECSYS_SOURCE_SEQUENCE),
-           "sequence models: markov, hmm, gru");
+           "sequence models: markov, hmm, gru, lstm");
     tap_ok(recsys_source_is(RECSYS_SRC_EASE, RECSYS_SOURCE_SESSION)
            && recsys_source_is(RECSYS_SRC_RP3BETA, RECSYS_SOURCE_SESSION)
            && !recsys_source_is(RECSYS_SRC_USERCF, RECSYS_SOURCE_SESSION)
