@@ -139,12 +139,12 @@ build_all() {
 
 # write_demo_config INTERACTIONS: the settings the demo page reads
 # (demo/app.js): a few sample viewers, the first users of the log, and
-# whether POST /event is configured (not in this configuration).
+# whether POST /event is configured (conf/nginx.conf.in has it).
 write_demo_config() {
     local users
     users=$(awk -F, 'NR > 1 && !seen[$1]++ { printf "%s\"%s\"", n++ ? "," : "", $1 }
                      n == 5 { exit }' "$1")
-    printf '{"events":false,"users":[%s]}\n' "$users"
+    printf '{"events":true,"users":[%s]}\n' "$users"
 }
 
 cmd_run() {
@@ -178,6 +178,8 @@ try:
   curl -s 'http://127.0.0.1:$port/recommend?user=nobody&n=5'
   curl -s 'http://127.0.0.1:$port/recommend?user=u00001&algo=popular&n=3'
   curl -s 'http://127.0.0.1:$port/items?q=shadow&n=3'
+  curl -s -H 'Content-Type: application/json' \
+       -d '{"user":"u00001","item":"v00120","type":"play"}' http://127.0.0.1:$port/event
 error log: $dir/logs/error.log
 EOF
     exec "$NGINX_BIN" -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log"
