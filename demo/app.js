@@ -16,6 +16,9 @@
 'use strict';
 
 (function () {
+    /* the episodes of the catalogue (the "Continue watching" row) */
+    var SERIES_FILTER = 'episode>=1';
+
     var state = {
         config: { events: false, users: [] },
         meta: null,
@@ -44,9 +47,6 @@
     function remember(items) {
         items.forEach(function (it) {
             state.titles[it.id] = it.title || it.id;
-            if (it.series !== undefined || it.episode !== undefined) {
-                state.series = true;
-            }
         });
     }
 
@@ -308,15 +308,16 @@
         ];
 
         if (state.series) {
+            /* one slot per series: the next unseen episode of a series in
+               progress, else the series' first, ranked by the blend */
             jobs.push(getJSON('/recommend?' + viewer(common(new URLSearchParams({
-                algo: 'next' }))).toString()).then(function (d) {
+                filter: SERIES_FILTER }))).toString()).then(function (d) {
                 if (gen === state.generation) {
                     remember(d.items);
                     fill('continue', d.items);
                     $('sec-continue').hidden = d.items.length === 0;
                 }
             }, function () {
-                /* a model without a sequence source: no such row */
                 $('sec-continue').hidden = true;
             }));
         }
@@ -401,8 +402,15 @@
         Promise.all([
             getJSON('/demo-config.json').catch(function () { return {}; }),
             getJSON('/items?meta=1'),
-            getJSON('/items?n=100')
+            getJSON('/items?n=100'),
+            /* episodes in the catalogue: a filter on the episode number
+               answers 400 (unknown field) for a model without series */
+            getJSON('/recommend?algo=popular&n=1&strict=1&filter='
+                    + encodeURIComponent(SERIES_FILTER)).catch(function () {
+                return { items: [] };
+            })
         ]).then(function (r) {
+            state.series = r[3].items.length > 0;
             state.config.events = !!r[0].events;
             state.config.users = r[0].users || [];
             state.meta = r[1];
