@@ -21,6 +21,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
+use HTTP::Tiny;
 use Test::More;
 use RecsysTest qw(build_model builder tmpdir write_file recsys_locations);
 
@@ -201,4 +202,33 @@ is($dups, 0, 'no answer holds two items of one series');
 is($cw, 0, 'no answer repeats a session episode');
 
 $srv->finish;
+
+# continue watching from live events: a visitor (in no model) who played
+# S1E2 and S1E3 through /event gets the answer of history=S1E2,S1E3, S1E4
+# first, from the other worker too
+SKIP: {
+    skip 'no Embervale in this sample', 3 if grep { !defined } @e;
+    my $live = RecsysTest::start_nginx(
+        workers => 2,
+        http => "    recsys_events zone=live:1m per_user=20 ttl=1h;\n"
+                . "    recsys_model $tmp/s.mdb;\n",
+        locations => "        location = /event { recsys_event; }\n"
+                     . "        location = /s { recsys; }\n");
+    my $ua = HTTP::Tiny->new(timeout => 10);
+    for my $ep (@e[0, 1]) {
+        my $res = $ua->post($live->url('/event'), {
+            headers => { 'content-type' => 'application/json' },
+            content => qq({"user":"visitor-live","item":"$ep",)
+                       . qq("type":"play"}) });
+        is($res->{status}, 204, "live event $ep: 204");
+    }
+    my @got = map { $_->{id} }
+              @{ $live->json('/s?user=visitor-live')->{items} };
+    my @want = map { $_->{id} }
+               @{ $live->json("/s?history=$e[0],$e[1]")->{items} };
+    is_deeply([$got[0], \@got], [$e[2], \@want],
+              'live events S1E2, S1E3: S1E4 first, as history= answers');
+    $live->finish;
+}
+
 done_testing();
