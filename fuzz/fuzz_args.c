@@ -76,7 +76,7 @@ recsys_fuzz_known_name(const char *name)
     ngx_uint_t          k;
     static const char  *names[] = {
         "user", "item", "n", "offset", "algo", "exclude", "history",
-        "genre", "explain", "predict", "diversity"
+        "genre", "explain", "predict", "filter", "strict", "diversity"
     };
 
     for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
@@ -86,8 +86,11 @@ recsys_fuzz_known_name(const char *name)
     }
 
     if (name[0] == 'w' && name[1] == '_') {
+        /* a registry source, or a name an imported source may have */
         s = recsys_source_parse(name + 2, ngx_strlen(name + 2));
-        return s >= 0;
+        return s >= 0
+               || recsys_source_import_name_ok(name + 2,
+                                               ngx_strlen(name + 2));
     }
 
     return 0;

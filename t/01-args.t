@@ -120,6 +120,11 @@ bad('algo=itemcf&algo=itemcf', 'algo');
 bad('algo=foo', 'algo');
 bad('algo=', 'algo');
 bad('user=p1&algo=hybrid%00', 'algo');
+# found by fuzz_args: a bare strict is named in the 400 (the weight of a
+# name no source of this model has, w_a_itemc, is ignored before it)
+bad('user=p1&strict', 'strict');
+bad('&w_a_itemc=f=0.6&&strict&exclude=v%C2se&egn=lain=1', 'strict',
+    'the input fuzz_args found -> 400 (strict)');
 
 # messages never echo the input
 for my $q ('user=XYZZY%zz', 'n=XYZZY', 'algo=XYZZY', 'item=XYZZY%ff',
