@@ -189,14 +189,7 @@ t_id_index(const char **ids, uint32_t n, const char *id)
 
 
 /* The ranking rule, written here: score desc, then item asc. */
-static int
-t_cmp_rank(const void *a, const void *b)
-{
-    const recsys_scored_t  *x = a, *y = b;
-
-    return recsys_sorted_then(recsys_sorted_order(y->score, x->score),
-                              recsys_sorted_order(x->item, y->item));
-}
+RECSYS_SORTED_CMP2_DESC(t_cmp_rank, recsys_scored_t, score, item)
 
 
 /* The entry of item in l[0..n-1]; NULL when it is not listed. */
