@@ -249,9 +249,8 @@ recsys_content_tags_read(recsys_content_tags_t *tags,
         return RECSYS_ENOMEM;
     }
 
-    rc = recsys_csv_open(&csv, path, 0);
+    rc = recsys_csv_open_err(&csv, path, 0, err, errlen);
     if (rc != RECSYS_OK) {
-        snprintf(err, errlen, "%s: %s", path, csv.err);
         return rc;
     }
 
