@@ -92,14 +92,7 @@ served_cmp_row(const void *a, const void *b)
 }
 
 
-static int
-served_cmp_pair(const void *a, const void *b)
-{
-    const served_pair_t  *x = a, *y = b;
-
-    return recsys_sorted_then(recsys_sorted_order(x->user, y->user),
-                              recsys_sorted_order(x->item, y->item));
-}
+RECSYS_SORTED_CMP2(served_cmp_pair, served_pair_t, user, item)
 
 
 static void

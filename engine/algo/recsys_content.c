@@ -122,14 +122,7 @@ recsys_content_integer(const char *p, size_t len)
 }
 
 
-static int
-recsys_content_cmp_pair(const void *a, const void *b)
-{
-    const recsys_content_pair_t  *x = a, *y = b;
-
-    return recsys_sorted_then(recsys_sorted_order(x->item, y->item),
-                              recsys_sorted_order(x->tag, y->tag));
-}
+RECSYS_SORTED_CMP2(recsys_content_cmp_pair, recsys_content_pair_t, item, tag)
 
 
 /* Sorts the pairs and counts them into tags->by_item. */
@@ -256,9 +249,8 @@ recsys_content_tags_read(recsys_content_tags_t *tags,
         return RECSYS_ENOMEM;
     }
 
-    rc = recsys_csv_open(&csv, path, 0);
+    rc = recsys_csv_open_err(&csv, path, 0, err, errlen);
     if (rc != RECSYS_OK) {
-        snprintf(err, errlen, "%s: %s", path, csv.err);
         return rc;
     }
 

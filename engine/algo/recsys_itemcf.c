@@ -292,14 +292,7 @@ typedef struct {
 
 
 /* costliest first, so the threads finish together; ties by item */
-static int
-recsys_itemcf_cmp_job(const void *a, const void *b)
-{
-    const recsys_itemcf_job_t  *x = a, *y = b;
-
-    return recsys_sorted_then(recsys_sorted_order(y->cost, x->cost),
-                              recsys_sorted_order(x->item, y->item));
-}
+RECSYS_SORTED_CMP2_DESC(recsys_itemcf_cmp_job, recsys_itemcf_job_t, cost, item)
 
 
 /*

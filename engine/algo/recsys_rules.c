@@ -309,14 +309,7 @@ recsys_rules_cmp_ref(const void *a, const void *b)
 }
 
 
-static int
-recsys_rules_cmp_key(const void *a, const void *b)
-{
-    const recsys_rules_key_t  *x = a, *y = b;
-
-    return recsys_sorted_then(recsys_sorted_order(x->len, y->len),
-                              recsys_sorted_order(x->key, y->key));
-}
+RECSYS_SORTED_CMP2(recsys_rules_cmp_key, recsys_rules_key_t, len, key)
 
 
 /*

@@ -57,14 +57,7 @@ recsys_usercf_hash(uint32_t item, uint32_t user)
 }
 
 
-static int
-recsys_usercf_cmp_draw(const void *a, const void *b)
-{
-    const recsys_usercf_draw_t  *x = a, *y = b;
-
-    return recsys_sorted_then(recsys_sorted_order(x->hash, y->hash),
-                              recsys_sorted_order(x->e.item, y->e.item));
-}
+RECSYS_SORTED_CMP2(recsys_usercf_cmp_draw, recsys_usercf_draw_t, hash, e.item)
 
 
 /*

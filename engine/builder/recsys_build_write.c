@@ -73,6 +73,40 @@ recsys_build_write_list(recsys_writer_t *w, const char *name,
 }
 
 
+/*
+ * Reserves the table blob `blob` of n rows and `total` bytes of row data
+ * and writes its header; *p is the blob: the header, n + 1 offsets of 4
+ * bytes, then the data.  The blob's size goes to *size unless NULL.
+ */
+static int
+recsys_build_table_start(recsys_writer_t *w, const char *blob, uint32_t n,
+    size_t total, char **p, size_t *size)
+{
+    int                   rc;
+    size_t                bytes;
+    recsys_table_head_t   head;
+
+    bytes = sizeof(head) + ((size_t) n + 1) * 4 + total;
+
+    rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, blob, bytes, (void **) p);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    memset(&head, 0, sizeof(head));
+    head.magic = RECSYS_TABLE_MAGIC;
+    head.n_rows = n;
+    head.data_size = (uint32_t) total;
+    memcpy(*p, &head, sizeof(head));
+
+    if (size != NULL) {
+        *size = bytes;
+    }
+
+    return RECSYS_OK;
+}
+
+
 /* The item table: per item its external id, id JSON and meta JSON. */
 static int
 recsys_build_write_items(recsys_writer_t *w, recsys_data_t *d, size_t *size)
@@ -117,19 +151,11 @@ recsys_build_write_items(recsys_writer_t *w, recsys_data_t *d, size_t *size)
         goto done;
     }
 
-    *size = sizeof(head) + ((size_t) n + 1) * 4 + total;
-
-    rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, RECSYS_BLOB_ITEM_RECORDS,
-                               *size, (void **) &p);
+    rc = recsys_build_table_start(w, RECSYS_BLOB_ITEM_RECORDS, n, total, &p,
+                                  size);
     if (rc != RECSYS_OK) {
         goto done;
     }
-
-    memset(&head, 0, sizeof(head));
-    head.magic = RECSYS_TABLE_MAGIC;
-    head.n_rows = n;
-    head.data_size = (uint32_t) total;
-    memcpy(p, &head, sizeof(head));
 
     data = p + sizeof(head) + ((size_t) n + 1) * 4;
     off = 0;
@@ -279,18 +305,10 @@ recsys_build_write_names(recsys_writer_t *w, const char *blob,
         total += len + (nul && len > 0);
     }
 
-    rc = recsys_writer_reserve(w, RECSYS_W_BLOBS, blob,
-                               sizeof(head) + ((size_t) n + 1) * 4 + total,
-                               (void **) &p);
+    rc = recsys_build_table_start(w, blob, n, total, &p, NULL);
     if (rc != RECSYS_OK) {
         return rc;
     }
-
-    memset(&head, 0, sizeof(head));
-    head.magic = RECSYS_TABLE_MAGIC;
-    head.n_rows = n;
-    head.data_size = (uint32_t) total;
-    memcpy(p, &head, sizeof(head));
 
     off = 0;
     for (g = 0; g < n; g++) {

@@ -153,9 +153,8 @@ recsys_shard_split_file(const char *input, int first, FILE **out,
     uint32_t      k;
     recsys_csv_t  csv;
 
-    rc = recsys_csv_open(&csv, input, 0);
+    rc = recsys_csv_open_err(&csv, input, 0, err, errlen);
     if (rc != RECSYS_OK) {
-        snprintf(err, errlen, "%s: %s", input, csv.err);
         return rc;
     }
 

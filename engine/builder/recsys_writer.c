@@ -79,6 +79,17 @@ recsys_writer_fail(recsys_writer_t *w, int status, const char *what,
 }
 
 
+/* RECSYS_EIO, with what failed and why (err: an errno or LMDB code) */
+static int
+recsys_writer_fail_io(recsys_writer_t *w, const char *what, int err)
+{
+    char  why[384];
+
+    return recsys_writer_fail(w, RECSYS_EIO, what,
+                              recsys_writer_why(w, err, why, sizeof(why)));
+}
+
+
 unsigned
 recsys_writer_sweep(const char *path)
 {
@@ -190,8 +201,7 @@ recsys_writer_open(recsys_writer_t *w, const char *path, size_t map_size)
 static int
 recsys_writer_begin(recsys_writer_t *w)
 {
-    int   rc;
-    char  why[512];
+    int  rc;
 
     rc = mdb_env_create(&w->env);
     if (rc != 0) {
@@ -206,8 +216,7 @@ recsys_writer_begin(recsys_writer_t *w)
     rc = mdb_env_open(w->env, w->tmp,
                       MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0644);
     if (rc != 0) {
-        return recsys_writer_fail(w, RECSYS_EIO, "create",
-                                  recsys_writer_why(w, rc, why, sizeof(why)));
+        return recsys_writer_fail_io(w, "create", rc);
     }
 
     rc = mdb_txn_begin(w->env, NULL, 0, &w->txn);
@@ -232,8 +241,7 @@ recsys_writer_begin(recsys_writer_t *w)
 int
 recsys_writer_pause(recsys_writer_t *w)
 {
-    int   rc;
-    char  why[512];
+    int  rc;
 
     rc = mdb_txn_commit(w->txn);
     w->txn = NULL;
@@ -242,8 +250,7 @@ recsys_writer_pause(recsys_writer_t *w)
     w->env = NULL;
 
     if (rc != 0) {
-        return recsys_writer_fail(w, RECSYS_EIO, "commit",
-                                  recsys_writer_why(w, rc, why, sizeof(why)));
+        return recsys_writer_fail_io(w, "commit", rc);
     }
 
     return RECSYS_OK;
@@ -434,15 +441,13 @@ recsys_writer_publish(recsys_writer_t *w)
 int
 recsys_writer_finish(recsys_writer_t *w)
 {
-    int    rc;
-    char   why[512];
+    int  rc;
 
     rc = mdb_txn_commit(w->txn);
     w->txn = NULL;
 
     if (rc != 0) {
-        return recsys_writer_fail(w, RECSYS_EIO, "commit",
-                                  recsys_writer_why(w, rc, why, sizeof(why)));
+        return recsys_writer_fail_io(w, "commit", rc);
     }
 
     rc = mdb_env_sync(w->env, 1);
@@ -450,14 +455,11 @@ recsys_writer_finish(recsys_writer_t *w)
     w->env = NULL;
 
     if (rc != 0) {
-        return recsys_writer_fail(w, RECSYS_EIO, "sync",
-                                  recsys_writer_why(w, rc, why, sizeof(why)));
+        return recsys_writer_fail_io(w, "sync", rc);
     }
 
     if (recsys_writer_seal(w->tmp) != 0) {
-        return recsys_writer_fail(w, RECSYS_EIO, "seal",
-                                  recsys_writer_why(w, errno, why,
-                                                    sizeof(why)));
+        return recsys_writer_fail_io(w, "seal", errno);
     }
 
     return RECSYS_OK;

@@ -55,6 +55,21 @@ recsys_csv_open(recsys_csv_t *csv, const char *path, char delim)
 }
 
 
+
+int
+recsys_csv_open_err(recsys_csv_t *csv, const char *path, char delim,
+    char *err, size_t errlen)
+{
+    int  rc;
+
+    rc = recsys_csv_open(csv, path, delim);
+    if (rc != RECSYS_OK) {
+        snprintf(err, errlen, "%s: %s", path, csv->err);
+    }
+
+    return rc;
+}
+
 void
 recsys_csv_close(recsys_csv_t *csv)
 {

@@ -46,6 +46,9 @@ typedef struct {
  * otherwise a comma.  Returns RECSYS_OK or a status with csv->err set.
  */
 int recsys_csv_open(recsys_csv_t *csv, const char *path, char delim);
+/* recsys_csv_open(), with "path: reason" in err when it fails */
+int recsys_csv_open_err(recsys_csv_t *csv, const char *path, char delim,
+    char *err, size_t errlen);
 void recsys_csv_close(recsys_csv_t *csv);
 
 /*

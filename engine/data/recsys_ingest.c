@@ -479,9 +479,8 @@ recsys_ingest_interactions(recsys_data_t *d, const char *path, char *err,
     recsys_columns_t   cols;
     recsys_progress_t  pg;
 
-    rc = recsys_csv_open(&csv, path, 0);
+    rc = recsys_csv_open_err(&csv, path, 0, err, errlen);
     if (rc != RECSYS_OK) {
-        snprintf(err, errlen, "%s: %s", path, csv.err);
         return rc;
     }
 
@@ -831,9 +830,8 @@ recsys_ingest_catalog_csv(recsys_data_t *d, const char *path, char *err,
         "genres", "genre", "categories", "category", NULL
     };
 
-    rc = recsys_csv_open(&csv, path, ',');
+    rc = recsys_csv_open_err(&csv, path, ',', err, errlen);
     if (rc != RECSYS_OK) {
-        snprintf(err, errlen, "%s: %s", path, csv.err);
         return rc;
     }
 

@@ -28,14 +28,7 @@ typedef struct {
 
 
 /* in time order, ties in the order of the events */
-static int
-recsys_train_cmp_time(const void *a, const void *b)
-{
-    const recsys_train_row_t  *x = a, *y = b;
-
-    return recsys_sorted_then(recsys_sorted_order(x->ts, y->ts),
-                              recsys_sorted_order(x->seq, y->seq));
-}
+RECSYS_SORTED_CMP2(recsys_train_cmp_time, recsys_train_row_t, ts, seq)
 
 
 /* by item, then in time order */

@@ -86,6 +86,69 @@ recsys_models_score_rows(const recsys_train_t *t, const recsys_csr_t *rows,
 }
 
 
+/*
+ * What tells the dense adapters apart.  The state (`size` bytes) begins
+ * with the options (`opts_size` bytes), which start as `defaults`; init()
+ * (or NULL) sets up the state before the parameters are read, fit() trains
+ * on train, and release() frees whatever a state holds, even one that
+ * init() or fit() left half made.
+ */
+typedef struct {
+    const char          *name;
+    size_t               size;
+    const void          *defaults;
+    size_t               opts_size;
+    const recsys_opt_t  *params;
+    void               (*init)(void *state, const recsys_train_t *train);
+    int                (*fit)(void *state, const recsys_train_t *train);
+    void               (*release)(void *state);
+} recsys_models_kind_t;
+
+
+/* The fit() of every dense adapter, as kind says. */
+static int
+recsys_models_fit(const recsys_models_kind_t *kind,
+    const recsys_train_t *train, const char *params, void **state, char *err,
+    size_t errlen)
+{
+    int    rc;
+    char   prefix[32];
+    void  *s;
+
+    s = calloc(1, kind->size);
+    if (s == NULL) {
+        snprintf(err, errlen, "%s: out of memory", kind->name);
+        return RECSYS_ENOMEM;
+    }
+
+    memcpy(s, kind->defaults, kind->opts_size);
+
+    if (kind->init != NULL) {
+        kind->init(s, train);
+    }
+
+    snprintf(prefix, sizeof(prefix), "%s: ", kind->name);
+
+    rc = recsys_opt_settings(kind->params, s, prefix, params, ":,", err,
+                             errlen);
+    if (rc != RECSYS_OK) {
+        kind->release(s);
+        return rc;
+    }
+
+    rc = kind->fit(s, train);
+    if (rc != RECSYS_OK) {
+        kind->release(s);
+        snprintf(err, errlen, "%s: %s", kind->name, recsys_strerror(rc));
+        return rc;
+    }
+
+    *state = s;
+
+    return RECSYS_OK;
+}
+
+
 /* EASE^R */
 
 typedef struct {
@@ -120,29 +183,22 @@ recsys_model_ease_free(void *state)
 }
 
 
-static int
-recsys_model_ease_fit(const recsys_train_t *train, const char *params,
-    void **state, char *err, size_t errlen)
+/* k=0 unless asked: the exact dense scores */
+static void
+recsys_model_ease_init(void *state, const recsys_train_t *train)
 {
-    int                   rc;
-    recsys_model_ease_t  *s;
-
-    s = calloc(1, sizeof(recsys_model_ease_t));
-    if (s == NULL) {
-        snprintf(err, errlen, "ease: out of memory");
-        return RECSYS_ENOMEM;
-    }
+    recsys_model_ease_t  *s = state;
 
     s->train = train;
-    s->o = recsys_ease_default;
     s->o.k = 0;
+}
 
-    rc = recsys_opt_settings(recsys_model_ease_params, &s->o, "ease: ",
-                             params, ":,", err, errlen);
-    if (rc != RECSYS_OK) {
-        free(s);
-        return rc;
-    }
+
+static int
+recsys_model_ease_train(void *state, const recsys_train_t *train)
+{
+    int                   rc;
+    recsys_model_ease_t  *s = state;
 
     rc = recsys_ease_fit(train, &s->o, &s->m);
 
@@ -154,15 +210,23 @@ recsys_model_ease_fit(const recsys_train_t *train, const char *params,
         s->m.b = NULL;
     }
 
-    if (rc != RECSYS_OK) {
-        recsys_model_ease_free(s);
-        snprintf(err, errlen, "ease: %s", recsys_strerror(rc));
-        return rc;
-    }
+    return rc;
+}
 
-    *state = s;
 
-    return RECSYS_OK;
+static const recsys_models_kind_t  recsys_model_ease_kind = {
+    "ease", sizeof(recsys_model_ease_t), &recsys_ease_default,
+    sizeof(recsys_ease_opts_t), recsys_model_ease_params,
+    recsys_model_ease_init, recsys_model_ease_train, recsys_model_ease_free
+};
+
+
+static int
+recsys_model_ease_fit(const recsys_train_t *train, const char *params,
+    void **state, char *err, size_t errlen)
+{
+    return recsys_models_fit(&recsys_model_ease_kind, train, params, state,
+                             err, errlen);
 }
 
 
@@ -226,37 +290,27 @@ recsys_model_als_free(void *state)
 
 
 static int
+recsys_model_als_train(void *state, const recsys_train_t *train)
+{
+    recsys_model_als_t  *s = state;
+
+    return recsys_als_fit(train, &s->o, &s->m);
+}
+
+
+static const recsys_models_kind_t  recsys_model_als_kind = {
+    "als", sizeof(recsys_model_als_t), &recsys_als_default,
+    sizeof(recsys_als_opts_t), recsys_model_als_params,
+    NULL, recsys_model_als_train, recsys_model_als_free
+};
+
+
+static int
 recsys_model_als_fit(const recsys_train_t *train, const char *params,
     void **state, char *err, size_t errlen)
 {
-    int                  rc;
-    recsys_model_als_t  *s;
-
-    s = calloc(1, sizeof(recsys_model_als_t));
-    if (s == NULL) {
-        snprintf(err, errlen, "als: out of memory");
-        return RECSYS_ENOMEM;
-    }
-
-    s->o = recsys_als_default;
-
-    rc = recsys_opt_settings(recsys_model_als_params, &s->o, "als: ",
-                             params, ":,", err, errlen);
-    if (rc != RECSYS_OK) {
-        free(s);
-        return rc;
-    }
-
-    rc = recsys_als_fit(train, &s->o, &s->m);
-    if (rc != RECSYS_OK) {
-        recsys_model_als_free(s);
-        snprintf(err, errlen, "als: %s", recsys_strerror(rc));
-        return rc;
-    }
-
-    *state = s;
-
-    return RECSYS_OK;
+    return recsys_models_fit(&recsys_model_als_kind, train, params, state,
+                             err, errlen);
 }
 
 
@@ -308,39 +362,37 @@ recsys_model_rp3_free(void *state)
 }
 
 
+static void
+recsys_model_rp3_init(void *state, const recsys_train_t *train)
+{
+    recsys_model_rp3_t  *s = state;
+
+    s->train = train;
+}
+
+
+static int
+recsys_model_rp3_train(void *state, const recsys_train_t *train)
+{
+    recsys_model_rp3_t  *s = state;
+
+    return recsys_rp3_build(train, &s->o, &s->rows);
+}
+
+
+static const recsys_models_kind_t  recsys_model_rp3_kind = {
+    "rp3", sizeof(recsys_model_rp3_t), &recsys_rp3_default,
+    sizeof(recsys_rp3_opts_t), recsys_model_rp3_params,
+    recsys_model_rp3_init, recsys_model_rp3_train, recsys_model_rp3_free
+};
+
+
 static int
 recsys_model_rp3_fit(const recsys_train_t *train, const char *params,
     void **state, char *err, size_t errlen)
 {
-    int                  rc;
-    recsys_model_rp3_t  *s;
-
-    s = calloc(1, sizeof(recsys_model_rp3_t));
-    if (s == NULL) {
-        snprintf(err, errlen, "rp3: out of memory");
-        return RECSYS_ENOMEM;
-    }
-
-    s->train = train;
-    s->o = recsys_rp3_default;
-
-    rc = recsys_opt_settings(recsys_model_rp3_params, &s->o, "rp3: ",
-                             params, ":,", err, errlen);
-    if (rc != RECSYS_OK) {
-        free(s);
-        return rc;
-    }
-
-    rc = recsys_rp3_build(train, &s->o, &s->rows);
-    if (rc != RECSYS_OK) {
-        free(s);
-        snprintf(err, errlen, "rp3: %s", recsys_strerror(rc));
-        return rc;
-    }
-
-    *state = s;
-
-    return RECSYS_OK;
+    return recsys_models_fit(&recsys_model_rp3_kind, train, params, state,
+                             err, errlen);
 }
 
 

@@ -24,14 +24,7 @@ typedef struct {
 } recsys_split_draw_t;
 
 
-static int
-recsys_split_cmp_draw(const void *a, const void *b)
-{
-    const recsys_split_draw_t  *x = a, *y = b;
-
-    return recsys_sorted_then(recsys_sorted_order(x->draw, y->draw),
-                              recsys_sorted_order(x->row, y->row));
-}
+RECSYS_SORTED_CMP2(recsys_split_cmp_draw, recsys_split_draw_t, draw, row)
 
 
 uint32_t

@@ -123,13 +123,6 @@ recsys_row_cmp_item(const void *a, const void *b)
  * qsort() comparator: recsys_entry_t in rank order, the order of a list
  * row: score decreasing, ties to the smaller item index.
  */
-static inline int
-recsys_row_cmp_rank(const void *a, const void *b)
-{
-    const recsys_entry_t  *x = a, *y = b;
-
-    return recsys_sorted_then(recsys_sorted_order(y->score, x->score),
-                              recsys_sorted_order(x->item, y->item));
-}
+RECSYS_SORTED_CMP2_DESC(recsys_row_cmp_rank, recsys_entry_t, score, item)
 
 #endif /* RECSYS_ROW_H */

@@ -49,17 +49,25 @@ recsys_score_acc(const recsys_list_t *nbrs, recsys_row_t hist,
 }
 
 
-int
-recsys_score_history(const recsys_list_t *nbrs, recsys_row_t hist,
-    uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t need,
-    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out)
+/*
+ * Both public functions: with best NULL, the best `want` candidates in
+ * order; otherwise the same members as a set, and the best score.
+ */
+static int
+recsys_score_run(const recsys_list_t *nbrs, recsys_row_t hist,
+    uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t want,
+    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out, float *best)
 {
     int           rc;
     recsys_acc_t  acc;
 
     *n_out = 0;
 
-    if (nbrs == NULL || need == 0) {
+    if (best != NULL) {
+        *best = 0.0f;
+    }
+
+    if (nbrs == NULL || want == 0) {
         return RECSYS_OK;
     }
 
@@ -68,9 +76,22 @@ recsys_score_history(const recsys_list_t *nbrs, recsys_row_t hist,
         return rc;
     }
 
-    *n_out = recsys_acc_top(&acc, filter, need, out);
+    if (best == NULL) {
+        *n_out = recsys_acc_top(&acc, filter, want, out);
+        return RECSYS_OK;
+    }
 
-    return RECSYS_OK;
+    return recsys_acc_best(&acc, filter, want, a, out, n_out, best);
+}
+
+
+int
+recsys_score_history(const recsys_list_t *nbrs, recsys_row_t hist,
+    uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t need,
+    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out)
+{
+    return recsys_score_run(nbrs, hist, max_nbrs, filter, need, a, out,
+                            n_out, NULL);
 }
 
 
@@ -83,20 +104,6 @@ recsys_score_history_set(const recsys_list_t *nbrs, recsys_row_t hist,
     uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t want,
     recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out, float *best)
 {
-    int           rc;
-    recsys_acc_t  acc;
-
-    *n_out = 0;
-    *best = 0.0f;
-
-    if (nbrs == NULL || want == 0) {
-        return RECSYS_OK;
-    }
-
-    rc = recsys_score_acc(nbrs, hist, max_nbrs, a, &acc);
-    if (rc != RECSYS_OK) {
-        return rc;
-    }
-
-    return recsys_acc_best(&acc, filter, want, a, out, n_out, best);
+    return recsys_score_run(nbrs, hist, max_nbrs, filter, want, a, out,
+                            n_out, best);
 }

@@ -3,7 +3,8 @@
  * increasing order (a rule's antecedent, a user's held-out items, an
  * item's distinct successors).  Rows of (item, score) entries have their
  * own search, recsys_row_contains() in recsys_query.h.  Also the qsort()
- * comparators that put such arrays (and 64-bit keys) in increasing order.
+ * comparators that put such arrays (and 64-bit keys) in increasing order,
+ * and the macros that define two-key comparators of structs.
  */
 
 #ifndef RECSYS_SORTED_H
@@ -53,6 +54,30 @@ recsys_sorted_then(int first, int next)
 {
     return first != 0 ? first : next;
 }
+
+
+/*
+ * Define a static qsort() comparator `name` for an array of `type`: by
+ * the member `first` in increasing order, ties by `next` in increasing
+ * order.  RECSYS_SORTED_CMP2_DESC() puts `first` in decreasing order
+ * (the largest count or score first), ties still by increasing `next`.
+ */
+#define RECSYS_SORTED_CMP2(name, type, first, next)                           \
+    RECSYS_SORTED_CMP2_BY(name, type, x, y, first, next)
+
+#define RECSYS_SORTED_CMP2_DESC(name, type, first, next)                      \
+    RECSYS_SORTED_CMP2_BY(name, type, y, x, first, next)
+
+/* the two above: `lo` and `hi` are x, y for increasing, y, x decreasing */
+#define RECSYS_SORTED_CMP2_BY(name, type, lo, hi, first, next)                \
+    static inline int                                                         \
+    name(const void *a, const void *b)                                        \
+    {                                                                         \
+        const type  *x = a, *y = b;                                           \
+                                                                              \
+        return recsys_sorted_then(recsys_sorted_order(lo->first, hi->first),  \
+                                  recsys_sorted_order(x->next, y->next));     \
+    }
 
 
 /* qsort() comparator: uint32_t values in increasing order. */

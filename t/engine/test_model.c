@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -189,14 +190,7 @@ t_id_index(const char **ids, uint32_t n, const char *id)
 
 
 /* The ranking rule, written here: score desc, then item asc. */
-static int
-t_cmp_rank(const void *a, const void *b)
-{
-    const recsys_scored_t  *x = a, *y = b;
-
-    return recsys_sorted_then(recsys_sorted_order(y->score, x->score),
-                              recsys_sorted_order(x->item, y->item));
-}
+RECSYS_SORTED_CMP2_DESC(t_cmp_rank, recsys_scored_t, score, item)
 
 
 /* The entry of item in l[0..n-1]; NULL when it is not listed. */
@@ -1362,17 +1356,20 @@ t_patch_copy(const char *from, const char *to, const char *db,
 }
 
 
+/* The header with one 32-bit field set (ctx: a t_head_field_t). */
+typedef struct {
+    size_t    offset;
+    uint32_t  value;
+} t_head_field_t;
+
+
 static void
-t_patch_version(unsigned char *v, size_t *size, void *ctx)
+t_patch_header(unsigned char *v, size_t *size, void *ctx)
 {
-    recsys_header_t  h;
+    const t_head_field_t  *f = ctx;
 
-    (void) ctx;
-
-    if (*size >= sizeof(h)) {
-        memcpy(&h, v, sizeof(h));
-        h.format_version = RECSYS_FORMAT_VERSION + 1;
-        memcpy(v, &h, sizeof(h));
+    if (*size >= sizeof(recsys_header_t)) {
+        memcpy(v + f->offset, &f->value, sizeof(uint32_t));
     }
 }
 
@@ -1384,21 +1381,6 @@ t_patch_magic(unsigned char *v, size_t *size, void *ctx)
     (void) ctx;
 
     memcpy(v, "NOTOURS!", 8);
-}
-
-
-static void
-t_patch_endian(unsigned char *v, size_t *size, void *ctx)
-{
-    recsys_header_t  h;
-
-    (void) ctx;
-
-    if (*size >= sizeof(h)) {
-        memcpy(&h, v, sizeof(h));
-        h.endian = 0x04030201u;
-        memcpy(v, &h, sizeof(h));
-    }
 }
 
 
@@ -1635,6 +1617,13 @@ t_check_foreign(const char *model)
 
     static const char *const  other_dbs[] = { "foo", "bar", NULL };
     static const char *const  main_only[] = { "", NULL };
+
+    t_head_field_t            next_version = {
+        offsetof(recsys_header_t, format_version), RECSYS_FORMAT_VERSION + 1
+    };
+    t_head_field_t            other_endian = {
+        offsetof(recsys_header_t, endian), 0x04030201u
+    };
     static const char *const  no_header[] = {
         "meta2", "users", "items", "blobs", NULL
     };
@@ -1702,7 +1691,7 @@ t_check_foreign(const char *model)
 
     t_path(path, sizeof(path), "v-next.mdb");
     if (t_patch_copy(model, path, RECSYS_DB_META, RECSYS_META_HEADER,
-                     t_patch_version, NULL) != 0)
+                     t_patch_header, &next_version) != 0)
     {
         tap_ok(0, "version-bumped copy made");
     }
@@ -1714,7 +1703,7 @@ t_check_foreign(const char *model)
                  t_patch_magic, NULL);
     t_expect_open(path, RECSYS_EFORMAT, "magic", "header with another magic");
 
-    t_patch_expect(model, "endian.mdb", RECSYS_DB_META, RECSYS_META_HEADER, t_patch_endian, NULL,
+    t_patch_expect(model, "endian.mdb", RECSYS_DB_META, RECSYS_META_HEADER, t_patch_header, &other_endian,
                    RECSYS_EFORMAT, "byte order", "header from the other byte order");
 
     t_path(path, sizeof(path), "noid.mdb");
