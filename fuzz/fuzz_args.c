@@ -33,9 +33,6 @@
 #define RECSYS_FUZZ_ALLOCS  64
 
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-
 static void       *recsys_fuzz_allocs[RECSYS_FUZZ_ALLOCS];
 static ngx_uint_t  recsys_fuzz_n_allocs;
 

@@ -79,4 +79,11 @@ void recsys_fuzz_use_model(const char *path);
 void recsys_fuzz_check_result(const recsys_query_t *q,
     const recsys_result_t *res, uint32_t n_items);
 
+/*
+ * The entry points libFuzzer calls: each harness defines TestOneInput,
+ * some Initialize too.
+ */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 #endif /* RECSYS_FUZZ_COMMON_H */

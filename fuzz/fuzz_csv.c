@@ -28,9 +28,6 @@
 #include "fuzz_common.h"
 
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-
 static void
 recsys_fuzz_csv(const char *path, char delim)
 {

@@ -21,9 +21,6 @@
 #include "recsys_text.h"
 
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-
 static void
 recsys_fuzz_inside(const char *buf, size_t len, const char *s, size_t n)
 {

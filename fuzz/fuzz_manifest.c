@@ -21,9 +21,6 @@
 #include "recsys_status.h"
 
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-
 static void
 recsys_fuzz_manifest(const char *buf, size_t len)
 {

@@ -27,9 +27,6 @@
 #include "fuzz_common.h"
 
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static unsigned char  *recsys_fuzz_seed;
 static unsigned char  *recsys_fuzz_file;
 static size_t          recsys_fuzz_body;

@@ -25,10 +25,6 @@
 #include "fuzz_common.h"
 
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-
 static recsys_model_t  *recsys_fuzz_m;
 static recsys_alloc_t   recsys_fuzz_a;
 

@@ -37,10 +37,6 @@
 #define RECSYS_FUZZ_MAXQ  256
 
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-
 typedef struct {
     uint32_t         hist[RECSYS_FUZZ_MAXQ];
     uint32_t         n_hist;

@@ -35,10 +35,6 @@
 #define RECSYS_FUZZ_MAXQ  256
 
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-
 static recsys_model_t    *recsys_fuzz_m;
 static recsys_scratch_t  *recsys_fuzz_scratch;
 static recsys_alloc_t     recsys_fuzz_a;

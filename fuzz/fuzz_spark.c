@@ -25,9 +25,6 @@
 #include "fuzz_common.h"
 
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-
 static void
 recsys_fuzz_spark_check(const recsys_spark_line_t *l, int rules)
 {
