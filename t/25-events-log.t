@@ -103,7 +103,10 @@ my $t1 = time;
        'every line whole');
 }
 
-# USR1: the renamed file is kept, a new one begins
+# USR1: the renamed file is kept, a new one begins.  Each worker reopens
+# when the signal reaches it, so an event posted in between may still go to
+# the renamed file: the events posted once the new file exists and both
+# workers had a second to reopen must all be in the new file
 {
     rename $log, "$log.1" or die "rename: $!";
     kill 'USR1', $srv->{pid};
@@ -115,12 +118,17 @@ my $t1 = time;
         select undef, undef, undef, 0.1;
     }
     ok($ok, 'after USR1 the log is a new file');
+    select undef, undef, undef, 1.0;
+    post({ user => 'a2', item => 'i1', type => 'play', ts => 3001 })
+        for 1 .. 6;
     my @l = split /\n/, slurp($log);
     is($l[0], 'user,item,event,timestamp', 'the new file has its header');
-    ok(!(grep { $_ ne 'a2,i1,play,3000' } @l[1 .. $#l]),
+    ok(!(grep { !/\Aa2,i1,play,300[01]\z/ } @l[1 .. $#l]),
        'and the events since');
-    ok(!(grep { /a2,i1,play,3000/ } split /\n/, slurp("$log.1")),
-       'the renamed file has none of them, once the workers reopened');
+    is(scalar(grep { $_ eq 'a2,i1,play,3001' } @l), 6,
+       'the events posted after the reopen are all in the new file');
+    ok(!(grep { /a2,i1,play,3001/ } split /\n/, slurp("$log.1")),
+       'the renamed file has none of them');
 }
 
 $srv->finish;
