@@ -269,6 +269,16 @@ recsys_fuzz_seed_model(void)
 }
 
 
+void
+recsys_fuzz_start(recsys_model_t **m, void (*write_seeds)(void),
+    recsys_alloc_t *a, size_t size)
+{
+    *m = recsys_fuzz_seed_model();
+    recsys_fuzz_seed_mode(write_seeds);
+    recsys_fuzz_alloc_init(a, size);
+}
+
+
 static const char *
 recsys_fuzz_seed_dir(void)
 {

@@ -65,6 +65,14 @@ void recsys_fuzz_seed_mode(void (*write_seeds)(void));
 void recsys_fuzz_seed_out(const char *name, const void *p, size_t n);
 
 /*
+ * The start of a harness that queries the seed model: *m the seed model
+ * (opened first: seeds may read it), then recsys_fuzz_seed_mode, then an
+ * arena of size bytes in a.
+ */
+void recsys_fuzz_start(recsys_model_t **m, void (*write_seeds)(void),
+    recsys_alloc_t *a, size_t size);
+
+/*
  * Opens the model at path (a file recsys_verify_file accepted) and uses it
  * as a server would: lookups of a few user and item ids and genres, every
  * list row's bounds, the packed models, and a few queries.

@@ -57,10 +57,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void) argc;
     (void) argv;
-    recsys_fuzz_seed_mode(recsys_fuzz_seeds);
-    recsys_fuzz_alloc_init(&recsys_fuzz_a, 64 << 20);
+    recsys_fuzz_start(&recsys_fuzz_m, recsys_fuzz_seeds, &recsys_fuzz_a,
+                      64 << 20);
 
-    recsys_fuzz_m = recsys_fuzz_seed_model();
     if (recsys_model_search(recsys_fuzz_m) == NULL) {
         fprintf(stderr, "fuzz: the seed model has no search index\n");
         exit(1);

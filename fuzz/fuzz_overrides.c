@@ -84,9 +84,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     (void) argc;
     (void) argv;
 
-    recsys_fuzz_m = recsys_fuzz_seed_model();
-    recsys_fuzz_seed_mode(recsys_fuzz_seeds);
-    recsys_fuzz_alloc_init(&recsys_fuzz_a, 64 << 20);
+    recsys_fuzz_start(&recsys_fuzz_m, recsys_fuzz_seeds, &recsys_fuzz_a,
+                      64 << 20);
 
     return 0;
 }
