@@ -271,9 +271,15 @@ recsys_fuzz_seed_model(void)
 
 void
 recsys_fuzz_start(recsys_model_t **m, void (*write_seeds)(void),
-    recsys_alloc_t *a, size_t size)
+    recsys_alloc_t *a, size_t size, int need_search)
 {
     *m = recsys_fuzz_seed_model();
+
+    if (need_search && recsys_model_search(*m) == NULL) {
+        fprintf(stderr, "fuzz: the seed model has no search index\n");
+        exit(1);
+    }
+
     recsys_fuzz_seed_mode(write_seeds);
     recsys_fuzz_alloc_init(a, size);
 }

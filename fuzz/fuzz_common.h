@@ -66,11 +66,28 @@ void recsys_fuzz_seed_out(const char *name, const void *p, size_t n);
 
 /*
  * The start of a harness that queries the seed model: *m the seed model
- * (opened first: seeds may read it), then recsys_fuzz_seed_mode, then an
- * arena of size bytes in a.
+ * (opened first: seeds may read it; with need_search it must have the
+ * search index, or the harness exits with a message), then
+ * recsys_fuzz_seed_mode, then an arena of size bytes in a.
  */
 void recsys_fuzz_start(recsys_model_t **m, void (*write_seeds)(void),
-    recsys_alloc_t *a, size_t size);
+    recsys_alloc_t *a, size_t size, int need_search);
+
+/*
+ * The LLVMFuzzerInitialize of a harness that queries the seed model held
+ * in its statics recsys_fuzz_m and recsys_fuzz_a, with recsys_fuzz_seeds as
+ * its seed writer and a 64 MiB arena.
+ */
+#define RECSYS_FUZZ_QUERY_INIT(need_search)                                   \
+    int                                                                       \
+    LLVMFuzzerInitialize(int *argc, char ***argv)                             \
+    {                                                                         \
+        (void) argc;                                                          \
+        (void) argv;                                                          \
+        recsys_fuzz_start(&recsys_fuzz_m, recsys_fuzz_seeds, &recsys_fuzz_a,  \
+                          64 << 20, need_search);                             \
+        return 0;                                                             \
+    }
 
 /*
  * Opens the model at path (a file recsys_verify_file accepted) and uses it

@@ -61,17 +61,7 @@ recsys_fuzz_seeds(void)
 }
 
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void) argc;
-    (void) argv;
-
-    recsys_fuzz_start(&recsys_fuzz_m, recsys_fuzz_seeds, &recsys_fuzz_a,
-                      64 << 20);
-
-    return 0;
-}
+RECSYS_FUZZ_QUERY_INIT(0)
 
 
 static void

@@ -51,22 +51,8 @@ recsys_fuzz_seeds(void)
 }
 
 
-/* The seed model, which must have the index, and a 64 MiB arena. */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void) argc;
-    (void) argv;
-    recsys_fuzz_start(&recsys_fuzz_m, recsys_fuzz_seeds, &recsys_fuzz_a,
-                      64 << 20);
-
-    if (recsys_model_search(recsys_fuzz_m) == NULL) {
-        fprintf(stderr, "fuzz: the seed model has no search index\n");
-        exit(1);
-    }
-
-    return 0;
-}
+/* The seed model must have the search index. */
+RECSYS_FUZZ_QUERY_INIT(1)
 
 
 /* Whether the item's (lowercased) title holds q lowercased. */

@@ -297,19 +297,12 @@ t_reference(const unsigned char *p, const uint32_t *hist, uint32_t n_hist,
             sum += alpha[s];
         }
 
+        /* the prediction step as a vector-matrix product, column by column */
         for (u = 0; u < N; u++) {
             pred[u] = 0.0;
-        }
-
-        for (s = 0; s < N; s++) {
-            ps = alpha[s] / sum;
-
-            if (ps == 0.0) {
-                continue;
-            }
-
-            for (u = 0; u < N; u++) {
-                pred[u] += ps * t_f32(A, (size_t) s * N + u);
+            for (s = 0; s < N; s++) {
+                ps = alpha[s] / sum;
+                pred[u] += ps == 0.0 ? 0.0 : ps * t_f32(A, (size_t) s * N + u);
             }
         }
     }

@@ -63,7 +63,39 @@ t_test_names(void)
 static void
 t_test_packed_and_flags(void)
 {
-    int  s, n_packed;
+    int     s, n_packed;
+    size_t  k;
+
+    static const struct {
+        int          src;
+        unsigned     flag;
+        int          is;
+        const char  *what;
+    } flags[] = {
+        { RECSYS_SRC_ITEMCF, RECSYS_SOURCE_ITEM_BASED, 1,
+          "itemcf is item-based" },
+        { RECSYS_SRC_CONTENT, RECSYS_SOURCE_ITEM_BASED, 1,
+          "content is item-based" },
+        { RECSYS_SRC_MARKOV, RECSYS_SOURCE_ITEM_BASED, 1,
+          "markov is item-based" },
+        { RECSYS_SRC_EASE, RECSYS_SOURCE_ITEM_BASED, 0,
+          "ease is not item-based" },
+        { RECSYS_SRC_MARKOV, RECSYS_SOURCE_SEQUENCE, 1,
+          "markov is a sequence" },
+        { RECSYS_SRC_HMM, RECSYS_SOURCE_SEQUENCE, 1, "hmm is a sequence" },
+        { RECSYS_SRC_GRU, RECSYS_SOURCE_SEQUENCE, 1, "gru is a sequence" },
+        { RECSYS_SRC_LSTM, RECSYS_SOURCE_SEQUENCE, 1, "lstm is a sequence" },
+        { RECSYS_SRC_ITEMCF, RECSYS_SOURCE_SEQUENCE, 0,
+          "itemcf is not a sequence" },
+        { RECSYS_SRC_EASE, RECSYS_SOURCE_SESSION, 1,
+          "ease answers sessions by item lists" },
+        { RECSYS_SRC_RP3BETA, RECSYS_SOURCE_SESSION, 1,
+          "rp3beta answers sessions by item lists" },
+        { RECSYS_SRC_USERCF, RECSYS_SOURCE_SESSION, 0,
+          "usercf does not answer sessions" },
+        { RECSYS_SRC_GRU, RECSYS_SOURCE_SESSION, 0,
+          "the packed gru is not a session-by-lists source" },
+    };
 
     n_packed = 0;
 
@@ -79,22 +111,11 @@ t_test_packed_and_flags(void)
     tap_ok(strcmp(recsys_source_get(RECSYS_SRC_LSTM)->packed,
                   "packed.lstmc") == 0, "the LSTM's packed key");
 
-    tap_ok(recsys_source_is(RECSYS_SRC_ITEMCF, RECSYS_SOURCE_ITEM_BASED)
-           && recsys_source_is(RECSYS_SRC_CONTENT, RECSYS_SOURCE_ITEM_BASED)
-           && recsys_source_is(RECSYS_SRC_MARKOV, RECSYS_SOURCE_ITEM_BASED)
-           && !recsys_source_is(RECSYS_SRC_EASE, RECSYS_SOURCE_ITEM_BASED),
-           "item-based: itemcf, content, markov");
-    tap_ok(recsys_source_is(RECSYS_SRC_MARKOV, RECSYS_SOURCE_SEQUENCE)
-           && recsys_source_is(RECSYS_SRC_HMM, RECSYS_SOURCE_SEQUENCE)
-           && recsys_source_is(RECSYS_SRC_GRU, RECSYS_SOURCE_SEQUENCE)
-           && recsys_source_is(RECSYS_SRC_LSTM, RECSYS_SOURCE_SEQUENCE)
-           && !recsys_source_is(RECSYS_SRC_ITEMCF, RECSYS_SOURCE_SEQUENCE),
-           "sequence models: markov, hmm, gru, lstm");
-    tap_ok(recsys_source_is(RECSYS_SRC_EASE, RECSYS_SOURCE_SESSION)
-           && recsys_source_is(RECSYS_SRC_RP3BETA, RECSYS_SOURCE_SESSION)
-           && !recsys_source_is(RECSYS_SRC_USERCF, RECSYS_SOURCE_SESSION)
-           && !recsys_source_is(RECSYS_SRC_GRU, RECSYS_SOURCE_SESSION),
-           "session by item lists: not usercf, not the packed gru");
+    for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++) {
+        tap_is_int(recsys_source_is(flags[k].src, flags[k].flag) != 0,
+                   flags[k].is, flags[k].what);
+    }
+
     tap_ok(!recsys_source_is(RECSYS_NSRC, 0), "no flags out of range");
 }
 
