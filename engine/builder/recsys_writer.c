@@ -203,33 +203,30 @@ recsys_writer_begin(recsys_writer_t *w)
 {
     int  rc;
 
-    rc = mdb_env_create(&w->env);
+    rc = mdb_env_create(&w->db.env);
     if (rc != 0) {
         return recsys_writer_fail(w, RECSYS_ELMDB, "mdb_env_create",
                                   mdb_strerror(rc));
     }
 
-    mdb_env_set_maxdbs(w->env, RECSYS_MAX_DBS);
-    mdb_env_set_mapsize(w->env, w->map_size);
+    mdb_env_set_maxdbs(w->db.env, RECSYS_MAX_DBS);
+    mdb_env_set_mapsize(w->db.env, w->map_size);
 
     /* one writer, a private file: no lock file, sync once at the end */
-    rc = mdb_env_open(w->env, w->tmp,
+    rc = mdb_env_open(w->db.env, w->tmp,
                       MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0644);
     if (rc != 0) {
         return recsys_writer_fail_io(w, "create", rc);
     }
 
-    rc = mdb_txn_begin(w->env, NULL, 0, &w->txn);
+    rc = mdb_txn_begin(w->db.env, NULL, 0, &w->db.txn);
     if (rc != 0) {
         return recsys_writer_fail(w, RECSYS_ELMDB, "mdb_txn_begin",
                                   mdb_strerror(rc));
     }
 
-    if ((rc = mdb_dbi_open(w->txn, RECSYS_DB_META, MDB_CREATE, &w->meta))
-        || (rc = mdb_dbi_open(w->txn, RECSYS_DB_USERS, MDB_CREATE, &w->users))
-        || (rc = mdb_dbi_open(w->txn, RECSYS_DB_ITEMS, MDB_CREATE, &w->items))
-        || (rc = mdb_dbi_open(w->txn, RECSYS_DB_BLOBS, MDB_CREATE, &w->blobs)))
-    {
+    rc = recsys_lmdb_open_dbs(&w->db, MDB_CREATE);
+    if (rc != 0) {
         return recsys_writer_fail(w, RECSYS_ELMDB, "mdb_dbi_open",
                                   mdb_strerror(rc));
     }
@@ -243,11 +240,11 @@ recsys_writer_pause(recsys_writer_t *w)
 {
     int  rc;
 
-    rc = mdb_txn_commit(w->txn);
-    w->txn = NULL;
+    rc = mdb_txn_commit(w->db.txn);
+    w->db.txn = NULL;
 
-    mdb_env_close(w->env);
-    w->env = NULL;
+    mdb_env_close(w->db.env);
+    w->db.env = NULL;
 
     if (rc != 0) {
         return recsys_writer_fail_io(w, "commit", rc);
@@ -271,13 +268,13 @@ recsys_writer_dbi(recsys_writer_t *w, recsys_wdb_t db)
 {
     switch (db) {
     case RECSYS_W_USERS:
-        return w->users;
+        return w->db.users;
     case RECSYS_W_ITEMS:
-        return w->items;
+        return w->db.items;
     case RECSYS_W_BLOBS:
-        return w->blobs;
+        return w->db.blobs;
     default:
-        return w->meta;
+        return w->db.meta;
     }
 }
 
@@ -294,7 +291,7 @@ recsys_writer_put(recsys_writer_t *w, recsys_wdb_t db, const void *key,
     v.mv_data = (void *) val;
     v.mv_size = val_len;
 
-    rc = mdb_put(w->txn, recsys_writer_dbi(w, db), &k, &v,
+    rc = mdb_put(w->db.txn, recsys_writer_dbi(w, db), &k, &v,
                  append ? MDB_APPEND : 0);
     if (rc != 0) {
         return recsys_writer_fail(w, RECSYS_ELMDB, "mdb_put",
@@ -317,7 +314,7 @@ recsys_writer_reserve(recsys_writer_t *w, recsys_wdb_t db, const char *key,
     v.mv_data = NULL;
     v.mv_size = size;
 
-    rc = mdb_put(w->txn, recsys_writer_dbi(w, db), &k, &v, MDB_RESERVE);
+    rc = mdb_put(w->db.txn, recsys_writer_dbi(w, db), &k, &v, MDB_RESERVE);
     if (rc != 0) {
         return recsys_writer_fail(w, RECSYS_ELMDB, key, mdb_strerror(rc));
     }
@@ -443,16 +440,16 @@ recsys_writer_finish(recsys_writer_t *w)
 {
     int  rc;
 
-    rc = mdb_txn_commit(w->txn);
-    w->txn = NULL;
+    rc = mdb_txn_commit(w->db.txn);
+    w->db.txn = NULL;
 
     if (rc != 0) {
         return recsys_writer_fail_io(w, "commit", rc);
     }
 
-    rc = mdb_env_sync(w->env, 1);
-    mdb_env_close(w->env);
-    w->env = NULL;
+    rc = mdb_env_sync(w->db.env, 1);
+    mdb_env_close(w->db.env);
+    w->db.env = NULL;
 
     if (rc != 0) {
         return recsys_writer_fail_io(w, "sync", rc);
@@ -487,14 +484,14 @@ recsys_writer_rename(recsys_writer_t *w)
 void
 recsys_writer_abort(recsys_writer_t *w)
 {
-    if (w->txn != NULL) {
-        mdb_txn_abort(w->txn);
-        w->txn = NULL;
+    if (w->db.txn != NULL) {
+        mdb_txn_abort(w->db.txn);
+        w->db.txn = NULL;
     }
 
-    if (w->env != NULL) {
-        mdb_env_close(w->env);
-        w->env = NULL;
+    if (w->db.env != NULL) {
+        mdb_env_close(w->db.env);
+        w->db.env = NULL;
     }
 
     if (w->tmp != NULL) {

@@ -18,20 +18,17 @@
 
 #include <lmdb.h>
 
+#include "recsys_lmdb.h"
+
 
 typedef struct {
-    MDB_env     *env;
-    MDB_txn     *txn;
-    MDB_dbi      meta;
-    MDB_dbi      users;
-    MDB_dbi      items;
-    MDB_dbi      blobs;
-    char        *path;
-    char        *tmp;
-    size_t       map_size;
-    unsigned     stale;         /* temporary files of dead builders
+    recsys_lmdb_t   db;
+    char           *path;
+    char           *tmp;
+    size_t          map_size;
+    unsigned        stale;      /* temporary files of dead builders
                                    removed by open */
-    char         err[512];
+    char            err[512];
 } recsys_writer_t;
 
 /* Which database a value goes to. */

@@ -10,6 +10,7 @@
  */
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <lmdb.h>
 
 #include "recsys_attrs.h"
+#include "recsys_lmdb.h"
 #include "recsys_gru.h"
 #include "recsys_lstm.h"
 #include "recsys_hmm.h"
@@ -52,12 +54,7 @@ typedef struct {
 
 
 struct recsys_model_s {
-    MDB_env          *env;
-    MDB_txn          *txn;
-    MDB_dbi           meta;
-    MDB_dbi           users;
-    MDB_dbi           items;
-    MDB_dbi           blobs;
+    recsys_lmdb_t     db;
     recsys_header_t   header;
     char              id[RECSYS_MODEL_ID_MAX + 1];
     recsys_list_t     lists[RECSYS_L_COUNT];
@@ -139,13 +136,9 @@ static int recsys_model_read_hash(recsys_model_t *m, const char *name,
     uint32_t n, recsys_hash_view_t *view, char *err, size_t errlen);
 static int recsys_model_read_packed(recsys_model_t *m, char *err,
     size_t errlen);
-static int recsys_model_read_rules(recsys_model_t *m, char *err,
-    size_t errlen);
 static int recsys_model_read_lists(recsys_model_t *m, char *err,
     size_t errlen);
-static int recsys_model_read_search(recsys_model_t *m, char *err,
-    size_t errlen);
-static int recsys_model_read_attrs(recsys_model_t *m, char *err,
+static int recsys_model_read_optional(recsys_model_t *m, char *err,
     size_t errlen);
 static int recsys_model_blob(recsys_model_t *m, const char *name,
     MDB_val *val);
@@ -200,11 +193,9 @@ static const recsys_model_read_pt  recsys_model_readers[] = {
     recsys_model_read_genres,
     recsys_model_read_imports,
     recsys_model_read_explain,
-    recsys_model_read_rules,
+    recsys_model_read_optional,
     recsys_model_read_packed,
     recsys_model_read_lists,
-    recsys_model_read_search,
-    recsys_model_read_attrs,
     recsys_model_read_shares,
     NULL
 };
@@ -234,16 +225,16 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
                                  "too small for an LMDB file");
     }
 
-    rc = mdb_env_create(&m->env);
+    rc = mdb_env_create(&m->db.env);
     if (rc != 0) {
         free(m);
         return recsys_model_fail(err, errlen, RECSYS_ELMDB, "mdb_env_create",
                                  mdb_strerror(rc));
     }
 
-    mdb_env_set_maxdbs(m->env, RECSYS_MAX_DBS);
+    mdb_env_set_maxdbs(m->db.env, RECSYS_MAX_DBS);
 
-    rc = mdb_env_open(m->env, path,
+    rc = mdb_env_open(m->db.env, path,
                       MDB_RDONLY | MDB_NOLOCK | MDB_NOSUBDIR | MDB_NORDAHEAD,
                       0);
     if (rc != 0) {
@@ -254,18 +245,14 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
         goto failed;
     }
 
-    rc = mdb_txn_begin(m->env, NULL, MDB_RDONLY, &m->txn);
+    rc = mdb_txn_begin(m->db.env, NULL, MDB_RDONLY, &m->db.txn);
     if (rc != 0) {
         rc = recsys_model_fail(err, errlen, RECSYS_ELMDB, "mdb_txn_begin",
                                mdb_strerror(rc));
         goto failed;
     }
 
-    if (mdb_dbi_open(m->txn, RECSYS_DB_META, 0, &m->meta) != 0
-        || mdb_dbi_open(m->txn, RECSYS_DB_USERS, 0, &m->users) != 0
-        || mdb_dbi_open(m->txn, RECSYS_DB_ITEMS, 0, &m->items) != 0
-        || mdb_dbi_open(m->txn, RECSYS_DB_BLOBS, 0, &m->blobs) != 0)
-    {
+    if (recsys_lmdb_open_dbs(&m->db, 0) != 0) {
         rc = recsys_model_fail(err, errlen, RECSYS_EFORMAT, "open databases",
                                "the file lacks the recsys databases");
         goto failed;
@@ -295,11 +282,11 @@ recsys_model_close(recsys_model_t *m)
         return;
     }
 
-    if (m->txn != NULL) {
-        mdb_txn_abort(m->txn);
+    if (m->db.txn != NULL) {
+        mdb_txn_abort(m->db.txn);
     }
 
-    mdb_env_close(m->env);
+    mdb_env_close(m->db.env);
     free(m->item_share);
     free(m);
 }
@@ -326,7 +313,7 @@ recsys_model_get(recsys_model_t *m, MDB_dbi dbi, const char *key,
     k.mv_data = (void *) key;
     k.mv_size = strlen(key);
 
-    return mdb_get(m->txn, dbi, &k, val);
+    return mdb_get(m->db.txn, dbi, &k, val);
 }
 
 
@@ -336,7 +323,7 @@ recsys_model_read_header(recsys_model_t *m, char *err, size_t errlen)
     char     why[128];
     MDB_val  v;
 
-    if (recsys_model_get(m, m->meta, RECSYS_META_HEADER, &v) != 0
+    if (recsys_model_get(m, m->db.meta, RECSYS_META_HEADER, &v) != 0
         || v.mv_size < sizeof(recsys_header_t))
     {
         return recsys_model_fail(err, errlen, RECSYS_EFORMAT, "header",
@@ -361,7 +348,7 @@ recsys_model_read_header(recsys_model_t *m, char *err, size_t errlen)
         return recsys_model_fail(err, errlen, RECSYS_EVERSION, "header", why);
     }
 
-    if (recsys_model_get(m, m->meta, RECSYS_META_MODEL_ID, &v) != 0
+    if (recsys_model_get(m, m->db.meta, RECSYS_META_MODEL_ID, &v) != 0
         || v.mv_size == 0 || v.mv_size > RECSYS_MODEL_ID_MAX)
     {
         return recsys_model_fail(err, errlen, RECSYS_ECORRUPT, "header",
@@ -386,7 +373,7 @@ recsys_model_read_header(recsys_model_t *m, char *err, size_t errlen)
 static int
 recsys_model_blob(recsys_model_t *m, const char *name, MDB_val *val)
 {
-    return recsys_model_get(m, m->blobs, name, val);
+    return recsys_model_get(m, m->db.blobs, name, val);
 }
 
 
@@ -409,31 +396,99 @@ recsys_model_blob_head(const MDB_val *v, const char *name, void *head,
 }
 
 
-/* The item attributes and series, when the model has them. */
-static int
-recsys_model_read_attrs(recsys_model_t *m, char *err, size_t errlen)
-{
-    int          rc;
-    MDB_val      v, sv;
-    const char  *why;
+/*
+ * The optional blobs with a reader of their own: each view checks the blob
+ * v against the model (setting *why when it fails), and a blob that is
+ * present and passes sets its has_ flag (at offset has of the model).
+ */
+typedef int (*recsys_model_view_pt)(recsys_model_t *m, const MDB_val *v,
+    const char **why);
 
-    if (recsys_model_blob(m, RECSYS_BLOB_ITEM_ATTRS, &v) != 0) {
-        return RECSYS_OK;
+
+static int
+recsys_model_view_rules(recsys_model_t *m, const MDB_val *v,
+    const char **why)
+{
+    *why = "bad rules";
+
+    if (recsys_rules_view(v->mv_data, v->mv_size, &m->rules) != RECSYS_OK
+        || m->rules.n_items != m->header.n_items)
+    {
+        return RECSYS_ECORRUPT;
     }
+
+    return RECSYS_OK;
+}
+
+
+/* The catalogue search of /items. */
+static int
+recsys_model_view_search(recsys_model_t *m, const MDB_val *v,
+    const char **why)
+{
+    *why = "bad search index";
+
+    return recsys_items_index_view(v->mv_data, v->mv_size,
+                                   m->header.n_items, &m->search)
+           == RECSYS_OK ? RECSYS_OK : RECSYS_ECORRUPT;
+}
+
+
+/* The item attributes, with the series table when there is one. */
+static int
+recsys_model_view_attrs(recsys_model_t *m, const MDB_val *v,
+    const char **why)
+{
+    MDB_val  sv;
 
     if (recsys_model_blob(m, RECSYS_BLOB_ITEM_SERIES, &sv) != 0) {
         sv.mv_data = NULL;
         sv.mv_size = 0;
     }
 
-    rc = recsys_attrs_open(&m->attrs, v.mv_data, v.mv_size, sv.mv_data,
-                           sv.mv_size, m->header.n_items, &why);
-    if (rc != RECSYS_OK) {
-        return recsys_model_fail(err, errlen, rc, RECSYS_BLOB_ITEM_ATTRS,
-                                 why);
-    }
+    return recsys_attrs_open(&m->attrs, v->mv_data, v->mv_size, sv.mv_data,
+                             sv.mv_size, m->header.n_items, why);
+}
 
-    m->has_attrs = 1;
+
+static const struct {
+    const char            *name;
+    recsys_model_view_pt   view;
+    size_t                 has;
+}  recsys_model_optionals[] = {
+    { RECSYS_BLOB_RULES, recsys_model_view_rules,
+      offsetof(recsys_model_t, has_rules) },
+    { RECSYS_BLOB_ITEM_SEARCH, recsys_model_view_search,
+      offsetof(recsys_model_t, has_search) },
+    { RECSYS_BLOB_ITEM_ATTRS, recsys_model_view_attrs,
+      offsetof(recsys_model_t, has_attrs) },
+};
+
+
+static int
+recsys_model_read_optional(recsys_model_t *m, char *err, size_t errlen)
+{
+    int          rc;
+    size_t       k;
+    MDB_val      v;
+    const char  *why;
+
+    for (k = 0; k < sizeof(recsys_model_optionals)
+                    / sizeof(recsys_model_optionals[0]); k++)
+    {
+        if (recsys_model_blob(m, recsys_model_optionals[k].name, &v) != 0) {
+            continue;
+        }
+
+        why = "bad blob";
+        rc = recsys_model_optionals[k].view(m, &v, &why);
+        if (rc != RECSYS_OK) {
+            return recsys_model_fail(err, errlen, rc,
+                                     recsys_model_optionals[k].name, why);
+        }
+
+        *(int *) ((char *) m + recsys_model_optionals[k].has) = 1;
+    }
 
     return RECSYS_OK;
 }
@@ -443,53 +498,6 @@ const recsys_attrs_t *
 recsys_model_attrs(const recsys_model_t *m)
 {
     return m->has_attrs ? &m->attrs : NULL;
-}
-
-
-/* The rules blob, when the model has one (recsys_rules_read.h). */
-static int
-recsys_model_read_rules(recsys_model_t *m, char *err, size_t errlen)
-{
-    MDB_val  v;
-
-    if (recsys_model_blob(m, RECSYS_BLOB_RULES, &v) != 0) {
-        return RECSYS_OK;
-    }
-
-    if (recsys_rules_view(v.mv_data, v.mv_size, &m->rules) != RECSYS_OK
-        || m->rules.n_items != m->header.n_items)
-    {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
-                                 RECSYS_BLOB_RULES, "bad rules");
-    }
-
-    m->has_rules = 1;
-
-    return RECSYS_OK;
-}
-
-
-/* The catalogue search of /items, when the model has one. */
-static int
-recsys_model_read_search(recsys_model_t *m, char *err, size_t errlen)
-{
-    MDB_val  v;
-
-    if (recsys_model_blob(m, RECSYS_BLOB_ITEM_SEARCH, &v) != 0) {
-        return RECSYS_OK;
-    }
-
-    if (recsys_items_index_view(v.mv_data, v.mv_size, m->header.n_items,
-                                &m->search)
-        != RECSYS_OK)
-    {
-        return recsys_model_fail(err, errlen, RECSYS_ECORRUPT,
-                                 RECSYS_BLOB_ITEM_SEARCH, "bad search index");
-    }
-
-    m->has_search = 1;
-
-    return RECSYS_OK;
 }
 
 
@@ -1163,7 +1171,7 @@ recsys_model_index(const recsys_model_t *m, MDB_dbi dbi, uint32_t limit,
     k.mv_data = (void *) id;
     k.mv_size = len;
 
-    if (mdb_get(m->txn, dbi, &k, &v) != 0 || v.mv_size != 4) {
+    if (mdb_get(m->db.txn, dbi, &k, &v) != 0 || v.mv_size != 4) {
         return RECSYS_ENOTFOUND;
     }
 
@@ -1226,7 +1234,7 @@ int
 recsys_model_user(const recsys_model_t *m, const char *id, size_t len,
     uint32_t *user)
 {
-    return recsys_model_lookup(m, &m->user_hash, m->users, m->header.n_users,
+    return recsys_model_lookup(m, &m->user_hash, m->db.users, m->header.n_users,
                                id, len, user);
 }
 
@@ -1235,7 +1243,7 @@ int
 recsys_model_item(const recsys_model_t *m, const char *id, size_t len,
     uint32_t *item)
 {
-    return recsys_model_lookup(m, &m->item_hash, m->items, m->header.n_items,
+    return recsys_model_lookup(m, &m->item_hash, m->db.items, m->header.n_items,
                                id, len, item);
 }
 
@@ -1339,7 +1347,7 @@ recsys_model_meta(const recsys_model_t *m, const char *key,
 {
     MDB_val  v;
 
-    if (recsys_model_get((recsys_model_t *) m, m->meta, key, &v) != 0) {
+    if (recsys_model_get((recsys_model_t *) m, m->db.meta, key, &v) != 0) {
         return RECSYS_ENOTFOUND;
     }
 
