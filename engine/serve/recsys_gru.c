@@ -191,19 +191,10 @@ recsys_rnn_score(const void *packed, size_t size, uint32_t magic,
     recsys_rnn_view_t   v;
     recsys_rnn_state_t  st;
 
-    *n_out = 0;
-
-    rc = recsys_rnn_view(packed, size, magic, gates, &v);
-    if (rc != RECSYS_OK) {
-        return rc;
-    }
-
-    if (need == 0) {
-        return RECSYS_OK;
-    }
-
-    rc = recsys_seq_filter(&filter, &skip, seen, exclude, n_exclude, a);
-    if (rc != RECSYS_OK) {
+    if (!recsys_seq_start(recsys_rnn_view(packed, size, magic, gates, &v),
+                          need, &filter, &skip, seen, exclude, n_exclude, a,
+                          n_out, &rc))
+    {
         return rc;
     }
 

@@ -237,19 +237,9 @@ recsys_hmm_score(const void *packed, size_t size, const uint32_t *hist,
     recsys_itemset_t   cand, skip;
     recsys_hmm_view_t  v;
 
-    *n_out = 0;
-
-    rc = recsys_hmm_view(packed, size, &v);
-    if (rc != RECSYS_OK) {
-        return rc;
-    }
-
-    if (need == 0) {
-        return RECSYS_OK;
-    }
-
-    rc = recsys_seq_filter(&filter, &skip, seen, exclude, n_exclude, a);
-    if (rc != RECSYS_OK) {
+    if (!recsys_seq_start(recsys_hmm_view(packed, size, &v), need, &filter,
+                          &skip, seen, exclude, n_exclude, a, n_out, &rc))
+    {
         return rc;
     }
 

@@ -60,3 +60,21 @@ recsys_seq_filter(recsys_filter_t *f, recsys_itemset_t *skip,
 
     return RECSYS_OK;
 }
+
+
+int
+recsys_seq_start(int view_rc, uint32_t need, recsys_filter_t *f,
+    recsys_itemset_t *skip, recsys_row_t seen, const uint32_t *exclude,
+    uint32_t n_exclude, recsys_alloc_t *a, uint32_t *n_out, int *rc)
+{
+    *n_out = 0;
+    *rc = view_rc;
+
+    if (view_rc != RECSYS_OK || need == 0) {
+        return 0;
+    }
+
+    *rc = recsys_seq_filter(f, skip, seen, exclude, n_exclude, a);
+
+    return *rc == RECSYS_OK;
+}

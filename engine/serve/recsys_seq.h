@@ -8,6 +8,7 @@
  * into an item set taken from the caller's allocator, and
  * recsys_seq_offer() pushes a candidate, probing the filter only when the
  * candidate would enter the heap, which after the first k pushes is rare.
+ * recsys_seq_start() is the packed scorers' common start.
  */
 
 #ifndef RECSYS_SEQ_H
@@ -40,6 +41,15 @@ int recsys_seq_filter(recsys_filter_t *f, recsys_itemset_t *skip,
     recsys_row_t seen, const uint32_t *exclude, uint32_t n_exclude,
     recsys_alloc_t *a);
 
+/*
+ * The start of a packed-model scorer, once it viewed its model (view_rc the
+ * view's status): sets *n_out to 0, then returns 0 when scoring stops here
+ * (*rc the view's error, recsys_seq_filter's error, or RECSYS_OK when need
+ * is 0), 1 when it goes on with f and skip filled by recsys_seq_filter.
+ */
+int recsys_seq_start(int view_rc, uint32_t need, recsys_filter_t *f,
+    recsys_itemset_t *skip, recsys_row_t seen, const uint32_t *exclude,
+    uint32_t n_exclude, recsys_alloc_t *a, uint32_t *n_out, int *rc);
 
 /* Pushes item with score into top unless it is better left out by f. */
 static inline void
