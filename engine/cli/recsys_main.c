@@ -29,6 +29,7 @@
 #include "recsys_ingest.h"
 #include "recsys_import_main.h"
 #include "recsys_inspect.h"
+#include "recsys_shard_items.h"
 #include "recsys_shard_main.h"
 #include "recsys_opt.h"
 #include "recsys_progress.h"
@@ -280,6 +281,11 @@ recsys_main_build(int argc, char **argv)
 
     if (rc == RECSYS_OK) {
         rc = recsys_main_interactions(&d, argc, argv, err, sizeof(err));
+    }
+
+    if (rc == RECSYS_OK && o.shard_ids != NULL) {
+        rc = recsys_shard_ids_seed(&d.users, &d.items, o.shard_ids, err,
+                                   sizeof(err));
     }
 
     if (rc == RECSYS_OK) {
