@@ -1,15 +1,15 @@
 #!/usr/bin/perl
 
 # 61-shard-items: the sharded build's items part and users tasks, run as
-# plain commands (no scheduler), P = 3.  The items task fits the item
-# models once over the merged rows; each users task reads only its
-# shard's rows, the global ids and the items part.  For several option
-# sets (the defaults; ALS and the HMM; no EASE, Jaccard item-CF and a
-# Markov weight; session rules) the assembled model holds the same users,
-# items and lists, byte for byte, as the single build of the same log.  A
-# users part holds lists only for the users whose rows are in its shard.
-# A damaged items part, ids of another log and --decay-days are refused
-# with a reason.
+# plain commands (no scheduler).  The items task fits the item models
+# once over the merged rows; each users task reads only its shard's rows,
+# the global ids and the items part.  For several option sets at P = 3
+# (the defaults; ALS and the HMM; no EASE, Jaccard item-CF and a Markov
+# weight; session rules), and at P = 7 over seven users (a shard without
+# rows), the assembled model holds the same users, items and lists, byte
+# for byte, as the single build of the same log.  A users part holds lists
+# only for the users whose rows are in its shard.  A damaged items part,
+# ids of another log and --decay-days are refused with a reason.
 
 use strict;
 use warnings;
@@ -50,27 +50,35 @@ sub step {
 
 # the steps of contrib/dask/recsys_dask.py, by hand
 sub sharded {
-    my ($dir, @opts) = @_;
-    step("split", 'shard', 'split', '--dir', $dir, '--shards', $P, $log);
-    step("stats $_", 'shard', 'stats', '--dir', $dir, '--shards', $P,
-         '--shard', $_) for 0 .. $P - 1;
-    step('merge', 'shard', 'merge', '--dir', $dir, '--shards', $P);
+    my ($dir, $p, $in, $cat, @opts) = @_;
+    step("split", 'shard', 'split', '--dir', $dir, '--shards', $p, $in);
+    step("stats $_", 'shard', 'stats', '--dir', $dir, '--shards', $p,
+         '--shard', $_) for 0 .. $p - 1;
+    step('merge', 'shard', 'merge', '--dir', $dir, '--shards', $p);
     mkdir "$dir/items";
     mkdir "$dir/parts";
     step('items', 'build', '--interactions', "$dir/merged/interactions.csv",
-         '--items', $items, '--items-part', '--quiet',
-         '--out', "$dir/items/items-of-$P.mdb", @opts);
-    for my $k (0 .. $P - 1) {
+         '--items', $cat, '--items-part', '--quiet',
+         '--out', "$dir/items/items-of-$p.mdb", @opts);
+    for my $k (0 .. $p - 1) {
         step("users $k", 'build', '--interactions',
-             "$dir/split/shard-$k-of-$P.csv", '--items', $items, '--quiet',
-             '--from-items', "$dir/items/items-of-$P.mdb",
-             '--shard-ids', "$dir/merged/stats.json", '--user-shards', $P,
-             '--user-shard', $k, '--out', "$dir/parts/part-$k-of-$P.mdb",
+             "$dir/split/shard-$k-of-$p.csv", '--items', $cat, '--quiet',
+             '--from-items', "$dir/items/items-of-$p.mdb",
+             '--shard-ids', "$dir/merged/stats.json", '--user-shards', $p,
+             '--user-shard', $k, '--out', "$dir/parts/part-$k-of-$p.mdb",
              @opts);
     }
-    step('assemble', 'shard', 'assemble', '--dir', $dir, '--shards', $P,
+    step('assemble', 'shard', 'assemble', '--dir', $dir, '--shards', $p,
          '--out', "$dir/model.mdb");
     return "$dir/model.mdb";
+}
+
+sub same_as {
+    my ($model, $single, $name) = @_;
+    for my $db (qw(users items blobs)) {
+        ok(dump_db($model, $db) eq dump_db($single, $db),
+           "$name: the $db database equals the single build's");
+    }
 }
 
 my @sets = (
@@ -89,12 +97,23 @@ for my $set (@sets) {
     my $single = build_model(interactions => $log, items => $items,
                              out => "$tmp/single-$n.mdb",
                              args => ['--model-id', 'm', '--quiet', @opts]);
-    my $model = sharded("$tmp/w$n", '--model-id', 'm', @opts);
-    for my $db (qw(users items blobs)) {
-        ok(dump_db($model, $db) eq dump_db($single, $db),
-           "$name: the $db database equals the single build's");
-    }
+    same_as(sharded("$tmp/w$n", $P, $log, $items, '--model-id', 'm', @opts),
+            $single, $name);
 }
+
+# seven users in seven shards: a shard without rows is counted and built
+my $cf = "$FindBin::Bin/data/cf-interactions.csv";
+my $cf_items = "$FindBin::Bin/data/cf-items.csv";
+my $single = build_model(interactions => $cf, items => $cf_items,
+                         out => "$tmp/cf-single.mdb",
+                         args => ['--model-id', 'm', '--quiet']);
+my $model = sharded("$tmp/cf", 7, $cf, $cf_items, '--model-id', 'm');
+my @empty = grep { RecsysTest::slurp("$tmp/cf/split/shard-$_-of-7.csv")
+                   !~ /\n./ } 0 .. 6;
+ok(@empty > 0, 'a shard has no rows: ' . join(',', @empty));
+like(RecsysTest::slurp("$tmp/cf/stats/shard-$empty[0]-of-7.json") // '',
+     qr/"rows":0/, 'its statistics count none') if @empty;
+same_as($model, $single, 'P=7 with an empty shard');
 
 # a users part: lists only for the users of its shard
 my %shard_of;

@@ -272,6 +272,7 @@ recsys_main_build(int argc, char **argv)
 
     d.event_weights = o.event_weights;
     d.decay_days = o.decay_days;
+    d.allow_empty = o.from_items != NULL;   /* a shard may have no rows */
 
     rc = recsys_main_erase(&o, &d, &erase, err, sizeof(err));
 
