@@ -17,7 +17,7 @@ BUILD="$ROOT/build"
 OUT="$BUILD/fuzz"
 SECONDS_EACH=${1:-60}
 shift || true
-NAMES=${*:-"model model_resealed packed csv query args items manifest spark evjson filter overrides"}
+NAMES=${*:-"model model_resealed packed csv query args items manifest spark evjson filter overrides shard"}
 
 say() { printf 'fuzz: %s\n' "$*"; }
 die() { printf 'fuzz: error: %s\n' "$*" >&2; exit 1; }
@@ -46,13 +46,13 @@ make_seed_model() {
 make_seeds() {
     local s="$OUT/seeds" data="$OUT/seed/data" name
     rm -rf "$s"
-    for name in model model_resealed packed csv query args items manifest spark evjson filter overrides; do
+    for name in model model_resealed packed csv query args items manifest spark evjson filter overrides shard; do
         mkdir -p "$s/$name" "$OUT/corpus/$name"
     done
     export RECSYS_FUZZ_MODEL="$OUT/seed/model.mdb"
 
     cp "$RECSYS_FUZZ_MODEL" "$s/model/model.mdb"
-    for name in model_resealed packed query items filter overrides; do
+    for name in model_resealed packed query items filter overrides shard; do
         RECSYS_FUZZ_SEED_DIR="$s/$name" "$OUT/fuzz_$name" >/dev/null 2>&1 \
             || die "fuzz_$name could not write its seeds"
     done

@@ -59,7 +59,8 @@ cmp_ok(scalar keys %opt, '>=', 40, 'help build lists the options')
 my %sample = (interactions => 'x.csv', items => 'x.csv', tags => 'x.csv',
               out => undef, 'model-id' => 'm-1', 'event-weights' => 'view=1',
               similarity => 'pearson', weights => 'itemcf=1,popular=0.5',
-              erase => 'x.txt', rnn => 'lstm');
+              erase => 'x.txt', rnn => 'lstm', 'from-items' => 'x.mdb',
+              'shard-ids' => 'x.json');
 
 # parsing without the required flags: an accepted option leaves only that
 # complaint

@@ -11,8 +11,11 @@ engine/builder/recsys_shard.h for the files each one reads and writes):
     split           one task: the logs into P shards by user
     stats K         P tasks: each shard checked and counted
     merge           one task: the global id dictionary and counts, the rows
-    users K         P tasks: recsys-build build --user-shard K: the item
-                    models and the lists of shard K's users
+    items           one task: recsys-build build --items-part: the item
+                    models fitted once, and the lists computed over every
+                    user (user-CF, segments, rules, sequences, ALS)
+    users K         P tasks: recsys-build build --from-items over shard
+                    K's rows: the lists of shard K's users
     assemble        one task: the parts joined, MODEL published
 
 Every step writes to a temporary name and renames, so a task that dies
@@ -25,14 +28,26 @@ process) and each step's totals.
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import time
 
 from dask.distributed import Client, LocalCluster, as_completed
+from dask.utils import parse_bytes
 
 
-def run_step(builder, args, name, dir_, delay):
+def limit_data(limit):
+    """A function for Popen's preexec_fn: the child's data segment (heap
+    and private anonymous maps, RLIMIT_DATA) capped at limit bytes, so a
+    task that needs more fails (and is retried) instead of growing; the
+    model files the builder maps are not counted."""
+    def apply():
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    return apply
+
+
+def run_step(builder, args, name, dir_, delay, limit=0):
     """One builder command on a worker: (name, wall s, peak KiB, pid).
 
     Raises on a non-zero exit, so that Dask retries the task.  With delay,
@@ -47,7 +62,8 @@ def run_step(builder, args, name, dir_, delay):
         os.replace(marker + ".tmp", marker)
         time.sleep(delay)
     proc = subprocess.Popen([builder] + args, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE,
+                            preexec_fn=limit_data(limit) if limit else None)
     err = proc.stderr.read()
     proc.stderr.close()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -68,6 +84,11 @@ def parse_args(argv):
                        help="a local cluster of N worker processes")
     p.add_argument("--memory-limit", default="4GiB",
                    help="per local worker (Dask's memory_limit)")
+    p.add_argument("--task-memory", default="0",
+                   help="each builder process's data segment limit "
+                   "(RLIMIT_DATA, e.g. 700MiB; 0: none): Dask's "
+                   "memory_limit watches the worker process, not the "
+                   "builder it runs")
     p.add_argument("--dir", required=True, help="shared working directory")
     p.add_argument("--shards", type=int, required=True)
     p.add_argument("--out", required=True, help="the model to publish")
@@ -89,6 +110,7 @@ def main(argv):
     dir_ = os.path.abspath(a.dir)
     logs = [os.path.abspath(x) for x in a.logs]
     P = str(a.shards)
+    limit = parse_bytes(a.task_memory)
 
     if a.local:
         cluster = LocalCluster(n_workers=a.local, threads_per_worker=1,
@@ -102,7 +124,7 @@ def main(argv):
     def step(label, tasks):
         t0 = time.time()
         futures = [client.submit(run_step, builder, args, name, dir_,
-                                 a.step_delay, retries=a.retries,
+                                 a.step_delay, limit, retries=a.retries,
                                  key="recsys-%s-%s" % (name.replace(" ", "-"),
                                                        os.getpid()),
                                  pure=False)
@@ -126,17 +148,26 @@ def main(argv):
                          "--shard", str(k)]) for k in range(a.shards)])
         step("merge", [("merge", ["shard", "merge", "--dir", dir_,
                                   "--shards", P])])
-        build = ["build", "--interactions",
-                 os.path.join(dir_, "merged", "interactions.csv"),
-                 "--quiet", "--user-shards", P]
-        if a.items:
-            build += ["--items", os.path.abspath(a.items)]
+        catalog = ["--items", os.path.abspath(a.items)] if a.items else []
+        items = os.path.join(dir_, "items", "items-of-%s.mdb" % P)
+        os.makedirs(os.path.join(dir_, "items"), exist_ok=True)
         os.makedirs(os.path.join(dir_, "parts"), exist_ok=True)
+        step("items", [("items",
+                        ["build", "--interactions",
+                         os.path.join(dir_, "merged", "interactions.csv"),
+                         "--quiet", "--items-part", "--out", items]
+                        + catalog + a.build_args)])
         step("users", [("users %d" % k,
-                        build + ["--user-shard", str(k), "--out",
-                                 os.path.join(dir_, "parts",
-                                              "part-%d-of-%s.mdb" % (k, P))]
-                        + a.build_args) for k in range(a.shards)])
+                        ["build", "--interactions",
+                         os.path.join(dir_, "split",
+                                      "shard-%d-of-%s.csv" % (k, P)),
+                         "--quiet", "--from-items", items, "--shard-ids",
+                         os.path.join(dir_, "merged", "stats.json"),
+                         "--user-shards", P, "--user-shard", str(k),
+                         "--out", os.path.join(dir_, "parts",
+                                               "part-%d-of-%s.mdb" % (k, P))]
+                        + catalog + a.build_args)
+                       for k in range(a.shards)])
         step("assemble", [("assemble", ["shard", "assemble", "--dir", dir_,
                                         "--shards", P, "--out",
                                         os.path.abspath(a.out)])])

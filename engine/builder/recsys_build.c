@@ -37,6 +37,7 @@
 #include "recsys_progress.h"
 #include "recsys_rules.h"
 #include "recsys_itemcf.h"
+#include "recsys_shard_items.h"
 #include "recsys_usercf.h"
 #include "recsys_query.h"
 #include "recsys_sorted.h"
@@ -309,8 +310,17 @@ recsys_build_user_list(recsys_user_job_t *j, uint32_t u, recsys_scored_t *out,
 
 /* Whether this build computes user u's lists (--user-shard K/P). */
 static int
-recsys_build_mine(const recsys_build_opts_t *o, uint32_t u)
+recsys_build_mine(const recsys_build_opts_t *o, const recsys_parts_t *parts,
+    uint32_t u)
 {
+    if (o->items_part) {
+        return 0;       /* the users tasks compute them */
+    }
+
+    if (parts->mine != NULL) {
+        return parts->mine[u];
+    }
+
     return o->user_shards <= 1 || u % o->user_shards == o->user_shard;
 }
 
@@ -402,7 +412,7 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
 #pragma omp for schedule(dynamic, 128)
         for (u = 0; u < n_users; u++) {
             if (job.arena.base == NULL || out == NULL
-                || !recsys_build_mine(o, u))
+                || !recsys_build_mine(o, parts, u))
             {
                 continue;
             }
@@ -698,6 +708,7 @@ recsys_build_free_parts(recsys_parts_t *parts)
     recsys_csr_free(&parts->value_range);
     recsys_csr_free(&parts->segment_genres);
     free(parts->rules);
+    free(parts->mine);
     for (s = 0; s < RECSYS_NSRC; s++) {
         free(parts->packed[s]);
         recsys_csr_free(&parts->nbrs[s]);
@@ -1240,7 +1251,7 @@ recsys_build_dense_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
 
 #pragma omp for schedule(dynamic, 64)
         for (u = 0; u < n_users; u++) {
-            if (scores == NULL || heap == NULL || !recsys_build_mine(o, u)
+            if (scores == NULL || heap == NULL || !recsys_build_mine(o, parts, u)
                 || parts->train.by_user.offsets[u + 1]
                    == parts->train.by_user.offsets[u])
             {
@@ -1295,6 +1306,109 @@ recsys_build_binary_seen(const recsys_train_t *t, recsys_csr_t *ones)
     }
 
     return RECSYS_OK;
+}
+
+
+/* The items part's EASE: its dense B beside the model, OUT.ease. */
+static int
+recsys_build_ease_part(const recsys_build_opts_t *o, const recsys_ease_t *m)
+{
+    char  path[4096], err[512];
+
+    snprintf(path, sizeof(path), "%s.ease", o->out != NULL ? o->out : "");
+
+    if (recsys_shard_ease_save(path, m, err, sizeof(err)) != RECSYS_OK) {
+        fprintf(stderr, "recsys-build: %s\n", err);
+        return RECSYS_EIO;
+    }
+
+    return RECSYS_OK;
+}
+
+
+/*
+ * A users task of the sharded build (recsys_shard_items.h): the item
+ * models and the whole-log lists read from the items part, then the lists
+ * scored from each own user's history: item-CF, content and RP3beta over
+ * their neighbours, EASE exactly from its dense B, and the blend.
+ */
+static int
+recsys_build_users_part(recsys_data_t *d, recsys_parts_t *parts,
+    const recsys_build_opts_t *o, recsys_build_stats_t *stats, char *err,
+    size_t errlen)
+{
+    int            rc, s;
+    char           path[4096];
+    uint32_t       e;
+    recsys_csr_t   ones;
+    recsys_ease_t  ease;
+
+    rc = recsys_shard_items_mine(&d->users, o, &parts->mine);
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_history(o, parts);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_shard_items_load(o->from_items, parts->train.n_users,
+                                     parts, err, errlen);
+    }
+
+    for (e = 0; rc == RECSYS_OK && e < parts->weights.n_entries; e++) {
+        s = (int) parts->weights.entries[e].item;
+        parts->w[s < RECSYS_NSRC ? s : 0] = parts->weights.entries[e].score;
+    }
+
+    for (s = 0; rc == RECSYS_OK && s < RECSYS_NSRC; s++) {
+        if ((s != RECSYS_SRC_ITEMCF && s != RECSYS_SRC_CONTENT
+             && s != RECSYS_SRC_RP3BETA)
+            || parts->nbrs[s].offsets == NULL)
+        {
+            continue;
+        }
+
+        memset(&ones, 0, sizeof(ones));
+
+        if (s == RECSYS_SRC_RP3BETA) {
+            rc = recsys_build_binary_seen(&parts->train, &ones);
+        }
+
+        if (rc == RECSYS_OK) {
+            rc = recsys_build_user_lists(o, parts, s,
+                                         s == RECSYS_SRC_RP3BETA
+                                         ? &ones : &parts->hist,
+                                         &parts->recs[s]);
+        }
+
+        recsys_csr_free(&ones);
+    }
+
+    if (rc == RECSYS_OK && (parts->sources & (1u << RECSYS_SRC_EASE))) {
+        snprintf(path, sizeof(path), "%s.ease", o->from_items);
+        rc = recsys_shard_ease_load(path, parts->train.n_items, &ease, err,
+                                    errlen);
+
+        if (rc == RECSYS_OK) {
+            rc = recsys_build_dense_lists(o, parts, &ease,
+                                          &parts->recs[RECSYS_SRC_EASE]);
+        }
+
+        recsys_ease_free(&ease);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_user_lists(o, parts, RECSYS_ALGO_HYBRID, NULL,
+                                     &parts->hybrid);
+    }
+
+    recsys_build_stage(stats, "users", recsys_clock_now());
+
+    if (rc != RECSYS_OK && err[0] == '\0') {
+        snprintf(err, errlen, "building the users' lists: %s",
+                 recsys_strerror(rc));
+    }
+
+    return rc;
 }
 
 
@@ -1357,6 +1471,10 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
         eo.user_norm = o->ease_user_norm;
 
         rc = recsys_ease_fit(&parts->train, &eo, &ease);
+
+        if (rc == RECSYS_OK && o->items_part) {
+            rc = recsys_build_ease_part(o, &ease);
+        }
 
         if (rc == RECSYS_OK) {
             rc = recsys_ease_topk(&ease, eo.k, &parts->nbrs[RECSYS_SRC_EASE]);
@@ -1502,6 +1620,15 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
     t0 = recsys_clock_now();
 
     stats->pairs = parts->train.by_user.n_entries;
+
+    if (o->from_items != NULL) {
+        err[0] = '\0';
+        rc = recsys_build_users_part(d, parts, o, stats, err, errlen);
+
+        return rc != RECSYS_OK ? rc : recsys_build_write(d, o, parts, out,
+                                                         stats, err, errlen);
+    }
+
     rc = recsys_build_history(o, parts);
 
     if (rc == RECSYS_OK) {
@@ -1612,6 +1739,12 @@ recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
 
     if (o->user_shard >= o->user_shards) {
         snprintf(err, errlen, "--user-shard must be below --user-shards");
+        return RECSYS_EINVAL;
+    }
+
+    if (o->from_items != NULL && o->decay_days > 0.0) {
+        /* the decay counts from the newest row of the whole log */
+        snprintf(err, errlen, "--decay-days is not for a users task");
         return RECSYS_EINVAL;
     }
 

@@ -88,6 +88,13 @@ typedef struct {
     double       decay_days;        /* value half-life in days, 0: none */
     const char  *erase;             /* users to leave out, one a line */
     int          quiet;
+    int          items_part;        /* the sharded build's items task: no
+                                       user's own lists; EASE's B kept in
+                                       OUT.ease (recsys_shard_items.h) */
+    const char  *from_items;        /* a users task: the item models and
+                                       whole-log lists read from this items
+                                       part, not fitted */
+    const char  *shard_ids;         /* merged/stats.json: the global ids */
 } recsys_build_opts_t;
 
 

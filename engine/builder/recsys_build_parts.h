@@ -44,6 +44,10 @@ typedef struct {
     uint32_t         n_rules;
     uint32_t         n_segments;
     uint32_t         sources;       /* 1 << source for each present */
+    unsigned char   *mine;          /* per user: 1 when a users task of
+                                       the sharded build scores its lists
+                                       (its rows are in the shard), or
+                                       NULL (--user-shard by index) */
     float            w[RECSYS_NSRC];
 } recsys_parts_t;
 

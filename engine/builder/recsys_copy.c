@@ -11,6 +11,37 @@
 
 
 int
+recsys_copy_open(const char *path, MDB_env **env, MDB_txn **txn)
+{
+    int  rc;
+
+    *env = NULL;
+    *txn = NULL;
+
+    rc = mdb_env_create(env);
+    if (rc != 0) {
+        *env = NULL;
+        return rc;
+    }
+
+    mdb_env_set_maxdbs(*env, RECSYS_MAX_DBS);
+    rc = mdb_env_open(*env, path, MDB_RDONLY | MDB_NOLOCK | MDB_NOSUBDIR, 0);
+
+    if (rc == 0) {
+        rc = mdb_txn_begin(*env, NULL, MDB_RDONLY, txn);
+    }
+
+    if (rc != 0) {
+        *txn = NULL;
+        mdb_env_close(*env);
+        *env = NULL;
+    }
+
+    return rc;
+}
+
+
+int
 recsys_copy_model(const char *path, recsys_writer_t *w,
     recsys_copy_pt filter, void *ctx, char *err, size_t errlen)
 {
@@ -27,17 +58,7 @@ recsys_copy_model(const char *path, recsys_writer_t *w,
     static const recsys_wdb_t  wdbs[] = { RECSYS_W_META, RECSYS_W_USERS,
                                           RECSYS_W_ITEMS, RECSYS_W_BLOBS };
 
-    txn = NULL;
-    rc = mdb_env_create(&env);
-    if (rc == 0) {
-        mdb_env_set_maxdbs(env, RECSYS_MAX_DBS);
-        rc = mdb_env_open(env, path, MDB_RDONLY | MDB_NOLOCK | MDB_NOSUBDIR,
-                          0);
-    }
-
-    if (rc == 0) {
-        rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
-    }
+    rc = recsys_copy_open(path, &env, &txn);
 
     for (k = 0; rc == 0 && k < 4; k++) {
         op = MDB_FIRST;
@@ -69,7 +90,9 @@ recsys_copy_model(const char *path, recsys_writer_t *w,
         mdb_txn_abort(txn);
     }
 
-    mdb_env_close(env);
+    if (env != NULL) {
+        mdb_env_close(env);
+    }
 
     if (rc != 0) {
         snprintf(err, errlen, "%s: copying the model: %s", path,

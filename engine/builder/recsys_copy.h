@@ -24,6 +24,12 @@ typedef int (*recsys_copy_pt)(void *ctx, recsys_wdb_t db, const MDB_val *key,
     MDB_val *val);
 
 /*
+ * Opens the model file at path read-only (no lock file): its environment
+ * and a read transaction, or an LMDB status with both NULL.
+ */
+int recsys_copy_open(const char *path, MDB_env **env, MDB_txn **txn);
+
+/*
  * Copies the model at path into w in key order (a bulk load).
  * RECSYS_OK, or a status with "PATH: why" in err.
  */

@@ -21,6 +21,7 @@
 #include "recsys_shard.h"
 #include "recsys_status.h"
 #include "recsys_text.h"
+#include "recsys_verify.h"
 #include "recsys_writer.h"
 
 
@@ -316,6 +317,7 @@ recsys_shard_stats(const char *dir, uint32_t k, uint32_t shards, char *err,
         return rc;
     }
 
+    d.allow_empty = 1;      /* few users, many shards: some are empty */
     rc = recsys_ingest_interactions(&d, in, err, errlen);
 
     if (rc == RECSYS_OK) {
@@ -584,6 +586,8 @@ recsys_shard_merge(const char *dir, uint32_t shards, char *err,
 /* assemble: the P part models, their user lists joined row by row */
 typedef struct {
     uint32_t        shards;
+    uint32_t        n_users;
+    uint32_t       *owner;      /* per user: the part holding its rows */
     MDB_env       **env;
     MDB_txn       **txn;
     MDB_dbi        *blobs;
@@ -672,8 +676,12 @@ recsys_shard_join_filter(void *ctx, recsys_wdb_t db, const MDB_val *key,
         }
     }
 
+    if (rows != j->n_users) {
+        return RECSYS_ECORRUPT;
+    }
+
     for (u = 0; u < rows; u++) {
-        if (recsys_shard_row(&part[u % j->shards], u, unit, &from, &n) != 0) {
+        if (recsys_shard_row(&part[j->owner[u]], u, unit, &from, &n) != 0) {
             return RECSYS_ECORRUPT;
         }
         total += n;
@@ -696,11 +704,11 @@ recsys_shard_join_filter(void *ctx, recsys_wdb_t db, const MDB_val *key,
     at = 0;
 
     for (u = 0; u < rows; u++) {
-        recsys_shard_row(&part[u % j->shards], u, unit, &from, &n);
+        recsys_shard_row(&part[j->owner[u]], u, unit, &from, &n);
         k = (uint32_t) at;
         memcpy(p + 16 + (size_t) u * 4, &k, 4);
         memcpy(p + 16 + ((size_t) rows + 1) * 4 + at * unit,
-               (unsigned char *) part[u % j->shards].mv_data + 16
+               (unsigned char *) part[j->owner[u]].mv_data + 16
                + ((size_t) rows + 1) * 4 + (size_t) from * unit,
                (size_t) n * unit);
         at += n;
@@ -714,12 +722,55 @@ recsys_shard_join_filter(void *ctx, recsys_wdb_t db, const MDB_val *key,
 }
 
 
+/*
+ * Each user's part, by the user's index (the natural order of
+ * merged/stats.json, the models' own): the split's shard of its id.
+ */
+static int
+recsys_shard_owners(const char *dir, recsys_shard_join_t *j, char *err,
+    size_t errlen)
+{
+    char          path[4096];
+    size_t        u;
+    json_t       *doc, *users, *id;
+    json_error_t  jerr;
+
+    snprintf(path, sizeof(path), "%s/merged/stats.json", dir);
+    doc = json_load_file(path, 0, &jerr);
+    if (doc == NULL) {
+        snprintf(err, errlen, "%s:%d: %s", path, jerr.line, jerr.text);
+        return RECSYS_EINVAL;
+    }
+
+    users = json_object_get(doc, "users");
+    j->n_users = (uint32_t) json_array_size(users);
+    j->owner = malloc(((size_t) j->n_users + 1) * sizeof(uint32_t));
+
+    for (u = 0; j->owner != NULL && u < j->n_users; u++) {
+        id = json_array_get(json_array_get(users, u), 0);
+
+        if (!json_is_string(id)) {
+            snprintf(err, errlen, "%s: not a merged stats file", path);
+            json_decref(doc);
+            return RECSYS_EINVAL;
+        }
+
+        j->owner[u] = recsys_shard_of(json_string_value(id),
+                                      json_string_length(id), j->shards);
+    }
+
+    json_decref(doc);
+
+    return j->owner != NULL ? RECSYS_OK : RECSYS_ENOMEM;
+}
+
+
 int
 recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
     char *err, size_t errlen)
 {
     int                  rc;
-    char                 path[4096];
+    char                 path[4096], why[512];
     size_t               size;
     uint32_t             k;
     struct stat          st;
@@ -734,6 +785,10 @@ recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
     rc = j.env && j.txn && j.blobs ? RECSYS_OK : RECSYS_ENOMEM;
     size = 0;
 
+    if (rc == RECSYS_OK) {
+        rc = recsys_shard_owners(dir, &j, err, errlen);
+    }
+
     for (k = 0; rc == RECSYS_OK && k < shards; k++) {
         snprintf(path, sizeof(path), "%s/parts/part-%u-of-%u.mdb", dir, k,
                  shards);
@@ -741,16 +796,14 @@ recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
            bounds it */
         size += stat(path, &st) == 0 ? (size_t) st.st_size : 0;
 
-        rc = mdb_env_create(&j.env[k]);
-        if (rc == 0) {
-            mdb_env_set_maxdbs(j.env[k], RECSYS_MAX_DBS);
-            rc = mdb_env_open(j.env[k], path,
-                              MDB_RDONLY | MDB_NOLOCK | MDB_NOSUBDIR, 0);
+        /* a damaged file is refused before LMDB reads it */
+        if (recsys_verify_file(path, why, sizeof(why)) != RECSYS_OK) {
+            snprintf(err, errlen, "%s: %s", path, why);
+            rc = RECSYS_ECORRUPT;
+            break;
         }
 
-        if (rc == 0) {
-            rc = mdb_txn_begin(j.env[k], NULL, MDB_RDONLY, &j.txn[k]);
-        }
+        rc = recsys_copy_open(path, &j.env[k], &j.txn[k]);
 
         if (rc == 0) {
             rc = mdb_dbi_open(j.txn[k], RECSYS_DB_BLOBS, 0, &j.blobs[k]);
@@ -762,11 +815,22 @@ recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
         }
     }
 
+    /* the items part: everything but the users' own lists */
+    snprintf(path, sizeof(path), "%s/items/items-of-%u.mdb", dir, shards);
+    size += stat(path, &st) == 0 ? (size_t) st.st_size : 0;
+
+    if (rc == RECSYS_OK
+        && recsys_verify_file(path, why, sizeof(why)) != RECSYS_OK)
+    {
+        snprintf(err, errlen, "%s: %s", path, why);
+        rc = RECSYS_ECORRUPT;
+    }
+
     if (rc == RECSYS_OK) {
         rc = recsys_writer_open(&w, out, size + size / 4 + (8u << 20));
 
         if (rc == RECSYS_OK) {
-            snprintf(path, sizeof(path), "%s/parts/part-0-of-%u.mdb", dir,
+            snprintf(path, sizeof(path), "%s/items/items-of-%u.mdb", dir,
                      shards);
             rc = recsys_copy_model(path, &w, recsys_shard_join_filter, &j,
                                    err, errlen);
@@ -798,6 +862,7 @@ recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
     free(j.txn);
     free(j.blobs);
     free(j.buf);
+    free(j.owner);
 
     return rc;
 }

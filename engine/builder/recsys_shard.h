@@ -20,18 +20,37 @@
  *                            the same shape (a sum of sums is a sum: a tree
  *                            of merges gives the same file), the global id
  *                            dictionary in natural order
- *   merged/interactions.csv  merge: the shards' rows, shard after shard;
- *                            the fit steps are `recsys-build build` over it
- *   parts/part-K-of-P.mdb    fit users K: `recsys-build build --user-shard
- *                            K --user-shards P`, a model whose per-user
- *                            lists hold only the users u % P == K (its item
- *                            models are whole: each part fits them again)
- *   MODEL                    assemble: the parts joined, published
+ *   merged/interactions.csv  merge: the shards' rows, shard after shard
+ *   items/items-of-P.mdb     items: `recsys-build build --items-part` over
+ *                            merged/interactions.csv: every item model
+ *                            fitted once, the lists computed over every
+ *                            user (user-CF, segments, rules, Markov and
+ *                            the other sequence models, ALS) and the
+ *                            users' histories; its own users' lists
+ *                            (item-CF, content, RP3beta, EASE, the blend,
+ *                            the explanations) left empty
+ *   items/items-of-P.mdb.ease  items: EASE's dense B, which scores users
+ *                            exactly (recsys_shard_items.h)
+ *   parts/part-K-of-P.mdb    users K: `recsys-build build --from-items
+ *                            items/items-of-P.mdb --shard-ids
+ *                            merged/stats.json --user-shard K
+ *                            --user-shards P` over split/shard-K-of-P.csv
+ *                            alone: the lists of shard K's users, scored
+ *                            over the items part's models, the other
+ *                            users' rows empty
+ *   MODEL                    assemble: the items part, each per-user list
+ *                            ("user.recs.*", "user.explain") taking user
+ *                            u's row from the part of u's shard (the
+ *                            users of merged/stats.json, in index order)
  *
  * A user's rows all go to one shard in their input order, so what the
  * builder derives per user (the latest value of a (user, item), history,
- * sequences) is the same as from the unsplit log; the model built from
- * merged/interactions.csv answers as the one built from the inputs.
+ * sequences) is the same as from the unsplit log, and with the global ids
+ * seeded a users task numbers users and items as the single build does:
+ * the assembled model is the single build's, byte for byte.  A users
+ * task's memory is its shard's rows, the ids, the item models and its
+ * users' lists; the items task still reads every row (its fits are not
+ * yet sums of per-shard statistics).
  */
 
 #ifndef RECSYS_SHARD_H
@@ -62,11 +81,11 @@ int recsys_shard_merge(const char *dir, uint32_t shards, char *err,
     size_t errlen);
 
 /*
- * assemble: the P models DIR/parts/part-K-of-P.mdb (each built with
- * --user-shard K --user-shards P: every item model, the user lists of its
- * users u % P == K) joined into one published at out: the first's
- * databases, each per-user list ("user.recs.*", "user.explain") taking
- * user u's row from part u % P.
+ * assemble: the items part DIR/items/items-of-P.mdb with the per-user
+ * lists ("user.recs.*", "user.explain") of the P users parts
+ * DIR/parts/part-K-of-P.mdb joined, user u's row from the part of its
+ * shard (recsys_shard_of() of its id in DIR/merged/stats.json), published
+ * at out.  Every file is verified (recsys_verify_file) before it is read.
  */
 int recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
     char *err, size_t errlen);

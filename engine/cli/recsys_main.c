@@ -29,6 +29,7 @@
 #include "recsys_ingest.h"
 #include "recsys_import_main.h"
 #include "recsys_inspect.h"
+#include "recsys_shard_items.h"
 #include "recsys_shard_main.h"
 #include "recsys_opt.h"
 #include "recsys_progress.h"
@@ -271,6 +272,7 @@ recsys_main_build(int argc, char **argv)
 
     d.event_weights = o.event_weights;
     d.decay_days = o.decay_days;
+    d.allow_empty = o.from_items != NULL;   /* a shard may have no rows */
 
     rc = recsys_main_erase(&o, &d, &erase, err, sizeof(err));
 
@@ -280,6 +282,11 @@ recsys_main_build(int argc, char **argv)
 
     if (rc == RECSYS_OK) {
         rc = recsys_main_interactions(&d, argc, argv, err, sizeof(err));
+    }
+
+    if (rc == RECSYS_OK && o.shard_ids != NULL) {
+        rc = recsys_shard_ids_seed(&d.users, &d.items, o.shard_ids, err,
+                                   sizeof(err));
     }
 
     if (rc == RECSYS_OK) {

@@ -56,6 +56,8 @@ typedef struct {
     recsys_itemattr_t attrs;        /* the catalog's other columns */
     const recsys_dict_t  *erase;    /* users whose rows are left out (as if
                                        never logged), or NULL */
+    int               allow_empty;  /* a log without rows is no error (a
+                                       shard of the sharded build) */
 } recsys_data_t;
 
 
