@@ -99,6 +99,7 @@ SCORER="$WORK/served-score"
 gcc -std=c99 -O2 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
     -I"$ROOT/engine/serve" -I"$ROOT/engine/data" -I"$ROOT/engine/eval" "$ROOT/bench/served_score.c" "$ROOT/engine/eval/recsys_metrics.c" \
     "$ROOT/engine/data/recsys_csv.c" "$ROOT/engine/data/recsys_dict.c" \
+    "$ROOT/engine/data/recsys_release.c" \
     "$ROOT/engine/serve/recsys_status.c" -lm -o "$SCORER" \
     || die "compiling bench/served_score.c failed"
 

@@ -52,7 +52,8 @@ my $csv = write_file("$tmp/lin.csv", "userId,itemId,rating,timestamp\n"
 
 my $lambda = 2;
 # EASE^R itself, not the builder's default variant (t/41-ease-variants.t)
-my @plain = qw(--ease-dlae 0 --ease-dropout 0 --ease-user-norm 0);
+my @plain = qw(--ease-dlae 0 --ease-dropout 0 --ease-user-norm 0
+               --ease-time-scale 0);
 
 # --- EASE reference ---------------------------------------------------
 my $n = @items;

@@ -4,7 +4,10 @@
 # served by nginx, against a reference written here from the formulas on
 # a hand-made binary fixture (9 users, 8 items):
 #   w_u  = |I_u|^-a                      (--ease-user-norm a)
-#   G    = sum_u w_u x_u' x_u
+#   k    = f + (1 - f) exp(-|t_ui - t_uj| / S), 1 when S is 0
+#                                        (--ease-time-scale S,
+#                                         --ease-time-floor f)
+#   G    = sum_u w_u k x_u' x_u
 #   L_j  = lambda + p / (1 - p) G[j][j]  (--ease-dropout p)
 #   P    = (G + diag L)^-1, by Cholesky here (t/12 uses Gauss-Jordan)
 #   B    = -P[i][j] / P[j][j] (EDLAE) or -P[i][j] L[j] (DLAE,
@@ -35,10 +38,21 @@ my @items = (1 .. 8);
 my @users = sort { $a <=> $b } keys %seen;
 my $n = @items;
 
+# user u's k-th row at 1000 u + k^2 seconds
+my %when = map { my $u = $_; my $k = 0;
+                 ($u => { map { ($_ => 1000 * $u + $k++ ** 2) }
+                          @{ $seen{$u} } }) } @users;
 my $csv = write_file("$tmp/v.csv", "userId,itemId,rating,timestamp\n"
-    . join('', map { my $u = $_; my $t = 1000 * $u;
-                     map { "$u,$_,4," . $t++ . "\n" } @{ $seen{$u} } }
+    . join('', map { my $u = $_;
+                     map { "$u,$_,4,$when{$u}{$_}\n" } @{ $seen{$u} } }
                @users));
+
+sub kernel {
+    my ($o, $u, $i, $j) = @_;
+    return 1 unless $o->{s};
+    return $o->{f} + (1 - $o->{f})
+           * exp(-abs($when{$u}{$i} - $when{$u}{$j}) / $o->{s});
+}
 
 # the inverse of a symmetric positive definite matrix: A = L L', then
 # each column of A^-1 by forward and back substitution
@@ -75,7 +89,8 @@ sub reference {
     for my $u (@users) {
         my $w = @{ $seen{$u} } ** -$o{a};
         for my $i (@{ $seen{$u} }) {
-            $g[$i - 1][$_ - 1] += $w for @{ $seen{$u} };
+            $g[$i - 1][$_ - 1] += $w * kernel(\%o, $u, $i, $_)
+                for @{ $seen{$u} };
         }
     }
     my @l = map { $o{lambda} + $o{p} / (1 - $o{p}) * $g[$_][$_] }
@@ -109,6 +124,8 @@ my @cases = (
                                 a => 0.5 } ],
     [ 'EASE, users weighted', { lambda => 0.2, p => 0, dlae => 0,
                                 a => 0.75 } ],
+    [ 'DLAE, time kernel', { lambda => 0.3, p => 0.5, dlae => 1, a => 0.2,
+                             s => 3, f => 0.25 } ],
 );
 
 my (@loc, %model);
@@ -118,6 +135,8 @@ for my $k (0 .. $#cases) {
         model_id => "var-$k",
         args => ['--ease-lambda', $o->{lambda}, '--ease-dropout', $o->{p},
                  '--ease-dlae', $o->{dlae}, '--ease-user-norm', $o->{a},
+                 '--ease-time-scale', $o->{s} // 0,
+                 '--ease-time-floor', $o->{f} // 1,
                  '--no-content', '--no-segments', '--no-rules',
                  '--no-rp3beta', '--user-neighbors', 0,
                  '--sparse-user', 0]);
@@ -125,7 +144,7 @@ for my $k (0 .. $#cases) {
 }
 
 my (undef, $stats) = builder('inspect', $model{2}, 'stats');
-like($stats, qr/"ease":\{"lambda":0\.[23]\d*,"items":\d+,"dropout":0\.5,"dlae":1,"user_norm":0\.5\}/,
+like($stats, qr/"ease":\{"lambda":0\.[23]\d*,"items":\d+,"dropout":0\.5,"dlae":1,"user_norm":0\.5,"time_scale":0(?:\.0)?,"time_floor":1(?:\.0)?\}/,
      'the params keep the variant');
 
 my $srv = RecsysTest::start_nginx(locations => recsys_locations(@loc));

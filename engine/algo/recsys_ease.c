@@ -24,7 +24,9 @@
 #include <lapacke.h>
 
 #include "recsys_ease.h"
+#include "recsys_ingest.h"
 #include "recsys_release.h"
+#include "recsys_row.h"
 #include "recsys_sorted.h"
 #include "recsys_status.h"
 #include "recsys_topk.h"
@@ -32,7 +34,7 @@
 
 const recsys_ease_opts_t  recsys_ease_default = {
     .lambda = 500.0, .max_items = 20000, .k = 200, .values = 0, .dropout = 0.0,
-    .dlae = 0, .user_norm = 0.0
+    .dlae = 0, .user_norm = 0.0, .time_scale = 0.0, .time_floor = 1.0
 };
 
 
@@ -99,29 +101,93 @@ recsys_ease_keep(const recsys_train_t *t, uint32_t max_items,
 
 
 /*
+ * The time of each row of t->by_user, into *when (parallel to
+ * by_user.entries, RECSYS_NO_TIME where seq has none); *when stays NULL
+ * when t has no times.  RECSYS_OK or RECSYS_ENOMEM.
+ */
+static int
+recsys_ease_times(const recsys_train_t *t, int64_t **when)
+{
+    uint32_t       u, e, pos;
+    recsys_row_t   row;
+    recsys_list_t  seen;
+
+    *when = NULL;
+
+    if (t->seq_time == NULL || t->seq.n_rows != t->n_users) {
+        return RECSYS_OK;
+    }
+
+    *when = malloc(((size_t) t->by_user.n_entries + 1) * sizeof(int64_t));
+    if (*when == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    for (e = 0; e < t->by_user.n_entries; e++) {
+        (*when)[e] = RECSYS_NO_TIME;
+    }
+
+    seen = recsys_csr_view(&t->by_user);
+
+    for (u = 0; u < t->n_users; u++) {
+        row = recsys_list_row(&seen, u);
+
+        for (e = t->seq.offsets[u]; e < t->seq.offsets[u + 1]; e++) {
+            pos = recsys_row_find(row, t->seq.entries[e].item);
+
+            if (pos < row.n) {
+                (*when)[t->by_user.offsets[u] + pos] = t->seq_time[e];
+            }
+        }
+    }
+
+    return RECSYS_OK;
+}
+
+
+/* The time kernel's weight of two rows of one user given at a and b. */
+static double
+recsys_ease_kernel(const recsys_ease_opts_t *o, int64_t a, int64_t b)
+{
+    double  dt;
+
+    if (a == RECSYS_NO_TIME || b == RECSYS_NO_TIME) {
+        return 1.0;
+    }
+
+    dt = fabs((double) a - (double) b);
+
+    return o->time_floor + (1.0 - o->time_floor) * exp(-dt / o->time_scale);
+}
+
+
+/*
  * G = X^T X + Lambda over the kept items, into m->b: Lambda = lambda I
- * plus, for EDLAE, dropout / (1 - dropout) diag(X^T X).
+ * plus, for EDLAE, dropout / (1 - dropout) diag(X^T X).  With when (the
+ * rows' times, recsys_ease_times()), each pair of a user's rows weighs
+ * the time kernel as well.
  */
 static void
 recsys_ease_gram(const recsys_train_t *t, const recsys_ease_opts_t *o,
-    recsys_ease_t *m, double *lam)
+    const int64_t *when, recsys_ease_t *m, double *lam)
 {
-    int     values;
-    double  emph, lambda;
+    int            values;
+    double         emph, lambda;
+    size_t         n;
+    int64_t        a;
+    recsys_list_t  seen;
 
     values = o->values;
     lambda = o->lambda;
     emph = o->dropout / (1.0 - o->dropout);
-
-    size_t   n;
-    int64_t  a;
-
+    seen = recsys_csr_view(&t->by_user);
     n = m->n_kept;
 
 #pragma omp parallel for schedule(dynamic, 16)
     for (a = 0; a < (int64_t) n; a++) {
-        double                 x, *row;
-        uint32_t               e, f, u, s, last;
+        double                 x, v, *row;
+        int64_t                ta;
+        uint32_t               e, f, u, s, first, last;
         const recsys_entry_t  *ue;
 
         row = m->b + (size_t) a * n;
@@ -134,19 +200,27 @@ recsys_ease_gram(const recsys_train_t *t, const recsys_ease_opts_t *o,
             u = t->by_item.entries[e].item;
             x = values ? (double) t->by_item.entries[e].score : 1.0;
             ue = t->by_user.entries;
+            first = t->by_user.offsets[u];
             last = t->by_user.offsets[u + 1];
 
             if (o->user_norm > 0.0) {
-                x *= pow((double) (last - t->by_user.offsets[u]),
-                         -o->user_norm);
+                x *= pow((double) (last - first), -o->user_norm);
             }
 
-            for (f = t->by_user.offsets[u]; f < last; f++) {
+            ta = when == NULL ? RECSYS_NO_TIME
+                 : when[first + recsys_row_find(recsys_list_row(&seen, u),
+                                                m->kept[a])];
+
+            for (f = first; f < last; f++) {
                 s = m->slot[ue[f].item];
 
-                if (s != RECSYS_EASE_NONE) {
-                    row[s] += values ? x * (double) ue[f].score : x;
+                if (s == RECSYS_EASE_NONE) {
+                    continue;
                 }
+
+                v = values ? x * (double) ue[f].score : x;
+                row[s] += when == NULL ? v
+                          : v * recsys_ease_kernel(o, ta, when[f]);
             }
         }
 
@@ -163,13 +237,15 @@ recsys_ease_fit(const recsys_train_t *t, const recsys_ease_opts_t *o,
     int         rc;
     double     *d, *lam;
     size_t      n;
-    int64_t     i;
+    int64_t     i, *when;
     lapack_int  info;
 
     memset(m, 0, sizeof(recsys_ease_t));
 
     if (!(o->lambda > 0.0) || !(o->dropout >= 0.0 && o->dropout < 1.0)
         || !(o->user_norm >= 0.0 && o->user_norm <= 4.0)
+        || !(o->time_scale >= 0.0 && o->time_scale < INFINITY)
+        || !(o->time_floor >= 0.0 && o->time_floor <= 1.0)
         || o->max_items == 0
         || o->max_items > RECSYS_EASE_MAX_ITEMS)
     {
@@ -199,8 +275,16 @@ recsys_ease_fit(const recsys_train_t *t, const recsys_ease_opts_t *o,
         return RECSYS_OK;
     }
 
+    when = NULL;
+
+    if (o->time_scale > 0.0 && recsys_ease_times(t, &when) != RECSYS_OK) {
+        free(d);
+        return RECSYS_ENOMEM;
+    }
+
     lam = d + n;
-    recsys_ease_gram(t, o, m, lam);
+    recsys_ease_gram(t, o, when, m, lam);
+    free(when);
 
     info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int) n, m->b,
                                (lapack_int) n);

@@ -27,6 +27,21 @@
  * user has seen, is set to 0 here as well).  Popular items, whose
  * columns EASE^R fits most closely, are held back hardest.
  *
+ * Time kernel.  With time_scale S > 0, two rows of one user weigh by how
+ * far apart in time they were given: the Gram matrix becomes
+ *
+ *   G[i][j] = sum_u w_u x(u,i) x(u,j) (f + (1 - f) exp(-|t(u,i) - t(u,j)| / S))
+ *
+ * (f = time_floor, w_u the user weight below), so items a user took in
+ * one sitting count as more alike than items taken years apart.  The
+ * diagonal is unchanged (a row is 0 seconds from itself), and the kernel
+ * exp(-|dt| / S) is positive definite, so G stays so; f = 1 is G without
+ * time.  A pair where either row has no timestamp weighs 1.  Scoring is
+ * unchanged: x_u B, every history item with weight 1 (or its value).
+ * On ml-latest-small's P1 validation split (README, "A stronger top
+ * model") S = 120 s and f = 0.2 lift DLAE's nDCG@10 from 0.2258 to
+ * 0.2425 (with users weighed |I_u|^-0.2 instead of ^-0.5).
+ *
  * Catalog cap.  G and P are dense: n^2 doubles for n kept items (9.7k
  * items: 760 MB; 20k: 3.2 GB) and a solve of about n^3 flops (9.7k items:
  * about 30 CPU seconds).  Only items with at least one train row are
@@ -72,6 +87,8 @@ typedef struct {
     int       dlae;         /* 1: DLAE, no zero-diagonal constraint */
     double    user_norm;    /* a in [0, 4]: user u's rows weigh
                                |I_u|^-a in G; 0: all 1 */
+    double    time_scale;   /* S seconds of the time kernel; 0: off */
+    double    time_floor;   /* f in [0, 1]: the kernel's weight far apart */
 } recsys_ease_opts_t;
 
 typedef struct {
@@ -84,16 +101,21 @@ typedef struct {
 } recsys_ease_t;
 
 
-/* lambda 500, max_items 20000, k 200, values 0 (binary), dropout 0. */
+/*
+ * lambda 500, max_items 20000, k 200, values 0 (binary), dropout 0, no
+ * time kernel.
+ */
 extern const recsys_ease_opts_t  recsys_ease_default;
 
 /*
  * Fits the dense B of t under o into m (which the caller frees with
  * recsys_ease_free(), also after a failure).  Runs G on all OpenMP
  * threads, then the Cholesky inverse on OpenBLAS's threads, outside any
- * OpenMP region.  RECSYS_OK, RECSYS_EINVAL (lambda not > 0, max_items not
- * in 1 .. RECSYS_EASE_MAX_ITEMS, or G not positive definite: values that
- * are NaN or infinite) or RECSYS_ENOMEM.
+ * OpenMP region.  The time kernel reads t->seq and t->seq_time (none
+ * there: no kernel).  RECSYS_OK, RECSYS_EINVAL (lambda not > 0, max_items
+ * not in 1 .. RECSYS_EASE_MAX_ITEMS, time_scale negative or not finite,
+ * time_floor outside [0, 1], or G not positive definite: values that are
+ * NaN or infinite) or RECSYS_ENOMEM.
  */
 int recsys_ease_fit(const recsys_train_t *t, const recsys_ease_opts_t *o,
     recsys_ease_t *m);

@@ -456,9 +456,11 @@ recsys_build_weights(const recsys_build_opts_t *o, recsys_parts_t *parts)
      * The default blends, chosen by nDCG@10 on a validation split carved
      * from P1's train rows of ml-latest-small (recsys-build eval --tune,
      * the command is in the README), never on its test rows.  With EASE
-     * in the model: EASE, a little user-CF and content, and ALS when it is
-     * built (the grid: itemcf 0|0.3, usercf 0|0.2|0.3|0.5, rp3beta 0|0.5,
-     * popular 0|0.05, content 0|0.1, als 0|0.3|0.6).  Without EASE
+     * in the model: EASE, a little content, and ALS when it is built (the
+     * grid: itemcf 0|0.3, usercf 0|0.2|0.3|0.5, rp3beta 0|0.5, popular
+     * 0|0.05, content 0|0.1, als 0|0.3|0.6; over EASE with the time
+     * kernel again usercf 0|0.05|0.15|0.3, content 0|0.05|0.1|0.2, where
+     * user-CF no longer helps).  Without EASE
      * (--no-ease), the earlier item-CF led blend with RP3beta added; it is
      * not tuned.  Sources the model lacks weigh 0 whatever the table
      * says.
@@ -466,7 +468,7 @@ recsys_build_weights(const recsys_build_opts_t *o, recsys_parts_t *parts)
     static const float  with_ease[RECSYS_NSRC] = {
         /* itemcf usercf content popular trending cluster assoc markov
          * hmm gru ease rp3beta als lstm */
-        0.0f, 0.3f, 0.1f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
+        0.0f, 0.0f, 0.1f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f,
         1.0f, 0.0f, 0.3f, 0.0f
     };
     static const float  without_ease[RECSYS_NSRC] = {
@@ -1469,6 +1471,8 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
         eo.dropout = o->ease_dropout;
         eo.dlae = (int) o->ease_dlae;
         eo.user_norm = o->ease_user_norm;
+        eo.time_scale = o->ease_time_scale;
+        eo.time_floor = o->ease_time_floor;
 
         rc = recsys_ease_fit(&parts->train, &eo, &ease);
 

@@ -75,6 +75,8 @@ typedef struct {
     double       ease_dropout;      /* EDLAE's dropout, 0: EASE^R */
     uint32_t     ease_dlae;         /* 1: DLAE (no zero diagonal) */
     double       ease_user_norm;    /* users weigh |I_u|^-a in X^T X */
+    double       ease_time_scale;   /* time kernel's seconds, 0: off */
+    double       ease_time_floor;   /* its weight of far-apart pairs */
     int          rp3beta;           /* RP3beta item-item walk */
     int          als;               /* implicit ALS */
     uint32_t     als_factors;

@@ -680,12 +680,14 @@ recsys_build_source_params(const recsys_build_opts_t *o,
 
     if (has & (1u << RECSYS_SRC_EASE)) {
         json_object_set_new(params, "ease",
-                            json_pack("{s:f, s:i, s:f, s:i, s:f}",
+                            json_pack("{s:f, s:i, s:f, s:i, s:f, s:f, s:f}",
                                       "lambda", o->ease_lambda,
                                       "items", (json_int_t) o->ease_items,
                                       "dropout", o->ease_dropout,
                                       "dlae", (json_int_t) o->ease_dlae,
-                                      "user_norm", o->ease_user_norm));
+                                      "user_norm", o->ease_user_norm,
+                                      "time_scale", o->ease_time_scale,
+                                      "time_floor", o->ease_time_floor));
     }
 
     if (has & (1u << RECSYS_SRC_ALS)) {

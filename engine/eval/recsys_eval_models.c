@@ -166,6 +166,8 @@ static const recsys_opt_t  recsys_model_ease_params[] = {
     recsys_ease_param("dropout", DOUBLE, dropout, 0.0, 0.99),
     recsys_ease_param("dlae", INT, dlae, 0, 1),
     recsys_ease_param("user_norm", DOUBLE, user_norm, 0.0, 4.0),
+    recsys_ease_param("time_scale", DOUBLE, time_scale, 0.0, 1e12),
+    recsys_ease_param("time_floor", DOUBLE, time_floor, 0.0, 1.0),
     recsys_opt_null
 };
 

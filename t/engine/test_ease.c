@@ -8,7 +8,9 @@
  * pivoting (nothing shared with LAPACK), B = -P / diag(P), diag(B) = 0,
  * and the top-k rows and the scores from B.  The variants are checked the
  * same way: EDLAE (Lambda = lambda + p / (1 - p) diag(G)), DLAE (B =
- * -P Lambda off the diagonal) and users weighted |I_u|^-a in G.  Prints
+ * -P Lambda off the diagonal), users weighted |I_u|^-a in G, and the time
+ * kernel (each pair of a user's rows weighs f + (1 - f) exp(-|dt| / S),
+ * 1 when a row has no time), also on a 2 x 2 case solved by hand.  Prints
  * TAP.
  */
 
@@ -22,6 +24,7 @@
 #endif
 
 #include "recsys_ease.h"
+#include "recsys_ingest.h"
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
@@ -38,6 +41,100 @@
 static double  t_dropout;
 static int     t_dlae;
 static double  t_user_norm;
+
+/* the time kernel t_case() fits (scale 0: none) and every cell's time */
+static double   t_time_scale;
+static double   t_time_floor = 1.0;
+static int64_t  t_when[T_MAXU][T_MAXI];
+
+
+/* Random times within 2000 s for every cell, a tenth of them none. */
+static void
+t_random_times(void)
+{
+    int  u, i;
+
+    for (u = 0; u < T_MAXU; u++) {
+        for (i = 0; i < T_MAXI; i++) {
+            t_when[u][i] = t_rand() < 0.1 ? RECSYS_NO_TIME
+                           : (int64_t) (t_rand() * 2000.0);
+        }
+    }
+}
+
+
+/* The kernel's weight of two cells' times, from its definition. */
+static double
+t_kernel(int64_t a, int64_t b)
+{
+    double  dt;
+
+    if (t_time_scale == 0.0 || a == RECSYS_NO_TIME || b == RECSYS_NO_TIME) {
+        return 1.0;
+    }
+
+    dt = a > b ? (double) (a - b) : (double) (b - a);
+
+    return t_time_floor + (1.0 - t_time_floor) * exp(-dt / t_time_scale);
+}
+
+
+/*
+ * t->seq and t->seq_time from m and t_when: each user's cells, newest
+ * last (by time, then item), as recsys_train_build() lays them out.
+ */
+static void
+t_train_seq(const t_matrix_t *m, recsys_train_t *t)
+{
+    int       u, i, j, n, tmp, order[T_MAXI];
+    uint32_t  e;
+
+    if (recsys_csr_alloc(&t->seq, m->nu, t->by_user.n_entries) != 0
+        || (t->seq_time = malloc((t->by_user.n_entries + 1)
+                                 * sizeof(int64_t))) == NULL)
+    {
+        printf("Bail out! out of memory\n");
+        exit(1);
+    }
+
+    e = 0;
+    for (u = 0; u < m->nu; u++) {
+        t->seq.offsets[u] = e;
+
+        for (n = 0, i = 0; i < m->ni; i++) {
+            if (m->r[u][i] > 0.0) {
+                order[n++] = i;
+            }
+        }
+
+        for (i = 0; i < n; i++) {
+            for (j = i + 1; j < n; j++) {
+                if (t_when[u][order[j]] < t_when[u][order[i]]) {
+                    tmp = order[i];
+                    order[i] = order[j];
+                    order[j] = tmp;
+                }
+            }
+        }
+
+        for (i = 0; i < n; i++, e++) {
+            t->seq.entries[e].item = (uint32_t) order[i];
+            t->seq.entries[e].score = (float) m->r[u][order[i]];
+            t->seq_time[e] = t_when[u][order[i]];
+        }
+    }
+
+    t->seq.offsets[m->nu] = e;
+}
+
+
+static void
+t_train_seq_free(recsys_train_t *t)
+{
+    recsys_csr_free(&t->seq);
+    free(t->seq_time);
+    t->seq_time = NULL;
+}
 
 
 /* Inverts a (n x n, row-major) into inv by Gauss-Jordan; 0 if singular. */
@@ -133,7 +230,9 @@ t_reference(const t_matrix_t *m, const int *kept, int nk, double lambda,
                 }
 
                 wu = deg > 0 ? pow(deg, -t_user_norm) : 0.0;
-                g[a * nk + c] += wu * x * y;
+                g[a * nk + c] += wu * x * y
+                                 * t_kernel(t_when[u][kept[a]],
+                                            t_when[u][kept[c]]);
             }
         }
     }
@@ -262,8 +361,11 @@ t_case(const char *name, const t_matrix_t *m, double lambda, int values,
     recsys_ease_opts_t  o;
 
     t_train(m, &t);
+    t_train_seq(m, &t);
 
     o = recsys_ease_default;
+    o.time_scale = t_time_scale;
+    o.time_floor = t_time_floor;
     o.lambda = lambda;
     o.values = values;
     o.max_items = max_items;
@@ -365,6 +467,7 @@ t_case(const char *name, const t_matrix_t *m, double lambda, int values,
     free(scores);
     free(ref);
     recsys_ease_free(&e);
+    t_train_seq_free(&t);
     t_train_free(&t);
 }
 
@@ -386,6 +489,77 @@ t_ease_build(const recsys_train_t *t, const void *opts, recsys_csr_t *nbrs)
     recsys_ease_free(&m);
 
     return rc;
+}
+
+
+/*
+ * The time kernel on 2 items by hand.  Users 0 and 1 have both items,
+ * user 2 item 0 only; user 0's rows are 100 s apart, user 1's at one
+ * time.  With S = 100 / ln 2 and f = 0.2 user 0's pair weighs 0.2 + 0.8
+ * / 2 = 0.6 and user 1's 1, so X^T X off the diagonal is 1.6 (2 without
+ * the kernel), the diagonal 3 and 2.  EASE^R with lambda 1: G = [[4,
+ * 1.6], [1.6, 3]], and for 2 x 2, B[0][1] = -P[0][1] / P[1][1] = G[0][1]
+ * / G[0][0] = 0.4, B[1][0] = G[0][1] / G[1][1] = 1.6 / 3.  Without user
+ * 0's times the pair weighs 1: B[0][1] = 2 / 4.
+ */
+static void
+t_kernel_by_hand(void)
+{
+    t_matrix_t          m;
+    recsys_ease_t       e;
+    recsys_train_t      t;
+    recsys_ease_opts_t  o;
+
+    memset(&m, 0, sizeof(m));
+    m.nu = 3;
+    m.ni = 2;
+    m.r[0][0] = m.r[0][1] = m.r[1][0] = m.r[1][1] = m.r[2][0] = 1.0;
+    t_when[0][0] = 1000;
+    t_when[0][1] = 1100;
+    t_when[1][0] = t_when[1][1] = 5000;
+    t_when[2][0] = 7000;
+
+    t_train(&m, &t);
+    t_train_seq(&m, &t);
+    o = recsys_ease_default;
+    o.lambda = 1.0;
+    o.time_scale = 100.0 / log(2.0);
+    o.time_floor = 0.2;
+
+    tap_is_int(recsys_ease_fit(&t, &o, &e), RECSYS_OK, "by hand: fit");
+    tap_is_num(e.b[1], 0.4, 1e-12, "by hand: B[0][1] = 1.6 / 4");
+    tap_is_num(e.b[2], 1.6 / 3.0, 1e-12, "by hand: B[1][0] = 1.6 / 3");
+    recsys_ease_free(&e);
+    t_train_seq_free(&t);
+
+    t_when[0][1] = RECSYS_NO_TIME;
+    t_train_seq(&m, &t);
+    tap_is_int(recsys_ease_fit(&t, &o, &e), RECSYS_OK, "by hand: no time");
+    tap_is_num(e.b[1], 0.5, 1e-12, "by hand: a row without time weighs 1");
+    recsys_ease_free(&e);
+    t_train_seq_free(&t);
+
+    o.time_floor = 1.0;
+    t_when[0][1] = 1100;
+    t_train_seq(&m, &t);
+    tap_is_int(recsys_ease_fit(&t, &o, &e), RECSYS_OK, "by hand: floor 1");
+    tap_is_num(e.b[1], 0.5, 1e-12, "by hand: floor 1 is EASE without time");
+    recsys_ease_free(&e);
+    t_train_seq_free(&t);
+
+    /* bad kernels */
+    o.time_scale = -1.0;
+    tap_is_int(recsys_ease_fit(&t, &o, &e), RECSYS_EINVAL, "time_scale -1");
+    recsys_ease_free(&e);
+    o.time_scale = INFINITY;
+    tap_is_int(recsys_ease_fit(&t, &o, &e), RECSYS_EINVAL,
+               "time_scale infinite");
+    recsys_ease_free(&e);
+    o.time_scale = 10.0;
+    o.time_floor = 1.5;
+    tap_is_int(recsys_ease_fit(&t, &o, &e), RECSYS_EINVAL, "time_floor 1.5");
+    recsys_ease_free(&e);
+    t_train_free(&t);
 }
 
 
@@ -420,6 +594,24 @@ main(void)
     t_user_norm = 0.75;
     t_case("EASE, users weighted", &m, 0.5, 0, 20000, 8);
     t_user_norm = 0.0;
+
+    t_random_times();
+    t_time_scale = 300.0;
+    t_time_floor = 0.25;
+    t_case("EASE, time kernel", &m, 2.0, 0, 20000, 8);
+    t_case("EASE, time kernel, values, pruned", &m, 20.0, 1, 9, 5);
+    t_dropout = 0.5;
+    t_dlae = 1;
+    t_user_norm = 0.2;
+    t_time_floor = 0.0;
+    t_case("DLAE, time kernel, users weighted", &m, 1.0, 0, 20000, 8);
+    t_dropout = 0.0;
+    t_dlae = 0;
+    t_user_norm = 0.0;
+    t_time_scale = 0.0;
+    t_time_floor = 1.0;
+
+    t_kernel_by_hand();
 
     /* bad options */
     t_train(&m, &t);
