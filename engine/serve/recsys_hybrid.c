@@ -108,6 +108,15 @@ recsys_hybrid_inputs(recsys_qctx_t *c)
 }
 
 
+const recsys_list_t *
+recsys_hybrid_session(const recsys_model_t *m, const recsys_query_t *q)
+{
+    return q->n_history > 0 && q->weights == NULL
+           && q->user == RECSYS_NO_INDEX
+           ? recsys_session_list(m, NULL) : NULL;
+}
+
+
 int
 recsys_hybrid_answer(recsys_qctx_t *c)
 {
@@ -118,9 +127,7 @@ recsys_hybrid_answer(recsys_qctx_t *c)
 
     q = c->q;
 
-    session = q->n_history > 0 && q->weights == NULL
-              && q->user == RECSYS_NO_INDEX
-              ? recsys_session_list(c->m, NULL) : NULL;
+    session = recsys_hybrid_session(c->m, q);
 
     if (session != NULL) {
         return recsys_session_answer(c, session);
