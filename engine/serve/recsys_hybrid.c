@@ -56,8 +56,8 @@ recsys_hybrid_input(recsys_qctx_t *c, int s)
             /* the blend sums its inputs: their members, not their order */
             rc = recsys_score_history_set(
                      recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s),
-                     c->hist, c->max_nbrs, &c->filter, want, c->a, scored,
-                     &n, &b->norm);
+                     c->hist, c->max_nbrs, &c->filter, want, c->index, c->a,
+                     scored, &n, &b->norm);
         }
 
         if (rc != RECSYS_OK) {
@@ -167,6 +167,6 @@ recsys_hybrid_answer(recsys_qctx_t *c)
         return rc;
     }
 
-    return recsys_blend(c->blend, c->n_blend, &c->filter, c->need, c->a,
-                        c->out, &c->have);
+    return recsys_blend_indexed(c->blend, c->n_blend, &c->filter, c->need,
+                                c->index, c->a, c->out, &c->have);
 }

@@ -14,7 +14,7 @@
 /* Sums history weight x neighbour score over the history into acc. */
 static int
 recsys_score_acc(const recsys_list_t *nbrs, recsys_row_t hist,
-    uint32_t max_nbrs, recsys_alloc_t *a, recsys_acc_t *acc)
+    uint32_t max_nbrs, uint32_t *index, recsys_alloc_t *a, recsys_acc_t *acc)
 {
     int           rc;
     double        w;
@@ -27,7 +27,7 @@ recsys_score_acc(const recsys_list_t *nbrs, recsys_row_t hist,
                                      recsys_row_item(hist, h)), max_nbrs).n;
     }
 
-    rc = recsys_acc_init(acc, total, a);
+    rc = recsys_acc_init_indexed(acc, total, index, a);
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -56,7 +56,8 @@ recsys_score_acc(const recsys_list_t *nbrs, recsys_row_t hist,
 static int
 recsys_score_run(const recsys_list_t *nbrs, recsys_row_t hist,
     uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t want,
-    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out, float *best)
+    uint32_t *index, recsys_alloc_t *a, recsys_scored_t *out,
+    uint32_t *n_out, float *best)
 {
     int           rc;
     recsys_acc_t  acc;
@@ -71,7 +72,7 @@ recsys_score_run(const recsys_list_t *nbrs, recsys_row_t hist,
         return RECSYS_OK;
     }
 
-    rc = recsys_score_acc(nbrs, hist, max_nbrs, a, &acc);
+    rc = recsys_score_acc(nbrs, hist, max_nbrs, index, a, &acc);
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -90,8 +91,19 @@ recsys_score_history(const recsys_list_t *nbrs, recsys_row_t hist,
     uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t need,
     recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out)
 {
-    return recsys_score_run(nbrs, hist, max_nbrs, filter, need, a, out,
-                            n_out, NULL);
+    return recsys_score_run(nbrs, hist, max_nbrs, filter, need, NULL, a,
+                            out, n_out, NULL);
+}
+
+
+int
+recsys_score_history_indexed(const recsys_list_t *nbrs, recsys_row_t hist,
+    uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t need,
+    uint32_t *index, recsys_alloc_t *a, recsys_scored_t *out,
+    uint32_t *n_out)
+{
+    return recsys_score_run(nbrs, hist, max_nbrs, filter, need, index, a,
+                            out, n_out, NULL);
 }
 
 
@@ -102,8 +114,9 @@ recsys_score_history(const recsys_list_t *nbrs, recsys_row_t hist,
 int
 recsys_score_history_set(const recsys_list_t *nbrs, recsys_row_t hist,
     uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t want,
-    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out, float *best)
+    uint32_t *index, recsys_alloc_t *a, recsys_scored_t *out,
+    uint32_t *n_out, float *best)
 {
-    return recsys_score_run(nbrs, hist, max_nbrs, filter, want, a, out,
-                            n_out, best);
+    return recsys_score_run(nbrs, hist, max_nbrs, filter, want, index, a,
+                            out, n_out, best);
 }
