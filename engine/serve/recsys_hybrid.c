@@ -54,7 +54,7 @@ recsys_hybrid_input(recsys_qctx_t *c, int s)
 
         } else {
             /* the blend sums its inputs: their members, not their order */
-            rc = recsys_score_history_set(
+            rc = recsys_score_history_in(
                      recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s),
                      c->hist, c->max_nbrs, &c->filter, want, c->index, c->a,
                      scored, &n, &b->norm);

@@ -307,11 +307,17 @@ recsys_query_widen(const recsys_model_t *m, const recsys_query_t *q,
 {
     uint32_t  need, n_items;
 
+    /* the cheap tests first: most requests are not such a session */
+    if (rerank || q->algo != RECSYS_ALGO_HYBRID || q->item != RECSYS_NO_INDEX
+        || q->user != RECSYS_NO_INDEX || q->n_history == 0)
+    {
+        return q;
+    }
+
     need = q->offset + q->n;
     n_items = recsys_model_header(m)->n_items;
 
-    if (rerank || q->algo != RECSYS_ALGO_HYBRID || q->item != RECSYS_NO_INDEX
-        || need == 0 || need >= n_items || !recsys_series_present(m)
+    if (need == 0 || need >= n_items || !recsys_series_present(m)
         || recsys_hybrid_session(m, q) == NULL)
     {
         return q;

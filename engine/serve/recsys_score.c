@@ -1,8 +1,8 @@
 /*
  * recsys_score.c: scoring a weighted history over an item-to-item list,
  * score(c) = sum over history items h of weight(h) x sim(h, c), into the
- * best candidates in order (recsys_score_history) or as a set with its
- * best score (recsys_score_history_set).  The builder precomputes with the
+ * best candidates in order or as a set with its best score
+ * (recsys_score_history_in).  The builder precomputes with the
  * same functions the query scores with at request time.
  */
 
@@ -50,11 +50,11 @@ recsys_score_acc(const recsys_list_t *nbrs, recsys_row_t hist,
 
 
 /*
- * Both public functions: with best NULL, the best `want` candidates in
- * order; otherwise the same members as a set, and the best score.
+ * With best NULL, the best `want` candidates in order; otherwise the same
+ * members as a set, and the best score.
  */
-static int
-recsys_score_run(const recsys_list_t *nbrs, recsys_row_t hist,
+int
+recsys_score_history_in(const recsys_list_t *nbrs, recsys_row_t hist,
     uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t want,
     uint32_t *index, recsys_alloc_t *a, recsys_scored_t *out,
     uint32_t *n_out, float *best)
@@ -91,32 +91,6 @@ recsys_score_history(const recsys_list_t *nbrs, recsys_row_t hist,
     uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t need,
     recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out)
 {
-    return recsys_score_run(nbrs, hist, max_nbrs, filter, need, NULL, a,
-                            out, n_out, NULL);
-}
-
-
-int
-recsys_score_history_indexed(const recsys_list_t *nbrs, recsys_row_t hist,
-    uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t need,
-    uint32_t *index, recsys_alloc_t *a, recsys_scored_t *out,
-    uint32_t *n_out)
-{
-    return recsys_score_run(nbrs, hist, max_nbrs, filter, need, index, a,
-                            out, n_out, NULL);
-}
-
-
-/*
- * The same list as recsys_score_history() as a set: the same members, in
- * no particular order, and the best score.
- */
-int
-recsys_score_history_set(const recsys_list_t *nbrs, recsys_row_t hist,
-    uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t want,
-    uint32_t *index, recsys_alloc_t *a, recsys_scored_t *out,
-    uint32_t *n_out, float *best)
-{
-    return recsys_score_run(nbrs, hist, max_nbrs, filter, want, index, a,
-                            out, n_out, best);
+    return recsys_score_history_in(nbrs, hist, max_nbrs, filter, need, NULL,
+                                   a, out, n_out, NULL);
 }
