@@ -32,8 +32,10 @@
 #     live, known and history= paths), printed after each 10 s of load.
 #  1b. Instructions per request under callgrind (CALLGRIND_REQUESTS=1000,
 #     0 skips): POST /event vs return 204, live20 vs the same items as
-#     history=, known users with and without recsys_events; stable when
-#     the host is loaded and req/s is not.
+#     history=, known users with and without recsys_events, and known20:
+#     500 known users with 20 live events each (the blend of every source
+#     scored at request time); stable when the host is loaded and req/s is
+#     not.
 #
 # Environment: DATA, DURATION=3 (seconds per wrk run), ROUNDS=3, REQUESTS=0,
 # CONNECTIONS=64, ZONE_MIB=64, BUILD=build, KEEP=1.  Installs wrk and curl
@@ -184,14 +186,28 @@ for v in $(seq 1 500); do
     printf 'url = "http://127.0.0.1:PORT/event"\ndata-binary = "@%s"\n%s\n' \
         "$WORK/bodies/L$v" "$CURL_NEXT" >> "$WORK/preload.curl"
 done
-# preload PORT: the 500 visitors' events, each answered 204
+# preload PORT [known]: the 500 visitors' events (or the 500 known users'
+# of known20), each answered 204
 preload() {
-    sed -e "s/PORT/$1/" -e '$d' "$WORK/preload.curl" \
+    sed -e "s/PORT/$1/" -e '$d' "$WORK/preload${2:+.$2}.curl" \
         > "$WORK/preload.$1.curl"
     curl -s -K "$WORK/preload.$1.curl" > "$WORK/preload.codes"
     [ "$(grep -c '^204$' "$WORK/preload.codes")" = 500 ] \
         || die "posting live events failed"
 }
+# known20: the last 500 known users, 20 events each (not posted to the
+# servers that measure req/s: nolive asks for every known user)
+tail -500 "$WORK/users.txt" > "$WORK/users.known20"
+: > "$WORK/preload.known.curl"
+v=0
+while read -r u; do
+    v=$((v + 1))
+    sed "s/\"user\":\"L$v\"/\"user\":\"$u\"/g" "$WORK/bodies/L$v" \
+        > "$WORK/bodies/K$v"
+    printf 'url = "http://127.0.0.1:PORT/event"\ndata-binary = "@%s"\n%s\n' \
+        "$WORK/bodies/K$v" "$CURL_NEXT" >> "$WORK/preload.known.curl"
+done < "$WORK/users.known20"
+sed 's|^|/recommend?user=|' "$WORK/users.known20" > "$WORK/paths.known20"
 preload "$PORT"
 
 sed 's|^|/recommend?user=|' "$WORK/users.txt" > "$WORK/paths.nolive"
@@ -313,6 +329,7 @@ if [ "$CALLGRIND_REQUESTS" -gt 0 ]; then
         wait_ready "http://127.0.0.1:$(sed -n 's/.*listen 127.0.0.1:\([0-9]*\);.*/\1/p' "$conf")/static" 120
         port=$(sed -n 's/.*listen 127.0.0.1:\([0-9]*\);.*/\1/p' "$conf")
         [ "$pre" = 1 ] && preload "$port"
+        [ "$pre" = 2 ] && preload "$port" known
         awk -v b="http://127.0.0.1:$port" -v n="$CALLGRIND_REQUESTS" \
             -v m="$method" -v body="$WORK/bodies/L1" '
             { p[NR] = $0 }
@@ -343,6 +360,8 @@ if [ "$CALLGRIND_REQUESTS" -gt 0 ]; then
         ngx_http_recsys_handler
     cg history20 "$WORK/live.conf" 1 GET "$WORK/paths.history20" \
         ngx_http_recsys_handler
+    cg known20 "$WORK/live.conf" 2 GET "$WORK/paths.known20" \
+        ngx_http_recsys_handler
     cg nolive "$WORK/live.conf" 1 GET "$WORK/paths.nolive" \
         ngx_http_recsys_handler
     cg today "$WORK/today.conf" 0 GET "$WORK/paths.nolive" \
@@ -371,6 +390,7 @@ instructions per request (callgrind, $CALLGRIND_REQUESTS requests each):
 $CG_REPORT
   post-static: POST of a 20-event body to return 204; post-event: the same to /event
   live20 / history20: a visitor's 20 live events / the same 20 items as history=
+  known20: a known user's 20 live events (and stored history), blended
   nolive / today: known users without live events, with / without recsys_events
 
 worker memory over mixed requests:

@@ -345,6 +345,8 @@ ngx_http_recsys_ev_cache(ngx_http_request_t *r, recsys_model_t *model)
                 sizeof(emcf->items_id));
 
     emcf->types_rc = recsys_live_types_read(model, &emcf->types);
+    ngx_memset(emcf->slot_type, NGX_HTTP_RECSYS_EV_UNSEEN,
+               sizeof(emcf->slot_type));
     if (emcf->types_rc != RECSYS_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "recsys: model \"%s\" has a malformed event table",

@@ -111,6 +111,38 @@ ngx_http_recsys_ev_lookup(ngx_http_recsys_ev_zone_t *ctx, uint64_t user)
 }
 
 
+/* The count of user's bucket (ngx_http_recsys_ev_shctx_t's present). */
+static u_char *
+ngx_http_recsys_ev_bucket(ngx_http_recsys_ev_shctx_t *sh, uint64_t user)
+{
+    return sh->present != NULL
+           ? &sh->present[(ngx_uint_t) (user >> 32) & sh->present_mask]
+           : NULL;
+}
+
+
+/* One user more (inc 1) or fewer (inc 0) in user's bucket; 255 stays. */
+static void
+ngx_http_recsys_ev_count(ngx_http_recsys_ev_shctx_t *sh, uint64_t user,
+    ngx_uint_t inc)
+{
+    u_char  *c;
+
+    c = ngx_http_recsys_ev_bucket(sh, user);
+
+    if (c == NULL || *c == 255) {
+        return;
+    }
+
+    if (inc) {
+        (*c)++;
+
+    } else if (*c > 0) {
+        (*c)--;
+    }
+}
+
+
 static void
 ngx_http_recsys_ev_delete(ngx_http_recsys_ev_zone_t *ctx,
     ngx_rbtree_node_t *node)
@@ -118,6 +150,7 @@ ngx_http_recsys_ev_delete(ngx_http_recsys_ev_zone_t *ctx,
     ngx_http_recsys_ev_node_t  *en;
 
     en = ngx_http_recsys_ev_node(node);
+    ngx_http_recsys_ev_count(ctx->sh, en->user, 0);
 
     ngx_queue_remove(&en->queue);
     ngx_rbtree_delete(&ctx->sh->rbtree, node);
@@ -291,6 +324,7 @@ ngx_http_recsys_ev_user(ngx_http_recsys_ev_zone_t *ctx, uint64_t user,
     ngx_rbtree_insert(&ctx->sh->rbtree, node);
     ngx_queue_insert_head(&ctx->sh->lru, &en->queue);
     ctx->sh->counters.users++;
+    ngx_http_recsys_ev_count(ctx->sh, user, 1);
 
     return en;
 }
@@ -387,6 +421,18 @@ ngx_http_recsys_events_get(ngx_shm_zone_t *zone, uint64_t user,
     ngx_http_recsys_ev_zone_t  *ctx;
 
     ctx = zone->data;
+
+    /*
+     * nobody in the user's bucket: no events, no lock (a user coming in
+     * meanwhile is as if the request had been a moment earlier)
+     */
+    if (ctx->sh->present != NULL
+        && *(volatile u_char *) ngx_http_recsys_ev_bucket(ctx->sh, user)
+           == 0)
+    {
+        return NGX_DECLINED;
+    }
+
     now = ngx_time();
     rc = NGX_DECLINED;
 
@@ -601,7 +647,7 @@ ngx_http_recsys_ev_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_http_recsys_ev_zone_t  *octx = data;
 
-    size_t                      len;
+    size_t                      len, n;
     ngx_http_recsys_ev_zone_t  *ctx;
 
     ctx = shm_zone->data;
@@ -640,6 +686,14 @@ ngx_http_recsys_ev_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
                     ngx_http_recsys_ev_insert);
     ngx_queue_init(&ctx->sh->lru);
+
+    /* a byte per 64 bytes of zone: a small share, mostly empty buckets */
+    for (n = 4096; n < shm_zone->shm.size / 64 && n < (1 << 24); n *= 2) {
+        /* void */
+    }
+
+    ctx->sh->present = ngx_slab_calloc(ctx->shpool, n);
+    ctx->sh->present_mask = n - 1;
 
     len = sizeof(" in recsys_events zone \"\"") + shm_zone->shm.name.len;
 

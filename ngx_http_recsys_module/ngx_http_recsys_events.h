@@ -62,6 +62,13 @@ typedef struct {
     uint64_t                  clock;        /* the last version given */
     ngx_http_recsys_ev_counters_t  counters;
     ngx_uint_t                n_types;
+    /*
+     * per bucket of user hashes, how many users the zone holds (255: at
+     * least that, for good): a zero, read without the mutex, tells a
+     * user without live events apart at the cost of one load; NULL: none
+     */
+    u_char                   *present;
+    ngx_uint_t                present_mask;
     u_char                    type_len[NGX_HTTP_RECSYS_EV_TYPES + 1];
     u_char                    type[NGX_HTTP_RECSYS_EV_TYPES + 1]
                                   [RECSYS_EVJSON_TYPE_MAX];
@@ -110,7 +117,12 @@ typedef struct {
     recsys_live_items_t      *items;
     recsys_live_types_t       types;
     int                       types_rc;
+    /* the zone's type slots as indexes into types (-1: none), resolved
+     * on first sight (NGX_HTTP_RECSYS_EV_UNSEEN) */
+    int8_t                    slot_type[NGX_HTTP_RECSYS_EV_TYPES + 1];
 } ngx_http_recsys_ev_main_conf_t;
+
+#define NGX_HTTP_RECSYS_EV_UNSEEN     (-2)
 
 
 typedef struct {

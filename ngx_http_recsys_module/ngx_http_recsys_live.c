@@ -7,7 +7,9 @@
  * items, so the engine's one request-time path scores them as it scores
  * history=, with every live item seen and the negative ones pushing their
  * neighbours down; explain=1 credits them in "because" like any history
- * item.  A user without live events costs one lookup in the zone.
+ * item.  A user without live events costs a hash and, mostly, one load:
+ * the zone counts its users per bucket of user hashes, and an empty
+ * bucket is read without its mutex (ngx_http_recsys_events_get).
  *
  * With recsys_impressions on, the items of each answer are counted per
  * user; an item shown recsys_rotation times since its last positive event
@@ -30,16 +32,44 @@ typedef struct {
 } ngx_http_recsys_live_ctx_t;
 
 
+/*
+ * The model's index of the zone's type slot, -1 for none: found by name
+ * once per slot and model (a slot's name never changes once events use it).
+ */
+static int
+ngx_http_recsys_live_type(ngx_http_recsys_ev_main_conf_t *emcf,
+    const recsys_live_types_t *types, ngx_uint_t slot)
+{
+    int            t;
+    size_t         len;
+    const u_char  *name;
+
+    if (slot <= NGX_HTTP_RECSYS_EV_TYPES
+        && emcf->slot_type[slot] != NGX_HTTP_RECSYS_EV_UNSEEN)
+    {
+        return emcf->slot_type[slot];
+    }
+
+    len = ngx_http_recsys_events_type_name(emcf->zone, slot, &name);
+    t = len && types != NULL
+        ? recsys_live_type_find(types, (const char *) name, len) : -1;
+
+    if (slot <= NGX_HTTP_RECSYS_EV_TYPES) {
+        emcf->slot_type[slot] = (int8_t) t;
+    }
+
+    return t;
+}
+
+
 /* The live items with known indexes and their weights, oldest first. */
 static ngx_int_t
 ngx_http_recsys_live_items(ngx_http_request_t *r, recsys_model_t *model,
     ngx_http_recsys_ev_user_t *u, uint32_t *item, float *w, uint32_t *n)
 {
     int                              t;
-    size_t                           len;
     uint32_t                         index;
-    ngx_uint_t                       k, slot;
-    const u_char                    *name;
+    ngx_uint_t                       k;
     const recsys_live_types_t       *types;
     recsys_live_items_t             *items;
     ngx_http_recsys_ev_main_conf_t  *emcf;
@@ -62,10 +92,8 @@ ngx_http_recsys_live_items(ngx_http_request_t *r, recsys_model_t *model,
             continue;
         }
 
-        slot = ngx_http_recsys_ev_type(u->ev[k]);
-        len = ngx_http_recsys_events_type_name(emcf->zone, slot, &name);
-        t = len && types != NULL
-            ? recsys_live_type_find(types, (const char *) name, len) : -1;
+        t = ngx_http_recsys_live_type(emcf, types,
+                                      ngx_http_recsys_ev_type(u->ev[k]));
 
         item[*n] = index;
         w[(*n)++] = t >= 0 ? types->weight[t] : 0.0f;
@@ -81,6 +109,7 @@ ngx_http_recsys_live_query(ngx_http_request_t *r, recsys_model_t *model,
 {
     float                           *w, *hw;
     uint32_t                        *item, *hist, n, k, j, live;
+    uint64_t                         hash;
     ngx_int_t                        rc;
     ngx_http_recsys_ev_user_t        u;
     ngx_http_recsys_live_ctx_t      *ctx;
@@ -95,20 +124,31 @@ ngx_http_recsys_live_query(ngx_http_request_t *r, recsys_model_t *model,
 
     elcf = ngx_http_get_module_loc_conf(r, ngx_http_recsys_events_module);
 
+    hash = ngx_http_recsys_events_user_hash(user->data, user->len);
+    rc = ngx_http_recsys_events_get(emcf->zone, hash, r->pool,
+                                    elcf->impressions ? elcf->rotation : 0,
+                                    &u);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    /* no events and nothing to count: the answer is as without a zone */
+    if (rc == NGX_DECLINED && !elcf->impressions) {
+        return NGX_OK;
+    }
+
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_recsys_live_ctx_t));
     if (ctx == NULL) {
         return NGX_ERROR;
     }
 
-    ctx->user = ngx_http_recsys_events_user_hash(user->data, user->len);
+    ctx->user = hash;
     ctx->n = q->n;
     ngx_http_set_ctx(r, ctx, ngx_http_recsys_events_module);
 
-    rc = ngx_http_recsys_events_get(emcf->zone, ctx->user, r->pool,
-                                    elcf->impressions ? elcf->rotation : 0,
-                                    &u);
-    if (rc != NGX_OK) {
-        return rc == NGX_DECLINED ? NGX_OK : NGX_ERROR;
+    if (rc == NGX_DECLINED) {
+        return NGX_OK;
     }
 
     ctx->version = u.version;

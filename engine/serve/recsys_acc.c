@@ -33,8 +33,57 @@ recsys_acc_init(recsys_acc_t *acc, uint32_t capacity, recsys_alloc_t *a)
     memset(acc->slots, 0xff, (size_t) size * sizeof(recsys_acc_slot_t));
 
     acc->mask = size - 1;
+    acc->index = NULL;
+    acc->n = 0;
 
     return RECSYS_OK;
+}
+
+
+int
+recsys_acc_init_indexed(recsys_acc_t *acc, uint32_t capacity,
+    uint32_t *index, recsys_alloc_t *a)
+{
+    if (index == NULL) {
+        return recsys_acc_init(acc, capacity, a);
+    }
+
+    /* every slot is in use once taken: no table to clear */
+    acc->slots = a->alloc(a->ctx, ((size_t) capacity + 1)
+                                  * sizeof(recsys_acc_slot_t));
+    if (acc->slots == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    acc->mask = 0;
+    acc->shift = 0;
+    acc->index = index;
+    acc->n = 0;
+
+    return RECSYS_OK;
+}
+
+
+/*
+ * How many slots to walk: indexed, the ones in use, whose items' index
+ * entries go back to zero here; else the whole table.
+ */
+static uint32_t
+recsys_acc_slots(recsys_acc_t *acc)
+{
+    uint32_t  i;
+
+    if (acc->index == NULL) {
+        return acc->mask + 1;
+    }
+
+    for (i = 0; i < acc->n; i++) {
+        acc->index[acc->slots[i].item] = 0;
+    }
+
+    acc->index = NULL;
+
+    return acc->n;
 }
 
 
@@ -47,13 +96,14 @@ uint32_t
 recsys_acc_top(recsys_acc_t *acc, const recsys_filter_t *filter,
     uint32_t need, recsys_scored_t *out)
 {
-    uint32_t         i;
+    uint32_t         i, n;
     recsys_topk_t    top;
     recsys_scored_t  cand;
 
     recsys_topk_init(&top, out, need);
+    n = recsys_acc_slots(acc);
 
-    for (i = 0; i <= acc->mask; i++) {
+    for (i = 0; i < n; i++) {
         if (acc->slots[i].item == RECSYS_NO_INDEX) {
             continue;
         }
@@ -76,49 +126,89 @@ recsys_acc_top(recsys_acc_t *acc, const recsys_filter_t *filter,
 
 
 /*
+ * Asks the filter about cand[from .. to) and moves the entries that pass
+ * to cand[*kept ..] (*kept <= from: what it skips over was asked).
+ */
+static void
+recsys_acc_keep(recsys_scored_t *cand, uint32_t from, uint32_t to,
+    const recsys_filter_t *filter, uint32_t *kept)
+{
+    uint32_t         i;
+    recsys_scored_t  t;
+
+    for (i = from; i < to; i++) {
+        if (recsys_filter_pass(filter, cand[i].item)) {
+            t = cand[i];
+            cand[i] = cand[*kept];
+            cand[(*kept)++] = t;
+        }
+    }
+}
+
+
+/*
  * The best `want` entries that pass the filter, in no particular order,
  * and the best score in *best (0 when none): the set recsys_acc_top()
  * keeps, found by selection, for a blend input, which sums its members
- * and needs no order.
+ * and needs no order.  The filter is asked in rounds, of the best of what
+ * is left, a half more than still wanted: every entry of a round is
+ * better than every entry after it, so the answer is the passing entries
+ * of the rounds before the last and the best still wanted of the last.
  */
 int
 recsys_acc_best(recsys_acc_t *acc, const recsys_filter_t *filter,
     uint32_t want, recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out,
     float *best)
 {
-    uint32_t          i, n, b;
+    uint32_t          i, n, b, slots, kept, done, take, last;
     recsys_scored_t  *cand;
 
     *n_out = 0;
     *best = 0.0f;
 
-    cand = a->alloc(a->ctx, ((size_t) acc->mask + 1) * sizeof(*cand));
+    slots = recsys_acc_slots(acc);
+
+    cand = a->alloc(a->ctx, ((size_t) slots + 1) * sizeof(*cand));
     if (cand == NULL) {
         return RECSYS_ENOMEM;
     }
 
     n = 0;
-    for (i = 0; i <= acc->mask; i++) {
-        if (acc->slots[i].item != RECSYS_NO_INDEX
-            && recsys_filter_pass(filter, acc->slots[i].item))
-        {
+    for (i = 0; i < slots; i++) {
+        if (acc->slots[i].item != RECSYS_NO_INDEX) {
             cand[n].item = acc->slots[i].item;
             cand[n].score = (float) acc->slots[i].score;
             n++;
         }
     }
 
-    if (n > want) {
-        if (want == 0) {
-            return RECSYS_OK;
+    kept = 0;
+    done = 0;
+    last = 0;
+
+    while (kept < want && done < n) {
+        take = want - kept;
+        take += take / 2 + 8;
+
+        if (take >= n - done) {
+            take = n - done;
+
+        } else {
+            recsys_topk_select(cand + done, n - done, take);
         }
 
-        recsys_topk_select(cand, n, want);
-        n = want;
+        last = kept;
+        recsys_acc_keep(cand, done, done + take, filter, &kept);
+        done += take;
+    }
+
+    if (kept > want) {
+        recsys_topk_select(cand + last, kept - last, want - last);
+        kept = want;
     }
 
     b = 0;
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < kept; i++) {
         out[i] = cand[i];
 
         if (recsys_scored_better(&cand[i], &cand[b])) {
@@ -126,8 +216,8 @@ recsys_acc_best(recsys_acc_t *acc, const recsys_filter_t *filter,
         }
     }
 
-    *n_out = n;
-    *best = n > 0 ? cand[b].score : 0.0f;
+    *n_out = kept;
+    *best = kept > 0 ? cand[b].score : 0.0f;
 
     return RECSYS_OK;
 }

@@ -1,7 +1,10 @@
 /*
  * recsys_acc.h: a scored accumulator, open addressing from item to a
  * double sum, sized once for a capacity of distinct items; the sums are
- * read back through a filter, best first.
+ * read back through a filter, best first.  Given an item-indexed array of
+ * zeros (a worker's scratch), it is indexed instead: the sums lie packed
+ * in the order items came, found through the array, with no table to
+ * clear or walk; reading them back puts the array to zero again.
  */
 
 #ifndef RECSYS_ACC_H
@@ -25,11 +28,21 @@ typedef struct {
     recsys_acc_slot_t  *slots;
     uint32_t            mask;
     uint32_t            shift;      /* 32 - log2(size): the hash's top bits */
+    uint32_t           *index;      /* NULL, or item -> 1 + its slot */
+    uint32_t            n;          /* indexed: the slots in use */
 } recsys_acc_t;
 
 
 /* RECSYS_OK, or RECSYS_ENOMEM (capacity past 2^28 included). */
 int recsys_acc_init(recsys_acc_t *acc, uint32_t capacity, recsys_alloc_t *a);
+
+/*
+ * The same, indexed through index (one zero per item of the model, left
+ * zero by recsys_acc_top or recsys_acc_best, one of which must follow),
+ * or as recsys_acc_init when index is NULL.
+ */
+int recsys_acc_init_indexed(recsys_acc_t *acc, uint32_t capacity,
+    uint32_t *index, recsys_alloc_t *a);
 
 /*
  * The best `need` sums that the filter passes (filter may be NULL), best
@@ -51,6 +64,20 @@ static inline void
 recsys_acc_add(recsys_acc_t *acc, uint32_t item, double v)
 {
     uint32_t  i;
+
+    if (acc->index != NULL) {
+        i = acc->index[item];
+
+        if (i == 0) {
+            i = ++acc->n;
+            acc->index[item] = i;
+            acc->slots[i - 1].item = item;
+            acc->slots[i - 1].score = 0.0;
+        }
+
+        acc->slots[i - 1].score += v;
+        return;
+    }
 
     /* Fibonacci hashing: one multiply, the product's top bits */
     for (i = (item * 0x9e3779b1u) >> acc->shift;

@@ -13,6 +13,16 @@ recsys_blend(const recsys_blend_src_t *src, uint32_t n_src,
     const recsys_filter_t *filter, uint32_t need, recsys_alloc_t *a,
     recsys_scored_t *out, uint32_t *n_out)
 {
+    return recsys_blend_indexed(src, n_src, filter, need, NULL, a, out,
+                                n_out);
+}
+
+
+int
+recsys_blend_indexed(const recsys_blend_src_t *src, uint32_t n_src,
+    const recsys_filter_t *filter, uint32_t need, uint32_t *index,
+    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out)
+{
     int           rc;
     double        scale;
     uint32_t      s, j, total, n;
@@ -25,7 +35,7 @@ recsys_blend(const recsys_blend_src_t *src, uint32_t n_src,
         total += src[s].row.p != NULL ? src[s].row.n : src[s].n_scored;
     }
 
-    rc = recsys_acc_init(&acc, total, a);
+    rc = recsys_acc_init_indexed(&acc, total, index, a);
     if (rc != RECSYS_OK) {
         return rc;
     }

@@ -34,6 +34,14 @@ int recsys_blend(const recsys_blend_src_t *src, uint32_t n_src,
     recsys_scored_t *out, uint32_t *n_out);
 
 /*
+ * The same, the sums indexed through index (recsys_scratch_index: one
+ * zero per item, left zero; NULL: as recsys_blend).
+ */
+int recsys_blend_indexed(const recsys_blend_src_t *src, uint32_t n_src,
+    const recsys_filter_t *filter, uint32_t need, uint32_t *index,
+    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out);
+
+/*
  * The model's default blend weights (RECSYS_NSRC floats, from its
  * "hybrid.weights" list); zeros for sources the model lacks.
  */

@@ -54,10 +54,10 @@ recsys_hybrid_input(recsys_qctx_t *c, int s)
 
         } else {
             /* the blend sums its inputs: their members, not their order */
-            rc = recsys_score_history_set(
+            rc = recsys_score_history_in(
                      recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s),
-                     c->hist, c->max_nbrs, &c->filter, want, c->a, scored,
-                     &n, &b->norm);
+                     c->hist, c->max_nbrs, &c->filter, want, c->index, c->a,
+                     scored, &n, &b->norm);
         }
 
         if (rc != RECSYS_OK) {
@@ -108,6 +108,15 @@ recsys_hybrid_inputs(recsys_qctx_t *c)
 }
 
 
+const recsys_list_t *
+recsys_hybrid_session(const recsys_model_t *m, const recsys_query_t *q)
+{
+    return q->n_history > 0 && q->weights == NULL
+           && q->user == RECSYS_NO_INDEX
+           ? recsys_session_list(m, NULL) : NULL;
+}
+
+
 int
 recsys_hybrid_answer(recsys_qctx_t *c)
 {
@@ -118,9 +127,7 @@ recsys_hybrid_answer(recsys_qctx_t *c)
 
     q = c->q;
 
-    session = q->n_history > 0 && q->weights == NULL
-              && q->user == RECSYS_NO_INDEX
-              ? recsys_session_list(c->m, NULL) : NULL;
+    session = recsys_hybrid_session(c->m, q);
 
     if (session != NULL) {
         return recsys_session_answer(c, session);
@@ -160,6 +167,6 @@ recsys_hybrid_answer(recsys_qctx_t *c)
         return rc;
     }
 
-    return recsys_blend(c->blend, c->n_blend, &c->filter, c->need, c->a,
-                        c->out, &c->have);
+    return recsys_blend_indexed(c->blend, c->n_blend, &c->filter, c->need,
+                                c->index, c->a, c->out, &c->have);
 }

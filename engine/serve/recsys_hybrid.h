@@ -14,6 +14,13 @@
  */
 int recsys_hybrid_inputs(recsys_qctx_t *c);
 
+/*
+ * The session list that algo=hybrid walks for q (recsys_session.h): an
+ * anonymous session with the model's own weights; else NULL.
+ */
+const recsys_list_t *recsys_hybrid_session(const recsys_model_t *m,
+    const recsys_query_t *q);
+
 /* algo=hybrid into c->out; RECSYS_OK or RECSYS_ENOMEM. */
 int recsys_hybrid_answer(recsys_qctx_t *c);
 

@@ -26,6 +26,8 @@ recsys_qctx_init(recsys_qctx_t *c, const recsys_model_t *m,
     c->q = q;
     c->a = a;
     c->need = q->offset + q->n;
+    c->index = recsys_scratch_index(q->scratch,
+                                    recsys_model_header(m)->n_items);
 
     c->out = a->alloc(a->ctx, (size_t) (c->need ? c->need : 1)
                               * sizeof(recsys_scored_t));

@@ -26,6 +26,8 @@ typedef struct {
     recsys_itemset_t        skip;
     recsys_row_t            hist;       /* what history scoring walks */
     uint32_t                max_nbrs;   /* per history item, 0: all */
+    uint32_t               *index;      /* the scratch's item index for
+                                           accumulators, or NULL */
     uint32_t               *rules_because;  /* algo=assoc: rule per item */
     recsys_scored_t        *out;
     uint32_t                need;

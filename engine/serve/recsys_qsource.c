@@ -163,9 +163,10 @@ recsys_qsource_score(recsys_qctx_t *c, int s, recsys_scored_t *out,
         return recsys_qsource_sequence(c, s, out, need, n);
     }
 
-    return recsys_score_history(
+    return recsys_score_history_in(
                recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s),
-               c->hist, c->max_nbrs, &c->filter, need, c->a, out, n);
+               c->hist, c->max_nbrs, &c->filter, need, c->index, c->a, out,
+               n, NULL);
 }
 
 

@@ -241,18 +241,17 @@ recsys_query_path(recsys_qctx_t *c, int algo, recsys_result_t *res)
  * One slot per series (recsys_series.h): the collapsed answer may fall
  * short of need while the path had more to give; the path then runs
  * again for twice as many candidates (wide: q with a larger n), until the
- * answer is long enough or the candidates run out.
+ * answer is long enough or the candidates run out.  c may hold the answer
+ * of a wider query than q already (recsys_query_widen); q and need are
+ * the asked ones.
  */
 static int
-recsys_query_series(recsys_qctx_t *c, int algo, recsys_query_t *wide,
-    recsys_result_t *res)
+recsys_query_series(recsys_qctx_t *c, const recsys_query_t *q, uint32_t need,
+    int algo, recsys_query_t *wide, recsys_result_t *res)
 {
-    int                    rc;
-    uint32_t               need, raw, n_items;
-    const recsys_query_t  *q;
+    int       rc;
+    uint32_t  raw, n_items;
 
-    q = c->q;
-    need = c->need;
     n_items = recsys_model_header(c->m)->n_items;
 
     for ( ;; ) {
@@ -274,12 +273,12 @@ recsys_query_series(recsys_qctx_t *c, int algo, recsys_query_t *wide,
             rc = recsys_query_path(c, algo, res);
         }
 
-        c->q = q;
-
         if (rc != RECSYS_OK) {
             break;
         }
     }
+
+    c->q = q;
 
     if (c->have > need) {
         c->have = need;
@@ -288,6 +287,47 @@ recsys_query_series(recsys_qctx_t *c, int algo, recsys_query_t *wide,
     c->need = need;
 
     return rc;
+}
+
+
+/*
+ * The query the first run of the path answers.  With series the answer
+ * of need items is often collapsed below need and the path runs again
+ * for twice as many (recsys_query_series).  A path whose answer for need
+ * is the head of its answer for any larger need asks for twice as many at
+ * once: an anonymous session over the session list (its best need by
+ * score and item, whatever the cut, then popular items), when nothing
+ * after the path reads the request's state but its answer (no reranking).
+ * The collapsed answer cut to need is the same, as collapsing keeps the
+ * first item of each series in order; the second run is saved.
+ */
+static const recsys_query_t *
+recsys_query_widen(const recsys_model_t *m, const recsys_query_t *q,
+    int rerank, recsys_query_t *wide)
+{
+    uint32_t  need, n_items;
+
+    /* the cheap tests first: most requests are not such a session */
+    if (rerank || q->algo != RECSYS_ALGO_HYBRID || q->item != RECSYS_NO_INDEX
+        || q->user != RECSYS_NO_INDEX || q->n_history == 0)
+    {
+        return q;
+    }
+
+    need = q->offset + q->n;
+    n_items = recsys_model_header(m)->n_items;
+
+    if (need == 0 || need >= n_items || !recsys_series_present(m)
+        || recsys_hybrid_session(m, q) == NULL)
+    {
+        return q;
+    }
+
+    *wide = *q;
+    wide->offset = 0;
+    wide->n = need * 2 < n_items ? need * 2 : n_items;
+
+    return wide;
 }
 
 
@@ -315,7 +355,7 @@ recsys_query_run(const recsys_model_t *m, const recsys_query_t *asked,
         }
     }
 
-    rc = recsys_qctx_init(&c, m, q, a);
+    rc = recsys_qctx_init(&c, m, recsys_query_widen(m, q, rerank, &wide), a);
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -331,7 +371,7 @@ recsys_query_run(const recsys_model_t *m, const recsys_query_t *asked,
     rc = recsys_query_path(&c, algo, res);
 
     if (rc == RECSYS_OK && recsys_series_present(m)) {
-        rc = recsys_query_series(&c, algo, &wide, res);
+        rc = recsys_query_series(&c, q, q->offset + q->n, algo, &wide, res);
     }
 
     if (rc != RECSYS_OK) {

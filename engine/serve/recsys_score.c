@@ -1,8 +1,8 @@
 /*
  * recsys_score.c: scoring a weighted history over an item-to-item list,
  * score(c) = sum over history items h of weight(h) x sim(h, c), into the
- * best candidates in order (recsys_score_history) or as a set with its
- * best score (recsys_score_history_set).  The builder precomputes with the
+ * best candidates in order or as a set with its best score
+ * (recsys_score_history_in).  The builder precomputes with the
  * same functions the query scores with at request time.
  */
 
@@ -14,7 +14,7 @@
 /* Sums history weight x neighbour score over the history into acc. */
 static int
 recsys_score_acc(const recsys_list_t *nbrs, recsys_row_t hist,
-    uint32_t max_nbrs, recsys_alloc_t *a, recsys_acc_t *acc)
+    uint32_t max_nbrs, uint32_t *index, recsys_alloc_t *a, recsys_acc_t *acc)
 {
     int           rc;
     double        w;
@@ -27,7 +27,7 @@ recsys_score_acc(const recsys_list_t *nbrs, recsys_row_t hist,
                                      recsys_row_item(hist, h)), max_nbrs).n;
     }
 
-    rc = recsys_acc_init(acc, total, a);
+    rc = recsys_acc_init_indexed(acc, total, index, a);
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -50,13 +50,14 @@ recsys_score_acc(const recsys_list_t *nbrs, recsys_row_t hist,
 
 
 /*
- * Both public functions: with best NULL, the best `want` candidates in
- * order; otherwise the same members as a set, and the best score.
+ * With best NULL, the best `want` candidates in order; otherwise the same
+ * members as a set, and the best score.
  */
-static int
-recsys_score_run(const recsys_list_t *nbrs, recsys_row_t hist,
+int
+recsys_score_history_in(const recsys_list_t *nbrs, recsys_row_t hist,
     uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t want,
-    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out, float *best)
+    uint32_t *index, recsys_alloc_t *a, recsys_scored_t *out,
+    uint32_t *n_out, float *best)
 {
     int           rc;
     recsys_acc_t  acc;
@@ -71,7 +72,7 @@ recsys_score_run(const recsys_list_t *nbrs, recsys_row_t hist,
         return RECSYS_OK;
     }
 
-    rc = recsys_score_acc(nbrs, hist, max_nbrs, a, &acc);
+    rc = recsys_score_acc(nbrs, hist, max_nbrs, index, a, &acc);
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -90,20 +91,6 @@ recsys_score_history(const recsys_list_t *nbrs, recsys_row_t hist,
     uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t need,
     recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out)
 {
-    return recsys_score_run(nbrs, hist, max_nbrs, filter, need, a, out,
-                            n_out, NULL);
-}
-
-
-/*
- * The same list as recsys_score_history() as a set: the same members, in
- * no particular order, and the best score.
- */
-int
-recsys_score_history_set(const recsys_list_t *nbrs, recsys_row_t hist,
-    uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t want,
-    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out, float *best)
-{
-    return recsys_score_run(nbrs, hist, max_nbrs, filter, want, a, out,
-                            n_out, best);
+    return recsys_score_history_in(nbrs, hist, max_nbrs, filter, need, NULL,
+                                   a, out, n_out, NULL);
 }

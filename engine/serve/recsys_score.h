@@ -25,11 +25,14 @@ int recsys_score_history(const recsys_list_t *nbrs, recsys_row_t hist,
     recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out);
 
 /*
- * The same candidates as a set in no order, with the best score in *best:
- * for a blend input, which sums its members.
+ * The same at request time: the sums indexed through index
+ * (recsys_scratch_index: one zero per item, left zero; NULL: hashed), and
+ * with best not NULL the same candidates as a set in no order, with the
+ * best score in *best: for a blend input, which sums its members.
  */
-int recsys_score_history_set(const recsys_list_t *nbrs, recsys_row_t hist,
+int recsys_score_history_in(const recsys_list_t *nbrs, recsys_row_t hist,
     uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t need,
-    recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out, float *best);
+    uint32_t *index, recsys_alloc_t *a, recsys_scored_t *out,
+    uint32_t *n_out, float *best);
 
 #endif /* RECSYS_SCORE_H */

@@ -20,6 +20,7 @@
  */
 struct recsys_scratch_s {
     double         *score;
+    uint32_t       *index;      /* recsys_scratch_index(), all zero */
     uint32_t        n_items;
 };
 
@@ -35,9 +36,10 @@ recsys_scratch_create(uint32_t n_items)
     }
 
     s->score = calloc((size_t) n_items + 1, sizeof(double));
+    s->index = calloc((size_t) n_items + 1, sizeof(uint32_t));
     s->n_items = n_items;
 
-    if (s->score == NULL) {
+    if (s->score == NULL || s->index == NULL) {
         recsys_scratch_destroy(s);
         return NULL;
     }
@@ -51,6 +53,7 @@ recsys_scratch_destroy(recsys_scratch_t *s)
 {
     if (s != NULL) {
         free(s->score);
+        free(s->index);
         free(s);
     }
 }
@@ -67,4 +70,11 @@ double *
 recsys_scratch_scores(recsys_scratch_t *s, uint32_t n_items)
 {
     return s != NULL && s->n_items == n_items ? s->score : NULL;
+}
+
+
+uint32_t *
+recsys_scratch_index(recsys_scratch_t *s, uint32_t n_items)
+{
+    return s != NULL && s->n_items == n_items ? s->index : NULL;
 }

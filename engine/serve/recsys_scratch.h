@@ -1,5 +1,5 @@
 /*
- * recsys_scratch.h: a dense per-item score array a caller may keep across
+ * recsys_scratch.h: dense per-item arrays a caller may keep across
  * requests (one per thread and model: recsys_scratch_create(n_items of the
  * model)), all zero between requests; a session scored with it needs no
  * zeroing of its own.  Without one (NULL) the same array comes zeroed from
@@ -24,5 +24,11 @@ uint32_t recsys_scratch_items(const recsys_scratch_t *s);
  * n_items items, else NULL (s may be NULL).  The caller leaves it zero.
  */
 double *recsys_scratch_scores(recsys_scratch_t *s, uint32_t n_items);
+
+/*
+ * An array of n_items + 1 uint32_t, all zero, under the same terms: an
+ * accumulator's map from item to its place (recsys_acc_init_indexed).
+ */
+uint32_t *recsys_scratch_index(recsys_scratch_t *s, uint32_t n_items);
 
 #endif /* RECSYS_SCRATCH_H */

@@ -125,8 +125,7 @@ recsys_series_collapse(recsys_qctx_t *c)
 
     if (s.n_session > 0) {
         memcpy(s.session, c->q->history, s.n_session * sizeof(uint32_t));
-        qsort(s.session, s.n_session, sizeof(uint32_t),
-              recsys_sorted_cmp_u32);
+        recsys_sorted_sort_u32(s.session, s.n_session);
     }
 
     kept = 0;

@@ -11,6 +11,7 @@
 #define RECSYS_SORTED_H
 
 #include <stdint.h>
+#include <stdlib.h>
 
 
 /* Whether v is among the n values of sorted (increasing). */
@@ -87,6 +88,32 @@ recsys_sorted_cmp_u32(const void *a, const void *b)
     uint32_t  x = *(const uint32_t *) a, y = *(const uint32_t *) b;
 
     return recsys_sorted_order(x, y);
+}
+
+
+/*
+ * Sorts n values in increasing order: by insertion when they are few (a
+ * request's session items: no call per comparison), else with qsort().
+ */
+static inline void
+recsys_sorted_sort_u32(uint32_t *a, uint32_t n)
+{
+    uint32_t  j, k, v;
+
+    if (n > 32) {
+        qsort(a, n, sizeof(uint32_t), recsys_sorted_cmp_u32);
+        return;
+    }
+
+    for (j = 1; j < n; j++) {
+        v = a[j];
+
+        for (k = j; k > 0 && a[k - 1] > v; k--) {
+            a[k] = a[k - 1];
+        }
+
+        a[k] = v;
+    }
 }
 
 
