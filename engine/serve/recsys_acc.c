@@ -33,6 +33,7 @@ recsys_acc_init(recsys_acc_t *acc, uint32_t capacity, recsys_alloc_t *a)
     memset(acc->slots, 0xff, (size_t) size * sizeof(recsys_acc_slot_t));
 
     acc->mask = size - 1;
+    acc->last = RECSYS_NO_INDEX;
 
     return RECSYS_OK;
 }
@@ -53,11 +54,9 @@ recsys_acc_top(recsys_acc_t *acc, const recsys_filter_t *filter,
 
     recsys_topk_init(&top, out, need);
 
-    for (i = 0; i <= acc->mask; i++) {
-        if (acc->slots[i].item == RECSYS_NO_INDEX) {
-            continue;
-        }
-
+    /* the order of the visits does not matter: (score, item) is a total
+     * order of distinct items */
+    for (i = acc->last; i != RECSYS_NO_INDEX; i = acc->slots[i].next) {
         cand.item = acc->slots[i].item;
         cand.score = (float) acc->slots[i].score;
 
@@ -98,10 +97,8 @@ recsys_acc_best(recsys_acc_t *acc, const recsys_filter_t *filter,
     }
 
     n = 0;
-    for (i = 0; i <= acc->mask; i++) {
-        if (acc->slots[i].item != RECSYS_NO_INDEX
-            && recsys_filter_pass(filter, acc->slots[i].item))
-        {
+    for (i = acc->last; i != RECSYS_NO_INDEX; i = acc->slots[i].next) {
+        if (recsys_filter_pass(filter, acc->slots[i].item)) {
             cand[n].item = acc->slots[i].item;
             cand[n].score = (float) acc->slots[i].score;
             n++;

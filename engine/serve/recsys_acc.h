@@ -18,6 +18,7 @@
 
 typedef struct {
     uint32_t  item;
+    uint32_t  next;                 /* the slot occupied before this one */
     double    score;
 } recsys_acc_slot_t;
 
@@ -25,6 +26,9 @@ typedef struct {
     recsys_acc_slot_t  *slots;
     uint32_t            mask;
     uint32_t            shift;      /* 32 - log2(size): the hash's top bits */
+    uint32_t            last;       /* the slot occupied last, or
+                                       RECSYS_NO_INDEX: reading the sums
+                                       back walks the occupied slots alone */
 } recsys_acc_t;
 
 
@@ -62,7 +66,9 @@ recsys_acc_add(recsys_acc_t *acc, uint32_t item, double v)
 
     if (acc->slots[i].item == RECSYS_NO_INDEX) {
         acc->slots[i].item = item;
+        acc->slots[i].next = acc->last;
         acc->slots[i].score = 0.0;
+        acc->last = i;
     }
 
     acc->slots[i].score += v;

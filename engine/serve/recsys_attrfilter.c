@@ -43,6 +43,8 @@ struct recsys_attrfilter_s {
     recsys_alloc_t        *a;
     double                 now;
     int                    syntax;      /* the syntax alone is checked */
+    unsigned char         *memo;        /* 2 bits an item: 0 not known,
+                                           1 fails, 2 passes the clauses */
     const recsys_attr_t   *from;        /* availability bounds, or NULL */
     const recsys_attr_t   *until;
     uint32_t               n;
@@ -299,6 +301,7 @@ recsys_attrfilter_add(recsys_attrfilter_t *f, const char *text, size_t len)
 
     p = text;
     end = text + len;
+    f->memo = NULL;                     /* what it knew no longer holds */
 
     while (len > 0 && p <= end) {
         comma = memchr(p, ',', end - p);
@@ -394,7 +397,7 @@ int
 recsys_attrfilter_pass(const recsys_attrfilter_t *f, uint32_t item)
 {
     double    v;
-    uint32_t  k;
+    uint32_t  k, shift, known;
 
     if (f == NULL || f->attrs == NULL || item >= f->attrs->n_items) {
         return 1;
@@ -414,13 +417,27 @@ recsys_attrfilter_pass(const recsys_attrfilter_t *f, uint32_t item)
         }
     }
 
-    for (k = 0; k < f->n; k++) {
-        if (!recsys_af_test(&f->clause[k], item)) {
-            return 0;
+    shift = (item & 3) * 2;
+
+    if (f->memo != NULL) {
+        known = (f->memo[item >> 2] >> shift) & 3;
+
+        if (known != 0) {
+            return known == 2;
         }
     }
 
-    return 1;
+    for (k = 0; k < f->n; k++) {
+        if (!recsys_af_test(&f->clause[k], item)) {
+            break;
+        }
+    }
+
+    if (f->memo != NULL) {
+        f->memo[item >> 2] |= (unsigned char) ((k == f->n ? 2 : 1) << shift);
+    }
+
+    return k == f->n;
 }
 
 
@@ -507,3 +524,39 @@ recsys_attrfilter_within(const recsys_attrfilter_t *rule,
     return 1;
 }
 
+
+int
+recsys_attrfilter_windows(const recsys_attrs_t *attrs)
+{
+    return attrs != NULL
+           && (attrs->from >= 0 || attrs->until >= 0 || attrs->n_times > 0);
+}
+
+
+int
+recsys_attrfilter_memo(recsys_attrfilter_t *f)
+{
+    size_t  size;
+
+    if (f->attrs == NULL || f->n == 0) {
+        return RECSYS_OK;               /* no clause to remember */
+    }
+
+    size = (size_t) f->attrs->n_items / 4 + 1;
+
+    f->memo = f->a->alloc(f->a->ctx, size);
+    if (f->memo == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    memset(f->memo, 0, size);
+
+    return RECSYS_OK;
+}
+
+
+void
+recsys_attrfilter_set_time(recsys_attrfilter_t *f, double now)
+{
+    f->now = now;
+}

@@ -71,6 +71,25 @@ int recsys_attrfilter_create_rule(const recsys_attrs_t *attrs,
 int recsys_attrfilter_within(const recsys_attrfilter_t *rule,
     const recsys_attrfilter_t *f);
 
+/*
+ * Whether the items of attrs (NULL: none) have availability windows: a
+ * request without clauses needs a filter only then, and its answer
+ * depends on the time (recsys_attrfilter_epoch) only then.
+ */
+int recsys_attrfilter_windows(const recsys_attrs_t *attrs);
+
+/*
+ * For a filter kept for many requests over one model: f remembers, per
+ * item, whether it passes the clauses (2 bits an item, from f's
+ * allocator), so that an item is tested once; the availability windows
+ * are still checked at each request's time (recsys_attrfilter_set_time).
+ * Clauses added later make it forget.  RECSYS_OK or RECSYS_ENOMEM.
+ */
+int recsys_attrfilter_memo(recsys_attrfilter_t *f);
+
+/* The time (Unix seconds) at which f checks availability from now on. */
+void recsys_attrfilter_set_time(recsys_attrfilter_t *f, double now);
+
 /* Whether f has any clause (availability included) to test. */
 int recsys_attrfilter_active(const recsys_attrfilter_t *f);
 
