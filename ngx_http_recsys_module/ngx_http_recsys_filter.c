@@ -108,8 +108,15 @@ ngx_http_recsys_filter_compile(ngx_http_recsys_filter_entry_t *e,
         return rc;
     }
 
-    ngx_memcpy(e->text, conf->data, conf->len);
-    ngx_memcpy(e->text + conf->len, arg->data, arg->len);
+    /* an absent text may have no data: no copy of nothing from NULL */
+    if (conf->len > 0) {
+        ngx_memcpy(e->text, conf->data, conf->len);
+    }
+
+    if (arg->len > 0) {
+        ngx_memcpy(e->text + conf->len, arg->data, arg->len);
+    }
+
     e->conf_len = conf->len;
     e->arg_len = arg->len;
 
@@ -140,8 +147,11 @@ ngx_http_recsys_filter_get(ngx_http_recsys_store_t *store,
         if (e->store == store && e->generation == store->generation
             && e->hash == hash && e->conf_len == conf->len
             && e->arg_len == arg->len
-            && ngx_memcmp(e->text, conf->data, conf->len) == 0
-            && ngx_memcmp(e->text + conf->len, arg->data, arg->len) == 0)
+            && (conf->len == 0
+                || ngx_memcmp(e->text, conf->data, conf->len) == 0)
+            && (arg->len == 0
+                || ngx_memcmp(e->text + conf->len, arg->data, arg->len)
+                   == 0))
         {
             e->used = ++ngx_http_recsys_filters_tick;
             *out = e->filter;
