@@ -3,12 +3,15 @@
  * rules it gives applied to queries over a real model.
  *
  * Feeds: the seed model (RECSYS_FUZZ_MODEL, opened once) and
- *     u8 flags: 1 a user, 2 an item=, 4 explain;  u8 user, u8 item
- *     (modulo the model's counts);  u8 n (1..256);  u8 offset;  u8
- *     diversity (/ 255: 0..1);  then the rest of the input as the file.
+ *     u8 flags: 1 a user, 2 an item=, 4 explain, 8 the request filter
+ *     RECSYS_FUZZ_FILTER (so that pins with its clauses apply), the
+ *     bits above: the source;  u8 user, u8 item (modulo the model's
+ *     counts);  u8 n (1..256);  u8 offset;  u8 diversity (/ 255: 0..1);
+ *     then the rest of the input as the file.
  * A file the parser accepts is resolved against the model
- * (recsys_ovr_view_make) and a query runs with it, with the diversity, for
- * hybrid and for one source.  Asserts: no crash, no sanitizer report, no
+ * (recsys_ovr_view_make: ids, and filters compiled over the model's
+ * attributes) and a query runs with it, with the diversity, for hybrid
+ * and for one source.  Asserts: no crash, no sanitizer report, no
  * hang; a refused file names a line within the file; RECSYS_OK or
  * RECSYS_ENOTFOUND; at most n results, each an item of the model, none
  * hidden, none twice.  With RECSYS_FUZZ_SEED_DIR set it writes files
@@ -19,14 +22,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recsys_attrfilter.h"
 #include "recsys_overrides.h"
 #include "recsys_status.h"
 
 #include "fuzz_common.h"
 
 
-static recsys_model_t  *recsys_fuzz_m;
-static recsys_alloc_t   recsys_fuzz_a;
+#define RECSYS_FUZZ_FILTER  "year>=1990,regions~US|FR"
+
+static recsys_model_t             *recsys_fuzz_m;
+static recsys_alloc_t              recsys_fuzz_a;
+static const recsys_attrfilter_t  *recsys_fuzz_filter;
+
+
+/* The request filter's memory, apart from the runs' arena: malloc. */
+static void *
+recsys_fuzz_filter_alloc(void *ctx, size_t size)
+{
+    (void) ctx;
+
+    return malloc(size);
+}
 
 
 /* "CMD <id of item k> ARG\n" into p; the bytes written. */
@@ -73,12 +90,60 @@ recsys_fuzz_seeds(void)
                            "# a comment\nerase u00001\n\n");
     recsys_fuzz_seed_out("rules", in, 6 + n);
 
+    /* the filtered forms, under the request filter and without it */
+    in[0] = 1 | 8;
+    n = 0;
+    n += recsys_fuzz_rule(p + n, sizeof(in) - 6 - n, "pin", 5,
+                          "1 year>=1990");
+    n += recsys_fuzz_rule(p + n, sizeof(in) - 6 - n, "pin", 7,
+                          "3 regions~FR|US,year>=1990");
+    n += recsys_fuzz_rule(p + n, sizeof(in) - 6 - n, "pin", 9,
+                          "2 maturity<=12");
+    n += recsys_fuzz_rule(p + n, sizeof(in) - 6 - n, "boost", 11, "0.5");
+    n += (size_t) snprintf(p + n, sizeof(in) - 6 - n,
+                           "boost year>=2000 2.5\nboost regions~US 0.25\n"
+                           "boost nofield=x 3\nboost year<=abc 3\n"
+                           "boost maturity!=18,year<2010 1.5\n");
+    recsys_fuzz_seed_out("filters", in, 6 + n);
+    in[0] = 2 | 4 | (3 << 4);
+    recsys_fuzz_seed_out("filters-item", in, 6 + n);
+
     memcpy(p, "pin x 0\n", 8);
     recsys_fuzz_seed_out("bad", in, 6 + 8);
+
+    memcpy(p, "boost =1 2\n", 11);
+    recsys_fuzz_seed_out("bad-filter", in, 6 + 11);
 }
 
 
-RECSYS_FUZZ_QUERY_INIT(0)
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    recsys_alloc_t        fa;
+    recsys_attrfilter_t  *f;
+
+    (void) argc;
+    (void) argv;
+
+    recsys_fuzz_start(&recsys_fuzz_m, recsys_fuzz_seeds, &recsys_fuzz_a,
+                      64 << 20, 0);
+
+    /* compiled once, kept for the process's life */
+    fa.alloc = recsys_fuzz_filter_alloc;
+    fa.ctx = NULL;
+
+    if (recsys_attrfilter_create(recsys_model_attrs(recsys_fuzz_m), 0.0,
+                                 &fa, &f)
+        == RECSYS_OK
+        && recsys_attrfilter_add(f, RECSYS_FUZZ_FILTER,
+                                 strlen(RECSYS_FUZZ_FILTER))
+           == RECSYS_OK)
+    {
+        recsys_fuzz_filter = f;
+    }
+
+    return 0;
+}
 
 
 static void
@@ -134,6 +199,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     q.explain = (flags & 4) != 0;
+    q.filter = (flags & 8) ? recsys_fuzz_filter : NULL;
     q.n = recsys_fuzz_u8(&in) + 1;
     q.offset = recsys_fuzz_u8(&in);
     q.diversity = (float) recsys_fuzz_u8(&in) / 255.0f;
@@ -156,7 +222,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     q.overrides = v;
     q.algo = RECSYS_ALGO_HYBRID;
     recsys_fuzz_run(&q, h->n_items);
-    q.algo = (int) (flags >> 3) % RECSYS_NSRC;
+    q.algo = (int) (flags >> 4) % RECSYS_NSRC;
     recsys_fuzz_run(&q, h->n_items);
 
     recsys_ovr_view_free(v);

@@ -507,4 +507,5 @@ ngx_http_recsys_exit_process(ngx_cycle_t *cycle)
     ngx_http_recsys_store_close_all(cycle);
     ngx_http_recsys_overrides_close_all(cycle);
     ngx_http_recsys_json_exit();
+    ngx_http_recsys_filter_cache_free();
 }

@@ -341,6 +341,16 @@ ngx_http_recsys_overrides_resolve(ngx_http_recsys_overrides_t *o,
 
     o->view_generation = o->store->generation;
 
+    if (o->view->n_unresolved_filters > 0) {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "recsys: overrides \"%V\": %uD filter(s) name a "
+                      "field or a value model \"%s\" does not take (the "
+                      "first on line %uD), their rules are left out",
+                      &o->path, o->view->n_unresolved_filters,
+                      recsys_model_id(o->store->model),
+                      o->view->unresolved_line);
+    }
+
     return NGX_OK;
 }
 

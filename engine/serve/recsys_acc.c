@@ -35,6 +35,7 @@ recsys_acc_init(recsys_acc_t *acc, uint32_t capacity, recsys_alloc_t *a)
     acc->mask = size - 1;
     acc->index = NULL;
     acc->n = 0;
+    acc->last = RECSYS_NO_INDEX;
 
     return RECSYS_OK;
 }
@@ -59,31 +60,27 @@ recsys_acc_init_indexed(recsys_acc_t *acc, uint32_t capacity,
     acc->shift = 0;
     acc->index = index;
     acc->n = 0;
+    acc->last = RECSYS_NO_INDEX;
 
     return RECSYS_OK;
 }
 
 
-/*
- * How many slots to walk: indexed, the ones in use, whose items' index
- * entries go back to zero here; else the whole table.
- */
-static uint32_t
-recsys_acc_slots(recsys_acc_t *acc)
+/* Indexed, the items' index entries go back to zero (once). */
+static void
+recsys_acc_unindex(recsys_acc_t *acc)
 {
     uint32_t  i;
 
     if (acc->index == NULL) {
-        return acc->mask + 1;
+        return;
     }
 
-    for (i = 0; i < acc->n; i++) {
+    for (i = acc->last; i != RECSYS_NO_INDEX; i = acc->slots[i].next) {
         acc->index[acc->slots[i].item] = 0;
     }
 
     acc->index = NULL;
-
-    return acc->n;
 }
 
 
@@ -96,18 +93,16 @@ uint32_t
 recsys_acc_top(recsys_acc_t *acc, const recsys_filter_t *filter,
     uint32_t need, recsys_scored_t *out)
 {
-    uint32_t         i, n;
+    uint32_t         i;
     recsys_topk_t    top;
     recsys_scored_t  cand;
 
     recsys_topk_init(&top, out, need);
-    n = recsys_acc_slots(acc);
+    recsys_acc_unindex(acc);
 
-    for (i = 0; i < n; i++) {
-        if (acc->slots[i].item == RECSYS_NO_INDEX) {
-            continue;
-        }
-
+    /* the order of the visits does not matter: (score, item) is a total
+     * order of distinct items */
+    for (i = acc->last; i != RECSYS_NO_INDEX; i = acc->slots[i].next) {
         cand.item = acc->slots[i].item;
         cand.score = (float) acc->slots[i].score;
 
@@ -160,26 +155,24 @@ recsys_acc_best(recsys_acc_t *acc, const recsys_filter_t *filter,
     uint32_t want, recsys_alloc_t *a, recsys_scored_t *out, uint32_t *n_out,
     float *best)
 {
-    uint32_t          i, n, b, slots, kept, done, take, last;
+    uint32_t          i, n, b, kept, done, take, last;
     recsys_scored_t  *cand;
 
     *n_out = 0;
     *best = 0.0f;
 
-    slots = recsys_acc_slots(acc);
+    recsys_acc_unindex(acc);
 
-    cand = a->alloc(a->ctx, ((size_t) slots + 1) * sizeof(*cand));
+    cand = a->alloc(a->ctx, ((size_t) acc->n + 1) * sizeof(*cand));
     if (cand == NULL) {
         return RECSYS_ENOMEM;
     }
 
     n = 0;
-    for (i = 0; i < slots; i++) {
-        if (acc->slots[i].item != RECSYS_NO_INDEX) {
-            cand[n].item = acc->slots[i].item;
-            cand[n].score = (float) acc->slots[i].score;
-            n++;
-        }
+    for (i = acc->last; i != RECSYS_NO_INDEX; i = acc->slots[i].next) {
+        cand[n].item = acc->slots[i].item;
+        cand[n].score = (float) acc->slots[i].score;
+        n++;
     }
 
     kept = 0;

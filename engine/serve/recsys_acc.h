@@ -4,7 +4,9 @@
  * read back through a filter, best first.  Given an item-indexed array of
  * zeros (a worker's scratch), it is indexed instead: the sums lie packed
  * in the order items came, found through the array, with no table to
- * clear or walk; reading them back puts the array to zero again.
+ * clear; reading them back puts the array to zero again.  Either way the
+ * slots in use are linked, newest first, through the slot's padding, so
+ * reading the sums back walks them alone, not the whole table.
  */
 
 #ifndef RECSYS_ACC_H
@@ -21,6 +23,7 @@
 
 typedef struct {
     uint32_t  item;
+    uint32_t  next;                 /* the slot taken before this one */
     double    score;
 } recsys_acc_slot_t;
 
@@ -29,7 +32,9 @@ typedef struct {
     uint32_t            mask;
     uint32_t            shift;      /* 32 - log2(size): the hash's top bits */
     uint32_t           *index;      /* NULL, or item -> 1 + its slot */
-    uint32_t            n;          /* indexed: the slots in use */
+    uint32_t            n;          /* the slots in use */
+    uint32_t            last;       /* the slot taken last, or
+                                       RECSYS_NO_INDEX */
 } recsys_acc_t;
 
 
@@ -72,7 +77,9 @@ recsys_acc_add(recsys_acc_t *acc, uint32_t item, double v)
             i = ++acc->n;
             acc->index[item] = i;
             acc->slots[i - 1].item = item;
+            acc->slots[i - 1].next = acc->last;
             acc->slots[i - 1].score = 0.0;
+            acc->last = i - 1;
         }
 
         acc->slots[i - 1].score += v;
@@ -89,7 +96,10 @@ recsys_acc_add(recsys_acc_t *acc, uint32_t item, double v)
 
     if (acc->slots[i].item == RECSYS_NO_INDEX) {
         acc->slots[i].item = item;
+        acc->slots[i].next = acc->last;
         acc->slots[i].score = 0.0;
+        acc->last = i;
+        acc->n++;
     }
 
     acc->slots[i].score += v;

@@ -42,6 +42,9 @@ struct recsys_attrfilter_s {
     const recsys_attrs_t  *attrs;       /* NULL: the model has none */
     recsys_alloc_t        *a;
     double                 now;
+    int                    syntax;      /* the syntax alone is checked */
+    unsigned char         *memo;        /* 2 bits an item: 0 not known,
+                                           1 fails, 2 passes the clauses */
     const recsys_attr_t   *from;        /* availability bounds, or NULL */
     const recsys_attr_t   *until;
     uint32_t               n;
@@ -106,6 +109,29 @@ recsys_af_op(const char *p, const char *end, size_t *len)
 }
 
 
+/* How many '|'-separated alternatives v .. end has; 0 when one is empty. */
+static uint32_t
+recsys_af_alternatives(const char *v, const char *end)
+{
+    uint32_t     n;
+    const char  *p;
+
+    n = 1;
+
+    for (p = v; p < end; p++) {
+        if (*p == '|') {
+            if (p == v || p + 1 == end || p[-1] == '|') {
+                return 0;
+            }
+
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
 /* The values of a string clause: the dictionary indexes of v's parts. */
 static int
 recsys_af_values(recsys_attrfilter_t *f, recsys_af_clause_t *c,
@@ -114,17 +140,9 @@ recsys_af_values(recsys_attrfilter_t *f, recsys_af_clause_t *c,
     uint32_t     n, k, j, x, index;
     const char  *bar;
 
-    n = 1;
-    for (bar = v; bar < end; bar++) {
-        n += *bar == '|';
-    }
+    n = c->op == RECSYS_AF_ANY ? recsys_af_alternatives(v, end) : 1;
 
-    if (c->op != RECSYS_AF_ANY) {
-        n = 1;
-        bar = end;
-    }
-
-    if (n > RECSYS_ATTRFILTER_ANY) {
+    if (n == 0 || n > RECSYS_ATTRFILTER_ANY) {
         return RECSYS_EINVAL;
     }
 
@@ -182,42 +200,72 @@ recsys_af_values(recsys_attrfilter_t *f, recsys_af_clause_t *c,
 }
 
 
+/*
+ * The parts of one clause, p .. end: the field ends at *o, the value
+ * starts at *v; the operator, or -1 when the clause is not `field OP
+ * value` with a field and a value.
+ */
+static int
+recsys_af_split(const char *p, const char *end, const char **o,
+    const char **v)
+{
+    int     op;
+    size_t  oplen;
+
+    for (*o = p; *o < end && strchr("=!<>~", **o) == NULL; (*o)++) {
+        /* the field runs to the operator */
+    }
+
+    if (*o == p || *o == end) {
+        return -1;
+    }
+
+    op = recsys_af_op(*o, end, &oplen);
+    *v = *o + oplen;
+
+    return *v < end ? op : -1;
+}
+
+
 /* One clause, p .. end, into f->clause[f->n]. */
 static int
 recsys_af_clause(recsys_attrfilter_t *f, const char *p, const char *end)
 {
     int                  k, op;
-    size_t               oplen;
-    const char          *o;
+    const char          *o, *v;
     recsys_af_clause_t  *c;
 
-    for (o = p; o < end && strchr("=!<>~", *o) == NULL; o++) {
-        /* the field runs to the operator */
-    }
-
-    if (o == p || o == end || f->n == RECSYS_ATTRFILTER_CLAUSES) {
+    op = recsys_af_split(p, end, &o, &v);
+    if (op < 0 || f->n == RECSYS_ATTRFILTER_CLAUSES) {
         return RECSYS_EINVAL;
     }
 
-    op = recsys_af_op(o, end, &oplen);
-    k = f->attrs != NULL ? recsys_attrs_find(f->attrs, p, o - p) : -1;
+    if (f->syntax) {
+        k = op == RECSYS_AF_ANY ? recsys_af_alternatives(v, end) : 1;
+        if (k == 0 || k > RECSYS_ATTRFILTER_ANY) {
+            return RECSYS_EINVAL;
+        }
 
-    if (op < 0 || k < 0 || o + oplen == end) {
+        f->n++;
+        return RECSYS_OK;
+    }
+
+    k = f->attrs != NULL ? recsys_attrs_find(f->attrs, p, o - p) : -1;
+    if (k < 0) {
         return RECSYS_EINVAL;
     }
 
     c = &f->clause[f->n];
     c->at = &f->attrs->attr[k];
     c->op = op;
-    o += oplen;
 
     switch (c->at->type) {
     case RECSYS_ATTR_NUMBER:
     case RECSYS_ATTR_DATE:
         if (op == RECSYS_AF_ANY
             || (c->at->type == RECSYS_ATTR_NUMBER
-                ? recsys_attrs_parse_number(o, end - o, &c->num)
-                : recsys_attrs_parse_date(o, end - o, &c->num))
+                ? recsys_attrs_parse_number(v, end - v, &c->num)
+                : recsys_attrs_parse_date(v, end - v, &c->num))
                != RECSYS_OK)
         {
             return RECSYS_EINVAL;
@@ -233,7 +281,7 @@ recsys_af_clause(recsys_attrfilter_t *f, const char *p, const char *end)
             return RECSYS_EINVAL;
         }
 
-        k = recsys_af_values(f, c, o, end);
+        k = recsys_af_values(f, c, v, end);
         if (k != RECSYS_OK) {
             return k;
         }
@@ -253,6 +301,7 @@ recsys_attrfilter_add(recsys_attrfilter_t *f, const char *text, size_t len)
 
     p = text;
     end = text + len;
+    f->memo = NULL;                     /* what it knew no longer holds */
 
     while (len > 0 && p <= end) {
         comma = memchr(p, ',', end - p);
@@ -348,7 +397,7 @@ int
 recsys_attrfilter_pass(const recsys_attrfilter_t *f, uint32_t item)
 {
     double    v;
-    uint32_t  k;
+    uint32_t  k, shift, known;
 
     if (f == NULL || f->attrs == NULL || item >= f->attrs->n_items) {
         return 1;
@@ -368,13 +417,27 @@ recsys_attrfilter_pass(const recsys_attrfilter_t *f, uint32_t item)
         }
     }
 
-    for (k = 0; k < f->n; k++) {
-        if (!recsys_af_test(&f->clause[k], item)) {
-            return 0;
+    shift = (item & 3) * 2;
+
+    if (f->memo != NULL) {
+        known = (f->memo[item >> 2] >> shift) & 3;
+
+        if (known != 0) {
+            return known == 2;
         }
     }
 
-    return 1;
+    for (k = 0; k < f->n; k++) {
+        if (!recsys_af_test(&f->clause[k], item)) {
+            break;
+        }
+    }
+
+    if (f->memo != NULL) {
+        f->memo[item >> 2] |= (unsigned char) ((k == f->n ? 2 : 1) << shift);
+    }
+
+    return k == f->n;
 }
 
 
@@ -386,4 +449,114 @@ recsys_attrfilter_epoch(const recsys_attrfilter_t *f)
     }
 
     return recsys_attrs_epoch(f->attrs, f->now) + 1;
+}
+
+
+int
+recsys_attrfilter_syntax(const char *text, size_t len)
+{
+    recsys_attrfilter_t  f;
+
+    memset(&f, 0, sizeof(recsys_attrfilter_t));
+    f.syntax = 1;
+
+    return len > 0 ? recsys_attrfilter_add(&f, text, len) : RECSYS_EINVAL;
+}
+
+
+int
+recsys_attrfilter_create_rule(const recsys_attrs_t *attrs,
+    recsys_alloc_t *a, recsys_attrfilter_t **f)
+{
+    int  rc;
+
+    rc = recsys_attrfilter_create(attrs, 0.0, a, f);
+    if (rc == RECSYS_OK) {
+        (*f)->from = NULL;
+        (*f)->until = NULL;
+    }
+
+    return rc;
+}
+
+
+/* Whether two compiled clauses over one model say the same. */
+static int
+recsys_af_same(const recsys_af_clause_t *x, const recsys_af_clause_t *y)
+{
+    if (x->at != y->at || x->op != y->op) {
+        return 0;
+    }
+
+    if (x->at->nums != NULL) {
+        return x->num == y->num;
+    }
+
+    return x->n_vals == y->n_vals
+           && (x->n_vals == 0
+               || memcmp(x->vals, y->vals, x->n_vals * sizeof(uint32_t))
+                  == 0);
+}
+
+
+int
+recsys_attrfilter_within(const recsys_attrfilter_t *rule,
+    const recsys_attrfilter_t *f)
+{
+    uint32_t  k, j;
+
+    if (f == NULL) {
+        return rule->n == 0;
+    }
+
+    for (k = 0; k < rule->n; k++) {
+        for (j = 0; j < f->n; j++) {
+            if (recsys_af_same(&rule->clause[k], &f->clause[j])) {
+                break;
+            }
+        }
+
+        if (j == f->n) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+int
+recsys_attrfilter_windows(const recsys_attrs_t *attrs)
+{
+    return attrs != NULL
+           && (attrs->from >= 0 || attrs->until >= 0 || attrs->n_times > 0);
+}
+
+
+int
+recsys_attrfilter_memo(recsys_attrfilter_t *f)
+{
+    size_t  size;
+
+    if (f->attrs == NULL || f->n == 0) {
+        return RECSYS_OK;               /* no clause to remember */
+    }
+
+    size = (size_t) f->attrs->n_items / 4 + 1;
+
+    f->memo = f->a->alloc(f->a->ctx, size);
+    if (f->memo == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    memset(f->memo, 0, size);
+
+    return RECSYS_OK;
+}
+
+
+void
+recsys_attrfilter_set_time(recsys_attrfilter_t *f, double now)
+{
+    f->now = now;
 }

@@ -46,6 +46,50 @@ int recsys_attrfilter_create(const recsys_attrs_t *attrs, double now,
 int recsys_attrfilter_add(recsys_attrfilter_t *f, const char *text,
     size_t len);
 
+/*
+ * Whether text (len bytes) has the form of a filter, clauses of `field OP
+ * value`, without a model to know its fields: RECSYS_OK or RECSYS_EINVAL
+ * (an empty text too).  A filter of this form may still name a field a
+ * given model lacks, or a value its type does not take.
+ */
+int recsys_attrfilter_syntax(const char *text, size_t len);
+
+/*
+ * A filter of rules written beside a model rather than asked by a request
+ * (the overrides): like recsys_attrfilter_create(), but without the
+ * availability clauses, so that it holds at any time.
+ */
+int recsys_attrfilter_create_rule(const recsys_attrs_t *attrs,
+    recsys_alloc_t *a, recsys_attrfilter_t **f);
+
+/*
+ * Whether every clause of rule is also a clause of f (f may be NULL): the
+ * same attribute, operator and value (the same set of values for ~, in
+ * any order; values the model lacks do not count).  Both compiled over
+ * one model's attributes.
+ */
+int recsys_attrfilter_within(const recsys_attrfilter_t *rule,
+    const recsys_attrfilter_t *f);
+
+/*
+ * Whether the items of attrs (NULL: none) have availability windows: a
+ * request without clauses needs a filter only then, and its answer
+ * depends on the time (recsys_attrfilter_epoch) only then.
+ */
+int recsys_attrfilter_windows(const recsys_attrs_t *attrs);
+
+/*
+ * For a filter kept for many requests over one model: f remembers, per
+ * item, whether it passes the clauses (2 bits an item, from f's
+ * allocator), so that an item is tested once; the availability windows
+ * are still checked at each request's time (recsys_attrfilter_set_time).
+ * Clauses added later make it forget.  RECSYS_OK or RECSYS_ENOMEM.
+ */
+int recsys_attrfilter_memo(recsys_attrfilter_t *f);
+
+/* The time (Unix seconds) at which f checks availability from now on. */
+void recsys_attrfilter_set_time(recsys_attrfilter_t *f, double now);
+
 /* Whether f has any clause (availability included) to test. */
 int recsys_attrfilter_active(const recsys_attrfilter_t *f);
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recsys_attrfilter.h"
 #include "recsys_overrides.h"
 #include "recsys_row.h"
 #include "recsys_text.h"
@@ -30,11 +31,12 @@ typedef struct {
 static const struct {
     const char  *name;
     uint32_t     fields;
+    uint32_t     max_fields;
 } recsys_ovr_commands[RECSYS_OVR_NKINDS] = {
-    { "hide", 2 },
-    { "erase", 2 },
-    { "pin", 3 },
-    { "boost", 3 }
+    { "hide", 2, 2 },
+    { "erase", 2, 2 },
+    { "pin", 3, 4 },
+    { "boost", 3, 3 }
 };
 
 
@@ -111,12 +113,29 @@ recsys_ovr_number(const char *p, size_t len, int point, double lo,
 }
 
 
+/* Whether a boost's first field is a filter: it has an operator. */
+static int
+recsys_ovr_is_filter(const char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] == '=' || p[i] == '<' || p[i] == '>' || p[i] == '~') {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* One non-empty line into r: NULL, or the fixed reason it is refused. */
 static const char *
 recsys_ovr_line(const char *p, size_t len, recsys_ovr_rule_t *r)
 {
     int                  k;
     double               v;
+    uint32_t             j;
     recsys_ovr_fields_t  f;
 
     if (!recsys_ovr_split(p, len, &f)) {
@@ -135,20 +154,40 @@ recsys_ovr_line(const char *p, size_t len, recsys_ovr_rule_t *r)
         return "unknown command (hide, erase, pin or boost)";
     }
 
-    if (f.n != recsys_ovr_commands[k].fields) {
-        return f.n < recsys_ovr_commands[k].fields ? "missing field"
-                                                   : "too many fields";
+    if (f.n < recsys_ovr_commands[k].fields) {
+        return "missing field";
     }
 
-    if (!recsys_id_valid(f.p[1], f.len[1])) {
-        return "bad id (1 to 256 bytes of UTF-8)";
+    if (f.n > recsys_ovr_commands[k].max_fields) {
+        return "too many fields";
     }
 
     memset(r, 0, sizeof(recsys_ovr_rule_t));
     r->kind = (recsys_ovr_kind_t) k;
-    r->id = f.p[1];
-    r->id_len = (uint32_t) f.len[1];
     r->factor = 1.0f;
+
+    /* a boost of every item passing a filter, or a pin's filter */
+    if ((k == RECSYS_OVR_BOOST && recsys_ovr_is_filter(f.p[1], f.len[1]))
+        || f.n == 4)
+    {
+        j = f.n == 4 ? 3 : 1;
+
+        if (recsys_attrfilter_syntax(f.p[j], f.len[j]) != RECSYS_OK) {
+            return "bad filter (clauses field OP value joined by commas)";
+        }
+
+        r->filter = f.p[j];
+        r->filter_len = (uint32_t) f.len[j];
+    }
+
+    if (r->filter == NULL || k == RECSYS_OVR_PIN) {
+        if (!recsys_id_valid(f.p[1], f.len[1])) {
+            return "bad id (1 to 256 bytes of UTF-8)";
+        }
+
+        r->id = f.p[1];
+        r->id_len = (uint32_t) f.len[1];
+    }
 
     if (k == RECSYS_OVR_PIN) {
         if (recsys_ovr_number(f.p[2], f.len[2], 0, 1,
@@ -342,15 +381,29 @@ recsys_ovr_bit_set(uint64_t *bits, uint32_t i)
 float
 recsys_ovr_boost(const recsys_ovr_view_t *v, uint32_t item)
 {
+    float     factor;
     uint32_t  k;
 
-    if (v == NULL || v->boosts.n == 0) {
+    if (v == NULL) {
         return 1.0f;
     }
 
-    k = recsys_row_find(v->boosts, item);
+    factor = 1.0f;
 
-    return k < v->boosts.n ? recsys_row_score(v->boosts, k) : 1.0f;
+    if (v->boosts.n > 0) {
+        k = recsys_row_find(v->boosts, item);
+        if (k < v->boosts.n) {
+            factor = recsys_row_score(v->boosts, k);
+        }
+    }
+
+    for (k = 0; k < v->n_fboosts; k++) {
+        if (recsys_attrfilter_pass(v->fboosts[k].filter, item)) {
+            factor *= v->fboosts[k].factor;
+        }
+    }
+
+    return factor;
 }
 
 
@@ -362,14 +415,15 @@ static recsys_ovr_view_t *
 recsys_ovr_view_alloc(const recsys_overrides_t *o, uint32_t n_items,
     uint32_t n_users)
 {
-    size_t              hid, era, pins, size;
+    size_t              hid, era, pins, boosts, size;
     recsys_ovr_view_t  *v;
 
     hid = ((size_t) n_items / 64 + 1) * sizeof(uint64_t);
     era = ((size_t) n_users / 64 + 1) * sizeof(uint64_t);
     pins = (size_t) o->n[RECSYS_OVR_PIN] * sizeof(recsys_ovr_pin_t);
-    size = sizeof(recsys_ovr_view_t) + hid + era + pins
-           + (size_t) o->n[RECSYS_OVR_BOOST] * sizeof(recsys_entry_t);
+    boosts = (size_t) o->n[RECSYS_OVR_BOOST] * sizeof(recsys_entry_t);
+    size = sizeof(recsys_ovr_view_t) + hid + era + pins + boosts
+           + (size_t) o->n[RECSYS_OVR_BOOST] * sizeof(recsys_ovr_fboost_t);
 
     v = calloc(1, size);
     if (v == NULL) {
@@ -380,6 +434,8 @@ recsys_ovr_view_alloc(const recsys_overrides_t *o, uint32_t n_items,
     v->erased = (uint64_t *) ((char *) v->hidden + hid);
     v->pins = (recsys_ovr_pin_t *) ((char *) v->erased + era);
     v->boost_entries = (recsys_entry_t *) ((char *) v->pins + pins);
+    v->fboosts = (recsys_ovr_fboost_t *) ((char *) v->boost_entries
+                                          + boosts);
     v->n_items = n_items;
     v->n_users = n_users;
     v->version = o->version;
@@ -412,23 +468,73 @@ recsys_ovr_boosts_merge(recsys_ovr_view_t *v, uint32_t n)
 }
 
 
-/* One rule of o into v, when the model knows its id. */
-static void
+/*
+ * The filter of rule r compiled over m's attributes into *f: RECSYS_OK,
+ * RECSYS_EINVAL when m lacks what it names (counted in the view), or
+ * RECSYS_ENOMEM.
+ */
+static int
+recsys_ovr_compile(recsys_ovr_view_t *v, const recsys_ovr_rule_t *r,
+    const recsys_model_t *m, const recsys_attrfilter_t **f)
+{
+    int                   rc;
+    recsys_alloc_t        a;
+    recsys_attrfilter_t  *c;
+
+    recsys_blocks_alloc(&v->blocks, &a);
+
+    rc = recsys_attrfilter_create_rule(recsys_model_attrs(m), &a, &c);
+    if (rc == RECSYS_OK) {
+        rc = recsys_attrfilter_add(c, r->filter, r->filter_len);
+    }
+
+    if (rc == RECSYS_EINVAL) {
+        if (v->n_unresolved_filters++ == 0) {
+            v->unresolved_line = r->line;
+        }
+    }
+
+    *f = c;
+
+    return rc;
+}
+
+
+/*
+ * One rule of o into v, when the model knows its id and what its filter
+ * names: RECSYS_OK (added or left out) or RECSYS_ENOMEM.
+ */
+static int
 recsys_ovr_view_add(recsys_ovr_view_t *v, const recsys_ovr_rule_t *r,
     const recsys_model_t *m, uint32_t *n_boosts)
 {
-    uint32_t  index;
+    int                         rc;
+    uint32_t                    index;
+    const recsys_attrfilter_t  *f;
 
     if (r->kind == RECSYS_OVR_ERASE) {
         if (recsys_model_user(m, r->id, r->id_len, &index) == RECSYS_OK) {
             v->n_erased += recsys_ovr_bit_set(v->erased, index);
         }
 
-        return;
+        return RECSYS_OK;
     }
 
-    if (recsys_model_item(m, r->id, r->id_len, &index) != RECSYS_OK) {
-        return;
+    index = 0;
+
+    if (r->id != NULL
+        && recsys_model_item(m, r->id, r->id_len, &index) != RECSYS_OK)
+    {
+        return RECSYS_OK;
+    }
+
+    f = NULL;
+
+    if (r->filter != NULL) {
+        rc = recsys_ovr_compile(v, r, m, &f);
+        if (rc != RECSYS_OK) {
+            return rc == RECSYS_ENOMEM ? rc : RECSYS_OK;
+        }
     }
 
     if (r->kind == RECSYS_OVR_HIDE) {
@@ -438,14 +544,21 @@ recsys_ovr_view_add(recsys_ovr_view_t *v, const recsys_ovr_rule_t *r,
         v->pins[v->n_pins].item = index;
         v->pins[v->n_pins].position = r->position;
         v->pins[v->n_pins].line = r->line;
-        v->pins[v->n_pins].filter = r->filter;
+        v->pins[v->n_pins].filter = f;
         v->n_pins++;
+
+    } else if (f != NULL) {
+        v->fboosts[v->n_fboosts].filter = f;
+        v->fboosts[v->n_fboosts].factor = r->factor;
+        v->n_fboosts++;
 
     } else {
         v->boost_entries[*n_boosts].item = index;
         v->boost_entries[*n_boosts].score = r->factor;
         (*n_boosts)++;
     }
+
+    return RECSYS_OK;
 }
 
 
@@ -467,7 +580,11 @@ recsys_ovr_view_make(const recsys_overrides_t *o, const recsys_model_t *m,
     n_boosts = 0;
 
     for (k = 0; k < o->n_rules; k++) {
-        recsys_ovr_view_add(v, &o->rules[k], m, &n_boosts);
+        if (recsys_ovr_view_add(v, &o->rules[k], m, &n_boosts) != RECSYS_OK)
+        {
+            recsys_ovr_view_free(v);
+            return RECSYS_ENOMEM;
+        }
     }
 
     qsort(v->pins, v->n_pins, sizeof(recsys_ovr_pin_t), recsys_ovr_pin_cmp);
@@ -482,5 +599,8 @@ recsys_ovr_view_make(const recsys_overrides_t *o, const recsys_model_t *m,
 void
 recsys_ovr_view_free(recsys_ovr_view_t *v)
 {
-    free(v);
+    if (v != NULL) {
+        recsys_blocks_free(&v->blocks);
+        free(v);
+    }
 }

@@ -5,30 +5,42 @@
  * The file holds one command per line; blank lines and lines starting
  * with '#' are ignored; fields are separated by spaces or tabs:
  *
- *     hide  ITEM               the item is never answered, nor item=ITEM
- *     erase USER               the user is answered as an unknown user
- *     pin   ITEM POSITION      the item at that 1-based position (1..10000)
- *     boost ITEM FACTOR        the item's score times FACTOR (0..1000)
+ *     hide  ITEM                 the item is never answered, nor item=ITEM
+ *     erase USER                 the user is answered as an unknown user
+ *     pin   ITEM POSITION        the item at that 1-based position (1..10000)
+ *     pin   ITEM POSITION FILTER the same, for the requests whose filter
+ *                                has every clause of FILTER
+ *     boost ITEM FACTOR          the item's score times FACTOR (0..1000)
+ *     boost FILTER FACTOR        the score of every item passing FILTER
+ *                                times FACTOR
+ *
+ * A FILTER has the syntax of the filter= argument (recsys_attrfilter.h),
+ * without spaces; a boost's first field is a filter when it holds one of
+ * the operator characters = < > ~ (so an item whose id holds one cannot
+ * be boosted by id).
  *
  * Two stages.  recsys_overrides_parse() checks the text and keeps its
- * rules with their external ids (recsys_overrides_t): it knows no model.
+ * rules with their external ids and filter texts (recsys_overrides_t): it
+ * knows no model, so it checks a filter's form alone.
  * recsys_ovr_view_make() resolves those ids against one model into what
  * a request reads (recsys_ovr_view_t): the hidden items and the erased
  * users as bitmaps over the model's indexes (one bit each, an O(1) lookup
  * without probing: 100,000 hidden items of a million-item catalogue cost
  * 125 KB), the pins sorted by position and the boosts sorted by item
  * (a binary search per candidate of a re-ranked pool; the boosts of one
- * item multiply).  Ids the model does not know are left out of the view
- * and resolved again against the next model.
+ * item multiply), and the filters compiled over the model's attributes.
+ * Ids the model does not know, and filters naming a field it lacks or a
+ * value that field's type does not take, are left out of the view (and
+ * counted, the first one's line kept, so that it can be logged) and
+ * resolved again against the next model.
  *
- * Filters.  The issue's "pin ITEM POSITION FILTER" and "boost FILTER
- * FACTOR" forms need the request filter syntax; until it exists, a rule
- * names one item.  The parsed rule and the resolved pin carry a `filter`
- * pointer, NULL today, so that a parsed filter can be attached without
- * changing their layout: a pin then applies only to the requests whose
- * filter it matches; a filtered boost becomes a rule with a filter and no
- * item, kept beside the boosts by item in a list of its own that the
- * re-ranking tries on every pool item (recsys_rerank.c).
+ * Filters.  A pin with a filter applies only to the requests whose own
+ * filter (recsys_filter and filter= together) has each of its clauses,
+ * compared compiled (recsys_attrfilter_within): `pin P 1 maturity<=12`
+ * pins P in a location whose recsys_filter says maturity<=12.  A boost
+ * with a filter multiplies the score of each pool item passing it
+ * (availability aside: the request checked it); an item's factor is its
+ * boosts by id times those of every filter it passes, in file order.
  */
 
 #ifndef RECSYS_OVERRIDES_H
@@ -37,6 +49,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "recsys_blocks.h"
 #include "recsys_model.h"
 
 
@@ -59,7 +72,9 @@ typedef struct {
     uint32_t           id_len;
     uint32_t           position;    /* pin: 1-based */
     float              factor;      /* boost */
-    const void        *filter;      /* reserved for a filter; NULL */
+    const char        *filter;      /* pin, boost: its text, or NULL (a
+                                       boost with a filter has no id) */
+    uint32_t           filter_len;
 } recsys_ovr_rule_t;
 
 typedef struct {
@@ -74,8 +89,13 @@ typedef struct {
     uint32_t           item;
     uint32_t           position;    /* 1-based */
     uint32_t           line;        /* ties between positions: file order */
-    const void        *filter;      /* reserved; NULL */
+    const struct recsys_attrfilter_s  *filter;  /* NULL: every request */
 } recsys_ovr_pin_t;
+
+typedef struct {
+    const struct recsys_attrfilter_s  *filter;
+    float              factor;
+} recsys_ovr_fboost_t;
 
 typedef struct {
     uint64_t            version;
@@ -89,6 +109,11 @@ typedef struct {
     uint32_t            n_pins;
     recsys_entry_t     *boost_entries;  /* (item, factor) by item */
     recsys_row_t        boosts;     /* the same, as a row to search */
+    recsys_ovr_fboost_t *fboosts;   /* boosts by filter, in file order */
+    uint32_t            n_fboosts;
+    uint32_t            n_unresolved_filters;   /* left out: the model */
+    uint32_t            unresolved_line;        /* lacks what they name */
+    recsys_blocks_t     blocks;     /* the compiled filters' memory */
 } recsys_ovr_view_t;
 
 
@@ -108,7 +133,7 @@ int recsys_ovr_view_make(const recsys_overrides_t *o,
     const recsys_model_t *m, recsys_ovr_view_t **out);
 void recsys_ovr_view_free(recsys_ovr_view_t *v);
 
-/* A boost's factor for item, 1 when it has none. */
+/* A boost's factor for item (all its boosts' product), 1 when none. */
 float recsys_ovr_boost(const recsys_ovr_view_t *v, uint32_t item);
 
 
@@ -127,6 +152,14 @@ recsys_ovr_erased(const recsys_ovr_view_t *v, uint32_t user)
 {
     return v != NULL && user < v->n_users
            && (v->erased[user >> 6] >> (user & 63)) & 1;
+}
+
+
+/* Whether the view has boosts of either kind (v may be NULL). */
+static inline int
+recsys_ovr_boosts(const recsys_ovr_view_t *v)
+{
+    return v != NULL && (v->boosts.n > 0 || v->n_fboosts > 0);
 }
 
 #endif /* RECSYS_OVERRIDES_H */

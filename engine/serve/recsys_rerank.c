@@ -11,11 +11,13 @@
  * move down one place.  It shows the score of the place it takes, so the
  * scores of a page without diversity still never rise, and its
  * explanation when the pool held it (an empty one otherwise).  A pin past
- * the end of a short list lands at its end.
+ * the end of a short list lands at its end.  A pin with a filter counts
+ * only in the requests whose filter has the pin's clauses.
  */
 
 #include <string.h>
 
+#include "recsys_attrfilter.h"
 #include "recsys_diversity.h"
 #include "recsys_rerank.h"
 
@@ -37,7 +39,7 @@ recsys_rerank_prepare(const recsys_query_t *q, recsys_query_t *run)
         run->user = RECSYS_NO_INDEX;
     }
 
-    more = q->diversity > 0.0f || (v != NULL && v->boosts.n > 0);
+    more = q->diversity > 0.0f || recsys_ovr_boosts(v);
 
     if (!more && (v == NULL || v->n_pins == 0)) {
         return 0;
@@ -164,7 +166,10 @@ recsys_rerank_eligible(recsys_qctx_t *c, const recsys_ovr_view_t *v,
             break;
         }
 
-        if (recsys_itemset_has(pinned, p->item) || p->item == c->q->item) {
+        if (recsys_itemset_has(pinned, p->item) || p->item == c->q->item
+            || (p->filter != NULL
+                && !recsys_attrfilter_within(p->filter, c->q->filter)))
+        {
             continue;
         }
 
@@ -305,7 +310,7 @@ recsys_rerank_apply(recsys_qctx_t *c, const recsys_query_t *q,
     need = q->offset + q->n;
     rc = RECSYS_OK;
 
-    if (v != NULL && v->boosts.n > 0) {
+    if (recsys_ovr_boosts(v)) {
         recsys_rerank_boost(c, v, why);
     }
 
