@@ -16,8 +16,12 @@
 # driver's wall time and peak RSS and each step's largest peak RSS, beside
 # the single build's wall time and peak RSS.
 #
-# Environment: SIZES, SHARDS, WORKERS, MEMORY_LIMIT, DATA, BUILD_ARGS,
-# BUILD (where recsys-build is), KEEP=1 (keep the work directory).
+# TASK_MEMORY (0: none) caps each builder process's data segment
+# (the driver's --task-memory, RLIMIT_DATA).
+#
+# Environment: SIZES, SHARDS, WORKERS, MEMORY_LIMIT, TASK_MEMORY, DATA,
+# BUILD_ARGS, BUILD (where recsys-build is), KEEP=1 (keep the work
+# directory).
 # Needs GNU time and python3-distributed (installed when missing).
 
 set -eu
@@ -30,6 +34,7 @@ SIZES=${SIZES-5M}
 SHARDS=${SHARDS:-1 2 7}
 WORKERS=${WORKERS:-2}
 MEMORY_LIMIT=${MEMORY_LIMIT:-4GiB}
+TASK_MEMORY=${TASK_MEMORY:-0}
 DATA=${DATA:-$ROOT/../shared/data/ml-latest-small}
 BUILD_ARGS=${BUILD_ARGS:-}
 
@@ -54,7 +59,8 @@ compare() {
         m="$WORK/$name-p$p.mdb"
         # shellcheck disable=SC2086
         timed "$WORK/$name-p$p.time" /usr/bin/python3 "$ROOT/contrib/dask/recsys_dask.py" \
-            --local "$WORKERS" --memory-limit "$MEMORY_LIMIT" --dir "$WORK/$name-w$p" \
+            --local "$WORKERS" --memory-limit "$MEMORY_LIMIT" \
+            --task-memory "$TASK_MEMORY" --dir "$WORK/$name-w$p" \
             --shards "$p" --out "$m" --items "$cat" --builder "$RB" "$log" \
             --build-args --model-id bench $BUILD_ARGS > "$WORK/$name-p$p.log" 2>&1 \
             || { cat "$WORK/$name-p$p.log" >&2; die "$name: P=$p failed"; }
