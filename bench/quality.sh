@@ -42,6 +42,10 @@
 #                       (with als, the served model is built with --als and
 #                       --weights als=0, so its hybrid is the default one;
 #                       with gru or lstm, with --rnn both)
+#   RNN=                settings of the recurrent models, as eval reads
+#                       them (e.g. gru_epochs=2,rnn_negatives=0): eval
+#                       gets gru:RNN and lstm:RNN, the served model's
+#                       build the same as flags (--gru-epochs 2 ...)
 #   K=10                list length (eval --k and n=)
 #   SEED=42             split seed
 #   CATALOG=1           pass the catalog to eval and build (0: log only)
@@ -59,6 +63,7 @@ DATA=${DATA:-$ROOT/../shared/data/ml-latest-small}
 PROTOCOL=${PROTOCOL:-p1}
 ALGOS=${ALGOS:-popular,itemcf,usercf,content,rp3beta,ease,als,hybrid}
 K=${K:-10}
+RNN=${RNN:-}
 SEED=${SEED:-42}
 CATALOG=${CATALOG:-1}
 
@@ -105,9 +110,21 @@ gcc -std=c99 -O2 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra \
 
 # ---------------------------------------------------- 1. measured
 
-say "recsys-build eval --protocol $PROTOCOL --algos $ALGOS"
+# the recurrent models' settings: gru:RNN for eval, --flags for build
+EVAL_ALGOS=$ALGOS
+RNN_FLAGS=""
+if [ -n "$RNN" ]; then
+    EVAL_ALGOS=$(echo ",$ALGOS," | sed -e "s/,gru,/,gru:$RNN,/" \
+        -e "s/,lstm,/,lstm:$RNN,/" -e 's/^,//' -e 's/,$//')
+    for kv in $(echo "$RNN" | tr ',' ' '); do
+        k=${kv%%=*}
+        RNN_FLAGS="$RNN_FLAGS --$(echo "$k" | tr _ -) ${kv#*=}"
+    done
+fi
+
+say "recsys-build eval --protocol $PROTOCOL --algos $EVAL_ALGOS"
 "$RB" eval --interactions "$INTERACTIONS" ${ITEMS:+--items "$ITEMS"} \
-    --protocol "$PROTOCOL" --algos "$ALGOS" --k "$K" --seed "$SEED" \
+    --protocol "$PROTOCOL" --algos "$EVAL_ALGOS" --k "$K" --seed "$SEED" \
     --json "$WORK/eval.json" --save-split "$WORK/split" > "$WORK/logs/eval.log" 2>&1 \
     || { cat "$WORK/logs/eval.log" >&2; die "recsys-build eval failed"; }
 
@@ -119,7 +136,7 @@ case ",$ALGOS," in
     *) EXTRA="" ;;
 esac
 case ",$ALGOS," in
-    *,gru,*|*,lstm,*) EXTRA="$EXTRA --rnn both" ;;
+    *,gru,*|*,lstm,*) EXTRA="$EXTRA --rnn both$RNN_FLAGS" ;;
 esac
 # shellcheck disable=SC2086
 "$RB" build --interactions "$WORK/split/train.csv" ${ITEMS:+--items "$ITEMS"} \

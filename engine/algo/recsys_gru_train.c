@@ -47,8 +47,8 @@
 const recsys_gru_opts_t  recsys_gru_default = {
     .dim = 64, .hidden = 64, .epochs = 10, .max_len = 50, .negatives = 64,
     .batch = 16, .lr = 0.005f, .seed = 42, .cell = RECSYS_RNN_GRU,
-    .dropout = 0.0f, .valid = 0.0f, .patience = 2, .loss = NULL, .score = NULL,
-    .best = NULL
+    .dropout = 0.0f, .valid = 0.0f, .patience = 2, .skip = 0, .loss = NULL,
+    .score = NULL, .best = NULL
 };
 
 
@@ -115,22 +115,52 @@ recsys_gru_uniform(float *p, size_t n, double scale, uint64_t *rng)
 }
 
 
+/*
+ * One item's rows E[i] and O[i] from a stream of their own, seeded by the
+ * seed and key.
+ */
+static void
+recsys_gru_init_item(recsys_gru_t *m, uint32_t i, uint64_t seed,
+    uint64_t key)
+{
+    uint64_t  rng;
+
+    rng = recsys_rng_mix(seed ^ recsys_rng_mix(key + 0x632be59bd9b4e019ULL));
+
+    recsys_gru_uniform(m->E + (size_t) i * m->dim, m->dim,
+                       1.0 / sqrt((double) m->dim), &rng);
+    recsys_gru_uniform(m->O + (size_t) i * m->hidden, m->hidden,
+                       1.0 / sqrt((double) m->hidden), &rng);
+}
+
+
 void
-recsys_gru_init(recsys_gru_t *m, uint64_t seed)
+recsys_gru_init_live(recsys_gru_t *m, uint64_t seed, const uint32_t *live,
+    uint32_t n_live)
 {
     size_t    d, h, k;
+    uint32_t  i, r;
     uint64_t  rng;
 
     d = m->dim;
     h = m->hidden;
     rng = seed;
 
-    recsys_gru_uniform(m->E, (size_t) m->n_items * d, 1.0 / sqrt((double) d),
-                       &rng);
     recsys_gru_uniform(m->W, m->cell * h * d, 1.0 / sqrt((double) d), &rng);
     recsys_gru_uniform(m->U, m->cell * h * h, 1.0 / sqrt((double) h), &rng);
-    recsys_gru_uniform(m->O, (size_t) m->n_items * h, 1.0 / sqrt((double) h),
-                       &rng);
+
+    /* the k-th live item is keyed k, any other item n_items + its index */
+
+    r = 0;
+    for (i = 0; i < m->n_items; i++) {
+        if (live == NULL || (r < n_live && live[r] == i)) {
+            recsys_gru_init_item(m, i, seed, live != NULL ? r : i);
+            r++;
+
+        } else {
+            recsys_gru_init_item(m, i, seed, (uint64_t) m->n_items + i);
+        }
+    }
 
     memset(m->b, 0, m->cell * h * sizeof(float));
     memset(m->bo, 0, (size_t) m->n_items * sizeof(float));
@@ -138,6 +168,13 @@ recsys_gru_init(recsys_gru_t *m, uint64_t seed)
     for (k = 0; m->cell == RECSYS_RNN_LSTM && k < h; k++) {
         m->b[h + k] = 1.0f;             /* the forget gate */
     }
+}
+
+
+void
+recsys_gru_init(recsys_gru_t *m, uint64_t seed)
+{
+    recsys_gru_init_live(m, seed, NULL, 0);
 }
 
 
@@ -279,42 +316,6 @@ recsys_gru_forward(const recsys_gru_t *m, const float *x, const float *hp,
         z = w->Z[(size_t) t * h + j];
         w->N[(size_t) t * h + j] = nn;
         hc[j] = (1.0f - z) * hp[j] + z * nn;
-    }
-}
-
-
-/*
- * The full softmax cross-entropy of predicting y from hc: the loss into
- * g->loss, dL/dlogit of every item into dl, dL/dhc into o.
- */
-static void
-recsys_gru_output_full(const recsys_gru_t *m, uint32_t y, const float *hc,
-    recsys_gru_work_t *w, recsys_gru_slot_t *g, float *dl, float *o)
-{
-    float     v, mx;
-    double    sum, lse;
-    uint32_t  c, h;
-
-    h = m->hidden;
-
-    mx = -INFINITY;
-    for (c = 0; c < m->n_items; c++) {
-        v = recsys_gru_dot(m->O + (size_t) c * h, hc, h) + m->bo[c];
-        w->logit[c] = v;
-        mx = v > mx ? v : mx;
-    }
-
-    sum = 0.0;
-    for (c = 0; c < m->n_items; c++) {
-        sum += exp((double) (w->logit[c] - mx));
-    }
-
-    lse = mx + log(sum);
-    g->loss += lse - w->logit[y];
-
-    for (c = 0; c < m->n_items; c++) {
-        dl[c] = (float) exp(w->logit[c] - lse) - (c == y ? 1.0f : 0.0f);
-        recsys_gru_axpy(o, dl[c], m->O + (size_t) c * h, h);
     }
 }
 
@@ -524,22 +525,37 @@ recsys_gru_outer(const recsys_gru_t *m, const uint32_t *seq, uint32_t T,
 
 
 /*
- * Inverted dropout of hc into step t's output input: keep each unit with
- * probability 1 - p, scaled by 1 / (1 - p); the masks stay in w->MK.
+ * The output layer's input of step t, from h_t+1 in hc and the step's
+ * input embedding x: hc itself, or (with the skip connection, or dropout
+ * p > 0) a row of w->HD holding hc + x (skip) with inverted dropout (keep
+ * each unit with probability 1 - p, scaled by 1 / (1 - p); the masks stay
+ * in w->MK).
  */
 static float *
-recsys_gru_dropout(const float *hc, float p, uint64_t *rng,
-    recsys_gru_work_t *w, uint32_t t, uint32_t h)
+recsys_gru_outin(const recsys_gru_t *m, const float *hc, const float *x,
+    float p, uint64_t *rng, recsys_gru_work_t *w, uint32_t t)
 {
-    float     *ho, *mk;
-    uint32_t   j;
+    float     *ho, *mk, v;
+    uint32_t   j, h;
+
+    h = m->hidden;
+
+    if (!m->skip && !(p > 0.0f)) {
+        return (float *) hc;
+    }
 
     ho = w->HD + (size_t) t * h;
     mk = w->MK + (size_t) t * h;
 
     for (j = 0; j < h; j++) {
-        mk[j] = recsys_rng_unit(rng) < p ? 0.0f : 1.0f / (1.0f - p);
-        ho[j] = hc[j] * mk[j];
+        v = m->skip ? hc[j] + x[j] : hc[j];
+
+        if (p > 0.0f) {
+            mk[j] = recsys_rng_unit(rng) < p ? 0.0f : 1.0f / (1.0f - p);
+            v *= mk[j];
+        }
+
+        ho[j] = v;
     }
 
     return ho;
@@ -547,9 +563,10 @@ recsys_gru_dropout(const float *hc, float p, uint64_t *rng,
 
 
 /*
- * Loss and gradient of the window seq[0 .. n), 2 <= n <= w->cap, into g.
- * n_neg 0: full softmax over all items, g->dOn/dbn shaped like O/bo;
- * else sampled softmax over the target and neg[0 .. n_neg).  dropout p >
+ * Loss and gradient of the window seq[0 .. n), 2 <= n <= w->cap, into g:
+ * the softmax over the target and the candidates neg[0 .. n_neg) (a
+ * candidate equal to the target masked), sampled (logq not NULL) or every
+ * item once (the full softmax, logq NULL).  dropout p >
  * 0 masks the output layer's input with masks drawn from g->drop.
  *
  * The outer products (dW, dU, dOn) are not accumulated step by step: the
@@ -568,7 +585,7 @@ recsys_gru_window(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
     d = m->dim;
     h = m->hidden;
     T = n - 1;
-    n_shared = n_neg ? n_neg : m->n_items;
+    n_shared = n_neg;
     rng = g->drop;
 
     memset(g->dX, 0, (size_t) T * d * sizeof(float));
@@ -589,7 +606,8 @@ recsys_gru_window(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
             recsys_gru_forward(m, m->E + (size_t) seq[t] * d, hp, hc, w, t);
         }
 
-        ho = p > 0.0f ? recsys_gru_dropout(hc, p, &rng, w, t, h) : hc;
+        ho = recsys_gru_outin(m, hc, m->E + (size_t) seq[t] * d, p, &rng, w,
+                              t);
 
         /* softmax cross-entropy of predicting seq[t + 1] from ho */
 
@@ -597,16 +615,16 @@ recsys_gru_window(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
         dl = w->DL + (size_t) t * n_shared;
         memset(o, 0, (size_t) h * sizeof(float));
 
-        if (n_neg == 0) {
-            recsys_gru_output_full(m, seq[t + 1], ho, w, g, dl, o);
-
-        } else {
-            recsys_gru_output_sampled(m, seq[t + 1], ho, neg, n_neg, logq, w,
-                                      g, t, dl, o);
-        }
+        recsys_gru_output_sampled(m, seq[t + 1], ho, neg, n_neg, logq, w, g,
+                                  t, dl, o);
 
         for (j = 0; p > 0.0f && j < h; j++) {
             o[j] *= w->MK[(size_t) t * h + j];
+        }
+
+        /* the skip connection: dL/dx_t straight from the output layer */
+        if (m->skip) {
+            memcpy(g->dX + (size_t) t * d, o, (size_t) h * sizeof(float));
         }
     }
 
@@ -617,7 +635,8 @@ recsys_gru_window(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
         recsys_gru_backward(m, T, w, g);
     }
 
-    recsys_gru_outer(m, seq, T, n_shared, p > 0.0f ? w->HD : w->H + h, w, g);
+    recsys_gru_outer(m, seq, T, n_shared,
+                     m->skip || p > 0.0f ? w->HD : w->H + h, w, g);
 }
 
 
@@ -628,7 +647,7 @@ recsys_gru_loss_grad(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
 {
     int                rc;
     size_t             d, h, k, c;
-    uint32_t           t;
+    uint32_t           t, *all;
     recsys_gru_work_t  w;
     recsys_gru_slot_t  g;
 
@@ -652,17 +671,34 @@ recsys_gru_loss_grad(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
 
     d = m->dim;
     h = m->hidden;
+    all = NULL;
 
-    rc = recsys_gru_work_alloc(&w, n, m->hidden, m->cell,
-                               n_neg ? n_neg + 1 : m->n_items);
+    if (n_neg == 0) {
+        /* the full softmax: every item a candidate, no correction */
+        n_neg = m->n_items;
+        logq = NULL;
+        all = malloc(((size_t) n_neg + 1) * sizeof(uint32_t));
+
+        for (t = 0; all != NULL && t < n_neg; t++) {
+            all[t] = t;
+        }
+
+        neg = all;
+
+        if (all == NULL) {
+            return RECSYS_ENOMEM;
+        }
+    }
+
+    rc = recsys_gru_work_alloc(&w, n, m->hidden, m->cell, n_neg + 1);
     if (rc == RECSYS_OK) {
-        rc = recsys_gru_slot_alloc(&g, m, n, n_neg ? n_neg : m->n_items,
-                                   n_neg);
+        rc = recsys_gru_slot_alloc(&g, m, n, n_neg, n_neg);
     }
 
     if (rc != RECSYS_OK) {
         recsys_gru_work_free(&w);
         recsys_gru_slot_free(&g);
+        free(all);
         return rc;
     }
 
@@ -673,37 +709,28 @@ recsys_gru_loss_grad(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
     memcpy(grad->U, g.dense + c * h * d, c * h * h * sizeof(float));
     memcpy(grad->b, g.dense + c * h * (d + h), c * h * sizeof(float));
     memset(grad->E, 0, (size_t) m->n_items * d * sizeof(float));
+    memset(grad->O, 0, (size_t) m->n_items * h * sizeof(float));
+    memset(grad->bo, 0, (size_t) m->n_items * sizeof(float));
 
     for (t = 0; t + 1 < n; t++) {
         recsys_gru_axpy(grad->E + seq[t] * d, 1.0f, g.dX + t * d,
                         (uint32_t) d);
+        recsys_gru_axpy(grad->O + seq[t + 1] * h, 1.0f, g.dOt + t * h,
+                        (uint32_t) h);
+        grad->bo[seq[t + 1]] += g.dbt[t];
     }
 
-    if (n_neg == 0) {
-        memcpy(grad->O, g.dOn, (size_t) m->n_items * h * sizeof(float));
-        memcpy(grad->bo, g.dbn, (size_t) m->n_items * sizeof(float));
-
-    } else {
-        memset(grad->O, 0, (size_t) m->n_items * h * sizeof(float));
-        memset(grad->bo, 0, (size_t) m->n_items * sizeof(float));
-
-        for (t = 0; t + 1 < n; t++) {
-            recsys_gru_axpy(grad->O + seq[t + 1] * h, 1.0f, g.dOt + t * h,
-                            (uint32_t) h);
-            grad->bo[seq[t + 1]] += g.dbt[t];
-        }
-
-        for (k = 0; k < n_neg; k++) {
-            recsys_gru_axpy(grad->O + neg[k] * h, 1.0f, g.dOn + k * h,
-                            (uint32_t) h);
-            grad->bo[neg[k]] += g.dbn[k];
-        }
+    for (k = 0; k < n_neg; k++) {
+        recsys_gru_axpy(grad->O + neg[k] * h, 1.0f, g.dOn + k * h,
+                        (uint32_t) h);
+        grad->bo[neg[k]] += g.dbn[k];
     }
 
     *loss = g.loss;
 
     recsys_gru_work_free(&w);
     recsys_gru_slot_free(&g);
+    free(all);
 
     return RECSYS_OK;
 }
@@ -737,6 +764,10 @@ typedef struct {
     uint32_t           *order;
     uint32_t            n_win;
     float              *logq;       /* n_items */
+    uint32_t           *live;       /* the items in training, in order */
+    uint32_t            n_live;
+    uint32_t            n_cand;     /* candidates per window: negatives,
+                                       or n_live (the full softmax) */
     double             *cdf;        /* n_items, cumulative q */
     float              *mdense, *vdense, *gdense;
     float              *mE, *vE, *gE;
@@ -768,6 +799,7 @@ recsys_gru_trainer_free(recsys_gru_trainer_t *tr)
     free(tr->wlen);
     free(tr->order);
     free(tr->logq);
+    free(tr->live);
     free(tr->cdf);
     free(tr->mdense);
     free(tr->vdense);
@@ -859,9 +891,14 @@ recsys_gru_windows(const recsys_train_t *t, uint32_t L,
 }
 
 
-/* Sampling law q(j) ~ count(j)^0.75, its logs and its cumulative sums. */
+/*
+ * The items in training (tr->live), the initial weights (keyed by each
+ * item's rank among them: recsys_gru_init_live()), the sampling law q(j)
+ * ~ count(j)^0.75, its logs and its cumulative sums.  Items that no
+ * window reads keep zero output rows and bias RECSYS_GRU_UNSEEN_BIAS.
+ */
 static int
-recsys_gru_law(const recsys_train_t *t, recsys_gru_t *m,
+recsys_gru_law(const recsys_train_t *t, recsys_gru_t *m, uint64_t seed,
     recsys_gru_trainer_t *tr)
 {
     double    *cnt, total;
@@ -871,8 +908,11 @@ recsys_gru_law(const recsys_train_t *t, recsys_gru_t *m,
     cnt = calloc((size_t) m->n_items + 1, sizeof(double));
     tr->logq = malloc(((size_t) m->n_items + 1) * sizeof(float));
     tr->cdf = malloc(((size_t) m->n_items + 1) * sizeof(double));
+    tr->live = malloc(((size_t) m->n_items + 1) * sizeof(uint32_t));
 
-    if (cnt == NULL || tr->logq == NULL || tr->cdf == NULL) {
+    if (cnt == NULL || tr->logq == NULL || tr->cdf == NULL
+        || tr->live == NULL)
+    {
         free(cnt);
         return RECSYS_ENOMEM;
     }
@@ -880,6 +920,15 @@ recsys_gru_law(const recsys_train_t *t, recsys_gru_t *m,
     for (e = 0; e < t->seq.n_entries; e++) {
         cnt[tr->x[e]] += 1.0;
     }
+
+    tr->n_live = 0;
+    for (i = 0; i < m->n_items; i++) {
+        if (cnt[i] > 0.0) {
+            tr->live[tr->n_live++] = i;
+        }
+    }
+
+    recsys_gru_init_live(m, seed, tr->live, tr->n_live);
 
     total = 0.0;
     for (i = 0; i < m->n_items; i++) {
@@ -973,7 +1022,7 @@ recsys_gru_trainer_alloc(recsys_gru_trainer_t *tr, const recsys_gru_t *m,
         return RECSYS_ENOMEM;
     }
 
-    n_shared = o->negatives ? o->negatives : m->n_items;
+    n_shared = tr->n_cand;
 
     for (j = 0; j < o->batch; j++) {
         /* one more step than a window: validation reads max_len items */
@@ -981,10 +1030,16 @@ recsys_gru_trainer_alloc(recsys_gru_trainer_t *tr, const recsys_gru_t *m,
                                   m->cell, n_shared + 1)
             != RECSYS_OK
             || recsys_gru_slot_alloc(&tr->slot[j], m, o->max_len, n_shared,
-                                     o->negatives)
+                                     n_shared)
                != RECSYS_OK)
         {
             return RECSYS_ENOMEM;
+        }
+
+        /* the full softmax's candidates never change */
+        if (o->negatives == 0) {
+            memcpy(tr->slot[j].neg, tr->live,
+                   (size_t) n_shared * sizeof(uint32_t));
         }
     }
 
@@ -998,7 +1053,7 @@ recsys_gru_reduce(recsys_gru_trainer_t *tr, const recsys_gru_t *m,
     uint32_t nb, uint32_t n_neg, uint32_t *nE, uint32_t *nO)
 {
     size_t              nd, k;
-    uint32_t            j, t, row, d, h, n_shared;
+    uint32_t            j, t, row, d, h;
     recsys_gru_slot_t  *g;
 
     d = m->dim;
@@ -1010,8 +1065,6 @@ recsys_gru_reduce(recsys_gru_trainer_t *tr, const recsys_gru_t *m,
     for (j = 0; j < nb; j++) {
         recsys_gru_axpy(tr->gdense, 1.0f, tr->slot[j].dense, (uint32_t) nd);
     }
-
-    n_shared = n_neg ? n_neg : m->n_items;
 
     for (j = 0; j < nb; j++) {
         g = &tr->slot[j];
@@ -1027,10 +1080,6 @@ recsys_gru_reduce(recsys_gru_trainer_t *tr, const recsys_gru_t *m,
             recsys_gru_axpy(tr->gE + (size_t) row * d, 1.0f,
                             g->dX + (size_t) t * d, d);
 
-            if (n_neg == 0) {
-                continue;
-            }
-
             row = tr->x[g->from + t + 1];
 
             if (!tr->touchO[row]) {
@@ -1043,8 +1092,8 @@ recsys_gru_reduce(recsys_gru_trainer_t *tr, const recsys_gru_t *m,
             tr->gbo[row] += g->dbt[t];
         }
 
-        for (k = 0; k < n_shared; k++) {
-            row = n_neg ? g->neg[k] : (uint32_t) k;
+        for (k = 0; k < n_neg; k++) {
+            row = g->neg[k];
 
             if (!tr->touchO[row]) {
                 tr->touchO[row] = 1;
@@ -1143,8 +1192,9 @@ recsys_gru_holdout(const recsys_train_t *t, const recsys_gru_opts_t *o,
     tr->n_val = 0;
 
     for (u = 0; o->valid > 0.0f && u < t->seq.n_rows; u++) {
-        if (recsys_rng_unit(&rng) < o->valid
-            && t->seq.offsets[u + 1] - t->seq.offsets[u] >= 3)
+        /* a draw only for the users who can be held out */
+        if (t->seq.offsets[u + 1] - t->seq.offsets[u] >= 3
+            && recsys_rng_unit(&rng) < o->valid)
         {
             tr->held[u] = 1;
             tr->val[tr->n_val++] = u;
@@ -1197,6 +1247,14 @@ recsys_gru_validate(const recsys_train_t *t, const recsys_gru_t *m,
         }
 
         hc = w->H + (size_t) k * h;
+
+        if (m->skip) {
+            for (i = 0; i < h; i++) {
+                w->dh[i] = hc[i] + m->E[(size_t) tr->x[last - 1] * h + i];
+            }
+
+            hc = w->dh;
+        }
 
         for (i = from; i < last; i++) {
             tr->mark[tr->x[i]] = 1;
@@ -1281,7 +1339,7 @@ recsys_gru_epoch(const recsys_gru_opts_t *o, recsys_gru_trainer_t *tr,
                                               ^ tr->order[b0 + j]);
             bpreds += tr->slot[j].len - 1;
 
-            for (k = 0; k < o->negatives; k++) {
+            for (k = 0; o->negatives > 0 && k < tr->n_cand; k++) {
                 tr->slot[j].neg[k] = recsys_gru_sample(tr->cdf, m->n_items,
                                                        &tr->rng);
             }
@@ -1294,7 +1352,8 @@ recsys_gru_epoch(const recsys_gru_opts_t *o, recsys_gru_trainer_t *tr,
 RECSYS_GRU_OMP("omp parallel for schedule(dynamic, 1) if (par)")
         for (j = 0; j < nb; j++) {
             recsys_gru_window(m, tr->x + tr->slot[j].from, tr->slot[j].len,
-                              tr->slot[j].neg, o->negatives, tr->logq,
+                              tr->slot[j].neg, tr->n_cand,
+                              o->negatives > 0 ? tr->logq : NULL,
                               o->dropout, &tr->work[j], &tr->slot[j]);
         }
 
@@ -1306,7 +1365,7 @@ RECSYS_GRU_OMP("omp parallel for schedule(dynamic, 1) if (par)")
 
         nE = 0;
         nO = 0;
-        recsys_gru_reduce(tr, m, nb, o->negatives, &nE, &nO);
+        recsys_gru_reduce(tr, m, nb, tr->n_cand, &nE, &nO);
 
         tr->bp1 *= RECSYS_GRU_BETA1;
         tr->bp2 *= RECSYS_GRU_BETA2;
@@ -1330,7 +1389,7 @@ recsys_gru_prepare(const recsys_train_t *t, const recsys_gru_opts_t *o,
         return rc;
     }
 
-    recsys_gru_init(m, o->seed);
+    m->skip = o->skip;
 
     rc = recsys_gru_holdout(t, o, tr);
 
@@ -1339,7 +1398,8 @@ recsys_gru_prepare(const recsys_train_t *t, const recsys_gru_opts_t *o,
     }
 
     if (rc == RECSYS_OK) {
-        rc = recsys_gru_law(t, m, tr);
+        rc = recsys_gru_law(t, m, o->seed, tr);
+        tr->n_cand = o->negatives > 0 ? o->negatives : tr->n_live;
     }
 
     if (rc == RECSYS_OK) {
@@ -1355,8 +1415,7 @@ recsys_gru_prepare(const recsys_train_t *t, const recsys_gru_opts_t *o,
     tr->rng = o->seed ^ 0x5851f42d4c957f2dULL;
     tr->per_pos = 3.0 * ((double) m->cell * o->hidden
                          * (o->dim + o->hidden)
-                         + (double) ((o->negatives ? o->negatives
-                                                   : m->n_items) + 1)
+                         + (double) (tr->n_cand + 1)
                            * o->hidden);
     tr->bp1 = 1.0;
     tr->bp2 = 1.0;
@@ -1378,7 +1437,8 @@ recsys_gru_train(const recsys_train_t *t, const recsys_gru_opts_t *o,
         || o->hidden > RECSYS_GRU_MAX_DIM || o->max_len < 2 || o->batch == 0
         || o->epochs == 0 || !(o->lr > 0.0f) || isinf(o->lr)
         || !(o->dropout >= 0.0f && o->dropout < 1.0f)
-        || !(o->valid >= 0.0f && o->valid < 1.0f)
+        || !(o->valid >= 0.0f && o->valid < 1.0f) || o->skip > 1
+        || (o->skip && o->dim != o->hidden)
         || (o->cell != RECSYS_RNN_GRU && o->cell != RECSYS_RNN_LSTM))
     {
         return RECSYS_EINVAL;
@@ -1477,6 +1537,7 @@ recsys_gru_pack(const recsys_gru_t *m, uint32_t max_len, void **buf,
     head.dim = m->dim;
     head.hidden = m->hidden;
     head.max_len = max_len;
+    head.reserved = m->skip ? RECSYS_RNN_SKIP : 0;
 
     off = 0;
     memcpy(p + off, &head, sizeof(head));

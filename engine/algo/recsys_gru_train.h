@@ -17,8 +17,24 @@
  * one, and a negative equal to the position's target is masked.  This
  * costs (negatives + 1) h per position instead of n_items h, which is what
  * makes training on a real catalogue affordable; `negatives` 0 selects the
- * exact full softmax (small catalogues, tests).  Items that never occur in
- * training keep output bias -100, so they rank after every trained item.
+ * exact full softmax over the items in training (every such item a
+ * candidate once, no correction; small catalogues, tests).  Items that
+ * never occur in training keep output bias -100, so they rank after every
+ * trained item.
+ *
+ * Training depends only on the sequences, not on which other items or
+ * users exist: the users' order, the items in training in index order and
+ * the seed fix every draw (an item's initial rows are keyed by its rank
+ * among the items in training, negatives are drawn over the items in
+ * training, the validation draw is made only for users who can be held
+ * out).  So a model trained on the rows of a split inside a larger index
+ * space (evaluation) equals, item for item, one trained on the same rows
+ * alone (a model built from the split's train file).
+ *
+ * The skip connection.  With `skip` 1 (and dim = hidden) the output
+ * layer reads h_t + E[x_t], the state plus the embedding of the item just
+ * read, so O[j] . E[x_t] is a learned first-order transition score next to
+ * what the recurrence remembers (recsys_gru.h, RECSYS_RNN_SKIP).
  *
  * Regularisation.  With `dropout` p > 0 each position's hidden state is
  * multiplied, on its way into the output layer only, by a mask of
@@ -68,6 +84,7 @@ typedef struct {
     uint32_t  dim;
     uint32_t  hidden;
     uint32_t  cell;             /* RECSYS_RNN_GRU or RECSYS_RNN_LSTM */
+    uint32_t  skip;             /* 1: the skip connection (dim = hidden) */
     float    *E;                /* n_items * dim */
     float    *W;                /* cell * hidden * dim */
     float    *U;                /* cell * hidden * hidden */
@@ -94,6 +111,9 @@ typedef struct {
                                    every epoch runs */
     uint32_t  patience;         /* epochs without a better validation
                                    score before stopping, default 2 */
+    uint32_t  skip;             /* 1: the output layer reads h_t + the
+                                   input item's embedding (needs dim =
+                                   hidden), default 0 */
     double   *loss;             /* NULL, or epochs slots: the mean
                                    training loss per prediction of each
                                    epoch (epochs not run: 0) */
@@ -119,9 +139,15 @@ void recsys_gru_free(recsys_gru_t *m);
 /*
  * Fills m with the seeded initial weights: E, W, U uniform in
  * +-1/sqrt(fan-in), O uniform in +-1/sqrt(h), biases 0 but the LSTM's
- * forget gate's, 1 (so the cell starts out remembering).
+ * forget gate's, 1 (so the cell starts out remembering).  W and U come
+ * from the seed's stream; each item's rows E[i] and O[i] from a stream of
+ * their own, keyed by the item's rank among the live items (live[0 ..
+ * n_live), increasing indexes; recsys_gru_init: every item is live), so
+ * an item's initial weights do not depend on which other items exist.
  */
 void recsys_gru_init(recsys_gru_t *m, uint64_t seed);
+void recsys_gru_init_live(recsys_gru_t *m, uint64_t seed,
+    const uint32_t *live, uint32_t n_live);
 
 /*
  * Loss and gradient of one window seq[0 .. n) (n >= 2, items < n_items),
@@ -141,7 +167,8 @@ int recsys_gru_loss_grad(const recsys_gru_t *m, const uint32_t *seq,
  * Trains m (allocated here; free with recsys_gru_free()) of cell o->cell
  * on t->seq as described above.  RECSYS_OK, RECSYS_EINVAL (dim or hidden
  * 0 or above RECSYS_GRU_MAX_DIM, max_len < 2, batch or epochs 0, lr not
- * positive, an unknown cell, dropout or valid outside [0, 1)) or
+ * positive, an unknown cell, dropout or valid outside [0, 1), skip above
+ * 1 or with dim other than hidden) or
  * RECSYS_ENOMEM.  Memory: the model, its two Adam moments and a gradient
  * the size of E, O and bo (about 4 copies of the model), plus per window
  * of a batch about max_len (10h + d + S) + S (h + 1) + 3h (d + h + 1)
@@ -153,8 +180,9 @@ int recsys_gru_train(const recsys_train_t *t, const recsys_gru_opts_t *o,
 
 /*
  * Packs m as recsys_gru.h (or, for an LSTM, recsys_lstm.h) lays it out,
- * with the given max_len, into a malloc'd buffer (*buf, *size; the caller frees).  RECSYS_OK,
- * RECSYS_EINVAL (max_len 0) or RECSYS_ENOMEM.
+ * with the given max_len and RECSYS_RNN_SKIP in the header when m has the
+ * skip connection, into a malloc'd buffer (*buf, *size; the caller
+ * frees).  RECSYS_OK, RECSYS_EINVAL (max_len 0) or RECSYS_ENOMEM.
  */
 int recsys_gru_pack(const recsys_gru_t *m, uint32_t max_len, void **buf,
     size_t *size);

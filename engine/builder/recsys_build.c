@@ -1122,6 +1122,7 @@ recsys_build_rnn(const recsys_build_opts_t *o, recsys_parts_t *parts,
     go.dropout = o->rnn_dropout;
     go.valid = o->rnn_valid;
     go.patience = o->rnn_patience;
+    go.skip = o->rnn_skip;
 
     rc = recsys_gru_train(&parts->train, &go, &rnn);
 

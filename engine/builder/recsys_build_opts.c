@@ -172,6 +172,9 @@ const recsys_opt_t  recsys_build_options[] = {
                   "users held out for early stopping, 0: none"),
     recsys_bo_u32("rnn-patience", "rnn_patience", rnn_patience, 1, 1000,
                   "N", "epochs without progress before stopping"),
+    recsys_bo_u32("rnn-skip", "rnn_skip", rnn_skip, 0, 1, "0|1",
+                  "1: the output layer also reads the last item's "
+                  "embedding (needs dim = hidden)"),
     recsys_bo_u32("gru-epochs", "gru_epochs", lstm_epochs, 1, 1000, "N",
                   "GRU and LSTM training epochs (at most)"),
     recsys_bo_u32("gru-dim", "gru_dim", lstm_dim, 1, 256, "D",
@@ -258,6 +261,7 @@ recsys_build_defaults(recsys_build_opts_t *o)
     o->rnn_dropout = 0.0f;
     o->rnn_valid = 0.0f;
     o->rnn_patience = 2;
+    o->rnn_skip = recsys_gru_default.skip;
     o->rule_gap = 0.0;
     o->ease = 1;
     /*

@@ -68,6 +68,7 @@ typedef struct {
     float        rnn_dropout;
     float        rnn_valid;         /* users held out for early stopping */
     uint32_t     rnn_patience;
+    uint32_t     rnn_skip;          /* 1: the skip connection */
     int          ease;              /* EASE^R over the ease_items most
                                        popular items (a dense n^3 solve) */
     double       ease_lambda;

@@ -39,6 +39,8 @@ recsys_rnn_view(const void *packed, size_t size, uint32_t magic,
 
     if (d == 0 || h == 0 || d > RECSYS_GRU_MAX_DIM || h > RECSYS_GRU_MAX_DIM
         || v->head.max_len == 0
+        || (v->head.reserved & ~RECSYS_RNN_SKIP) != 0
+        || ((v->head.reserved & RECSYS_RNN_SKIP) && d != h)
         || size != recsys_rnn_packed_size(v->head.n_items, v->head.dim,
                                           v->head.hidden, gates))
     {
@@ -184,7 +186,7 @@ recsys_rnn_score(const void *packed, size_t size, uint32_t magic,
 {
     int                 rc;
     float               bo, s;
-    uint32_t            h, i, t;
+    uint32_t            h, i, t, last;
     recsys_topk_t       top;
     recsys_filter_t     filter;
     recsys_itemset_t    skip;
@@ -209,10 +211,21 @@ recsys_rnn_score(const void *packed, size_t size, uint32_t magic,
     memset(st.c, 0, (size_t) h * sizeof(float));
 
     t = n_hist > v.head.max_len ? n_hist - v.head.max_len : 0;
+    last = v.head.n_items;
 
     for ( /* void */ ; t < n_hist; t++) {
         if (hist[t] < v.head.n_items) {
             step(&v, hist[t], &st);
+            last = hist[t];
+        }
+    }
+
+    /* the skip connection: the last item read's embedding (d = h) */
+    if ((v.head.reserved & RECSYS_RNN_SKIP) && last < v.head.n_items) {
+        recsys_rnn_row(v.E, last, h, st.row);
+
+        for (i = 0; i < h; i++) {
+            st.hc[i] += st.row[i];
         }
     }
 

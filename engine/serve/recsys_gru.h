@@ -12,6 +12,9 @@
  *   h_t = (1 - z_t) * h_t-1 + z_t * n_t,       h_0 = 0
  *
  * and the next item scores score(j) = O[j] . h_T + bo[j] (O: n_items x h).
+ * With the skip connection (flag RECSYS_RNN_SKIP in the header's `flags`,
+ * only when d = h) the output layer reads h_T + E[x_T] instead: score(j)
+ * = O[j] . (h_T + E[x_T]) + bo[j], x_T the last history item read.
  *
  * Serving reads the packed form: the history's last max_len items (at most)
  * pass the GRU (max_len 3h (d + h) multiply-adds), then every item is
@@ -48,6 +51,7 @@
 
 #define RECSYS_GRU_MAGIC     0x31555247u        /* "GRU1" */
 #define RECSYS_GRU_MAX_DIM   4096
+#define RECSYS_RNN_SKIP      1u     /* the skip connection, in `reserved` */
 
 
 typedef struct {
@@ -56,7 +60,7 @@ typedef struct {
     uint32_t  dim;              /* d, 1..RECSYS_GRU_MAX_DIM */
     uint32_t  hidden;           /* h, 1..RECSYS_GRU_MAX_DIM */
     uint32_t  max_len;          /* history items read when scoring */
-    uint32_t  reserved;         /* 0 */
+    uint32_t  reserved;         /* flags: 0 or RECSYS_RNN_SKIP */
 } recsys_gru_head_t;
 
 _Static_assert(sizeof(recsys_gru_head_t) == 24, "gru head layout");

@@ -12,6 +12,12 @@
  *    honoured; per-user lists.
  * 4. Thread count does not change the trained model (a seeded random log
  *    big enough for the trainer to use its threads).
+ * 5. The skip connection: its gradient (both cells), and the served
+ *    scores against a GRU written out in the test.
+ * 6. The index space does not change the trained model: the same
+ *    sequences with empty users and items in between give the same
+ *    weights, item for item (full and sampled softmax, dropout,
+ *    validation).
  * Prints TAP.
  */
 
@@ -35,6 +41,7 @@
 
 #define T_USERS  24
 #define T_LEN    6
+#define T_D      6      /* dim = hidden of the skip connection's tests */
 
 
 static char      t_dir[64];
@@ -137,7 +144,7 @@ t_gradcheck(recsys_gru_t *m, const uint32_t *seq, uint32_t n,
 
 
 static void
-t_gradient(uint32_t cell)
+t_gradient(uint32_t cell, uint32_t skip)
 {
     int            ok;
     double         worst;
@@ -150,14 +157,17 @@ t_gradient(uint32_t cell)
     static const uint32_t  seq[] = { 1, 4, 2, 6, 0, 4 };
     static const uint32_t  neg[] = { 3, 2, 5, 5, 0 };
 
-    name = cell == RECSYS_RNN_LSTM ? "LSTM" : "GRU";
+    name = cell == RECSYS_RNN_LSTM ? (skip ? "LSTM + skip" : "LSTM")
+                                   : (skip ? "GRU + skip" : "GRU");
 
-    if (recsys_rnn_alloc(&m, cell, 7, 3, 4) != RECSYS_OK) {
+    /* the skip connection needs dim = hidden */
+    if (recsys_rnn_alloc(&m, cell, 7, skip ? 4 : 3, 4) != RECSYS_OK) {
         tap_ok(0, "alloc tiny model");
         return;
     }
 
     recsys_gru_init(&m, 7);
+    m.skip = skip;
 
     /* non-zero biases, so that every term of the backward pass matters */
     r = 12345;
@@ -175,14 +185,15 @@ t_gradient(uint32_t cell)
     tap_ok(ok && worst < 2e-2,
            "%s, full softmax: backward matches finite differences "
            "(worst relative error %.2g over all %u parameters)", name, worst,
-           cell == RECSYS_RNN_LSTM ? 184u : 152u);
+           skip ? (cell == RECSYS_RNN_LSTM ? 207u : 171u)
+                : (cell == RECSYS_RNN_LSTM ? 184u : 152u));
 
     worst = t_gradcheck(&m, seq, 6, neg, 5, logq, &ok);
     tap_ok(ok && worst < 2e-2,
            "%s, sampled softmax with log-q: backward matches finite "
            "differences (worst %.2g)", name, worst);
 
-    {
+    if (!skip) {
         double        loss;
         recsys_gru_t  g;
         uint32_t      bad[] = { 1, 7 };
@@ -416,13 +427,236 @@ t_threads(void)
 }
 
 
+/*
+ * 30 users' sequences over 20 items, seeded; stretch 1 puts them in a
+ * larger index space: user u is row 2u + 1 and item i index 2i + 1, the
+ * rows and indexes between left empty (as in an evaluation, whose index
+ * space holds the whole log).  Trains the result with the given negatives
+ * (0: the full softmax), dropout, validation and the skip connection.
+ */
+static int
+t_space_train(uint32_t stretch, uint32_t negatives, recsys_gru_t *m)
+{
+    int                rc;
+    uint32_t           u, k, len, row, n_rows, e;
+    uint64_t           r;
+    recsys_train_t     t;
+    recsys_gru_opts_t  o;
+
+    o = recsys_gru_default;
+    o.epochs = 3;
+    o.negatives = negatives;
+    o.batch = 4;
+    o.max_len = 6;
+
+    memset(&t, 0, sizeof(t));
+    n_rows = stretch ? 61 : 30;
+    t.n_users = n_rows;
+    t.n_items = stretch ? 41 : 20;
+
+    if (recsys_csr_alloc(&t.seq, n_rows, 30 * 14) != 0) {
+        return RECSYS_ENOMEM;
+    }
+
+    r = 11;
+    e = 0;
+    row = 0;
+
+    for (u = 0; u < 30; u++) {
+        for ( /* void */ ; row <= (stretch ? 2 * u + 1 : u); row++) {
+            t.seq.offsets[row] = e;
+        }
+
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        len = 2 + (uint32_t) ((r >> 33) % 13);
+
+        for (k = 0; k < len; k++) {
+            r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+            t.seq.entries[e].item = (uint32_t) ((r >> 33) % 20);
+            t.seq.entries[e].item = stretch ? 2 * t.seq.entries[e].item + 1
+                                            : t.seq.entries[e].item;
+            t.seq.entries[e++].score = 1.0f;
+        }
+    }
+
+    for ( /* void */ ; row <= n_rows; row++) {
+        t.seq.offsets[row] = e;
+    }
+
+    t.seq.n_entries = e;
+
+    /* dropout, early stopping, and the skip connection (dim = hidden) */
+    o.dropout = 0.2f;
+    o.valid = 0.3f;
+    o.skip = 1;
+    o.dim = T_D;
+    o.hidden = T_D;
+
+    rc = recsys_gru_train(&t, &o, m);
+    recsys_csr_free(&t.seq);
+
+    return rc;
+}
+
+
+/*
+ * Training does not depend on the index space: the same sequences with
+ * empty users and items in between give the same weights, item for item.
+ */
+static void
+t_space(void)
+{
+    int            same, ok;
+    size_t         d, i;
+    uint32_t       neg;
+    recsys_gru_t   a, b;
+
+    for (neg = 0; neg <= 8; neg += 8) {
+        ok = t_space_train(0, neg, &a) == RECSYS_OK
+             && t_space_train(1, neg, &b) == RECSYS_OK;
+
+        if (!ok) {
+            tap_ok(0, "train in both index spaces");
+            continue;
+        }
+
+        d = T_D;
+        same = memcmp(a.W, b.W, 3 * d * d * sizeof(float)) == 0
+               && memcmp(a.U, b.U, 3 * d * d * sizeof(float)) == 0
+               && memcmp(a.b, b.b, 3 * d * sizeof(float)) == 0;
+
+        for (i = 0; i < 20; i++) {
+            same = same
+                   && memcmp(a.E + i * d, b.E + (2 * i + 1) * d,
+                             d * sizeof(float)) == 0
+                   && memcmp(a.O + i * d, b.O + (2 * i + 1) * d,
+                             d * sizeof(float)) == 0
+                   && a.bo[i] == b.bo[2 * i + 1];
+        }
+
+        for (i = 0; i <= 20; i++) {
+            same = same && b.bo[2 * i] == -100.0f;
+        }
+
+        tap_ok(same, "%s: the same weights with empty users and items in "
+               "between (items without rows keep bias -100)",
+               neg ? "8 negatives" : "full softmax");
+
+        recsys_gru_free(&a);
+        recsys_gru_free(&b);
+    }
+}
+
+
+/*
+ * The skip connection served: a model trained with it (t_space_train's)
+ * scores like a GRU written out here (in double precision) whose output
+ * layer reads h_T + E[x_T].
+ */
+static void
+t_skip_score(void)
+{
+    void               *buf;
+    size_t              size;
+    double              h[T_D], hn[T_D], a[3 * T_D], q[T_D], x, s, worst;
+    uint32_t            i, j, k, g, n, hist[3];
+    recsys_gru_t        m;
+    recsys_alloc_t      al;
+    recsys_row_t        none;
+    recsys_scored_t     out[20];
+    recsys_gru_head_t   head;
+
+    buf = NULL;
+    tap_ok(t_space_train(0, 0, &m) == RECSYS_OK
+           && recsys_gru_pack(&m, 5, &buf, &size) == RECSYS_OK,
+           "train and pack with the skip connection");
+    tap_ok(buf != NULL && recsys_gru_check(buf, size, &head) == RECSYS_OK
+           && head.reserved == RECSYS_RNN_SKIP, "the header says so");
+
+    if (buf == NULL) {
+        return;
+    }
+
+    hist[0] = 7;
+    hist[1] = 0;
+    hist[2] = 13;
+    memset(h, 0, sizeof(h));
+
+    for (k = 0; k < 3; k++) {
+        for (g = 0; g < 3 * T_D; g++) {
+            a[g] = m.b[g];
+            for (j = 0; j < T_D; j++) {
+                a[g] += (double) m.W[g * T_D + j] * m.E[hist[k] * T_D + j];
+            }
+        }
+
+        /* z into a[0 ..], r * h into q */
+        for (i = 0; i < T_D; i++) {
+            for (j = 0; j < T_D; j++) {
+                a[i] += (double) m.U[i * T_D + j] * h[j];
+                a[T_D + i] += (double) m.U[(T_D + i) * T_D + j] * h[j];
+            }
+
+            a[i] = 1.0 / (1.0 + exp(-a[i]));
+            q[i] = h[i] / (1.0 + exp(-a[T_D + i]));
+        }
+
+        for (i = 0; i < T_D; i++) {
+            x = a[2 * T_D + i];
+            for (j = 0; j < T_D; j++) {
+                x += (double) m.U[(2 * T_D + i) * T_D + j] * q[j];
+            }
+
+            hn[i] = (1.0 - a[i]) * h[i] + a[i] * tanh(x);
+        }
+
+        memcpy(h, hn, sizeof(h));
+    }
+
+    al.alloc = recsys_arena_alloc;
+    al.ctx = &t_ar;
+    none.p = NULL;
+    none.n = 0;
+    t_ar.used = 0;
+    worst = 1.0;
+
+    if (recsys_gru_score(buf, size, hist, 3, none, NULL, 0, 20, &al, out, &n)
+        == RECSYS_OK && n == 20)
+    {
+        worst = 0.0;
+
+        for (k = 0; k < n; k++) {
+            s = m.bo[out[k].item];
+            for (j = 0; j < T_D; j++) {
+                s += (double) m.O[out[k].item * T_D + j]
+                     * (h[j] + m.E[hist[2] * T_D + j]);
+            }
+
+            worst = fabs(s - out[k].score) > worst ? fabs(s - out[k].score)
+                                                   : worst;
+            worst = k > 0 && out[k].score > out[k - 1].score ? 1.0 : worst;
+        }
+    }
+
+    tap_ok(worst < 1e-4, "served scores = O (h_T + E[x_T]) + bo, best "
+           "first, for every item (worst difference %.2g)", worst);
+
+    free(buf);
+    recsys_gru_free(&m);
+}
+
+
 int
 main(void)
 {
     t_mkdtemp(t_dir, sizeof(t_dir), "test_gru");
 
-    t_gradient(RECSYS_RNN_GRU);
-    t_gradient(RECSYS_RNN_LSTM);
+    t_gradient(RECSYS_RNN_GRU, 0);
+    t_gradient(RECSYS_RNN_LSTM, 0);
+    t_gradient(RECSYS_RNN_GRU, 1);
+    t_gradient(RECSYS_RNN_LSTM, 1);
+    t_space();
+    t_skip_score();
     t_training();
     t_threads();
 
