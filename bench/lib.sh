@@ -186,9 +186,15 @@ EOF
 
 # start_nginx CONF [WRAPPER...]: starts nginx in the background (daemon off)
 # and sets NGINX_PID; the pid of the wrapper (valgrind, taskset) if any.
+# Under `./build.sh test --sanitize` (RECSYS_NGINX_PRELOAD set) the module
+# is a sanitizer build: its runtime is preloaded into the stock nginx.
 start_nginx() {
     local conf=$1
     shift
+    if [ -n "${RECSYS_NGINX_PRELOAD:-}" ]; then
+        set -- env LD_PRELOAD="$RECSYS_NGINX_PRELOAD" \
+            ASAN_OPTIONS=detect_leaks=0 "$@"
+    fi
     "$@" "$NGINX_BIN" -p "$WORK" -c "$conf" -e "$WORK/logs/error.log" \
         >> "$WORK/logs/stdout.log" 2>&1 &
     NGINX_PID=$!
