@@ -192,15 +192,12 @@ ngx_http_recsys_filter_cache_free(void)
 ngx_int_t
 ngx_http_recsys_filter(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model,
-    ngx_http_recsys_args_t *args, recsys_alloc_t *alloc, recsys_query_t *q,
-    uint32_t *depends)
+    ngx_http_recsys_args_t *args, recsys_query_t *q, uint32_t *depends)
 {
     int                   rc;
     ngx_str_t             conf;
     ngx_uint_t            conf_bad;
     recsys_attrfilter_t  *f;
-
-    (void) alloc;
 
     *depends = 0;
     ngx_str_null(&conf);

@@ -519,7 +519,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
     alloc.ctx = r->pool;
     q.strict = args.strict;
 
-    rc = ngx_http_recsys_filter(r, rlcf, model, &args, &alloc, &q, &depends);
+    rc = ngx_http_recsys_filter(r, rlcf, model, &args, &q, &depends);
     if (rc == NGX_ERROR) {
         return ngx_http_recsys_no_memory(r);
     }

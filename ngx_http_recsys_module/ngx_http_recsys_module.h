@@ -234,15 +234,13 @@ ngx_int_t ngx_http_recsys_send_result(ngx_http_request_t *r,
 /* ngx_http_recsys_filter.c */
 /*
  * Compiles the request's attribute filter into q->filter, or finds it
- * among those the worker keeps (alloc is not used: they live in memory of
- * their own): NGX_OK, NGX_DECLINED for a bad filter, NGX_ERROR when out of
- * memory; *depends is what the ETag must cover besides the query (0:
- * nothing).
+ * among those the worker keeps (in memory of their own): NGX_OK,
+ * NGX_DECLINED for a bad filter, NGX_ERROR when out of memory; *depends
+ * is what the ETag must cover besides the query (0: nothing).
  */
 ngx_int_t ngx_http_recsys_filter(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model,
-    ngx_http_recsys_args_t *args, recsys_alloc_t *alloc, recsys_query_t *q,
-    uint32_t *depends);
+    ngx_http_recsys_args_t *args, recsys_query_t *q, uint32_t *depends);
 /* Frees the filters a worker keeps (at its exit). */
 void ngx_http_recsys_filter_cache_free(void);
 /* ngx_http_recsys_overrides.c */
