@@ -3,7 +3,7 @@
 # 33-diversity: diversity=0..1 and recsys_diversity.
 #
 # The expected answers are computed here by a plain greedy re-ranking,
-# written from the README's definition: the pool is the first 10 x n
+# written from the README's definition: the pool is the first 5 x n
 # items of the answer without diversity; each step takes the candidate
 # with the largest (1 - D) x relevance - D x max(similarity to the picked,
 # popularity), relevance being the score scaled to [0, 1] over the pool,
@@ -91,7 +91,7 @@ sub jaccard {
 # smallest margin between the winner and the runner-up over the steps
 sub reference {
     my ($q, $n, $d) = @_;
-    my $pool = $srv->json("/recommend?$q&n=" . 10 * $n)->{items};
+    my $pool = $srv->json("/recommend?$q&n=" . 5 * $n)->{items};
     my @id = map { $_->{id} } @$pool;
     my @s = map { $_->{score} } @$pool;
     my ($lo, $hi) = (sort { $a <=> $b } @s)[0, -1];
