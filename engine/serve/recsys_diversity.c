@@ -85,6 +85,31 @@ recsys_div_replay(recsys_div_t *d, uint32_t j)
 }
 
 
+/*
+ * Whether leaf j, the winner at every node of its path before its bound
+ * fell, still beats each sibling on that path: the tree then stands as it
+ * is.
+ */
+static int
+recsys_div_holds(const recsys_div_t *d, uint32_t j)
+{
+    uint32_t  i, o;
+
+    for (i = d->leaves + j; i > 1; i >>= 1) {
+        o = d->win[i ^ 1];
+
+        /* a right child's sibling is better-ranked: it wins ties */
+        if ((i & 1) ? !(d->bound[j] > d->bound[o])
+                    : d->bound[o] > d->bound[j])
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 static double
 recsys_div_value(const recsys_div_t *d, uint32_t j)
 {
@@ -97,6 +122,10 @@ static double
 recsys_div_genre(const recsys_div_t *d, uint32_t p, uint32_t j)
 {
     int  both, any;
+
+    if ((d->mask[p] & d->mask[j]) == 0) {
+        return 0.0;
+    }
 
     both = recsys_div_bits(d->mask[p] & d->mask[j]);
     any = d->bits[p] + d->bits[j] - both;
@@ -114,11 +143,12 @@ recsys_div_genre(const recsys_div_t *d, uint32_t p, uint32_t j)
 static double
 recsys_div_content(const recsys_div_t *d, uint32_t j, double best)
 {
-    float         top;
-    double        v;
-    uint32_t      e, k, n, item;
-    uint64_t      bloom;
-    recsys_row_t  row;
+    float                 top;
+    double                v;
+    uint32_t              k, n, item;
+    uint64_t              bloom;
+    recsys_row_t          row;
+    const unsigned char  *e, *end;
 
     row = recsys_list_row(d->content, d->items[j].item);
     n = row.n < RECSYS_DIV_NBRS ? row.n : RECSYS_DIV_NBRS;
@@ -133,8 +163,10 @@ recsys_div_content(const recsys_div_t *d, uint32_t j, double best)
         bloom |= (uint64_t) 1 << (d->items[d->picked[k]].item & 63);
     }
 
-    for (e = 0; e < n; e++) {
-        item = recsys_row_item(row, e);
+    end = row.p + (size_t) n * sizeof(recsys_entry_t);
+
+    for (e = row.p; e < end; e += sizeof(recsys_entry_t)) {
+        item = recsys_get_u32(e);
 
         if (((bloom >> (item & 63)) & 1) == 0) {
             continue;
@@ -143,7 +175,7 @@ recsys_div_content(const recsys_div_t *d, uint32_t j, double best)
         for (k = d->upto[j]; k < d->n_picked; k++) {
             if (d->items[d->picked[k]].item == item) {
                 v = recsys_div_genre(d, d->picked[k], j)
-                    + d->mix * (double) (recsys_row_score(row, e) / top);
+                    + d->mix * (double) (recsys_get_f32(e + 4) / top);
                 best = v > best ? v : best;
             }
         }
@@ -186,23 +218,21 @@ recsys_div_mask(recsys_div_t *d, uint32_t j)
 static void
 recsys_div_refresh(recsys_div_t *d, uint32_t j)
 {
-    int       walk;
-    double    cur, best, g;
+    double    best, g, gmax;
     uint32_t  k;
 
     recsys_div_mask(d, j);
 
-    cur = d->red[j];
-    best = cur;
-    walk = 0;
+    gmax = 0.0;
 
     for (k = d->upto[j]; k < d->n_picked; k++) {
         g = recsys_div_genre(d, d->picked[k], j);
-        best = g > best ? g : best;
-        walk |= g + d->mix > cur;
+        gmax = g > gmax ? g : gmax;
     }
 
-    if (walk && d->content != NULL) {
+    best = gmax > d->red[j] ? gmax : d->red[j];
+
+    if (d->content != NULL && gmax + d->mix > best) {
         best = recsys_div_content(d, j, best);
     }
 
@@ -251,7 +281,9 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
     const recsys_scored_t *items, uint32_t n, float lambda,
     recsys_alloc_t *a)
 {
-    double        lo, hi, top, *rel, *red, *bound;
+    int           span;
+    float         sc;
+    double        lo, hi, top, q, keep, lam, *rel, *red, *bound;
     uint32_t      j, i, l, r, leaves, *win;
     const float  *share;
 
@@ -280,16 +312,22 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
     top = 0.0;
 
     for (j = 0; j < n; j++) {
-        red[j] = share[items[j].item];
-        top = red[j] > top ? red[j] : top;
-        lo = items[j].score < lo ? items[j].score : lo;
-        hi = items[j].score > hi ? items[j].score : hi;
+        q = share[items[j].item];
+        sc = items[j].score;
+        red[j] = q;
+        top = q > top ? q : top;
+        lo = sc < lo ? sc : lo;
+        hi = sc > hi ? sc : hi;
     }
 
+    keep = 1.0 - d->lambda;
+    lam = d->lambda;
+    span = hi > lo;
+
     for (j = 0; j < n; j++) {
-        rel[j] = hi > lo ? (items[j].score - lo) / (hi - lo) : 1.0;
+        rel[j] = span ? (items[j].score - lo) / (hi - lo) : 1.0;
         red[j] = top > 0.0 ? red[j] / top : 0.0;
-        bound[j] = (1.0 - d->lambda) * rel[j] - d->lambda * red[j];
+        bound[j] = keep * rel[j] - lam * red[j];
         win[leaves + j] = j;
     }
 
@@ -325,11 +363,11 @@ recsys_diversity_order(const recsys_model_t *m,
         pick = n;
     }
 
-    for (j = 0; j < all; j++) {
-        order[j] = j;
-    }
-
     if (pick < 2 || !(lambda > 0.0f)) {
+        for (j = 0; j < all; j++) {
+            order[j] = j;
+        }
+
         return RECSYS_OK;
     }
 
@@ -347,8 +385,11 @@ recsys_diversity_order(const recsys_model_t *m,
         if (d.upto[top] < d.n_picked) {
             recsys_div_refresh(&d, top);
             d.bound[top] = recsys_div_value(&d, top);
-            recsys_div_replay(&d, top);
-            continue;
+
+            if (!recsys_div_holds(&d, top)) {
+                recsys_div_replay(&d, top);
+                continue;
+            }
         }
 
         recsys_div_mask(&d, top);
@@ -367,6 +408,10 @@ recsys_diversity_order(const recsys_model_t *m,
         if (d.state[j] != 2) {
             order[k++] = j;
         }
+    }
+
+    for (j = n; j < all; j++) {
+        order[j] = j;
     }
 
     return RECSYS_OK;

@@ -310,6 +310,12 @@ recsys_rerank_diversity(recsys_qctx_t *c, const recsys_query_t *q,
         return RECSYS_ENOMEM;
     }
 
+    /* without pins nothing past need is read again: the page is reordered */
+    if (need < n && (q->overrides == NULL || q->overrides->n_pins == 0)) {
+        n = need;
+        c->have = need;
+    }
+
     return recsys_rerank_order(c->out, why, order, n, c->a);
 }
 

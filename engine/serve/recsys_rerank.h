@@ -49,8 +49,10 @@ int recsys_rerank_apply(recsys_qctx_t *c, const recsys_query_t *q,
     recsys_result_t *res);
 
 /*
- * Puts items[0..n) (and why[], when not NULL) in the order order[0..n), a
- * permutation of their indexes.  RECSYS_OK or RECSYS_ENOMEM.
+ * Puts items[0..n) (and why[], when not NULL) in the order order[0..n),
+ * the first n entries of a permutation of the indexes of items (n may be
+ * shorter than the list: its first n entries are rewritten).  RECSYS_OK
+ * or RECSYS_ENOMEM.
  */
 int recsys_rerank_order(recsys_scored_t *items, recsys_why_t *why,
     const uint32_t *order, uint32_t n, recsys_alloc_t *a);
