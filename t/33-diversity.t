@@ -2,15 +2,16 @@
 
 # 33-diversity: diversity=0..1 and recsys_diversity.
 #
-# The expected answers are computed here by a plain greedy re-ranking,
-# written from the README's definition: the pool is the first 10 x n
-# items of the answer without diversity; each step takes the candidate
-# with the largest (1 - D) x relevance - D x max(similarity to the picked,
-# popularity), relevance being the score scaled to [0, 1] over the pool,
-# similarity the Jaccard index of the genres (read from the catalog; the
-# model is built without content neighbours, so genres are the whole
-# similarity) and popularity (share of users / the pool's largest) ^ 1/4,
-# shares counted from the interaction file.  Ties go to the better rank.
+# The expected answers are computed by a plain greedy re-ranking
+# (t/lib/RecsysGreedy.pm), written from the README's definition: the pool
+# is the first 5 x n items of the answer without diversity; each step
+# takes the candidate with the largest (1 - D) x relevance - D x
+# max(similarity to the picked, popularity), relevance being the score
+# scaled to [0, 1] over the pool, similarity the Jaccard index of the
+# genres (read from the catalog; the model is built without content
+# neighbours, so genres are the whole similarity) and popularity (share of
+# users / the pool's largest) ^ 1/4, shares counted from the interaction
+# file.  Ties go to the better rank.
 # Then: diversity=0 is the answer without it, pages cut one ranking, the
 # directive sets a default that the argument overrides, bad values are 400
 # naming diversity, and a bad directive stops nginx -t.
@@ -23,6 +24,7 @@ use lib "$FindBin::Bin/lib";
 
 use Test::More;
 use RecsysTest qw(builder tmpdir write_file);
+use RecsysGreedy qw(greedy jaccard);
 
 RecsysTest::skip_unless_built();
 
@@ -78,47 +80,16 @@ while (<$fh>) {
 close $fh;
 my $n_users = keys %all_users;
 
-sub jaccard {
-    my ($a, $b) = @_;
-    my @a = keys %{ $genres{$a} || {} };
-    my @b = keys %{ $genres{$b} || {} };
-    return 0 unless @a && @b;
-    my $both = grep { $genres{$b}{$_} } @a;
-    return $both / (@a + @b - $both);
-}
 
 # reference(QUERY, N, D): the ids the re-ranking should answer, and the
 # smallest margin between the winner and the runner-up over the steps
 sub reference {
     my ($q, $n, $d) = @_;
-    my $pool = $srv->json("/recommend?$q&n=" . 10 * $n)->{items};
+    my $pool = $srv->json("/recommend?$q&n=" . 5 * $n)->{items};
     my @id = map { $_->{id} } @$pool;
-    my @s = map { $_->{score} } @$pool;
-    my ($lo, $hi) = (sort { $a <=> $b } @s)[0, -1];
-    my @share = map { keys(%{ $users_of{$_} || {} }) / $n_users } @id;
-    my $top = (sort { $b <=> $a } @share)[0];
-    my @rel = map { $hi > $lo ? ($_ - $lo) / ($hi - $lo) : 1 } @s;
-    my @pop = map { $top > 0 ? ($_ / $top) ** 0.25 : 0 } @share;
-    my (@picked, %taken);
-    my $margin = 1e9;
-    while (@picked < $n && @picked < @id) {
-        my @v;
-        for my $j (0 .. $#id) {
-            next if $taken{$j};
-            my $sim = 0;
-            for my $p (@picked) {
-                my $x = jaccard($id[$j], $id[$p]);
-                $sim = $x if $x > $sim;
-            }
-            my $red = $sim > $pop[$j] ? $sim : $pop[$j];
-            push @v, [ $j, (1 - $d) * $rel[$j] - $d * $red ];
-        }
-        @v = sort { $b->[1] <=> $a->[1] || $a->[0] <=> $b->[0] } @v;
-        $margin = $v[0][1] - $v[1][1] if @v > 1 && $v[0][1] - $v[1][1] < $margin;
-        push @picked, $v[0][0];
-        $taken{ $v[0][0] } = 1;
-    }
-    return ([ @id[@picked] ], $margin);
+    return greedy(\@id, [ map { $_->{score} } @$pool ],
+                  [ map { keys(%{ $users_of{$_} || {} }) / $n_users } @id ],
+                  sub { jaccard(\%genres, @_) }, $n, $d);
 }
 
 sub ids { [ map { $_->{id} } @{ $_[0]{items} } ] }

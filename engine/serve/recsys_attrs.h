@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "recsys_schema.h"
+
 
 #define RECSYS_ATTR_NUMBER   1
 #define RECSYS_ATTR_STRING   2
@@ -89,10 +91,33 @@ int recsys_attrs_dict_find(const recsys_attr_t *at, const char *p,
 uint32_t recsys_attrs_epoch(const recsys_attrs_t *a, double now);
 
 /*
- * The series of item (UINT32_MAX, RECSYS_NO_INDEX: none) and that series'
- * items in episode order: n uint32 at *items.
+ * The series of item (UINT32_MAX, RECSYS_NO_INDEX: none), inline: the
+ * series slots ask it of every candidate.  recsys_attrs_series_in() reads
+ * it from the series attribute at, when the caller holds it.
  */
-uint32_t recsys_attrs_series(const recsys_attrs_t *a, uint32_t item);
+static inline uint32_t
+recsys_attrs_series_in(const recsys_attr_t *at, uint32_t item)
+{
+    uint32_t  from, to;
+
+    from = recsys_get_u32(at->item_offs + (size_t) item * 4);
+    to = recsys_get_u32(at->item_offs + (size_t) item * 4 + 4);
+
+    return to > from ? recsys_get_u32(at->vals + (size_t) from * 4)
+                     : UINT32_MAX;
+}
+
+static inline uint32_t
+recsys_attrs_series(const recsys_attrs_t *a, uint32_t item)
+{
+    if (a->series < 0 || a->ep_offs == NULL) {
+        return UINT32_MAX;
+    }
+
+    return recsys_attrs_series_in(&a->attr[a->series], item);
+}
+
+/* That series' items in episode order: n uint32 at *items. */
 void recsys_attrs_episodes(const recsys_attrs_t *a, uint32_t series,
     const unsigned char **items, uint32_t *n);
 

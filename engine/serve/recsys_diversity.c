@@ -4,15 +4,18 @@
  *
  * A candidate's redundancy only grows as items are picked, so the value
  * it had when last computed is an upper bound of its value now.  The
- * candidates sit in a max-heap by that bound (ties: the better-ranked
- * first); the top is taken when its value is up to date, and otherwise
- * brought up to date against the picks made since (its genres as a
- * 64-bit set, genre g setting bit g mod 64: two popcounts a pick; one
- * walk of the first RECSYS_DIV_NBRS entries of its own content row, the
- * closest neighbours, tested against those picks) and sifted down.  This picks exactly what comparing every candidate at
- * every step would, but most candidates are never looked at again: when
- * popularity is what makes a candidate redundant, its first bound is its
- * value.
+ * candidates are the leaves of a tournament tree by that bound (each inner
+ * node holds the better of its two children's winners; ties go to the
+ * better-ranked, which is always the left one); the winner is taken when
+ * its value is up to date, and otherwise brought up to date against the
+ * picks made since (its genres as a 64-bit set, genre g setting bit g
+ * mod 64; one walk of the first RECSYS_DIV_NBRS entries of its own content
+ * row, the closest neighbours, tested against those picks) and its path
+ * to the root played again.  This picks exactly what comparing every
+ * candidate at every step would, but most candidates are never looked at
+ * again: when popularity is what makes a candidate redundant, its first
+ * bound is its value.  Redundancy is kept as one number per candidate,
+ * the larger of its popularity and its similarity to the picks so far.
  */
 
 #include <math.h>
@@ -26,122 +29,159 @@
 
 typedef struct {
     uint32_t                n;
+    uint32_t                leaves;     /* a power of 2, at least n */
     double                  lambda;
     double                  mix;        /* content's share of similarity */
     const recsys_scored_t  *items;
     const recsys_list_t    *genres;
     const recsys_list_t    *content;
-    uint64_t               *mask;       /* per candidate: its genres */
-    unsigned char          *state;      /* 1: mask made, 2: picked */
     double                 *rel;
-    double                 *pop;        /* (share of users / the pool's
-                                           largest) ^ 1/4 */
-    double                 *sim;        /* largest similarity to the
-                                           picks counted so far */
-    double                 *bound;      /* value when last computed */
-    uint32_t               *upto;       /* picks counted in sim */
-    uint32_t               *heap;       /* candidates by bound */
-    uint32_t                n_heap;
+    double                 *red;        /* max(popularity, similarity to
+                                           the picks counted so far) */
+    double                 *bound;      /* per leaf: the value when last
+                                           computed, -HUGE_VAL once
+                                           picked (and past n) */
+    uint64_t               *mask;       /* per candidate: its genres */
+    uint32_t               *upto;       /* picks counted in red */
+    uint32_t               *win;        /* the tree: node i's winner, the
+                                           leaves from leaves on */
     uint32_t               *picked;
     uint32_t                n_picked;
+    unsigned char          *state;      /* 1: mask made, 2: picked */
+    unsigned char          *bits;       /* per candidate: bits of mask */
 } recsys_div_t;
 
 
+/* The set bits of x, which has few of them (a handful of genres). */
 static int
-recsys_div_popcount(uint64_t x)
+recsys_div_bits(uint64_t x)
 {
-    x = x - ((x >> 1) & 0x5555555555555555ULL);
-    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    int  n;
 
-    return (int) ((x * 0x0101010101010101ULL) >> 56);
-}
-
-
-/* Whether candidate a goes before b: a larger bound, then a better rank. */
-static int
-recsys_div_before(const recsys_div_t *d, uint32_t a, uint32_t b)
-{
-    if (d->bound[a] != d->bound[b]) {
-        return d->bound[a] > d->bound[b];
+    for (n = 0; x != 0; n++) {
+        x &= x - 1;
     }
 
-    return a < b;
+    return n;
 }
 
 
+/* Plays leaf j's path to the root again after its bound changed. */
 static void
-recsys_div_sift_down(recsys_div_t *d, uint32_t i)
+recsys_div_replay(recsys_div_t *d, uint32_t j)
 {
-    uint32_t  c, t;
+    uint32_t       i, a, b;
+    uint32_t      *w;
+    const double  *bound;
 
-    for ( ;; ) {
-        c = 2 * i + 1;
-        if (c >= d->n_heap) {
-            return;
-        }
+    w = d->win;
+    bound = d->bound;
 
-        if (c + 1 < d->n_heap
-            && recsys_div_before(d, d->heap[c + 1], d->heap[c]))
-        {
-            c++;
-        }
-
-        if (!recsys_div_before(d, d->heap[c], d->heap[i])) {
-            return;
-        }
-
-        t = d->heap[c];
-        d->heap[c] = d->heap[i];
-        d->heap[i] = t;
-        i = c;
+    for (i = (d->leaves + j) >> 1; i > 0; i >>= 1) {
+        a = w[2 * i];
+        b = w[2 * i + 1];
+        w[i] = bound[b] > bound[a] ? b : a;
     }
+}
+
+
+/*
+ * Whether leaf j, the winner at every node of its path before its bound
+ * fell, still beats each sibling on that path: the tree then stands as it
+ * is.
+ */
+static int
+recsys_div_holds(const recsys_div_t *d, uint32_t j)
+{
+    uint32_t  i, o;
+
+    for (i = d->leaves + j; i > 1; i >>= 1) {
+        o = d->win[i ^ 1];
+
+        /* a right child's sibling is better-ranked: it wins ties */
+        if ((i & 1) ? !(d->bound[j] > d->bound[o])
+                    : d->bound[o] > d->bound[j])
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
 static double
 recsys_div_value(const recsys_div_t *d, uint32_t j)
 {
-    double  red;
-
-    /* redundant as what is picked, or as a much-shown item */
-    red = d->sim[j] > d->pop[j] ? d->sim[j] : d->pop[j];
-
-    return (1.0 - d->lambda) * d->rel[j] - d->lambda * red;
+    return (1.0 - d->lambda) * d->rel[j] - d->lambda * d->red[j];
 }
 
 
-/* The content part: j's own neighbour score of a pick since upto[j]. */
-static void
-recsys_div_content(recsys_div_t *d, uint32_t j, double *content)
+/* The genre part of the similarity of candidates p and j (masks made). */
+static double
+recsys_div_genre(const recsys_div_t *d, uint32_t p, uint32_t j)
 {
-    float         top;
-    uint32_t      e, k, n, item;
-    uint64_t      bloom;
-    recsys_row_t  row;
+    int  both, any;
+
+    if ((d->mask[p] & d->mask[j]) == 0) {
+        return 0.0;
+    }
+
+    both = recsys_div_bits(d->mask[p] & d->mask[j]);
+    any = d->bits[p] + d->bits[j] - both;
+
+    return (1.0 - d->mix) * (any > 0 ? (double) both / any : 0.0);
+}
+
+
+/*
+ * The content part: for each pick since upto[j] that is among the first
+ * neighbours of j's own content row, its genre part plus mix x its
+ * neighbour score (divided by the row's best); the largest of them, or
+ * best when none is larger.
+ */
+static double
+recsys_div_content(const recsys_div_t *d, uint32_t j, double best)
+{
+    float                 top;
+    double                v;
+    uint32_t              k, n, item;
+    uint64_t              bloom;
+    recsys_row_t          row;
+    const unsigned char  *e, *end;
+
+    row = recsys_list_row(d->content, d->items[j].item);
+    n = row.n < RECSYS_DIV_NBRS ? row.n : RECSYS_DIV_NBRS;
+    top = n > 0 ? recsys_row_score(row, 0) : 0.0f;
+
+    if (!(top > 0.0f)) {
+        return best;
+    }
 
     bloom = 0;
     for (k = d->upto[j]; k < d->n_picked; k++) {
         bloom |= (uint64_t) 1 << (d->items[d->picked[k]].item & 63);
     }
 
-    row = recsys_list_row(d->content, d->items[j].item);
-    n = row.n < RECSYS_DIV_NBRS ? row.n : RECSYS_DIV_NBRS;
-    top = n > 0 ? recsys_row_score(row, 0) : 0.0f;
+    end = row.p + (size_t) n * sizeof(recsys_entry_t);
 
-    for (e = 0; e < n && top > 0.0f; e++) {
-        item = recsys_row_item(row, e);
+    for (e = row.p; e < end; e += sizeof(recsys_entry_t)) {
+        item = recsys_get_u32(e);
 
-        if (!((bloom >> (item & 63)) & 1)) {
+        if (((bloom >> (item & 63)) & 1) == 0) {
             continue;
         }
 
         for (k = d->upto[j]; k < d->n_picked; k++) {
             if (d->items[d->picked[k]].item == item) {
-                content[k] = recsys_row_score(row, e) / top;
+                v = recsys_div_genre(d, d->picked[k], j)
+                    + d->mix * (double) (recsys_get_f32(e + 4) / top);
+                best = v > best ? v : best;
             }
         }
     }
+
+    return best;
 }
 
 
@@ -150,23 +190,27 @@ static void
 recsys_div_mask(recsys_div_t *d, uint32_t j)
 {
     uint32_t      g;
+    uint64_t      mask;
     recsys_row_t  row;
 
     if (d->state[j] != 0) {
         return;
     }
 
+    mask = 0;
     row = recsys_list_row(d->genres, d->items[j].item);
     for (g = 0; g < row.n; g++) {
-        d->mask[j] |= (uint64_t) 1 << (recsys_row_item(row, g) & 63);
+        mask |= (uint64_t) 1 << (recsys_row_item(row, g) & 63);
     }
 
+    d->mask[j] = mask;
+    d->bits[j] = (unsigned char) recsys_div_bits(mask);
     d->state[j] = 1;
 }
 
 
 /*
- * Brings j's similarity up to date with the picks made since upto[j].  The
+ * Brings j's redundancy up to date with the picks made since upto[j].  The
  * genre part comes first; the content row is walked only when a pick's
  * similarity could still raise j's redundancy (content counts at most
  * mix), which at high settings it seldom can.
@@ -174,36 +218,61 @@ recsys_div_mask(recsys_div_t *d, uint32_t j)
 static void
 recsys_div_refresh(recsys_div_t *d, uint32_t j)
 {
-    int       both, any, walk;
-    double    cur, genre[RECSYS_DIVERSITY_MAX], content[RECSYS_DIVERSITY_MAX];
-    uint32_t  k, p;
+    double    best, g, gmax;
+    uint32_t  k;
 
     recsys_div_mask(d, j);
 
-    cur = d->sim[j] > d->pop[j] ? d->sim[j] : d->pop[j];
-    walk = 0;
+    gmax = 0.0;
 
     for (k = d->upto[j]; k < d->n_picked; k++) {
-        p = d->picked[k];
-        both = recsys_div_popcount(d->mask[p] & d->mask[j]);
-        any = recsys_div_popcount(d->mask[p] | d->mask[j]);
-        genre[k] = (1.0 - d->mix) * (any > 0 ? (double) both / any : 0.0);
-        content[k] = 0.0;
-        walk |= genre[k] + d->mix > cur;
+        g = recsys_div_genre(d, d->picked[k], j);
+        gmax = g > gmax ? g : gmax;
     }
 
-    if (walk && d->content != NULL) {
-        recsys_div_content(d, j, content);
+    best = gmax > d->red[j] ? gmax : d->red[j];
+
+    if (d->content != NULL && gmax + d->mix > best) {
+        best = recsys_div_content(d, j, best);
     }
 
-    for (k = d->upto[j]; k < d->n_picked; k++) {
-        if (genre[k] + d->mix * content[k] > d->sim[j]) {
-            d->sim[j] = genre[k] + d->mix * content[k];
-        }
-    }
-
+    d->red[j] = best;
     d->upto[j] = d->n_picked;
-    d->bound[j] = recsys_div_value(d, j);
+}
+
+
+/* d's arrays for n candidates in one block; RECSYS_ENOMEM when none. */
+static int
+recsys_div_alloc(recsys_div_t *d, uint32_t n, recsys_alloc_t *a)
+{
+    size_t          leaves;
+    unsigned char  *p;
+
+    for (leaves = 1; leaves < n; leaves *= 2) {
+        /* void */
+    }
+
+    p = a->alloc(a->ctx, (n * 3 + leaves) * sizeof(double)
+                         + (n * 2 + leaves * 2) * sizeof(uint32_t) + n * 2);
+    if (p == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    d->leaves = (uint32_t) leaves;
+    d->rel = (double *) p;
+    d->red = d->rel + n;
+    d->bound = d->red + n;
+    d->mask = (uint64_t *) (d->bound + leaves);
+    d->upto = (uint32_t *) (d->mask + n);
+    d->picked = d->upto + n;
+    d->win = d->picked + n;
+    d->state = (unsigned char *) (d->win + leaves * 2);
+    d->bits = d->state + n;
+
+    memset(d->upto, 0, n * sizeof(uint32_t));
+    memset(d->state, 0, n);
+
+    return RECSYS_OK;
 }
 
 
@@ -212,8 +281,11 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
     const recsys_scored_t *items, uint32_t n, float lambda,
     recsys_alloc_t *a)
 {
-    double    lo, hi, top;
-    uint32_t  j;
+    int           span;
+    float         sc;
+    double        lo, hi, top, q, keep, lam, *rel, *red, *bound;
+    uint32_t      j, i, l, r, leaves, *win;
+    const float  *share;
 
     memset(d, 0, sizeof(recsys_div_t));
     d->n = n;
@@ -223,49 +295,51 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
     d->content = recsys_model_source_list(m, RECSYS_L_ITEM_NBRS,
                                           RECSYS_SRC_CONTENT);
     d->mix = d->content != NULL ? 0.5 : 0.0;
-    d->mask = a->alloc(a->ctx, (size_t) n * sizeof(uint64_t));
-    d->rel = a->alloc(a->ctx, (size_t) n * 4 * sizeof(double));
-    d->upto = a->alloc(a->ctx, (size_t) n * 3 * sizeof(uint32_t));
-    d->state = a->alloc(a->ctx, n);
 
-    if (d->mask == NULL || d->rel == NULL || d->upto == NULL
-        || d->state == NULL)
-    {
+    if (recsys_div_alloc(d, n, a) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
 
-    memset(d->state, 0, n);
-
-    d->pop = d->rel + n;
-    d->sim = d->pop + n;
-    d->bound = d->sim + n;
-    d->heap = d->upto + n;
-    d->picked = d->heap + n;
-
+    /* the items are the model's (the path answered them) */
+    share = recsys_model_item_pop(m);
+    rel = d->rel;
+    red = d->red;
+    bound = d->bound;
+    win = d->win;
+    leaves = d->leaves;
     lo = items[0].score;
     hi = items[0].score;
     top = 0.0;
 
     for (j = 0; j < n; j++) {
-        d->pop[j] = recsys_model_item_share(m, items[j].item);
-        top = d->pop[j] > top ? d->pop[j] : top;
-        lo = items[j].score < lo ? items[j].score : lo;
-        hi = items[j].score > hi ? items[j].score : hi;
+        q = share[items[j].item];
+        sc = items[j].score;
+        red[j] = q;
+        top = q > top ? q : top;
+        lo = sc < lo ? sc : lo;
+        hi = sc > hi ? sc : hi;
     }
+
+    keep = 1.0 - d->lambda;
+    lam = d->lambda;
+    span = hi > lo;
 
     for (j = 0; j < n; j++) {
-        d->rel[j] = hi > lo ? (items[j].score - lo) / (hi - lo) : 1.0;
-        d->pop[j] = top > 0.0 ? sqrt(sqrt(d->pop[j] / top)) : 0.0;
-        d->mask[j] = 0;
-        d->sim[j] = 0.0;
-        d->upto[j] = 0;
-        d->bound[j] = recsys_div_value(d, j);
-        d->heap[j] = j;
+        rel[j] = span ? (items[j].score - lo) / (hi - lo) : 1.0;
+        red[j] = top > 0.0 ? red[j] / top : 0.0;
+        bound[j] = keep * rel[j] - lam * red[j];
+        win[leaves + j] = j;
     }
 
-    d->n_heap = n;
-    for (j = n / 2; j > 0; j--) {
-        recsys_div_sift_down(d, j - 1);
+    for (j = n; j < leaves; j++) {
+        bound[j] = -HUGE_VAL;
+        win[leaves + j] = j;
+    }
+
+    for (i = leaves - 1; i > 0; i--) {
+        l = win[2 * i];
+        r = win[2 * i + 1];
+        win[i] = bound[r] > bound[l] ? r : l;
     }
 
     return RECSYS_OK;
@@ -289,11 +363,11 @@ recsys_diversity_order(const recsys_model_t *m,
         pick = n;
     }
 
-    for (j = 0; j < all; j++) {
-        order[j] = j;
-    }
-
     if (pick < 2 || !(lambda > 0.0f)) {
+        for (j = 0; j < all; j++) {
+            order[j] = j;
+        }
+
         return RECSYS_OK;
     }
 
@@ -302,23 +376,31 @@ recsys_diversity_order(const recsys_model_t *m,
     }
 
     while (d.n_picked < pick) {
-        top = d.heap[0];
+        top = d.win[1];
+
+        if (d.state[top] == 2) {
+            break;                  /* scores that are not numbers */
+        }
 
         if (d.upto[top] < d.n_picked) {
             recsys_div_refresh(&d, top);
-            recsys_div_sift_down(&d, 0);
-            continue;
+            d.bound[top] = recsys_div_value(&d, top);
+
+            if (!recsys_div_holds(&d, top)) {
+                recsys_div_replay(&d, top);
+                continue;
+            }
         }
 
         recsys_div_mask(&d, top);
         d.state[top] = 2;
         d.picked[d.n_picked++] = top;
-        d.heap[0] = d.heap[--d.n_heap];
-        recsys_div_sift_down(&d, 0);
+        d.bound[top] = -HUGE_VAL;
+        recsys_div_replay(&d, top);
     }
 
     /* the picks, then the others in their former order */
-    for (k = 0; k < pick; k++) {
+    for (k = 0; k < d.n_picked; k++) {
         order[k] = d.picked[k];
     }
 
@@ -326,6 +408,10 @@ recsys_diversity_order(const recsys_model_t *m,
         if (d.state[j] != 2) {
             order[k++] = j;
         }
+    }
+
+    for (j = n; j < all; j++) {
+        order[j] = j;
     }
 
     return RECSYS_OK;

@@ -4,7 +4,7 @@
  * picked (maximal marginal relevance), for diversity=0..1.
  *
  * The candidates are the first RECSYS_DIVERSITY_MAX or fewer of a list
- * ranked best first (the query asks for 10 x n of them, recsys_rerank.h).
+ * ranked best first (the query asks for 5 x n of them, recsys_rerank.h).
  * Picking is greedy: each step takes the candidate with the highest
  *
  *     (1 - lambda) x relevance - lambda x redundancy

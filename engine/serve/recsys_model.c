@@ -77,7 +77,8 @@ struct recsys_model_s {
     uint32_t              explain_history;
     recsys_attrs_t        attrs;
     int                   has_attrs;
-    float                *item_share;   /* per item: its "popular" score */
+    float                *item_pop;     /* per item: its "popular" score
+                                           (share of users) ^ 1/4 */
 };
 
 
@@ -148,16 +149,18 @@ static int recsys_model_blob_head(const MDB_val *v, const char *name,
 
 /*
  * Each item's share of users from the popular list (read after the lists
- * were checked), so that the diversity re-ranking finds it in O(1).
+ * were checked), to the power 1/4, so that the diversity re-ranking finds
+ * it in O(1), its root taken.
  */
 static int
 recsys_model_read_shares(recsys_model_t *m, char *err, size_t errlen)
 {
+    double        share;
     uint32_t      j, item;
     recsys_row_t  pop;
 
-    m->item_share = calloc((size_t) m->header.n_items + 1, sizeof(float));
-    if (m->item_share == NULL) {
+    m->item_pop = calloc((size_t) m->header.n_items + 1, sizeof(float));
+    if (m->item_pop == NULL) {
         return recsys_model_fail(err, errlen, RECSYS_ENOMEM, "open",
                                  "out of memory");
     }
@@ -167,8 +170,10 @@ recsys_model_read_shares(recsys_model_t *m, char *err, size_t errlen)
     for (j = 0; j < pop.n; j++) {
         item = recsys_row_item(pop, j);
 
-        if (item < m->header.n_items) {
-            m->item_share[item] = recsys_row_score(pop, j);
+        share = recsys_row_score(pop, j);
+
+        if (item < m->header.n_items && share > 0.0) {
+            m->item_pop[item] = (float) sqrt(sqrt(share));
         }
     }
 
@@ -176,10 +181,10 @@ recsys_model_read_shares(recsys_model_t *m, char *err, size_t errlen)
 }
 
 
-float
-recsys_model_item_share(const recsys_model_t *m, uint32_t item)
+const float *
+recsys_model_item_pop(const recsys_model_t *m)
 {
-    return item < m->header.n_items ? m->item_share[item] : 0.0f;
+    return m->item_pop;
 }
 
 
@@ -287,7 +292,7 @@ recsys_model_close(recsys_model_t *m)
     }
 
     mdb_env_close(m->db.env);
-    free(m->item_share);
+    free(m->item_pop);
     free(m);
 }
 

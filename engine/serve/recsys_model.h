@@ -80,8 +80,11 @@ int recsys_model_genre(const recsys_model_t *model, const char *name,
 void recsys_model_items_prefetch(const recsys_model_t *model,
     const recsys_scored_t *items, uint32_t n);
 
-/* The item's share of users (its "popular" score), 0 when it has none. */
-float recsys_model_item_share(const recsys_model_t *model, uint32_t item);
+/*
+ * Per item (n_items + 1 entries, the last one 0): its share of users (its
+ * "popular" score) ^ 1/4, 0 when it has none.
+ */
+const float *recsys_model_item_pop(const recsys_model_t *model);
 
 /* item must be < n_items. */
 void recsys_model_item_get(const recsys_model_t *model, uint32_t item,

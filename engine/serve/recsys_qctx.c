@@ -94,18 +94,33 @@ void
 recsys_qctx_take(recsys_qctx_t *c, recsys_row_t row,
     const recsys_filter_t *filter)
 {
-    int       pass_all;
-    uint32_t  j, item;
+    int               pass_all;
+    uint32_t          j, n, item;
+    recsys_scored_t  *out;
 
     /* nothing to leave out: no lookup per entry */
     pass_all = filter == NULL
                || ((filter->skip == NULL || filter->skip->n == 0)
                    && filter->seen.n == 0 && !recsys_filter_narrows(filter));
 
+    if (pass_all) {
+        n = c->need > c->have ? c->need - c->have : 0;
+        n = row.n < n ? row.n : n;
+        out = c->out + c->have;
+
+        for (j = 0; j < n; j++) {
+            out[j].item = recsys_row_item(row, j);
+            out[j].score = recsys_row_score(row, j);
+        }
+
+        c->have += n;
+        return;
+    }
+
     for (j = 0; j < row.n && c->have < c->need; j++) {
         item = recsys_row_item(row, j);
 
-        if (!pass_all && !recsys_filter_pass(filter, item)) {
+        if (!recsys_filter_pass(filter, item)) {
             continue;
         }
 

@@ -239,26 +239,28 @@ recsys_query_path(recsys_qctx_t *c, int algo, recsys_result_t *res)
 
 /*
  * One slot per series (recsys_series.h): the collapsed answer may fall
- * short of need while the path had more to give; the path then runs
+ * short of fill while the path had more to give; the path then runs
  * again for twice as many candidates (wide: q with a larger n), until the
- * answer is long enough or the candidates run out.  c may hold the answer
- * of a wider query than q already (recsys_query_widen); q and need are
- * the asked ones.
+ * answer holds fill or the candidates run out.  The answer is then cut to
+ * q's offset + n.  c may hold the answer of a wider query than q already
+ * (recsys_query_widen); q is the asked one, fill its offset + n but for a
+ * re-ranked pool (recsys_rerank_fill).
  */
 static int
-recsys_query_series(recsys_qctx_t *c, const recsys_query_t *q, uint32_t need,
+recsys_query_series(recsys_qctx_t *c, const recsys_query_t *q, uint32_t fill,
     int algo, recsys_query_t *wide, recsys_result_t *res)
 {
     int       rc;
-    uint32_t  raw, n_items;
+    uint32_t  raw, n_items, need;
 
+    need = q->offset + q->n;
     n_items = recsys_model_header(c->m)->n_items;
 
     for ( ;; ) {
         raw = c->have;
 
         rc = recsys_series_collapse(c);
-        if (rc != RECSYS_OK || c->have >= need || raw < c->need
+        if (rc != RECSYS_OK || c->have >= fill || raw < c->need
             || c->need >= n_items)
         {
             break;
@@ -371,7 +373,10 @@ recsys_query_run(const recsys_model_t *m, const recsys_query_t *asked,
     rc = recsys_query_path(&c, algo, res);
 
     if (rc == RECSYS_OK && recsys_series_present(m)) {
-        rc = recsys_query_series(&c, q, q->offset + q->n, algo, &wide, res);
+        rc = recsys_query_series(&c, q,
+                                 rerank ? recsys_rerank_fill(asked, q)
+                                        : q->offset + q->n,
+                                 algo, &wide, res);
     }
 
     if (rc != RECSYS_OK) {

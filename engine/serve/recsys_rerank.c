@@ -22,7 +22,8 @@
 #include "recsys_rerank.h"
 
 
-#define RECSYS_RERANK_POOL  10      /* candidates per asked item */
+#define RECSYS_RERANK_POOL  10      /* candidates per asked item, boosts */
+#define RECSYS_RERANK_DIVERSE  5    /* the same, diversity alone */
 
 
 int
@@ -51,7 +52,8 @@ recsys_rerank_prepare(const recsys_query_t *q, recsys_query_t *run)
     if (more) {
         /* a function of offset + n alone, so that pages of one need cut
          * the same ranking */
-        pool = need * RECSYS_RERANK_POOL;
+        pool = need * (recsys_ovr_boosts(v) ? RECSYS_RERANK_POOL
+                                            : RECSYS_RERANK_DIVERSE);
         if (pool > need + RECSYS_DIVERSITY_MAX) {
             pool = need + RECSYS_DIVERSITY_MAX;
         }
@@ -65,6 +67,17 @@ recsys_rerank_prepare(const recsys_query_t *q, recsys_query_t *run)
     run->n = (uint32_t) pool;
 
     return 1;
+}
+
+
+uint32_t
+recsys_rerank_fill(const recsys_query_t *q, const recsys_query_t *run)
+{
+    if (recsys_ovr_boosts(q->overrides)) {
+        return run->offset + run->n;
+    }
+
+    return q->offset + q->n;
 }
 
 
@@ -280,19 +293,30 @@ static int
 recsys_rerank_diversity(recsys_qctx_t *c, const recsys_query_t *q,
     uint32_t need, recsys_why_t *why)
 {
-    uint32_t  *order;
+    uint32_t   n, *order;
 
-    order = c->a->alloc(c->a->ctx, (size_t) (c->have ? c->have : 1)
-                                   * sizeof(uint32_t));
+    /* at most 5 x need candidates, a boosts' pool being longer */
+    n = c->have;
+    if ((uint64_t) n > (uint64_t) need * RECSYS_RERANK_DIVERSE) {
+        n = need * RECSYS_RERANK_DIVERSE;
+    }
+
+    order = c->a->alloc(c->a->ctx, (size_t) (n ? n : 1) * sizeof(uint32_t));
     if (order == NULL
-        || recsys_diversity_order(c->m, c->out, c->have, need, q->diversity,
-                                  c->a, order)
+        || recsys_diversity_order(c->m, c->out, n, need, q->diversity, c->a,
+                                  order)
            != RECSYS_OK)
     {
         return RECSYS_ENOMEM;
     }
 
-    return recsys_rerank_order(c->out, why, order, c->have, c->a);
+    /* without pins nothing past need is read again: the page is reordered */
+    if (need < n && (q->overrides == NULL || q->overrides->n_pins == 0)) {
+        n = need;
+        c->have = need;
+    }
+
+    return recsys_rerank_order(c->out, why, order, n, c->a);
 }
 
 

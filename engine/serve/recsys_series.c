@@ -103,12 +103,20 @@ int
 recsys_series_collapse(recsys_qctx_t *c)
 {
     int                    rc;
-    uint32_t               k, kept, series, slot;
+    uint32_t               k, n, kept, series, slot, *because;
+    recsys_scored_t       *out;
     recsys_itemset_t       done;
     recsys_series_seen_t   s;
+    const recsys_attr_t   *at;
     const recsys_attrs_t  *a;
 
     a = recsys_model_attrs(c->m);
+
+    if (a->series < 0 || a->ep_offs == NULL) {
+        return RECSYS_OK;
+    }
+
+    at = &a->attr[a->series];
 
     rc = recsys_itemset_init(&done, c->have + 1, c->a);
     if (rc != RECSYS_OK) {
@@ -129,10 +137,13 @@ recsys_series_collapse(recsys_qctx_t *c)
     }
 
     kept = 0;
+    out = c->out;
+    because = c->rules_because;
+    n = c->have;
 
-    for (k = 0; k < c->have; k++) {
-        series = recsys_attrs_series(a, c->out[k].item);
-        slot = c->out[k].item;
+    for (k = 0; k < n; k++) {
+        slot = out[k].item;
+        series = recsys_attrs_series_in(at, slot);
 
         if (series != RECSYS_NO_INDEX) {
             if (recsys_itemset_has(&done, series)) {
@@ -147,11 +158,11 @@ recsys_series_collapse(recsys_qctx_t *c)
             }
         }
 
-        c->out[kept].item = slot;
-        c->out[kept].score = c->out[k].score;
+        out[kept].item = slot;
+        out[kept].score = out[k].score;
 
-        if (c->rules_because != NULL) {
-            c->rules_because[kept] = c->rules_because[k];
+        if (because != NULL) {
+            because[kept] = because[k];
         }
 
         kept++;
