@@ -719,6 +719,25 @@ recsys_build_free_parts(recsys_parts_t *parts)
 }
 
 
+/*
+ * After the item and sequence models: the row layouts by time and by item
+ * go (content, the blend, the session lists and the writer read only the
+ * rows by user), unless the training data is borrowed.
+ */
+static void
+recsys_build_drop_rows(recsys_parts_t *parts)
+{
+    if (parts->borrowed) {
+        return;
+    }
+
+    recsys_csr_free(&parts->train.seq);
+    recsys_csr_free(&parts->train.by_item);
+    free(parts->train.seq_time);
+    parts->train.seq_time = NULL;
+}
+
+
 /* One mean per row of m (rows without entries get none). */
 static int
 recsys_build_row_means(const recsys_csr_t *m, recsys_csr_t *out)
@@ -1694,6 +1713,7 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
 
     if (rc == RECSYS_OK) {
         rc = recsys_build_linear(o, parts, stats);
+        recsys_build_drop_rows(parts);
         t0 = recsys_clock_now();
     }
 
@@ -1760,6 +1780,9 @@ recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
         snprintf(err, errlen, "laying out the data: %s", recsys_strerror(rc));
         return rc;
     }
+
+    /* the rows are in the training data now: the log's copy goes */
+    recsys_data_release_events(d);
 
     recsys_build_stage(stats, "prepare", t0);
 
