@@ -1775,14 +1775,13 @@ recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
 
     t0 = recsys_clock_now();
 
-    rc = recsys_train_build(d, &parts.train);
+    /* the rows go into the training data; the log's copy goes */
+    rc = recsys_train_build_release(d, &parts.train);
+
     if (rc != RECSYS_OK) {
         snprintf(err, errlen, "laying out the data: %s", recsys_strerror(rc));
         return rc;
     }
-
-    /* the rows are in the training data now: the log's copy goes */
-    recsys_data_release_events(d);
 
     recsys_build_stage(stats, "prepare", t0);
 
