@@ -22,6 +22,7 @@
 #include "recsys_status.h"
 #include "recsys_train.h"
 #include "tap.h"
+#include "train_fixture.h"
 
 
 #define T_S(s)   s, sizeof(s) - 1
@@ -830,18 +831,6 @@ t_finish(void)
     recsys_data_free(&d);
     t_drop(cpath);
     t_drop(ipath);
-}
-
-
-/* Whether two lists hold the same rows and entries. */
-static int
-t_csr_same(const recsys_csr_t *a, const recsys_csr_t *b)
-{
-    return a->n_rows == b->n_rows && a->n_entries == b->n_entries
-           && memcmp(a->offsets, b->offsets,
-                     ((size_t) a->n_rows + 1) * sizeof(uint32_t)) == 0
-           && memcmp(a->entries, b->entries,
-                     (size_t) a->n_entries * sizeof(recsys_entry_t)) == 0;
 }
 
 
