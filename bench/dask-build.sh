@@ -12,7 +12,9 @@
 # WORKERS (2) worker processes, each with MEMORY_LIMIT (4GiB) as Dask's
 # memory_limit.  Prints, per data set and P: whether the users, items and
 # blobs databases of the two models are byte for byte the same (mdb_dump:
-# every id, list and score; only the header's build time may differ), the
+# every id, list and score; only the header's build time may differ) and,
+# from contrib/dask/compare_models.py, the largest relative difference of
+# their answers (top lists identical, scores within 1e-6), the
 # driver's wall time and peak RSS and each step's largest peak RSS, beside
 # the single build's wall time and peak RSS.
 #
@@ -73,6 +75,7 @@ compare() {
         done
         rm -f "$WORK/a.dump" "$WORK/b.dump"
         echo "$name: P=$p through Dask ($WORKERS workers, $MEMORY_LIMIT each): same users, items and lists as the single build: $same; driver $(figures "$WORK/$name-p$p.time")"
+        echo "    answers: $(/usr/bin/python3 "$ROOT/contrib/dask/compare_models.py" "$single" "$m" | tail -1)"
         grep '^recsys-dask: step' "$WORK/$name-p$p.log" | sed 's/^recsys-dask: /    /'
         [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK/$name-w$p" "$m"
     done

@@ -47,7 +47,27 @@ def limit_data(limit):
     return apply
 
 
-def run_step(builder, args, name, dir_, delay, limit=0):
+# what Dask's nanny sets to 1 in its workers' environment
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+               "GOTO_NUM_THREADS")
+
+
+def builder_env(blas_threads):
+    """The builder's environment: the worker's without the nanny's thread
+    limits, so that recsys-build runs as it does from a shell (OpenMP and
+    OpenBLAS on every core), or with OPENBLAS_NUM_THREADS=blas_threads.
+    EASE's inverse (OpenBLAS dpotrf/dpotri) rounds differently on another
+    number of threads, so a model compared with a single build must have
+    its items task run on as many BLAS threads as that build."""
+    env = dict(os.environ)
+    for v in THREAD_VARS:
+        env.pop(v, None)
+    if blas_threads > 0:
+        env["OPENBLAS_NUM_THREADS"] = str(blas_threads)
+    return env
+
+
+def run_step(builder, args, name, dir_, delay, limit=0, blas_threads=0):
     """One builder command on a worker: (name, wall s, peak KiB, pid).
 
     Raises on a non-zero exit, so that Dask retries the task.  With delay,
@@ -63,6 +83,7 @@ def run_step(builder, args, name, dir_, delay, limit=0):
         time.sleep(delay)
     proc = subprocess.Popen([builder] + args, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE,
+                            env=builder_env(blas_threads),
                             preexec_fn=limit_data(limit) if limit else None)
     err = proc.stderr.read()
     proc.stderr.close()
@@ -89,6 +110,10 @@ def parse_args(argv):
                    "(RLIMIT_DATA, e.g. 700MiB; 0: none): Dask's "
                    "memory_limit watches the worker process, not the "
                    "builder it runs")
+    p.add_argument("--blas-threads", type=int, default=0,
+                   help="OPENBLAS_NUM_THREADS of each builder process "
+                   "(0: OpenBLAS's default, every core of the worker's "
+                   "machine, as a single build run from a shell)")
     p.add_argument("--dir", required=True, help="shared working directory")
     p.add_argument("--shards", type=int, required=True)
     p.add_argument("--out", required=True, help="the model to publish")
@@ -124,7 +149,8 @@ def main(argv):
     def step(label, tasks):
         t0 = time.time()
         futures = [client.submit(run_step, builder, args, name, dir_,
-                                 a.step_delay, limit, retries=a.retries,
+                                 a.step_delay, limit, a.blas_threads,
+                                 retries=a.retries,
                                  key="recsys-%s-%s" % (name.replace(" ", "-"),
                                                        os.getpid()),
                                  pure=False)

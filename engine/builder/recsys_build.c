@@ -719,6 +719,25 @@ recsys_build_free_parts(recsys_parts_t *parts)
 }
 
 
+/*
+ * After the item and sequence models: the row layouts by time and by item
+ * go (content, the blend, the session lists and the writer read only the
+ * rows by user), unless the training data is borrowed.
+ */
+static void
+recsys_build_drop_rows(recsys_parts_t *parts)
+{
+    if (parts->borrowed) {
+        return;
+    }
+
+    recsys_csr_free(&parts->train.seq);
+    recsys_csr_free(&parts->train.by_item);
+    free(parts->train.seq_time);
+    parts->train.seq_time = NULL;
+}
+
+
 /* One mean per row of m (rows without entries get none). */
 static int
 recsys_build_row_means(const recsys_csr_t *m, recsys_csr_t *out)
@@ -1694,6 +1713,7 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
 
     if (rc == RECSYS_OK) {
         rc = recsys_build_linear(o, parts, stats);
+        recsys_build_drop_rows(parts);
         t0 = recsys_clock_now();
     }
 
@@ -1755,7 +1775,9 @@ recsys_build_model(recsys_data_t *d, const recsys_build_opts_t *o,
 
     t0 = recsys_clock_now();
 
-    rc = recsys_train_build(d, &parts.train);
+    /* the rows go into the training data; the log's copy goes */
+    rc = recsys_train_build_release(d, &parts.train);
+
     if (rc != RECSYS_OK) {
         snprintf(err, errlen, "laying out the data: %s", recsys_strerror(rc));
         return rc;

@@ -11,10 +11,16 @@
 
 #define RECSYS_BUILD_MAX_STAGES  24
 
-/* the wall seconds of one stage of a build ("itemcf", "write", ...) */
+/*
+ * the wall seconds of one stage of a build ("itemcf", "write", ...), the
+ * process's peak resident memory when it last ended (the high-water mark
+ * so far) and its resident memory then, in KiB
+ */
 typedef struct {
     const char  *name;
     double       seconds;
+    uint64_t     peak_kib;
+    uint64_t     rss_kib;
 } recsys_build_stage_t;
 
 typedef struct {
@@ -32,5 +38,11 @@ typedef struct {
  */
 double recsys_build_stage(recsys_build_stats_t *stats, const char *name,
     double t0);
+
+/*
+ * The process's peak resident memory so far (getrusage) and its resident
+ * memory now (/proc/self/statm; 0 where there is none), in KiB.
+ */
+void recsys_build_memory(uint64_t *peak_kib, uint64_t *rss_kib);
 
 #endif /* RECSYS_BUILD_STATS_H */

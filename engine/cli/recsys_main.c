@@ -244,6 +244,7 @@ recsys_main_build(int argc, char **argv)
     uint32_t              s;
     char                  err[1024];
     double                t0, t_ingest;
+    uint64_t              ingest_peak, ingest_rss;
     recsys_dict_t         erase;
     recsys_data_t         d;
     recsys_build_opts_t   o;
@@ -294,6 +295,7 @@ recsys_main_build(int argc, char **argv)
     }
 
     t_ingest = recsys_clock_now() - t0;
+    recsys_build_memory(&ingest_peak, &ingest_rss);
 
     if (rc == RECSYS_OK) {
         rc = recsys_build_model(&d, &o, o.out, &stats, err, sizeof(err));
@@ -321,6 +323,15 @@ recsys_main_build(int argc, char **argv)
         }
         printf(", total %.3f\n", recsys_clock_now() - t0);
         printf("  peak memory %.1f MiB\n", recsys_main_peak_mib());
+        printf("  MiB after each stage (peak so far / resident): "
+               "ingest %.0f/%.0f", ingest_peak / 1024.0,
+               ingest_rss / 1024.0);
+        for (s = 0; s < stats.n_stages; s++) {
+            printf(", %s %.0f/%.0f", stats.stages[s].name,
+                   stats.stages[s].peak_kib / 1024.0,
+                   stats.stages[s].rss_kib / 1024.0);
+        }
+        printf("\n");
     }
 
     recsys_data_free(&d);

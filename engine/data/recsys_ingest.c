@@ -58,6 +58,15 @@ recsys_data_init(recsys_data_t *d)
 
 
 void
+recsys_data_release_events(recsys_data_t *d)
+{
+    free(d->events);
+    d->events = NULL;
+    d->cap_events = 0;
+}
+
+
+void
 recsys_data_free(recsys_data_t *d)
 {
     size_t  i;

@@ -64,6 +64,12 @@ typedef struct {
 int recsys_data_init(recsys_data_t *d);
 void recsys_data_free(recsys_data_t *d);
 
+/*
+ * Frees the rows (events) once they are laid out as training data;
+ * n_events still counts them.  Nothing may read events afterwards.
+ */
+void recsys_data_release_events(recsys_data_t *d);
+
 int recsys_ingest_catalog(recsys_data_t *d, const char *path, char *err,
     size_t errlen);
 int recsys_ingest_interactions(recsys_data_t *d, const char *path,

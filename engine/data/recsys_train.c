@@ -55,8 +55,14 @@ recsys_train_cmp_pop(const void *a, const void *b)
 }
 
 
+/*
+ * by_user, seq and seq_time from d's rows; with release (d itself), the
+ * rows are freed as soon as they are copied out, before the layouts are
+ * allocated.
+ */
 static int
-recsys_train_users(const recsys_data_t *d, recsys_train_t *t)
+recsys_train_users(const recsys_data_t *d, recsys_train_t *t,
+    recsys_data_t *release)
 {
     size_t               i;
     double               decay;
@@ -87,6 +93,9 @@ recsys_train_users(const recsys_data_t *d, recsys_train_t *t)
         start[u + 1] += start[u];
     }
 
+    /* the newest row, for the time decay */
+    t_max = INT64_MIN;
+
     for (i = 0; i < d->n_events; i++) {
         recsys_train_row_t  *r;
 
@@ -96,15 +105,17 @@ recsys_train_users(const recsys_data_t *d, recsys_train_t *t)
         r->value = d->events[i].value;
         r->ts = d->events[i].ts;
         r->seq = i;
-    }
 
-    /* time decay: a value halves every decay_days before the newest row */
-    t_max = INT64_MIN;
-    for (i = 0; i < d->n_events; i++) {
         if (d->events[i].ts > t_max) {
             t_max = d->events[i].ts;
         }
     }
+
+    if (release != NULL) {
+        recsys_data_release_events(release);
+    }
+
+    /* time decay: a value halves every decay_days before the newest row */
 
     decay = d->decay_days > 0.0 ? log(2.0) / (d->decay_days * 86400.0) : 0.0;
 
@@ -305,8 +316,9 @@ recsys_train_genres(const recsys_data_t *d, recsys_train_t *t)
 }
 
 
-int
-recsys_train_build(const recsys_data_t *d, recsys_train_t *t)
+static int
+recsys_train_layout(const recsys_data_t *d, recsys_train_t *t,
+    recsys_data_t *release)
 {
     int  rc;
 
@@ -317,7 +329,7 @@ recsys_train_build(const recsys_data_t *d, recsys_train_t *t)
     t->explicit_ratings = d->has_rating;
     t->data = d;
 
-    rc = recsys_train_users(d, t);
+    rc = recsys_train_users(d, t, release);
 
     if (rc == RECSYS_OK) {
         rc = recsys_train_by_item(t);
@@ -330,6 +342,25 @@ recsys_train_build(const recsys_data_t *d, recsys_train_t *t)
     if (rc != RECSYS_OK) {
         recsys_train_free(t);
     }
+
+    return rc;
+}
+
+
+int
+recsys_train_build(const recsys_data_t *d, recsys_train_t *t)
+{
+    return recsys_train_layout(d, t, NULL);
+}
+
+
+int
+recsys_train_build_release(recsys_data_t *d, recsys_train_t *t)
+{
+    int  rc;
+
+    rc = recsys_train_layout(d, t, d);
+    recsys_data_release_events(d);
 
     return rc;
 }

@@ -45,6 +45,14 @@ typedef struct {
  * The events are read, not changed.  RECSYS_OK or RECSYS_ENOMEM.
  */
 int recsys_train_build(const recsys_data_t *d, recsys_train_t *t);
+
+/*
+ * As recsys_train_build, and d's rows are freed (recsys_data_release_events)
+ * as soon as they are copied out, before the layouts are allocated: the
+ * peak is the larger of the rows and their copy, or the copy and the
+ * layouts, not all three.  Whatever the result, d->events is gone.
+ */
+int recsys_train_build_release(recsys_data_t *d, recsys_train_t *t);
 void recsys_train_free(recsys_train_t *t);
 
 /* An item and how often it occurs, for ranking items by popularity. */

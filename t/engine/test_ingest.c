@@ -20,7 +20,9 @@
 
 #include "recsys_ingest.h"
 #include "recsys_status.h"
+#include "recsys_train.h"
 #include "tap.h"
+#include "train_fixture.h"
 
 
 #define T_S(s)   s, sizeof(s) - 1
@@ -832,6 +834,90 @@ t_finish(void)
 }
 
 
+/*
+ * recsys_train_build_release: the log's rows freed, the training data the
+ * same as recsys_train_build's.  By hand: u1 rated a 3 at 100, b 4 at 50,
+ * a 5 at 200 (a's latest row stands); u2 rated b 1 at 10.  by_user: u1
+ * (a 5, b 4), u2 (b 1); seq: u1 (b 4 at 50, a 5 at 200), u2 (b 1 at 10);
+ * by_item: a (u1 5), b (u1 4, u2 1).
+ */
+static void
+t_release(void)
+{
+    int             rc1, rc2;
+    char           *p1, *p2, err[512];
+    recsys_data_t   d1, d2;
+    recsys_train_t  t1, t2;
+
+    static const char  log[] = "user,item,rating,timestamp\n"
+                               "u1,a,3,100\nu1,b,4,50\nu1,a,5,200\n"
+                               "u2,b,1,10\n";
+
+    rc1 = t_ingest_file(recsys_ingest_interactions, &d1, ".csv", T_S(log),
+                        err, sizeof(err), &p1);
+    rc2 = t_ingest_file(recsys_ingest_interactions, &d2, ".csv", T_S(log),
+                        err, sizeof(err), &p2);
+
+    if (rc1 == T_SETUP || rc2 == T_SETUP) {
+        tap_ok(0, "release: set up");
+        if (rc1 != T_SETUP) {
+            recsys_data_free(&d1);
+        }
+        if (rc2 != T_SETUP) {
+            recsys_data_free(&d2);
+        }
+        t_drop(p1);
+        t_drop(p2);
+        return;
+    }
+
+    if (rc1 == RECSYS_OK && rc2 == RECSYS_OK) {
+        rc1 = recsys_ingest_finish(&d1, err, sizeof(err));
+        rc2 = recsys_ingest_finish(&d2, err, sizeof(err));
+    }
+
+    if (rc1 == RECSYS_OK && rc2 == RECSYS_OK) {
+        rc1 = recsys_train_build(&d1, &t1);
+        rc2 = recsys_train_build_release(&d2, &t2);
+    }
+
+    tap_ok(rc1 == RECSYS_OK && rc2 == RECSYS_OK, "release: both laid out");
+
+    if (rc1 == RECSYS_OK && rc2 == RECSYS_OK) {
+        tap_ok(d2.events == NULL && d2.n_events == 4 && d1.events != NULL,
+               "release: the rows are gone, still counted (4)");
+        tap_ok(t2.by_user.n_entries == 3
+               && t2.by_user.entries[0].item == 0
+               && t2.by_user.entries[0].score == 5.0f
+               && t2.by_user.entries[1].item == 1
+               && t2.by_user.entries[1].score == 4.0f
+               && t2.by_user.entries[2].item == 1
+               && t2.by_user.entries[2].score == 1.0f,
+               "release: by_user by hand");
+        tap_ok(t2.seq.entries[0].item == 1 && t2.seq.entries[1].item == 0
+               && t2.seq_time[0] == 50 && t2.seq_time[1] == 200
+               && t2.seq_time[2] == 10,
+               "release: seq and its times by hand");
+        tap_ok(t2.by_item.offsets[1] == 1 && t2.by_item.entries[0].item == 0
+               && t2.by_item.entries[2].item == 1
+               && t2.by_item.entries[2].score == 1.0f,
+               "release: by_item by hand");
+        tap_ok(t_csr_same(&t1.by_user, &t2.by_user)
+               && t_csr_same(&t1.seq, &t2.seq)
+               && t_csr_same(&t1.by_item, &t2.by_item)
+               && memcmp(t1.seq_time, t2.seq_time, 3 * sizeof(int64_t)) == 0,
+               "release: the same training data as recsys_train_build");
+        recsys_train_free(&t1);
+        recsys_train_free(&t2);
+    }
+
+    recsys_data_free(&d1);
+    recsys_data_free(&d2);
+    t_drop(p1);
+    t_drop(p2);
+}
+
+
 int
 main(void)
 {
@@ -846,6 +932,7 @@ main(void)
     t_catalogs();
     t_render_meta();
     t_finish();
+    t_release();
 
     rmdir(t_dir);
 
