@@ -47,8 +47,8 @@
 const recsys_gru_opts_t  recsys_gru_default = {
     .dim = 64, .hidden = 64, .epochs = 10, .max_len = 50, .negatives = 64,
     .batch = 16, .lr = 0.005f, .seed = 42, .cell = RECSYS_RNN_GRU,
-    .dropout = 0.0f, .valid = 0.0f, .patience = 2, .skip = 0, .loss = NULL,
-    .score = NULL, .best = NULL
+    .dropout = 0.0f, .valid = 0.0f, .patience = 2, .skip = 0, .refit = 0,
+    .loss = NULL, .score = NULL, .best = NULL
 };
 
 
@@ -1424,6 +1424,29 @@ recsys_gru_prepare(const recsys_train_t *t, const recsys_gru_opts_t *o,
 }
 
 
+/*
+ * The refit: m trained from the seeded start on every item for the
+ * validation run's best epoch count, with no validation; the validation
+ * run's loss, score and best stay as it wrote them.
+ */
+static int
+recsys_gru_refit(const recsys_train_t *t, const recsys_gru_opts_t *o,
+    uint32_t epochs, recsys_gru_t *m)
+{
+    recsys_gru_opts_t  ro;
+
+    ro = *o;
+    ro.epochs = epochs;
+    ro.valid = 0.0f;
+    ro.refit = 0;
+    ro.loss = NULL;
+    ro.score = NULL;
+    ro.best = NULL;
+
+    return recsys_gru_train(t, &ro, m);
+}
+
+
 int
 recsys_gru_train(const recsys_train_t *t, const recsys_gru_opts_t *o,
     recsys_gru_t *m)
@@ -1438,6 +1461,7 @@ recsys_gru_train(const recsys_train_t *t, const recsys_gru_opts_t *o,
         || o->epochs == 0 || !(o->lr > 0.0f) || isinf(o->lr)
         || !(o->dropout >= 0.0f && o->dropout < 1.0f)
         || !(o->valid >= 0.0f && o->valid < 1.0f) || o->skip > 1
+        || o->refit > 1
         || (o->skip && o->dim != o->hidden)
         || (o->cell != RECSYS_RNN_GRU && o->cell != RECSYS_RNN_LSTM))
     {
@@ -1502,6 +1526,11 @@ recsys_gru_train(const recsys_train_t *t, const recsys_gru_opts_t *o,
     }
 
     recsys_gru_trainer_free(&tr);
+
+    if (o->refit && tr.n_val > 0) {
+        recsys_gru_free(m);
+        return recsys_gru_refit(t, o, best_ep, m);
+    }
 
     return RECSYS_OK;
 }

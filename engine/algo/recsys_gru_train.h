@@ -48,7 +48,12 @@
  * has not seen, from the state after the user's earlier items (at most
  * max_len), and the mean reciprocal rank is the epoch's score.  Training
  * stops after `patience` epochs without a better score and the model of
- * the best epoch is kept.
+ * the best epoch is kept.  With `refit` 1 the validation run only picks
+ * the number of epochs E (the best epoch's): the model is then trained
+ * again from the same seeded start on every user's items, the held-out
+ * ones included, for E epochs without validation, exactly as a run with
+ * epochs E and valid 0 trains it (so the kept model has seen as many
+ * rows as a model trained without early stopping).
  *
  * The optimiser is Adam (beta1 0.9, beta2 0.999, eps 1e-8) over minibatches
  * of `batch` windows, the gradient averaged over the batch's predictions;
@@ -114,13 +119,17 @@ typedef struct {
     uint32_t  skip;             /* 1: the output layer reads h_t + the
                                    input item's embedding (needs dim =
                                    hidden), default 0 */
+    uint32_t  refit;            /* 1 (with valid > 0): train again on
+                                   all items for the best epoch count,
+                                   default 0 */
     double   *loss;             /* NULL, or epochs slots: the mean
                                    training loss per prediction of each
                                    epoch (epochs not run: 0) */
     double   *score;            /* NULL, or epochs slots: each epoch's
                                    validation score (valid > 0) */
     uint32_t *best;             /* NULL, or where the kept epoch's number
-                                   (from 1) goes */
+                                   (from 1) goes (with refit: the epochs
+                                   of the final run) */
 } recsys_gru_opts_t;
 
 
@@ -167,13 +176,14 @@ int recsys_gru_loss_grad(const recsys_gru_t *m, const uint32_t *seq,
  * Trains m (allocated here; free with recsys_gru_free()) of cell o->cell
  * on t->seq as described above.  RECSYS_OK, RECSYS_EINVAL (dim or hidden
  * 0 or above RECSYS_GRU_MAX_DIM, max_len < 2, batch or epochs 0, lr not
- * positive, an unknown cell, dropout or valid outside [0, 1), skip above
- * 1 or with dim other than hidden) or
+ * positive, an unknown cell, dropout or valid outside [0, 1), skip or
+ * refit above 1, skip with dim other than hidden) or
  * RECSYS_ENOMEM.  Memory: the model, its two Adam moments and a gradient
  * the size of E, O and bo (about 4 copies of the model), plus per window
  * of a batch about max_len (10h + d + S) + S (h + 1) + 3h (d + h + 1)
  * floats, S = negatives (n_items for the full softmax).  Cost per epoch:
- * about 3 (3h (d + h) + (negatives + 1) h) multiply-adds per position.
+ * about 3 (3h (d + h) + (negatives + 1) h) multiply-adds per position;
+ * a refit adds E epochs (the validation run's memory is freed first).
  */
 int recsys_gru_train(const recsys_train_t *t, const recsys_gru_opts_t *o,
     recsys_gru_t *m);

@@ -1142,6 +1142,7 @@ recsys_build_rnn(const recsys_build_opts_t *o, recsys_parts_t *parts,
     go.valid = o->rnn_valid;
     go.patience = o->rnn_patience;
     go.skip = o->rnn_skip;
+    go.refit = o->rnn_refit;
 
     rc = recsys_gru_train(&parts->train, &go, &rnn);
 

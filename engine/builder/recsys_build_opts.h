@@ -69,6 +69,8 @@ typedef struct {
     float        rnn_valid;         /* users held out for early stopping */
     uint32_t     rnn_patience;
     uint32_t     rnn_skip;          /* 1: the skip connection */
+    uint32_t     rnn_refit;         /* 1: train again on all rows for
+                                       the early-stopped epoch count */
     int          ease;              /* EASE^R over the ease_items most
                                        popular items (a dense n^3 solve) */
     double       ease_lambda;

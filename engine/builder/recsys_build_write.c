@@ -617,6 +617,36 @@ recsys_build_write_lists(recsys_writer_t *w, recsys_parts_t *parts,
 }
 
 
+/*
+ * The recurrent models' settings (both cells train with the same ones):
+ * a new object, or NULL when out of memory.
+ */
+static json_t *
+recsys_build_rnn_params(const recsys_build_opts_t *o)
+{
+    json_t      *p;
+    uint32_t     k;
+    const char  *key[] = { "epochs", "dim", "hidden", "negatives", "batch",
+                           "max_len", "patience", "skip", "refit" };
+    uint32_t     val[] = { o->lstm_epochs, o->lstm_dim, o->lstm_hidden,
+                           o->rnn_negatives, o->rnn_batch, o->rnn_max_len,
+                           o->rnn_patience, o->rnn_skip, o->rnn_refit };
+
+    p = json_pack("{s:f, s:f, s:f}", "lr", (double) o->rnn_lr,
+                  "dropout", (double) o->rnn_dropout,
+                  "valid", (double) o->rnn_valid);
+
+    for (k = 0; p != NULL && k < sizeof(val) / sizeof(val[0]); k++) {
+        if (json_object_set_new(p, key[k], json_integer(val[k])) != 0) {
+            json_decref(p);
+            return NULL;
+        }
+    }
+
+    return p;
+}
+
+
 /* The settings of the optional sources the model has, for its meta. */
 static void
 recsys_build_source_params(const recsys_build_opts_t *o,
@@ -654,28 +684,12 @@ recsys_build_source_params(const recsys_build_opts_t *o,
 
     if (has & (1u << RECSYS_SRC_GRU)) {
         json_object_set_new(params, recsys_source_key(RECSYS_SRC_GRU),
-                            json_pack("{s:i, s:i, s:i}",
-                                      "epochs", (json_int_t) o->lstm_epochs,
-                                      "dim", (json_int_t) o->lstm_dim,
-                                      "hidden", (json_int_t) o->lstm_hidden));
+                            recsys_build_rnn_params(o));
     }
 
     if (has & (1u << RECSYS_SRC_LSTM)) {
         json_object_set_new(params, recsys_source_key(RECSYS_SRC_LSTM),
-                            json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:f,"
-                                      " s:f, s:f, s:i}",
-                                      "epochs", (json_int_t) o->lstm_epochs,
-                                      "dim", (json_int_t) o->lstm_dim,
-                                      "hidden", (json_int_t) o->lstm_hidden,
-                                      "negatives",
-                                      (json_int_t) o->rnn_negatives,
-                                      "batch", (json_int_t) o->rnn_batch,
-                                      "max_len", (json_int_t) o->rnn_max_len,
-                                      "lr", (double) o->rnn_lr,
-                                      "dropout", (double) o->rnn_dropout,
-                                      "valid", (double) o->rnn_valid,
-                                      "patience",
-                                      (json_int_t) o->rnn_patience));
+                            recsys_build_rnn_params(o));
     }
 
     if (has & (1u << RECSYS_SRC_EASE)) {

@@ -18,6 +18,8 @@
  *    sequences with empty users and items in between give the same
  *    weights, item for item (full and sampled softmax, dropout,
  *    validation).
+ * 7. The refit after early stopping equals plain training for the
+ *    early-stopped epoch count, and is not the early-stopped model.
  * Prints TAP.
  */
 
@@ -428,26 +430,17 @@ t_threads(void)
 
 
 /*
- * 30 users' sequences over 20 items, seeded; stretch 1 puts them in a
- * larger index space: user u is row 2u + 1 and item i index 2i + 1, the
- * rows and indexes between left empty (as in an evaluation, whose index
- * space holds the whole log).  Trains the result with the given negatives
- * (0: the full softmax), dropout, validation and the skip connection.
+ * 30 users' sequences over 20 items, seeded, into t->seq (free with
+ * recsys_csr_free); stretch 1 puts them in a larger index space: user u
+ * is row 2u + 1 and item i index 2i + 1, the rows and indexes between
+ * left empty (as in an evaluation, whose index space holds the whole log).
  */
 static int
-t_space_train(uint32_t stretch, uint32_t negatives, recsys_gru_t *m)
+t_space_seqs(uint32_t stretch, recsys_train_t *tp)
 {
-    int                rc;
     uint32_t           u, k, len, row, n_rows, e;
     uint64_t           r;
     recsys_train_t     t;
-    recsys_gru_opts_t  o;
-
-    o = recsys_gru_default;
-    o.epochs = 3;
-    o.negatives = negatives;
-    o.batch = 4;
-    o.max_len = 6;
 
     memset(&t, 0, sizeof(t));
     n_rows = stretch ? 61 : 30;
@@ -484,18 +477,143 @@ t_space_train(uint32_t stretch, uint32_t negatives, recsys_gru_t *m)
     }
 
     t.seq.n_entries = e;
+    *tp = t;
 
-    /* dropout, early stopping, and the skip connection (dim = hidden) */
+    return RECSYS_OK;
+}
+
+
+/*
+ * The options of the index-space tests: 3 epochs, the given negatives (0:
+ * the full softmax), dropout, early stopping and the skip connection.
+ */
+static recsys_gru_opts_t
+t_space_opts(uint32_t negatives)
+{
+    recsys_gru_opts_t  o;
+
+    o = recsys_gru_default;
+    o.epochs = 3;
+    o.negatives = negatives;
+    o.batch = 4;
+    o.max_len = 6;
     o.dropout = 0.2f;
     o.valid = 0.3f;
     o.skip = 1;
     o.dim = T_D;
     o.hidden = T_D;
 
+    return o;
+}
+
+
+/* t_space_seqs(stretch) trained with t_space_opts(negatives) */
+static int
+t_space_train(uint32_t stretch, uint32_t negatives, recsys_gru_t *m)
+{
+    int                rc;
+    recsys_train_t     t;
+    recsys_gru_opts_t  o;
+
+    rc = t_space_seqs(stretch, &t);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    o = t_space_opts(negatives);
     rc = recsys_gru_train(&t, &o, m);
     recsys_csr_free(&t.seq);
 
     return rc;
+}
+
+
+/* every weight of a and b (of one shape) bit-identical */
+static int
+t_same_weights(const recsys_gru_t *a, const recsys_gru_t *b)
+{
+    size_t  ni, d, h, c;
+
+    ni = a->n_items;
+    d = a->dim;
+    h = a->hidden;
+    c = a->cell;
+
+    return memcmp(a->E, b->E, ni * d * sizeof(float)) == 0
+           && memcmp(a->W, b->W, c * h * d * sizeof(float)) == 0
+           && memcmp(a->U, b->U, c * h * h * sizeof(float)) == 0
+           && memcmp(a->b, b->b, c * h * sizeof(float)) == 0
+           && memcmp(a->O, b->O, ni * h * sizeof(float)) == 0
+           && memcmp(a->bo, b->bo, ni * sizeof(float)) == 0;
+}
+
+
+/*
+ * The refit: early stopping picks E epochs, then the model is trained
+ * again on every item; that model equals one trained for E epochs
+ * without validation, and differs from the early-stopped one (which did
+ * not see the held-out items).  Both cells, full and sampled softmax.
+ */
+static void
+t_refit(void)
+{
+    int                ok;
+    uint32_t           cell, neg, e, e2;
+    double             score[12];
+    recsys_gru_t       a, b, c;
+    recsys_train_t     t;
+    recsys_gru_opts_t  o;
+
+    if (t_space_seqs(0, &t) != RECSYS_OK) {
+        tap_ok(0, "the refit's sequences");
+        return;
+    }
+
+    for (cell = RECSYS_RNN_GRU; cell <= RECSYS_RNN_LSTM; cell++) {
+        for (neg = 0; neg <= 8; neg += 8) {
+            o = t_space_opts(neg);
+            o.cell = cell;
+            o.epochs = 12;
+            o.patience = 1;
+            o.lr = 0.05f;
+            o.score = score;
+            o.best = &e;
+            e = 0;
+            ok = recsys_gru_train(&t, &o, &a) == RECSYS_OK;
+
+            o.refit = 1;
+            o.best = &e2;
+            e2 = 0;
+            ok = ok && recsys_gru_train(&t, &o, &b) == RECSYS_OK;
+
+            o.refit = 0;
+            o.valid = 0.0f;
+            o.epochs = e;
+            o.score = NULL;
+            o.best = NULL;
+            ok = ok && e >= 1 && e == e2
+                 && recsys_gru_train(&t, &o, &c) == RECSYS_OK;
+
+            tap_ok(ok && t_same_weights(&b, &c) && !t_same_weights(&a, &b),
+                   "%s, %s: the refit (E = %u of at most 12 epochs) equals "
+                   "%u epochs without validation, not the early-stopped "
+                   "model", cell == RECSYS_RNN_GRU ? "GRU" : "LSTM",
+                   neg ? "8 negatives" : "full softmax", e, e);
+
+            if (ok) {
+                recsys_gru_free(&a);
+                recsys_gru_free(&b);
+                recsys_gru_free(&c);
+            }
+        }
+    }
+
+    o = t_space_opts(0);
+    o.refit = 2;
+    tap_ok(recsys_gru_train(&t, &o, &a) == RECSYS_EINVAL,
+           "refit 2 is refused");
+
+    recsys_csr_free(&t.seq);
 }
 
 
@@ -657,6 +775,7 @@ main(void)
     t_gradient(RECSYS_RNN_LSTM, 1);
     t_space();
     t_skip_score();
+    t_refit();
     t_training();
     t_threads();
 
