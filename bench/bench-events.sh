@@ -61,19 +61,7 @@ make_work
 
 # ------------------------------------------------------- data and model
 
-if [ -n "$DATA" ]; then
-    RATINGS="$DATA/ratings.csv"
-    ITEMS="$DATA/movies.csv"
-else
-    say "generating the sample data set"
-    "$RB" gen --out "$WORK/data" > /dev/null
-    RATINGS="$WORK/data/interactions.csv"
-    ITEMS="$WORK/data/items.csv"
-fi
-
-say "building the model"
-"$RB" build --interactions "$RATINGS" --items "$ITEMS" \
-    --out "$WORK/model.mdb" --quiet
+data_model
 MODEL="$WORK/model.mdb"
 
 awk -F, 'NR > 1 { print $2 }' "$RATINGS" | sort -u | head -5000 \

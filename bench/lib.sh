@@ -240,3 +240,20 @@ worker_pid() {
 cpu_ticks() {
     awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
+
+# data_model: RATINGS and ITEMS of DATA (a MovieLens directory) or of the
+# generated sample, and the model built from them, $WORK/model.mdb
+data_model() {
+    if [ -n "${DATA:-}" ]; then
+        RATINGS="$DATA/ratings.csv"
+        ITEMS="$DATA/movies.csv"
+    else
+        say "generating the sample data set"
+        "$RB" gen --out "$WORK/data" > /dev/null
+        RATINGS="$WORK/data/interactions.csv"
+        ITEMS="$WORK/data/items.csv"
+    fi
+    say "building the model"
+    "$RB" build --interactions "$RATINGS" --items "$ITEMS" \
+        --out "$WORK/model.mdb" --quiet
+}

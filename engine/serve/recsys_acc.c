@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "recsys_acc.h"
+#include "recsys_row.h"
 
 
 int
@@ -36,6 +37,9 @@ recsys_acc_init(recsys_acc_t *acc, uint32_t capacity, recsys_alloc_t *a)
     acc->index = NULL;
     acc->n = 0;
     acc->last = RECSYS_NO_INDEX;
+    acc->drop_seen = recsys_row_empty();
+    acc->drop_skip = NULL;
+    acc->dropped = 0;
 
     return RECSYS_OK;
 }
@@ -49,20 +53,89 @@ recsys_acc_init_indexed(recsys_acc_t *acc, uint32_t capacity,
         return recsys_acc_init(acc, capacity, a);
     }
 
-    /* every slot is in use once taken: no table to clear */
-    acc->slots = a->alloc(a->ctx, ((size_t) capacity + 1)
+    /* every slot is in use once taken: no table to clear; slot 0 takes the
+     * adds of dropped items (RECSYS_ACC_DROPPED) and is never linked */
+    acc->slots = a->alloc(a->ctx, ((size_t) capacity + 2)
                                   * sizeof(recsys_acc_slot_t));
     if (acc->slots == NULL) {
         return RECSYS_ENOMEM;
     }
 
+    acc->slots[0].item = RECSYS_NO_INDEX;
+    acc->slots[0].next = RECSYS_NO_INDEX;
+    acc->slots[0].score = 0.0;
+
     acc->mask = 0;
     acc->shift = 0;
     acc->index = index;
-    acc->n = 0;
+    acc->n = RECSYS_ACC_DROPPED;
     acc->last = RECSYS_NO_INDEX;
+    acc->drop_seen = recsys_row_empty();
+    acc->drop_skip = NULL;
+    acc->dropped = 0;
 
     return RECSYS_OK;
+}
+
+
+/* index[item] = v for the dropped items (the seen row, the skip set). */
+static void
+recsys_acc_mark(recsys_acc_t *acc, uint32_t v)
+{
+    uint32_t  j, item;
+
+    for (j = 0; j < acc->drop_seen.n; j++) {
+        acc->index[recsys_row_item(acc->drop_seen, j)] = v;
+    }
+
+    if (acc->drop_skip == NULL) {
+        return;
+    }
+
+    for (j = 0; j <= acc->drop_skip->mask; j++) {
+        item = acc->drop_skip->slots[j];
+
+        if (item != RECSYS_NO_INDEX) {
+            acc->index[item] = v;
+        }
+    }
+}
+
+
+void
+recsys_acc_drop(recsys_acc_t *acc, const recsys_filter_t *filter,
+    uint32_t within)
+{
+    if (acc->index == NULL || filter == NULL || acc->last != RECSYS_NO_INDEX)
+    {
+        return;
+    }
+
+    acc->drop_seen = filter->seen.n <= within ? filter->seen
+                                              : recsys_row_empty();
+    acc->drop_skip = filter->skip;
+    acc->dropped = 1;
+
+    recsys_acc_mark(acc, RECSYS_ACC_DROPPED);
+}
+
+
+/*
+ * The filter the read-back must ask: NULL when the drops refused all that
+ * it could refuse (its seen and skipped items, nothing narrower).
+ */
+static const recsys_filter_t *
+recsys_acc_asked(const recsys_acc_t *acc, const recsys_filter_t *filter)
+{
+    if (filter == NULL || !acc->dropped || recsys_filter_narrows(filter)
+        || acc->drop_skip != filter->skip
+        || acc->drop_seen.p != filter->seen.p
+        || acc->drop_seen.n != filter->seen.n)
+    {
+        return filter;
+    }
+
+    return NULL;
 }
 
 
@@ -80,6 +153,7 @@ recsys_acc_unindex(recsys_acc_t *acc)
         acc->index[acc->slots[i].item] = 0;
     }
 
+    recsys_acc_mark(acc, 0);
     acc->index = NULL;
 }
 
@@ -98,6 +172,7 @@ recsys_acc_top(recsys_acc_t *acc, const recsys_filter_t *filter,
     recsys_scored_t  cand;
 
     recsys_topk_init(&top, out, need);
+    filter = recsys_acc_asked(acc, filter);
     recsys_acc_unindex(acc);
 
     /* the order of the visits does not matter: (score, item) is a total
@@ -161,6 +236,7 @@ recsys_acc_best(recsys_acc_t *acc, const recsys_filter_t *filter,
     *n_out = 0;
     *best = 0.0f;
 
+    filter = recsys_acc_asked(acc, filter);
     recsys_acc_unindex(acc);
 
     cand = a->alloc(a->ctx, ((size_t) acc->n + 1) * sizeof(*cand));
@@ -181,7 +257,10 @@ recsys_acc_best(recsys_acc_t *acc, const recsys_filter_t *filter,
 
     while (kept < want && done < n) {
         take = want - kept;
-        take += take / 2 + 8;
+
+        if (filter != NULL) {
+            take += take / 2 + 8;
+        }
 
         if (take >= n - done) {
             take = n - done;

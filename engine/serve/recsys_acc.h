@@ -7,6 +7,11 @@
  * clear; reading them back puts the array to zero again.  Either way the
  * slots in use are linked, newest first, through the slot's padding, so
  * reading the sums back walks them alone, not the whole table.
+ *
+ * Indexed, the items a filter refuses for certain (seen, skipped) may be
+ * dropped before the adds (recsys_acc_drop): their index points at a slot
+ * that is never read back, so the adds stay one path and the read-back
+ * asks the filter about fewer items, with the same answer.
  */
 
 #ifndef RECSYS_ACC_H
@@ -35,7 +40,13 @@ typedef struct {
     uint32_t            n;          /* the slots in use */
     uint32_t            last;       /* the slot taken last, or
                                        RECSYS_NO_INDEX */
+    recsys_row_t        drop_seen;  /* dropped (recsys_acc_drop) */
+    const recsys_itemset_t  *drop_skip;
+    int                 dropped;
 } recsys_acc_t;
+
+/* The index value of a dropped item: slot 0, which is never read back. */
+#define RECSYS_ACC_DROPPED  1
 
 
 /* RECSYS_OK, or RECSYS_ENOMEM (capacity past 2^28 included). */
@@ -48,6 +59,15 @@ int recsys_acc_init(recsys_acc_t *acc, uint32_t capacity, recsys_alloc_t *a);
  */
 int recsys_acc_init_indexed(recsys_acc_t *acc, uint32_t capacity,
     uint32_t *index, recsys_alloc_t *a);
+
+/*
+ * Indexed, right after recsys_acc_init_indexed: the filter's seen and
+ * skipped items dropped (the seen ones when there are at most `within`:
+ * marking more costs more than the adds it saves).  recsys_acc_top or
+ * recsys_acc_best, with that filter, puts their index back to zero.
+ */
+void recsys_acc_drop(recsys_acc_t *acc, const recsys_filter_t *filter,
+    uint32_t within);
 
 /*
  * The best `need` sums that the filter passes (filter may be NULL), best

@@ -40,6 +40,8 @@ recsys_blend_indexed(const recsys_blend_src_t *src, uint32_t n_src,
         return rc;
     }
 
+    recsys_acc_drop(&acc, filter, total);
+
     for (s = 0; s < n_src; s++) {
         if (src[s].weight == 0.0f || !(src[s].norm > 0.0f)) {
             continue;

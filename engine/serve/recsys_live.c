@@ -232,22 +232,35 @@ recsys_live_merge(const uint32_t *item, const float *w, uint32_t n,
     uint32_t *hist, float *hw)
 {
     float     tw;
-    uint32_t  k, j, out, ti;
+    uint16_t  at[2 * RECSYS_LIVE_MERGE_MAX];    /* 1 + place in hist; 0 */
+    uint32_t  k, s, mask, out, ti, from;
 
+    /* a table of at least twice the events, by item, of their places */
+    mask = 15;
+    while (mask + 1 < 2 * n && mask + 1 < 2 * RECSYS_LIVE_MERGE_MAX) {
+        mask = 2 * mask + 1;
+    }
+
+    memset(at, 0, (mask + 1) * sizeof(uint16_t));
+    from = n > RECSYS_LIVE_MERGE_MAX ? n - RECSYS_LIVE_MERGE_MAX : 0;
     out = 0;
 
     /* newest first: an item's first sight is its newest event */
-    for (k = n; k > 0; k--) {
-        for (j = 0; j < out && hist[j] != item[k - 1]; j++) {
-            /* void */
+    for (k = n; k > from; k--) {
+        for (s = recsys_hash_u32(item[k - 1]) & mask;
+             at[s] != 0 && hist[at[s] - 1] != item[k - 1];
+             s = (s + 1) & mask)
+        {
+            /* probe */
         }
 
-        if (j == out) {
+        if (at[s] == 0) {
             hist[out] = item[k - 1];
             hw[out++] = w[k - 1];
+            at[s] = (uint16_t) out;
 
         } else {
-            hw[j] += w[k - 1];
+            hw[at[s] - 1] += w[k - 1];
         }
     }
 

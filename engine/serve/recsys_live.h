@@ -63,10 +63,14 @@ void recsys_live_items_free(recsys_live_items_t *t);
 /* The item of hash h, or RECSYS_NO_INDEX (unknown, or two ids share h). */
 uint32_t recsys_live_items_find(const recsys_live_items_t *t, uint64_t h);
 
+/* The most events recsys_live_merge takes (a zone keeps at most 255). */
+#define RECSYS_LIVE_MERGE_MAX  256
+
 /*
  * Merges n live events (item[k] with weight w[k], oldest first) into
  * hist[], hw[] (room for n): each item once, at the place of its newest
- * event, with its events' weights summed.  Returns how many.
+ * event, with its events' weights summed.  Returns how many.  Past
+ * RECSYS_LIVE_MERGE_MAX events, the newest that many are merged.
  */
 uint32_t recsys_live_merge(const uint32_t *item, const float *w, uint32_t n,
     uint32_t *hist, float *hw);

@@ -11,10 +11,14 @@
 #include "recsys_score.h"
 
 
-/* Sums history weight x neighbour score over the history into acc. */
+/*
+ * Sums history weight x neighbour score over the history into acc, the
+ * items the filter refuses for certain dropped (recsys_acc_drop).
+ */
 static int
 recsys_score_acc(const recsys_list_t *nbrs, recsys_row_t hist,
-    uint32_t max_nbrs, uint32_t *index, recsys_alloc_t *a, recsys_acc_t *acc)
+    uint32_t max_nbrs, const recsys_filter_t *filter, uint32_t *index,
+    recsys_alloc_t *a, recsys_acc_t *acc)
 {
     int           rc;
     double        w;
@@ -31,6 +35,8 @@ recsys_score_acc(const recsys_list_t *nbrs, recsys_row_t hist,
     if (rc != RECSYS_OK) {
         return rc;
     }
+
+    recsys_acc_drop(acc, filter, total);
 
     /* in history order, in double, rounded once: both paths agree */
 
@@ -72,7 +78,7 @@ recsys_score_history_in(const recsys_list_t *nbrs, recsys_row_t hist,
         return RECSYS_OK;
     }
 
-    rc = recsys_score_acc(nbrs, hist, max_nbrs, index, a, &acc);
+    rc = recsys_score_acc(nbrs, hist, max_nbrs, filter, index, a, &acc);
     if (rc != RECSYS_OK) {
         return rc;
     }
