@@ -9,8 +9,10 @@
  * better-ranked, which is always the left one); the winner is taken when
  * its value is up to date, and otherwise brought up to date against the
  * picks made since (its genres as a 64-bit set, genre g setting bit g
- * mod 64; one walk of the first RECSYS_DIV_NBRS entries of its own content
- * row, the closest neighbours, tested against those picks) and its path
+ * mod 64, made when the model opened; one walk of the first
+ * RECSYS_DIV_NBRS entries of its own content row, the closest neighbours,
+ * tested against a 64-bit filter of all the picks, then against those
+ * made since) and its path
  * to the root played again.  This picks exactly what comparing every
  * candidate at every step would, but most candidates are never looked at
  * again: when popularity is what makes a candidate redundant, its first
@@ -33,7 +35,8 @@ typedef struct {
     double                  lambda;
     double                  mix;        /* content's share of similarity */
     const recsys_scored_t  *items;
-    const recsys_list_t    *genres;
+    const uint64_t         *genres;     /* per item: its genres as a set */
+    const unsigned char    *n_genres;   /* per item: bits of genres[] */
     const recsys_list_t    *content;
     double                 *rel;
     double                 *red;        /* max(popularity, similarity to
@@ -41,14 +44,15 @@ typedef struct {
     double                 *bound;      /* per leaf: the value when last
                                            computed, -HUGE_VAL once
                                            picked (and past n) */
-    uint64_t               *mask;       /* per candidate: its genres */
+    uint64_t               *mask;       /* per pick: its genres */
+    uint64_t                bloom;      /* bit item mod 64 of each pick */
     uint32_t               *upto;       /* picks counted in red */
     uint32_t               *win;        /* the tree: node i's winner, the
                                            leaves from leaves on */
-    uint32_t               *picked;
+    uint32_t               *picked;     /* per pick: its item */
     uint32_t                n_picked;
-    unsigned char          *state;      /* 1: mask made, 2: picked */
-    unsigned char          *bits;       /* per candidate: bits of mask */
+    unsigned char          *state;      /* 2: picked */
+    unsigned char          *bits;       /* per pick: bits of mask */
 } recsys_div_t;
 
 
@@ -117,18 +121,21 @@ recsys_div_value(const recsys_div_t *d, uint32_t j)
 }
 
 
-/* The genre part of the similarity of candidates p and j (masks made). */
+/*
+ * The genre part of the similarity of the k-th pick and a candidate whose
+ * genres are mask, bits of them.
+ */
 static double
-recsys_div_genre(const recsys_div_t *d, uint32_t p, uint32_t j)
+recsys_div_genre(const recsys_div_t *d, uint32_t k, uint64_t mask, int bits)
 {
     int  both, any;
 
-    if ((d->mask[p] & d->mask[j]) == 0) {
+    if ((d->mask[k] & mask) == 0) {
         return 0.0;
     }
 
-    both = recsys_div_bits(d->mask[p] & d->mask[j]);
-    any = d->bits[p] + d->bits[j] - both;
+    both = recsys_div_bits(d->mask[k] & mask);
+    any = d->bits[k] + bits - both;
 
     return (1.0 - d->mix) * (any > 0 ? (double) both / any : 0.0);
 }
@@ -143,10 +150,11 @@ recsys_div_genre(const recsys_div_t *d, uint32_t p, uint32_t j)
 static double
 recsys_div_content(const recsys_div_t *d, uint32_t j, double best)
 {
+    int                   bits;
     float                 top;
     double                v;
     uint32_t              k, n, item;
-    uint64_t              bloom;
+    uint64_t              bloom, mask;
     recsys_row_t          row;
     const unsigned char  *e, *end;
 
@@ -158,11 +166,9 @@ recsys_div_content(const recsys_div_t *d, uint32_t j, double best)
         return best;
     }
 
-    bloom = 0;
-    for (k = d->upto[j]; k < d->n_picked; k++) {
-        bloom |= (uint64_t) 1 << (d->items[d->picked[k]].item & 63);
-    }
-
+    bloom = d->bloom;
+    mask = d->genres[d->items[j].item];
+    bits = d->n_genres[d->items[j].item];
     end = row.p + (size_t) n * sizeof(recsys_entry_t);
 
     for (e = row.p; e < end; e += sizeof(recsys_entry_t)) {
@@ -173,8 +179,8 @@ recsys_div_content(const recsys_div_t *d, uint32_t j, double best)
         }
 
         for (k = d->upto[j]; k < d->n_picked; k++) {
-            if (d->items[d->picked[k]].item == item) {
-                v = recsys_div_genre(d, d->picked[k], j)
+            if (d->picked[k] == item) {
+                v = recsys_div_genre(d, k, mask, bits)
                     + d->mix * (double) (recsys_get_f32(e + 4) / top);
                 best = v > best ? v : best;
             }
@@ -185,51 +191,45 @@ recsys_div_content(const recsys_div_t *d, uint32_t j, double best)
 }
 
 
-/* j's genres as a set, made once. */
-static void
-recsys_div_mask(recsys_div_t *d, uint32_t j)
-{
-    uint32_t      g;
-    uint64_t      mask;
-    recsys_row_t  row;
-
-    if (d->state[j] != 0) {
-        return;
-    }
-
-    mask = 0;
-    row = recsys_list_row(d->genres, d->items[j].item);
-    for (g = 0; g < row.n; g++) {
-        mask |= (uint64_t) 1 << (recsys_row_item(row, g) & 63);
-    }
-
-    d->mask[j] = mask;
-    d->bits[j] = (unsigned char) recsys_div_bits(mask);
-    d->state[j] = 1;
-}
-
-
 /*
  * Brings j's redundancy up to date with the picks made since upto[j].  The
- * genre part comes first; the content row is walked only when a pick's
- * similarity could still raise j's redundancy (content counts at most
- * mix), which at high settings it seldom can.
+ * genre part comes first: the largest Jaccard index, found by comparing
+ * the fractions (a rounded quotient never falls as the exact one rises,
+ * so dividing once gives the same number as dividing each time); the
+ * content row is walked only when a pick's similarity could still raise
+ * j's redundancy (content counts at most mix), which at high settings it
+ * seldom can.
  */
 static void
 recsys_div_refresh(recsys_div_t *d, uint32_t j)
 {
-    double    best, g, gmax;
+    int       bits, both, any, top_both, top_any;
+    double    best, gmax;
     uint32_t  k;
+    uint64_t  mask;
 
-    recsys_div_mask(d, j);
-
-    gmax = 0.0;
+    mask = d->genres[d->items[j].item];
+    bits = d->n_genres[d->items[j].item];
+    top_both = 0;
+    top_any = 1;
 
     for (k = d->upto[j]; k < d->n_picked; k++) {
-        g = recsys_div_genre(d, d->picked[k], j);
-        gmax = g > gmax ? g : gmax;
+        if ((d->mask[k] & mask) == 0) {
+            continue;
+        }
+
+        /* both >= 1, any >= both */
+        both = recsys_div_bits(d->mask[k] & mask);
+        any = d->bits[k] + bits - both;
+
+        if (both * top_any > top_both * any) {
+            top_both = both;
+            top_any = any;
+        }
     }
 
+    gmax = (1.0 - d->mix) * (top_both > 0 ? (double) top_both / top_any
+                                          : 0.0);
     best = gmax > d->red[j] ? gmax : d->red[j];
 
     if (d->content != NULL && gmax + d->mix > best) {
@@ -281,9 +281,8 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
     const recsys_scored_t *items, uint32_t n, float lambda,
     recsys_alloc_t *a)
 {
-    int           span;
     float         sc;
-    double        lo, hi, top, q, keep, lam, *rel, *red, *bound;
+    double        lo, hi, top, q, keep, lam, span, *rel, *red, *bound;
     uint32_t      j, i, l, r, leaves, *win;
     const float  *share;
 
@@ -291,7 +290,7 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
     d->n = n;
     d->lambda = lambda;
     d->items = items;
-    d->genres = recsys_model_list(m, RECSYS_L_ITEM_GENRES);
+    d->genres = recsys_model_genre_masks(m, &d->n_genres);
     d->content = recsys_model_source_list(m, RECSYS_L_ITEM_NBRS,
                                           RECSYS_SRC_CONTENT);
     d->mix = d->content != NULL ? 0.5 : 0.0;
@@ -322,10 +321,22 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
 
     keep = 1.0 - d->lambda;
     lam = d->lambda;
-    span = hi > lo;
+
+    /* one loop per case: no test per candidate */
+    if (hi > lo) {
+        span = hi - lo;
+
+        for (j = 0; j < n; j++) {
+            rel[j] = (items[j].score - lo) / span;
+        }
+
+    } else {
+        for (j = 0; j < n; j++) {
+            rel[j] = 1.0;
+        }
+    }
 
     for (j = 0; j < n; j++) {
-        rel[j] = span ? (items[j].score - lo) / (hi - lo) : 1.0;
         red[j] = top > 0.0 ? red[j] / top : 0.0;
         bound[j] = keep * rel[j] - lam * red[j];
         win[leaves + j] = j;
@@ -392,17 +403,21 @@ recsys_diversity_order(const recsys_model_t *m,
             }
         }
 
-        recsys_div_mask(&d, top);
         d.state[top] = 2;
-        d.picked[d.n_picked++] = top;
-        d.bound[top] = -HUGE_VAL;
-        recsys_div_replay(&d, top);
+        d.mask[d.n_picked] = d.genres[items[top].item];
+        d.bits[d.n_picked] = d.n_genres[items[top].item];
+        d.bloom |= (uint64_t) 1 << (items[top].item & 63);
+        d.picked[d.n_picked] = items[top].item;
+        order[d.n_picked++] = top;
+
+        if (d.n_picked < pick) {
+            d.bound[top] = -HUGE_VAL;
+            recsys_div_replay(&d, top);
+        }
     }
 
     /* the picks, then the others in their former order */
-    for (k = 0; k < d.n_picked; k++) {
-        order[k] = d.picked[k];
-    }
+    k = d.n_picked;
 
     for (j = 0; j < n; j++) {
         if (d.state[j] != 2) {
