@@ -38,7 +38,8 @@ typedef struct {
     const uint64_t         *genres;     /* per item: its genres as a set */
     const unsigned char    *n_genres;   /* per item: bits of genres[] */
     const recsys_list_t    *content;
-    double                 *rel;
+    double                  lo;         /* the lowest score */
+    double                  span;       /* the highest - lo, or 0 */
     double                 *red;        /* max(popularity, similarity to
                                            the picks counted so far) */
     double                 *bound;      /* per leaf: the value when last
@@ -117,7 +118,11 @@ recsys_div_holds(const recsys_div_t *d, uint32_t j)
 static double
 recsys_div_value(const recsys_div_t *d, uint32_t j)
 {
-    return (1.0 - d->lambda) * d->rel[j] - d->lambda * d->red[j];
+    double  rel;
+
+    rel = d->span > 0.0 ? (d->items[j].score - d->lo) / d->span : 1.0;
+
+    return (1.0 - d->lambda) * rel - d->lambda * d->red[j];
 }
 
 
@@ -241,9 +246,13 @@ recsys_div_refresh(recsys_div_t *d, uint32_t j)
 }
 
 
-/* d's arrays for n candidates in one block; RECSYS_ENOMEM when none. */
+/*
+ * d's arrays for n candidates, pick of them picked, in one block;
+ * RECSYS_ENOMEM when none.
+ */
 static int
-recsys_div_alloc(recsys_div_t *d, uint32_t n, recsys_alloc_t *a)
+recsys_div_alloc(recsys_div_t *d, uint32_t n, uint32_t pick,
+    recsys_alloc_t *a)
 {
     size_t          leaves;
     unsigned char  *p;
@@ -252,20 +261,20 @@ recsys_div_alloc(recsys_div_t *d, uint32_t n, recsys_alloc_t *a)
         /* void */
     }
 
-    p = a->alloc(a->ctx, (n * 3 + leaves) * sizeof(double)
-                         + (n * 2 + leaves * 2) * sizeof(uint32_t) + n * 2);
+    p = a->alloc(a->ctx, (n + leaves + pick) * sizeof(double)
+                         + (n + pick + leaves * 2) * sizeof(uint32_t)
+                         + n + pick);
     if (p == NULL) {
         return RECSYS_ENOMEM;
     }
 
     d->leaves = (uint32_t) leaves;
-    d->rel = (double *) p;
-    d->red = d->rel + n;
+    d->red = (double *) p;
     d->bound = d->red + n;
     d->mask = (uint64_t *) (d->bound + leaves);
-    d->upto = (uint32_t *) (d->mask + n);
+    d->upto = (uint32_t *) (d->mask + pick);
     d->picked = d->upto + n;
-    d->win = d->picked + n;
+    d->win = d->picked + pick;
     d->state = (unsigned char *) (d->win + leaves * 2);
     d->bits = d->state + n;
 
@@ -276,14 +285,64 @@ recsys_div_alloc(recsys_div_t *d, uint32_t n, recsys_alloc_t *a)
 }
 
 
+/*
+ * The first bounds (the values before any pick) and the tree over them;
+ * red[] holds the popularity shares, top the largest.
+ */
+static void
+recsys_div_build(recsys_div_t *d, double top)
+{
+    double     keep, lam, lo, span, *red, *bound;
+    uint32_t   j, i, l, r, n, leaves, *win;
+
+    n = d->n;
+    red = d->red;
+    bound = d->bound;
+    win = d->win;
+    leaves = d->leaves;
+    keep = 1.0 - d->lambda;
+    lam = d->lambda;
+    lo = d->lo;
+    span = d->span;
+
+    if (span > 0.0 && top > 0.0) {
+        /* the usual case, without a test per candidate */
+        for (j = 0; j < n; j++) {
+            red[j] = red[j] / top;
+            bound[j] = keep * ((d->items[j].score - lo) / span)
+                       - lam * red[j];
+            win[leaves + j] = j;
+        }
+
+    } else {
+        for (j = 0; j < n; j++) {
+            red[j] = top > 0.0 ? red[j] / top : 0.0;
+            bound[j] = recsys_div_value(d, j);
+            win[leaves + j] = j;
+        }
+    }
+
+    for (j = n; j < leaves; j++) {
+        bound[j] = -HUGE_VAL;
+        win[leaves + j] = j;
+    }
+
+    for (i = leaves - 1; i > 0; i--) {
+        l = win[2 * i];
+        r = win[2 * i + 1];
+        win[i] = bound[r] > bound[l] ? r : l;
+    }
+}
+
+
 static int
 recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
-    const recsys_scored_t *items, uint32_t n, float lambda,
+    const recsys_scored_t *items, uint32_t n, uint32_t pick, float lambda,
     recsys_alloc_t *a)
 {
     float         sc;
-    double        lo, hi, top, q, keep, lam, span, *rel, *red, *bound;
-    uint32_t      j, i, l, r, leaves, *win;
+    double        lo, hi, top, q, *red;
+    uint32_t      j;
     const float  *share;
 
     memset(d, 0, sizeof(recsys_div_t));
@@ -295,17 +354,13 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
                                           RECSYS_SRC_CONTENT);
     d->mix = d->content != NULL ? 0.5 : 0.0;
 
-    if (recsys_div_alloc(d, n, a) != RECSYS_OK) {
+    if (recsys_div_alloc(d, n, pick, a) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
 
     /* the items are the model's (the path answered them) */
     share = recsys_model_item_pop(m);
-    rel = d->rel;
     red = d->red;
-    bound = d->bound;
-    win = d->win;
-    leaves = d->leaves;
     lo = items[0].score;
     hi = items[0].score;
     top = 0.0;
@@ -319,39 +374,10 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
         hi = sc > hi ? sc : hi;
     }
 
-    keep = 1.0 - d->lambda;
-    lam = d->lambda;
+    d->lo = lo;
+    d->span = hi > lo ? hi - lo : 0.0;
 
-    /* one loop per case: no test per candidate */
-    if (hi > lo) {
-        span = hi - lo;
-
-        for (j = 0; j < n; j++) {
-            rel[j] = (items[j].score - lo) / span;
-        }
-
-    } else {
-        for (j = 0; j < n; j++) {
-            rel[j] = 1.0;
-        }
-    }
-
-    for (j = 0; j < n; j++) {
-        red[j] = top > 0.0 ? red[j] / top : 0.0;
-        bound[j] = keep * rel[j] - lam * red[j];
-        win[leaves + j] = j;
-    }
-
-    for (j = n; j < leaves; j++) {
-        bound[j] = -HUGE_VAL;
-        win[leaves + j] = j;
-    }
-
-    for (i = leaves - 1; i > 0; i--) {
-        l = win[2 * i];
-        r = win[2 * i + 1];
-        win[i] = bound[r] > bound[l] ? r : l;
-    }
+    recsys_div_build(d, top);
 
     return RECSYS_OK;
 }
@@ -382,7 +408,7 @@ recsys_diversity_order(const recsys_model_t *m,
         return RECSYS_OK;
     }
 
-    if (recsys_div_init(&d, m, items, n, lambda, a) != RECSYS_OK) {
+    if (recsys_div_init(&d, m, items, n, pick, lambda, a) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
 
