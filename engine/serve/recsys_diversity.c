@@ -12,12 +12,12 @@
  * mod 64, made when the model opened; one walk of the first
  * RECSYS_DIV_NBRS entries of its own content row, the closest neighbours,
  * tested against a 64-bit filter of all the picks, then against those
- * made since) and its path
- * to the root played again.  This picks exactly what comparing every
- * candidate at every step would, but most candidates are never looked at
- * again: when popularity is what makes a candidate redundant, its first
- * bound is its value.  Redundancy is kept as one number per candidate,
- * the larger of its popularity and its similarity to the picks so far.
+ * made since) and its path to the root played again.  This picks exactly
+ * what comparing every candidate at every step would, but most candidates
+ * are never looked at again: when popularity is what makes a candidate
+ * redundant, its first bound is its value.  Redundancy is kept as one
+ * number per candidate, the larger of its popularity and its similarity
+ * to the picks so far.
  */
 
 #include <math.h>
@@ -48,8 +48,9 @@ typedef struct {
     uint64_t               *mask;       /* per pick: its genres */
     uint64_t                bloom;      /* bit item mod 64 of each pick */
     uint32_t               *upto;       /* picks counted in red */
-    uint32_t               *win;        /* the tree: node i's winner, the
-                                           leaves from leaves on */
+    uint32_t               *win;        /* the tree: inner node i's winner
+                                           (1 to leaves - 1); leaf j is
+                                           node leaves + j, its own */
     uint32_t               *picked;     /* per pick: its item */
     uint32_t                n_picked;
     unsigned char          *state;      /* 2: picked */
@@ -82,10 +83,21 @@ recsys_div_replay(recsys_div_t *d, uint32_t j)
     w = d->win;
     bound = d->bound;
 
-    for (i = (d->leaves + j) >> 1; i > 0; i >>= 1) {
+    /* the lowest inner node's children are leaves: their own winners */
+    a = j & ~1u;
+    b = j | 1u;
+    i = (d->leaves + j) >> 1;
+
+    for ( ;; ) {
+        w[i] = bound[b] > bound[a] ? b : a;
+
+        if (i == 1) {
+            break;
+        }
+
+        i >>= 1;
         a = w[2 * i];
         b = w[2 * i + 1];
-        w[i] = bound[b] > bound[a] ? b : a;
     }
 }
 
@@ -100,18 +112,25 @@ recsys_div_holds(const recsys_div_t *d, uint32_t j)
 {
     uint32_t  i, o;
 
-    for (i = d->leaves + j; i > 1; i >>= 1) {
-        o = d->win[i ^ 1];
+    i = d->leaves + j;
+    o = j ^ 1;                      /* a leaf's sibling: its own winner */
 
+    for ( ;; ) {
         /* a right child's sibling is better-ranked: it wins ties */
         if ((i & 1) ? !(d->bound[j] > d->bound[o])
                     : d->bound[o] > d->bound[j])
         {
             return 0;
         }
-    }
 
-    return 1;
+        i >>= 1;
+
+        if (i == 1) {
+            return 1;
+        }
+
+        o = d->win[i ^ 1];
+    }
 }
 
 
@@ -262,7 +281,7 @@ recsys_div_alloc(recsys_div_t *d, uint32_t n, uint32_t pick,
     }
 
     p = a->alloc(a->ctx, (n + leaves + pick) * sizeof(double)
-                         + (n + pick + leaves * 2) * sizeof(uint32_t)
+                         + (n + pick + leaves) * sizeof(uint32_t)
                          + n + pick);
     if (p == NULL) {
         return RECSYS_ENOMEM;
@@ -275,7 +294,7 @@ recsys_div_alloc(recsys_div_t *d, uint32_t n, uint32_t pick,
     d->upto = (uint32_t *) (d->mask + pick);
     d->picked = d->upto + n;
     d->win = d->picked + pick;
-    d->state = (unsigned char *) (d->win + leaves * 2);
+    d->state = (unsigned char *) (d->win + leaves);
     d->bits = d->state + n;
 
     memset(d->upto, 0, n * sizeof(uint32_t));
@@ -292,10 +311,12 @@ recsys_div_alloc(recsys_div_t *d, uint32_t n, uint32_t pick,
 static void
 recsys_div_build(recsys_div_t *d, double top)
 {
-    double     keep, lam, lo, span, *red, *bound;
-    uint32_t   j, i, l, r, n, leaves, *win;
+    double                  keep, lam, lo, span, *red, *bound;
+    uint32_t                j, i, l, r, n, leaves, *win;
+    const recsys_scored_t  *items;
 
     n = d->n;
+    items = d->items;
     red = d->red;
     bound = d->bound;
     win = d->win;
@@ -309,29 +330,35 @@ recsys_div_build(recsys_div_t *d, double top)
         /* the usual case, without a test per candidate */
         for (j = 0; j < n; j++) {
             red[j] = red[j] / top;
-            bound[j] = keep * ((d->items[j].score - lo) / span)
+            bound[j] = keep * ((items[j].score - lo) / span)
                        - lam * red[j];
-            win[leaves + j] = j;
         }
 
     } else {
         for (j = 0; j < n; j++) {
             red[j] = top > 0.0 ? red[j] / top : 0.0;
             bound[j] = recsys_div_value(d, j);
-            win[leaves + j] = j;
         }
     }
 
     for (j = n; j < leaves; j++) {
         bound[j] = -HUGE_VAL;
-        win[leaves + j] = j;
     }
 
-    for (i = leaves - 1; i > 0; i--) {
+    /* leaves >= 2: the lowest inner nodes hold leaves */
+    for (i = leaves - 1; i >= leaves / 2; i--) {
+        l = 2 * i - leaves;
+        r = l + 1;
+        win[i] = bound[r] > bound[l] ? r : l;
+    }
+
+    for ( /* void */ ; i > 0; i--) {
         l = win[2 * i];
         r = win[2 * i + 1];
         win[i] = bound[r] > bound[l] ? r : l;
     }
+
+    win[0] = 0;                     /* read past the root, never used */
 }
 
 
@@ -340,8 +367,8 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
     const recsys_scored_t *items, uint32_t n, uint32_t pick, float lambda,
     recsys_alloc_t *a)
 {
-    float         sc;
-    double        lo, hi, top, q, *red;
+    float         sc, lo, hi;       /* exact as doubles: kept as floats */
+    double        top, q, *red;
     uint32_t      j;
     const float  *share;
 
@@ -375,7 +402,7 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
     }
 
     d->lo = lo;
-    d->span = hi > lo ? hi - lo : 0.0;
+    d->span = hi > lo ? (double) hi - (double) lo : 0.0;
 
     recsys_div_build(d, top);
 
@@ -386,12 +413,11 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
 int
 recsys_diversity_order(const recsys_model_t *m,
     const recsys_scored_t *items, uint32_t n, uint32_t pick, float lambda,
-    recsys_alloc_t *a, uint32_t *order)
+    recsys_alloc_t *a, uint32_t *order, uint32_t len)
 {
-    uint32_t      k, j, top, all;
+    uint32_t      k, j, top;
     recsys_div_t  d;
 
-    all = n;
     if (n > RECSYS_DIVERSITY_MAX) {
         n = RECSYS_DIVERSITY_MAX;
     }
@@ -401,7 +427,7 @@ recsys_diversity_order(const recsys_model_t *m,
     }
 
     if (pick < 2 || !(lambda > 0.0f)) {
-        for (j = 0; j < all; j++) {
+        for (j = 0; j < len; j++) {
             order[j] = j;
         }
 
@@ -445,13 +471,13 @@ recsys_diversity_order(const recsys_model_t *m,
     /* the picks, then the others in their former order */
     k = d.n_picked;
 
-    for (j = 0; j < n; j++) {
+    for (j = 0; j < n && k < len; j++) {
         if (d.state[j] != 2) {
             order[k++] = j;
         }
     }
 
-    for (j = n; j < all; j++) {
+    for (j = n; j < len; j++) {
         order[j] = j;
     }
 
