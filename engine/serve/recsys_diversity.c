@@ -87,18 +87,23 @@ recsys_div_replay(recsys_div_t *d, uint32_t j)
     a = j & ~1u;
     b = j | 1u;
     i = (d->leaves + j) >> 1;
+    w[i] = bound[b] > bound[a] ? b : a;
 
-    for ( ;; ) {
-        w[i] = bound[b] > bound[a] ? b : a;
-
-        if (i == 1) {
-            break;
-        }
-
-        i >>= 1;
+    for (i >>= 1; i > 0; i >>= 1) {
         a = w[2 * i];
         b = w[2 * i + 1];
+        w[i] = bound[b] > bound[a] ? b : a;
     }
+}
+
+
+/* Whether leaf j, at node i of its path, still beats o, its sibling's. */
+static int
+recsys_div_beats(const recsys_div_t *d, uint32_t i, uint32_t j, uint32_t o)
+{
+    /* a right child's sibling is better-ranked: it wins ties */
+    return (i & 1) ? d->bound[j] > d->bound[o]
+                   : !(d->bound[o] > d->bound[j]);
 }
 
 
@@ -110,27 +115,20 @@ recsys_div_replay(recsys_div_t *d, uint32_t j)
 static int
 recsys_div_holds(const recsys_div_t *d, uint32_t j)
 {
-    uint32_t  i, o;
+    uint32_t  i;
 
-    i = d->leaves + j;
-    o = j ^ 1;                      /* a leaf's sibling: its own winner */
+    /* a leaf's sibling is its own winner */
+    if (!recsys_div_beats(d, d->leaves + j, j, j ^ 1)) {
+        return 0;
+    }
 
-    for ( ;; ) {
-        /* a right child's sibling is better-ranked: it wins ties */
-        if ((i & 1) ? !(d->bound[j] > d->bound[o])
-                    : d->bound[o] > d->bound[j])
-        {
+    for (i = (d->leaves + j) >> 1; i > 1; i >>= 1) {
+        if (!recsys_div_beats(d, i, j, d->win[i ^ 1])) {
             return 0;
         }
-
-        i >>= 1;
-
-        if (i == 1) {
-            return 1;
-        }
-
-        o = d->win[i ^ 1];
     }
+
+    return 1;
 }
 
 
