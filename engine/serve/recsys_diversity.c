@@ -9,13 +9,15 @@
  * better-ranked, which is always the left one); the winner is taken when
  * its value is up to date, and otherwise brought up to date against the
  * picks made since (its genres as a 64-bit set, genre g setting bit g
- * mod 64; one walk of the first RECSYS_DIV_NBRS entries of its own content
- * row, the closest neighbours, tested against those picks) and its path
- * to the root played again.  This picks exactly what comparing every
- * candidate at every step would, but most candidates are never looked at
- * again: when popularity is what makes a candidate redundant, its first
- * bound is its value.  Redundancy is kept as one number per candidate,
- * the larger of its popularity and its similarity to the picks so far.
+ * mod 64, made when the model opened; one walk of the first
+ * RECSYS_DIV_NBRS entries of its own content row, the closest neighbours,
+ * tested against a 64-bit filter of all the picks, then against those
+ * made since) and its path to the root played again.  This picks exactly
+ * what comparing every candidate at every step would, but most candidates
+ * are never looked at again: when popularity is what makes a candidate
+ * redundant, its first bound is its value.  Redundancy is kept as one
+ * number per candidate, the larger of its popularity and its similarity
+ * to the picks so far.
  */
 
 #include <math.h>
@@ -33,22 +35,26 @@ typedef struct {
     double                  lambda;
     double                  mix;        /* content's share of similarity */
     const recsys_scored_t  *items;
-    const recsys_list_t    *genres;
+    const uint64_t         *genres;     /* per item: its genres as a set */
+    const unsigned char    *n_genres;   /* per item: bits of genres[] */
     const recsys_list_t    *content;
-    double                 *rel;
+    double                  lo;         /* the lowest score */
+    double                  span;       /* the highest - lo, or 0 */
     double                 *red;        /* max(popularity, similarity to
                                            the picks counted so far) */
     double                 *bound;      /* per leaf: the value when last
                                            computed, -HUGE_VAL once
                                            picked (and past n) */
-    uint64_t               *mask;       /* per candidate: its genres */
+    uint64_t               *mask;       /* per pick: its genres */
+    uint64_t                bloom;      /* bit item mod 64 of each pick */
     uint32_t               *upto;       /* picks counted in red */
-    uint32_t               *win;        /* the tree: node i's winner, the
-                                           leaves from leaves on */
-    uint32_t               *picked;
+    uint32_t               *win;        /* the tree: inner node i's winner
+                                           (1 to leaves - 1); leaf j is
+                                           node leaves + j, its own */
+    uint32_t               *picked;     /* per pick: its item */
     uint32_t                n_picked;
-    unsigned char          *state;      /* 1: mask made, 2: picked */
-    unsigned char          *bits;       /* per candidate: bits of mask */
+    unsigned char          *state;      /* 2: picked */
+    unsigned char          *bits;       /* per pick: bits of mask */
 } recsys_div_t;
 
 
@@ -77,11 +83,27 @@ recsys_div_replay(recsys_div_t *d, uint32_t j)
     w = d->win;
     bound = d->bound;
 
-    for (i = (d->leaves + j) >> 1; i > 0; i >>= 1) {
+    /* the lowest inner node's children are leaves: their own winners */
+    a = j & ~1u;
+    b = j | 1u;
+    i = (d->leaves + j) >> 1;
+    w[i] = bound[b] > bound[a] ? b : a;
+
+    for (i >>= 1; i > 0; i >>= 1) {
         a = w[2 * i];
         b = w[2 * i + 1];
         w[i] = bound[b] > bound[a] ? b : a;
     }
+}
+
+
+/* Whether leaf j, at node i of its path, still beats o, its sibling's. */
+static int
+recsys_div_beats(const recsys_div_t *d, uint32_t i, uint32_t j, uint32_t o)
+{
+    /* a right child's sibling is better-ranked: it wins ties */
+    return (i & 1) ? d->bound[j] > d->bound[o]
+                   : !(d->bound[o] > d->bound[j]);
 }
 
 
@@ -93,15 +115,15 @@ recsys_div_replay(recsys_div_t *d, uint32_t j)
 static int
 recsys_div_holds(const recsys_div_t *d, uint32_t j)
 {
-    uint32_t  i, o;
+    uint32_t  i;
 
-    for (i = d->leaves + j; i > 1; i >>= 1) {
-        o = d->win[i ^ 1];
+    /* a leaf's sibling is its own winner */
+    if (!recsys_div_beats(d, d->leaves + j, j, j ^ 1)) {
+        return 0;
+    }
 
-        /* a right child's sibling is better-ranked: it wins ties */
-        if ((i & 1) ? !(d->bound[j] > d->bound[o])
-                    : d->bound[o] > d->bound[j])
-        {
+    for (i = (d->leaves + j) >> 1; i > 1; i >>= 1) {
+        if (!recsys_div_beats(d, i, j, d->win[i ^ 1])) {
             return 0;
         }
     }
@@ -113,22 +135,29 @@ recsys_div_holds(const recsys_div_t *d, uint32_t j)
 static double
 recsys_div_value(const recsys_div_t *d, uint32_t j)
 {
-    return (1.0 - d->lambda) * d->rel[j] - d->lambda * d->red[j];
+    double  rel;
+
+    rel = d->span > 0.0 ? (d->items[j].score - d->lo) / d->span : 1.0;
+
+    return (1.0 - d->lambda) * rel - d->lambda * d->red[j];
 }
 
 
-/* The genre part of the similarity of candidates p and j (masks made). */
+/*
+ * The genre part of the similarity of the k-th pick and a candidate whose
+ * genres are mask, bits of them.
+ */
 static double
-recsys_div_genre(const recsys_div_t *d, uint32_t p, uint32_t j)
+recsys_div_genre(const recsys_div_t *d, uint32_t k, uint64_t mask, int bits)
 {
     int  both, any;
 
-    if ((d->mask[p] & d->mask[j]) == 0) {
+    if ((d->mask[k] & mask) == 0) {
         return 0.0;
     }
 
-    both = recsys_div_bits(d->mask[p] & d->mask[j]);
-    any = d->bits[p] + d->bits[j] - both;
+    both = recsys_div_bits(d->mask[k] & mask);
+    any = d->bits[k] + bits - both;
 
     return (1.0 - d->mix) * (any > 0 ? (double) both / any : 0.0);
 }
@@ -143,10 +172,11 @@ recsys_div_genre(const recsys_div_t *d, uint32_t p, uint32_t j)
 static double
 recsys_div_content(const recsys_div_t *d, uint32_t j, double best)
 {
+    int                   bits;
     float                 top;
     double                v;
     uint32_t              k, n, item;
-    uint64_t              bloom;
+    uint64_t              bloom, mask;
     recsys_row_t          row;
     const unsigned char  *e, *end;
 
@@ -158,11 +188,9 @@ recsys_div_content(const recsys_div_t *d, uint32_t j, double best)
         return best;
     }
 
-    bloom = 0;
-    for (k = d->upto[j]; k < d->n_picked; k++) {
-        bloom |= (uint64_t) 1 << (d->items[d->picked[k]].item & 63);
-    }
-
+    bloom = d->bloom;
+    mask = d->genres[d->items[j].item];
+    bits = d->n_genres[d->items[j].item];
     end = row.p + (size_t) n * sizeof(recsys_entry_t);
 
     for (e = row.p; e < end; e += sizeof(recsys_entry_t)) {
@@ -173,8 +201,8 @@ recsys_div_content(const recsys_div_t *d, uint32_t j, double best)
         }
 
         for (k = d->upto[j]; k < d->n_picked; k++) {
-            if (d->items[d->picked[k]].item == item) {
-                v = recsys_div_genre(d, d->picked[k], j)
+            if (d->picked[k] == item) {
+                v = recsys_div_genre(d, k, mask, bits)
                     + d->mix * (double) (recsys_get_f32(e + 4) / top);
                 best = v > best ? v : best;
             }
@@ -185,51 +213,45 @@ recsys_div_content(const recsys_div_t *d, uint32_t j, double best)
 }
 
 
-/* j's genres as a set, made once. */
-static void
-recsys_div_mask(recsys_div_t *d, uint32_t j)
-{
-    uint32_t      g;
-    uint64_t      mask;
-    recsys_row_t  row;
-
-    if (d->state[j] != 0) {
-        return;
-    }
-
-    mask = 0;
-    row = recsys_list_row(d->genres, d->items[j].item);
-    for (g = 0; g < row.n; g++) {
-        mask |= (uint64_t) 1 << (recsys_row_item(row, g) & 63);
-    }
-
-    d->mask[j] = mask;
-    d->bits[j] = (unsigned char) recsys_div_bits(mask);
-    d->state[j] = 1;
-}
-
-
 /*
  * Brings j's redundancy up to date with the picks made since upto[j].  The
- * genre part comes first; the content row is walked only when a pick's
- * similarity could still raise j's redundancy (content counts at most
- * mix), which at high settings it seldom can.
+ * genre part comes first: the largest Jaccard index, found by comparing
+ * the fractions (a rounded quotient never falls as the exact one rises,
+ * so dividing once gives the same number as dividing each time); the
+ * content row is walked only when a pick's similarity could still raise
+ * j's redundancy (content counts at most mix), which at high settings it
+ * seldom can.
  */
 static void
 recsys_div_refresh(recsys_div_t *d, uint32_t j)
 {
-    double    best, g, gmax;
+    int       bits, both, any, top_both, top_any;
+    double    best, gmax;
     uint32_t  k;
+    uint64_t  mask;
 
-    recsys_div_mask(d, j);
-
-    gmax = 0.0;
+    mask = d->genres[d->items[j].item];
+    bits = d->n_genres[d->items[j].item];
+    top_both = 0;
+    top_any = 1;
 
     for (k = d->upto[j]; k < d->n_picked; k++) {
-        g = recsys_div_genre(d, d->picked[k], j);
-        gmax = g > gmax ? g : gmax;
+        if ((d->mask[k] & mask) == 0) {
+            continue;
+        }
+
+        /* both >= 1, any >= both */
+        both = recsys_div_bits(d->mask[k] & mask);
+        any = d->bits[k] + bits - both;
+
+        if (both * top_any > top_both * any) {
+            top_both = both;
+            top_any = any;
+        }
     }
 
+    gmax = (1.0 - d->mix) * (top_both > 0 ? (double) top_both / top_any
+                                          : 0.0);
     best = gmax > d->red[j] ? gmax : d->red[j];
 
     if (d->content != NULL && gmax + d->mix > best) {
@@ -241,9 +263,13 @@ recsys_div_refresh(recsys_div_t *d, uint32_t j)
 }
 
 
-/* d's arrays for n candidates in one block; RECSYS_ENOMEM when none. */
+/*
+ * d's arrays for n candidates, pick of them picked, in one block;
+ * RECSYS_ENOMEM when none.
+ */
 static int
-recsys_div_alloc(recsys_div_t *d, uint32_t n, recsys_alloc_t *a)
+recsys_div_alloc(recsys_div_t *d, uint32_t n, uint32_t pick,
+    recsys_alloc_t *a)
 {
     size_t          leaves;
     unsigned char  *p;
@@ -252,21 +278,21 @@ recsys_div_alloc(recsys_div_t *d, uint32_t n, recsys_alloc_t *a)
         /* void */
     }
 
-    p = a->alloc(a->ctx, (n * 3 + leaves) * sizeof(double)
-                         + (n * 2 + leaves * 2) * sizeof(uint32_t) + n * 2);
+    p = a->alloc(a->ctx, (n + leaves + pick) * sizeof(double)
+                         + (n + pick + leaves) * sizeof(uint32_t)
+                         + n + pick);
     if (p == NULL) {
         return RECSYS_ENOMEM;
     }
 
     d->leaves = (uint32_t) leaves;
-    d->rel = (double *) p;
-    d->red = d->rel + n;
+    d->red = (double *) p;
     d->bound = d->red + n;
     d->mask = (uint64_t *) (d->bound + leaves);
-    d->upto = (uint32_t *) (d->mask + n);
+    d->upto = (uint32_t *) (d->mask + pick);
     d->picked = d->upto + n;
-    d->win = d->picked + n;
-    d->state = (unsigned char *) (d->win + leaves * 2);
+    d->win = d->picked + pick;
+    d->state = (unsigned char *) (d->win + leaves);
     d->bits = d->state + n;
 
     memset(d->upto, 0, n * sizeof(uint32_t));
@@ -276,37 +302,90 @@ recsys_div_alloc(recsys_div_t *d, uint32_t n, recsys_alloc_t *a)
 }
 
 
+/*
+ * The first bounds (the values before any pick) and the tree over them;
+ * red[] holds the popularity shares, top the largest.
+ */
+static void
+recsys_div_build(recsys_div_t *d, double top)
+{
+    double                  keep, lam, lo, span, *red, *bound;
+    uint32_t                j, i, l, r, n, leaves, *win;
+    const recsys_scored_t  *items;
+
+    n = d->n;
+    items = d->items;
+    red = d->red;
+    bound = d->bound;
+    win = d->win;
+    leaves = d->leaves;
+    keep = 1.0 - d->lambda;
+    lam = d->lambda;
+    lo = d->lo;
+    span = d->span;
+
+    if (span > 0.0 && top > 0.0) {
+        /* the usual case, without a test per candidate */
+        for (j = 0; j < n; j++) {
+            red[j] = red[j] / top;
+            bound[j] = keep * ((items[j].score - lo) / span)
+                       - lam * red[j];
+        }
+
+    } else {
+        for (j = 0; j < n; j++) {
+            red[j] = top > 0.0 ? red[j] / top : 0.0;
+            bound[j] = recsys_div_value(d, j);
+        }
+    }
+
+    for (j = n; j < leaves; j++) {
+        bound[j] = -HUGE_VAL;
+    }
+
+    /* leaves >= 2: the lowest inner nodes hold leaves */
+    for (i = leaves - 1; i >= leaves / 2; i--) {
+        l = 2 * i - leaves;
+        r = l + 1;
+        win[i] = bound[r] > bound[l] ? r : l;
+    }
+
+    for ( /* void */ ; i > 0; i--) {
+        l = win[2 * i];
+        r = win[2 * i + 1];
+        win[i] = bound[r] > bound[l] ? r : l;
+    }
+
+    win[0] = 0;                     /* read past the root, never used */
+}
+
+
 static int
 recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
-    const recsys_scored_t *items, uint32_t n, float lambda,
+    const recsys_scored_t *items, uint32_t n, uint32_t pick, float lambda,
     recsys_alloc_t *a)
 {
-    int           span;
-    float         sc;
-    double        lo, hi, top, q, keep, lam, *rel, *red, *bound;
-    uint32_t      j, i, l, r, leaves, *win;
+    float         sc, lo, hi;       /* exact as doubles: kept as floats */
+    double        top, q, *red;
+    uint32_t      j;
     const float  *share;
 
     memset(d, 0, sizeof(recsys_div_t));
     d->n = n;
     d->lambda = lambda;
     d->items = items;
-    d->genres = recsys_model_list(m, RECSYS_L_ITEM_GENRES);
+    d->genres = recsys_model_genre_masks(m, &d->n_genres);
     d->content = recsys_model_source_list(m, RECSYS_L_ITEM_NBRS,
                                           RECSYS_SRC_CONTENT);
     d->mix = d->content != NULL ? 0.5 : 0.0;
 
-    if (recsys_div_alloc(d, n, a) != RECSYS_OK) {
+    if (recsys_div_alloc(d, n, pick, a) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
 
     /* the items are the model's (the path answered them) */
     share = recsys_model_item_pop(m);
-    rel = d->rel;
     red = d->red;
-    bound = d->bound;
-    win = d->win;
-    leaves = d->leaves;
     lo = items[0].score;
     hi = items[0].score;
     top = 0.0;
@@ -320,27 +399,10 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
         hi = sc > hi ? sc : hi;
     }
 
-    keep = 1.0 - d->lambda;
-    lam = d->lambda;
-    span = hi > lo;
+    d->lo = lo;
+    d->span = hi > lo ? (double) hi - (double) lo : 0.0;
 
-    for (j = 0; j < n; j++) {
-        rel[j] = span ? (items[j].score - lo) / (hi - lo) : 1.0;
-        red[j] = top > 0.0 ? red[j] / top : 0.0;
-        bound[j] = keep * rel[j] - lam * red[j];
-        win[leaves + j] = j;
-    }
-
-    for (j = n; j < leaves; j++) {
-        bound[j] = -HUGE_VAL;
-        win[leaves + j] = j;
-    }
-
-    for (i = leaves - 1; i > 0; i--) {
-        l = win[2 * i];
-        r = win[2 * i + 1];
-        win[i] = bound[r] > bound[l] ? r : l;
-    }
+    recsys_div_build(d, top);
 
     return RECSYS_OK;
 }
@@ -349,12 +411,11 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
 int
 recsys_diversity_order(const recsys_model_t *m,
     const recsys_scored_t *items, uint32_t n, uint32_t pick, float lambda,
-    recsys_alloc_t *a, uint32_t *order)
+    recsys_alloc_t *a, uint32_t *order, uint32_t len)
 {
-    uint32_t      k, j, top, all;
+    uint32_t      k, j, top;
     recsys_div_t  d;
 
-    all = n;
     if (n > RECSYS_DIVERSITY_MAX) {
         n = RECSYS_DIVERSITY_MAX;
     }
@@ -364,14 +425,14 @@ recsys_diversity_order(const recsys_model_t *m,
     }
 
     if (pick < 2 || !(lambda > 0.0f)) {
-        for (j = 0; j < all; j++) {
+        for (j = 0; j < len; j++) {
             order[j] = j;
         }
 
         return RECSYS_OK;
     }
 
-    if (recsys_div_init(&d, m, items, n, lambda, a) != RECSYS_OK) {
+    if (recsys_div_init(&d, m, items, n, pick, lambda, a) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
 
@@ -392,25 +453,29 @@ recsys_diversity_order(const recsys_model_t *m,
             }
         }
 
-        recsys_div_mask(&d, top);
         d.state[top] = 2;
-        d.picked[d.n_picked++] = top;
-        d.bound[top] = -HUGE_VAL;
-        recsys_div_replay(&d, top);
+        d.mask[d.n_picked] = d.genres[items[top].item];
+        d.bits[d.n_picked] = d.n_genres[items[top].item];
+        d.bloom |= (uint64_t) 1 << (items[top].item & 63);
+        d.picked[d.n_picked] = items[top].item;
+        order[d.n_picked++] = top;
+
+        if (d.n_picked < pick) {
+            d.bound[top] = -HUGE_VAL;
+            recsys_div_replay(&d, top);
+        }
     }
 
     /* the picks, then the others in their former order */
-    for (k = 0; k < d.n_picked; k++) {
-        order[k] = d.picked[k];
-    }
+    k = d.n_picked;
 
-    for (j = 0; j < n; j++) {
+    for (j = 0; j < n && k < len; j++) {
         if (d.state[j] != 2) {
             order[k++] = j;
         }
     }
 
-    for (j = n; j < all; j++) {
+    for (j = n; j < len; j++) {
         order[j] = j;
     }
 

@@ -40,13 +40,13 @@
 #define RECSYS_DIVERSITY_MAX  500   /* candidates re-ranked at most */
 
 /*
- * The new order of items[0..n) (best first) in order[0..n), a permutation
- * of their indexes: the first min(pick, n, RECSYS_DIVERSITY_MAX) are the
- * greedy picks, the others follow in their former order.  lambda in
- * (0, 1].  RECSYS_OK or RECSYS_ENOMEM.
+ * The new order of items[0..n) (best first) in order[0..len), len <= n:
+ * the start of a permutation of their indexes whose first min(pick, n,
+ * RECSYS_DIVERSITY_MAX) are the greedy picks, the others following in
+ * their former order.  lambda in (0, 1].  RECSYS_OK or RECSYS_ENOMEM.
  */
 int recsys_diversity_order(const recsys_model_t *m,
     const recsys_scored_t *items, uint32_t n, uint32_t pick, float lambda,
-    recsys_alloc_t *a, uint32_t *order);
+    recsys_alloc_t *a, uint32_t *order, uint32_t len);
 
 #endif /* RECSYS_DIVERSITY_H */

@@ -79,6 +79,9 @@ struct recsys_model_s {
     int                   has_attrs;
     float                *item_pop;     /* per item: its "popular" score
                                            (share of users) ^ 1/4 */
+    uint64_t             *genre_mask;   /* per item: its genres, genre g
+                                           setting bit g mod 64 */
+    unsigned char        *genre_bits;   /* per item: bits of genre_mask */
 };
 
 
@@ -188,6 +191,53 @@ recsys_model_item_pop(const recsys_model_t *m)
 }
 
 
+/* Each item's genres as a set, for the diversity re-ranking's similarity. */
+static int
+recsys_model_read_masks(recsys_model_t *m, char *err, size_t errlen)
+{
+    uint32_t      i, g, n;
+    uint64_t      mask;
+    recsys_row_t  row;
+
+    n = m->header.n_items + 1;
+    m->genre_mask = malloc((size_t) n * (sizeof(uint64_t) + 1));
+    if (m->genre_mask == NULL) {
+        return recsys_model_fail(err, errlen, RECSYS_ENOMEM, "open",
+                                 "out of memory");
+    }
+
+    m->genre_bits = (unsigned char *) (m->genre_mask + n);
+
+    for (i = 0; i < n; i++) {
+        row = recsys_list_row(recsys_model_list(m, RECSYS_L_ITEM_GENRES), i);
+        mask = 0;
+
+        for (g = 0; g < row.n; g++) {
+            mask |= (uint64_t) 1 << (recsys_row_item(row, g) & 63);
+        }
+
+        m->genre_mask[i] = mask;
+
+        for (g = 0; mask != 0; g++) {
+            mask &= mask - 1;
+        }
+
+        m->genre_bits[i] = (unsigned char) g;
+    }
+
+    return RECSYS_OK;
+}
+
+
+const uint64_t *
+recsys_model_genre_masks(const recsys_model_t *m, const unsigned char **bits)
+{
+    *bits = m->genre_bits;
+
+    return m->genre_mask;
+}
+
+
 /* What opening reads and checks, in this order, after the databases. */
 typedef int (*recsys_model_read_pt)(recsys_model_t *m, char *err,
     size_t errlen);
@@ -202,6 +252,7 @@ static const recsys_model_read_pt  recsys_model_readers[] = {
     recsys_model_read_packed,
     recsys_model_read_lists,
     recsys_model_read_shares,
+    recsys_model_read_masks,
     NULL
 };
 
@@ -293,6 +344,7 @@ recsys_model_close(recsys_model_t *m)
 
     mdb_env_close(m->db.env);
     free(m->item_pop);
+    free(m->genre_mask);
     free(m);
 }
 

@@ -86,6 +86,13 @@ void recsys_model_items_prefetch(const recsys_model_t *model,
  */
 const float *recsys_model_item_pop(const recsys_model_t *model);
 
+/*
+ * Per item (n_items + 1 of them): its genres as a 64-bit set, genre g
+ * setting bit g mod 64, and in *bits the number of bits set.
+ */
+const uint64_t *recsys_model_genre_masks(const recsys_model_t *model,
+    const unsigned char **bits);
+
 /* item must be < n_items. */
 void recsys_model_item_get(const recsys_model_t *model, uint32_t item,
     recsys_item_t *out);

@@ -293,7 +293,7 @@ static int
 recsys_rerank_diversity(recsys_qctx_t *c, const recsys_query_t *q,
     uint32_t need, recsys_why_t *why)
 {
-    uint32_t   n, *order;
+    uint32_t   n, len, *order;
 
     /* at most 5 x need candidates, a boosts' pool being longer */
     n = c->have;
@@ -301,22 +301,26 @@ recsys_rerank_diversity(recsys_qctx_t *c, const recsys_query_t *q,
         n = need * RECSYS_RERANK_DIVERSE;
     }
 
+    /* without pins nothing past need is read again: the page is reordered */
+    len = n;
+    if (need < n && (q->overrides == NULL || q->overrides->n_pins == 0)) {
+        len = need;
+    }
+
     order = c->a->alloc(c->a->ctx, (size_t) (n ? n : 1) * sizeof(uint32_t));
     if (order == NULL
         || recsys_diversity_order(c->m, c->out, n, need, q->diversity, c->a,
-                                  order)
+                                  order, len)
            != RECSYS_OK)
     {
         return RECSYS_ENOMEM;
     }
 
-    /* without pins nothing past need is read again: the page is reordered */
-    if (need < n && (q->overrides == NULL || q->overrides->n_pins == 0)) {
-        n = need;
-        c->have = need;
+    if (len < n) {
+        c->have = len;
     }
 
-    return recsys_rerank_order(c->out, why, order, n, c->a);
+    return recsys_rerank_order(c->out, why, order, len, c->a);
 }
 
 

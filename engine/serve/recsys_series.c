@@ -145,6 +145,11 @@ recsys_series_collapse(recsys_qctx_t *c)
         slot = out[k].item;
         series = recsys_attrs_series_in(at, slot);
 
+        if (series == RECSYS_NO_INDEX && kept == k) {
+            kept++;                 /* in place already */
+            continue;
+        }
+
         if (series != RECSYS_NO_INDEX) {
             if (recsys_itemset_has(&done, series)) {
                 continue;
