@@ -27,6 +27,7 @@
 
 
 #define RECSYS_DIV_NBRS  16         /* content neighbours looked at */
+#define RECSYS_DIV_LOCAL  512      /* words of the stack block (4 KiB) */
 
 
 typedef struct {
@@ -264,23 +265,27 @@ recsys_div_refresh(recsys_div_t *d, uint32_t j)
 
 
 /*
- * d's arrays for n candidates, pick of them picked, in one block;
- * RECSYS_ENOMEM when none.
+ * d's arrays for n candidates, pick of them picked, in one block: the
+ * caller's `local` (RECSYS_DIV_LOCAL words) when they fit, as they do for
+ * pages of up to 10 or so (no request memory taken), else from the
+ * allocator; RECSYS_ENOMEM when none.
  */
 static int
 recsys_div_alloc(recsys_div_t *d, uint32_t n, uint32_t pick,
-    recsys_alloc_t *a)
+    recsys_alloc_t *a, uint64_t *local)
 {
-    size_t          leaves;
+    size_t          leaves, size;
     unsigned char  *p;
 
     for (leaves = 1; leaves < n; leaves *= 2) {
         /* void */
     }
 
-    p = a->alloc(a->ctx, (n + leaves + pick) * sizeof(double)
-                         + (n + pick + leaves) * sizeof(uint32_t)
-                         + n + pick);
+    size = (n + leaves + pick) * sizeof(double)
+           + (n + pick + leaves) * sizeof(uint32_t) + n + pick;
+
+    p = size <= RECSYS_DIV_LOCAL * sizeof(uint64_t)
+        ? (unsigned char *) local : a->alloc(a->ctx, size);
     if (p == NULL) {
         return RECSYS_ENOMEM;
     }
@@ -363,7 +368,7 @@ recsys_div_build(recsys_div_t *d, double top)
 static int
 recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
     const recsys_scored_t *items, uint32_t n, uint32_t pick, float lambda,
-    recsys_alloc_t *a)
+    recsys_alloc_t *a, uint64_t *local)
 {
     float         sc, lo, hi;       /* exact as doubles: kept as floats */
     double        top, q, *red;
@@ -379,7 +384,7 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
                                           RECSYS_SRC_CONTENT);
     d->mix = d->content != NULL ? 0.5 : 0.0;
 
-    if (recsys_div_alloc(d, n, pick, a) != RECSYS_OK) {
+    if (recsys_div_alloc(d, n, pick, a, local) != RECSYS_OK) {
         return RECSYS_ENOMEM;
     }
 
@@ -414,6 +419,7 @@ recsys_diversity_order(const recsys_model_t *m,
     recsys_alloc_t *a, uint32_t *order, uint32_t len)
 {
     uint32_t      k, j, top;
+    uint64_t      local[RECSYS_DIV_LOCAL];
     recsys_div_t  d;
 
     if (n > RECSYS_DIVERSITY_MAX) {
@@ -432,7 +438,9 @@ recsys_diversity_order(const recsys_model_t *m,
         return RECSYS_OK;
     }
 
-    if (recsys_div_init(&d, m, items, n, pick, lambda, a) != RECSYS_OK) {
+    if (recsys_div_init(&d, m, items, n, pick, lambda, a, local)
+        != RECSYS_OK)
+    {
         return RECSYS_ENOMEM;
     }
 
