@@ -116,7 +116,6 @@ recsys_train_users(const recsys_data_t *d, recsys_train_t *t,
     }
 
     /* time decay: a value halves every decay_days before the newest row */
-
     decay = d->decay_days > 0.0 ? log(2.0) / (d->decay_days * 86400.0) : 0.0;
 
 #pragma omp parallel for schedule(dynamic, 256)
