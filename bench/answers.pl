@@ -12,8 +12,9 @@
 # The requests are derived from the inputs alone (the first users and items
 # of the interaction file, in file order), so two builds of the same code
 # ask the same questions: every algo for users and items, sessions of one to
-# five items, explain, exclude, genre, offset, predict, weights, n, and a
-# handful of errors.  OUT holds, per request, the URL, the status, the ETag
+# five items, explain, exclude, genre, offset, predict, weights, n, a
+# handful of errors, then diversity, filters (the sample's catalogue) and
+# strict.  OUT holds, per request, the URL, the status, the ETag
 # and the body; the model id is fixed with --model-id so it is the same in
 # every run.
 
@@ -49,7 +50,7 @@ sub first_ids {
 }
 
 sub urls {
-    my ($users, $items, $genre) = @_;
+    my ($users, $items, $genre, $filter) = @_;
     my @u;
     for my $a (@algos) {
         for my $user (@$users[0 .. 7]) {
@@ -85,15 +86,29 @@ sub urls {
     push @u, 'user=', 'n=x&user=a', 'item=nope', 'history=nope',
         'user=a&user=b', 'offset=99999999999', 'algo=nope&user=a',
         'user=%ff', 'n=0&user=a';
+    # the request-time rules (added after the rest, so that the answers
+    # above keep their places): diversity over stored lists and sessions,
+    # attribute filters where the catalogue has attributes, strict
+    for my $user (@$users[0 .. 19]) {
+        push @u, "user=$user&diversity=0.5";
+        push @u, "user=$user&diversity=0.3&n=20&offset=3&explain=1";
+        push @u, "user=$user&filter=" . $filter if defined $filter;
+    }
+    for my $k (1 .. 5) {
+        my $h = join ',', @$items[$k .. 2 * $k];
+        push @u, "history=$h&diversity=0.75";
+        push @u, "history=$h&filter=$filter&n=15" if defined $filter;
+    }
+    push @u, "user=$_&algo=assoc&strict=1" for @$users[0 .. 9];
     return @u;
 }
 
 sub run_set {
-    my ($fh, $name, $model, $users, $items, $genre) = @_;
+    my ($fh, $name, $model, $users, $items, $genre, $filter) = @_;
     my $srv = RecsysTest::start_nginx(locations => <<"EOF");
         location /recommend { recsys; recsys_model $model; }
 EOF
-    for my $q (urls($users, $items, $genre)) {
+    for my $q (urls($users, $items, $genre, $filter)) {
         my $r = $srv->get("/recommend?$q");
         print {$fh} "== $name $q\n$r->{status} ",
             ($r->{headers}{etag} // '-'), "\n", $r->{content} // '', "\n";
@@ -110,7 +125,8 @@ build_model(interactions => "$tmp/sample/interactions.csv",
             model_id => 'answers-sample', args => \@extra);
 run_set($fh, 'sample', "$tmp/sample.mdb",
         [first_ids("$tmp/sample/interactions.csv", 0, 40)],
-        [first_ids("$tmp/sample/interactions.csv", 1, 40)], 'Drama');
+        [first_ids("$tmp/sample/interactions.csv", 1, 40)], 'Drama',
+        'year%3E%3D1990%2Cregions~US%7CFR');
 
 my $ml = movielens_dir();
 if (-f "$ml/ratings.csv") {
