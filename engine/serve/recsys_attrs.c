@@ -316,18 +316,6 @@ recsys_attrs_number(const recsys_attr_t *at, uint32_t item)
 }
 
 
-void
-recsys_attrs_values(const recsys_attr_t *at, uint32_t item,
-    const unsigned char **vals, uint32_t *n)
-{
-    uint32_t  from;
-
-    from = recsys_get_u32(at->item_offs + (size_t) item * 4);
-    *n = recsys_get_u32(at->item_offs + (size_t) item * 4 + 4) - from;
-    *vals = at->vals + (size_t) from * 4;
-}
-
-
 const char *
 recsys_attrs_dict(const recsys_attr_t *at, uint32_t index, size_t *len)
 {

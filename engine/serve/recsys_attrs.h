@@ -76,8 +76,16 @@ int recsys_attrs_find(const recsys_attrs_t *a, const char *name, size_t len);
 double recsys_attrs_number(const recsys_attr_t *at, uint32_t item);
 
 /* A string or list attribute's values of item: n indexes at *vals. */
-void recsys_attrs_values(const recsys_attr_t *at, uint32_t item,
-    const unsigned char **vals, uint32_t *n);
+static inline void
+recsys_attrs_values(const recsys_attr_t *at, uint32_t item,
+    const unsigned char **vals, uint32_t *n)
+{
+    uint32_t  from;
+
+    from = recsys_get_u32(at->item_offs + (size_t) item * 4);
+    *n = recsys_get_u32(at->item_offs + (size_t) item * 4 + 4) - from;
+    *vals = at->vals + (size_t) from * 4;
+}
 
 /* A dictionary value: its bytes. */
 const char *recsys_attrs_dict(const recsys_attr_t *at, uint32_t index,
@@ -98,13 +106,12 @@ uint32_t recsys_attrs_epoch(const recsys_attrs_t *a, double now);
 static inline uint32_t
 recsys_attrs_series_in(const recsys_attr_t *at, uint32_t item)
 {
-    uint32_t  from, to;
+    uint32_t              n;
+    const unsigned char  *vals;
 
-    from = recsys_get_u32(at->item_offs + (size_t) item * 4);
-    to = recsys_get_u32(at->item_offs + (size_t) item * 4 + 4);
+    recsys_attrs_values(at, item, &vals, &n);
 
-    return to > from ? recsys_get_u32(at->vals + (size_t) from * 4)
-                     : UINT32_MAX;
+    return n > 0 ? recsys_get_u32(vals) : UINT32_MAX;
 }
 
 static inline uint32_t
