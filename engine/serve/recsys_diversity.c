@@ -9,10 +9,10 @@
  * better-ranked, which is always the left one); the winner is taken when
  * its value is up to date, and otherwise brought up to date against the
  * picks made since (its genres as a 64-bit set, genre g setting bit g
- * mod 64, made when the model opened; one walk of the first
- * RECSYS_DIV_NBRS entries of its own content row, the closest neighbours,
- * tested against a 64-bit filter of all the picks, then against those
- * made since) and its path to the root played again.  This picks exactly
+ * mod 64, made when the model opened: recsys_model_item_facts; one walk
+ * of the first RECSYS_DIV_NBRS entries of its own content row, the
+ * closest neighbours, tested against a 64-bit filter of all the picks,
+ * then against those made since) and its path to the root played again.  This picks exactly
  * what comparing every candidate at every step would, but most candidates
  * are never looked at again: when popularity is what makes a candidate
  * redundant, its first bound is its value.  Redundancy is kept as one
@@ -26,7 +26,8 @@
 #include "recsys_diversity.h"
 
 
-#define RECSYS_DIV_NBRS  16         /* content neighbours looked at */
+#define RECSYS_DIV_NBRS  16         /* content neighbours looked at (at
+                                       most 32: one bit each) */
 #define RECSYS_DIV_LOCAL  512      /* words of the stack block (4 KiB) */
 
 
@@ -36,11 +37,14 @@ typedef struct {
     double                  lambda;
     double                  mix;        /* content's share of similarity */
     const recsys_scored_t  *items;
-    const uint64_t         *genres;     /* per item: its genres as a set */
-    const unsigned char    *n_genres;   /* per item: bits of genres[] */
+    const recsys_item_facts_t  *facts;  /* per item: genres, popularity */
     const recsys_list_t    *content;
     double                  lo;         /* the lowest score */
     double                  span;       /* the highest - lo, or 0 */
+    double                  per_span;   /* 1 / span, or 0: relevance is
+                                           (score - lo) x per_span, one
+                                           multiply where a quotient per
+                                           candidate would cost more */
     double                 *red;        /* max(popularity, similarity to
                                            the picks counted so far) */
     double                 *bound;      /* per leaf: the value when last
@@ -59,17 +63,19 @@ typedef struct {
 } recsys_div_t;
 
 
-/* The set bits of x, which has few of them (a handful of genres). */
+/*
+ * The set bits of x, counted without a branch (the counts of 2, 4 and 8
+ * bits, then one multiply adds the bytes): a loop over the bits would
+ * mispredict at its end on every call.
+ */
 static int
 recsys_div_bits(uint64_t x)
 {
-    int  n;
+    x -= (x >> 1) & 0x5555555555555555ull;
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
 
-    for (n = 0; x != 0; n++) {
-        x &= x - 1;
-    }
-
-    return n;
+    return (int) ((x * 0x0101010101010101ull) >> 56);
 }
 
 
@@ -102,9 +108,14 @@ recsys_div_replay(recsys_div_t *d, uint32_t j)
 static int
 recsys_div_beats(const recsys_div_t *d, uint32_t i, uint32_t j, uint32_t o)
 {
-    /* a right child's sibling is better-ranked: it wins ties */
-    return (i & 1) ? d->bound[j] > d->bound[o]
-                   : !(d->bound[o] > d->bound[j]);
+    int  over, tie;
+
+    /* a right child's sibling is better-ranked: it wins ties; both
+       comparisons are made, so the choice needs no branch */
+    over = d->bound[j] > d->bound[o];
+    tie = !(d->bound[o] > d->bound[j]);
+
+    return (i & 1) ? over : tie;
 }
 
 
@@ -138,7 +149,7 @@ recsys_div_value(const recsys_div_t *d, uint32_t j)
 {
     double  rel;
 
-    rel = d->span > 0.0 ? (d->items[j].score - d->lo) / d->span : 1.0;
+    rel = d->span > 0.0 ? (d->items[j].score - d->lo) * d->per_span : 1.0;
 
     return (1.0 - d->lambda) * rel - d->lambda * d->red[j];
 }
@@ -176,10 +187,10 @@ recsys_div_content(const recsys_div_t *d, uint32_t j, double best)
     int                   bits;
     float                 top;
     double                v;
-    uint32_t              k, n, item;
+    uint32_t              i, k, n, item, hits;
     uint64_t              bloom, mask;
     recsys_row_t          row;
-    const unsigned char  *e, *end;
+    const unsigned char  *e;
 
     row = recsys_list_row(d->content, d->items[j].item);
     n = row.n < RECSYS_DIV_NBRS ? row.n : RECSYS_DIV_NBRS;
@@ -189,17 +200,25 @@ recsys_div_content(const recsys_div_t *d, uint32_t j, double best)
         return best;
     }
 
+    /* the entries the pick filter lets through, as bits, without a
+       branch per entry: most walks find none */
     bloom = d->bloom;
-    mask = d->genres[d->items[j].item];
-    bits = d->n_genres[d->items[j].item];
-    end = row.p + (size_t) n * sizeof(recsys_entry_t);
+    hits = 0;
 
-    for (e = row.p; e < end; e += sizeof(recsys_entry_t)) {
+    for (i = 0; i < n; i++) {
+        item = recsys_get_u32(row.p + (size_t) i * sizeof(recsys_entry_t));
+        hits |= (uint32_t) ((bloom >> (item & 63)) & 1) << i;
+    }
+
+    mask = d->facts[d->items[j].item].genres;
+    bits = recsys_div_bits(mask);
+
+    while (hits != 0) {
+        /* the lowest hit: its index is the count of the bits below it */
+        i = (uint32_t) recsys_div_bits((hits & (0u - hits)) - 1);
+        hits &= hits - 1;
+        e = row.p + (size_t) i * sizeof(recsys_entry_t);
         item = recsys_get_u32(e);
-
-        if (((bloom >> (item & 63)) & 1) == 0) {
-            continue;
-        }
 
         for (k = d->upto[j]; k < d->n_picked; k++) {
             if (d->picked[k] == item) {
@@ -226,29 +245,27 @@ recsys_div_content(const recsys_div_t *d, uint32_t j, double best)
 static void
 recsys_div_refresh(recsys_div_t *d, uint32_t j)
 {
-    int       bits, both, any, top_both, top_any;
+    int       bits, both, any, top_both, top_any, better;
     double    best, gmax;
     uint32_t  k;
     uint64_t  mask;
 
-    mask = d->genres[d->items[j].item];
-    bits = d->n_genres[d->items[j].item];
+    mask = d->facts[d->items[j].item].genres;
+    bits = recsys_div_bits(mask);
     top_both = 0;
     top_any = 1;
 
+    /*
+     * Without a branch on the data: a pick with no genre in common has
+     * both = 0, which never beats the best so far (any >= 0, top_any >= 1),
+     * and the better fraction is chosen by selection, not by a jump.
+     */
     for (k = d->upto[j]; k < d->n_picked; k++) {
-        if ((d->mask[k] & mask) == 0) {
-            continue;
-        }
-
-        /* both >= 1, any >= both */
         both = recsys_div_bits(d->mask[k] & mask);
         any = d->bits[k] + bits - both;
-
-        if (both * top_any > top_both * any) {
-            top_both = both;
-            top_any = any;
-        }
+        better = both * top_any > top_both * any;
+        top_both = better ? both : top_both;
+        top_any = better ? any : top_any;
     }
 
     gmax = (1.0 - d->mix) * (top_both > 0 ? (double) top_both / top_any
@@ -314,7 +331,8 @@ recsys_div_alloc(recsys_div_t *d, uint32_t n, uint32_t pick,
 static void
 recsys_div_build(recsys_div_t *d, double top)
 {
-    double                  keep, lam, lo, span, *red, *bound;
+    double                  keep, lam, lo, span, per_span, per_top, *red,
+                           *bound;
     uint32_t                j, i, l, r, n, leaves, *win;
     const recsys_scored_t  *items;
 
@@ -328,18 +346,21 @@ recsys_div_build(recsys_div_t *d, double top)
     lam = d->lambda;
     lo = d->lo;
     span = d->span;
+    per_span = d->per_span;
+
+    per_top = top > 0.0 ? 1.0 / top : 0.0;
 
     if (span > 0.0 && top > 0.0) {
         /* the usual case, without a test per candidate */
         for (j = 0; j < n; j++) {
-            red[j] = red[j] / top;
-            bound[j] = keep * ((items[j].score - lo) / span)
+            red[j] = red[j] * per_top;
+            bound[j] = keep * ((items[j].score - lo) * per_span)
                        - lam * red[j];
         }
 
     } else {
         for (j = 0; j < n; j++) {
-            red[j] = top > 0.0 ? red[j] / top : 0.0;
+            red[j] = red[j] * per_top;
             bound[j] = recsys_div_value(d, j);
         }
     }
@@ -373,13 +394,12 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
     float         sc, lo, hi;       /* exact as doubles: kept as floats */
     double        top, q, *red;
     uint32_t      j;
-    const float  *share;
 
     memset(d, 0, sizeof(recsys_div_t));
     d->n = n;
     d->lambda = lambda;
     d->items = items;
-    d->genres = recsys_model_genre_masks(m, &d->n_genres);
+    d->facts = recsys_model_item_facts(m);
     d->content = recsys_model_source_list(m, RECSYS_L_ITEM_NBRS,
                                           RECSYS_SRC_CONTENT);
     d->mix = d->content != NULL ? 0.5 : 0.0;
@@ -389,14 +409,13 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
     }
 
     /* the items are the model's (the path answered them) */
-    share = recsys_model_item_pop(m);
     red = d->red;
     lo = items[0].score;
     hi = items[0].score;
     top = 0.0;
 
     for (j = 0; j < n; j++) {
-        q = share[items[j].item];
+        q = d->facts[items[j].item].pop;
         sc = items[j].score;
         red[j] = q;
         top = q > top ? q : top;
@@ -406,6 +425,7 @@ recsys_div_init(recsys_div_t *d, const recsys_model_t *m,
 
     d->lo = lo;
     d->span = hi > lo ? (double) hi - (double) lo : 0.0;
+    d->per_span = d->span > 0.0 ? 1.0 / d->span : 0.0;
 
     recsys_div_build(d, top);
 
@@ -462,8 +482,9 @@ recsys_diversity_order(const recsys_model_t *m,
         }
 
         d.state[top] = 2;
-        d.mask[d.n_picked] = d.genres[items[top].item];
-        d.bits[d.n_picked] = d.n_genres[items[top].item];
+        d.mask[d.n_picked] = d.facts[items[top].item].genres;
+        d.bits[d.n_picked] = (unsigned char)
+                             recsys_div_bits(d.mask[d.n_picked]);
         d.bloom |= (uint64_t) 1 << (items[top].item & 63);
         d.picked[d.n_picked] = items[top].item;
         order[d.n_picked++] = top;

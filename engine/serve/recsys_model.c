@@ -77,11 +77,8 @@ struct recsys_model_s {
     uint32_t              explain_history;
     recsys_attrs_t        attrs;
     int                   has_attrs;
-    float                *item_pop;     /* per item: its "popular" score
-                                           (share of users) ^ 1/4 */
-    uint64_t             *genre_mask;   /* per item: its genres, genre g
-                                           setting bit g mod 64 */
-    unsigned char        *genre_bits;   /* per item: bits of genre_mask */
+    recsys_item_facts_t  *facts;        /* per item: what diversity reads
+                                           (recsys_model_item_facts) */
 };
 
 
@@ -151,90 +148,62 @@ static int recsys_model_blob_head(const MDB_val *v, const char *name,
 
 
 /*
- * Each item's share of users from the popular list (read after the lists
- * were checked), to the power 1/4, so that the diversity re-ranking finds
- * it in O(1), its root taken.
+ * What the request-time re-ranking reads of each item, side by side (read
+ * after the lists and the attributes were checked): its genres as a set,
+ * its share of users from the popular list to the power 1/4 (the root
+ * taken once here) and its series.
  */
 static int
-recsys_model_read_shares(recsys_model_t *m, char *err, size_t errlen)
+recsys_model_read_facts(recsys_model_t *m, char *err, size_t errlen)
 {
-    double        share;
-    uint32_t      j, item;
-    recsys_row_t  pop;
-
-    m->item_pop = calloc((size_t) m->header.n_items + 1, sizeof(float));
-    if (m->item_pop == NULL) {
-        return recsys_model_fail(err, errlen, RECSYS_ENOMEM, "open",
-                                 "out of memory");
-    }
-
-    pop = recsys_list_row(&m->lists[RECSYS_L_POPULAR], 0);
-
-    for (j = 0; j < pop.n; j++) {
-        item = recsys_row_item(pop, j);
-
-        share = recsys_row_score(pop, j);
-
-        if (item < m->header.n_items && share > 0.0) {
-            m->item_pop[item] = (float) sqrt(sqrt(share));
-        }
-    }
-
-    return RECSYS_OK;
-}
-
-
-const float *
-recsys_model_item_pop(const recsys_model_t *m)
-{
-    return m->item_pop;
-}
-
-
-/* Each item's genres as a set, for the diversity re-ranking's similarity. */
-static int
-recsys_model_read_masks(recsys_model_t *m, char *err, size_t errlen)
-{
-    uint32_t      i, g, n;
-    uint64_t      mask;
-    recsys_row_t  row;
+    double                 share;
+    uint32_t               i, g, n, item;
+    recsys_row_t           row;
+    const recsys_attr_t   *series;
+    recsys_item_facts_t   *f;
 
     n = m->header.n_items + 1;
-    m->genre_mask = malloc((size_t) n * (sizeof(uint64_t) + 1));
-    if (m->genre_mask == NULL) {
+    m->facts = calloc(n, sizeof(recsys_item_facts_t));
+    if (m->facts == NULL) {
         return recsys_model_fail(err, errlen, RECSYS_ENOMEM, "open",
                                  "out of memory");
     }
 
-    m->genre_bits = (unsigned char *) (m->genre_mask + n);
+    series = m->has_attrs && m->attrs.series >= 0
+             && m->attrs.ep_offs != NULL
+             ? &m->attrs.attr[m->attrs.series] : NULL;
 
     for (i = 0; i < n; i++) {
         row = recsys_list_row(recsys_model_list(m, RECSYS_L_ITEM_GENRES), i);
-        mask = 0;
+        f = &m->facts[i];
 
         for (g = 0; g < row.n; g++) {
-            mask |= (uint64_t) 1 << (recsys_row_item(row, g) & 63);
+            f->genres |= (uint64_t) 1 << (recsys_row_item(row, g) & 63);
         }
 
-        m->genre_mask[i] = mask;
+        f->series = series != NULL && i < m->header.n_items
+                    ? recsys_attrs_series_in(series, i) : RECSYS_NO_INDEX;
+    }
 
-        for (g = 0; mask != 0; g++) {
-            mask &= mask - 1;
+    row = recsys_list_row(&m->lists[RECSYS_L_POPULAR], 0);
+
+    for (i = 0; i < row.n; i++) {
+        item = recsys_row_item(row, i);
+        share = recsys_row_score(row, i);
+
+        if (item < m->header.n_items && share > 0.0) {
+            m->facts[item].pop = (float) sqrt(sqrt(share));
         }
-
-        m->genre_bits[i] = (unsigned char) g;
     }
 
     return RECSYS_OK;
 }
 
 
-const uint64_t *
-recsys_model_genre_masks(const recsys_model_t *m, const unsigned char **bits)
+const recsys_item_facts_t *
+recsys_model_item_facts(const recsys_model_t *m)
 {
-    *bits = m->genre_bits;
-
-    return m->genre_mask;
+    return m->facts;
 }
 
 
@@ -251,8 +220,7 @@ static const recsys_model_read_pt  recsys_model_readers[] = {
     recsys_model_read_optional,
     recsys_model_read_packed,
     recsys_model_read_lists,
-    recsys_model_read_shares,
-    recsys_model_read_masks,
+    recsys_model_read_facts,
     NULL
 };
 
@@ -343,8 +311,7 @@ recsys_model_close(recsys_model_t *m)
     }
 
     mdb_env_close(m->db.env);
-    free(m->item_pop);
-    free(m->genre_mask);
+    free(m->facts);
     free(m);
 }
 

@@ -50,6 +50,17 @@ typedef struct {
     uint32_t     meta_json_len;
 } recsys_item_t;
 
+/*
+ * What the request-time re-ranking reads of a candidate
+ * (recsys_model_item_facts), 16 bytes: four items to a cache line.
+ */
+typedef struct {
+    uint64_t       genres;          /* genre g sets bit g mod 64 */
+    float          pop;             /* share of users ^ 1/4, 0: none */
+    uint32_t       series;          /* the series attribute's value,
+                                       RECSYS_NO_INDEX: none */
+} recsys_item_facts_t;
+
 
 /*
  * Opens and validates the model at path.  On failure returns a negative
@@ -81,17 +92,13 @@ void recsys_model_items_prefetch(const recsys_model_t *model,
     const recsys_scored_t *items, uint32_t n);
 
 /*
- * Per item (n_items + 1 entries, the last one 0): its share of users (its
- * "popular" score) ^ 1/4, 0 when it has none.
+ * Per item (n_items + 1 entries, the last one without genres, popularity
+ * or series): what the series slots and the diversity re-ranking read of
+ * a candidate, in one place so that a candidate costs one cache line, not
+ * one per array.
  */
-const float *recsys_model_item_pop(const recsys_model_t *model);
-
-/*
- * Per item (n_items + 1 of them): its genres as a 64-bit set, genre g
- * setting bit g mod 64, and in *bits the number of bits set.
- */
-const uint64_t *recsys_model_genre_masks(const recsys_model_t *model,
-    const unsigned char **bits);
+const recsys_item_facts_t *recsys_model_item_facts(
+    const recsys_model_t *model);
 
 /* item must be < n_items. */
 void recsys_model_item_get(const recsys_model_t *model, uint32_t item,

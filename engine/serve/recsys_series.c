@@ -102,13 +102,13 @@ recsys_series_slot(const recsys_qctx_t *c, const recsys_attrs_t *a,
 int
 recsys_series_collapse(recsys_qctx_t *c)
 {
-    int                    rc;
-    uint32_t               k, n, kept, series, slot, *because;
-    recsys_scored_t       *out;
-    recsys_itemset_t       done;
-    recsys_series_seen_t   s;
-    const recsys_attr_t   *at;
-    const recsys_attrs_t  *a;
+    int                         rc;
+    uint32_t                    k, n, kept, series, slot, *because;
+    recsys_scored_t            *out;
+    recsys_itemset_t            done;
+    recsys_series_seen_t        s;
+    const recsys_attrs_t       *a;
+    const recsys_item_facts_t  *facts;
 
     a = recsys_model_attrs(c->m);
 
@@ -116,7 +116,7 @@ recsys_series_collapse(recsys_qctx_t *c)
         return RECSYS_OK;
     }
 
-    at = &a->attr[a->series];
+    facts = recsys_model_item_facts(c->m);
 
     rc = recsys_itemset_init(&done, c->have + 1, c->a);
     if (rc != RECSYS_OK) {
@@ -143,7 +143,7 @@ recsys_series_collapse(recsys_qctx_t *c)
 
     for (k = 0; k < n; k++) {
         slot = out[k].item;
-        series = recsys_attrs_series_in(at, slot);
+        series = facts[slot].series;
 
         if (series == RECSYS_NO_INDEX && kept == k) {
             kept++;                 /* in place already */
