@@ -5,19 +5,20 @@
  * A candidate's redundancy only grows as items are picked, so the value
  * it had when last computed is an upper bound of its value now.  The
  * candidates are the leaves of a tournament tree by that bound (each inner
- * node holds the better of its two children's winners; ties go to the
- * better-ranked, which is always the left one); the winner is taken when
- * its value is up to date, and otherwise brought up to date against the
- * picks made since (its genres as a 64-bit set, genre g setting bit g
- * mod 64, made when the model opened: recsys_model_item_facts; one walk
- * of the first RECSYS_DIV_NBRS entries of its own content row, the
- * closest neighbours, tested against a 64-bit filter of all the picks,
- * then against those made since) and its path to the root played again.  This picks exactly
- * what comparing every candidate at every step would, but most candidates
- * are never looked at again: when popularity is what makes a candidate
- * redundant, its first bound is its value.  Redundancy is kept as one
- * number per candidate, the larger of its popularity and its similarity
- * to the picks so far.
+ * node holds the better of its two children's winners and its bound; ties
+ * go to the better-ranked, which is always the left one); the winner is
+ * taken when its value is up to date, and otherwise brought up to date
+ * against the picks made since (its genres as a 64-bit set, genre g
+ * setting bit g mod 64, made when the model opened:
+ * recsys_model_item_facts; one walk of the first RECSYS_DIV_NBRS entries
+ * of its own content row, the closest neighbours, tested against a 64-bit
+ * filter of all the picks, then against those made since) and its path to
+ * the root played again, after which the winner is looked at anew.  This
+ * picks exactly what comparing every candidate at every step would, but
+ * most candidates are never looked at again: when popularity is what
+ * makes a candidate redundant, its first bound is its value.  Redundancy
+ * is kept as one number per candidate, the larger of its popularity and
+ * its similarity to the picks so far.
  */
 
 #include <math.h>
@@ -47,15 +48,20 @@ typedef struct {
                                            candidate would cost more */
     double                 *red;        /* max(popularity, similarity to
                                            the picks counted so far) */
-    double                 *bound;      /* per leaf: the value when last
-                                           computed, -HUGE_VAL once
-                                           picked (and past n) */
+    double                 *val;        /* per node: its winner's bound,
+                                           the leaves' own at leaves + j */
+    double                 *bound;      /* val + leaves: per leaf, the value
+                                           when last computed, -HUGE_VAL
+                                           once picked (and past n) */
     uint64_t               *mask;       /* per pick: its genres */
     uint64_t                bloom;      /* bit item mod 64 of each pick */
     uint32_t               *upto;       /* picks counted in red */
     uint32_t               *win;        /* the tree: inner node i's winner
                                            (1 to leaves - 1); leaf j is
-                                           node leaves + j, its own */
+                                           node leaves + j, its own; each
+                                           with its bound in val, so a
+                                           replay reads no bound through a
+                                           winner it has just loaded */
     uint32_t               *picked;     /* per pick: its item */
     uint32_t                n_picked;
     unsigned char          *state;      /* 2: picked */
@@ -79,68 +85,48 @@ recsys_div_bits(uint64_t x)
 }
 
 
-/* Plays leaf j's path to the root again after its bound changed. */
+/*
+ * Plays leaf j's path to the root again after its bound changed: at each
+ * node the better of the path's winner so far and the sibling's (a right
+ * one wins only when it is greater: ties go to the left, better-ranked
+ * one), chosen without a branch.
+ */
 static void
 recsys_div_replay(recsys_div_t *d, uint32_t j)
 {
-    uint32_t       i, a, b;
-    uint32_t      *w;
-    const double  *bound;
+    int        ours;
+    double     v, o;
+    uint32_t   i, s, wj, ws, leaves;
+    uint32_t  *w;
+    double    *val;
 
     w = d->win;
-    bound = d->bound;
+    val = d->val;
+    leaves = d->leaves;
 
     /* the lowest inner node's children are leaves: their own winners */
-    a = j & ~1u;
-    b = j | 1u;
-    i = (d->leaves + j) >> 1;
-    w[i] = bound[b] > bound[a] ? b : a;
+    i = leaves + j;
+    v = val[i];
+    wj = j;
 
-    for (i >>= 1; i > 0; i >>= 1) {
-        a = w[2 * i];
-        b = w[2 * i + 1];
-        w[i] = bound[b] > bound[a] ? b : a;
-    }
-}
+    for ( ;; ) {
+        s = i ^ 1;
+        o = val[s];
+        ws = s >= leaves ? s - leaves : w[s];
 
+        /* a right one wins when greater, a left one ties too */
+        ours = (i & 1) ? v > o : !(o > v);
+        wj = ours ? wj : ws;
+        v = ours ? v : o;
 
-/* Whether leaf j, at node i of its path, still beats o, its sibling's. */
-static int
-recsys_div_beats(const recsys_div_t *d, uint32_t i, uint32_t j, uint32_t o)
-{
-    int  over, tie;
+        i >>= 1;
+        w[i] = wj;
+        val[i] = v;
 
-    /* a right child's sibling is better-ranked: it wins ties; both
-       comparisons are made, so the choice needs no branch */
-    over = d->bound[j] > d->bound[o];
-    tie = !(d->bound[o] > d->bound[j]);
-
-    return (i & 1) ? over : tie;
-}
-
-
-/*
- * Whether leaf j, the winner at every node of its path before its bound
- * fell, still beats each sibling on that path: the tree then stands as it
- * is.
- */
-static int
-recsys_div_holds(const recsys_div_t *d, uint32_t j)
-{
-    uint32_t  i;
-
-    /* a leaf's sibling is its own winner */
-    if (!recsys_div_beats(d, d->leaves + j, j, j ^ 1)) {
-        return 0;
-    }
-
-    for (i = (d->leaves + j) >> 1; i > 1; i >>= 1) {
-        if (!recsys_div_beats(d, i, j, d->win[i ^ 1])) {
-            return 0;
+        if (i == 1) {
+            return;
         }
     }
-
-    return 1;
 }
 
 
@@ -298,7 +284,7 @@ recsys_div_alloc(recsys_div_t *d, uint32_t n, uint32_t pick,
         /* void */
     }
 
-    size = (n + leaves + pick) * sizeof(double)
+    size = (n + 2 * leaves + pick) * sizeof(double)
            + (n + pick + leaves) * sizeof(uint32_t) + n + pick;
 
     p = size <= RECSYS_DIV_LOCAL * sizeof(uint64_t)
@@ -309,7 +295,8 @@ recsys_div_alloc(recsys_div_t *d, uint32_t n, uint32_t pick,
 
     d->leaves = (uint32_t) leaves;
     d->red = (double *) p;
-    d->bound = d->red + n;
+    d->val = d->red + n;
+    d->bound = d->val + leaves;
     d->mask = (uint64_t *) (d->bound + leaves);
     d->upto = (uint32_t *) (d->mask + pick);
     d->picked = d->upto + n;
@@ -332,7 +319,7 @@ static void
 recsys_div_build(recsys_div_t *d, double top)
 {
     double                  keep, lam, lo, span, per_span, per_top, *red,
-                           *bound;
+                           *bound, *val;
     uint32_t                j, i, l, r, n, leaves, *win;
     const recsys_scored_t  *items;
 
@@ -340,6 +327,7 @@ recsys_div_build(recsys_div_t *d, double top)
     items = d->items;
     red = d->red;
     bound = d->bound;
+    val = d->val;
     win = d->win;
     leaves = d->leaves;
     keep = 1.0 - d->lambda;
@@ -374,12 +362,14 @@ recsys_div_build(recsys_div_t *d, double top)
         l = 2 * i - leaves;
         r = l + 1;
         win[i] = bound[r] > bound[l] ? r : l;
+        val[i] = bound[win[i]];
     }
 
     for ( /* void */ ; i > 0; i--) {
         l = win[2 * i];
         r = win[2 * i + 1];
         win[i] = bound[r] > bound[l] ? r : l;
+        val[i] = bound[win[i]];
     }
 
     win[0] = 0;                     /* read past the root, never used */
@@ -472,13 +462,11 @@ recsys_diversity_order(const recsys_model_t *m,
         }
 
         if (d.upto[top] < d.n_picked) {
+            /* up to date, it is taken next time if it still wins */
             recsys_div_refresh(&d, top);
             d.bound[top] = recsys_div_value(&d, top);
-
-            if (!recsys_div_holds(&d, top)) {
-                recsys_div_replay(&d, top);
-                continue;
-            }
+            recsys_div_replay(&d, top);
+            continue;
         }
 
         d.state[top] = 2;
