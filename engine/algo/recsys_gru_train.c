@@ -48,7 +48,7 @@ const recsys_gru_opts_t  recsys_gru_default = {
     .dim = 64, .hidden = 64, .epochs = 10, .max_len = 50, .negatives = 64,
     .batch = 16, .lr = 0.005f, .seed = 42, .cell = RECSYS_RNN_GRU,
     .dropout = 0.0f, .valid = 0.0f, .patience = 2, .skip = 0, .refit = 0,
-    .loss = NULL, .score = NULL, .best = NULL
+    .tie = 0, .loss = NULL, .score = NULL, .best = NULL
 };
 
 
@@ -99,8 +99,30 @@ recsys_rnn_alloc(recsys_gru_t *m, uint32_t cell, uint32_t n_items,
 void
 recsys_gru_free(recsys_gru_t *m)
 {
+    if (m->O == m->E) {
+        m->O = NULL;                    /* tied: E is freed once */
+    }
+
     recsys_release(m, sizeof(recsys_gru_t), 6, m->E, m->W, m->U, m->b, m->O,
                    m->bo);
+}
+
+
+int
+recsys_gru_tie(recsys_gru_t *m)
+{
+    if (m->dim != m->hidden) {
+        return RECSYS_EINVAL;
+    }
+
+    if (m->O != m->E) {
+        free(m->O);
+        m->O = m->E;
+    }
+
+    m->tie = 1;
+
+    return RECSYS_OK;
 }
 
 
@@ -129,6 +151,11 @@ recsys_gru_init_item(recsys_gru_t *m, uint32_t i, uint64_t seed,
 
     recsys_gru_uniform(m->E + (size_t) i * m->dim, m->dim,
                        1.0 / sqrt((double) m->dim), &rng);
+
+    if (m->tie) {
+        return;                         /* O[i] is E[i] */
+    }
+
     recsys_gru_uniform(m->O + (size_t) i * m->hidden, m->hidden,
                        1.0 / sqrt((double) m->hidden), &rng);
 }
@@ -652,7 +679,7 @@ recsys_gru_loss_grad(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
     recsys_gru_slot_t  g;
 
     if (n < 2 || grad->n_items != m->n_items || grad->dim != m->dim
-        || grad->hidden != m->hidden || grad->cell != m->cell)
+        || grad->hidden != m->hidden || grad->cell != m->cell || grad->tie)
     {
         return RECSYS_EINVAL;
     }
@@ -724,6 +751,12 @@ recsys_gru_loss_grad(const recsys_gru_t *m, const uint32_t *seq, uint32_t n,
         recsys_gru_axpy(grad->O + neg[k] * h, 1.0f, g.dOn + k * h,
                         (uint32_t) h);
         grad->bo[neg[k]] += g.dbn[k];
+    }
+
+    if (m->tie) {
+        /* one matrix: both paths' gradients, in E and (the same) in O */
+        recsys_gru_axpy(grad->E, 1.0f, grad->O, (uint32_t) (m->n_items * h));
+        memcpy(grad->O, grad->E, (size_t) m->n_items * h * sizeof(float));
     }
 
     *loss = g.loss;
@@ -895,7 +928,8 @@ recsys_gru_windows(const recsys_train_t *t, uint32_t L,
  * The items in training (tr->live), the initial weights (keyed by each
  * item's rank among them: recsys_gru_init_live()), the sampling law q(j)
  * ~ count(j)^0.75, its logs and its cumulative sums.  Items that no
- * window reads keep zero output rows and bias RECSYS_GRU_UNSEEN_BIAS.
+ * window reads keep zero output rows (tied: their embedding rows) and
+ * bias RECSYS_GRU_UNSEEN_BIAS.
  */
 static int
 recsys_gru_law(const recsys_train_t *t, recsys_gru_t *m, uint64_t seed,
@@ -943,6 +977,11 @@ recsys_gru_law(const recsys_train_t *t, recsys_gru_t *m, uint64_t seed,
         } else {
             tr->logq[i] = 0.0f;
             m->bo[i] = RECSYS_GRU_UNSEEN_BIAS;
+
+            if (m->tie) {
+                continue;               /* O[i] is E[i]: the bias alone */
+            }
+
             memset(m->O + (size_t) i * m->hidden, 0,
                    m->hidden * sizeof(float));
         }
@@ -1108,6 +1147,33 @@ recsys_gru_reduce(recsys_gru_trainer_t *tr, const recsys_gru_t *m,
 }
 
 
+/*
+ * A tied model's output rows are its embedding rows: each touched output
+ * row's gradient, in touch order, joins the embedding row's (which is
+ * then touched too) and is cleared.
+ */
+static void
+recsys_gru_fold(recsys_gru_trainer_t *tr, uint32_t h, uint32_t *nE,
+    uint32_t nO)
+{
+    size_t    off;
+    uint32_t  k, row;
+
+    for (k = 0; k < nO; k++) {
+        row = tr->listO[k];
+        off = (size_t) row * h;
+
+        if (!tr->touchE[row]) {
+            tr->touchE[row] = 1;
+            tr->listE[(*nE)++] = row;
+        }
+
+        recsys_gru_axpy(tr->gE + off, 1.0f, tr->gO + off, h);
+        memset(tr->gO + off, 0, (size_t) h * sizeof(float));
+    }
+}
+
+
 /* One Adam step over the dense parameters and the touched rows. */
 static void
 recsys_gru_step(recsys_gru_trainer_t *tr, recsys_gru_t *m, double scale,
@@ -1121,6 +1187,10 @@ recsys_gru_step(recsys_gru_trainer_t *tr, recsys_gru_t *m, double scale,
     nd = recsys_gru_dense_size(m);
     h3d = (size_t) m->cell * h * d;
     h3h = (size_t) m->cell * h * h;
+
+    if (m->tie) {
+        recsys_gru_fold(tr, h, &nE, nO);
+    }
 
     for (k = 0; k < nd; k++) {
         tr->gdense[k] = (float) (tr->gdense[k] * scale);
@@ -1154,14 +1224,18 @@ recsys_gru_step(recsys_gru_trainer_t *tr, recsys_gru_t *m, double scale,
         row = tr->listO[k];
         off = (size_t) row * h;
 
-        for (c = 0; c < h; c++) {
+        tr->gbo[row] = (float) (tr->gbo[row] * scale);
+
+        /* tied: the row itself has had its step as an embedding row */
+        for (c = 0; !m->tie && c < h; c++) {
             tr->gO[off + c] = (float) (tr->gO[off + c] * scale);
         }
 
-        tr->gbo[row] = (float) (tr->gbo[row] * scale);
+        if (!m->tie) {
+            recsys_gru_adam(m->O + off, tr->gO + off, tr->mO + off,
+                            tr->vO + off, h, lr_t);
+        }
 
-        recsys_gru_adam(m->O + off, tr->gO + off, tr->mO + off, tr->vO + off,
-                        h, lr_t);
         recsys_gru_adam(m->bo + row, tr->gbo + row, tr->mbo + row,
                         tr->vbo + row, 1, lr_t);
         tr->touchO[row] = 0;
@@ -1298,7 +1372,11 @@ recsys_gru_copy(recsys_gru_t *b, const recsys_gru_t *a)
     memcpy(b->W, a->W, c * h * d * sizeof(float));
     memcpy(b->U, a->U, c * h * h * sizeof(float));
     memcpy(b->b, a->b, c * h * sizeof(float));
-    memcpy(b->O, a->O, ni * h * sizeof(float));
+
+    if (!b->tie) {
+        memcpy(b->O, a->O, ni * h * sizeof(float));
+    }
+
     memcpy(b->bo, a->bo, ni * sizeof(float));
 }
 
@@ -1391,7 +1469,11 @@ recsys_gru_prepare(const recsys_train_t *t, const recsys_gru_opts_t *o,
 
     m->skip = o->skip;
 
-    rc = recsys_gru_holdout(t, o, tr);
+    rc = o->tie ? recsys_gru_tie(m) : RECSYS_OK;
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_gru_holdout(t, o, tr);
+    }
 
     if (rc == RECSYS_OK) {
         rc = recsys_gru_windows(t, o->max_len, tr);
@@ -1409,6 +1491,10 @@ recsys_gru_prepare(const recsys_train_t *t, const recsys_gru_opts_t *o,
     if (rc == RECSYS_OK && tr->n_val > 0) {
         rc = recsys_rnn_alloc(&tr->keep, m->cell, m->n_items, m->dim,
                               m->hidden);
+
+        if (rc == RECSYS_OK && m->tie) {
+            rc = recsys_gru_tie(&tr->keep);
+        }
     }
 
     /* the serial stream for shuffles and negatives, apart from the init */
@@ -1461,8 +1547,8 @@ recsys_gru_train(const recsys_train_t *t, const recsys_gru_opts_t *o,
         || o->epochs == 0 || !(o->lr > 0.0f) || isinf(o->lr)
         || !(o->dropout >= 0.0f && o->dropout < 1.0f)
         || !(o->valid >= 0.0f && o->valid < 1.0f) || o->skip > 1
-        || o->refit > 1
-        || (o->skip && o->dim != o->hidden)
+        || o->refit > 1 || o->tie > 1
+        || ((o->skip || o->tie) && o->dim != o->hidden)
         || (o->cell != RECSYS_RNN_GRU && o->cell != RECSYS_RNN_LSTM))
     {
         return RECSYS_EINVAL;

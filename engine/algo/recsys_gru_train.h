@@ -36,6 +36,16 @@
  * read, so O[j] . E[x_t] is a learned first-order transition score next to
  * what the recurrence remembers (recsys_gru.h, RECSYS_RNN_SKIP).
  *
+ * Weight tying.  With `tie` 1 (and dim = hidden) the output layer's item
+ * rows are the input embedding: O is E, one matrix that both paths'
+ * gradients train (GRU4Rec's constrained embedding), so the model has
+ * n_items h fewer parameters and an item's output row learns from every
+ * position that reads it.  The output bias bo stays apart.  With the skip
+ * connection too the whole output row is E[j]: score(j) = E[j] . h_t +
+ * E[j] . E[x_t] + bo[j], the transition part a symmetric similarity of
+ * the two items' embeddings.  The packed form does not change: E is
+ * written where O goes, so serving needs no flag for it.
+ *
  * Regularisation.  With `dropout` p > 0 each position's hidden state is
  * multiplied, on its way into the output layer only, by a mask of
  * independent keep draws scaled by 1 / (1 - p) (inverted dropout; the
@@ -90,11 +100,12 @@ typedef struct {
     uint32_t  hidden;
     uint32_t  cell;             /* RECSYS_RNN_GRU or RECSYS_RNN_LSTM */
     uint32_t  skip;             /* 1: the skip connection (dim = hidden) */
+    uint32_t  tie;              /* 1: O is E (recsys_gru_tie()) */
     float    *E;                /* n_items * dim */
     float    *W;                /* cell * hidden * dim */
     float    *U;                /* cell * hidden * hidden */
     float    *b;                /* cell * hidden */
-    float    *O;                /* n_items * hidden */
+    float    *O;                /* n_items * hidden; E when tied */
     float    *bo;               /* n_items */
 } recsys_gru_t;
 
@@ -122,6 +133,9 @@ typedef struct {
     uint32_t  refit;            /* 1 (with valid > 0): train again on
                                    all items for the best epoch count,
                                    default 0 */
+    uint32_t  tie;              /* 1: the output rows are the input
+                                   embedding (needs dim = hidden),
+                                   default 0 */
     double   *loss;             /* NULL, or epochs slots: the mean
                                    training loss per prediction of each
                                    epoch (epochs not run: 0) */
@@ -146,6 +160,13 @@ int recsys_rnn_alloc(recsys_gru_t *m, uint32_t cell, uint32_t n_items,
 void recsys_gru_free(recsys_gru_t *m);
 
 /*
+ * Ties m's output rows to its embedding: O is freed and becomes E (the
+ * weights of E are kept), m->tie 1; recsys_gru_free() frees E once.
+ * RECSYS_OK, or RECSYS_EINVAL when dim is not hidden.
+ */
+int recsys_gru_tie(recsys_gru_t *m);
+
+/*
  * Fills m with the seeded initial weights: E, W, U uniform in
  * +-1/sqrt(fan-in), O uniform in +-1/sqrt(h), biases 0 but the LSTM's
  * forget gate's, 1 (so the cell starts out remembering).  W and U come
@@ -153,6 +174,7 @@ void recsys_gru_free(recsys_gru_t *m);
  * their own, keyed by the item's rank among the live items (live[0 ..
  * n_live), increasing indexes; recsys_gru_init: every item is live), so
  * an item's initial weights do not depend on which other items exist.
+ * A tied model draws E[i] alone (O is E).
  */
 void recsys_gru_init(recsys_gru_t *m, uint64_t seed);
 void recsys_gru_init_live(recsys_gru_t *m, uint64_t seed,
@@ -165,8 +187,10 @@ void recsys_gru_init_live(recsys_gru_t *m, uint64_t seed,
  * sampled softmax over the target and neg[0 .. n_neg), with logit - logq[j]
  * when logq (n_items values) is not NULL and negatives equal to the target
  * masked.  grad must have m's shape; it is overwritten with the gradient
- * of the summed loss, which goes to *loss.  RECSYS_OK, RECSYS_EINVAL or
- * RECSYS_ENOMEM.
+ * of the summed loss, which goes to *loss.  When m is tied, grad (untied)
+ * gets the gradient of the shared matrix, both paths summed, in E and the
+ * same in O (the derivative with respect to any one of O's entries, which
+ * are E's).  RECSYS_OK, RECSYS_EINVAL or RECSYS_ENOMEM.
  */
 int recsys_gru_loss_grad(const recsys_gru_t *m, const uint32_t *seq,
     uint32_t n, const uint32_t *neg, uint32_t n_neg, const float *logq,
@@ -176,8 +200,8 @@ int recsys_gru_loss_grad(const recsys_gru_t *m, const uint32_t *seq,
  * Trains m (allocated here; free with recsys_gru_free()) of cell o->cell
  * on t->seq as described above.  RECSYS_OK, RECSYS_EINVAL (dim or hidden
  * 0 or above RECSYS_GRU_MAX_DIM, max_len < 2, batch or epochs 0, lr not
- * positive, an unknown cell, dropout or valid outside [0, 1), skip or
- * refit above 1, skip with dim other than hidden) or
+ * positive, an unknown cell, dropout or valid outside [0, 1), skip,
+ * refit or tie above 1, skip or tie with dim other than hidden) or
  * RECSYS_ENOMEM.  Memory: the model, its two Adam moments and a gradient
  * the size of E, O and bo (about 4 copies of the model), plus per window
  * of a batch about max_len (10h + d + S) + S (h + 1) + 3h (d + h + 1)

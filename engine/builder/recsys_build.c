@@ -1143,6 +1143,7 @@ recsys_build_rnn(const recsys_build_opts_t *o, recsys_parts_t *parts,
     go.patience = o->rnn_patience;
     go.skip = o->rnn_skip;
     go.refit = o->rnn_refit;
+    go.tie = o->rnn_tie;
 
     rc = recsys_gru_train(&parts->train, &go, &rnn);
 

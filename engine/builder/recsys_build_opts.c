@@ -178,6 +178,9 @@ const recsys_opt_t  recsys_build_options[] = {
     recsys_bo_u32("rnn-refit", "rnn_refit", rnn_refit, 0, 1, "0|1",
                   "1: after early stopping, train again on all rows "
                   "for the best epoch count"),
+    recsys_bo_u32("rnn-tie", "rnn_tie", rnn_tie, 0, 1, "0|1",
+                  "1: the output layer's item rows are the input "
+                  "embedding (needs dim = hidden)"),
     recsys_bo_u32("gru-epochs", "gru_epochs", lstm_epochs, 1, 1000, "N",
                   "GRU and LSTM training epochs (at most)"),
     recsys_bo_u32("gru-dim", "gru_dim", lstm_dim, 1, 256, "D",
@@ -266,6 +269,7 @@ recsys_build_defaults(recsys_build_opts_t *o)
     o->rnn_patience = 2;
     o->rnn_skip = recsys_gru_default.skip;
     o->rnn_refit = recsys_gru_default.refit;
+    o->rnn_tie = recsys_gru_default.tie;
     o->rule_gap = 0.0;
     o->ease = 1;
     /*

@@ -71,6 +71,7 @@ typedef struct {
     uint32_t     rnn_skip;          /* 1: the skip connection */
     uint32_t     rnn_refit;         /* 1: train again on all rows for
                                        the early-stopped epoch count */
+    uint32_t     rnn_tie;           /* 1: output rows tied to E */
     int          ease;              /* EASE^R over the ease_items most
                                        popular items (a dense n^3 solve) */
     double       ease_lambda;

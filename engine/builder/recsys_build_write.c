@@ -627,10 +627,12 @@ recsys_build_rnn_params(const recsys_build_opts_t *o)
     json_t      *p;
     uint32_t     k;
     const char  *key[] = { "epochs", "dim", "hidden", "negatives", "batch",
-                           "max_len", "patience", "skip", "refit" };
+                           "max_len", "patience", "tie", "skip",
+                           "refit" };
     uint32_t     val[] = { o->lstm_epochs, o->lstm_dim, o->lstm_hidden,
                            o->rnn_negatives, o->rnn_batch, o->rnn_max_len,
-                           o->rnn_patience, o->rnn_skip, o->rnn_refit };
+                           o->rnn_patience, o->rnn_tie, o->rnn_skip,
+                           o->rnn_refit };
 
     p = json_pack("{s:f, s:f, s:f}", "lr", (double) o->rnn_lr,
                   "dropout", (double) o->rnn_dropout,

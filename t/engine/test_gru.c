@@ -20,6 +20,9 @@
  *    validation).
  * 7. The refit after early stopping equals plain training for the
  *    early-stopped epoch count, and is not the early-stopped model.
+ * 8. Weight tying: the gradient of the shared matrix (both cells, with
+ *    and without the skip connection), one training step against Adam's
+ *    first step computed here, E packed where O goes, bad values refused.
  * Prints TAP.
  */
 
@@ -146,7 +149,7 @@ t_gradcheck(recsys_gru_t *m, const uint32_t *seq, uint32_t n,
 
 
 static void
-t_gradient(uint32_t cell, uint32_t skip)
+t_gradient(uint32_t cell, uint32_t skip, uint32_t tie)
 {
     int            ok;
     double         worst;
@@ -158,12 +161,17 @@ t_gradient(uint32_t cell, uint32_t skip)
 
     static const uint32_t  seq[] = { 1, 4, 2, 6, 0, 4 };
     static const uint32_t  neg[] = { 3, 2, 5, 5, 0 };
+    static const char     *names[2][2][2] = {
+        { { "GRU", "GRU tied" }, { "GRU + skip", "GRU + skip, tied" } },
+        { { "LSTM", "LSTM tied" }, { "LSTM + skip", "LSTM + skip, tied" } }
+    };
 
-    name = cell == RECSYS_RNN_LSTM ? (skip ? "LSTM + skip" : "LSTM")
-                                   : (skip ? "GRU + skip" : "GRU");
+    name = names[cell == RECSYS_RNN_LSTM][skip][tie];
 
-    /* the skip connection needs dim = hidden */
-    if (recsys_rnn_alloc(&m, cell, 7, skip ? 4 : 3, 4) != RECSYS_OK) {
+    /* the skip connection and the tie need dim = hidden */
+    if (recsys_rnn_alloc(&m, cell, 7, skip || tie ? 4 : 3, 4) != RECSYS_OK
+        || (tie && recsys_gru_tie(&m) != RECSYS_OK))
+    {
         tap_ok(0, "alloc tiny model");
         return;
     }
@@ -183,19 +191,33 @@ t_gradient(uint32_t cell, uint32_t skip)
         logq[i] = (float) log((i + 1.0) / 28.0);
     }
 
+    /* tied: O's 28 entries are E's, each checked twice */
     worst = t_gradcheck(&m, seq, 6, NULL, 0, NULL, &ok);
     tap_ok(ok && worst < 2e-2,
            "%s, full softmax: backward matches finite differences "
            "(worst relative error %.2g over all %u parameters)", name, worst,
-           skip ? (cell == RECSYS_RNN_LSTM ? 207u : 171u)
-                : (cell == RECSYS_RNN_LSTM ? 184u : 152u));
+           (skip || tie ? (cell == RECSYS_RNN_LSTM ? 207u : 171u)
+                        : (cell == RECSYS_RNN_LSTM ? 184u : 152u))
+           - (tie ? 28u : 0u));
 
     worst = t_gradcheck(&m, seq, 6, neg, 5, logq, &ok);
     tap_ok(ok && worst < 2e-2,
            "%s, sampled softmax with log-q: backward matches finite "
            "differences (worst %.2g)", name, worst);
 
-    if (!skip) {
+    if (tie) {
+        double        loss;
+        recsys_gru_t  g;
+
+        recsys_rnn_alloc(&g, cell, 7, 4, 4);
+        recsys_gru_tie(&g);
+        tap_is_int(recsys_gru_loss_grad(&m, seq, 6, NULL, 0, NULL, &g,
+                                        &loss),
+                   RECSYS_EINVAL, "%s: a tied gradient model refused", name);
+        recsys_gru_free(&g);
+    }
+
+    if (!skip && !tie) {
         double        loss;
         recsys_gru_t  g;
         uint32_t      bad[] = { 1, 7 };
@@ -618,6 +640,152 @@ t_refit(void)
 
 
 /*
+ * The tied trainer against a step computed here: one epoch of one batch
+ * (every user's sequence is one window, full softmax, no dropout) is one
+ * Adam step from the seeded start, which moves each parameter by
+ * -lr g / (|g| + eps / sqrt(1 - beta2)), g the mean gradient over the
+ * predictions, here the sum of recsys_gru_loss_grad() over the users (the
+ * tied gradient: both paths into E) divided by their number.  Both cells,
+ * with and without the skip connection.  Then the packed tied model holds
+ * E where O goes, and the option's bad values are refused.
+ */
+static void
+t_tie_step(void)
+{
+    int                ok;
+    void              *buf;
+    float             *p0, *p1, *pg, *pa;
+    size_t             k, total, sz;
+    double             worst, gs, want, loss, preds;
+    uint32_t           cell, skip, u, from, len, live;
+    unsigned char      seen[20];
+    recsys_gru_t       m0, m1, g, acc;
+    recsys_train_t     t;
+    recsys_gru_opts_t  o;
+
+    if (t_space_seqs(0, &t) != RECSYS_OK) {
+        tap_ok(0, "the tied step's sequences");
+        return;
+    }
+
+    memset(seen, 0, sizeof(seen));
+    live = 0;
+    for (k = 0; k < t.seq.n_entries; k++) {
+        live += !seen[t.seq.entries[k].item];
+        seen[t.seq.entries[k].item] = 1;
+    }
+
+    /* every item in training: the trainer's init is recsys_gru_init's */
+    tap_is_int(live, 20, "every item occurs in the tied step's sequences");
+
+    for (cell = RECSYS_RNN_GRU; cell <= RECSYS_RNN_LSTM; cell++) {
+        for (skip = 0; skip <= 1; skip++) {
+            /* one Adam step (one epoch, every user's window in one batch),
+               no draws (no dropout, no validation split) */
+            o = (recsys_gru_opts_t) {
+                .dim = T_D, .hidden = T_D, .epochs = 1, .max_len = 16,
+                .negatives = 0, .batch = 64, .lr = 1e-3f, .seed = 42,
+                .cell = cell, .patience = 2, .skip = skip, .tie = 1
+            };
+
+            ok = recsys_gru_train(&t, &o, &m1) == RECSYS_OK
+                 && recsys_rnn_alloc(&m0, cell, 20, T_D, T_D) == RECSYS_OK
+                 && recsys_gru_tie(&m0) == RECSYS_OK
+                 && recsys_rnn_alloc(&g, cell, 20, T_D, T_D) == RECSYS_OK
+                 && recsys_rnn_alloc(&acc, cell, 20, T_D, T_D) == RECSYS_OK;
+
+            if (!ok) {
+                tap_ok(0, "train and allocate the tied models");
+                continue;
+            }
+
+            recsys_gru_init(&m0, o.seed);
+            m0.skip = skip;
+            preds = 0.0;
+
+            for (u = 0; ok && u < 30; u++) {
+                from = t.seq.offsets[u];
+                len = t.seq.offsets[u + 1] - from;
+                {
+                    uint32_t  seq[16], j;
+
+                    for (j = 0; j < len; j++) {
+                        seq[j] = t.seq.entries[from + j].item;
+                    }
+
+                    ok = recsys_gru_loss_grad(&m0, seq, len, NULL, 0, NULL,
+                                              &g, &loss) == RECSYS_OK;
+                }
+
+                preds += len - 1;
+                t_param(&g, 0, &total);
+
+                for (k = 0; k < total; k++) {
+                    *t_param(&acc, k, &total) += *t_param(&g, k, &total);
+                }
+            }
+
+            worst = ok ? 0.0 : 1.0;
+
+            for (k = 0; ok && k < total; k++) {
+                p0 = t_param(&m0, k, &total);
+                p1 = t_param(&m1, k, &total);
+                pa = t_param(&acc, k, &total);
+                gs = *pa / preds;
+                want = -1e-3 * gs / (fabs(gs) + 1e-8 / sqrt(1.0 - 0.999));
+                gs = fabs((double) *p1 - *p0 - want);
+                worst = gs > worst ? gs : worst;
+            }
+
+            tap_ok(m1.O == m1.E && worst < 2e-6,
+                   "%s%s, tied: one batch moves every parameter by Adam's "
+                   "first step on the summed gradient of both paths "
+                   "(worst difference %.2g, lr 1e-3)",
+                   cell == RECSYS_RNN_GRU ? "GRU" : "LSTM",
+                   skip ? " + skip" : "", worst);
+
+            buf = NULL;
+            sz = (size_t) 20 * T_D * sizeof(float);
+            pg = NULL;
+
+            if (recsys_gru_pack(&m1, 5, &buf, &total) == RECSYS_OK) {
+                /* E after the head, then W, U, b (cell blocks), then O */
+                pg = (float *) ((char *) buf + 24 + sz
+                                + (size_t) cell * T_D * (2 * T_D + 1)
+                                  * sizeof(float));
+            }
+
+            tap_ok(pg != NULL && memcmp((char *) buf + 24, pg, sz) == 0
+                   && memcmp(pg, m1.E, sz) == 0,
+                   "the packed tied model holds E where O goes");
+
+            free(buf);
+            recsys_gru_free(&m0);
+            recsys_gru_free(&m1);
+            recsys_gru_free(&g);
+            recsys_gru_free(&acc);
+        }
+    }
+
+    o = t_space_opts(0);
+    o.tie = 2;
+    tap_is_int(recsys_gru_train(&t, &o, &m1), RECSYS_EINVAL,
+               "tie 2 is refused");
+    o.tie = 1;
+    o.skip = 0;
+    o.hidden = T_D + 1;
+    tap_is_int(recsys_gru_train(&t, &o, &m1), RECSYS_EINVAL,
+               "tie with dim other than hidden is refused");
+    recsys_rnn_alloc(&m0, RECSYS_RNN_GRU, 20, T_D, T_D + 1);
+    tap_is_int(recsys_gru_tie(&m0), RECSYS_EINVAL,
+               "so is tying a model whose dim is not its hidden size");
+    recsys_gru_free(&m0);
+
+    recsys_csr_free(&t.seq);
+}
+
+
+/*
  * Training does not depend on the index space: the same sequences with
  * empty users and items in between give the same weights, item for item.
  */
@@ -769,10 +937,15 @@ main(void)
 {
     t_mkdtemp(t_dir, sizeof(t_dir), "test_gru");
 
-    t_gradient(RECSYS_RNN_GRU, 0);
-    t_gradient(RECSYS_RNN_LSTM, 0);
-    t_gradient(RECSYS_RNN_GRU, 1);
-    t_gradient(RECSYS_RNN_LSTM, 1);
+    t_gradient(RECSYS_RNN_GRU, 0, 0);
+    t_gradient(RECSYS_RNN_LSTM, 0, 0);
+    t_gradient(RECSYS_RNN_GRU, 1, 0);
+    t_gradient(RECSYS_RNN_LSTM, 1, 0);
+    t_gradient(RECSYS_RNN_GRU, 0, 1);
+    t_gradient(RECSYS_RNN_LSTM, 0, 1);
+    t_gradient(RECSYS_RNN_GRU, 1, 1);
+    t_gradient(RECSYS_RNN_LSTM, 1, 1);
+    t_tie_step();
     t_space();
     t_skip_score();
     t_refit();
