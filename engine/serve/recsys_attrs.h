@@ -99,9 +99,10 @@ int recsys_attrs_dict_find(const recsys_attr_t *at, const char *p,
 uint32_t recsys_attrs_epoch(const recsys_attrs_t *a, double now);
 
 /*
- * The series of item (UINT32_MAX, RECSYS_NO_INDEX: none), inline: the
- * series slots ask it of every candidate.  recsys_attrs_series_in() reads
- * it from the series attribute at, when the caller holds it.
+ * The series of item (UINT32_MAX, RECSYS_NO_INDEX: none).  The model reads
+ * it once per item when it opens (recsys_model_item_facts, where the
+ * series slots find it); recsys_attrs_series_in() reads it from the series
+ * attribute at, when the caller holds it.
  */
 static inline uint32_t
 recsys_attrs_series_in(const recsys_attr_t *at, uint32_t item)

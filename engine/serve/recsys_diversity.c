@@ -371,8 +371,6 @@ recsys_div_build(recsys_div_t *d, double top)
         win[i] = bound[r] > bound[l] ? r : l;
         val[i] = bound[win[i]];
     }
-
-    win[0] = 0;                     /* read past the root, never used */
 }
 
 

@@ -77,7 +77,8 @@ struct recsys_model_s {
     uint32_t              explain_history;
     recsys_attrs_t        attrs;
     int                   has_attrs;
-    recsys_item_facts_t  *facts;        /* per item: what diversity reads
+    recsys_item_facts_t  *facts;        /* per item: what the series slots
+                                           and diversity read
                                            (recsys_model_item_facts) */
 };
 
