@@ -19,6 +19,9 @@
 #   ./build.sh bench-events     live events: /event and /recommend beside
 #                               static, the zone's capacity, an online
 #                               replay (bench/bench-events.sh)
+#   ./build.sh bench-overrides  takedowns under load: no hidden item one
+#                               reload interval after the overrides file
+#                               changed (bench/bench-overrides.sh)
 #   ./build.sh valgrind         the module under valgrind's memcheck: 0
 #                               errors and 0 bytes lost are required
 #                               (bench/valgrind.sh)
@@ -265,6 +268,7 @@ case "${1:-build}" in
     quality) shift; build_all; exec "$ROOT/bench/quality.sh" "$@" ;;
     bench-verify) shift; build_all; exec "$ROOT/bench/bench-verify.sh" "$@" ;;
     bench-events) shift; build_all; exec "$ROOT/bench/bench-events.sh" "$@" ;;
+    bench-overrides) shift; build_all; exec "$ROOT/bench/bench-overrides.sh" "$@" ;;
     valgrind) shift; build_all; exec "$ROOT/bench/valgrind.sh" "$@" ;;
     screenshots) shift; PACKAGES="$PACKAGES chromium"; build_all
         exec "$ROOT/docs/screenshots.sh" "$@" ;;
@@ -273,5 +277,5 @@ case "${1:-build}" in
     deb) shift; cmd_deb "$@" ;;
     clean) rm -rf "$BUILD" ;;
     packages) shift; install_packages "$@" ;;
-    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, bench-verify, valgrind, screenshots, fuzz, deb, clean, packages)" ;;
+    *) die "unknown command $1 (build, run, test, bench, bench-build, quality, bench-verify, bench-events, bench-overrides, valgrind, screenshots, fuzz, deb, clean, packages)" ;;
 esac
