@@ -29,11 +29,8 @@ BENCH_NAME=bench-overrides
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-DURATION=${DURATION:-14}
-CHANGES=${CHANGES:-3}
-HIDE=${HIDE:-10}
-INTERVAL_MS=${INTERVAL_MS:-500}
-SLACK_MS=${SLACK_MS:-50}
+: "${DURATION:=14}" "${CHANGES:=3}" "${HIDE:=10}" "${INTERVAL_MS:=500}" \
+    "${SLACK_MS:=50}"
 
 need_packages wrk curl perl
 need_build
@@ -49,16 +46,16 @@ say "gen and build (the sample data set)"
 
 ovr="$WORK/overrides.txt"
 : > "$ovr"                          # no rules yet
-port=$(free_port)
-conf="$WORK/nginx.conf"
-small_conf "$conf" "$port" 2 on "
+recommend="
         location = /recommend {
             recsys;
             recsys_model $WORK/model.mdb;
             recsys_overrides $ovr;
             recsys_reload_interval ${INTERVAL_MS}ms;
         }"
-start_nginx "$conf"
+port=$(free_port)
+small_conf "$WORK/nginx.conf" "$port" 2 on "$recommend"
+start_nginx "$WORK/nginx.conf"
 wait_ready "http://127.0.0.1:$port/recommend?user=nobody" 600
 
 awk -F, 'NR > 1 && !seen[$1]++ { print "/recommend?user=" $1 }' \
@@ -92,8 +89,8 @@ echo "0 $(date +%s%3N)" > "$rules.tmp" && mv "$rules.tmp" "$rules"
 cp "$WORK/set.1" "$rules.next"
 
 say "load: ${DURATION}s, $CHANGES changes of the overrides file"
-PATHS="$WORK/paths.txt" RULES="$rules" INTERVAL_MS="$INTERVAL_MS" \
-    SLACK_MS="$SLACK_MS" wrk -t2 -c16 -d"${DURATION}s" \
+BENCH_DIR="$ROOT/bench" PATHS="$WORK/paths.txt" RULES="$rules" \
+    INTERVAL_MS="$INTERVAL_MS" SLACK_MS="$SLACK_MS" wrk -t2 -c16 -d"${DURATION}s" \
     -s "$ROOT/bench/overrides.lua" "http://127.0.0.1:$port" \
     > "$WORK/load.wrk" 2>&1 &
 wrk_pid=$!

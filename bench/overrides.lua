@@ -2,8 +2,12 @@
 -- reads every answer for items an overrides file hides
 -- (bench/bench-overrides.sh).
 --
---   PATHS=paths.txt RULES=phase.txt INTERVAL_MS=500 SLACK_MS=50 \
---       wrk -t2 -c16 -d12s -s bench/overrides.lua http://127.0.0.1:PORT
+--   BENCH_DIR=bench PATHS=paths.txt RULES=phase.txt INTERVAL_MS=500 \
+--       SLACK_MS=50 wrk -t2 -c16 -d12s -s bench/overrides.lua \
+--       http://127.0.0.1:PORT
+--
+-- The paths and their rotation are bench/rotate.lua's (BENCH_DIR: the
+-- directory that holds it); this script adds the reading of the answers.
 --
 -- RULES, rewritten by the caller each time it publishes an overrides file
 -- (atomically, by rename): the first line is the number of the change and
@@ -39,32 +43,21 @@ local function now_ms()
     return tonumber(ts.sec) * 1000 + tonumber(ts.nsec) / 1e6
 end
 
-local file = os.getenv("PATHS") or "paths.txt"
+-- the paths, their rotation (setup, init, request) from bench/rotate.lua
+dofile((os.getenv("BENCH_DIR") or "bench") .. "/rotate.lua")
+
 local rules_file = os.getenv("RULES") or "phase.txt"
 local interval = tonumber(os.getenv("INTERVAL_MS") or "500")
 local slack = tonumber(os.getenv("SLACK_MS") or "50")
 
-paths = {}
-for line in io.lines(file) do
-    if #line > 0 then
-        paths[#paths + 1] = line
-    end
-end
-
-if #paths == 0 then
-    error("overrides.lua: no paths in " .. file)
-end
-
 local threads = {}
-local nthreads = 0
+local rotate_setup = setup
 
 function setup(thread)
-    nthreads = nthreads + 1
-    thread:set("id", nthreads)
+    rotate_setup(thread)
     table.insert(threads, thread)
 end
 
-local i = 0
 local change, since, hidden = -1, 0, {}
 local next_ids = {}
 local read_at = 0
@@ -113,15 +106,6 @@ local function read_next()
         end
     end
     f:close()
-end
-
-function init(args)
-    i = ((id or 1) - 1) * math.floor(#paths / 16)
-end
-
-function request()
-    i = i % #paths + 1
-    return wrk.format(nil, paths[i])
 end
 
 local function holds(body, ids)
