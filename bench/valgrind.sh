@@ -65,6 +65,9 @@ while IFS=, read -r u i; do
     echo "/recommend?user=$u&genre=Drama&exclude=$i&offset=3" >> "$urls"
     echo "/recommend?user=$u&item=$i&predict=1" >> "$urls"
     echo "/recommend?user=$u&n=x" >> "$urls"
+    echo "/recommend?user=$u&diversity=0.5&offset=2&n=12&explain=1" >> "$urls"
+    echo "/recommend?history=$i&diversity=0.8&n=5" >> "$urls"
+    echo "/recommend?user=$u&filter=year%3E%3D1990,regions~US%7CFR" >> "$urls"
     echo "/status?format=prometheus" >> "$urls"
 done < "$WORK/pairs.txt"
 
