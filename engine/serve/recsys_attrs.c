@@ -384,6 +384,22 @@ recsys_attrs_epoch(const recsys_attrs_t *a, double now)
 }
 
 
+uint32_t
+recsys_attrs_series(const recsys_attrs_t *a, uint32_t item)
+{
+    uint32_t              n;
+    const unsigned char  *vals;
+
+    if (a->series < 0 || a->ep_offs == NULL) {
+        return UINT32_MAX;
+    }
+
+    recsys_attrs_values(&a->attr[a->series], item, &vals, &n);
+
+    return n > 0 ? recsys_get_u32(vals) : UINT32_MAX;
+}
+
+
 void
 recsys_attrs_episodes(const recsys_attrs_t *a, uint32_t series,
     const unsigned char **items, uint32_t *n)

@@ -101,29 +101,9 @@ uint32_t recsys_attrs_epoch(const recsys_attrs_t *a, double now);
 /*
  * The series of item (UINT32_MAX, RECSYS_NO_INDEX: none).  The model reads
  * it once per item when it opens (recsys_model_item_facts, where the
- * series slots find it); recsys_attrs_series_in() reads it from the series
- * attribute at, when the caller holds it.
+ * series slots find it).
  */
-static inline uint32_t
-recsys_attrs_series_in(const recsys_attr_t *at, uint32_t item)
-{
-    uint32_t              n;
-    const unsigned char  *vals;
-
-    recsys_attrs_values(at, item, &vals, &n);
-
-    return n > 0 ? recsys_get_u32(vals) : UINT32_MAX;
-}
-
-static inline uint32_t
-recsys_attrs_series(const recsys_attrs_t *a, uint32_t item)
-{
-    if (a->series < 0 || a->ep_offs == NULL) {
-        return UINT32_MAX;
-    }
-
-    return recsys_attrs_series_in(&a->attr[a->series], item);
-}
+uint32_t recsys_attrs_series(const recsys_attrs_t *a, uint32_t item);
 
 /* That series' items in episode order: n uint32 at *items. */
 void recsys_attrs_episodes(const recsys_attrs_t *a, uint32_t series,

@@ -160,8 +160,8 @@ recsys_model_read_facts(recsys_model_t *m, char *err, size_t errlen)
     double                 share;
     uint32_t               i, g, n, item;
     recsys_row_t           row;
-    const recsys_attr_t   *series;
     recsys_item_facts_t   *f;
+    const recsys_list_t   *genres;
 
     n = m->header.n_items + 1;
     m->facts = calloc(n, sizeof(recsys_item_facts_t));
@@ -170,20 +170,18 @@ recsys_model_read_facts(recsys_model_t *m, char *err, size_t errlen)
                                  "out of memory");
     }
 
-    series = m->has_attrs && m->attrs.series >= 0
-             && m->attrs.ep_offs != NULL
-             ? &m->attrs.attr[m->attrs.series] : NULL;
+    genres = recsys_model_list(m, RECSYS_L_ITEM_GENRES);
 
     for (i = 0; i < n; i++) {
-        row = recsys_list_row(recsys_model_list(m, RECSYS_L_ITEM_GENRES), i);
+        row = recsys_list_row(genres, i);
         f = &m->facts[i];
 
         for (g = 0; g < row.n; g++) {
             f->genres |= (uint64_t) 1 << (recsys_row_item(row, g) & 63);
         }
 
-        f->series = series != NULL && i < m->header.n_items
-                    ? recsys_attrs_series_in(series, i) : RECSYS_NO_INDEX;
+        f->series = m->has_attrs && i < m->header.n_items
+                    ? recsys_attrs_series(&m->attrs, i) : RECSYS_NO_INDEX;
     }
 
     row = recsys_list_row(&m->lists[RECSYS_L_POPULAR], 0);
