@@ -1,10 +1,12 @@
 /*
  * recsys_rp3.c: RP3beta item-item weights by a sparse walk.
  *
- * The two transition matrices are precomputed once, raised to alpha, as
- * arrays parallel to the train layouts: pu[] beside by_user.entries
- * (Pui^alpha) and pi[] beside by_item.entries (Piu^alpha), with pen[j] =
- * deg(j)^-beta.  Row i of W is then one walk, item i -> its users -> their
+ * The two transition matrices are precomputed once, raised to alpha:
+ * pu[] (Pui^alpha) and pi[] (Piu^alpha), with pen[j] = deg(j)^-beta.
+ * With values they are arrays parallel to the train layouts (beside
+ * by_user.entries and by_item.entries); without, every entry of a row is
+ * 1 / the row's degree, so they hold one value per row (recsys_rp3_at):
+ * the same floats, 8 bytes a row of the log fewer.  Row i of W is then one walk, item i -> its users -> their
  * items, into a per-thread dense accumulator whose touched slots are
  * marked and listed, so that resetting costs only what was used (the
  * item-CF pattern, recsys_itemcf.c).  Each row is summed by one thread
@@ -25,7 +27,23 @@ const recsys_rp3_opts_t  recsys_rp3_default = {
 };
 
 
-/* One step matrix, row-normalised and raised to alpha, beside c. */
+/* The step probability of entry e of row r (see the top of the file). */
+static inline float
+recsys_rp3_at(const float *p, int values, uint32_t r, uint32_t e)
+{
+    return p[values ? e : r];
+}
+
+
+/* The places p needs for c: one per entry with values, else one per row. */
+static size_t
+recsys_rp3_places(const recsys_csr_t *c, int values)
+{
+    return (size_t) (values ? c->n_entries : c->n_rows) + 1;
+}
+
+
+/* One step matrix, row-normalised and raised to alpha, into p. */
 static int
 recsys_rp3_step(const recsys_csr_t *c, int values, double alpha, float *p)
 {
@@ -33,10 +51,16 @@ recsys_rp3_step(const recsys_csr_t *c, int values, double alpha, float *p)
     uint32_t  r, e;
 
     for (r = 0; r < c->n_rows; r++) {
+        if (!values) {
+            s = (double) (c->offsets[r + 1] - c->offsets[r]);
+            p[r] = s > 0.0 ? (float) pow(1.0 / s, alpha) : 0.0f;
+            continue;
+        }
+
         s = 0.0;
 
         for (e = c->offsets[r]; e < c->offsets[r + 1]; e++) {
-            x = values ? (double) c->entries[e].score : 1.0;
+            x = (double) c->entries[e].score;
 
             if (!(x >= 0.0)) {
                 return RECSYS_EINVAL;
@@ -46,7 +70,7 @@ recsys_rp3_step(const recsys_csr_t *c, int values, double alpha, float *p)
         }
 
         for (e = c->offsets[r]; e < c->offsets[r + 1]; e++) {
-            x = values ? (double) c->entries[e].score : 1.0;
+            x = (double) c->entries[e].score;
             p[e] = s > 0.0 ? (float) pow(x / s, alpha) : 0.0f;
         }
     }
@@ -74,8 +98,8 @@ recsys_rp3_build(const recsys_train_t *t, const recsys_rp3_opts_t *o,
     k = o->k;
     failed = 0;
 
-    pu = malloc(((size_t) t->by_user.n_entries + 1) * sizeof(float));
-    pi = malloc(((size_t) t->by_item.n_entries + 1) * sizeof(float));
+    pu = malloc(recsys_rp3_places(&t->by_user, o->values) * sizeof(float));
+    pi = malloc(recsys_rp3_places(&t->by_item, o->values) * sizeof(float));
     pen = malloc(((size_t) n_items + 1) * sizeof(double));
     count = calloc((size_t) n_items + 1, sizeof(uint32_t));
     slots = malloc(((size_t) n_items * k + 1) * sizeof(recsys_entry_t));
@@ -134,7 +158,7 @@ recsys_rp3_build(const recsys_train_t *t, const recsys_rp3_opts_t *o,
                  e++)
             {
                 u = t->by_item.entries[e].item;
-                w = pi[e];
+                w = recsys_rp3_at(pi, o->values, (uint32_t) i, e);
                 last = t->by_user.offsets[u + 1];
 
                 for (f = t->by_user.offsets[u]; f < last; f++) {
@@ -145,7 +169,7 @@ recsys_rp3_build(const recsys_train_t *t, const recsys_rp3_opts_t *o,
                         touched[n++] = x;
                     }
 
-                    acc[x] += w * pu[f];
+                    acc[x] += w * recsys_rp3_at(pu, o->values, u, f);
                 }
             }
 
