@@ -948,26 +948,126 @@ recsys_build_segments(const recsys_build_opts_t *o, recsys_parts_t *parts)
 
 
 /*
+ * Source s's per-user lists as one empty row per user: what the items
+ * part writes for lists that its users tasks score (the assembly fills
+ * each user's row from the user's part).
+ */
+static int
+recsys_build_no_lists(recsys_parts_t *parts, int s)
+{
+    return recsys_csr_alloc(&parts->recs[s], parts->train.n_users, 0) == 0
+           ? RECSYS_OK : RECSYS_ENOMEM;
+}
+
+
+/*
+ * Each user's rules list: the rules their whole history fires, seen items
+ * left out.  A users task (parts->mine) scores its own users only; the
+ * others' rows stay empty.  RECSYS_ECORRUPT when the packed rules do not
+ * read.
+ */
+static int
+recsys_build_rules_users(const recsys_build_opts_t *o, recsys_parts_t *parts)
+{
+    uint32_t             u, n, j, m, cap, *hist, users;
+    recsys_csr_t        *recs;
+    recsys_list_t        seen;
+    recsys_scored_t     *out;
+    recsys_rules_hit_t  *hits;
+    recsys_rules_view_t  view;
+
+    if (recsys_rules_view(parts->rules, parts->rules_size, &view)
+        != RECSYS_OK)
+    {
+        return RECSYS_ECORRUPT;
+    }
+
+    /* room for the lists of the users scored here */
+    users = parts->train.n_users;
+
+    if (parts->mine != NULL) {
+        for (u = 0, users = 0; u < parts->train.n_users; u++) {
+            users += parts->mine[u] != 0;
+        }
+    }
+
+    cap = 64;
+    seen = recsys_csr_view(&parts->train.by_user);
+    recs = &parts->recs[RECSYS_SRC_ASSOC];
+    out = malloc(((size_t) o->user_top + 1) * sizeof(recsys_scored_t));
+    hist = malloc(((size_t) parts->train.n_items + 1) * sizeof(uint32_t));
+    hits = malloc(((size_t) o->history * cap + 1)
+                  * sizeof(recsys_rules_hit_t));
+
+    if (out == NULL || hist == NULL || hits == NULL
+        || recsys_csr_alloc(recs, parts->train.n_users,
+                            (uint64_t) users * o->user_top) != 0)
+    {
+        free(out);
+        free(hist);
+        free(hits);
+        return RECSYS_ENOMEM;
+    }
+
+    n = 0;
+    for (u = 0; u < parts->train.n_users; u++) {
+        recs->offsets[u] = n;
+        m = 0;
+
+        if (parts->mine != NULL && !parts->mine[u]) {
+            continue;
+        }
+
+        /* the stored history, sorted by item as the scorer wants it */
+        for (j = parts->hist.offsets[u]; j < parts->hist.offsets[u + 1]; j++) {
+            hist[m++] = parts->hist.entries[j].item;
+        }
+
+        qsort(hist, m, sizeof(uint32_t), recsys_sorted_cmp_u32);
+
+        m = recsys_rules_score(&view, hist, m, cap, hits,
+                               o->history * cap, out, NULL, o->user_top);
+
+        for (j = 0; j < m; j++) {
+            if (recsys_row_contains(recsys_list_row(&seen, u), out[j].item)) {
+                continue;
+            }
+
+            recs->entries[n].item = out[j].item;
+            recs->entries[n].score = out[j].score;
+            n++;
+        }
+    }
+
+    recs->offsets[parts->train.n_users] = n;
+    recs->n_entries = n;
+
+    free(out);
+    free(hist);
+    free(hits);
+
+    return RECSYS_OK;
+}
+
+
+/*
  * Association rules (recsys_rules.c): FP-growth over each user's items
  * (those with value >= rule_min_value), or over sessions (rule_gap), rules
  * with up to 3 antecedent
  * items, packed for reading in place; per user, the consequents of the
- * rules their whole history fires (the "assoc" source).
+ * rules their whole history fires (the "assoc" source), but in the items
+ * part of the sharded build, whose users tasks score their own users.
  */
 static int
 recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
 {
     int                  rc;
-    uint32_t             u, n, j, m, cap, *hist, n_rules;
-    recsys_csr_t         tx, *recs;
-    recsys_list_t        seen;
+    uint32_t             n_rules;
+    recsys_csr_t         tx;
     recsys_rule_t       *rules;
-    recsys_scored_t     *out;
     recsys_itemsets_t    sets;
     recsys_mine_opts_t   mo;
-    recsys_rules_hit_t  *hits;
     recsys_rules_opts_t  ro;
-    recsys_rules_view_t  view;
 
     memset(&tx, 0, sizeof(tx));
     memset(&sets, 0, sizeof(sets));
@@ -1023,69 +1123,15 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
         return RECSYS_OK;       /* too dense to mine at this support */
     }
 
-    if (rc != RECSYS_OK
-        || recsys_rules_view(parts->rules, parts->rules_size, &view)
-           != RECSYS_OK)
-    {
-        return rc != RECSYS_OK ? rc : RECSYS_ECORRUPT;
+    if (rc != RECSYS_OK) {
+        return rc;
     }
 
-    /* each user's list: the rules their whole history fires */
-
-    cap = 64;
-    seen = recsys_csr_view(&parts->train.by_user);
-    recs = &parts->recs[RECSYS_SRC_ASSOC];
-    out = malloc(((size_t) o->user_top + 1) * sizeof(recsys_scored_t));
-    hist = malloc(((size_t) parts->train.n_items + 1) * sizeof(uint32_t));
-    hits = malloc(((size_t) o->history * cap + 1)
-                  * sizeof(recsys_rules_hit_t));
-
-    if (out == NULL || hist == NULL || hits == NULL
-        || recsys_csr_alloc(recs, parts->train.n_users,
-                            (uint64_t) parts->train.n_users * o->user_top)
-           != 0)
-    {
-        free(out);
-        free(hist);
-        free(hits);
-        return RECSYS_ENOMEM;
-    }
-
-    n = 0;
-    for (u = 0; u < parts->train.n_users; u++) {
-        recs->offsets[u] = n;
-        m = 0;
-
-        /* the stored history, sorted by item as the scorer wants it */
-        for (j = parts->hist.offsets[u]; j < parts->hist.offsets[u + 1]; j++) {
-            hist[m++] = parts->hist.entries[j].item;
-        }
-
-        qsort(hist, m, sizeof(uint32_t), recsys_sorted_cmp_u32);
-
-        m = recsys_rules_score(&view, hist, m, cap, hits,
-                               o->history * cap, out, NULL, o->user_top);
-
-        for (j = 0; j < m; j++) {
-            if (recsys_row_contains(recsys_list_row(&seen, u), out[j].item)) {
-                continue;
-            }
-
-            recs->entries[n].item = out[j].item;
-            recs->entries[n].score = out[j].score;
-            n++;
-        }
-    }
-
-    recs->offsets[parts->train.n_users] = n;
-    recs->n_entries = n;
     parts->sources |= 1u << RECSYS_SRC_ASSOC;
 
-    free(out);
-    free(hist);
-    free(hits);
-
-    return RECSYS_OK;
+    /* the items part leaves the users' lists to the users tasks */
+    return o->items_part ? recsys_build_no_lists(parts, RECSYS_SRC_ASSOC)
+                         : recsys_build_rules_users(o, parts);
 }
 
 
@@ -1163,6 +1209,25 @@ recsys_build_rnn(const recsys_build_opts_t *o, recsys_parts_t *parts,
 
 
 /*
+ * Each user's Markov list from the chain's rows (parts->nbrs) and the
+ * user's own rows by time; a users task has only its own users' rows, so
+ * the others' lists are empty.
+ */
+static int
+recsys_build_markov_users(const recsys_build_opts_t *o, recsys_parts_t *parts)
+{
+    recsys_markov_opts_t  mo;
+
+    mo = recsys_markov_default;
+
+    return recsys_markov_user_top(&parts->nbrs[RECSYS_SRC_MARKOV],
+                                  &parts->train, mo.window, mo.decay,
+                                  o->user_top, 1,
+                                  &parts->recs[RECSYS_SRC_MARKOV]);
+}
+
+
+/*
  * Sequence models on each user's items in time order: a first-order
  * Markov chain (next-item lists, which also answer item=I&algo=markov),
  * and optionally a hidden Markov model and recurrent models, a GRU and an
@@ -1187,10 +1252,9 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
                                  &parts->nbrs[RECSYS_SRC_MARKOV]);
 
         if (rc == RECSYS_OK) {
-            rc = recsys_markov_user_top(&parts->nbrs[RECSYS_SRC_MARKOV],
-                                        &parts->train, mo.window, mo.decay,
-                                        o->user_top, 1,
-                                        &parts->recs[RECSYS_SRC_MARKOV]);
+            rc = o->items_part
+                 ? recsys_build_no_lists(parts, RECSYS_SRC_MARKOV)
+                 : recsys_build_markov_users(o, parts);
         }
 
         if (rc == RECSYS_OK) {
@@ -1353,8 +1417,9 @@ recsys_build_ease_part(const recsys_build_opts_t *o, const recsys_ease_t *m)
 /*
  * A users task of the sharded build (recsys_shard_items.h): the item
  * models and the whole-log lists read from the items part, then the lists
- * scored from each own user's history: item-CF, content and RP3beta over
- * their neighbours, EASE exactly from its dense B, and the blend.
+ * scored from each own user's history: the rules it fires, Markov from its
+ * rows by time, item-CF, content and RP3beta over their neighbours, EASE
+ * exactly from its dense B, and the blend.
  */
 static int
 recsys_build_users_part(recsys_data_t *d, recsys_parts_t *parts,
@@ -1376,6 +1441,17 @@ recsys_build_users_part(recsys_data_t *d, recsys_parts_t *parts,
     if (rc == RECSYS_OK) {
         rc = recsys_shard_items_load(o->from_items, parts->train.n_users,
                                      parts, err, errlen);
+    }
+
+    /* the lists that need only each user's own rows and the fitted model */
+    if (rc == RECSYS_OK && (parts->sources & (1u << RECSYS_SRC_ASSOC))
+        && parts->rules != NULL)
+    {
+        rc = recsys_build_rules_users(o, parts);
+    }
+
+    if (rc == RECSYS_OK && (parts->sources & (1u << RECSYS_SRC_MARKOV))) {
+        rc = recsys_build_markov_users(o, parts);
     }
 
     for (e = 0; rc == RECSYS_OK && e < parts->weights.n_entries; e++) {
