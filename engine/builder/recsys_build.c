@@ -853,6 +853,88 @@ recsys_build_segment_genres(const recsys_cluster_t *c, recsys_csr_t *out)
 
 
 /*
+ * Source s's per-user lists as one empty row per user: what the items
+ * part writes for lists that its users tasks score (the assembly fills
+ * each user's row from the user's part).
+ */
+static int
+recsys_build_no_lists(recsys_parts_t *parts, int s)
+{
+    return recsys_csr_alloc(&parts->recs[s], parts->train.n_users, 0) == 0
+           ? RECSYS_OK : RECSYS_ENOMEM;
+}
+
+
+/*
+ * Each user's segment list (recsys_cluster_recommend): the top items of
+ * the user's segment that the user has not seen, from the users' segments
+ * and the segments' top lists in parts; a users task has only its own
+ * users' segments, so the others' lists are empty.
+ */
+static int
+recsys_build_segment_users(const recsys_build_opts_t *o,
+    recsys_parts_t *parts)
+{
+    uint32_t          u, n, m, j, users;
+    recsys_csr_t     *recs, *us;
+    recsys_cluster_t  c;
+    recsys_scored_t  *out;
+
+    us = &parts->user_segment;
+    recs = &parts->recs[RECSYS_SRC_CLUSTER];
+
+    memset(&c, 0, sizeof(c));
+    c.n_users = us->n_rows;
+    c.k = parts->segment_top.n_rows;
+    c.top = parts->segment_top;
+    c.assign = malloc(((size_t) c.n_users + 1) * sizeof(int32_t));
+    out = malloc(((size_t) o->user_top + 1) * sizeof(recsys_scored_t));
+
+    users = 0;
+    for (u = 0; c.assign != NULL && u < c.n_users; u++) {
+        c.assign[u] = -1;
+
+        if (us->offsets[u + 1] > us->offsets[u]
+            && us->entries[us->offsets[u]].item < c.k)
+        {
+            c.assign[u] = (int32_t) us->entries[us->offsets[u]].item;
+            users++;
+        }
+    }
+
+    if (c.assign == NULL || out == NULL
+        || recsys_csr_alloc(recs, c.n_users, (uint64_t) users * o->user_top)
+           != 0)
+    {
+        free(c.assign);
+        free(out);
+        return RECSYS_ENOMEM;
+    }
+
+    n = 0;
+    for (u = 0; u < c.n_users; u++) {
+        recs->offsets[u] = n;
+        m = recsys_cluster_recommend(&c, &parts->train.by_user, u, out,
+                                     o->user_top);
+
+        for (j = 0; j < m; j++) {
+            recs->entries[n].item = out[j].item;
+            recs->entries[n].score = out[j].score;
+            n++;
+        }
+    }
+
+    recs->offsets[c.n_users] = n;
+    recs->n_entries = n;
+
+    free(c.assign);
+    free(out);
+
+    return RECSYS_OK;
+}
+
+
+/*
  * Segments of users by their genre profiles (recsys_cluster.c): each
  * user's segment, each segment's top items and genres, and per user the
  * segment's top items minus what the user has seen (the "cluster" source,
@@ -862,10 +944,8 @@ static int
 recsys_build_segments(const recsys_build_opts_t *o, recsys_parts_t *parts)
 {
     int                    rc;
-    uint32_t               u, n, total, k, m, j;
-    recsys_csr_t          *recs;
+    uint32_t               u, total;
     recsys_cluster_t       c;
-    recsys_scored_t       *out;
     recsys_cluster_opts_t  co;
 
     if (parts->train.n_genres == 0) {
@@ -886,24 +966,17 @@ recsys_build_segments(const recsys_build_opts_t *o, recsys_parts_t *parts)
     }
 
     parts->n_segments = c.k;
-    k = o->user_top;
-    recs = &parts->recs[RECSYS_SRC_CLUSTER];
-    out = malloc(((size_t) k + 1) * sizeof(recsys_scored_t));
 
     total = 0;
     for (u = 0; u < c.n_users; u++) {
         total += c.assign[u] >= 0;
     }
 
-    if (out == NULL
-        || recsys_csr_alloc(&parts->user_segment, c.n_users, total) != 0
+    if (recsys_csr_alloc(&parts->user_segment, c.n_users, total) != 0
         || recsys_csr_alloc(&parts->segment_top, c.k, c.top.n_entries) != 0
-        || recsys_csr_alloc(&parts->recs[RECSYS_SRC_CLUSTER], c.n_users,
-                            (uint64_t) c.n_users * k) != 0
         || recsys_build_segment_genres(&c, &parts->segment_genres)
            != RECSYS_OK)
     {
-        free(out);
         recsys_cluster_free(&c);
         return RECSYS_ENOMEM;
     }
@@ -914,7 +987,6 @@ recsys_build_segments(const recsys_build_opts_t *o, recsys_parts_t *parts)
            (size_t) c.top.n_entries * sizeof(recsys_entry_t));
 
     total = 0;
-    n = 0;
     for (u = 0; u < c.n_users; u++) {
         parts->user_segment.offsets[u] = total;
 
@@ -923,40 +995,15 @@ recsys_build_segments(const recsys_build_opts_t *o, recsys_parts_t *parts)
             parts->user_segment.entries[total].score = 1.0f;
             total++;
         }
-
-        recs->offsets[u] = n;
-        m = recsys_cluster_recommend(&c, &parts->train.by_user, u, out,
-                                     o->user_top);
-
-        for (j = 0; j < m; j++) {
-            recs->entries[n].item = out[j].item;
-            recs->entries[n].score = out[j].score;
-            n++;
-        }
     }
 
     parts->user_segment.offsets[c.n_users] = total;
-    recs->offsets[c.n_users] = n;
-    recs->n_entries = n;
     parts->sources |= 1u << RECSYS_SRC_CLUSTER;
-
-    free(out);
     recsys_cluster_free(&c);
 
-    return RECSYS_OK;
-}
-
-
-/*
- * Source s's per-user lists as one empty row per user: what the items
- * part writes for lists that its users tasks score (the assembly fills
- * each user's row from the user's part).
- */
-static int
-recsys_build_no_lists(recsys_parts_t *parts, int s)
-{
-    return recsys_csr_alloc(&parts->recs[s], parts->train.n_users, 0) == 0
-           ? RECSYS_OK : RECSYS_ENOMEM;
+    /* the items part leaves the users' lists to the users tasks */
+    return o->items_part ? recsys_build_no_lists(parts, RECSYS_SRC_CLUSTER)
+                         : recsys_build_segment_users(o, parts);
 }
 
 
@@ -1444,6 +1491,10 @@ recsys_build_users_part(recsys_data_t *d, recsys_parts_t *parts,
     }
 
     /* the lists that need only each user's own rows and the fitted model */
+    if (rc == RECSYS_OK && (parts->sources & (1u << RECSYS_SRC_CLUSTER))) {
+        rc = recsys_build_segment_users(o, parts);
+    }
+
     if (rc == RECSYS_OK && (parts->sources & (1u << RECSYS_SRC_ASSOC))
         && parts->rules != NULL)
     {

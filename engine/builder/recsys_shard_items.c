@@ -341,7 +341,8 @@ recsys_shard_items_own(int s)
 {
     return s == RECSYS_SRC_ITEMCF || s == RECSYS_SRC_CONTENT
            || s == RECSYS_SRC_RP3BETA || s == RECSYS_SRC_EASE
-           || s == RECSYS_SRC_ASSOC || s == RECSYS_SRC_MARKOV;
+           || s == RECSYS_SRC_ASSOC || s == RECSYS_SRC_MARKOV
+           || s == RECSYS_SRC_CLUSTER;
 }
 
 

@@ -4,8 +4,8 @@
  *
  * The items task (`recsys-build build --items-part`) fits every item model
  * once and writes a model whose own per-user lists (item-CF, content,
- * RP3beta, EASE, association rules, Markov, the blend, the explanations)
- * are empty, plus OUT.ease:
+ * RP3beta, EASE, segments, association rules, Markov, the blend, the
+ * explanations) are empty, plus OUT.ease:
  * EASE's dense B, which scores users exactly.  A users task
  * (`recsys-build build --from-items ITEMS --shard-ids merged/stats.json
  * --user-shard K --user-shards P`) reads its shard's rows only, with the
@@ -56,9 +56,9 @@ int recsys_shard_ease_load(const char *path, uint32_t n_items,
 /*
  * Fills parts from the items part at path: its header's sources and
  * segments, the item-side lists, packed models and rules whole, and of
- * the per-user lists it computed over every user (user-CF, segments, the
- * HMM and recurrent models, ALS, the means) the rows of users u % P == K only
- * (the others empty).  The lists this build scores itself are left out.
+ * the per-user lists it computed over every user (user-CF, the users'
+ * segments, the HMM and recurrent models, ALS, the means) the rows of
+ * users u % P == K only (the others empty).  The lists this build scores itself are left out.
  */
 int recsys_shard_items_load(const char *path, uint32_t n_users,
     recsys_parts_t *parts, char *err, size_t errlen);
