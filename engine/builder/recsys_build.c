@@ -938,7 +938,8 @@ recsys_build_segment_users(const recsys_build_opts_t *o,
  * Segments of users by their genre profiles (recsys_cluster.c): each
  * user's segment, each segment's top items and genres, and per user the
  * segment's top items minus what the user has seen (the "cluster" source,
- * and the answer for sparse users).  No catalog genres: no segments.
+ * and the answer for sparse users; in the items part of the sharded build
+ * the users tasks make these lists).  No catalog genres: no segments.
  */
 static int
 recsys_build_segments(const recsys_build_opts_t *o, recsys_parts_t *parts)
@@ -1464,8 +1465,8 @@ recsys_build_ease_part(const recsys_build_opts_t *o, const recsys_ease_t *m)
 /*
  * A users task of the sharded build (recsys_shard_items.h): the item
  * models and the whole-log lists read from the items part, then the lists
- * scored from each own user's history: the rules it fires, Markov from its
- * rows by time, item-CF, content and RP3beta over their neighbours, EASE
+ * scored from each own user's history: its segment's top items, the rules
+ * it fires, Markov from its rows by time, item-CF, content and RP3beta over their neighbours, EASE
  * exactly from its dense B, and the blend.
  */
 static int
