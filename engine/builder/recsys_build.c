@@ -326,6 +326,19 @@ recsys_build_mine(const recsys_build_opts_t *o, const recsys_parts_t *parts,
 
 
 /*
+ * Per-user lists as one empty row per user: what the items part of the
+ * sharded build writes for the lists its users tasks score (the assembly
+ * fills each user's row from the user's part), without making any.
+ */
+static int
+recsys_build_no_lists(const recsys_parts_t *parts, recsys_csr_t *dst)
+{
+    return recsys_csr_alloc(dst, parts->train.n_users, 0) == 0
+           ? RECSYS_OK : RECSYS_ENOMEM;
+}
+
+
+/*
  * Packs per-user lists computed into fixed slots (k per user, count[u]
  * used) into a csr, unless computing them failed; frees count and slots.
  */
@@ -344,6 +357,10 @@ recsys_build_user_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
     recsys_entry_t      *slots;
     recsys_progress_t    pg;
     const recsys_csr_t  *nb;
+
+    if (o->items_part) {
+        return recsys_build_no_lists(parts, dst);   /* the users tasks' */
+    }
 
     n_users = parts->train.n_users;
     k = o->user_top;
@@ -853,19 +870,6 @@ recsys_build_segment_genres(const recsys_cluster_t *c, recsys_csr_t *out)
 
 
 /*
- * Source s's per-user lists as one empty row per user: what the items
- * part writes for lists that its users tasks score (the assembly fills
- * each user's row from the user's part).
- */
-static int
-recsys_build_no_lists(recsys_parts_t *parts, int s)
-{
-    return recsys_csr_alloc(&parts->recs[s], parts->train.n_users, 0) == 0
-           ? RECSYS_OK : RECSYS_ENOMEM;
-}
-
-
-/*
  * Each user's segment list (recsys_cluster_recommend): the top items of
  * the user's segment that the user has not seen, from the users' segments
  * and the segments' top lists in parts; a users task has only its own
@@ -1003,7 +1007,8 @@ recsys_build_segments(const recsys_build_opts_t *o, recsys_parts_t *parts)
     recsys_cluster_free(&c);
 
     /* the items part leaves the users' lists to the users tasks */
-    return o->items_part ? recsys_build_no_lists(parts, RECSYS_SRC_CLUSTER)
+    return o->items_part ? recsys_build_no_lists(parts,
+                                    &parts->recs[RECSYS_SRC_CLUSTER])
                          : recsys_build_segment_users(o, parts);
 }
 
@@ -1178,7 +1183,8 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
     parts->sources |= 1u << RECSYS_SRC_ASSOC;
 
     /* the items part leaves the users' lists to the users tasks */
-    return o->items_part ? recsys_build_no_lists(parts, RECSYS_SRC_ASSOC)
+    return o->items_part ? recsys_build_no_lists(parts,
+                                    &parts->recs[RECSYS_SRC_ASSOC])
                          : recsys_build_rules_users(o, parts);
 }
 
@@ -1301,7 +1307,8 @@ recsys_build_sequences(const recsys_build_opts_t *o, recsys_parts_t *parts)
 
         if (rc == RECSYS_OK) {
             rc = o->items_part
-                 ? recsys_build_no_lists(parts, RECSYS_SRC_MARKOV)
+                 ? recsys_build_no_lists(parts,
+                                         &parts->recs[RECSYS_SRC_MARKOV])
                  : recsys_build_markov_users(o, parts);
         }
 
@@ -1355,6 +1362,10 @@ recsys_build_dense_lists(const recsys_build_opts_t *o, recsys_parts_t *parts,
     uint32_t           n_users, n_items, u, k, *count;
     recsys_entry_t    *slots;
     recsys_progress_t  pg;
+
+    if (o->items_part) {
+        return recsys_build_no_lists(parts, dst);   /* the users tasks' */
+    }
 
     n_users = parts->train.n_users;
     n_items = parts->train.n_items;
@@ -1466,8 +1477,8 @@ recsys_build_ease_part(const recsys_build_opts_t *o, const recsys_ease_t *m)
  * A users task of the sharded build (recsys_shard_items.h): the item
  * models and the whole-log lists read from the items part, then the lists
  * scored from each own user's history: its segment's top items, the rules
- * it fires, Markov from its rows by time, item-CF, content and RP3beta over their neighbours, EASE
- * exactly from its dense B, and the blend.
+ * it fires, Markov from its rows by time, item-CF, content and RP3beta
+ * over their neighbours, EASE exactly from its dense B, and the blend.
  */
 static int
 recsys_build_users_part(recsys_data_t *d, recsys_parts_t *parts,
@@ -1591,10 +1602,11 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
         rc = recsys_rp3_build(&parts->train, &ro,
                               &parts->nbrs[RECSYS_SRC_RP3BETA]);
 
-        /* a binary model: users are scored from what they saw, each 1 */
+        /* a binary model: users are scored from what they saw, each 1
+         * (by the users tasks when this is the items part) */
         memset(&ones, 0, sizeof(ones));
 
-        if (rc == RECSYS_OK) {
+        if (rc == RECSYS_OK && !o->items_part) {
             rc = recsys_build_binary_seen(&parts->train, &ones);
         }
 
