@@ -23,12 +23,13 @@
  *   merged/interactions.csv  merge: the shards' rows, shard after shard
  *   items/items-of-P.mdb     items: `recsys-build build --items-part` over
  *                            merged/interactions.csv: every item model
- *                            fitted once, the lists computed over every
- *                            user (user-CF, segments, rules, Markov and
- *                            the other sequence models, ALS) and the
- *                            users' histories; its own users' lists
- *                            (item-CF, content, RP3beta, EASE, the blend,
- *                            the explanations) left empty
+ *                            fitted once, the lists that need every
+ *                            user's rows (user-CF, the HMM and recurrent
+ *                            models, ALS), the users' segments and
+ *                            histories; the lists the users tasks score
+ *                            (item-CF, content, RP3beta, EASE, segments,
+ *                            rules, Markov, the blend, the explanations)
+ *                            left empty
  *   items/items-of-P.mdb.ease  items: EASE's dense B, which scores users
  *                            exactly (recsys_shard_items.h)
  *   parts/part-K-of-P.mdb    users K: `recsys-build build --from-items
