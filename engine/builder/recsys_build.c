@@ -737,6 +737,27 @@ recsys_build_free_parts(recsys_parts_t *parts)
 
 
 /*
+ * The rows by time and their times, once the models that read them (the
+ * history and trending of "prepare", the rules, the sequence models and
+ * EASE, which weighs rows by age) are fitted: the other item and user
+ * models then run beside half the training layout.
+ */
+static void
+recsys_build_drop_seq(recsys_parts_t *parts)
+{
+    if (parts->borrowed) {
+        return;
+    }
+
+    recsys_csr_free(&parts->train.seq);
+    parts->train.seq.n_rows = 0;
+    parts->train.seq.n_entries = 0;
+    free(parts->train.seq_time);
+    parts->train.seq_time = NULL;
+}
+
+
+/*
  * After the item and sequence models: the row layouts by time and by item
  * go (content, the blend, the session lists and the writer read only the
  * rows by user), unless the training data is borrowed.
@@ -1576,10 +1597,58 @@ recsys_build_users_part(recsys_data_t *d, recsys_parts_t *parts,
 
 
 /*
- * The linear and factor models (recsys_ease.c, recsys_rp3.c,
- * recsys_als.c).  EASE and RP3beta also keep item-to-item lists, which
- * score sessions at request time (each session item weighs 1, as in
- * their binary training matrix); known users get lists scored exactly.
+ * EASE (recsys_ease.c): the dense B over the most popular ease_items items,
+ * fitted from the rows by user weighed by age (the rows by time's times),
+ * its item-to-item lists, and each user's list scored exactly; the items
+ * part writes B for its users tasks instead.
+ */
+static int
+recsys_build_ease(const recsys_build_opts_t *o, recsys_parts_t *parts)
+{
+    int                 rc;
+    recsys_ease_t       ease;
+    recsys_ease_opts_t  eo;
+
+    memset(&ease, 0, sizeof(ease));
+    eo = recsys_ease_default;
+    eo.lambda = o->ease_lambda;
+    eo.max_items = o->ease_items;
+    eo.dropout = o->ease_dropout;
+    eo.dlae = (int) o->ease_dlae;
+    eo.user_norm = o->ease_user_norm;
+    eo.time_scale = o->ease_time_scale;
+    eo.time_floor = o->ease_time_floor;
+
+    rc = recsys_ease_fit(&parts->train, &eo, &ease);
+
+    if (rc == RECSYS_OK && o->items_part) {
+        rc = recsys_build_ease_part(o, &ease);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_ease_topk(&ease, eo.k, &parts->nbrs[RECSYS_SRC_EASE]);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_dense_lists(o, parts, &ease,
+                                      &parts->recs[RECSYS_SRC_EASE]);
+    }
+
+    recsys_ease_free(&ease);
+
+    if (rc == RECSYS_OK) {
+        parts->sources |= 1u << RECSYS_SRC_EASE;
+    }
+
+    return rc;
+}
+
+
+/*
+ * RP3beta and ALS (recsys_rp3.c, recsys_als.c; EASE is fitted earlier,
+ * recsys_build_ease).  RP3beta, like EASE, also keeps item-to-item lists,
+ * which score sessions at request time (each session item weighs 1, as in
+ * its binary training matrix); known users get lists scored exactly.
  */
 static int
 recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
@@ -1589,10 +1658,8 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
     double             t0;
     recsys_csr_t       ones;
     recsys_als_t       als;
-    recsys_ease_t      ease;
     recsys_rp3_opts_t  ro;
     recsys_als_opts_t  ao;
-    recsys_ease_opts_t eo;
 
     rc = RECSYS_OK;
     t0 = recsys_clock_now();
@@ -1623,41 +1690,6 @@ recsys_build_linear(const recsys_build_opts_t *o, recsys_parts_t *parts,
 
         t0 = recsys_build_stage(stats,
                                 recsys_source_name(RECSYS_SRC_RP3BETA), t0);
-    }
-
-    if (rc == RECSYS_OK && o->ease) {
-        memset(&ease, 0, sizeof(ease));
-        eo = recsys_ease_default;
-        eo.lambda = o->ease_lambda;
-        eo.max_items = o->ease_items;
-        eo.dropout = o->ease_dropout;
-        eo.dlae = (int) o->ease_dlae;
-        eo.user_norm = o->ease_user_norm;
-        eo.time_scale = o->ease_time_scale;
-        eo.time_floor = o->ease_time_floor;
-
-        rc = recsys_ease_fit(&parts->train, &eo, &ease);
-
-        if (rc == RECSYS_OK && o->items_part) {
-            rc = recsys_build_ease_part(o, &ease);
-        }
-
-        if (rc == RECSYS_OK) {
-            rc = recsys_ease_topk(&ease, eo.k, &parts->nbrs[RECSYS_SRC_EASE]);
-        }
-
-        if (rc == RECSYS_OK) {
-            rc = recsys_build_dense_lists(o, parts, &ease,
-                                          &parts->recs[RECSYS_SRC_EASE]);
-        }
-
-        recsys_ease_free(&ease);
-
-        if (rc == RECSYS_OK) {
-            parts->sources |= 1u << RECSYS_SRC_EASE;
-        }
-
-        t0 = recsys_build_stage(stats, recsys_source_name(RECSYS_SRC_EASE), t0);
     }
 
     if (rc == RECSYS_OK && o->als) {
@@ -1812,6 +1844,27 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
 
     t0 = recsys_build_stage(stats, "prepare", t0);
 
+    /* the models of the rows by time first, which are then dropped */
+    if (rc == RECSYS_OK && o->rules) {
+        rc = recsys_build_rules(o, parts);
+        t0 = recsys_build_stage(stats, "rules", t0);
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_sequences(o, parts);
+        t0 = recsys_build_stage(stats, "sequences", t0);
+    }
+
+    if (rc == RECSYS_OK && o->ease) {
+        rc = recsys_build_ease(o, parts);
+        t0 = recsys_build_stage(stats, recsys_source_name(RECSYS_SRC_EASE),
+                                t0);
+    }
+
+    if (rc == RECSYS_OK) {
+        recsys_build_drop_seq(parts);
+    }
+
     if (rc == RECSYS_OK) {
         memset(&icf, 0, sizeof(icf));
         icf.similarity = (recsys_sim_t) recsys_sim_parse(o->similarity);
@@ -1841,16 +1894,6 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
     if (rc == RECSYS_OK && o->segments) {
         rc = recsys_build_segments(o, parts);
         t0 = recsys_build_stage(stats, "segments", t0);
-    }
-
-    if (rc == RECSYS_OK && o->rules) {
-        rc = recsys_build_rules(o, parts);
-        t0 = recsys_build_stage(stats, "rules", t0);
-    }
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_sequences(o, parts);
-        t0 = recsys_build_stage(stats, "sequences", t0);
     }
 
     if (rc == RECSYS_OK) {
