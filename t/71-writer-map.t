@@ -24,7 +24,8 @@ use RecsysTest qw(build_model builder tmpdir);
 
 RecsysTest::skip_unless_built(builder_only => 1);
 plan skip_all => 'mdb_stat and mdb_dump (lmdb-utils) are needed'
-    if system('command -v mdb_stat >/dev/null && command -v mdb_dump >/dev/null');
+    if system('command -v mdb_stat >/dev/null'
+              . ' && command -v mdb_dump >/dev/null');
 
 my $tmp = tmpdir();
 my ($rc, $out, $err) = builder('gen', '--out', "$tmp/data", '--users', 2000,

@@ -26,7 +26,7 @@
 
 
 static int recsys_writer_begin(recsys_writer_t *w);
-static int recsys_writer_close(recsys_writer_t *w);
+static int recsys_writer_commit(recsys_writer_t *w, int sync);
 static void recsys_writer_release(recsys_writer_t *w, size_t size);
 
 
@@ -214,10 +214,11 @@ recsys_writer_open(recsys_writer_t *w, const char *path, size_t map_size)
  * recsys_writer_release).  Still one transaction, the same pages in the
  * same order: the same keys, values and tree (the bytes LMDB leaves
  * unset, a page's free space and a node's padding, are now the fresh
- * file's zeros rather than whatever a reused page buffer held).  LMDB then sizes the file to the
- * map: its blocks are allocated here (a full disk answers ENOSPC now,
- * where a write into a hole of the map would be a SIGBUS later), and
- * recsys_writer_close cuts the file back to its pages.
+ * file's zeros rather than whatever a reused page buffer held).  LMDB
+ * then sizes the file to the map: its blocks are allocated here (a full
+ * disk answers ENOSPC now, where a write into a hole of the map would be
+ * a SIGBUS later), and recsys_writer_commit cuts the file back to its
+ * pages.
  */
 static int
 recsys_writer_begin(recsys_writer_t *w)
@@ -281,27 +282,50 @@ recsys_writer_begin(recsys_writer_t *w)
 }
 
 
+/* Closes the environment, its transaction over. */
+static void
+recsys_writer_env_close(recsys_writer_t *w)
+{
+    mdb_env_close(w->db.env);
+    w->db.env = NULL;
+    w->map.addr = NULL;
+}
+
+
 /*
- * Closes the environment (its transaction committed) and cuts the file
- * back from the map's size to the pages the model uses: what a write
- * without MDB_WRITEMAP would have left, and where the seal goes.
+ * Commits, syncs the map when sync is set, closes the environment and
+ * cuts the file back from the map's size to the pages the model uses:
+ * what a write without MDB_WRITEMAP would have left, and where the seal
+ * goes.
  */
 static int
-recsys_writer_close(recsys_writer_t *w)
+recsys_writer_commit(recsys_writer_t *w, int sync)
 {
     int          rc;
     off_t        size;
     MDB_stat     st;
     MDB_envinfo  info;
 
+    rc = mdb_txn_commit(w->db.txn);
+    w->db.txn = NULL;
+
+    if (rc != 0) {
+        recsys_writer_env_close(w);
+        return recsys_writer_fail_io(w, "commit", rc);
+    }
+
+    rc = sync ? mdb_env_sync(w->db.env, 1) : 0;
+    if (rc != 0) {
+        recsys_writer_env_close(w);
+        return recsys_writer_fail_io(w, "sync", rc);
+    }
+
     rc = mdb_env_info(w->db.env, &info);
     if (rc == 0) {
         rc = mdb_env_stat(w->db.env, &st);
     }
 
-    mdb_env_close(w->db.env);
-    w->db.env = NULL;
-    w->map.addr = NULL;
+    recsys_writer_env_close(w);
 
     if (rc != 0) {
         return recsys_writer_fail(w, RECSYS_ELMDB, "mdb_env_info",
@@ -341,19 +365,7 @@ recsys_writer_release(recsys_writer_t *w, size_t size)
 int
 recsys_writer_pause(recsys_writer_t *w)
 {
-    int  rc;
-
-    rc = mdb_txn_commit(w->db.txn);
-    w->db.txn = NULL;
-
-    if (rc != 0) {
-        mdb_env_close(w->db.env);
-        w->db.env = NULL;
-        w->map.addr = NULL;
-        return recsys_writer_fail_io(w, "commit", rc);
-    }
-
-    return recsys_writer_close(w);
+    return recsys_writer_commit(w, 0);
 }
 
 
@@ -547,22 +559,7 @@ recsys_writer_finish(recsys_writer_t *w)
 {
     int  rc;
 
-    rc = mdb_txn_commit(w->db.txn);
-    w->db.txn = NULL;
-
-    if (rc != 0) {
-        return recsys_writer_fail_io(w, "commit", rc);
-    }
-
-    rc = mdb_env_sync(w->db.env, 1);
-    if (rc != 0) {
-        mdb_env_close(w->db.env);
-        w->db.env = NULL;
-        w->map.addr = NULL;
-        return recsys_writer_fail_io(w, "sync", rc);
-    }
-
-    rc = recsys_writer_close(w);
+    rc = recsys_writer_commit(w, 1);
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -602,9 +599,7 @@ recsys_writer_abort(recsys_writer_t *w)
     }
 
     if (w->db.env != NULL) {
-        mdb_env_close(w->db.env);
-        w->db.env = NULL;
-        w->map.addr = NULL;
+        recsys_writer_env_close(w);
     }
 
     if (w->tmp != NULL) {
