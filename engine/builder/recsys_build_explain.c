@@ -21,6 +21,7 @@
 
 #include "recsys_arena.h"
 #include "recsys_build_explain.h"
+#include "recsys_mapped.h"
 #include "recsys_model.h"
 #include "recsys_query.h"
 
@@ -239,15 +240,18 @@ recsys_build_explain(const char *path, const recsys_build_opts_t *o,
     char                  why[256];
     size_t                size, cap, room, start, *lens;
     uint32_t              n_users, from, to, u;
+    struct stat           st;
     unsigned char        *data, *buf;
     recsys_model_t       *m;
+    recsys_mapped_t       map;
     recsys_table_head_t   head;
     const recsys_list_t  *hybrid;
 
     *blob = NULL;
     *blob_size = 0;
 
-    rc = recsys_model_open(path, &m, why, sizeof(why));
+    rc = recsys_model_open_flags(path, RECSYS_MODEL_OPEN_DROP, &m, why,
+                                 sizeof(why));
     if (rc != RECSYS_OK) {
         snprintf(err, errlen, "reading back %s: %s", path, why);
         return rc;
@@ -257,6 +261,16 @@ recsys_build_explain(const char *path, const recsys_build_opts_t *o,
     if (hybrid == NULL || o->explain_top == 0) {
         recsys_model_close(m);
         return RECSYS_OK;
+    }
+
+    /*
+     * the lists' pages the opening's checks read were given back, and so
+     * are those each chunk reads, after it (recsys_mapped.h)
+     */
+    map.addr = NULL;
+    if (stat(path, &st) == 0) {
+        recsys_mapped_find(&map, &st);
+        recsys_mapped_drop(&map);
     }
 
     n_users = recsys_model_header(m)->n_users;
@@ -277,6 +291,7 @@ recsys_build_explain(const char *path, const recsys_build_opts_t *o,
              ? n_users : from + RECSYS_EXPLAIN_CHUNK;
 
         rc = recsys_build_explain_chunk(m, hybrid, o, from, to, buf, lens);
+        recsys_mapped_drop(&map);
 
         for (u = from; rc == RECSYS_OK && u < to; u++) {
             recsys_build_explain_offset(data, u, size - start);

@@ -14,13 +14,20 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "recsys_mapped.h"
 #include "recsys_schema.h"
 #include "recsys_seal.h"
 #include "recsys_status.h"
 #include "recsys_writer.h"
 
 
+/* the map's pages are dropped from the process after this many bytes */
+#define RECSYS_WRITER_RELEASE  ((size_t) 64 << 20)
+
+
 static int recsys_writer_begin(recsys_writer_t *w);
+static int recsys_writer_commit(recsys_writer_t *w, int sync);
+static void recsys_writer_release(recsys_writer_t *w, size_t size);
 
 
 /* The directory part of path ("." for a bare name), in buf. */
@@ -197,11 +204,29 @@ recsys_writer_open(recsys_writer_t *w, const char *path, size_t map_size)
 }
 
 
-/* Opens the environment at w->tmp and a write transaction over it. */
+/*
+ * Opens the environment at w->tmp and a write transaction over it.
+ *
+ * MDB_WRITEMAP: the transaction's dirty pages are the file's own shared
+ * map, not pages malloc()ed until the commit, so a model is written
+ * without holding its size in anonymous memory (RLIMIT_DATA does not
+ * count them, and the kernel writes them back and reclaims them; see
+ * recsys_writer_release).  Still one transaction, the same pages in the
+ * same order: the same keys, values and tree (the bytes LMDB leaves
+ * unset, a page's free space and a node's padding, are now the fresh
+ * file's zeros rather than whatever a reused page buffer held).  LMDB
+ * then sizes the file to the map: its blocks are allocated here (a full
+ * disk answers ENOSPC now, where a write into a hole of the map would be
+ * a SIGBUS later), and recsys_writer_commit cuts the file back to its
+ * pages.
+ */
 static int
 recsys_writer_begin(recsys_writer_t *w)
 {
-    int  rc;
+    int               rc;
+    struct stat       st;
+    MDB_envinfo       info;
+    mdb_filehandle_t  fd;
 
     rc = mdb_env_create(&w->db.env);
     if (rc != 0) {
@@ -214,10 +239,32 @@ recsys_writer_begin(recsys_writer_t *w)
 
     /* one writer, a private file: no lock file, sync once at the end */
     rc = mdb_env_open(w->db.env, w->tmp,
-                      MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0644);
+                      MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC | MDB_WRITEMAP,
+                      0644);
     if (rc != 0) {
         return recsys_writer_fail_io(w, "create", rc);
     }
+
+    /* the map's size as LMDB set it (at least the file's pages) */
+    rc = mdb_env_info(w->db.env, &info);
+    if (rc == 0) {
+        rc = mdb_env_get_fd(w->db.env, &fd);
+    }
+
+    if (rc == 0) {
+        rc = posix_fallocate(fd, 0, (off_t) info.me_mapsize);
+    }
+
+    if (rc == 0 && fstat(fd, &st) != 0) {
+        rc = errno;
+    }
+
+    if (rc != 0) {
+        return recsys_writer_fail_io(w, "allocate", rc);
+    }
+
+    w->written = 0;
+    recsys_mapped_find(&w->map, &st);
 
     rc = mdb_txn_begin(w->db.env, NULL, 0, &w->db.txn);
     if (rc != 0) {
@@ -235,22 +282,90 @@ recsys_writer_begin(recsys_writer_t *w)
 }
 
 
-int
-recsys_writer_pause(recsys_writer_t *w)
+/* Closes the environment, its transaction over. */
+static void
+recsys_writer_env_close(recsys_writer_t *w)
 {
-    int  rc;
+    mdb_env_close(w->db.env);
+    w->db.env = NULL;
+    w->map.addr = NULL;
+}
+
+
+/*
+ * Commits, syncs the map when sync is set, closes the environment and
+ * cuts the file back from the map's size to the pages the model uses:
+ * what a write without MDB_WRITEMAP would have left, and where the seal
+ * goes.
+ */
+static int
+recsys_writer_commit(recsys_writer_t *w, int sync)
+{
+    int          rc;
+    off_t        size;
+    MDB_stat     st;
+    MDB_envinfo  info;
 
     rc = mdb_txn_commit(w->db.txn);
     w->db.txn = NULL;
 
-    mdb_env_close(w->db.env);
-    w->db.env = NULL;
-
     if (rc != 0) {
+        recsys_writer_env_close(w);
         return recsys_writer_fail_io(w, "commit", rc);
     }
 
+    rc = sync ? mdb_env_sync(w->db.env, 1) : 0;
+    if (rc != 0) {
+        recsys_writer_env_close(w);
+        return recsys_writer_fail_io(w, "sync", rc);
+    }
+
+    rc = mdb_env_info(w->db.env, &info);
+    if (rc == 0) {
+        rc = mdb_env_stat(w->db.env, &st);
+    }
+
+    recsys_writer_env_close(w);
+
+    if (rc != 0) {
+        return recsys_writer_fail(w, RECSYS_ELMDB, "mdb_env_info",
+                                  mdb_strerror(rc));
+    }
+
+    size = (off_t) (info.me_last_pgno + 1) * (off_t) st.ms_psize;
+
+    if (truncate(w->tmp, size) != 0) {
+        return recsys_writer_fail_io(w, "truncate", errno);
+    }
+
     return RECSYS_OK;
+}
+
+
+/*
+ * Counts size bytes about to be written and, every RECSYS_WRITER_RELEASE
+ * bytes, drops the map's pages from the process (MADV_DONTNEED).  The map
+ * is a shared file map: its pages, dirty or not, stay in the page cache,
+ * the kernel writes them back, and a page LMDB or a caller touches again
+ * is mapped again from there (recsys_mapped.h).  The resident size then
+ * holds the values being written, not the file written so far.
+ */
+static void
+recsys_writer_release(recsys_writer_t *w, size_t size)
+{
+    w->written += size;
+
+    if (w->written >= RECSYS_WRITER_RELEASE) {
+        w->written = 0;
+        recsys_mapped_drop(&w->map);
+    }
+}
+
+
+int
+recsys_writer_pause(recsys_writer_t *w)
+{
+    return recsys_writer_commit(w, 0);
 }
 
 
@@ -286,6 +401,8 @@ recsys_writer_put(recsys_writer_t *w, recsys_wdb_t db, const void *key,
     int      rc;
     MDB_val  k, v;
 
+    recsys_writer_release(w, key_len + val_len);
+
     k.mv_data = (void *) key;
     k.mv_size = key_len;
     v.mv_data = (void *) val;
@@ -308,6 +425,8 @@ recsys_writer_reserve(recsys_writer_t *w, recsys_wdb_t db, const char *key,
 {
     int      rc;
     MDB_val  k, v;
+
+    recsys_writer_release(w, size);
 
     k.mv_data = (void *) key;
     k.mv_size = strlen(key);
@@ -440,19 +559,9 @@ recsys_writer_finish(recsys_writer_t *w)
 {
     int  rc;
 
-    rc = mdb_txn_commit(w->db.txn);
-    w->db.txn = NULL;
-
-    if (rc != 0) {
-        return recsys_writer_fail_io(w, "commit", rc);
-    }
-
-    rc = mdb_env_sync(w->db.env, 1);
-    mdb_env_close(w->db.env);
-    w->db.env = NULL;
-
-    if (rc != 0) {
-        return recsys_writer_fail_io(w, "sync", rc);
+    rc = recsys_writer_commit(w, 1);
+    if (rc != RECSYS_OK) {
+        return rc;
     }
 
     if (recsys_writer_seal(w->tmp) != 0) {
@@ -490,8 +599,7 @@ recsys_writer_abort(recsys_writer_t *w)
     }
 
     if (w->db.env != NULL) {
-        mdb_env_close(w->db.env);
-        w->db.env = NULL;
+        recsys_writer_env_close(w);
     }
 
     if (w->tmp != NULL) {

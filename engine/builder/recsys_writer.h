@@ -7,7 +7,8 @@
  * recsys_writer_publish() commits, syncs the file, renames it over path and
  * syncs the directory: readers see the old file or the new one, never a
  * mix.  Between pause and resume the unpublished file can be read back.  recsys_writer_abort() removes the temporary file; the published
- * model is never touched before publish.
+ * model is never touched before publish.  The transaction writes into the
+ * file's own map (MDB_WRITEMAP), not into memory of the process.
  */
 
 #ifndef RECSYS_WRITER_H
@@ -19,6 +20,7 @@
 #include <lmdb.h>
 
 #include "recsys_lmdb.h"
+#include "recsys_mapped.h"
 
 
 typedef struct {
@@ -26,6 +28,9 @@ typedef struct {
     char           *path;
     char           *tmp;
     size_t          map_size;
+    recsys_mapped_t map;        /* the file's map while it is open */
+    size_t          written;    /* bytes put since the map's pages were
+                                   last dropped */
     unsigned        stale;      /* temporary files of dead builders
                                    removed by open */
     char            err[512];

@@ -1,13 +1,16 @@
 /*
  * recsys_train.c: from the ingested log to training data.
  *
- * A counting sort groups the events by user (stable, so file order is kept
- * inside a user); each user's rows are then sorted by item and only the
- * latest row of each item is kept (timestamp, then file order); with an
- * event column the rows' values add up instead, and with a decay each value
- * halves every decay_days before the newest row of the log.  Those kept
- * rows, by item index, are by_user; by timestamp, seq; transposed, by_item.
- * Users are independent, so the per-user sorts run on all threads.
+ * The rows are grouped by user in place (each row's file position goes
+ * into its pad first, so the order inside a user is restored by sorting);
+ * each user's rows are then sorted by item and only the latest row of each
+ * item is kept (timestamp, then file order); with an event column the
+ * rows' values add up instead, and with a decay each value halves every
+ * decay_days before the newest row of the log.  Those kept rows, by item
+ * index, are by_user; by timestamp, seq; transposed, by_item.  The rows'
+ * own array becomes seq's entries, squeezed in place, so the rows are
+ * never held twice.  Users are independent, so the per-user sorts run on
+ * all threads.
  */
 
 #include <math.h>
@@ -19,23 +22,23 @@
 #include "recsys_train.h"
 
 
+/* a kept row once its user and file position are no longer needed */
 typedef struct {
     uint32_t  item;
     float     value;
     int64_t   ts;
-    uint64_t  seq;
-} recsys_train_row_t;
+} recsys_train_timed_t;
 
 
-/* in time order, ties in the order of the events */
-RECSYS_SORTED_CMP2(recsys_train_cmp_time, recsys_train_row_t, ts, seq)
+/* in time order, ties in file order (pad holds the row's file position) */
+RECSYS_SORTED_CMP2(recsys_train_cmp_time, recsys_event_t, ts, pad)
 
 
 /* by item, then in time order */
 static int
 recsys_train_cmp_item(const void *a, const void *b)
 {
-    const recsys_train_row_t  *x = a, *y = b;
+    const recsys_event_t  *x = a, *y = b;
 
     if (x->item != y->item) {
         return x->item < y->item ? -1 : 1;
@@ -56,78 +59,62 @@ recsys_train_cmp_pop(const void *a, const void *b)
 
 
 /*
- * by_user, seq and seq_time from d's rows; with release (d itself), the
- * rows are freed as soon as they are copied out, before the layouts are
- * allocated.
+ * Groups the rows by user in place: user u's go to start[u] ..
+ * start[u + 1] (counted by the caller); next is scratch for n_users
+ * cursors.  Each swap puts one row in its user's range for good.  The
+ * order inside a user is not kept: the file position in pad restores it.
  */
-static int
-recsys_train_users(const recsys_data_t *d, recsys_train_t *t,
-    recsys_data_t *release)
+static void
+recsys_train_group(recsys_event_t *ev, const uint64_t *start, uint64_t *next,
+    uint32_t n_users)
 {
-    size_t               i;
-    double               decay;
-    int64_t              t_max;
-    uint32_t             n_users, u;
-    uint64_t            *start, *kept, total;
-    recsys_train_row_t  *rows;
+    uint32_t        u, v;
+    recsys_event_t  row;
 
-    n_users = t->n_users;
-
-    start = calloc((size_t) n_users + 1, sizeof(uint64_t));
-    kept = calloc((size_t) n_users + 1, sizeof(uint64_t));
-    rows = malloc((d->n_events ? d->n_events : 1)
-                  * sizeof(recsys_train_row_t));
-
-    if (start == NULL || kept == NULL || rows == NULL) {
-        free(start);
-        free(kept);
-        free(rows);
-        return RECSYS_ENOMEM;
-    }
-
-    for (i = 0; i < d->n_events; i++) {
-        start[d->events[i].user + 1]++;
-    }
+    memcpy(next, start, (size_t) n_users * sizeof(uint64_t));
 
     for (u = 0; u < n_users; u++) {
-        start[u + 1] += start[u];
-    }
+        while (next[u] < start[u + 1]) {
+            v = ev[next[u]].user;
 
-    /* the newest row, for the time decay */
-    t_max = INT64_MIN;
+            if (v == u) {
+                next[u]++;
+                continue;
+            }
 
-    for (i = 0; i < d->n_events; i++) {
-        recsys_train_row_t  *r;
-
-        u = d->events[i].user;
-        r = &rows[start[u] + kept[u]++];
-        r->item = d->events[i].item;
-        r->value = d->events[i].value;
-        r->ts = d->events[i].ts;
-        r->seq = i;
-
-        if (d->events[i].ts > t_max) {
-            t_max = d->events[i].ts;
+            row = ev[next[v]];
+            ev[next[v]++] = ev[next[u]];
+            ev[next[u]] = row;
         }
     }
+}
 
-    if (release != NULL) {
-        recsys_data_release_events(release);
-    }
+
+/*
+ * Each user's rows sorted by item, one kept per item (the latest; with an
+ * event column their values add up; with a decay each fades with its
+ * age): kept[u] of them, at the start of the user's range.
+ */
+static void
+recsys_train_reduce(const recsys_data_t *d, recsys_event_t *ev,
+    const uint64_t *start, uint64_t *kept, uint32_t n_users, int64_t t_max)
+{
+    long    u;
+    double  decay;
 
     /* time decay: a value halves every decay_days before the newest row */
     decay = d->decay_days > 0.0 ? log(2.0) / (d->decay_days * 86400.0) : 0.0;
 
 #pragma omp parallel for schedule(dynamic, 256)
-    for (u = 0; u < n_users; u++) {
-        double               sum;
-        uint64_t             j, w, n;
-        recsys_train_row_t  *seg;
+    for (u = 0; u < (long) n_users; u++) {
+        double           sum;
+        uint64_t         j, w, n;
+        recsys_event_t  *seg;
 
-        seg = rows + start[u];
+        seg = ev + start[u];
         n = start[u + 1] - start[u];
 
-        qsort(seg, n, sizeof(recsys_train_row_t), recsys_train_cmp_item);
+        qsort(seg, n, sizeof(recsys_event_t), recsys_train_cmp_item);
 
         w = 0;
         sum = 0.0;
@@ -156,61 +143,186 @@ recsys_train_users(const recsys_data_t *d, recsys_train_t *t,
 
         kept[u] = w;
     }
+}
 
-    total = 0;
-    for (u = 0; u < n_users; u++) {
-        total += kept[u];
+
+/* Gives back what lies past size bytes of p (a failed shrink keeps all). */
+static void *
+recsys_train_shrink(void *p, size_t size)
+{
+    void  *q;
+
+    q = realloc(p, size ? size : 1);
+
+    return q != NULL ? q : p;
+}
+
+
+/*
+ * seq and seq_time from the kept rows, each user's sorted by time: the
+ * rows (24 bytes each) are squeezed in place to (item, value, time), then
+ * to seq's entries, the times going out to seq_time.  A row is read before
+ * anything is written over it, as the squeezed rows start no later.
+ */
+static int
+recsys_train_seq(recsys_train_t *t, void *rows, uint64_t total)
+{
+    uint64_t              j;
+    recsys_entry_t        e;
+    recsys_event_t        r;
+    recsys_train_timed_t  x;
+
+    for (j = 0; j < total; j++) {
+        memcpy(&r, (char *) rows + j * sizeof(r), sizeof(r));
+        x.item = r.item;
+        x.value = r.value;
+        x.ts = r.ts;
+        memcpy((char *) rows + j * sizeof(x), &x, sizeof(x));
     }
 
-    if (recsys_csr_alloc(&t->by_user, n_users, total) != 0
-        || recsys_csr_alloc(&t->seq, n_users, total) != 0
-        || (t->seq_time = malloc((total ? total : 1) * sizeof(int64_t)))
-           == NULL)
-    {
-        free(start);
-        free(kept);
+    rows = recsys_train_shrink(rows, total * sizeof(x));
+
+    t->seq_time = malloc((total ? total : 1) * sizeof(int64_t));
+    if (t->seq_time == NULL) {
         free(rows);
         return RECSYS_ENOMEM;
     }
 
+    for (j = 0; j < total; j++) {
+        memcpy(&x, (char *) rows + j * sizeof(x), sizeof(x));
+        t->seq_time[j] = x.ts;
+        e.item = x.item;
+        e.score = x.value;
+        memcpy((char *) rows + j * sizeof(e), &e, sizeof(e));
+    }
+
+    t->seq.entries = recsys_train_shrink(rows, total * sizeof(e));
+
+    return RECSYS_OK;
+}
+
+
+/*
+ * by_user, seq and seq_time from d's rows, laid out in place in one array
+ * of them: d's own with release (d itself; d->events is then gone), else
+ * a copy.  The peak is the rows and by_user, or the squeezed rows and
+ * the layouts, not the rows twice.
+ *
+ * The rows' pad holds their file position here: at most 2^32 rows.
+ */
+static int
+recsys_train_users(const recsys_data_t *d, recsys_train_t *t,
+    recsys_data_t *release)
+{
+    uint64_t        *start, *kept, total;
+    recsys_event_t  *ev;
+    long             u;
+    size_t           i;
+    int64_t          t_max;
+    uint32_t         n_users;
+
+    n_users = t->n_users;
+
+    if (d->n_events > UINT32_MAX) {
+        return RECSYS_ENOMEM;
+    }
+
+    /* (a log without rows, allowed for a shard, may have no array) */
+    if (release != NULL && release->events != NULL) {
+        ev = release->events;
+        release->events = NULL;
+        release->cap_events = 0;
+
+    } else {
+        ev = malloc((d->n_events ? d->n_events : 1) * sizeof(recsys_event_t));
+        if (ev != NULL && d->n_events > 0) {
+            memcpy(ev, d->events, d->n_events * sizeof(recsys_event_t));
+        }
+    }
+
+    start = calloc((size_t) n_users + 1, sizeof(uint64_t));
+    kept = calloc((size_t) n_users + 1, sizeof(uint64_t));
+
+    if (ev == NULL || start == NULL || kept == NULL) {
+        goto nomem;
+    }
+
+    /* the newest row, for the time decay */
+    t_max = INT64_MIN;
+
+    for (i = 0; i < d->n_events; i++) {
+        ev[i].pad = (uint32_t) i;
+        start[ev[i].user + 1]++;
+
+        if (ev[i].ts > t_max) {
+            t_max = ev[i].ts;
+        }
+    }
+
+    for (u = 0; u < (long) n_users; u++) {
+        start[u + 1] += start[u];
+    }
+
+    recsys_train_group(ev, start, kept, n_users);
+    recsys_train_reduce(d, ev, start, kept, n_users, t_max);
+
+    /* the kept rows to the front, start[] then their offsets */
     total = 0;
-    for (u = 0; u < n_users; u++) {
-        t->by_user.offsets[u] = (uint32_t) total;
-        t->seq.offsets[u] = (uint32_t) total;
+    for (u = 0; u < (long) n_users; u++) {
+        memmove(ev + total, ev + start[u], kept[u] * sizeof(recsys_event_t));
+        start[u] = total;
         total += kept[u];
     }
 
-    t->by_user.offsets[n_users] = (uint32_t) total;
-    t->seq.offsets[n_users] = (uint32_t) total;
+    start[n_users] = total;
+    ev = recsys_train_shrink(ev, total * sizeof(recsys_event_t));
+
+    if (recsys_csr_alloc(&t->by_user, n_users, total) != 0) {
+        goto nomem;
+    }
+
+    t->seq.n_rows = n_users;
+    t->seq.n_entries = (uint32_t) total;
+    t->seq.offsets = malloc(((size_t) n_users + 1) * sizeof(uint32_t));
+    if (t->seq.offsets == NULL) {
+        goto nomem;
+    }
+
+    for (u = 0; u <= (long) n_users; u++) {
+        t->by_user.offsets[u] = (uint32_t) start[u];
+        t->seq.offsets[u] = (uint32_t) start[u];
+    }
 
 #pragma omp parallel for schedule(dynamic, 256)
-    for (u = 0; u < n_users; u++) {
-        uint64_t             j, n, o;
-        recsys_train_row_t  *seg;
+    for (u = 0; u < (long) n_users; u++) {
+        uint64_t         j;
+        recsys_event_t  *seg;
+        recsys_entry_t  *out;
 
-        seg = rows + start[u];
-        n = kept[u];
-        o = t->by_user.offsets[u];
+        seg = ev + start[u];
+        out = t->by_user.entries + start[u];
 
-        for (j = 0; j < n; j++) {
-            t->by_user.entries[o + j].item = seg[j].item;
-            t->by_user.entries[o + j].score = seg[j].value;
+        for (j = 0; j < start[u + 1] - start[u]; j++) {
+            out[j].item = seg[j].item;
+            out[j].score = seg[j].value;
         }
 
-        qsort(seg, n, sizeof(recsys_train_row_t), recsys_train_cmp_time);
-
-        for (j = 0; j < n; j++) {
-            t->seq.entries[o + j].item = seg[j].item;
-            t->seq.entries[o + j].score = seg[j].value;
-            t->seq_time[o + j] = seg[j].ts;
-        }
+        qsort(seg, start[u + 1] - start[u], sizeof(recsys_event_t),
+              recsys_train_cmp_time);
     }
 
     free(start);
     free(kept);
-    free(rows);
 
-    return RECSYS_OK;
+    return recsys_train_seq(t, ev, total);
+
+nomem:
+
+    free(ev);
+    free(start);
+    free(kept);
+
+    return RECSYS_ENOMEM;
 }
 
 

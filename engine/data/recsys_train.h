@@ -42,15 +42,16 @@ typedef struct {
 
 /*
  * Lays out ingested data (after recsys_ingest_finish) as training data.
- * The events are read, not changed.  RECSYS_OK or RECSYS_ENOMEM.
+ * The events are read, not changed.  RECSYS_OK or RECSYS_ENOMEM (also for
+ * a log of more than 2^32 rows).
  */
 int recsys_train_build(const recsys_data_t *d, recsys_train_t *t);
 
 /*
- * As recsys_train_build, and d's rows are freed (recsys_data_release_events)
- * as soon as they are copied out, before the layouts are allocated: the
- * peak is the larger of the rows and their copy, or the copy and the
- * layouts, not all three.  Whatever the result, d->events is gone.
+ * As recsys_train_build, laying d's rows out in their own array (which
+ * becomes seq's entries) instead of a copy: the peak is the rows and
+ * by_user, or the layouts, never the rows twice.  Whatever the result,
+ * d->events is gone (n_events still counts the rows).
  */
 int recsys_train_build_release(recsys_data_t *d, recsys_train_t *t);
 void recsys_train_free(recsys_train_t *t);

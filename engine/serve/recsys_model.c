@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -55,6 +57,7 @@ typedef struct {
 
 struct recsys_model_s {
     recsys_lmdb_t     db;
+    unsigned          flags;        /* RECSYS_MODEL_OPEN_* */
     recsys_header_t   header;
     char              id[RECSYS_MODEL_ID_MAX + 1];
     recsys_list_t     lists[RECSYS_L_COUNT];
@@ -146,6 +149,7 @@ static int recsys_model_blob(recsys_model_t *m, const char *name,
     MDB_val *val);
 static int recsys_model_blob_head(const MDB_val *v, const char *name,
     void *head, size_t size, char *err, size_t errlen);
+static void recsys_model_drop(const MDB_val *v);
 
 
 /*
@@ -228,6 +232,14 @@ int
 recsys_model_open(const char *path, recsys_model_t **model, char *err,
     size_t errlen)
 {
+    return recsys_model_open_flags(path, 0, model, err, errlen);
+}
+
+
+int
+recsys_model_open_flags(const char *path, unsigned flags,
+    recsys_model_t **model, char *err, size_t errlen)
+{
     int              rc;
     struct stat                 st;
     recsys_model_t             *m;
@@ -240,6 +252,8 @@ recsys_model_open(const char *path, recsys_model_t **model, char *err,
         return recsys_model_fail(err, errlen, RECSYS_ENOMEM, "open",
                                  "out of memory");
     }
+
+    m->flags = flags;
 
     /* LMDB would try to initialise an empty file: refuse it here */
     if (stat(path, &st) == 0 && st.st_size < 2 * 4096) {
@@ -1163,7 +1177,33 @@ recsys_model_read_list(recsys_model_t *m, const char *name,
 
     *has = 1;
 
+    if (m->flags & RECSYS_MODEL_OPEN_DROP) {
+        recsys_model_drop(&v);
+    }
+
     return RECSYS_OK;
+}
+
+
+/* Gives back the whole pages inside a value (RECSYS_MODEL_OPEN_DROP). */
+static void
+recsys_model_drop(const MDB_val *v)
+{
+    long       page;
+    uintptr_t  lo, hi;
+
+    page = sysconf(_SC_PAGESIZE);
+    if (page <= 0) {
+        return;
+    }
+
+    lo = ((uintptr_t) v->mv_data + (uintptr_t) page - 1)
+         & ~((uintptr_t) page - 1);
+    hi = ((uintptr_t) v->mv_data + v->mv_size) & ~((uintptr_t) page - 1);
+
+    if (hi > lo) {
+        (void) madvise((void *) lo, hi - lo, MADV_DONTNEED);
+    }
 }
 
 

@@ -68,6 +68,18 @@ typedef struct {
  */
 int recsys_model_open(const char *path, recsys_model_t **model, char *err,
     size_t errlen);
+
+/*
+ * As recsys_model_open; with RECSYS_MODEL_OPEN_DROP each list's pages are
+ * given back once checked (MADV_DONTNEED: the map is a shared file map,
+ * they stay in the page cache and are mapped again when read), for a
+ * process that reads few of them afterwards (the builder reading back the
+ * file it writes) and need not hold the whole file resident.
+ */
+#define RECSYS_MODEL_OPEN_DROP  0x1
+
+int recsys_model_open_flags(const char *path, unsigned flags,
+    recsys_model_t **model, char *err, size_t errlen);
 void recsys_model_close(recsys_model_t *model);
 
 const char *recsys_model_id(const recsys_model_t *model);

@@ -918,6 +918,78 @@ t_release(void)
 }
 
 
+/*
+ * The rows laid out in place (recsys_train_build_release) when users
+ * interleave in the file and rows tie on time.  By hand, ids in natural
+ * order (u1 u2 u3 = 0 1 2, a b c = 0 1 2), rows numbered by file position:
+ * u1 has b 2 @7 (1), a 4 @7 (3), c 1 @3 (5); u2 has c 1 @5 (0), a 5 @5
+ * (4), c 3 @5 (7), whose later c stands (3); u3 has a 3 @7 (2), a 2 @7
+ * (6), the later standing (2).  by_user: u1 a4 b2 c1, u2 a5 c3, u3 a2;
+ * seq by time then file position: u1 c b a (@3 @7 @7), u2 a c (@5 @5),
+ * u3 a (@7); by_item: a u1 4 u2 5 u3 2, b u1 2, c u1 1 u2 3.
+ */
+static void
+t_release_interleaved(void)
+{
+    int             rc, ok;
+    char           *path, err[512];
+    uint32_t        k;
+    recsys_data_t   d;
+    recsys_train_t  t;
+
+    static const char      log[] = "user,item,rating,timestamp\n"
+                                   "u2,c,1,5\nu1,b,2,7\nu3,a,3,7\n"
+                                   "u1,a,4,7\nu2,a,5,5\nu1,c,1,3\n"
+                                   "u3,a,2,7\nu2,c,3,5\n";
+    static const uint32_t  by_user[] = { 0, 1, 2, 0, 2, 0 };
+    static const float     by_user_v[] = { 4, 2, 1, 5, 3, 2 };
+    static const uint32_t  seq[] = { 2, 1, 0, 0, 2, 0 };
+    static const int64_t   seq_time[] = { 3, 7, 7, 5, 5, 7 };
+    static const uint32_t  by_item[] = { 0, 1, 2, 0, 0, 1 };
+    static const float     by_item_v[] = { 4, 5, 2, 2, 1, 3 };
+
+    rc = t_ingest_file(recsys_ingest_interactions, &d, ".csv", T_S(log),
+                       err, sizeof(err), &path);
+    if (rc == T_SETUP) {
+        tap_ok(0, "interleaved: set up");
+        return;
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_ingest_finish(&d, err, sizeof(err));
+    }
+
+    if (rc == RECSYS_OK) {
+        rc = recsys_train_build_release(&d, &t);
+    }
+
+    tap_ok(rc == RECSYS_OK && t.by_user.n_entries == 6
+           && t.by_user.offsets[1] == 3 && t.by_user.offsets[2] == 5
+           && t.seq.offsets[1] == 3 && t.by_item.offsets[1] == 3
+           && t.by_item.offsets[2] == 4,
+           "interleaved: 6 pairs, rows of 3 2 1 by user, 3 1 2 by item (%s)",
+           err);
+
+    if (rc == RECSYS_OK) {
+        ok = 1;
+        for (k = 0; k < 6; k++) {
+            ok = ok && t.by_user.entries[k].item == by_user[k]
+                 && t.by_user.entries[k].score == by_user_v[k]
+                 && t.seq.entries[k].item == seq[k]
+                 && t.seq_time[k] == seq_time[k]
+                 && t.by_item.entries[k].item == by_item[k]
+                 && t.by_item.entries[k].score == by_item_v[k];
+        }
+
+        tap_ok(ok, "interleaved: by_user, seq, its times, by_item by hand");
+        recsys_train_free(&t);
+    }
+
+    recsys_data_free(&d);
+    t_drop(path);
+}
+
+
 int
 main(void)
 {
@@ -933,6 +1005,7 @@ main(void)
     t_render_meta();
     t_finish();
     t_release();
+    t_release_interleaved();
 
     rmdir(t_dir);
 
