@@ -1124,6 +1124,22 @@ recsys_build_rules_users(const recsys_build_opts_t *o, recsys_parts_t *parts)
 }
 
 
+/* Whether every entry of c scores at least min. */
+static int
+recsys_build_all_at_least(const recsys_csr_t *c, float min)
+{
+    uint32_t  e;
+
+    for (e = 0; e < c->n_entries; e++) {
+        if (!(c->entries[e].score >= min)) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 /*
  * Association rules (recsys_rules.c): FP-growth over each user's items
  * (those with value >= rule_min_value), or over sessions (rule_gap), rules
@@ -1135,7 +1151,8 @@ recsys_build_rules_users(const recsys_build_opts_t *o, recsys_parts_t *parts)
 static int
 recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
 {
-    int                  rc;
+    int                  rc, in_place;
+    float                min;
     uint32_t             n_rules;
     recsys_csr_t         tx;
     recsys_rule_t       *rules;
@@ -1146,6 +1163,7 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
     memset(&tx, 0, sizeof(tx));
     memset(&sets, 0, sizeof(sets));
     rules = NULL;
+    in_place = 0;
 
     if (o->rule_gap > 0.0) {
         /* sessions: what was watched together, cut at long pauses */
@@ -1154,12 +1172,19 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
 
     } else {
         /* explicit ratings: a transaction is what the user liked */
-        rc = recsys_rules_tx_users(&parts->train,
-                                   o->rule_min_value >= 0.0f
-                                   ? o->rule_min_value
-                                   : (parts->train.explicit_ratings
-                                      ? 4.0f : -1e30f),
-                                   &tx);
+        min = o->rule_min_value >= 0.0f ? o->rule_min_value
+              : (parts->train.explicit_ratings ? 4.0f : -1e30f);
+
+        if (recsys_build_all_at_least(&parts->train.by_user, min)) {
+            /* every row counts: the rows by user are the transactions
+             * (FP-growth reads their items), read in place */
+            tx = parts->train.by_user;
+            in_place = 1;
+            rc = RECSYS_OK;
+
+        } else {
+            rc = recsys_rules_tx_users(&parts->train, min, &tx);
+        }
     }
 
     if (rc != RECSYS_OK) {
@@ -1191,7 +1216,10 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
 
     recsys_itemsets_free(&sets);
     free(rules);
-    recsys_csr_free(&tx);
+
+    if (!in_place) {
+        recsys_csr_free(&tx);
+    }
 
     if (rc == RECSYS_ELIMIT) {
         return RECSYS_OK;       /* too dense to mine at this support */
