@@ -758,9 +758,10 @@ recsys_build_drop_seq(recsys_parts_t *parts)
 
 
 /*
- * After the item and sequence models: the row layouts by time and by item
- * go (content, the blend, the session lists and the writer read only the
- * rows by user), unless the training data is borrowed.
+ * After the item models: the rows by item go, and those by time if they
+ * are still held (recsys_build_drop_seq drops them earlier): content, the
+ * blend, the session lists and the writer read only the rows by user.
+ * Not when the training data is borrowed.
  */
 static void
 recsys_build_drop_rows(recsys_parts_t *parts)
