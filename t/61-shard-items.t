@@ -135,6 +135,21 @@ for my $user (@some) {
     }
 }
 
+# the items part holds no list that the users tasks score: for the same
+# users the single build's segment, rule and Markov lists are not empty
+for my $user (@some[0 .. 2]) {
+    my (undef, $part) = builder('inspect', "$tmp/w1/items/items-of-$P.mdb",
+                                'user', $user);
+    my (undef, $whole) = builder('inspect', "$tmp/single-1.mdb", 'user',
+                                 $user);
+    for my $src (qw(itemcf cluster assoc markov)) {
+        my ($in_part) = $part =~ /^$src \((\d+)/m;
+        my ($in_whole) = $whole =~ /^$src \((\d+)/m;
+        is($in_part // 0, 0, "items part: user $user has no $src list");
+        ok(($in_whole // 0) > 0, "single build: user $user has a $src list");
+    }
+}
+
 # refusals: a damaged items part, another log's ids, a decay
 my $dir = "$tmp/w1";
 my @users = ('build', '--interactions', "$dir/split/shard-0-of-$P.csv",
