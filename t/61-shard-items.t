@@ -8,8 +8,10 @@
 # weight; session rules), and at P = 7 over seven users (a shard without
 # rows), the assembled model holds the same users, items and lists, byte
 # for byte, as the single build of the same log.  A users part holds lists
-# only for the users whose rows are in its shard.  A damaged items part,
-# ids of another log and --decay-days are refused with a reason.
+# only for the users whose rows are in its shard; the items part none of
+# the lists the users tasks score (item-CF, segments, rules, Markov),
+# which the single build has.  A damaged items part, ids of another log
+# and --decay-days are refused with a reason.
 
 use strict;
 use warnings;
