@@ -32,6 +32,9 @@
 #include "recsys_topk.h"
 
 
+#define RECSYS_EASE_NO_EVENT  UINT32_MAX  /* a row without an event in seq */
+
+
 const recsys_ease_opts_t  recsys_ease_default = {
     .lambda = 500.0, .max_items = 20000, .k = 200, .values = 0, .dropout = 0.0,
     .dlae = 0, .user_norm = 0.0, .time_scale = 0.0, .time_floor = 1.0
@@ -101,30 +104,32 @@ recsys_ease_keep(const recsys_train_t *t, uint32_t max_items,
 
 
 /*
- * The time of each row of t->by_user, into *when (parallel to
- * by_user.entries, RECSYS_NO_TIME where seq has none); *when stays NULL
- * when t has no times.  RECSYS_OK or RECSYS_ENOMEM.
+ * For each row of t->by_user, the index in t->seq of the user's newest
+ * event on that item, whose time is t->seq_time[index] (4 bytes a row
+ * where the times themselves would take 8), into *at, parallel to
+ * by_user.entries; RECSYS_EASE_NO_EVENT where seq has none.  *at stays
+ * NULL when t has no times.  RECSYS_OK or RECSYS_ENOMEM.
  */
 static int
-recsys_ease_times(const recsys_train_t *t, int64_t **when)
+recsys_ease_events(const recsys_train_t *t, uint32_t **at)
 {
     uint32_t       u, e, pos;
     recsys_row_t   row;
     recsys_list_t  seen;
 
-    *when = NULL;
+    *at = NULL;
 
     if (t->seq_time == NULL || t->seq.n_rows != t->n_users) {
         return RECSYS_OK;
     }
 
-    *when = malloc(((size_t) t->by_user.n_entries + 1) * sizeof(int64_t));
-    if (*when == NULL) {
+    *at = malloc(((size_t) t->by_user.n_entries + 1) * sizeof(uint32_t));
+    if (*at == NULL) {
         return RECSYS_ENOMEM;
     }
 
     for (e = 0; e < t->by_user.n_entries; e++) {
-        (*when)[e] = RECSYS_NO_TIME;
+        (*at)[e] = RECSYS_EASE_NO_EVENT;
     }
 
     seen = recsys_csr_view(&t->by_user);
@@ -136,12 +141,21 @@ recsys_ease_times(const recsys_train_t *t, int64_t **when)
             pos = recsys_row_find(row, t->seq.entries[e].item);
 
             if (pos < row.n) {
-                (*when)[t->by_user.offsets[u] + pos] = t->seq_time[e];
+                (*at)[t->by_user.offsets[u] + pos] = e;
             }
         }
     }
 
     return RECSYS_OK;
+}
+
+
+/* The time of by_user's row f (recsys_ease_events()' at). */
+static int64_t
+recsys_ease_time(const recsys_train_t *t, const uint32_t *at, uint32_t f)
+{
+    return at[f] == RECSYS_EASE_NO_EVENT ? RECSYS_NO_TIME
+                                         : t->seq_time[at[f]];
 }
 
 
@@ -163,13 +177,13 @@ recsys_ease_kernel(const recsys_ease_opts_t *o, int64_t a, int64_t b)
 
 /*
  * G = X^T X + Lambda over the kept items, into m->b: Lambda = lambda I
- * plus, for EDLAE, dropout / (1 - dropout) diag(X^T X).  With when (the
- * rows' times, recsys_ease_times()), each pair of a user's rows weighs
- * the time kernel as well.
+ * plus, for EDLAE, dropout / (1 - dropout) diag(X^T X).  With at (where
+ * the rows' times are, recsys_ease_events()), each pair of a user's rows
+ * weighs the time kernel as well.
  */
 static void
 recsys_ease_gram(const recsys_train_t *t, const recsys_ease_opts_t *o,
-    const int64_t *when, recsys_ease_t *m, double *lam)
+    const uint32_t *at, recsys_ease_t *m, double *lam)
 {
     int            values;
     double         emph, lambda;
@@ -207,9 +221,10 @@ recsys_ease_gram(const recsys_train_t *t, const recsys_ease_opts_t *o,
                 x *= pow((double) (last - first), -o->user_norm);
             }
 
-            ta = when == NULL ? RECSYS_NO_TIME
-                 : when[first + recsys_row_find(recsys_list_row(&seen, u),
-                                                m->kept[a])];
+            ta = at == NULL ? RECSYS_NO_TIME
+                 : recsys_ease_time(t, at,
+                       first + recsys_row_find(recsys_list_row(&seen, u),
+                                               m->kept[a]));
 
             for (f = first; f < last; f++) {
                 s = m->slot[ue[f].item];
@@ -219,8 +234,9 @@ recsys_ease_gram(const recsys_train_t *t, const recsys_ease_opts_t *o,
                 }
 
                 v = values ? x * (double) ue[f].score : x;
-                row[s] += when == NULL ? v
-                          : v * recsys_ease_kernel(o, ta, when[f]);
+                row[s] += at == NULL ? v
+                          : v * recsys_ease_kernel(o, ta,
+                                                   recsys_ease_time(t, at, f));
             }
         }
 
@@ -237,7 +253,8 @@ recsys_ease_fit(const recsys_train_t *t, const recsys_ease_opts_t *o,
     int         rc;
     double     *d, *lam;
     size_t      n;
-    int64_t     i, *when;
+    int64_t     i;
+    uint32_t   *at;
     lapack_int  info;
 
     memset(m, 0, sizeof(recsys_ease_t));
@@ -275,16 +292,16 @@ recsys_ease_fit(const recsys_train_t *t, const recsys_ease_opts_t *o,
         return RECSYS_OK;
     }
 
-    when = NULL;
+    at = NULL;
 
-    if (o->time_scale > 0.0 && recsys_ease_times(t, &when) != RECSYS_OK) {
+    if (o->time_scale > 0.0 && recsys_ease_events(t, &at) != RECSYS_OK) {
         free(d);
         return RECSYS_ENOMEM;
     }
 
     lam = d + n;
-    recsys_ease_gram(t, o, when, m, lam);
-    free(when);
+    recsys_ease_gram(t, o, at, m, lam);
+    free(at);
 
     info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int) n, m->b,
                                (lapack_int) n);
