@@ -496,7 +496,7 @@ recsys_rules_check(const recsys_csr_t *tx, uint32_t n_items,
                 return RECSYS_EINVAL;
             }
 
-            item_count[it]++;
+            item_count[it] += (tx->entries[e].score >= o->min_value);
         }
     }
 
@@ -946,7 +946,8 @@ recsys_rules_fpgrowth(const recsys_csr_t *tx, uint32_t n_items,
     for (r = 0; r < tx->n_rows; r++) {
         len = 0;
         for (e = tx->offsets[r]; e < tx->offsets[r + 1]; e++) {
-            len += (rank[tx->entries[e].item] != UINT32_MAX);
+            len += (rank[tx->entries[e].item] != UINT32_MAX
+                    && tx->entries[e].score >= o->min_value);
         }
         n_entries += len;
         n_paths += (len > 0);
@@ -966,7 +967,9 @@ recsys_rules_fpgrowth(const recsys_csr_t *tx, uint32_t n_items,
     for (r = 0; r < tx->n_rows; r++) {
         len = 0;
         for (e = tx->offsets[r]; e < tx->offsets[r + 1]; e++) {
-            if (rank[tx->entries[e].item] != UINT32_MAX) {
+            if (rank[tx->entries[e].item] != UINT32_MAX
+                && tx->entries[e].score >= o->min_value)
+            {
                 buf[n_entries + len++] = rank[tx->entries[e].item];
             }
         }

@@ -80,6 +80,7 @@ typedef struct {
     uint32_t   min_count;       /* absolute support, at least 1 */
     uint32_t   max_len;         /* longest itemset, 1..32 */
     uint32_t   max_sets;        /* RECSYS_ELIMIT beyond this; 0: none */
+    float      min_value;       /* entries scored below it are left out */
 } recsys_mine_opts_t;
 
 typedef struct {
@@ -116,7 +117,10 @@ int recsys_rules_tx_sessions(const recsys_train_t *t, int64_t gap,
 
 /*
  * Frequent itemsets of tx over items 0..n_items-1, canonical order, into
- * out (freed with recsys_itemsets_free(), also on failure).  RECSYS_OK,
+ * out (freed with recsys_itemsets_free(), also on failure); a row's
+ * transaction is its entries scored at least o->min_value, so the rows by
+ * user serve as recsys_rules_tx_users()' transactions read in place (the
+ * same sets, without the copy).  RECSYS_OK,
  * RECSYS_EINVAL (bad options, an item >= n_items, a row not strictly
  * ascending), RECSYS_ELIMIT (more than max_sets sets) or RECSYS_ENOMEM.
  */

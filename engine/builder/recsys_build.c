@@ -1125,35 +1125,18 @@ recsys_build_rules_users(const recsys_build_opts_t *o, recsys_parts_t *parts)
 }
 
 
-/* Whether every entry of c scores at least min. */
-static int
-recsys_build_all_at_least(const recsys_csr_t *c, float min)
-{
-    uint32_t  e;
-
-    for (e = 0; e < c->n_entries; e++) {
-        if (!(c->entries[e].score >= min)) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
 /*
  * Association rules (recsys_rules.c): FP-growth over each user's items
  * (those with value >= rule_min_value), or over sessions (rule_gap), rules
- * with up to 3 antecedent
- * items, packed for reading in place; per user, the consequents of the
- * rules their whole history fires (the "assoc" source), but in the items
- * part of the sharded build, whose users tasks score their own users.
+ * with up to 3 antecedent items, packed for reading in place; per user,
+ * the consequents of the rules their whole history fires (the "assoc"
+ * source), but in the items part of the sharded build, whose users tasks
+ * score their own users.
  */
 static int
 recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
 {
     int                  rc, in_place;
-    float                min;
     uint32_t             n_rules;
     recsys_csr_t         tx;
     recsys_rule_t       *rules;
@@ -1165,31 +1148,23 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
     memset(&sets, 0, sizeof(sets));
     rules = NULL;
     in_place = 0;
+    mo.min_value = -1e30f;
 
     if (o->rule_gap > 0.0) {
         /* sessions: what was watched together, cut at long pauses */
         rc = recsys_rules_tx_sessions(&parts->train, (int64_t) o->rule_gap,
                                       2, &tx);
+        if (rc != RECSYS_OK) {
+            return rc;
+        }
 
     } else {
-        /* explicit ratings: a transaction is what the user liked */
-        min = o->rule_min_value >= 0.0f ? o->rule_min_value
-              : (parts->train.explicit_ratings ? 4.0f : -1e30f);
-
-        if (recsys_build_all_at_least(&parts->train.by_user, min)) {
-            /* every row counts: the rows by user are the transactions
-             * (FP-growth reads their items), read in place */
-            tx = parts->train.by_user;
-            in_place = 1;
-            rc = RECSYS_OK;
-
-        } else {
-            rc = recsys_rules_tx_users(&parts->train, min, &tx);
-        }
-    }
-
-    if (rc != RECSYS_OK) {
-        return rc;
+        /* a user's transaction is what they liked (rated at least 4 of
+         * explicit ratings), read in place from the rows by user */
+        mo.min_value = o->rule_min_value >= 0.0f ? o->rule_min_value
+                       : (parts->train.explicit_ratings ? 4.0f : -1e30f);
+        tx = parts->train.by_user;
+        in_place = 1;
     }
 
     mo.min_count = (uint32_t) (o->rule_support * tx.n_rows);

@@ -250,6 +250,7 @@ t_property(void)
         o.min_count = 1 + t_below(&s, 1 + n_tx / 4);
         o.max_len = 1 + t_below(&s, 5);
         o.max_sets = 0;
+        o.min_value = -1e30f;
 
         if (t_tx_from_masks(mask, n_tx, &tx) != 0) {
             tap_ok(0, "memory for transactions");
@@ -338,6 +339,7 @@ t_property(void)
     o.min_count = 1;
     o.max_len = 2;
     o.max_sets = 0;
+    o.min_value = -1e30f;
     rf = recsys_rules_fpgrowth(&tx, 3, &o, &a);
     ra = oracle_apriori(&tx, 3, &o, &b);
     tx.entries[1].item = 2;
@@ -430,6 +432,7 @@ t_tiny(void)
     o.min_count = 3;
     o.max_len = 4;
     o.max_sets = 0;
+    o.min_value = -1e30f;
 
     rc = recsys_rules_fpgrowth(&tx, 5, &o, &s);
     ok = rc == RECSYS_OK && s.n_sets == 8 && s.n_items_total == 13
@@ -690,7 +693,7 @@ t_gen(void)
     recsys_train_t       t;
     recsys_rule_t       *rules, *srules;
     recsys_scored_t      out[10];
-    recsys_itemsets_t    s, s2, ss;
+    recsys_itemsets_t    s, s2, s3, ss;
     recsys_mine_opts_t   mo;
     recsys_rules_opts_t  ro;
     recsys_rules_view_t  v;
@@ -812,6 +815,7 @@ t_gen(void)
     mo.min_count = 30;                  /* bundles reach 2% of ~1960 */
     mo.max_len = 3;
     mo.max_sets = 2000000;
+    mo.min_value = -1e30f;
 
     rc = recsys_rules_fpgrowth(&tx, t.n_items, &mo, &s);
     tap_ok(rc == RECSYS_OK && s.n_sets > 0, "FP-growth on user "
@@ -821,6 +825,27 @@ t_gen(void)
     same = rc == RECSYS_OK && t_same_sets(&s, &s2);
     tap_ok(same, "Apriori gives the same itemsets on generated data");
     recsys_itemsets_free(&s2);
+
+    /* the rows by user read in place with a least value: the sets of the
+     * copied transactions of the rows at least that value */
+
+    recsys_csr_free(&tx);
+    memset(&s2, 0, sizeof(s2));
+    memset(&s3, 0, sizeof(s3));
+    rc = recsys_rules_tx_users(&t, 4.0f, &tx);
+    rc = rc == RECSYS_OK ? recsys_rules_fpgrowth(&tx, t.n_items, &mo, &s2)
+                         : rc;
+    mo.min_value = 4.0f;
+    rc = rc == RECSYS_OK
+         ? recsys_rules_fpgrowth(&t.by_user, t.n_items, &mo, &s3) : rc;
+    tap_ok(rc == RECSYS_OK && s2.n_sets > 0 && t_same_sets(&s2, &s3),
+           "rows rated 4 or more, in place: the copied rows' %u itemsets",
+           s2.n_sets);
+    recsys_itemsets_free(&s2);
+    recsys_itemsets_free(&s3);
+    recsys_csr_free(&tx);
+    mo.min_value = -1e30f;
+    rc = recsys_rules_tx_users(&t, 0.0f, &tx);
 
     ro.min_support = 0.0;
     ro.min_confidence = 0.5;
