@@ -737,9 +737,9 @@ recsys_build_free_parts(recsys_parts_t *parts)
 
 
 /*
- * The rows by time and their times, once the models that read them (the
- * history and trending of "prepare", the rules, the sequence models and
- * EASE, which weighs rows by age) are fitted: the other item and user
+ * The rows by time and their times, once what reads them (the trending
+ * of "prepare", the rules, the sequence models, EASE, which weighs rows
+ * by age, and the stored histories) is made: the other item and user
  * models then run beside half the training layout.
  */
 static void
@@ -1128,10 +1128,9 @@ recsys_build_rules_users(const recsys_build_opts_t *o, recsys_parts_t *parts)
 /*
  * Association rules (recsys_rules.c): FP-growth over each user's items
  * (those with value >= rule_min_value), or over sessions (rule_gap), rules
- * with up to 3 antecedent items, packed for reading in place; per user,
- * the consequents of the rules their whole history fires (the "assoc"
- * source), but in the items part of the sharded build, whose users tasks
- * score their own users.
+ * with up to 3 antecedent items, packed for reading in place.  The users'
+ * lists (the "assoc" source) come later, from the stored histories
+ * (recsys_build_rules_lists()).
  */
 static int
 recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
@@ -1207,7 +1206,17 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
 
     parts->sources |= 1u << RECSYS_SRC_ASSOC;
 
-    /* the items part leaves the users' lists to the users tasks */
+    return RECSYS_OK;
+}
+
+
+/*
+ * The users' rules lists (recsys_build_rules_users()), from the stored
+ * histories; the items part leaves them to the users tasks.
+ */
+static int
+recsys_build_rules_lists(const recsys_build_opts_t *o, recsys_parts_t *parts)
+{
     return o->items_part ? recsys_build_no_lists(parts,
                                     &parts->recs[RECSYS_SRC_ASSOC])
                          : recsys_build_rules_users(o, parts);
@@ -1831,12 +1840,8 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
                                                          stats, err, errlen);
     }
 
-    rc = recsys_build_history(o, parts);
-
-    if (rc == RECSYS_OK) {
-        rc = recsys_build_popular(parts->train.n_users, parts);
-        parts->sources |= 1u << RECSYS_SRC_POPULAR;
-    }
+    rc = recsys_build_popular(parts->train.n_users, parts);
+    parts->sources |= 1u << RECSYS_SRC_POPULAR;
 
     if (rc == RECSYS_OK) {
         rc = recsys_build_trending(o, parts);
@@ -1863,6 +1868,16 @@ recsys_build_parts(recsys_data_t *d, recsys_parts_t *parts,
         rc = recsys_build_ease(o, parts);
         t0 = recsys_build_stage(stats, recsys_source_name(RECSYS_SRC_EASE),
                                 t0);
+    }
+
+    /* the stored histories last of what reads the rows by time, so that
+     * the models before do not hold them beside their own memory */
+    if (rc == RECSYS_OK) {
+        rc = recsys_build_history(o, parts);
+    }
+
+    if (rc == RECSYS_OK && (parts->sources & (1u << RECSYS_SRC_ASSOC))) {
+        rc = recsys_build_rules_lists(o, parts);
     }
 
     if (rc == RECSYS_OK) {
