@@ -18,6 +18,7 @@
 #include "recsys_hash.h"
 #include "recsys_schema.h"
 #include "recsys_ingest.h"
+#include "recsys_mapped.h"
 #include "recsys_shard.h"
 #include "recsys_status.h"
 #include "recsys_text.h"
@@ -585,14 +586,17 @@ recsys_shard_merge(const char *dir, uint32_t shards, char *err,
 
 /* assemble: the P part models, their user lists joined row by row */
 typedef struct {
-    uint32_t        shards;
-    uint32_t        n_users;
-    uint32_t       *owner;      /* per user: the part holding its rows */
-    MDB_env       **env;
-    MDB_txn       **txn;
-    MDB_dbi        *blobs;
-    unsigned char  *buf;
-    size_t          cap;
+    uint32_t          shards;
+    uint32_t          n_users;
+    uint32_t         *owner;    /* per user: the part holding its rows */
+    MDB_env         **env;
+    MDB_txn         **txn;
+    MDB_dbi          *blobs;
+    unsigned char    *buf;
+    size_t            cap;
+    struct stat      *st;       /* the parts' files, then the items part's */
+    recsys_mapped_t  *map;      /* their maps, once found */
+    int               mapped;
 } recsys_shard_join_t;
 
 
@@ -641,6 +645,28 @@ recsys_shard_row(const MDB_val *v, uint32_t u, size_t unit, uint32_t *from,
 }
 
 
+/*
+ * Before each blob: the pages of the files read so far (the parts and the
+ * items part, mapped by LMDB) are given back, so the assembly's resident
+ * size is the blob at hand, not every file it has read (recsys_mapped.h).
+ */
+static void
+recsys_shard_join_release(recsys_shard_join_t *j)
+{
+    uint32_t  k;
+
+    for (k = 0; k <= j->shards; k++) {
+        if (!j->mapped) {
+            recsys_mapped_find(&j->map[k], &j->st[k]);
+        }
+
+        recsys_mapped_drop(&j->map[k]);
+    }
+
+    j->mapped = 1;
+}
+
+
 static int
 recsys_shard_join_filter(void *ctx, recsys_wdb_t db, const MDB_val *key,
     MDB_val *val)
@@ -652,6 +678,10 @@ recsys_shard_join_filter(void *ctx, recsys_wdb_t db, const MDB_val *key,
     recsys_shard_join_t  *j;
 
     j = ctx;
+
+    if (db == RECSYS_W_BLOBS) {
+        recsys_shard_join_release(j);
+    }
 
     if (db != RECSYS_W_BLOBS || !recsys_shard_per_user(key)
         || val->mv_size < 16)
@@ -773,7 +803,6 @@ recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
     char                 path[4096], why[512];
     size_t               size;
     uint32_t             k;
-    struct stat          st;
     recsys_writer_t      w;
     recsys_shard_join_t  j;
 
@@ -782,7 +811,10 @@ recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
     j.env = calloc(shards, sizeof(MDB_env *));
     j.txn = calloc(shards, sizeof(MDB_txn *));
     j.blobs = calloc(shards, sizeof(MDB_dbi));
-    rc = j.env && j.txn && j.blobs ? RECSYS_OK : RECSYS_ENOMEM;
+    j.st = calloc((size_t) shards + 1, sizeof(struct stat));
+    j.map = calloc((size_t) shards + 1, sizeof(recsys_mapped_t));
+    rc = j.env && j.txn && j.blobs && j.st && j.map ? RECSYS_OK
+                                                    : RECSYS_ENOMEM;
     size = 0;
 
     if (rc == RECSYS_OK) {
@@ -794,7 +826,7 @@ recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
                  shards);
         /* the parts' user lists add up to the whole model's: their sum
            bounds it */
-        size += stat(path, &st) == 0 ? (size_t) st.st_size : 0;
+        size += stat(path, &j.st[k]) == 0 ? (size_t) j.st[k].st_size : 0;
 
         /* a damaged file is refused before LMDB reads it */
         if (recsys_verify_file(path, why, sizeof(why)) != RECSYS_OK) {
@@ -817,7 +849,8 @@ recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
 
     /* the items part: everything but the users' own lists */
     snprintf(path, sizeof(path), "%s/items/items-of-%u.mdb", dir, shards);
-    size += stat(path, &st) == 0 ? (size_t) st.st_size : 0;
+    size += rc == RECSYS_OK && stat(path, &j.st[shards]) == 0
+            ? (size_t) j.st[shards].st_size : 0;
 
     if (rc == RECSYS_OK
         && recsys_verify_file(path, why, sizeof(why)) != RECSYS_OK)
@@ -861,6 +894,8 @@ recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
     free(j.env);
     free(j.txn);
     free(j.blobs);
+    free(j.st);
+    free(j.map);
     free(j.buf);
     free(j.owner);
 
