@@ -617,6 +617,35 @@ recsys_shard_per_user(const MDB_val *key)
 
 
 /*
+ * Adds the bytes of a part's per-user blobs to *size: with the items
+ * part's file, a bound of what the assembled model holds (a part's other
+ * blobs are the items part's own, read again, and not copied).
+ */
+static int
+recsys_shard_part_size(MDB_txn *txn, MDB_dbi blobs, size_t *size)
+{
+    int          rc;
+    MDB_val      key, val;
+    MDB_cursor  *c;
+
+    rc = mdb_cursor_open(txn, blobs, &c);
+    if (rc != 0) {
+        return rc;
+    }
+
+    while ((rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) == 0) {
+        if (recsys_shard_per_user(&key)) {
+            *size += val.mv_size;
+        }
+    }
+
+    mdb_cursor_close(c);
+
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+
+/*
  * The row range of row u of a list or table blob (head, offsets, data),
  * checked against the blob's size: its first unit and its units.
  */
@@ -824,9 +853,7 @@ recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
     for (k = 0; rc == RECSYS_OK && k < shards; k++) {
         snprintf(path, sizeof(path), "%s/parts/part-%u-of-%u.mdb", dir, k,
                  shards);
-        /* the parts' user lists add up to the whole model's: their sum
-           bounds it */
-        size += stat(path, &j.st[k]) == 0 ? (size_t) j.st[k].st_size : 0;
+        (void) stat(path, &j.st[k]);
 
         /* a damaged file is refused before LMDB reads it */
         if (recsys_verify_file(path, why, sizeof(why)) != RECSYS_OK) {
@@ -839,6 +866,13 @@ recsys_shard_assemble(const char *dir, uint32_t shards, const char *out,
 
         if (rc == 0) {
             rc = mdb_dbi_open(j.txn[k], RECSYS_DB_BLOBS, 0, &j.blobs[k]);
+        }
+
+        /* the parts' user lists add up to the whole model's: their sum
+           bounds them (the parts' files, which each hold the item models
+           too, would ask for P times those) */
+        if (rc == 0) {
+            rc = recsys_shard_part_size(j.txn[k], j.blobs[k], &size);
         }
 
         if (rc != 0) {
