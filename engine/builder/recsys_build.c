@@ -770,10 +770,8 @@ recsys_build_drop_rows(recsys_parts_t *parts)
         return;
     }
 
-    recsys_csr_free(&parts->train.seq);
+    recsys_build_drop_seq(parts);
     recsys_csr_free(&parts->train.by_item);
-    free(parts->train.seq_time);
-    parts->train.seq_time = NULL;
 }
 
 
@@ -1135,43 +1133,44 @@ recsys_build_rules_users(const recsys_build_opts_t *o, recsys_parts_t *parts)
 static int
 recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
 {
-    int                  rc, in_place;
+    int                  rc;
     uint32_t             n_rules;
-    recsys_csr_t         tx;
+    recsys_csr_t         sessions;
     recsys_rule_t       *rules;
+    const recsys_csr_t  *tx;
     recsys_itemsets_t    sets;
     recsys_mine_opts_t   mo;
     recsys_rules_opts_t  ro;
 
-    memset(&tx, 0, sizeof(tx));
+    memset(&sessions, 0, sizeof(sessions));
     memset(&sets, 0, sizeof(sets));
     rules = NULL;
-    in_place = 0;
     mo.min_value = -1e30f;
 
     if (o->rule_gap > 0.0) {
         /* sessions: what was watched together, cut at long pauses */
         rc = recsys_rules_tx_sessions(&parts->train, (int64_t) o->rule_gap,
-                                      2, &tx);
+                                      2, &sessions);
         if (rc != RECSYS_OK) {
             return rc;
         }
+
+        tx = &sessions;
 
     } else {
         /* a user's transaction is what they liked (rated at least 4 of
          * explicit ratings), read in place from the rows by user */
         mo.min_value = o->rule_min_value >= 0.0f ? o->rule_min_value
                        : (parts->train.explicit_ratings ? 4.0f : -1e30f);
-        tx = parts->train.by_user;
-        in_place = 1;
+        tx = &parts->train.by_user;
     }
 
-    mo.min_count = (uint32_t) (o->rule_support * tx.n_rows);
+    mo.min_count = (uint32_t) (o->rule_support * tx->n_rows);
     mo.min_count = mo.min_count < 2 ? 2 : mo.min_count;
     mo.max_len = 4;
     mo.max_sets = 5000000;
 
-    rc = recsys_rules_fpgrowth(&tx, parts->train.n_items, &mo, &sets);
+    rc = recsys_rules_fpgrowth(tx, parts->train.n_items, &mo, &sets);
 
     if (rc == RECSYS_OK) {
         ro.min_support = o->rule_support;
@@ -1180,7 +1179,7 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
         ro.max_ante = 3;
         ro.max_rules = 1000000;
 
-        rc = recsys_rules_generate(&sets, tx.n_rows, &ro, &rules, &n_rules);
+        rc = recsys_rules_generate(&sets, tx->n_rows, &ro, &rules, &n_rules);
     }
 
     if (rc == RECSYS_OK) {
@@ -1191,10 +1190,7 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
 
     recsys_itemsets_free(&sets);
     free(rules);
-
-    if (!in_place) {
-        recsys_csr_free(&tx);
-    }
+    recsys_csr_free(&sessions);
 
     if (rc == RECSYS_ELIMIT) {
         return RECSYS_OK;       /* too dense to mine at this support */
