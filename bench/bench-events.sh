@@ -9,7 +9,9 @@
 #  1. Speed, one nginx worker pinned to CPU 0, wrk pinned to CPU 1, each
 #     scenario run between two runs of its static counterpart (static, B,
 #     static, B, ..., static; ROUNDS runs of B) and reported as req/s over
-#     the mean of the static runs around it:
+#     the mean of the static runs around it, and as the static runs' CPU
+#     time per request (the worker's utime + stime) over B's ("cpu": the
+#     same ratio on a CPU of the worker's own, less moved by other load):
 #       post1    POST /event, one play event, 100,000 users per wrk thread
 #                against the same bodies POSTed to `return 204`
 #       live20   GET /recommend of 500 visitors with 20 live events each
@@ -96,20 +98,32 @@ conf() {
 EVENT_LOCS="location = /event { recsys_event; }
         location = /recsys-status { recsys_status; }"
 
-# wrk_once NAME PORT [ENV...]: one wrk run; its req/s appended to NAME
+# wrk_once NAME PORT WORKER [ENV...]: one wrk run; "req/s non-2xx CPU
+# microseconds per request" (the worker's utime + stime over the run's
+# requests) appended to NAME
 wrk_once() {
-    local name=$1 port=$2 out
-    shift 2
+    local name=$1 port=$2 worker=$3 out t0 t1
+    shift 3
+    t0=$(cpu_ticks "$worker")
     out=$(env "$@" "${WRK_PIN[@]}" wrk -t1 -c"$CONNECTIONS" \
               -d"${DURATION}s" -s "$LUA" "http://127.0.0.1:$port")
-    echo "$out" | sed -n 's/^rotate: .*rps=\([0-9.]*\).*non200=\([0-9]*\).*/\1 \2/p' \
+    t1=$(cpu_ticks "$worker")
+    echo "$out" | sed -n 's/^rotate: requests=\([0-9]*\).*rps=\([0-9.]*\).*non200=\([0-9]*\).*/\1 \2 \3/p' \
+        | awk -v t="$((t1 - t0))" -v hz="$CLK_TCK" \
+              '{ printf "%s %s %.3f\n", $2, $3, $1 ? t * 1e6 / hz / $1 : 0 }' \
         >> "$WORK/rps.$name"
 }
 
-# pair NAME PORT STATIC_ENV... -- SCENARIO_ENV...: static, B, ..., static
+# pair NAME PORT MASTER STATIC_ENV... -- SCENARIO_ENV...: static, B, ...,
+# static.  Per round, B's req/s over the mean of the static runs around it
+# and, less moved by what else the host runs, the static runs' mean CPU
+# time per request over B's (what B's req/s would be, as a part of
+# static's, on a CPU of its own); reported as the mean over the rounds and
+# the range of the req/s ratios.
 pair() {
-    local name=$1 port=$2 r
-    shift 2
+    local name=$1 port=$2 worker r
+    worker=$(worker_pid "$3")
+    shift 3
     local -a st=() sc=()
     while [ "$1" != -- ]; do st+=("$1"); shift; done
     shift
@@ -118,18 +132,19 @@ pair() {
     : > "$WORK/rps.$name"
     for r in $(seq 1 "$ROUNDS"); do
         say "$name: round $r of $ROUNDS"
-        wrk_once "$name.static" "$port" "${st[@]}"
-        wrk_once "$name" "$port" "${sc[@]}"
+        wrk_once "$name.static" "$port" "$worker" "${st[@]}"
+        wrk_once "$name" "$port" "$worker" "${sc[@]}"
     done
-    wrk_once "$name.static" "$port" "${st[@]}"
+    wrk_once "$name.static" "$port" "$worker" "${st[@]}"
     paste -d' ' <(head -n "$ROUNDS" "$WORK/rps.$name.static") \
                 <(tail -n "$ROUNDS" "$WORK/rps.$name.static") \
                 "$WORK/rps.$name" | awk -v n="$name" '
-        { r = $5 / (($1 + $3) / 2); s += r; b += $5; st += ($1 + $3) / 2
-          bad += $6; lo = (NR == 1 || r < lo) ? r : lo
+        { r = $7 / (($1 + $4) / 2); s += r; b += $7; st += ($1 + $4) / 2
+          c += $9 ? (($3 + $6) / 2) / $9 : 0
+          bad += $8; lo = (NR == 1 || r < lo) ? r : lo
           hi = (NR == 1 || r > hi) ? r : hi }
-        END { printf "%-8s %10.0f %10.0f %8.3f  %.3f..%.3f %8d\n", n,
-                     b / NR, st / NR, s / NR, lo, hi, bad }' \
+        END { printf "%-8s %10.0f %10.0f %8.3f  %.3f..%.3f %8.3f %8d\n", n,
+                     b / NR, st / NR, s / NR, lo, hi, c / NR, bad }' \
         >> "$WORK/speed.txt"
 }
 
@@ -209,14 +224,15 @@ awk '{ item[NR] = $1 }
                           item[(v * 37 + k * 101) % NR + 1]
                print "" } }' "$WORK/items.txt" > "$WORK/paths.history20"
 
+CLK_TCK=$(getconf CLK_TCK)
 : > "$WORK/speed.txt"
 LUA="$ROOT/bench/events.lua"
-pair post1 "$PORT" EVENTS_PATH=/static204 EVENTS_ITEMS="$WORK/items.txt" -- \
+pair post1 "$PORT" "$LIVE_PID" EVENTS_PATH=/static204 EVENTS_ITEMS="$WORK/items.txt" -- \
     EVENTS_PATH=/event EVENTS_ITEMS="$WORK/items.txt"
 LUA="$ROOT/bench/rotate.lua"
-pair live20 "$PORT" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.live20"
-pair nolive "$PORT" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.nolive"
-pair today "$PORT2" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.nolive"
+pair live20 "$PORT" "$LIVE_PID" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.live20"
+pair nolive "$PORT" "$LIVE_PID" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.nolive"
+pair today "$PORT2" "$TODAY_PID" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.nolive"
 
 # 4. the worker's RSS over REQUESTS mixed requests: POSTs of one event for
 # 100,000 cycling users, and GETs of live, known and history= users
@@ -364,12 +380,14 @@ cat <<EOF
 bench-events: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), data ${DATA:-sample}
 wrk -t1 -c$CONNECTIONS -d${DURATION}s x $ROUNDS rounds, nginx worker on CPU 0, wrk on CPU 1
 
-scenario  req/s      static     ratio   range        non-2xx
+scenario  req/s      static     ratio   range           cpu  non-2xx
 $(cat "$WORK/speed.txt")
   post1: POST /event of one event / POST to return 204 (the same bodies)
   live20: /recommend of visitors with 20 live events / return 200 of $STATIC_LEN bytes
   nolive: /recommend of known users without live events (zone configured) / static
   today: the same without recsys_events / static
+  ratio and range: req/s over static's, the mean and range over the rounds;
+  cpu: static's CPU time per request over the scenario's, the mean
 
 capacity of a ${ZONE_MIB} MiB zone, per_user=20, 20 events per user, at the first eviction:
   $(echo "$CAP" | sed 's/.*"events":\({[^}]*}\).*/\1/')
