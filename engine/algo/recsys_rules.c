@@ -106,44 +106,6 @@ recsys_rules_cmp_items(const uint32_t *a, uint32_t na, const uint32_t *b,
 
 /* transactions */
 
-int
-recsys_rules_tx_users(const recsys_train_t *t, float min_value,
-    recsys_csr_t *tx)
-{
-    uint32_t         u, e, n;
-    uint64_t         total;
-    const recsys_csr_t  *b;
-
-    b = &t->by_user;
-    total = 0;
-
-    for (e = 0; e < b->n_entries; e++) {
-        total += (b->entries[e].score >= min_value);
-    }
-
-    if (recsys_csr_alloc(tx, b->n_rows, total) != 0) {
-        return RECSYS_ENOMEM;
-    }
-
-    n = 0;
-    for (u = 0; u < b->n_rows; u++) {
-        tx->offsets[u] = n;
-
-        for (e = b->offsets[u]; e < b->offsets[u + 1]; e++) {
-            if (b->entries[e].score >= min_value) {
-                tx->entries[n].item = b->entries[e].item;
-                tx->entries[n].score = 1.0f;
-                n++;
-            }
-        }
-    }
-
-    tx->offsets[b->n_rows] = n;
-
-    return RECSYS_OK;
-}
-
-
 /*
  * Walks every user's sessions, counting them (fill 0) or copying them
  * into tx (fill 1, tx sized by the counting pass).

@@ -80,8 +80,12 @@ typedef struct {
     uint32_t   min_count;       /* absolute support, at least 1 */
     uint32_t   max_len;         /* longest itemset, 1..32 */
     uint32_t   max_sets;        /* RECSYS_ELIMIT beyond this; 0: none */
-    float      min_value;       /* entries scored below it are left out */
+    float      min_value;       /* entries scored below it are left out;
+                                   RECSYS_MINE_ANY_VALUE: none */
 } recsys_mine_opts_t;
+
+/* A least value below every entry's: each row's transaction is all of it. */
+#define RECSYS_MINE_ANY_VALUE  -1e30f
 
 typedef struct {
     double     min_support;     /* fraction of transactions */
@@ -94,16 +98,6 @@ typedef struct {
 
 _Static_assert(sizeof(recsys_rules_head_t) == 16, "rules head layout");
 
-
-/*
- * Transactions of whole users: row u holds the items of by_user row u
- * whose value is at least min_value (0 keeps all; e.g. 4 keeps only liked
- * items of 1..5 ratings).  Users left empty keep an empty row, so row
- * indexes are user indexes and n_tx is the user count.  RECSYS_OK or
- * RECSYS_ENOMEM; tx is the caller's to free with recsys_csr_free().
- */
-int recsys_rules_tx_users(const recsys_train_t *t, float min_value,
-    recsys_csr_t *tx);
 
 /*
  * Session transactions: each user's seq row cut where the time between
@@ -119,8 +113,8 @@ int recsys_rules_tx_sessions(const recsys_train_t *t, int64_t gap,
  * Frequent itemsets of tx over items 0..n_items-1, canonical order, into
  * out (freed with recsys_itemsets_free(), also on failure); a row's
  * transaction is its entries scored at least o->min_value, so the rows by
- * user serve as recsys_rules_tx_users()' transactions read in place (the
- * same sets, without the copy).  RECSYS_OK,
+ * user serve in place as the users' transactions (what each user rated at
+ * least that value).  RECSYS_OK,
  * RECSYS_EINVAL (bad options, an item >= n_items, a row not strictly
  * ascending), RECSYS_ELIMIT (more than max_sets sets) or RECSYS_ENOMEM.
  */

@@ -1145,7 +1145,7 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
     memset(&sessions, 0, sizeof(sessions));
     memset(&sets, 0, sizeof(sets));
     rules = NULL;
-    mo.min_value = -1e30f;
+    mo.min_value = RECSYS_MINE_ANY_VALUE;
 
     if (o->rule_gap > 0.0) {
         /* sessions: what was watched together, cut at long pauses */
@@ -1161,7 +1161,8 @@ recsys_build_rules(const recsys_build_opts_t *o, recsys_parts_t *parts)
         /* a user's transaction is what they liked (rated at least 4 of
          * explicit ratings), read in place from the rows by user */
         mo.min_value = o->rule_min_value >= 0.0f ? o->rule_min_value
-                       : (parts->train.explicit_ratings ? 4.0f : -1e30f);
+                       : parts->train.explicit_ratings ? 4.0f
+                       : RECSYS_MINE_ANY_VALUE;
         tx = &parts->train.by_user;
     }
 

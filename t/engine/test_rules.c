@@ -89,6 +89,47 @@ t_tx_from_masks(const uint32_t *mask, uint32_t n_tx, recsys_csr_t *tx)
 }
 
 
+/*
+ * Each user's transaction copied out of the rows by user: the items rated
+ * at least min_value (the reference that FP-growth's in-place reading
+ * with o.min_value is compared with).  RECSYS_OK or RECSYS_ENOMEM.
+ */
+static int
+t_tx_users(const recsys_train_t *t, float min_value, recsys_csr_t *tx)
+{
+    uint32_t             u, e, n;
+    const recsys_csr_t  *b;
+
+    b = &t->by_user;
+    n = 0;
+
+    for (e = 0; e < b->n_entries; e++) {
+        n += (b->entries[e].score >= min_value);
+    }
+
+    if (recsys_csr_alloc(tx, b->n_rows, n) != 0) {
+        return RECSYS_ENOMEM;
+    }
+
+    n = 0;
+    for (u = 0; u < b->n_rows; u++) {
+        tx->offsets[u] = n;
+
+        for (e = b->offsets[u]; e < b->offsets[u + 1]; e++) {
+            if (b->entries[e].score >= min_value) {
+                tx->entries[n].item = b->entries[e].item;
+                tx->entries[n].score = 1.0f;
+                n++;
+            }
+        }
+    }
+
+    tx->offsets[b->n_rows] = n;
+
+    return RECSYS_OK;
+}
+
+
 static int
 t_cmp_set(const void *a, const void *b)
 {
@@ -250,7 +291,7 @@ t_property(void)
         o.min_count = 1 + t_below(&s, 1 + n_tx / 4);
         o.max_len = 1 + t_below(&s, 5);
         o.max_sets = 0;
-        o.min_value = -1e30f;
+        o.min_value = RECSYS_MINE_ANY_VALUE;
 
         if (t_tx_from_masks(mask, n_tx, &tx) != 0) {
             tap_ok(0, "memory for transactions");
@@ -339,7 +380,7 @@ t_property(void)
     o.min_count = 1;
     o.max_len = 2;
     o.max_sets = 0;
-    o.min_value = -1e30f;
+    o.min_value = RECSYS_MINE_ANY_VALUE;
     rf = recsys_rules_fpgrowth(&tx, 3, &o, &a);
     ra = oracle_apriori(&tx, 3, &o, &b);
     tx.entries[1].item = 2;
@@ -432,7 +473,7 @@ t_tiny(void)
     o.min_count = 3;
     o.max_len = 4;
     o.max_sets = 0;
-    o.min_value = -1e30f;
+    o.min_value = RECSYS_MINE_ANY_VALUE;
 
     rc = recsys_rules_fpgrowth(&tx, 5, &o, &s);
     ok = rc == RECSYS_OK && s.n_sets == 8 && s.n_items_total == 13
@@ -810,12 +851,12 @@ t_gen(void)
 
     /* mine whole-user transactions */
 
-    rc = recsys_rules_tx_users(&t, 0.0f, &tx);
+    rc = t_tx_users(&t, 0.0f, &tx);
 
     mo.min_count = 30;                  /* bundles reach 2% of ~1960 */
     mo.max_len = 3;
     mo.max_sets = 2000000;
-    mo.min_value = -1e30f;
+    mo.min_value = RECSYS_MINE_ANY_VALUE;
 
     rc = recsys_rules_fpgrowth(&tx, t.n_items, &mo, &s);
     tap_ok(rc == RECSYS_OK && s.n_sets > 0, "FP-growth on user "
@@ -832,7 +873,7 @@ t_gen(void)
     recsys_csr_free(&tx);
     memset(&s2, 0, sizeof(s2));
     memset(&s3, 0, sizeof(s3));
-    rc = recsys_rules_tx_users(&t, 4.0f, &tx);
+    rc = t_tx_users(&t, 4.0f, &tx);
     rc = rc == RECSYS_OK ? recsys_rules_fpgrowth(&tx, t.n_items, &mo, &s2)
                          : rc;
     mo.min_value = 4.0f;
@@ -844,8 +885,8 @@ t_gen(void)
     recsys_itemsets_free(&s2);
     recsys_itemsets_free(&s3);
     recsys_csr_free(&tx);
-    mo.min_value = -1e30f;
-    rc = recsys_rules_tx_users(&t, 0.0f, &tx);
+    mo.min_value = RECSYS_MINE_ANY_VALUE;
+    rc = t_tx_users(&t, 0.0f, &tx);
 
     ro.min_support = 0.0;
     ro.min_confidence = 0.5;
