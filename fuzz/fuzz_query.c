@@ -10,7 +10,8 @@
  *     u16 offset (0..10000);  u16 max_history, u16 max_nbrs,
  *     u16 explain_history (each 0..1000);  u8 count and u16 items of the
  *     history, then of the exclusions (modulo n_items);  u8 count and u8
- *     genres (modulo n_genres);  RECSYS_NSRC x u8 weights (/ 25.5: 0..10).
+ *     genres (modulo n_genres);  RECSYS_NSRC x u8 weights (/ 25.5: 0..10);
+ *     u16 session_nbrs (0..2000; 0, no bound, when the input has ended).
  * Indexes are always in range, as the module's lookups make them; the
  * rest is anything the module lets through.  recsys_query_run runs with
  * a bump allocator whose unused bytes and red zones are poisoned.
@@ -151,6 +152,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     q.weights = (flags & 8) ? w : NULL;
+    q.session_nbrs = recsys_fuzz_u16(&in) % 2001;
 
     if ((flags & 32) && q.user != RECSYS_NO_INDEX
         && q.item != RECSYS_NO_INDEX)

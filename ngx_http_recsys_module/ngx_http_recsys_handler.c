@@ -382,6 +382,7 @@ ngx_http_recsys_query_init(ngx_http_request_t *r,
     q->explain = args->explain;
     q->max_history = (uint32_t) rlcf->max_history;
     q->max_nbrs = (uint32_t) rlcf->max_nbrs;
+    q->session_nbrs = (uint32_t) rlcf->session_nbrs;
     q->explain_history = (uint32_t) rlcf->explain_history;
     q->scratch = rlcf->store->scratch;
     q->diversity = args->diversity >= 0.0f ? args->diversity

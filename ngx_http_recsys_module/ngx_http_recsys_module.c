@@ -135,6 +135,13 @@ static ngx_command_t  ngx_http_recsys_commands[] = {
       offsetof(ngx_http_recsys_loc_conf_t, max_nbrs),
       NULL },
 
+    { ngx_string("recsys_session_neighbors"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_recsys_loc_conf_t, session_nbrs),
+      NULL },
+
     { ngx_string("recsys_weights"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_recsys_weights_slot,
@@ -252,6 +259,7 @@ ngx_http_recsys_create_loc_conf(ngx_conf_t *cf)
     conf->max_list = NGX_CONF_UNSET_UINT;
     conf->max_history = NGX_CONF_UNSET_UINT;
     conf->max_nbrs = NGX_CONF_UNSET_UINT;
+    conf->session_nbrs = NGX_CONF_UNSET_UINT;
     conf->explain_history = NGX_CONF_UNSET_UINT;
     conf->weights = NGX_CONF_UNSET_PTR;
     conf->reload_interval = NGX_CONF_UNSET_MSEC;
@@ -277,6 +285,7 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->max_list, prev->max_list, 100);
     ngx_conf_merge_uint_value(conf->max_history, prev->max_history, 50);
     ngx_conf_merge_uint_value(conf->max_nbrs, prev->max_nbrs, 50);
+    ngx_conf_merge_uint_value(conf->session_nbrs, prev->session_nbrs, 300);
     ngx_conf_merge_uint_value(conf->explain_history, prev->explain_history,
                               20);
     ngx_conf_merge_ptr_value(conf->weights, prev->weights, NULL);
@@ -299,6 +308,14 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                            "recsys_explain_history must be from 1 to 1000");
         return NGX_CONF_ERROR;
     }
+
+    if (conf->session_nbrs > 1000000) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "recsys_session_neighbors must be from 0 (no "
+                           "bound) to 1000000, not %ui", conf->session_nbrs);
+        return NGX_CONF_ERROR;
+    }
+
     ngx_conf_merge_msec_value(conf->reload_interval, prev->reload_interval,
                               1000);
     ngx_conf_merge_sec_value(conf->cache_ttl, prev->cache_ttl, 0);

@@ -131,6 +131,7 @@ typedef struct {
     ngx_uint_t                max_list;
     ngx_uint_t                max_history;
     ngx_uint_t                max_nbrs;
+    ngx_uint_t                session_nbrs;
     ngx_uint_t                explain_history;
     ngx_msec_t                reload_interval;
     time_t                    cache_ttl;

@@ -8,15 +8,18 @@
 # --history 3) and its catalog t/data/sess-items.csv (items with several
 # genres, one with none, 9 missing).  Location /s sets recsys_max_history 3,
 # recsys_max_neighbors 3 and recsys_max_list 6 so that both truncations
-# change the answers; /d keeps the defaults.  Checks: anonymous sessions
+# change the answers; /b sets recsys_session_neighbors 8 (each of n history
+# items, the stored ones included, reads its first max(1, int(8 / n))
+# neighbours); /d keeps the defaults (300 entries in all, which 5
+# neighbours an item never reach here).  Checks: anonymous sessions
 # (score = sum over the last max_history session items of sim over their
 # first max_neighbors neighbours; session items never returned; unknown ids
 # ignored; only unknown ids: the popular fallback), a known user's session
 # (session items weight 1 first, then the stored history newest first
 # scaled by its largest weight, capped together; seen items excluded),
 # exclude=, genre= (OR, unknown names match nothing) with a session and
-# with a known user, offset/n pagination, and 400 for a history longer
-# than recsys_max_list.
+# with a known user, offset/n pagination, 400 for a history longer than
+# recsys_max_list, and recsys_session_neighbors past its range refused.
 
 use strict;
 use warnings;
@@ -37,7 +40,8 @@ my $csv = "$data/sess-ratings.csv";
 my $cat = parse_catalog("$data/sess-items.csv");
 my $m = model_ref(rows => parse_interactions($csv), K => 5, H => 3);
 
-my %loc = (s => { mh => 3, mn => 3 }, d => { mh => 50, mn => 50 });
+my %loc = (s => { mh => 3, mn => 3 }, d => { mh => 50, mn => 50 },
+           b => { mh => 50, mn => 50, sn => 8 });
 
 # ref_session(loc, session => [...], user => U, exclude => [...],
 # genres => [...]): the expected item-CF ranking.
@@ -49,6 +53,12 @@ sub ref_session {
                            max_history => $loc{$l}{mh})
         : [@{ $m->{hist}{ $o{user} } }];
     splice @$hist, $loc{$l}{mh} if @$hist > $loc{$l}{mh};
+    # a session's walk: an even share of recsys_session_neighbors an item
+    my $mn = $loc{$l}{mn};
+    if ($o{session} && $loc{$l}{sn} && @$hist) {
+        my $share = int($loc{$l}{sn} / @$hist) || 1;
+        $mn = $share if $share < $mn;
+    }
     my %skip = map { $_ => 1 } @{ $o{session} || [] }, @{ $o{exclude} || [] };
     my $seen = defined $o{user} ? $m->{seen}{ $o{user} } : {};
     my %g = map { $_ => 1 } @{ $o{genres} || [] };
@@ -58,7 +68,7 @@ sub ref_session {
         return 1 unless $o{genres};
         return scalar grep { $g{$_} } @{ $cat->{$i} ? $cat->{$i}{genres} : [] };
     };
-    return $m->score_hist($hist, max_nbrs => $loc{$l}{mn}, pass => $pass);
+    return $m->score_hist($hist, max_nbrs => $mn, pass => $pass);
 }
 
 sub f4 { join ' ', map { sprintf '%s:%.4f', @$_ } @{ $_[0] } }
@@ -89,6 +99,14 @@ my @cases = (
 ok((grep { f4(ref_session('s', session => $_->[0], user => $_->[1]))
            ne f4(ref_session('d', session => $_->[0], user => $_->[1])) }
     @cases) >= 6, 'fixture: max_history/max_neighbors change most answers');
+# Session 1,5 on /b: 8 entries over 2 items, the first 4 neighbours of
+# each: 7 (1's fourth) and 4 (5's fourth) join; nothing past them
+is(f4(ref_session('b', session => [1, 5])),
+   'k:1.3114 3:1.2601 6:0.7428 9:0.5924 7:0.4926 4:0.3642',
+   'reference: session 1,5 on /b by hand');
+ok((grep { f4(ref_session('b', session => $_->[0], user => $_->[1]))
+           ne f4(ref_session('d', session => $_->[0], user => $_->[1])) }
+    @cases) >= 6, 'fixture: recsys_session_neighbors changes most answers');
 isnt(f4(ref_session('s', session => [2, 7, 4, 9, 1])),
      f4($m->score_hist([[4, 1], [7, 1], [2, 1]], max_nbrs => 3,
                        pass => sub { $_[0] !~ /\A[27491]\z/ })),
@@ -100,7 +118,7 @@ isnt(f4(ref_session('s', session => [1, 5])),
 {
     my @near;
     for my $c (@cases) {
-        for my $l (qw(s d)) {
+        for my $l (qw(s d b)) {
             push @near, near_ties(ref_session($l, session => $c->[0],
                                               user => $c->[1]));
         }
@@ -117,6 +135,7 @@ my $srv = RecsysTest::start_nginx(locations => recsys_locations(
     ['= /s', $model, 'recsys_max_history 3', 'recsys_max_neighbors 3',
      'recsys_max_list 6'],
     ['= /d', $model],
+    ['= /b', $model, 'recsys_session_neighbors 8'],
 ));
 
 sub q200 {
@@ -140,7 +159,7 @@ sub req {
 # sessions, anonymous and with a known user
 for my $c (@cases) {
     my ($s, $u) = @$c;
-    for my $l (qw(s d)) {
+    for my $l (qw(s d b)) {
         my $path = req($l, session => $s, user => $u);
         my $d = q200($path, $path, algo => 'itemcf', user => $u,
                      fallback => undef);
@@ -237,5 +256,14 @@ check_error($srv, 'GET', '/s?history=1,2,3,4,nope,6,7', 400,
 }
 
 $srv->finish;
+
+# recsys_session_neighbors: 0 (no bound) to 1000000
+my $ok = eval {
+    RecsysTest::start_nginx(locations => recsys_locations(
+        ['= /x', $model, 'recsys_session_neighbors 1000001']));
+    1;
+};
+ok(!$ok && $@ =~ /recsys_session_neighbors must be from 0/,
+   'recsys_session_neighbors 1000001: refused') or diag $@;
 
 done_testing();

@@ -157,13 +157,15 @@ recsys_qctx_fill(recsys_qctx_t *c, recsys_list_id_t list)
  * and --neighbors).  With one, the session items (most recent first, weight
  * 1, or a live event's weight) come first and the stored items follow
  * with their weights scaled into (0, 1]; the whole is capped at
- * max_history.
+ * max_history.  Each item's row is read to max_nbrs entries, and to an
+ * even share of session_nbrs when that is fewer (at least one entry): a
+ * long history costs what a short one does, not n x max_nbrs.
  */
 int
 recsys_qctx_history(recsys_qctx_t *c)
 {
     float                 top;
-    uint32_t              cap, n, j, k;
+    uint32_t              cap, n, j, k, share;
     unsigned char        *p;
     recsys_row_t          stored;
     const recsys_query_t *q;
@@ -219,6 +221,15 @@ recsys_qctx_history(recsys_qctx_t *c)
 
     c->hist.p = p;
     c->hist.n = n;
+
+    /* the walk's bound: at most session_nbrs entries in all */
+    if (q->session_nbrs > 0 && n > 0) {
+        share = q->session_nbrs / n > 0 ? q->session_nbrs / n : 1;
+
+        if (c->max_nbrs == 0 || share < c->max_nbrs) {
+            c->max_nbrs = share;
+        }
+    }
 
     return RECSYS_OK;
 }

@@ -50,6 +50,10 @@ typedef struct {
     const float      *weights;      /* RECSYS_NSRC weights; NULL: model's */
     uint32_t          max_history;  /* history items scored, 0: 100 */
     uint32_t          max_nbrs;     /* neighbours per history item, 0: all */
+    uint32_t          session_nbrs; /* neighbours a session's history
+                                       reads in all, shared evenly among
+                                       its items (recsys_qctx_history),
+                                       0: no bound but max_nbrs */
     uint32_t          explain_history;  /* newest history items explain
                                            credits, 0: 20 */
     recsys_scratch_t *scratch;      /* NULL: none */
