@@ -27,7 +27,10 @@
 #     newest 6 rows are held out (bench/replay.pl split), the model is built
 #     on the rest, and /recommend?n=10 is asked before and after the first
 #     5 held-out rows are posted as play events: HR@10 and MRR@10 of the
-#     6th row, without and with the live events.
+#     6th row, without and with the live events.  Before that, each user's
+#     newest 10 kept rows are asked as a visitor's history=, the first
+#     held-out row predicted.  Both with the default bound on the walk
+#     (recsys_session_neighbors) and without one (/unbounded).
 #
 #  4. With REQUESTS=N (0: skipped), the worker's RSS over N mixed
 #     requests (POSTs of one event for 100,000 cycling users, GETs of the
@@ -301,10 +304,14 @@ if [ -n "$DATA" ]; then
     PORT4=$(free_port)
     MODEL="$WORK/replay.mdb"
     conf "$WORK/replay.conf" "$PORT4" \
-        "recsys_events zone=replay:16m per_user=20 ttl=1h;" "$EVENT_LOCS"
+        "recsys_events zone=replay:16m per_user=20 ttl=1h;" "$EVENT_LOCS
+        location = /unbounded { recsys; recsys_session_neighbors 0; }"
     start_nginx "$WORK/replay.conf"
     wait_ready "http://127.0.0.1:$PORT4/static" 30
-    REPLAY=$(perl "$ROOT/bench/replay.pl" eval "$PORT4" "$WORK/held.txt")
+    REPLAY=$(perl "$ROOT/bench/replay.pl" session "$PORT4" "$WORK/train.csv" \
+                 "$WORK/held.txt" /recommend /unbounded
+             perl "$ROOT/bench/replay.pl" eval "$PORT4" "$WORK/held.txt" \
+                 /recommend /unbounded)
     check_alive
     stop_pid "$NGINX_PID"
 fi
@@ -402,6 +409,9 @@ $CG_REPORT
 worker memory over mixed requests:
   $RSS_REPORT
 
-online replay (newest 6 rows held out, 5 posted as live events, the 6th predicted):
-  $REPLAY
+online replay (newest 6 rows held out; the model built on the rest):
+  session: the newest 10 kept rows as history= of a visitor, the 1st held-out row predicted;
+  replay: the user's first 5 held-out rows posted as live events, the 6th predicted;
+  /recommend walks recsys_session_neighbors entries at most (default), /unbounded all
+$(printf '%s\n' "$REPLAY" | sed 's/^/  /')
 EOF
