@@ -10,8 +10,8 @@
 # recsys_max_neighbors 3 and recsys_max_list 6 so that both truncations
 # change the answers; /b sets recsys_session_neighbors 8 (each of n history
 # items, the stored ones included, reads its first max(1, int(8 / n))
-# neighbours); /d keeps the defaults (300 entries in all, which 5
-# neighbours an item never reach here).  Checks: anonymous sessions
+# neighbours); /d keeps the defaults (300 entries in all, which at most
+# 50 history items of 5 neighbours never reach).  Checks: anonymous sessions
 # (score = sum over the last max_history session items of sim over their
 # first max_neighbors neighbours; session items never returned; unknown ids
 # ignored; only unknown ids: the popular fallback), a known user's session
