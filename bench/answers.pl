@@ -101,12 +101,14 @@ sub urls {
     }
     push @u, "user=$_&algo=assoc&strict=1" for @$users[0 .. 9];
     # sessions longer than recsys_session_neighbors reads in full (20
-    # items share 300 entries), added after the rest as the rules were
+    # items share 300 entries), anonymous and of known users, added after
+    # the rest as the rules were
     for my $k (0 .. 3) {
         my $h = join ',', @$items[$k * 5 .. $k * 5 + 19];
         push @u, "history=$h";
         push @u, "history=$h&algo=itemcf&n=20";
         push @u, "history=$h&explain=1";
+        push @u, "user=$users->[$k]&history=$h&explain=1";
     }
     return @u;
 }

@@ -21,7 +21,10 @@
 # also checks the precomputed list), "sources" equal to the reference's
 # contributions and adding up to the score, "because" items from the
 # history whose neighbour lists hold the item, at most 3, by contribution.
-# Sessions (anonymous and with a user) with explain=1 likewise.
+# Sessions (anonymous and with a user) with explain=1 likewise: with the
+# model's blend an anonymous session is scored whole and scaled to the
+# item-CF weight, and a known user's the same way, added to the user's
+# stored hybrid list (RecsysRef known_session).
 # algo=trending: sum over users of 0.5^((t_max - t) / (D days)) / users.
 
 use strict;
@@ -319,8 +322,8 @@ for my $c ([[10, 8]], [[1, 3, 5]], [[9]], [[2, 'nope', 7], 'h4'],
                      fallback => undef);
     check_items($plain->{items}, $want, $path);
 
-    # n=2: each session source keeps its best max(user_top 3, 2) = 3 of
-    # more candidates before the blend (a selection, not a sort)
+    # n=2: the first two of the same ranking (the scored part is chosen
+    # by selection, not sorted whole)
     my $path2 = '/h?history=' . join(',', @$s) . '&n=2'
                 . (defined $u ? "&user=$u" : '');
     my ($want2) = $m->blend(user => $u, session => $s, need => 2,

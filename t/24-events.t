@@ -11,7 +11,9 @@
 # answer of history=A,B,C (items, order and scores, itemcf and hybrid), and
 # the reference's; the builder's event weights (like 3, skip -1) weigh the
 # live history and a skipped item's neighbours go down; explain=1 credits
-# live items; a known user's live events come before the stored history;
+# live items; a known user's live events come before the stored history
+# (item-CF), are added to the stored hybrid list as history= is (hybrid),
+# and when all negative give the per-source blend;
 # the ETag follows the live state; a body in a temporary file is read;
 # DELETE forgets; recsys_user overrides the
 # body's user; every bad body is a JSON 400 that stores nothing; 405 says
@@ -187,6 +189,27 @@ is(post(undef, [ev('v2', 1), ev('v2', 5, 'like'), ev('v2', 7, 'SKIP')])
     my ($h) = rec('user=s4&history=2&algo=itemcf&n=20');
     is(f4(@{ $h->{items} }), f4(@{ $d->{items} }),
        'history=2 of a live 2 counts it once');
+    # the default blend: the session added to the stored hybrid list, the
+    # same for a live 2 as for history=2
+    my ($bl) = rec('user=s4&n=20');
+    my ($bh) = rec('user=s4&history=2&n=20');
+    is(f4(@{ $bh->{items} }), f4(@{ $bl->{items} }),
+       'hybrid: a live 2 is history=2');
+    ok(!(grep { $seen{ $_->{id} } } @{ $bl->{items} }),
+       'hybrid: nothing seen or live among the results');
+}
+
+# --- a known user whose live events are all negative --------------------
+# nothing of the session scores above zero: the blend of every source, as
+# for the same weights given in the request
+{
+    is(post(undef, [ev('s3', 2, 'skip'), ev('s3', 7, 'dislike')])->{status},
+       204, 'a known user: two negative events');
+    my ($d) = rec('user=s3&n=20');
+    my ($w) = rec('user=s3&n=20&w_ease=1');
+    ok(@{ $d->{items} }, 'negative events only: an answer');
+    is(f4(@{ $d->{items} }), f4(@{ $w->{items} }),
+       'negative events only: the per-source blend of the same weights');
 }
 
 # --- ETag --------------------------------------------------------------

@@ -15,11 +15,14 @@
 # text), then paginated; when nothing passes, A's popular answer to the
 # same request, filtered the same way, with "algo" and "fallback" saying
 # popular (strict=1: the empty list).  A session under the default blend
-# is no filtered copy of its unfiltered answer: a known user's is
-# referenced from each blended source's own unfiltered answer (its best
-# passing candidates scaled by the best of them, weighted by the model's
-# weights, then the popular fill), an anonymous one from its unfiltered
-# answer scaled by the best passing item (see the bounds below).  10,000
+# is no filtered copy of its unfiltered answer: an anonymous one is
+# referenced from its unfiltered answer scaled by the best passing item,
+# a known user's from the same anonymous session's answer (scaled by the
+# best item the user may be offered) plus the user's stored hybrid list
+# (the answer without the session), or, when no session item passes, from
+# each blended source's own unfiltered answer (its best passing candidates
+# scaled by the best of them, weighted by the model's weights), then the
+# popular fill (see the bounds below).  10,000
 # random filters (every operator, every type, one to three clauses) over
 # users, sessions, users with sessions, item=, unknown users, genre=,
 # exclude=, n and offset; then bad filters (400 naming filter), the
@@ -54,7 +57,7 @@ sub fields {
     return @f;
 }
 
-my (@items, %attr, @genres, %gseen);
+my (@items, %attr, @genres, %gseen, %igenres);
 my @lang = ('en', 'fr', 'ja', 'de', '');
 my ($plain, $full) = ("id,title,genres\n",
     "id,title,genres,year,maturity,regions,language,added,rating,"
@@ -66,6 +69,7 @@ while (my $line = <$fh>) {
     chomp $line;
     my ($id, $title, $g, $year, $mat, $reg) = fields($line);
     push @items, $id;
+    $igenres{$id} = { map { $_ => 1 } split /\|/, $g };
     for (split /\|/, $g) { push @genres, $_ unless $gseen{$_}++ }
     my $r = rand;
     my %a = (
@@ -210,15 +214,18 @@ sub esc {
 }
 
 # request contexts: the filter, n and offset vary per test
+# the first 300 users, and what each has seen (every item of its rows)
+my %seen;
 my @users = do {
     my (%s, @u);
     open my $ih, '<', "$tmp/g/interactions.csv" or die;
     <$ih>;
     while (<$ih>) {
-        my ($u) = split /,/;
+        my ($u, $i) = split /,/;
+        $seen{$u}{$i} = 1;
         push @u, $u unless $s{$u}++;
-        last if @u == 300;
     }
+    splice @u, 300 if @u > 300;
     @u;
 };
 my @algos = qw(hybrid hybrid hybrid itemcf usercf content popular trending
@@ -263,6 +270,26 @@ for (1 .. 250) {
                ? 'exact' : $p{user} ? 'blend' : 'scaled';
     my %c = (q => $q, base => $base, pop => $pop, kind => $kind);
     if ($kind eq 'blend') {
+        # the session scored alone (an anonymous session's answer, its
+        # popular fill cut), the user's stored hybrid list (the answer
+        # without the session, to user_top, its fill cut), what neither
+        # may return, and the genre
+        my $vq = join '&', map { "$_=" . esc($p{$_}) }
+                 grep { defined $p{$_} && $_ ne 'user' && $_ ne 'algo' }
+                 sort keys %p;
+        $c{vis} = scored_part(scalar $srv->json("/a?$vq&n=5000&strict=1"),
+                              scalar $srv->json("/a?$vq&algo=popular&n=5000"));
+        my $uq = 'user=' . esc($p{user});
+        my $stored = $srv->json("/a?$uq&n=5000&strict=1");
+        $c{stored} = scored_part($stored,
+                                 scalar $srv->json("/a?$uq&algo=popular&n=5000"));
+        splice @{ $c{stored} }, $user_top if @{ $c{stored} } > $user_top;
+        die "context $q: a seen item in the stored list"
+            if grep { $seen{ $p{user} }{ $_->{id} } } @{ $stored->{items} };
+        $c{blocked} = { %{ $seen{ $p{user} } || {} },
+                        map { $_ => 1 } split /,/, join ',',
+                            grep { defined } @p{qw(history exclude)} };
+        $c{genre} = $p{genre};
         # each blended source's own answer to the same request, unfiltered
         for my $s (sort keys %$weight) {
             my %sp = (%p, algo => $s);
@@ -292,6 +319,17 @@ for (1 .. 250) {
         if $kind ne 'exact' && ($base->{algo} ne 'hybrid'
                                 || defined $base->{fallback});
     push @ctx, \%c;
+}
+
+# An answer's scored part: its items before the trailing run that is the
+# popular fill (each at its popular score, in the popular order).
+sub scored_part {
+    my ($d, $pop) = @_;
+    my %ps = map { $_->{id} => $_->{score} } @{ $pop->{items} };
+    my @b = @{ $d->{items} };
+    my $k = @b;
+    $k-- while $k > 0 && $b[$k - 1]{score} eq ($ps{ $b[$k - 1]{id} } // '');
+    return [@b[0 .. $k - 1]];
 }
 
 sub expected {
@@ -362,17 +400,49 @@ sub blend_bounds {
 # scale: their ratios are the sums' ratios within 2 x 2^-24.
 sub scaled_bounds {
     my ($c, $clauses) = @_;
-    my @kept = grep { passes($_->{id}, $clauses) } @{ $c->{session} };
+    return scaled_kept([grep { passes($_->{id}, $clauses) }
+                        @{ $c->{session} }]);
+}
+
+# The bounds of kept session items (best first, printed scores) scaled so
+# that the first scores the session list's total weight.
+sub scaled_kept {
+    my ($kept) = @_;
     my (@order, %bnd);
-    for my $k (0 .. $#kept) {
-        my ($id, $x) = @{ $kept[$k] }{qw(id score)};
-        my ($l, $h) = $k == 0 ? (1, 1) : ratio($x, $kept[0]{score});
+    for my $k (0 .. $#$kept) {
+        my ($id, $x) = @{ $kept->[$k] }{qw(id score)};
+        my ($l, $h) = $k == 0 ? (1, 1) : ratio($x, $kept->[0]{score});
         ($l, $h) = ($l - abs($l) * 3 * $frel, $h + abs($h) * 3 * $frel);
         push @order, $id;
         $bnd{$id} = [$w_total * $l, $w_total * $h,
-                     $w_total * $x / $kept[0]{score}];
+                     $w_total * $x / $kept->[0]{score}];
     }
     return (\@order, \%bnd);
+}
+
+# A known user's session: the session's own scores of the items the filter
+# (and genre=) keeps and the user may be offered, scaled as an anonymous
+# session's (ratios from the anonymous answer's printed scores), plus the
+# stored hybrid list's printed score of those it holds.  () when no
+# session item passes: the engine blends every source instead.
+sub known_bounds {
+    my ($c, $clauses) = @_;
+    my $ok = sub {
+        my ($id) = @_;
+        return !$c->{blocked}{$id} && passes($id, $clauses)
+               && (!defined $c->{genre} || $igenres{$id}{ $c->{genre} });
+    };
+    my @kept = grep { $ok->($_->{id}) } @{ $c->{vis} };
+    return () unless @kept;
+    my ($order, $bnd) = scaled_kept(\@kept);
+    for my $e (@{ $c->{stored} }) {
+        next unless $ok->($e->{id});
+        my $b = $bnd->{ $e->{id} } //= do { push @$order, $e->{id}; [0, 0, 0] };
+        $b->[0] += $e->{score} - $half;
+        $b->[1] += $e->{score} + $half;
+        $b->[2] += $e->{score};
+    }
+    return ($order, $bnd);
 }
 
 # how many of a descending list are above v (or at it too, with $at)
@@ -400,8 +470,9 @@ sub bounded {
     my ($c, $d, $res, $clauses, $n, $off, $strict) = @_;
     my $need = $off + $n;
     my ($order, $bnd) = $c->{kind} eq 'blend'
-                        ? blend_bounds($c, $clauses, $need)
+                        ? known_bounds($c, $clauses)
                         : scaled_bounds($c, $clauses);
+    ($order, $bnd) = blend_bounds($c, $clauses, $need) unless $order;
     my %cand = map { $_ => 1 } @$order;
     my @fill = grep { !$cand{ $_->{id} } && passes($_->{id}, $clauses) }
                @{ $c->{pop}{items} };

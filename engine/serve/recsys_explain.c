@@ -179,12 +179,64 @@ recsys_explain_row_score(const recsys_list_t *nbrs, uint32_t h, uint32_t item)
 
 
 /*
+ * A known user's session (recsys_session_answer): each result's part from
+ * the stored hybrid list, credited to the sources from the stored per-user
+ * lists it was blended from, as for the stored list itself.  Results that
+ * the list does not hold have no part from it (an input may hold an item
+ * that the list's cut at user_top left out).
+ */
+static int
+recsys_explain_base(recsys_qctx_t *c, const recsys_explain_map_t *rm,
+    const recsys_result_t *res, recsys_why_t *why)
+{
+    int             rc;
+    uint32_t        j, k;
+    unsigned char  *in_base;
+    recsys_row_t    base;
+
+    in_base = c->a->alloc(c->a->ctx, (size_t) res->n + 1);
+    if (in_base == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    memset(in_base, 0, (size_t) res->n + 1);
+
+    c->base_inputs = 1;
+    rc = recsys_hybrid_inputs(c);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
+
+    recsys_explain_contrib(c, rm, res, why);
+
+    base = recsys_list_row(recsys_model_list(c->m, RECSYS_L_HYBRID),
+                           c->q->user);
+
+    for (j = 0; j < base.n; j++) {
+        k = recsys_explain_map_find(rm, recsys_row_item(base, j));
+        if (k != RECSYS_NO_INDEX) {
+            in_base[k] = 1;
+        }
+    }
+
+    for (k = 0; k < res->n; k++) {
+        if (!in_base[k]) {
+            memset(why[k].contrib, 0, sizeof(why[k].contrib));
+        }
+    }
+
+    return RECSYS_OK;
+}
+
+
+/*
  * explain=1 for an answer of the session list.  A result i got
- * scale x w_h x row_h(i) from each history item h whose row holds it
+ * scale x w_h x row_h(i) from each session item h whose row holds it
  * within max_nbrs: that is h's credit (for the newest explain_history
  * items), and it is split by source as scale x w_h x c_s x sim_s(h, i), the
- * terms the builder summed into row_h(i).  The priors add
- * weight / their best x their score, as in the answer.
+ * terms the builder summed into row_h(i).  The priors of an anonymous
+ * session add weight / their best x their score, as in the answer (a known
+ * user's are in the stored list, recsys_explain_base).
  */
 static int
 recsys_explain_session(recsys_qctx_t *c, const recsys_explain_map_t *rm,
@@ -200,6 +252,7 @@ recsys_explain_session(recsys_qctx_t *c, const recsys_explain_map_t *rm,
     scales = recsys_list_row(recsys_model_list(c->m, RECSYS_L_SESSION_SCALES),
                              0);
     hist_n = recsys_explain_history(c);
+    hist_n = hist_n < c->n_session ? hist_n : c->n_session;
 
     credit = c->a->alloc(c->a->ctx,
                          ((size_t) res->n * hist_n + 1) * sizeof(float));
@@ -209,7 +262,7 @@ recsys_explain_session(recsys_qctx_t *c, const recsys_explain_map_t *rm,
 
     memset(credit, 0, ((size_t) res->n * hist_n + 1) * sizeof(float));
 
-    for (h = 0; h < c->hist.n; h++) {
+    for (h = 0; h < c->n_session; h++) {
         w = recsys_row_score(c->hist, h);
         row = recsys_row_head(recsys_list_row(list,
                                   recsys_row_item(c->hist, h)), c->max_nbrs);
@@ -254,7 +307,8 @@ recsys_explain_session(recsys_qctx_t *c, const recsys_explain_map_t *rm,
                     p == 0 ? RECSYS_L_POPULAR : RECSYS_L_TRENDING), 0);
 
         if (!(w_p > 0.0f) || prior.n == 0
-            || !(recsys_row_score(prior, 0) > 0.0f))
+            || !(recsys_row_score(prior, 0) > 0.0f)
+            || c->q->user != RECSYS_NO_INDEX)
         {
             continue;
         }
@@ -548,6 +602,13 @@ recsys_explain_answer(recsys_qctx_t *c, recsys_result_t *res)
     }
 
     if (c->session_scale > 0.0) {
+        if (c->q->user != RECSYS_NO_INDEX) {
+            rc = recsys_explain_base(c, &rm, res, why);
+            if (rc != RECSYS_OK) {
+                return rc;
+            }
+        }
+
         rc = recsys_explain_session(c, &rm, res, why);
         if (rc != RECSYS_OK) {
             return rc;

@@ -1,8 +1,9 @@
 /*
  * recsys_hybrid.c: algo=hybrid: the stored hybrid list of a known user,
  * else the blend of every weighted source (stored per-user lists, session
- * scores at request time), or one walk over the session list for an
- * anonymous session with the model's own weights.
+ * scores at request time), or one walk over the session list for a
+ * session with the model's own weights (a known user's added to their
+ * stored hybrid list).
  */
 
 #include <string.h>
@@ -39,7 +40,9 @@ recsys_hybrid_input(recsys_qctx_t *c, int s)
         want = recsys_model_header(c->m)->user_top;
         b->row.n = b->row.n < want ? b->row.n : want;
 
-    } else if (q->n_history > 0 && recsys_qsource_is_session(c, s)) {
+    } else if (q->n_history > 0 && !c->base_inputs
+               && recsys_qsource_is_session(c, s))
+    {
         want = recsys_model_header(c->m)->user_top;
         want = want > c->need ? want : c->need;
 
@@ -111,8 +114,10 @@ recsys_hybrid_inputs(recsys_qctx_t *c)
 const recsys_list_t *
 recsys_hybrid_session(const recsys_model_t *m, const recsys_query_t *q)
 {
+    /* a known user's part is their stored hybrid list */
     return q->n_history > 0 && q->weights == NULL
-           && q->user == RECSYS_NO_INDEX
+           && (q->user == RECSYS_NO_INDEX
+               || recsys_model_list(m, RECSYS_L_HYBRID) != NULL)
            ? recsys_session_list(m, NULL) : NULL;
 }
 
@@ -130,7 +135,18 @@ recsys_hybrid_answer(recsys_qctx_t *c)
     session = recsys_hybrid_session(c->m, q);
 
     if (session != NULL) {
-        return recsys_session_answer(c, session);
+        rc = recsys_session_answer(c, session);
+
+        /* a known user whose session scores nothing above zero (only
+         * negative events): the blend of every source, as without the
+         * session list */
+        if (rc != RECSYS_OK || q->user == RECSYS_NO_INDEX
+            || c->session_scale > 0.0)
+        {
+            return rc;
+        }
+
+        c->max_nbrs = recsys_qctx_nbrs(q, c->hist.n);
     }
 
     if (q->n_history == 0 && q->weights == NULL

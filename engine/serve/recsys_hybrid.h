@@ -10,13 +10,15 @@
 
 /*
  * The blend inputs of c's weights into c->blend (c->n_blend of them, the
- * source of each in c->blend_src), scored at request time where needed.
+ * source of each in c->blend_src), scored at request time where needed
+ * (with c->base_inputs, never: a known user's stored per-user lists).
  */
 int recsys_hybrid_inputs(recsys_qctx_t *c);
 
 /*
- * The session list that algo=hybrid walks for q (recsys_session.h): an
- * anonymous session with the model's own weights; else NULL.
+ * The session list that algo=hybrid walks for q (recsys_session.h): a
+ * session with the model's own weights, anonymous or of a known user (when
+ * the model has stored hybrid lists); else NULL.
  */
 const recsys_list_t *recsys_hybrid_session(const recsys_model_t *m,
     const recsys_query_t *q);

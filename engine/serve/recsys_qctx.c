@@ -165,7 +165,7 @@ int
 recsys_qctx_history(recsys_qctx_t *c)
 {
     float                 top;
-    uint32_t              cap, n, j, k, share;
+    uint32_t              cap, n, j, k;
     unsigned char        *p;
     recsys_row_t          stored;
     const recsys_query_t *q;
@@ -183,10 +183,9 @@ recsys_qctx_history(recsys_qctx_t *c)
         /* exactly what the builder scored: no request caps apply */
         c->hist = stored;
         c->max_nbrs = 0;
+        c->n_session = 0;
         return RECSYS_OK;
     }
-
-    c->max_nbrs = q->max_nbrs;
 
     p = c->a->alloc(c->a->ctx, (size_t) cap * sizeof(recsys_entry_t));
     if (p == NULL) {
@@ -203,6 +202,8 @@ recsys_qctx_history(recsys_qctx_t *c)
                                             : 1.0f;
         memcpy(p + (size_t) n++ * sizeof(e), &e, sizeof(e));
     }
+
+    c->n_session = n;
 
     top = 0.0f;
     for (j = 0; j < stored.n; j++) {
@@ -221,15 +222,23 @@ recsys_qctx_history(recsys_qctx_t *c)
 
     c->hist.p = p;
     c->hist.n = n;
-
-    /* the walk's bound: at most session_nbrs entries in all */
-    if (q->session_nbrs > 0 && n > 0) {
-        share = q->session_nbrs / n > 0 ? q->session_nbrs / n : 1;
-
-        if (c->max_nbrs == 0 || share < c->max_nbrs) {
-            c->max_nbrs = share;
-        }
-    }
+    c->max_nbrs = recsys_qctx_nbrs(q, n);
 
     return RECSYS_OK;
+}
+
+
+uint32_t
+recsys_qctx_nbrs(const recsys_query_t *q, uint32_t n)
+{
+    uint32_t  share;
+
+    /* the walk's bound: at most session_nbrs entries in all */
+    if (q->session_nbrs == 0 || n == 0) {
+        return q->max_nbrs;
+    }
+
+    share = q->session_nbrs / n > 0 ? q->session_nbrs / n : 1;
+
+    return q->max_nbrs == 0 || share < q->max_nbrs ? share : q->max_nbrs;
 }

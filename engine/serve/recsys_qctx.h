@@ -26,6 +26,9 @@ typedef struct {
     recsys_itemset_t        skip;
     recsys_row_t            hist;       /* what history scoring walks */
     uint32_t                max_nbrs;   /* per history item, 0: all */
+    uint32_t                n_session;  /* hist's first entries that are
+                                           the session's (the stored
+                                           history follows) */
     uint32_t               *index;      /* the scratch's item index for
                                            accumulators, or NULL */
     uint32_t               *rules_because;  /* algo=assoc: rule per item */
@@ -40,6 +43,10 @@ typedef struct {
                                                answered, its S x this */
     int                     stored;     /* the stored hybrid list answered:
                                            no blend inputs read yet */
+    int                     base_inputs;  /* blend inputs from the stored
+                                             per-user lists even with a
+                                             session: the parts of the
+                                             stored hybrid list */
 } recsys_qctx_t;
 
 
@@ -60,5 +67,11 @@ void recsys_qctx_fill(recsys_qctx_t *c, recsys_list_id_t list);
 
 /* Sets c->hist and c->max_nbrs for q; RECSYS_OK or RECSYS_ENOMEM. */
 int recsys_qctx_history(recsys_qctx_t *c);
+
+/*
+ * The neighbours each of n history items reads: q->max_nbrs (0: all), or
+ * an even share of q->session_nbrs when that is fewer (at least one).
+ */
+uint32_t recsys_qctx_nbrs(const recsys_query_t *q, uint32_t n);
 
 #endif /* RECSYS_QCTX_H */

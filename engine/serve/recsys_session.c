@@ -1,9 +1,10 @@
 /*
- * recsys_session.c: an anonymous session scored in one walk over the
- * model's session list ("item.session", every blended item-to-item source
- * in one row per item), or over a single source's rows, with the popular
- * and trending priors; the scores are a dense array (the worker's scratch
- * or a zeroed one from the allocator).
+ * recsys_session.c: a session scored in one walk over the model's session
+ * list ("item.session", every blended item-to-item source in one row per
+ * item), or over a single source's rows, with the popular and trending
+ * priors for an anonymous one, or added to a known user's stored hybrid
+ * list; the scores are a dense array (the worker's scratch or a zeroed one
+ * from the allocator).
  */
 
 #include <math.h>
@@ -161,7 +162,7 @@ recsys_session_take(double *score, recsys_row_t row, double scale,
 }
 
 
-/* The session's and the excluded items' scores set to v. */
+/* The session's, the excluded and a known user's seen items' scores: v. */
 static void
 recsys_session_block(recsys_qctx_t *c, double *score, double v)
 {
@@ -173,6 +174,10 @@ recsys_session_block(recsys_qctx_t *c, double *score, double v)
 
     for (j = 0; j < c->q->n_history; j++) {
         score[c->q->history[j]] = v;
+    }
+
+    for (j = 0; j < c->filter.seen.n; j++) {
+        score[recsys_row_item(c->filter.seen, j)] = v;
     }
 }
 
@@ -259,72 +264,185 @@ recsys_session_list(const recsys_model_t *m, int *single)
 
 
 /*
- * An anonymous session with the default blend, over the model's session
- * list (one row per item that already blends the item-to-item sources,
- * recsys_build.c): S(i) = sum over the history of weight x row_h(i), over
- * the first max_nbrs entries of each row.  S is scaled so that its best
- * item scores W, the sum of the blended sources' weights, as each source's
- * best would in the full blend, and the popular and trending priors are
- * added as they are there (weight / their best x score over their first
- * user_top items).  Session and excluded items are entered blocked (minus
- * infinity) before scoring, so no per-candidate filter runs but genre=.
+ * What a session's scores are added to: an anonymous session's popular
+ * and trending priors (weight / their best x score over their first
+ * user_top items), or a known user's stored hybrid list (the builder's
+ * blend of their stored history, the user-based sources and the priors,
+ * in the blend's units); and w_list, the sum of the blended sources'
+ * weights, which the session's best item is scaled to.
  */
-int
-recsys_session_answer(recsys_qctx_t *c, const recsys_list_t *list)
+typedef struct {
+    recsys_row_t  prior[2];
+    float         w_prior[2];
+    float         w_list;
+    recsys_row_t  base;
+} recsys_session_parts_t;
+
+
+static void
+recsys_session_parts(recsys_qctx_t *c, recsys_session_parts_t *pt)
 {
-    int              p;
-    double           best, low, scale, bound, *score;
-    uint32_t         h, j, top_n, heads;
-    recsys_row_t    *rows, prior[2], scales;
-    recsys_topk_t    top;
-    recsys_filter_t  genre;
-    float            w_list, w_prior[2];
+    int           p, known;
+    uint32_t      j, top_n;
+    recsys_row_t  scales;
 
     /* the blended sources, as the builder listed them */
     scales = recsys_list_row(recsys_model_list(c->m, RECSYS_L_SESSION_SCALES),
                              0);
-    w_list = 0.0f;
+    pt->w_list = 0.0f;
     for (j = 0; j < scales.n; j++) {
-        w_list += c->weights[recsys_row_item(scales, j)];
+        pt->w_list += c->weights[recsys_row_item(scales, j)];
+    }
+
+    known = c->q->user != RECSYS_NO_INDEX;
+    pt->base = recsys_row_empty();
+
+    if (known) {
+        pt->base = recsys_list_row(recsys_model_list(c->m, RECSYS_L_HYBRID),
+                                   c->q->user);
     }
 
     top_n = recsys_model_header(c->m)->user_top;
 
     for (p = 0; p < 2; p++) {
-        w_prior[p] = c->weights[p == 0 ? RECSYS_SRC_POPULAR
-                                       : RECSYS_SRC_TRENDING];
-        prior[p] = recsys_row_empty();
+        pt->w_prior[p] = c->weights[p == 0 ? RECSYS_SRC_POPULAR
+                                           : RECSYS_SRC_TRENDING];
+        pt->prior[p] = recsys_row_empty();
 
-        if (w_prior[p] > 0.0f) {
-            prior[p] = recsys_row_head(recsys_list_row(recsys_model_list(c->m,
-                           p == 0 ? RECSYS_L_POPULAR : RECSYS_L_TRENDING), 0),
-                           top_n);
+        if (pt->w_prior[p] > 0.0f && !known) {
+            pt->prior[p] = recsys_row_head(recsys_list_row(
+                               recsys_model_list(c->m, p == 0
+                                   ? RECSYS_L_POPULAR : RECSYS_L_TRENDING),
+                               0), top_n);
+        }
+    }
+}
+
+
+/* A known user's stored hybrid list added, in the session's units. */
+static void
+recsys_session_add_base(double *score, recsys_row_t base, double scale)
+{
+    uint32_t  j;
+
+    for (j = 0; j < base.n; j++) {
+        score[recsys_row_item(base, j)] +=
+            (double) recsys_row_score(base, j) / scale;
+    }
+}
+
+
+/*
+ * The best need of the scored items into c->out, each score read once and
+ * put back to zero, the blocked items' too; returns how many.
+ */
+static uint32_t
+recsys_session_take_all(recsys_qctx_t *c, double *score,
+    const recsys_row_t *rows, uint32_t n, const recsys_session_parts_t *pt,
+    double scale, const recsys_filter_t *genre)
+{
+    int            p;
+    double         bound;
+    uint32_t       h, heads;
+    recsys_topk_t  top;
+
+    recsys_topk_init(&top, c->out, c->need);
+
+    /*
+     * The rows' heads first: the best sums are mostly there, so the list
+     * is full of good scores early and most entries are turned away by
+     * one comparison; the rest of each row after (the heads read zero).
+     */
+    heads = (2 * c->need + n - 1) / (n ? n : 1) + 1;
+
+    for (h = 0; h < n; h++) {
+        recsys_session_take(score, recsys_row_head(rows[h], heads), scale,
+                            genre, &top);
+    }
+
+    for (h = 0; h < n; h++) {
+        recsys_session_take(score, rows[h], scale, genre, &top);
+    }
+
+    /* a known user's stored list: the items no session row held */
+    recsys_session_take(score, pt->base, scale, genre, &top);
+
+    /*
+     * An item that only the priors scored has at most the sum of their
+     * weights (each adds weight x score / its best).  Once the list is full
+     * above that (with a margin for rounding), the priors' entries have no
+     * place: their scores are only put back to zero.
+     */
+    bound = ((double) pt->w_prior[0] + pt->w_prior[1]) * (1.0 + 1e-6);
+
+    for (p = 0; p < 2; p++) {
+        if (top.n == top.k && top.k > 0 && top.heap[0].score > bound) {
+            recsys_session_clear(score, pt->prior[p]);
+
+        } else {
+            recsys_session_take(score, pt->prior[p], scale, genre, &top);
         }
     }
 
-    /* each history item's row, its first max_nbrs entries */
-    rows = c->a->alloc(c->a->ctx,
-                       ((size_t) c->hist.n + 1) * sizeof(recsys_row_t));
+    recsys_session_block(c, score, 0.0);    /* all zero again */
+
+    return recsys_topk_sort(&top);
+}
+
+
+/*
+ * A session with the default blend, over the model's session list (one
+ * row per item that already blends the item-to-item sources,
+ * recsys_build.c): S(i) = sum over the session items of weight x row_h(i),
+ * over the first max_nbrs entries of each row (an even share of
+ * session_nbrs, recsys_qctx_nbrs).  S is scaled so that its best item
+ * scores W, the sum of the blended sources' weights, as each source's best
+ * would in the full blend.  An anonymous session adds the popular and
+ * trending priors as the blend does; a known user's session is added to
+ * their stored hybrid list, which holds their stored history's part (and
+ * the user-based sources and the priors): the session's best item gets W,
+ * the most that the list's item-to-item part gives an item, so the newest
+ * items weigh as much as the whole stored history.  Session,
+ * excluded and seen items are entered blocked (minus infinity) before
+ * scoring, so no per-candidate filter runs but genre=.
+ */
+int
+recsys_session_answer(recsys_qctx_t *c, const recsys_list_t *list)
+{
+    double                  best, low, scale, *score;
+    uint32_t                h, n;
+    recsys_row_t           *rows;
+    recsys_filter_t         genre;
+    recsys_session_parts_t  pt;
+
+    recsys_session_parts(c, &pt);
+
+    /* the session items' rows (a known user's stored history is in the
+     * stored list): the bound's share is over them */
+    n = c->n_session;
+    c->max_nbrs = recsys_qctx_nbrs(c->q, n);
+
+    rows = c->a->alloc(c->a->ctx, ((size_t) n + 1) * sizeof(recsys_row_t));
     score = recsys_session_scores(c);
 
     if (rows == NULL || score == NULL) {
         return RECSYS_ENOMEM;
     }
 
-    for (h = 0; h < c->hist.n; h++) {
+    for (h = 0; h < n; h++) {
         rows[h] = recsys_row_head(recsys_list_row(list,
                                       recsys_row_item(c->hist, h)),
                                   c->max_nbrs);
         recsys_row_prefetch(rows[h], rows[h].n);
     }
 
-    /* session and excluded items blocked: minus infinity stays so */
+    /* blocked items: minus infinity stays so */
     recsys_session_block(c, score, -HUGE_VAL);
 
     best = 0.0;
     low = 0.0;
 
-    for (h = 0; h < c->hist.n; h++) {
+    for (h = 0; h < n; h++) {
         best = recsys_session_add_row(score, rows[h],
                                       recsys_row_score(c->hist, h), best, &low);
     }
@@ -338,14 +456,14 @@ recsys_session_answer(recsys_qctx_t *c, const recsys_list_t *list)
          * the items the filter keeps needs a pass */
         best = 0.0;
 
-        for (h = 0; h < c->hist.n; h++) {
+        for (h = 0; h < n; h++) {
             best = recsys_session_best(score, rows[h], &genre, best);
         }
     }
 
     if (!(best > 0.0)) {
-        /* nothing scored: popular fills */
-        for (h = 0; h < c->hist.n; h++) {
+        /* nothing scored: popular fills (a known user: the full blend) */
+        for (h = 0; h < n; h++) {
             recsys_session_clear(score, rows[h]);
         }
 
@@ -353,48 +471,12 @@ recsys_session_answer(recsys_qctx_t *c, const recsys_list_t *list)
         return RECSYS_OK;
     }
 
-    scale = w_list / best;
+    scale = pt.w_list / best;
     c->session_scale = scale;
-    recsys_session_add_priors(score, prior, w_prior, scale);
+    recsys_session_add_priors(score, pt.prior, pt.w_prior, scale);
+    recsys_session_add_base(score, pt.base, scale);
 
-    recsys_topk_init(&top, c->out, c->need);
-
-    /*
-     * The rows' heads first: the best sums are mostly there, so the list
-     * is full of good scores early and most entries are turned away by
-     * one comparison; the rest of each row after (the heads read zero).
-     */
-    heads = (2 * c->need + c->hist.n - 1) / (c->hist.n ? c->hist.n : 1) + 1;
-
-    for (h = 0; h < c->hist.n; h++) {
-        recsys_session_take(score, recsys_row_head(rows[h], heads), scale,
-                            &genre, &top);
-    }
-
-    for (h = 0; h < c->hist.n; h++) {
-        recsys_session_take(score, rows[h], scale, &genre, &top);
-    }
-
-    /*
-     * An item that only the priors scored has at most the sum of their
-     * weights (each adds weight x score / its best).  Once the list is full
-     * above that (with a margin for rounding), the priors' entries have no
-     * place: their scores are only put back to zero.
-     */
-    bound = ((double) w_prior[0] + w_prior[1]) * (1.0 + 1e-6);
-
-    for (p = 0; p < 2; p++) {
-        if (top.n == top.k && top.k > 0 && top.heap[0].score > bound) {
-            recsys_session_clear(score, prior[p]);
-
-        } else {
-            recsys_session_take(score, prior[p], scale, &genre, &top);
-        }
-    }
-
-    recsys_session_block(c, score, 0.0);    /* all zero again */
-
-    c->have = recsys_topk_sort(&top);
+    c->have = recsys_session_take_all(c, score, rows, n, &pt, scale, &genre);
 
     return RECSYS_OK;
 }

@@ -1,6 +1,6 @@
 /*
- * recsys_session.h: an anonymous session scored in one walk over the
- * session list.
+ * recsys_session.h: a session scored in one walk over the session list,
+ * on its own (anonymous) or added to a known user's stored hybrid list.
  */
 
 #ifndef RECSYS_SESSION_H
@@ -17,7 +17,11 @@
 const recsys_list_t *recsys_session_list(const recsys_model_t *m,
     int *single);
 
-/* Scores c's session over list into c->out; RECSYS_OK or RECSYS_ENOMEM. */
+/*
+ * Scores c's session over list into c->out; RECSYS_OK or RECSYS_ENOMEM.
+ * c->session_scale > 0 when the session scored an item above zero;
+ * otherwise nothing is answered (c->have 0).
+ */
 int recsys_session_answer(recsys_qctx_t *c, const recsys_list_t *list);
 
 #endif /* RECSYS_SESSION_H */

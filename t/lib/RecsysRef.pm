@@ -333,8 +333,16 @@ sub similar {
 #             first max(user_top, need)), popular and trending their best
 #             user_top items (unfiltered); filtered, ranked, then filled up
 #             with unseen popular items (popularity as the score).
+#   known     a known user's session with the model's weights: the
+#             session items alone scored as an anonymous session (whole
+#             rows), times w_itemcf / their best, added to the user's stored
+#             hybrid list (the hybrid's scored ranking without a session,
+#             its first user_top items); the rest as hybrid (filtered,
+#             ranked, filled).  When the session scores nothing above zero:
+#             hybrid as above.
 #   because   history items h by credit_h = sum over item sources of
-#             scale_s * weight(h) * sim(h, item), credit > 0, first three.
+#             scale_s * weight(h) * sim(h, item), credit > 0, first three
+#             (a known user's session: its items only, scale its own).
 #   trending  sum over the item's users of 0.5^((t_max - t) / (D * 86400))
 #             (t: the pair's time, D = trending_days) / number of users.
 # Scores closer than 1e-9 (relative) count as equal: index order decides.
@@ -644,6 +652,11 @@ sub blend {
     my $ok = sub { !$seen->{ $_[0] } && $pass->($_[0]) };
     my ($hist, @inputs);
 
+    if ($o{session} && @{ $o{session} } && defined $u && !$o{weights}) {
+        my @r = $self->known_session(%o);
+        return wantarray ? @r : $r[0] if @r;
+    }
+
     if ($o{session} && @{ $o{session} }) {
         $hist = $self->session_hist($o{session}, user => $u,
                                     max_history => $o{max_history});
@@ -677,10 +690,47 @@ sub blend {
     }
     delete $score{$_} for grep { !$ok->($_) } keys %score;
     my $out = $self->rank(\%score);
+    return ($out, \%contrib) if $o{scored_only};
     my %have = map { $_->[0] => 1 } @$out;
     push @$out, grep { !$have{ $_->[0] } && $ok->($_->[0]) }
                 @{ $self->{popular} };
     return wantarray ? ($out, \%contrib, \%scale, $hist) : $out;
+}
+
+# known_session(user => U, session => \@ids, pass => sub, max_history =>
+# M, max_nbrs => N): blend()'s answer for a known user's session with the
+# model's weights (see "known" above), or () when the session scores
+# nothing above zero.
+sub known_session {
+    my ($self, %o) = @_;
+    my $u = $o{user};
+    my $pass = $o{pass} || sub { 1 };
+    my $seen = $self->{seen}{$u} || {};
+    my $ok = sub { !$seen->{ $_[0] } && $pass->($_[0]) };
+    my $sess = $self->session_hist($o{session},
+                                   max_history => $o{max_history});
+    my $scored = $self->score_hist($sess, max_nbrs => $o{max_nbrs},
+                                   pass => $ok);
+    return () unless @$scored && $scored->[0][1] > 0;
+
+    my ($stored, $stored_contrib) = $self->blend(user => $u,
+                                                 scored_only => 1);
+    my $scale = ($self->{weights}{itemcf} // 0) / $scored->[0][1];
+    my (%score, %contrib);
+    for (@{ _head($stored, $self->{user_top}) }) {
+        $score{ $_->[0] } += $_->[1];
+        $contrib{ $_->[0] } = { %{ $stored_contrib->{ $_->[0] } } };
+    }
+    for (@$scored) {
+        $score{ $_->[0] } += $scale * $_->[1];
+        $contrib{ $_->[0] }{itemcf} += $scale * $_->[1];
+    }
+    delete $score{$_} for grep { !$ok->($_) } keys %score;
+    my $out = $self->rank(\%score);
+    my %have = map { $_->[0] => 1 } @$out;
+    push @$out, grep { !$have{ $_->[0] } && $ok->($_->[0]) }
+                @{ $self->{popular} };
+    return ($out, \%contrib, { itemcf => $scale }, $sess);
 }
 
 # because($item, \@hist, { source => scale }, max_nbrs => N): up to three
