@@ -20,6 +20,8 @@
 #                server with an events zone, against the same static
 #       today    the same requests to a server without recsys_events
 #                (today's hybrid figure), against its static
+#       known20  GET /recommend of 500 known users with 20 live events
+#                each, against the same static
 #  2. Capacity: a zone of ZONE_MIB MiB (64) with per_user=20 is filled with
 #     new users of 20 events each (one POST per user) until the first
 #     eviction; the users and events it held then, and its bytes.
@@ -38,8 +40,8 @@
 #  1b. Instructions per request under callgrind (CALLGRIND_REQUESTS=1000,
 #     0 skips): POST /event vs return 204, live20 vs the same items as
 #     history=, known users with and without recsys_events, and known20:
-#     500 known users with 20 live events each (the blend of every source
-#     scored at request time); stable when the host is loaded and req/s is
+#     500 known users with 20 live events each (the session added to the
+#     stored hybrid list); stable when the host is loaded and req/s is
 #     not.
 #
 # Environment: DATA, DURATION=3 (seconds per wrk run), ROUNDS=3, REQUESTS=0,
@@ -201,8 +203,8 @@ preload() {
     [ "$(grep -c '^204$' "$WORK/preload.codes")" = 500 ] \
         || die "posting live events failed"
 }
-# known20: the last 500 known users, 20 events each (not posted to the
-# servers that measure req/s: nolive asks for every known user)
+# known20: the last 500 known users, 20 events each (posted to the server
+# that measures req/s once nolive, which asks for every known user, ran)
 tail -500 "$WORK/users.txt" > "$WORK/users.known20"
 : > "$WORK/preload.known.curl"
 v=0
@@ -236,6 +238,9 @@ LUA="$ROOT/bench/rotate.lua"
 pair live20 "$PORT" "$LIVE_PID" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.live20"
 pair nolive "$PORT" "$LIVE_PID" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.nolive"
 pair today "$PORT2" "$TODAY_PID" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.nolive"
+# known20 last: its users' events would have made some of nolive's live
+preload "$PORT" known
+pair known20 "$PORT" "$LIVE_PID" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.known20"
 
 # 4. the worker's RSS over REQUESTS mixed requests: POSTs of one event for
 # 100,000 cycling users, and GETs of live, known and history= users
@@ -393,6 +398,7 @@ $(cat "$WORK/speed.txt")
   live20: /recommend of visitors with 20 live events / return 200 of $STATIC_LEN bytes
   nolive: /recommend of known users without live events (zone configured) / static
   today: the same without recsys_events / static
+  known20: /recommend of known users with 20 live events each / static
   ratio and range: req/s over static's, the mean and range over the rounds;
   cpu: static's CPU time per request over the scenario's, the mean
 
@@ -403,7 +409,7 @@ instructions per request (callgrind, $CALLGRIND_REQUESTS requests each):
 $CG_REPORT
   post-static: POST of a 20-event body to return 204; post-event: the same to /event
   live20 / history20: a visitor's 20 live events / the same 20 items as history=
-  known20: a known user's 20 live events (and stored history), blended
+  known20: a known user's 20 live events, added to the stored hybrid list
   nolive / today: known users without live events, with / without recsys_events
 
 worker memory over mixed requests:
