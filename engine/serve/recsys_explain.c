@@ -232,7 +232,7 @@ recsys_explain_base(recsys_qctx_t *c, const recsys_explain_map_t *rm,
 /*
  * explain=1 for an answer of the session list.  A result i got
  * scale x w_h x row_h(i) from each session item h whose row holds it
- * within max_nbrs: that is h's credit (for the newest explain_history
+ * within session_max_nbrs: that is h's credit (for the newest explain_history
  * items), and it is split by source as scale x w_h x c_s x sim_s(h, i), the
  * terms the builder summed into row_h(i).  The priors of an anonymous
  * session add weight / their best x their score, as in the answer (a known
@@ -265,7 +265,8 @@ recsys_explain_session(recsys_qctx_t *c, const recsys_explain_map_t *rm,
     for (h = 0; h < c->n_session; h++) {
         w = recsys_row_score(c->hist, h);
         row = recsys_row_head(recsys_list_row(list,
-                                  recsys_row_item(c->hist, h)), c->max_nbrs);
+                                  recsys_row_item(c->hist, h)),
+                              c->session_max_nbrs);
 
         for (j = 0; j < row.n; j++) {
             k = recsys_explain_map_find(rm, recsys_row_item(row, j));

@@ -145,8 +145,6 @@ recsys_hybrid_answer(recsys_qctx_t *c)
         {
             return rc;
         }
-
-        c->max_nbrs = recsys_qctx_nbrs(q, c->hist.n);
     }
 
     if (q->n_history == 0 && q->weights == NULL

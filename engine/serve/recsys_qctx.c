@@ -151,6 +151,26 @@ recsys_qctx_fill(recsys_qctx_t *c, recsys_list_id_t list)
 
 
 /*
+ * The neighbours each of n history items reads: q->max_nbrs (0: all), or
+ * an even share of q->session_nbrs when that is fewer (at least one).
+ */
+static uint32_t
+recsys_qctx_nbrs(const recsys_query_t *q, uint32_t n)
+{
+    uint32_t  share;
+
+    /* the walk's bound: at most session_nbrs entries in all */
+    if (q->session_nbrs == 0 || n == 0) {
+        return q->max_nbrs;
+    }
+
+    share = q->session_nbrs / n > 0 ? q->session_nbrs / n : 1;
+
+    return q->max_nbrs == 0 || share < q->max_nbrs ? share : q->max_nbrs;
+}
+
+
+/*
  * The history that request-time scoring walks.  Without a session it is
  * the user's stored history with its stored weights and every neighbour,
  * exactly what the builder scored (bounded by the model's own --history
@@ -159,7 +179,8 @@ recsys_qctx_fill(recsys_qctx_t *c, recsys_list_id_t list)
  * with their weights scaled into (0, 1]; the whole is capped at
  * max_history.  Each item's row is read to max_nbrs entries, and to an
  * even share of session_nbrs when that is fewer (at least one entry): a
- * long history costs what a short one does, not n x max_nbrs.
+ * long history costs what a short one does, not n x max_nbrs; a walk of
+ * the session items alone shares it among them (session_max_nbrs).
  */
 int
 recsys_qctx_history(recsys_qctx_t *c)
@@ -184,6 +205,7 @@ recsys_qctx_history(recsys_qctx_t *c)
         c->hist = stored;
         c->max_nbrs = 0;
         c->n_session = 0;
+        c->session_max_nbrs = 0;
         return RECSYS_OK;
     }
 
@@ -223,22 +245,7 @@ recsys_qctx_history(recsys_qctx_t *c)
     c->hist.p = p;
     c->hist.n = n;
     c->max_nbrs = recsys_qctx_nbrs(q, n);
+    c->session_max_nbrs = recsys_qctx_nbrs(q, c->n_session);
 
     return RECSYS_OK;
-}
-
-
-uint32_t
-recsys_qctx_nbrs(const recsys_query_t *q, uint32_t n)
-{
-    uint32_t  share;
-
-    /* the walk's bound: at most session_nbrs entries in all */
-    if (q->session_nbrs == 0 || n == 0) {
-        return q->max_nbrs;
-    }
-
-    share = q->session_nbrs / n > 0 ? q->session_nbrs / n : 1;
-
-    return q->max_nbrs == 0 || share < q->max_nbrs ? share : q->max_nbrs;
 }

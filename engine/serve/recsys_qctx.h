@@ -29,6 +29,10 @@ typedef struct {
     uint32_t                n_session;  /* hist's first entries that are
                                            the session's (the stored
                                            history follows) */
+    uint32_t                session_max_nbrs;  /* max_nbrs of a walk of
+                                                  the session items
+                                                  alone (the session
+                                                  list's) */
     uint32_t               *index;      /* the scratch's item index for
                                            accumulators, or NULL */
     uint32_t               *rules_because;  /* algo=assoc: rule per item */
@@ -65,13 +69,10 @@ void recsys_qctx_take(recsys_qctx_t *c, recsys_row_t row,
 /* Fills what is left from list's first row, skipping what out holds. */
 void recsys_qctx_fill(recsys_qctx_t *c, recsys_list_id_t list);
 
-/* Sets c->hist and c->max_nbrs for q; RECSYS_OK or RECSYS_ENOMEM. */
-int recsys_qctx_history(recsys_qctx_t *c);
-
 /*
- * The neighbours each of n history items reads: q->max_nbrs (0: all), or
- * an even share of q->session_nbrs when that is fewer (at least one).
+ * Sets c->hist, c->n_session, c->max_nbrs and c->session_max_nbrs for q;
+ * RECSYS_OK or RECSYS_ENOMEM.
  */
-uint32_t recsys_qctx_nbrs(const recsys_query_t *q, uint32_t n);
+int recsys_qctx_history(recsys_qctx_t *c);
 
 #endif /* RECSYS_QCTX_H */

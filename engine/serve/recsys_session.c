@@ -394,8 +394,8 @@ recsys_session_take_all(recsys_qctx_t *c, double *score,
  * A session with the default blend, over the model's session list (one
  * row per item that already blends the item-to-item sources,
  * recsys_build.c): S(i) = sum over the session items of weight x row_h(i),
- * over the first max_nbrs entries of each row (an even share of
- * session_nbrs, recsys_qctx_nbrs).  S is scaled so that its best item
+ * over the first session_max_nbrs entries of each row (an even share of
+ * session_nbrs, recsys_qctx_history).  S is scaled so that its best item
  * scores W, the sum of the blended sources' weights, as each source's best
  * would in the full blend.  An anonymous session adds the popular and
  * trending priors as the blend does; a known user's session is added to
@@ -420,7 +420,6 @@ recsys_session_answer(recsys_qctx_t *c, const recsys_list_t *list)
     /* the session items' rows (a known user's stored history is in the
      * stored list): the bound's share is over them */
     n = c->n_session;
-    c->max_nbrs = recsys_qctx_nbrs(c->q, n);
 
     rows = c->a->alloc(c->a->ctx, ((size_t) n + 1) * sizeof(recsys_row_t));
     score = recsys_session_scores(c);
@@ -432,7 +431,7 @@ recsys_session_answer(recsys_qctx_t *c, const recsys_list_t *list)
     for (h = 0; h < n; h++) {
         rows[h] = recsys_row_head(recsys_list_row(list,
                                       recsys_row_item(c->hist, h)),
-                                  c->max_nbrs);
+                                  c->session_max_nbrs);
         recsys_row_prefetch(rows[h], rows[h].n);
     }
 
