@@ -86,6 +86,10 @@ ngx_http_recsys_live_items(ngx_http_request_t *r, recsys_model_t *model,
     types = ngx_http_recsys_event_types(r, model);
 
     for (k = 0; k < u->n; k++) {
+        recsys_live_items_prefetch(items, ngx_http_recsys_ev_item(u->ev[k]));
+    }
+
+    for (k = 0; k < u->n; k++) {
         index = recsys_live_items_find(items,
                                        ngx_http_recsys_ev_item(u->ev[k]));
         if (index == RECSYS_NO_INDEX) {

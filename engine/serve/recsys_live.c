@@ -4,7 +4,8 @@
  *
  * The hash table is open addressing over a power of two at least twice
  * the items: a slot holds a 44-bit hash (0: empty) and an index, or
- * RECSYS_NO_INDEX once a second id with the same hash came.
+ * RECSYS_NO_INDEX once a second id with the same hash came, side by side
+ * (one cache line holds both: a request's lookups miss once each).
  */
 
 #include <math.h>
@@ -14,12 +15,19 @@
 
 #include "recsys_hash.h"
 #include "recsys_live.h"
+#include "recsys_row.h"
+
+
+typedef struct {
+    uint64_t  key;
+    uint32_t  index;
+    uint32_t  unused;
+} recsys_live_slot_t;
 
 
 struct recsys_live_items_s {
-    uint64_t  *key;
-    uint32_t  *index;
-    uint32_t   mask;
+    recsys_live_slot_t  *slot;
+    uint32_t             mask;
 };
 
 
@@ -148,13 +156,20 @@ recsys_live_item_hash(const char *id, size_t len)
 
 
 static uint32_t
+recsys_live_home(const recsys_live_items_t *t, uint64_t h)
+{
+    return recsys_hash_u32((uint32_t) h ^ (uint32_t) (h >> 32)) & t->mask;
+}
+
+
+static uint32_t
 recsys_live_slot(const recsys_live_items_t *t, uint64_t h)
 {
     uint32_t  s;
 
-    s = recsys_hash_u32((uint32_t) h ^ (uint32_t) (h >> 32)) & t->mask;
+    s = recsys_live_home(t, h);
 
-    while (t->key[s] != 0 && t->key[s] != h) {
+    while (t->slot[s].key != 0 && t->slot[s].key != h) {
         s = (s + 1) & t->mask;
     }
 
@@ -182,11 +197,10 @@ recsys_live_items_build(const recsys_model_t *m)
         return NULL;
     }
 
-    t->key = calloc(cap, sizeof(uint64_t));
-    t->index = malloc((size_t) cap * sizeof(uint32_t));
+    t->slot = calloc(cap, sizeof(recsys_live_slot_t));
     t->mask = cap - 1;
 
-    if (t->key == NULL || t->index == NULL) {
+    if (t->slot == NULL) {
         recsys_live_items_free(t);
         return NULL;
     }
@@ -197,8 +211,8 @@ recsys_live_items_build(const recsys_model_t *m)
         s = recsys_live_slot(t, h);
 
         /* a second id with this hash: neither is found */
-        t->index[s] = t->key[s] == 0 ? i : RECSYS_NO_INDEX;
-        t->key[s] = h;
+        t->slot[s].index = t->slot[s].key == 0 ? i : RECSYS_NO_INDEX;
+        t->slot[s].key = h;
     }
 
     return t;
@@ -209,10 +223,16 @@ void
 recsys_live_items_free(recsys_live_items_t *t)
 {
     if (t != NULL) {
-        free(t->key);
-        free(t->index);
+        free(t->slot);
         free(t);
     }
+}
+
+
+void
+recsys_live_items_prefetch(const recsys_live_items_t *t, uint64_t h)
+{
+    RECSYS_ROW_PREFETCH(&t->slot[recsys_live_home(t, h)]);
 }
 
 
@@ -223,7 +243,7 @@ recsys_live_items_find(const recsys_live_items_t *t, uint64_t h)
 
     s = recsys_live_slot(t, h);
 
-    return t->key[s] == h ? t->index[s] : RECSYS_NO_INDEX;
+    return t->slot[s].key == h ? t->slot[s].index : RECSYS_NO_INDEX;
 }
 
 

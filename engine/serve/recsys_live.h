@@ -60,6 +60,12 @@ uint64_t recsys_live_item_hash(const char *id, size_t len);
 recsys_live_items_t *recsys_live_items_build(const recsys_model_t *m);
 void recsys_live_items_free(recsys_live_items_t *t);
 
+/*
+ * Asks for the cache line where h's lookup starts: a request asks for all
+ * its events' lines before it looks any up, and their misses overlap.
+ */
+void recsys_live_items_prefetch(const recsys_live_items_t *t, uint64_t h);
+
 /* The item of hash h, or RECSYS_NO_INDEX (unknown, or two ids share h). */
 uint32_t recsys_live_items_find(const recsys_live_items_t *t, uint64_t h);
 
