@@ -462,11 +462,12 @@ ngx_http_recsys_events_get(ngx_shm_zone_t *zone, uint64_t user,
         goto done;
     }
 
+    /* the ring oldest first: from first to its end, then from its start */
     first = (en->next + ctx->per_user - en->n) % ctx->per_user;
+    k = ngx_min(en->n, ctx->per_user - first);
 
-    for (k = 0; k < en->n; k++) {
-        out->ev[k] = en->ev[(first + k) % ctx->per_user];
-    }
+    ngx_memcpy(out->ev, &en->ev[first], k * sizeof(uint64_t));
+    ngx_memcpy(out->ev + k, en->ev, (en->n - k) * sizeof(uint64_t));
 
     out->n = en->n;
     out->version = en->version;
