@@ -30,10 +30,13 @@
 static inline void
 recsys_row_prefetch_bytes(const unsigned char *p, size_t len)
 {
-    size_t  off;
+    size_t  off, skew;
 
-    for (off = 0; off < len; off += 64) {
-        RECSYS_ROW_PREFETCH(p + off);
+    /* every line the bytes touch: a row starts anywhere in its first */
+    skew = (size_t) ((uintptr_t) p & 63);
+
+    for (off = 0; off < len + skew; off += 64) {
+        RECSYS_ROW_PREFETCH(p - skew + off);
     }
 }
 

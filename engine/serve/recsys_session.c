@@ -428,6 +428,10 @@ recsys_session_answer(recsys_qctx_t *c, const recsys_list_t *list)
         return RECSYS_ENOMEM;
     }
 
+    /* every row the request reads, asked for at once: the misses overlap */
+    recsys_row_prefetch(c->filter.seen, c->filter.seen.n);
+    recsys_row_prefetch(pt.base, pt.base.n);
+
     for (h = 0; h < n; h++) {
         rows[h] = recsys_row_head(recsys_list_row(list,
                                       recsys_row_item(c->hist, h)),
