@@ -7,9 +7,11 @@
 # Printed as one report on stdout (progress on stderr):
 #
 #  1. Speed, one nginx worker pinned to CPU 0, wrk pinned to CPU 1, each
-#     scenario run between two runs of its static counterpart (static, B,
-#     static, B, ..., static; ROUNDS runs of B) and reported as req/s over
-#     the mean of the static runs around it, and as the static runs' CPU
+#     scenario warmed up by one uncounted run (as bench.sh's: no round
+#     pays for the worker's first reads of the model's pages and of the
+#     zone's users), then run between two runs of its static counterpart
+#     (static, B, static, B, ..., static; ROUNDS runs of B) and reported as
+#     req/s over the mean of the static runs around it, and as the static runs' CPU
 #     time per request (the worker's utime + stime) over B's ("cpu": the
 #     same ratio on a CPU of the worker's own, less moved by other load):
 #       post1    POST /event, one play event, 100,000 users per wrk thread
@@ -119,8 +121,8 @@ wrk_once() {
         >> "$WORK/rps.$name"
 }
 
-# pair NAME PORT MASTER STATIC_ENV... -- SCENARIO_ENV...: static, B, ...,
-# static.  Per round, B's req/s over the mean of the static runs around it
+# pair NAME PORT MASTER STATIC_ENV... -- SCENARIO_ENV...: B once to warm
+# up (not counted), then static, B, ..., static.  Per round, B's req/s over the mean of the static runs around it
 # and, less moved by what else the host runs, the static runs' mean CPU
 # time per request over B's (what B's req/s would be, as a part of
 # static's, on a CPU of its own); reported as the mean over the rounds and
@@ -135,6 +137,8 @@ pair() {
     sc=("$@")
     : > "$WORK/rps.$name.static"
     : > "$WORK/rps.$name"
+    say "$name: warm-up"
+    wrk_once "$name.warm" "$port" "$worker" "${sc[@]}"
     for r in $(seq 1 "$ROUNDS"); do
         say "$name: round $r of $ROUNDS"
         wrk_once "$name.static" "$port" "$worker" "${st[@]}"
