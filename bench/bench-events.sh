@@ -11,9 +11,10 @@
 #     pays for the worker's first reads of the model's pages and of the
 #     zone's users), then run between two runs of its static counterpart
 #     (static, B, static, B, ..., static; ROUNDS runs of B) and reported as
-#     req/s over the mean of the static runs around it, and as the static runs' CPU
-#     time per request (the worker's utime + stime) over B's ("cpu": the
-#     same ratio on a CPU of the worker's own, less moved by other load):
+#     req/s over the mean of the static runs around it, and as the static
+#     runs' CPU time per request (the worker's utime + stime) over B's
+#     ("cpu": the same ratio on a CPU of the worker's own, less moved by
+#     other load):
 #       post1    POST /event, one play event, 100,000 users per wrk thread
 #                against the same bodies POSTed to `return 204`
 #       live20   GET /recommend of 500 visitors with 20 live events each
@@ -122,11 +123,11 @@ wrk_once() {
 }
 
 # pair NAME PORT MASTER STATIC_ENV... -- SCENARIO_ENV...: B once to warm
-# up (not counted), then static, B, ..., static.  Per round, B's req/s over the mean of the static runs around it
-# and, less moved by what else the host runs, the static runs' mean CPU
-# time per request over B's (what B's req/s would be, as a part of
-# static's, on a CPU of its own); reported as the mean over the rounds and
-# the range of the req/s ratios.
+# up (not counted), then static, B, ..., static.  Per round, B's req/s
+# over the mean of the static runs around it and, less moved by what else
+# the host runs, the static runs' mean CPU time per request over B's (what
+# B's req/s would be, as a part of static's, on a CPU of its own);
+# reported as the mean over the rounds and the range of the req/s ratios.
 pair() {
     local name=$1 port=$2 worker r
     worker=$(worker_pid "$3")

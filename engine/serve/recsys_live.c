@@ -21,7 +21,7 @@
 typedef struct {
     uint64_t  key;
     uint32_t  index;
-    uint32_t  unused;
+    uint32_t  unused;           /* a slot is 16 bytes, four to a line */
 } recsys_live_slot_t;
 
 

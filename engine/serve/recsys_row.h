@@ -32,7 +32,7 @@ recsys_row_prefetch_bytes(const unsigned char *p, size_t len)
 {
     size_t  off, skew;
 
-    /* every line the bytes touch: a row starts anywhere in its first */
+    /* every line the bytes touch, from the line the first one is in */
     skew = (size_t) ((uintptr_t) p & 63);
 
     for (off = 0; off < len + skew; off += 64) {
