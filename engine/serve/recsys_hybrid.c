@@ -145,6 +145,8 @@ recsys_hybrid_answer(recsys_qctx_t *c)
         {
             return rc;
         }
+
+        recsys_qctx_history_stored(c);
     }
 
     if (q->n_history == 0 && q->weights == NULL

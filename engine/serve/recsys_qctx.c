@@ -180,34 +180,35 @@ recsys_qctx_nbrs(const recsys_query_t *q, uint32_t n)
  * max_history.  Each item's row is read to max_nbrs entries, and to an
  * even share of session_nbrs when that is fewer (at least one entry): a
  * long history costs what a short one does, not n x max_nbrs; a walk of
- * the session items alone shares it among them (session_max_nbrs).
+ * the session items alone shares it among them (session_max_nbrs).  With
+ * a session the stored items are left for recsys_qctx_history_stored.
  */
 int
 recsys_qctx_history(recsys_qctx_t *c)
 {
-    float                 top;
-    uint32_t              cap, n, j, k;
+    uint32_t              cap, n, k;
     unsigned char        *p;
-    recsys_row_t          stored;
     const recsys_query_t *q;
 
     q = c->q;
-    cap = q->max_history ? q->max_history : RECSYS_QCTX_HISTORY_MAX;
-
-    stored = recsys_row_empty();
-    if (q->user != RECSYS_NO_INDEX) {
-        stored = recsys_list_row(recsys_model_list(c->m, RECSYS_L_USER_HIST),
-                                 q->user);
-    }
+    c->stored_later = 0;
 
     if (q->n_history == 0) {
         /* exactly what the builder scored: no request caps apply */
-        c->hist = stored;
+        c->hist = recsys_row_empty();
+        if (q->user != RECSYS_NO_INDEX) {
+            c->hist = recsys_list_row(
+                          recsys_model_list(c->m, RECSYS_L_USER_HIST),
+                          q->user);
+        }
+
         c->max_nbrs = 0;
         c->n_session = 0;
         c->session_max_nbrs = 0;
         return RECSYS_OK;
     }
+
+    cap = q->max_history ? q->max_history : RECSYS_QCTX_HISTORY_MAX;
 
     p = c->a->alloc(c->a->ctx, (size_t) cap * sizeof(recsys_entry_t));
     if (p == NULL) {
@@ -225,7 +226,44 @@ recsys_qctx_history(recsys_qctx_t *c)
         memcpy(p + (size_t) n++ * sizeof(e), &e, sizeof(e));
     }
 
+    c->hist.p = p;
+    c->hist.n = n;
     c->n_session = n;
+    c->session_max_nbrs = recsys_qctx_nbrs(q, n);
+    c->max_nbrs = c->session_max_nbrs;
+    c->stored_later = 1;
+
+    return RECSYS_OK;
+}
+
+
+void
+recsys_qctx_history_stored(recsys_qctx_t *c)
+{
+    float                 top;
+    uint32_t              cap, n, j;
+    unsigned char        *p;
+    recsys_row_t          stored;
+    const recsys_query_t *q;
+
+    if (!c->stored_later) {
+        return;
+    }
+
+    c->stored_later = 0;
+    q = c->q;
+
+    if (q->user == RECSYS_NO_INDEX) {
+        return;
+    }
+
+    cap = q->max_history ? q->max_history : RECSYS_QCTX_HISTORY_MAX;
+    stored = recsys_list_row(recsys_model_list(c->m, RECSYS_L_USER_HIST),
+                             q->user);
+
+    /* recsys_qctx_history's copy, with room for cap entries */
+    p = (unsigned char *) c->hist.p;
+    n = c->hist.n;
 
     top = 0.0f;
     for (j = 0; j < stored.n; j++) {
@@ -242,10 +280,6 @@ recsys_qctx_history(recsys_qctx_t *c)
         memcpy(p + (size_t) n++ * sizeof(e), &e, sizeof(e));
     }
 
-    c->hist.p = p;
     c->hist.n = n;
     c->max_nbrs = recsys_qctx_nbrs(q, n);
-    c->session_max_nbrs = recsys_qctx_nbrs(q, c->n_session);
-
-    return RECSYS_OK;
 }

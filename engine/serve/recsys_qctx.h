@@ -47,6 +47,9 @@ typedef struct {
                                                answered, its S x this */
     int                     stored;     /* the stored hybrid list answered:
                                            no blend inputs read yet */
+    int                     stored_later;  /* hist lacks the stored
+                                              history so far
+                                              (recsys_qctx_history) */
     int                     base_inputs;  /* blend inputs from the stored
                                              per-user lists even with a
                                              session: the parts of the
@@ -56,7 +59,8 @@ typedef struct {
 
 /*
  * Sets c up for q: the answer's buffer, the skip set (exclusions, session
- * items), the filter, the weights (q's or the model's) and the history.
+ * items), the filter, the weights (q's or the model's) and the history
+ * (a session's without the stored part, recsys_qctx_history).
  * RECSYS_OK or RECSYS_ENOMEM.
  */
 int recsys_qctx_init(recsys_qctx_t *c, const recsys_model_t *m,
@@ -71,8 +75,16 @@ void recsys_qctx_fill(recsys_qctx_t *c, recsys_list_id_t list);
 
 /*
  * Sets c->hist, c->n_session, c->max_nbrs and c->session_max_nbrs for q;
- * RECSYS_OK or RECSYS_ENOMEM.
+ * RECSYS_OK or RECSYS_ENOMEM.  With a session, hist holds the session
+ * items only until recsys_qctx_history_stored.
  */
 int recsys_qctx_history(recsys_qctx_t *c);
+
+/*
+ * Appends a known user's stored history to a session's hist (once; the
+ * query layer asks for it unless the session list answers without it)
+ * and sets c->max_nbrs for the whole.
+ */
+void recsys_qctx_history_stored(recsys_qctx_t *c);
 
 #endif /* RECSYS_QCTX_H */

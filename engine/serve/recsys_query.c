@@ -238,6 +238,33 @@ recsys_query_path(recsys_qctx_t *c, int algo, recsys_result_t *res)
 
 
 /*
+ * c set up for q (recsys_qctx_init), with a known user's stored history
+ * after the session's items, but for a known user's session that the
+ * session list answers: that reads the stored history from the user's
+ * stored hybrid list, and recsys_hybrid_answer appends it only if the
+ * answer falls back to the blend of every source.
+ */
+static int
+recsys_query_init(recsys_qctx_t *c, const recsys_model_t *m,
+    const recsys_query_t *q, recsys_alloc_t *a)
+{
+    int  rc;
+
+    rc = recsys_qctx_init(c, m, q, a);
+
+    if (rc == RECSYS_OK
+        && !(q->algo == RECSYS_ALGO_HYBRID && q->item == RECSYS_NO_INDEX
+             && q->user != RECSYS_NO_INDEX
+             && recsys_hybrid_session(m, q) != NULL))
+    {
+        recsys_qctx_history_stored(c);
+    }
+
+    return rc;
+}
+
+
+/*
  * One slot per series (recsys_series.h): the collapsed answer may fall
  * short of fill while the path had more to give; the path then runs
  * again for twice as many candidates (wide: q with a larger n), until the
@@ -270,7 +297,7 @@ recsys_query_series(recsys_qctx_t *c, const recsys_query_t *q, uint32_t fill,
         wide->offset = 0;
         wide->n = c->need * 2 < n_items ? c->need * 2 : n_items;
 
-        rc = recsys_qctx_init(c, c->m, wide, c->a);
+        rc = recsys_query_init(c, c->m, wide, c->a);
         if (rc == RECSYS_OK) {
             rc = recsys_query_path(c, algo, res);
         }
@@ -357,7 +384,7 @@ recsys_query_run(const recsys_model_t *m, const recsys_query_t *asked,
         }
     }
 
-    rc = recsys_qctx_init(&c, m, recsys_query_widen(m, q, rerank, &wide), a);
+    rc = recsys_query_init(&c, m, recsys_query_widen(m, q, rerank, &wide), a);
     if (rc != RECSYS_OK) {
         return rc;
     }
