@@ -109,55 +109,74 @@ recsys_session_vfloor(const recsys_topk_t *top, double scale)
 
 
 /*
- * The candidates of a row's entries into the top list, their
- * scores times scale; each item's score is read once and put back to zero.
+ * A candidate's sum v into the top list, its score v x scale; returns the
+ * smallest sum that can still take a place after it.
  *
- * Most entries have no place (read already, excluded, not positive, or
+ * Most candidates have no place (read already, excluded, not positive, or
  * below the worst kept score once the list is full), and one comparison of
  * the sum itself, before any conversion, turns them away: vfloor is the
  * smallest positive double while the list has room, then the worst kept
  * score less a margin of 1e-6, over scale.  Below that, v x scale rounded
  * to a float is below the worst kept score (the margin is far above the
  * rounding of a double product and of a float), so the exact test, made
- * on what passes, decides the same as it would on every entry.  The one
- * branch is well predicted, half the entries being repeats.
+ * on what passes, decides the same as it would on every candidate.  The
+ * one branch is well predicted, half the entries being repeats.
+ */
+static inline double
+recsys_session_offer(recsys_topk_t *top, uint32_t item, double v,
+    double scale, const recsys_filter_t *genre, double vfloor)
+{
+    recsys_scored_t  cand;
+
+    if (!(v >= vfloor)) {
+        return vfloor;
+    }
+
+    cand.item = item;
+    cand.score = (float) (v * scale);
+
+    if (top->n == top->k
+        && (cand.score < top->heap[0].score
+            || !recsys_scored_better(&cand, &top->heap[0])))
+    {
+        return vfloor;
+    }
+
+    if (recsys_filter_narrows(genre) && !recsys_filter_pass(genre, item)) {
+        return vfloor;
+    }
+
+    recsys_topk_push(top, cand.item, cand.score);
+
+    return recsys_session_vfloor(top, scale);
+}
+
+
+/*
+ * The candidates of n rows' entries (each row's first max, 0: all) into
+ * the top list, their scores times scale; each item's score is read once
+ * and put back to zero.
  */
 static void
-recsys_session_take(double *score, recsys_row_t row, double scale,
-    const recsys_filter_t *genre, recsys_topk_t *top)
+recsys_session_take(double *score, const recsys_row_t *rows, uint32_t n,
+    uint32_t max, double scale, const recsys_filter_t *genre,
+    recsys_topk_t *top)
 {
-    double           v, vfloor;
-    uint32_t         j;
-    recsys_scored_t  cand;
+    double        v, vfloor;
+    uint32_t      h, j, item;
+    recsys_row_t  row;
 
     vfloor = recsys_session_vfloor(top, scale);
 
-    for (j = 0; j < row.n; j++) {
-        cand.item = recsys_row_item(row, j);
-        v = score[cand.item];
-        score[cand.item] = 0.0;
+    for (h = 0; h < n; h++) {
+        row = recsys_row_head(rows[h], max);
 
-        if (!(v >= vfloor)) {
-            continue;
+        for (j = 0; j < row.n; j++) {
+            item = recsys_row_item(row, j);
+            v = score[item];
+            score[item] = 0.0;
+            vfloor = recsys_session_offer(top, item, v, scale, genre, vfloor);
         }
-
-        cand.score = (float) (v * scale);
-
-        if (top->n == top->k
-            && (cand.score < top->heap[0].score
-                || !recsys_scored_better(&cand, &top->heap[0])))
-        {
-            continue;
-        }
-
-        if (recsys_filter_narrows(genre)
-            && !recsys_filter_pass(genre, cand.item))
-        {
-            continue;
-        }
-
-        recsys_topk_push(top, cand.item, cand.score);
-        vfloor = recsys_session_vfloor(top, scale);
     }
 }
 
@@ -319,15 +338,33 @@ recsys_session_parts(recsys_qctx_t *c, recsys_session_parts_t *pt)
 }
 
 
-/* A known user's stored hybrid list added, in the session's units. */
+/*
+ * A known user's stored hybrid list, in the session's units, added to the
+ * scores of the items that the session's rows scored (a blocked item stays
+ * minus infinity).  An item that they left at zero ends with its stored
+ * score alone: it is offered to the top list here and never written, so no
+ * walk over the stored list needs to read it back after the rows' (a row
+ * holds an item once, as the builder writes it).
+ */
 static void
-recsys_session_add_base(double *score, recsys_row_t base, double scale)
+recsys_session_add_base(double *score, recsys_row_t base, double scale,
+    const recsys_filter_t *genre, recsys_topk_t *top)
 {
-    uint32_t  j;
+    double    v, vfloor;
+    uint32_t  j, item;
+
+    vfloor = recsys_session_vfloor(top, scale);
 
     for (j = 0; j < base.n; j++) {
-        score[recsys_row_item(base, j)] +=
-            (double) recsys_row_score(base, j) / scale;
+        item = recsys_row_item(base, j);
+        v = (double) recsys_row_score(base, j) / scale;
+
+        if (score[item] != 0.0) {
+            score[item] += v;
+
+        } else {
+            vfloor = recsys_session_offer(top, item, v, scale, genre, vfloor);
+        }
     }
 }
 
@@ -343,29 +380,24 @@ recsys_session_take_all(recsys_qctx_t *c, double *score,
 {
     int            p;
     double         bound;
-    uint32_t       h, heads;
+    uint32_t       heads;
     recsys_topk_t  top;
 
     recsys_topk_init(&top, c->out, c->need);
 
+    /* a known user's stored list: its items that no session row scored
+     * go in first */
+    recsys_session_add_base(score, pt->base, scale, genre, &top);
+
     /*
-     * The rows' heads first: the best sums are mostly there, so the list
+     * The rows' heads next: the best sums are mostly there, so the list
      * is full of good scores early and most entries are turned away by
      * one comparison; the rest of each row after (the heads read zero).
      */
     heads = (2 * c->need + n - 1) / (n ? n : 1) + 1;
 
-    for (h = 0; h < n; h++) {
-        recsys_session_take(score, recsys_row_head(rows[h], heads), scale,
-                            genre, &top);
-    }
-
-    for (h = 0; h < n; h++) {
-        recsys_session_take(score, rows[h], scale, genre, &top);
-    }
-
-    /* a known user's stored list: the items no session row held */
-    recsys_session_take(score, pt->base, scale, genre, &top);
+    recsys_session_take(score, rows, n, heads, scale, genre, &top);
+    recsys_session_take(score, rows, n, 0, scale, genre, &top);
 
     /*
      * An item that only the priors scored has at most the sum of their
@@ -380,7 +412,8 @@ recsys_session_take_all(recsys_qctx_t *c, double *score,
             recsys_session_clear(score, pt->prior[p]);
 
         } else {
-            recsys_session_take(score, pt->prior[p], scale, genre, &top);
+            recsys_session_take(score, &pt->prior[p], 1, 0, scale, genre,
+                                &top);
         }
     }
 
@@ -477,7 +510,6 @@ recsys_session_answer(recsys_qctx_t *c, const recsys_list_t *list)
     scale = pt.w_list / best;
     c->session_scale = scale;
     recsys_session_add_priors(score, pt.prior, pt.w_prior, scale);
-    recsys_session_add_base(score, pt.base, scale);
 
     c->have = recsys_session_take_all(c, score, rows, n, &pt, scale, &genre);
 
