@@ -62,13 +62,16 @@ ngx_http_recsys_live_type(ngx_http_recsys_ev_main_conf_t *emcf,
 }
 
 
-/* The live items with known indexes and their weights, oldest first. */
+/*
+ * The live items with known indexes and their weights, oldest first; item
+ * and w hold u->n entries.
+ */
 static ngx_int_t
 ngx_http_recsys_live_items(ngx_http_request_t *r, recsys_model_t *model,
     ngx_http_recsys_ev_user_t *u, uint32_t *item, float *w, uint32_t *n)
 {
     int                              t;
-    uint32_t                         index;
+    uint64_t                        *hash;
     ngx_uint_t                       k;
     const recsys_live_types_t       *types;
     recsys_live_items_t             *items;
@@ -78,7 +81,9 @@ ngx_http_recsys_live_items(ngx_http_request_t *r, recsys_model_t *model,
     *n = 0;
 
     items = ngx_http_recsys_event_items(r, model);
-    if (items == NULL) {
+    hash = ngx_palloc(r->pool, u->n * sizeof(uint64_t));
+
+    if (items == NULL || hash == NULL) {
         return NGX_ERROR;
     }
 
@@ -86,20 +91,21 @@ ngx_http_recsys_live_items(ngx_http_request_t *r, recsys_model_t *model,
     types = ngx_http_recsys_event_types(r, model);
 
     for (k = 0; k < u->n; k++) {
-        recsys_live_items_prefetch(items, ngx_http_recsys_ev_item(u->ev[k]));
+        hash[k] = ngx_http_recsys_ev_item(u->ev[k]);
     }
 
+    recsys_live_items_find(items, hash, (uint32_t) u->n, item);
+
+    /* the known ones moved up in place (*n <= k) */
     for (k = 0; k < u->n; k++) {
-        index = recsys_live_items_find(items,
-                                       ngx_http_recsys_ev_item(u->ev[k]));
-        if (index == RECSYS_NO_INDEX) {
+        if (item[k] == RECSYS_NO_INDEX) {
             continue;
         }
 
         t = ngx_http_recsys_live_type(emcf, types,
                                       ngx_http_recsys_ev_type(u->ev[k]));
 
-        item[*n] = index;
+        item[*n] = item[k];
         w[(*n)++] = t >= 0 ? types->weight[t] : 0.0f;
     }
 

@@ -230,20 +230,27 @@ recsys_live_items_free(recsys_live_items_t *t)
 
 
 void
-recsys_live_items_prefetch(const recsys_live_items_t *t, uint64_t h)
+recsys_live_items_find(const recsys_live_items_t *t, const uint64_t *h,
+    uint32_t n, uint32_t *index)
 {
-    RECSYS_ROW_PREFETCH(&t->slot[recsys_live_home(t, h)]);
-}
+    uint32_t  k, s;
 
+    for (k = 0; k < n; k++) {
+        index[k] = recsys_live_home(t, h[k]);
+        RECSYS_ROW_PREFETCH(&t->slot[index[k]]);
+    }
 
-uint32_t
-recsys_live_items_find(const recsys_live_items_t *t, uint64_t h)
-{
-    uint32_t  s;
+    for (k = 0; k < n; k++) {
+        for (s = index[k];
+             t->slot[s].key != 0 && t->slot[s].key != h[k];
+             s = (s + 1) & t->mask)
+        {
+            /* probe */
+        }
 
-    s = recsys_live_slot(t, h);
-
-    return t->slot[s].key == h ? t->slot[s].index : RECSYS_NO_INDEX;
+        index[k] = t->slot[s].key == h[k] ? t->slot[s].index
+                                          : RECSYS_NO_INDEX;
+    }
 }
 
 

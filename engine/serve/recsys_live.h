@@ -61,13 +61,12 @@ recsys_live_items_t *recsys_live_items_build(const recsys_model_t *m);
 void recsys_live_items_free(recsys_live_items_t *t);
 
 /*
- * Asks for the cache line where h's lookup starts: a request asks for all
- * its events' lines before it looks any up, and their misses overlap.
+ * index[k]: the item of hash h[k], or RECSYS_NO_INDEX (unknown, or two ids
+ * share it).  The cache lines where the n lookups start are asked for
+ * before any is probed, so their misses overlap.
  */
-void recsys_live_items_prefetch(const recsys_live_items_t *t, uint64_t h);
-
-/* The item of hash h, or RECSYS_NO_INDEX (unknown, or two ids share h). */
-uint32_t recsys_live_items_find(const recsys_live_items_t *t, uint64_t h);
+void recsys_live_items_find(const recsys_live_items_t *t, const uint64_t *h,
+    uint32_t n, uint32_t *index);
 
 /* The most events recsys_live_merge takes (a zone keeps at most 255). */
 #define RECSYS_LIVE_MERGE_MAX  256
