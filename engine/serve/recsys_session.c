@@ -153,14 +153,12 @@ recsys_session_offer(recsys_topk_t *top, uint32_t item, double v,
 
 
 /*
- * The candidates of n rows' entries (each row's first max, 0: all) into
- * the top list, their scores times scale; each item's score is read once
- * and put back to zero.
+ * The candidates of n rows' entries into the top list, their scores times
+ * scale; each item's score is read once and put back to zero.
  */
 static void
 recsys_session_take(double *score, const recsys_row_t *rows, uint32_t n,
-    uint32_t max, double scale, const recsys_filter_t *genre,
-    recsys_topk_t *top)
+    double scale, const recsys_filter_t *genre, recsys_topk_t *top)
 {
     double        v, vfloor;
     uint32_t      h, j, item;
@@ -169,7 +167,7 @@ recsys_session_take(double *score, const recsys_row_t *rows, uint32_t n,
     vfloor = recsys_session_vfloor(top, scale);
 
     for (h = 0; h < n; h++) {
-        row = recsys_row_head(rows[h], max);
+        row = rows[h];      /* a copy: the stores below cannot change it */
 
         for (j = 0; j < row.n; j++) {
             item = recsys_row_item(row, j);
@@ -380,24 +378,17 @@ recsys_session_take_all(recsys_qctx_t *c, double *score,
 {
     int            p;
     double         bound;
-    uint32_t       heads;
     recsys_topk_t  top;
 
     recsys_topk_init(&top, c->out, c->need);
 
-    /* a known user's stored list: its items that no session row scored
-     * go in first */
-    recsys_session_add_base(score, pt->base, scale, genre, &top);
-
     /*
-     * The rows' heads next: the best sums are mostly there, so the list
-     * is full of good scores early and most entries are turned away by
-     * one comparison; the rest of each row after (the heads read zero).
+     * A known user's stored list: its items that no session row scored
+     * go in first, so the list is full of good scores before the rows'
+     * walk and most of their entries are turned away by one comparison.
      */
-    heads = (2 * c->need + n - 1) / (n ? n : 1) + 1;
-
-    recsys_session_take(score, rows, n, heads, scale, genre, &top);
-    recsys_session_take(score, rows, n, 0, scale, genre, &top);
+    recsys_session_add_base(score, pt->base, scale, genre, &top);
+    recsys_session_take(score, rows, n, scale, genre, &top);
 
     /*
      * An item that only the priors scored has at most the sum of their
@@ -412,8 +403,7 @@ recsys_session_take_all(recsys_qctx_t *c, double *score,
             recsys_session_clear(score, pt->prior[p]);
 
         } else {
-            recsys_session_take(score, &pt->prior[p], 1, 0, scale, genre,
-                                &top);
+            recsys_session_take(score, &pt->prior[p], 1, scale, genre, &top);
         }
     }
 
