@@ -162,13 +162,10 @@ recsys_live_home(const recsys_live_items_t *t, uint64_t h)
 }
 
 
+/* The slot of h, or the empty one where it would go: a probe from s. */
 static uint32_t
-recsys_live_slot(const recsys_live_items_t *t, uint64_t h)
+recsys_live_slot(const recsys_live_items_t *t, uint32_t s, uint64_t h)
 {
-    uint32_t  s;
-
-    s = recsys_live_home(t, h);
-
     while (t->slot[s].key != 0 && t->slot[s].key != h) {
         s = (s + 1) & t->mask;
     }
@@ -208,7 +205,7 @@ recsys_live_items_build(const recsys_model_t *m)
     for (i = 0; i < n; i++) {
         recsys_model_item_get(m, i, &it);
         h = recsys_live_item_hash(it.ext, it.ext_len);
-        s = recsys_live_slot(t, h);
+        s = recsys_live_slot(t, recsys_live_home(t, h), h);
 
         /* a second id with this hash: neither is found */
         t->slot[s].index = t->slot[s].key == 0 ? i : RECSYS_NO_INDEX;
@@ -241,13 +238,7 @@ recsys_live_items_find(const recsys_live_items_t *t, const uint64_t *h,
     }
 
     for (k = 0; k < n; k++) {
-        for (s = index[k];
-             t->slot[s].key != 0 && t->slot[s].key != h[k];
-             s = (s + 1) & t->mask)
-        {
-            /* probe */
-        }
-
+        s = recsys_live_slot(t, index[k], h[k]);
         index[k] = t->slot[s].key == h[k] ? t->slot[s].index
                                           : RECSYS_NO_INDEX;
     }
