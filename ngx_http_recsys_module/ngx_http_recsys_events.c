@@ -2,14 +2,20 @@
  * ngx_http_recsys_events.c: the events zone, each user's recent events in
  * shared memory (the pattern of limit_req_zone).
  *
- * The zone is a slab pool holding one node per user: an rbtree node keyed
- * by a 64-bit hash of the user id (the id itself is never stored), an LRU
- * queue link, the time of the user's last event, a version (from the
- * zone's clock, so that no two states of any user share one: the ETag of
- * /recommend carries it) and a ring of per_user events of 8 bytes
- * (ngx_http_recsys_events.h), with 20 events a node of 240 bytes, one
- * 256-byte slab chunk.  Impressions (recsys_impressions) take a second
+ * The zone is a slab pool holding one node per user: the 64-bit hash of
+ * the user id (the id itself is never stored), the link to the next node
+ * of its bucket, an LRU queue link, the time of the user's last event, a
+ * version (from the zone's clock, so that no two states of any user share
+ * one: the ETag of /recommend carries it) and a ring of per_user events of
+ * 8 bytes (ngx_http_recsys_events.h), with 20 events a node of 216 bytes,
+ * one 256-byte slab chunk.  Impressions (recsys_impressions) take a second
  * chunk of their own only for the users who were shown answers.
+ *
+ * The nodes are found by hash chains: a bucket of 4 bytes for every 256
+ * bytes of zone, so a chain holds about one node when the zone is full,
+ * and finding a user reads its bucket and its node (a tree of 100,000
+ * users read 17 nodes on the way, most of them not cached).  Links are
+ * 8-byte units from the zone's start, so a zone holds at most 32 GiB.
  *
  * Every write takes the zone's mutex once per request.  A write never
  * fails: before it, up to two users whose last event is older than the ttl
@@ -21,14 +27,15 @@
  */
 
 #include "ngx_http_recsys_events.h"
+#include "recsys_row.h"
 
 
 typedef struct {
-    u_char                    color;
+    uint32_t                  chain;        /* the bucket's next node */
+    uint32_t                  last;         /* seconds, the last event */
     u_char                    n;            /* events held */
     u_char                    next;         /* the ring slot written next */
     u_char                    n_shown;      /* entries of shown[] */
-    uint32_t                  last;         /* seconds, the last event */
     ngx_queue_t               queue;
     uint64_t                  user;
     uint64_t                  version;
@@ -37,123 +44,86 @@ typedef struct {
 } ngx_http_recsys_ev_node_t;
 
 
-#define ngx_http_recsys_ev_node(node)                                         \
-    ((ngx_http_recsys_ev_node_t *) &(node)->color)
-
 #define ngx_http_recsys_ev_node_size(per_user)                                \
-    (offsetof(ngx_rbtree_node_t, color)                                      \
-     + offsetof(ngx_http_recsys_ev_node_t, ev)                               \
-     + (per_user) * sizeof(uint64_t))
+    (offsetof(ngx_http_recsys_ev_node_t, ev) + (per_user) * sizeof(uint64_t))
 
 #define NGX_HTTP_RECSYS_EV_SHOWN_MAX  0xfffff
+#define NGX_HTTP_RECSYS_EV_ZONE_MAX   ((uint64_t) 32 << 30)
 
 
 static ngx_int_t ngx_http_recsys_ev_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 
 
-static void
-ngx_http_recsys_ev_insert(ngx_rbtree_node_t *temp, ngx_rbtree_node_t *node,
-    ngx_rbtree_node_t *sentinel)
+/* A node's place in the zone, in 8-byte units from its start (never 0). */
+static uint32_t
+ngx_http_recsys_ev_off(ngx_http_recsys_ev_zone_t *ctx,
+    ngx_http_recsys_ev_node_t *en)
 {
-    ngx_rbtree_node_t  **p;
-
-    for ( ;; ) {
-        if (node->key != temp->key) {
-            p = node->key < temp->key ? &temp->left : &temp->right;
-
-        } else {
-            p = ngx_http_recsys_ev_node(node)->user
-                < ngx_http_recsys_ev_node(temp)->user
-                ? &temp->left : &temp->right;
-        }
-
-        if (*p == sentinel) {
-            break;
-        }
-
-        temp = *p;
-    }
-
-    *p = node;
-    node->parent = temp;
-    node->left = sentinel;
-    node->right = sentinel;
-    ngx_rbt_red(node);
+    return (uint32_t) (((u_char *) en - (u_char *) ctx->shpool) >> 3);
 }
 
 
-static ngx_rbtree_node_t *
+static ngx_http_recsys_ev_node_t *
+ngx_http_recsys_ev_at(ngx_http_recsys_ev_zone_t *ctx, uint32_t off)
+{
+    return (ngx_http_recsys_ev_node_t *) ((u_char *) ctx->shpool
+                                          + ((size_t) off << 3));
+}
+
+
+/* The head of user's chain. */
+static uint32_t *
+ngx_http_recsys_ev_bucket(ngx_http_recsys_ev_shctx_t *sh, uint64_t user)
+{
+    return &sh->bucket[(ngx_uint_t) (user >> 32) & sh->bucket_mask];
+}
+
+
+static ngx_http_recsys_ev_node_t *
 ngx_http_recsys_ev_lookup(ngx_http_recsys_ev_zone_t *ctx, uint64_t user)
 {
-    ngx_rbtree_key_t    key;
-    ngx_rbtree_node_t  *node, *sentinel;
+    uint32_t                    off;
+    ngx_http_recsys_ev_node_t  *en;
 
-    key = (ngx_rbtree_key_t) user;
-    node = ctx->sh->rbtree.root;
-    sentinel = ctx->sh->rbtree.sentinel;
+    for (off = *ngx_http_recsys_ev_bucket(ctx->sh, user); off != 0;
+         off = en->chain)
+    {
+        en = ngx_http_recsys_ev_at(ctx, off);
 
-    while (node != sentinel) {
-        if (key != node->key) {
-            node = key < node->key ? node->left : node->right;
-            continue;
+        if (en->user == user) {
+            return en;
         }
-
-        if (user == ngx_http_recsys_ev_node(node)->user) {
-            return node;
-        }
-
-        node = user < ngx_http_recsys_ev_node(node)->user ? node->left
-                                                          : node->right;
     }
 
     return NULL;
 }
 
 
-/* The count of user's bucket (ngx_http_recsys_ev_shctx_t's present). */
-static u_char *
-ngx_http_recsys_ev_bucket(ngx_http_recsys_ev_shctx_t *sh, uint64_t user)
-{
-    return sh->present != NULL
-           ? &sh->present[(ngx_uint_t) (user >> 32) & sh->present_mask]
-           : NULL;
-}
-
-
-/* One user more (inc 1) or fewer (inc 0) in user's bucket; 255 stays. */
+/* en out of its bucket's chain. */
 static void
-ngx_http_recsys_ev_count(ngx_http_recsys_ev_shctx_t *sh, uint64_t user,
-    ngx_uint_t inc)
+ngx_http_recsys_ev_unchain(ngx_http_recsys_ev_zone_t *ctx,
+    ngx_http_recsys_ev_node_t *en)
 {
-    u_char  *c;
+    uint32_t  off, *link;
 
-    c = ngx_http_recsys_ev_bucket(sh, user);
+    off = ngx_http_recsys_ev_off(ctx, en);
+    link = ngx_http_recsys_ev_bucket(ctx->sh, en->user);
 
-    if (c == NULL || *c == 255) {
-        return;
+    while (*link != off) {
+        link = &ngx_http_recsys_ev_at(ctx, *link)->chain;
     }
 
-    if (inc) {
-        (*c)++;
-
-    } else if (*c > 0) {
-        (*c)--;
-    }
+    *link = en->chain;
 }
 
 
 static void
 ngx_http_recsys_ev_delete(ngx_http_recsys_ev_zone_t *ctx,
-    ngx_rbtree_node_t *node)
+    ngx_http_recsys_ev_node_t *en)
 {
-    ngx_http_recsys_ev_node_t  *en;
-
-    en = ngx_http_recsys_ev_node(node);
-    ngx_http_recsys_ev_count(ctx->sh, en->user, 0);
-
     ngx_queue_remove(&en->queue);
-    ngx_rbtree_delete(&ctx->sh->rbtree, node);
+    ngx_http_recsys_ev_unchain(ctx, en);
 
     ctx->sh->counters.users--;
     ctx->sh->counters.events -= en->n;
@@ -162,25 +132,22 @@ ngx_http_recsys_ev_delete(ngx_http_recsys_ev_zone_t *ctx,
         ngx_slab_free_locked(ctx->shpool, en->shown);
     }
 
-    ngx_slab_free_locked(ctx->shpool, node);
+    ngx_slab_free_locked(ctx->shpool, en);
 }
 
 
-static ngx_rbtree_node_t *
+static ngx_http_recsys_ev_node_t *
 ngx_http_recsys_ev_tail(ngx_http_recsys_ev_zone_t *ctx)
 {
-    ngx_queue_t                *q;
-    ngx_http_recsys_ev_node_t  *en;
+    ngx_queue_t  *q;
 
     if (ngx_queue_empty(&ctx->sh->lru)) {
         return NULL;
     }
 
     q = ngx_queue_last(&ctx->sh->lru);
-    en = ngx_queue_data(q, ngx_http_recsys_ev_node_t, queue);
 
-    return (ngx_rbtree_node_t *) ((u_char *) en
-                                  - offsetof(ngx_rbtree_node_t, color));
+    return ngx_queue_data(q, ngx_http_recsys_ev_node_t, queue);
 }
 
 
@@ -196,21 +163,17 @@ ngx_http_recsys_ev_expired(ngx_http_recsys_ev_zone_t *ctx,
 static void
 ngx_http_recsys_ev_expire(ngx_http_recsys_ev_zone_t *ctx, time_t now)
 {
-    ngx_uint_t          k;
-    ngx_rbtree_node_t  *node;
+    ngx_uint_t                  k;
+    ngx_http_recsys_ev_node_t  *en;
 
     for (k = 0; k < 2; k++) {
-        node = ngx_http_recsys_ev_tail(ctx);
+        en = ngx_http_recsys_ev_tail(ctx);
 
-        if (node == NULL
-            || !ngx_http_recsys_ev_expired(ctx,
-                                           ngx_http_recsys_ev_node(node),
-                                           now))
-        {
+        if (en == NULL || !ngx_http_recsys_ev_expired(ctx, en, now)) {
             return;
         }
 
-        ngx_http_recsys_ev_delete(ctx, node);
+        ngx_http_recsys_ev_delete(ctx, en);
         ctx->sh->counters.expired++;
     }
 }
@@ -224,8 +187,8 @@ static void *
 ngx_http_recsys_ev_alloc(ngx_http_recsys_ev_zone_t *ctx, size_t size,
     ngx_uint_t *evicted)
 {
-    void               *p;
-    ngx_rbtree_node_t  *node;
+    void                       *p;
+    ngx_http_recsys_ev_node_t  *en;
 
     for ( ;; ) {
         p = ngx_slab_alloc_locked(ctx->shpool, size);
@@ -233,12 +196,12 @@ ngx_http_recsys_ev_alloc(ngx_http_recsys_ev_zone_t *ctx, size_t size,
             return p;
         }
 
-        node = ngx_http_recsys_ev_tail(ctx);
-        if (node == NULL) {
+        en = ngx_http_recsys_ev_tail(ctx);
+        if (en == NULL) {
             return NULL;
         }
 
-        ngx_http_recsys_ev_delete(ctx, node);
+        ngx_http_recsys_ev_delete(ctx, en);
         ctx->sh->counters.evicted++;
         (*evicted)++;
     }
@@ -293,26 +256,23 @@ static ngx_http_recsys_ev_node_t *
 ngx_http_recsys_ev_user(ngx_http_recsys_ev_zone_t *ctx, uint64_t user,
     ngx_uint_t *evicted)
 {
-    ngx_rbtree_node_t          *node;
+    uint32_t                   *head;
     ngx_http_recsys_ev_node_t  *en;
 
-    node = ngx_http_recsys_ev_lookup(ctx, user);
+    en = ngx_http_recsys_ev_lookup(ctx, user);
 
-    if (node != NULL) {
-        en = ngx_http_recsys_ev_node(node);
+    if (en != NULL) {
         ngx_queue_remove(&en->queue);
         ngx_queue_insert_head(&ctx->sh->lru, &en->queue);
         return en;
     }
 
-    node = ngx_http_recsys_ev_alloc(ctx,
-               ngx_http_recsys_ev_node_size(ctx->per_user), evicted);
-    if (node == NULL) {
+    en = ngx_http_recsys_ev_alloc(ctx,
+             ngx_http_recsys_ev_node_size(ctx->per_user), evicted);
+    if (en == NULL) {
         return NULL;
     }
 
-    node->key = (ngx_rbtree_key_t) user;
-    en = ngx_http_recsys_ev_node(node);
     en->n = 0;
     en->next = 0;
     en->n_shown = 0;
@@ -321,10 +281,12 @@ ngx_http_recsys_ev_user(ngx_http_recsys_ev_zone_t *ctx, uint64_t user,
     en->version = 0;
     en->last = (uint32_t) ngx_time();
 
-    ngx_rbtree_insert(&ctx->sh->rbtree, node);
+    head = ngx_http_recsys_ev_bucket(ctx->sh, user);
+    en->chain = *head;
+    *head = ngx_http_recsys_ev_off(ctx, en);
+
     ngx_queue_insert_head(&ctx->sh->lru, &en->queue);
     ctx->sh->counters.users++;
-    ngx_http_recsys_ev_count(ctx->sh, user, 1);
 
     return en;
 }
@@ -415,8 +377,8 @@ ngx_http_recsys_events_get(ngx_shm_zone_t *zone, uint64_t user,
 {
     time_t                      now;
     ngx_int_t                   rc;
+    uint32_t                    off;
     ngx_uint_t                  k, first;
-    ngx_rbtree_node_t          *node;
     ngx_http_recsys_ev_node_t  *en;
     ngx_http_recsys_ev_zone_t  *ctx;
 
@@ -426,27 +388,27 @@ ngx_http_recsys_events_get(ngx_shm_zone_t *zone, uint64_t user,
      * nobody in the user's bucket: no events, no lock (a user coming in
      * meanwhile is as if the request had been a moment earlier)
      */
-    if (ctx->sh->present != NULL
-        && *(volatile u_char *) ngx_http_recsys_ev_bucket(ctx->sh, user)
-           == 0)
-    {
+    off = *(volatile uint32_t *) ngx_http_recsys_ev_bucket(ctx->sh, user);
+    if (off == 0) {
         return NGX_DECLINED;
     }
+
+    /* the chain's first node, most often the user's, on its way meanwhile */
+    recsys_row_prefetch_bytes((u_char *) ngx_http_recsys_ev_at(ctx, off),
+                              ngx_http_recsys_ev_node_size(ctx->per_user));
 
     now = ngx_time();
     rc = NGX_DECLINED;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    node = ngx_http_recsys_ev_lookup(ctx, user);
-    if (node == NULL) {
+    en = ngx_http_recsys_ev_lookup(ctx, user);
+    if (en == NULL) {
         goto done;
     }
 
-    en = ngx_http_recsys_ev_node(node);
-
     if (ngx_http_recsys_ev_expired(ctx, en, now)) {
-        ngx_http_recsys_ev_delete(ctx, node);
+        ngx_http_recsys_ev_delete(ctx, en);
         ctx->sh->counters.expired++;
         goto done;
     }
@@ -624,22 +586,22 @@ ngx_http_recsys_events_user_hash(const u_char *id, size_t len)
 ngx_int_t
 ngx_http_recsys_events_erase(ngx_shm_zone_t *zone, uint64_t user)
 {
-    ngx_rbtree_node_t          *node;
+    ngx_http_recsys_ev_node_t  *en;
     ngx_http_recsys_ev_zone_t  *ctx;
 
     ctx = zone->data;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    node = ngx_http_recsys_ev_lookup(ctx, user);
-    if (node != NULL) {
-        ngx_http_recsys_ev_delete(ctx, node);
+    en = ngx_http_recsys_ev_lookup(ctx, user);
+    if (en != NULL) {
+        ngx_http_recsys_ev_delete(ctx, en);
         ctx->sh->counters.erased++;
     }
 
     ngx_shmtx_unlock(&ctx->shpool->mutex);
 
-    return node != NULL ? NGX_OK : NGX_DECLINED;
+    return en != NULL ? NGX_OK : NGX_DECLINED;
 }
 
 
@@ -684,17 +646,22 @@ ngx_http_recsys_ev_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_memzero(ctx->sh, sizeof(ngx_http_recsys_ev_shctx_t));
     ctx->shpool->data = ctx->sh;
 
-    ngx_rbtree_init(&ctx->sh->rbtree, &ctx->sh->sentinel,
-                    ngx_http_recsys_ev_insert);
     ngx_queue_init(&ctx->sh->lru);
 
-    /* a byte per 64 bytes of zone: a small share, mostly empty buckets */
-    for (n = 4096; n < shm_zone->shm.size / 64 && n < (1 << 24); n *= 2) {
+    /*
+     * a bucket of 4 bytes per 256 bytes of zone, the smallest node's
+     * chunk: a chain holds about one node in a full zone
+     */
+    for (n = 4096; n < shm_zone->shm.size / 256 && n < (1 << 24); n *= 2) {
         /* void */
     }
 
-    ctx->sh->present = ngx_slab_calloc(ctx->shpool, n);
-    ctx->sh->present_mask = n - 1;
+    ctx->sh->bucket = ngx_slab_calloc(ctx->shpool, n * sizeof(uint32_t));
+    if (ctx->sh->bucket == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->sh->bucket_mask = n - 1;
 
     len = sizeof(" in recsys_events zone \"\"") + shm_zone->shm.name.len;
 
@@ -761,6 +728,14 @@ ngx_http_recsys_events_zone(ngx_conf_t *cf,
                                    "recsys_events zone \"%V\" is too small: "
                                    "at least %uz bytes", &value[i],
                                    64 * ngx_pagesize);
+                return NGX_CONF_ERROR;
+            }
+
+            /* a node's place is 32 bits of 8-byte units */
+            if ((uint64_t) size > NGX_HTTP_RECSYS_EV_ZONE_MAX) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "recsys_events zone \"%V\" is too large: "
+                                   "at most 32768m", &value[i]);
                 return NGX_CONF_ERROR;
             }
 

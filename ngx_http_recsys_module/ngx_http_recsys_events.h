@@ -56,19 +56,18 @@ typedef struct {
 
 
 typedef struct {
-    ngx_rbtree_t              rbtree;
-    ngx_rbtree_node_t         sentinel;
     ngx_queue_t               lru;          /* most recently active first */
     uint64_t                  clock;        /* the last version given */
     ngx_http_recsys_ev_counters_t  counters;
     ngx_uint_t                n_types;
     /*
-     * per bucket of user hashes, how many users the zone holds (255: at
-     * least that, for good): a zero, read without the mutex, tells a
-     * user without live events apart at the cost of one load; NULL: none
+     * the users by bucket of their hashes: per bucket the first node of
+     * its chain, in 8-byte units from the zone's start (0: none); a zero,
+     * read without the mutex, tells a user without live events apart at
+     * the cost of one load
      */
-    u_char                   *present;
-    ngx_uint_t                present_mask;
+    uint32_t                 *bucket;
+    ngx_uint_t                bucket_mask;
     u_char                    type_len[NGX_HTTP_RECSYS_EV_TYPES + 1];
     u_char                    type[NGX_HTTP_RECSYS_EV_TYPES + 1]
                                   [RECSYS_EVJSON_TYPE_MAX];

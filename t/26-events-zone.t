@@ -146,6 +146,7 @@ sub status { $_[0]->json('/recsys-status')->{events} }
 for my $c (['zone=a:1m per_user=0', qr/per_user must be from 1 to 255/],
            ['zone=a:1m ttl=0', qr/ttl must be from 1s to 30d/],
            ['zone=a:4k', qr/is too small/],
+           ['zone=a:32769m', qr/is too large: at most 32768m/],
            ['zone=a', qr/invalid parameter/],
            ['per_user=5', qr/needs zone=NAME:SIZE/]) {
     my $ok = eval { server($c->[0]); 1 };

@@ -1,15 +1,16 @@
 #!/usr/bin/perl
 
-# 55-live-present: the events zone counts its users per bucket of user
+# 55-live-present: the events zone chains its users by bucket of user
 # hashes, and /recommend reads an empty bucket without the zone's mutex.
 #
 # t/data/sess-ratings.csv, a zone of 64 pages (its smallest: 4,096
 # buckets) with per_user=1.  Checks: 1,000 visitors with one event each
 # are live; after every third is erased (DELETE /event), exactly the
-# others are live (many share a bucket with an erased one); 2,000 more
-# visitors posted evict the least recently active: every earlier visitor
-# is gone, the last 200 posted are live, and a visitor posted after the
-# evictions is live at once.
+# others are live (many share a bucket with an erased one); 6,000 more
+# visitors posted (a user of one event takes a 64-byte chunk: the zone
+# holds about 3,500) evict the least recently active: every earlier
+# visitor is gone, the last 200 posted are live, and a visitor posted
+# after the evictions is live at once.
 
 use strict;
 use warnings;
@@ -81,11 +82,11 @@ is($erased, 334, 'every third visitor erased');
 is(wrong('p', 0, 999, sub { $_[0] % 3 != 0 }), 0,
    'exactly the visitors not erased are live');
 
-is(post('q', 0, 1999), 0, '2,000 more visitors posted');
+is(post('q', 0, 5999), 0, '6,000 more visitors posted');
 my $s = $srv->json('/recsys-status')->{events};
 ok($s->{evicted} > 0, "visitors evicted ($s->{evicted})");
 is(wrong('p', 0, 999, sub { 0 }), 0, 'the earlier visitors are gone');
-is(wrong('q', 1800, 1999, sub { 1 }), 0, 'the last 200 posted are live');
+is(wrong('q', 5800, 5999, sub { 1 }), 0, 'the last 200 posted are live');
 ok(!live('r0'), 'a new visitor without events is not live');
 is(post('r', 0, 0), 0, 'the new visitor posts');
 ok(live('r0'), 'and is live at once');
