@@ -337,31 +337,60 @@ recsys_session_parts(recsys_qctx_t *c, recsys_session_parts_t *pt)
 
 
 /*
- * A known user's stored hybrid list, in the session's units, added to the
- * scores of the items that the session's rows scored (a blocked item stays
- * minus infinity).  An item that they left at zero ends with its stored
- * score alone: it is offered to the top list here and never written, so no
- * walk over the stored list needs to read it back after the rows' (a row
- * holds an item once, as the builder writes it).
+ * The smallest stored score s that can still take a place, for a floor
+ * vfloor of the session's units: below it, s / scale is below vfloor (the
+ * margin of 2^-40 is far above the rounding of the product and of the
+ * quotient), so the offer turns s away without its division.  Minus
+ * infinity, no such bound, while vfloor x scale is not a normal positive
+ * double (the list has room: vfloor is the smallest positive one).
+ */
+static double
+recsys_session_sfloor(double vfloor, double scale)
+{
+    double  p;
+
+    p = vfloor * scale;
+
+    return p >= 0x1p-1000 && p <= 0x1p+1000 ? p * (1.0 - 0x1p-40)
+                                             : -HUGE_VAL;
+}
+
+
+/*
+ * A known user's stored hybrid list, in the session's units (divided by
+ * scale), added to the scores of the items that the session's rows scored
+ * (a blocked item stays minus infinity).  An item that they left at zero
+ * ends with its stored score alone: it is offered to the top list here and
+ * never written, so no walk over the stored list needs to read it back
+ * after the rows' (a row holds an item once, as the builder writes it).
+ * The list is best first, so once the top list is full most of its items
+ * are turned away before their division (recsys_session_sfloor).
  */
 static void
 recsys_session_add_base(double *score, recsys_row_t base, double scale,
     const recsys_filter_t *genre, recsys_topk_t *top)
 {
-    double    v, vfloor;
+    double    v, s, vfloor, sfloor;
     uint32_t  j, item;
 
     vfloor = recsys_session_vfloor(top, scale);
+    sfloor = recsys_session_sfloor(vfloor, scale);
 
     for (j = 0; j < base.n; j++) {
         item = recsys_row_item(base, j);
-        v = (double) recsys_row_score(base, j) / scale;
+        s = (double) recsys_row_score(base, j);
 
         if (score[item] != 0.0) {
-            score[item] += v;
+            score[item] += s / scale;
 
-        } else {
-            vfloor = recsys_session_offer(top, item, v, scale, genre, vfloor);
+        } else if (s >= sfloor) {
+            v = vfloor;
+            vfloor = recsys_session_offer(top, item, s / scale, scale, genre,
+                                          vfloor);
+
+            if (vfloor != v) {
+                sfloor = recsys_session_sfloor(vfloor, scale);
+            }
         }
     }
 }
