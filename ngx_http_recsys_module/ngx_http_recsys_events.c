@@ -14,8 +14,10 @@
  * The nodes are found by hash chains: a bucket of 4 bytes for every 256
  * bytes of zone, so a chain holds about one node when the zone is full,
  * and finding a user reads its bucket and its node (a tree of 100,000
- * users read 17 nodes on the way, most of them not cached).  Links are
- * 8-byte units from the zone's start, so a zone holds at most 32 GiB.
+ * users read 17 nodes on the way, most of them not cached).  A user's
+ * bucket comes from its hash and the zone's random key, so that clients
+ * cannot choose ids that pile up in one chain.  Links are 8-byte units
+ * from the zone's start, so a zone holds at most 32 GiB.
  *
  * Every write takes the zone's mutex once per request.  A write never
  * fails: before it, up to two users whose last event is older than the ttl
@@ -27,6 +29,7 @@
  */
 
 #include "ngx_http_recsys_events.h"
+#include "recsys_hash.h"
 #include "recsys_row.h"
 
 
@@ -53,6 +56,7 @@ typedef struct {
 
 static ngx_int_t ngx_http_recsys_ev_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+static void ngx_http_recsys_ev_random(uint32_t *key, size_t n, ngx_log_t *log);
 
 
 /* A node's place in the zone, in 8-byte units from its start (never 0). */
@@ -72,11 +76,21 @@ ngx_http_recsys_ev_at(ngx_http_recsys_ev_zone_t *ctx, uint32_t off)
 }
 
 
-/* The head of user's chain. */
+/*
+ * The head of user's chain.  A user's hash is a function of the id that
+ * anyone can compute, so a client could choose ids whose hashes share
+ * bits; the bucket is the hash mixed with the zone's random key, so no
+ * client can choose ids that fill one chain.
+ */
 static uint32_t *
 ngx_http_recsys_ev_bucket(ngx_http_recsys_ev_shctx_t *sh, uint64_t user)
 {
-    return &sh->bucket[(ngx_uint_t) (user >> 32) & sh->bucket_mask];
+    uint32_t  h;
+
+    h = recsys_hash_u32((uint32_t) (user >> 32) ^ sh->bucket_key[0]);
+    h = recsys_hash_u32(h ^ (uint32_t) user ^ sh->bucket_key[1]);
+
+    return &sh->bucket[h & sh->bucket_mask];
 }
 
 
@@ -662,6 +676,7 @@ ngx_http_recsys_ev_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     ctx->sh->bucket_mask = n - 1;
+    ngx_http_recsys_ev_random(ctx->sh->bucket_key, 2, shm_zone->shm.log);
 
     len = sizeof(" in recsys_events zone \"\"") + shm_zone->shm.name.len;
 
@@ -677,6 +692,34 @@ ngx_http_recsys_ev_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ctx->shpool->log_nomem = 0;
 
     return NGX_OK;
+}
+
+
+/* n random words from the kernel; without them, from random(3). */
+static void
+ngx_http_recsys_ev_random(uint32_t *key, size_t n, ngx_log_t *log)
+{
+    size_t    k;
+    ssize_t   got;
+    ngx_fd_t  fd;
+
+    got = -1;
+    fd = ngx_open_file("/dev/urandom", NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd != NGX_INVALID_FILE) {
+        got = read(fd, key, n * sizeof(uint32_t));
+        (void) ngx_close_file(fd);
+    }
+
+    if (got != (ssize_t) (n * sizeof(uint32_t))) {
+        ngx_log_error(NGX_LOG_WARN, log, ngx_errno,
+                      "recsys_events: no /dev/urandom, the zone's buckets "
+                      "are keyed by random(3)");
+
+        for (k = 0; k < n; k++) {
+            key[k] = (uint32_t) ngx_random() ^ (uint32_t) ngx_time();
+        }
+    }
 }
 
 

@@ -68,6 +68,7 @@ typedef struct {
      */
     uint32_t                 *bucket;
     ngx_uint_t                bucket_mask;
+    uint32_t                  bucket_key[2];    /* random, the zone's own */
     u_char                    type_len[NGX_HTTP_RECSYS_EV_TYPES + 1];
     u_char                    type[NGX_HTTP_RECSYS_EV_TYPES + 1]
                                   [RECSYS_EVJSON_TYPE_MAX];
