@@ -8,7 +8,7 @@
 # are live; after every third is erased (DELETE /event), exactly the
 # others are live (many share a bucket with an erased one); 6,000 more
 # visitors posted (a user of one event takes a 64-byte chunk: the zone
-# holds about 3,500) evict the least recently active: every earlier
+# holds about 3,700) evict the least recently active: every earlier
 # visitor is gone, the last 200 posted are live, and a visitor posted
 # after the evictions is live at once.
 
