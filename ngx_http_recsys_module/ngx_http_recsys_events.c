@@ -94,15 +94,15 @@ ngx_http_recsys_ev_bucket(ngx_http_recsys_ev_shctx_t *sh, uint64_t user)
 }
 
 
+/* user's node in the chain of bucket (user's), or NULL. */
 static ngx_http_recsys_ev_node_t *
-ngx_http_recsys_ev_lookup(ngx_http_recsys_ev_zone_t *ctx, uint64_t user)
+ngx_http_recsys_ev_lookup(ngx_http_recsys_ev_zone_t *ctx, uint32_t *bucket,
+    uint64_t user)
 {
     uint32_t                    off;
     ngx_http_recsys_ev_node_t  *en;
 
-    for (off = *ngx_http_recsys_ev_bucket(ctx->sh, user); off != 0;
-         off = en->chain)
-    {
+    for (off = *bucket; off != 0; off = en->chain) {
         en = ngx_http_recsys_ev_at(ctx, off);
 
         if (en->user == user) {
@@ -273,7 +273,8 @@ ngx_http_recsys_ev_user(ngx_http_recsys_ev_zone_t *ctx, uint64_t user,
     uint32_t                   *head;
     ngx_http_recsys_ev_node_t  *en;
 
-    en = ngx_http_recsys_ev_lookup(ctx, user);
+    head = ngx_http_recsys_ev_bucket(ctx->sh, user);
+    en = ngx_http_recsys_ev_lookup(ctx, head, user);
 
     if (en != NULL) {
         ngx_queue_remove(&en->queue);
@@ -295,7 +296,6 @@ ngx_http_recsys_ev_user(ngx_http_recsys_ev_zone_t *ctx, uint64_t user,
     en->version = 0;
     en->last = (uint32_t) ngx_time();
 
-    head = ngx_http_recsys_ev_bucket(ctx->sh, user);
     en->chain = *head;
     *head = ngx_http_recsys_ev_off(ctx, en);
 
@@ -391,7 +391,7 @@ ngx_http_recsys_events_get(ngx_shm_zone_t *zone, uint64_t user,
 {
     time_t                      now;
     ngx_int_t                   rc;
-    uint32_t                    off;
+    uint32_t                    off, *bucket;
     ngx_uint_t                  k, first;
     ngx_http_recsys_ev_node_t  *en;
     ngx_http_recsys_ev_zone_t  *ctx;
@@ -402,7 +402,8 @@ ngx_http_recsys_events_get(ngx_shm_zone_t *zone, uint64_t user,
      * nobody in the user's bucket: no events, no lock (a user coming in
      * meanwhile is as if the request had been a moment earlier)
      */
-    off = *(volatile uint32_t *) ngx_http_recsys_ev_bucket(ctx->sh, user);
+    bucket = ngx_http_recsys_ev_bucket(ctx->sh, user);
+    off = *(volatile uint32_t *) bucket;
     if (off == 0) {
         return NGX_DECLINED;
     }
@@ -416,7 +417,7 @@ ngx_http_recsys_events_get(ngx_shm_zone_t *zone, uint64_t user,
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    en = ngx_http_recsys_ev_lookup(ctx, user);
+    en = ngx_http_recsys_ev_lookup(ctx, bucket, user);
     if (en == NULL) {
         goto done;
     }
@@ -607,7 +608,9 @@ ngx_http_recsys_events_erase(ngx_shm_zone_t *zone, uint64_t user)
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    en = ngx_http_recsys_ev_lookup(ctx, user);
+    en = ngx_http_recsys_ev_lookup(ctx,
+                                   ngx_http_recsys_ev_bucket(ctx->sh, user),
+                                   user);
     if (en != NULL) {
         ngx_http_recsys_ev_delete(ctx, en);
         ctx->sh->counters.erased++;

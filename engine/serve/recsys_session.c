@@ -370,7 +370,7 @@ static void
 recsys_session_add_base(double *score, recsys_row_t base, double scale,
     const recsys_filter_t *genre, recsys_topk_t *top)
 {
-    double    v, s, vfloor, sfloor;
+    double    s, vfloor, sfloor, was;
     uint32_t  j, item;
 
     vfloor = recsys_session_vfloor(top, scale);
@@ -384,11 +384,11 @@ recsys_session_add_base(double *score, recsys_row_t base, double scale,
             score[item] += s / scale;
 
         } else if (s >= sfloor) {
-            v = vfloor;
+            was = vfloor;
             vfloor = recsys_session_offer(top, item, s / scale, scale, genre,
                                           vfloor);
 
-            if (vfloor != v) {
+            if (vfloor != was) {
                 sfloor = recsys_session_sfloor(vfloor, scale);
             }
         }
