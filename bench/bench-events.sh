@@ -14,7 +14,11 @@
 #     req/s over the mean of the static runs around it, and as the static
 #     runs' CPU time per request (the worker's utime + stime) over B's
 #     ("cpu": the same ratio on a CPU of the worker's own, less moved by
-#     other load):
+#     other load).  The four GET scenarios take turns within each round,
+#     so that they share the host's minutes; before each run of a
+#     scenario, bench/chase.c times a dependent read at random over 4 MiB
+#     and over 64 MiB on the worker's CPU (the medians are printed: on a
+#     shared host they tell quiet minutes from busy ones):
 #       post1    POST /event, one play event, 100,000 users per wrk thread
 #                against the same bodies POSTed to `return 204`
 #       live20   GET /recommend of 500 visitors with 20 live events each
@@ -23,8 +27,9 @@
 #                server with an events zone, against the same static
 #       today    the same requests to a server without recsys_events
 #                (today's hybrid figure), against its static
-#       known20  GET /recommend of 500 known users with 20 live events
-#                each, against the same static
+#       known20  GET /recommend of the other known users (the last 500,
+#                or half of fewer than 1,000), 20 live events each,
+#                against the same static
 #  2. Capacity: a zone of ZONE_MIB MiB (64) with per_user=20 is filled with
 #     new users of 20 events each (one POST per user) until the first
 #     eviction; the users and events it held then, and its bytes.
@@ -82,10 +87,14 @@ awk -F, 'NR > 1 { print $1 }' "$RATINGS" | sort -u | head -2000 \
 if [ "$(nproc)" -ge 2 ]; then
     AFFINITY="worker_cpu_affinity 01;"
     WRK_PIN=(taskset -c 1)
+    WORKER_PIN=(taskset -c 0)
 else
     AFFINITY=""
     WRK_PIN=()
+    WORKER_PIN=()
 fi
+cc -std=c99 -O2 -o "$WORK/bin/chase" "$ROOT/bench/chase.c" \
+    || die "compiling bench/chase.c failed"
 
 # conf FILE PORT HTTP_LINE LOCATIONS: lib.sh's small_conf (one worker) with
 # the worker pinned, keep-alive, the model, HTTP_LINE in http, /recommend,
@@ -122,40 +131,95 @@ wrk_once() {
         >> "$WORK/rps.$name"
 }
 
-# pair NAME PORT MASTER STATIC_ENV... -- SCENARIO_ENV...: B once to warm
-# up (not counted), then static, B, ..., static.  Per round, B's req/s
-# over the mean of the static runs around it and, less moved by what else
-# the host runs, the static runs' mean CPU time per request over B's (what
-# B's req/s would be, as a part of static's, on a CPU of its own);
-# reported as the mean over the rounds and the range of the req/s ratios.
-pair() {
-    local name=$1 port=$2 worker r
-    worker=$(worker_pid "$3")
-    shift 3
-    local -a st=() sc=()
-    while [ "$1" != -- ]; do st+=("$1"); shift; done
-    shift
-    sc=("$@")
-    : > "$WORK/rps.$name.static"
-    : > "$WORK/rps.$name"
-    say "$name: warm-up"
-    wrk_once "$name.warm" "$port" "$worker" "${sc[@]}"
-    for r in $(seq 1 "$ROUNDS"); do
-        say "$name: round $r of $ROUNDS"
-        wrk_once "$name.static" "$port" "$worker" "${st[@]}"
-        wrk_once "$name" "$port" "$worker" "${sc[@]}"
-    done
-    wrk_once "$name.static" "$port" "$worker" "${st[@]}"
+# chase_once NAME: the host's state just before one of NAME's runs, on
+# the worker's CPU: nanoseconds per dependent read at random over 4 MiB
+# and over 64 MiB (bench/chase.c), appended to chase.NAME
+chase_once() {
+    "${WORKER_PIN[@]}" "$WORK/bin/chase" 4 64 >> "$WORK/chase.$1"
+}
+
+# stats NAME: NAME's line of the report from its ROUNDS runs and the
+# ROUNDS + 1 static runs around them.  Per round, B's req/s over the mean
+# of the static runs around it and, less moved by what else the host
+# runs, the static runs' mean CPU time per request over B's (what B's
+# req/s would be, as a part of static's, on a CPU of its own); reported
+# as the mean over the rounds and the range of the req/s ratios; then the
+# median of the chase figures before B's runs.
+stats() {
+    local name=$1 chase
+    chase=$(sort -n -k1,1 "$WORK/chase.$name" \
+                | awk '{ a[NR] = $1 } END { printf "%.0f", a[int((NR + 1) / 2)] }')
+    chase="$chase $(sort -n -k2,2 "$WORK/chase.$name" \
+                | awk '{ a[NR] = $2 } END { printf "%.0f", a[int((NR + 1) / 2)] }')"
     paste -d' ' <(head -n "$ROUNDS" "$WORK/rps.$name.static") \
                 <(tail -n "$ROUNDS" "$WORK/rps.$name.static") \
-                "$WORK/rps.$name" | awk -v n="$name" '
+                "$WORK/rps.$name" | awk -v n="$name" -v chase="$chase" '
         { r = $7 / (($1 + $4) / 2); s += r; b += $7; st += ($1 + $4) / 2
           c += $9 ? (($3 + $6) / 2) / $9 : 0
           bad += $8; lo = (NR == 1 || r < lo) ? r : lo
           hi = (NR == 1 || r > hi) ? r : hi }
-        END { printf "%-8s %10.0f %10.0f %8.3f  %.3f..%.3f %8.3f %8d\n", n,
-                     b / NR, st / NR, s / NR, lo, hi, c / NR, bad }' \
+        END { split(chase, ch, " ")
+              printf "%-8s %10.0f %10.0f %8.3f  %.3f..%.3f %8.3f %8d %6d %6d\n",
+                     n, b / NR, st / NR, s / NR, lo, hi, c / NR, bad,
+                     ch[1], ch[2] }' \
         >> "$WORK/speed.txt"
+}
+
+# scenario NAME PORT MASTER STATIC_ENV... -- SCENARIO_ENV...: NAME's
+# server, its worker, and the environments of its static and its own runs
+# for interleave (no space inside a variable's value)
+declare -A SC_PORT SC_WORKER SC_STATIC SC_ENV
+scenario() {
+    local name=$1
+    SC_PORT[$name]=$2
+    SC_WORKER[$name]=$(worker_pid "$3")
+    shift 3
+    SC_STATIC[$name]=""
+    while [ "$1" != -- ]; do SC_STATIC[$name]+=" $1"; shift; done
+    shift
+    SC_ENV[$name]="$*"
+    : > "$WORK/rps.$name.static"
+    : > "$WORK/rps.$name"
+    : > "$WORK/chase.$name"
+}
+
+# run_static NAME / run_scenario NAME: one wrk run of NAME's static or of
+# NAME itself (the latter after a chase)
+run_static() {
+    # shellcheck disable=SC2086
+    wrk_once "$1.static" "${SC_PORT[$1]}" "${SC_WORKER[$1]}" ${SC_STATIC[$1]}
+}
+run_scenario() {
+    chase_once "$1"
+    # shellcheck disable=SC2086
+    wrk_once "$1" "${SC_PORT[$1]}" "${SC_WORKER[$1]}" ${SC_ENV[$1]}
+}
+
+# interleave NAME...: each scenario run once to warm up (not counted: no
+# round pays for the worker's first reads of the model's pages and of the
+# zone's users), then ROUNDS rounds, each of them every scenario in turn
+# between two runs of its static (static, B, static, B, ..., static per
+# scenario), so that the scenarios share the host's minutes and one is
+# not measured in a quieter stretch than another
+interleave() {
+    local name r
+    for name in "$@"; do
+        say "$name: warm-up"
+        # shellcheck disable=SC2086
+        wrk_once "$name.warm" "${SC_PORT[$name]}" "${SC_WORKER[$name]}" \
+            ${SC_ENV[$name]}
+    done
+    for r in $(seq 1 "$ROUNDS"); do
+        say "$*: round $r of $ROUNDS"
+        for name in "$@"; do
+            run_static "$name"
+            run_scenario "$name"
+        done
+    done
+    for name in "$@"; do
+        run_static "$name"
+        stats "$name"
+    done
 }
 
 # ------------------------------------------------------------- 1. speed
@@ -199,18 +263,22 @@ for v in $(seq 1 500); do
     printf 'url = "http://127.0.0.1:PORT/event"\ndata-binary = "@%s"\n%s\n' \
         "$WORK/bodies/L$v" "$CURL_NEXT" >> "$WORK/preload.curl"
 done
-# preload PORT [known]: the 500 visitors' events (or the 500 known users'
-# of known20), each answered 204
+# preload PORT [known]: the 500 visitors' events (or known20's users'),
+# each answered 204
 preload() {
     sed -e "s/PORT/$1/" -e '$d' "$WORK/preload${2:+.$2}.curl" \
         > "$WORK/preload.$1.curl"
     curl -s -K "$WORK/preload.$1.curl" > "$WORK/preload.codes"
-    [ "$(grep -c '^204$' "$WORK/preload.codes")" = 500 ] \
+    [ "$(grep -c '^204$' "$WORK/preload.codes")" \
+      = "$(grep -c '^url' "$WORK/preload.$1.curl")" ] \
         || die "posting live events failed"
 }
-# known20: the last 500 known users, 20 events each (posted to the server
-# that measures req/s once nolive, which asks for every known user, ran)
-tail -500 "$WORK/users.txt" > "$WORK/users.known20"
+# known20: the last 500 known users (half of them when fewer than 1,000),
+# 20 events each; nolive and today ask for the others, which have none
+n_users=$(wc -l < "$WORK/users.txt")
+n_known=$((n_users >= 1000 ? 500 : n_users / 2))
+tail -n "$n_known" "$WORK/users.txt" > "$WORK/users.known20"
+head -n "$((n_users - n_known))" "$WORK/users.txt" > "$WORK/users.nolive"
 : > "$WORK/preload.known.curl"
 v=0
 while read -r u; do
@@ -223,7 +291,7 @@ done < "$WORK/users.known20"
 sed 's|^|/recommend?user=|' "$WORK/users.known20" > "$WORK/paths.known20"
 preload "$PORT"
 
-sed 's|^|/recommend?user=|' "$WORK/users.txt" > "$WORK/paths.nolive"
+sed 's|^|/recommend?user=|' "$WORK/users.nolive" > "$WORK/paths.nolive"
 seq 1 500 | sed 's|^|/recommend?user=L|' > "$WORK/paths.live20"
 echo /static > "$WORK/paths.static"
 # the live20 visitors' items, oldest first, as history=
@@ -237,15 +305,21 @@ awk '{ item[NR] = $1 }
 CLK_TCK=$(getconf CLK_TCK)
 : > "$WORK/speed.txt"
 LUA="$ROOT/bench/events.lua"
-pair post1 "$PORT" "$LIVE_PID" EVENTS_PATH=/static204 EVENTS_ITEMS="$WORK/items.txt" -- \
-    EVENTS_PATH=/event EVENTS_ITEMS="$WORK/items.txt"
+scenario post1 "$PORT" "$LIVE_PID" EVENTS_PATH=/static204 \
+    EVENTS_ITEMS="$WORK/items.txt" -- EVENTS_PATH=/event \
+    EVENTS_ITEMS="$WORK/items.txt"
+interleave post1
 LUA="$ROOT/bench/rotate.lua"
-pair live20 "$PORT" "$LIVE_PID" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.live20"
-pair nolive "$PORT" "$LIVE_PID" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.nolive"
-pair today "$PORT2" "$TODAY_PID" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.nolive"
-# known20 last: its users' events would have made some of nolive's live
 preload "$PORT" known
-pair known20 "$PORT" "$LIVE_PID" PATHS="$WORK/paths.static" -- PATHS="$WORK/paths.known20"
+scenario live20 "$PORT" "$LIVE_PID" PATHS="$WORK/paths.static" -- \
+    PATHS="$WORK/paths.live20"
+scenario nolive "$PORT" "$LIVE_PID" PATHS="$WORK/paths.static" -- \
+    PATHS="$WORK/paths.nolive"
+scenario today "$PORT2" "$TODAY_PID" PATHS="$WORK/paths.static" -- \
+    PATHS="$WORK/paths.nolive"
+scenario known20 "$PORT" "$LIVE_PID" PATHS="$WORK/paths.static" -- \
+    PATHS="$WORK/paths.known20"
+interleave live20 nolive today known20
 
 # 4. the worker's RSS over REQUESTS mixed requests: POSTs of one event for
 # 100,000 cycling users, and GETs of live, known and history= users
@@ -397,7 +471,7 @@ cat <<EOF
 bench-events: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), data ${DATA:-sample}
 wrk -t1 -c$CONNECTIONS -d${DURATION}s x $ROUNDS rounds, nginx worker on CPU 0, wrk on CPU 1
 
-scenario  req/s      static     ratio   range           cpu  non-2xx
+scenario  req/s      static     ratio   range           cpu  non-2xx  4MiB  64MiB
 $(cat "$WORK/speed.txt")
   post1: POST /event of one event / POST to return 204 (the same bodies)
   live20: /recommend of visitors with 20 live events / return 200 of $STATIC_LEN bytes
@@ -406,6 +480,8 @@ $(cat "$WORK/speed.txt")
   known20: /recommend of known users with 20 live events each / static
   ratio and range: req/s over static's, the mean and range over the rounds;
   cpu: static's CPU time per request over the scenario's, the mean
+  4MiB, 64MiB: ns per dependent read at random over that much memory just
+  before the scenario's runs, the median (the host's caches and memory)
 
 capacity of a ${ZONE_MIB} MiB zone, per_user=20, 20 events per user, at the first eviction:
   $(echo "$CAP" | sed 's/.*"events":\({[^}]*}\).*/\1/')
