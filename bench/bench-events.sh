@@ -17,8 +17,8 @@
 #     other load).  The four GET scenarios take turns within each round,
 #     so that they share the host's minutes; before each run of a
 #     scenario, bench/chase.c times a dependent read at random over 4 MiB
-#     and over 64 MiB on the worker's CPU (the medians are printed: on a
-#     shared host they tell quiet minutes from busy ones):
+#     and over 64 MiB on the worker's CPU (the medians are printed, a
+#     sample of how busy the shared host's caches and memory were):
 #       post1    POST /event, one play event, 100,000 users per wrk thread
 #                against the same bodies POSTed to `return 204`
 #       live20   GET /recommend of 500 visitors with 20 live events each

@@ -1,10 +1,11 @@
 /*
  * bench/chase.c: how long one dependent read at random takes, over a few
  * working-set sizes, on the CPU it runs on; a benchmark prints it beside
- * each scenario so that a reader can tell the host's quiet minutes from
- * its busy ones (on a shared host the caches and memory slow under other
+ * each scenario as a sample of the state of the host's caches and memory
+ * in that scenario's minutes (on a shared host they slow under other
  * tenants' load, and code that waits on scattered reads slows with them,
- * far more than code that stays in its own cache).
+ * far more than code that stays in its own cache).  A sample taken before
+ * a run, not a measure of what the run met.
  *
  *   chase MIB...        one figure per size: nanoseconds per read
  *
