@@ -138,6 +138,13 @@ chase_once() {
     "${WORKER_PIN[@]}" "$WORK/bin/chase" 4 64 >> "$WORK/chase.$1"
 }
 
+# median COLUMN FILE: the median of a column of numbers (the lower middle
+# of an even count), rounded
+median() {
+    sort -n -k"$1,$1" "$2" \
+        | awk -v c="$1" '{ a[NR] = $c } END { printf "%.0f", a[int((NR + 1) / 2)] }'
+}
+
 # stats NAME: NAME's line of the report from its ROUNDS runs and the
 # ROUNDS + 1 static runs around them.  Per round, B's req/s over the mean
 # of the static runs around it and, less moved by what else the host
@@ -147,10 +154,7 @@ chase_once() {
 # median of the chase figures before B's runs.
 stats() {
     local name=$1 chase
-    chase=$(sort -n -k1,1 "$WORK/chase.$name" \
-                | awk '{ a[NR] = $1 } END { printf "%.0f", a[int((NR + 1) / 2)] }')
-    chase="$chase $(sort -n -k2,2 "$WORK/chase.$name" \
-                | awk '{ a[NR] = $2 } END { printf "%.0f", a[int((NR + 1) / 2)] }')"
+    chase="$(median 1 "$WORK/chase.$name") $(median 2 "$WORK/chase.$name")"
     paste -d' ' <(head -n "$ROUNDS" "$WORK/rps.$name.static") \
                 <(tail -n "$ROUNDS" "$WORK/rps.$name.static") \
                 "$WORK/rps.$name" | awk -v n="$name" -v chase="$chase" '
@@ -183,16 +187,11 @@ scenario() {
     : > "$WORK/chase.$name"
 }
 
-# run_static NAME / run_scenario NAME: one wrk run of NAME's static or of
-# NAME itself (the latter after a chase)
-run_static() {
+# run NAME OUT ENV: one wrk run on NAME's server with ENV (a string of
+# VAR=value words), its figures appended to rps.OUT
+run() {
     # shellcheck disable=SC2086
-    wrk_once "$1.static" "${SC_PORT[$1]}" "${SC_WORKER[$1]}" ${SC_STATIC[$1]}
-}
-run_scenario() {
-    chase_once "$1"
-    # shellcheck disable=SC2086
-    wrk_once "$1" "${SC_PORT[$1]}" "${SC_WORKER[$1]}" ${SC_ENV[$1]}
+    wrk_once "$2" "${SC_PORT[$1]}" "${SC_WORKER[$1]}" $3
 }
 
 # interleave NAME...: each scenario run once to warm up (not counted: no
@@ -205,19 +204,18 @@ interleave() {
     local name r
     for name in "$@"; do
         say "$name: warm-up"
-        # shellcheck disable=SC2086
-        wrk_once "$name.warm" "${SC_PORT[$name]}" "${SC_WORKER[$name]}" \
-            ${SC_ENV[$name]}
+        run "$name" "$name.warm" "${SC_ENV[$name]}"
     done
     for r in $(seq 1 "$ROUNDS"); do
         say "$*: round $r of $ROUNDS"
         for name in "$@"; do
-            run_static "$name"
-            run_scenario "$name"
+            run "$name" "$name.static" "${SC_STATIC[$name]}"
+            chase_once "$name"
+            run "$name" "$name" "${SC_ENV[$name]}"
         done
     done
     for name in "$@"; do
-        run_static "$name"
+        run "$name" "$name.static" "${SC_STATIC[$name]}"
         stats "$name"
     done
 }

@@ -94,7 +94,7 @@ ngx_http_recsys_ev_bucket(ngx_http_recsys_ev_shctx_t *sh, uint64_t user)
 }
 
 
-/* user's node in the chain of bucket (user's), or NULL. */
+/* The node of user in the chain that starts at bucket (its own), or NULL. */
 static ngx_http_recsys_ev_node_t *
 ngx_http_recsys_ev_lookup(ngx_http_recsys_ev_zone_t *ctx, uint32_t *bucket,
     uint64_t user)
