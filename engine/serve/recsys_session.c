@@ -4,7 +4,9 @@
  * item), or over a single source's rows, with the popular and trending
  * priors for an anonymous one, or added to a known user's stored hybrid
  * list; the scores are a dense array (the worker's scratch or a zeroed one
- * from the allocator).
+ * from the allocator).  A hash table of only the items a request touches
+ * (a visitor's 320 in 512 slots) gave the same answers at 3.8 us more per
+ * request: its probes cost more than the dense array's scattered lines.
  */
 
 #include <math.h>
