@@ -159,6 +159,35 @@ for my $name (sort keys %opt) {
     like($e, qr/--neighbors needs a value/, '--neighbors alone: needs a value');
 }
 
+# --event-weights is stored for the server's live events, which read at
+# most 15 names of 1 to 32 bytes with weights of at most 1e30: a table past
+# those bounds is refused before any work, one at them is accepted
+{
+    my @names = map { "t$_" } 1 .. 16;
+    my %ew = (
+        'fifteen names' => [1, join(',', map { "$_=1" } @names[0 .. 14])],
+        'sixteen names' => [0, join(',', map { "$_=1" } @names)],
+        'a name of 32 bytes' => [1, ('n' x 32) . '=2'],
+        'a name of 33 bytes' => [0, ('n' x 33) . '=2'],
+        'a weight of -1e30' => [1, 'skip=-1e30'],
+        'a weight of 1e31' => [0, 'like=1e31'],
+        'an entry without =' => [0, 'play=1,like'],
+        'an empty name' => [0, '=3'],
+    );
+    for my $case (sort keys %ew) {
+        my ($ok, $spec) = @{ $ew{$case} };
+        my ($c, $e) = parse_only('--event-weights', $spec);
+        if ($ok) {
+            like($e, qr/--(?:interactions|out) is required/,
+                 "--event-weights with $case: accepted") or diag $e;
+        } else {
+            like($e, qr/\Arecsys-build: --event-weights: at most 15/,
+                 "--event-weights with $case: refused, naming the bounds")
+                or diag $e;
+        }
+    }
+}
+
 # --- the other commands --------------------------------------------------
 
 ($rc, my $list) = builder('help');

@@ -13,6 +13,7 @@
 #include "recsys_gru_train.h"
 #include "recsys_hmm_train.h"
 #include "recsys_itemcf.h"
+#include "recsys_live.h"
 #include "recsys_model.h"
 #include "recsys_number.h"
 #include "recsys_query.h"
@@ -38,6 +39,8 @@
                    help)
 
 static int recsys_build_opts_model_id(void *field, const char *s,
+    size_t len);
+static int recsys_build_opts_event_weights(void *field, const char *s,
     size_t len);
 static int recsys_build_opts_similarity(void *field, const char *s,
     size_t len);
@@ -68,8 +71,11 @@ const recsys_opt_t  recsys_build_options[] = {
       "model id (default: build time, digest)", NULL,
       recsys_build_opts_model_id, NULL,
       "1 to 63 characters of A-Z a-z 0-9 . _ : -", 0 },
-    recsys_bo_str("event-weights", event_weights, "NAME=W,...",
-                  "value of each event name in an event column"),
+    { "event-weights", NULL, RECSYS_OPT_STR, recsys_bo(event_weights), 0, 0,
+      "NAME=W,...", "value of each event name in an event column", NULL,
+      recsys_build_opts_event_weights, NULL,
+      "at most 15 NAME=W, each name 1 to 32 bytes, |W| at most 1e30 "
+      "(what the server's live events accept)", 0 },
     recsys_bo_f64("decay-days", NULL, decay_days, 0.0, 1e6, "D",
                   "values halve every D days back, 0: no decay"),
     recsys_bo_str("erase", erase, "FILE",
@@ -303,6 +309,22 @@ recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
 {
     return recsys_opt_settings(recsys_build_options, o, "", settings, ",",
                                err, errlen);
+}
+
+
+/*
+ * The event weights are stored in the model and read by the server for its
+ * live events: a table that the server would refuse (recsys_live_types_parse)
+ * is refused here, before any work.
+ */
+static int
+recsys_build_opts_event_weights(void *field, const char *s, size_t len)
+{
+    recsys_live_types_t  t;
+
+    (void) field;
+
+    return recsys_live_types_parse(s, len, &t);
 }
 
 

@@ -72,10 +72,8 @@ recsys_live_type_add(recsys_live_types_t *t, const char *p, size_t len)
 int
 recsys_live_types_read(const recsys_model_t *m, recsys_live_types_t *t)
 {
-    size_t       len, k, start;
+    size_t       len;
     const char  *spec;
-
-    memset(t, 0, sizeof(recsys_live_types_t));
 
     if (recsys_model_meta(m, RECSYS_META_EVENT_WEIGHTS, &spec, &len)
         != RECSYS_OK)
@@ -83,6 +81,17 @@ recsys_live_types_read(const recsys_model_t *m, recsys_live_types_t *t)
         spec = RECSYS_EVENT_WEIGHTS_DEFAULT;
         len = strlen(spec);
     }
+
+    return recsys_live_types_parse(spec, len, t);
+}
+
+
+int
+recsys_live_types_parse(const char *spec, size_t len, recsys_live_types_t *t)
+{
+    size_t  k, start;
+
+    memset(t, 0, sizeof(recsys_live_types_t));
 
     start = 0;
 

@@ -46,6 +46,18 @@ typedef struct recsys_live_items_s  recsys_live_items_t;
  */
 int recsys_live_types_read(const recsys_model_t *m, recsys_live_types_t *t);
 
+/*
+ * An --event-weights table ("name=w,...", empty entries skipped) into t:
+ * RECSYS_OK, or RECSYS_EINVAL when an entry is not a name of 1 to
+ * RECSYS_EVJSON_TYPE_MAX bytes, "=" and a finite number of at most 1e30 in
+ * size (written in fewer than 32 bytes), or when there are more than
+ * RECSYS_LIVE_TYPES_MAX names.  The model's table is read with it, and the
+ * builder checks its option with it, so that it never writes a table that
+ * the server would refuse.
+ */
+int recsys_live_types_parse(const char *spec, size_t len,
+    recsys_live_types_t *t);
+
 /* The index of type name (ASCII case ignored, as the builder does), -1. */
 int recsys_live_type_find(const recsys_live_types_t *t, const char *name,
     size_t len);
