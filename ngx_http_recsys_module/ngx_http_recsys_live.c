@@ -186,14 +186,18 @@ ngx_http_recsys_live_query(ngx_http_request_t *r, recsys_model_t *model,
     }
 
     /*
-     * the live items, then the request's own history= items that are not
-     * live already (one item is consumed once), newest last
+     * newest last: the request's own history= items that are not live
+     * already (one item is consumed once), then the live items, the newest
+     * part of the history; the live ones are merged past room for the
+     * others and moved down after them
      */
-    n = recsys_live_merge(item, w, n, hist, hw);
-    live = n;
+    live = recsys_live_merge(item, w, n, hist + q->n_history,
+                             hw + q->n_history);
+    n = 0;
 
     for (k = 0; k < q->n_history; k++) {
-        for (j = 0; j < live && hist[j] != q->history[k]; j++) {
+        for (j = 0; j < live && hist[q->n_history + j] != q->history[k]; j++)
+        {
             /* void */
         }
 
@@ -203,9 +207,12 @@ ngx_http_recsys_live_query(ngx_http_request_t *r, recsys_model_t *model,
         }
     }
 
+    ngx_memmove(hist + n, hist + q->n_history, live * sizeof(uint32_t));
+    ngx_memmove(hw + n, hw + q->n_history, live * sizeof(float));
+
     q->history = hist;
     q->history_weight = hw;
-    q->n_history = n;
+    q->n_history = n + live;
 
     return NGX_OK;
 }

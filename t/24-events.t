@@ -59,6 +59,7 @@ my $srv = RecsysTest::start_nginx(
             client_body_buffer_size 1k;
         }
         location = /r { recsys; }
+        location = /r1 { recsys; recsys_max_history 1; }
         location = /recsys-status { recsys_status; }
 EOF
 
@@ -174,6 +175,23 @@ is(post(undef, [ev('v2', 1), ev('v2', 5, 'like'), ev('v2', 7, 'SKIP')])
        'explain=1: every item says because');
     ok(!(grep { !$live{$_} } map { @{ $_->{because} } } @{ $d->{items} }),
        'explain=1: because names live items');
+}
+
+# --- live events are newer than the request's own history= --------------
+# with one history item walked (recsys_max_history 1), a visitor's live 2
+# and history=6 answer as history=6,2 (the newest last), not as 2,6
+{
+    is(post(undef, ev('v9', 2))->{status}, 204, 'v9 plays 2: 204');
+    my $r1 = sub {
+        my $res = req('GET', "/r1?$_[0]&algo=itemcf&n=20");
+        die "GET /r1?$_[0]: $res->{status}" if $res->{status} != 200;
+        return f4(@{ decode_json($res->{content})->{items} });
+    };
+    isnt($r1->('history=6,2'), $r1->('history=2,6'),
+         'max_history 1: history=6,2 and history=2,6 differ');
+    is($r1->('user=v9&history=6'), $r1->('history=6,2'),
+       'live 2 with history=6 answers as history=6,2: the live item is the '
+       . 'newest');
 }
 
 # --- a known user: live events ahead of the stored history --------------
