@@ -265,7 +265,11 @@ ngx_http_recsys_ev_unshow(ngx_http_recsys_ev_node_t *en, uint64_t item)
 }
 
 
-/* The user's node, made (with room) when there is none. */
+/*
+ * The user's node, made (with room) when there is none or when theirs has
+ * expired: the ttl's clean-up drops only the least recently active users,
+ * and an expired user's old events must not come back with a new one.
+ */
 static ngx_http_recsys_ev_node_t *
 ngx_http_recsys_ev_user(ngx_http_recsys_ev_zone_t *ctx, uint64_t user,
     ngx_uint_t *evicted)
@@ -275,6 +279,12 @@ ngx_http_recsys_ev_user(ngx_http_recsys_ev_zone_t *ctx, uint64_t user,
 
     head = ngx_http_recsys_ev_bucket(ctx->sh, user);
     en = ngx_http_recsys_ev_lookup(ctx, head, user);
+
+    if (en != NULL && ngx_http_recsys_ev_expired(ctx, en, ngx_time())) {
+        ngx_http_recsys_ev_delete(ctx, en);
+        ctx->sh->counters.expired++;
+        en = NULL;
+    }
 
     if (en != NULL) {
         ngx_queue_remove(&en->queue);

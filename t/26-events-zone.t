@@ -80,6 +80,26 @@ sub status { $_[0]->json('/recsys-status')->{events} }
     $srv->finish;
 }
 
+# an expired user who is not among the least recently active two that a
+# write's clean-up drops starts again with their new event alone
+{
+    my $srv = server('zone=ttl2:1m ttl=2s');
+    is(post($srv, { user => "o$_", item => '3', type => 'play' }), 204,
+       "ttl: o$_ plays 3") for 1, 2;
+    is(post($srv, { user => 'a', item => '1', type => 'play' }), 204,
+       'ttl: a plays 1');
+    sleep 3;
+    is(post($srv, { user => 'a', item => '2', type => 'play' }), 204,
+       'ttl: a plays 2 after the ttl');
+    my $ids = sub { join ' ', map { $_->{id} } @{ $_[0]{items} } };
+    is($ids->($srv->json('/r?user=a&algo=itemcf&n=20')),
+       $ids->($srv->json('/r?history=2&algo=itemcf&n=20')),
+       'ttl: a answers as history=2, the expired 1 is gone');
+    is(status($srv)->{events}, 1, 'ttl: one event held');
+    is(status($srv)->{expired}, 3, 'ttl: o1, o2 and a counted as expired');
+    $srv->finish;
+}
+
 # --- eviction -----------------------------------------------------------
 {
     my $srv = server('zone=small:' . 64 * 4096 . ' per_user=20');
