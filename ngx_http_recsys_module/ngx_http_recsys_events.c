@@ -51,6 +51,9 @@ typedef struct {
     (offsetof(ngx_http_recsys_ev_node_t, ev) + (per_user) * sizeof(uint64_t))
 
 #define NGX_HTTP_RECSYS_EV_SHOWN_MAX  0xfffff
+
+/* the most users dropped to make room for one user's impressions */
+#define NGX_HTTP_RECSYS_EV_IMPR_EVICT  8
 #define NGX_HTTP_RECSYS_EV_ZONE_MAX   ((uint64_t) 32 << 30)
 
 
@@ -195,11 +198,12 @@ ngx_http_recsys_ev_expire(ngx_http_recsys_ev_zone_t *ctx, time_t now)
 
 /*
  * size bytes of the slab pool, making room by dropping the least recently
- * active users; NULL only when the pool is empty and still has no room.
+ * active users, at most max of them and never keep; NULL when there is
+ * still no room.
  */
 static void *
 ngx_http_recsys_ev_alloc(ngx_http_recsys_ev_zone_t *ctx, size_t size,
-    ngx_uint_t *evicted)
+    ngx_uint_t max, ngx_http_recsys_ev_node_t *keep, ngx_uint_t *evicted)
 {
     void                       *p;
     ngx_http_recsys_ev_node_t  *en;
@@ -211,7 +215,7 @@ ngx_http_recsys_ev_alloc(ngx_http_recsys_ev_zone_t *ctx, size_t size,
         }
 
         en = ngx_http_recsys_ev_tail(ctx);
-        if (en == NULL) {
+        if (en == NULL || en == keep || max-- == 0) {
             return NULL;
         }
 
@@ -293,7 +297,8 @@ ngx_http_recsys_ev_user(ngx_http_recsys_ev_zone_t *ctx, uint64_t user,
     }
 
     en = ngx_http_recsys_ev_alloc(ctx,
-             ngx_http_recsys_ev_node_size(ctx->per_user), evicted);
+             ngx_http_recsys_ev_node_size(ctx->per_user),
+             (ngx_uint_t) -1, NULL, evicted);     /* no bound */
     if (en == NULL) {
         return NULL;
     }
@@ -547,10 +552,19 @@ ngx_http_recsys_events_impress(ngx_shm_zone_t *zone, uint64_t user,
 
     en = ngx_http_recsys_ev_user(ctx, user, &evicted);
 
+    /*
+     * the impressions are a chunk as large as a user's node when that is
+     * larger, so that the slab's size class is the node's and the first
+     * user dropped makes room; with smaller nodes (per_user under 10) a
+     * dropped node may free no chunk of this size, and after a few drops
+     * the impressions are not counted this time rather than emptying the
+     * zone for them
+     */
     if (en != NULL && en->shown == NULL) {
         en->shown = ngx_http_recsys_ev_alloc(ctx,
-                        NGX_HTTP_RECSYS_EV_IMPR * sizeof(uint64_t),
-                        &evicted);
+                        ngx_max(NGX_HTTP_RECSYS_EV_IMPR * sizeof(uint64_t),
+                                ngx_http_recsys_ev_node_size(ctx->per_user)),
+                        NGX_HTTP_RECSYS_EV_IMPR_EVICT, en, &evicted);
     }
 
     if (en != NULL) {

@@ -79,6 +79,48 @@ is(ids($srv->json('/all?user=p1&algo=popular&n=3')),
 
 $srv->finish;
 
+# a full zone of 64 pages: one answer's impressions for a new visitor make
+# room by dropping a few users, not most of the zone (with per_user=50 the
+# nodes are 512-byte chunks, with per_user=4 128-byte ones, the impressions
+# 256 bytes); the users are posted again in another order first, so that
+# the least recently active are spread over the slab's pages
+for my $per_user (50, 4) {
+    my $z = RecsysTest::start_nginx(
+        http => "    recsys_events zone=full:" . 64 * 4096
+                . " per_user=$per_user;\n    recsys_model $model;\n",
+        locations => <<'EOF');
+        location = /event { recsys_event; }
+        location = /r { recsys; recsys_impressions on; }
+        location = /recsys-status { recsys_status; }
+EOF
+    my $zpost = sub {
+        return $z->request('POST', '/event',
+            { content => $json->encode($_[0]),
+              headers => { 'content-type' => 'application/json' } })
+            ->{status};
+    };
+    my $n = 0;
+    while ($z->json('/recsys-status')->{events}{evicted} == 0 && $n < 20000) {
+        $zpost->([map { { user => "f$_", item => '1', type => 'play' } }
+                  $n .. $n + 99]);
+        $n += 100;
+    }
+    my @order = map { ($_ * 7919) % $n } 0 .. $n - 1;   # 7919 is prime
+    for (my $i = 0; $i < $n; $i += 100) {
+        my $j = $i + 99 < $n - 1 ? $i + 99 : $n - 1;
+        $zpost->([map { { user => "f$_", item => '2', type => 'play' } }
+                  @order[$i .. $j]]);
+    }
+    my $before = $z->json('/recsys-status')->{events};
+    my ($d) = $z->json('/r?user=newcomer&n=3');
+    my $after = $z->json('/recsys-status')->{events};
+    ok(scalar @{ $d->{items} }, "per_user=$per_user: the newcomer's answer");
+    cmp_ok($after->{evicted} - $before->{evicted}, '<=', 10,
+           "per_user=$per_user: one answer's impressions drop at most 10 of "
+           . "$before->{users} users");
+    $z->finish;
+}
+
 my $ok = eval {
     RecsysTest::start_nginx(
         http => "    recsys_events zone=live:1m;\n",
