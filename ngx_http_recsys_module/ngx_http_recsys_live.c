@@ -3,18 +3,20 @@
  *
  * Before the query, a user's live events become the newest part of the
  * request's history (recsys_live_merge: one entry per item, its events'
- * weights summed, newest last), in front of the request's own history=
- * items, so the engine's one request-time path scores them as it scores
- * history=, with every live item seen and the negative ones pushing their
- * neighbours down; explain=1 credits them in "because" like any history
- * item.  A user without live events costs a hash and, mostly, one load:
+ * weights summed, newest last), after the request's own history= items
+ * (newer than them), so the engine's one request-time path scores them as
+ * it scores history=, with every live item seen and the negative ones
+ * pushing their neighbours down; explain=1 credits them in "because" like
+ * any history item.  A user without live events costs a hash and, mostly, one load:
  * the zone chains its users by bucket of user hashes, and an empty
  * bucket is read without its mutex (ngx_http_recsys_events_get).
  *
  * With recsys_impressions on, the items of each answer are counted per
  * user; an item shown recsys_rotation times since its last positive event
- * moves below the unshown ones: the query asks for as many more items as
- * there are such items, and they go to the end before the cut.
+ * moves below the unshown ones: the query asks for the list from its
+ * start to the page's end and as many more items as there are such items,
+ * they go to the end of it (pins keep their places), and the page is cut
+ * from it after the move.
  *
  * The request's live version (the zone's clock at the user's last change)
  * goes into the ETag, so a revalidating cache never keeps a stale answer.
@@ -29,6 +31,7 @@ typedef struct {
     uint64_t                 *shown;        /* item hashes at rotation */
     ngx_uint_t                n_shown;
     uint32_t                  n;            /* what the client asked */
+    uint32_t                  offset;
 } ngx_http_recsys_live_ctx_t;
 
 
@@ -164,7 +167,18 @@ ngx_http_recsys_live_query(ngx_http_request_t *r, recsys_model_t *model,
     ctx->version = u.version;
     ctx->shown = u.shown;
     ctx->n_shown = u.n_shown;
-    q->n += (uint32_t) u.n_shown;
+
+    if (u.n_shown > 0) {
+        /*
+         * rotating: the whole list up to the page's end and as many more
+         * items as are to move down, so that an item above the page that
+         * moves down is found below, and the page is cut from the list
+         * after the move (ngx_http_recsys_live_rotate)
+         */
+        ctx->offset = q->offset;
+        q->n += q->offset + (uint32_t) u.n_shown;
+        q->offset = 0;
+    }
 
     if (u.n == 0) {
         return NGX_OK;
@@ -234,33 +248,48 @@ ngx_http_recsys_live_is_shown(ngx_http_recsys_live_ctx_t *ctx, uint64_t h)
 }
 
 
+/* 1 if a pin placed the result's item k (pins keep their places). */
+static ngx_uint_t
+ngx_http_recsys_live_pinned(const recsys_result_t *res, uint32_t k)
+{
+    return res->pinned != NULL && res->pinned[k];
+}
+
+
 /*
- * The shown items after the unshown ones (each group in its order), then
- * the answer cut to what was asked.  hash[] follows the items.
+ * The shown items after the unshown ones (each group in its order) in the
+ * places that no pin holds, over the list from its start.  hash[] follows
+ * the items.
  */
 static void
 ngx_http_recsys_live_rotate(ngx_http_recsys_live_ctx_t *ctx,
     recsys_result_t *res, uint64_t *hash, uint64_t *tmp_hash,
-    recsys_scored_t *tmp, recsys_why_t *tmp_why)
+    recsys_scored_t *tmp, recsys_why_t *tmp_why, uint32_t *order)
 {
-    uint32_t    k, j, pass;
+    uint32_t    k, j, m, pass, from;
 
-    j = 0;
+    m = 0;
 
     for (pass = 0; pass < 2; pass++) {
         for (k = 0; k < res->n; k++) {
-            if (ngx_http_recsys_live_is_shown(ctx, hash[k]) != pass) {
-                continue;
+            if (!ngx_http_recsys_live_pinned(res, k)
+                && ngx_http_recsys_live_is_shown(ctx, hash[k]) == pass)
+            {
+                order[m++] = k;
             }
+        }
+    }
 
-            tmp[j] = res->items[k];
-            tmp_hash[j] = hash[k];
+    j = 0;
 
-            if (res->why != NULL) {
-                tmp_why[j] = res->why[k];
-            }
+    for (k = 0; k < res->n; k++) {
+        from = ngx_http_recsys_live_pinned(res, k) ? k : order[j++];
 
-            j++;
+        tmp[k] = res->items[from];
+        tmp_hash[k] = hash[from];
+
+        if (res->why != NULL) {
+            tmp_why[k] = res->why[from];
         }
     }
 
@@ -270,10 +299,36 @@ ngx_http_recsys_live_rotate(ngx_http_recsys_live_ctx_t *ctx,
     if (res->why != NULL) {
         ngx_memcpy(res->why, tmp_why, res->n * sizeof(recsys_why_t));
     }
+}
 
-    if (res->n > ctx->n) {
-        res->n = ctx->n;
+
+/*
+ * The page the client asked for (offset, n) cut from the list that a
+ * rotating query answered from its start; hash[] (or NULL) follows.
+ */
+static void
+ngx_http_recsys_live_page(ngx_http_recsys_live_ctx_t *ctx,
+    recsys_result_t *res, uint64_t **hash)
+{
+    uint32_t  k;
+
+    k = ngx_min(ctx->offset, res->n);
+
+    res->items += k;
+
+    if (hash != NULL) {
+        *hash += k;
     }
+
+    if (res->why != NULL) {
+        res->why += k;
+    }
+
+    if (res->pinned != NULL) {
+        res->pinned += k;
+    }
+
+    res->n = ngx_min(res->n - k, ctx->n);
 }
 
 
@@ -281,7 +336,7 @@ void
 ngx_http_recsys_live_result(ngx_http_request_t *r, recsys_model_t *model,
     recsys_result_t *res)
 {
-    uint32_t                         k;
+    uint32_t                         k, *order;
     uint64_t                        *hash, *tmp_hash;
     recsys_item_t                    it;
     recsys_why_t                    *tmp_why;
@@ -297,6 +352,18 @@ ngx_http_recsys_live_result(ngx_http_request_t *r, recsys_model_t *model,
         return;
     }
 
+    if (ctx->n_shown == 0) {
+        order = NULL;       /* nothing moves: the query asked for the page */
+
+    } else {
+        order = ngx_palloc(r->pool, res->n * sizeof(uint32_t));
+        if (order == NULL) {
+            /* nothing moved, nothing counted: the page as it ranks */
+            ngx_http_recsys_live_page(ctx, res, NULL);
+            return;
+        }
+    }
+
     emcf = ngx_http_get_module_main_conf(r, ngx_http_recsys_events_module);
 
     hash = ngx_palloc(r->pool, 2 * res->n * sizeof(uint64_t));
@@ -304,7 +371,12 @@ ngx_http_recsys_live_result(ngx_http_request_t *r, recsys_model_t *model,
     tmp_why = ngx_palloc(r->pool, res->n * sizeof(recsys_why_t));
 
     if (hash == NULL || tmp == NULL || tmp_why == NULL) {
-        return;     /* nothing moved, nothing counted: the answer stands */
+        /* nothing moved, nothing counted: the page as it ranks */
+        if (order != NULL) {
+            ngx_http_recsys_live_page(ctx, res, NULL);
+        }
+
+        return;
     }
 
     tmp_hash = hash + res->n;
@@ -314,8 +386,10 @@ ngx_http_recsys_live_result(ngx_http_request_t *r, recsys_model_t *model,
         hash[k] = recsys_live_item_hash(it.ext, it.ext_len);
     }
 
-    if (ctx->n_shown > 0) {
-        ngx_http_recsys_live_rotate(ctx, res, hash, tmp_hash, tmp, tmp_why);
+    if (order != NULL) {
+        ngx_http_recsys_live_rotate(ctx, res, hash, tmp_hash, tmp, tmp_why,
+                                    order);
+        ngx_http_recsys_live_page(ctx, res, &hash);
     }
 
     ngx_http_recsys_events_impress(emcf->zone, ctx->user, hash, res->n,

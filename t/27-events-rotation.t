@@ -8,8 +8,12 @@
 # third moves them below the unshown ones (the ranking's 4th to 6th), and
 # n=6 then is the 4th to 9th; a visitor without events
 # rotates the popular items the same way (the answer counted is the one
-# sent: the ETag changes with the answer that differs); with impressions
-# off nothing moves; recsys_rotation out of range is refused.
+# sent: the ETag changes with the answer that differs); the next page
+# (offset=3) after the move starts below the moved items; a pinned item
+# keeps its place while the shown ones around it move (/rp, rotation 1);
+# with impressions off nothing moves; in a full zone of 64 pages, one
+# answer's impressions drop at most 10 users; recsys_rotation out of range
+# is refused.
 
 use strict;
 use warnings;
@@ -19,7 +23,7 @@ use lib "$FindBin::Bin/lib";
 
 use Test::More;
 use JSON::PP;
-use RecsysTest qw(build_model tmpdir);
+use RecsysTest qw(build_model tmpdir write_file);
 
 RecsysTest::skip_unless_built();
 
@@ -28,12 +32,29 @@ my $model = build_model(interactions => "$data/sess-ratings.csv",
                         model_id => 'rot-1',
                         args => ['--neighbors', 5]);
 
+# the overrides of /rp: the popular ranking's 6th item pinned first
+my $tmp = tmpdir();
+my $popular = do {
+    my $probe = RecsysTest::start_nginx(
+        http => "    recsys_model $model;\n",
+        locations => "        location = /all { recsys; }\n");
+    my @p = map { $_->{id} }
+            @{ $probe->json('/all?algo=popular&n=20')->{items} };
+    $probe->finish;
+    \@p;
+};
+write_file("$tmp/ovr.txt", "pin $popular->[5] 1\n");
+
 my $srv = RecsysTest::start_nginx(
     http => "    recsys_events zone=live:1m;\n"
             . "    recsys_model $model;\n",
-    locations => <<'EOF');
+    locations => <<"EOF");
         location = /event { recsys_event; }
         location = /r { recsys; recsys_impressions on; recsys_rotation 2; }
+        location = /rp {
+            recsys; recsys_impressions on; recsys_rotation 1;
+            recsys_overrides $tmp/ovr.txt;
+        }
         location = /all { recsys; }
 EOF
 
@@ -69,6 +90,29 @@ for my $case (['v1', 'algo=hybrid'], ['p1', 'algo=popular']) {
     my $d4 = $srv->json("/r?user=$u&$q&n=6");
     is(ids($d4), "@all[3 .. 8]",
        "$u: n=6, every unshown item before the shown ones");
+}
+
+# the next page moves as the first does: the items shown twice on page 1
+# went below every unshown one, so page 2 (offset=3) starts at the
+# ranking's 7th item, not again at the 4th
+{
+    my @all = split ' ', ids($srv->json('/all?user=p3&algo=popular&n=20'));
+    $srv->json('/r?user=p3&algo=popular&n=3') for 1 .. 2;
+    is(ids($srv->json('/r?user=p3&algo=popular&n=3')), "@all[3 .. 5]",
+       'p3: page 1, third answer: the 4th to 6th');
+    is(ids($srv->json('/r?user=p3&algo=popular&n=3&offset=3')),
+       "@all[6 .. 8]",
+       'p3: page 2 after it: the 7th to 9th (the first three moved down)');
+}
+
+# a pin keeps its place: with recsys_rotation 1 and the 6th item pinned
+# first, the second answer keeps it first and moves the two others shown
+{
+    my @all = @$popular;
+    is(ids($srv->json('/rp?user=p2&algo=popular&n=3')), "@all[5, 0, 1]",
+       'pinned: first answer, the pin then the ranking');
+    is(ids($srv->json('/rp?user=p2&algo=popular&n=3')), "@all[5, 2, 3]",
+       'pinned: second answer, the pin stays first, the shown ones move');
 }
 
 # /all never counted anything

@@ -37,6 +37,8 @@ typedef struct {
                                            accumulators, or NULL */
     uint32_t               *rules_because;  /* algo=assoc: rule per item */
     recsys_scored_t        *out;
+    uint8_t                *pinned;     /* parallel to out: 1 where a pin
+                                           placed the item, or NULL */
     uint32_t                need;
     uint32_t                have;
     float                   weights[RECSYS_NSRC];

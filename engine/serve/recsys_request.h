@@ -86,6 +86,8 @@ typedef struct {
                                        the query, for its ETag: 0 nothing,
                                        else the availability epoch + 1
                                        (recsys_attrfilter_epoch) */
+    const uint8_t    *pinned;       /* parallel to items: 1 where a pin
+                                       placed the item; NULL: no pin */
 } recsys_result_t;
 
 #endif /* RECSYS_REQUEST_H */

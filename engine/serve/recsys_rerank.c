@@ -229,6 +229,7 @@ recsys_rerank_pins(recsys_qctx_t *c, const recsys_ovr_view_t *v,
     uint32_t need, recsys_why_t **why)
 {
     float                    score;
+    uint8_t                 *placed;
     uint32_t                 n_use, e, i, pos, *use;
     recsys_why_t            *wout;
     recsys_scored_t         *out;
@@ -237,15 +238,19 @@ recsys_rerank_pins(recsys_qctx_t *c, const recsys_ovr_view_t *v,
 
     use = c->a->alloc(c->a->ctx, (size_t) need * sizeof(uint32_t));
     out = c->a->alloc(c->a->ctx, (size_t) need * sizeof(recsys_scored_t));
+    placed = c->a->alloc(c->a->ctx, need);
     wout = *why != NULL
            ? c->a->alloc(c->a->ctx, (size_t) need * sizeof(recsys_why_t))
            : NULL;
 
-    if (use == NULL || out == NULL || (*why != NULL && wout == NULL)
+    if (use == NULL || out == NULL || placed == NULL
+        || (*why != NULL && wout == NULL)
         || recsys_itemset_init(&pinned, need, c->a) != RECSYS_OK)
     {
         return RECSYS_ENOMEM;
     }
+
+    memset(placed, 0, need);
 
     n_use = recsys_rerank_eligible(c, v, need, use, &pinned);
     if (n_use == 0) {
@@ -263,6 +268,7 @@ recsys_rerank_pins(recsys_qctx_t *c, const recsys_ovr_view_t *v,
         if (e < n_use && (v->pins[use[e]].position <= pos + 1 || i == c->have))
         {
             p = &v->pins[use[e++]];
+            placed[pos] = 1;
             score = i < c->have ? c->out[i].score
                                 : (pos > 0 ? out[pos - 1].score : 0.0f);
             recsys_rerank_put(c, out, wout, *why, pos,
@@ -282,6 +288,7 @@ recsys_rerank_pins(recsys_qctx_t *c, const recsys_ovr_view_t *v,
     }
 
     c->out = out;
+    c->pinned = placed;
     c->have = pos;
     *why = wout;
 
@@ -356,6 +363,7 @@ recsys_rerank_apply(recsys_qctx_t *c, const recsys_query_t *q,
 
     res->items = NULL;
     res->why = NULL;
+    res->pinned = NULL;
     res->n = 0;
 
     if (c->have > need) {
@@ -365,6 +373,7 @@ recsys_rerank_apply(recsys_qctx_t *c, const recsys_query_t *q,
     if (c->have > q->offset) {
         res->items = c->out + q->offset;
         res->why = why != NULL ? why + q->offset : NULL;
+        res->pinned = c->pinned != NULL ? c->pinned + q->offset : NULL;
         res->n = c->have - q->offset;
     }
 
