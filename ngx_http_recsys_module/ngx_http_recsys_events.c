@@ -226,12 +226,68 @@ ngx_http_recsys_ev_alloc(ngx_http_recsys_ev_zone_t *ctx, size_t size,
 }
 
 
-/* The zone's slot of a type name, interned on first sight; 0: full. */
+/*
+ * Frees the type slots that no event of the zone uses (a walk over every
+ * user's events, made only when all slots are named and a new name comes,
+ * that is after model swaps brought more than 15 names in the zone's
+ * life): their names go, and the zone's types_gen changes, so that each
+ * worker resolves the slots by name again.  Returns how many were freed.
+ */
 static ngx_uint_t
-ngx_http_recsys_ev_type_slot(ngx_http_recsys_ev_shctx_t *sh,
+ngx_http_recsys_ev_type_reclaim(ngx_http_recsys_ev_zone_t *ctx)
+{
+    u_char                      used[NGX_HTTP_RECSYS_EV_TYPES + 1];
+    ngx_uint_t                  k, freed;
+    ngx_queue_t                *q;
+    ngx_http_recsys_ev_node_t  *en;
+
+    ngx_memzero(used, sizeof(used));
+
+    for (q = ngx_queue_head(&ctx->sh->lru);
+         q != ngx_queue_sentinel(&ctx->sh->lru);
+         q = ngx_queue_next(q))
+    {
+        en = ngx_queue_data(q, ngx_http_recsys_ev_node_t, queue);
+
+        /* the ring's slots in use are n of per_user; the others are not
+         * read (a ring not yet full has them unwritten) */
+        for (k = 0; k < en->n; k++) {
+            used[ngx_http_recsys_ev_type(
+                     en->ev[(en->next + ctx->per_user - 1 - k)
+                            % ctx->per_user])] = 1;
+        }
+    }
+
+    freed = 0;
+
+    for (k = 1; k <= ctx->sh->n_types; k++) {
+        if (!used[k] && ctx->sh->type_len[k] != 0) {
+            ctx->sh->type_len[k] = 0;
+            freed++;
+        }
+    }
+
+    if (freed) {
+        ctx->sh->types_gen++;
+    }
+
+    return freed;
+}
+
+
+/*
+ * The zone's slot of a type name, interned on first sight in a free slot;
+ * 0 when every slot is named and used by events (the event is then kept
+ * as seen, without a weight, and said in the error log).
+ */
+static ngx_uint_t
+ngx_http_recsys_ev_type_slot(ngx_http_recsys_ev_zone_t *ctx,
     const u_char *name, size_t len)
 {
-    ngx_uint_t  k;
+    ngx_uint_t                   k, pass;
+    ngx_http_recsys_ev_shctx_t  *sh;
+
+    sh = ctx->sh;
 
     for (k = 1; k <= sh->n_types; k++) {
         if (sh->type_len[k] == len && ngx_memcmp(sh->type[k], name, len) == 0)
@@ -240,17 +296,39 @@ ngx_http_recsys_ev_type_slot(ngx_http_recsys_ev_shctx_t *sh,
         }
     }
 
-    if (sh->n_types == NGX_HTTP_RECSYS_EV_TYPES
-        || len > RECSYS_EVJSON_TYPE_MAX)
-    {
+    if (len == 0 || len > RECSYS_EVJSON_TYPE_MAX) {
         return 0;
     }
 
-    k = ++sh->n_types;
-    ngx_memcpy(sh->type[k], name, len);
-    sh->type_len[k] = (u_char) len;
+    for (pass = 0; pass < 2; pass++) {
+        for (k = 1; k <= sh->n_types && sh->type_len[k] != 0; k++) {
+            /* void */
+        }
 
-    return k;
+        if (k > NGX_HTTP_RECSYS_EV_TYPES) {
+            if (pass == 0 && ngx_http_recsys_ev_type_reclaim(ctx)) {
+                continue;
+            }
+
+            ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                          "recsys: the events zone's %d type names are all "
+                          "in use; events of type \"%*s\" are kept as seen, "
+                          "without a weight", NGX_HTTP_RECSYS_EV_TYPES,
+                          len, name);
+            return 0;
+        }
+
+        if (k > sh->n_types) {
+            sh->n_types = k;
+        }
+
+        ngx_memcpy(sh->type[k], name, len);
+        sh->type_len[k] = (u_char) len;
+
+        return k;
+    }
+
+    return 0;
 }
 
 
@@ -344,7 +422,7 @@ ngx_http_recsys_events_add(ngx_shm_zone_t *zone, ngx_http_recsys_ev_in_t *in,
             continue;
         }
 
-        slot = ngx_http_recsys_ev_type_slot(ctx->sh, in[k].type,
+        slot = ngx_http_recsys_ev_type_slot(ctx, in[k].type,
                                             in[k].type_len);
 
         en->ev[en->next] = ngx_http_recsys_ev_make(in[k].item, slot,
@@ -478,20 +556,37 @@ done:
 
 size_t
 ngx_http_recsys_events_type_name(ngx_shm_zone_t *zone, ngx_uint_t slot,
-    const u_char **name)
+    u_char *name)
+{
+    size_t                      len;
+    ngx_http_recsys_ev_zone_t  *ctx;
+
+    ctx = zone->data;
+
+    if (slot == 0 || slot > NGX_HTTP_RECSYS_EV_TYPES) {
+        return 0;
+    }
+
+    /* a slot that no event uses may be named again meanwhile */
+    ngx_shmtx_lock(&ctx->shpool->mutex);
+
+    len = ctx->sh->type_len[slot];
+    ngx_memcpy(name, ctx->sh->type[slot], len);
+
+    ngx_shmtx_unlock(&ctx->shpool->mutex);
+
+    return len;
+}
+
+
+ngx_uint_t
+ngx_http_recsys_events_types_gen(ngx_shm_zone_t *zone)
 {
     ngx_http_recsys_ev_zone_t  *ctx;
 
     ctx = zone->data;
 
-    /* slots are written once, before any event names them */
-    if (slot == 0 || slot > NGX_HTTP_RECSYS_EV_TYPES) {
-        return 0;
-    }
-
-    *name = ctx->sh->type[slot];
-
-    return ctx->sh->type_len[slot];
+    return *(volatile ngx_uint_t *) &ctx->sh->types_gen;
 }
 
 

@@ -59,7 +59,9 @@ typedef struct {
     ngx_queue_t               lru;          /* most recently active first */
     uint64_t                  clock;        /* the last version given */
     ngx_http_recsys_ev_counters_t  counters;
-    ngx_uint_t                n_types;
+    ngx_uint_t                n_types;      /* slots named at least once */
+    ngx_uint_t                types_gen;    /* changes when a slot that no
+                                               event uses is freed */
     /*
      * the users by bucket of their hashes: per bucket the first node of
      * its chain, in 8-byte units from the zone's start (0: none); a zero,
@@ -118,8 +120,10 @@ typedef struct {
     recsys_live_types_t       types;
     int                       types_rc;
     /* the zone's type slots as indexes into types (-1: none), resolved
-     * on first sight (NGX_HTTP_RECSYS_EV_UNSEEN) */
+     * on first sight (NGX_HTTP_RECSYS_EV_UNSEEN), as the slots were named
+     * at the zone's types_gen slot_gen */
     int8_t                    slot_type[NGX_HTTP_RECSYS_EV_TYPES + 1];
+    ngx_uint_t                slot_gen;
 } ngx_http_recsys_ev_main_conf_t;
 
 #define NGX_HTTP_RECSYS_EV_UNSEEN     (-2)
@@ -159,9 +163,14 @@ ngx_uint_t ngx_http_recsys_events_add(ngx_shm_zone_t *zone,
  */
 ngx_int_t ngx_http_recsys_events_get(ngx_shm_zone_t *zone, uint64_t user,
     ngx_pool_t *pool, ngx_uint_t rotation, ngx_http_recsys_ev_user_t *out);
-/* The type name of a slot (1..15) of the zone: its length, 0: none. */
+/*
+ * The type name of a slot (1..15) of the zone copied into name (room for
+ * RECSYS_EVJSON_TYPE_MAX bytes): its length, 0: none.
+ */
 size_t ngx_http_recsys_events_type_name(ngx_shm_zone_t *zone,
-    ngx_uint_t slot, const u_char **name);
+    ngx_uint_t slot, u_char *name);
+/* Changes when slots are freed (and may be named again). */
+ngx_uint_t ngx_http_recsys_events_types_gen(ngx_shm_zone_t *zone);
 /* Counts one showing of each item (hashes) for a user with events. */
 void ngx_http_recsys_events_impress(ngx_shm_zone_t *zone, uint64_t user,
     const uint64_t *items, ngx_uint_t n, ngx_uint_t rotation);

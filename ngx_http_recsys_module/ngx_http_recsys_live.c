@@ -37,15 +37,17 @@ typedef struct {
 
 /*
  * The model's index of the zone's type slot, -1 for none: found by name
- * once per slot and model (a slot's name never changes once events use it).
+ * once per slot, model and naming of the zone's slots (a slot's name
+ * changes only when no event uses it: the zone's types_gen then changes,
+ * ngx_http_recsys_live_items).
  */
 static int
 ngx_http_recsys_live_type(ngx_http_recsys_ev_main_conf_t *emcf,
     const recsys_live_types_t *types, ngx_uint_t slot)
 {
-    int            t;
-    size_t         len;
-    const u_char  *name;
+    int     t;
+    size_t  len;
+    u_char  name[RECSYS_EVJSON_TYPE_MAX];
 
     if (slot <= NGX_HTTP_RECSYS_EV_TYPES
         && emcf->slot_type[slot] != NGX_HTTP_RECSYS_EV_UNSEEN)
@@ -53,7 +55,7 @@ ngx_http_recsys_live_type(ngx_http_recsys_ev_main_conf_t *emcf,
         return emcf->slot_type[slot];
     }
 
-    len = ngx_http_recsys_events_type_name(emcf->zone, slot, &name);
+    len = ngx_http_recsys_events_type_name(emcf->zone, slot, name);
     t = len && types != NULL
         ? recsys_live_type_find(types, (const char *) name, len) : -1;
 
@@ -75,7 +77,7 @@ ngx_http_recsys_live_items(ngx_http_request_t *r, recsys_model_t *model,
 {
     int                              t;
     uint64_t                        *hash;
-    ngx_uint_t                       k;
+    ngx_uint_t                       k, gen;
     const recsys_live_types_t       *types;
     recsys_live_items_t             *items;
     ngx_http_recsys_ev_main_conf_t  *emcf;
@@ -92,6 +94,13 @@ ngx_http_recsys_live_items(ngx_http_request_t *r, recsys_model_t *model,
 
     /* without a table no weights: the live items are only seen */
     types = ngx_http_recsys_event_types(r, model);
+
+    gen = ngx_http_recsys_events_types_gen(emcf->zone);
+    if (gen != emcf->slot_gen) {
+        ngx_memset(emcf->slot_type, NGX_HTTP_RECSYS_EV_UNSEEN,
+                   sizeof(emcf->slot_type));
+        emcf->slot_gen = gen;
+    }
 
     for (k = 0; k < u->n; k++) {
         hash[k] = ngx_http_recsys_ev_item(u->ev[k]);

@@ -162,6 +162,58 @@ sub status { $_[0]->json('/recsys-status')->{events} }
     $srv->finish;
 }
 
+# --- the zone's 15 type names across model swaps -------------------------
+# a model with 15 names of its own, one event of each; then a model with
+# other names: while those events are held, a new name has no slot (the
+# event is kept as seen, without a weight, and said in the error log); once
+# they are gone, the slots no event uses are named again
+{
+    my @t15 = map { "ta$_" } 1 .. 15;
+    my $m15 = build_model(interactions => $csv, out => "$tmp/m15.mdb",
+                          model_id => 'zone-15',
+                          args => ['--event-weights',
+                                   join(',', map { "$_=1" } @t15)]);
+    my $mzap = build_model(interactions => $csv, out => "$tmp/mzap.mdb",
+                           model_id => 'zone-zap',
+                           args => ['--event-weights', 'play=1,zap=5']);
+    my $swap = sub {
+        my ($from, $id, $srv) = @_;
+        copy($from, "$model.tmp") or die "copy: $!";
+        publish("$model.tmp", $model);
+        for (1 .. 50) {
+            last if $srv->json('/r?n=1')->{model} eq $id;
+            select undef, undef, undef, 0.1;
+        }
+    };
+    my $ids = sub { join ' ', map { $_->{id} } @{ $_[0]{items} } };
+    my $srv = server('zone=types:1m');
+    $srv->expect_log(qr/type names are all in use/);
+    $swap->($m15, 'zone-15', $srv);
+    is(post($srv, [map { { user => 'x', item => '1', type => $_ } } @t15]),
+       204, 'types: 15 events of 15 names');
+    $swap->($mzap, 'zone-zap', $srv);
+    my $h2 = $ids->($srv->json('/r?history=2&algo=itemcf&n=20'));
+    is(post($srv, { user => 'b', item => '2', type => 'zap' }), 204,
+       'types: a 16th name while the 15 are held: accepted');
+    isnt($ids->($srv->json('/r?user=b&algo=itemcf&n=20')), $h2,
+         'types: it has no weight (not the answer of history=2)');
+    like($srv->error_log, qr/type names are all in use; events of type "zap"/,
+         'types: said in the error log');
+    is($srv->request('DELETE', '/event?user=x')->{status}, 204,
+       'types: the 15 events erased');
+    is(post($srv, { user => 'c', item => '2', type => 'zap' }), 204,
+       'types: zap again');
+    is($ids->($srv->json('/r?user=c&algo=itemcf&n=20')), $h2,
+       'types: now weighted: the answer of history=2');
+    is(post($srv, { user => 'd', item => '2', type => 'play' }), 204,
+       'types: play');
+    is($ids->($srv->json('/r?user=d&algo=itemcf&n=20')), $h2,
+       'types: play weighted too');
+    $srv->finish;
+    copy($m1, "$model.tmp") or die "copy: $!";
+    publish("$model.tmp", $model);
+}
+
 # --- configuration errors -----------------------------------------------
 for my $c (['zone=a:1m per_user=0', qr/per_user must be from 1 to 255/],
            ['zone=a:1m ttl=0', qr/ttl must be from 1s to 30d/],
