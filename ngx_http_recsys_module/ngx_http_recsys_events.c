@@ -782,6 +782,13 @@ ngx_http_recsys_ev_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_memzero(ctx->sh, sizeof(ngx_http_recsys_ev_shctx_t));
     ctx->shpool->data = ctx->sh;
 
+    /*
+     * the versions of a new zone (a restart, a resize) start past those
+     * of the one before, whose ETags clients may still hold: from the
+     * time, 2^20 versions a second
+     */
+    ctx->sh->clock = (uint64_t) ngx_time() << 20;
+
     ngx_queue_init(&ctx->sh->lru);
 
     /*
