@@ -22,15 +22,13 @@
  * accepted events go out in one write(2) of whole lines on an O_APPEND
  * descriptor, which the kernel never interleaves with another worker's;
  * the header line "user,item,event,timestamp" is written by the first
- * writer of an empty file under an flock(2).  The lines are in the page
+ * writer of an empty file under a fcntl(2) lock.  The lines are in the page
  * cache when 204 is sent: a crash of nginx loses nothing, a crash of the
  * machine loses what the kernel had not written back yet (up to about
  * 30 s with Linux's default dirty_expire_centisecs), and what could not be
  * written at all is logged at CRIT.  recsys-build build --interactions
  * reads the file as it is.
  */
-
-#include <sys/file.h>
 
 #include "ngx_http_recsys_events.h"
 
@@ -603,7 +601,10 @@ ngx_http_recsys_ev_csv(u_char *p, const u_char *s, size_t len)
 
 /*
  * Appends the lines to the log in one write; the first writer of an empty
- * file puts the header line in front, under an exclusive flock.
+ * file puts the header line in front, under an exclusive fcntl() lock: the
+ * workers write to the descriptor that the master opened (until their
+ * first reopen), and a flock() belongs to that one open file, shared by
+ * them all, where a fcntl() lock belongs to the process.
  */
 static void
 ngx_http_recsys_ev_log(ngx_http_request_t *r, ngx_open_file_t *file,
@@ -617,7 +618,7 @@ ngx_http_recsys_ev_log(ngx_http_request_t *r, ngx_open_file_t *file,
 
     if (ngx_fd_info(file->fd, &fi) != NGX_FILE_ERROR
         && ngx_file_size(&fi) == 0
-        && flock(file->fd, LOCK_EX) == 0)
+        && ngx_lock_fd(file->fd) == 0)
     {
         locked = 1;
 
@@ -635,7 +636,7 @@ ngx_http_recsys_ev_log(ngx_http_request_t *r, ngx_open_file_t *file,
     n = ngx_write_fd(file->fd, lines, len);
 
     if (locked) {
-        (void) flock(file->fd, LOCK_UN);
+        (void) ngx_unlock_fd(file->fd);
     }
 
     if (n != (ssize_t) len) {

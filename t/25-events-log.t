@@ -155,4 +155,53 @@ $srv->finish;
          'a2: i1 from the reopened log');
 }
 
+# an empty log written by two workers at once gets one header: each worker
+# writes to the descriptor the master opened, so the lock that orders the
+# first writers must be the process's own (a flock on the shared open file
+# let a second worker through); 40 rounds of emptying the log and six
+# clients posting at once through both workers
+{
+    my $log2 = "$tmp/race.log";
+    my $port3 = RecsysTest::free_port();
+    my $s2 = RecsysTest::start_nginx(
+        workers => 2,
+        http => "    recsys_events zone=race:1m;\n"
+                . "    recsys_model $model;\n",
+        server => "        listen 127.0.0.1:$port3 reuseport;\n",
+        locations => <<"EOF");
+        location = /event { recsys_event; recsys_event_log $log2; }
+EOF
+    my ($bad, $rounds) = (0, 40);
+    for my $round (1 .. $rounds) {
+        truncate $log2, 0 or die "truncate: $!";
+        my @kids;
+        for my $c (1 .. 6) {
+            my $pid = fork // die "fork: $!";
+            if ($pid == 0) {
+                my $h = HTTP::Tiny->new(timeout => 10, keep_alive => 0);
+                my $st = $h->request('POST', "http://127.0.0.1:$port3/event",
+                    { content => $json->encode(
+                          { user => "r$round-$c", item => 'i1',
+                            type => 'play', ts => 5000 }),
+                      headers => { 'content-type' => 'application/json' } })
+                    ->{status};
+                _exit($st == 204 ? 0 : 1);
+            }
+            push @kids, $pid;
+        }
+        for (@kids) { waitpid $_, 0; $bad++ if $? }
+        my @l = split /\n/, slurp($log2) // '';
+        my $headers = grep { $_ eq 'user,item,event,timestamp' } @l;
+        if ($headers != 1 || $l[0] ne 'user,item,event,timestamp'
+            || @l != 7)
+        {
+            diag("round $round: " . join(' | ', @l));
+            $bad++;
+        }
+    }
+    is($bad, 0, "$rounds rounds of an empty log and six posts at once: one "
+                . 'header first, six lines');
+    $s2->finish;
+}
+
 done_testing();
