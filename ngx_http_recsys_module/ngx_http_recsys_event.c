@@ -430,6 +430,15 @@ ngx_http_recsys_ev_fail(ngx_http_request_t *r, int status,
 }
 
 
+/* Out of memory: the JSON 500 of the table, not nginx's own page. */
+static ngx_int_t
+ngx_http_recsys_ev_no_memory(ngx_http_request_t *r)
+{
+    return ngx_http_recsys_ev_fail(r, RECSYS_ENOMEM,
+                                   recsys_strerror(RECSYS_ENOMEM));
+}
+
+
 static ngx_int_t
 ngx_http_recsys_ev_no_content(ngx_http_request_t *r)
 {
@@ -491,7 +500,7 @@ ngx_http_recsys_ev_delete(ngx_http_request_t *r)
     }
 
     if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_recsys_ev_no_memory(r);
     }
 
     if (rc != NGX_OK || user.len == 0) {
@@ -769,7 +778,7 @@ ngx_http_recsys_ev_accept(ngx_http_request_t *r)
                              * sizeof(ngx_http_recsys_ev_in_t));
 
     if (buf == NULL || ev == NULL || in == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_recsys_ev_no_memory(r);
     }
 
     if (recsys_evjson_parse((const char *) body.data, body.len, buf, ev,
@@ -781,7 +790,7 @@ ngx_http_recsys_ev_accept(ngx_http_request_t *r)
 
     rc = ngx_http_recsys_ev_trusted(r, &trusted);
     if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_recsys_ev_no_memory(r);
     }
 
     if (rc == NGX_ABORT || (rc == NGX_OK && trusted.len == 0)) {
@@ -816,7 +825,7 @@ ngx_http_recsys_ev_accept(ngx_http_request_t *r)
     if (elcf->log != NULL) {
         lines = ngx_http_recsys_ev_lines(r, ev, in, n, &len);
         if (lines == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return ngx_http_recsys_ev_no_memory(r);
         }
     }
 
