@@ -319,9 +319,10 @@ ngx_http_recsys_events_forget(ngx_cycle_t *cycle, const u_char *user,
 
 /*
  * The worker's cache of what it reads of a model for live events: read
- * again when it serves another model (by pointer and id: a file reopened
- * at the same address is told apart by its id).  The item table is made
- * on the first request that needs it.
+ * again when it serves another model (by its serial: a model opened at the
+ * address of the one before, with the same id, is another model with
+ * other item indexes).  The item table is made on the first request that
+ * needs it.
  */
 static ngx_http_recsys_ev_main_conf_t *
 ngx_http_recsys_ev_cache(ngx_http_request_t *r, recsys_model_t *model)
@@ -332,15 +333,13 @@ ngx_http_recsys_ev_cache(ngx_http_request_t *r, recsys_model_t *model)
     emcf = ngx_http_recsys_ev_main(r);
     id = recsys_model_id(model);
 
-    if (emcf->items_model == model && ngx_strcmp(emcf->items_id, id) == 0) {
+    if (emcf->items_model == recsys_model_serial(model)) {
         return emcf;
     }
 
     recsys_live_items_free(emcf->items);
     emcf->items = NULL;
-    emcf->items_model = model;
-    ngx_cpystrn((u_char *) emcf->items_id, (u_char *) id,
-                sizeof(emcf->items_id));
+    emcf->items_model = recsys_model_serial(model);
 
     emcf->types_rc = recsys_live_types_read(model, &emcf->types);
     ngx_memset(emcf->slot_type, NGX_HTTP_RECSYS_EV_UNSEEN,

@@ -114,8 +114,7 @@ typedef struct {
      * this worker's table of item hashes and the event types, for the
      * model they were read from (items NULL: none made yet)
      */
-    const recsys_model_t     *items_model;
-    char                      items_id[RECSYS_MODEL_ID_MAX + 1];
+    uint64_t                  items_model;  /* recsys_model_serial, 0 */
     recsys_live_items_t      *items;
     recsys_live_types_t       types;
     int                       types_rc;

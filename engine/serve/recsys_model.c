@@ -55,9 +55,13 @@ typedef struct {
 } recsys_hash_view_t;
 
 
+/* the models this process opened, counted (recsys_model_serial) */
+static uint64_t  recsys_model_opened;
+
 struct recsys_model_s {
     recsys_lmdb_t     db;
     unsigned          flags;        /* RECSYS_MODEL_OPEN_* */
+    uint64_t          serial;       /* recsys_model_serial */
     recsys_header_t   header;
     char              id[RECSYS_MODEL_ID_MAX + 1];
     recsys_list_t     lists[RECSYS_L_COUNT];
@@ -254,6 +258,7 @@ recsys_model_open_flags(const char *path, unsigned flags,
     }
 
     m->flags = flags;
+    m->serial = ++recsys_model_opened;
 
     /* LMDB would try to initialise an empty file: refuse it here */
     if (stat(path, &st) == 0 && st.st_size < 2 * 4096) {
@@ -1211,6 +1216,13 @@ const char *
 recsys_model_id(const recsys_model_t *m)
 {
     return m->id;
+}
+
+
+uint64_t
+recsys_model_serial(const recsys_model_t *m)
+{
+    return m->serial;
 }
 
 

@@ -83,6 +83,13 @@ int recsys_model_open_flags(const char *path, unsigned flags,
 void recsys_model_close(recsys_model_t *model);
 
 const char *recsys_model_id(const recsys_model_t *model);
+
+/*
+ * The model's number among those this process opened, from 1: a cache of
+ * what was read from a model tells it apart from the next one, even one
+ * at the same address with the same id (a fixed --model-id).
+ */
+uint64_t recsys_model_serial(const recsys_model_t *model);
 const recsys_header_t *recsys_model_header(const recsys_model_t *model);
 
 /* RECSYS_OK with the index, or RECSYS_ENOTFOUND. */
