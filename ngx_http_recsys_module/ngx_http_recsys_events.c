@@ -5,11 +5,13 @@
  * The zone is a slab pool holding one node per user: the 64-bit hash of
  * the user id (the id itself is never stored), the link to the next node
  * of its bucket, an LRU queue link, the time of the user's last event, a
- * version (from the zone's clock, so that no two states of any user share
- * one: the ETag of /recommend carries it) and a ring of per_user events of
- * 8 bytes (ngx_http_recsys_events.h), with 20 events a node of 216 bytes,
- * one 256-byte slab chunk.  Impressions (recsys_impressions) take a second
- * chunk of their own only for the users who were shown answers.
+ * version (from the zone's clock, which starts from the time, so that no
+ * two states of any user share one, across restarts too: the ETag of
+ * /recommend carries it) and a ring of per_user events of 8 bytes
+ * (ngx_http_recsys_events.h), with 20 events a node of 216 bytes, one
+ * 256-byte slab chunk.  Impressions (recsys_impressions) take a second
+ * chunk of their own, at least the node's size, only for the users who
+ * were shown answers.
  *
  * The nodes are found by hash chains: a bucket of 4 bytes for every 256
  * bytes of zone, so a chain holds about one node when the zone is full,
@@ -51,10 +53,10 @@ typedef struct {
     (offsetof(ngx_http_recsys_ev_node_t, ev) + (per_user) * sizeof(uint64_t))
 
 #define NGX_HTTP_RECSYS_EV_SHOWN_MAX  0xfffff
+#define NGX_HTTP_RECSYS_EV_ZONE_MAX   ((uint64_t) 32 << 30)
 
 /* the most users dropped to make room for one user's impressions */
 #define NGX_HTTP_RECSYS_EV_IMPR_EVICT  8
-#define NGX_HTTP_RECSYS_EV_ZONE_MAX   ((uint64_t) 32 << 30)
 
 
 static ngx_int_t ngx_http_recsys_ev_init_zone(ngx_shm_zone_t *shm_zone,

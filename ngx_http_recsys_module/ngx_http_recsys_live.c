@@ -7,9 +7,9 @@
  * (newer than them), so the engine's one request-time path scores them as
  * it scores history=, with every live item seen and the negative ones
  * pushing their neighbours down; explain=1 credits them in "because" like
- * any history item.  A user without live events costs a hash and, mostly, one load:
- * the zone chains its users by bucket of user hashes, and an empty
- * bucket is read without its mutex (ngx_http_recsys_events_get).
+ * any history item.  A user without live events costs a hash and, mostly,
+ * one load: the zone chains its users by bucket of user hashes, and an
+ * empty bucket is read without its mutex (ngx_http_recsys_events_get).
  *
  * With recsys_impressions on, the items of each answer are counted per
  * user; an item shown recsys_rotation times since its last positive event
