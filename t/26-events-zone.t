@@ -12,7 +12,9 @@
 # counted, users held below the posted), and a user refreshed by a new
 # event survives the users posted after; events survive nginx -s reload
 # with the same zone and a published model that replaces the served one;
-# a reload that changes per_user is refused with the events kept; past 15
+# a reload that changes per_user is refused with the events kept; three
+# models of one fixed --model-id swapped in turn, the last with other item
+# indexes, map a live item as history= does; past 15
 # type names across model swaps, the names no held event uses are freed
 # (while all are used, a new one weighs nothing and the log says so); the
 # directive's errors are refused at startup.
@@ -183,6 +185,59 @@ sub status { $_[0]->json('/recsys-status')->{events} }
          'a reload changing per_user is refused');
     ok(live($srv, 'r1'), 'and the events are kept');
     $srv->finish;
+}
+
+# --- models of one fixed id ----------------------------------------------
+# three models built with the same --model-id, each swapped in for the one
+# before; the third lacks item 1, so the items after it have other indexes:
+# a worker must read its item table again for it (a model opened where an
+# earlier one was, with the same id, is still another model), and a live 5
+# answers as history=5 does
+{
+    my @rows = split /\n/, slurp($csv);
+    my %without;
+    for my $drop ('9', '1') {
+        write_file("$tmp/no$drop.csv", join("\n",
+            grep { !/\A[^,]+,\Q$drop\E,/ } @rows) . "\n");
+        $without{$drop} = build_model(interactions => "$tmp/no$drop.csv",
+                                      out => "$tmp/fixed-no$drop.mdb",
+                                      model_id => 'fixed');
+    }
+    my $fixed = build_model(interactions => $csv, out => "$tmp/fixed.mdb",
+                            model_id => 'fixed');
+    my $srv = server('zone=fixed:1m');
+    my $popular = sub {
+        join ' ', sort map { $_->{id} }
+            @{ $srv->json('/r?algo=popular&n=20')->{items} };
+    };
+    my $serve = sub {
+        my ($file, $lacks) = @_;
+        copy($file, "$model.tmp") or die "copy: $!";
+        publish("$model.tmp", $model);
+        for (1 .. 50) {
+            my $p = $popular->();
+            last if defined $lacks ? $p !~ /(?:\A| )\Q$lacks\E(?: |\z)/
+                                   : $p =~ /(?:\A| )9(?: |\z)/;
+            select undef, undef, undef, 0.1;
+        }
+    };
+    $serve->($fixed, undef);
+    is(post($srv, { user => 'f1', item => '5', type => 'play' }), 204,
+       'fixed id: an event under the first model');
+    $srv->json('/r?user=f1&algo=itemcf&n=3');
+    $serve->($without{9}, '9');
+    $serve->($without{1}, '1');
+    unlike($popular->(), qr/(?:\A| )1(?: |\z)/,
+           'fixed id: the third model (without item 1) is served');
+    is(post($srv, { user => 'f2', item => '5', type => 'play' }), 204,
+       'fixed id: an event under the third');
+    my $ids = sub { join ' ', map { $_->{id} } @{ $_[0]{items} } };
+    is($ids->($srv->json('/r?user=f2&algo=itemcf&n=20')),
+       $ids->($srv->json('/r?history=5&algo=itemcf&n=20')),
+       'fixed id: a live 5 answers as history=5');
+    $srv->finish;
+    copy($m1, "$model.tmp") or die "copy: $!";
+    publish("$model.tmp", $model);
 }
 
 # --- the zone's 15 type names across model swaps -------------------------
