@@ -147,6 +147,13 @@ ngx_http_recsys_live_query(ngx_http_request_t *r, recsys_model_t *model,
     elcf = ngx_http_get_module_loc_conf(r, ngx_http_recsys_events_module);
 
     hash = ngx_http_recsys_events_user_hash(user->data, user->len);
+
+    /* an erased user (the overrides file) is answered as a stranger, the
+     * events they post after the file came included */
+    if (recsys_ovr_erased_id(q->overrides, hash)) {
+        return NGX_OK;
+    }
+
     rc = ngx_http_recsys_events_get(emcf->zone, hash, r->pool,
                                     elcf->impressions ? elcf->rotation : 0,
                                     &u);

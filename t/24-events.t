@@ -27,7 +27,7 @@ use lib "$FindBin::Bin/lib";
 
 use Test::More;
 use JSON::PP;
-use RecsysTest qw(build_model tmpdir check_items check_error);
+use RecsysTest qw(build_model tmpdir check_items check_error write_file);
 use RecsysRef qw(parse_interactions model_ref);
 
 RecsysTest::skip_unless_built();
@@ -41,6 +41,10 @@ my $model = build_model(interactions => $csv, items => "$data/sess-items.csv",
                         out => "$tmp/sess.mdb", model_id => 'sess-1',
                         args => ['--neighbors', 5, '--history', 3]);
 
+# /ro: the same with an overrides file that erases a known user and an id
+# the model never saw
+write_file("$tmp/ovr.txt", "erase s6\nerase x-erased\n");
+
 my $port2 = RecsysTest::free_port();
 my $srv = RecsysTest::start_nginx(
     workers => 2,
@@ -48,7 +52,7 @@ my $srv = RecsysTest::start_nginx(
             . "    recsys_model $model;\n",
     server => "        listen 127.0.0.1:$port2 reuseport;\n"
               . "        add_header X-Pid \$pid always;\n",
-    locations => <<'EOF');
+    locations => <<'EOF' =~ s/%OVR%/$tmp\/ovr.txt/r);
         location = /event { recsys_event; recsys_max_events 4; }
         location = /event-trusted {
             recsys_event;
@@ -60,6 +64,7 @@ my $srv = RecsysTest::start_nginx(
         }
         location = /r { recsys; }
         location = /r1 { recsys; recsys_max_history 1; }
+        location = /ro { recsys; recsys_overrides %OVR%; }
         location = /recsys-status { recsys_status; }
 EOF
 
@@ -192,6 +197,24 @@ is(post(undef, [ev('v2', 1), ev('v2', 5, 'like'), ev('v2', 7, 'SKIP')])
     is($r1->('user=v9&history=6'), $r1->('history=6,2'),
        'live 2 with history=6 answers as history=6,2: the live item is the '
        . 'newest');
+}
+
+# --- erased users: their live events are not used ----------------------
+# the overrides file erases s6 (a known user) and x-erased (an id the model
+# never saw): after play events, each is still answered as a stranger
+{
+    my $stranger = f4(@{ (rec('user=nobody-1&algo=itemcf&n=20'))[0]{items} });
+    for my $u (qw(s6 x-erased)) {
+        is(post(undef, [map { ev($u, $_) } 1, 5])->{status}, 204,
+           "$u plays 1 and 5");
+        my $res = req('GET', "/ro?user=$u&algo=itemcf&n=20");
+        is($res->{status}, 200, "$u: /ro answers");
+        my $d = decode_json($res->{content});
+        is(f4(@{ $d->{items} }), $stranger, "$u, erased: a stranger's answer");
+        is($d->{fallback}, 'popular', "$u, erased: the popular fallback");
+    }
+    isnt(f4(@{ (rec('user=x-erased&algo=itemcf&n=20'))[0]{items} }),
+         $stranger, 'x-erased where nothing erases it: the live answer');
 }
 
 # --- a known user: live events ahead of the stored history --------------

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "recsys_attrfilter.h"
+#include "recsys_live.h"
 #include "recsys_overrides.h"
 #include "recsys_row.h"
 #include "recsys_text.h"
@@ -415,14 +416,15 @@ static recsys_ovr_view_t *
 recsys_ovr_view_alloc(const recsys_overrides_t *o, uint32_t n_items,
     uint32_t n_users)
 {
-    size_t              hid, era, pins, boosts, size;
+    size_t              hid, era, ids, pins, boosts, size;
     recsys_ovr_view_t  *v;
 
     hid = ((size_t) n_items / 64 + 1) * sizeof(uint64_t);
     era = ((size_t) n_users / 64 + 1) * sizeof(uint64_t);
+    ids = (size_t) o->n[RECSYS_OVR_ERASE] * sizeof(uint64_t);
     pins = (size_t) o->n[RECSYS_OVR_PIN] * sizeof(recsys_ovr_pin_t);
     boosts = (size_t) o->n[RECSYS_OVR_BOOST] * sizeof(recsys_entry_t);
-    size = sizeof(recsys_ovr_view_t) + hid + era + pins + boosts
+    size = sizeof(recsys_ovr_view_t) + hid + era + ids + pins + boosts
            + (size_t) o->n[RECSYS_OVR_BOOST] * sizeof(recsys_ovr_fboost_t);
 
     v = calloc(1, size);
@@ -432,7 +434,8 @@ recsys_ovr_view_alloc(const recsys_overrides_t *o, uint32_t n_items,
 
     v->hidden = (uint64_t *) (v + 1);
     v->erased = (uint64_t *) ((char *) v->hidden + hid);
-    v->pins = (recsys_ovr_pin_t *) ((char *) v->erased + era);
+    v->erased_ids = (uint64_t *) ((char *) v->erased + era);
+    v->pins = (recsys_ovr_pin_t *) ((char *) v->erased_ids + ids);
     v->boost_entries = (recsys_entry_t *) ((char *) v->pins + pins);
     v->fboosts = (recsys_ovr_fboost_t *) ((char *) v->boost_entries
                                           + boosts);
@@ -513,6 +516,9 @@ recsys_ovr_view_add(recsys_ovr_view_t *v, const recsys_ovr_rule_t *r,
     const recsys_attrfilter_t  *f;
 
     if (r->kind == RECSYS_OVR_ERASE) {
+        v->erased_ids[v->n_erased_ids++] = recsys_live_hash64(r->id,
+                                                              r->id_len);
+
         if (recsys_model_user(m, r->id, r->id_len, &index) == RECSYS_OK) {
             v->n_erased += recsys_ovr_bit_set(v->erased, index);
         }
@@ -562,6 +568,45 @@ recsys_ovr_view_add(recsys_ovr_view_t *v, const recsys_ovr_rule_t *r,
 }
 
 
+/* qsort() comparator: uint64_t increasing. */
+static int
+recsys_ovr_u64_cmp(const void *a, const void *b)
+{
+    return recsys_sorted_order(*(const uint64_t *) a, *(const uint64_t *) b);
+}
+
+
+int
+recsys_ovr_erased_id(const recsys_ovr_view_t *v, uint64_t hash)
+{
+    uint32_t  lo, hi, mid;
+
+    if (v == NULL) {
+        return 0;
+    }
+
+    lo = 0;
+    hi = v->n_erased_ids;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (v->erased_ids[mid] == hash) {
+            return 1;
+        }
+
+        if (v->erased_ids[mid] < hash) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return 0;
+}
+
+
 int
 recsys_ovr_view_make(const recsys_overrides_t *o, const recsys_model_t *m,
     recsys_ovr_view_t **out)
@@ -588,6 +633,8 @@ recsys_ovr_view_make(const recsys_overrides_t *o, const recsys_model_t *m,
     }
 
     qsort(v->pins, v->n_pins, sizeof(recsys_ovr_pin_t), recsys_ovr_pin_cmp);
+    qsort(v->erased_ids, v->n_erased_ids, sizeof(uint64_t),
+          recsys_ovr_u64_cmp);
     recsys_ovr_boosts_merge(v, n_boosts);
 
     *out = v;

@@ -101,6 +101,10 @@ typedef struct {
     uint64_t            version;
     uint64_t           *hidden;     /* a bit per item of the model */
     uint64_t           *erased;     /* a bit per user of the model */
+    uint64_t           *erased_ids; /* recsys_live_hash64 of every erased
+                                       id, the model's users or not,
+                                       increasing */
+    uint32_t            n_erased_ids;
     uint32_t            n_items;
     uint32_t            n_users;
     uint32_t            n_hidden;   /* resolved, distinct */
@@ -153,6 +157,14 @@ recsys_ovr_erased(const recsys_ovr_view_t *v, uint32_t user)
     return v != NULL && user < v->n_users
            && (v->erased[user >> 6] >> (user & 63)) & 1;
 }
+
+
+/*
+ * 1 when the user id of that hash (recsys_live_hash64) is erased, whether
+ * the model knows the user or not: their live events are not used either
+ * (v may be NULL).
+ */
+int recsys_ovr_erased_id(const recsys_ovr_view_t *v, uint64_t hash);
 
 
 /* Whether the view has boosts of either kind (v may be NULL). */
