@@ -208,6 +208,21 @@ is_deeply(ids($d), [ map { $ref[$_][0] } @order[0 .. 9] ],
 ok(abs($d->{items}[0]{score} - $base100->{items}[7]{score} * 1000)
    <= 1e-3 * $d->{items}[0]{score}, 'boost: the score is multiplied');
 
+# boosts multiply up to 1e9: fourteen of 1000 leave a finite score (first,
+# 1e9 times the item's own), and a boost of 0 on top buries the item; the
+# answer stays in score order
+set_rules("boost $boosted 1000\n" x 14);
+$d = get_json('/recommend?user=u00004');
+is($d->{items}[0]{id}, $boosted, 'boost x14: the item first');
+ok(abs($d->{items}[0]{score} - $base100->{items}[7]{score} * 1e9)
+   <= 1e-3 * $d->{items}[0]{score}, 'boost x14: its score 1e9 times its own');
+set_rules(("boost $boosted 1000\n" x 14) . "boost $boosted 0\n");
+$d = get_json('/recommend?user=u00004');
+ok(!grep({ $_ eq $boosted } @{ ids($d) }), 'boost x14 then 0: buried');
+my @sc = map { $_->{score} } @{ $d->{items} };
+ok(!grep({ $sc[$_] > $sc[$_ - 1] } 1 .. $#sc),
+   'boost x14 then 0: the answer in score order');
+
 # --- bad files ----------------------------------------------------------
 
 set_rules("hide $b[0]\n");

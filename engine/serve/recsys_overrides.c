@@ -379,6 +379,21 @@ recsys_ovr_bit_set(uint64_t *bits, uint32_t i)
 }
 
 
+/*
+ * Two factors multiplied, at most RECSYS_OVR_MAX_PRODUCT: fourteen boosts
+ * of 1000 would make an infinite score, and a boost of 0 then NaN.
+ */
+static float
+recsys_ovr_product(float a, float b)
+{
+    float  p;
+
+    p = a * b;
+
+    return p < RECSYS_OVR_MAX_PRODUCT ? p : RECSYS_OVR_MAX_PRODUCT;
+}
+
+
 float
 recsys_ovr_boost(const recsys_ovr_view_t *v, uint32_t item)
 {
@@ -400,7 +415,7 @@ recsys_ovr_boost(const recsys_ovr_view_t *v, uint32_t item)
 
     for (k = 0; k < v->n_fboosts; k++) {
         if (recsys_attrfilter_pass(v->fboosts[k].filter, item)) {
-            factor *= v->fboosts[k].factor;
+            factor = recsys_ovr_product(factor, v->fboosts[k].factor);
         }
     }
 
@@ -459,7 +474,7 @@ recsys_ovr_boosts_merge(recsys_ovr_view_t *v, uint32_t n)
 
     for (k = 0, j = 0; k < n; k++) {
         if (j > 0 && e[j - 1].item == e[k].item) {
-            e[j - 1].score *= e[k].score;
+            e[j - 1].score = recsys_ovr_product(e[j - 1].score, e[k].score);
 
         } else {
             e[j++] = e[k];

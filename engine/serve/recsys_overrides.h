@@ -56,6 +56,8 @@
 #define RECSYS_OVR_MAX_BYTES     (64u * 1024 * 1024)
 #define RECSYS_OVR_MAX_POSITION  10000
 #define RECSYS_OVR_MAX_FACTOR    1000
+/* an item's boosts multiply up to this, so that a score stays finite */
+#define RECSYS_OVR_MAX_PRODUCT   1e9f
 
 typedef enum {
     RECSYS_OVR_HIDE = 0,
