@@ -8,7 +8,9 @@
 # that item taken out (and the list filled from further down), an erased
 # user gets exactly what an unknown user gets, a pin is the baseline with
 # the item moved to its place, a boost is the baseline's pool of 10 x n
-# re-sorted with that item's score multiplied.  Then, under concurrent
+# re-sorted with that item's score multiplied (boosts multiply up to 1e9,
+# a boost of 0 then buries), and explain=1 names no hidden item in
+# "because".  Then, under concurrent
 # load on two workers, the hidden set changes twice and no answer served
 # later than one reload interval after a change holds an item hidden by
 # it; no request fails.  Bad files are refused with one log line per
@@ -222,6 +224,25 @@ ok(!grep({ $_ eq $boosted } @{ ids($d) }), 'boost x14 then 0: buried');
 my @sc = map { $_->{score} } @{ $d->{items} };
 ok(!grep({ $sc[$_] > $sc[$_ - 1] } 1 .. $#sc),
    'boost x14 then 0: the answer in score order');
+
+# --- explain=1 never names a hidden item in "because" -------------------
+# the stored explanations (the default blend) and those computed at request
+# time (algo=itemcf): the item most named for u00004 is hidden
+for my $q ('', '&algo=itemcf') {
+    my %named;
+    for my $it (@{ get_json("/plain?user=u00004&explain=1&n=10$q")->{items} })
+    {
+        $named{$_}++ for @{ $it->{because} || [] };
+    }
+    my ($top) = sort { $named{$b} <=> $named{$a} || $a cmp $b } keys %named;
+    ok(defined $top, "explain$q: because names history items");
+    set_rules('hide ' . ($top // 'none') . "\n");
+    my $d = get_json("/recommend?user=u00004&explain=1&n=10$q");
+    ok(scalar @{ $d->{items} }, "explain$q: an answer with the item hidden");
+    ok(!grep({ $_ eq ($top // '') } map { @{ $_->{because} || [] } }
+             @{ $d->{items} }),
+       "explain$q: because never names the hidden $top");
+}
 
 # --- bad files ----------------------------------------------------------
 

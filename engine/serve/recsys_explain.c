@@ -429,7 +429,10 @@ recsys_explain_because(recsys_qctx_t *c, const recsys_explain_map_t *rm,
 }
 
 
-/* Up to RECSYS_BECAUSE_MAX history items per result by credit[k][h]. */
+/*
+ * Up to RECSYS_BECAUSE_MAX history items per result by credit[k][h]; a
+ * hidden item (the overrides) is never named.
+ */
 static void
 recsys_explain_pick_because(recsys_qctx_t *c, const recsys_result_t *res,
     recsys_why_t *why, const float *credit, uint32_t hist_n)
@@ -442,7 +445,10 @@ recsys_explain_pick_because(recsys_qctx_t *c, const recsys_result_t *res,
 
         for (h = 0; h < hist_n; h++) {
             v = credit[(size_t) k * hist_n + h];
-            if (!(v > 0.0f)) {
+            if (!(v > 0.0f)
+                || recsys_ovr_hidden(c->q->overrides,
+                                     recsys_row_item(c->hist, h)))
+            {
                 continue;
             }
 
@@ -514,7 +520,7 @@ recsys_explain_stored(recsys_qctx_t *c, const recsys_result_t *res,
 {
     int                   s;
     size_t                len, at;
-    uint32_t              k, i, sources, n_because;
+    uint32_t              k, i, item, sources, n_because;
     const unsigned char  *p, *rec;
 
     if (recsys_model_explain(c->m, c->q->user,
@@ -556,12 +562,15 @@ recsys_explain_stored(recsys_qctx_t *c, const recsys_result_t *res,
             }
         }
 
+        /* the stored ones but the hidden (the overrides) */
         for (i = 0; i < n_because; i++) {
-            why[k].because[i] = recsys_get_u32(rec);
+            item = recsys_get_u32(rec);
             rec += 4;
-        }
 
-        why[k].n_because = n_because;
+            if (!recsys_ovr_hidden(c->q->overrides, item)) {
+                why[k].because[why[k].n_because++] = item;
+            }
+        }
     }
 
     return 1;
