@@ -419,22 +419,35 @@ ngx_http_recsys_set_arg(ngx_http_request_t *r,
 /*
  * Keeps w_<name>=value whose name is no registry source's but may be an
  * imported source's, for ngx_http_recsys_named_weights() to resolve with
- * the model (at most RECSYS_NIMPORT of them; the rest are unknown).
+ * the model: every one, so that names the model does not have (unknown
+ * arguments, ignored) never crowd out one it has.  1 kept, 0 not such an
+ * argument, NGX_ERROR out of memory.
  */
 static ngx_int_t
-ngx_http_recsys_keep_named(ngx_http_recsys_args_t *args, u_char *p,
-    u_char *eq, u_char *amp)
+ngx_http_recsys_keep_named(ngx_http_request_t *r,
+    ngx_http_recsys_args_t *args, u_char *p, u_char *eq, u_char *amp)
 {
     ngx_str_t  *kept;
 
     if (eq == NULL || eq - p < 3 || p[0] != 'w' || p[1] != '_'
-        || args->n_named == RECSYS_NIMPORT
         || !recsys_source_import_name_ok((const char *) p + 2, eq - p - 2))
     {
         return 0;
     }
 
-    kept = args->named[args->n_named++];
+    if (args->named == NULL) {
+        args->named = ngx_array_create(r->pool, RECSYS_NIMPORT,
+                                       2 * sizeof(ngx_str_t));
+        if (args->named == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    kept = ngx_array_push(args->named);
+    if (kept == NULL) {
+        return NGX_ERROR;
+    }
+
     kept[0].data = p;
     kept[0].len = eq - p;
     kept[1].data = eq + 1;
@@ -446,29 +459,35 @@ ngx_http_recsys_keep_named(ngx_http_recsys_args_t *args, u_char *p,
 
 /*
  * The kept w_<name>= of imported sources this model has: a weight each,
- * or NGX_DECLINED with args->bad for a bad or repeated one; the others
- * are unknown arguments, ignored.
+ * or NGX_DECLINED with args->bad for a bad or repeated one (a source given
+ * by its name and as w_importN is repeated too); the others are unknown
+ * arguments, ignored.
  */
 ngx_int_t
 ngx_http_recsys_named_weights(ngx_http_request_t *r, recsys_model_t *model,
     ngx_http_recsys_args_t *args)
 {
     int          s;
-    ngx_str_t   *kept;
-    ngx_uint_t   i, done;
+    ngx_int_t    rc;
+    ngx_str_t   *kept, value;
+    ngx_uint_t   i;
 
-    done = 0;
-
-    for (i = 0; i < args->n_named; i++) {
-        kept = args->named[i];
+    for (i = 0; args->named != NULL && i < args->named->nelts; i++) {
+        kept = (ngx_str_t *) args->named->elts + 2 * i;
         s = recsys_model_source_parse(model, (const char *) kept[0].data + 2,
                                       kept[0].len - 2);
         if (s < RECSYS_SRC_IMPORT) {
             continue;
         }
 
-        if ((done & (1u << (s - RECSYS_SRC_IMPORT)))
-            || ngx_http_recsys_parse_weight(kept[1].data, kept[1].len,
+        rc = ngx_http_recsys_unescape(r->pool, &kept[1], &value);
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (rc != NGX_OK
+            || args->weight[s] >= 0.0f
+            || ngx_http_recsys_parse_weight(value.data, value.len,
                                             &args->weight[s])
                != NGX_OK)
         {
@@ -478,7 +497,6 @@ ngx_http_recsys_named_weights(ngx_http_request_t *r, recsys_model_t *model,
             return args->bad != NULL ? NGX_DECLINED : NGX_ERROR;
         }
 
-        done |= 1u << (s - RECSYS_SRC_IMPORT);
         args->has_weights = 1;
     }
 
@@ -525,11 +543,17 @@ ngx_http_recsys_parse_args(ngx_http_request_t *r,
             k = NGX_HTTP_RECSYS_ARG_UNKNOWN;
         }
 
-        if (k == NGX_HTTP_RECSYS_ARG_UNKNOWN
-            && ngx_http_recsys_keep_named(args, p, eq, amp))
-        {
-            p = amp + 1;
-            continue;
+        if (k == NGX_HTTP_RECSYS_ARG_UNKNOWN) {
+            rc = ngx_http_recsys_keep_named(r, args, p, eq, amp);
+
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            if (rc == 1) {
+                p = amp + 1;
+                continue;
+            }
         }
 
         if (k != NGX_HTTP_RECSYS_ARG_UNKNOWN) {

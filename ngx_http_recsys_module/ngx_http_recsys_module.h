@@ -157,10 +157,9 @@ typedef struct {
     ngx_uint_t                n;
     ngx_uint_t                offset;
     float                     weight[RECSYS_NSRC];  /* < 0: not given */
-    ngx_str_t                 named[RECSYS_NIMPORT][2];   /* w_<name>=v of
-                                                 no registry source: name,
-                                                 value, for the model */
-    ngx_uint_t                n_named;
+    ngx_array_t              *named;    /* w_<name>=v of no registry
+                                           source: ngx_str_t name, value
+                                           pairs for the model, or NULL */
     float                     diversity;    /* < 0: not given */
     unsigned                  has_user:1;
     unsigned                  has_item:1;

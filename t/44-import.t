@@ -232,6 +232,27 @@ my ($unknown) = answer('user=1&w_nosuch=1');
 is_deeply($unknown->{items}, $plain->{items},
           'a weight of no source of the model is ignored');
 
+# weights of names the model does not have never crowd out one it has; a
+# source given by its name and as w_import1 is a repeated argument; a
+# percent-encoded weight reads as the plain one
+check_error($srv, 'GET',
+            '/recommend?user=1&w_a=1&w_b=1&w_c=1&w_d=1&w_spark_als=11', 400,
+            'bad_request', 'w_spark_als');
+{
+    my ($w5) = answer('user=1&w_spark_als=5&n=20');
+    my ($junk5) = answer('user=1&w_a=1&w_b=1&w_c=1&w_d=1&w_spark_als=5&n=20');
+    is_deeply($junk5->{items}, $w5->{items},
+              'w_spark_als=5 after four unknown weights: the same answer');
+    isnt(join(' ', map { $_->{id} } @{ $w5->{items} }),
+         join(' ', map { $_->{id} } @{ (answer('user=1&n=20'))[0]{items} }),
+         'w_spark_als=5 changes the answer');
+    my ($enc) = answer('user=1&w_spark_als=0%2E5&n=20');
+    my ($dot) = answer('user=1&w_spark_als=0.5&n=20');
+    is_deeply($enc->{items}, $dot->{items}, 'w_spark_als=0%2E5 is 0.5');
+}
+check_error($srv, 'GET', '/recommend?user=1&w_import1=1&w_spark_als=2', 400,
+            'bad_request', 'w_spark_als');
+
 $srv->finish;
 
 done_testing();
