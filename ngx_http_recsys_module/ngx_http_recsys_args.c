@@ -427,7 +427,9 @@ static ngx_int_t
 ngx_http_recsys_keep_named(ngx_http_request_t *r,
     ngx_http_recsys_args_t *args, u_char *p, u_char *eq, u_char *amp)
 {
-    ngx_str_t  *kept;
+    u_char      *q;
+    ngx_str_t   *kept;
+    ngx_uint_t   n;
 
     if (eq == NULL || eq - p < 3 || p[0] != 'w' || p[1] != '_'
         || !recsys_source_import_name_ok((const char *) p + 2, eq - p - 2))
@@ -436,18 +438,18 @@ ngx_http_recsys_keep_named(ngx_http_request_t *r,
     }
 
     if (args->named == NULL) {
-        args->named = ngx_array_create(r->pool, RECSYS_NIMPORT,
-                                       2 * sizeof(ngx_str_t));
+        /* room for every argument of the query: one '&' more than them */
+        for (n = 1, q = r->args.data; q < r->args.data + r->args.len; q++) {
+            n += *q == '&';
+        }
+
+        args->named = ngx_pnalloc(r->pool, n * 2 * sizeof(ngx_str_t));
         if (args->named == NULL) {
             return NGX_ERROR;
         }
     }
 
-    kept = ngx_array_push(args->named);
-    if (kept == NULL) {
-        return NGX_ERROR;
-    }
-
+    kept = args->named + 2 * args->n_named++;
     kept[0].data = p;
     kept[0].len = eq - p;
     kept[1].data = eq + 1;
@@ -472,8 +474,8 @@ ngx_http_recsys_named_weights(ngx_http_request_t *r, recsys_model_t *model,
     ngx_str_t   *kept, value;
     ngx_uint_t   i;
 
-    for (i = 0; args->named != NULL && i < args->named->nelts; i++) {
-        kept = (ngx_str_t *) args->named->elts + 2 * i;
+    for (i = 0; i < args->n_named; i++) {
+        kept = args->named + 2 * i;
         s = recsys_model_source_parse(model, (const char *) kept[0].data + 2,
                                       kept[0].len - 2);
         if (s < RECSYS_SRC_IMPORT) {

@@ -157,9 +157,10 @@ typedef struct {
     ngx_uint_t                n;
     ngx_uint_t                offset;
     float                     weight[RECSYS_NSRC];  /* < 0: not given */
-    ngx_array_t              *named;    /* w_<name>=v of no registry
-                                           source: ngx_str_t name, value
-                                           pairs for the model, or NULL */
+    ngx_str_t                *named;    /* w_<name>=v of no registry
+                                           source: name, value pairs for
+                                           the model, or NULL */
+    ngx_uint_t                n_named;
     float                     diversity;    /* < 0: not given */
     unsigned                  has_user:1;
     unsigned                  has_item:1;
