@@ -11,7 +11,11 @@
 # answer of history=A,B,C (items, order and scores, itemcf and hybrid), and
 # the reference's; the builder's event weights (like 3, skip -1) weigh the
 # live history and a skipped item's neighbours go down; explain=1 credits
-# live items; a known user's live events come before the stored history
+# live items; live events are newer than the request's own history= (with
+# recsys_max_history 1, live 2 and history=6 answer as history=6,2); an
+# erased user (the overrides file), known to the model or not, is answered
+# as a stranger after posting events; a known user's live events come
+# before the stored history
 # (item-CF), are added to the stored hybrid list as history= is (hybrid),
 # and when all negative give the per-source blend;
 # the ETag follows the live state; a body in a temporary file is read;

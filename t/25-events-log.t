@@ -7,7 +7,9 @@
 # event (ids quoted when they hold a comma or a quote, ts as given or the
 # server's time), nothing of a refused body; two workers and four clients
 # posting at once leave only whole lines, as many as were accepted;
-# nginx -s reopen (USR1) after a rename starts a new file with its own
+# an emptied log written by six clients at once through both workers gets
+# one header (40 rounds); nginx -s reopen (USR1) after a rename starts a
+# new file with its own
 # header; recsys-build build with the base log and both event logs
 # (--interactions three times) gives a model whose `inspect MODEL user U`
 # holds the posted events with the builder's weights summed per item (by

@@ -8,7 +8,9 @@
 # without the items the user has seen (from ratings.csv), best first; an
 # item's list without the item; the rules brute-forced per user.  A gzip
 # copy of the parts imports the same lists; broken inputs fail naming
-# FILE:LINE (or the missing _SUCCESS) and publish nothing.
+# FILE:LINE (or the missing _SUCCESS) and publish nothing; w_<name>= of an
+# imported source is read after any number of unknown w_ arguments,
+# percent-decoded, and refused when also given as w_importN.
 
 use strict;
 use warnings;
