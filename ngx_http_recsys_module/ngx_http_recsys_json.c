@@ -557,22 +557,27 @@ ngx_http_recsys_why_write(u_char *p, recsys_model_t *model, recsys_why_t *why)
 
 /*
  * The answer is a function of the model, the query string, the user
- * (who may come from a cookie or a header), the overrides and the
- * diversity: that is the ETag, cheaper to hash than the body.  NGX_ERROR
- * when out of memory.
+ * (who may come from a cookie or a header), the location's settings, the
+ * overrides and the diversity: that is the ETag, cheaper to hash than the
+ * body.  NGX_ERROR when out of memory.
  */
 static ngx_int_t
 ngx_http_recsys_etag(ngx_http_request_t *r, const char *id, size_t id_len,
     ngx_str_t *user, const char *algo_name, uint32_t depends,
     ngx_str_t *etag)
 {
-    u_char                 *e;
-    uint32_t                k, crc;
-    uint64_t                live;
-    ngx_http_recsys_ctx_t  *ctx;
+    u_char                      *e;
+    uint32_t                     k, crc;
+    uint64_t                     live;
+    ngx_http_recsys_ctx_t       *ctx;
+    ngx_http_recsys_loc_conf_t  *rlcf;
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_recsys_module);
 
     ngx_crc32_init(crc);
     ngx_crc32_update(&crc, r->args.data, r->args.len);
+    ngx_crc32_update(&crc, (u_char *) &rlcf->settings_crc,
+                     sizeof(rlcf->settings_crc));
     ngx_crc32_update(&crc, (u_char *) "\n", 1);
     if (user != NULL) {
         ngx_crc32_update(&crc, user->data, user->len);

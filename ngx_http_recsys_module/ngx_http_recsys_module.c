@@ -270,6 +270,41 @@ ngx_http_recsys_create_loc_conf(ngx_conf_t *cf)
 }
 
 
+/*
+ * A CRC of the location's settings that shape an answer beyond its query
+ * (the default n, the history and neighbour bounds, the blend's weights):
+ * part of the ETag, so that a reload that changes them does not leave
+ * clients revalidating an answer of the settings before.  The diversity,
+ * the filter and the overrides go into the ETag on their own.
+ */
+static uint32_t
+ngx_http_recsys_settings_crc(ngx_http_recsys_loc_conf_t *conf)
+{
+    uint32_t     crc;
+    ngx_str_t   *w;
+    ngx_uint_t   k, v[5];
+
+    v[0] = conf->default_n;
+    v[1] = conf->max_history;
+    v[2] = conf->max_nbrs;
+    v[3] = conf->session_nbrs;
+    v[4] = conf->explain_history;
+
+    ngx_crc32_init(crc);
+    ngx_crc32_update(&crc, (u_char *) v, sizeof(v));
+
+    for (k = 0; conf->weights != NULL && k < conf->weights->nelts; k++) {
+        w = (ngx_str_t *) conf->weights->elts + k;
+        ngx_crc32_update(&crc, w->data, w->len);
+        ngx_crc32_update(&crc, (u_char *) " ", 1);
+    }
+
+    ngx_crc32_final(crc);
+
+    return crc;
+}
+
+
 static char *
 ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
@@ -362,6 +397,8 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->store == NULL) {
         return NGX_CONF_ERROR;
     }
+
+    conf->settings_crc = ngx_http_recsys_settings_crc(conf);
 
     if (conf->overrides_path.len > 0
         && (ngx_conf_full_name(cf->cycle, &conf->overrides_path, 1) != NGX_OK

@@ -142,6 +142,8 @@ typedef struct {
     ngx_str_t                 overrides_path;
     ngx_http_recsys_overrides_t  *overrides;
     float                     diversity;    /* < 0: unset */
+    uint32_t                  settings_crc; /* of the settings that shape
+                                               an answer, for its ETag */
 } ngx_http_recsys_loc_conf_t;
 
 

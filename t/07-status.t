@@ -45,11 +45,16 @@ is($res->{headers}{'cache-control'}, 'private, max-age=30',
 
 my $etag = $res->{headers}{etag};
 like($etag // '', qr/\A"status-1-[0-9a-f]{8}"\z/, 'ETag is the model id and a checksum');
-# the checksum: CRC-32 of the query string, a newline, the user and the
-# algorithm, as 8 lowercase hex digits (computed here with zlib's CRC-32)
+# the checksum: CRC-32 of the query string, the CRC-32 of the location's
+# settings (4 bytes; the defaults here: n 10, history 50, neighbours 50,
+# session neighbours 300, explain history 20, as the module's unsigned
+# words, and no weights), a newline, the user and the algorithm, as 8
+# lowercase hex digits (computed here with zlib's CRC-32)
+my $settings = Compress::Zlib::crc32(pack('J5', 10, 50, 50, 300, 20));
 is($etag, sprintf('"status-1-%08x"',
-                  Compress::Zlib::crc32("user=u1&n=2\nu1hybrid")),
-   'ETag checksum: CRC-32 of query, user and algorithm');
+                  Compress::Zlib::crc32('user=u1&n=2' . pack('L', $settings)
+                                        . "\nu1hybrid")),
+   'ETag checksum: CRC-32 of query, settings, user and algorithm');
 
 my $res2 = $srv->get('/recommend?user=u1&n=2', { 'If-None-Match' => $etag });
 is($res2->{status}, 304, 'If-None-Match with the same ETag: 304');

@@ -57,7 +57,10 @@ is($rc, 0, 'build') or diag $err;
 my $srv = RecsysTest::start_nginx(locations =>
     RecsysTest::recsys_locations(
         ['/recommend', $model],
-        ['/diverse', $model, 'recsys_diversity 0.5']));
+        ['/diverse', $model, 'recsys_diversity 0.5'],
+        ['/twin', $model],
+        ['/weighted', $model, 'recsys_weights itemcf=2'],
+        ['/bounded', $model, 'recsys_max_history 5']));
 
 # the catalog's genres and the log's shares of users
 my (%genres, %users_of, %all_users);
@@ -137,6 +140,21 @@ isnt($rd->{headers}{etag}, $r1->{headers}{etag},
      'the directive changes the ETag');
 is_deeply($srv->json('/diverse?user=u00003&diversity=0')->{items},
           $a1->{items}, 'diversity=0 overrides the directive');
+
+# the location's settings that shape an answer are in its ETag: a location
+# with the same settings gives the same one, recsys_weights or
+# recsys_max_history another (what a reload changing them does)
+{
+    my %etag = map {
+        my (undef, $res) = $srv->json("$_?user=u00003");
+        ($_ => $res->{headers}{etag});
+    } qw(/recommend /twin /weighted /bounded);
+    is($etag{'/twin'}, $etag{'/recommend'}, 'the same settings, the same ETag');
+    isnt($etag{'/weighted'}, $etag{'/recommend'},
+         'recsys_weights changes the ETag');
+    isnt($etag{'/bounded'}, $etag{'/recommend'},
+         'recsys_max_history changes the ETag');
+}
 
 # bad values
 for my $bad ('1.5', '-0.1', 'abc', '0.12345', '', '1.0001', '.5',
