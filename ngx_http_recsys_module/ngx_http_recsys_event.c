@@ -331,11 +331,12 @@ ngx_http_recsys_ev_cache(ngx_http_request_t *r, recsys_model_t *model)
     ngx_http_recsys_ev_main_conf_t  *emcf;
 
     emcf = ngx_http_recsys_ev_main(r);
-    id = recsys_model_id(model);
 
     if (emcf->items_model == recsys_model_serial(model)) {
         return emcf;
     }
+
+    id = recsys_model_id(model);
 
     recsys_live_items_free(emcf->items);
     emcf->items = NULL;

@@ -356,7 +356,7 @@ ngx_http_recsys_ev_unshow(ngx_http_recsys_ev_node_t *en, uint64_t item)
  */
 static ngx_http_recsys_ev_node_t *
 ngx_http_recsys_ev_user(ngx_http_recsys_ev_zone_t *ctx, uint64_t user,
-    ngx_uint_t *evicted)
+    time_t now, ngx_uint_t *evicted)
 {
     uint32_t                   *head;
     ngx_http_recsys_ev_node_t  *en;
@@ -364,7 +364,7 @@ ngx_http_recsys_ev_user(ngx_http_recsys_ev_zone_t *ctx, uint64_t user,
     head = ngx_http_recsys_ev_bucket(ctx->sh, user);
     en = ngx_http_recsys_ev_lookup(ctx, head, user);
 
-    if (en != NULL && ngx_http_recsys_ev_expired(ctx, en, ngx_time())) {
+    if (en != NULL && ngx_http_recsys_ev_expired(ctx, en, now)) {
         ngx_http_recsys_ev_delete(ctx, en);
         ctx->sh->counters.expired++;
         en = NULL;
@@ -389,7 +389,7 @@ ngx_http_recsys_ev_user(ngx_http_recsys_ev_zone_t *ctx, uint64_t user,
     en->user = user;
     en->shown = NULL;
     en->version = 0;
-    en->last = (uint32_t) ngx_time();
+    en->last = (uint32_t) now;
 
     en->chain = *head;
     *head = ngx_http_recsys_ev_off(ctx, en);
@@ -419,7 +419,7 @@ ngx_http_recsys_events_add(ngx_shm_zone_t *zone, ngx_http_recsys_ev_in_t *in,
     ngx_http_recsys_ev_expire(ctx, now);
 
     for (k = 0; k < n; k++) {
-        en = ngx_http_recsys_ev_user(ctx, in[k].user, &evicted);
+        en = ngx_http_recsys_ev_user(ctx, in[k].user, now, &evicted);
         if (en == NULL) {
             continue;
         }
@@ -637,17 +637,19 @@ void
 ngx_http_recsys_events_impress(ngx_shm_zone_t *zone, uint64_t user,
     const uint64_t *items, ngx_uint_t n, ngx_uint_t rotation)
 {
+    time_t                      now;
     ngx_uint_t                  k, evicted, changed;
     ngx_http_recsys_ev_node_t  *en;
     ngx_http_recsys_ev_zone_t  *ctx;
 
     ctx = zone->data;
+    now = ngx_time();
     evicted = 0;
     changed = 0;
 
     ngx_shmtx_lock(&ctx->shpool->mutex);
 
-    en = ngx_http_recsys_ev_user(ctx, user, &evicted);
+    en = ngx_http_recsys_ev_user(ctx, user, now, &evicted);
 
     /*
      * the impressions are a chunk as large as a user's node when that is
@@ -665,7 +667,7 @@ ngx_http_recsys_events_impress(ngx_shm_zone_t *zone, uint64_t user,
     }
 
     if (en != NULL) {
-        en->last = (uint32_t) ngx_time();
+        en->last = (uint32_t) now;
     }
 
     if (en != NULL && en->shown != NULL) {

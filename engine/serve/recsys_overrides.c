@@ -16,6 +16,7 @@
 #include "recsys_live.h"
 #include "recsys_overrides.h"
 #include "recsys_row.h"
+#include "recsys_sorted.h"
 #include "recsys_text.h"
 
 
@@ -583,42 +584,11 @@ recsys_ovr_view_add(recsys_ovr_view_t *v, const recsys_ovr_rule_t *r,
 }
 
 
-/* qsort() comparator: uint64_t increasing. */
-static int
-recsys_ovr_u64_cmp(const void *a, const void *b)
-{
-    return recsys_sorted_order(*(const uint64_t *) a, *(const uint64_t *) b);
-}
-
-
 int
 recsys_ovr_erased_id(const recsys_ovr_view_t *v, uint64_t hash)
 {
-    uint32_t  lo, hi, mid;
-
-    if (v == NULL) {
-        return 0;
-    }
-
-    lo = 0;
-    hi = v->n_erased_ids;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-
-        if (v->erased_ids[mid] == hash) {
-            return 1;
-        }
-
-        if (v->erased_ids[mid] < hash) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
-    }
-
-    return 0;
+    return v != NULL
+           && recsys_sorted_has_u64(v->erased_ids, v->n_erased_ids, hash);
 }
 
 
@@ -649,7 +619,7 @@ recsys_ovr_view_make(const recsys_overrides_t *o, const recsys_model_t *m,
 
     qsort(v->pins, v->n_pins, sizeof(recsys_ovr_pin_t), recsys_ovr_pin_cmp);
     qsort(v->erased_ids, v->n_erased_ids, sizeof(uint64_t),
-          recsys_ovr_u64_cmp);
+          recsys_sorted_cmp_u64);
     recsys_ovr_boosts_merge(v, n_boosts);
 
     *out = v;

@@ -14,32 +14,39 @@
 #include <stdlib.h>
 
 
-/* Whether v is among the n values of sorted (increasing). */
-static inline int
-recsys_sorted_has(const uint32_t *sorted, uint32_t n, uint32_t v)
-{
-    uint32_t  lo, hi, mid;
-
-    lo = 0;
-    hi = n;
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-
-        if (sorted[mid] == v) {
-            return 1;
-        }
-
-        if (sorted[mid] < v) {
-            lo = mid + 1;
-
-        } else {
-            hi = mid;
-        }
+/*
+ * Whether v is among the n values of sorted (increasing): recsys_sorted_has
+ * for item indexes, recsys_sorted_has_u64 for 64-bit keys (id hashes).
+ */
+#define RECSYS_SORTED_HAS(name, type)                                         \
+    static inline int                                                         \
+    name(const type *sorted, uint32_t n, type v)                              \
+    {                                                                         \
+        uint32_t  lo, hi, mid;                                                \
+                                                                              \
+        lo = 0;                                                               \
+        hi = n;                                                               \
+                                                                              \
+        while (lo < hi) {                                                     \
+            mid = lo + (hi - lo) / 2;                                         \
+                                                                              \
+            if (sorted[mid] == v) {                                           \
+                return 1;                                                     \
+            }                                                                 \
+                                                                              \
+            if (sorted[mid] < v) {                                            \
+                lo = mid + 1;                                                 \
+                                                                              \
+            } else {                                                          \
+                hi = mid;                                                     \
+            }                                                                 \
+        }                                                                     \
+                                                                              \
+        return 0;                                                             \
     }
 
-    return 0;
-}
+RECSYS_SORTED_HAS(recsys_sorted_has, uint32_t)
+RECSYS_SORTED_HAS(recsys_sorted_has_u64, uint64_t)
 
 /*
  * -1, 0 or 1 as a is below, equal to or above b (any arithmetic type;
