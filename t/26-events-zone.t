@@ -40,8 +40,7 @@ my $m1 = build_model(interactions => $csv, out => "$tmp/m1.mdb",
 my $m2 = build_model(interactions => $csv, out => "$tmp/m2.mdb",
                      model_id => 'zone-2');
 my $model = "$tmp/model.mdb";
-copy($m1, "$model.tmp") or die "copy: $!";
-publish("$model.tmp", $model);
+install($m1);
 
 my $json = JSON::PP->new->utf8->canonical;
 
@@ -73,6 +72,16 @@ sub live {
 
 sub status { $_[0]->json('/recsys-status')->{events} }
 
+# the ids of an answer, in order
+sub ids { join ' ', map { $_->{id} } @{ $_[0]{items} } }
+
+# publishes a model file as the one the servers read
+sub install {
+    my ($file) = @_;
+    copy($file, "$model.tmp") or die "copy: $!";
+    publish("$model.tmp", $model);
+}
+
 # --- ttl ----------------------------------------------------------------
 {
     my $srv = server('zone=ttl:1m ttl=2s');
@@ -97,9 +106,8 @@ sub status { $_[0]->json('/recsys-status')->{events} }
     sleep 3;
     is(post($srv, { user => 'a', item => '2', type => 'play' }), 204,
        'ttl: a plays 2 after the ttl');
-    my $ids = sub { join ' ', map { $_->{id} } @{ $_[0]{items} } };
-    is($ids->($srv->json('/r?user=a&algo=itemcf&n=20')),
-       $ids->($srv->json('/r?history=2&algo=itemcf&n=20')),
+    is(ids($srv->json('/r?user=a&algo=itemcf&n=20')),
+       ids($srv->json('/r?history=2&algo=itemcf&n=20')),
        'ttl: a answers as history=2, the expired 1 is gone');
     is(status($srv)->{events}, 1, 'ttl: one event held');
     is(status($srv)->{expired}, 3, 'ttl: o1, o2 and a counted as expired');
@@ -162,8 +170,7 @@ sub status { $_[0]->json('/recsys-status')->{events} }
     is($json->encode($after->{items}), $json->encode($before->{items}),
        'events survive nginx -s reload');
 
-    copy($m2, "$model.tmp") or die "copy: $!";
-    publish("$model.tmp", $model);
+    install($m2);
     my $d;
     for (1 .. 50) {
         $d = $srv->json('/r?user=r1&algo=itemcf&n=5');
@@ -212,8 +219,7 @@ sub status { $_[0]->json('/recsys-status')->{events} }
     };
     my $serve = sub {
         my ($file, $lacks) = @_;
-        copy($file, "$model.tmp") or die "copy: $!";
-        publish("$model.tmp", $model);
+        install($file);
         for (1 .. 50) {
             my $p = $popular->();
             last if defined $lacks ? $p !~ /(?:\A| )\Q$lacks\E(?: |\z)/
@@ -231,13 +237,11 @@ sub status { $_[0]->json('/recsys-status')->{events} }
            'fixed id: the third model (without item 1) is served');
     is(post($srv, { user => 'f2', item => '5', type => 'play' }), 204,
        'fixed id: an event under the third');
-    my $ids = sub { join ' ', map { $_->{id} } @{ $_[0]{items} } };
-    is($ids->($srv->json('/r?user=f2&algo=itemcf&n=20')),
-       $ids->($srv->json('/r?history=5&algo=itemcf&n=20')),
+    is(ids($srv->json('/r?user=f2&algo=itemcf&n=20')),
+       ids($srv->json('/r?history=5&algo=itemcf&n=20')),
        'fixed id: a live 5 answers as history=5');
     $srv->finish;
-    copy($m1, "$model.tmp") or die "copy: $!";
-    publish("$model.tmp", $model);
+    install($m1);
 }
 
 # --- the zone's 15 type names across model swaps -------------------------
@@ -256,24 +260,22 @@ sub status { $_[0]->json('/recsys-status')->{events} }
                            args => ['--event-weights', 'play=1,zap=5']);
     my $swap = sub {
         my ($from, $id, $srv) = @_;
-        copy($from, "$model.tmp") or die "copy: $!";
-        publish("$model.tmp", $model);
+        install($from);
         for (1 .. 50) {
             last if $srv->json('/r?n=1')->{model} eq $id;
             select undef, undef, undef, 0.1;
         }
     };
-    my $ids = sub { join ' ', map { $_->{id} } @{ $_[0]{items} } };
     my $srv = server('zone=types:1m');
     $srv->expect_log(qr/type names are all in use/);
     $swap->($m15, 'zone-15', $srv);
     is(post($srv, [map { { user => 'x', item => '1', type => $_ } } @t15]),
        204, 'types: 15 events of 15 names');
     $swap->($mzap, 'zone-zap', $srv);
-    my $h2 = $ids->($srv->json('/r?history=2&algo=itemcf&n=20'));
+    my $h2 = ids($srv->json('/r?history=2&algo=itemcf&n=20'));
     is(post($srv, { user => 'b', item => '2', type => 'zap' }), 204,
        'types: a 16th name while the 15 are held: accepted');
-    isnt($ids->($srv->json('/r?user=b&algo=itemcf&n=20')), $h2,
+    isnt(ids($srv->json('/r?user=b&algo=itemcf&n=20')), $h2,
          'types: it has no weight (not the answer of history=2)');
     like($srv->error_log, qr/type names are all in use; events of type "zap"/,
          'types: said in the error log');
@@ -281,15 +283,14 @@ sub status { $_[0]->json('/recsys-status')->{events} }
        'types: the 15 events erased');
     is(post($srv, { user => 'c', item => '2', type => 'zap' }), 204,
        'types: zap again');
-    is($ids->($srv->json('/r?user=c&algo=itemcf&n=20')), $h2,
+    is(ids($srv->json('/r?user=c&algo=itemcf&n=20')), $h2,
        'types: now weighted: the answer of history=2');
     is(post($srv, { user => 'd', item => '2', type => 'play' }), 204,
        'types: play');
-    is($ids->($srv->json('/r?user=d&algo=itemcf&n=20')), $h2,
+    is(ids($srv->json('/r?user=d&algo=itemcf&n=20')), $h2,
        'types: play weighted too');
     $srv->finish;
-    copy($m1, "$model.tmp") or die "copy: $!";
-    publish("$model.tmp", $model);
+    install($m1);
 }
 
 # --- configuration errors -----------------------------------------------
