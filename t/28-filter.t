@@ -26,8 +26,8 @@
 # random filters (every operator, every type, one to three clauses) over
 # users, sessions, users with sessions, item=, unknown users, genre=,
 # exclude=, n and offset; then bad filters (400 naming filter), the
-# recsys_filter directive (ANDed with the request's, not to be lifted) and
-# the ETag.
+# recsys_filter directive (ANDed with the request's, not to be lifted; an
+# empty variable in it, bare and mapped as the README shows) and the ETag.
 
 use strict;
 use warnings;
@@ -129,7 +129,10 @@ my $srv = RecsysTest::start_nginx(locations => recsys_locations(
     ['/a', "$tmp/a.mdb", 'recsys_max_n 5000'],
     ['/b', "$tmp/b.mdb", 'recsys_max_n 5000'],
     ['/k', "$tmp/b.mdb", 'recsys_max_n 5000',
-     'recsys_filter "maturity<=$arg_kids"']));
+     'recsys_filter "maturity<=$arg_kids"'],
+    ['/r', "$tmp/b.mdb", 'recsys_filter "regions~$arg_c"'],
+    ['/m', "$tmp/b.mdb", 'recsys_filter "regions~$viewer_country"']),
+    http => 'map $arg_c $viewer_country { "" ZZ; default $arg_c; }');
 
 # the reference evaluator: dates as Unix seconds, like the engine's
 my %date;
@@ -607,6 +610,20 @@ is($r2->{headers}{etag}, $r1->{headers}{etag}, 'same request, same ETag');
 my $r3 = $srv->get("/k?user=$u&kids=6&filter=maturity%3E0");
 isnt($r3->{headers}{etag}, $r1->{headers}{etag},
      'the location filter changes the ETag');
+# a recsys_filter whose variable is empty: an empty alternative, 400 naming
+# filter and the error log naming recsys_filter; with the README's map to a
+# value no item has, an empty answer; with a value, the request's filter
+RecsysTest::check_error($srv, 'GET', "/r?user=$u", 400, 'bad_request',
+                        'filter', 'recsys_filter of an empty variable: 400');
+like($srv->error_log, qr/the value of recsys_filter is not a filter/,
+     'the error log names recsys_filter');
+my $m0 = $srv->json("/m?user=$u");
+is(scalar @{ $m0->{items} }, 0, 'mapped to ZZ: an empty answer');
+my @fr = map { $_->{id} } @{ $srv->json("/m?user=$u&c=FR")->{items} };
+ok(scalar @fr, 'mapped to FR: an answer');
+is("@fr", join(' ', map { $_->{id} }
+                    @{ $srv->json("/b?user=$u&filter=regions~FR")->{items} }),
+   'mapped to FR: the answer of filter=regions~FR');
 my $r4 = $srv->get("/b?user=$u&filter=maturity%3E0");
 my $r5 = $srv->get("/b?user=$u&filter=maturity%3E6");
 isnt($r4->{headers}{etag}, $r5->{headers}{etag},
