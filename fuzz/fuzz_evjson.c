@@ -8,7 +8,8 @@
  * Asserts: no crash, no sanitizer report; RECSYS_OK or RECSYS_EINVAL; a
  * refusal has a message and no events; an accepted body has 1..max
  * events, each with an item that recsys_id_valid accepts, a type of 1 to
- * RECSYS_EVJSON_TYPE_MAX bytes of UTF-8, a user that is absent or valid,
+ * RECSYS_EVJSON_TYPE_MAX bytes of UTF-8, a user that is absent or whose
+ * user_valid says what recsys_id_valid does,
  * a ts of -1 or within 0..RECSYS_EVJSON_TS_MAX, and every string inside
  * the output buffer.
  */
@@ -85,7 +86,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (ev[k].user != NULL) {
                 recsys_fuzz_inside(buf, len, ev[k].user, ev[k].user_len);
 
-                if (!recsys_id_valid(ev[k].user, ev[k].user_len)) {
+                if (!ev[k].user_seen
+                    || !ev[k].user_valid
+                       != !recsys_id_valid(ev[k].user, ev[k].user_len))
+                {
                     abort();
                 }
             }

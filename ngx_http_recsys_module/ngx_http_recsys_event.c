@@ -674,6 +674,10 @@ ngx_http_recsys_ev_check(ngx_http_request_t *r,
         } else if (ev[k].user == NULL) {
             *why = "an event needs a user";
             return NGX_DECLINED;
+
+        } else if (!ev[k].user_valid) {
+            *why = RECSYS_EVJSON_BAD_ID;
+            return NGX_DECLINED;
         }
 
         t = recsys_live_type_find(types, ev[k].type, ev[k].type_len);

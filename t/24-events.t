@@ -20,7 +20,7 @@
 # and when all negative give the per-source blend;
 # the ETag follows the live state; a body in a temporary file is read;
 # DELETE forgets; recsys_user overrides the
-# body's user; every bad body is a JSON 400 that stores nothing; 405 says
+# body's user, whatever it holds; every bad body is a JSON 400 that stores nothing; 405 says
 # Allow: POST, DELETE; /recsys-status counts the zone (JSON, Prometheus).
 
 use strict;
@@ -294,6 +294,22 @@ is(post(undef, [ev('v2', 1), ev('v2', 5, 'like'), ev('v2', 7, 'SKIP')])
     is($m2->{fallback}, 'popular', 'not to the body\'s user');
     my $e = post('/event-trusted', { item => '9', type => 'play' });
     is($e->{status}, 400, 'trusted location, no X-User: 400');
+    # the body's user is ignored whatever it holds: empty, null, over-long
+    for my $u ('""', 'null', '"' . ('u' x 300) . '"', '"b\u0000"') {
+        is(post('/event-trusted', qq({"user":$u,"item":"4","type":"play"}),
+                { 'x-user' => 'trudy' })->{status},
+           204, "trusted: a user member $u ignored");
+    }
+    my ($t) = rec('user=trudy&algo=itemcf&n=20');
+    my ($t4) = rec('history=4&algo=itemcf&n=20');
+    # one item's four plays weigh 4 (summed): item-CF scores 4 x history=4's
+    is(f4(@{ $t->{items} }),
+       f4(map { { id => $_->{id}, score => 4 * $_->{score} } }
+          @{ $t4->{items} }),
+       'the four events went to the trusted user');
+    is(post('/event-trusted', '{"user":null,"user":"x","item":"4",'
+                              . '"type":"play"}', { 'x-user' => 'trudy' })
+           ->{status}, 400, 'trusted: a repeated user member is 400');
 }
 
 # --- bad bodies: 400, nothing stored ------------------------------------
@@ -310,6 +326,9 @@ my @bad = (
     ['repeated member', '{"user":"b1","item":"1","item":"2","type":"play"}'],
     ['no type', '{"user":"b1","item":"1"}'],
     ['no user', '{"item":"1","type":"play"}'],
+    ['a null user', '{"user":null,"item":"1","type":"play"}'],
+    ['an empty user', '{"user":"","item":"1","type":"play"}'],
+    ['null misspelt', '{"user":nul,"item":"1","type":"play"}'],
     ['unknown type', '{"user":"b1","item":"1","type":"teleport"}'],
     ['over-long id', $json->encode(ev('b1', 'x' x 257))],
     ['over-long user', $json->encode(ev('u' x 257, '1'))],

@@ -280,6 +280,36 @@ recsys_evjson_ts(recsys_evjson_t *j, int64_t *ts)
 }
 
 
+/*
+ * The user member: a string of any content, or null.  Whether it is an id
+ * is the caller's to ask (ev->user_valid): a location with a trusted user
+ * ignores it, whatever it holds, as /recommend ignores a user argument.
+ */
+static int
+recsys_evjson_user(recsys_evjson_t *j, recsys_evjson_event_t *ev)
+{
+    if (ev->user_seen) {
+        return recsys_evjson_fail(j, "a member is repeated");
+    }
+
+    ev->user_seen = 1;
+    recsys_evjson_space(j);
+
+    if (j->end - j->p >= 4 && memcmp(j->p, "null", 4) == 0) {
+        j->p += 4;
+        return RECSYS_OK;
+    }
+
+    if (recsys_evjson_string(j, &ev->user, &ev->user_len) != RECSYS_OK) {
+        return RECSYS_EINVAL;
+    }
+
+    ev->user_valid = recsys_id_valid(ev->user, ev->user_len);
+
+    return RECSYS_OK;
+}
+
+
 /* A member's value by its name; each name at most once. */
 static int
 recsys_evjson_member(recsys_evjson_t *j, const char *name, size_t name_len,
@@ -297,10 +327,10 @@ recsys_evjson_member(recsys_evjson_t *j, const char *name, size_t name_len,
     }
 
     if (name_len == 4 && memcmp(name, "user", 4) == 0) {
-        s = &ev->user;
-        len = &ev->user_len;
+        return recsys_evjson_user(j, ev);
+    }
 
-    } else if (name_len == 4 && memcmp(name, "item", 4) == 0) {
+    if (name_len == 4 && memcmp(name, "item", 4) == 0) {
         s = &ev->item;
         len = &ev->item_len;
 
@@ -329,8 +359,7 @@ recsys_evjson_member(recsys_evjson_t *j, const char *name, size_t name_len,
     }
 
     return recsys_id_valid(*s, *len)
-           ? RECSYS_OK : recsys_evjson_fail(j, "an id must be 1 to 256 "
-                                               "bytes of UTF-8");
+           ? RECSYS_OK : recsys_evjson_fail(j, RECSYS_EVJSON_BAD_ID);
 }
 
 

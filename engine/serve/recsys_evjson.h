@@ -5,7 +5,9 @@
  * optional white space around tokens and nothing after the value.  An
  * event has exactly these members, each at most once:
  *
- *   "user": string   1 to RECSYS_ID_MAX bytes (recsys_id_valid); optional
+ *   "user": string   optional; any string, or null (as if absent): whether
+ *                    it is an id (recsys_id_valid) is said in user_valid,
+ *                    and only a location without a trusted user needs one
  *   "item": string   1 to RECSYS_ID_MAX bytes; required
  *   "type": string   1 to RECSYS_EVJSON_TYPE_MAX bytes; required
  *   "ts":   integer  Unix seconds, 0 to 2^40; optional
@@ -27,15 +29,20 @@
 #define RECSYS_EVJSON_TYPE_MAX  32
 #define RECSYS_EVJSON_TS_MAX    ((int64_t) 1 << 40)
 
+/* the refusal of an id that recsys_id_valid does not accept */
+#define RECSYS_EVJSON_BAD_ID    "an id must be 1 to 256 bytes of UTF-8"
+
 
 typedef struct {
-    const char  *user;          /* NULL: no user member */
+    const char  *user;          /* NULL: no user member, or null */
     const char  *item;
     const char  *type;
     size_t       user_len;
     size_t       item_len;
     size_t       type_len;
     int64_t      ts;            /* -1: no ts member */
+    int          user_seen;     /* a user member was read (null too) */
+    int          user_valid;    /* user is an id (recsys_id_valid) */
 } recsys_evjson_event_t;
 
 
