@@ -321,6 +321,26 @@ ngx_http_recsys_prediction(ngx_http_request_t *r, recsys_model_t *model,
 }
 
 
+/* A copy of a NUL-terminated name in the pool, or NULL. */
+static const char *
+ngx_http_recsys_pool_name(ngx_pool_t *pool, const char *name)
+{
+    size_t   len;
+    u_char  *copy;
+
+    len = ngx_strlen(name);
+
+    copy = ngx_pnalloc(pool, len + 1);
+    if (copy == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(copy, name, len + 1);
+
+    return (const char *) copy;
+}
+
+
 /*
  * Sends a query's result, with what the $recsys_* variables and the
  * counters need to know of it.
@@ -330,8 +350,6 @@ ngx_http_recsys_answer(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, recsys_model_t *model, ngx_str_t *user,
     ngx_str_t *item, const recsys_query_t *q, recsys_result_t *res)
 {
-    size_t                  len;
-    u_char                 *id;
     ngx_http_recsys_ctx_t  *ctx;
 
     ctx = ngx_palloc(r->pool, sizeof(ngx_http_recsys_ctx_t));
@@ -339,16 +357,19 @@ ngx_http_recsys_answer(ngx_http_request_t *r,
         return ngx_http_recsys_no_memory(r);
     }
 
-    /* the model may be replaced after this request: copy its id */
-    len = ngx_strlen(recsys_model_id(model));
-    id = ngx_pnalloc(r->pool, len + 1);
-    if (id == NULL) {
+    /*
+     * the model may be replaced before the log phase reads these: its id
+     * and the algorithm's name (an imported source's is in the model's
+     * map) are copied
+     */
+    ctx->model = ngx_http_recsys_pool_name(r->pool, recsys_model_id(model));
+    ctx->algo = ngx_http_recsys_pool_name(r->pool,
+                    recsys_query_algo_model_name(model, res->algo));
+
+    if (ctx->model == NULL || ctx->algo == NULL) {
         return ngx_http_recsys_no_memory(r);
     }
 
-    ngx_memcpy(id, recsys_model_id(model), len + 1);
-    ctx->model = (const char *) id;
-    ctx->algo = recsys_query_algo_model_name(model, res->algo);
     ctx->fallback = recsys_query_fallback_name(res->fallback);
     ctx->count = res->n;
     ctx->overrides = q->overrides != NULL ? q->overrides->version : 0;

@@ -10,7 +10,8 @@
 # copy of the parts imports the same lists; broken inputs fail naming
 # FILE:LINE (or the missing _SUCCESS) and publish nothing; w_<name>= of an
 # imported source is read after any number of unknown w_ arguments,
-# percent-decoded, and refused when also given as w_importN.
+# percent-decoded, and refused when also given as w_importN; $recsys_algo
+# of an imported source is logged whole after its model was replaced.
 
 use strict;
 use warnings;
@@ -20,8 +21,10 @@ use lib "$FindBin::Bin/lib";
 
 use File::Copy qw(copy);
 use IO::Compress::Gzip qw(gzip $GzipError);
+use IO::Socket::INET;
 use JSON::PP;
 use Test::More;
+use Time::HiRes qw(sleep);
 use RecsysTest qw(build_model tmpdir builder write_file check_error);
 
 RecsysTest::skip_unless_built();
@@ -256,5 +259,44 @@ check_error($srv, 'GET', '/recommend?user=1&w_import1=1&w_spark_als=2', 400,
             'bad_request', 'w_spark_als');
 
 $srv->finish;
+
+# $recsys_algo of an imported source, logged after the model it came from
+# was replaced while the answer was still being sent (at 100 bytes a
+# second): the log has the name and the worker lives
+{
+    copy("$tmp/imp.mdb", "$tmp/swap.mdb") or die;
+    my $slow = RecsysTest::start_nginx(
+        http => '    log_format algo "$recsys_algo $recsys_model";',
+        locations => RecsysTest::recsys_locations(['= /recommend',
+            "$tmp/swap.mdb", 'recsys_reload_interval 100ms']) . '
+        location = /slow {
+            recsys;
+            recsys_model ' . "$tmp/swap.mdb" . ';
+            recsys_reload_interval 100ms;
+            limit_rate 100;
+            access_log ' . RecsysTest::tmpdir() . '/algo.log algo;
+        }');
+    my ($log) = $slow->{conf} =~ /access_log (\S+) algo;/;
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => $slow->port, Proto => 'tcp')
+        or die "connect: $!";
+    print $sock "GET /slow?user=1&algo=spark_als&n=3 HTTP/1.0\r\n\r\n";
+    sleep 0.5;
+    copy("$tmp/imp-gz.mdb", "$tmp/swap.next") or die;
+    RecsysTest::publish("$tmp/swap.next", "$tmp/swap.mdb");
+    sleep 0.3;
+    my $d = $slow->json('/recommend?user=1');
+    is(ref $d->{items}, 'ARRAY', 'the next request answers from the new file');
+    local $/;
+    my $body = <$sock>;
+    like($body // '', qr/\A(?:HTTP\/1\.1 200).*"algo":"spark_als"/s,
+         'the slow answer arrived whole');
+    close $sock;
+    sleep 0.2;
+    like(RecsysTest::slurp($log) // '', qr/^spark_als import-1$/m,
+         '$recsys_algo logged after the swap: the imported name');
+    unlike($slow->error_log, qr/exited on signal/, 'no worker died');
+    $slow->finish;
+}
 
 done_testing();
