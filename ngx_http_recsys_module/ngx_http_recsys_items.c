@@ -6,7 +6,8 @@
  *                 (engine/serve/recsys_items.h)
  *   genre=G[,G]   only items with any of these genres
  *   n, offset     the page (as for /recommend)
- *   id=ID[,ID]    these items, in this order (unknown ids left out);
+ *   id=ID[,ID]    these items, in this order (unknown and hidden ids left
+ *                 out);
  *                 q, genre and offset do not apply
  *   meta=1        the model instead: counts, genres, algorithms
  *
@@ -119,11 +120,30 @@ ngx_http_recsys_items_meta(ngx_http_request_t *r, recsys_model_t *model,
 }
 
 
-/* The search or listing of q, genre, n and offset. */
+/* The items of id= less those the overrides hide, in place. */
+static uint32_t
+ngx_http_recsys_items_visible(uint32_t *ids, uint32_t n,
+    const recsys_ovr_view_t *view)
+{
+    uint32_t  k, kept;
+
+    kept = 0;
+
+    for (k = 0; k < n; k++) {
+        if (!recsys_ovr_hidden(view, ids[k])) {
+            ids[kept++] = ids[k];
+        }
+    }
+
+    return kept;
+}
+
+
+/* The search or listing of q, genre, n and offset, without hidden items. */
 static ngx_int_t
 ngx_http_recsys_items_find(ngx_http_request_t *r, recsys_model_t *model,
     ngx_http_recsys_args_t *args, ngx_http_recsys_items_args_t *ia,
-    recsys_items_result_t *res)
+    const recsys_ovr_view_t *view, recsys_items_result_t *res)
 {
     int                    rc;
     recsys_alloc_t         alloc;
@@ -147,6 +167,7 @@ ngx_http_recsys_items_find(ngx_http_request_t *r, recsys_model_t *model,
 
     iq.q = ia->has_q ? (const char *) ia->q.data : NULL;
     iq.q_len = ia->has_q ? ia->q.len : 0;
+    iq.overrides = view;
     iq.n = (uint32_t) args->n;
     iq.offset = (uint32_t) args->offset;
 
@@ -169,6 +190,7 @@ ngx_http_recsys_items_handler(ngx_http_request_t *r)
     const char                    *bad;
     const uint32_t                *ids;
     recsys_model_t                *model;
+    const recsys_ovr_view_t       *view;
     recsys_items_result_t          res;
     ngx_http_recsys_args_t         args;
     ngx_http_recsys_loc_conf_t    *rlcf;
@@ -208,6 +230,12 @@ ngx_http_recsys_items_handler(ngx_http_request_t *r)
                                     recsys_strerror(RECSYS_ENOMODEL));
     }
 
+    /* a takedown holds here too: hidden items are neither found nor shown */
+    if (ngx_http_recsys_overrides_view(r, rlcf->overrides, &view) != NGX_OK) {
+        return ngx_http_recsys_fail(r, RECSYS_ENOMEM,
+                                    recsys_strerror(RECSYS_ENOMEM));
+    }
+
     if (ia.meta) {
         body = ngx_http_recsys_items_meta(r, model, &len);
 
@@ -219,10 +247,12 @@ ngx_http_recsys_items_handler(ngx_http_request_t *r)
                                         recsys_strerror(RECSYS_ENOMEM));
         }
 
+        /* the pool's array, filtered in place */
+        n_ids = ngx_http_recsys_items_visible((uint32_t *) ids, n_ids, view);
         body = ngx_http_recsys_items_render(r, model, ids, n_ids, 0, &len);
 
     } else {
-        rc = ngx_http_recsys_items_find(r, model, &args, &ia, &res);
+        rc = ngx_http_recsys_items_find(r, model, &args, &ia, view, &res);
 
         if (rc == RECSYS_ENOTFOUND) {
             return ngx_http_recsys_fail(r, RECSYS_ENOTFOUND,

@@ -7,8 +7,9 @@
 # answered exactly as a brute-force reference computed here from the
 # files: a title matches when q occurs in it with ASCII letters
 # lowercased; matches at a word start first, then the others; each group
-# by distinct users (most first), then id.  Also id=, meta=1 and the input
-# policy (400 JSON naming the argument).
+# by distinct users (most first), then id; 2,000 more where the overrides
+# hide one item in ten (never found, listed, counted or shown by id=).
+# Also id=, meta=1 and the input policy (400 JSON naming the argument).
 
 use strict;
 use warnings;
@@ -77,13 +78,28 @@ close $log;
 my $model = build_model(interactions => "$dir/interactions.csv",
                         items => "$dir/items.csv", model_id => 'items-1');
 
+# takedowns: one item in ten hidden by the overrides file of a second
+# location (/hid)
+my %hidden;
+for my $id (@ids) {
+    $hidden{$id} = 1 if rand() < 0.1;
+}
+RecsysTest::write_file("$dir/overrides.txt",
+                       join('', map { "hide $_\n" } sort keys %hidden));
+
 my $srv = RecsysTest::start_nginx(
     http => "    recsys_model $model;\n",
-    locations => <<'EOF');
+    locations => <<"EOF");
         location = /items {
             recsys_items;
             recsys_max_n 100;
             recsys_max_list 20;
+        }
+        location = /hid {
+            recsys_items;
+            recsys_max_n 100;
+            recsys_max_list 20;
+            recsys_overrides $dir/overrides.txt;
         }
 EOF
 
@@ -93,10 +109,11 @@ my @order = sort { ($users_of{$b} // 0) <=> ($users_of{$a} // 0) || $a cmp $b }
 my %lc_title = map { $_ => ($title{$_} =~ tr/A-Z/a-z/r) } @ids;
 
 sub reference {
-    my ($q, $genre, $n, $offset) = @_;
+    my ($q, $genre, $n, $offset, $hide) = @_;
     my $lq = $q =~ tr/A-Z/a-z/r;
     my (@g0, @g1);
     for my $id (@order) {
+        next if $hide && $hidden{$id};
         next if defined $genre && !grep { $_ eq $genre } @{ $igenres{$id} };
         my $t = $lc_title{$id};
         my ($pos, $group) = (-1, undef);
@@ -142,13 +159,15 @@ sub random_query {
 }
 
 my ($bad, $checked) = (0, 0);
-for my $k (1 .. 10000) {
+for my $k (1 .. 12000) {
     my $q = random_query();
     my $genre = rand() < 0.2 ? $genres[rand @genres] : undef;
     my $n = rand() < 0.5 ? 10 : 1 + int rand 100;
     my $offset = rand() < 0.7 ? 0 : int rand 40;
-    my ($want, $more) = reference($q, $genre, $n, $offset);
-    my $path = '/items?q=' . enc($q) . "&n=$n&offset=$offset"
+    my $hide = $k > 10000;      # the last 2,000 where items are hidden
+    my ($want, $more) = reference($q, $genre, $n, $offset, $hide);
+    my $path = ($hide ? '/hid' : '/items') . '?q=' . enc($q)
+               . "&n=$n&offset=$offset"
                . (defined $genre ? '&genre=' . enc($genre) : '');
     my ($d, $res) = $srv->json($path);
     my @got = map { $_->{id} } @{ $d->{items} || [] };
@@ -183,6 +202,20 @@ utf8::decode(my $t1 = $title{i00001});
 is($d->{items}[1]{title}, $t1, 'id=: the title');
 is_deeply($d->{items}[1]{genres}, $igenres{i00001}, 'id=: the genres');
 is($d->{model}, 'items-1', 'the model id');
+
+# hidden items: never listed, found or shown by id=
+($d) = $srv->json('/hid?n=100&offset=5');
+($want) = reference('', undef, 100, 5, 1);
+is_deeply([map { $_->{id} } @{ $d->{items} }], $want,
+          'hidden: the catalogue order without them, paged');
+ok(scalar(grep { $hidden{$_} } @{ (reference('', undef, 100, 5))[0] }),
+   'fixture: the unfiltered page holds hidden items');
+my @two = ((grep { $hidden{$_} } @ids)[0], (grep { !$hidden{$_} } @ids)[0]);
+($d) = $srv->json("/hid?id=$two[0],$two[1]");
+is_deeply([map { $_->{id} } @{ $d->{items} }], [$two[1]],
+          'hidden: id= leaves the hidden one out');
+($d) = $srv->json("/items?id=$two[0],$two[1]");
+is(scalar @{ $d->{items} }, 2, 'without the overrides: both');
 
 # meta=1
 ($d) = $srv->json('/items?meta=1');

@@ -261,7 +261,8 @@ recsys_items_search(const recsys_model_t *model,
     f.item_genres = recsys_model_list(model, RECSYS_L_ITEM_GENRES);
     f.genres = iq->genres;
     f.n_genres = iq->n_genres;
-    fp = iq->n_genres > 0 ? &f : NULL;
+    f.overrides = iq->overrides;
+    fp = iq->n_genres > 0 || iq->overrides != NULL ? &f : NULL;
 
     q = alloc->alloc(alloc->ctx, iq->q_len + 1);
     if (q == NULL) {

@@ -10,7 +10,8 @@
  * catalogue order (the "popular" row: distinct users, most first, then
  * the item's natural id order; items nobody chose last, by id).  Without
  * q every item matches, in the catalogue order.  A genre list keeps the
- * items that carry any of its genres.
+ * items that carry any of its genres.  Items the overrides hide are never
+ * listed, found or counted.
  *
  * The work of a search is bounded: the titles holding q are one range of
  * the sorted suffixes, found by binary search; a range of at most
@@ -29,18 +30,20 @@
 #include "recsys_alloc.h"
 #include "recsys_items_index.h"
 #include "recsys_model.h"
+#include "recsys_overrides.h"
 
 
 #define RECSYS_ITEMS_COLLECT  4096
 
 
 typedef struct {
-    const char           *q;            /* NULL or len 0: every item */
-    size_t                q_len;
-    const uint32_t       *genres;       /* keep items with any of these */
-    uint32_t              n_genres;     /* 0: no genre filter */
-    uint32_t              n;
-    uint32_t              offset;
+    const char               *q;            /* NULL or len 0: every item */
+    size_t                    q_len;
+    const uint32_t           *genres;       /* keep items with any of these */
+    uint32_t                  n_genres;     /* 0: no genre filter */
+    const recsys_ovr_view_t  *overrides;    /* hidden items; NULL: none */
+    uint32_t                  n;
+    uint32_t                  offset;
 } recsys_items_query_t;
 
 
