@@ -201,6 +201,7 @@ cmd_test() {
     # runs the builder under script(1) for a terminal
     install_packages chromium bsdutils
     install_packages python3-distributed    # t/45: the Dask driver
+    install_packages strace                 # t/22: an open held while a worker exits
     if [ "$sanitize" = 1 ]; then
         say "sanitizer build (ASan+UBSan) in $BUILD/sanitize"
         build_engine "$BUILD/sanitize" 1

@@ -143,6 +143,17 @@ ngx_http_recsys_store_close(ngx_http_recsys_store_t *store, ngx_log_t *log)
         ngx_del_timer(&store->verify_ev);
     }
 
+    if (store->opening) {
+        /*
+         * the worker exits while a thread opens the next file: it leaves
+         * the step alive, so the file is no suspect (the pid left behind
+         * would have the next workers quarantine a good file); the thread's
+         * model goes with the process
+         */
+        ngx_http_recsys_files_leave(store->files, &store->open_job.id, 0);
+        store->opening = 0;
+    }
+
     recsys_verify_close(store->verify);
     store->verify = NULL;
     recsys_model_close(store->model);
