@@ -13,7 +13,8 @@
 # one seen in (season, episode) order, with the score of the series' first
 # item, and no slot when that episode does not exist or is excluded or out
 # of genre=; then paginated.  Also: the session S1E2, S1E3 of "Embervale"
-# answers S1E4 first, and no answer holds two items of one series.
+# answers S1E4 first (and with item=S1E4, no Embervale slot), and no answer
+# holds two items of one series.
 
 use strict;
 use warnings;
@@ -200,6 +201,20 @@ is($bad, 0, '400 requests: one slot per series, the next episode of a '
             . 'sessions checked slot by slot)');
 is($dups, 0, 'no answer holds two items of one series');
 is($cw, 0, 'no answer repeats a session episode');
+
+# item= of the next episode: more like it is never it, so the series that
+# it continues has no slot (the item is the request's, not an excluded one:
+# the random requests above rarely ask for it)
+SKIP: {
+    skip 'no Embervale in this sample', 2 if grep { !defined } @e;
+    for my $algo (qw(hybrid itemcf)) {
+        my $d = $srv->json("/s?history=$e[0],$e[1]&item=$e[2]&algo=$algo"
+                           . '&n=50');
+        is(scalar(grep { ($series{ $_->{id} } // '') eq $series{ $e[2] } }
+                  @{ $d->{items} }),
+           0, "item= S1E4 after S1E2, S1E3 ($algo): no Embervale slot");
+    }
+}
 
 $srv->finish;
 

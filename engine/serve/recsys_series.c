@@ -42,12 +42,20 @@ recsys_series_has_seen(const recsys_series_seen_t *s, uint32_t item)
 }
 
 
-/* Whether the request keeps item apart from what the viewer has seen. */
+/*
+ * Whether the request keeps item apart from what the viewer has seen: not
+ * the item= of the request (more like an item is never the item itself),
+ * not excluded, and passing the filters.
+ */
 static int
 recsys_series_keeps(const recsys_qctx_t *c, uint32_t item)
 {
     uint32_t         k;
     recsys_filter_t  f;
+
+    if (item == c->q->item) {
+        return 0;
+    }
 
     for (k = 0; k < c->q->n_exclude; k++) {
         if (c->q->exclude[k] == item) {
