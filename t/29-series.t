@@ -13,8 +13,9 @@
 # one seen in (season, episode) order, with the score of the series' first
 # item, and no slot when that episode does not exist or is excluded or out
 # of genre=; then paginated.  Also: the session S1E2, S1E3 of "Embervale"
-# answers S1E4 first (and with item=S1E4, no Embervale slot), and no answer
-# holds two items of one series.
+# answers S1E4 first (and with item=S1E4, no Embervale slot; with a pin of
+# its last episode, the pin instead), and no answer holds two items of one
+# series.
 
 use strict;
 use warnings;
@@ -85,13 +86,18 @@ build_model(interactions => "$tmp/g/interactions.csv",
 build_model(interactions => "$tmp/g/interactions.csv",
             items => "$tmp/plain.csv", out => "$tmp/p.mdb", model_id => 'p');
 
-my $srv = RecsysTest::start_nginx(locations => recsys_locations(
-    ['/s', "$tmp/s.mdb", 'recsys_max_n 5000'],
-    ['/p', "$tmp/p.mdb", 'recsys_max_n 5000']));
-
-# the acceptance check: Embervale S1E2, S1E3 -> S1E4 first
+# a pin of Embervale's last episode at position 2 (the /o location)
 my %by_title = reverse %title;
 my @e = map { $by_title{"Embervale S1E$_"} } 2 .. 4;
+my @ember = defined $e[0] ? @{ $eps{ $series{ $e[0] } } } : ();
+write_file("$tmp/pins.txt", @ember ? "pin $ember[-1] 2\n" : '');
+
+my $srv = RecsysTest::start_nginx(locations => recsys_locations(
+    ['/s', "$tmp/s.mdb", 'recsys_max_n 5000'],
+    ['/p', "$tmp/p.mdb", 'recsys_max_n 5000'],
+    ['/o', "$tmp/s.mdb", "recsys_overrides $tmp/pins.txt"]));
+
+# the acceptance check: Embervale S1E2, S1E3 -> S1E4 first
 SKIP: {
     skip 'no Embervale in this sample', 2 if grep { !defined } @e;
     my $d = $srv->json("/s?history=$e[0],$e[1]");
@@ -201,6 +207,24 @@ is($bad, 0, '400 requests: one slot per series, the next episode of a '
             . 'sessions checked slot by slot)');
 is($dups, 0, 'no answer holds two items of one series');
 is($cw, 0, 'no answer repeats a session episode');
+
+# a pinned episode takes its series' one slot: the answer is the unpinned
+# one without its Embervale item (S1E4 here, continue watching), the pin
+# at position 2
+SKIP: {
+    skip 'no Embervale in this sample', 3 if grep { !defined } @e;
+    my @plain = map { $_->{id} }
+                @{ $srv->json("/s?history=$e[0],$e[1]&n=20")->{items} };
+    my @pinned = map { $_->{id} }
+                 @{ $srv->json("/o?history=$e[0],$e[1]&n=10")->{items} };
+    is($plain[0], $e[2], 'fixture: S1E4 holds the series\' slot unpinned');
+    my @want = grep { ($series{$_} // '') ne $series{ $e[0] } } @plain;
+    splice @want, 1, 0, $ember[-1];
+    is("@pinned", "@want[0 .. 9]",
+       'a pinned episode: its series\' slot, the other episode gone');
+    is(scalar(grep { ($series{$_} // '') eq $series{ $e[0] } } @pinned), 1,
+       'one Embervale item with the pin');
+}
 
 # item= of the next episode: more like it is never it, so the series that
 # it continues has no slot (the item is the request's, not an excluded one:

@@ -12,7 +12,9 @@
  * scores of a page without diversity still never rise, and its
  * explanation when the pool held it (an empty one otherwise).  A pin past
  * the end of a short list lands at its end.  A pin with a filter counts
- * only in the requests whose filter has the pin's clauses.
+ * only in the requests whose filter has the pin's clauses.  A pinned
+ * episode takes its series' one slot: the pool's item of that series
+ * leaves the page, and a later pin of the same series does not apply.
  */
 
 #include <string.h>
@@ -159,15 +161,44 @@ recsys_rerank_find(const recsys_qctx_t *c, uint32_t item)
 }
 
 
+/* The series of an item, RECSYS_NO_INDEX for none. */
+static uint32_t
+recsys_rerank_series(const recsys_qctx_t *c, uint32_t item)
+{
+    return recsys_model_item_facts(c->m)[item].series;
+}
+
+
+/* Whether the pool's item gives way to the pins: pinned, or of a series
+ * that a pin holds (an answer holds one item of a series). */
+static int
+recsys_rerank_yields(const recsys_qctx_t *c, uint32_t item,
+    const recsys_itemset_t *pinned, const recsys_itemset_t *series)
+{
+    uint32_t  s;
+
+    if (recsys_itemset_has(pinned, item)) {
+        return 1;
+    }
+
+    s = recsys_rerank_series(c, item);
+
+    return s != RECSYS_NO_INDEX && recsys_itemset_has(series, s);
+}
+
+
 /*
  * The pins that apply to this request (indexes into v->pins, at most
- * need of them) into use[], their items into the set pinned.
+ * need of them) into use[], their items into the set pinned and their
+ * series into the set series (a later pin of a series already pinned does
+ * not apply).
  */
 static uint32_t
 recsys_rerank_eligible(recsys_qctx_t *c, const recsys_ovr_view_t *v,
-    uint32_t need, uint32_t *use, recsys_itemset_t *pinned)
+    uint32_t need, uint32_t *use, recsys_itemset_t *pinned,
+    recsys_itemset_t *series)
 {
-    uint32_t                 k, n;
+    uint32_t                 k, n, s;
     const recsys_ovr_pin_t  *p;
 
     n = 0;
@@ -190,6 +221,16 @@ recsys_rerank_eligible(recsys_qctx_t *c, const recsys_ovr_view_t *v,
             && !recsys_filter_pass(&c->filter, p->item))
         {
             continue;
+        }
+
+        s = recsys_rerank_series(c, p->item);
+
+        if (s != RECSYS_NO_INDEX) {
+            if (recsys_itemset_has(series, s)) {
+                continue;
+            }
+
+            recsys_itemset_add(series, s);
         }
 
         use[n++] = k;
@@ -233,7 +274,7 @@ recsys_rerank_pins(recsys_qctx_t *c, const recsys_ovr_view_t *v,
     uint32_t                 n_use, e, i, pos, *use;
     recsys_why_t            *wout;
     recsys_scored_t         *out;
-    recsys_itemset_t         pinned;
+    recsys_itemset_t         pinned, series;
     const recsys_ovr_pin_t  *p;
 
     use = c->a->alloc(c->a->ctx, (size_t) need * sizeof(uint32_t));
@@ -245,14 +286,15 @@ recsys_rerank_pins(recsys_qctx_t *c, const recsys_ovr_view_t *v,
 
     if (use == NULL || out == NULL || placed == NULL
         || (*why != NULL && wout == NULL)
-        || recsys_itemset_init(&pinned, need, c->a) != RECSYS_OK)
+        || recsys_itemset_init(&pinned, need, c->a) != RECSYS_OK
+        || recsys_itemset_init(&series, need, c->a) != RECSYS_OK)
     {
         return RECSYS_ENOMEM;
     }
 
     memset(placed, 0, need);
 
-    n_use = recsys_rerank_eligible(c, v, need, use, &pinned);
+    n_use = recsys_rerank_eligible(c, v, need, use, &pinned, &series);
     if (n_use == 0) {
         return RECSYS_OK;
     }
@@ -261,7 +303,9 @@ recsys_rerank_pins(recsys_qctx_t *c, const recsys_ovr_view_t *v,
     e = 0;
 
     for (pos = 0; pos < need; pos++) {
-        while (i < c->have && recsys_itemset_has(&pinned, c->out[i].item)) {
+        while (i < c->have
+               && recsys_rerank_yields(c, c->out[i].item, &pinned, &series))
+        {
             i++;
         }
 
