@@ -4,8 +4,9 @@
  *
  * Feeds: u8, u8: recsys_max_n and recsys_max_list (1..256 each), then the
  * rest as r->args, in a buffer of exactly its length, to
- * ngx_http_recsys_parse_args and then to ngx_http_recsys_items_args (the
- * arguments only /items reads, ngx_http_recsys_items_args.c).
+ * ngx_http_recsys_parse_args, as /recommend and as /items, and then to
+ * ngx_http_recsys_items_args (the arguments only /items reads,
+ * ngx_http_recsys_items_args.c).
  * Asserts: no crash, no sanitizer report; NGX_OK or NGX_DECLINED (a
  * shortage of memory never happens here); a decline names in args->bad
  * one of the module's argument names (what the 400 answer will print);
@@ -169,16 +170,38 @@ recsys_fuzz_accepted(ngx_http_recsys_args_t *args,
 
 
 /*
- * The arguments of /items on the same string: a decline names q, id or
- * meta; an accepted q is 1 to 256 bytes, q and id within their buffers.
+ * The arguments of /items on the same string: the shared parser in its
+ * /items mode declines naming only n, offset or genre (every other
+ * argument of /recommend is unknown there), and accepts whatever /recommend
+ * accepts; then a decline names q, id or meta; an accepted q is 1 to 256
+ * bytes, q and id within their buffers.
  */
 static void
 recsys_fuzz_items(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
-    const u_char *q, size_t len)
+    const u_char *q, size_t len, ngx_int_t recommend)
 {
     ngx_int_t                      rc;
     const char                    *bad;
+    ngx_http_recsys_args_t         args;
     ngx_http_recsys_items_args_t   ia;
+
+    rc = ngx_http_recsys_parse_args(r, rlcf, 1, &args);
+
+    if (rc == NGX_DECLINED) {
+        if (args.bad == NULL || (ngx_strcmp(args.bad, "n") != 0
+                                 && ngx_strcmp(args.bad, "offset") != 0
+                                 && ngx_strcmp(args.bad, "genre") != 0))
+        {
+            recsys_fuzz_fail("/items: a 400 naming no argument of /items");
+        }
+
+        if (recommend == NGX_OK) {
+            recsys_fuzz_fail("/items: a 400 for what /recommend accepts");
+        }
+
+    } else if (rc != NGX_OK) {
+        recsys_fuzz_fail("/items: neither NGX_OK nor NGX_DECLINED");
+    }
 
     bad = NULL;
     rc = ngx_http_recsys_items_args(r, rlcf, &ia, &bad);
@@ -236,7 +259,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r.args.data = q;
     r.args.len = size - 2;
 
-    rc = ngx_http_recsys_parse_args(&r, &rlcf, &args);
+    rc = ngx_http_recsys_parse_args(&r, &rlcf, 0, &args);
 
     if (rc == NGX_DECLINED) {
         if (args.bad == NULL || !recsys_fuzz_known_name(args.bad)) {
@@ -250,7 +273,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         recsys_fuzz_fail("neither NGX_OK nor NGX_DECLINED");
     }
 
-    recsys_fuzz_items(&r, &rlcf, q, size - 2);
+    recsys_fuzz_items(&r, &rlcf, q, size - 2, rc);
 
     recsys_fuzz_free_all();
     free(q);

@@ -9,7 +9,8 @@
  * diversity one from 0 to 1; filter is at most 4096 bytes of UTF-8 (its
  * syntax is the engine's to check); strict is 0 or 1.  A violation names
  * the argument in args->bad and never echoes the input.
- * Unknown arguments are ignored.
+ * Unknown arguments are ignored; for /items, every one but n, offset and
+ * genre (its own q, id and meta are ngx_http_recsys_items_args.c's).
  */
 
 #include "ngx_http_recsys_module.h"
@@ -506,9 +507,19 @@ ngx_http_recsys_named_weights(ngx_http_request_t *r, recsys_model_t *model,
 }
 
 
+/* The arguments of /items among /recommend's: n, offset and genre. */
+static ngx_uint_t
+ngx_http_recsys_items_arg_known(ngx_http_recsys_arg_e k)
+{
+    return k == NGX_HTTP_RECSYS_ARG_N || k == NGX_HTTP_RECSYS_ARG_OFFSET
+           || k == NGX_HTTP_RECSYS_ARG_GENRE;
+}
+
+
 ngx_int_t
 ngx_http_recsys_parse_args(ngx_http_request_t *r,
-    ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args)
+    ngx_http_recsys_loc_conf_t *rlcf, ngx_uint_t items,
+    ngx_http_recsys_args_t *args)
 {
     u_char                 *p, *last, *amp, *eq;
     int                     s;
@@ -543,6 +554,13 @@ ngx_http_recsys_parse_args(ngx_http_request_t *r,
          * user= is not an argument at all, however often it comes */
         if (k == NGX_HTTP_RECSYS_ARG_USER && rlcf->user != NULL) {
             k = NGX_HTTP_RECSYS_ARG_UNKNOWN;
+        }
+
+        /* /items: the arguments of /recommend it does not read are
+         * unknown there, so ignored */
+        if (items && !ngx_http_recsys_items_arg_known(k)) {
+            p = amp + 1;
+            continue;
         }
 
         if (k == NGX_HTTP_RECSYS_ARG_UNKNOWN) {

@@ -463,7 +463,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
     rlcf = ngx_http_get_module_loc_conf(r, ngx_http_recsys_module);
     ngx_http_recsys_counters(r)->requests++;
 
-    rc = ngx_http_recsys_parse_args(r, rlcf, &args);
+    rc = ngx_http_recsys_parse_args(r, rlcf, 0, &args);
     if (rc == NGX_ERROR) {
         return ngx_http_recsys_no_memory(r);
     }

@@ -208,7 +208,7 @@ ngx_http_recsys_items_handler(ngx_http_request_t *r)
     rlcf = ngx_http_get_module_loc_conf(r, ngx_http_recsys_module);
     ngx_http_recsys_counters(r)->requests++;
 
-    rc = ngx_http_recsys_parse_args(r, rlcf, &args);
+    rc = ngx_http_recsys_parse_args(r, rlcf, 1, &args);
     bad = args.bad;
 
     if (rc == NGX_OK) {

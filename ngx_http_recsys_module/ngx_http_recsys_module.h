@@ -184,7 +184,8 @@ extern ngx_module_t  ngx_http_recsys_module;
 
 /* ngx_http_recsys_args.c */
 ngx_int_t ngx_http_recsys_parse_args(ngx_http_request_t *r,
-    ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args);
+    ngx_http_recsys_loc_conf_t *rlcf, ngx_uint_t items,
+    ngx_http_recsys_args_t *args);
 ngx_int_t ngx_http_recsys_named_weights(ngx_http_request_t *r,
     recsys_model_t *model, ngx_http_recsys_args_t *args);
 ngx_int_t ngx_http_recsys_decode_id(ngx_http_request_t *r, ngx_str_t *src,

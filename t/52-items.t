@@ -9,7 +9,8 @@
 # lowercased; matches at a word start first, then the others; each group
 # by distinct users (most first), then id; 2,000 more where the overrides
 # hide one item in ten (never found, listed, counted or shown by id=).
-# Also id=, meta=1 and the input policy (400 JSON naming the argument).
+# Also id=, meta=1 and the input policy (400 JSON naming the argument;
+# /recommend's other arguments are unknown here, so ignored).
 
 use strict;
 use warnings;
@@ -236,6 +237,16 @@ for my $case (['q=%ZZ', 'q'], ['q=', 'q'], ['q=a&q=b', 'q'],
     my ($e, $res) = $srv->json("/items?$case->[0]");
     is($res->{status}, 400, "$case->[0]: 400");
     is($e->{message}, "invalid argument: $case->[1]", "$case->[0]: names $case->[1]");
+}
+# the arguments of /recommend that /items does not read are unknown here,
+# so ignored, whatever they hold
+{
+    my ($plain) = $srv->json('/items?q=shadow&n=5');
+    my ($other, $r) = $srv->json('/items?q=shadow&n=5&user=&diversity=5'
+                                 . '&algo=nope&exclude=a,,b&w_itemcf=99'
+                                 . '&strict=2&history=&filter=%FF');
+    is($r->{status}, 200, '/recommend\'s arguments with bad values: 200');
+    is_deeply($other->{items}, $plain->{items}, 'and ignored');
 }
 my $res = $srv->request('POST', '/items?q=a', { content => 'x' });
 is($res->{status}, 405, 'POST: 405');
