@@ -6,8 +6,8 @@
  *                 (engine/serve/recsys_items.h)
  *   genre=G[,G]   only items with any of these genres
  *   n, offset     the page (as for /recommend)
- *   id=ID[,ID]    these items, in this order (unknown and hidden ids left
- *                 out);
+ *   id=ID[,ID]    these items, in this order, each once (unknown and
+ *                 hidden ids left out);
  *                 q, genre and offset do not apply
  *   meta=1        the model instead: counts, genres, algorithms
  *
@@ -120,22 +120,39 @@ ngx_http_recsys_items_meta(ngx_http_request_t *r, recsys_model_t *model,
 }
 
 
-/* The items of id= less those the overrides hide, in place. */
-static uint32_t
-ngx_http_recsys_items_visible(uint32_t *ids, uint32_t n,
-    const recsys_ovr_view_t *view)
+/*
+ * The items of id= that are shown, in place: each once (at its first
+ * place), none that the overrides hide.  NGX_ERROR when out of memory.
+ */
+static ngx_int_t
+ngx_http_recsys_items_shown(ngx_http_request_t *r, uint32_t *ids,
+    uint32_t *n, const recsys_ovr_view_t *view)
 {
-    uint32_t  k, kept;
+    uint32_t          k, kept;
+    recsys_alloc_t    alloc;
+    recsys_itemset_t  listed;
+
+    alloc.alloc = ngx_http_recsys_pool_alloc;
+    alloc.ctx = r->pool;
+
+    if (recsys_itemset_init(&listed, *n, &alloc) != RECSYS_OK) {
+        return NGX_ERROR;
+    }
 
     kept = 0;
 
-    for (k = 0; k < n; k++) {
-        if (!recsys_ovr_hidden(view, ids[k])) {
+    for (k = 0; k < *n; k++) {
+        if (!recsys_ovr_hidden(view, ids[k])
+            && !recsys_itemset_has(&listed, ids[k]))
+        {
+            recsys_itemset_add(&listed, ids[k]);
             ids[kept++] = ids[k];
         }
     }
 
-    return kept;
+    *n = kept;
+
+    return NGX_OK;
 }
 
 
@@ -240,15 +257,16 @@ ngx_http_recsys_items_handler(ngx_http_request_t *r)
         body = ngx_http_recsys_items_meta(r, model, &len);
 
     } else if (ia.has_id) {
+        /* the pool's array, filtered in place */
         if (ngx_http_recsys_map_list(r, model, &ia.id, 0, &ids, &n_ids)
-            != NGX_OK)
+            != NGX_OK
+            || ngx_http_recsys_items_shown(r, (uint32_t *) ids, &n_ids, view)
+               != NGX_OK)
         {
             return ngx_http_recsys_fail(r, RECSYS_ENOMEM,
                                         recsys_strerror(RECSYS_ENOMEM));
         }
 
-        /* the pool's array, filtered in place */
-        n_ids = ngx_http_recsys_items_visible((uint32_t *) ids, n_ids, view);
         body = ngx_http_recsys_items_render(r, model, ids, n_ids, 0, &len);
 
     } else {

@@ -203,6 +203,9 @@ utf8::decode(my $t1 = $title{i00001});
 is($d->{items}[1]{title}, $t1, 'id=: the title');
 is_deeply($d->{items}[1]{genres}, $igenres{i00001}, 'id=: the genres');
 is($d->{model}, 'items-1', 'the model id');
+($d) = $srv->json('/items?id=i00003,i00001,i00003');
+is_deeply([map { $_->{id} } @{ $d->{items} }], ['i00003', 'i00001'],
+          'id= twice: once, at its first place');
 
 # hidden items: never listed, found or shown by id=
 ($d) = $srv->json('/hid?n=100&offset=5');
