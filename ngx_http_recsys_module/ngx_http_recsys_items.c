@@ -21,6 +21,7 @@
 #include "ngx_http_recsys_module.h"
 
 #include "recsys_items.h"
+#include "recsys_itemset.h"
 #include "recsys_text.h"
 
 
