@@ -16,6 +16,8 @@
 #     1 with a message naming the problem, leave the edge's file as it was
 #     (same digest, no PATH.fetch left) and the edge serving the previous
 #     model;
+#   - a missing manifest and a missing model whose 404 error page is larger
+#     than fetch accepts are reported by their HTTP status;
 #   - a manifest staged by a builder killed before its rename is removed by
 #     the next build;
 #   - the request loop saw 0 failed requests, and only published ids.
@@ -49,6 +51,12 @@ my $edir = "$tmp/edge";
 mkdir $_ or die "mkdir $_: $!" for $odir, $edir;
 my $live = "$edir/model.mdb";
 
+# /gone/ holds nothing and /half/ only a manifest; both answer a miss with
+# an error page of twice the 4096 bytes a manifest may take
+my $big_page = 'x' x 8191 . "\n";
+mkdir $_ or die "mkdir $_: $!" for "$tmp/gone", "$tmp/half", "$tmp/pages";
+write_file("$tmp/pages/big404.html", $big_page);
+
 sub publish_model {
     my ($id) = @_;
     build_model(interactions => "$tmp/data/interactions.csv",
@@ -61,6 +69,18 @@ my $origin = RecsysTest::start_nginx(
     locations => "        location /m/ {\n"
                . "            alias $odir/;\n"
                . "            access_log $tmp/origin.log fetch;\n"
+               . "        }\n"
+               . "        location /gone/ {\n"
+               . "            alias $tmp/gone/;\n"
+               . "            error_page 404 /big404.html;\n"
+               . "        }\n"
+               . "        location /half/ {\n"
+               . "            alias $tmp/half/;\n"
+               . "            error_page 404 /big404.html;\n"
+               . "        }\n"
+               . "        location = /big404.html {\n"
+               . "            root $tmp/pages;\n"
+               . "            internal;\n"
                . "        }\n");
 my $url = $origin->url('/m/model.mdb');
 
@@ -229,6 +249,21 @@ $m->{size} = length $junk;
 $m->{sha256} = sha256_hex($junk);
 put_manifest($m);
 refused('not a model', qr/not a valid model/);
+
+# a missing manifest and a missing model, each answered 404 with an error
+# page larger than the 4096 bytes a manifest may take and than the model's
+# size: the HTTP status is what is reported
+is(length $big_page, 8192, 'the origin\'s error page is 8192 bytes');
+my $gone = $origin->url('/gone/model.mdb');
+refused('missing manifest, large error page',
+        qr{GET \Q$gone.manifest.json\E: HTTP status 404;}, $gone);
+$m = manifest();
+$m->{size} = 100;
+write_file("$tmp/half/model.mdb.manifest.json",
+           JSON::PP->new->canonical->encode($m) . "\n");
+my $half = $origin->url('/half/model.mdb');
+refused('missing model, large error page',
+        qr{GET \Q$half\E: HTTP status 404;}, $half);
 
 # an origin that closes the connection mid-transfer
 publish_model('bad-4');

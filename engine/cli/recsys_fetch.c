@@ -188,7 +188,9 @@ recsys_fetch_write(char *data, size_t size, size_t n, void *arg)
 
 /*
  * One GET of url into b, with If-None-Match when inm is not NULL: the HTTP
- * status, or -1 with the reason in f->err.
+ * status, or -1 with the reason in f->err.  A response other than 200
+ * whose body b would not take (an error page larger than a manifest or
+ * the model) still returns its status: the status is the reason.
  */
 static long
 recsys_fetch_get(recsys_fetch_t *f, const recsys_fetch_opts_t *o,
@@ -238,7 +240,9 @@ recsys_fetch_get(recsys_fetch_t *f, const recsys_fetch_opts_t *o,
     curl_easy_cleanup(c);
     curl_slist_free_all(h);
 
-    if (rc == CURLE_OK) {
+    if (rc == CURLE_OK
+        || (rc == CURLE_WRITE_ERROR && status != 0 && status != 200))
+    {
         return status;
     }
 
