@@ -18,6 +18,11 @@
 #     model;
 #   - a missing manifest and a missing model whose 404 error page is larger
 #     than fetch accepts are reported by their HTTP status;
+#   - a directory in the way of PATH.manifest.json makes fetch exit 1 with
+#     PATH unchanged; a manifest that cannot be stored after the model's
+#     rename (ENOSPC injected by strace, when installed) makes it exit 1
+#     saying PATH holds the new model, with no stale record left, and the
+#     next fetch downloads the model again;
 #   - a manifest staged by a builder killed before its rename is removed by
 #     the next build;
 #   - the request loop saw 0 failed requests, and only published ids.
@@ -305,6 +310,87 @@ publish_model('pub-21');
 ($rc, $out, $err) = fetch();
 is($rc, 0, 'after the failures a good model is fetched') or diag $err;
 ok(wait_served('pub-21'), 'and served');
+
+# PATH.manifest.json is a directory: the record of the model in place
+# cannot be replaced, so the new model is not installed either
+publish_model('pub-22');
+$good_sha = sha256_hex(RecsysTest::slurp($live));
+unlink "$live.manifest.json" or die "unlink: $!";
+mkdir "$live.manifest.json" or die "mkdir: $!";
+($rc, $out, $err) = fetch();
+is($rc, 1, 'manifest path is a directory: exit 1') or diag "$out$err";
+like($err,
+     qr/\Q$live.manifest.json\E: Is a directory; \Q$live\E is unchanged/,
+     'manifest path is a directory: names it, and the model is kept');
+is(sha256_hex(RecsysTest::slurp($live)), $good_sha,
+   'manifest path is a directory: the edge file is unchanged');
+ok(!-e "$live.fetch", 'manifest path is a directory: no temporary file left');
+sleep 0.3;
+is(served_id(), 'pub-21', 'manifest path is a directory: pub-21 served');
+rmdir "$live.manifest.json" or die "rmdir: $!";
+($rc, $out, $err) = fetch();
+like($out, qr/now holds model pub-22\b/,
+     'the directory removed, the next fetch installs pub-22') or diag $err;
+ok(wait_served('pub-22'), 'and serves it');
+
+# the manifest cannot be stored once the model is in place (the rename of
+# the staged manifest fails: strace injects ENOSPC into the second rename
+# of the run, the model's being the first): the message says so, no stale
+# record describes the file, and the next fetch downloads it again
+SKIP: {
+    my $strace = (grep { -x "$_/strace" } split /:/, $ENV{PATH})[0];
+    skip 'strace is not installed', 15 unless defined $strace;
+    publish_model('pub-23');
+    my $sys = 'rename,renameat,renameat2';
+    ($rc, $out, $err) = RecsysTest::run_cmd(120, "$strace/strace", '-f',
+        '-o', '/dev/null', '-e', "trace=$sys",
+        '-e', "inject=$sys:error=ENOSPC:when=2",
+        RecsysTest::builder_path(), 'fetch', $url, '--out', $live);
+    is($rc, 1, 'manifest not stored after the rename: exit 1')
+        or diag "$out$err";
+    is($err, "recsys-build: fetch: writing $live.manifest.json: No space "
+             . "left on device; $live holds the new model, but not its "
+             . "manifest: the next fetch downloads it again\n",
+       'manifest not stored after the rename: says the model is in place');
+    is(sha256_hex(RecsysTest::slurp($live)),
+       sha256_hex(RecsysTest::slurp("$odir/model.mdb")),
+       'manifest not stored after the rename: the edge file is the new one');
+    ok(!-e "$live.manifest.json" && !-e "$live.etag",
+       'manifest not stored after the rename: no record of the old model');
+    ok(!-e "$live.fetch",
+       'manifest not stored after the rename: no temporary file left');
+    ok(wait_served('pub-23'), 'manifest not stored after the rename: served');
+    $before = origin_log();
+    ($rc, $out, $err) = fetch();
+    is($rc, 0, 'the next fetch: exit 0') or diag $err;
+    like(substr(origin_log(), length $before),
+         qr{GET /m/model\.mdb HTTP/1\.1 200},
+         'the next fetch downloads the model again');
+    is(RecsysTest::slurp("$live.manifest.json"),
+       RecsysTest::slurp("$odir/model.mdb.manifest.json"),
+       'the next fetch stores the manifest');
+
+    # the third rename, the ETag's, fails: the manifest is stored, and the
+    # next fetch reads it in full and downloads nothing
+    publish_model('pub-24');
+    ($rc, $out, $err) = RecsysTest::run_cmd(120, "$strace/strace", '-f',
+        '-o', '/dev/null', '-e', "trace=$sys",
+        '-e', "inject=$sys:error=ENOSPC:when=3",
+        RecsysTest::builder_path(), 'fetch', $url, '--out', $live);
+    is($rc, 1, 'ETag not stored after the rename: exit 1') or diag "$out$err";
+    is($err, "recsys-build: fetch: writing $live.etag: No space left on "
+             . "device; $live holds the new model and its manifest, but not "
+             . "its ETag: the next fetch reads the manifest in full\n",
+       'ETag not stored after the rename: says what is in place');
+    ok(-e "$live.manifest.json" && !-e "$live.etag",
+       'ETag not stored after the rename: the manifest only');
+    $before = origin_log();
+    ($rc, $out, $err) = fetch();
+    like($out, qr/up to date/, 'the next fetch: up to date') or diag $err;
+    unlike(substr(origin_log(), length $before), qr{GET /m/model\.mdb HTTP},
+           'the next fetch: no download');
+    ok(-s "$live.etag", 'the next fetch stores the ETag');
+}
 
 write_file($stop, '');
 waitpid $loop, 0;

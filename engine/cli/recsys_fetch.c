@@ -13,11 +13,16 @@
  *      into one PATH do not mix), never more bytes than the manifest's
  *      size; then the size, the SHA-256 and the file's own seal and
  *      structure (recsys_verify_file) are checked.
- *   4. fsync, rename over PATH, fsync of the directory; then
- *      PATH.manifest.json and PATH.etag, each replaced atomically.
- * Any failure removes PATH.fetch, leaves PATH alone, says why on stderr
- * and exits 1 (2 for a bad command line).  HTTP is libcurl's (http:// and
- * https://; redirects followed within those).
+ *   4. fsync; PATH.etag and PATH.manifest.json removed (so that they
+ *      never describe a file PATH does not hold), rename over PATH, fsync
+ *      of the directory; then PATH.manifest.json and PATH.etag, each
+ *      written atomically.
+ * Any failure removes PATH.fetch, says why on stderr and exits 1 (2 for
+ * a bad command line).  A failure before the rename leaves PATH alone;
+ * one after it (storing the manifest or ETag) leaves the new model at
+ * PATH without that record, and the message says what the next fetch
+ * does (downloads the model again, or reads the manifest in full).  HTTP
+ * is libcurl's (http:// and https://; redirects followed within those).
  */
 
 #include <errno.h>
@@ -71,6 +76,9 @@ typedef struct {
     char        *etag_path;         /* PATH.etag */
     char        *man_path;          /* PATH.manifest.json */
     int          fd;                /* PATH.fetch, locked */
+    const char  *installed;         /* a failure after the rename over
+                                       PATH: what PATH holds, what the
+                                       next fetch does; else NULL */
     char         err[1024];
 } recsys_fetch_t;
 
@@ -387,31 +395,12 @@ recsys_fetch_model(recsys_fetch_t *f, const recsys_fetch_opts_t *o,
 }
 
 
-/* Replaces PATH.manifest.json and PATH.etag (removed without an ETag). */
+/* Removes path if it is there: 0, or -1 with the reason. */
 static int
-recsys_fetch_record(recsys_fetch_t *f, const char *manifest, size_t len,
-    const char *etag)
+recsys_fetch_remove(recsys_fetch_t *f, const char *path)
 {
-    const char  *failed;
-
-    failed = NULL;
-
-    if (recsys_manifest_put_file(f->man_path, manifest, len) != RECSYS_OK) {
-        failed = f->man_path;
-
-    } else if (etag[0] != '\0') {
-        if (recsys_manifest_put_file(f->etag_path, etag, strlen(etag))
-            != RECSYS_OK)
-        {
-            failed = f->etag_path;
-        }
-
-    } else if (unlink(f->etag_path) != 0 && errno != ENOENT) {
-        failed = f->etag_path;
-    }
-
-    if (failed != NULL) {
-        snprintf(f->err, sizeof(f->err), "writing %s: %s", failed,
+    if (unlink(path) != 0 && errno != ENOENT) {
+        snprintf(f->err, sizeof(f->err), "removing %s: %s", path,
                  strerror(errno));
         return -1;
     }
@@ -420,11 +409,62 @@ recsys_fetch_record(recsys_fetch_t *f, const char *manifest, size_t len,
 }
 
 
-/* Renames the checked download over PATH and records what it is. */
+/* Replaces path with len bytes of data: 0, or -1 with the reason. */
+static int
+recsys_fetch_put(recsys_fetch_t *f, const char *path, const char *data,
+    size_t len)
+{
+    if (recsys_manifest_put_file(path, data, len) != RECSYS_OK) {
+        snprintf(f->err, sizeof(f->err), "writing %s: %s", path,
+                 strerror(errno));
+        return -1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * Replaces PATH.manifest.json and PATH.etag (removed without an ETag): 0,
+ * -1 when the manifest was not stored, -2 when it was but the ETag not.
+ */
+static int
+recsys_fetch_record(recsys_fetch_t *f, const char *manifest, size_t len,
+    const char *etag)
+{
+    int  rc;
+
+    if (recsys_fetch_put(f, f->man_path, manifest, len) != 0) {
+        return -1;
+    }
+
+    rc = etag[0] != '\0' ? recsys_fetch_put(f, f->etag_path, etag,
+                                             strlen(etag))
+                         : recsys_fetch_remove(f, f->etag_path);
+
+    return rc == 0 ? 0 : -2;
+}
+
+
+/*
+ * Renames the checked download over PATH and records what it is.  The
+ * record of the model it replaces goes first: were it left and the new
+ * one not written, a 304 to the old ETag or the old manifest's digest
+ * could pass a later model at PATH for the one it replaced.  A failure
+ * after the rename sets f->installed.
+ */
 static int
 recsys_fetch_install(recsys_fetch_t *f, const char *manifest, size_t len,
     const char *etag)
 {
+    if (recsys_fetch_remove(f, f->etag_path) != 0
+        || recsys_fetch_remove(f, f->man_path) != 0)
+    {
+        return -1;
+    }
+
+    recsys_writer_sync_dir(f->man_path);
+
     if (rename(f->tmp, f->out) != 0) {
         snprintf(f->err, sizeof(f->err), "renaming %s to %s: %s", f->tmp,
                  f->out, strerror(errno));
@@ -433,7 +473,21 @@ recsys_fetch_install(recsys_fetch_t *f, const char *manifest, size_t len,
 
     recsys_writer_sync_dir(f->out);
 
-    return recsys_fetch_record(f, manifest, len, etag);
+    switch (recsys_fetch_record(f, manifest, len, etag)) {
+
+    case 0:
+        return 0;
+
+    case -1:
+        f->installed = "holds the new model, but not its manifest: the "
+                       "next fetch downloads it again";
+        return -1;
+
+    default:
+        f->installed = "holds the new model and its manifest, but not its "
+                       "ETag: the next fetch reads the manifest in full";
+        return -1;
+    }
 }
 
 
@@ -567,7 +621,10 @@ recsys_fetch_run(recsys_fetch_t *f, const recsys_fetch_opts_t *o)
     if (recsys_fetch_model(f, o, &m) != 0
         || recsys_fetch_install(f, b.buf, b.len, b.etag) != 0)
     {
-        unlink(f->tmp);
+        if (f->installed == NULL) {
+            unlink(f->tmp);
+        }
+
         free(b.buf);
         return -1;
     }
@@ -632,8 +689,8 @@ recsys_fetch_main(int argc, char **argv)
     }
 
     if (rc != 0) {
-        fprintf(stderr, "recsys-build: fetch: %s; %s is unchanged\n", f.err,
-                f.out);
+        fprintf(stderr, "recsys-build: fetch: %s; %s %s\n", f.err, f.out,
+                f.installed != NULL ? f.installed : "is unchanged");
     }
 
     if (f.fd >= 0) {
