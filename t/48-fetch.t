@@ -23,6 +23,9 @@
 #     rename (ENOSPC injected by strace, when installed) makes it exit 1
 #     saying PATH holds the new model, with no stale record left, and the
 #     next fetch downloads the model again;
+#   - of two overlapping fetches, the one held (by strace) between opening
+#     PATH.fetch and locking it, while the other installs that very file,
+#     never writes into the live model, and no worker dies;
 #   - a manifest staged by a builder killed before its rename is removed by
 #     the next build;
 #   - the request loop saw 0 failed requests, and only published ids.
@@ -337,8 +340,8 @@ ok(wait_served('pub-22'), 'and serves it');
 # the staged manifest fails: strace injects ENOSPC into the second rename
 # of the run, the model's being the first): the message says so, no stale
 # record describes the file, and the next fetch downloads it again
+my $strace = (grep { -x "$_/strace" } split /:/, $ENV{PATH})[0];
 SKIP: {
-    my $strace = (grep { -x "$_/strace" } split /:/, $ENV{PATH})[0];
     skip 'strace is not installed', 15 unless defined $strace;
     publish_model('pub-23');
     my $sys = 'rename,renameat,renameat2';
@@ -390,6 +393,49 @@ SKIP: {
     unlike(substr(origin_log(), length $before), qr{GET /m/model\.mdb HTTP},
            'the next fetch: no download');
     ok(-s "$live.etag", 'the next fetch stores the ETag');
+}
+
+# two overlapping fetches: B opens PATH.fetch and is held before its flock
+# (strace delays that call 3 s); meanwhile A locks the same file, downloads
+# pub-25 into it and renames it over PATH; then the origin's file becomes
+# pub-26 (its manifest still pub-25's).  B's lock is on the live model now:
+# B must not write into it, but lock a PATH.fetch of its own, whose
+# download then fails on the manifest's size or digest
+SKIP: {
+    skip 'strace is not installed', 7 unless defined $strace;
+    publish_model('pub-25');
+    my $spare = build_model(interactions => "$tmp/data/interactions.csv",
+                            items => "$tmp/data/items.csv",
+                            model_id => 'pub-26');
+    my $b = fork // die "fork: $!";
+    if ($b == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', "$tmp/b.out" or _exit(126);
+        open STDERR, '>', "$tmp/b.err" or _exit(126);
+        exec "$strace/strace", '-f', '-o', '/dev/null', '-e', 'trace=flock',
+             '-e', 'inject=flock:delay_enter=3000000:when=1',
+             RecsysTest::builder_path(), 'fetch', $url, '--out', $live
+            or _exit(127);
+    }
+    my $deadline = time + 10;
+    sleep 0.01 until -e "$live.fetch" || time > $deadline;
+    ok(-e "$live.fetch", 'overlapping fetches: B has opened PATH.fetch');
+    ($rc, $out, $err) = fetch();
+    like($out, qr/now holds model pub-25\b/,
+         'overlapping fetches: A installs pub-25') or diag $err;
+    my $a_sha = sha256_hex(RecsysTest::slurp($live));
+    rename $spare, "$odir/model.mdb" or die "rename: $!";
+    waitpid $b, 0;
+    my $b_err = RecsysTest::slurp("$tmp/b.err") // '';
+    note "B: $b_err";
+    is($? >> 8, 1, 'overlapping fetches: B exits 1') or diag $b_err;
+    my $why = qr/truncated|sha256|more than/;
+    like($b_err, qr/GET \Q$url\E: (?:$why).*; \Q$live\E is unchanged$/m,
+         'overlapping fetches: B fails on the download') or diag $b_err;
+    is(sha256_hex(RecsysTest::slurp($live)), $a_sha,
+       'overlapping fetches: the live model is A\'s, unwritten by B');
+    ok(!-e "$live.fetch", 'overlapping fetches: no temporary file left');
+    ok(wait_served('pub-25'), 'overlapping fetches: pub-25 served');
 }
 
 write_file($stop, '');

@@ -10,9 +10,10 @@
  *      model whose size and digest equal PATH.manifest.json's is not
  *      downloaded again.
  *   3. GET URL into PATH.fetch (locked with flock, so that two fetches
- *      into one PATH do not mix), never more bytes than the manifest's
- *      size; then the size, the SHA-256 and the file's own seal and
- *      structure (recsys_verify_file) are checked.
+ *      into one PATH do not mix, and checked after the lock to be still
+ *      PATH.fetch, not renamed by another), never more bytes than the
+ *      manifest's size; then the size, the SHA-256 and the file's own
+ *      seal and structure (recsys_verify_file) are checked.
  *   4. fsync; PATH.etag and PATH.manifest.json removed (so that they
  *      never describe a file PATH does not hold), rename over PATH, fsync
  *      of the directory; then PATH.manifest.json and PATH.etag, each
@@ -82,6 +83,8 @@ typedef struct {
     char         err[1024];
 } recsys_fetch_t;
 
+
+#define RECSYS_FETCH_LOCK_TRIES  3   /* opens of PATH.fetch, at most */
 
 #define recsys_fo(field)  offsetof(recsys_fetch_opts_t, field)
 
@@ -491,27 +494,70 @@ recsys_fetch_install(recsys_fetch_t *f, const char *manifest, size_t len,
 }
 
 
-/* Opens and locks PATH.fetch: 0, or -1 with the reason. */
+/*
+ * Opens and locks PATH.fetch: 0, or -1 with the reason.  Between the open
+ * and the flock another fetch may lock the same file, fill it and rename
+ * it over PATH (or remove it on a failure): the lock is then on the live
+ * model, or on no name at all, and that file must not be written.  So the
+ * locked file must still be the one named PATH.fetch, or it is opened
+ * again, a few times at most.
+ */
 static int
 recsys_fetch_lock(recsys_fetch_t *f)
 {
-    f->fd = open(f->tmp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int          tries;
+    struct stat  locked, named;
 
-    if (f->fd < 0) {
-        snprintf(f->err, sizeof(f->err), "%s: %s", f->tmp, strerror(errno));
-        return -1;
-    }
+    for (tries = 0; tries < RECSYS_FETCH_LOCK_TRIES; tries++) {
+        f->fd = open(f->tmp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
-    if (flock(f->fd, LOCK_EX | LOCK_NB) != 0) {
-        snprintf(f->err, sizeof(f->err), "%s: %s", f->tmp,
-                 errno == EWOULDBLOCK ? "another fetch is writing it"
-                                      : strerror(errno));
+        if (f->fd < 0) {
+            snprintf(f->err, sizeof(f->err), "%s: %s", f->tmp,
+                     strerror(errno));
+            return -1;
+        }
+
+        if (flock(f->fd, LOCK_EX | LOCK_NB) != 0) {
+            snprintf(f->err, sizeof(f->err), "%s: %s", f->tmp,
+                     errno == EWOULDBLOCK ? "another fetch is writing it"
+                                          : strerror(errno));
+            break;
+        }
+
+        if (fstat(f->fd, &locked) != 0) {
+            snprintf(f->err, sizeof(f->err), "%s: %s", f->tmp,
+                     strerror(errno));
+            break;
+        }
+
+        if (stat(f->tmp, &named) == 0) {
+            if (locked.st_dev == named.st_dev
+                && locked.st_ino == named.st_ino)
+            {
+                return 0;
+            }
+
+        } else if (errno != ENOENT) {
+            snprintf(f->err, sizeof(f->err), "%s: %s", f->tmp,
+                     strerror(errno));
+            break;
+        }
+
         close(f->fd);
         f->fd = -1;
-        return -1;
     }
 
-    return 0;
+    if (tries == RECSYS_FETCH_LOCK_TRIES) {
+        snprintf(f->err, sizeof(f->err), "%s: another fetch renamed or "
+                 "removed it each of the %d times it was locked", f->tmp,
+                 RECSYS_FETCH_LOCK_TRIES);
+
+    } else {
+        close(f->fd);
+        f->fd = -1;
+    }
+
+    return -1;
 }
 
 
