@@ -188,6 +188,16 @@ $d = get_json('/recommend?user=u00004&n=2&offset=2');
 my @full = @{ ids(get_json('/recommend?user=u00004&n=4')) };
 is_deeply(ids($d), [ @full[2, 3] ], 'pin: pages cut the pinned ranking');
 
+# an item pinned past the page leaves its ranked place on it too: pages of
+# five show the 3rd item once, at 8, and the 6th (moved up) at 5
+set_rules("pin $b[2] 8\n");
+my @p1 = @{ ids(get_json('/recommend?user=u00004&n=5')) };
+my @p2 = @{ ids(get_json('/recommend?user=u00004&n=5&offset=5')) };
+is_deeply([@p1, @p2], [ @b[0, 1, 3 .. 5], $b[6], $b[7], $b[2], @b[8, 9] ],
+          'pin past the page: the pages show the pinned ranking, each item once');
+is_deeply(\@p1, [ @{ ids(get_json('/recommend?user=u00004&n=10')) }[0 .. 4] ],
+          'pin past the page: page 1 is the first five of n=10');
+
 set_rules("hide $b[6]\npin $b[6] 1\n");
 ok(!grep({ $_ eq $b[6] } @{ ids(get_json('/recommend?user=u00004')) }),
    'pin: a hidden item is never pinned');

@@ -425,8 +425,9 @@ recsys_ovr_boost(const recsys_ovr_view_t *v, uint32_t item)
 
 
 /*
- * The view in one block: the two bitmaps, the pins, the boosts (entries
- * of recsys_schema.h, so that a row's binary search finds them).
+ * The view in one block: the two bitmaps, the erased ids' hashes, the
+ * pins' keys by item and the pins, the boosts (entries of recsys_schema.h,
+ * so that a row's binary search finds them).
  */
 static recsys_ovr_view_t *
 recsys_ovr_view_alloc(const recsys_overrides_t *o, uint32_t n_items,
@@ -438,7 +439,8 @@ recsys_ovr_view_alloc(const recsys_overrides_t *o, uint32_t n_items,
     hid = ((size_t) n_items / 64 + 1) * sizeof(uint64_t);
     era = ((size_t) n_users / 64 + 1) * sizeof(uint64_t);
     ids = (size_t) o->n[RECSYS_OVR_ERASE] * sizeof(uint64_t);
-    pins = (size_t) o->n[RECSYS_OVR_PIN] * sizeof(recsys_ovr_pin_t);
+    pins = (size_t) o->n[RECSYS_OVR_PIN]
+           * (sizeof(recsys_ovr_pin_t) + sizeof(uint64_t));
     boosts = (size_t) o->n[RECSYS_OVR_BOOST] * sizeof(recsys_entry_t);
     size = sizeof(recsys_ovr_view_t) + hid + era + ids + pins + boosts
            + (size_t) o->n[RECSYS_OVR_BOOST] * sizeof(recsys_ovr_fboost_t);
@@ -451,8 +453,9 @@ recsys_ovr_view_alloc(const recsys_overrides_t *o, uint32_t n_items,
     v->hidden = (uint64_t *) (v + 1);
     v->erased = (uint64_t *) ((char *) v->hidden + hid);
     v->erased_ids = (uint64_t *) ((char *) v->erased + era);
-    v->pins = (recsys_ovr_pin_t *) ((char *) v->erased_ids + ids);
-    v->boost_entries = (recsys_entry_t *) ((char *) v->pins + pins);
+    v->pin_keys = (uint64_t *) ((char *) v->erased_ids + ids);
+    v->pins = (recsys_ovr_pin_t *) (v->pin_keys + o->n[RECSYS_OVR_PIN]);
+    v->boost_entries = (recsys_entry_t *) ((char *) v->pin_keys + pins);
     v->fboosts = (recsys_ovr_fboost_t *) ((char *) v->boost_entries
                                           + boosts);
     v->n_items = n_items;
@@ -618,6 +621,12 @@ recsys_ovr_view_make(const recsys_overrides_t *o, const recsys_model_t *m,
     }
 
     qsort(v->pins, v->n_pins, sizeof(recsys_ovr_pin_t), recsys_ovr_pin_cmp);
+
+    for (k = 0; k < v->n_pins; k++) {
+        v->pin_keys[k] = (uint64_t) v->pins[k].item << 32 | k;
+    }
+
+    qsort(v->pin_keys, v->n_pins, sizeof(uint64_t), recsys_sorted_cmp_u64);
     qsort(v->erased_ids, v->n_erased_ids, sizeof(uint64_t),
           recsys_sorted_cmp_u64);
     recsys_ovr_boosts_merge(v, n_boosts);
@@ -625,6 +634,26 @@ recsys_ovr_view_make(const recsys_overrides_t *o, const recsys_model_t *m,
     *out = v;
 
     return RECSYS_OK;
+}
+
+
+uint32_t
+recsys_ovr_item_pins(const recsys_ovr_view_t *v, uint32_t item,
+    uint32_t *first)
+{
+    uint32_t  k;
+
+    *first = recsys_sorted_lower_u64(v->pin_keys, v->n_pins,
+                                     (uint64_t) item << 32);
+
+    for (k = *first;
+         k < v->n_pins && (uint32_t) (v->pin_keys[k] >> 32) == item;
+         k++)
+    {
+        /* void */
+    }
+
+    return k - *first;
 }
 
 

@@ -112,6 +112,8 @@ typedef struct {
     uint32_t            n_hidden;   /* resolved, distinct */
     uint32_t            n_erased;
     recsys_ovr_pin_t   *pins;       /* by position, then line */
+    uint64_t           *pin_keys;   /* item << 32 | index into pins, of
+                                       every pin, increasing */
     uint32_t            n_pins;
     recsys_entry_t     *boost_entries;  /* (item, factor) by item */
     recsys_row_t        boosts;     /* the same, as a row to search */
@@ -167,6 +169,14 @@ recsys_ovr_erased(const recsys_ovr_view_t *v, uint32_t user)
  * (v may be NULL).
  */
 int recsys_ovr_erased_id(const recsys_ovr_view_t *v, uint64_t hash);
+
+
+/*
+ * The pins of item: *first is where they start in v->pin_keys (each key's
+ * low 32 bits index v->pins, in position order); returns how many.
+ */
+uint32_t recsys_ovr_item_pins(const recsys_ovr_view_t *v, uint32_t item,
+    uint32_t *first);
 
 
 /* Whether the view has boosts of either kind (v may be NULL). */

@@ -15,6 +15,9 @@
  * only in the requests whose filter has the pin's clauses.  A pinned
  * episode takes its series' one slot: the pool's item of that series
  * leaves the page, and a later pin of the same series does not apply.
+ * An item pinned past the page leaves its ranked place on the page too
+ * (the pool holds need + at most need more candidates to fill in), so
+ * that paging by offset shows it once, at its pinned place.
  */
 
 #include <string.h>
@@ -51,6 +54,11 @@ recsys_rerank_prepare(const recsys_query_t *q, recsys_query_t *run)
     need = (uint64_t) q->offset + q->n;
     pool = need;
 
+    if (v != NULL && v->n_pins > 0) {
+        /* room for the items that pins place past the page */
+        pool = need + (v->n_pins < need ? v->n_pins : need);
+    }
+
     if (more) {
         /* a function of offset + n alone, so that pages of one need cut
          * the same ranking */
@@ -75,7 +83,10 @@ recsys_rerank_prepare(const recsys_query_t *q, recsys_query_t *run)
 uint32_t
 recsys_rerank_fill(const recsys_query_t *q, const recsys_query_t *run)
 {
-    if (recsys_ovr_boosts(q->overrides)) {
+    /* boosts re-sort the whole pool; pins may take items out of it */
+    if (recsys_ovr_boosts(q->overrides)
+        || (q->overrides != NULL && q->overrides->n_pins > 0))
+    {
         return run->offset + run->n;
     }
 
@@ -241,6 +252,48 @@ recsys_rerank_eligible(recsys_qctx_t *c, const recsys_ovr_view_t *v,
 }
 
 
+/*
+ * The pool's items that a pin places past the page (position > need) into
+ * the set pinned: they leave their ranked place here as on the page that
+ * shows them, so that no item is on two pages (and none is on no page).
+ * Returns how many.
+ */
+static uint32_t
+recsys_rerank_beyond(recsys_qctx_t *c, const recsys_ovr_view_t *v,
+    uint32_t need, recsys_itemset_t *pinned)
+{
+    uint32_t                 k, j, n, first, item, moved;
+    const recsys_ovr_pin_t  *p;
+
+    moved = 0;
+
+    for (k = 0; k < c->have; k++) {
+        item = c->out[k].item;
+
+        if (item == c->q->item || recsys_itemset_has(pinned, item)) {
+            continue;
+        }
+
+        n = recsys_ovr_item_pins(v, item, &first);
+
+        for (j = 0; j < n; j++) {
+            p = &v->pins[(uint32_t) v->pin_keys[first + j]];
+
+            if (p->position > need
+                && (p->filter == NULL
+                    || recsys_attrfilter_within(p->filter, c->q->filter)))
+            {
+                recsys_itemset_add(pinned, item);
+                moved++;
+                break;
+            }
+        }
+    }
+
+    return moved;
+}
+
+
 /* Writes entry pos of the new list from a pin (pin < n_use) or the pool. */
 static void
 recsys_rerank_put(recsys_qctx_t *c, recsys_scored_t *out, recsys_why_t *wout,
@@ -286,7 +339,7 @@ recsys_rerank_pins(recsys_qctx_t *c, const recsys_ovr_view_t *v,
 
     if (use == NULL || out == NULL || placed == NULL
         || (*why != NULL && wout == NULL)
-        || recsys_itemset_init(&pinned, need, c->a) != RECSYS_OK
+        || recsys_itemset_init(&pinned, need + c->have, c->a) != RECSYS_OK
         || recsys_itemset_init(&series, need, c->a) != RECSYS_OK)
     {
         return RECSYS_ENOMEM;
@@ -295,7 +348,7 @@ recsys_rerank_pins(recsys_qctx_t *c, const recsys_ovr_view_t *v,
     memset(placed, 0, need);
 
     n_use = recsys_rerank_eligible(c, v, need, use, &pinned, &series);
-    if (n_use == 0) {
+    if (recsys_rerank_beyond(c, v, need, &pinned) == 0 && n_use == 0) {
         return RECSYS_OK;
     }
 

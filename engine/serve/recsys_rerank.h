@@ -7,10 +7,12 @@
  * candidate pool of 10 x (offset + n) items, with diversity alone for
  * 5 x (offset + n) (at most offset + n + RECSYS_DIVERSITY_MAX either way),
  * from position 0 instead of offset + n; with pins alone, for offset + n
- * from position 0.  The diversity re-ranking takes at most the first
- * 5 x (offset + n) of the pool.  With series, a boosts' pool is filled
- * to its length after the series slots, while diversity alone re-ranks
- * what the first candidates leave (recsys_rerank_fill): a stored hybrid
+ * and as many more as there are pins, at most offset + n more (the items
+ * pinned past the page leave the pool), from position 0.  The diversity
+ * re-ranking takes at most the first 5 x (offset + n) of the pool.  With
+ * series, a pool with boosts or pins is filled to its length after the
+ * series slots, while diversity alone re-ranks what the first candidates
+ * leave (recsys_rerank_fill): a stored hybrid
  * list that covers them answers with no request-time blending.
  * recsys_rerank_prepare() says so and rewrites the query that runs;
  * recsys_rerank_apply() turns the pool into the page.  A request with
@@ -35,7 +37,7 @@ int recsys_rerank_prepare(const recsys_query_t *q, recsys_query_t *run);
  * How many items the path's answer must hold after the series slots
  * (recsys_series.h) before the path stops running wider, for run, the
  * query recsys_rerank_prepare() made from q: run's offset + n when boosts
- * apply, else q's offset + n.
+ * or pins apply, else q's offset + n.
  */
 uint32_t recsys_rerank_fill(const recsys_query_t *q,
     const recsys_query_t *run);

@@ -48,6 +48,30 @@
 RECSYS_SORTED_HAS(recsys_sorted_has, uint32_t)
 RECSYS_SORTED_HAS(recsys_sorted_has_u64, uint64_t)
 
+
+/* The first of the n values of sorted (increasing) not below v, or n. */
+static inline uint32_t
+recsys_sorted_lower_u64(const uint64_t *sorted, uint32_t n, uint64_t v)
+{
+    uint32_t  lo, hi, mid;
+
+    lo = 0;
+    hi = n;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        if (sorted[mid] < v) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid;
+        }
+    }
+
+    return lo;
+}
+
 /*
  * -1, 0 or 1 as a is below, equal to or above b (any arithmetic type;
  * each argument is evaluated twice).  Comparators order by several keys
