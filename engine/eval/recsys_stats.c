@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "recsys_rng.h"
+#include "recsys_sorted.h"
 #include "recsys_stats.h"
 #include "recsys_status.h"
 
@@ -206,30 +207,12 @@ recsys_stats_wilcoxon(const double *d, size_t n, double *w_plus, double *z,
     }
 
     for (i = 0; i < n; i++) {
-        size_t  lo, hi, mid;
-        double  a;
-
         if (!(d[i] > 0.0)) {
             continue;
         }
 
-        a = d[i];
-        lo = 0;
-        hi = m;
-
-        /* the first place holding a value >= a: its group's start */
-        while (lo < hi) {
-            mid = lo + (hi - lo) / 2;
-
-            if (v[mid] < a) {
-                lo = mid + 1;
-
-            } else {
-                hi = mid;
-            }
-        }
-
-        rank = v[m + lo];
+        /* the first place holding a value >= d[i]: its group's start */
+        rank = v[m + recsys_sorted_lower_double(v, m, d[i])];
         w += rank;
     }
 

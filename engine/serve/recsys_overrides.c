@@ -643,8 +643,8 @@ recsys_ovr_item_pins(const recsys_ovr_view_t *v, uint32_t item,
 {
     uint32_t  k;
 
-    *first = recsys_sorted_lower_u64(v->pin_keys, v->n_pins,
-                                     (uint64_t) item << 32);
+    *first = (uint32_t) recsys_sorted_lower_u64(v->pin_keys, v->n_pins,
+                                                (uint64_t) item << 32);
 
     for (k = *first;
          k < v->n_pins && (uint32_t) (v->pin_keys[k] >> 32) == item;

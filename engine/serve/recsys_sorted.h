@@ -10,29 +10,27 @@
 #ifndef RECSYS_SORTED_H
 #define RECSYS_SORTED_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 
 /*
- * Whether v is among the n values of sorted (increasing): recsys_sorted_has
- * for item indexes, recsys_sorted_has_u64 for 64-bit keys (id hashes).
+ * The first of the n values of sorted (increasing) not below v, or n:
+ * recsys_sorted_lower_u32 for item indexes, recsys_sorted_lower_u64 for
+ * 64-bit keys, recsys_sorted_lower_double for numbers.
  */
-#define RECSYS_SORTED_HAS(name, type)                                         \
-    static inline int                                                         \
-    name(const type *sorted, uint32_t n, type v)                              \
+#define RECSYS_SORTED_LOWER(name, type)                                       \
+    static inline size_t                                                      \
+    name(const type *sorted, size_t n, type v)                                \
     {                                                                         \
-        uint32_t  lo, hi, mid;                                                \
+        size_t  lo, hi, mid;                                                  \
                                                                               \
         lo = 0;                                                               \
         hi = n;                                                               \
                                                                               \
         while (lo < hi) {                                                     \
             mid = lo + (hi - lo) / 2;                                         \
-                                                                              \
-            if (sorted[mid] == v) {                                           \
-                return 1;                                                     \
-            }                                                                 \
                                                                               \
             if (sorted[mid] < v) {                                            \
                 lo = mid + 1;                                                 \
@@ -42,34 +40,37 @@
             }                                                                 \
         }                                                                     \
                                                                               \
-        return 0;                                                             \
+        return lo;                                                            \
     }
 
-RECSYS_SORTED_HAS(recsys_sorted_has, uint32_t)
-RECSYS_SORTED_HAS(recsys_sorted_has_u64, uint64_t)
+RECSYS_SORTED_LOWER(recsys_sorted_lower_u32, uint32_t)
+RECSYS_SORTED_LOWER(recsys_sorted_lower_u64, uint64_t)
+RECSYS_SORTED_LOWER(recsys_sorted_lower_double, double)
 
 
-/* The first of the n values of sorted (increasing) not below v, or n. */
-static inline uint32_t
-recsys_sorted_lower_u64(const uint64_t *sorted, uint32_t n, uint64_t v)
+/*
+ * Whether v is among the n values of sorted (increasing): recsys_sorted_has
+ * for item indexes, recsys_sorted_has_u64 for 64-bit keys (id hashes).
+ */
+static inline int
+recsys_sorted_has(const uint32_t *sorted, uint32_t n, uint32_t v)
 {
-    uint32_t  lo, hi, mid;
+    size_t  k;
 
-    lo = 0;
-    hi = n;
+    k = recsys_sorted_lower_u32(sorted, n, v);
 
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
+    return k < n && sorted[k] == v;
+}
 
-        if (sorted[mid] < v) {
-            lo = mid + 1;
 
-        } else {
-            hi = mid;
-        }
-    }
+static inline int
+recsys_sorted_has_u64(const uint64_t *sorted, uint32_t n, uint64_t v)
+{
+    size_t  k;
 
-    return lo;
+    k = recsys_sorted_lower_u64(sorted, n, v);
+
+    return k < n && sorted[k] == v;
 }
 
 /*
