@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 
 # 32-overrides: recsys_overrides, the rules applied at request time without
-# a rebuild (hide, erase, pin, boost), and recsys-build build --erase.
+# a rebuild (hide, erase, pin, boost), and recsys-build build --erase
+# (a list saved with a byte order mark included).
 #
 # Every expected answer is worked out here from the answers of a location
 # without overrides on the same model: a hidden item is the baseline with
@@ -378,21 +379,27 @@ $srv->finish;
 
 # --- recsys-build build --erase ------------------------------------------
 
-write_file("$tmp/erase.txt", "u00003\r\n\nu00007\nnot-a-user\n");
-my $m2 = build_model(interactions => "$tmp/g/interactions.csv",
-                     items => "$tmp/g/items.csv", out => "$tmp/m2.mdb",
-                     args => ['--erase', "$tmp/erase.txt"]);
-for my $u (qw(u00003 u00007)) {
-    ($rc, $out, $err) = builder('inspect', $model, 'user', $u);
-    is($rc, 0, "before --erase: $u is known");
-    ($rc, $out, $err) = builder('inspect', $m2, 'user', $u);
-    isnt($rc, 0, "--erase: inspect $u fails");
-    like($err, qr/unknown user "$u"/, "--erase: $u is an unknown user");
+# the same two users erased by a plain list and by one saved with a UTF-8
+# byte order mark and CRLF (the mark is no part of the first id)
+my %lists = ('' => "u00003\r\n\nu00007\nnot-a-user\n",
+             ' (BOM)' => "\xef\xbb\xbfu00003\r\nu00007\r\n");
+for my $how (sort keys %lists) {
+    my $list = write_file("$tmp/erase.txt", $lists{$how});
+    my $m2 = build_model(interactions => "$tmp/g/interactions.csv",
+                         items => "$tmp/g/items.csv", out => "$tmp/m2.mdb",
+                         args => ['--erase', $list]);
+    for my $u (qw(u00003 u00007)) {
+        ($rc, $out, $err) = builder('inspect', $model, 'user', $u);
+        is($rc, 0, "before --erase$how: $u is known");
+        ($rc, $out, $err) = builder('inspect', $m2, 'user', $u);
+        isnt($rc, 0, "--erase$how: inspect $u fails");
+        like($err, qr/unknown user "$u"/, "--erase$how: $u is an unknown user");
+    }
+    ($rc, $out, $err) = builder('inspect', $m2, 'user', 'u00004');
+    is($rc, 0, "--erase$how: the other users stay");
+    ($rc, $out, $err) = builder('inspect', $m2, 'stats');
+    like($out, qr/\b298\b/, "--erase$how: two users fewer") or diag $out;
 }
-($rc, $out, $err) = builder('inspect', $m2, 'user', 'u00004');
-is($rc, 0, '--erase: the other users stay');
-($rc, $out, $err) = builder('inspect', $m2, 'stats');
-like($out, qr/\b298\b/, '--erase: two users fewer') or diag $out;
 
 write_file("$tmp/bad-erase.txt", "u1\n\xff\n");
 ($rc, $out, $err) = builder('build', '--interactions',

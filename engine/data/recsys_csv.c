@@ -83,6 +83,13 @@ recsys_csv_close(recsys_csv_t *csv)
 }
 
 
+size_t
+recsys_csv_bom(const char *p, size_t len)
+{
+    return len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+}
+
+
 /* Moves the unread tail to the front and reads more; grows if full. */
 static int
 recsys_csv_fill(recsys_csv_t *csv)
@@ -218,10 +225,8 @@ recsys_csv_next(recsys_csv_t *csv)
                 return rc;
             }
 
-            if (csv->line == 0 && csv->len >= 3
-                && memcmp(csv->buf, "\xef\xbb\xbf", 3) == 0)
-            {
-                csv->pos = 3;
+            if (csv->line == 0) {
+                csv->pos = recsys_csv_bom(csv->buf, csv->len);
             }
 
             continue;

@@ -58,4 +58,10 @@ void recsys_csv_close(recsys_csv_t *csv);
  */
 int recsys_csv_next(recsys_csv_t *csv);
 
+/*
+ * The length of the UTF-8 byte order mark that p[0..len) starts with: 3,
+ * or 0 without one (the --erase list skips it the same way).
+ */
+size_t recsys_csv_bom(const char *p, size_t len);
+
 #endif /* RECSYS_CSV_H */

@@ -1,6 +1,7 @@
 /*
  * recsys_erase.c: reading the list of users a build leaves out
- * (recsys_erase.h): the whole file at once, then cut into lines.
+ * (recsys_erase.h): the whole file at once, then cut into lines; a UTF-8
+ * byte order mark at the start is skipped, as the CSV reader skips it.
  */
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "recsys_csv.h"
 #include "recsys_erase.h"
 #include "recsys_status.h"
 #include "recsys_text.h"
@@ -36,8 +38,9 @@ recsys_erase_read(recsys_dict_t *set, const char *path, char *err,
 
     rc = RECSYS_OK;
     end = buf + len;
+    p = buf + recsys_csv_bom(buf, len);     /* no part of the first id */
 
-    for (p = buf, at = 1; p < end && rc == RECSYS_OK; p = nl + 1, at++) {
+    for (at = 1; p < end && rc == RECSYS_OK; p = nl + 1, at++) {
         nl = memchr(p, '\n', (size_t) (end - p));
         nl = nl != NULL ? nl : end;
         n = (size_t) (nl - p) - (nl > p && nl[-1] == '\r');

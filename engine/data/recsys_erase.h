@@ -15,8 +15,9 @@
 
 /*
  * Reads path into set (initialised by the caller): one id a line, a
- * trailing "\r" dropped, empty lines skipped, each line 1 to 256 bytes of
- * UTF-8.  RECSYS_OK, or a status with "FILE:LINE: why" in err.
+ * leading UTF-8 byte order mark and a trailing "\r" dropped, empty lines
+ * skipped, each line 1 to 256 bytes of UTF-8.  RECSYS_OK, or a status
+ * with "FILE:LINE: why" in err.
  */
 int recsys_erase_read(recsys_dict_t *set, const char *path, char *err,
     size_t errlen);
