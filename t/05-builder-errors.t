@@ -1,9 +1,10 @@
 #!/usr/bin/perl
 
 # 05-builder-errors: recsys-build refuses bad input without touching what is
-# published.  Each bad file (non-numeric rating, missing field, empty id,
-# over-long ids, non-numeric timestamp, a catalog with an unterminated
-# quote, a missing file, bad options) must exit non-zero, name FILE:LINE:
+# published.  Each bad file (non-numeric rating, a rating or a weighted
+# rating past a float's range, missing field, empty id, over-long ids,
+# non-numeric timestamp, a catalog with an unterminated quote, a missing
+# file, bad options) must exit non-zero, name FILE:LINE:
 # and a reason on stderr, leave the existing model byte-identical and leave
 # no stray temp file next to it.  A good build afterwards replaces it.
 
@@ -54,13 +55,22 @@ my @cases = (
      $head . "u1,i1,4,100\nu2,i2,3,yesterday\n", 3],
     ['non-numeric rating in headerless TSV', 'bad.tsv',
      "u1\ti1\t4\t100\nu2\ti2\t4\t101\nu3\ti3\tfour\t102\n", 3],
+    # values are floats: 1e40 (and 1e10 x a weight of 1e30) do not fit
+    ['rating past the float range', 'huge.csv',
+     $head . "u1,i1,4,100\nu2,i2,1" . ('0' x 40) . ",101\n", 3],
+    ['rating past the float range in the first row', 'huge1.csv',
+     "u1,i1,-1" . ('0' x 39) . ",100\nu2,i2,4,101\n", 1],
+    ['rating x event weight past the float range', 'huge-ev.csv',
+     "user,item,rating,event\nu1,i1,4,view\nu2,i2,10000000000,like\n", 3,
+     '--event-weights', 'view=1,like=1e30'],
 );
 
 for my $c (@cases) {
-    my ($name, $fname, $content, $line) = @$c;
+    my ($name, $fname, $content, $line, @args) = @$c;
     my $file = write_file("$tmp/$fname", $content);
     my ($rc, $out, $err) = builder('build', '--interactions', $file,
-                                   '--out', $model, '--model-id', 'bad-1');
+                                   '--out', $model, '--model-id', 'bad-1',
+                                   @args);
     check_refused($name, $rc, $err, $file, $line);
 }
 

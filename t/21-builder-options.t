@@ -9,6 +9,8 @@
 #   - the defaults printed agree with the parameters a default build
 #     stores in its model (`inspect MODEL stats`);
 #   - values out of range, or not numbers, are refused naming the option;
+#   - a user's event rows for one item that add up past a float's range
+#     are held at the largest float;
 #   - `help`, `help gen`, `help eval`, `eval --help` and `build --help` work.
 
 use strict;
@@ -19,7 +21,7 @@ use lib "$FindBin::Bin/lib";
 
 use JSON::PP;
 use Test::More;
-use RecsysTest qw(builder build_model tmpdir slurp repo_root);
+use RecsysTest qw(builder build_model tmpdir slurp repo_root write_file);
 
 RecsysTest::skip_unless_built(builder_only => 1);
 
@@ -186,6 +188,22 @@ for my $name (sort keys %opt) {
                 or diag $e;
         }
     }
+}
+
+# a user's rows for one item add up: two likes of 3e8 x 1e30 = 3e38 each
+# fit a float, their sum 6e38 does not and is held at the largest float,
+# 340282346638528859811704183484516925440 (never inf)
+{
+    my $log = write_file("$tmp/sum.csv", "user,item,rating,event\n"
+        . "u1,i1,300000000,like\nu1,i1,300000000,like\nu1,i2,1,view\n"
+        . "u2,i2,1,view\n");
+    my $m = build_model(interactions => $log, out => "$tmp/sum.mdb",
+                        args => ['--quiet', '--event-weights',
+                                 'view=1,like=1e30']);
+    my ($c, $o, $e) = builder('inspect', $m, 'user', 'u1');
+    like($o, qr/^\s+i1\s+340282346638528859811704183484516925440\.0+\s/m,
+         'a sum past the float range is held at the largest float')
+        or diag $o, $e;
 }
 
 # --- the other commands --------------------------------------------------

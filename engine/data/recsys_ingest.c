@@ -419,6 +419,13 @@ recsys_ingest_event(recsys_data_t *d, recsys_csv_t *csv,
                                   "rating is not a number");
     }
 
+    /* values are stored as floats: one past their range is no rating */
+    if (fabs(v) > FLT_MAX) {
+        return recsys_ingest_fail(err, errlen, csv->path, csv->line,
+                                  "rating is out of range (at most "
+                                  "3.4e38 in size)");
+    }
+
     if (cols->event >= 0) {
         f = &csv->fields[cols->event];
 
@@ -431,6 +438,13 @@ recsys_ingest_event(recsys_data_t *d, recsys_csv_t *csv,
         }
 
         v *= w;
+
+        if (fabs(v) > FLT_MAX) {
+            return recsys_ingest_fail(err, errlen, csv->path, csv->line,
+                                      "rating times the event's weight is "
+                                      "out of range (at most 3.4e38 in "
+                                      "size)");
+        }
     }
 
     ts = RECSYS_NO_TIME;

@@ -5,7 +5,8 @@
  * into its pad first, so the order inside a user is restored by sorting);
  * each user's rows are then sorted by item and only the latest row of each
  * item is kept (timestamp, then file order); with an event column the
- * rows' values add up instead, and with a decay each value halves every
+ * rows' values add up instead (a sum past a float's range is held at the
+ * largest float of its sign), and with a decay each value halves every
  * decay_days before the newest row of the log.  Those kept rows, by item
  * index, are by_user; by timestamp, seq; transposed, by_item.  The rows'
  * own array becomes seq's entries, squeezed in place, so the rows are
@@ -13,6 +14,7 @@
  * all threads.
  */
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,10 +133,15 @@ recsys_train_reduce(const recsys_data_t *d, recsys_event_t *ev,
                 continue;
             }
 
-            /* the latest row stands; with events, the rows add up */
+            /*
+             * The latest row stands; with events, the rows add up.  Each
+             * row fits a float (the ingest refuses others), their sum may
+             * not: it is held at the largest float of its sign, never inf.
+             */
             seg[w] = seg[j];
             if (d->has_events) {
-                seg[w].value = (float) sum;
+                seg[w].value = (float) (sum > FLT_MAX ? FLT_MAX
+                                        : sum < -FLT_MAX ? -FLT_MAX : sum);
             }
 
             w++;
