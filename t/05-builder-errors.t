@@ -7,6 +7,7 @@
 # file, bad options) must exit non-zero, name FILE:LINE:
 # and a reason on stderr, leave the existing model byte-identical and leave
 # no stray temp file next to it.  A good build afterwards replaces it.
+# An empty log among several is no error; logs that are all empty are.
 
 use strict;
 use warnings;
@@ -84,6 +85,33 @@ for my $c (@cases) {
                                    '--items', $items, '--out', $model);
     check_refused('catalog with an unterminated quote', $rc, $err, $items,
                   undef);
+}
+
+# several logs (a base and rotated event logs): one empty or header-only log
+# among them is fine in any order, the build holding the base's 7 users,
+# 9 items and 35 rows; only when no log holds a row is the build refused,
+# naming them all
+{
+    my $empty = write_file("$tmp/empty.log", '');
+    my $hdr = write_file("$tmp/header-only.csv", "user,item,rating\n");
+    for my $order ([$empty, "$data/cf-interactions.csv", $hdr],
+                   ["$data/cf-interactions.csv", $empty]) {
+        my $what = join ' ', map { m{([^/]+)\z} } @$order;
+        my ($rc, $out, $err) = builder('build', '--quiet', '--out',
+                                       "$tmp/several.mdb",
+                                       map { ('--interactions', $_) } @$order);
+        is($rc, 0, "$what: builds") or diag $err;
+        ($rc, $out, $err) = builder('inspect', "$tmp/several.mdb", 'stats');
+        like($out, qr/"users":7,"items":9,"rows":35,/,
+             "$what: the base's users, items and rows");
+        unlink "$tmp/several.mdb", "$tmp/several.mdb.manifest.json";
+    }
+    my ($rc, $out, $err) = builder('build', '--interactions', $hdr,
+                                   '--interactions', $empty, '--out', $model);
+    isnt($rc, 0, 'only empty logs: non-zero exit');
+    like($err, qr/\Q$hdr\E, \Q$empty\E: no interactions/,
+         'only empty logs: stderr names them all') or diag $err;
+    unchanged('only empty logs');
 }
 
 # no such input file: no line to name, but the file

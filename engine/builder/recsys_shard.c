@@ -318,7 +318,7 @@ recsys_shard_stats(const char *dir, uint32_t k, uint32_t shards, char *err,
         return rc;
     }
 
-    d.allow_empty = 1;      /* few users, many shards: some are empty */
+    /* few users, many shards: some are empty, and that is no error */
     rc = recsys_ingest_interactions(&d, in, err, errlen);
 
     if (rc == RECSYS_OK) {

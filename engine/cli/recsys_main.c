@@ -195,13 +195,16 @@ recsys_main_peak_mib(void)
 /*
  * Every --interactions file in the order given (a base log and the event
  * logs rotated since, say): the option table keeps one value, so the
- * command line is read again for all of them.
+ * command line is read again for all of them.  One of them may be empty
+ * (a log rotated before any event); all of them together may hold no row
+ * only when allow_empty (a shard's users, who may have none).
  */
 static int
-recsys_main_interactions(recsys_data_t *d, int argc, char **argv, char *err,
-    size_t errlen)
+recsys_main_interactions(recsys_data_t *d, int allow_empty, int argc,
+    char **argv, char *err, size_t errlen)
 {
-    int  i, rc;
+    int     i, rc;
+    size_t  n;
 
     rc = RECSYS_OK;
 
@@ -211,7 +214,25 @@ recsys_main_interactions(recsys_data_t *d, int argc, char **argv, char *err,
         }
     }
 
-    return rc;
+    if (rc != RECSYS_OK || d->n_events > 0 || allow_empty) {
+        return rc;
+    }
+
+    /* "A: no interactions", "A, B: no interactions" */
+    err[0] = '\0';
+
+    for (i = 0; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--interactions") == 0) {
+            n = strlen(err);
+            snprintf(err + n, errlen - n, "%s%s", n > 0 ? ", " : "",
+                     argv[++i]);
+        }
+    }
+
+    n = strlen(err);
+    snprintf(err + n, errlen - n, ": no interactions");
+
+    return RECSYS_EINVAL;
 }
 
 
@@ -273,7 +294,6 @@ recsys_main_build(int argc, char **argv)
 
     d.event_weights = o.event_weights;
     d.decay_days = o.decay_days;
-    d.allow_empty = o.from_items != NULL;   /* a shard may have no rows */
 
     rc = recsys_main_erase(&o, &d, &erase, err, sizeof(err));
 
@@ -282,7 +302,8 @@ recsys_main_build(int argc, char **argv)
     }
 
     if (rc == RECSYS_OK) {
-        rc = recsys_main_interactions(&d, argc, argv, err, sizeof(err));
+        rc = recsys_main_interactions(&d, o.from_items != NULL, argc, argv,
+                                      err, sizeof(err));
     }
 
     if (rc == RECSYS_OK && o.shard_ids != NULL) {

@@ -543,12 +543,6 @@ recsys_ingest_interactions(recsys_data_t *d, const char *path, char *err,
         goto done;
     }
 
-    if (d->n_events == 0 && !d->allow_empty) {
-        snprintf(err, errlen, "%s: no interactions", path);
-        rc = RECSYS_EINVAL;
-        goto done;
-    }
-
     rc = RECSYS_OK;
 
 done:

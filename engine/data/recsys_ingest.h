@@ -56,8 +56,6 @@ typedef struct {
     recsys_itemattr_t attrs;        /* the catalog's other columns */
     const recsys_dict_t  *erase;    /* users whose rows are left out (as if
                                        never logged), or NULL */
-    int               allow_empty;  /* a log without rows is no error (a
-                                       shard of the sharded build) */
 } recsys_data_t;
 
 
@@ -72,6 +70,13 @@ void recsys_data_release_events(recsys_data_t *d);
 
 int recsys_ingest_catalog(recsys_data_t *d, const char *path, char *err,
     size_t errlen);
+
+/*
+ * Adds the rows of one log to d (the logs of a build are read one after
+ * another into the same d).  A log without rows (empty, or a header only)
+ * is no error: whether all of them together may hold none is the caller's
+ * to decide.  RECSYS_OK, or a status with "FILE[:LINE]: why" in err.
+ */
 int recsys_ingest_interactions(recsys_data_t *d, const char *path,
     char *err, size_t errlen);
 

@@ -438,16 +438,16 @@ t_bad_interactions(void)
 
     free(big);
 
-    /* a file with a header and nothing else */
+    /*
+     * a file with a header and nothing else: no rows and no error (one
+     * of several logs may be empty; the caller judges them together)
+     */
 
     path = t_file(".csv", T_S("userId,itemId\n\n"));
     if (path != NULL && recsys_data_init(&d) == RECSYS_OK) {
         rc = recsys_ingest_interactions(&d, path, err, sizeof(err));
-        snprintf(prefix, sizeof(prefix), "%s: ", path);
-        tap_ok(rc == RECSYS_EINVAL
-               && strncmp(err, prefix, strlen(prefix)) == 0
-               && strstr(err, "no interactions") != NULL,
-               "a header only: RECSYS_EINVAL, \"PATH: no interactions\"");
+        tap_ok(rc == RECSYS_OK && d.n_events == 0,
+               "a header only: RECSYS_OK and no rows");
         recsys_data_free(&d);
     }
 
