@@ -6,8 +6,10 @@
 # the global ids and the items part.  For several option sets at P = 3
 # (the defaults; ALS and the HMM; no EASE, Jaccard item-CF and a Markov
 # weight; session rules), and at P = 7 over seven users (a shard without
-# rows), the assembled model holds the same users, items and lists, byte
-# for byte, as the single build of the same log.  A users part holds lists
+# rows), and for a log given as two files after an empty one, the
+# assembled model holds the same users, items and lists, byte for byte, as
+# the single build of the same logs; a later log whose header differs
+# from the first's is refused naming both.  A users part holds lists
 # only for the users whose rows are in its shard; the items part none of
 # the lists the users tasks score (item-CF, segments, rules, Markov),
 # which the single build has.  A damaged items part, ids of another log
@@ -53,7 +55,8 @@ sub step {
 # the steps of contrib/dask/recsys_dask.py, by hand
 sub sharded {
     my ($dir, $p, $in, $cat, @opts) = @_;
-    step("split", 'shard', 'split', '--dir', $dir, '--shards', $p, $in);
+    step("split", 'shard', 'split', '--dir', $dir, '--shards', $p,
+         ref $in ? @$in : $in);
     step("stats $_", 'shard', 'stats', '--dir', $dir, '--shards', $p,
          '--shard', $_) for 0 .. $p - 1;
     step('merge', 'shard', 'merge', '--dir', $dir, '--shards', $p);
@@ -116,6 +119,42 @@ ok(@empty > 0, 'a shard has no rows: ' . join(',', @empty));
 like(RecsysTest::slurp("$tmp/cf/stats/shard-$empty[0]-of-7.json") // '',
      qr/"rows":0/, 'its statistics count none') if @empty;
 same_as($model, $single, 'P=7 with an empty shard');
+
+# several logs (an empty one, the first half of the log, its second half
+# under the header in other case): the same model as the single build of
+# the same logs
+my @lines = split /^/, RecsysTest::slurp($log);
+my $head = shift @lines;
+my @second = splice @lines, @lines / 2;
+my @halves = (RecsysTest::write_file("$tmp/half-1.csv", join '', $head, @lines),
+              RecsysTest::write_file("$tmp/half-2.csv",
+                                     join '', uc $head, @second));
+my $none = RecsysTest::write_file("$tmp/none.log", '');
+$single = build_model(interactions => $none, items => $items,
+                      out => "$tmp/halves-single.mdb",
+                      args => ['--model-id', 'm', '--quiet',
+                               map { ('--interactions', $_) } @halves]);
+same_as(sharded("$tmp/halves", $P, [$none, @halves], $items,
+                '--model-id', 'm'), $single, 'two halves and an empty log');
+
+# a later log with another layout is refused, naming both: an event log,
+# the columns swapped, no header
+for my $c (['events', "user,item,event,timestamp\nu1,i3,like,200\n",
+            'header "user,item,event,timestamp"'],
+           ['swapped', "itemId,userId,rating\ni1,u5,4\n",
+            'header "itemId,userId,rating"'],
+           ['no header', "u9,i9,3,100\n",
+            'no header (user,item,rating,timestamp)']) {
+    my ($what, $text, $layout) = @$c;
+    my $later = RecsysTest::write_file("$tmp/later.csv", "\n$text");
+    ($rc, undef, $err) = builder('shard', 'split', '--dir', "$tmp/mixed",
+                                 '--shards', $P, $log, $later);
+    isnt($rc, 0, "a later log, $what: refused");
+    my $want = "$later:2: $layout, where $log has header "
+             . '"userId,itemId,rating,timestamp"';
+    like($err, qr/\Q$want\E/,
+         "a later log, $what: FILE:LINE and both headers") or diag $err;
+}
 
 # a users part: lists only for the users of its shard
 my %shard_of;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,12 +147,64 @@ recsys_shard_record(FILE *f, const recsys_csv_t *csv)
 }
 
 
-/* Every record of one input to its user's shard. */
-static int
-recsys_shard_split_file(const char *input, int first, FILE **out,
-    uint32_t shards, int *user, char *err, size_t errlen)
+/*
+ * The layout a log's first record gives it: 'header "a,b,c"' (the names
+ * as read), or 'no header (user,item[,rating[,timestamp]])' (the columns
+ * a log without one has, by its first record's fields).  NULL without
+ * memory.
+ */
+static char *
+recsys_shard_layout(const recsys_csv_t *csv, int head)
 {
-    int           rc, head;
+    char      *s, *p;
+    size_t     len;
+    uint32_t   k;
+
+    if (!head) {
+        return strdup(csv->n_fields >= 4 ? "no header (user,item,rating,"
+                                           "timestamp)"
+                      : csv->n_fields == 3 ? "no header (user,item,rating)"
+                      : "no header (user,item)");
+    }
+
+    len = sizeof("header \"\"");
+    for (k = 0; k < csv->n_fields; k++) {
+        len += csv->fields[k].len + 1;
+    }
+
+    s = malloc(len);
+    if (s == NULL) {
+        return NULL;
+    }
+
+    p = s + sprintf(s, "header \"");
+
+    for (k = 0; k < csv->n_fields; k++) {
+        if (k > 0) {
+            *p++ = ',';
+        }
+        memcpy(p, csv->fields[k].p, csv->fields[k].len);
+        p += csv->fields[k].len;
+    }
+
+    strcpy(p, "\"");
+
+    return s;
+}
+
+
+/*
+ * Every record of one input to its user's shard.  The first log with a
+ * record sets the layout (*layout, from *from) and writes its header; a
+ * later log must have the same (the shards are read under that header
+ * alone), names compared ignoring case, as the ingest matches them.
+ */
+static int
+recsys_shard_split_file(const char *input, char **layout, const char **from,
+    FILE **out, uint32_t shards, int *user, char *err, size_t errlen)
+{
+    int           rc, head, same;
+    char         *mine;
     uint32_t      k;
     recsys_csv_t  csv;
 
@@ -170,10 +223,39 @@ recsys_shard_split_file(const char *input, int first, FILE **out,
                 break;
             }
 
-            if (head == 1) {
-                for (k = 0; first && k <= shards; k++) {
+            mine = recsys_shard_layout(&csv, head);
+            if (mine == NULL) {
+                snprintf(err, errlen, "%s: out of memory", input);
+                rc = RECSYS_ENOMEM;
+                break;
+            }
+
+            if (*layout == NULL) {
+                *layout = mine;
+                *from = input;
+
+                for (k = 0; head && k <= shards; k++) {
                     recsys_shard_record(out[k], &csv);
                 }
+
+            } else {
+                same = strcasecmp(mine, *layout) == 0;
+                if (!same) {
+                    snprintf(err, errlen, "%s:%llu: %s, where %s has %s: "
+                             "the logs of a sharded build share one header",
+                             input, (unsigned long long) csv.line, mine,
+                             *from, *layout);
+                }
+
+                free(mine);
+
+                if (!same) {
+                    rc = RECSYS_EINVAL;
+                    break;
+                }
+            }
+
+            if (head == 1) {
                 continue;
             }
         }
@@ -205,10 +287,11 @@ int
 recsys_shard_split(const char *dir, uint32_t shards, char *const *inputs,
     int n, char *err, size_t errlen)
 {
-    int        rc, i, user;
-    char       name[64], (*path)[4096], (*tmp)[4096 + 32];
-    FILE     **out;
-    uint32_t   k;
+    int          rc, i, user;
+    char         name[64], (*path)[4096], (*tmp)[4096 + 32], *layout;
+    FILE       **out;
+    uint32_t     k;
+    const char  *from;
 
     /* out[shards] is the header alone, for the merge */
     err[0] = '\0';
@@ -231,11 +314,15 @@ recsys_shard_split(const char *dir, uint32_t shards, char *const *inputs,
     }
 
     user = 0;
+    layout = NULL;
+    from = NULL;
 
     for (i = 0; rc == RECSYS_OK && i < n; i++) {
-        rc = recsys_shard_split_file(inputs[i], i == 0, out, shards, &user,
-                                     err, errlen);
+        rc = recsys_shard_split_file(inputs[i], &layout, &from, out, shards,
+                                     &user, err, errlen);
     }
+
+    free(layout);
 
     for (k = 0; out != NULL && k <= shards; k++) {
         rc = recsys_shard_close(out[k], tmp[k], path[k], rc, err, errlen);

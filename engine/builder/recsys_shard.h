@@ -66,7 +66,13 @@
 /* The shard of a user id among n. */
 uint32_t recsys_shard_of(const char *id, size_t len, uint32_t n);
 
-/* split: inputs (n of them, read as one log in order) into P shards. */
+/*
+ * split: inputs (n of them, read as one log in order) into P shards.  The
+ * shards are read under one header, so every input with a record must
+ * have the first one's layout (the same header, names compared ignoring
+ * case, or none and as many columns); another is RECSYS_EINVAL with
+ * "FILE:LINE: its layout, where FIRST has its own" in err.
+ */
 int recsys_shard_split(const char *dir, uint32_t shards,
     char *const *inputs, int n, char *err, size_t errlen);
 
