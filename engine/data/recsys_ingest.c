@@ -195,6 +195,22 @@ recsys_name_match(const recsys_field_t *f, const char *const *names,
 }
 
 
+/* Whether the field holds a decimal digit. */
+static int
+recsys_has_digit(const recsys_field_t *f)
+{
+    size_t  i;
+
+    for (i = 0; i < f->len; i++) {
+        if (f->p[i] >= '0' && f->p[i] <= '9') {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 static const char *const  recsys_user_prefixes[] = {
     "user", "uid", "visitor", "customer", "account", "member", "viewer",
     "listener", "player", NULL
@@ -207,17 +223,6 @@ static const char *const  recsys_item_prefixes[] = {
 
 static const char *const  recsys_rating_names[] = {
     "rating", "score", "value", "weight", "stars", NULL
-};
-
-static const char *const  recsys_header_names[] = {
-    "user", "userid", "user_id", "uid", "visitor", "customer", "account",
-    "item", "itemid", "item_id", "iid", "movie", "movieid", "movie_id",
-    "track", "trackid", "track_id", "song", "songid", "song_id", "video",
-    "videoid", "video_id", "game", "gameid", "game_id", "product",
-    "productid", "product_id", "content", "contentid", "content_id",
-    "rating", "score", "value", "weight", "stars", "timestamp", "time",
-    "ts", "epoch", "date", "event", "action", "type", "kind", "event_type",
-    NULL
 };
 
 static const char *const  recsys_event_names[] = {
@@ -237,7 +242,7 @@ static int
 recsys_ingest_columns(recsys_csv_t *csv, recsys_columns_t *cols, char *err,
     size_t errlen)
 {
-    int              header, k, r;
+    int              header, named, k, r;
     double           v;
     int64_t          ts;
     recsys_field_t  *f;
@@ -263,15 +268,23 @@ recsys_ingest_columns(recsys_csv_t *csv, recsys_columns_t *cols, char *err,
 
     /*
      * A header: a field that cannot be data where it stands (a rating or
-     * a timestamp that is not a number), or a row made only of known
-     * column names.  "user1,item1" is data.
+     * a timestamp that is not a number), or a row made only of column
+     * names: each one of a role's names, or begins with one of its
+     * prefixes and holds no digit ("customer_id", "listener").
+     * "user1,item1" is data.
      */
     header = 1;
 
     for (k = 0; k < (int) csv->n_fields; k++) {
-        if (!recsys_name_match(&csv->fields[k], recsys_header_names, 1)) {
-            header = 0;
+        f = &csv->fields[k];
+        named = 0;
+
+        for (r = 0; r < 5 && !named; r++) {
+            named = recsys_name_match(f, roles[r].names, roles[r].whole)
+                    && (roles[r].whole || !recsys_has_digit(f));
         }
+
+        header = header && named;
     }
 
     if ((csv->n_fields >= 3

@@ -220,6 +220,22 @@ t_good_interactions(void)
           { { "u1", "i1", 1.0, T_NT }, { "u2", "i2", 1.0, T_NT },
             { "u1", "i2", 1.0, T_NT } } },
 
+        { "two names after the README's prefixes: a header",
+          T_S("customer_id,product_id\nc1,p1\nc2,p1\n"),
+          0, 2,
+          { { "c1", "p1", 1.0, T_NT }, { "c2", "p1", 1.0, T_NT } } },
+
+        { "listener,track header",
+          T_S("listener,track\nann,t9\n"),
+          0, 1,
+          { { "ann", "t9", 1.0, T_NT } } },
+
+        { "ids after the prefixes, with digits: data",
+          T_S("user7,item_3\nuser8,item_4\n"),
+          0, 2,
+          { { "user7", "item_3", 1.0, T_NT },
+            { "user8", "item_4", 1.0, T_NT } } },
+
         { "reordered named columns",
           T_S("timestamp,rating,itemId,userId\n100,5,i9,u7\n200,0.5,i8,u7\n"),
           1, 2,
