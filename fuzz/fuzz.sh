@@ -64,6 +64,8 @@ make_seeds() {
     { printf '\101'; printf 'userId,itemId,event,timestamp\n';
       printf 'u1,v1,view,1700000000\nu1,v2,buy,1700000100\n'; } \
         > "$s/csv/log-events"
+    { printf '\100'; printf '\357\273\277u00001\r\nu00002\n\nu00003\n'; } \
+        > "$s/csv/erase"
     { printf '\002'; head -40 "$data/items.csv"; } > "$s/csv/catalog"
     { printf '\006'; head -20 "$data/items.csv" | tr ',' '\t'; } \
         > "$s/csv/catalog-tsv"

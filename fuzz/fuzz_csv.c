@@ -4,7 +4,8 @@
  * Feeds: u8 mode, then file contents written to temporary files:
  *   mode % 4 == 0: the whole rest to recsys_csv_open/recsys_csv_next with
  *     the delimiter (mode / 4) % 4 of { detect, ',', '\t', ';' }, every
- *     record read;
+ *     record read; with mode & 0x40, to the --erase list's reader
+ *     (recsys_erase_read) instead;
  *   1: the rest as an interactions file (recsys_ingest_interactions, then
  *     recsys_ingest_finish);
  *   2: the rest as a catalog named *.csv, *.tsv or *.jsonl by
@@ -15,13 +16,15 @@
  * decay of 30 days.
  * Asserts: no crash, no sanitizer report (a leak included), no hang;
  * every field the CSV reader hands out lies inside its buffer and no
- * record has more than RECSYS_CSV_MAX_FIELDS fields.
+ * record has more than RECSYS_CSV_MAX_FIELDS fields; a refused --erase
+ * list says why.
  */
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "recsys_csv.h"
+#include "recsys_erase.h"
 #include "recsys_ingest.h"
 #include "recsys_status.h"
 
@@ -61,6 +64,29 @@ recsys_fuzz_csv(const char *path, char delim)
 }
 
 
+static void
+recsys_fuzz_erase(const char *path)
+{
+    char           err[512];
+    recsys_dict_t  set;
+
+    if (recsys_dict_init(&set, 16) != RECSYS_OK) {
+        return;
+    }
+
+    err[0] = '\0';
+
+    if (recsys_erase_read(&set, path, err, sizeof(err)) != RECSYS_OK
+        && err[0] == '\0')
+    {
+        fprintf(stderr, "fuzz: an --erase list refused without a reason\n");
+        abort();
+    }
+
+    recsys_dict_free(&set);
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -83,7 +109,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cat = recsys_fuzz_tmp_path(cats[(mode / 4) % 3]);
 
     if (mode % 4 == 0) {
-        if (recsys_fuzz_write(log, in.p, in.n) == 0) {
+        if (recsys_fuzz_write(log, in.p, in.n) != 0) {
+            return 0;
+        }
+
+        if (mode & 0x40) {
+            recsys_fuzz_erase(log);
+
+        } else {
             recsys_fuzz_csv(log, delims[(mode / 4) % 4]);
         }
 
