@@ -198,6 +198,22 @@ is_deeply([@p1, @p2], [ @b[0, 1, 3 .. 5], $b[6], $b[7], $b[2], @b[8, 9] ],
           'pin past the page: the pages show the pinned ranking, each item once');
 is_deeply(\@p1, [ @{ ids(get_json('/recommend?user=u00004&n=10')) }[0 .. 4] ],
           'pin past the page: page 1 is the first five of n=10');
+# a list shorter than the page (rules fired by one item, strict=1): the
+# item pinned past it closes the list, as a pin past the end of a short
+# list does
+my ($short, @s);
+for my $i (map { sprintf 'v%05d', $_ } 1 .. 400) {
+    @s = @{ ids(get_json("/plain?algo=assoc&history=$i&strict=1")) };
+    if (@s >= 2 && @s <= 4) { $short = $i; last }
+}
+SKIP: {
+    skip 'no short list of rules in this sample', 1 unless $short;
+    set_rules("pin $s[0] 8\n");
+    is_deeply(ids(get_json("/recommend?algo=assoc&history=$short&strict=1"
+                           . '&n=5')),
+              [ @s[1 .. $#s], $s[0] ],
+              'pin past a short list: its item at the end, not lost');
+}
 
 set_rules("hide $b[6]\npin $b[6] 1\n");
 ok(!grep({ $_ eq $b[6] } @{ ids(get_json('/recommend?user=u00004')) }),

@@ -252,17 +252,27 @@ recsys_rerank_eligible(recsys_qctx_t *c, const recsys_ovr_view_t *v,
 }
 
 
+/* A pool item that a pin places past the page: its pin's position. */
+typedef struct {
+    uint32_t  position;
+    uint32_t  from;             /* its index in the pool */
+} recsys_rerank_late_t;
+
+
 /*
  * The pool's items that a pin places past the page (position > need) into
- * the set pinned: they leave their ranked place here as on the page that
- * shows them, so that no item is on two pages (and none is on no page).
+ * the set pinned and into late[] (by position): they leave their ranked
+ * place here as on the page that shows them, so that no item is on two
+ * pages (and none is on no page); a list too short to reach their
+ * positions ends with them, as with a pin past the end of a short list.
  * Returns how many.
  */
 static uint32_t
 recsys_rerank_beyond(recsys_qctx_t *c, const recsys_ovr_view_t *v,
-    uint32_t need, recsys_itemset_t *pinned)
+    uint32_t need, recsys_itemset_t *pinned, recsys_rerank_late_t *late)
 {
     uint32_t                 k, j, n, first, item, moved;
+    recsys_rerank_late_t     t;
     const recsys_ovr_pin_t  *p;
 
     moved = 0;
@@ -284,6 +294,18 @@ recsys_rerank_beyond(recsys_qctx_t *c, const recsys_ovr_view_t *v,
                     || recsys_attrfilter_within(p->filter, c->q->filter)))
             {
                 recsys_itemset_add(pinned, item);
+
+                /* by position: a few at most, in order by insertion */
+                t.position = p->position;
+                t.from = k;
+
+                for (j = moved; j > 0 && late[j - 1].position > t.position;
+                     j--)
+                {
+                    late[j] = late[j - 1];
+                }
+
+                late[j] = t;
                 moved++;
                 break;
             }
@@ -324,20 +346,23 @@ recsys_rerank_pins(recsys_qctx_t *c, const recsys_ovr_view_t *v,
 {
     float                    score;
     uint8_t                 *placed;
-    uint32_t                 n_use, e, i, pos, *use;
+    uint32_t                 n_use, n_late, e, i, pos, *use;
     recsys_why_t            *wout;
     recsys_scored_t         *out;
     recsys_itemset_t         pinned, series;
+    recsys_rerank_late_t    *late;
     const recsys_ovr_pin_t  *p;
 
     use = c->a->alloc(c->a->ctx, (size_t) need * sizeof(uint32_t));
+    late = c->a->alloc(c->a->ctx, ((size_t) c->have + 1)
+                                  * sizeof(recsys_rerank_late_t));
     out = c->a->alloc(c->a->ctx, (size_t) need * sizeof(recsys_scored_t));
     placed = c->a->alloc(c->a->ctx, need);
     wout = *why != NULL
            ? c->a->alloc(c->a->ctx, (size_t) need * sizeof(recsys_why_t))
            : NULL;
 
-    if (use == NULL || out == NULL || placed == NULL
+    if (use == NULL || late == NULL || out == NULL || placed == NULL
         || (*why != NULL && wout == NULL)
         || recsys_itemset_init(&pinned, need + c->have, c->a) != RECSYS_OK
         || recsys_itemset_init(&series, need, c->a) != RECSYS_OK)
@@ -348,7 +373,9 @@ recsys_rerank_pins(recsys_qctx_t *c, const recsys_ovr_view_t *v,
     memset(placed, 0, need);
 
     n_use = recsys_rerank_eligible(c, v, need, use, &pinned, &series);
-    if (recsys_rerank_beyond(c, v, need, &pinned) == 0 && n_use == 0) {
+    n_late = recsys_rerank_beyond(c, v, need, &pinned, late);
+
+    if (n_use == 0 && n_late == 0) {
         return RECSYS_OK;
     }
 
@@ -382,6 +409,15 @@ recsys_rerank_pins(recsys_qctx_t *c, const recsys_ovr_view_t *v,
         recsys_rerank_put(c, out, wout, *why, pos, i, c->out[i].item,
                           c->out[i].score);
         i++;
+    }
+
+    /* a list that ran out before the page's end: the items pinned past
+     * it close the list, as a pin past the end of a short list does */
+    for (e = 0; e < n_late && pos < need; e++, pos++) {
+        placed[pos] = 1;
+        recsys_rerank_put(c, out, wout, *why, pos, late[e].from,
+                          c->out[late[e].from].item,
+                          pos > 0 ? out[pos - 1].score : 0.0f);
     }
 
     c->out = out;
