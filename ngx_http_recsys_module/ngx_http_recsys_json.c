@@ -755,7 +755,8 @@ ngx_http_recsys_send_result(ngx_http_request_t *r,
     }
 
     return ngx_http_recsys_send_body(r, NGX_HTTP_OK, body, p - body, &etag,
-                                     rlcf->cache_ttl, user != NULL);
+                                     rlcf->cache_ttl,
+                                     user != NULL || rlcf->private_answers);
 }
 
 

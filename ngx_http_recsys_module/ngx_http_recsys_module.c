@@ -400,6 +400,14 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     conf->settings_crc = ngx_http_recsys_settings_crc(conf);
 
+    /* a shared cache keys on the URL: an answer for a user, or one that
+     * a variable shapes (a cookie, a header, GeoIP), is private */
+    conf->private_answers = conf->user != NULL
+                            || (conf->algo != NULL
+                                && conf->algo->lengths != NULL)
+                            || (conf->filter != NULL
+                                && conf->filter->lengths != NULL);
+
     if (conf->overrides_path.len > 0
         && (ngx_conf_full_name(cf->cycle, &conf->overrides_path, 1) != NGX_OK
             || (conf->overrides = ngx_http_recsys_overrides_add(cf,

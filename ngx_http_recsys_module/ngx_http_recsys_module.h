@@ -144,6 +144,10 @@ typedef struct {
     float                     diversity;    /* < 0: unset */
     uint32_t                  settings_crc; /* of the settings that shape
                                                an answer, for its ETag */
+    ngx_uint_t                private_answers;  /* the answer may hang on
+                                               more than the URL: a user
+                                               from recsys_user, an algo
+                                               or filter with variables */
 } ngx_http_recsys_loc_conf_t;
 
 

@@ -3,7 +3,8 @@
 # 07-status: recsys_status (JSON and Prometheus text) with per-worker
 # counters and the loaded model; the $recsys_* variables in a header; ETag
 # and If-None-Match (304); Cache-Control from recsys_cache_ttl ("private"
-# when the answer is a user's).
+# when the answer is a user's, or when recsys_user or a variable in
+# recsys_algo makes one URL answer differently).
 
 use strict;
 use warnings;
@@ -31,6 +32,16 @@ my $srv = RecsysTest::start_nginx(
         }
         location = /status {
             recsys_status;
+        }
+        location = /rc {
+            recsys;
+            recsys_user $cookie_uid;
+            recsys_cache_ttl 30s;
+        }
+        location = /rv {
+            recsys;
+            recsys_algo $http_x_variant;
+            recsys_cache_ttl 30s;
         }
 EOF
 
@@ -96,6 +107,14 @@ like($prom->{content},
 # after the counted requests: an answer for no user is not private
 is($srv->get('/recommend?item=3&n=2')->{headers}{'cache-control'},
    'max-age=30', 'an answer for no user may be kept by shared caches');
+# where the user comes from a cookie, or the algorithm from a header, the
+# same URL answers differently: private, an anonymous answer too
+is($srv->get('/rc?item=3&n=2')->{headers}{'cache-control'},
+   'private, max-age=30', 'recsys_user: an anonymous answer is private');
+is($srv->request('GET', '/rv?item=3&n=2',
+                 { headers => { 'x-variant' => 'itemcf' } })
+       ->{headers}{'cache-control'},
+   'private, max-age=30', 'recsys_algo of a variable: private');
 
 $srv->finish;
 done_testing();
