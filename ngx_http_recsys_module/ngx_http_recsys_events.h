@@ -193,7 +193,9 @@ void ngx_http_recsys_live_result(ngx_http_request_t *r,
     recsys_model_t *model, recsys_result_t *res);
 /* The request's live version (0: none), for the ETag. */
 uint64_t ngx_http_recsys_live_version(ngx_http_request_t *r);
-/* The zone's lines of /recsys-status; p has room for 1024 bytes. */
+/* The zone's lines of /recsys-status, at most the bytes said by
+ * ngx_http_recsys_live_status_len. */
+size_t ngx_http_recsys_live_status_len(ngx_http_request_t *r);
 u_char *ngx_http_recsys_live_status(ngx_http_request_t *r, u_char *p,
     ngx_uint_t prometheus);
 

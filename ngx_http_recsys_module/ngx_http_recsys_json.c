@@ -21,8 +21,7 @@
 static ngx_str_t  ngx_http_recsys_json_type = ngx_string("application/json");
 
 
-/* Bytes needed for s as a JSON string body (without quotes). */
-static size_t
+size_t
 ngx_http_recsys_json_escaped_len(ngx_str_t *s)
 {
     size_t  i, n;
@@ -45,7 +44,7 @@ ngx_http_recsys_json_escaped_len(ngx_str_t *s)
 }
 
 
-static u_char *
+u_char *
 ngx_http_recsys_json_escape(u_char *p, ngx_str_t *s)
 {
     size_t  i;

@@ -424,9 +424,23 @@ ngx_http_recsys_live_version(ngx_http_request_t *r)
 }
 
 
+/* what the zone holds now, and what only grows */
+#define NGX_HTTP_RECSYS_LIVE_GAUGES(X)    X(users) X(events)
 #define NGX_HTTP_RECSYS_LIVE_COUNTERS(X)                                      \
-    X(users) X(events) X(evicted) X(expired) X(accepted) X(rejected)        \
-    X(erased)
+    X(evicted) X(expired) X(accepted) X(rejected) X(erased)
+
+
+size_t
+ngx_http_recsys_live_status_len(ngx_http_request_t *r)
+{
+    ngx_http_recsys_ev_main_conf_t  *emcf;
+
+    emcf = ngx_http_get_module_main_conf(r, ngx_http_recsys_events_module);
+
+    return emcf->zone == NULL
+           ? 0
+           : 1024 + ngx_http_recsys_json_escaped_len(&emcf->zone->shm.name);
+}
 
 
 u_char *
@@ -447,11 +461,15 @@ ngx_http_recsys_live_status(ngx_http_request_t *r, u_char *p,
 
     if (prometheus) {
 
-#define NGX_HTTP_RECSYS_LIVE_PROM(name)                                       \
+#define NGX_HTTP_RECSYS_LIVE_PROM_GAUGE(name)                                 \
         p = ngx_sprintf(p, "# TYPE recsys_events_" #name " gauge\n"          \
                         "recsys_events_" #name " %uL\n", c.name);
+#define NGX_HTTP_RECSYS_LIVE_PROM_COUNTER(name)                               \
+        p = ngx_sprintf(p, "# TYPE recsys_events_" #name "_total counter\n"  \
+                        "recsys_events_" #name "_total %uL\n", c.name);
 
-        NGX_HTTP_RECSYS_LIVE_COUNTERS(NGX_HTTP_RECSYS_LIVE_PROM)
+        NGX_HTTP_RECSYS_LIVE_GAUGES(NGX_HTTP_RECSYS_LIVE_PROM_GAUGE)
+        NGX_HTTP_RECSYS_LIVE_COUNTERS(NGX_HTTP_RECSYS_LIVE_PROM_COUNTER)
 
         return ngx_sprintf(p, "# TYPE recsys_events_bytes gauge\n"
                            "recsys_events_bytes{state=\"used\"} %uz\n"
@@ -465,9 +483,11 @@ ngx_http_recsys_live_status(ngx_http_request_t *r, u_char *p,
 #define NGX_HTTP_RECSYS_LIVE_JSON(name)                                       \
     p = ngx_sprintf(p, "\"" #name "\":%uL,", c.name);
 
-    p = ngx_sprintf(p, ",\"events\":{\"zone\":\"%V\",",
-                    &emcf->zone->shm.name);
+    p = ngx_sprintf(p, ",\"events\":{\"zone\":\"");
+    p = ngx_http_recsys_json_escape(p, &emcf->zone->shm.name);
+    p = ngx_sprintf(p, "\",");
 
+    NGX_HTTP_RECSYS_LIVE_GAUGES(NGX_HTTP_RECSYS_LIVE_JSON)
     NGX_HTTP_RECSYS_LIVE_COUNTERS(NGX_HTTP_RECSYS_LIVE_JSON)
 
     return ngx_sprintf(p, "\"bytes_used\":%uz,\"bytes_free\":%uz}}", used,

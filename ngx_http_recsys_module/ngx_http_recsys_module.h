@@ -220,6 +220,10 @@ recsys_model_t *ngx_http_recsys_store_get(ngx_http_request_t *r,
 
 /* ngx_http_recsys_json.c */
 void ngx_http_recsys_json_exit(void);
+/* Bytes s takes as a JSON string's body (without quotes): at most 6 a byte. */
+size_t ngx_http_recsys_json_escaped_len(ngx_str_t *s);
+/* s as a JSON string's body at p (without quotes); returns the end. */
+u_char *ngx_http_recsys_json_escape(u_char *p, ngx_str_t *s);
 /*
  * Sends the headers already set in r->headers_out, then body (len bytes
  * that live as long as the request); a HEAD request gets the headers alone.

@@ -107,9 +107,48 @@ ngx_http_recsys_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     X(fallback) X(reloads) X(refused)
 
 
+/* A model's id as a string (empty without a model). */
+static ngx_str_t
+ngx_http_recsys_status_id(ngx_http_recsys_store_t *store)
+{
+    ngx_str_t  id;
+
+    id.data = (u_char *) (store->model != NULL
+                          ? recsys_model_id(store->model) : "");
+    id.len = ngx_strlen(id.data);
+
+    return id;
+}
+
+
+/* s as a Prometheus label value's body: backslash, quote, newline escaped. */
+static u_char *
+ngx_http_recsys_status_label(u_char *p, ngx_str_t *s)
+{
+    size_t  i;
+
+    for (i = 0; i < s->len; i++) {
+        if (s->data[i] == '\\' || s->data[i] == '"') {
+            *p++ = '\\';
+            *p++ = s->data[i];
+
+        } else if (s->data[i] == '\n') {
+            *p++ = '\\';
+            *p++ = 'n';
+
+        } else {
+            *p++ = s->data[i];
+        }
+    }
+
+    return p;
+}
+
+
 static u_char *
 ngx_http_recsys_status_json(u_char *p, ngx_http_recsys_main_conf_t *rmcf)
 {
+    ngx_str_t                  id;
     ngx_uint_t                 i;
     const recsys_header_t     *h;
     ngx_http_recsys_store_t  **stores;
@@ -122,19 +161,22 @@ ngx_http_recsys_status_json(u_char *p, ngx_http_recsys_main_conf_t *rmcf)
             *p++ = ',';
         }
 
-        /* paths come from the configuration: no quotes or controls */
-        p = ngx_sprintf(p, "{\"path\":\"%V\",", &stores[i]->path);
+        /* a path may hold any byte nginx's configuration lets through */
+        p = ngx_sprintf(p, "{\"path\":\"");
+        p = ngx_http_recsys_json_escape(p, &stores[i]->path);
+        p = ngx_sprintf(p, "\",");
 
         if (stores[i]->model == NULL) {
             p = ngx_sprintf(p, "\"id\":null}");
             continue;
         }
 
+        id = ngx_http_recsys_status_id(stores[i]);
         h = recsys_model_header(stores[i]->model);
-        p = ngx_sprintf(p, "\"id\":\"%s\",\"users\":%uD,\"items\":%uD,"
-                        "\"loaded_at\":%T}",
-                        recsys_model_id(stores[i]->model), h->n_users,
-                        h->n_items, stores[i]->loaded_at);
+        p = ngx_sprintf(p, "\"id\":\"");
+        p = ngx_http_recsys_json_escape(p, &id);
+        p = ngx_sprintf(p, "\",\"users\":%uD,\"items\":%uD,\"loaded_at\":%T}",
+                        h->n_users, h->n_items, stores[i]->loaded_at);
     }
 
     p = ngx_sprintf(p, "],\"counters\":{");
@@ -155,6 +197,7 @@ static u_char *
 ngx_http_recsys_status_prometheus(u_char *p,
     ngx_http_recsys_main_conf_t *rmcf)
 {
+    ngx_str_t                  id;
     ngx_uint_t                 i;
     ngx_http_recsys_store_t  **stores;
 
@@ -169,11 +212,12 @@ ngx_http_recsys_status_prometheus(u_char *p,
     stores = rmcf->stores.elts;
 
     for (i = 0; i < rmcf->stores.nelts; i++) {
-        p = ngx_sprintf(p, "recsys_model_loaded{pid=\"%P\",path=\"%V\","
-                        "id=\"%s\"} %d\n", ngx_pid, &stores[i]->path,
-                        stores[i]->model ? recsys_model_id(stores[i]->model)
-                                         : "",
-                        stores[i]->model ? 1 : 0);
+        id = ngx_http_recsys_status_id(stores[i]);
+        p = ngx_sprintf(p, "recsys_model_loaded{pid=\"%P\",path=\"", ngx_pid);
+        p = ngx_http_recsys_status_label(p, &stores[i]->path);
+        p = ngx_sprintf(p, "\",id=\"");
+        p = ngx_http_recsys_status_label(p, &id);
+        p = ngx_sprintf(p, "\"} %d\n", stores[i]->model ? 1 : 0);
     }
 
     return p;
@@ -186,18 +230,19 @@ ngx_http_recsys_status_handler(ngx_http_request_t *r)
     size_t                        len;
     u_char                       *body, *p;
     ngx_int_t                     rc;
-    ngx_str_t                     format;
+    ngx_str_t                     format, id;
     ngx_uint_t                    i, prometheus;
     ngx_http_recsys_store_t     **stores;
     ngx_http_recsys_main_conf_t  *rmcf;
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK) {
         return rc;
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return ngx_http_recsys_send_error(r, RECSYS_EMETHOD,
+                                          "use GET or HEAD");
     }
 
     rmcf = ngx_http_get_module_main_conf(r, ngx_http_recsys_module);
@@ -208,12 +253,13 @@ ngx_http_recsys_status_handler(ngx_http_request_t *r)
 
     /* touch every model so the answer reflects the files on disk now */
     stores = rmcf->stores.elts;
-    len = 1024;
-    len += 1024;        /* the events zone's lines */
+    len = 1024 + ngx_http_recsys_live_status_len(r);
 
     for (i = 0; i < rmcf->stores.nelts; i++) {
         (void) ngx_http_recsys_store_get(r, stores[i]);
-        len += 512 + 2 * stores[i]->path.len;
+        id = ngx_http_recsys_status_id(stores[i]);
+        len += 512 + ngx_http_recsys_json_escaped_len(&stores[i]->path)
+               + ngx_http_recsys_json_escaped_len(&id);
     }
 
     body = ngx_pnalloc(r->pool, len);
@@ -230,7 +276,8 @@ ngx_http_recsys_status_handler(ngx_http_request_t *r)
     r->headers_out.content_length_n = p - body;
 
     if (prometheus) {
-        ngx_str_set(&r->headers_out.content_type, "text/plain; version=0.0.4");
+        ngx_str_set(&r->headers_out.content_type,
+                    "text/plain; version=0.0.4; charset=utf-8");
 
     } else {
         ngx_str_set(&r->headers_out.content_type, "application/json");

@@ -12,6 +12,8 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
+use File::Copy ();
+use JSON::PP ();
 use Test::More;
 use Compress::Zlib ();
 use RecsysTest qw(build_model);
@@ -116,5 +118,38 @@ is($srv->request('GET', '/rv?item=3&n=2',
        ->{headers}{'cache-control'},
    'private, max-age=30', 'recsys_algo of a variable: private');
 
+# POST: the JSON 405 with Allow, as the module's other locations answer
+my $post = $srv->request('POST', '/status', { content => 'x' });
+is($post->{status}, 405, 'POST /status: 405');
+is($post->{headers}{allow}, 'GET, HEAD', 'POST /status: Allow: GET, HEAD');
+is(eval { JSON::PP::decode_json($post->{content})->{error} },
+   'method_not_allowed', 'POST /status: a JSON error');
+
 $srv->finish;
+
+# a path with a quote and a backslash, and an events zone of a long name:
+# the JSON parses and says them whole, the Prometheus labels escape them,
+# and the answer fits its buffer
+{
+    my $odd = RecsysTest::tmpdir() . '/we"ird\\x.mdb';
+    File::Copy::copy($model, $odd) or die "copy: $!";
+    my $zone = 'z' x 3000;
+    (my $conf_path = $odd) =~ s/\\/\\\\/g;
+    my $s2 = RecsysTest::start_nginx(
+        http => "    recsys_events zone=$zone:1m;\n",
+        locations => "        location = /r { recsys; recsys_model '$conf_path'; }\n"
+                     . "        location = /status { recsys_status; }\n");
+    $s2->get('/r?user=u1');
+    my $j = eval { JSON::PP::decode_json($s2->get('/status')->{content}) };
+    is($j && $j->{models}[0]{path}, $odd, 'status JSON: the odd path whole');
+    is($j && $j->{events}{zone}, $zone, 'status JSON: the long zone name');
+    my $p = $s2->get('/status?format=prometheus');
+    like($p->{headers}{'content-type'}, qr/charset=utf-8/,
+         'Prometheus text: charset');
+    (my $label = $odd) =~ s/([\\"])/\\$1/g;
+    like($p->{content}, qr/path="\Q$label\E"/,
+         'Prometheus text: the path\'s quote and backslash escaped');
+    $s2->finish;
+}
+
 done_testing();

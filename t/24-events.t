@@ -391,7 +391,14 @@ for my $b (@bad) {
     is($e->{erased}, 1, 'status: one user erased');
     ok($e->{bytes_used} > 0 && $e->{bytes_free} > 0, 'status: bytes');
     my $p = req('GET', '/recsys-status?format=prometheus')->{content};
-    like($p, qr/^recsys_events_users \d+$/m, 'prometheus: users');
+    like($p, qr/^# TYPE recsys_events_users gauge\nrecsys_events_users \d+$/m,
+         'prometheus: users, a gauge');
+    like($p, qr/^# TYPE recsys_events_erased_total counter\nrecsys_events_erased_total 1$/m,
+         'prometheus: erased, a counter');
+    for my $c (qw(evicted expired accepted rejected)) {
+        like($p, qr/^# TYPE recsys_events_${c}_total counter$/m,
+             "prometheus: $c, a counter");
+    }
     like($p, qr/^recsys_events_bytes\{state="free"\} \d+$/m,
          'prometheus: bytes free');
 }
