@@ -739,6 +739,35 @@ ngx_http_recsys_ev_lines(ngx_http_request_t *r, recsys_evjson_event_t *ev,
 
 
 /* POST with the body read: parse, check, store, log, 204. */
+/*
+ * Whether the body is application/json: that media type, in any case,
+ * alone or with parameters ("; charset=utf-8"), not one that only begins
+ * with its name (application/json-seq).
+ */
+static ngx_uint_t
+ngx_http_recsys_ev_json_type(ngx_http_request_t *r)
+{
+    u_char     c;
+    ngx_str_t  *t;
+
+    if (r->headers_in.content_type == NULL) {
+        return 0;
+    }
+
+    t = &r->headers_in.content_type->value;
+
+    if (t->len < 16
+        || ngx_strncasecmp(t->data, (u_char *) "application/json", 16) != 0)
+    {
+        return 0;
+    }
+
+    c = t->len > 16 ? t->data[16] : ';';
+
+    return c == ';' || c == ' ' || c == '\t';
+}
+
+
 static ngx_int_t
 ngx_http_recsys_ev_accept(ngx_http_request_t *r)
 {
@@ -758,12 +787,8 @@ ngx_http_recsys_ev_accept(ngx_http_request_t *r)
 
     elcf = ngx_http_get_module_loc_conf(r, ngx_http_recsys_events_module);
 
-    if (r->headers_in.content_type == NULL
-        || r->headers_in.content_type->value.len < 16
-        || ngx_strncasecmp(r->headers_in.content_type->value.data,
-                           (u_char *) "application/json", 16) != 0)
-    {
-        return ngx_http_recsys_ev_fail(r, RECSYS_EINVAL,
+    if (!ngx_http_recsys_ev_json_type(r)) {
+        return ngx_http_recsys_ev_fail(r, RECSYS_EMEDIA,
                                        "the body must be application/json");
     }
 

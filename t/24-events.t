@@ -348,14 +348,22 @@ for my $b (@bad) {
 {
     my $res = post(undef, $json->encode(ev('b1', 1)),
                    { 'content-type' => 'text/plain' });
-    is($res->{status}, 400, 'text/plain: 400');
+    is($res->{status}, 415, 'text/plain: 415');
+    is(eval { decode_json($res->{content})->{error} },
+       'unsupported_media_type', 'text/plain: JSON error');
+    is(post(undef, $json->encode(ev('b1', 1)),
+            { 'content-type' => 'application/json-seq' })->{status},
+       415, 'application/json-seq: another media type, 415');
     my ($d) = rec('user=b1&algo=itemcf');
     is($d->{fallback}, 'popular', 'nothing of the bad bodies was stored');
     my ($st) = decode_json(req('GET', '/recsys-status')->{content});
     is($st->{events}{accepted}, $st0->{events}{accepted},
        'status: no event accepted by the bad bodies');
-    is($st->{events}{rejected} - $st0->{events}{rejected}, @bad + 1,
+    is($st->{events}{rejected} - $st0->{events}{rejected}, @bad + 2,
        'status: every bad body counted as rejected');
+    is(post(undef, $json->encode(ev('b9', 1)),
+            { 'content-type' => 'Application/JSON; charset=utf-8' })
+           ->{status}, 204, 'application/json with a charset: 204');
 }
 
 # --- a body nginx keeps in a temporary file -----------------------------

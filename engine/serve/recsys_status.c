@@ -29,7 +29,9 @@ static const recsys_status_t  recsys_status_table[] = {
     { RECSYS_EMETHOD,   "method not allowed",               405,
       "method_not_allowed" },
     { RECSYS_ENOMODEL,  "no usable model is loaded",        503,
-      "unavailable" }
+      "unavailable" },
+    { RECSYS_EMEDIA,    "unsupported media type",           415,
+      "unsupported_media_type" }
 };
 
 static const recsys_status_t  recsys_status_unknown = {

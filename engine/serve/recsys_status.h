@@ -5,10 +5,10 @@
  * or a negative code.  recsys_strerror() gives a fixed English phrase; the
  * caller adds context (file, line, id) and decides how to report it.  The
  * module answers every error through one table, recsys_status_get(): the
- * HTTP status and the JSON "error" name of each code.  RECSYS_EMETHOD and
- * RECSYS_ENOMODEL are the module's own conditions (a method other than
- * GET/HEAD, no usable model loaded), in the table so that it is the only
- * mapping.
+ * HTTP status and the JSON "error" name of each code.  RECSYS_EMETHOD,
+ * RECSYS_ENOMODEL and RECSYS_EMEDIA are the module's own conditions (a
+ * method not served, no usable model loaded, a body of another media type),
+ * in the table so that it is the only mapping.
  */
 
 #ifndef RECSYS_STATUS_H
@@ -26,6 +26,7 @@
 #define RECSYS_ELIMIT         -9    /* a size limit was exceeded */
 #define RECSYS_EMETHOD       -10    /* a request method not served */
 #define RECSYS_ENOMODEL      -11    /* no usable model is loaded */
+#define RECSYS_EMEDIA        -12    /* a body of a media type not taken */
 
 typedef struct {
     int          status;    /* RECSYS_* */

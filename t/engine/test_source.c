@@ -135,10 +135,11 @@ t_test_status(void)
         { RECSYS_ENOTFOUND, 404, "not_found" },
         { RECSYS_EMETHOD,   405, "method_not_allowed" },
         { RECSYS_ENOMODEL,  503, "unavailable" },
+        { RECSYS_EMEDIA,    415, "unsupported_media_type" },
         { RECSYS_ENOMEM,    500, "internal_error" }
     };
 
-    for (k = 0; k >= RECSYS_ENOMODEL; k--) {
+    for (k = 0; k >= RECSYS_EMEDIA; k--) {
         st = recsys_status_get(k);
         tap_is_int(st->status, k, "status %d has its own row (%s)", k,
                    st->phrase);
