@@ -91,15 +91,18 @@ ngx_http_recsys_sent(ngx_http_request_t *r, ngx_int_t rc)
 ngx_int_t
 ngx_http_recsys_bad_request(ngx_http_request_t *r, const char *name)
 {
+    size_t   len;
     u_char  *msg, *last;
 
-    msg = ngx_pnalloc(r->pool, sizeof("invalid argument: ") + 16);
+    /* the name is the module's (w_ and an imported source's name, too) */
+    len = sizeof("invalid argument: ") + ngx_strlen(name);
+
+    msg = ngx_pnalloc(r->pool, len);
     if (msg == NULL) {
         return ngx_http_recsys_no_memory(r);
     }
 
-    last = ngx_snprintf(msg, sizeof("invalid argument: ") + 15,
-                        "invalid argument: %s", name);
+    last = ngx_snprintf(msg, len - 1, "invalid argument: %s", name);
     *last = '\0';
 
     return ngx_http_recsys_fail(r, RECSYS_EINVAL, (const char *) msg);

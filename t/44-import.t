@@ -260,6 +260,22 @@ check_error($srv, 'GET', '/recommend?user=1&w_import1=1&w_spark_als=2', 400,
 
 $srv->finish;
 
+# the 400 names a weight of a source with a name of the longest length
+# whole (28 bytes: w_ and the name, 30)
+{
+    my $long = 'spark_als_long_name_of_28_ch';
+    my ($lrc, undef, $lerr) = import_model("$tmp/long.mdb",
+        '--users', "$long=$data/als", '--model-id', 'import-long');
+    is($lrc, 0, 'import of a 28-byte name') or diag $lerr;
+    my $ls = RecsysTest::start_nginx(
+        locations => RecsysTest::recsys_locations(['= /recommend',
+                                                   "$tmp/long.mdb"]));
+    my ($e, $r) = $ls->json("/recommend?user=1&w_$long=11");
+    is($r->{status}, 400, 'w_ of the long name, 11: 400');
+    is($e->{message}, "invalid argument: w_$long", 'the whole name said');
+    $ls->finish;
+}
+
 # $recsys_algo of an imported source, logged after the model it came from
 # was replaced while the answer was still being sent (at 100 bytes a
 # second): the log has the name and the worker lives
