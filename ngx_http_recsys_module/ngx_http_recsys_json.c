@@ -763,9 +763,11 @@ ngx_int_t
 ngx_http_recsys_send_prediction(ngx_http_request_t *r, recsys_model_t *model,
     ngx_str_t *user, ngx_str_t *item, recsys_prediction_t *pr)
 {
-    size_t       len;
-    u_char      *body, *p;
-    const char  *id;
+    size_t                       len;
+    u_char                      *body, *p;
+    ngx_str_t                    etag;
+    const char                  *id;
+    ngx_http_recsys_loc_conf_t  *rlcf;
 
     id = recsys_model_id(model);
 
@@ -798,6 +800,16 @@ ngx_http_recsys_send_prediction(ngx_http_request_t *r, recsys_model_t *model,
     p = ngx_sprintf(p, ",\"user_support\":%d,\"item_support\":%d}}",
                     pr->user_support, pr->item_support);
 
-    return ngx_http_recsys_send_body(r, NGX_HTTP_OK, body, p - body, NULL, 0,
-                                     1);
+    /* a user's prediction: an ETag and Cache-Control as for an answer */
+    if (ngx_http_recsys_etag(r, id, ngx_strlen(id), user, "predict", 0,
+                             &etag)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rlcf = ngx_http_get_module_loc_conf(r, ngx_http_recsys_module);
+
+    return ngx_http_recsys_send_body(r, NGX_HTTP_OK, body, p - body, &etag,
+                                     rlcf->cache_ttl, 1);
 }

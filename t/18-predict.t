@@ -1,6 +1,7 @@
 #!/usr/bin/perl
 
-# 18-predict: predict=1, the two predicted ratings of a (user, item) pair.
+# 18-predict: predict=1, the two predicted ratings of a (user, item) pair
+# (with an ETag, as an answer has).
 # On t/data/predict-ratings.csv (6 users, 6 rated items, one catalog item
 # nobody rated; chosen so that predictions get clipped at both ends of the
 # 1..5 range and some pairs have no neighbour to go on) every user and
@@ -91,6 +92,18 @@ ok(!@bad, 'predict=1 for ' . @{ $ref->{users} } . ' users x ' . @items
 ok($clipped > 0 && $no_user_nb > 0 && $no_item_nb > 0,
    "the fixture clips ($clipped) and lacks neighbours "
    . "($no_user_nb user-kNN, $no_item_nb item-kNN)");
+
+# an ETag, revalidated with a 304, as for an answer; another pair, another
+{
+    my $r = $srv->get('/recommend?user=u1&item=i1&predict=1');
+    my $tag = $r->{headers}{etag};
+    like($tag // '', qr/\A"[^"]+-[0-9a-f]{8}"\z/, 'predict=1: an ETag');
+    is($srv->get('/recommend?user=u1&item=i1&predict=1',
+                 { 'If-None-Match' => $tag })->{status},
+       304, 'predict=1: If-None-Match gets a 304');
+    isnt($srv->get('/recommend?user=u1&item=i2&predict=1')->{headers}{etag},
+         $tag, 'predict=1: another item, another ETag');
+}
 
 # errors
 check_error($srv, 'GET', '/recommend?user=u1&predict=1', 400, 'bad_request',
