@@ -387,7 +387,10 @@ ngx_http_recsys_event_items(ngx_http_request_t *r, recsys_model_t *model)
 }
 
 
-/* A JSON error; a 4xx of a POST counts as a rejected request. */
+/*
+ * A JSON error; a 4xx of a POST counts as a rejected request (events were
+ * offered and refused; another method offers none).
+ */
 static ngx_int_t
 ngx_http_recsys_ev_fail(ngx_http_request_t *r, int status,
     const char *message)
@@ -398,9 +401,14 @@ ngx_http_recsys_ev_fail(ngx_http_request_t *r, int status,
     emcf = ngx_http_get_module_main_conf(r, ngx_http_recsys_events_module);
 
     if (recsys_status_get(status)->http / 100 == 4) {
-        ngx_http_recsys_events_reject(emcf->zone);
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0, "recsys: %s",
                       message);
+    }
+
+    if (recsys_status_get(status)->http / 100 == 4
+        && r->method == NGX_HTTP_POST)
+    {
+        ngx_http_recsys_events_reject(emcf->zone);
     }
 
     if (status != RECSYS_EMETHOD) {

@@ -361,6 +361,12 @@ for my $b (@bad) {
        'status: no event accepted by the bad bodies');
     is($st->{events}{rejected} - $st0->{events}{rejected}, @bad + 2,
        'status: every bad body counted as rejected');
+    # a GET (405) and a DELETE without a user (400) offer no events
+    req('GET', '/event');
+    req('DELETE', '/event');
+    my ($st2) = decode_json(req('GET', '/recsys-status')->{content});
+    is($st2->{events}{rejected}, $st->{events}{rejected},
+       'status: a GET or DELETE refused is no rejected event body');
     is(post(undef, $json->encode(ev('b9', 1)),
             { 'content-type' => 'Application/JSON; charset=utf-8' })
            ->{status}, 204, 'application/json with a charset: 204');
