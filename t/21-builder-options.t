@@ -10,7 +10,8 @@
 #     stores in its model (`inspect MODEL stats`);
 #   - values out of range, or not numbers, are refused naming the option;
 #   - a user's event rows for one item that add up past a float's range
-#     are held at the largest float;
+#     are held at the largest float, and so are the itemcf and usercf
+#     scores that do;
 #   - `help`, `help gen`, `help eval`, `eval --help` and `build --help` work.
 
 use strict;
@@ -204,6 +205,33 @@ for my $name (sort keys %opt) {
     like($o, qr/^\s+i1\s+340282346638528859811704183484516925440\.0+\s/m,
          'a sum past the float range is held at the largest float')
         or diag $o, $e;
+}
+
+# scores are double sums stored as floats: with every rating 3e38 (in
+# float range), u1..u3 holding i1, i2, i3 and u4 holding i1, i2, u4's
+# itemcf score of i3 is 2 x 3e38 x cos(i1, i3) = 2 x 3e38 x 3 / (2 x sqrt 3)
+# = 5.2e38 and its usercf score 3 x 3e38 x cos(u4, u1) = 3 x 3e38 x
+# 2 / (sqrt 2 x sqrt 3) = 7.3e38: both past the float range, both held at
+# the largest float (never inf)
+{
+    my $big = '3' . ('0' x 38);
+    my $csv = "user,item,rating,timestamp\n";
+    my $ts = 1000;
+    for my $u (qw(u1 u2 u3)) {
+        $csv .= "$u,$_,$big," . $ts++ . "\n" for qw(i1 i2 i3);
+    }
+    $csv .= "u4,$_,$big," . $ts++ . "\n" for qw(i1 i2);
+    my $log = write_file("$tmp/big.csv", $csv);
+    my $m = build_model(interactions => $log, out => "$tmp/big.mdb",
+                        args => ['--quiet', '--user-neighbors', '5']);
+    my ($c, $o, $e) = builder('inspect', $m, 'user', 'u4');
+    for my $algo (qw(itemcf usercf)) {
+        like($o, qr/^$algo\s\(1\b[^\n]*\n\s+i3\s+
+                    340282346638528859811704183484516925440\.0+\s/mx,
+             "$algo: a score past the float range is the largest float")
+            or diag $o, $e;
+    }
+    unlike($o, qr/\binf\b/, 'no score is inf') or diag $o;
 }
 
 # --- the other commands --------------------------------------------------

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recsys_float.h"
 #include "recsys_rng.h"
 #include "recsys_row.h"
 #include "recsys_sorted.h"
@@ -450,8 +451,8 @@ recsys_usercf_recommend(const recsys_train_t *t, const recsys_csr_t *nbrs,
                         score /= wsum[i];
                     }
 
-                    if (score > 0.0 && (float) score > 0.0f) {
-                        recsys_topk_push(&top, i, (float) score);
+                    if (score > 0.0 && recsys_float_clamp(score) > 0.0f) {
+                        recsys_topk_push(&top, i, recsys_float_clamp(score));
                     }
                 }
 

@@ -14,11 +14,11 @@
  * all threads.
  */
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "recsys_float.h"
 #include "recsys_sorted.h"
 #include "recsys_status.h"
 #include "recsys_train.h"
@@ -140,8 +140,7 @@ recsys_train_reduce(const recsys_data_t *d, recsys_event_t *ev,
              */
             seg[w] = seg[j];
             if (d->has_events) {
-                seg[w].value = (float) (sum > FLT_MAX ? FLT_MAX
-                                        : sum < -FLT_MAX ? -FLT_MAX : sum);
+                seg[w].value = recsys_float_clamp(sum);
             }
 
             w++;

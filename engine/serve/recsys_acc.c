@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "recsys_acc.h"
+#include "recsys_float.h"
 #include "recsys_row.h"
 
 
@@ -179,7 +180,7 @@ recsys_acc_top(recsys_acc_t *acc, const recsys_filter_t *filter,
      * order of distinct items */
     for (i = acc->last; i != RECSYS_NO_INDEX; i = acc->slots[i].next) {
         cand.item = acc->slots[i].item;
-        cand.score = (float) acc->slots[i].score;
+        cand.score = recsys_float_clamp(acc->slots[i].score);
 
         if ((top.n == top.k
              && (top.k == 0 || !recsys_scored_better(&cand, &top.heap[0])))
@@ -247,7 +248,7 @@ recsys_acc_best(recsys_acc_t *acc, const recsys_filter_t *filter,
     n = 0;
     for (i = acc->last; i != RECSYS_NO_INDEX; i = acc->slots[i].next) {
         cand[n].item = acc->slots[i].item;
-        cand[n].score = (float) acc->slots[i].score;
+        cand[n].score = recsys_float_clamp(acc->slots[i].score);
         n++;
     }
 
