@@ -17,6 +17,9 @@
 #     report's figures; the paired t statistic of SAR against MostPop
 #     recomputed from those rows; the baseline against itself has p 1;
 #   - under kfold every fold's users are pairs of their own;
+#   - a served list is as long as --k asks even past the model's
+#     --user-top: `popular` with user_top=1 (each user's train items once,
+#     so its order is MostPop's) gives, user by user, MostPop's values;
 #   - the HTML page greys out what is not significant, and bad options
 #     (--baseline not listed, --test-share out of range, --protocol time
 #     on a log without timestamps) are refused up front.
@@ -255,6 +258,25 @@ my @k = grep { /^\d/ } split /\n/, slurp("$tmp/k.csv") // '';
 is(scalar @k, 2 * $pairs, 'kfold: a per-user row per pair and algorithm');
 is(scalar(grep { /^1,/ } @k), 2 * $r->{splits}[1]{users_evaluated},
    'kfold: the second fold\'s rows say fold 1');
+
+# --k past --user-top: the rest of the list is scored at request time,
+# as served, not cut at user_top
+($rc, $out, $err) = RecsysTest::run_cmd(120, $bin, 'eval',
+    '--interactions', "$tmp/log.csv", '--protocol', 'time',
+    '--cutoff', $cutoff, '--k', $k, '--algos', 'popular:user_top=1',
+    '--per-user', "$tmp/top.csv");
+is($rc, 0, "eval --k $k popular:user_top=1") or diag $err;
+my @top = grep { /^\d/ } split /\n/, slurp("$tmp/top.csv") // '';
+is(scalar @top, scalar @users, 'popular:user_top=1: a row per user');
+for my $line (@top) {
+    my %row;
+    @row{@cols} = split /,/, $line, -1;
+    my $w = $want{ $row{user} };
+    my $bad = grep { abs($row{$_} - $w->{$_}) > 1e-6 }
+              qw(mrr ndcg novelty arp aplt);
+    is($bad, 0, "popular:user_top=1 at k $k: MostPop's values of user "
+       . $row{user}) or diag $line;
+}
 
 RecsysTest::write_file("$tmp/nots.csv", "user,item\na,1\nb,2\n");
 for my $case (

@@ -88,11 +88,13 @@ recsys_mostpop_fit(const recsys_train_t *train, const char *params,
 
 
 static int
-recsys_mostpop_score(const void *state, uint32_t user, double *scores)
+recsys_mostpop_score(const void *state, uint32_t user, uint32_t k,
+    double *scores)
 {
     const recsys_mostpop_t  *m = state;
 
     (void) user;
+    (void) k;
 
     memcpy(scores, m->count, (size_t) m->n_items * sizeof(double));
 
@@ -417,13 +419,16 @@ recsys_sar_fit(const recsys_train_t *train, const char *params, void **state,
 
 
 static int
-recsys_sar_score(const void *state, uint32_t user, double *scores)
+recsys_sar_score(const void *state, uint32_t user, uint32_t k,
+    double *scores)
 {
     double                 a;
     uint32_t               e, i;
     uint64_t               p, end;
     const recsys_sar_t    *s = state;
     const recsys_train_t  *t = s->train;
+
+    (void) k;
 
     memset(scores, 0, (size_t) t->n_items * sizeof(double));
 

@@ -752,7 +752,7 @@ recsys_eval_algo(const recsys_eval_opts_t *o, const recsys_train_t *train,
 
             u = f->users[x];
 
-            lrc = a->score(state, u, scores);
+            lrc = a->score(state, u, k, scores);
             if (lrc != RECSYS_OK) {
 #pragma omp atomic write
                 failed = lrc;

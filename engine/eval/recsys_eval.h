@@ -52,7 +52,8 @@
  *   score      writes scores[0 .. train->n_items) for user (any user index
  *              below train->n_users, also one without train rows).  Every
  *              entry must be written; -INFINITY or NaN means "never
- *              recommend".  Called from several threads at once on one
+ *              recommend".  The runner keeps the best k (--k): a
+ *              recommender that makes lists asks for at least k items.  Called from several threads at once on one
  *              state, which must therefore be read-only after fit.
  *   predict    the predicted rating of (user, item), for RMSE and MAE; NULL
  *              for algorithms that only rank.
@@ -64,7 +65,8 @@ typedef struct {
 
     int        (*fit)(const recsys_train_t *train, const char *params,
                       void **state, char *err, size_t errlen);
-    int        (*score)(const void *state, uint32_t user, double *scores);
+    int        (*score)(const void *state, uint32_t user, uint32_t k,
+                        double *scores);
     int        (*predict)(const void *state, uint32_t user, uint32_t item,
                           double *rating);
     void       (*free)(void *state);

@@ -233,9 +233,12 @@ recsys_model_ease_fit(const recsys_train_t *train, const char *params,
 
 
 static int
-recsys_model_ease_score(const void *state, uint32_t user, double *scores)
+recsys_model_ease_score(const void *state, uint32_t user, uint32_t k,
+    double *scores)
 {
     const recsys_model_ease_t  *s = state;
+
+    (void) k;
 
     if (s->o.k > 0) {
         recsys_models_score_rows(s->train, &s->rows, s->o.values, user,
@@ -317,9 +320,12 @@ recsys_model_als_fit(const recsys_train_t *train, const char *params,
 
 
 static int
-recsys_model_als_score(const void *state, uint32_t user, double *scores)
+recsys_model_als_score(const void *state, uint32_t user, uint32_t k,
+    double *scores)
 {
     const recsys_model_als_t  *s = state;
+
+    (void) k;
 
     recsys_als_score(&s->m, user, scores);
 
@@ -399,9 +405,12 @@ recsys_model_rp3_fit(const recsys_train_t *train, const char *params,
 
 
 static int
-recsys_model_rp3_score(const void *state, uint32_t user, double *scores)
+recsys_model_rp3_score(const void *state, uint32_t user, uint32_t k,
+    double *scores)
 {
     const recsys_model_rp3_t  *s = state;
+
+    (void) k;
 
     recsys_models_score_rows(s->train, &s->rows, s->o.values, user, scores);
 

@@ -148,7 +148,8 @@ recsys_served_fit(const recsys_train_t *train, const char *params,
 
 
 static int
-recsys_served_score(const void *state, uint32_t user, double *scores)
+recsys_served_score(const void *state, uint32_t user, uint32_t k,
+    double *scores)
 {
     int                     rc;
     uint32_t                i, n_items;
@@ -176,7 +177,12 @@ recsys_served_score(const void *state, uint32_t user, double *scores)
         q.user = RECSYS_NO_INDEX;
     }
     q.item = RECSYS_NO_INDEX;
+
+    /* as served: past the stored lists' length, scored at request time */
     q.n = recsys_model_header(s->model)->user_top;
+    if (q.n < k) {
+        q.n = k;
+    }
 
     blocks = NULL;
     a.alloc = recsys_served_alloc;

@@ -343,14 +343,14 @@ t_baselines(void)
 
     rc = recsys_baseline_mostpop.fit(&t, NULL, &state, err, sizeof(err));
     tap_is_int(rc, RECSYS_OK, "mostpop fit");
-    recsys_baseline_mostpop.score(state, 0, s);
+    recsys_baseline_mostpop.score(state, 0, 4, s);
     tap_ok(s[0] == 2 && s[1] == 2 && s[2] == 2 && s[3] == 1,
            "mostpop scores 2 2 2 1");
     recsys_baseline_mostpop.free(state);
 
     rc = recsys_baseline_sar.fit(&t, NULL, &state, err, sizeof(err));
     tap_is_int(rc, RECSYS_OK, "sar fit");
-    recsys_baseline_sar.score(state, 0, s);
+    recsys_baseline_sar.score(state, 0, 4, s);
     tap_is_num(s[2], 1.0 / 3 + 1.5 / 3, T_EPS, "sar u1 item 3: 0.833333");
     tap_is_num(s[3], 0.75, T_EPS, "sar u1 item 4: 0.75");
     tap_is_num(s[0], 1.0 + 1.5 / 3, T_EPS, "sar u1 item 1 (seen): 1.5");
@@ -366,7 +366,7 @@ t_baselines(void)
     rc = recsys_baseline_sar.fit(&t, "half_life=0", &state, err,
                                  sizeof(err));
     tap_is_int(rc, RECSYS_OK, "sar fit, half_life=0");
-    recsys_baseline_sar.score(state, 0, s);
+    recsys_baseline_sar.score(state, 0, 4, s);
     tap_is_num(s[2], 4.0 / 3 + 1.0, T_EPS, "no decay: item 3 2.333333");
     recsys_baseline_sar.free(state);
 
