@@ -17,6 +17,8 @@
 #     report's figures; the paired t statistic of SAR against MostPop
 #     recomputed from those rows; the baseline against itself has p 1;
 #   - under kfold every fold's users are pairs of their own;
+#   - a held-out item the user also has in train is not relevant: under
+#     loo a user whose newest row repeats a train item is not evaluated;
 #   - a served list is as long as --k asks even past the model's
 #     --user-top: `popular` with user_top=1 (each user's train items once,
 #     so its order is MostPop's) gives, user by user, MostPop's values;
@@ -258,6 +260,31 @@ my @k = grep { /^\d/ } split /\n/, slurp("$tmp/k.csv") // '';
 is(scalar @k, 2 * $pairs, 'kfold: a per-user row per pair and algorithm');
 is(scalar(grep { /^1,/ } @k), 2 * $r->{splits}[1]{users_evaluated},
    'kfold: the second fold\'s rows say fold 1');
+
+# repeats: a's newest row is item 1 again, which a has in train, so a has
+# no relevant item and is not evaluated.  Train counts 1:3 2:2 3:2 4:1;
+# MostPop at k 2 without the user's train items: b [2 4] holds 2 at rank
+# 1, c [1 4] holds 4 at rank 2, d [2 3] holds 3 at rank 2, so MAP
+# (1 + 1/2 + 1/2) / 3, nDCG (1 + 2 / log2 3) / 3, P@2 1/2, R@2 and HR 1
+RecsysTest::write_file("$tmp/rep.csv", "user,item,rating,timestamp\n"
+    . "a,1,4,100\na,2,4,110\na,1,4,120\nb,1,4,100\nb,3,4,110\n"
+    . "b,2,4,120\nc,2,4,100\nc,3,4,110\nc,4,4,120\nd,1,4,100\n"
+    . "d,4,4,110\nd,3,4,120\n");
+($rc, $out, $err) = RecsysTest::run_cmd(120, $bin, 'eval',
+    '--interactions', "$tmp/rep.csv", '--protocol', 'loo', '--k', 2,
+    '--algos', 'mostpop', '--json', "$tmp/rep.json");
+is($rc, 0, 'eval --protocol loo, a repeated item held out') or diag $err;
+$r = decode_json(slurp("$tmp/rep.json") // '{}');
+is($r->{splits}[0]{test_rows}, 4, 'repeats: 4 test rows');
+is($r->{splits}[0]{users_evaluated}, 3,
+   'repeats: the user whose held-out item is a train item is not evaluated');
+my $rm = $r->{results}[0]{metrics} || {};
+my %rep_want = (map => 2 / 3, ndcg => (1 + 2 * log(2) / log(3)) / 3,
+                precision => 0.5, recall => 1, hit_rate => 1);
+for my $m (sort keys %rep_want) {
+    is(sprintf('%.9f', $rm->{$m} // -1), sprintf('%.9f', $rep_want{$m}),
+       "repeats: MostPop $m");
+}
 
 # --k past --user-top: the rest of the list is scored at request time,
 # as served, not cut at user_top

@@ -92,7 +92,7 @@ static const int  recsys_eval_columns[] = {
 typedef struct {
     uint32_t  *test_off;        /* n_users + 1, into test_item */
     uint32_t  *test_item;       /* per user: distinct, ascending */
-    uint32_t  *users;           /* users with a test row, ascending */
+    uint32_t  *users;           /* users with a relevant item, ascending */
     uint32_t   n_users;
     uint32_t  *cand;            /* items with a train row, ascending */
     uint32_t   n_cand;
@@ -479,16 +479,48 @@ recsys_eval_fold_data_free(recsys_eval_fold_data_t *f)
 }
 
 
+uint32_t
+recsys_eval_relevant(const recsys_train_t *train, uint32_t user,
+    uint32_t *items, uint32_t n)
+{
+    uint32_t         j, w, e, end;
+    recsys_entry_t  *seen;
+
+    /* by_user rows are sorted by item too: one walk along both */
+    seen = train->by_user.entries;
+    e = train->by_user.offsets[user];
+    end = train->by_user.offsets[user + 1];
+    w = 0;
+
+    for (j = 0; j < n; j++) {
+        if (j > 0 && items[j] == items[j - 1]) {
+            continue;
+        }
+
+        while (e < end && seen[e].item < items[j]) {
+            e++;
+        }
+
+        if (e == end || seen[e].item != items[j]) {
+            items[w++] = items[j];
+        }
+    }
+
+    return w;
+}
+
+
 /*
- * The test side of a fold from its test rows: per user the distinct items,
- * the evaluated users, and the candidates from the train layout.
+ * The test side of a fold from its test rows: per user the relevant items
+ * (recsys_eval_relevant), the evaluated users (those with one), and the
+ * candidates from the train layout.
  */
 static int
 recsys_eval_fold_prepare(const recsys_event_t *test, size_t n_test,
     const recsys_train_t *train, recsys_eval_fold_data_t *f)
 {
     size_t     i;
-    uint32_t   u, j, w, n_users, *fill;
+    uint32_t   u, j, n, w, n_users, *fill;
 
     n_users = train->n_users;
 
@@ -523,7 +555,7 @@ recsys_eval_fold_prepare(const recsys_event_t *test, size_t n_test,
         f->test_item[f->test_off[u] + fill[u]++] = test[i].item;
     }
 
-    /* sort and deduplicate each user's items, compacting in place */
+    /* each user's relevant items, compacted in place */
     w = 0;
     for (u = 0; u < n_users; u++) {
         uint32_t  from = f->test_off[u], to = f->test_off[u + 1];
@@ -531,15 +563,14 @@ recsys_eval_fold_prepare(const recsys_event_t *test, size_t n_test,
         qsort(f->test_item + from, to - from, sizeof(uint32_t),
               recsys_sorted_cmp_u32);
 
+        n = recsys_eval_relevant(train, u, f->test_item + from, to - from);
+        memmove(f->test_item + w, f->test_item + from,
+                (size_t) n * sizeof(uint32_t));
+
         f->test_off[u] = w;
+        w += n;
 
-        for (j = from; j < to; j++) {
-            if (j == from || f->test_item[j] != f->test_item[j - 1]) {
-                f->test_item[w++] = f->test_item[j];
-            }
-        }
-
-        if (w > f->test_off[u]) {
+        if (n > 0) {
             f->users[f->n_users++] = u;
         }
     }

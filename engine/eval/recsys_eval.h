@@ -14,8 +14,12 @@
  *                items;
  *   ranking      higher score first, equal scores to the smaller item index
  *                (= the smaller numeric id), in double precision;
- *   relevance    binary: the distinct items of the user's test rows;
- *   users        every user with at least one test row, averaged equally.
+ *   relevance    binary: the distinct items of the user's test rows that
+ *                are not among the user's train items (a repeated (user,
+ *                item) split across train and test is no candidate, so
+ *                not relevant either);
+ *   users        every user with at least one relevant item, averaged
+ *                equally.
  *
  * Plugging in an algorithm: write a recsys_recommender_t (below) and add it
  * to the registry in recsys_eval.c.  Its fit() sees the train data and its
@@ -117,7 +121,7 @@ typedef struct {
     uint64_t  train_rows;
     uint64_t  test_rows;
     uint32_t  train_items;      /* items with a train row */
-    uint32_t  users_evaluated;  /* users with a test row */
+    uint32_t  users_evaluated;  /* users with a relevant item */
     uint32_t  cold_users;       /* of them, users without a train row */
 } recsys_eval_fold_t;
 
@@ -200,6 +204,16 @@ extern const recsys_eval_opts_t  recsys_eval_default;
  */
 int recsys_eval_split(const recsys_data_t *d, const recsys_eval_opts_t *o,
     int second_pass, uint8_t *assign, uint8_t *test_value, int64_t *cutoff);
+
+/*
+ * A user's relevant items from the items of their test rows, items[0 .. n)
+ * in increasing order (repeats allowed): keeps in place, in order, each
+ * distinct item that is not among the user's train items (a repeated
+ * (user, item) split across train and test is no candidate of the user,
+ * so it cannot be relevant either); returns how many.
+ */
+uint32_t recsys_eval_relevant(const recsys_train_t *train, uint32_t user,
+    uint32_t *items, uint32_t n);
 
 /* The model file a fitted served recommender opened (its state). */
 recsys_model_t *recsys_served_model(const void *state);

@@ -5,9 +5,9 @@
  * One split of the log by the chosen protocol (kfold: fold 0 is the test
  * side); the default hybrid model is built from the train rows with the
  * builder's own pipeline and opened with the module's read side, and for
- * each setting every user with test rows is asked recsys_query_run() for
- * n = k items with that diversity, exactly as GET /recommend?user=U&
- * diversity=D does.  Per setting it prints
+ * each setting every user with a relevant item (recsys_eval_relevant) is
+ * asked recsys_query_run() for n = k items with that diversity, exactly as
+ * GET /recommend?user=U&diversity=D does.  Per setting it prints
  *
  *   nDCG@k      recsys_metrics_user, averaged over the users
  *   coverage    distinct items answered / items with a train row
@@ -251,14 +251,14 @@ recsys_eval_div_row(const recsys_eval_div_t *e, float div, FILE *f)
 
 
 /*
- * The test rows' items per user, sorted and distinct: (user, item) keys
- * sorted, repeats dropped, then each user's run located.
+ * The relevant items per user (recsys_eval_relevant), sorted: (user, item)
+ * keys of the test rows sorted, then each user's run kept and located.
  */
 static int
 recsys_eval_div_tests(recsys_eval_div_t *e, const recsys_data_t *d,
     const uint8_t *assign, uint32_t n_users)
 {
-    size_t     i, n, w;
+    size_t     i, j, n, w;
     uint32_t   u;
     uint64_t  *keys;
 
@@ -280,13 +280,16 @@ recsys_eval_div_tests(recsys_eval_div_t *e, const recsys_data_t *d,
 
     qsort(keys, n, sizeof(uint64_t), recsys_sorted_cmp_u64);
 
-    for (i = 0, w = 0; i < n; i++) {
-        if (i > 0 && keys[i] == keys[i - 1]) {
-            continue;
+    for (i = 0, w = 0; i < n; i = j) {
+        u = (uint32_t) (keys[i] >> 32);
+
+        for (j = i; j < n && keys[j] >> 32 == u; j++) {
+            e->test_item[w + j - i] = (uint32_t) keys[j];
         }
 
-        e->test_item[w++] = (uint32_t) keys[i];
-        e->test_off[(keys[i] >> 32) + 1] = (uint32_t) w;
+        w += recsys_eval_relevant(e->train, u, e->test_item + w,
+                                  (uint32_t) (j - i));
+        e->test_off[u + 1] = (uint32_t) w;
     }
 
     /* users without test rows start where the previous one ended */
