@@ -193,9 +193,13 @@ void ngx_http_recsys_live_result(ngx_http_request_t *r,
     recsys_model_t *model, recsys_result_t *res);
 /* The request's live version (0: none), for the ETag. */
 uint64_t ngx_http_recsys_live_version(ngx_http_request_t *r);
-/* The zone's lines of /recsys-status, at most the bytes said by
- * ngx_http_recsys_live_status_len. */
-size_t ngx_http_recsys_live_status_len(ngx_http_request_t *r);
+/* The events zone's name, or NULL without one. */
+ngx_str_t *ngx_http_recsys_live_zone_name(ngx_http_request_t *r);
+/*
+ * The zone's figures for /recsys-status at p, at most 1024 bytes: the
+ * Prometheus lines, or the JSON members after the zone's name (each
+ * preceded by a comma).
+ */
 u_char *ngx_http_recsys_live_status(ngx_http_request_t *r, u_char *p,
     ngx_uint_t prometheus);
 

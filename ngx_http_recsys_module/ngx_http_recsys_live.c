@@ -430,16 +430,14 @@ ngx_http_recsys_live_version(ngx_http_request_t *r)
     X(evicted) X(expired) X(accepted) X(rejected) X(erased)
 
 
-size_t
-ngx_http_recsys_live_status_len(ngx_http_request_t *r)
+ngx_str_t *
+ngx_http_recsys_live_zone_name(ngx_http_request_t *r)
 {
     ngx_http_recsys_ev_main_conf_t  *emcf;
 
     emcf = ngx_http_get_module_main_conf(r, ngx_http_recsys_events_module);
 
-    return emcf->zone == NULL
-           ? 0
-           : 1024 + ngx_http_recsys_json_escaped_len(&emcf->zone->shm.name);
+    return emcf->zone != NULL ? &emcf->zone->shm.name : NULL;
 }
 
 
@@ -477,19 +475,12 @@ ngx_http_recsys_live_status(ngx_http_request_t *r, u_char *p,
                            used, free);
     }
 
-    /* p ends the status object: the zone goes in as its last member */
-    p--;
-
 #define NGX_HTTP_RECSYS_LIVE_JSON(name)                                       \
-    p = ngx_sprintf(p, "\"" #name "\":%uL,", c.name);
-
-    p = ngx_sprintf(p, ",\"events\":{\"zone\":\"");
-    p = ngx_http_recsys_json_escape(p, &emcf->zone->shm.name);
-    p = ngx_sprintf(p, "\",");
+    p = ngx_sprintf(p, ",\"" #name "\":%uL", c.name);
 
     NGX_HTTP_RECSYS_LIVE_GAUGES(NGX_HTTP_RECSYS_LIVE_JSON)
     NGX_HTTP_RECSYS_LIVE_COUNTERS(NGX_HTTP_RECSYS_LIVE_JSON)
 
-    return ngx_sprintf(p, "\"bytes_used\":%uz,\"bytes_free\":%uz}}", used,
+    return ngx_sprintf(p, ",\"bytes_used\":%uz,\"bytes_free\":%uz", used,
                        free);
 }

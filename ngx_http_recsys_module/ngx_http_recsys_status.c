@@ -230,7 +230,7 @@ ngx_http_recsys_status_handler(ngx_http_request_t *r)
     size_t                        len;
     u_char                       *body, *p;
     ngx_int_t                     rc;
-    ngx_str_t                     format, id;
+    ngx_str_t                     format, id, *zone;
     ngx_uint_t                    i, prometheus;
     ngx_http_recsys_store_t     **stores;
     ngx_http_recsys_main_conf_t  *rmcf;
@@ -253,7 +253,8 @@ ngx_http_recsys_status_handler(ngx_http_request_t *r)
 
     /* touch every model so the answer reflects the files on disk now */
     stores = rmcf->stores.elts;
-    len = 1024 + ngx_http_recsys_live_status_len(r);
+    zone = ngx_http_recsys_live_zone_name(r);
+    len = 2048 + (zone != NULL ? ngx_http_recsys_json_escaped_len(zone) : 0);
 
     for (i = 0; i < rmcf->stores.nelts; i++) {
         (void) ngx_http_recsys_store_get(r, stores[i]);
@@ -270,7 +271,18 @@ ngx_http_recsys_status_handler(ngx_http_request_t *r)
 
     p = prometheus ? ngx_http_recsys_status_prometheus(body, rmcf)
                    : ngx_http_recsys_status_json(body, rmcf);
-    p = ngx_http_recsys_live_status(r, p, prometheus);
+
+    if (zone != NULL && prometheus) {
+        p = ngx_http_recsys_live_status(r, p, 1);
+
+    } else if (zone != NULL) {
+        /* p ends the status object: the zone goes in as its last member */
+        p = ngx_sprintf(p - 1, ",\"events\":{\"zone\":\"");
+        p = ngx_http_recsys_json_escape(p, zone);
+        *p++ = '"';
+        p = ngx_http_recsys_live_status(r, p, 0);
+        p = ngx_sprintf(p, "}}");
+    }
 
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = p - body;
