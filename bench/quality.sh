@@ -156,7 +156,8 @@ FETCH=$(perl "$ROOT/bench/quality.pl" fetch "$PORT" "$WORK/split/test.csv" \
 check_alive
 stop_pid "$NGINX_PID"
 
-"$SCORER" "$WORK/split/test.csv" "$WORK/answers.csv" "$K" > "$WORK/scores.txt" \
+"$SCORER" "$WORK/split/train.csv" "$WORK/split/test.csv" "$WORK/answers.csv" "$K" \
+    > "$WORK/scores.txt" \
     || die "scoring the answers failed"
 
 # users of test.csv without a train row: unknown to the served model

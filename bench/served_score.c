@@ -1,11 +1,13 @@
 /*
  * bench/served_score.c: scores lists that nginx served against test rows.
  *
- *   served-score TEST.csv ANSWERS.csv K
+ *   served-score TRAIN.csv TEST.csv ANSWERS.csv K
  *
- * TEST.csv is the test half of a split (`recsys-build eval --save-split`):
- * user,item[,...] with a header.  A user's relevant items are the distinct
- * items of the user's test rows; every user with a test row is evaluated.
+ * TRAIN.csv and TEST.csv are the halves of a split (`recsys-build eval
+ * --save-split`): user,item[,...] with a header.  A user's relevant items
+ * are the distinct items of the user's test rows that the user has no
+ * train row of (recsys_eval_relevant's rule: such an item is no candidate
+ * of the user); every user with a relevant item is evaluated.
  * ANSWERS.csv is algo,user,rank,item with a header: what GET /recommend
  * returned, rank 1 first; a row with rank 0 and an empty item says "asked,
  * nothing returned".  Every evaluated user needs an answer for every algo.
@@ -156,11 +158,52 @@ served_intern(recsys_dict_t *d, const recsys_field_t *f, uint32_t *index,
 }
 
 
+/*
+ * The (user, item) pairs of a split's half, interned, sorted and distinct;
+ * returns how many, the array in *out.
+ */
+static size_t
+served_pairs(const char *path, recsys_dict_t *users, recsys_dict_t *items,
+    served_pair_t **out)
+{
+    size_t          n, cap, i, j;
+    recsys_csv_t    csv;
+    served_pair_t  *pairs;
+
+    pairs = NULL;
+    n = 0;
+    cap = 0;
+
+    served_open(&csv, path);
+
+    while (served_next(&csv, path, 2, "user,item")) {
+        pairs = served_grow(pairs, &cap, n, sizeof(*pairs));
+        served_intern(users, &csv.fields[0], &pairs[n].user, path, csv.line);
+        served_intern(items, &csv.fields[1], &pairs[n].item, path, csv.line);
+        n++;
+    }
+
+    qsort(pairs, n, sizeof(*pairs), served_cmp_pair);
+
+    for (i = 0, j = 0; i < n; i++) {
+        if (j == 0 || pairs[j - 1].user != pairs[i].user
+            || pairs[j - 1].item != pairs[i].item)
+        {
+            pairs[j++] = pairs[i];
+        }
+    }
+
+    *out = pairs;
+
+    return j;
+}
+
+
 int
 main(int argc, char **argv)
 {
     char                   *end;
-    size_t                  n_pairs, cap_pairs, n_rows, cap_rows, i, j, r;
+    size_t                  n_pairs, n_train, n_rows, cap_rows, i, j, r;
     size_t                  n_users_eval, a_first;
     uint32_t                k, u, a, *ranked, n_ranked, *relevant;
     uint32_t                n_relevant;
@@ -168,14 +211,18 @@ main(int argc, char **argv)
     recsys_csv_t            csv;
     recsys_dict_t           users, items, algos;
     served_row_t           *rows, key;
-    served_pair_t          *pairs;
+    served_pair_t          *pairs, *train;
     recsys_metrics_user_t  *per_user;
     double                  metric[RECSYS_METRIC_RANKING_N];
 
-    if (argc != 4) {
-        fprintf(stderr, "usage: served-score TEST.csv ANSWERS.csv K\n");
+    if (argc != 5) {
+        fprintf(stderr, "usage: served-score TRAIN.csv TEST.csv ANSWERS.csv "
+                "K\n");
         return 1;
     }
+
+    /* from here argv[0] is TRAIN.csv, [1] TEST.csv, [2] ANSWERS.csv, [3] K */
+    argv++;
 
     v = strtoul(argv[3], &end, 10);
     if (*end != '\0' || v < 1 || v > 100000) {
@@ -191,36 +238,21 @@ main(int argc, char **argv)
         served_die("out of memory");
     }
 
-    /* test rows: (user, item) pairs, distinct after sorting */
+    /* test pairs, less those the user has a train row of */
 
-    pairs = NULL;
-    n_pairs = 0;
-    cap_pairs = 0;
-
-    served_open(&csv, argv[1]);
-
-    while (served_next(&csv, argv[1], 2, "user,item")) {
-        pairs = served_grow(pairs, &cap_pairs, n_pairs, sizeof(*pairs));
-        served_intern(&users, &csv.fields[0], &pairs[n_pairs].user, argv[1],
-                      csv.line);
-        served_intern(&items, &csv.fields[1], &pairs[n_pairs].item, argv[1],
-                      csv.line);
-        n_pairs++;
-    }
-
-    qsort(pairs, n_pairs, sizeof(*pairs), served_cmp_pair);
+    n_train = served_pairs(argv[0], &users, &items, &train);
+    n_pairs = served_pairs(argv[1], &users, &items, &pairs);
 
     for (i = 0, j = 0; i < n_pairs; i++) {
-        if (j > 0 && pairs[j - 1].user == pairs[i].user
-            && pairs[j - 1].item == pairs[i].item)
+        if (bsearch(&pairs[i], train, n_train, sizeof(*train),
+                    served_cmp_pair) == NULL)
         {
-            continue;
+            pairs[j++] = pairs[i];
         }
-
-        pairs[j++] = pairs[i];
     }
 
     n_pairs = j;
+    free(train);
 
     /* answers */
 
