@@ -57,8 +57,9 @@
  *              below train->n_users, also one without train rows).  Every
  *              entry must be written; -INFINITY or NaN means "never
  *              recommend".  The runner keeps the best k (--k): a
- *              recommender that makes lists asks for at least k items.  Called from several threads at once on one
- *              state, which must therefore be read-only after fit.
+ *              recommender that makes lists asks for at least k items.
+ *              Called from several threads at once on one state, which
+ *              must therefore be read-only after fit.
  *   predict    the predicted rating of (user, item), for RMSE and MAE; NULL
  *              for algorithms that only rank.
  *   free       releases state; NULL-safe.

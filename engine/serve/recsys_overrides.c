@@ -641,19 +641,15 @@ uint32_t
 recsys_ovr_item_pins(const recsys_ovr_view_t *v, uint32_t item,
     uint32_t *first)
 {
-    uint32_t  k;
+    size_t  end;
 
+    /* the keys of item are those from item << 32 up to (item + 1) << 32 */
     *first = (uint32_t) recsys_sorted_lower_u64(v->pin_keys, v->n_pins,
                                                 (uint64_t) item << 32);
+    end = recsys_sorted_lower_u64(v->pin_keys, v->n_pins,
+                                  ((uint64_t) item + 1) << 32);
 
-    for (k = *first;
-         k < v->n_pins && (uint32_t) (v->pin_keys[k] >> 32) == item;
-         k++)
-    {
-        /* void */
-    }
-
-    return k - *first;
+    return (uint32_t) end - *first;
 }
 
 

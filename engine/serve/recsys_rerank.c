@@ -259,6 +259,22 @@ typedef struct {
 } recsys_rerank_late_t;
 
 
+/* Adds a pool item to late[0 .. n) in position order (a few at most). */
+static void
+recsys_rerank_late_add(recsys_rerank_late_t *late, uint32_t n,
+    uint32_t position, uint32_t from)
+{
+    uint32_t  j;
+
+    for (j = n; j > 0 && late[j - 1].position > position; j--) {
+        late[j] = late[j - 1];
+    }
+
+    late[j].position = position;
+    late[j].from = from;
+}
+
+
 /*
  * The pool's items that a pin places past the page (position > need) into
  * the set pinned and into late[] (by position): they leave their ranked
@@ -272,15 +288,15 @@ recsys_rerank_beyond(recsys_qctx_t *c, const recsys_ovr_view_t *v,
     uint32_t need, recsys_itemset_t *pinned, recsys_rerank_late_t *late)
 {
     uint32_t                 k, j, n, first, item, moved;
-    recsys_rerank_late_t     t;
     const recsys_ovr_pin_t  *p;
 
     moved = 0;
 
+    /* the pool holds no item= (the filters skip it): only pins to check */
     for (k = 0; k < c->have; k++) {
         item = c->out[k].item;
 
-        if (item == c->q->item || recsys_itemset_has(pinned, item)) {
+        if (recsys_itemset_has(pinned, item)) {
             continue;
         }
 
@@ -294,19 +310,7 @@ recsys_rerank_beyond(recsys_qctx_t *c, const recsys_ovr_view_t *v,
                     || recsys_attrfilter_within(p->filter, c->q->filter)))
             {
                 recsys_itemset_add(pinned, item);
-
-                /* by position: a few at most, in order by insertion */
-                t.position = p->position;
-                t.from = k;
-
-                for (j = moved; j > 0 && late[j - 1].position > t.position;
-                     j--)
-                {
-                    late[j] = late[j - 1];
-                }
-
-                late[j] = t;
-                moved++;
+                recsys_rerank_late_add(late, moved++, p->position, k);
                 break;
             }
         }
