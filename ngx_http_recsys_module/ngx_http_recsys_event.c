@@ -694,6 +694,15 @@ ngx_http_recsys_ev_check(ngx_http_request_t *r,
             return NGX_DECLINED;
         }
 
+        /*
+         * the next build takes the log's newest row for its "now" (the
+         * decay, trending): one far-future ts would age every other row
+         */
+        if (ev[k].ts > (int64_t) ngx_time() + NGX_HTTP_RECSYS_EV_TS_AHEAD) {
+            *why = "ts is more than an hour ahead of the server's clock";
+            return NGX_DECLINED;
+        }
+
         in[k].user = ngx_http_recsys_events_user_hash(
                          (const u_char *) ev[k].user, ev[k].user_len);
         in[k].item = recsys_live_item_hash(ev[k].item, ev[k].item_len);

@@ -34,6 +34,7 @@
 #define NGX_HTTP_RECSYS_EV_PER_USER   255
 #define NGX_HTTP_RECSYS_EV_IMPR       32    /* impressions kept per user */
 #define NGX_HTTP_RECSYS_EV_TTL_MAX    (30 * 86400)
+#define NGX_HTTP_RECSYS_EV_TS_AHEAD   3600  /* a ts past the clock, at most */
 
 #define ngx_http_recsys_ev_make(item, type, minute)                           \
     (((uint64_t) (item) << 20) | ((uint64_t) (type) << 16)                   \

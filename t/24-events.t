@@ -322,6 +322,8 @@ my @bad = (
     ['item a number', '{"user":"b1","item":1,"type":"play"}'],
     ['ts a string', '{"user":"b1","item":"1","type":"play","ts":"1"}'],
     ['ts a fraction', '{"user":"b1","item":"1","type":"play","ts":1.5}'],
+    ['ts two hours ahead', '{"user":"b1","item":"1","type":"play","ts":'
+                           . (time + 7200) . '}'],
     ['unknown member', '{"user":"b1","item":"1","type":"play","x":1}'],
     ['repeated member', '{"user":"b1","item":"1","item":"2","type":"play"}'],
     ['no type', '{"user":"b1","item":"1"}'],
@@ -370,6 +372,9 @@ for my $b (@bad) {
     is(post(undef, $json->encode(ev('b9', 1)),
             { 'content-type' => 'Application/JSON; charset=utf-8' })
            ->{status}, 204, 'application/json with a charset: 204');
+    is(post(undef, '{"user":"b9","item":"1","type":"play","ts":'
+                   . (time + 600) . '}')->{status},
+       204, 'a ts ten minutes ahead of the clock: 204');
 }
 
 # --- a body nginx keeps in a temporary file -----------------------------
