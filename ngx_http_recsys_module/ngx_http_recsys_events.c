@@ -342,7 +342,10 @@ ngx_http_recsys_ev_unshow(ngx_http_recsys_ev_node_t *en, uint64_t item)
 
     for (k = 0; en->shown != NULL && k < en->n_shown; k++) {
         if ((en->shown[k] >> 20) == item) {
-            en->shown[k] = en->shown[--en->n_shown];
+            /* the others keep their order (ngx_http_recsys_ev_show) */
+            ngx_memmove(&en->shown[k], &en->shown[k + 1],
+                        (en->n_shown - k - 1) * sizeof(uint64_t));
+            en->n_shown--;
             return;
         }
     }
@@ -592,44 +595,55 @@ ngx_http_recsys_events_types_gen(ngx_shm_zone_t *zone)
 }
 
 
-/* One showing of item; the least shown entry gives way when full. */
+/*
+ * One showing of item.  The entries are kept in the order they were last
+ * shown, oldest first: a shown item moves to the end, and when all are
+ * taken the least recently shown gives way.  An item of the same answer
+ * is never the one (it was shown just now), so an answer of up to
+ * NGX_HTTP_RECSYS_EV_IMPR items is counted whole; and an item moved down
+ * long ago is forgotten before one shown lately, and comes back up (the
+ * answer changes then, and with it the user's version: *changed).
+ */
 static void
 ngx_http_recsys_ev_show(ngx_http_recsys_ev_node_t *en, uint64_t item,
     ngx_uint_t rotation, ngx_uint_t *changed)
 {
-    ngx_uint_t  k, low;
+    uint64_t    e;
+    ngx_uint_t  k;
 
     for (k = 0; k < en->n_shown; k++) {
         if ((en->shown[k] >> 20) == item) {
-            if ((en->shown[k] & NGX_HTTP_RECSYS_EV_SHOWN_MAX)
-                < NGX_HTTP_RECSYS_EV_SHOWN_MAX)
-            {
-                en->shown[k]++;
-            }
-
-            *changed |= (en->shown[k] & NGX_HTTP_RECSYS_EV_SHOWN_MAX)
-                        == rotation;
-            return;
+            break;
         }
     }
 
-    if (en->n_shown < NGX_HTTP_RECSYS_EV_IMPR) {
-        en->shown[en->n_shown++] = (item << 20) | 1;
-        *changed |= rotation == 1;
-        return;
-    }
+    if (k < en->n_shown) {
+        e = en->shown[k];
 
-    low = 0;
-    for (k = 1; k < en->n_shown; k++) {
-        if ((en->shown[k] & NGX_HTTP_RECSYS_EV_SHOWN_MAX)
-            < (en->shown[low] & NGX_HTTP_RECSYS_EV_SHOWN_MAX))
-        {
-            low = k;
+    } else {
+        e = item << 20;
+
+        if (en->n_shown < NGX_HTTP_RECSYS_EV_IMPR) {
+            en->shown[en->n_shown++] = e;
+
+        } else {
+            k = 0;
+            *changed |= rotation > 0
+                        && (en->shown[0] & NGX_HTTP_RECSYS_EV_SHOWN_MAX)
+                           >= rotation;
         }
     }
 
-    en->shown[low] = (item << 20) | 1;
-    *changed |= rotation == 1;
+    /* k's entry to the end, the later ones one place up */
+    ngx_memmove(&en->shown[k], &en->shown[k + 1],
+                (en->n_shown - k - 1) * sizeof(uint64_t));
+
+    if ((e & NGX_HTTP_RECSYS_EV_SHOWN_MAX) < NGX_HTTP_RECSYS_EV_SHOWN_MAX) {
+        e++;
+    }
+
+    *changed |= (e & NGX_HTTP_RECSYS_EV_SHOWN_MAX) == rotation;
+    en->shown[en->n_shown - 1] = e;
 }
 
 

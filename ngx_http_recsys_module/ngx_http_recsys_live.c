@@ -408,8 +408,11 @@ ngx_http_recsys_live_result(ngx_http_request_t *r, recsys_model_t *model,
         ngx_http_recsys_live_page(ctx, res, &hash);
     }
 
-    ngx_http_recsys_events_impress(emcf->zone, ctx->user, hash, res->n,
-                                   elcf->rotation);
+    /* a HEAD shows nothing: its answer is the GET's, uncounted */
+    if (r->method != NGX_HTTP_HEAD) {
+        ngx_http_recsys_events_impress(emcf->zone, ctx->user, hash, res->n,
+                                       elcf->rotation);
+    }
 }
 
 

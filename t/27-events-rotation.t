@@ -165,6 +165,80 @@ EOF
     $z->finish;
 }
 
+# a catalogue of 100 items, pNN shown by 100 - NN users, so that the
+# popular ranking is p00 .. p99; pages of 20 with recsys_rotation 2 against
+# a reference of the rule: each answer is the ranking with the items shown
+# twice or more after the others (each group in its order), its first 20;
+# the 32 items shown last are remembered, the least recently shown one
+# forgotten first (it comes back up).  The answers move on over the whole
+# catalogue, and an answer that differs from the one before has another ETag.
+my @cat = map { sprintf 'p%02d', $_ } 0 .. 99;
+{
+    my $csv = "user,item\n";
+    for my $i (0 .. 99) {
+        $csv .= "c$_,$cat[$i]\n" for 1 .. 100 - $i;
+    }
+    write_file("$tmp/cat.csv", $csv);
+}
+my $cat_model = build_model(interactions => "$tmp/cat.csv",
+                            model_id => 'cat-1',
+                            out => "$tmp/cat.mdb");
+my $cs = RecsysTest::start_nginx(
+    http => "    recsys_events zone=cat:1m;\n    recsys_model $cat_model;\n",
+    locations => <<"EOF");
+        location = /event { recsys_event; }
+        location = /rb { recsys; recsys_impressions on; recsys_rotation 2; }
+        location = /all { recsys; }
+EOF
+is(ids($cs->json('/all?algo=popular&n=100')), "@cat",
+   'catalogue: the popular ranking is p00 .. p99');
+{
+    my @lru;            # [item, times], the least recently shown first
+    my ($prev, $prev_tag) = ('', '');
+    my ($ok_all, $tags_ok, $run, $longest) = (1, 1, 0, 0);
+    for my $k (1 .. 14) {
+        my %times = map { $_->[0] => $_->[1] } @lru;
+        my @want = ((grep { ($times{$_} // 0) < 2 } @cat),
+                    (grep { ($times{$_} // 0) >= 2 } @cat))[0 .. 19];
+        my ($d, $res) = $cs->json('/rb?user=zz&algo=popular&n=20');
+        my $got = ids($d);
+        if ($got ne "@want") {
+            $ok_all = 0;
+            diag "answer $k: got $got\n  want @want";
+        }
+        my $tag = $res->{headers}{etag} // '';
+        if ($got ne $prev && $tag eq $prev_tag) {
+            $tags_ok = 0;
+            diag "answer $k differs from the one before with its ETag $tag";
+        }
+        $run = $got eq $prev ? $run + 1 : 1;
+        $longest = $run > $longest ? $run : $longest;
+        ($prev, $prev_tag) = ($got, $tag);
+        for my $it (@want) {
+            my ($i) = grep { $lru[$_][0] eq $it } 0 .. $#lru;
+            my $e = defined $i ? splice(@lru, $i, 1) : [$it, 0];
+            shift @lru if !defined $i && @lru == 32;
+            $e->[1]++;
+            push @lru, $e;
+        }
+    }
+    ok($ok_all, 'rotation over 14 pages of 20: each answer as the rule says');
+    ok($tags_ok, 'rotation: every answer unlike the one before has a new ETag');
+    is($longest, 2, 'rotation: no page is shown more than twice in a row');
+}
+
+# a HEAD shows nothing: three of them count nothing
+{
+    for (1 .. 3) {
+        is($cs->request('HEAD', '/rb?user=hd&algo=popular&n=5')->{status},
+           200, 'HEAD: 200');
+    }
+    is(ids($cs->json('/rb?user=hd&algo=popular&n=5')), "@cat[0 .. 4]",
+       'after three HEADs the first GET is the ranking\'s first five');
+}
+
+$cs->finish;
+
 my $ok = eval {
     RecsysTest::start_nginx(
         http => "    recsys_events zone=live:1m;\n",
