@@ -287,15 +287,24 @@ ngx_http_recsys_ev_log_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static void
 ngx_http_recsys_ev_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_http_recsys_ev_main_conf_t  *emcf;
+    ngx_uint_t                    k;
+    ngx_http_recsys_store_t     **store;
+    ngx_http_recsys_main_conf_t  *rmcf;
 
     /* NULL without an http block */
-    emcf = ngx_http_cycle_get_module_main_conf(cycle,
-                                               ngx_http_recsys_events_module);
+    rmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_recsys_module);
+    if (rmcf == NULL) {
+        return;
+    }
 
-    if (emcf != NULL) {
-        recsys_live_items_free(emcf->items);
-        emcf->items = NULL;
+    store = rmcf->stores.elts;
+
+    for (k = 0; k < rmcf->stores.nelts; k++) {
+        if (store[k]->live != NULL) {
+            recsys_live_items_free(store[k]->live->items);
+            ngx_free(store[k]->live);
+            store[k]->live = NULL;
+        }
     }
 }
 
@@ -318,72 +327,79 @@ ngx_http_recsys_events_forget(ngx_cycle_t *cycle, const u_char *user,
 
 
 /*
- * The worker's cache of what it reads of a model for live events: read
- * again when it serves another model (by its serial: a model opened at the
- * address of the one before, with the same id, is another model with
- * other item indexes).  The item table is made on the first request that
- * needs it.
+ * What the worker read of the model that a store serves, for live
+ * events: read again when the store serves another model (by its serial:
+ * a model opened at the address of the one before, with the same id, is
+ * another model with other item indexes).  The item table is made on the
+ * first request that needs it.
  */
-static ngx_http_recsys_ev_main_conf_t *
-ngx_http_recsys_ev_cache(ngx_http_request_t *r, recsys_model_t *model)
+ngx_http_recsys_ev_model_t *
+ngx_http_recsys_event_model(ngx_http_request_t *r,
+    ngx_http_recsys_store_t *store, recsys_model_t *model)
 {
-    const char                      *id;
-    ngx_http_recsys_ev_main_conf_t  *emcf;
+    ngx_http_recsys_ev_model_t  *em;
 
-    emcf = ngx_http_recsys_ev_main(r);
+    em = store->live;
 
-    if (emcf->items_model == recsys_model_serial(model)) {
-        return emcf;
+    if (em != NULL && em->serial == recsys_model_serial(model)) {
+        return em;
     }
 
-    id = recsys_model_id(model);
+    if (em == NULL) {
+        em = ngx_calloc(sizeof(ngx_http_recsys_ev_model_t),
+                        r->connection->log);
+        if (em == NULL) {
+            return NULL;
+        }
 
-    recsys_live_items_free(emcf->items);
-    emcf->items = NULL;
-    emcf->items_model = recsys_model_serial(model);
+        store->live = em;
+    }
 
-    emcf->types_rc = recsys_live_types_read(model, &emcf->types);
-    ngx_memset(emcf->slot_type, NGX_HTTP_RECSYS_EV_UNSEEN,
-               sizeof(emcf->slot_type));
-    if (emcf->types_rc != RECSYS_OK) {
+    recsys_live_items_free(em->items);
+    em->items = NULL;
+    em->serial = recsys_model_serial(model);
+
+    em->types_rc = recsys_live_types_read(model, &em->types);
+    ngx_memset(em->slot_type, NGX_HTTP_RECSYS_EV_UNSEEN,
+               sizeof(em->slot_type));
+    if (em->types_rc != RECSYS_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "recsys: model \"%s\" has a malformed event table",
-                      id);
+                      recsys_model_id(model));
     }
 
-    return emcf;
+    return em;
 }
 
 
 const recsys_live_types_t *
-ngx_http_recsys_event_types(ngx_http_request_t *r, recsys_model_t *model)
+ngx_http_recsys_event_types(ngx_http_recsys_ev_model_t *em)
 {
-    ngx_http_recsys_ev_main_conf_t  *emcf;
-
-    emcf = ngx_http_recsys_ev_cache(r, model);
-
-    return emcf->types_rc == RECSYS_OK ? &emcf->types : NULL;
+    return em->types_rc == RECSYS_OK ? &em->types : NULL;
 }
 
 
 recsys_live_items_t *
-ngx_http_recsys_event_items(ngx_http_request_t *r, recsys_model_t *model)
+ngx_http_recsys_event_items(ngx_http_request_t *r,
+    ngx_http_recsys_ev_model_t *em, recsys_model_t *model)
 {
-    ngx_http_recsys_ev_main_conf_t  *emcf;
-
-    emcf = ngx_http_recsys_ev_cache(r, model);
-
-    if (emcf->items == NULL) {
-        emcf->items = recsys_live_items_build(model);
-
-        if (emcf->items == NULL) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "recsys: no memory for the item table of live "
-                          "events");
-        }
+    if (em->items != NULL) {
+        return em->items;
     }
 
-    return emcf->items;
+    em->items = recsys_live_items_build(model);
+
+    if (em->items == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "recsys: no memory for the item table of live events");
+
+    } else {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "recsys: the item table of live events made for "
+                      "model \"%s\"", recsys_model_id(model));
+    }
+
+    return em->items;
 }
 
 
@@ -799,6 +815,7 @@ ngx_http_recsys_ev_accept(ngx_http_request_t *r)
     const recsys_live_types_t       *types;
     recsys_evjson_event_t           *ev;
     ngx_http_recsys_ev_in_t         *in;
+    ngx_http_recsys_ev_model_t      *em;
     ngx_http_recsys_loc_conf_t      *rlcf;
     ngx_http_recsys_ev_loc_conf_t   *elcf;
 
@@ -852,7 +869,12 @@ ngx_http_recsys_ev_accept(ngx_http_request_t *r)
                                           recsys_strerror(RECSYS_ENOMODEL));
     }
 
-    types = ngx_http_recsys_event_types(r, model);
+    em = ngx_http_recsys_event_model(r, rlcf->store, model);
+    if (em == NULL) {
+        return ngx_http_recsys_ev_no_memory(r);
+    }
+
+    types = ngx_http_recsys_event_types(em);
     if (types == NULL) {
         return ngx_http_recsys_send_error(r, RECSYS_ECORRUPT,
                                           recsys_strerror(RECSYS_ECORRUPT));

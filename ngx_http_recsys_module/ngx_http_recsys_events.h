@@ -111,12 +111,17 @@ typedef struct {
     ngx_shm_zone_t           *zone;
     ngx_uint_t                per_user;
     time_t                    ttl;
-    /*
-     * this worker's table of item hashes and the event types, for the
-     * model they were read from (items NULL: none made yet)
-     */
-    uint64_t                  items_model;  /* recsys_model_serial, 0 */
-    recsys_live_items_t      *items;
+} ngx_http_recsys_ev_main_conf_t;
+
+
+/*
+ * A worker's table of item hashes and the event types of the model a
+ * store serves, read again when the store serves another model (one per
+ * store, so that locations of two models do not take turns rebuilding one)
+ */
+struct ngx_http_recsys_ev_model_s {
+    uint64_t                  serial;       /* recsys_model_serial, 0 */
+    recsys_live_items_t      *items;        /* NULL: none made yet */
     recsys_live_types_t       types;
     int                       types_rc;
     /* the zone's type slots as indexes into types (-1: none), resolved
@@ -124,7 +129,7 @@ typedef struct {
      * at the zone's types_gen slot_gen */
     int8_t                    slot_type[NGX_HTTP_RECSYS_EV_TYPES + 1];
     ngx_uint_t                slot_gen;
-} ngx_http_recsys_ev_main_conf_t;
+};
 
 #define NGX_HTTP_RECSYS_EV_UNSEEN     (-2)
 
@@ -188,7 +193,8 @@ ngx_int_t ngx_http_recsys_events_erase(ngx_shm_zone_t *zone, uint64_t user);
  * when out of memory.
  */
 ngx_int_t ngx_http_recsys_live_query(ngx_http_request_t *r,
-    recsys_model_t *model, ngx_str_t *user, recsys_query_t *q);
+    ngx_http_recsys_store_t *store, recsys_model_t *model, ngx_str_t *user,
+    recsys_query_t *q);
 /* After it: rotation of what was shown too often, and impressions. */
 void ngx_http_recsys_live_result(ngx_http_request_t *r,
     recsys_model_t *model, recsys_result_t *res);
@@ -213,14 +219,18 @@ u_char *ngx_http_recsys_live_status(ngx_http_request_t *r, u_char *p,
 ngx_int_t ngx_http_recsys_events_forget(ngx_cycle_t *cycle,
     const u_char *user, size_t len);
 /*
- * The model's event types (NULL when its table is malformed) and the
+ * What live events read of the model that the store serves (NULL when out
+ * of memory): its event types (NULL when its table is malformed) and the
  * table from item hashes to its indexes (NULL when out of memory), both
  * read once per worker and model.
  */
-const recsys_live_types_t *ngx_http_recsys_event_types(
-    ngx_http_request_t *r, recsys_model_t *model);
-recsys_live_items_t *ngx_http_recsys_event_items(ngx_http_request_t *r,
+ngx_http_recsys_ev_model_t *ngx_http_recsys_event_model(
+    ngx_http_request_t *r, ngx_http_recsys_store_t *store,
     recsys_model_t *model);
+const recsys_live_types_t *ngx_http_recsys_event_types(
+    ngx_http_recsys_ev_model_t *em);
+recsys_live_items_t *ngx_http_recsys_event_items(ngx_http_request_t *r,
+    ngx_http_recsys_ev_model_t *em, recsys_model_t *model);
 
 
 #endif /* _NGX_HTTP_RECSYS_EVENTS_H_INCLUDED_ */

@@ -536,7 +536,7 @@ ngx_http_recsys_handler(ngx_http_request_t *r)
     }
 
     /* the user's live events: the newest part of the history */
-    if (ngx_http_recsys_live_query(r, model, &user, &q) != NGX_OK) {
+    if (ngx_http_recsys_live_query(r, rlcf->store, model, &user, &q) != NGX_OK) {
         return ngx_http_recsys_no_memory(r);
     }
 

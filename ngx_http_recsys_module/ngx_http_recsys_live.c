@@ -43,24 +43,30 @@ typedef struct {
  */
 static int
 ngx_http_recsys_live_type(ngx_http_recsys_ev_main_conf_t *emcf,
-    const recsys_live_types_t *types, ngx_uint_t slot)
+    ngx_http_recsys_ev_model_t *em, ngx_uint_t slot)
 {
-    int     t;
-    size_t  len;
-    u_char  name[RECSYS_EVJSON_TYPE_MAX];
+    int                         t;
+    size_t                      len;
+    u_char                      name[RECSYS_EVJSON_TYPE_MAX];
+    const recsys_live_types_t  *types;
 
     if (slot <= NGX_HTTP_RECSYS_EV_TYPES
-        && emcf->slot_type[slot] != NGX_HTTP_RECSYS_EV_UNSEEN)
+        && em->slot_type[slot] != NGX_HTTP_RECSYS_EV_UNSEEN)
     {
-        return emcf->slot_type[slot];
+        return em->slot_type[slot];
     }
+
+    /* without a table no weights: the live items are only seen */
+    types = ngx_http_recsys_event_types(em);
 
     len = ngx_http_recsys_events_type_name(emcf->zone, slot, name);
     t = len && types != NULL
         ? recsys_live_type_find(types, (const char *) name, len) : -1;
 
-    if (slot <= NGX_HTTP_RECSYS_EV_TYPES) {
-        emcf->slot_type[slot] = (int8_t) t;
+    /* a free slot (len 0) may be named without a new types_gen: asked
+     * again next time */
+    if (slot <= NGX_HTTP_RECSYS_EV_TYPES && len > 0) {
+        em->slot_type[slot] = (int8_t) t;
     }
 
     return t;
@@ -72,34 +78,31 @@ ngx_http_recsys_live_type(ngx_http_recsys_ev_main_conf_t *emcf,
  * and w hold u->n entries.
  */
 static ngx_int_t
-ngx_http_recsys_live_items(ngx_http_request_t *r, recsys_model_t *model,
+ngx_http_recsys_live_items(ngx_http_request_t *r,
+    ngx_http_recsys_ev_model_t *em, recsys_model_t *model,
     ngx_http_recsys_ev_user_t *u, uint32_t *item, float *w, uint32_t *n)
 {
     int                              t;
     uint64_t                        *hash;
     ngx_uint_t                       k, gen;
-    const recsys_live_types_t       *types;
     recsys_live_items_t             *items;
     ngx_http_recsys_ev_main_conf_t  *emcf;
 
     emcf = ngx_http_get_module_main_conf(r, ngx_http_recsys_events_module);
     *n = 0;
 
-    items = ngx_http_recsys_event_items(r, model);
+    items = ngx_http_recsys_event_items(r, em, model);
     hash = ngx_palloc(r->pool, u->n * sizeof(uint64_t));
 
     if (items == NULL || hash == NULL) {
         return NGX_ERROR;
     }
 
-    /* without a table no weights: the live items are only seen */
-    types = ngx_http_recsys_event_types(r, model);
-
     gen = ngx_http_recsys_events_types_gen(emcf->zone);
-    if (gen != emcf->slot_gen) {
-        ngx_memset(emcf->slot_type, NGX_HTTP_RECSYS_EV_UNSEEN,
-                   sizeof(emcf->slot_type));
-        emcf->slot_gen = gen;
+    if (gen != em->slot_gen) {
+        ngx_memset(em->slot_type, NGX_HTTP_RECSYS_EV_UNSEEN,
+                   sizeof(em->slot_type));
+        em->slot_gen = gen;
     }
 
     for (k = 0; k < u->n; k++) {
@@ -114,11 +117,11 @@ ngx_http_recsys_live_items(ngx_http_request_t *r, recsys_model_t *model,
             continue;
         }
 
-        t = ngx_http_recsys_live_type(emcf, types,
+        t = ngx_http_recsys_live_type(emcf, em,
                                       ngx_http_recsys_ev_type(u->ev[k]));
 
         item[*n] = item[k];
-        w[(*n)++] = t >= 0 ? types->weight[t] : 0.0f;
+        w[(*n)++] = t >= 0 ? em->types.weight[t] : 0.0f;
     }
 
     return NGX_OK;
@@ -126,8 +129,9 @@ ngx_http_recsys_live_items(ngx_http_request_t *r, recsys_model_t *model,
 
 
 ngx_int_t
-ngx_http_recsys_live_query(ngx_http_request_t *r, recsys_model_t *model,
-    ngx_str_t *user, recsys_query_t *q)
+ngx_http_recsys_live_query(ngx_http_request_t *r,
+    ngx_http_recsys_store_t *store, recsys_model_t *model, ngx_str_t *user,
+    recsys_query_t *q)
 {
     float                           *w, *hw;
     uint32_t                        *item, *hist, n, k, j, live;
@@ -135,6 +139,7 @@ ngx_http_recsys_live_query(ngx_http_request_t *r, recsys_model_t *model,
     ngx_int_t                        rc;
     ngx_http_recsys_ev_user_t        u;
     ngx_http_recsys_live_ctx_t      *ctx;
+    ngx_http_recsys_ev_model_t      *em;
     ngx_http_recsys_ev_loc_conf_t   *elcf;
     ngx_http_recsys_ev_main_conf_t  *emcf;
 
@@ -205,8 +210,11 @@ ngx_http_recsys_live_query(ngx_http_request_t *r, recsys_model_t *model,
     hist = ngx_palloc(r->pool, (u.n + q->n_history) * sizeof(uint32_t));
     hw = ngx_palloc(r->pool, (u.n + q->n_history) * sizeof(float));
 
-    if (item == NULL || w == NULL || hist == NULL || hw == NULL
-        || ngx_http_recsys_live_items(r, model, &u, item, w, &n) != NGX_OK)
+    em = ngx_http_recsys_event_model(r, store, model);
+
+    if (item == NULL || w == NULL || hist == NULL || hw == NULL || em == NULL
+        || ngx_http_recsys_live_items(r, em, model, &u, item, w, &n)
+           != NGX_OK)
     {
         return NGX_ERROR;
     }

@@ -49,6 +49,7 @@ typedef struct {
 
 
 typedef struct ngx_http_recsys_store_s  ngx_http_recsys_store_t;
+typedef struct ngx_http_recsys_ev_model_s  ngx_http_recsys_ev_model_t;
 
 /* An open of a verified model file, perhaps in a thread. */
 typedef struct {
@@ -85,6 +86,9 @@ struct ngx_http_recsys_store_s {
     ngx_uint_t                opening;      /* an open runs in a thread */
     ngx_http_recsys_store_open_t  open_job;
     ngx_uint_t                generation;   /* models installed so far */
+    ngx_http_recsys_ev_model_t  *live;      /* what live events read of the
+                                               model (ngx_http_recsys_event.c),
+                                               NULL: nothing yet */
 #if (NGX_THREADS)
     ngx_thread_pool_t        *thread_pool;
     ngx_thread_task_t        *open_task;

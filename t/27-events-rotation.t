@@ -183,12 +183,17 @@ my @cat = map { sprintf 'p%02d', $_ } 0 .. 99;
 my $cat_model = build_model(interactions => "$tmp/cat.csv",
                             model_id => 'cat-1',
                             out => "$tmp/cat.mdb");
+my $model2 = build_model(interactions => "$data/sess-ratings.csv",
+                         model_id => 'rot-2', out => "$tmp/rot2.mdb",
+                         args => ['--neighbors', 5]);
 my $cs = RecsysTest::start_nginx(
     http => "    recsys_events zone=cat:1m;\n    recsys_model $cat_model;\n",
     locations => <<"EOF");
         location = /event { recsys_event; }
         location = /rb { recsys; recsys_impressions on; recsys_rotation 2; }
         location = /all { recsys; }
+        location = /m2 { recsys; recsys_model $model2; }
+        location = /m2/event { recsys_event; recsys_model $model2; }
 EOF
 is(ids($cs->json('/all?algo=popular&n=100')), "@cat",
    'catalogue: the popular ranking is p00 .. p99');
@@ -237,6 +242,31 @@ is(ids($cs->json('/all?algo=popular&n=100')), "@cat",
        'after three HEADs the first GET is the ranking\'s first five');
 }
 
+# two models with live events in one worker: each location's model keeps
+# its own item table, made once, however the requests alternate
+{
+    my $post2 = sub {
+        return $cs->request('POST', $_[0],
+            { content => $json->encode($_[1]),
+              headers => { 'content-type' => 'application/json' } })
+            ->{status};
+    };
+    is($post2->('/event', { user => 'two', item => 'p03', type => 'play' }),
+       204, 'two models: an event for the catalogue');
+    is($post2->('/m2/event', { user => 'two', item => '1', type => 'play' }),
+       204, 'two models: an event for the second model');
+    my ($a1, $a2);
+    for (1 .. 10) {
+        $a1 = ids($cs->json('/all?user=two&algo=popular&n=3'));
+        $a2 = ids($cs->json('/m2?user=two&algo=itemcf&n=3'));
+    }
+    is($a1, 'p00 p01 p02', 'two models: the catalogue\'s answer leaves p03');
+    is($a2, ids($cs->json('/m2?history=1&algo=itemcf&n=3')),
+       'two models: the second model\'s answer is its history=1\'s');
+    my @made = $cs->error_log =~ /item table of live events made/g;
+    is(scalar @made, 2,
+       'two models alternating: two item tables made, once each');
+}
 $cs->finish;
 
 my $ok = eval {
