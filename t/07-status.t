@@ -39,6 +39,7 @@ my $srv = RecsysTest::start_nginx(
             recsys;
             recsys_user $cookie_uid;
             recsys_cache_ttl 30s;
+            add_header Vary Cookie;
         }
         location = /rv {
             recsys;
@@ -113,6 +114,9 @@ is($srv->get('/recommend?item=3&n=2')->{headers}{'cache-control'},
 # same URL answers differently: private, an anonymous answer too
 is($srv->get('/rc?item=3&n=2')->{headers}{'cache-control'},
    'private, max-age=30', 'recsys_user: an anonymous answer is private');
+is($srv->request('GET', '/rc?n=2', { headers => { cookie => 'uid=u1' } })
+       ->{headers}{vary},
+   'Cookie', 'add_header Vary (README) reaches an answer of the module');
 is($srv->request('GET', '/rv?item=3&n=2',
                  { headers => { 'x-variant' => 'itemcf' } })
        ->{headers}{'cache-control'},
