@@ -33,19 +33,23 @@ static size_t          recsys_fuzz_body;
 
 
 /*
- * No edit; a byte of the second meta page; a cut at a page boundary; two
- * page headers changed.
+ * No edit; a byte of the second meta page; the second meta page naming
+ * twice the page size with a larger transaction id; a cut at a page
+ * boundary; two page headers changed.
  */
 static void
 recsys_fuzz_seeds(void)
 {
     static const uint8_t  meta_edit[] = { 0, 0x10, 0, 0, 0, 0xff };
+    static const uint8_t  meta_psize[] = { 0, 0x29, 0x10, 0, 0, 0x20,
+                                           0x90, 0x10, 0, 0, 0x03 };
     static const uint8_t  cut_page[] = { 3, 0x00, 0x30, 0, 0 };
     static const uint8_t  headers[] = { 4, 2, 0, 0, 0x0a, 0x40,
                                         7, 0, 0, 0x0c, 0x00 };
 
     recsys_fuzz_seed_out("unchanged", "", 1);
     recsys_fuzz_seed_out("meta-edit", meta_edit, sizeof(meta_edit));
+    recsys_fuzz_seed_out("meta-psize", meta_psize, sizeof(meta_psize));
     recsys_fuzz_seed_out("cut-page", cut_page, sizeof(cut_page));
     recsys_fuzz_seed_out("headers", headers, sizeof(headers));
 }

@@ -16,6 +16,11 @@
 #   - A worker retired by a reload while its thread opens a file leaves
 #     that step alive: the file is served by the next workers, not
 #     quarantined.
+#   - A file sealed again whose meta page 1 names twice the page size and
+#     the larger transaction id (LMDB would map and read every page at that
+#     size, past the file's end) is refused by `recsys-build inspect` with a
+#     message (exit 1, no signal) and by the module: 503 JSON answers, a
+#     "refused" log line, the same worker.
 
 use strict;
 use warnings;
@@ -27,7 +32,7 @@ use JSON::PP qw(decode_json);
 use POSIX qw(_exit);
 use Test::More;
 use Time::HiRes qw(sleep time);
-use RecsysTest qw(build_model tmpdir write_file publish);
+use RecsysTest qw(build_model builder tmpdir write_file publish);
 use RecsysSeal qw(seal seal_for_size);
 
 RecsysTest::skip_unless_built();
@@ -106,6 +111,46 @@ is($r->{status}, 200, 'a good model published next is served');
 
 $srv->expect_log(qr/exited on signal 9/);
 $srv->finish;
+
+# meta page 1 at twice the page size, picked: refused, nothing killed
+{
+    my $v = $body;
+    my ($txn0, $txn1) = (unpack('Q<', substr($v, 16 + 128, 8)),
+                         unpack('Q<', substr($v, 4096 + 16 + 128, 8)));
+    substr($v, 4096 + 16 + 24, 4) = pack('V', 8192);
+    substr($v, 4096 + 16 + 128, 8) = pack('Q<', ($txn0 > $txn1 ? $txn0 : $txn1) + 1);
+    my $bad = "$tmp/psize.mdb";
+    write_file($bad, $v . seal($v));
+
+    my ($rc, undef, $err) = builder('inspect', $bad, 'stats');
+    is($rc, 1, 'inspect of a meta page at another page size exits 1');
+    like($err, qr/^recsys-build: \Q$bad\E: LMDB's meta pages differ in page size/,
+         'with a message') or diag $err;
+
+    my $s3 = RecsysTest::start_nginx(locations => <<"EOF4");
+        location /recommend {
+            recsys;
+            recsys_model $bad;
+            recsys_reload_interval 10ms;
+        }
+EOF4
+    my @before = RecsysTest::worker_pids($s3->{pid});
+    my ($d, $res);
+    for (1 .. 3) {
+        ($d, $res) = $s3->json('/recommend?user=u1');
+        sleep 0.05;
+    }
+    is($res->{status}, 503, 'the module answers 503');
+    ok(defined $d->{error}, 'as JSON') or diag $res->{content};
+    is_deeply([RecsysTest::worker_pids($s3->{pid})], \@before,
+              'the worker lives');
+    my $log = $s3->error_log;
+    like($log, qr/model "\Q$bad\E" refused/, 'refused with a log line')
+        or diag $log;
+    unlike($log, qr/exited on signal/, 'no worker died');
+    $s3->expect_log(qr/refused/);
+    $s3->finish;
+}
 
 # A worker that exits (a reload) while its thread opens the next file is
 # no death inside a step: the file is not quarantined.  strace holds the

@@ -19,6 +19,9 @@
  *     address (8), map size (8), the free and main database records
  *     (48 each; the free one's pad is the page size), last page (8),
  *     transaction id (8).
+ * LMDB reads meta page 1 at meta 0's page size, then maps and reads every
+ * page at the page size of the meta it picks: so both must name the same
+ * one, and the last page must lie in the body at that size.
  * Every field is read with memcpy at a checked offset: nothing here trusts
  * a byte of the file.
  */
@@ -45,6 +48,8 @@
 #define RECSYS_LMDB_META_DBS     24     /* offset of the records in meta */
 #define RECSYS_LMDB_META_SIZE    136
 #define RECSYS_LMDB_MAX_DEPTH    32     /* LMDB's cursor stack */
+#define RECSYS_LMDB_MIN_PSIZE    512
+#define RECSYS_LMDB_MAX_PSIZE    32768  /* LMDB 0.9's MAX_PAGESIZE */
 
 #define RECSYS_P_BRANCH          0x01
 #define RECSYS_P_LEAF            0x02
@@ -137,14 +142,14 @@ recsys_verify_read(recsys_verify_t *v, void *buf, size_t n, uint64_t off,
 
 /*
  * The meta page LMDB will pick (the larger transaction id; LMDB itself
- * refuses a file whose two metas lack the magic), checked against the
- * body size.
+ * refuses a file whose two metas lack the magic), both metas naming the
+ * same page size, checked against the body size.
  */
 static int
 recsys_verify_meta(recsys_verify_t *v, char *why, size_t whylen)
 {
     int             rc, k, pick;
-    uint32_t        psize;
+    uint32_t        psize[2];
     uint64_t        txn[2];
     unsigned char  *m, head[2][RECSYS_LMDB_PAGEHDR + RECSYS_LMDB_META_SIZE];
 
@@ -153,20 +158,23 @@ recsys_verify_meta(recsys_verify_t *v, char *why, size_t whylen)
         return rc;
     }
 
-    psize = recsys_get_u32(head[0] + RECSYS_LMDB_PAGEHDR
-                              + RECSYS_LMDB_META_DBS);
+    psize[0] = recsys_get_u32(head[0] + RECSYS_LMDB_PAGEHDR
+                                 + RECSYS_LMDB_META_DBS);
 
-    if (psize < 512 || psize > 65536 || (psize & (psize - 1)) != 0) {
-        snprintf(why, whylen, "LMDB page size %u in meta page 0", psize);
+    if (psize[0] < RECSYS_LMDB_MIN_PSIZE || psize[0] > RECSYS_LMDB_MAX_PSIZE
+        || (psize[0] & (psize[0] - 1)) != 0)
+    {
+        snprintf(why, whylen, "LMDB page size %u in meta page 0", psize[0]);
         return RECSYS_ECORRUPT;
     }
 
-    if (v->seal.body_size < 2 * (uint64_t) psize) {
+    if (v->seal.body_size < 2 * (uint64_t) psize[0]) {
         snprintf(why, whylen, "file too short for LMDB's meta pages");
         return RECSYS_ECORRUPT;
     }
 
-    rc = recsys_verify_read(v, head[1], sizeof(head[1]), psize, why, whylen);
+    rc = recsys_verify_read(v, head[1], sizeof(head[1]), psize[0], why,
+                            whylen);
     if (rc != RECSYS_OK) {
         return rc;
     }
@@ -182,25 +190,33 @@ recsys_verify_meta(recsys_verify_t *v, char *why, size_t whylen)
             return RECSYS_ECORRUPT;
         }
 
+        psize[k] = recsys_get_u32(m + RECSYS_LMDB_META_DBS);
         txn[k] = recsys_verify_u64(m + 128);
+    }
+
+    if (psize[1] != psize[0]) {
+        snprintf(why, whylen, "LMDB's meta pages differ in page size (%u "
+                 "and %u)", psize[0], psize[1]);
+        return RECSYS_ECORRUPT;
     }
 
     pick = txn[0] < txn[1];
     m = head[pick] + RECSYS_LMDB_PAGEHDR;
 
-    v->psize = psize;
+    v->psize = psize[pick];
     v->last_pg = recsys_verify_u64(m + 120);
     v->main_depth = recsys_get_u16(m + RECSYS_LMDB_META_DBS
                                       + RECSYS_LMDB_DBREC + 6);
     v->main_root = recsys_verify_u64(m + RECSYS_LMDB_META_DBS
                                      + 2 * RECSYS_LMDB_DBREC - 8);
 
+    /* (last_pg + 1) * psize <= the body's size, without overflow */
     if (v->last_pg < 1
-        || v->last_pg >= v->seal.body_size / psize)
+        || v->last_pg >= v->seal.body_size / v->psize)
     {
         snprintf(why, whylen, "LMDB's last page %llu lies past the end of "
                  "the file (%llu pages)", (unsigned long long) v->last_pg,
-                 (unsigned long long) (v->seal.body_size / psize));
+                 (unsigned long long) (v->seal.body_size / v->psize));
         return RECSYS_ECORRUPT;
     }
 

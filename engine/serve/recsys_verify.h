@@ -8,9 +8,10 @@
  * found:
  *   - the checksum seal at its end (recsys_seal.h) and the body's sum equal
  *     to the seal's: the file is the one the builder published;
- *   - LMDB's two meta pages readable, the one LMDB will pick (the larger
- *     transaction id) naming a page size and a last page that lie within
- *     the body;
+ *   - LMDB's two meta pages readable and naming the same page size, a
+ *     power of two LMDB accepts; the one LMDB will pick (the larger
+ *     transaction id) naming a last page that lies within the body at
+ *     that size;
  *   - every B-tree page reachable from that meta, the main database's and
  *     each named database's, well formed: its page number, type, key count
  *     and every node's offset and sizes inside the page, branch children

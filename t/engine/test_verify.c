@@ -10,6 +10,9 @@
  *   - every cut of the file (each page boundary, and odd offsets) is
  *     refused, and so is every byte of both meta pages or of the seal
  *     changed, and a copy grown by a page: nothing but a clean refusal;
+ *   - a copy sealed again whose meta page 1 names twice the page size,
+ *     with a larger transaction id (so LMDB would map and read every page
+ *     at that size, past the file's end) or a smaller one, is refused;
  *   - copies damaged inside LMDB's branch and leaf pages and then sealed
  *     again (so the checksum passes, as for a file made to deceive): each
  *     is refused by the structural walk, or, if it is accepted, opens as a
@@ -38,6 +41,11 @@
 #define T_USERS  120
 #define T_ITEMS  90
 #define T_PAGE   4096
+
+/* meta page 1's page size and transaction id (recsys_verify.c) */
+#define T_META1_PSIZE  (T_PAGE + 16 + 24)
+#define T_META1_TXN    (T_PAGE + 16 + 128)
+#define T_META0_TXN    (16 + 128)
 
 
 /* in memory where there is a tmpfs: thousands of variants are written */
@@ -194,6 +202,40 @@ t_use(const char *path)
 }
 
 
+/*
+ * The model with meta page 1 naming twice the page size, and the larger
+ * transaction id given to meta page 1 (later: LMDB would pick it) or to
+ * meta page 0, sealed again.  An accepted one is used, as a server would.
+ */
+static int
+t_meta_psize(const char *path, const unsigned char *good, size_t size,
+    unsigned char *v, int later)
+{
+    int       rc;
+    uint32_t  psize;
+    uint64_t  txn0, txn1, top;
+
+    memcpy(v, good, size);
+
+    psize = 2 * T_PAGE;
+    memcpy(v + T_META1_PSIZE, &psize, sizeof(psize));
+
+    memcpy(&txn0, v + T_META0_TXN, sizeof(txn0));
+    memcpy(&txn1, v + T_META1_TXN, sizeof(txn1));
+    top = (txn0 > txn1 ? txn0 : txn1) + 1;
+    memcpy(v + (later ? T_META1_TXN : T_META0_TXN), &top, sizeof(top));
+
+    t_reseal(v, size);
+    rc = t_verify(path, v, size);
+
+    if (rc == RECSYS_OK) {
+        t_use(path);
+    }
+
+    return rc;
+}
+
+
 static void
 t_sum(void)
 {
@@ -320,6 +362,12 @@ main(void)
     memcpy(v + size - RECSYS_SEAL_SIZE + T_PAGE,
            good + size - RECSYS_SEAL_SIZE, RECSYS_SEAL_SIZE);
     tap_ok(t_verify(var, v, size + T_PAGE) < 0, "a grown file is refused");
+
+    /* meta page 1 at another page size */
+    tap_is_int(t_meta_psize(var, good, size, v, 1), RECSYS_ECORRUPT,
+               "meta page 1 at twice the page size, picked, is refused");
+    tap_is_int(t_meta_psize(var, good, size, v, 0), RECSYS_ECORRUPT,
+               "meta page 1 at twice the page size, not picked, is refused");
 
     /* structure damaged and sealed again: refused, or harmless */
     pages = (size - RECSYS_SEAL_SIZE) / T_PAGE;
