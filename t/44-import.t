@@ -11,7 +11,8 @@
 # FILE:LINE (or the missing _SUCCESS) and publish nothing; w_<name>= of an
 # imported source is read after any number of unknown w_ arguments,
 # percent-decoded, and refused when also given as w_importN; $recsys_algo
-# of an imported source is logged whole after its model was replaced.
+# of an imported source is logged whole after its model was replaced.  A
+# base model without its seal, or cut short, is refused by the file check.
 
 use strict;
 use warnings;
@@ -175,6 +176,23 @@ write_file("$sk/_SUCCESS", '');
                                  '--skip-unknown');
 is($rc, 0, '--skip-unknown imports') or diag $err;
 like($out, qr/\(2 unknown ids and 0 seen/, '--skip-unknown counts them');
+
+# a damaged base model is refused before LMDB reads a byte of it: one
+# without its seal, one cut to half its pages (LMDB would read past the
+# end: a SIGBUS)
+my $bytes = RecsysTest::slurp($base);
+my %damaged = (unsealed => substr($bytes, 0, -64),
+               cut => substr($bytes, 0, 4096 * int(length($bytes) / 8192)));
+for my $name (sort keys %damaged) {
+    write_file("$tmp/base-$name.mdb", $damaged{$name});
+    my ($rc, undef, $err) = builder('import', '--model',
+        "$tmp/base-$name.mdb", '--out', "$tmp/imp-$name.mdb",
+        '--users', "spark_als=$data/als");
+    is($rc, 1, "a base model $name: refused (exit 1, no signal)");
+    like($err, qr/^recsys-build: \Q$tmp\E\/base-$name\.mdb: no checksum seal at the end of the file/,
+         "a base model $name: the check's reason") or diag $err;
+    ok(!-e "$tmp/imp-$name.mdb", "a base model $name: nothing published");
+}
 
 my $srv = RecsysTest::start_nginx(
     locations => RecsysTest::recsys_locations(['= /recommend',

@@ -971,7 +971,8 @@ recsys_import_run(const recsys_import_opts_t *o,
     imp.errlen = errlen;
     err[0] = '\0';
 
-    rc = recsys_model_open(o->model, &imp.m, why, sizeof(why));
+    rc = recsys_model_open_flags(o->model, RECSYS_MODEL_OPEN_VERIFY, &imp.m,
+                                 why, sizeof(why));
     if (rc != RECSYS_OK) {
         snprintf(err, errlen, "%s: %s", o->model, why);
         return rc;

@@ -15,7 +15,6 @@
 #include "recsys_rules_read.h"
 #include "recsys_schema.h"
 #include "recsys_status.h"
-#include "recsys_verify.h"
 
 #define RECSYS_INSPECT_ROWS  20
 
@@ -455,11 +454,8 @@ recsys_inspect_main(int argc, char **argv)
         return 2;
     }
 
-    /* the whole file checked before LMDB reads it (recsys_verify.h) */
-    rc = recsys_verify_file(argv[0], err, sizeof(err));
-    if (rc == RECSYS_OK) {
-        rc = recsys_model_open(argv[0], &m, err, sizeof(err));
-    }
+    rc = recsys_model_open_flags(argv[0], RECSYS_MODEL_OPEN_VERIFY, &m, err,
+                                 sizeof(err));
 
     if (rc != RECSYS_OK) {
         fprintf(stderr, "recsys-build: %s: %s (%s)\n", argv[0], err,

@@ -31,6 +31,7 @@
 #include "recsys_rules_read.h"
 #include "recsys_source.h"
 #include "recsys_text.h"
+#include "recsys_verify.h"
 
 
 /* what the rows and the entries of a list index */
@@ -250,6 +251,13 @@ recsys_model_open_flags(const char *path, unsigned flags,
     const recsys_model_read_pt  *r;
 
     *model = NULL;
+
+    if (flags & RECSYS_MODEL_OPEN_VERIFY) {
+        rc = recsys_verify_file(path, err, errlen);
+        if (rc != RECSYS_OK) {
+            return rc;
+        }
+    }
 
     m = calloc(1, sizeof(recsys_model_t));
     if (m == NULL) {

@@ -78,6 +78,14 @@ int recsys_model_open(const char *path, recsys_model_t **model, char *err,
  */
 #define RECSYS_MODEL_OPEN_DROP  0x1
 
+/*
+ * With RECSYS_MODEL_OPEN_VERIFY the whole file is first checked by
+ * recsys_verify_file (recsys_verify.h), its reason for a refusal in err:
+ * what every command opening a file it did not just write asks for, as
+ * LMDB trusts its file and a damaged one is a SIGBUS.
+ */
+#define RECSYS_MODEL_OPEN_VERIFY  0x2
+
 int recsys_model_open_flags(const char *path, unsigned flags,
     recsys_model_t **model, char *err, size_t errlen);
 void recsys_model_close(recsys_model_t *model);
