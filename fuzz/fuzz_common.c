@@ -12,10 +12,17 @@
 #include <sanitizer/asan_interface.h>
 
 #include "recsys_arena.h"
+#include "recsys_attrfilter.h"
+#include "recsys_attrs.h"
 #include "recsys_gru.h"
 #include "recsys_hmm.h"
+#include "recsys_items.h"
+#include "recsys_live.h"
+#include "recsys_predict.h"
 #include "recsys_rules_read.h"
+#include "recsys_schema.h"
 #include "recsys_status.h"
+#include "recsys_text.h"
 
 #include "fuzz_common.h"
 
@@ -352,6 +359,22 @@ recsys_fuzz_walk_lists(const recsys_model_t *m)
 }
 
 
+/* The allocator of the queries run on an accepted model, made once. */
+static recsys_alloc_t *
+recsys_fuzz_query_alloc(void)
+{
+    static int             inited;
+    static recsys_alloc_t  alloc;
+
+    if (!inited) {
+        recsys_fuzz_alloc_init(&alloc, 64 << 20);
+        inited = 1;
+    }
+
+    return &alloc;
+}
+
+
 static void
 recsys_fuzz_queries(const recsys_model_t *m, uint32_t n_users,
     uint32_t n_items)
@@ -361,15 +384,8 @@ recsys_fuzz_queries(const recsys_model_t *m, uint32_t n_users,
     recsys_query_t    q;
     recsys_alloc_t    a;
     recsys_result_t   res;
-    static int        inited;
-    static recsys_alloc_t  alloc;
 
-    if (!inited) {
-        recsys_fuzz_alloc_init(&alloc, 64 << 20);
-        inited = 1;
-    }
-
-    a = alloc;
+    a = *recsys_fuzz_query_alloc();
 
     for (algo = 0; algo < RECSYS_NALGOS; algo++) {
         memset(&q, 0, sizeof(recsys_query_t));
@@ -391,6 +407,136 @@ recsys_fuzz_queries(const recsys_model_t *m, uint32_t n_users,
         recsys_fuzz_alloc_reset(&a);
         (void) recsys_query_run(m, &q, &a, &res);
     }
+}
+
+
+/*
+ * The readers a request reaches besides the lists: the catalogue search
+ * (a word and a genre), rating prediction, the attribute filters, their
+ * series and availability, an overrides file resolved against the model,
+ * one query under a filter and the overrides with diversity, the event
+ * types and the genres' meta text.  A fixed amount of work per model.
+ */
+static void
+recsys_fuzz_readers(const recsys_model_t *m, const recsys_header_t *h,
+    recsys_alloc_t *a)
+{
+    size_t                  len;
+    uint32_t                k, n, genre, hist[2];
+    const char             *text;
+    recsys_query_t          q;
+    recsys_result_t         res;
+    recsys_ovr_view_t      *v;
+    recsys_attrfilter_t    *f;
+    recsys_live_types_t     types;
+    recsys_prediction_t     pred;
+    recsys_items_query_t    iq;
+    recsys_items_result_t   ir;
+    const recsys_attrs_t   *attrs;
+    const unsigned char    *episodes;
+    static int                  parsed;
+    static recsys_overrides_t  *ovr;
+
+    static const char  rules[] =
+        "pin v00003 2\nboost v00004 3.5\nhide v00005\nerase u00001\n"
+        "pin v00006 1 year>=1990\nboost regions~US 0.25\n"
+        "boost maturity!=18,year<2010 1.5\n";
+
+    memset(&iq, 0, sizeof(iq));
+    iq.n = 10;
+    recsys_fuzz_alloc_reset(a);
+    (void) recsys_items_search(m, &iq, a, &ir);
+
+    iq.q = "the";
+    iq.q_len = 3;
+    iq.offset = 5;
+    genre = 0;
+    iq.genres = &genre;
+    iq.n_genres = h->n_genres > 0;
+    recsys_fuzz_alloc_reset(a);
+    (void) recsys_items_search(m, &iq, a, &ir);
+
+    for (k = 0; k < 8 && h->n_users > 0 && h->n_items > 0; k++) {
+        (void) recsys_predict(m, k * 7 % h->n_users, k * 13 % h->n_items,
+                              &pred);
+    }
+
+    (void) recsys_live_types_read(m, &types);
+
+    /* what /items?meta=1 checks before it copies the text */
+    if (recsys_model_meta(m, RECSYS_META_GENRES, &text, &len) == RECSYS_OK) {
+        (void) recsys_json_plain(text, len);
+    }
+
+    if (!parsed) {
+        char      err[128];
+        uint32_t  line;
+
+        parsed = 1;
+        if (recsys_overrides_parse(rules, sizeof(rules) - 1, &ovr, &line,
+                                   err, sizeof(err)) != RECSYS_OK)
+        {
+            ovr = NULL;
+        }
+    }
+
+    v = NULL;
+    if (ovr != NULL && recsys_ovr_view_make(ovr, m, &v) != RECSYS_OK) {
+        v = NULL;
+    }
+
+    for (k = 0; v != NULL && k < h->n_items && k < 64; k++) {
+        (void) recsys_ovr_boost(v, k);
+        (void) recsys_ovr_hidden(v, k);
+    }
+
+    recsys_fuzz_alloc_reset(a);
+    f = NULL;
+    attrs = recsys_model_attrs(m);
+
+    if (attrs != NULL) {
+        for (k = 0; k < h->n_items && k < 64; k++) {
+            n = recsys_attrs_series(attrs, k);
+            if (n != RECSYS_NO_INDEX) {
+                recsys_attrs_episodes(attrs, n, &episodes, &n);
+            }
+        }
+
+        (void) recsys_attrs_epoch(attrs, 1.8e9);
+
+        if (recsys_attrfilter_create(attrs, 1.8e9, a, &f) != RECSYS_OK
+            || recsys_attrfilter_add(f, "year>=1990,regions~US|FR", 24)
+               != RECSYS_OK
+            || recsys_attrfilter_add(f, "series=Embervale,episode>2", 26)
+               != RECSYS_OK)
+        {
+            f = NULL;
+        }
+
+        for (k = 0; f != NULL && k < h->n_items && k < 256; k++) {
+            (void) recsys_attrfilter_pass(f, k);
+        }
+    }
+
+    memset(&q, 0, sizeof(recsys_query_t));
+    q.algo = 0;
+    q.user = h->n_users > 0 ? 1 % h->n_users : RECSYS_NO_INDEX;
+    q.item = RECSYS_NO_INDEX;
+    q.n = 10;
+    q.filter = f;
+    q.overrides = v;
+    q.diversity = 0.5f;
+
+    if (h->n_items > 0) {
+        hist[0] = 0;
+        hist[1] = h->n_items - 1;
+        q.history = hist;
+        q.n_history = 2;
+    }
+
+    (void) recsys_query_run(m, &q, a, &res);
+
+    recsys_ovr_view_free(v);
 }
 
 
@@ -429,6 +575,7 @@ recsys_fuzz_use_model(const char *path)
     }
 
     recsys_fuzz_queries(m, h->n_users, h->n_items);
+    recsys_fuzz_readers(m, h, recsys_fuzz_query_alloc());
 
     recsys_model_close(m);
 }

@@ -13,7 +13,8 @@
  *   - the seed model named by RECSYS_FUZZ_MODEL (a model file that
  *     recsys-build made), read into memory or opened as a model;
  *   - recsys_fuzz_use_model: what a server does with a file it accepted
- *     (open, look up ids, run queries), used by the model harnesses;
+ *     (open, look up ids, run queries and the other readers of a
+ *     request), used by the model harnesses;
  *   - recsys_fuzz_check_result: the bounds every query answer keeps.
  */
 
@@ -92,7 +93,10 @@ void recsys_fuzz_start(recsys_model_t **m, void (*write_seeds)(void),
 /*
  * Opens the model at path (a file recsys_verify_file accepted) and uses it
  * as a server would: lookups of a few user and item ids and genres, every
- * list row's bounds, the packed models, and a few queries.
+ * list row's bounds, the packed models, a few queries, the catalogue
+ * search, rating prediction, the attribute filters and series, an
+ * overrides file resolved against it, the event types and the genres'
+ * meta text.
  */
 void recsys_fuzz_use_model(const char *path);
 
