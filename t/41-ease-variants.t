@@ -14,6 +14,9 @@
 #          --ease-dlae 1), zero diagonal
 # a user's list is x_u B, seen items out, positive scores only.  With p 0
 # and a 0 the model is EASE^R's (the file's params say so too).
+# `eval`'s dense adapters start from the builder's defaults: on a generated
+# log, ease-dense, rp3beta-dense and als-dense without settings give the
+# MAP and nDCG@10 of the served ease, rp3beta and als.
 
 use strict;
 use warnings;
@@ -21,9 +24,10 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 
+use JSON::PP;
 use Test::More;
 use RecsysTest qw(build_model tmpdir write_file check_items builder
-                  recsys_locations);
+                  recsys_locations slurp);
 
 RecsysTest::skip_unless_built();
 
@@ -146,6 +150,26 @@ for my $k (0 .. $#cases) {
 my (undef, $stats) = builder('inspect', $model{2}, 'stats');
 like($stats, qr/"ease":\{"lambda":0\.[23]\d*,"items":\d+,"dropout":0\.5,"dlae":1,"user_norm":0\.5,"time_scale":0(?:\.0)?,"time_floor":1(?:\.0)?\}/,
      'the params keep the variant');
+
+# the dense adapters fit the served models: same figures, to 6 decimals
+my ($rc, $out, $err) = builder('gen', '--out', "$tmp/gen", '--users', 200,
+    '--items', 150, '--events', 4000, '--seed', 1);
+is($rc, 0, 'gen exits 0') or diag $err;
+($rc, $out, $err) = builder('eval', '--interactions',
+    "$tmp/gen/interactions.csv", '--protocol', 'p2', '--algos',
+    'ease,ease-dense,rp3beta,rp3beta-dense,als,als-dense',
+    '--json', "$tmp/dense.json");
+is($rc, 0, 'eval of the dense adapters exits 0') or diag $err;
+my $r = eval { JSON::PP->new->decode(slurp("$tmp/dense.json") // '') } || {};
+my %by_algo = map { $_->{algo} => $_->{metrics} } @{ $r->{results} || [] };
+for my $algo (qw(ease rp3beta als)) {
+    for my $m (qw(map ndcg)) {
+        my ($served, $dense) = map { sprintf '%.6f', $_->{$m} // -1 }
+                               $by_algo{$algo}, $by_algo{"$algo-dense"};
+        ok($served > 0, "eval $algo: $m measured");
+        is($dense, $served, "eval $algo-dense: the served ${algo}'s $m");
+    }
+}
 
 my $srv = RecsysTest::start_nginx(locations => recsys_locations(@loc));
 

@@ -35,9 +35,10 @@
 #define RECSYS_EASE_NO_EVENT  UINT32_MAX  /* a row without an event in seq */
 
 
+/* the builder's and eval's defaults: why these, in recsys_ease.h */
 const recsys_ease_opts_t  recsys_ease_default = {
-    .lambda = 500.0, .max_items = 20000, .k = 200, .values = 0, .dropout = 0.0,
-    .dlae = 0, .user_norm = 0.0, .time_scale = 0.0, .time_floor = 1.0
+    .lambda = 30.0, .max_items = 2000, .k = 200, .values = 0, .dropout = 0.5,
+    .dlae = 1, .user_norm = 0.2, .time_scale = 120.0, .time_floor = 0.2
 };
 
 

@@ -278,20 +278,14 @@ recsys_build_defaults(recsys_build_opts_t *o)
     o->rnn_tie = recsys_gru_default.tie;
     o->rule_gap = 0.0;
     o->ease = 1;
-    /*
-     * EASE's defaults: DLAE with dropout 0.5, lambda 30, users weighed
-     * |I_u|^-0.2 and the time kernel (120 s, floor 0.2), the best nDCG@10
-     * on a validation split carved from P1's train rows of
-     * ml-latest-small (recsys-build eval --tune; the grid and the figures
-     * are in the README), never on its test rows
-     */
-    o->ease_lambda = 30.0;
-    o->ease_items = 2000;
-    o->ease_dropout = 0.5;
-    o->ease_dlae = 1;
-    o->ease_user_norm = 0.2;
-    o->ease_time_scale = 120.0;
-    o->ease_time_floor = 0.2;
+    /* EASE's defaults are eval's ease-dense's too (recsys_ease.h) */
+    o->ease_lambda = recsys_ease_default.lambda;
+    o->ease_items = recsys_ease_default.max_items;
+    o->ease_dropout = recsys_ease_default.dropout;
+    o->ease_dlae = (uint32_t) recsys_ease_default.dlae;
+    o->ease_user_norm = recsys_ease_default.user_norm;
+    o->ease_time_scale = recsys_ease_default.time_scale;
+    o->ease_time_floor = recsys_ease_default.time_floor;
     o->rp3beta = 1;
     o->als = 0;
     o->als_factors = recsys_als_default.factors;

@@ -8,7 +8,8 @@
  * name, "name=value" pairs separated by ':' or ',' (the --algos list is
  * itself split at commas, so on the command line use ':'):
  *
- *   ease   lambda=500 max_items=20000 values=0 k=0
+ *   ease   lambda max_items values dropout dlae user_norm time_scale
+ *          time_floor as the builder's EASE (recsys_ease_default), k=0
  *          k=0 scores x_u B exactly; k=N scores through the served form,
  *          the top-N rows of B summed over the history (items no row
  *          reaches are never recommended), to measure what truncation
@@ -20,7 +21,7 @@
  *          scores the sum over the history of the top-k rows of W, as
  *          served (the truncation is part of the model).
  *
- * The defaults are recsys_*_defaults(), chosen by nDCG@10 on a validation
+ * The defaults are recsys_*_default, chosen by nDCG@10 on a validation
  * split carved from the train rows of ml-latest-small's P1 split by the P1
  * rule again (seed 42), never on its test rows.
  */

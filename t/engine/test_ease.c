@@ -523,6 +523,9 @@ t_kernel_by_hand(void)
     t_train_seq(&m, &t);
     o = recsys_ease_default;
     o.lambda = 1.0;
+    o.dropout = 0.0;
+    o.dlae = 0;
+    o.user_norm = 0.0;
     o.time_scale = 100.0 / log(2.0);
     o.time_floor = 0.2;
 
