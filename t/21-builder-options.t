@@ -7,7 +7,8 @@
 #     a missing required flag), and every --flag the README names that `build`
 #     accepts is printed;
 #   - the defaults printed agree with the parameters a default build
-#     stores in its model (`inspect MODEL stats`);
+#     stores in its model (`inspect MODEL stats`), and a build's
+#     --decay-days and --tags are stored too;
 #   - values out of range, or not numbers, are refused naming the option;
 #   - a user's event rows for one item that add up past a float's range
 #     are held at the largest float, and so are the itemcf and usercf
@@ -137,6 +138,23 @@ for my $name (sort keys %opt) {
     $compared++;
 }
 cmp_ok($compared, '>=', 15, 'defaults compared with a real build');
+
+# the settings given are stored as well: --decay-days and --tags
+{
+    my $tags = write_file("$tmp/tags.csv", "userId,movieId,tag\n"
+                          . "u1,3,blue\nu2,10,toys\n");
+    my $m = build_model(interactions => "$data/cf-interactions.csv",
+                        items => "$data/cf-items.csv",
+                        out => "$tmp/decay.mdb",
+                        args => ['--quiet', '--decay-days', 30,
+                                 '--tags', $tags]);
+    my (undef, $st) = builder('inspect', $m, 'stats');
+    my ($json) = $st =~ /^params\s+(\{.*\})\s*$/m;
+    my $q = decode_json($json // '{}');
+    is($q->{decay_days}, 30, 'inspect stats shows --decay-days 30')
+        or diag $st;
+    is($q->{tags}, $tags, 'inspect stats shows the --tags file') or diag $st;
+}
 
 # --- values out of range are refused, naming the option ------------------
 

@@ -720,7 +720,7 @@ recsys_build_params_json(const recsys_build_opts_t *o, recsys_parts_t *parts)
     json_t  *params, *weights;
 
     params = json_pack("{s:s, s:f, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, "
-                       "s:s?, s:s?}",
+                       "s:f, s:s?, s:s?, s:s?}",
                        "similarity", o->similarity,
                        "shrink", (double) o->shrink,
                        "min_support", (json_int_t) o->min_support,
@@ -731,8 +731,10 @@ recsys_build_params_json(const recsys_build_opts_t *o, recsys_parts_t *parts)
                        "explain_history", (json_int_t) o->explain_history,
                        "sparse_user", (json_int_t) o->sparse_user,
                        "trending_days", o->trending_days,
+                       "decay_days", o->decay_days,
                        "interactions", o->interactions,
-                       "items", o->items);
+                       "items", o->items,
+                       "tags", o->tags);
     weights = json_object();
 
     if (params == NULL || weights == NULL) {
