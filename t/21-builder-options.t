@@ -10,6 +10,8 @@
 #     stores in its model (`inspect MODEL stats`), and a build's
 #     --decay-days and --tags are stored too;
 #   - values out of range, or not numbers, are refused naming the option;
+#   - eval refuses an unknown per-algorithm setting listing every setting
+#     name, up to the table's last (als_factors);
 #   - a user's event rows for one item that add up past a float's range
 #     are held at the largest float, and so are the itemcf and usercf
 #     scores that do;
@@ -178,6 +180,18 @@ for my $name (sort keys %opt) {
     like($e, qr/--similarity/, '--similarity euclid: refused naming it');
     ($c, $e) = parse_only('--neighbors');
     like($e, qr/--neighbors needs a value/, '--neighbors alone: needs a value');
+}
+
+# eval's per-algorithm settings are the build options': an unknown one is
+# refused with the whole list of their names, the table's last one too
+{
+    my ($c, $o, $e) = builder('eval', '--interactions',
+        "$data/cf-interactions.csv", '--algos', 'itemcf:foo=1');
+    is($c, 2, 'eval itemcf:foo=1: exit status 2');
+    like($e, qr/unknown\ setting\ "foo=1"\ \(known:\ neighbors\ similarity\ .*
+                \ ease_time_floor\ .*\ als_factors\)\n\z/x,
+         'eval itemcf:foo=1: every setting named, up to als_factors')
+        or diag $e;
 }
 
 # --event-weights is stored for the server's live events, which read at

@@ -183,22 +183,30 @@ recsys_opt_argv(const recsys_opt_t *table, void *conf, int argc,
 }
 
 
-/* The setting names of the table, space-separated, into buf. */
+/*
+ * Writes into err that the setting (s, len) is unknown, with every setting
+ * name of the table: the list is cut only where err ends.
+ */
 static void
-recsys_opt_names(const recsys_opt_t *table, char *buf, size_t size)
+recsys_opt_unknown(const recsys_opt_t *table, const char *prefix,
+    const char *s, size_t len, char *err, size_t errlen)
 {
-    size_t               len;
+    size_t               at;
     const recsys_opt_t  *t;
 
-    len = 0;
-    buf[0] = '\0';
+    at = (size_t) snprintf(err, errlen, "%sunknown setting \"%.*s\" (known:",
+                           prefix, (int) len, s);
 
     for (t = table; t->name != NULL || t->setting != NULL; t++) {
-        if (t->setting != NULL && len < size) {
-            len += (size_t) snprintf(buf + len, size - len, "%s%s%s",
-                                     len ? " " : "", t->setting,
-                                     t->flags & RECSYS_OPT_PREFIX ? "*" : "");
+        if (t->setting != NULL && at < errlen) {
+            at += (size_t) snprintf(err + at, errlen - at, " %s%s",
+                                    t->setting,
+                                    t->flags & RECSYS_OPT_PREFIX ? "*" : "");
         }
+    }
+
+    if (at < errlen) {
+        snprintf(err + at, errlen - at, ")");
     }
 }
 
@@ -208,7 +216,7 @@ recsys_opt_settings(const recsys_opt_t *table, void *conf,
     const char *prefix, const char *settings, const char *seps, char *err,
     size_t errlen)
 {
-    char                 label[96], names[512];
+    char                 label[96];
     size_t               len, plen;
     const char          *p, *stop, *eq, *val;
     const recsys_opt_t  *t;
@@ -242,9 +250,8 @@ recsys_opt_settings(const recsys_opt_t *table, void *conf,
         }
 
         if (val == NULL) {
-            recsys_opt_names(table, names, sizeof(names));
-            snprintf(err, errlen, "%sunknown setting \"%.*s\" (known: %s)",
-                     prefix, (int) (stop - p), p, names);
+            recsys_opt_unknown(table, prefix, p, (size_t) (stop - p), err,
+                               errlen);
             return RECSYS_EINVAL;
         }
 
