@@ -6,6 +6,7 @@
 #   - every option help prints is accepted by `build` (parsing stops only at
 #     a missing required flag), and every --flag the README names that `build`
 #     accepts is printed;
+#   - the README's sources table gives EASE's default user weight;
 #   - the defaults printed agree with the parameters a default build
 #     stores in its model (`inspect MODEL stats`), and a build's
 #     --decay-days and --tags are stored too;
@@ -107,6 +108,14 @@ for my $name (sort keys %named) {
     } else {
         ok(!exists $opt{$name}, "--$name (unknown to build) is not printed");
     }
+}
+
+# the sources table's EASE row states the default user weight help prints
+{
+    my ($row) = $readme =~ /^(\| `ease` \|.*)$/m;
+    my ($a) = ($row // '') =~ /`\|I_u\|\^-([\d.]+)`/;
+    is($a, $opt{'ease-user-norm'}{default},
+       "README's sources table: EASE weighs users by help's default");
 }
 
 # --- the defaults are the ones a build applies ---------------------------
