@@ -6,7 +6,10 @@
 # non-numeric timestamp, a catalog with an unterminated quote, a missing
 # file, bad options) must exit non-zero, name FILE:LINE:
 # and a reason on stderr, leave the existing model byte-identical and leave
-# no stray temp file next to it.  A good build afterwards replaces it.
+# no stray temp file next to it.  Options that only go together
+# (--rnn-refit 1 without --rnn-valid) are refused with exit status 2
+# naming both, in a build and in eval's settings.  A good build
+# afterwards replaces it.
 # An empty log among several is no error; logs that are all empty are.
 
 use strict;
@@ -138,6 +141,31 @@ for my $args (['--neighbors', 'abc'], ['--neighbors', '-1'],
     my ($rc, $out, $err) = builder('build', '--interactions',
                                    "$data/cf-interactions.csv");
     isnt($rc, 0, 'build without --out: non-zero exit');
+}
+
+# options that only go together are refused before any work, exit 2,
+# naming them: as flags in a build, as settings in eval
+for my $case (
+    [['--gru', '--rnn-refit', 1], qr/--rnn-refit\b.*--rnn-valid\b/],
+    [['--rnn', 'lstm', '--rnn-refit', 1, '--rnn-valid', 0],
+     qr/--rnn-refit\b.*--rnn-valid\b/],
+) {
+    my ($args, $names) = @$case;
+    my ($rc, $out, $err) = builder('build', '--interactions',
+                                   "$data/cf-interactions.csv",
+                                   '--out', $model, '--quiet', @$args);
+    is($rc, 2, "build @$args: exit status 2");
+    like($err, qr/\Arecsys-build: .*$names/, "build @$args: names both")
+        or diag $err;
+    unchanged("build @$args");
+}
+{
+    my ($rc, $out, $err) = builder('eval', '--interactions',
+        "$data/cf-interactions.csv", '--protocol', 'loo', '--algos',
+        'gru:rnn_refit=1');
+    is($rc, 2, 'eval gru:rnn_refit=1: exit status 2');
+    like($err, qr/\brnn_refit\b.*\brnn_valid\b/,
+         'eval gru:rnn_refit=1: names both settings') or diag $err;
 }
 
 # a good build still replaces the model

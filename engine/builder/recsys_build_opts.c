@@ -301,8 +301,55 @@ int
 recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
     size_t errlen)
 {
-    return recsys_opt_settings(recsys_build_options, o, "", settings, ",",
-                               err, errlen);
+    if (recsys_opt_settings(recsys_build_options, o, "", settings, ",", err,
+                            errlen)
+        != RECSYS_OK)
+    {
+        return RECSYS_EINVAL;
+    }
+
+    return recsys_build_check(o, 1, err, errlen);
+}
+
+
+/*
+ * The first row of the table that stores the field at offset and has a
+ * flag: its flag name, or its setting name when settings.
+ */
+static const char *
+recsys_build_opts_name(size_t offset, int settings)
+{
+    const recsys_opt_t  *t;
+
+    for (t = recsys_build_options; t->name != NULL || t->setting != NULL;
+         t++)
+    {
+        if (t->offset == offset && t->name != NULL && t->setting != NULL) {
+            return settings ? t->setting : t->name;
+        }
+    }
+
+    return "?";
+}
+
+
+int
+recsys_build_check(const recsys_build_opts_t *o, int settings, char *err,
+    size_t errlen)
+{
+    const char  *dash;
+
+    dash = settings ? "" : "--";
+
+    if (o->rnn_refit && !(o->rnn_valid > 0.0f)) {
+        snprintf(err, errlen, "%s%s 1 needs %s%s above 0: the refit's "
+                 "epoch count is the best on the held-out users", dash,
+                 recsys_build_opts_name(recsys_bo(rnn_refit), settings),
+                 dash, recsys_build_opts_name(recsys_bo(rnn_valid), settings));
+        return RECSYS_EINVAL;
+    }
+
+    return RECSYS_OK;
 }
 
 

@@ -113,10 +113,20 @@ void recsys_build_defaults(recsys_build_opts_t *o);
 
 /*
  * Applies "name=value,name=value" settings (the setting names of
- * recsys_build_options, "w_SOURCE" for a hybrid weight) to o;
- * RECSYS_EINVAL with the reason in err.
+ * recsys_build_options, "w_SOURCE" for a hybrid weight) to o, then
+ * checks them together (recsys_build_check()); RECSYS_EINVAL with the
+ * reason in err.
  */
 int recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
+    size_t errlen);
+
+/*
+ * Checks the options that only go together (--rnn-refit 1 needs
+ * --rnn-valid): RECSYS_OK, or RECSYS_EINVAL with why in err, naming the
+ * options by their flags or, when settings, by their setting names.
+ * recsys_build_set() checks its result with it.
+ */
+int recsys_build_check(const recsys_build_opts_t *o, int settings, char *err,
     size_t errlen);
 
 #endif /* RECSYS_BUILD_OPTS_H */

@@ -159,6 +159,17 @@ recsys_main_fail(const char *why)
 }
 
 
+/* Refuses a command line: 2 after saying why and how c is used. */
+static int
+recsys_main_refuse(const recsys_main_command_t *c, const char *why)
+{
+    fprintf(stderr, "recsys-build: %s\n%s(recsys-build help %s lists the "
+            "options)\n", why, c->synopsis, c->name);
+
+    return 2;
+}
+
+
 /*
  * Parses a command's flags into conf by its table: 0, or 2 after saying
  * why and how the command is used.
@@ -172,9 +183,7 @@ recsys_main_parse(const recsys_main_command_t *c, const recsys_opt_t *table,
     if (recsys_opt_argv(table, conf, argc, argv, err, sizeof(err))
         != RECSYS_OK)
     {
-        fprintf(stderr, "recsys-build: %s\n%s(recsys-build help %s lists "
-                "the options)\n", err, c->synopsis, c->name);
-        return 2;
+        return recsys_main_refuse(c, err);
     }
 
     return 0;
@@ -277,6 +286,10 @@ recsys_main_build(int argc, char **argv)
                            argc, argv);
     if (rc != 0) {
         return rc;
+    }
+
+    if (recsys_build_check(&o, 0, err, sizeof(err)) != RECSYS_OK) {
+        return recsys_main_refuse(&recsys_main_commands[0], err);
     }
 
     recsys_progress_setup(o.quiet);
