@@ -7,8 +7,9 @@
 # file, bad options) must exit non-zero, name FILE:LINE:
 # and a reason on stderr, leave the existing model byte-identical and leave
 # no stray temp file next to it.  Options that only go together
-# (--rnn-refit 1 without --rnn-valid) are refused with exit status 2
-# naming both, in a build and in eval's settings.  A good build
+# (--rnn-refit 1 without --rnn-valid; --rnn-skip 1 or --rnn-tie 1 with
+# --gru-dim unlike --gru-hidden, for either cell) are refused with exit
+# status 2 naming them, in a build and in eval's settings.  A good build
 # afterwards replaces it.
 # An empty log among several is no error; logs that are all empty are.
 
@@ -144,19 +145,24 @@ for my $args (['--neighbors', 'abc'], ['--neighbors', '-1'],
 }
 
 # options that only go together are refused before any work, exit 2,
-# naming them: as flags in a build, as settings in eval
+# naming them: as flags in a build (--lstm-dim is an old name of
+# --gru-dim), as settings in eval
 for my $case (
     [['--gru', '--rnn-refit', 1], qr/--rnn-refit\b.*--rnn-valid\b/],
     [['--rnn', 'lstm', '--rnn-refit', 1, '--rnn-valid', 0],
      qr/--rnn-refit\b.*--rnn-valid\b/],
+    [['--gru', '--rnn-skip', 1, '--gru-dim', 8, '--gru-hidden', 16],
+     qr/--rnn-skip\b.*--gru-dim\b.*--gru-hidden\b/],
+    [['--rnn', 'lstm', '--rnn-tie', 1, '--lstm-dim', 8],
+     qr/--rnn-tie\b.*--gru-dim\b.*--gru-hidden\b/],
 ) {
     my ($args, $names) = @$case;
     my ($rc, $out, $err) = builder('build', '--interactions',
                                    "$data/cf-interactions.csv",
                                    '--out', $model, '--quiet', @$args);
     is($rc, 2, "build @$args: exit status 2");
-    like($err, qr/\Arecsys-build: .*$names/, "build @$args: names both")
-        or diag $err;
+    like($err, qr/\Arecsys-build: .*$names/,
+         "build @$args: names the options") or diag $err;
     unchanged("build @$args");
 }
 {
@@ -166,6 +172,12 @@ for my $case (
     is($rc, 2, 'eval gru:rnn_refit=1: exit status 2');
     like($err, qr/\brnn_refit\b.*\brnn_valid\b/,
          'eval gru:rnn_refit=1: names both settings') or diag $err;
+    ($rc, $out, $err) = builder('eval', '--interactions',
+        "$data/cf-interactions.csv", '--protocol', 'loo', '--algos',
+        'lstm:rnn_tie=1,gru_hidden=8');
+    is($rc, 2, 'eval lstm:rnn_tie=1,gru_hidden=8: exit status 2');
+    like($err, qr/\brnn_tie\b.*\bgru_dim\b.*\bgru_hidden\b/,
+         'eval lstm:rnn_tie=1,gru_hidden=8: names the settings') or diag $err;
 }
 
 # a good build still replaces the model

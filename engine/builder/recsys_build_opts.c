@@ -337,7 +337,7 @@ int
 recsys_build_check(const recsys_build_opts_t *o, int settings, char *err,
     size_t errlen)
 {
-    const char  *dash;
+    const char  *dash, *opt;
 
     dash = settings ? "" : "--";
 
@@ -346,6 +346,18 @@ recsys_build_check(const recsys_build_opts_t *o, int settings, char *err,
                  "epoch count is the best on the held-out users", dash,
                  recsys_build_opts_name(recsys_bo(rnn_refit), settings),
                  dash, recsys_build_opts_name(recsys_bo(rnn_valid), settings));
+        return RECSYS_EINVAL;
+    }
+
+    if ((o->rnn_skip || o->rnn_tie) && o->lstm_dim != o->lstm_hidden) {
+        opt = recsys_build_opts_name(o->rnn_skip ? recsys_bo(rnn_skip)
+                                                 : recsys_bo(rnn_tie),
+                                     settings);
+        snprintf(err, errlen, "%s%s 1 needs %s%s equal to %s%s (%u and %u "
+                 "given)", dash, opt, dash,
+                 recsys_build_opts_name(recsys_bo(lstm_dim), settings), dash,
+                 recsys_build_opts_name(recsys_bo(lstm_hidden), settings),
+                 o->lstm_dim, o->lstm_hidden);
         return RECSYS_EINVAL;
     }
 

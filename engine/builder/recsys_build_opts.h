@@ -122,7 +122,8 @@ int recsys_build_set(recsys_build_opts_t *o, const char *settings, char *err,
 
 /*
  * Checks the options that only go together (--rnn-refit 1 needs
- * --rnn-valid): RECSYS_OK, or RECSYS_EINVAL with why in err, naming the
+ * --rnn-valid; --rnn-skip 1 and --rnn-tie 1 need --gru-dim equal to
+ * --gru-hidden): RECSYS_OK, or RECSYS_EINVAL with why in err, naming the
  * options by their flags or, when settings, by their setting names.
  * recsys_build_set() checks its result with it.
  */
