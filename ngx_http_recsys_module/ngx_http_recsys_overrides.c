@@ -132,9 +132,15 @@ ngx_http_recsys_overrides_add(ngx_conf_t *cf, ngx_str_t *path,
 }
 
 
-/* Reads the whole file into malloc()ed memory; NULL with errno set. */
+/*
+ * Reads the whole file into malloc()ed memory; NULL with errno set, and
+ * *why set too when the path is no regular file.  The open does not block
+ * (a FIFO at the path would hold the worker); a regular file, the only
+ * kind read, ignores O_NONBLOCK.
+ */
 static u_char *
-ngx_http_recsys_overrides_read(ngx_http_recsys_overrides_t *o, size_t *len)
+ngx_http_recsys_overrides_read(ngx_http_recsys_overrides_t *o, size_t *len,
+    const char **why)
 {
     u_char           *buf;
     ssize_t           n;
@@ -142,7 +148,10 @@ ngx_http_recsys_overrides_read(ngx_http_recsys_overrides_t *o, size_t *len)
     ngx_err_t         e;
     ngx_file_info_t   fi;
 
-    fd = ngx_open_file(o->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    *why = NULL;
+
+    fd = ngx_open_file(o->path.data, NGX_FILE_RDONLY | NGX_FILE_NONBLOCK,
+                       NGX_FILE_OPEN, 0);
     if (fd == NGX_INVALID_FILE) {
         return NULL;
     }
@@ -150,6 +159,12 @@ ngx_http_recsys_overrides_read(ngx_http_recsys_overrides_t *o, size_t *len)
     buf = NULL;
 
     if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        goto failed;
+    }
+
+    if (!ngx_is_file(&fi)) {
+        *why = "not a regular file";
+        ngx_set_errno(NGX_EINVAL);
         goto failed;
     }
 
@@ -232,13 +247,21 @@ ngx_http_recsys_overrides_load(ngx_http_recsys_overrides_t *o,
     size_t               len;
     u_char              *buf;
     uint32_t             line;
+    const char          *why;
     recsys_overrides_t  *rules;
 
-    buf = ngx_http_recsys_overrides_read(o, &len);
+    buf = ngx_http_recsys_overrides_read(o, &len, &why);
     if (buf == NULL) {
-        ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
-                      "recsys: overrides \"%V\" refused: cannot be read, "
-                      "the previous rules still apply", &o->path);
+        if (why != NULL) {
+            ngx_log_error(NGX_LOG_ERR, log, 0,
+                          "recsys: overrides \"%V\" refused: %s, "
+                          "the previous rules still apply", &o->path, why);
+        } else {
+            ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                          "recsys: overrides \"%V\" refused: cannot be "
+                          "read, the previous rules still apply", &o->path);
+        }
+
         o->bad = *id;
         o->has_bad = 1;
         return;

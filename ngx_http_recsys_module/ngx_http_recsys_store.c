@@ -288,7 +288,9 @@ ngx_http_recsys_store_open_begin(ngx_http_recsys_store_open_t *job,
     job->id = *id;
     job->model = NULL;
 
-    job->fd = ngx_open_file(store->path.data, NGX_FILE_RDONLY,
+    /* not blocking: the path may have become a FIFO since the check */
+    job->fd = ngx_open_file(store->path.data,
+                            NGX_FILE_RDONLY | NGX_FILE_NONBLOCK,
                             NGX_FILE_OPEN, 0);
     if (job->fd == NGX_INVALID_FILE) {
         ngx_http_recsys_store_refuse(store, id, log, strerror(ngx_errno),

@@ -523,7 +523,9 @@ recsys_verify_open(const char *path, recsys_verify_t **out, char *why,
         return RECSYS_ENOMEM;
     }
 
-    v->fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO at the path must not block the open; a regular
+     * file, the only kind read below, ignores the flag */
+    v->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
     if (v->fd == -1 || fstat(v->fd, &st) != 0) {
         snprintf(why, whylen, "open: %s", strerror(errno));
