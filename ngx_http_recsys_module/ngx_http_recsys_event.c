@@ -220,7 +220,7 @@ ngx_http_recsys_ev_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_conf_full_name(cf->cycle, &rlcf->model_path, 1) != NGX_OK) {
+    if (ngx_conf_full_name(cf->cycle, &rlcf->model_path, 0) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 

@@ -388,7 +388,7 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_conf_full_name(cf->cycle, &conf->model_path, 1) != NGX_OK) {
+    if (ngx_conf_full_name(cf->cycle, &conf->model_path, 0) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -409,7 +409,7 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                                 && conf->filter->lengths != NULL);
 
     if (conf->overrides_path.len > 0
-        && (ngx_conf_full_name(cf->cycle, &conf->overrides_path, 1) != NGX_OK
+        && (ngx_conf_full_name(cf->cycle, &conf->overrides_path, 0) != NGX_OK
             || (conf->overrides = ngx_http_recsys_overrides_add(cf,
                                       &conf->overrides_path,
                                       conf->reload_interval, conf->store))

@@ -239,9 +239,11 @@ sub recsys_locations {
 
 
 # start_nginx(locations => "...", http => "...", server => "...",
-#             main => "...", workers => N, user => NAME): a running
-# server or die with its logs (one worker unless workers says otherwise;
-# workers run as root when the tests do, unless user names another).
+#             main => "...", workers => N, user => NAME, conf_dir => DIR):
+# a running server or die with its logs (one worker unless workers says
+# otherwise; workers run as root when the tests do, unless user names
+# another).  The prefix (-p) is the server's temp directory; nginx.conf is
+# written there too unless conf_dir names another directory for it.
 sub start_nginx {
     my (%o) = @_;
     my $self = bless { dir => tmpdir(), expect => [], %o }, __PACKAGE__;
@@ -277,7 +279,8 @@ $temps
     }
 }
 EOF
-    write_file("$dir/nginx.conf", $conf);
+    my $conf_file = ($o{conf_dir} // $dir) . '/nginx.conf';
+    write_file($conf_file, $conf);
     $self->{conf} = $conf;
 
     my $pid = fork // die "fork: $!";
@@ -285,7 +288,7 @@ EOF
         open STDIN, '<', '/dev/null';
         open STDOUT, '>', "$dir/nginx.stdout" or _exit(126);
         open STDERR, '>', "$dir/nginx.stderr" or _exit(126);
-        my @cmd = (nginx_bin(), '-p', "$dir/", '-c', "$dir/nginx.conf",
+        my @cmd = (nginx_bin(), '-p', "$dir/", '-c', $conf_file,
                    '-e', "$dir/error.log");
         if ($ENV{RECSYS_NGINX_PRELOAD}) {
             # a sanitizer build of the module in the stock nginx: the
