@@ -173,8 +173,17 @@ ngx_http_recsys_ev_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_recsys_ev_loc_conf_t *prev = parent;
     ngx_http_recsys_ev_loc_conf_t *conf = child;
 
+    ngx_http_core_loc_conf_t        *clcf;
     ngx_http_recsys_loc_conf_t      *rlcf;
     ngx_http_recsys_ev_main_conf_t  *emcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->lmt_excpt) {
+        /* a limit_except block: the handler is the location's (set in
+         * the /recommend module's merge), so is the switch */
+        conf->enable = prev->enable;
+    }
 
     ngx_conf_merge_uint_value(conf->max_events, prev->max_events, 100);
     ngx_conf_merge_ptr_value(conf->log, prev->log, NULL);
@@ -244,18 +253,13 @@ ngx_http_recsys_ev_enable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_recsys_ev_loc_conf_t *elcf = conf;
 
-    ngx_http_core_loc_conf_t  *clcf;
-
     if (elcf->enable) {
         return "is duplicate";
     }
 
     elcf->enable = 1;
 
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_recsys_ev_handler;
-
-    return NGX_CONF_OK;
+    return ngx_http_recsys_set_handler(cf, ngx_http_recsys_ev_handler);
 }
 
 

@@ -311,6 +311,24 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_recsys_loc_conf_t *prev = parent;
     ngx_http_recsys_loc_conf_t *conf = child;
 
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->lmt_excpt) {
+        /*
+         * a limit_except block, where no directive of this module can be:
+         * the methods it lets through get the location's handler, as
+         * nginx's proxy module does, and everything else is inherited
+         */
+        conf->enable = prev->enable;
+        conf->handler = prev->handler;
+
+        if (clcf->handler == NULL) {
+            clcf->handler = conf->handler;
+        }
+    }
+
     ngx_conf_merge_str_value(conf->model_path, prev->model_path, "");
     ngx_conf_merge_ptr_value(conf->user, prev->user, NULL);
     ngx_conf_merge_ptr_value(conf->algo, prev->algo, NULL);
@@ -511,30 +529,37 @@ ngx_http_recsys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_recsys_loc_conf_t *rlcf = conf;
 
-    ngx_http_core_loc_conf_t  *clcf;
-
     if (rlcf->enable) {
         return "is duplicate";
     }
 
     rlcf->enable = 1;
 
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     /* recsys_items: the same model store, the catalogue's handler */
-    clcf->handler = cmd->post != NULL ? (ngx_http_handler_pt) cmd->post
-                                      : ngx_http_recsys_handler;
-
-    return NGX_CONF_OK;
+    return ngx_http_recsys_set_handler(cf, cmd->post != NULL
+                                           ? (ngx_http_handler_pt) cmd->post
+                                           : ngx_http_recsys_handler);
 }
 
 
 static char *
 ngx_http_recsys_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_core_loc_conf_t  *clcf;
+    return ngx_http_recsys_set_handler(cf, ngx_http_recsys_status_handler);
+}
+
+
+char *
+ngx_http_recsys_set_handler(ngx_conf_t *cf, ngx_http_handler_pt handler)
+{
+    ngx_http_core_loc_conf_t    *clcf;
+    ngx_http_recsys_loc_conf_t  *rlcf;
+
+    rlcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_recsys_module);
+    rlcf->handler = handler;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_recsys_status_handler;
+    clcf->handler = handler;
 
     return NGX_CONF_OK;
 }

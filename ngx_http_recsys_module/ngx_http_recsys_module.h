@@ -126,6 +126,9 @@ typedef struct {
 
 typedef struct {
     ngx_flag_t                enable;
+    ngx_http_handler_pt       handler;      /* the content handler one of
+                                               this .so's directives set
+                                               here, NULL: none */
     ngx_str_t                 model_path;
     ngx_http_recsys_store_t  *store;
     ngx_http_complex_value_t *user;
@@ -189,6 +192,14 @@ typedef struct {
 
 extern ngx_module_t  ngx_http_recsys_module;
 
+
+/* ngx_http_recsys_module.c */
+/*
+ * The location's content handler, for a directive of recsys, recsys_items,
+ * recsys_status or recsys_event: NGX_CONF_OK or an error message.
+ */
+char *ngx_http_recsys_set_handler(ngx_conf_t *cf,
+    ngx_http_handler_pt handler);
 
 /* ngx_http_recsys_args.c */
 ngx_int_t ngx_http_recsys_parse_args(ngx_http_request_t *r,
