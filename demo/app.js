@@ -18,6 +18,9 @@
 (function () {
     /* the episodes of the catalogue (the "Continue watching" row) */
     var SERIES_FILTER = 'episode>=1';
+    /* the newest clicks sent as history= (recsys_max_list's default: the
+     * server keeps no more of them) */
+    var HISTORY_MAX = 100;
 
     var state = {
         config: { events: false, users: [] },
@@ -74,7 +77,7 @@
             p.set('user', user);
         }
         if (state.history.length > 0 && !(state.config.events && user !== '')) {
-            p.set('history', state.history.join(','));
+            p.set('history', state.history.slice(-HISTORY_MAX).join(','));
         }
         return p;
     }

@@ -4,8 +4,10 @@
  * Input policy (README, "HTTP API"): each known argument at most once; ids
  * are percent-decoded exactly once ('+' is a space) and must then be 1 to
  * 256 bytes of valid UTF-8 without NUL; n and offset are plain decimal
- * integers in range; lists are comma-separated and capped by
- * recsys_max_list; weights w_<source> are decimals from 0 to 10 and
+ * integers in range; lists are comma-separated, exclude capped by
+ * recsys_max_list and genre by NGX_HTTP_RECSYS_GENRES_MAX names, while a
+ * history longer than recsys_max_list keeps its newest (last) ids and
+ * drops the older ones; weights w_<source> are decimals from 0 to 10 and
  * diversity one from 0 to 1; filter is at most 4096 bytes of UTF-8 (its
  * syntax is the engine's to check); strict is 0 or 1.  A violation names
  * the argument in args->bad and never echoes the input.
@@ -16,6 +18,9 @@
 #include "ngx_http_recsys_module.h"
 
 #include "recsys_text.h"
+
+
+#define NGX_HTTP_RECSYS_GENRES_MAX  16
 
 
 typedef enum {
@@ -323,6 +328,35 @@ ngx_http_recsys_check_list(ngx_str_t *list, ngx_uint_t max)
 }
 
 
+/*
+ * history=, oldest first: every id must be valid (NGX_DECLINED); of more
+ * than max ids, the newest max are kept in *list, the older ones dropped.
+ */
+static ngx_int_t
+ngx_http_recsys_newest_list(ngx_str_t *list, ngx_uint_t max)
+{
+    u_char      *p;
+    ngx_uint_t   commas;
+
+    if (ngx_http_recsys_check_list(list, (ngx_uint_t) -1) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    commas = 0;
+
+    for (p = list->data + list->len; p > list->data; p--) {
+        if (p[-1] == ',' && ++commas == max) {
+            /* max ids after this comma */
+            list->len -= p - list->data;
+            list->data = p;
+            break;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 static ngx_int_t
 ngx_http_recsys_set_arg(ngx_http_request_t *r,
     ngx_http_recsys_loc_conf_t *rlcf, ngx_http_recsys_args_t *args,
@@ -365,12 +399,14 @@ ngx_http_recsys_set_arg(ngx_http_request_t *r,
         return ngx_http_recsys_check_list(&value, rlcf->max_list);
 
     case NGX_HTTP_RECSYS_ARG_HISTORY:
+        rc = ngx_http_recsys_newest_list(&value, rlcf->max_list);
         args->history = value;
-        return ngx_http_recsys_check_list(&value, rlcf->max_list);
+        return rc;
 
     case NGX_HTTP_RECSYS_ARG_GENRE:
         args->genre = value;
-        return ngx_http_recsys_check_list(&value, 16);
+        return ngx_http_recsys_check_list(&value,
+                                          NGX_HTTP_RECSYS_GENRES_MAX);
 
     case NGX_HTTP_RECSYS_ARG_FILTER:
         args->filter = value;

@@ -5,8 +5,10 @@
 # never echoes the input; n and offset bounds and defaults (also with
 # recsys_default_n / recsys_max_n); percent-decoding ("+" is a space, UTF-8
 # ids); unknown arguments ignored; ids echoed back JSON-escaped; recsys_user
-# taken from a header; 405 with Allow for other methods; HEAD mirrors GET
-# with an empty body.  Model: t/data/pop.csv (6 users, 12 items).
+# taken from a header; lists (an over-long exclude= is 400, an over-long
+# history= is answered as its newest recsys_max_list ids, genre= takes up
+# to 16 names); 405 with Allow for other methods; HEAD mirrors GET with an
+# empty body.  Model: t/data/pop.csv (6 users, 12 items).
 
 use strict;
 use warnings;
@@ -29,6 +31,7 @@ my $srv = RecsysTest::start_nginx(locations => recsys_locations(
     ['/recommend', $model],
     ['= /small', $model, 'recsys_default_n 3', 'recsys_max_n 5'],
     ['= /by-header', $model, 'recsys_user $http_x_user_id'],
+    ['= /list3', $model, 'recsys_max_list 3'],
 ));
 
 # ok_200($path, $name, %want) -> decoded body: 200, JSON type, shape.
@@ -125,6 +128,33 @@ bad('user=p1&algo=hybrid%00', 'algo');
 bad('user=p1&strict', 'strict');
 bad('&w_a_itemc=f=0.6&&strict&exclude=v%C2se&egn=lain=1', 'strict',
     'the input fuzz_args found -> 400 (strict)');
+
+# lists: exclude= over recsys_max_list is 400; history= (oldest first)
+# over it keeps its newest ids; genre= takes up to 16 names
+sub ids_of { join ',', map { $_->{id} } @{ $_[0]{items} || [] } }
+
+check_error($srv, 'GET', '/list3?exclude=9,10,Z,B', 400, 'bad_request',
+            'exclude', 'exclude over recsys_max_list -> 400');
+$d = ok_200('/list3?history=9,10,Z,B&n=12',
+            'history of 4 ids, recsys_max_list 3', user => undef);
+is(ids_of($d), ids_of($srv->json('/list3?history=10,Z,B&n=12')),
+   'history of 4 ids: answered as its newest 3');
+check_error($srv, 'GET', '/list3?history=%zz,10,Z,B', 400, 'bad_request',
+            'history', 'an invalid id among the older ones is still 400');
+{
+    my @hist = ('9', map({ "x$_" } 1 .. 98), '10', 'B');
+    $d = ok_200('/recommend?n=12&history=' . join(',', @hist),
+                'history of 101 ids, recsys_max_list 100');
+    is(ids_of($d), ids_of($srv->json('/recommend?n=12&history='
+                                     . join(',', @hist[1 .. 100]))),
+       'history of 101 ids: answered as its newest 100');
+    like(",@{[ ids_of($d) ]},", qr/,9,/,
+         'history of 101 ids: the oldest, dropped, is no session item');
+}
+ok_200('/recommend?genre=' . join(',', map { "g$_" } 1 .. 16),
+       'genre of 16 names');
+bad('genre=' . join(',', map { "g$_" } 1 .. 17), 'genre',
+    'genre of 17 names -> 400');
 
 # messages never echo the input
 for my $q ('user=XYZZY%zz', 'n=XYZZY', 'algo=XYZZY', 'item=XYZZY%ff',

@@ -18,8 +18,9 @@
 # (session items weight 1 first, then the stored history newest first
 # scaled by its largest weight, capped together; seen items excluded),
 # exclude=, genre= (OR, unknown names match nothing) with a session and
-# with a known user, offset/n pagination, 400 for a history longer than
-# recsys_max_list, and recsys_session_neighbors past its range refused.
+# with a known user, offset/n pagination, a history longer than
+# recsys_max_list answered as its newest recsys_max_list ids, and
+# recsys_session_neighbors past its range refused.
 
 use strict;
 use warnings;
@@ -242,12 +243,22 @@ for my $c ([[2, 7, 4, 9, 1], undef], [[1, 5], undef], [[4, 6], undef],
     check_items($d->{items}, $m->{popular}, 'history of unknown ids');
 }
 
-# recsys_max_list 6 on /s: 7 ids are a 400, 6 are fine
-check_error($srv, 'GET', '/s?history=1,2,3,4,5,6,7&algo=itemcf', 400,
-            'bad_request', 'history', 'history of 7 ids > recsys_max_list 6');
-check_error($srv, 'GET', '/s?history=1,2,3,4,nope,6,7', 400,
-            'bad_request', 'history',
-            'history of 7 ids (one unknown) > recsys_max_list 6');
+# recsys_max_list 6 on /s: of 7 ids the newest 6 are kept (the oldest,
+# dropped, is no session item and may be recommended), 6 are taken whole
+{
+    my $path = req('s', session => [1 .. 7]);
+    my $d = q200($path, "$path (7 ids > recsys_max_list 6)",
+                 algo => 'itemcf');
+    check_items($d->{items}, ref_session('s', session => [2 .. 7]),
+                "$path: the newest 6");
+    $path = req('s', session => [1, 2, 3, 4, 'nope', 6, 7]);
+    $d = q200($path, "$path (one unknown)", algo => 'itemcf');
+    check_items($d->{items},
+                ref_session('s', session => [2, 3, 4, 'nope', 6, 7]),
+                "$path: the newest 6");
+}
+check_error($srv, 'GET', '/s?history=%zz,2,3,4,5,6,7', 400, 'bad_request',
+            'history', 'history of 7 ids, the dropped one invalid: 400');
 {
     my $s = [1, 2, 3, 4, 5, 6];
     my $path = req('s', session => $s);
