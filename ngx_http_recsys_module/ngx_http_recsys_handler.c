@@ -149,6 +149,12 @@ ngx_http_recsys_algo(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
             return NGX_ERROR;
         }
 
+        if (name.len == 0) {
+            /* no cookie, no variant: the default, as an unset recsys_algo */
+            *algo = RECSYS_ALGO_HYBRID;
+            return NGX_OK;
+        }
+
     } else {
         *algo = RECSYS_ALGO_HYBRID;
         return NGX_OK;
@@ -162,8 +168,10 @@ ngx_http_recsys_algo(ngx_http_request_t *r, ngx_http_recsys_loc_conf_t *rlcf,
 
 
 /*
- * What only the model can name: an algo= that is no registry name (an
- * imported source's name, else 400), w_<name>= of imported sources.
+ * What only the model can name: an algo= or recsys_algo value that is no
+ * registry name (an imported source's name, else 400, and recsys_algo's
+ * value logged at ERR as the configuration's fault), w_<name>= of
+ * imported sources.
  * 0 to go on, or 1 after answering (400, 503, 500) with *rc the status.
  */
 static ngx_int_t
@@ -174,6 +182,15 @@ ngx_http_recsys_imported(ngx_http_request_t *r, recsys_model_t *model,
         *algo = recsys_model_source_parse(model, (const char *) name->data,
                                           name->len);
         if (*algo < 0) {
+            if (!args->has_algo) {
+                /* recsys_algo's value: the configuration is at fault */
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "recsys: the value of recsys_algo is no "
+                              "algorithm of model \"%s\"",
+                              model != NULL ? recsys_model_id(model)
+                                            : "(none loaded)");
+            }
+
             *rc = ngx_http_recsys_bad_request(r, "algo");
             return 1;
         }

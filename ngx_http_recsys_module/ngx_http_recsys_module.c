@@ -4,7 +4,8 @@
  *   recsys;                          content handler for this location
  *   recsys_model PATH;               the published model file
  *   recsys_user VALUE;               complex value; default: the user arg
- *   recsys_algo VALUE;               complex value; default: hybrid
+ *   recsys_algo VALUE;               complex value; default (and empty):
+ *                                    hybrid
  *   recsys_filter VALUE;             complex value: an attribute filter
  *                                    ANDed with the request's filter=
  *   recsys_default_n N;  recsys_max_n N;  recsys_max_list N;
@@ -37,6 +38,8 @@ static ngx_int_t ngx_http_recsys_preconfiguration(ngx_conf_t *cf);
 static char *ngx_http_recsys_merge_weights(ngx_conf_t *cf,
     ngx_http_recsys_loc_conf_t *conf);
 static char *ngx_http_recsys_weights_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_recsys_algo_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_recsys_init_process(ngx_cycle_t *cycle);
 static void ngx_http_recsys_exit_process(ngx_cycle_t *cycle);
@@ -81,7 +84,7 @@ static ngx_command_t  ngx_http_recsys_commands[] = {
 
     { ngx_string("recsys_algo"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
+      ngx_http_recsys_algo_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_recsys_loc_conf_t, algo),
       NULL },
@@ -433,6 +436,43 @@ ngx_http_recsys_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                                       conf->reload_interval, conf->store))
                == NULL))
     {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * recsys_algo VALUE: a complex value.  A constant one must be a name that
+ * can be an algorithm: the registry's, or one an imported source may have
+ * (only the model says whether it has it); an empty one is the default.
+ */
+static char *
+ngx_http_recsys_algo_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_recsys_loc_conf_t *rlcf = conf;
+
+    char       *rv;
+    ngx_str_t  *name;
+
+    rv = ngx_http_set_complex_value_slot(cf, cmd, conf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    name = &rlcf->algo->value;
+
+    if (rlcf->algo->lengths == NULL
+        && name->len > 0
+        && recsys_query_algo_parse((const char *) name->data, name->len) < 0
+        && !recsys_source_import_name_ok((const char *) name->data,
+                                         name->len))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "recsys_algo \"%V\" is no algorithm: hybrid, "
+                           "next, a source's name or an imported source's "
+                           "([a-z0-9_])", name);
         return NGX_CONF_ERROR;
     }
 

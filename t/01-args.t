@@ -7,7 +7,9 @@
 # ids); unknown arguments ignored; ids echoed back JSON-escaped; recsys_user
 # taken from a header; lists (an over-long exclude= is 400, an over-long
 # history= is answered as its newest recsys_max_list ids, genre= takes up
-# to 16 names); 405 with Allow for other methods; HEAD mirrors GET with an
+# to 16 names); recsys_algo (empty: hybrid; a value naming no algorithm:
+# 400 logged at error; a constant that cannot name one refused by
+# nginx -t); 405 with Allow for other methods; HEAD mirrors GET with an
 # empty body.  Model: t/data/pop.csv (6 users, 12 items).
 
 use strict;
@@ -32,6 +34,8 @@ my $srv = RecsysTest::start_nginx(locations => recsys_locations(
     ['= /small', $model, 'recsys_default_n 3', 'recsys_max_n 5'],
     ['= /by-header', $model, 'recsys_user $http_x_user_id'],
     ['= /list3', $model, 'recsys_max_list 3'],
+    ['= /ab', $model, 'recsys_algo $cookie_ab'],
+    ['= /const', $model, 'recsys_algo bogus'],
 ));
 
 # ok_200($path, $name, %want) -> decoded body: 200, JSON type, shape.
@@ -155,6 +159,46 @@ ok_200('/recommend?genre=' . join(',', map { "g$_" } 1 .. 16),
        'genre of 16 names');
 bad('genre=' . join(',', map { "g$_" } 1 .. 17), 'genre',
     'genre of 17 names -> 400');
+
+# recsys_algo: an empty value is the default; a value that names no
+# algorithm of the model is 400 naming algo, logged at error naming
+# recsys_algo (the configuration's fault, not the client's); a constant
+# that cannot name one is refused by nginx -t
+ok_200('/ab?user=p1', 'recsys_algo $cookie_ab without the cookie',
+       algo => 'hybrid', user => 'p1', fallback => undef);
+{
+    my ($dc, $rc) = $srv->json('/ab?user=p1', { Cookie => 'ab=itemcf' });
+    is($dc->{algo}, 'itemcf', 'recsys_algo $cookie_ab: ab=itemcf');
+    my ($dq) = $srv->json('/ab?user=p1&algo=popular',
+                          { Cookie => 'ab=itemcf' });
+    is($dq->{algo}, 'popular', 'algo= overrides recsys_algo');
+}
+for my $c (['/ab?user=p1', { Cookie => 'ab=bogus' }, 'ab=bogus'],
+           ['/const?user=p1', {}, 'recsys_algo bogus']) {
+    my ($path, $h, $name) = @$c;
+    my $before = () = $srv->error_log =~ /the value of recsys_algo/g;
+    my $res = $srv->get($path, $h);
+    is($res->{status}, 400, "$name: 400");
+    my $e = eval { RecsysTest::decode_json_strict($res->{content}, $path) };
+    is(ref $e eq 'HASH' ? $e->{message} : undef, 'invalid argument: algo',
+       "$name: invalid argument: algo");
+    my @lines = grep { /the value of recsys_algo/ }
+                split /\n/, $srv->error_log;
+    is(scalar @lines, $before + 1, "$name: one log line names recsys_algo");
+    like($lines[-1] // '', qr/\[error\]/, "$name: logged at error");
+}
+for my $v ('Bogus', '"no-such"', 'x' x 29) {
+    my ($rc, $err) = RecsysTest::test_conf(locations => recsys_locations(
+        ['= /x', $model, "recsys_algo $v"]));
+    isnt($rc, 0, "nginx -t refuses recsys_algo $v");
+    like($err, qr/recsys_algo "[^"]*" is no algorithm/,
+         "recsys_algo $v: the message names the directive");
+}
+for my $v ('itemcf', 'my_import', '""', '$cookie_x') {
+    my ($rc, $err) = RecsysTest::test_conf(locations => recsys_locations(
+        ['= /x', $model, "recsys_algo $v"]));
+    is($rc, 0, "nginx -t takes recsys_algo $v") or diag $err;
+}
 
 # messages never echo the input
 for my $q ('user=XYZZY%zz', 'n=XYZZY', 'algo=XYZZY', 'item=XYZZY%ff',

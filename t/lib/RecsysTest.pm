@@ -248,40 +248,7 @@ sub start_nginx {
     my (%o) = @_;
     my $self = bless { dir => tmpdir(), expect => [], %o }, __PACKAGE__;
     my $dir = $self->{dir};
-
-    $self->{port} = free_port();
-
-    my $temps = join '', map { "    $_ $dir/" . ($_ =~ s/_path\z//r) . ";\n" }
-                         temp_path_directives();
-    my $user = $o{user} ? "user $o{user};\n" : $> == 0 ? "user root;\n" : '';
-    my $conf = <<"EOF";
-${user}daemon off;
-master_process on;
-worker_processes @{[ $o{workers} // 1 ]};
-error_log $dir/error.log info;
-pid $dir/nginx.pid;
-@{[ module_path() ne '' ? "load_module " . module_path() . ";" : '' ]}
-@{[ $o{main} // '' ]}
-events {
-    worker_connections 64;
-}
-
-http {
-    access_log off;
-    default_type application/octet-stream;
-$temps
-@{[ $o{http} // '' ]}
-    server {
-        listen 127.0.0.1:$self->{port};
-        server_name localhost;
-@{[ $o{server} // '' ]}
-@{[ $o{locations} // '' ]}
-    }
-}
-EOF
-    my $conf_file = ($o{conf_dir} // $dir) . '/nginx.conf';
-    write_file($conf_file, $conf);
-    $self->{conf} = $conf;
+    my $conf_file = nginx_conf($self);
 
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
@@ -328,6 +295,62 @@ EOF
     return $self;
 }
 
+
+# nginx_conf($server): writes the nginx.conf of a server object from its
+# options (start_nginx's) and picks its port; returns the file's path.
+sub nginx_conf {
+    my ($self) = @_;
+    my $dir = $self->{dir};
+
+    $self->{port} = free_port();
+
+    my $temps = join '', map { "    $_ $dir/" . ($_ =~ s/_path\z//r) . ";\n" }
+                         temp_path_directives();
+    my $user = $self->{user} ? "user $self->{user};\n"
+             : $> == 0 ? "user root;\n" : '';
+    my $conf = <<"EOF";
+${user}daemon off;
+master_process on;
+worker_processes @{[ $self->{workers} // 1 ]};
+error_log $dir/error.log info;
+pid $dir/nginx.pid;
+@{[ module_path() ne '' ? "load_module " . module_path() . ";" : '' ]}
+@{[ $self->{main} // '' ]}
+events {
+    worker_connections 64;
+}
+
+http {
+    access_log off;
+    default_type application/octet-stream;
+$temps
+@{[ $self->{http} // '' ]}
+    server {
+        listen 127.0.0.1:$self->{port};
+        server_name localhost;
+@{[ $self->{server} // '' ]}
+@{[ $self->{locations} // '' ]}
+    }
+}
+EOF
+    my $conf_file = ($self->{conf_dir} // $dir) . '/nginx.conf';
+    write_file($conf_file, $conf);
+    $self->{conf} = $conf;
+    return $conf_file;
+}
+
+
+# test_conf(%options): `nginx -t` on what start_nginx(%options) would
+# write: (exit code, nginx's stderr and error.log).
+sub test_conf {
+    my (%o) = @_;
+    my $self = bless { dir => tmpdir(), expect => [], %o }, __PACKAGE__;
+    my $conf_file = nginx_conf($self);
+    my ($rc, undef, $err) = run_cmd(30, nginx_bin(), '-t', '-p',
+                                    "$self->{dir}/", '-c', $conf_file,
+                                    '-e', "$self->{dir}/error.log");
+    return ($rc, $err . (slurp("$self->{dir}/error.log") // ''));
+}
 
 sub dir  { $_[0]{dir} }
 sub port { $_[0]{port} }
