@@ -253,10 +253,6 @@ ngx_http_recsys_ev_enable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_recsys_ev_loc_conf_t *elcf = conf;
 
-    if (elcf->enable) {
-        return "is duplicate";
-    }
-
     elcf->enable = 1;
 
     return ngx_http_recsys_set_handler(cf, ngx_http_recsys_ev_handler);

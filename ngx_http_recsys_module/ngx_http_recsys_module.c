@@ -569,10 +569,6 @@ ngx_http_recsys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_recsys_loc_conf_t *rlcf = conf;
 
-    if (rlcf->enable) {
-        return "is duplicate";
-    }
-
     rlcf->enable = 1;
 
     /* recsys_items: the same model store, the catalogue's handler */
@@ -596,6 +592,16 @@ ngx_http_recsys_set_handler(ngx_conf_t *cf, ngx_http_handler_pt handler)
     ngx_http_recsys_loc_conf_t  *rlcf;
 
     rlcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_recsys_module);
+
+    if (rlcf->handler == handler) {
+        return "is duplicate";
+    }
+
+    if (rlcf->handler != NULL) {
+        return "conflicts with recsys, recsys_items, recsys_status or "
+               "recsys_event already in this location";
+    }
+
     rlcf->handler = handler;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);

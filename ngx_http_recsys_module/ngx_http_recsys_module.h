@@ -196,7 +196,8 @@ extern ngx_module_t  ngx_http_recsys_module;
 /* ngx_http_recsys_module.c */
 /*
  * The location's content handler, for a directive of recsys, recsys_items,
- * recsys_status or recsys_event: NGX_CONF_OK or an error message.
+ * recsys_status or recsys_event: NGX_CONF_OK, or an error message when the
+ * location has one of them already (one a location).
  */
 char *ngx_http_recsys_set_handler(ngx_conf_t *cf,
     ngx_http_handler_pt handler);
