@@ -169,30 +169,20 @@ recsys_query_prefetch_user(const recsys_model_t *m, uint32_t user)
 
 
 /*
- * A source with nothing to say answers popular items, filtered like the
- * rest ("algo":"popular","fallback":"popular", as for an unknown user,
- * even when the filters leave none of them); strict=1 keeps the empty
- * answer of the asked source.
+ * The popular fallback, a path of its own (recsys_query_answer): popular
+ * items, filtered like the rest ("algo":"popular","fallback":"popular",
+ * as for an unknown user, even when the filters leave none of them).
  */
+#define RECSYS_QUERY_FALLBACK  (-2)
+
+
 static void
-recsys_query_empty(recsys_qctx_t *c, recsys_result_t *res)
+recsys_query_popular(recsys_qctx_t *c, recsys_result_t *res)
 {
-    uint32_t  k;
-
-    if (c->have > 0 || c->q->strict
-        || res->fallback == RECSYS_FALLBACK_POPULAR)
-    {
-        return;
-    }
-
     recsys_qctx_fill(c, RECSYS_L_POPULAR);
 
     res->fallback = RECSYS_FALLBACK_POPULAR;
     res->algo = RECSYS_SRC_POPULAR;
-
-    for (k = 0; c->rules_because != NULL && k < c->have; k++) {
-        c->rules_because[k] = RECSYS_NO_INDEX;
-    }
 }
 
 
@@ -208,13 +198,14 @@ recsys_query_path(recsys_qctx_t *c, int algo, recsys_result_t *res)
     res->algo = algo;
     res->fallback = RECSYS_FALLBACK_NONE;
 
-    if (q->item != RECSYS_NO_INDEX) {
-        rc = recsys_qsource_similar(c, res);
+    if (algo == RECSYS_QUERY_FALLBACK
+        || (q->item == RECSYS_NO_INDEX && q->user == RECSYS_NO_INDEX
+            && q->n_history == 0))
+    {
+        recsys_query_popular(c, res);
 
-    } else if (q->user == RECSYS_NO_INDEX && q->n_history == 0) {
-        res->fallback = RECSYS_FALLBACK_POPULAR;
-        res->algo = RECSYS_SRC_POPULAR;
-        recsys_qctx_fill(c, RECSYS_L_POPULAR);
+    } else if (q->item != RECSYS_NO_INDEX) {
+        rc = recsys_qsource_similar(c, res);
 
     } else if (algo == RECSYS_ALGO_HYBRID && recsys_query_sparse(c, res)) {
         recsys_qctx_fill(c, RECSYS_L_POPULAR);
@@ -227,10 +218,6 @@ recsys_query_path(recsys_qctx_t *c, int algo, recsys_result_t *res)
 
     } else {
         rc = recsys_qsource_answer(c, algo, res);
-    }
-
-    if (rc == RECSYS_OK) {
-        recsys_query_empty(c, res);
     }
 
     return rc;
@@ -360,6 +347,31 @@ recsys_query_widen(const recsys_model_t *m, const recsys_query_t *q,
 }
 
 
+/*
+ * The answer of algo's path for q, one slot per series when the model has
+ * series.  A source with nothing to say is then answered by the popular
+ * fallback path unless the request is strict (recsys_query_run).
+ */
+static int
+recsys_query_answer(recsys_qctx_t *c, const recsys_query_t *q,
+    const recsys_query_t *asked, int rerank, int algo, recsys_query_t *wide,
+    recsys_result_t *res)
+{
+    int  rc;
+
+    rc = recsys_query_path(c, algo, res);
+
+    if (rc == RECSYS_OK && recsys_series_present(c->m)) {
+        rc = recsys_query_series(c, q,
+                                 rerank ? recsys_rerank_fill(asked, q)
+                                        : q->offset + q->n,
+                                 algo, wide, res);
+    }
+
+    return rc;
+}
+
+
 int
 recsys_query_run(const recsys_model_t *m, const recsys_query_t *asked,
     recsys_alloc_t *a, recsys_result_t *res)
@@ -397,13 +409,17 @@ recsys_query_run(const recsys_model_t *m, const recsys_query_t *asked,
         }
     }
 
-    rc = recsys_query_path(&c, algo, res);
+    rc = recsys_query_answer(&c, q, asked, rerank, algo, &wide, res);
 
-    if (rc == RECSYS_OK && recsys_series_present(m)) {
-        rc = recsys_query_series(&c, q,
-                                 rerank ? recsys_rerank_fill(asked, q)
-                                        : q->offset + q->n,
-                                 algo, &wide, res);
+    /* after the series slots: they may have taken the whole answer */
+    if (rc == RECSYS_OK && c.have == 0 && !q->strict
+        && res->fallback != RECSYS_FALLBACK_POPULAR)
+    {
+        rc = recsys_query_init(&c, m, q, a);
+        if (rc == RECSYS_OK) {
+            rc = recsys_query_answer(&c, q, asked, rerank,
+                                     RECSYS_QUERY_FALLBACK, &wide, res);
+        }
     }
 
     if (rc != RECSYS_OK) {
