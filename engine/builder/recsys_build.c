@@ -40,6 +40,7 @@
 #include "recsys_shard_items.h"
 #include "recsys_usercf.h"
 #include "recsys_query.h"
+#include "recsys_rules_read.h"
 #include "recsys_sorted.h"
 #include "recsys_source.h"
 #include "recsys_status.h"
@@ -1064,7 +1065,7 @@ recsys_build_rules_users(const recsys_build_opts_t *o, recsys_parts_t *parts)
         }
     }
 
-    cap = 64;
+    cap = RECSYS_RULES_CAP;
     seen = recsys_csr_view(&parts->train.by_user);
     recs = &parts->recs[RECSYS_SRC_ASSOC];
     out = malloc(((size_t) o->user_top + 1) * sizeof(recsys_scored_t));

@@ -183,10 +183,11 @@ recsys_qsource_rules(recsys_qctx_t *c, recsys_result_t *res)
     recsys_rules_hit_t         *hits;
     const recsys_rules_view_t  *v;
 
-    /* the first 128 rules of each history item's bucket: its one-item
-     * antecedents come first (recsys_rules_pack), then longer ones */
+    /* the first RECSYS_RULES_CAP rules of each history item's bucket, as
+     * the builder's lists: its one-item antecedents come first
+     * (recsys_rules_pack), then longer ones */
     v = recsys_model_rules(c->m);
-    cap = 128;
+    cap = RECSYS_RULES_CAP;
     n = c->hist.n;
 
     items = c->a->alloc(c->a->ctx, (size_t) (n ? n : 1) * sizeof(uint32_t));

@@ -70,6 +70,15 @@ void recsys_rules_get(const recsys_rules_view_t *v, uint32_t r,
     recsys_rule_t *rule);
 
 /*
+ * The cap of recsys_rules_score that the builder's stored "assoc" lists
+ * and request-time scoring both pass, so that a known user's list scored
+ * again at request time (explain=1 names each item's rule) is the stored
+ * one.
+ */
+#define RECSYS_RULES_CAP  64
+
+
+/*
  * Scores a history against the rules: hist holds n_hist distinct item
  * indexes sorted ascending (items >= n_items are ignored); the first cap
  * rules of each history item's group are tried (cap 0: none).  hits is
