@@ -89,7 +89,8 @@ sub merged {
 # check($user, \@events, %o): the answer of the user's live events is the
 # reference's for the merged history (a known user's stored history after
 # it), none of the live items (nor, for a known user, what it has seen)
-# among the results; as many results as score above zero
+# among the results; only the results that score above zero, however many
+# are asked
 sub check {
     my ($user, $events, $name, %o) = @_;
     post($user, $events);
@@ -104,7 +105,7 @@ sub check {
                @{ $m->score_hist($hist, pass => sub { !$seen{ $_[0] } }) };
     SKIP: {
         skip "$name: nothing scores above zero", 2 unless @want;
-        my $d = rec("user=$user&algo=itemcf&n=" . scalar @want);
+        my $d = rec("user=$user&algo=itemcf&n=" . (@want + 5));
         check_items($d->{items}, \@want, $name);
     }
 }
@@ -131,5 +132,22 @@ check('v4', [[2, 'play'], [9, 'play'], [4, 'play'], [2, 'like']],
 check('s4', [[2, 'play'], [3, 'like'], [2, 'play'], [9, 'skip']],
       'a known user: merged live events, then the stored history',
       stored => 1, seen => $m->{seen}{s4});
+
+# a play and a dislike: the dislike's neighbours that the play does not
+# lift above zero are left out
+check('v6', [[1, 'play'], [4, 'dislike']],
+      'a play and a dislike: the candidates above zero');
+
+# negative events alone: nothing scores above zero, and the answer is the
+# popular fallback's (the live items left out), as for the hybrid
+post('v5', [[4, 'dislike'], [7, 'skip']]);
+for my $algo (qw(itemcf hybrid)) {
+    my $d = rec("user=v5&algo=$algo&n=5");
+    my @want = grep { $_->[0] ne '4' && $_->[0] ne '7' } @{ $m->{popular} };
+    check_items($d->{items}, [@want[0 .. 4]],
+                "v5, dislike and skip only ($algo): popular items");
+    is($d->{fallback} // 'null', $algo eq 'hybrid' ? 'null' : 'popular',
+       "v5 ($algo): fallback");
+}
 
 done_testing();

@@ -154,19 +154,36 @@ recsys_qsource_sequence(recsys_qctx_t *c, int s, recsys_scored_t *out,
 }
 
 
-/* Scores the history with a session-capable source into out. */
+/*
+ * Scores the history with a session-capable source into out.  A session's
+ * candidates that its negative events (a dislike, a skip) left at or
+ * below zero are no recommendation: out keeps those above zero, and a
+ * session of negative events alone scores nothing, as in the hybrid's
+ * session (the answer is then the popular fallback).
+ */
 int
 recsys_qsource_score(recsys_qctx_t *c, int s, recsys_scored_t *out,
     uint32_t need, uint32_t *n)
 {
+    int  rc;
+
     if (recsys_source_is(s, RECSYS_SOURCE_SEQUENCE)) {
         return recsys_qsource_sequence(c, s, out, need, n);
     }
 
-    return recsys_score_history_in(
-               recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s),
-               c->hist, c->max_nbrs, &c->filter, need, c->index, c->a, out,
-               n, NULL);
+    rc = recsys_score_history_in(
+             recsys_model_source_list(c->m, RECSYS_L_ITEM_NBRS, s),
+             c->hist, c->max_nbrs, &c->filter, need, c->index, c->a, out,
+             n, NULL);
+
+    /* best first: what is not above zero is the tail */
+    while (rc == RECSYS_OK && c->q->n_history > 0 && *n > 0
+           && !(out[*n - 1].score > 0.0f))
+    {
+        (*n)--;
+    }
+
+    return rc;
 }
 
 

@@ -15,7 +15,8 @@ int recsys_qsource_is_session(const recsys_qctx_t *c, int s);
 
 /*
  * Scores c's history with the session-capable source s: the best `need`
- * that pass the filter into out (capacity need), best first, count in *n.
+ * that pass the filter into out (capacity need), best first, count in *n;
+ * for a session, of an item-to-item list, only those scoring above zero.
  */
 int recsys_qsource_score(recsys_qctx_t *c, int s, recsys_scored_t *out,
     uint32_t need, uint32_t *n);
