@@ -12,7 +12,7 @@
 # with many repeats of few items, every weight of the builder's defaults
 # (play 1, like 3, favorite 5, skip -1, dislike -3), more events than the
 # zone keeps, all events on one item; and a known user, whose live history
-# comes before the stored one.
+# comes before the stored one.  history= with repeats is merged alike.
 
 use strict;
 use warnings;
@@ -148,6 +148,24 @@ for my $algo (qw(itemcf hybrid)) {
                 "v5, dislike and skip only ($algo): popular items");
     is($d->{fallback} // 'null', $algo eq 'hybrid' ? 'null' : 'popular',
        "v5 ($algo): fallback");
+}
+
+# history= with repeats is merged as live events are: history=1,5,1 is
+# item 1 (weight 2, newest) and item 5, answers what the live events 1, 5,
+# 1 answer, and explain=1 names each history item once
+post('v7', [[1, 'play'], [5, 'play'], [1, 'play']]);
+my @rep = grep { $_->[1] > 0 }
+          @{ $m->score_hist([[1, 2], [5, 1]],
+                            pass => sub { $_[0] ne '1' && $_[0] ne '5' }) };
+check_items(rec('history=1,5,1&algo=itemcf&n=' . (@rep + 5))->{items}, \@rep,
+            'history=1,5,1: the reference for 1 (weight 2) and 5');
+for my $q ('algo=itemcf&n=5&explain=1', 'n=5&explain=1', 'n=5') {
+    my ($h, $l) = (rec("history=1,5,1&$q"), rec("user=v7&$q"));
+    delete $_->{user} for $h, $l;
+    is_deeply($h, $l, "history=1,5,1 answers as live events 1, 5, 1 ($q)");
+    is(scalar(grep { my %b; grep { $b{$_}++ } @{ $_->{because} || [] } }
+              @{ $h->{items} }),
+       0, "history=1,5,1 ($q): no history item named twice");
 }
 
 done_testing();

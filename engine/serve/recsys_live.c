@@ -255,25 +255,33 @@ recsys_live_items_find(const recsys_live_items_t *t, const uint64_t *h,
 
 
 uint32_t
-recsys_live_merge(const uint32_t *item, const float *w, uint32_t n,
-    uint32_t *hist, float *hw)
+recsys_live_merge_table(uint32_t n)
 {
-    float     tw;
-    uint16_t  at[2 * RECSYS_LIVE_MERGE_MAX];    /* 1 + place in hist; 0 */
-    uint32_t  k, s, mask, out, ti, from;
+    uint32_t  size;
 
-    /* a table of at least twice the events, by item, of their places */
-    mask = 15;
-    while (mask + 1 < 2 * n && mask + 1 < 2 * RECSYS_LIVE_MERGE_MAX) {
-        mask = 2 * mask + 1;
+    /* a power of two at least twice the events */
+    for (size = 16; size < 2 * (uint64_t) n; size *= 2) {
+        /* void */
     }
 
-    memset(at, 0, (mask + 1) * sizeof(uint16_t));
-    from = n > RECSYS_LIVE_MERGE_MAX ? n - RECSYS_LIVE_MERGE_MAX : 0;
+    return size;
+}
+
+
+uint32_t
+recsys_live_merge_at(const uint32_t *item, const float *w, uint32_t n,
+    uint32_t *at, uint32_t *hist, float *hw)
+{
+    float     tw;
+    uint32_t  k, s, mask, out, ti;
+
+    /* by item, 1 + its place in hist; 0: empty */
+    mask = recsys_live_merge_table(n) - 1;
+    memset(at, 0, ((size_t) mask + 1) * sizeof(uint32_t));
     out = 0;
 
     /* newest first: an item's first sight is its newest event */
-    for (k = n; k > from; k--) {
+    for (k = n; k > 0; k--) {
         for (s = recsys_hash_u32(item[k - 1]) & mask;
              at[s] != 0 && hist[at[s] - 1] != item[k - 1];
              s = (s + 1) & mask)
@@ -283,11 +291,11 @@ recsys_live_merge(const uint32_t *item, const float *w, uint32_t n,
 
         if (at[s] == 0) {
             hist[out] = item[k - 1];
-            hw[out++] = w[k - 1];
-            at[s] = (uint16_t) out;
+            hw[out++] = w != NULL ? w[k - 1] : 1.0f;
+            at[s] = out;
 
         } else {
-            hw[at[s] - 1] += w[k - 1];
+            hw[at[s] - 1] += w != NULL ? w[k - 1] : 1.0f;
         }
     }
 
@@ -302,4 +310,17 @@ recsys_live_merge(const uint32_t *item, const float *w, uint32_t n,
     }
 
     return out;
+}
+
+
+uint32_t
+recsys_live_merge(const uint32_t *item, const float *w, uint32_t n,
+    uint32_t *hist, float *hw)
+{
+    uint32_t  at[2 * RECSYS_LIVE_MERGE_MAX], from;
+
+    from = n > RECSYS_LIVE_MERGE_MAX ? n - RECSYS_LIVE_MERGE_MAX : 0;
+
+    return recsys_live_merge_at(item + from, w + from, n - from, at, hist,
+                                hw);
 }

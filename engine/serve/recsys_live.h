@@ -12,7 +12,8 @@
  *   - the merge of a user's live events into the history that request-time
  *     scoring walks: one entry per item at the place of its newest event,
  *     its weight the sum of its events' weights, as the builder sums a
- *     user's rows for one item.
+ *     user's rows for one item (the query merges a history= list's repeats
+ *     alike).
  */
 
 #ifndef RECSYS_LIVE_H
@@ -91,5 +92,13 @@ void recsys_live_items_find(const recsys_live_items_t *t, const uint64_t *h,
  */
 uint32_t recsys_live_merge(const uint32_t *item, const float *w, uint32_t n,
     uint32_t *hist, float *hw);
+
+/*
+ * The same for any n, w NULL when every event weighs 1 (a history= list),
+ * with the caller's table: at holds recsys_live_merge_table(n) entries.
+ */
+uint32_t recsys_live_merge_table(uint32_t n);
+uint32_t recsys_live_merge_at(const uint32_t *item, const float *w,
+    uint32_t n, uint32_t *at, uint32_t *hist, float *hw);
 
 #endif /* RECSYS_LIVE_H */

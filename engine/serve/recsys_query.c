@@ -25,6 +25,7 @@
 #include "recsys_attrfilter.h"
 #include "recsys_explain.h"
 #include "recsys_hybrid.h"
+#include "recsys_live.h"
 #include "recsys_qsource.h"
 #include "recsys_query.h"
 #include "recsys_rerank.h"
@@ -372,6 +373,40 @@ recsys_query_answer(recsys_qctx_t *c, const recsys_query_t *q,
 }
 
 
+/*
+ * The session once per item: a repeated history= item is one entry at the
+ * place of its newest occurrence with its weights summed, as a user's live
+ * events are merged (recsys_live_merge), so that history=A,B,A and the
+ * live events A, B, A answer alike.
+ */
+static int
+recsys_query_merge(recsys_query_t *q, recsys_alloc_t *a)
+{
+    float     *hw;
+    uint32_t  *at, *hist;
+
+    if (q->n_history < 2) {
+        return RECSYS_OK;
+    }
+
+    at = a->alloc(a->ctx, (size_t) recsys_live_merge_table(q->n_history)
+                          * sizeof(uint32_t));
+    hist = a->alloc(a->ctx, (size_t) q->n_history * sizeof(uint32_t));
+    hw = a->alloc(a->ctx, (size_t) q->n_history * sizeof(float));
+
+    if (at == NULL || hist == NULL || hw == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    q->n_history = recsys_live_merge_at(q->history, q->history_weight,
+                                        q->n_history, at, hist, hw);
+    q->history = hist;
+    q->history_weight = hw;
+
+    return RECSYS_OK;
+}
+
+
 int
 recsys_query_run(const recsys_model_t *m, const recsys_query_t *asked,
     recsys_alloc_t *a, recsys_result_t *res)
@@ -386,6 +421,11 @@ recsys_query_run(const recsys_model_t *m, const recsys_query_t *asked,
     /* overrides and diversity: the query that runs (recsys_rerank.h) */
     rerank = recsys_rerank_prepare(asked, &run);
     q = &run;
+
+    rc = recsys_query_merge(&run, a);
+    if (rc != RECSYS_OK) {
+        return rc;
+    }
 
     if (q->user != RECSYS_NO_INDEX) {
         /* a known user's rows start at these offsets: ask for them all */
