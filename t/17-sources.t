@@ -6,7 +6,8 @@
 # says gru (the echoed algo, an explanation's sources).  A model built with
 # --gru --gru-epochs is the model built with --lstm --lstm-epochs.  The
 # name lstm now belongs to the LSTM cell (t/40-lstm.t): algo=lstm on a
-# model without it is a 400, and --weights lstm= weighs it, not the GRU.
+# model without it is a 400 (whatever else the request asks), and
+# --weights lstm= weighs it, not the GRU.
 # A weight's 400 names the argument as typed.
 
 use strict;
@@ -96,6 +97,13 @@ check_error($srv, 'GET', '/recommend?user=u1&w_gru=11', 400, 'bad_request',
             'w_gru', 'a bad w_gru is named as typed');
 check_error($srv, 'GET', '/recommend?user=u1&algo=grux', 400, 'bad_request',
             'algo', 'an unknown algo is a 400');
+
+# a source the model lacks is a 400 on every path: more like an item, no
+# user and no history, a session, a known user
+for my $q ('item=3', '', 'history=3', 'user=u1', 'user=u1&history=3') {
+    check_error($srv, 'GET', "/recommend?$q&algo=lstm", 400, 'bad_request',
+                'algo', "algo=lstm with '$q': the model has no LSTM cell");
+}
 
 $srv->finish;
 done_testing();

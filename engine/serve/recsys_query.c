@@ -149,6 +149,40 @@ recsys_query_next_source(const recsys_model_t *m)
 }
 
 
+/*
+ * Whether the model can answer algo: hybrid always; a source when the
+ * model holds anything of it (its popularity or segment lists, its users'
+ * lists, its item-to-item list, its packed model, its rules).  A source
+ * the model lacks is RECSYS_ENOTFOUND on every path (recsys_query_run).
+ */
+static int
+recsys_query_has(const recsys_model_t *m, int algo)
+{
+    size_t       size;
+    const void  *p;
+
+    switch (algo) {
+    case RECSYS_ALGO_HYBRID:
+        return 1;
+    case RECSYS_SRC_POPULAR:
+        return recsys_model_list(m, RECSYS_L_POPULAR) != NULL;
+    case RECSYS_SRC_TRENDING:
+        return recsys_model_list(m, RECSYS_L_TRENDING) != NULL;
+    case RECSYS_SRC_CLUSTER:
+        return recsys_model_list(m, RECSYS_L_SEGMENT_TOP) != NULL;
+    case RECSYS_SRC_ASSOC:
+        if (recsys_model_rules(m) != NULL) {
+            return 1;
+        }
+        break;
+    }
+
+    return recsys_model_source_list(m, RECSYS_L_USER_RECS, algo) != NULL
+           || recsys_model_source_list(m, RECSYS_L_ITEM_NBRS, algo) != NULL
+           || recsys_model_packed(m, algo, &p, &size) == RECSYS_OK;
+}
+
+
 static void
 recsys_query_prefetch_user(const recsys_model_t *m, uint32_t user)
 {
@@ -419,6 +453,15 @@ recsys_query_run(const recsys_model_t *m, const recsys_query_t *asked,
     memset(res, 0, sizeof(recsys_result_t));
 
     /* overrides and diversity: the query that runs (recsys_rerank.h) */
+    algo = asked->algo;
+    if (algo == RECSYS_ALGO_NEXT) {
+        algo = recsys_query_next_source(m);
+    }
+
+    if (algo < 0 || !recsys_query_has(m, algo)) {
+        return RECSYS_ENOTFOUND;
+    }
+
     rerank = recsys_rerank_prepare(asked, &run);
     q = &run;
 
@@ -439,14 +482,6 @@ recsys_query_run(const recsys_model_t *m, const recsys_query_t *asked,
     rc = recsys_query_init(&c, m, recsys_query_widen(m, q, rerank, &wide), a);
     if (rc != RECSYS_OK) {
         return rc;
-    }
-
-    algo = q->algo;
-    if (algo == RECSYS_ALGO_NEXT) {
-        algo = recsys_query_next_source(m);
-        if (algo < 0) {
-            return RECSYS_ENOTFOUND;
-        }
     }
 
     rc = recsys_query_answer(&c, q, asked, rerank, algo, &wide, res);
