@@ -24,6 +24,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use HTTP::Tiny;
+use JSON::PP;
 use Test::More;
 use RecsysTest qw(build_model builder tmpdir write_file recsys_locations);
 
@@ -132,6 +133,7 @@ sub collapse {
                     || ($o{genre} && !$genres{$slot}{ $o{genre} });
         }
         push @out, "$slot:$it->{score}";
+        $o{origin}{$slot} = $it->{id} if $o{origin};
     }
     return @out;
 }
@@ -251,6 +253,43 @@ SKIP: {
     is_deeply($srv->json("/s?$q&n=5&strict=1")->{items}, [],
               'strict=1 keeps the empty answer');
 }
+
+# explain=1: a "continue watching" slot carries the score of the series'
+# item it took the place of, and so that item's explanation: its sources
+# (adding up to the score) and its because are P's for that item
+my ($slots, $sums, $carried) = (0, 0, 0);
+for my $s (sort keys %eps) {
+    my @ep = @{ $eps{$s} };
+    next if @ep < 3;
+    for my $q ("history=$ep[0]", "history=$ep[0],$ep[1]",
+               "user=$users[0]&history=$ep[1]")
+    {
+        my %origin;
+        my ($u) = $q =~ /user=([^&]+)/;
+        my @h = $q =~ /history=([^&]+)/ ? split /,/, $1 : ();
+        my $p = $srv->json("/p?$q&n=200&explain=1")->{items};
+        my %pwhy = map { $_->{id} => $_ } @$p;
+        collapse($p, history => \@h, user => $u, origin => \%origin);
+        for my $it (@{ $srv->json("/s?$q&n=10&explain=1")->{items} }) {
+            my $sum = 0;
+            $sum += $_ for values %{ $it->{sources} };
+            $sums++ if abs($sum - $it->{score}) > 1e-4;
+            my $from = $origin{ $it->{id} } // next;
+            next if $from eq $it->{id};
+            $slots++;
+            $carried++ unless $pwhy{$from}
+                && JSON::PP->new->canonical->encode([$it->{sources},
+                                                     $it->{because}])
+                   eq JSON::PP->new->canonical->encode(
+                       [$pwhy{$from}{sources}, $pwhy{$from}{because}]);
+        }
+    }
+}
+ok($slots > 10, "fixture: $slots continue-watching slots explained");
+is($sums, 0, 'explain=1 with series: every item\'s sources add up to its '
+             . 'score');
+is($carried, 0, 'a continue-watching slot explains the item whose place '
+                . 'it took');
 
 # a pinned episode takes its series' one slot: the answer is the unpinned
 # one without its Embervale item (S1E4 here, continue watching), the pin

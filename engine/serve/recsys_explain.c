@@ -577,8 +577,8 @@ recsys_explain_stored(recsys_qctx_t *c, const recsys_result_t *res,
 }
 
 
-int
-recsys_explain_answer(recsys_qctx_t *c, recsys_result_t *res)
+static int
+recsys_explain_items(recsys_qctx_t *c, recsys_result_t *res)
 {
     int               rc;
     uint32_t          k;
@@ -666,4 +666,39 @@ recsys_explain_answer(recsys_qctx_t *c, recsys_result_t *res)
     res->why = why;
 
     return RECSYS_OK;
+}
+
+
+/*
+ * A series slot that took another item's place (recsys_series.h) carries
+ * that item's score, and so its explanation: the results are explained
+ * as the items they took over, then shown as themselves.
+ */
+int
+recsys_explain_answer(recsys_qctx_t *c, recsys_result_t *res)
+{
+    int               rc;
+    uint32_t          k;
+    recsys_scored_t  *shown, *items;
+
+    if (c->origin == NULL || res->n == 0) {
+        return recsys_explain_items(c, res);
+    }
+
+    items = c->a->alloc(c->a->ctx, (size_t) res->n * sizeof(recsys_scored_t));
+    if (items == NULL) {
+        return RECSYS_ENOMEM;
+    }
+
+    for (k = 0; k < res->n; k++) {
+        items[k].item = c->origin[c->q->offset + k];
+        items[k].score = res->items[k].score;
+    }
+
+    shown = res->items;
+    res->items = items;
+    rc = recsys_explain_items(c, res);
+    res->items = shown;
+
+    return rc;
 }

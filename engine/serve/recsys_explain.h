@@ -9,7 +9,8 @@
 
 
 /*
- * Fills res->why (one recsys_why_t per result) for the answer c produced;
+ * Fills res->why (one recsys_why_t per result) for the answer c produced
+ * (a series slot explained as the item whose place it took);
  * RECSYS_OK or RECSYS_ENOMEM.
  */
 int recsys_explain_answer(recsys_qctx_t *c, recsys_result_t *res);

@@ -37,6 +37,11 @@ typedef struct {
                                            accumulators, or NULL */
     uint32_t               *rules_because;  /* algo=assoc: rule per item */
     recsys_scored_t        *out;
+    uint32_t               *origin;     /* parallel to out with explain=1
+                                           once a series slot took an
+                                           item's place: the item whose
+                                           score (and explanation) it
+                                           carries (recsys_series.h) */
     uint8_t                *pinned;     /* parallel to out: 1 where a pin
                                            placed the item, or NULL */
     uint32_t                need;

@@ -144,6 +144,16 @@ recsys_series_collapse(recsys_qctx_t *c)
         recsys_sorted_sort_u32(s.session, s.n_session);
     }
 
+    /* explain=1: what each slot explains (the slots are made once, on a
+     * fresh answer: recsys_query_series) */
+    if (c->q->explain && c->origin == NULL) {
+        c->origin = c->a->alloc(c->a->ctx, (size_t) (c->have + 1)
+                                           * sizeof(uint32_t));
+        if (c->origin == NULL) {
+            return RECSYS_ENOMEM;
+        }
+    }
+
     kept = 0;
     out = c->out;
     because = c->rules_because;
@@ -152,6 +162,10 @@ recsys_series_collapse(recsys_qctx_t *c)
     for (k = 0; k < n; k++) {
         slot = out[k].item;
         series = facts[slot].series;
+
+        if (c->origin != NULL) {
+            c->origin[k] = slot;
+        }
 
         if (series == RECSYS_NO_INDEX && kept == k) {
             kept++;                 /* in place already */
@@ -176,6 +190,10 @@ recsys_series_collapse(recsys_qctx_t *c)
 
         if (because != NULL) {
             because[kept] = because[k];
+        }
+
+        if (c->origin != NULL) {
+            c->origin[kept] = c->origin[k];
         }
 
         kept++;
