@@ -346,6 +346,15 @@ sub test_conf {
     my (%o) = @_;
     my $self = bless { dir => tmpdir(), expect => [], %o }, __PACKAGE__;
     my $conf_file = nginx_conf($self);
+    # a sanitizer build of the module needs its runtime first, as in
+    # start_nginx
+    local %ENV = %ENV;
+    if ($ENV{RECSYS_NGINX_PRELOAD}) {
+        $ENV{LD_PRELOAD} = $ENV{RECSYS_NGINX_PRELOAD};
+        $ENV{ASAN_OPTIONS} = "detect_leaks=0:log_path=$self->{dir}/sanitizer";
+        $ENV{UBSAN_OPTIONS} =
+            "print_stacktrace=1:log_path=$self->{dir}/sanitizer";
+    }
     my ($rc, undef, $err) = run_cmd(30, nginx_bin(), '-t', '-p',
                                     "$self->{dir}/", '-c', $conf_file,
                                     '-e', "$self->{dir}/error.log");
